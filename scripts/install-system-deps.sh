@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the system packages dtq runs on (Debian/Ubuntu): redis-server and nginx, plus the
+# JDK and Maven that fetch and run Elasticsearch, and tmux for the explorer's terminal test.
+# As root it installs what is missing with apt-get, saying so first; otherwise it prints the
+# exact command to run. Usage: scripts/install-system-deps.sh [--with-test-tools]
+set -euo pipefail
+
+need=()
+have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/bin/$1" ]; }
+have redis-server || need+=(redis-server)
+have nginx || need+=(nginx)
+have java || need+=(openjdk-17-jre-headless)
+have mvn || need+=(maven)
+if [ "${1:-}" = "--with-test-tools" ]; then
+  have tmux || need+=(tmux)
+fi
+
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "dtq needs these system packages: ${need[*]}" >&2
+  echo "Install them with:  sudo apt-get update && sudo apt-get install -y ${need[*]}" >&2
+  exit 1
+fi
+
+echo "dtq: installing missing system packages with apt-get: ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+echo "dtq: installed ${need[*]}"

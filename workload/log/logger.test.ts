@@ -1,0 +1,46 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createLogger, logEvent, logFilePath } from './logger.ts';
+import { EVENTS, F } from './vocabulary.ts';
+
+function linesOf(file: string): Record<string, unknown>[] {
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe('createLogger', () => {
+  it('writes vocabulary lines with service, timestamp, level and a per-process sequence', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dtq-log-'));
+    const logger = createLogger({ service: 'api', instance: 'api-7', logDir: dir, stdout: false });
+    logEvent(logger, 'info', EVENTS.TASK_ENQUEUED, { [F.CORRELATION_ID]: 'abc', [F.TASK_ID]: 't1' }, 'task enqueued');
+    logger.child({ [F.CORRELATION_ID]: 'abc' }).warn('second');
+    const [first, second] = linesOf(logFilePath(dir, 'api-7'));
+    expect(first).toMatchObject({
+      [F.SERVICE_NAME]: 'api',
+      [F.SERVICE_INSTANCE]: 'api-7',
+      [F.LOG_LEVEL]: 'info',
+      [F.EVENT_ACTION]: 'task.enqueued',
+      [F.CORRELATION_ID]: 'abc',
+      [F.TASK_ID]: 't1',
+      [F.MESSAGE]: 'task enqueued',
+      [F.EVENT_SEQUENCE]: 1,
+    });
+    expect(Date.parse(String(first?.[F.TIMESTAMP]))).not.toBeNaN();
+    expect(second).toMatchObject({ [F.LOG_LEVEL]: 'warn', [F.CORRELATION_ID]: 'abc', [F.EVENT_SEQUENCE]: 2 });
+  });
+
+  it('redacts authorization and cookie headers wherever a request logs them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dtq-log-'));
+    const logger = createLogger({ service: 'api', instance: 'api-1', logDir: dir, stdout: false });
+    logger.info({ headers: { authorization: 'Bearer s3cret', cookie: 'sid=s3cret', accept: '*/*' } }, 'in');
+    logger.info({ 'http.request.headers': { authorization: 'Basic s3cret' } }, 'in');
+    const text = readFileSync(logFilePath(dir, 'api-1'), 'utf8');
+    expect(text).not.toContain('s3cret');
+    expect(text).toContain('[REDACTED]');
+    expect(text).toContain('*/*');
+  });
+});

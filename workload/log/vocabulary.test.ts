@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { DUPLICATE_EVENTS, EVENTS, F, FIELD_SPECS, normalizeNginxLine } from './vocabulary.ts';
+
+describe('vocabulary', () => {
+  it('spells every field name once', () => {
+    const names = Object.values(FIELD_SPECS).map((spec) => spec.name);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('spells every event name once, and every duplicate event is an event', () => {
+    const names = Object.values(EVENTS);
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of Object.keys(DUPLICATE_EVENTS)) expect(names).toContain(name);
+  });
+
+  it('normalizes an nginx line: ms timestamp from msec, ns duration, numeric status', () => {
+    const line = normalizeNginxLine({
+      [F.SERVICE_NAME]: 'nginx',
+      [F.TIMESTAMP]: '2026-11-21T10:15:23+00:00',
+      [F.NGINX_MSEC]: '1795256123.012',
+      [F.NGINX_REQUEST_TIME]: '0.005',
+      [F.HTTP_STATUS]: '202',
+      [F.HTTP_RESPONSE_BYTES]: '-',
+    });
+    expect(line[F.TIMESTAMP]).toBe('2026-11-21T10:15:23.012Z');
+    expect(line[F.EVENT_DURATION]).toBe(5_000_000);
+    expect(line[F.HTTP_STATUS]).toBe(202);
+    expect(line).not.toHaveProperty(F.HTTP_RESPONSE_BYTES);
+  });
+
+  it('leaves other services alone', () => {
+    const line = { [F.SERVICE_NAME]: 'api', [F.HTTP_STATUS]: '202' };
+    expect(normalizeNginxLine(line)).toBe(line);
+  });
+});
