@@ -1,0 +1,60 @@
+/**
+ * What the API (producer) and the workers (consumers) agree on: queue names, the shape of a
+ * job's data, retry policy and Redis key layout. Only workload/queue talks to BullMQ on the
+ * producing side and workload/worker on the consuming side; both import this file.
+ */
+import type { Priority, TaskType } from '../log/vocabulary.ts';
+
+/** BullMQ key prefix: every key dtq keeps in Redis starts with `dtq:`. */
+export const REDIS_PREFIX = 'dtq';
+
+/** Queue names, one per priority, highest first. */
+export const QUEUE_NAMES: Readonly<Record<Priority, string>> = { high: 'high', medium: 'medium', low: 'low' };
+
+/** Where jobs that exhausted their attempts (or were poison) are parked, with their correlation id. */
+export const DEAD_LETTER_QUEUE = 'dead-letter';
+
+/** Attempts a job gets before it is dead-lettered (first run included). */
+export const DEFAULT_ATTEMPTS = 3;
+
+/** Base of the exponential backoff between attempts, in ms (jittered by the worker's policy). */
+export const DEFAULT_BACKOFF_MS = 500;
+
+/**
+ * Optional fault injection carried in a task's `data.fault`, honoured only when the API runs
+ * with DTQ_FAULTS=1 (the demo, load and test stacks do; production does not, and the API
+ * rejects the field otherwise). It lets the demo and tests make retries, dead letters and
+ * slow jobs happen on purpose through the real path.
+ */
+export interface FaultSpec {
+  /** Throw a transient error on attempts 1..fail_attempts (retried with backoff). */
+  fail_attempts?: number;
+  /** Throw a poison (unrecoverable) error on the first attempt: fails at once, dead-lettered. */
+  poison?: boolean;
+  /** Sleep this long inside the job before computing (to hold locks, to be killed mid-job). */
+  sleep_ms?: number;
+}
+
+/** The data of every BullMQ job dtq enqueues. The job id is the task id. */
+export interface TaskJobData {
+  task_type: TaskType;
+  /** The validated payload, defaults applied. */
+  data: Record<string, unknown>;
+  priority: Priority;
+  /** X-Request-ID of the HTTP request that created the task. */
+  correlation_id: string;
+  /** Idempotency-Key of that request, when the client sent one. */
+  idempotency_key?: string;
+  /** Epoch ms when the API enqueued the job. */
+  enqueued_at: number;
+}
+
+/** The data of a job in the dead-letter queue. */
+export interface DeadLetterJobData extends TaskJobData {
+  original_task_id: string;
+  original_queue: string;
+  attempts: number;
+  failed_reason: string;
+  /** DTQ error code of the last failure, when it had one. */
+  error_code?: string;
+}
