@@ -1,0 +1,84 @@
+/**
+ * The producer's Redis connection, tuned to fail fast: an HTTP request must get a 503 within a
+ * second while Redis is down instead of waiting in a queue of unsent commands, and the
+ * connection must come back by itself when Redis does. It also reports outages and recoveries
+ * as `dependency.unavailable` / `dependency.recovered`, once per transition.
+ */
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { errorFields, logEvent } from '../log/logger.ts';
+import { EVENTS, F } from '../log/vocabulary.ts';
+
+/** How long a TCP connect to Redis may take before it counts as failed. */
+export const REDIS_CONNECT_TIMEOUT_MS = 1000;
+/** Longest pause between reconnect attempts, so recovery is noticed within about a second. */
+export const REDIS_MAX_RECONNECT_DELAY_MS = 1000;
+
+/** A Redis connection and whether it can take commands right now. */
+export interface ProducerRedis {
+  readonly client: Redis;
+  /** True while the connection is ready for commands. */
+  isAvailable(): boolean;
+  /** Why Redis is unavailable (the last connection error), for error messages. */
+  lastError(): string;
+  close(): Promise<void>;
+}
+
+/** Open a fail-fast connection to `url` that logs outages and recoveries on `logger`. */
+export function createProducerRedis(url: string, logger: Logger): ProducerRedis {
+  const client = new Redis(url, {
+    // Commands sent while disconnected are rejected at once rather than buffered: a request
+    // handler must never wait for a reconnect that may take minutes.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, REDIS_MAX_RECONNECT_DELAY_MS),
+    // The producer runs no blocking commands; any reply slower than this is an outage.
+    commandTimeout: 2000,
+  });
+  let available = false;
+  let reportedDown = false;
+  let lastError = 'not connected yet';
+
+  const markDown = (reason: string, error?: unknown): void => {
+    available = false;
+    lastError = reason;
+    if (reportedDown) return;
+    reportedDown = true;
+    logEvent(
+      logger,
+      'error',
+      EVENTS.DEPENDENCY_UNAVAILABLE,
+      { [F.DEPENDENCY_NAME]: 'redis', ...(error === undefined ? {} : errorFields(error)) },
+      `Redis unavailable: ${reason}`,
+    );
+  };
+
+  client.on('ready', () => {
+    available = true;
+    if (reportedDown) {
+      reportedDown = false;
+      logEvent(logger, 'info', EVENTS.DEPENDENCY_RECOVERED, { [F.DEPENDENCY_NAME]: 'redis' }, 'Redis reachable again');
+    }
+  });
+  // Without an 'error' listener ioredis prints every reconnect failure to stderr.
+  client.on('error', (error: Error) => markDown(error.message, error));
+  client.on('close', () => {
+    if (available) markDown('connection closed');
+    available = false;
+  });
+
+  return {
+    client,
+    isAvailable: () => available,
+    lastError: () => lastError,
+    close: async () => {
+      reportedDown = true; // a deliberate close is not an outage
+      try {
+        await client.quit();
+      } catch {
+        client.disconnect();
+      }
+    },
+  };
+}

@@ -1,0 +1,249 @@
+/**
+ * The producing side of the task queues: the only code outside the worker that talks to BullMQ.
+ * It enqueues tasks (job id = task id), finds a task across the three priority queues and
+ * reports queue depths. Every operation fails fast with a DtqError (503) while Redis is down or
+ * slow, so callers never hang.
+ */
+import { randomUUID } from 'node:crypto';
+import { type Job, type JobsOptions, Queue } from 'bullmq';
+import type { Logger } from 'pino';
+import { DtqError, dtqError } from '../common/dtq-error.ts';
+import { logEvent } from '../log/logger.ts';
+import { EVENTS, F, PRIORITIES, type Priority, type TaskStatus, type TaskType } from '../log/vocabulary.ts';
+import { DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, QUEUE_NAMES, REDIS_PREFIX, type TaskJobData } from './contract.ts';
+import { QUEUE_ERRORS } from './errors.ts';
+import { createProducerRedis, type ProducerRedis } from './redis-connection.ts';
+import { taskStatusOf } from './task-status.ts';
+
+/** Fraction of each backoff delay that is randomised, so retries of a burst do not align. */
+export const BACKOFF_JITTER = 0.5;
+/** How long finished jobs stay readable through GET /api/v1/tasks/:id. */
+export const COMPLETED_RETENTION_S = 24 * 3600;
+/** How long failed jobs stay readable (they are also copied to the dead-letter queue). */
+export const FAILED_RETENTION_S = 7 * 24 * 3600;
+/** Default deadline of one queue operation before it is reported as a Redis timeout. */
+export const DEFAULT_OPERATION_TIMEOUT_MS = 900;
+
+/** What to enqueue. */
+export interface EnqueueRequest {
+  /** Job id; a fresh one from {@link newTaskId} unless an idempotency claim fixed it. */
+  taskId: string;
+  taskType: TaskType;
+  data: Record<string, unknown>;
+  priority: Priority;
+  correlationId: string;
+  idempotencyKey?: string;
+}
+
+/** A task as the API reports it. */
+export interface TaskSnapshot {
+  taskId: string;
+  taskType: TaskType;
+  priority: Priority;
+  queue: string;
+  status: TaskStatus;
+  correlationId: string;
+  /** Attempts started so far. */
+  attempts: number;
+  maxAttempts: number;
+  enqueuedAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  result?: unknown;
+  /** Reason of the last failure (also set while a retry is pending). */
+  error?: string;
+}
+
+/** Jobs by state in one queue. */
+export interface QueueCounts {
+  waiting: number;
+  delayed: number;
+  active: number;
+  failed: number;
+}
+
+/** Options of {@link createTaskQueue}. */
+export interface TaskQueueOptions {
+  redisUrl: string;
+  /** Process logger: outages and recoveries of Redis are logged here. */
+  logger: Logger;
+  /** Deadline of one operation (default {@link DEFAULT_OPERATION_TIMEOUT_MS}). */
+  operationTimeoutMs?: number;
+}
+
+/** The producer's handle on the three priority queues. */
+export interface TaskQueue {
+  /** Add a task to the queue of its priority and log `task.enqueued` on `log`. */
+  enqueue(request: EnqueueRequest, log: Logger): Promise<{ taskId: string; queue: string }>;
+  /** The task with this id in any of the three queues, or undefined. */
+  find(taskId: string): Promise<TaskSnapshot | undefined>;
+  /** Job counts of each priority queue. */
+  counts(): Promise<Record<Priority, QueueCounts>>;
+  /** Jobs not yet started, summed over the three queues (waiting + delayed). */
+  backlog(): Promise<number>;
+  /** Resolve when Redis answers a PING; reject with a DtqError otherwise. */
+  ping(): Promise<void>;
+  /** True while the Redis connection is up (no I/O). */
+  isAvailable(): boolean;
+  close(): Promise<void>;
+}
+
+/** A fresh task id: a UUID (BullMQ job ids must not contain ':'). */
+export function newTaskId(): string {
+  return randomUUID();
+}
+
+/** Connect to Redis and open the three priority queues. */
+export function createTaskQueue(options: TaskQueueOptions): TaskQueue {
+  const redis = createProducerRedis(options.redisUrl, options.logger);
+  const timeoutMs = options.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
+  const queues = new Map<Priority, Queue<TaskJobData>>();
+  for (const priority of PRIORITIES) {
+    const queue = new Queue<TaskJobData>(QUEUE_NAMES[priority], { connection: redis.client, prefix: REDIS_PREFIX });
+    // A Queue re-emits connection errors; without a listener EventEmitter would throw them.
+    // The connection module already logs the outage once, so they are dropped here.
+    queue.on('error', () => {});
+    queues.set(priority, queue);
+  }
+  const queueOf = (priority: Priority): Queue<TaskJobData> => queues.get(priority) as Queue<TaskJobData>;
+  const guard = <T>(operation: string, run: () => Promise<T>): Promise<T> => guarded(redis, operation, timeoutMs, run);
+
+  return {
+    enqueue: (request, log) =>
+      guard('enqueue', async () => {
+        const queue = queueOf(request.priority);
+        const data: TaskJobData = {
+          task_type: request.taskType,
+          data: request.data,
+          priority: request.priority,
+          correlation_id: request.correlationId,
+          ...(request.idempotencyKey === undefined ? {} : { idempotency_key: request.idempotencyKey }),
+          enqueued_at: Date.now(),
+        };
+        const jobOptions: JobsOptions = {
+          jobId: request.taskId,
+          attempts: DEFAULT_ATTEMPTS,
+          backoff: { type: 'exponential', delay: DEFAULT_BACKOFF_MS, jitter: BACKOFF_JITTER },
+          removeOnComplete: { age: COMPLETED_RETENTION_S },
+          removeOnFail: { age: FAILED_RETENTION_S },
+        };
+        await queue.add(request.taskType, data, jobOptions);
+        logEvent(
+          log,
+          'info',
+          EVENTS.TASK_ENQUEUED,
+          {
+            [F.CORRELATION_ID]: request.correlationId,
+            [F.TASK_ID]: request.taskId,
+            [F.TASK_TYPE]: request.taskType,
+            [F.TASK_QUEUE]: queue.name,
+            [F.TASK_PRIORITY]: request.priority,
+            [F.TASK_MAX_ATTEMPTS]: DEFAULT_ATTEMPTS,
+            ...(request.idempotencyKey === undefined ? {} : { [F.IDEMPOTENCY_KEY]: request.idempotencyKey }),
+          },
+          `task ${request.taskId} enqueued on ${queue.name}`,
+        );
+        return { taskId: request.taskId, queue: queue.name };
+      }),
+
+    find: (taskId) =>
+      guard('find', async () => {
+        const jobs = await Promise.all(PRIORITIES.map((p) => queueOf(p).getJob(taskId)));
+        const job = jobs.find((candidate) => candidate !== undefined);
+        if (job === undefined) return undefined;
+        const status = taskStatusOf(await job.getState());
+        return status === undefined ? undefined : snapshot(job, status);
+      }),
+
+    counts: () =>
+      guard('counts', async () => {
+        const entries = await Promise.all(
+          PRIORITIES.map(async (p) => {
+            const c = await queueOf(p).getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'failed');
+            const counts: QueueCounts = {
+              waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
+              delayed: c.delayed ?? 0,
+              active: c.active ?? 0,
+              failed: c.failed ?? 0,
+            };
+            return [p, counts] as const;
+          }),
+        );
+        return Object.fromEntries(entries) as Record<Priority, QueueCounts>;
+      }),
+
+    backlog: () =>
+      guard('backlog', async () => {
+        const counts = await Promise.all(
+          PRIORITIES.map((p) => queueOf(p).getJobCounts('waiting', 'prioritized', 'delayed')),
+        );
+        return counts.reduce((sum, c) => sum + Object.values(c).reduce((a, b) => a + b, 0), 0);
+      }),
+
+    ping: () =>
+      guard('ping', async () => {
+        await redis.client.ping();
+      }),
+
+    isAvailable: () => redis.isAvailable(),
+
+    close: async () => {
+      await Promise.allSettled([...queues.values()].map((q) => q.close()));
+      await redis.close();
+    },
+  };
+}
+
+function snapshot(job: Job<TaskJobData>, status: TaskStatus): TaskSnapshot {
+  const data = job.data;
+  return {
+    taskId: job.id as string,
+    taskType: data.task_type,
+    priority: data.priority,
+    queue: job.queueName,
+    status,
+    correlationId: data.correlation_id,
+    attempts: job.attemptsStarted ?? job.attemptsMade,
+    maxAttempts: job.opts.attempts ?? 1,
+    enqueuedAt: data.enqueued_at ?? job.timestamp,
+    ...(job.processedOn ? { startedAt: job.processedOn } : {}),
+    ...(job.finishedOn ? { finishedAt: job.finishedOn } : {}),
+    ...(status === 'succeeded' ? { result: job.returnvalue } : {}),
+    ...(job.failedReason ? { error: job.failedReason } : {}),
+  };
+}
+
+/**
+ * Run one queue operation with the fail-fast rules: refuse at once while the connection is
+ * down, and give up after `timeoutMs` (BullMQ waits for a connection that is not ready yet).
+ */
+async function guarded<T>(
+  redis: ProducerRedis,
+  operation: string,
+  timeoutMs: number,
+  run: () => Promise<T>,
+): Promise<T> {
+  if (!redis.isAvailable()) throw dtqError(QUEUE_ERRORS.REDIS_UNAVAILABLE, { reason: redis.lastError(), operation });
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(dtqError(QUEUE_ERRORS.REDIS_TIMEOUT, { operation, timeoutMs })), timeoutMs);
+  });
+  try {
+    return await Promise.race([run(), deadline]);
+  } catch (error) {
+    if (error instanceof DtqError || !isConnectionFailure(redis, error)) throw error;
+    throw dtqError(
+      QUEUE_ERRORS.REDIS_UNAVAILABLE,
+      { reason: error instanceof Error ? error.message : String(error), operation },
+      error,
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const CONNECTION_FAILURE = /connection|stream isn't writeable|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|timed out/i;
+
+function isConnectionFailure(redis: ProducerRedis, error: unknown): boolean {
+  return !redis.isAvailable() || (error instanceof Error && CONNECTION_FAILURE.test(error.message));
+}
