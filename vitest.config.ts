@@ -11,5 +11,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 180_000,
     teardownTimeout: 30_000,
+    // A shared Elasticsearch, started only when a test asks for one (test/utils/elasticsearch.ts).
+    globalSetup: ['test/utils/elasticsearch-global-setup.ts'],
   },
 });

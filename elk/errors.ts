@@ -1,0 +1,52 @@
+/**
+ * Error catalogue of the Elasticsearch part (elk/ and shipper/). Every code is stable and
+ * listed in docs/pipeline.md; each message says what went wrong and what to try.
+ */
+import type { ErrorDefinition } from '../workload/common/dtq-error.ts';
+
+/** Every DTQ_ERR_ES_* definition, by short name. */
+export const ES_ERRORS = {
+  UNREACHABLE: {
+    code: 'DTQ_ERR_ES_UNREACHABLE',
+    statusCode: 503,
+    message:
+      'Elasticsearch at {url} is unreachable ({reason}). Start one with `npm run es start`, or point DTQ_ES_URL at a running cluster.',
+  },
+  NOT_READY: {
+    code: 'DTQ_ERR_ES_NOT_READY',
+    statusCode: 503,
+    message:
+      'Elasticsearch at {url} did not become ready within {timeoutMs} ms (last status: {status}). Check its log at {logFile}.',
+  },
+  BAD_URL: {
+    code: 'DTQ_ERR_ES_BAD_URL',
+    message: 'DTQ_ES_URL={url} is not an http(s) URL. Use e.g. http://127.0.0.1:9200.',
+  },
+  ARTIFACT_MISSING: {
+    code: 'DTQ_ERR_ES_ARTIFACT_MISSING',
+    message:
+      'Could not fetch {artifact} with Maven ({reason}). Check network access to Maven Central, or install it by hand into ~/.m2 with `mvn dependency:get -Dartifact={artifact}`.',
+  },
+  TOOL_MISSING: {
+    code: 'DTQ_ERR_ES_TOOL_MISSING',
+    message: '`{tool}` is needed to {purpose} but was not found. Run scripts/install-system-deps.sh.',
+  },
+  START_FAILED: {
+    code: 'DTQ_ERR_ES_START_FAILED',
+    message: 'Elasticsearch exited during startup with {exit}. Last lines of its output:\n{tail}',
+  },
+  ALREADY_RUNNING: {
+    code: 'DTQ_ERR_ES_ALREADY_RUNNING',
+    message:
+      'Something already answers on {url} (pid file {pidFile}). Stop it with `npm run es stop`, or use another port.',
+  },
+  SETUP_FAILED: {
+    code: 'DTQ_ERR_ES_SETUP_FAILED',
+    message: 'Setup step "{step}" failed against {url}: {reason}',
+  },
+  REQUEST_FAILED: {
+    code: 'DTQ_ERR_ES_REQUEST_FAILED',
+    statusCode: 502,
+    message: 'Elasticsearch answered {status} to {request}: {reason}',
+  },
+} as const satisfies Record<string, ErrorDefinition>;

@@ -1,0 +1,109 @@
+/**
+ * `npm run es [start|stop|status|run]`: a local Elasticsearch for development on
+ * http://127.0.0.1:9200 (the port of DTQ_ES_URL when set), data under var/elasticsearch/node
+ * kept across restarts. `start` returns once the node is ready and leaves it running in the
+ * background; `run` keeps it in the foreground until Ctrl-C.
+ */
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DtqError, dtqError } from '../workload/common/dtq-error.ts';
+import { envString } from '../workload/common/env.ts';
+import { esUrl } from './client.ts';
+import { esVarDir } from './distribution.ts';
+import { ES_ERRORS } from './errors.ts';
+import { clusterStatus, DEFAULT_HEAP, groupAlive, startElasticsearchNode, stopGroup } from './node.ts';
+
+const USAGE = `usage: npm run es -- [start|stop|status|run]
+  start   start Elasticsearch in the background and wait until it is ready (default)
+  stop    stop the background node
+  status  say whether it runs and its cluster health
+  run     run it in the foreground until Ctrl-C
+env: DTQ_ES_URL (port taken from it, default http://127.0.0.1:9200), DTQ_ES_HEAP (default ${DEFAULT_HEAP})`;
+
+const baseDir = join(esVarDir(), 'node');
+const pidFile = join(baseDir, 'es.pid');
+
+function readPid(): number | undefined {
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  return Number.isInteger(pid) && pid > 0 && groupAlive(pid) ? pid : undefined;
+}
+
+function localPort(url: string): number {
+  const parsed = new URL(url);
+  if (parsed.hostname !== '127.0.0.1' && parsed.hostname !== 'localhost') {
+    throw new DtqError(
+      'DTQ_ERR_ES_BAD_URL',
+      `DTQ_ES_URL=${url} is not on this machine; \`npm run es\` only runs a local node. Unset DTQ_ES_URL or use http://127.0.0.1:<port>.`,
+    );
+  }
+  return Number(parsed.port || 9200);
+}
+
+async function start(detached: boolean): Promise<void> {
+  const url = esUrl();
+  const port = localPort(url);
+  const running = readPid();
+  if (running !== undefined || (await clusterStatus(url, 1_000))) {
+    if (running !== undefined && (await clusterStatus(url))) {
+      console.log(`Elasticsearch already running on ${url} (pid ${running})`);
+      return;
+    }
+    throw dtqError(ES_ERRORS.ALREADY_RUNNING, { url, pidFile });
+  }
+  const node = await startElasticsearchNode({
+    port,
+    baseDir,
+    heap: envString('DTQ_ES_HEAP', DEFAULT_HEAP),
+    detached,
+    log: (line) => console.error(line),
+  });
+  writeFileSync(pidFile, `${node.pid()}\n`);
+  console.log(`Elasticsearch ready on ${url} (pid ${node.pid()}, logs ${join(baseDir, 'logs')})`);
+  if (detached) return;
+  const shutdown = async (): Promise<void> => {
+    await node.stop();
+    rmSync(pidFile, { force: true });
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+async function stop(): Promise<void> {
+  const pid = readPid();
+  if (pid === undefined) {
+    console.log('Elasticsearch is not running (no live pid in var/elasticsearch/node/es.pid)');
+    return;
+  }
+  await stopGroup(pid);
+  rmSync(pidFile, { force: true });
+  console.log(`Elasticsearch stopped (pid ${pid})`);
+}
+
+async function status(): Promise<void> {
+  const url = esUrl();
+  const health = await clusterStatus(url);
+  const pid = readPid();
+  console.log(
+    health
+      ? `Elasticsearch on ${url}: ${health}${pid === undefined ? ' (not started by npm run es)' : ` (pid ${pid})`}`
+      : `Elasticsearch on ${url}: not answering${pid === undefined ? '' : ` (pid ${pid} alive, starting or stuck)`}`,
+  );
+  process.exitCode = health ? 0 : 1;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const command = argv[0] ?? 'start';
+  if (command === 'start') return start(true);
+  if (command === 'run') return start(false);
+  if (command === 'stop') return stop();
+  if (command === 'status') return status();
+  console.error(USAGE);
+  process.exitCode = command === 'help' || command === '--help' ? 0 : 2;
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(error instanceof DtqError ? `${error.code}: ${error.message}` : error);
+  process.exitCode = 1;
+});
