@@ -1,0 +1,239 @@
+/**
+ * One table of cases run through the pure specification (decision.ts) and through the real
+ * claim-1.lua on a real Redis: the script must take the same decision for every case.
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decide, retryAfterSeconds } from '../../workload/idempotency/decision.ts';
+import type { IdempotencyRecord, RecordState } from '../../workload/idempotency/record.ts';
+import { IdempotencyStore } from '../../workload/idempotency/store.ts';
+import { startRedis, type TestRedis } from '../utils/redis-server.ts';
+
+const FP = 'a'.repeat(64);
+const OTHER_FP = 'b'.repeat(64);
+const CANDIDATE = 'idem-candidate-0001';
+const STORED_TASK = 'idem-stored-0001';
+
+interface Case {
+  readonly name: string;
+  readonly state: RecordState | undefined;
+  readonly fingerprint: string;
+  /** Lease end relative to now, ms (in-flight records only). */
+  readonly leaseInMs?: number;
+  readonly expected: 'claim' | 'replay' | 'in_flight' | 'mismatch';
+  readonly expectedTaskId?: string;
+}
+
+const CASES: readonly Case[] = [
+  {
+    name: 'no record: claims with the candidate id',
+    state: undefined,
+    fingerprint: FP,
+    expected: 'claim',
+    expectedTaskId: CANDIDATE,
+  },
+  {
+    name: 'in flight, same body, lease running: 409',
+    state: 'in_flight',
+    fingerprint: FP,
+    leaseInMs: 5_000,
+    expected: 'in_flight',
+  },
+  {
+    name: 'in flight, same body, lease expired: takes over with the stored id',
+    state: 'in_flight',
+    fingerprint: FP,
+    leaseInMs: -5_000,
+    expected: 'claim',
+    expectedTaskId: STORED_TASK,
+  },
+  {
+    name: 'in flight, other body, lease running: 422',
+    state: 'in_flight',
+    fingerprint: OTHER_FP,
+    leaseInMs: 5_000,
+    expected: 'mismatch',
+  },
+  {
+    name: 'in flight, other body, lease expired: 422, no takeover',
+    state: 'in_flight',
+    fingerprint: OTHER_FP,
+    leaseInMs: -5_000,
+    expected: 'mismatch',
+  },
+  { name: 'completed, same body: replay', state: 'completed', fingerprint: FP, expected: 'replay' },
+  { name: 'completed, other body: 422', state: 'completed', fingerprint: OTHER_FP, expected: 'mismatch' },
+  {
+    name: 'released, same body: claims again with the stored id',
+    state: 'released',
+    fingerprint: FP,
+    expected: 'claim',
+    expectedTaskId: STORED_TASK,
+  },
+  {
+    name: 'released, other body: claims with a new id',
+    state: 'released',
+    fingerprint: OTHER_FP,
+    expected: 'claim',
+    expectedTaskId: CANDIDATE,
+  },
+];
+
+function recordFor(c: Case, nowMs: number): IdempotencyRecord | undefined {
+  if (c.state === undefined) return undefined;
+  return {
+    state: c.state,
+    fingerprint: FP,
+    taskId: STORED_TASK,
+    correlationId: 'original-cid',
+    leaseUntilMs: c.state === 'in_flight' ? nowMs + (c.leaseInMs ?? 0) : 0,
+    claims: 1,
+    response: c.state === 'completed' ? { status: 202, body: '{"x":1}', contentType: 'application/json' } : undefined,
+  };
+}
+
+describe('decide (pure specification)', () => {
+  for (const c of CASES) {
+    it(c.name, () => {
+      const now = 1_700_000_000_000;
+      const decision = decide(recordFor(c, now), { fingerprint: c.fingerprint, candidateTaskId: CANDIDATE }, now);
+      expect(decision.kind).toBe(c.expected);
+      if (decision.kind === 'claim') expect(decision.taskId).toBe(c.expectedTaskId);
+      if (decision.kind === 'in_flight') expect(decision.retryAfterMs).toBe(c.leaseInMs);
+    });
+  }
+
+  it('bounds Retry-After to at least 1 s and at most the configured maximum', () => {
+    expect(retryAfterSeconds(0, 5)).toBe(1);
+    expect(retryAfterSeconds(2_500, 5)).toBe(3);
+    expect(retryAfterSeconds(60_000, 5)).toBe(5);
+  });
+});
+
+describe('claim-1.lua agrees with the specification (real Redis)', () => {
+  let redis: TestRedis;
+  let client: Redis;
+  let store: IdempotencyStore;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+    store = new IdempotencyStore(client);
+  });
+  afterAll(async () => {
+    client.disconnect();
+    await redis.close();
+  });
+
+  async function redisNowMs(): Promise<number> {
+    const [s, us] = await client.time();
+    return Number(s) * 1000 + Math.floor(Number(us) / 1000);
+  }
+
+  async function seed(key: string, c: Case): Promise<void> {
+    const record = recordFor(c, await redisNowMs());
+    if (record === undefined) return;
+    await client.hset(key, {
+      state: record.state,
+      fingerprint: record.fingerprint,
+      task_id: record.taskId,
+      correlation_id: record.correlationId,
+      claims: record.claims,
+      ...(record.state === 'in_flight' ? { owner: 'dead-owner', lease_until: record.leaseUntilMs } : {}),
+      ...(record.response
+        ? { status: record.response.status, body: record.response.body, content_type: record.response.contentType }
+        : {}),
+    });
+    await client.pexpire(key, 60_000);
+  }
+
+  for (const c of CASES) {
+    it(c.name, async () => {
+      const key = `dtq:idem:test-${randomUUID()}`;
+      await seed(key, c);
+      const before = await client.hgetall(key);
+      const result = await store.claim({
+        recordKey: key,
+        fingerprint: c.fingerprint,
+        correlationId: 'new-cid',
+        candidateTaskId: CANDIDATE,
+        leaseMs: 10_000,
+        ttlMs: 60_000,
+      });
+      expect(result.decision.kind).toBe(c.expected);
+      const after = await client.hgetall(key);
+      if (result.decision.kind === 'claim') {
+        expect(result.decision.taskId).toBe(c.expectedTaskId);
+        expect(after).toMatchObject({ state: 'in_flight', task_id: c.expectedTaskId, owner: result.owner });
+        expect(after.correlation_id).toBe('new-cid');
+      } else {
+        expect(result.owner).toBeUndefined();
+        expect(after).toEqual(before);
+      }
+    });
+  }
+
+  it('lets exactly one of many concurrent claims through, and one takeover after the lease expires', async () => {
+    const key = `dtq:idem:test-${randomUUID()}`;
+    const attempt = () =>
+      store.claim({
+        recordKey: key,
+        fingerprint: FP,
+        correlationId: randomUUID(),
+        candidateTaskId: `idem-${randomUUID()}`,
+        leaseMs: 300,
+        ttlMs: 60_000,
+      });
+    const first = await Promise.all(Array.from({ length: 50 }, attempt));
+    expect(first.filter((r) => r.decision.kind === 'claim')).toHaveLength(1);
+    expect(first.filter((r) => r.decision.kind === 'in_flight')).toHaveLength(49);
+    await new Promise((r) => setTimeout(r, 350));
+    const second = await Promise.all(Array.from({ length: 50 }, attempt));
+    const takeovers = second.filter((r) => r.decision.kind === 'claim');
+    expect(takeovers).toHaveLength(1);
+    const winner = first.find((r) => r.decision.kind === 'claim')?.decision;
+    expect(takeovers[0]?.decision.kind === 'claim' && takeovers[0].decision.taskId).toBe(
+      winner?.kind === 'claim' ? winner.taskId : 'none',
+    );
+  });
+
+  it('refuses to store or release for an owner whose claim was taken over', async () => {
+    const key = `dtq:idem:test-${randomUUID()}`;
+    const claim = (cid: string) =>
+      store.claim({
+        recordKey: key,
+        fingerprint: FP,
+        correlationId: cid,
+        candidateTaskId: CANDIDATE,
+        leaseMs: 100,
+        ttlMs: 60_000,
+      });
+    const dead = await claim('first');
+    await new Promise((r) => setTimeout(r, 150));
+    const live = await claim('second');
+    expect(live.decision.kind).toBe('claim');
+    const response = { status: 202, body: '{"late":true}', contentType: 'application/json' };
+    expect(await store.complete(key, dead.owner as string, response, 60_000)).toBe(false);
+    expect(await store.release(key, dead.owner as string)).toBe(false);
+    expect(await store.complete(key, live.owner as string, { ...response, body: '{"live":true}' }, 60_000)).toBe(true);
+    expect((await store.read(key))?.response?.body).toBe('{"live":true}');
+  });
+
+  it('sets the retention TTL on the first claim and again when the response is stored', async () => {
+    const key = `dtq:idem:test-${randomUUID()}`;
+    const r = await store.claim({
+      recordKey: key,
+      fingerprint: FP,
+      correlationId: 'c',
+      candidateTaskId: CANDIDATE,
+      leaseMs: 1_000,
+      ttlMs: 30_000,
+    });
+    const ttlAfterClaim = await client.pttl(key);
+    expect(ttlAfterClaim).toBeGreaterThan(25_000);
+    expect(ttlAfterClaim).toBeLessThanOrEqual(30_000);
+    await store.complete(key, r.owner as string, { status: 202, body: '{}', contentType: 'application/json' }, 90_000);
+    expect(await client.pttl(key)).toBeGreaterThan(85_000);
+  });
+});

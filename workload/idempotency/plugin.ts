@@ -1,0 +1,266 @@
+/**
+ * Fastify plugin: Idempotency-Key on the routes it is given (POST /api/v1/tasks by default).
+ *
+ * Hooks, in request order:
+ * - preValidation: parse the key (malformed → 400) and fingerprint the body as the client sent
+ *   it, before schema defaults are applied.
+ * - preHandler (after schema validation, so an invalid body stores nothing): claim the scope in
+ *   Redis. Claimed → `request.idempotency = {key, taskId}` and the handler runs; the service
+ *   uses taskId as the BullMQ job id. Otherwise replay the stored response, or 409 / 422.
+ * - onSend: store a 2xx response byte for byte, or release the claim on any other status so
+ *   the key stays usable.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
+import { dtqError } from '../common/dtq-error.ts';
+import { errorFields } from '../log/logger.ts';
+import { EVENTS, type EventName, F, type FieldName } from '../log/vocabulary.ts';
+import { DEFAULT_IDEMPOTENCY_CONFIG, type IdempotencyConfig } from './config.ts';
+import { retryAfterSeconds } from './decision.ts';
+import { IDEMPOTENCY_ERRORS } from './errors.ts';
+import { fingerprintBody } from './fingerprint.ts';
+import { parseIdempotencyKey } from './key.ts';
+import type { IdempotencyRecord } from './record.ts';
+import { clientIdentity, newTaskId, recordKey, scopeHash } from './scope.ts';
+import { IdempotencyStore } from './store.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set when the request carries an Idempotency-Key and holds its claim: use taskId as the job id. */
+    idempotency?: { key: string; taskId: string };
+  }
+}
+
+/** Header set on a replayed response. */
+export const IDEMPOTENT_REPLAYED_HEADER = 'idempotent-replayed';
+
+/**
+ * Test-only request header (honoured only with DTQ_FAULTS=1): milliseconds to pause after the
+ * handler ran and before the response is stored, so a test can kill the process in between.
+ */
+export const FAULT_PAUSE_HEADER = 'x-dtq-fault-idempotency-pause-ms';
+
+/** A route the plugin guards. `url` is the route pattern as registered. */
+export interface GuardedRoute {
+  readonly method: string;
+  readonly url: string;
+}
+
+/** Options of {@link idempotencyPlugin}. */
+export interface IdempotencyPluginOptions {
+  /** ioredis client; used as is (the plugin sends EVALSHA/EVAL only). */
+  readonly redis: Redis;
+  readonly config?: IdempotencyConfig;
+  readonly routes?: readonly GuardedRoute[];
+  /** The request's correlation id; default `request.id`. */
+  readonly correlationIdOf?: (request: FastifyRequest) => string;
+  /**
+   * True when `request.log` already binds correlation_id (the dtq API does); otherwise the
+   * plugin writes it on its own lines.
+   */
+  readonly logBindsCorrelationId?: boolean;
+}
+
+/** The route the dtq API guards. */
+export const DEFAULT_GUARDED_ROUTES: readonly GuardedRoute[] = [{ method: 'POST', url: '/api/v1/tasks' }];
+
+interface RequestState {
+  readonly key: string;
+  readonly fingerprint: string;
+  recordKey?: string;
+  owner?: string;
+  taskId?: string;
+}
+
+type Fields = Partial<Record<FieldName, unknown>>;
+
+function logIdem(
+  log: FastifyBaseLogger,
+  level: 'info' | 'warn',
+  action: EventName,
+  fields: Fields,
+  message: string,
+): void {
+  log[level]({ [F.EVENT_ACTION]: action, ...fields }, message);
+}
+
+function originalFields(record: IdempotencyRecord): Fields {
+  return { [F.ORIGINAL_TASK_ID]: record.taskId, [F.ORIGINAL_CORRELATION_ID]: record.correlationId };
+}
+
+/** Register Idempotency-Key handling; registered at the root so its hooks see the guarded routes. */
+export async function idempotencyPlugin(app: FastifyInstance, options: IdempotencyPluginOptions): Promise<void> {
+  const config = options.config ?? DEFAULT_IDEMPOTENCY_CONFIG;
+  const routes = options.routes ?? DEFAULT_GUARDED_ROUTES;
+  const store = new IdempotencyStore(options.redis);
+  const correlationIdOf = options.correlationIdOf ?? ((request: FastifyRequest) => request.id);
+  const states = new WeakMap<FastifyRequest, RequestState>();
+  const ttlMs = config.ttlSeconds * 1000;
+
+  const guarded = (request: FastifyRequest): boolean =>
+    routes.some((r) => r.method === request.method && r.url === request.routeOptions.url);
+
+  const baseFields = (request: FastifyRequest, key: string): Fields => ({
+    ...(options.logBindsCorrelationId ? {} : { [F.CORRELATION_ID]: correlationIdOf(request) }),
+    [F.IDEMPOTENCY_KEY]: key,
+  });
+
+  app.addHook('preValidation', async (request) => {
+    if (!guarded(request)) return;
+    const parsed = parseIdempotencyKey(request.raw.rawHeaders);
+    if (!parsed.ok) throw dtqError(IDEMPOTENCY_ERRORS.KEY_INVALID, { reason: parsed.reason });
+    if (parsed.key === undefined) return;
+    states.set(request, { key: parsed.key, fingerprint: fingerprintBody(request.body) });
+  });
+
+  app.addHook('preHandler', async (request, reply) => {
+    const state = states.get(request);
+    if (state === undefined) return;
+    const correlationId = correlationIdOf(request);
+    const hash = scopeHash({
+      client: clientIdentity(request.headers.authorization),
+      method: request.method,
+      route: request.routeOptions.url ?? request.url,
+      key: state.key,
+    });
+    state.recordKey = recordKey(hash);
+    let result: Awaited<ReturnType<IdempotencyStore['claim']>>;
+    try {
+      result = await store.claim({
+        recordKey: state.recordKey,
+        fingerprint: state.fingerprint,
+        correlationId,
+        candidateTaskId: newTaskId(hash),
+        leaseMs: config.inFlightMs,
+        ttlMs,
+      });
+    } catch (error) {
+      if (error instanceof Error && 'code' in error && error.code === IDEMPOTENCY_ERRORS.STORE_INCONSISTENT.code) {
+        throw error;
+      }
+      throw dtqError(IDEMPOTENCY_ERRORS.STORE_UNAVAILABLE, {}, error);
+    }
+    const { decision } = result;
+    const fields = baseFields(request, state.key);
+    switch (decision.kind) {
+      case 'claim': {
+        state.owner = result.owner;
+        state.taskId = decision.taskId;
+        request.idempotency = { key: state.key, taskId: decision.taskId };
+        const previous = decision.previous;
+        logIdem(
+          request.log,
+          'info',
+          EVENTS.IDEMPOTENCY_CLAIMED,
+          { ...fields, [F.TASK_ID]: decision.taskId, ...(previous ? originalFields(previous) : {}) },
+          previous === undefined
+            ? 'idempotency key claimed'
+            : previous.state === 'released'
+              ? 'idempotency key claimed again after a failed attempt released it'
+              : 'idempotency key taken over: the previous claim expired without a response',
+        );
+        return;
+      }
+      case 'replay': {
+        logIdem(
+          request.log,
+          'info',
+          EVENTS.IDEMPOTENCY_REPLAYED,
+          { ...fields, ...originalFields(decision.record) },
+          'duplicate request answered with the stored first response',
+        );
+        states.delete(request);
+        return reply
+          .code(decision.response.status)
+          .header('content-type', decision.response.contentType)
+          .header(IDEMPOTENT_REPLAYED_HEADER, 'true')
+          .send(decision.response.body);
+      }
+      case 'in_flight': {
+        const seconds = retryAfterSeconds(decision.retryAfterMs, config.retryAfterMaxSeconds);
+        logIdem(
+          request.log,
+          'warn',
+          EVENTS.IDEMPOTENCY_IN_FLIGHT_CONFLICT,
+          { ...fields, ...originalFields(decision.record) },
+          'duplicate request refused: the first one with this key is still in flight',
+        );
+        states.delete(request);
+        reply.header('retry-after', String(seconds));
+        throw dtqError(IDEMPOTENCY_ERRORS.IN_FLIGHT, { task_id: decision.record.taskId, retry_after_s: seconds });
+      }
+      case 'mismatch': {
+        logIdem(
+          request.log,
+          'warn',
+          EVENTS.IDEMPOTENCY_PAYLOAD_MISMATCH,
+          { ...fields, ...originalFields(decision.record) },
+          'request refused: this idempotency key was used with a different body',
+        );
+        states.delete(request);
+        throw dtqError(IDEMPOTENCY_ERRORS.PAYLOAD_MISMATCH, { task_id: decision.record.taskId });
+      }
+    }
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const state = states.get(request);
+    if (state?.owner === undefined || state.recordKey === undefined) return payload;
+    states.delete(request);
+    await faultPause(config, request);
+    const body = payloadText(payload);
+    const ok = reply.statusCode >= 200 && reply.statusCode < 300 && body !== undefined;
+    try {
+      if (ok) {
+        const contentType = String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8');
+        const stored = await store.complete(
+          state.recordKey,
+          state.owner,
+          { status: reply.statusCode, body, contentType },
+          ttlMs,
+        );
+        if (!stored) warnLost(request, state, 'store');
+      } else if (!(await store.release(state.recordKey, state.owner))) {
+        warnLost(request, state, 'release');
+      }
+    } catch (error) {
+      // The response still goes out: the claim expires after its lease and a retry takes it
+      // over with the same task id, which the queue deduplicates.
+      request.log.warn(
+        { [F.EVENT_ACTION]: EVENTS.DEPENDENCY_UNAVAILABLE, [F.DEPENDENCY_NAME]: 'redis', ...errorFields(error) },
+        'could not store the idempotent response; the claim will expire after its lease',
+      );
+    }
+    return payload;
+  });
+
+  function warnLost(request: FastifyRequest, state: RequestState, what: string): void {
+    request.log.warn(
+      { [F.IDEMPOTENCY_KEY]: state.key, [F.TASK_ID]: state.taskId },
+      `idempotency claim lost before ${what}: its lease expired and another request took it over`,
+    );
+  }
+}
+
+// Fastify encapsulates a plugin's hooks; this marker (what the fastify-plugin package sets)
+// makes them apply to the routes of the instance that registers the plugin.
+Object.assign(idempotencyPlugin, {
+  [Symbol.for('skip-override')]: true,
+  [Symbol.for('fastify.display-name')]: 'dtq-idempotency',
+});
+
+function payloadText(payload: unknown): string | undefined {
+  if (typeof payload === 'string') return payload;
+  if (Buffer.isBuffer(payload)) {
+    const text = payload.toString('utf8');
+    return Buffer.from(text, 'utf8').equals(payload) ? text : undefined;
+  }
+  return undefined;
+}
+
+async function faultPause(config: IdempotencyConfig, request: FastifyRequest): Promise<void> {
+  if (!config.faultsEnabled) return;
+  const ms = Number(request.headers[FAULT_PAUSE_HEADER]);
+  if (Number.isInteger(ms) && ms > 0) await sleep(Math.min(ms, 60_000));
+}
