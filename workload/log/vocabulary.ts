@@ -63,6 +63,8 @@ export const FIELD_SPECS = {
   HTTP_RESPONSE_BYTES: field('http.response.body.bytes', 'long', 'Response body size in bytes.'),
   CLIENT_ADDRESS: field('client.address', 'keyword', 'Address of the client as seen by the writer.'),
   USER_AGENT: field('user_agent.original', 'keyword', 'User-Agent header.'),
+  SERVER_ADDRESS: field('server.address', 'keyword', 'Address a server listens on, on service.started.'),
+  SERVER_PORT: field('server.port', 'long', 'TCP port a server listens on, on service.started.'),
   NGINX_UPSTREAM_ADDRESS: field('nginx.upstream.address', 'keyword', 'Upstream(s) nginx tried, as nginx wrote them.'),
   NGINX_UPSTREAM_STATUS: field('nginx.upstream.status', 'keyword', 'Upstream status(es), as nginx wrote them.'),
   NGINX_REQUEST_TIME: field('nginx.request_time', 'double', 'nginx $request_time in seconds.'),
