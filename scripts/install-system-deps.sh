@@ -2,15 +2,18 @@
 # Installs the system packages dtq runs on (Debian/Ubuntu): redis-server and nginx, plus the
 # JDK and Maven that fetch and run Elasticsearch, and tmux for the explorer's terminal test.
 # As root it installs what is missing with apt-get, saying so first; otherwise it prints the
-# exact command to run. Usage: scripts/install-system-deps.sh [--with-test-tools]
+# exact command to run. Usage: scripts/install-system-deps.sh [--with-test-tools | --workload]
+# (--workload: only what the local stack runs, redis-server and nginx; used by `npm run demo`).
 set -euo pipefail
 
 need=()
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/bin/$1" ]; }
 have redis-server || need+=(redis-server)
 have nginx || need+=(nginx)
-have java || need+=(openjdk-17-jre-headless)
-have mvn || need+=(maven)
+if [ "${1:-}" != "--workload" ]; then
+  have java || need+=(openjdk-17-jre-headless)
+  have mvn || need+=(maven)
+fi
 if [ "${1:-}" = "--with-test-tools" ]; then
   have tmux || need+=(tmux)
 fi
