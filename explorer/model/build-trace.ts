@@ -1,0 +1,371 @@
+/**
+ * Hits → Trace: the explorer's one pure transformation (after jaeger-ui's
+ * transform-trace-data). It joins, orders, repairs clock skew, groups HTTP requests into
+ * branches, builds each task's attempts, collects duplicates, names what is missing and
+ * states the outcome. It never throws on odd data: what it cannot place becomes a warning.
+ */
+import { DUPLICATE_EVENTS, F } from '../../workload/log/vocabulary.ts';
+import { formatClock, formatDuration, num, str } from './fields.ts';
+import { isDuplicateAction, isTaskAction, joinTaskIds, polledTaskId } from './join.ts';
+import { mergeOrdered, toWorkLines, type WorkLine } from './lines.ts';
+import { decideOutcome } from './outcome.ts';
+import { groupApiRequests, type HttpGroup, matchNginx, methodOf, nginxStart, pathOf, statusOf } from './requests.ts';
+import { repairSkew } from './skew.ts';
+import { buildTask, type TaskCore } from './tasks.ts';
+import type { Duplicate, Gap, Hit, Poll, RequestBranch, TaskTrace, Trace, TraceLine } from './types.ts';
+
+/** Inputs besides the hits. */
+export interface BuildTraceOptions {
+  readonly correlationId: string;
+  /** The task `--task` asked for, to focus on. */
+  readonly focusTaskId?: string | undefined;
+  /** Epoch ms "now", so staleness is decided by the caller (and tests). */
+  readonly now: number;
+  /** Which store the hits came from: only Elasticsearch can lag behind the files. */
+  readonly source: 'elasticsearch' | 'files';
+  /** Queued or running for longer than this without a new line counts as stuck. Default 120 s. */
+  readonly staleAfterMs?: number;
+  /** Lines the source skipped as malformed, reported as a warning. */
+  readonly malformedLines?: number;
+}
+
+const DEFAULT_STALE_AFTER_MS = 120_000;
+/** Elasticsearch refreshes every second and the shipper batches: newer lines may be missing. */
+const SHIPPER_LAG_WINDOW_MS = 60_000;
+
+function isApi(line: WorkLine): boolean {
+  return line.service === 'api';
+}
+
+function isNginx(line: WorkLine): boolean {
+  return line.service === 'nginx';
+}
+
+/** Build the trace of one correlation id from every hit its joins fetched. */
+export function buildTrace(hits: readonly Hit[], options: BuildTraceOptions): Trace {
+  const cid = options.correlationId;
+  const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+  const warnings: string[] = [];
+  const { lines: work, untimed } = toWorkLines(hits);
+  if (untimed > 0) warnings.push(`${untimed} line(s) without a valid @timestamp were left out`);
+  if ((options.malformedLines ?? 0) > 0)
+    warnings.push(`${options.malformedLines} malformed line(s) in the logs were skipped (not JSON)`);
+
+  const own = work.filter((line) => line.correlationId === cid);
+  const taskIds = new Set(
+    joinTaskIds(
+      own.map((line) => line.record),
+      cid,
+    ),
+  );
+  if (options.focusTaskId !== undefined) taskIds.add(options.focusTaskId);
+
+  // Classify once: which lines are this trace's HTTP lines, which are its tasks' lines.
+  const taskLines = new Map<string, WorkLine[]>();
+  const apiLines: WorkLine[] = [];
+  const nginxLines: WorkLine[] = [];
+  for (const line of work) {
+    const mine = line.correlationId === cid;
+    const polled = polledTaskId(line.record);
+    if (isApi(line) && (mine || (polled !== undefined && taskIds.has(polled)))) apiLines.push(line);
+    if (isNginx(line) && mine) nginxLines.push(line);
+    if (line.taskId !== undefined && taskIds.has(line.taskId) && isTaskAction(line.action)) {
+      const list = taskLines.get(line.taskId);
+      if (list) list.push(line);
+      else taskLines.set(line.taskId, [line]);
+    }
+  }
+  for (const list of taskLines.values()) list.sort((a, b) => a.writtenAt - b.writtenAt || a.sequence - b.sequence);
+
+  const groups = groupApiRequests(apiLines);
+  const orphanNginx = matchNginx(nginxLines, groups);
+  const skew = repairSkew(work, groups, taskLines);
+  for (const correction of skew)
+    warnings.push(
+      `clock skew: shifted ${correction.instance} by ${correction.shiftMs > 0 ? '+' : ''}${formatDuration(correction.shiftMs)} (${correction.reason})`,
+    );
+
+  const ordered = mergeOrdered(work);
+  for (const list of taskLines.values()) list.sort((a, b) => a.id - b.id);
+  const cores = new Map<string, TaskCore>();
+  for (const [taskId, list] of taskLines) cores.set(taskId, buildTask(taskId, list));
+
+  // Requests of this correlation id become branches; polls of its tasks hang off the task.
+  const ownGroups = groups.filter((g) => g.correlationId === cid);
+  const isPoll = (g: HttpGroup): boolean => g.lines.some((l) => polledTaskId(l.record) !== undefined);
+  const primary = ownGroups.filter((g) => !isPoll(g));
+  const branchGroups = primary.length > 0 ? primary : ownGroups;
+  const pollGroups = groups.filter((g) => !branchGroups.includes(g));
+
+  const polls = new Map<string, Poll[]>();
+  for (const group of pollGroups) {
+    const polled = group.lines.map((l) => polledTaskId(l.record)).find((id) => id !== undefined);
+    if (polled === undefined || !cores.has(polled)) continue;
+    const start = group.received ?? group.lines[0];
+    if (start === undefined) continue;
+    const poll: Poll = {
+      correlationId: group.correlationId,
+      at: start.at,
+      status: statusOf(group),
+      durationMs: durationMsOf(group),
+      lineIds: group.lines.map((l) => l.id).concat(group.nginx ? [group.nginx.id] : []),
+    };
+    const list = polls.get(polled);
+    if (list) list.push(poll);
+    else polls.set(polled, [poll]);
+  }
+
+  const tasks: TaskTrace[] = [...cores.values()]
+    .map((core) => ({
+      taskId: core.taskId,
+      taskType: core.taskType,
+      queue: core.queue,
+      priority: core.priority,
+      enqueuedAt: core.enqueuedAt,
+      enqueueLineId: core.enqueueLine?.id,
+      attempts: core.attempts,
+      outcome: core.outcome,
+      endedAt: core.endedAt,
+      deadLetteredAt: core.deadLetteredAt,
+      polls: (polls.get(core.taskId) ?? []).sort((a, b) => a.at - b.at),
+      lineIds: core.lineIds,
+    }))
+    .sort((a, b) => firstAt(a) - firstAt(b));
+
+  const requests = buildBranches(branchGroups, orphanNginx, tasks, cores);
+  if (requests.length > 1)
+    warnings.push(`correlation id reused by ${requests.length} requests; each is its own branch`);
+  if (requests.every((r) => r.lineIds.length === 0) && work.length > 0)
+    warnings.push('no HTTP lines for this correlation id: only job lines were found');
+
+  const duplicates = collectDuplicates(ordered, cid, taskIds);
+
+  const newest = ordered.reduce((max, line) => Math.max(max, line.at), Number.NEGATIVE_INFINITY);
+  const gaps = nameGaps(requests, tasks, options.now, staleAfterMs);
+  const inFlight =
+    tasks.some(
+      (t) => (t.outcome === 'queued' || t.outcome === 'running') && options.now - lastActivity(t) <= staleAfterMs,
+    ) ||
+    requests.some(
+      (r) => r.receivedAt !== undefined && r.respondedAt === undefined && options.now - r.receivedAt <= staleAfterMs,
+    );
+  const incomplete = inFlight || requests.some((r) => r.nginx === undefined || r.respondedAt === undefined);
+  if (
+    options.source === 'elasticsearch' &&
+    incomplete &&
+    ordered.length > 0 &&
+    options.now - newest < SHIPPER_LAG_WINDOW_MS
+  ) {
+    gaps.push({
+      kind: 'shipper_lag',
+      message: `shipper lag: newest lines may not be indexed yet (newest line ${formatDuration(options.now - newest)} ago)`,
+      at: newest,
+    });
+  }
+
+  const lines: TraceLine[] = ordered.map((line) => ({
+    id: line.id,
+    source: line.source,
+    record: line.record,
+    writtenAt: line.writtenAt,
+    at: line.at,
+    service: line.service,
+    instance: line.instance,
+    action: line.action,
+    sequence: line.sequence,
+  }));
+  const startedAt = Math.min(
+    ...(ordered.length > 0 ? [ordered[0]?.at ?? 0] : [options.now]),
+    ...requests.map((r) => r.nginx?.startedAt ?? Number.POSITIVE_INFINITY),
+  );
+  const endedAt = Math.max(startedAt, ...lines.map((l) => l.at), ...requests.map((r) => r.nginx?.endedAt ?? 0));
+
+  const outcome = decideOutcome({
+    requests,
+    tasks,
+    duplicates: duplicates.filter((d) => d.direction === 'blocked'),
+    inFlight,
+    found: work.length > 0,
+  });
+  return {
+    correlationId: cid,
+    focusTaskId: options.focusTaskId,
+    lines,
+    requests,
+    tasks,
+    duplicates,
+    gaps,
+    skew,
+    warnings,
+    outcome,
+    startedAt,
+    endedAt,
+    inFlight,
+  };
+}
+
+function firstAt(task: TaskTrace): number {
+  return task.enqueuedAt ?? task.attempts[0]?.startedAt ?? Number.POSITIVE_INFINITY;
+}
+
+function lastActivity(task: TaskTrace): number {
+  let latest = task.enqueuedAt ?? Number.NEGATIVE_INFINITY;
+  for (const attempt of task.attempts)
+    latest = Math.max(
+      latest,
+      attempt.startedAt,
+      attempt.endedAt ?? Number.NEGATIVE_INFINITY,
+      attempt.retryAt ?? Number.NEGATIVE_INFINITY,
+    );
+  return latest;
+}
+
+function durationMsOf(group: HttpGroup): number | undefined {
+  if (group.completed === undefined) return undefined;
+  const ns = num(group.completed.record, F.EVENT_DURATION);
+  if (ns !== undefined) return ns / 1e6;
+  return group.received ? group.completed.at - group.received.at : undefined;
+}
+
+function buildBranches(
+  groups: readonly HttpGroup[],
+  orphanNginx: readonly WorkLine[],
+  tasks: readonly TaskTrace[],
+  cores: ReadonlyMap<string, TaskCore>,
+): RequestBranch[] {
+  interface Draft {
+    group: HttpGroup | undefined;
+    nginx: WorkLine | undefined;
+    start: number;
+    taskIds: string[];
+  }
+  const drafts: Draft[] = [
+    ...groups.map((group) => ({
+      group,
+      nginx: group.nginx,
+      start: Math.min(
+        group.nginx ? nginxStart(group.nginx) : Number.POSITIVE_INFINITY,
+        (group.received ?? group.lines[0])?.at ?? Number.POSITIVE_INFINITY,
+      ),
+      taskIds: [] as string[],
+    })),
+    ...orphanNginx.map((nginx) => ({ group: undefined, nginx, start: nginxStart(nginx), taskIds: [] as string[] })),
+  ].sort((a, b) => a.start - b.start);
+
+  for (const task of tasks) {
+    const enqueue = cores.get(task.taskId)?.enqueueLine;
+    let owner = enqueue ? drafts.find((d) => d.group?.lines.includes(enqueue)) : undefined;
+    // No enqueue line in any request of this id (missing, or --task on a job enqueued
+    // elsewhere): hang it on the latest request that started before the job's first line.
+    owner ??= drafts.findLast((d) => d.group !== undefined && d.start <= firstAt(task)) ?? drafts.find((d) => d.group);
+    if (owner === undefined) {
+      owner = { group: undefined, nginx: undefined, start: firstAt(task), taskIds: [] };
+      drafts.push(owner);
+    }
+    owner.taskIds.push(task.taskId);
+  }
+
+  return drafts.map((draft, i) => {
+    const group = draft.group;
+    const nginx = draft.nginx;
+    const lineIds = [...(group?.lines.map((l) => l.id) ?? []), ...(nginx ? [nginx.id] : [])].sort((a, b) => a - b);
+    return {
+      index: i + 1,
+      method: (group ? methodOf(group) : undefined) ?? (nginx ? str(nginx.record, F.HTTP_METHOD) : undefined),
+      path: (group ? pathOf(group) : undefined) ?? (nginx ? str(nginx.record, F.URL_PATH) : undefined),
+      route: group?.lines.map((l) => str(l.record, F.HTTP_ROUTE)).find((r) => r !== undefined),
+      status: (group ? statusOf(group) : undefined) ?? (nginx ? num(nginx.record, F.HTTP_STATUS) : undefined),
+      apiInstance: group?.instance,
+      receivedAt: group?.received?.at,
+      respondedAt: group?.completed?.at,
+      apiDurationMs: group ? durationMsOf(group) : undefined,
+      nginx: nginx
+        ? {
+            startedAt: nginxStart(nginx),
+            endedAt: nginx.at,
+            status: num(nginx.record, F.HTTP_STATUS),
+            upstream: str(nginx.record, F.NGINX_UPSTREAM_ADDRESS),
+            lineId: nginx.id,
+          }
+        : undefined,
+      idempotencyKey: group?.lines.map((l) => str(l.record, F.IDEMPOTENCY_KEY)).find((k) => k !== undefined),
+      taskIds: draft.taskIds,
+      lineIds,
+    };
+  });
+}
+
+function collectDuplicates(lines: readonly WorkLine[], cid: string, taskIds: ReadonlySet<string>): Duplicate[] {
+  const out: Duplicate[] = [];
+  for (const line of lines) {
+    if (!isDuplicateAction(line.action)) continue;
+    const originalTaskId = str(line.record, F.ORIGINAL_TASK_ID);
+    const originalCorrelationId = str(line.record, F.ORIGINAL_CORRELATION_ID);
+    const mine = line.correlationId === cid;
+    const pointsHere = originalCorrelationId === cid || (originalTaskId !== undefined && taskIds.has(originalTaskId));
+    if (!mine && !pointsHere) continue;
+    out.push({
+      kind: DUPLICATE_EVENTS[line.action],
+      action: line.action,
+      at: line.at,
+      correlationId: line.correlationId,
+      // On a replayed request task_id names the original; only a job's own lines name itself.
+      taskId: isTaskAction(line.action) ? line.taskId : undefined,
+      originalTaskId,
+      originalCorrelationId,
+      idempotencyKey: str(line.record, F.IDEMPOTENCY_KEY),
+      lockResource: str(line.record, F.LOCK_RESOURCE),
+      direction: mine ? 'blocked' : 'incoming',
+      lineId: line.id,
+    });
+  }
+  return out;
+}
+
+function nameGaps(
+  requests: readonly RequestBranch[],
+  tasks: readonly TaskTrace[],
+  now: number,
+  staleAfterMs: number,
+): Gap[] {
+  const gaps: Gap[] = [];
+  for (const request of requests) {
+    if (request.nginx && request.apiInstance === undefined) {
+      const upstream = request.nginx.upstream ? ` (upstream ${request.nginx.upstream})` : '';
+      gaps.push({
+        kind: 'no_api_line',
+        message: `nginx ${request.nginx.status ?? '?'} at ${formatClock(request.nginx.endedAt)}, no API line${upstream}`,
+        at: request.nginx.endedAt,
+      });
+    }
+  }
+  for (const task of tasks) {
+    if (
+      task.attempts.length === 0 &&
+      task.enqueuedAt !== undefined &&
+      task.outcome === 'queued' &&
+      now - task.enqueuedAt > staleAfterMs
+    ) {
+      gaps.push({
+        kind: 'never_started',
+        message: `task ${task.taskId} enqueued${task.queue ? ` on ${task.queue}` : ''} at ${formatClock(task.enqueuedAt)}, never started`,
+        taskId: task.taskId,
+        at: task.enqueuedAt,
+      });
+    }
+    task.attempts.forEach((attempt, i) => {
+      const later = i < task.attempts.length - 1;
+      const stuck = attempt.result === 'running' && !later && now - attempt.startedAt > staleAfterMs;
+      if (attempt.result === 'lost' || attempt.result === 'stalled' || stuck) {
+        const how = attempt.result === 'stalled' ? '; reported stalled' : later ? '; the job was redelivered' : '';
+        gaps.push({
+          kind: 'never_finished',
+          message: `attempt ${attempt.number} of task ${task.taskId} started on ${attempt.instance} at ${formatClock(attempt.startedAt)}, never finished (worker died?)${how}`,
+          taskId: task.taskId,
+          at: attempt.startedAt,
+        });
+      }
+    });
+  }
+  return gaps;
+}
