@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { DtqError } from '../../workload/common/dtq-error.ts';
 import { DEFAULT_IDEMPOTENCY_CONFIG, type IdempotencyConfig } from '../../workload/idempotency/config.ts';
-import { idempotencyPlugin } from '../../workload/idempotency/plugin.ts';
+import { type IdempotencyClaimed, idempotencyPlugin } from '../../workload/idempotency/plugin.ts';
 import { F } from '../../workload/log/vocabulary.ts';
 
 /** What a test gets back. */
@@ -71,7 +71,7 @@ export async function buildMinimalApp(redisUrl: string, config: Partial<Idempote
     },
     async (request, reply) => {
       if (failStatus !== undefined) return reply.code(failStatus).send({ error: { code: 'TEST_FAIL' } });
-      const taskId = request.idempotency?.taskId ?? randomUUID();
+      const taskId = (request as { idempotency?: IdempotencyClaimed | null }).idempotency?.taskId ?? randomUUID();
       await queue.add('calculate_var', request.body as object, { jobId: taskId });
       return reply.code(202).send({ task_id: taskId, status: 'queued', correlation_id: request.id });
     },

@@ -25,12 +25,17 @@ import type { IdempotencyRecord } from './record.ts';
 import { clientIdentity, newTaskId, recordKey, scopeHash } from './scope.ts';
 import { IdempotencyStore } from './store.ts';
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Set when the request carries an Idempotency-Key and holds its claim: use taskId as the job id. */
-    idempotency?: { key: string; taskId: string };
-  }
+/**
+ * What the plugin sets on `request.idempotency` when a request claimed its key; the handler
+ * enqueues under `taskId`. The API declares the property (workload/api/request-context.ts), so
+ * this module writes it through a local view instead of a second, competing declaration.
+ */
+export interface IdempotencyClaimed {
+  key: string;
+  taskId: string;
 }
+
+type ClaimableRequest = FastifyRequest & { idempotency?: IdempotencyClaimed | null };
 
 /** Header set on a replayed response. */
 export const IDEMPOTENT_REPLAYED_HEADER = 'idempotent-replayed';
@@ -147,7 +152,7 @@ export async function idempotencyPlugin(app: FastifyInstance, options: Idempoten
       case 'claim': {
         state.owner = result.owner;
         state.taskId = decision.taskId;
-        request.idempotency = { key: state.key, taskId: decision.taskId };
+        (request as ClaimableRequest).idempotency = { key: state.key, taskId: decision.taskId };
         const previous = decision.previous;
         logIdem(
           request.log,
