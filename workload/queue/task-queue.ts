@@ -73,7 +73,7 @@ export interface TaskQueueOptions {
 
 /** The producer's handle on the three priority queues. */
 export interface TaskQueue {
-  /** Add a task to the queue of its priority and log `task.enqueued` on `log`. */
+  /** Add a task to the queue of its priority and log `task.enqueued` on `log` (a request logger, ideally). */
   enqueue(request: EnqueueRequest, log: Logger): Promise<{ taskId: string; queue: string }>;
   /** The task with this id in any of the three queues, or undefined. */
   find(taskId: string): Promise<TaskSnapshot | undefined>;
@@ -133,7 +133,9 @@ export function createTaskQueue(options: TaskQueueOptions): TaskQueue {
           'info',
           EVENTS.TASK_ENQUEUED,
           {
-            [F.CORRELATION_ID]: request.correlationId,
+            // A request logger already carries correlation_id; writing it twice would make
+            // a line with a duplicate key, which Elasticsearch rejects.
+            ...(log.bindings()[F.CORRELATION_ID] === undefined ? { [F.CORRELATION_ID]: request.correlationId } : {}),
             [F.TASK_ID]: request.taskId,
             [F.TASK_TYPE]: request.taskType,
             [F.TASK_QUEUE]: queue.name,

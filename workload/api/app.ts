@@ -1,0 +1,62 @@
+/**
+ * The API as a Fastify instance, built apart from listening (tests call `inject()`): shared
+ * plugins first (correlation header, errors), then routes, in load order. Fastify's logger is our pino
+ * logger, and the request id is the correlation id, so every request log line carries it.
+ */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { CORRELATION_ID_HEADER, correlationIdFrom } from '../common/correlation-id.ts';
+import type { TaskQueue } from '../queue/task-queue.ts';
+import { type ApiConfig, BODY_LIMIT_BYTES } from './config.ts';
+import { ApiLogController } from './log-controller.ts';
+import { correlationHeader } from './plugins/correlation-header.ts';
+import { errorHandler } from './plugins/error-handler.ts';
+import './request-context.ts';
+import { healthRoutes } from './routes/health/index.ts';
+import { taskRoutes } from './routes/tasks/index.ts';
+import { createCircuitBreaker } from './services/circuit-breaker.ts';
+import { createTaskService } from './services/task-service.ts';
+
+/** What the API needs from outside: a logger, the queue, and its settings. */
+export interface AppDeps {
+  logger: Logger;
+  queue: TaskQueue;
+  config: Pick<ApiConfig, 'instance' | 'faults' | 'circuitThreshold' | 'circuitCacheMs' | 'retryAfterS'>;
+}
+
+/** The API's Fastify instance type (its logger is pino's). */
+export type ApiApp = FastifyInstance<Server, IncomingMessage, ServerResponse, Logger>;
+
+/** Build the API (not listening). */
+export function buildApp(deps: AppDeps): ApiApp {
+  const { logger, queue, config } = deps;
+  const app = Fastify({
+    // Instance-level lines (e.g. "Server listening") are not vocabulary events: only warnings
+    // and worse get through. Request loggers are full-level children of our logger.
+    loggerInstance: logger.child({}, { level: 'warn' }),
+    childLoggerFactory: (_instanceLogger, bindings, options) => logger.child(bindings, options),
+    genReqId: (request) => correlationIdFrom(request.headers[CORRELATION_ID_HEADER]).id,
+    logController: new ApiLogController(),
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: 256 },
+    return503OnClosing: true,
+  });
+  app.decorateRequest('dtqError', undefined);
+
+  const breaker = createCircuitBreaker({
+    threshold: config.circuitThreshold,
+    cacheMs: config.circuitCacheMs,
+    readDepth: () => queue.backlog(),
+  });
+  const service = createTaskService({ queue, breaker, faults: config.faults, retryAfterS: config.retryAfterS });
+
+  // Only JSON bodies are accepted; without this, text/plain would reach the handler as a string.
+  app.removeContentTypeParser('text/plain');
+
+  app.register(correlationHeader);
+  app.register(errorHandler, { retryAfterS: config.retryAfterS });
+  app.register(healthRoutes, { queue, instance: config.instance });
+  app.register(taskRoutes, { service });
+  return app;
+}

@@ -1,0 +1,47 @@
+/** The API's configuration, read from environment variables with defaults (see docs/api.md). */
+import { ConfigError, envInt, envString } from '../common/env.ts';
+import { DEFAULT_OPERATION_TIMEOUT_MS } from '../queue/task-queue.ts';
+
+/** Largest request body accepted (nginx's client_max_body_size matches it). */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** Everything the API process needs to start. */
+export interface ApiConfig {
+  /** service.instance of this process: api-1, api-2, … */
+  instance: string;
+  host: string;
+  port: number;
+  redisUrl: string;
+  /** Accept `data.fault` (fault injection) in tasks. */
+  faults: boolean;
+  /** Waiting tasks (all queues) above which new tasks get 503 + Retry-After. */
+  circuitThreshold: number;
+  /** How long one reading of the queue depth is reused by the circuit breaker. */
+  circuitCacheMs: number;
+  /** Seconds suggested in Retry-After on 503 answers. */
+  retryAfterS: number;
+  /** Deadline of one Redis operation in a request. */
+  redisTimeoutMs: number;
+}
+
+/** Read the API configuration from `env`; throws ConfigError on an unusable value. */
+export function apiConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  return {
+    instance: envString('DTQ_INSTANCE', 'api-1', env),
+    host: envString('DTQ_API_HOST', '127.0.0.1', env),
+    port: envInt('DTQ_API_PORT', 3000, { min: 0, max: 65_535 }, env),
+    redisUrl: envString('DTQ_REDIS_URL', 'redis://127.0.0.1:6379', env),
+    faults: envFlag('DTQ_FAULTS', env),
+    circuitThreshold: envInt('DTQ_CIRCUIT_THRESHOLD', 10_000, { min: 0 }, env),
+    circuitCacheMs: envInt('DTQ_CIRCUIT_CACHE_MS', 250, { min: 0, max: 60_000 }, env),
+    retryAfterS: envInt('DTQ_RETRY_AFTER_S', 2, { min: 1, max: 3600 }, env),
+    redisTimeoutMs: envInt('DTQ_REDIS_TIMEOUT_MS', DEFAULT_OPERATION_TIMEOUT_MS, { min: 10, max: 60_000 }, env),
+  };
+}
+
+function envFlag(name: string, env: NodeJS.ProcessEnv): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '' || raw === '0') return false;
+  if (raw === '1') return true;
+  throw new ConfigError(name, raw, '1 (on) or 0 (off)');
+}

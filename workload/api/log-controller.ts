@@ -1,0 +1,90 @@
+/**
+ * Fastify's per-request log lines, replaced by the vocabulary's: `http.request.received` when a
+ * request is routed and `http.request.completed` (status, duration in ns, error code) when its
+ * answer has been sent. Both go through request.log, which carries the correlation id.
+ */
+import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import { CORRELATION_ID_HEADER } from '../common/correlation-id.ts';
+import { type EventFields, errorFields, logEvent } from '../log/logger.ts';
+import { EVENTS, F } from '../log/vocabulary.ts';
+import { API_ERRORS } from './errors.ts';
+import { requestLog } from './request-context.ts';
+
+/** Longest User-Agent kept in a log line. */
+const MAX_USER_AGENT_LENGTH = 256;
+
+/** Path of a request URL without its query string (which may hold anything). */
+export function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
+function requestFields(request: FastifyRequest): EventFields {
+  const fields: EventFields = {
+    [F.HTTP_METHOD]: request.method,
+    [F.URL_PATH]: pathOf(request.url),
+    [F.CLIENT_ADDRESS]: request.ip,
+  };
+  const route = request.routeOptions.url;
+  if (route !== undefined) fields[F.HTTP_ROUTE] = route;
+  return fields;
+}
+
+function completedLevel(status: number): 'info' | 'warn' | 'error' {
+  if (status >= 500) return 'error';
+  return status >= 400 ? 'warn' : 'info';
+}
+
+/** Writes the vocabulary's request lines instead of Fastify's "incoming request"/"request completed". */
+export class ApiLogController extends LogController {
+  constructor() {
+    super({ requestIdLogLabel: F.CORRELATION_ID });
+  }
+
+  override incomingRequest(request: FastifyRequest, _reply: FastifyReply): void {
+    const header = request.headers[CORRELATION_ID_HEADER];
+    // The raw header is never logged: it may be hostile (control characters, kilobytes).
+    let note = '';
+    if (header === undefined) note = ' (X-Request-ID generated)';
+    else if (header !== request.id) note = ' (invalid X-Request-ID replaced)';
+    const fields = requestFields(request);
+    const agent = request.headers['user-agent'];
+    if (agent !== undefined) fields[F.USER_AGENT] = agent.slice(0, MAX_USER_AGENT_LENGTH);
+    const length = Number(request.headers['content-length']);
+    if (Number.isFinite(length)) fields[F.HTTP_REQUEST_BYTES] = length;
+    logEvent(
+      requestLog(request),
+      'info',
+      EVENTS.HTTP_REQUEST_RECEIVED,
+      fields,
+      `${request.method} ${fields[F.URL_PATH]}${note}`,
+    );
+  }
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const status = reply.statusCode;
+    const fields = requestFields(request);
+    fields[F.HTTP_STATUS] = status;
+    fields[F.EVENT_DURATION] = Math.round(reply.elapsedTime * 1e6);
+    fields[F.EVENT_OUTCOME] = status >= 400 || error ? 'failure' : 'success';
+    const bytes = Number(reply.getHeader('content-length'));
+    if (Number.isFinite(bytes)) fields[F.HTTP_RESPONSE_BYTES] = bytes;
+    const answered = request.dtqError;
+    if (answered !== undefined) {
+      Object.assign(fields, errorFields(answered));
+      // An unexpected failure is only diagnosable with the original stack.
+      if (answered.code === API_ERRORS.INTERNAL.code && answered.cause instanceof Error) {
+        fields[F.ERROR_STACK] = answered.cause.stack;
+      }
+    } else if (error) {
+      Object.assign(fields, errorFields(error));
+    }
+    logEvent(
+      requestLog(request),
+      completedLevel(status),
+      EVENTS.HTTP_REQUEST_COMPLETED,
+      fields,
+      `${request.method} ${fields[F.URL_PATH]} → ${status}`,
+    );
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * The API process: `node workload/api/main.ts`. Reads its configuration from the environment
+ * (DTQ_INSTANCE, DTQ_API_HOST, DTQ_API_PORT, DTQ_REDIS_URL, DTQ_LOG_DIR, DTQ_FAULTS,
+ * DTQ_CIRCUIT_THRESHOLD, …; see docs/api.md), listens, logs `service.started` with the port,
+ * and on SIGTERM/SIGINT stops taking requests, finishes the ones in flight and exits.
+ */
+import { createLogger, errorFields, logEvent } from '../log/logger.ts';
+import { EVENTS, F } from '../log/vocabulary.ts';
+import { createTaskQueue } from '../queue/task-queue.ts';
+import { buildApp } from './app.ts';
+import { apiConfigFromEnv } from './config.ts';
+
+/** Longest a graceful stop may take before the process exits anyway. */
+const STOP_DEADLINE_MS = 10_000;
+
+const config = apiConfigFromEnv();
+const logger = createLogger({ service: 'api', instance: config.instance });
+const queue = createTaskQueue({ redisUrl: config.redisUrl, logger, operationTimeoutMs: config.redisTimeoutMs });
+const app = buildApp({ logger, queue, config });
+
+let stopping = false;
+async function stop(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logEvent(logger, 'info', EVENTS.SERVICE_STOPPING, {}, `${signal} received: finishing requests in flight`);
+  const deadline = setTimeout(() => {
+    logEvent(logger, 'error', EVENTS.SERVICE_STOPPED, {}, `stop took longer than ${STOP_DEADLINE_MS} ms; exiting`);
+    process.exit(1);
+  }, STOP_DEADLINE_MS);
+  deadline.unref();
+  await app.close();
+  await queue.close();
+  logEvent(logger, 'info', EVENTS.SERVICE_STOPPED, {}, 'api stopped');
+  logger.flush();
+  process.exitCode = 0;
+}
+
+process.once('SIGTERM', () => void stop('SIGTERM'));
+process.once('SIGINT', () => void stop('SIGINT'));
+
+try {
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  logEvent(
+    logger,
+    'info',
+    EVENTS.SERVICE_STARTED,
+    { [F.SERVER_ADDRESS]: config.host, [F.SERVER_PORT]: port },
+    `api ${config.instance} listening on http://${config.host}:${port}`,
+  );
+} catch (error) {
+  logEvent(logger, 'fatal', EVENTS.SERVICE_STOPPED, errorFields(error), `api could not start: ${String(error)}`);
+  await queue.close();
+  process.exit(1);
+}

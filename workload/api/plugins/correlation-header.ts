@@ -1,0 +1,16 @@
+/**
+ * Echo the correlation id (request.id: the client's valid X-Request-ID or a generated one) in
+ * the X-Request-ID response header of every answer, errors included.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CORRELATION_ID_HEADER } from '../../common/correlation-id.ts';
+import { sharedPlugin } from './shared-plugin.ts';
+
+async function echo(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  reply.header(CORRELATION_ID_HEADER, request.id);
+}
+
+/** Adds the X-Request-ID response header to every route. */
+export const correlationHeader = sharedPlugin('dtq-correlation-header', async (app) => {
+  app.addHook('onRequest', echo);
+});

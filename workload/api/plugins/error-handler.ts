@@ -1,0 +1,97 @@
+/**
+ * Every error answer of the API has the same body, `{error: {code, message, correlation_id,
+ * ...context}}`, with a code from the catalogue in ../errors.ts. Errors raised by Fastify
+ * (body parsing, limits) and by the queue module are translated into that catalogue here.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { DtqError, dtqError } from '../../common/dtq-error.ts';
+import { QUEUE_ERRORS } from '../../queue/errors.ts';
+import { BODY_LIMIT_BYTES } from '../config.ts';
+import { API_ERRORS } from '../errors.ts';
+import { pathOf } from '../log-controller.ts';
+import { sharedPlugin } from './shared-plugin.ts';
+
+/** The JSON body of every error answer. */
+export interface ErrorBody {
+  error: { code: string; message: string; correlation_id: string } & Record<string, unknown>;
+}
+
+/** Longest piece of client input (e.g. a Content-Type) quoted back in an error. */
+const MAX_QUOTED_LENGTH = 100;
+
+const QUEUE_OUTAGE_CODES: ReadonlySet<string> = new Set([
+  QUEUE_ERRORS.REDIS_UNAVAILABLE.code,
+  QUEUE_ERRORS.REDIS_TIMEOUT.code,
+]);
+
+/** Translate any error thrown while serving `request` into an API catalogue error. */
+export function toApiError(error: unknown, request: FastifyRequest, retryAfterS: number): DtqError {
+  if (error instanceof DtqError) {
+    if (error.code.startsWith('DTQ_ERR_API_')) return error;
+    if (QUEUE_OUTAGE_CODES.has(error.code)) {
+      return dtqError(API_ERRORS.REDIS_UNAVAILABLE, { retry_after_s: retryAfterS }, error);
+    }
+  }
+  const fastifyError = error as Partial<FastifyError>;
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return dtqError(API_ERRORS.BODY_TOO_LARGE, { limit_bytes: BODY_LIMIT_BYTES }, error);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': {
+      const type = request.headers['content-type'];
+      const quoted = type === undefined ? '(none)' : JSON.stringify(type.slice(0, MAX_QUOTED_LENGTH));
+      return dtqError(API_ERRORS.UNSUPPORTED_MEDIA_TYPE, { content_type: quoted }, error);
+    }
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return dtqError(API_ERRORS.MALFORMED_JSON, { reason: 'the body is empty' }, error);
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return dtqError(API_ERRORS.MALFORMED_JSON, { reason: 'not a JSON value' }, error);
+  }
+  const status = fastifyError.statusCode;
+  if (error instanceof SyntaxError && status === 400) {
+    return dtqError(API_ERRORS.MALFORMED_JSON, { reason: error.message.slice(0, MAX_QUOTED_LENGTH) }, error);
+  }
+  if (status !== undefined && status >= 400 && status < 500) {
+    return dtqError(
+      API_ERRORS.BAD_REQUEST,
+      { reason: String(fastifyError.message).slice(0, MAX_QUOTED_LENGTH) },
+      error,
+    );
+  }
+  return dtqError(API_ERRORS.INTERNAL, { correlation_id: request.id }, error);
+}
+
+/** The body sent for `error`: code, message, correlation id and the error's context. */
+export function errorBody(error: DtqError, correlationId: string): ErrorBody {
+  const { reason: _reason, ...context } = error.context;
+  return { error: { ...context, code: error.code, message: error.message, correlation_id: correlationId } };
+}
+
+function send(error: DtqError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  request.dtqError = error;
+  const retryAfter = error.context.retry_after_s;
+  if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
+  return reply.status(error.statusCode ?? 500).send(errorBody(error, request.id));
+}
+
+/** Options of {@link errorHandler}. */
+export interface ErrorHandlerOptions extends Record<string, unknown> {
+  retryAfterS: number;
+}
+
+/** Installs the error and not-found handlers for every route. */
+export const errorHandler = sharedPlugin<ErrorHandlerOptions>('dtq-error-handler', async (app, options) => {
+  app.setErrorHandler((error, request, reply) => {
+    const apiError = toApiError(error, request, options.retryAfterS);
+    return send(apiError, request, reply);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    send(
+      dtqError(API_ERRORS.ROUTE_NOT_FOUND, {
+        method: request.method,
+        path: JSON.stringify(pathOf(request.url).slice(0, MAX_QUOTED_LENGTH)),
+      }),
+      request,
+      reply,
+    ),
+  );
+});

@@ -1,0 +1,31 @@
+/**
+ * Probes: GET /health (the process is alive), GET /ready (Redis answers; queue depths), and
+ * GET /noop, a route that touches nothing, the baseline of the API benchmark.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { TaskQueue } from '../../../queue/task-queue.ts';
+
+/** Options of {@link healthRoutes}. */
+export interface HealthRoutesOptions extends Record<string, unknown> {
+  queue: TaskQueue;
+  instance: string;
+}
+
+/** Liveness, readiness and no-op routes. */
+export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app, { queue, instance }) => {
+  app.get('/health', async () => ({ status: 'ok', instance }));
+
+  // Failures (Redis down or slow) become 503 DTQ_ERR_API_REDIS_UNAVAILABLE in the error handler.
+  app.get('/ready', async () => {
+    await queue.ping();
+    return { status: 'ready', instance, redis: 'up', queues: await queue.counts() };
+  });
+
+  app.get(
+    '/noop',
+    { schema: { response: { 200: { type: 'object', properties: { ok: { type: 'boolean' } } } } } },
+    async () => ({
+      ok: true,
+    }),
+  );
+};

@@ -1,0 +1,35 @@
+/** HTTP side of tasks: POST /api/v1/tasks and GET /api/v1/tasks/:task_id. Rules live in the service. */
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { requestLog } from '../../request-context.ts';
+import type { RequestContext, TaskService } from '../../services/task-service.ts';
+
+/** Options of {@link taskRoutes}. */
+export interface TaskRoutesOptions extends Record<string, unknown> {
+  service: TaskService;
+}
+
+const createdSchema = {
+  type: 'object',
+  required: ['task_id', 'status', 'correlation_id'],
+  properties: {
+    task_id: { type: 'string' },
+    status: { type: 'string' },
+    correlation_id: { type: 'string' },
+  },
+} as const;
+
+function contextOf(request: FastifyRequest): RequestContext {
+  return { correlationId: request.id, log: requestLog(request), idempotency: request.idempotency };
+}
+
+/** Task creation and status routes. */
+export const taskRoutes: FastifyPluginAsync<TaskRoutesOptions> = async (app, { service }) => {
+  app.post('/api/v1/tasks', { schema: { response: { 202: createdSchema } } }, async (request, reply) => {
+    const created = await service.create(request.body, contextOf(request));
+    return reply.status(202).header('location', `/api/v1/tasks/${created.task_id}`).send(created);
+  });
+
+  app.get<{ Params: { task_id: string } }>('/api/v1/tasks/:task_id', async (request) =>
+    service.get(request.params.task_id, contextOf(request)),
+  );
+};

@@ -1,0 +1,82 @@
+/**
+ * Back-pressure on queue depth: when more tasks wait than the threshold, new tasks are refused
+ * (503 + Retry-After) until the workers drain the backlog. The depth is read at most once per
+ * `cacheMs` (shared by concurrent requests), so the breaker costs a Redis round trip per
+ * interval, not per request. Transitions are logged as `circuit.opened` / `circuit.closed`.
+ */
+import type { Logger } from 'pino';
+import { logEvent } from '../../log/logger.ts';
+import { EVENTS, F } from '../../log/vocabulary.ts';
+
+/** Options of {@link createCircuitBreaker}. */
+export interface CircuitBreakerOptions {
+  /** Waiting tasks above which the circuit opens. */
+  threshold: number;
+  /** How long one depth reading is reused. */
+  cacheMs: number;
+  /** Reads the current number of waiting tasks. */
+  readDepth: () => Promise<number>;
+  now?: () => number;
+}
+
+/** The breaker's verdict for one request. */
+export interface Admission {
+  open: boolean;
+  /** Depth at the last reading (undefined when it could not be read yet). */
+  depth: number | undefined;
+}
+
+/** The circuit breaker of task creation. */
+export interface CircuitBreaker {
+  /**
+   * Whether a new task may be queued now. Refreshes the depth when the cached reading is
+   * stale; a failed reading keeps the last state (the enqueue itself will then report the
+   * outage). Transitions are logged on `log` so they carry the deciding request's id.
+   */
+  admit(log: Logger): Promise<Admission>;
+  readonly threshold: number;
+}
+
+/** A breaker that starts closed. */
+export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBreaker {
+  const now = options.now ?? Date.now;
+  let open = false;
+  let depth: number | undefined;
+  let readAt = Number.NEGATIVE_INFINITY;
+  let reading: Promise<void> | undefined;
+
+  const refresh = async (log: Logger): Promise<void> => {
+    try {
+      depth = await options.readDepth();
+    } catch {
+      return;
+    } finally {
+      readAt = now();
+    }
+    const shouldOpen = depth > options.threshold;
+    if (shouldOpen === open) return;
+    open = shouldOpen;
+    logEvent(
+      log,
+      open ? 'warn' : 'info',
+      open ? EVENTS.CIRCUIT_OPENED : EVENTS.CIRCUIT_CLOSED,
+      { [F.CIRCUIT_STATE]: open ? 'open' : 'closed', [F.QUEUE_DEPTH]: depth, [F.CIRCUIT_THRESHOLD]: options.threshold },
+      open
+        ? `circuit opened: ${depth} waiting tasks > ${options.threshold}; refusing new tasks`
+        : `circuit closed: ${depth} waiting tasks ≤ ${options.threshold}; accepting new tasks`,
+    );
+  };
+
+  return {
+    threshold: options.threshold,
+    admit: async (log) => {
+      if (now() - readAt >= options.cacheMs) {
+        reading ??= refresh(log).finally(() => {
+          reading = undefined;
+        });
+        await reading;
+      }
+      return { open, depth };
+    },
+  };
+}
