@@ -1,0 +1,91 @@
+/**
+ * An in-process API for tests: a real Redis, the real queue module and buildApp(), logging to
+ * an NDJSON file in a temporary directory that tests read back.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { type ApiApp, type AppDeps, buildApp } from '../../workload/api/app.ts';
+import { createLogger, logFilePath } from '../../workload/log/logger.ts';
+import type { LogRecord, Priority } from '../../workload/log/vocabulary.ts';
+import { QUEUE_NAMES, REDIS_PREFIX, type TaskJobData } from '../../workload/queue/contract.ts';
+import { createTaskQueue, type TaskQueue } from '../../workload/queue/task-queue.ts';
+import { startRedis, type TestRedis } from '../utils/redis-server.ts';
+import { waitFor } from '../utils/wait.ts';
+
+/** A running in-process API and what it runs on. */
+export interface ApiHarness {
+  app: ApiApp;
+  redis: TestRedis;
+  queue: TaskQueue;
+  instance: string;
+  /** Every line the API has logged so far, parsed. */
+  lines(): LogRecord[];
+  /** The raw text of the API's log file. */
+  rawLog(): string;
+  /** A BullMQ queue handle for inspecting (or draining) the jobs the API created. */
+  inspect(priority: Priority): Queue<TaskJobData>;
+  close(): Promise<void>;
+}
+
+/** Start Redis and an API over it; `config` overrides the defaults of AppDeps.config. */
+export async function startApiHarness(config: Partial<AppDeps['config']> = {}): Promise<ApiHarness> {
+  const redis = await startRedis();
+  const logDir = mkdtempSync(join(tmpdir(), 'dtq-api-logs-'));
+  const instance = config.instance ?? 'api-test';
+  const logger = createLogger({ service: 'api', instance, logDir, stdout: false });
+  const queue = createTaskQueue({ redisUrl: redis.url, logger });
+  await waitFor('the API queue to connect to Redis', () => queue.isAvailable(), { timeoutMs: 10_000 });
+  const app = buildApp({
+    logger,
+    queue,
+    config: { instance, faults: false, circuitThreshold: 10_000, circuitCacheMs: 0, retryAfterS: 2, ...config },
+  });
+  await app.ready();
+  const inspectors = new Map<Priority, Queue<TaskJobData>>();
+  const connections: Redis[] = [];
+  const rawLog = (): string => {
+    try {
+      return readFileSync(logFilePath(logDir, instance), 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  return {
+    app,
+    redis,
+    queue,
+    instance,
+    rawLog,
+    lines: () =>
+      rawLog()
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as LogRecord),
+    inspect: (priority) => {
+      let handle = inspectors.get(priority);
+      if (handle === undefined) {
+        // BullMQ's ESM build cannot load ioredis from connection options: pass a client.
+        const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+        connections.push(connection);
+        handle = new Queue<TaskJobData>(QUEUE_NAMES[priority], { connection, prefix: REDIS_PREFIX });
+        inspectors.set(priority, handle);
+      }
+      return handle;
+    },
+    close: async () => {
+      await Promise.allSettled([...inspectors.values()].map((q) => q.close()));
+      for (const connection of connections) connection.disconnect();
+      await app.close();
+      await queue.close();
+      await redis.close();
+      rmSync(logDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The example request of the design notes, verbatim. */
+export const EXAMPLE_BODY =
+  '{"task_type":"calculate_var","data":{"portfolio_data":{"positions":[{"symbol":"AAPL","quantity":100,"price":150.0}]}},"priority":"high"}';
