@@ -89,7 +89,10 @@ function recordFor(c: Case, nowMs: number): IdempotencyRecord | undefined {
     correlationId: 'original-cid',
     leaseUntilMs: c.state === 'in_flight' ? nowMs + (c.leaseInMs ?? 0) : 0,
     claims: 1,
-    response: c.state === 'completed' ? { status: 202, body: '{"x":1}', contentType: 'application/json' } : undefined,
+    response:
+      c.state === 'completed'
+        ? { status: 202, body: '{"x":1}', headers: { 'content-type': 'application/json' } }
+        : undefined,
   };
 }
 
@@ -142,7 +145,11 @@ describe('claim-1.lua agrees with the specification (real Redis)', () => {
       claims: record.claims,
       ...(record.state === 'in_flight' ? { owner: 'dead-owner', lease_until: record.leaseUntilMs } : {}),
       ...(record.response
-        ? { status: record.response.status, body: record.response.body, content_type: record.response.contentType }
+        ? {
+            status: record.response.status,
+            body: record.response.body,
+            headers: JSON.stringify(record.response.headers),
+          }
         : {}),
     });
     await client.pexpire(key, 60_000);
@@ -213,9 +220,9 @@ describe('claim-1.lua agrees with the specification (real Redis)', () => {
     await new Promise((r) => setTimeout(r, 150));
     const live = await claim('second');
     expect(live.decision.kind).toBe('claim');
-    const response = { status: 202, body: '{"late":true}', contentType: 'application/json' };
+    const response = { status: 202, body: '{"late":true}', headers: { 'content-type': 'application/json' } };
     expect(await store.complete(key, dead.owner as string, response, 60_000)).toBe(false);
-    expect(await store.release(key, dead.owner as string)).toBe(false);
+    expect(await store.release(key, dead.owner as string, 'keep')).toBe(false);
     expect(await store.complete(key, live.owner as string, { ...response, body: '{"live":true}' }, 60_000)).toBe(true);
     expect((await store.read(key))?.response?.body).toBe('{"live":true}');
   });
@@ -233,7 +240,7 @@ describe('claim-1.lua agrees with the specification (real Redis)', () => {
     const ttlAfterClaim = await client.pttl(key);
     expect(ttlAfterClaim).toBeGreaterThan(25_000);
     expect(ttlAfterClaim).toBeLessThanOrEqual(30_000);
-    await store.complete(key, r.owner as string, { status: 202, body: '{}', contentType: 'application/json' }, 90_000);
+    await store.complete(key, r.owner as string, { status: 202, body: '{}', headers: {} }, 90_000);
     expect(await client.pttl(key)).toBeGreaterThan(85_000);
   });
 });

@@ -73,7 +73,10 @@ export async function buildMinimalApp(redisUrl: string, config: Partial<Idempote
       if (failStatus !== undefined) return reply.code(failStatus).send({ error: { code: 'TEST_FAIL' } });
       const taskId = (request as { idempotency?: IdempotencyClaimed | null }).idempotency?.taskId ?? randomUUID();
       await queue.add('calculate_var', request.body as object, { jobId: taskId });
-      return reply.code(202).send({ task_id: taskId, status: 'queued', correlation_id: request.id });
+      return reply
+        .code(202)
+        .header('location', `/api/v1/tasks/${taskId}`)
+        .send({ task_id: taskId, status: 'queued', correlation_id: request.id });
     },
   );
   await app.ready();

@@ -76,6 +76,7 @@ describe('Idempotency-Key on POST /api/v1/tasks (plugin, real Redis)', () => {
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.rawPayload.equals(first.rawPayload)).toBe(true);
     expect(again.headers['content-type']).toBe(first.headers['content-type']);
+    expect(again.headers.location).toBe(first.headers.location);
     expect(await jobCount(t)).toBe(1);
     const [replayed] = events(t, EVENTS.IDEMPOTENCY_REPLAYED);
     expect(replayed).toMatchObject({
@@ -200,6 +201,18 @@ describe('Idempotency-Key on POST /api/v1/tasks (plugin, real Redis)', () => {
     expect(retried.headers['idempotent-replayed']).toBeUndefined();
     expect(retried.json().task_id).toBe(released.task_id);
     expect(await jobCount(t)).toBe(1);
+  });
+
+  it('forgets the claim when the request is refused with a 4xx, leaving nothing stored', async () => {
+    const t = await build();
+    const key = randomUUID();
+    t.failWith(400);
+    expect((await post(t, key)).statusCode).toBe(400);
+    expect(await idemKeys(t)).toEqual([]);
+    t.failWith(undefined);
+    const retried = await post(t, key, { ...BODY, priority: 'low' });
+    expect(retried.statusCode).toBe(202);
+    expect(retried.headers['idempotent-replayed']).toBeUndefined();
   });
 
   it('scopes keys per client: the same key under two Authorization values makes two tasks', async () => {

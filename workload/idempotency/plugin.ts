@@ -3,25 +3,32 @@
  *
  * Hooks, in request order:
  * - preValidation: parse the key (malformed → 400) and fingerprint the body as the client sent
- *   it, before schema defaults are applied.
- * - preHandler (after schema validation, so an invalid body stores nothing): claim the scope in
- *   Redis. Claimed → `request.idempotency = {key, taskId}` and the handler runs; the service
- *   uses taskId as the BullMQ job id. Otherwise replay the stored response, or 409 / 422.
- * - onSend: store a 2xx response byte for byte, or release the claim on any other status so
- *   the key stays usable.
+ *   it (before any defaults are applied).
+ * - preHandler (after body parsing and schema validation, so a body Fastify refuses stores
+ *   nothing): claim the scope in Redis. Claimed → `request.idempotency = {key, taskId}` and the
+ *   handler runs; the service enqueues under taskId. Otherwise replay the stored response, or
+ *   answer 409 / 422.
+ * - onSend: store a 2xx response byte for byte, or release the claim on any other status so the
+ *   key stays usable.
+ *
+ * The plugin answers its own errors in the API's error shape (`{error: {code, message,
+ * correlation_id, ...context}}`) so they keep their DTQ_ERR_IDEMPOTENCY_* codes whatever the
+ * app's error handler does with foreign errors.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
-import { dtqError } from '../common/dtq-error.ts';
+import type { Logger } from 'pino';
+import { type DtqError, dtqError } from '../common/dtq-error.ts';
 import { errorFields } from '../log/logger.ts';
 import { EVENTS, type EventName, F, type FieldName } from '../log/vocabulary.ts';
-import { DEFAULT_IDEMPOTENCY_CONFIG, type IdempotencyConfig } from './config.ts';
+import { createProducerRedis } from '../queue/redis-connection.ts';
+import { type IdempotencyConfig, idempotencyConfigFromEnv } from './config.ts';
 import { retryAfterSeconds } from './decision.ts';
 import { IDEMPOTENCY_ERRORS } from './errors.ts';
 import { fingerprintBody } from './fingerprint.ts';
 import { parseIdempotencyKey } from './key.ts';
-import type { IdempotencyRecord } from './record.ts';
+import { type IdempotencyRecord, REPLAYED_HEADERS } from './record.ts';
 import { clientIdentity, newTaskId, recordKey, scopeHash } from './scope.ts';
 import { IdempotencyStore } from './store.ts';
 
@@ -35,7 +42,8 @@ export interface IdempotencyClaimed {
   taskId: string;
 }
 
-type ClaimableRequest = FastifyRequest & { idempotency?: IdempotencyClaimed | null };
+/** The request properties this plugin writes, as the API declares them. */
+type PluginRequest = FastifyRequest & { idempotency?: IdempotencyClaimed | null; dtqError?: DtqError };
 
 /** Header set on a replayed response. */
 export const IDEMPOTENT_REPLAYED_HEADER = 'idempotent-replayed';
@@ -52,18 +60,20 @@ export interface GuardedRoute {
   readonly url: string;
 }
 
-/** Options of {@link idempotencyPlugin}. */
+/** Options of {@link idempotencyPlugin}: give `redis`, or `redisUrl` and `logger` to open a connection. */
 export interface IdempotencyPluginOptions {
-  /** ioredis client; used as is (the plugin sends EVALSHA/EVAL only). */
-  readonly redis: Redis;
+  /** An ioredis client, used as is (EVALSHA/EVAL only) and not closed by the plugin. */
+  readonly redis?: Redis;
+  /** Or: open a fail-fast connection (the API's) to this URL, closed with the app. */
+  readonly redisUrl?: string;
+  /** Process logger for that connection's outage/recovery lines. */
+  readonly logger?: Logger;
+  /** Default: {@link idempotencyConfigFromEnv}. */
   readonly config?: IdempotencyConfig;
   readonly routes?: readonly GuardedRoute[];
   /** The request's correlation id; default `request.id`. */
   readonly correlationIdOf?: (request: FastifyRequest) => string;
-  /**
-   * True when `request.log` already binds correlation_id (the dtq API does); otherwise the
-   * plugin writes it on its own lines.
-   */
+  /** True when `request.log` already binds correlation_id (the dtq API does). */
   readonly logBindsCorrelationId?: boolean;
 }
 
@@ -94,11 +104,22 @@ function originalFields(record: IdempotencyRecord): Fields {
   return { [F.ORIGINAL_TASK_ID]: record.taskId, [F.ORIGINAL_CORRELATION_ID]: record.correlationId };
 }
 
-/** Register Idempotency-Key handling; registered at the root so its hooks see the guarded routes. */
+function openRedis(options: IdempotencyPluginOptions): { redis: Redis | undefined; close: () => Promise<void> } {
+  if (options.redis !== undefined) return { redis: options.redis, close: async () => {} };
+  if (options.redisUrl === undefined || options.logger === undefined)
+    return { redis: undefined, close: async () => {} };
+  const connection = createProducerRedis(options.redisUrl, options.logger);
+  return { redis: connection.client, close: () => connection.close() };
+}
+
+/** Register Idempotency-Key handling at the root so its hooks see the guarded routes. */
 export async function idempotencyPlugin(app: FastifyInstance, options: IdempotencyPluginOptions): Promise<void> {
-  const config = options.config ?? DEFAULT_IDEMPOTENCY_CONFIG;
+  const config = options.config ?? idempotencyConfigFromEnv();
   const routes = options.routes ?? DEFAULT_GUARDED_ROUTES;
-  const store = new IdempotencyStore(options.redis);
+  const connection = openRedis(options);
+  app.addHook('onClose', async () => connection.close());
+  // Without a store the plugin fails closed: a keyed request is refused (503), never run unguarded.
+  const store = connection.redis === undefined ? undefined : new IdempotencyStore(connection.redis);
   const correlationIdOf = options.correlationIdOf ?? ((request: FastifyRequest) => request.id);
   const states = new WeakMap<FastifyRequest, RequestState>();
   const ttlMs = config.ttlSeconds * 1000;
@@ -111,10 +132,19 @@ export async function idempotencyPlugin(app: FastifyInstance, options: Idempoten
     [F.IDEMPOTENCY_KEY]: key,
   });
 
-  app.addHook('preValidation', async (request) => {
+  const refuse = (request: FastifyRequest, reply: FastifyReply, error: DtqError): FastifyReply => {
+    (request as PluginRequest).dtqError = error;
+    const retryAfter = error.context.retry_after_s;
+    if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
+    return reply.code(error.statusCode ?? 500).send({
+      error: { ...error.context, code: error.code, message: error.message, correlation_id: correlationIdOf(request) },
+    });
+  };
+
+  app.addHook('preValidation', async (request, reply) => {
     if (!guarded(request)) return;
     const parsed = parseIdempotencyKey(request.raw.rawHeaders);
-    if (!parsed.ok) throw dtqError(IDEMPOTENCY_ERRORS.KEY_INVALID, { reason: parsed.reason });
+    if (!parsed.ok) return refuse(request, reply, dtqError(IDEMPOTENCY_ERRORS.KEY_INVALID, { reason: parsed.reason }));
     if (parsed.key === undefined) return;
     states.set(request, { key: parsed.key, fingerprint: fingerprintBody(request.body) });
   });
@@ -132,6 +162,7 @@ export async function idempotencyPlugin(app: FastifyInstance, options: Idempoten
     state.recordKey = recordKey(hash);
     let result: Awaited<ReturnType<IdempotencyStore['claim']>>;
     try {
+      if (store === undefined) throw new Error('no Redis connection was configured for the idempotency store');
       result = await store.claim({
         recordKey: state.recordKey,
         fingerprint: state.fingerprint,
@@ -141,18 +172,25 @@ export async function idempotencyPlugin(app: FastifyInstance, options: Idempoten
         ttlMs,
       });
     } catch (error) {
-      if (error instanceof Error && 'code' in error && error.code === IDEMPOTENCY_ERRORS.STORE_INCONSISTENT.code) {
-        throw error;
-      }
-      throw dtqError(IDEMPOTENCY_ERRORS.STORE_UNAVAILABLE, {}, error);
+      states.delete(request);
+      const known =
+        error instanceof Error && 'code' in error && error.code === IDEMPOTENCY_ERRORS.STORE_INCONSISTENT.code;
+      if (!known)
+        request.log.error({ ...errorFields(error), [F.DEPENDENCY_NAME]: 'redis' }, 'idempotency claim failed');
+      return refuse(
+        request,
+        reply,
+        known ? (error as DtqError) : dtqError(IDEMPOTENCY_ERRORS.STORE_UNAVAILABLE, { retry_after_s: 1 }, error),
+      );
     }
     const { decision } = result;
     const fields = baseFields(request, state.key);
+    if (decision.kind !== 'claim') states.delete(request);
     switch (decision.kind) {
       case 'claim': {
         state.owner = result.owner;
         state.taskId = decision.taskId;
-        (request as ClaimableRequest).idempotency = { key: state.key, taskId: decision.taskId };
+        (request as PluginRequest).idempotency = { key: state.key, taskId: decision.taskId };
         const previous = decision.previous;
         logIdem(
           request.log,
@@ -175,12 +213,9 @@ export async function idempotencyPlugin(app: FastifyInstance, options: Idempoten
           { ...fields, ...originalFields(decision.record) },
           'duplicate request answered with the stored first response',
         );
-        states.delete(request);
-        return reply
-          .code(decision.response.status)
-          .header('content-type', decision.response.contentType)
-          .header(IDEMPOTENT_REPLAYED_HEADER, 'true')
-          .send(decision.response.body);
+        reply.code(decision.response.status);
+        for (const [name, value] of Object.entries(decision.response.headers)) reply.header(name, value);
+        return reply.header(IDEMPOTENT_REPLAYED_HEADER, 'true').send(decision.response.body);
       }
       case 'in_flight': {
         const seconds = retryAfterSeconds(decision.retryAfterMs, config.retryAfterMaxSeconds);
@@ -191,9 +226,11 @@ export async function idempotencyPlugin(app: FastifyInstance, options: Idempoten
           { ...fields, ...originalFields(decision.record) },
           'duplicate request refused: the first one with this key is still in flight',
         );
-        states.delete(request);
-        reply.header('retry-after', String(seconds));
-        throw dtqError(IDEMPOTENCY_ERRORS.IN_FLIGHT, { task_id: decision.record.taskId, retry_after_s: seconds });
+        return refuse(
+          request,
+          reply,
+          dtqError(IDEMPOTENCY_ERRORS.IN_FLIGHT, { task_id: decision.record.taskId, retry_after_s: seconds }),
+        );
       }
       case 'mismatch': {
         logIdem(
@@ -203,31 +240,36 @@ export async function idempotencyPlugin(app: FastifyInstance, options: Idempoten
           { ...fields, ...originalFields(decision.record) },
           'request refused: this idempotency key was used with a different body',
         );
-        states.delete(request);
-        throw dtqError(IDEMPOTENCY_ERRORS.PAYLOAD_MISMATCH, { task_id: decision.record.taskId });
+        return refuse(
+          request,
+          reply,
+          dtqError(IDEMPOTENCY_ERRORS.PAYLOAD_MISMATCH, { task_id: decision.record.taskId }),
+        );
       }
     }
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
     const state = states.get(request);
-    if (state?.owner === undefined || state.recordKey === undefined) return payload;
+    if (state?.owner === undefined || state.recordKey === undefined || store === undefined) return payload;
     states.delete(request);
     await faultPause(config, request);
     const body = payloadText(payload);
-    const ok = reply.statusCode >= 200 && reply.statusCode < 300 && body !== undefined;
+    const status = reply.statusCode;
     try {
-      if (ok) {
-        const contentType = String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8');
+      if (status >= 200 && status < 300 && body !== undefined) {
         const stored = await store.complete(
           state.recordKey,
           state.owner,
-          { status: reply.statusCode, body, contentType },
+          { status, body, headers: replayedHeaders(reply) },
           ttlMs,
         );
-        if (!stored) warnLost(request, state, 'store');
-      } else if (!(await store.release(state.recordKey, state.owner))) {
-        warnLost(request, state, 'release');
+        if (!stored) warnLost(request, state, 'storing its response');
+      } else {
+        // A refused request (4xx) did no work: forget the claim. After a 5xx the outcome may be
+        // unknown (e.g. an enqueue that timed out), so the task id is kept for a retry.
+        const mode = status >= 400 && status < 500 ? 'forget' : 'keep';
+        if (!(await store.release(state.recordKey, state.owner, mode))) warnLost(request, state, 'releasing it');
       }
     } catch (error) {
       // The response still goes out: the claim expires after its lease and a retry takes it
@@ -254,6 +296,15 @@ Object.assign(idempotencyPlugin, {
   [Symbol.for('skip-override')]: true,
   [Symbol.for('fastify.display-name')]: 'dtq-idempotency',
 });
+
+function replayedHeaders(reply: FastifyReply): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const name of REPLAYED_HEADERS) {
+    const value = reply.getHeader(name);
+    if (value !== undefined) headers[name] = String(value);
+  }
+  return headers;
+}
 
 function payloadText(payload: unknown): string | undefined {
   if (typeof payload === 'string') return payload;

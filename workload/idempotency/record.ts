@@ -10,8 +10,12 @@ export type RecordState = 'in_flight' | 'completed' | 'released';
 export interface StoredResponse {
   readonly status: number;
   readonly body: string;
-  readonly contentType: string;
+  /** The headers a replay repeats (REPLAYED_HEADERS), lowercase names. */
+  readonly headers: Readonly<Record<string, string>>;
 }
+
+/** Response headers stored with the body and sent again on replay; the rest is per request. */
+export const REPLAYED_HEADERS = ['content-type', 'location'] as const;
 
 /** One scope's record. */
 export interface IdempotencyRecord {
@@ -40,7 +44,7 @@ export const RECORD_FIELDS = {
   claims: 'claims',
   status: 'status',
   body: 'body',
-  contentType: 'content_type',
+  headers: 'headers',
 } as const;
 
 const STATES: readonly string[] = ['in_flight', 'completed', 'released'] satisfies RecordState[];
@@ -67,7 +71,18 @@ export function recordFromPairs(pairs: readonly string[]): IdempotencyRecord | u
     claims: Number(h.get(RECORD_FIELDS.claims) ?? 0),
     response:
       state === 'completed' && Number.isInteger(status) && body !== undefined
-        ? { status, body, contentType: h.get(RECORD_FIELDS.contentType) ?? 'application/json; charset=utf-8' }
+        ? { status, body, headers: parseHeaders(h.get(RECORD_FIELDS.headers)) }
         : undefined,
   };
+}
+
+function parseHeaders(text: string | undefined): Record<string, string> {
+  if (text === undefined) return {};
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed === null || typeof parsed !== 'object') return {};
+    return Object.fromEntries(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  } catch {
+    return {};
+  }
 }

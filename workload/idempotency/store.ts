@@ -99,14 +99,17 @@ export class IdempotencyStore {
     const stored = await this.#run(
       SCRIPTS.complete,
       [recordKey],
-      [owner, response.status, response.body, response.contentType, ttlMs],
+      [owner, response.status, response.body, JSON.stringify(response.headers), ttlMs],
     );
     return Number(stored) === 1;
   }
 
-  /** Give the claim back after a failed request; false when it was no longer ours. */
-  async release(recordKey: string, owner: string): Promise<boolean> {
-    return Number(await this.#run(SCRIPTS.release, [recordKey], [owner])) === 1;
+  /**
+   * Give the claim back after a failed request: `forget` (refused, 4xx) deletes a record
+   * claimed once, `keep` marks it released with its task id. False when it was no longer ours.
+   */
+  async release(recordKey: string, owner: string, mode: 'forget' | 'keep'): Promise<boolean> {
+    return Number(await this.#run(SCRIPTS.release, [recordKey], [owner, mode])) === 1;
   }
 
   /** The record of a scope as stored (for tests and diagnostics). */
