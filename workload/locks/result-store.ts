@@ -1,0 +1,77 @@
+/**
+ * Fenced result store and single-flight result cache. A result is written for a resource only
+ * with a fencing token at least as new as the last one written (writeResult-2.lua), and the
+ * same script stores the cache entry under the hash of the task's inputs, so a later job with
+ * the same inputs returns it instead of recomputing.
+ */
+import type { Redis } from 'ioredis';
+import { cacheKey, resultKey } from './keys.ts';
+import { runScript } from './scripts.ts';
+
+/** What to write. */
+export interface FencedWrite {
+  resource: string;
+  inputsHash: string;
+  fence: number;
+  result: unknown;
+  taskId: string;
+  correlationId: string;
+  cacheTtlMs: number;
+}
+
+/** Outcome of a fenced write. */
+export type WriteOutcome = { written: true; previousFence: number } | { written: false; lastFence: number };
+
+/** Write a result under fencing; rejected when a newer token has written already. */
+export async function writeFencedResult(redis: Redis, write: FencedWrite): Promise<WriteOutcome> {
+  const reply = (await runScript(
+    redis,
+    'writeResult',
+    [resultKey(write.resource), cacheKey(write.inputsHash)],
+    [write.fence, JSON.stringify(write.result), write.taskId, write.correlationId, write.cacheTtlMs],
+  )) as [number, number];
+  return reply[0] === 1
+    ? { written: true, previousFence: Number(reply[1]) }
+    : { written: false, lastFence: Number(reply[1]) };
+}
+
+/** A cached result with the task that computed it. */
+export interface CachedResult {
+  result: unknown;
+  task_id: string;
+  correlation_id: string;
+  fence: number;
+}
+
+/** The cached result for a hash of inputs, if any. */
+export async function readCachedResult(redis: Redis, inputsHash: string): Promise<CachedResult | undefined> {
+  const raw = await redis.get(cacheKey(inputsHash));
+  if (raw === null) return undefined;
+  try {
+    return JSON.parse(raw) as CachedResult;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The last result stored for a resource, with its fence and how many writes were accepted. */
+export interface StoredResult {
+  fence: number;
+  result: unknown;
+  task_id: string;
+  correlation_id: string;
+  writes: number;
+}
+
+/** Read a resource's stored result (for tests and diagnostics). */
+export async function readStoredResult(redis: Redis, resource: string): Promise<StoredResult | undefined> {
+  const hash = await redis.hgetall(resultKey(resource));
+  if (hash.fence === undefined) return undefined;
+  return {
+    fence: Number(hash.fence),
+    result: JSON.parse(hash.result ?? 'null'),
+    task_id: hash.task_id ?? '',
+    correlation_id: hash.correlation_id ?? '',
+    writes: Number(hash.writes ?? 0),
+  };
+}
