@@ -151,9 +151,16 @@ export function createTaskQueue(options: TaskQueueOptions): TaskQueue {
     find: (taskId) =>
       guard('find', async () => {
         const jobs = await Promise.all(PRIORITIES.map((p) => queueOf(p).getJob(taskId)));
-        const job = jobs.find((candidate) => candidate !== undefined);
+        const index = jobs.findIndex((candidate) => candidate !== undefined);
+        let job = jobs[index];
         if (job === undefined) return undefined;
-        const status = taskStatusOf(await job.getState());
+        const state = await job.getState();
+        // The job may have finished between reading its hash and its state: read the hash
+        // again so a finished status never comes without its result or reason.
+        if ((state === 'completed' || state === 'failed') && !job.finishedOn) {
+          job = (await queueOf(PRIORITIES[index] as Priority).getJob(taskId)) ?? job;
+        }
+        const status = taskStatusOf(state);
         return status === undefined ? undefined : snapshot(job, status);
       }),
 

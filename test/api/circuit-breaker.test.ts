@@ -1,0 +1,57 @@
+/** Back-pressure: above the queue-depth threshold new tasks get 503 + Retry-After until the backlog drains. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENTS, F } from '../../workload/log/vocabulary.ts';
+import { type ApiHarness, EXAMPLE_BODY, startApiHarness } from './api-harness.ts';
+
+let api: ApiHarness;
+
+beforeAll(async () => {
+  api = await startApiHarness({ circuitThreshold: 2, circuitCacheMs: 0, retryAfterS: 7 });
+});
+
+afterAll(async () => {
+  await api?.close();
+});
+
+function post(correlationId: string) {
+  return api.app.inject({
+    method: 'POST',
+    url: '/api/v1/tasks',
+    headers: { 'content-type': 'application/json', 'x-request-id': correlationId },
+    payload: EXAMPLE_BODY,
+  });
+}
+
+describe('circuit breaker on queue depth', () => {
+  it('opens above the threshold, refuses with Retry-After, and closes when the queues drain', async () => {
+    for (const id of ['fill-1', 'fill-2', 'fill-3']) expect((await post(id)).statusCode).toBe(202);
+
+    const refused = await post('refused-1');
+    expect(refused.statusCode).toBe(503);
+    expect(refused.headers['retry-after']).toBe('7');
+    expect(refused.json().error).toMatchObject({
+      code: 'DTQ_ERR_API_CIRCUIT_OPEN',
+      queue_depth: 3,
+      threshold: 2,
+      retry_after_s: 7,
+      correlation_id: 'refused-1',
+    });
+    expect((await post('refused-2')).statusCode).toBe(503);
+
+    const opened = api.lines().filter((line) => line[F.EVENT_ACTION] === EVENTS.CIRCUIT_OPENED);
+    expect(opened).toHaveLength(1);
+    expect(opened[0]).toMatchObject({
+      [F.CIRCUIT_STATE]: 'open',
+      [F.QUEUE_DEPTH]: 3,
+      [F.CIRCUIT_THRESHOLD]: 2,
+      [F.CORRELATION_ID]: 'refused-1',
+    });
+
+    await api.inspect('high').drain();
+    const accepted = await post('after-drain');
+    expect(accepted.statusCode).toBe(202);
+    const closed = api.lines().filter((line) => line[F.EVENT_ACTION] === EVENTS.CIRCUIT_CLOSED);
+    expect(closed).toHaveLength(1);
+    expect(closed[0]).toMatchObject({ [F.CIRCUIT_STATE]: 'closed', [F.QUEUE_DEPTH]: 0 });
+  });
+});

@@ -1,0 +1,78 @@
+/**
+ * Redis taken away mid-run: requests get a clear 503 at once instead of hanging, the API stays
+ * up, and it serves again by itself once Redis is back, with the outage and recovery logged.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENTS, F } from '../../workload/log/vocabulary.ts';
+import { waitFor } from '../utils/wait.ts';
+import { type ApiHarness, EXAMPLE_BODY, startApiHarness } from './api-harness.ts';
+
+let api: ApiHarness;
+
+beforeAll(async () => {
+  api = await startApiHarness({ retryAfterS: 3 });
+});
+
+afterAll(async () => {
+  await api?.close();
+});
+
+function post() {
+  return api.app.inject({
+    method: 'POST',
+    url: '/api/v1/tasks',
+    headers: { 'content-type': 'application/json' },
+    payload: EXAMPLE_BODY,
+  });
+}
+
+function events(action: string) {
+  return api.lines().filter((line) => line[F.EVENT_ACTION] === action);
+}
+
+describe('Redis outage', () => {
+  it('answers 503 at once while Redis is down and recovers without a restart', async () => {
+    expect((await post()).statusCode).toBe(202);
+
+    await api.redis.stop({ hard: true });
+    await waitFor('the API to notice the outage', () => !api.queue.isAvailable(), { timeoutMs: 5000 });
+
+    const started = performance.now();
+    const refused = await post();
+    // The requirement is "no hanging request": far below any client timeout, not a benchmark.
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(refused.statusCode).toBe(503);
+    expect(refused.headers['retry-after']).toBe('3');
+    const error = refused.json().error;
+    expect(error.code).toBe('DTQ_ERR_API_REDIS_UNAVAILABLE');
+    expect(error.message).toMatch(/Redis/);
+    expect(error.correlation_id).toBe(refused.headers['x-request-id']);
+
+    const status = await api.app.inject({ method: 'GET', url: '/api/v1/tasks/some-task' });
+    expect(status.statusCode).toBe(503);
+    expect((await api.app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(503);
+    expect((await api.app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+
+    const unavailable = events(EVENTS.DEPENDENCY_UNAVAILABLE);
+    expect(unavailable).toHaveLength(1);
+    expect(unavailable[0]).toMatchObject({ [F.DEPENDENCY_NAME]: 'redis', [F.LOG_LEVEL]: 'error' });
+    const completed = api
+      .lines()
+      .filter(
+        (line) =>
+          line[F.EVENT_ACTION] === EVENTS.HTTP_REQUEST_COMPLETED && line[F.CORRELATION_ID] === error.correlation_id,
+      );
+    expect(completed[0]).toMatchObject({ [F.HTTP_STATUS]: 503, [F.ERROR_CODE]: 'DTQ_ERR_API_REDIS_UNAVAILABLE' });
+
+    await api.redis.start();
+    const recovered = await waitFor('the API to accept tasks again', async () => (await post()).statusCode === 202, {
+      timeoutMs: 10_000,
+      intervalMs: 100,
+    });
+    expect(recovered).toBe(true);
+    expect(events(EVENTS.DEPENDENCY_RECOVERED)).toHaveLength(1);
+    const ready = await api.app.inject({ method: 'GET', url: '/ready' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toMatchObject({ status: 'ready', redis: 'up' });
+  });
+});
