@@ -156,7 +156,7 @@ export function planRequests(options: PlanOptions): PlannedRequest[] {
     if (options.faults) {
       const roll = random();
       if (roll < MIX.retryThenSucceed) fault = { fail_attempts: 1 + Math.floor(random() * 2) };
-      else if (roll < MIX.retryThenSucceed + MIX.exhaustAttempts) fault = { fail_attempts: 99 };
+      else if (roll < MIX.retryThenSucceed + MIX.exhaustAttempts) fault = { fail_attempts: 20 };
       else if (roll < MIX.retryThenSucceed + MIX.exhaustAttempts + MIX.poison) fault = { poison: true };
     }
     if (fault === null && options.slowTasks && random() < MIX.slow) fault = { sleep_ms: MIX.slowSleepMs };
@@ -173,7 +173,7 @@ export function planRequests(options: PlanOptions): PlannedRequest[] {
       } else if (groupKind === 'replay') {
         add(atMs + MIX.followUpDelayMs, 'replay', group, key, body, fault);
       } else {
-        const other = sampleTaskBody(type, priority, i + 1_000_000, fault ?? undefined);
+        const other = sampleTaskBody(type, priority, i + 1, fault ?? undefined);
         add(atMs + MIX.followUpDelayMs, 'mismatch', group, key, other, fault);
       }
     } else if (duplicateRoll < MIX.duplicateGroup + MIX.keyedSingle) {

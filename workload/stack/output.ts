@@ -9,16 +9,19 @@ import { COLOUR_PALETTE, linePrefix, PLAIN_PALETTE, summarizeLine, wantsColour }
 export interface StackOutput {
   line(name: string, line: string, stream: 'stdout' | 'stderr'): void;
   stack(message: string, level?: 'info' | 'error'): void;
+  /** Switch how children's lines are shown from now on. */
+  setMode(mode: 'pretty' | 'raw' | 'none'): void;
 }
 
 const PREFIX_WIDTH = 9;
 
 /** An output for `mode` writing through `write`. */
 export function createOutput(
-  mode: 'pretty' | 'raw' | 'none',
+  initialMode: 'pretty' | 'raw' | 'none',
   write: (text: string) => void,
   colour: boolean = wantsColour(process.stdout),
 ): StackOutput {
+  let mode = initialMode;
   const palette = colour ? COLOUR_PALETTE : PLAIN_PALETTE;
   const indexes = new Map<string, number>();
   const prefix = (name: string): string => {
@@ -33,6 +36,9 @@ export function createOutput(
     line: (name, line) => {
       if (mode === 'none') return;
       write(`${prefix(name)}${mode === 'pretty' ? summarizeLine(line, palette) : line}\n`);
+    },
+    setMode: (next) => {
+      mode = next;
     },
     stack: (message, level = 'info') => {
       if (mode === 'none' && level === 'info') return;
