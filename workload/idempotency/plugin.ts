@@ -104,11 +104,21 @@ function originalFields(record: IdempotencyRecord): Fields {
   return { [F.ORIGINAL_TASK_ID]: record.taskId, [F.ORIGINAL_CORRELATION_ID]: record.correlationId };
 }
 
-function openRedis(options: IdempotencyPluginOptions): { redis: Redis | undefined; close: () => Promise<void> } {
+/** How long app startup waits for a connection it opened; Redis being down must not block it. */
+const STARTUP_CONNECT_WAIT_MS = 2000;
+
+async function openRedis(
+  options: IdempotencyPluginOptions,
+): Promise<{ redis: Redis | undefined; close: () => Promise<void> }> {
   if (options.redis !== undefined) return { redis: options.redis, close: async () => {} };
-  if (options.redisUrl === undefined || options.logger === undefined)
+  if (options.redisUrl === undefined || options.logger === undefined) {
     return { redis: undefined, close: async () => {} };
+  }
   const connection = createProducerRedis(options.redisUrl, options.logger);
+  // The connection refuses commands until ready (no offline queue), so the first requests
+  // would get 503 for nothing: give it a moment at startup.
+  const deadline = Date.now() + STARTUP_CONNECT_WAIT_MS;
+  while (!connection.isAvailable() && Date.now() < deadline) await sleep(20);
   return { redis: connection.client, close: () => connection.close() };
 }
 
@@ -116,7 +126,7 @@ function openRedis(options: IdempotencyPluginOptions): { redis: Redis | undefine
 export async function idempotencyPlugin(app: FastifyInstance, options: IdempotencyPluginOptions): Promise<void> {
   const config = options.config ?? idempotencyConfigFromEnv();
   const routes = options.routes ?? DEFAULT_GUARDED_ROUTES;
-  const connection = openRedis(options);
+  const connection = await openRedis(options);
   app.addHook('onClose', async () => connection.close());
   // Without a store the plugin fails closed: a keyed request is refused (503), never run unguarded.
   const store = connection.redis === undefined ? undefined : new IdempotencyStore(connection.redis);
@@ -136,8 +146,10 @@ export async function idempotencyPlugin(app: FastifyInstance, options: Idempoten
     (request as PluginRequest).dtqError = error;
     const retryAfter = error.context.retry_after_s;
     if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
+    // Same body as the API's errors; `reason` is already in the message, as there.
+    const { reason: _reason, ...context } = error.context;
     return reply.code(error.statusCode ?? 500).send({
-      error: { ...error.context, code: error.code, message: error.message, correlation_id: correlationIdOf(request) },
+      error: { ...context, code: error.code, message: error.message, correlation_id: correlationIdOf(request) },
     });
   };
 
