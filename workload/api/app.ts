@@ -7,6 +7,8 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { CORRELATION_ID_HEADER, correlationIdFrom } from '../common/correlation-id.ts';
+import { idempotencyConfigFromEnv } from '../idempotency/config.ts';
+import { idempotencyPlugin } from '../idempotency/plugin.ts';
 import type { TaskQueue } from '../queue/task-queue.ts';
 import { type ApiConfig, BODY_LIMIT_BYTES } from './config.ts';
 import { ApiLogController } from './log-controller.ts';
@@ -22,7 +24,9 @@ import { createTaskService } from './services/task-service.ts';
 export interface AppDeps {
   logger: Logger;
   queue: TaskQueue;
-  config: Pick<ApiConfig, 'instance' | 'faults' | 'circuitThreshold' | 'circuitCacheMs' | 'retryAfterS'>;
+  /** Without redisUrl the idempotency plugin fails closed: requests with an Idempotency-Key get 503. */
+  config: Pick<ApiConfig, 'instance' | 'faults' | 'circuitThreshold' | 'circuitCacheMs' | 'retryAfterS'> &
+    Partial<Pick<ApiConfig, 'redisUrl'>>;
 }
 
 /** The API's Fastify instance type (its logger is pino's). */
@@ -57,6 +61,12 @@ export function buildApp(deps: AppDeps): ApiApp {
   app.register(correlationHeader);
   app.register(errorHandler, { retryAfterS: config.retryAfterS });
   app.register(healthRoutes, { queue, instance: config.instance });
+  app.register(idempotencyPlugin, {
+    ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
+    logger,
+    config: { ...idempotencyConfigFromEnv(), faultsEnabled: config.faults },
+    logBindsCorrelationId: true,
+  });
   app.register(taskRoutes, { service });
   return app;
 }
