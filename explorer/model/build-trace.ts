@@ -46,12 +46,13 @@ export function buildTrace(hits: readonly Hit[], options: BuildTraceOptions): Tr
   const cid = options.correlationId;
   const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   const warnings: string[] = [];
-  const { lines: work, untimed } = toWorkLines(hits);
+  const parsed = toWorkLines(hits);
+  const untimed = parsed.untimed;
   if (untimed > 0) warnings.push(`${untimed} line(s) without a valid @timestamp were left out`);
   if ((options.malformedLines ?? 0) > 0)
     warnings.push(`${options.malformedLines} malformed line(s) in the logs were skipped (not JSON)`);
 
-  const own = work.filter((line) => line.correlationId === cid);
+  const own = parsed.lines.filter((line) => line.correlationId === cid);
   const taskIds = new Set(
     joinTaskIds(
       own.map((line) => line.record),
@@ -59,6 +60,8 @@ export function buildTrace(hits: readonly Hit[], options: BuildTraceOptions): Tr
     ),
   );
   if (options.focusTaskId !== undefined) taskIds.add(options.focusTaskId);
+  // Sources may over-fetch (a substring match in a file, a broad query): keep what belongs.
+  const work = parsed.lines.filter((line) => belongs(line, cid, taskIds));
 
   // Classify once: which lines are this trace's HTTP lines, which are its tasks' lines.
   const taskLines = new Map<string, WorkLine[]>();
@@ -202,6 +205,16 @@ export function buildTrace(hits: readonly Hit[], options: BuildTraceOptions): Tr
     endedAt,
     inFlight,
   };
+}
+
+function belongs(line: WorkLine, cid: string, taskIds: ReadonlySet<string>): boolean {
+  if (line.correlationId === cid) return true;
+  if (line.taskId !== undefined && taskIds.has(line.taskId)) return true;
+  const polled = polledTaskId(line.record);
+  if (polled !== undefined && taskIds.has(polled)) return true;
+  if (!isDuplicateAction(line.action)) return false;
+  const originalTask = str(line.record, F.ORIGINAL_TASK_ID);
+  return str(line.record, F.ORIGINAL_CORRELATION_ID) === cid || (originalTask !== undefined && taskIds.has(originalTask));
 }
 
 function firstAt(task: TaskTrace): number {

@@ -1,0 +1,120 @@
+/**
+ * --json: the trace in the documented schema of docs/explorer-json.md (schema
+ * "dtq-explore/trace@1"). Field names are snake_case like the log fields; times are ISO-8601
+ * UTC strings; durations are milliseconds. Changing a name here means a new schema version.
+ */
+import { formatIso } from '../model/fields.ts';
+import type { RequestSummary } from '../model/request-list.ts';
+import type { Trace } from '../model/types.ts';
+
+/** Schema identifier written into every trace document. */
+export const TRACE_SCHEMA = 'dtq-explore/trace@1';
+/** Schema identifier of the request list. */
+export const LIST_SCHEMA = 'dtq-explore/requests@1';
+
+function iso(ms: number | undefined): string | null {
+  return ms === undefined ? null : formatIso(ms);
+}
+
+function orNull<T>(value: T | undefined): T | null {
+  return value === undefined ? null : value;
+}
+
+/** The trace as a JSON-ready object. */
+export function traceToJson(trace: Trace, source: { kind: string; description: string }): Record<string, unknown> {
+  return {
+    schema: TRACE_SCHEMA,
+    correlation_id: trace.correlationId,
+    focus_task_id: orNull(trace.focusTaskId),
+    source,
+    task_ids: trace.tasks.map((t) => t.taskId),
+    outcome: { status: trace.outcome.status, summary: trace.outcome.summary, divergence: orNull(trace.outcome.divergence) },
+    in_flight: trace.inFlight,
+    started_at: iso(trace.startedAt),
+    ended_at: iso(trace.endedAt),
+    requests: trace.requests.map((r) => ({
+      index: r.index,
+      method: orNull(r.method),
+      path: orNull(r.path),
+      route: orNull(r.route),
+      status: orNull(r.status),
+      api_instance: orNull(r.apiInstance),
+      received_at: iso(r.receivedAt),
+      responded_at: iso(r.respondedAt),
+      api_duration_ms: orNull(r.apiDurationMs),
+      nginx: r.nginx
+        ? { started_at: iso(r.nginx.startedAt), ended_at: iso(r.nginx.endedAt), status: orNull(r.nginx.status), upstream: orNull(r.nginx.upstream) }
+        : null,
+      idempotency_key: orNull(r.idempotencyKey),
+      task_ids: r.taskIds,
+    })),
+    tasks: trace.tasks.map((t) => ({
+      task_id: t.taskId,
+      task_type: orNull(t.taskType),
+      queue: orNull(t.queue),
+      priority: orNull(t.priority),
+      enqueued_at: iso(t.enqueuedAt),
+      outcome: t.outcome,
+      ended_at: iso(t.endedAt),
+      dead_lettered_at: iso(t.deadLetteredAt),
+      attempts: t.attempts.map((a) => ({
+        number: a.number,
+        instance: a.instance,
+        started_at: iso(a.startedAt),
+        ended_at: iso(a.endedAt),
+        duration_ms: orNull(a.durationMs),
+        queue_wait_ms: orNull(a.queueWaitMs),
+        result: a.result,
+        failure: orNull(a.failure),
+        redelivered: a.redelivered,
+        retry_delay_ms: orNull(a.retryDelayMs),
+      })),
+      polls: t.polls.map((p) => ({ correlation_id: orNull(p.correlationId), at: iso(p.at), status: orNull(p.status), duration_ms: orNull(p.durationMs) })),
+    })),
+    duplicates: trace.duplicates.map((d) => ({
+      kind: d.kind,
+      event: d.action,
+      direction: d.direction,
+      at: iso(d.at),
+      correlation_id: orNull(d.correlationId),
+      task_id: orNull(d.taskId),
+      original_task_id: orNull(d.originalTaskId),
+      original_correlation_id: orNull(d.originalCorrelationId),
+      idempotency_key: orNull(d.idempotencyKey),
+      lock_resource: orNull(d.lockResource),
+    })),
+    gaps: trace.gaps.map((g) => ({ kind: g.kind, message: g.message, task_id: orNull(g.taskId), at: iso(g.at) })),
+    skew: trace.skew.map((s) => ({ instance: s.instance, shift_ms: s.shiftMs, reason: s.reason })),
+    warnings: trace.warnings,
+    events: trace.lines.map((l) => ({
+      at: iso(l.at),
+      written_at: iso(l.writtenAt),
+      service: l.service,
+      instance: l.instance,
+      action: l.action,
+      source: l.source,
+      line: l.record,
+    })),
+  };
+}
+
+/** The request list as a JSON-ready object. */
+export function listToJson(list: readonly RequestSummary[], source: { kind: string; description: string }): Record<string, unknown> {
+  return {
+    schema: LIST_SCHEMA,
+    source,
+    requests: list.map((s) => ({
+      correlation_id: s.correlationId,
+      at: iso(s.at),
+      method: orNull(s.method),
+      route: orNull(s.route),
+      status: orNull(s.status),
+      duration_ms: orNull(s.durationMs),
+      tasks: s.tasks,
+      duplicates: s.duplicates,
+      errors: s.errors,
+      requests: s.requests,
+      failed: s.failed,
+    })),
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * The NDJSON files the workload writes (one per process under var/logs or DTQ_LOG_DIR) as a
+ * source. Files are read once per run. A cheap substring test runs before JSON.parse, so a
+ * lookup by id parses only the lines that can match; lines that are not a JSON object are
+ * skipped and counted (pino-abstract-transport's habit), never fatal.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { dtqError } from '../../workload/common/dtq-error.ts';
+import { F, type LogRecord, normalizeNginxLine } from '../../workload/log/vocabulary.ts';
+import { EXPLORE_ERRORS } from '../errors.ts';
+import { str, timestampOf } from '../model/fields.ts';
+import type { Hit } from '../model/types.ts';
+import { type LogSource, type NearestIds, rankNearest } from './source.ts';
+
+interface LoadedFile {
+  readonly name: string;
+  readonly lines: readonly string[];
+}
+
+/** Read NDJSON files from a directory. */
+export class FileSource implements LogSource {
+  readonly kind = 'files' as const;
+  readonly description: string;
+  readonly #dir: string;
+  #files: LoadedFile[] | undefined;
+  /** Malformed lines by `file:line`, so a line seen by two scans counts once. */
+  readonly #malformed = new Set<string>();
+
+  constructor(dir: string) {
+    this.#dir = resolve(dir);
+    this.description = `files in ${this.#dir}`;
+  }
+
+  #load(): LoadedFile[] {
+    if (this.#files) return this.#files;
+    if (!existsSync(this.#dir) || !statSync(this.#dir).isDirectory()) throw dtqError(EXPLORE_ERRORS.NO_LOGS_DIR, { dir: this.#dir });
+    const names = readdirSync(this.#dir)
+      .filter((name) => name.endsWith('.ndjson'))
+      .sort();
+    if (names.length === 0) throw dtqError(EXPLORE_ERRORS.NO_LOG_FILES, { dir: this.#dir });
+    this.#files = names.map((name) => ({ name, lines: readFileSync(join(this.#dir, name), 'utf8').split('\n') }));
+    // A cheap shape check over every line, so torn lines are counted even when no lookup
+    // parses them; lines that pass it but fail JSON.parse are added when parsed.
+    for (const file of this.#files) {
+      file.lines.forEach((text, index) => {
+        const line = text.trim();
+        if (line !== '' && (line[0] !== '{' || line[line.length - 1] !== '}')) this.#malformed.add(`${file.name}:${index}`);
+      });
+    }
+    return this.#files;
+  }
+
+  /** Every line whose text contains one of `needles` and whose record passes `keep`. */
+  #scan(needles: readonly string[], keep: (record: LogRecord) => boolean): Hit[] {
+    const hits: Hit[] = [];
+    if (needles.length === 0) return hits;
+    for (const file of this.#load()) {
+      file.lines.forEach((text, index) => {
+        if (!needles.some((needle) => text.includes(needle))) return;
+        const record = this.#parse(file.name, index, text);
+        if (record && keep(record)) hits.push({ source: `${file.name}:${index + 1}`, record: normalizeNginxLine(record) });
+      });
+    }
+    return hits;
+  }
+
+  #parse(name: string, index: number, text: string): LogRecord | undefined {
+    if (text.trim() === '') return undefined;
+    try {
+      const value: unknown = JSON.parse(text);
+      if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as LogRecord;
+    } catch {
+      // Counted below: a torn or foreign line must not stop the explorer.
+    }
+    this.#malformed.add(`${name}:${index}`);
+    return undefined;
+  }
+
+  async byCorrelationIds(ids: readonly string[]): Promise<Hit[]> {
+    const wanted = new Set(ids);
+    return this.#scan(ids, (record) => wanted.has(str(record, F.CORRELATION_ID) ?? ''));
+  }
+
+  async related(taskIds: readonly string[], correlationId: string | undefined): Promise<Hit[]> {
+    const tasks = new Set(taskIds);
+    const needles = correlationId === undefined ? [...taskIds] : [...taskIds, correlationId];
+    return this.#scan(
+      needles,
+      (record) =>
+        tasks.has(str(record, F.TASK_ID) ?? '') ||
+        tasks.has(str(record, F.ORIGINAL_TASK_ID) ?? '') ||
+        (correlationId !== undefined && str(record, F.ORIGINAL_CORRELATION_ID) === correlationId),
+    );
+  }
+
+  async recent(sinceMs: number | undefined, limit: number): Promise<Hit[]> {
+    const hits: Hit[] = [];
+    for (const file of this.#load()) {
+      file.lines.forEach((text, index) => {
+        const record = this.#parse(file.name, index, text);
+        if (record === undefined) return;
+        const at = timestampOf(normalizeNginxLine(record));
+        if (at === undefined || (sinceMs !== undefined && at < sinceMs)) return;
+        hits.push({ source: `${file.name}:${index + 1}`, record: normalizeNginxLine(record) });
+      });
+    }
+    hits.sort((a, b) => (timestampOf(b.record) ?? 0) - (timestampOf(a.record) ?? 0));
+    return hits.slice(0, limit);
+  }
+
+  async nearest(id: string, field: 'correlation_id' | 'task_id'): Promise<NearestIds> {
+    const pattern = new RegExp(`"${field}":"([^"]{1,128})"`, 'g');
+    const stamp = /"@timestamp":"([^"]+)"/;
+    const candidates: string[] = [];
+    let from: number | undefined;
+    let to: number | undefined;
+    for (const file of this.#load()) {
+      for (const text of file.lines) {
+        for (const match of text.matchAll(pattern)) if (match[1]) candidates.push(match[1]);
+      }
+      // Files are appended in time order: the first and last lines bound the range.
+      const first = stamp.exec(file.lines.find((l) => l.trim() !== '') ?? '')?.[1];
+      const last = stamp.exec(file.lines.findLast((l) => l.trim() !== '') ?? '')?.[1];
+      const a = first ? Date.parse(first) : Number.NaN;
+      const b = last ? Date.parse(last) : Number.NaN;
+      if (!Number.isNaN(a)) from = from === undefined ? a : Math.min(from, a);
+      if (!Number.isNaN(b)) to = to === undefined ? b : Math.max(to, b);
+    }
+    return { matches: rankNearest(id, candidates), range: { from, to } };
+  }
+
+  malformedLines(): number {
+    return this.#malformed.size;
+  }
+
+  async close(): Promise<void> {
+    this.#files = undefined;
+  }
+}
