@@ -1,0 +1,86 @@
+/**
+ * Issue 3, test 4: an API process killed (SIGKILL) between claiming a key and storing the
+ * response. Retries get 409 until the dead claim's lease runs out, then exactly one retry takes
+ * the claim over with the same task id, and the queue still holds one job.
+ */
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAULT_PAUSE_HEADER } from '../../workload/idempotency/plugin.ts';
+import { EVENTS, F } from '../../workload/log/vocabulary.ts';
+import { waitFor } from '../utils/wait.ts';
+import { type ApiCluster, startApiCluster } from './api-cluster.ts';
+import { type Answer, JobCounter, postTask } from './e2e-helpers.ts';
+
+const LEASE_MS = 2_000;
+
+let cluster: ApiCluster;
+let jobs: JobCounter;
+
+beforeAll(async () => {
+  cluster = await startApiCluster(3, { DTQ_IDEMPOTENCY_INFLIGHT_MS: String(LEASE_MS) });
+  jobs = new JobCounter(cluster.redis.url);
+});
+afterAll(async () => {
+  await jobs?.close();
+  await cluster?.close();
+});
+
+describe('an API killed between claim and store', () => {
+  it('answers 409 until the claim expires, then runs the work exactly once under the same task id', async () => {
+    const key = randomUUID();
+    const victim = cluster.apis[0] as { url: string; instance: string };
+    // The victim enqueues the job, then pauses before storing the response (test-only knob,
+    // DTQ_FAULTS=1): it dies there.
+    const doomed = postTask(victim.url, key, undefined, { [FAULT_PAUSE_HEADER]: '60000' }).catch(() => undefined);
+    const claimed = await waitFor('the victim to claim the key and enqueue', () => {
+      const lines = cluster.lines().filter((l) => l[F.SERVICE_INSTANCE] === victim.instance);
+      const claim = lines.find((l) => l[F.EVENT_ACTION] === EVENTS.IDEMPOTENCY_CLAIMED && l[F.IDEMPOTENCY_KEY] === key);
+      const enqueued = lines.some((l) => l[F.EVENT_ACTION] === EVENTS.TASK_ENQUEUED && l[F.IDEMPOTENCY_KEY] === key);
+      return claim && enqueued ? claim : undefined;
+    });
+    const taskId = claimed[F.TASK_ID] as string;
+    await cluster.kill(0);
+    expect(await doomed).toBeUndefined();
+
+    const survivors = cluster.apis.slice(1).map((a) => a.url);
+    const answers: Answer[] = [];
+    const deadline = Date.now() + LEASE_MS * 5;
+    // Bursts of concurrent retries on both survivors, until one is served.
+    while (Date.now() < deadline && !answers.some((a) => a.status === 202)) {
+      answers.push(...(await Promise.all(survivors.flatMap((url) => [postTask(url, key), postTask(url, key)]))));
+      await sleep(150);
+    }
+    const conflicts = answers.filter((a) => a.status === 409);
+    const served = answers.filter((a) => a.status === 202);
+    expect(conflicts.length).toBeGreaterThan(0);
+    expect(conflicts.length + served.length).toBe(answers.length);
+    const fresh = served.filter((a) => a.headers.get('idempotent-replayed') === null);
+    expect(fresh).toHaveLength(1);
+    for (const replay of served.filter((a) => a !== fresh[0]))
+      expect(replay.body.equals(fresh[0]?.body as Buffer)).toBe(true);
+    expect(JSON.parse((fresh[0] as Answer).body.toString()).task_id).toBe(taskId);
+
+    // One job, the dead request's: the takeover's enqueue under the same id was dropped.
+    expect(await jobs.total()).toBe(1);
+    expect((await jobs.find(taskId))?.data.correlation_id).toBe(claimed[F.CORRELATION_ID]);
+
+    const takeover = cluster
+      .lines()
+      .find((l) => l[F.EVENT_ACTION] === EVENTS.IDEMPOTENCY_CLAIMED && l[F.CORRELATION_ID] === fresh[0]?.correlationId);
+    expect(takeover).toMatchObject({
+      [F.TASK_ID]: taskId,
+      [F.ORIGINAL_TASK_ID]: taskId,
+      [F.ORIGINAL_CORRELATION_ID]: claimed[F.CORRELATION_ID],
+    });
+    const conflictLines = cluster
+      .lines()
+      .filter((l) => l[F.EVENT_ACTION] === EVENTS.IDEMPOTENCY_IN_FLIGHT_CONFLICT && l[F.IDEMPOTENCY_KEY] === key);
+    expect(conflictLines).toHaveLength(conflicts.length);
+
+    // Later retries replay the takeover's response.
+    const later = await postTask(survivors[0] as string, key);
+    expect(later.headers.get('idempotent-replayed')).toBe('true');
+    expect(later.body.equals((fresh[0] as Answer).body)).toBe(true);
+  });
+});
