@@ -50,10 +50,10 @@ function metricAgg(metric: Metric): Record<string, unknown> | undefined {
   }
 }
 
-/** Aggregations that compute the metrics inside one bucket (count needs none, it is doc_count). */
-function metricAggs(panel: Panel): Record<string, unknown> {
+/** Aggregations that compute metrics inside one bucket (count needs none, it is doc_count). */
+function metricAggs(metrics: readonly Metric[]): Record<string, unknown> {
   const aggs: Record<string, unknown> = {};
-  for (const metric of panel.metrics) {
+  for (const metric of metrics) {
     const inner = metricAgg(metric);
     if (metric.where && metric.where.length > 0) {
       aggs[metric.id] = {
@@ -72,7 +72,8 @@ function orderPath(metric: Metric): string {
   const filtered = metric.where !== undefined && metric.where.length > 0;
   switch (metric.op) {
     case 'count':
-      return filtered ? `${metric.id}>_count` : '_count';
+      // A single-bucket (filter) aggregation sorts by its own doc count.
+      return filtered ? metric.id : '_count';
     case 'percentile':
       return filtered ? `${metric.id}>value.${metric.percentile}` : `${metric.id}.${metric.percentile}`;
     case 'max':
@@ -102,10 +103,13 @@ export function panelSearch(panel: Panel, options: PanelSearchOptions = {}): Pan
   if (options.until) range.lt = options.until.toISOString();
   if (Object.keys(range).length > 0) clauses.push({ range: { [F.TIMESTAMP]: range } });
   const buckets = searchedBuckets(panel, options);
-  let aggs = metricAggs(panel);
+  let aggs = metricAggs(panel.metrics);
   for (const bucket of [...buckets].reverse()) {
     const agg = bucketAgg(panel, bucket, options.interval ?? '1m');
-    aggs = { [bucket.id]: Object.keys(aggs).length > 0 ? { ...agg, aggs } : agg };
+    // An outer terms bucket ranks by its own copy of the order metric, as Lens' orderAgg does.
+    const ranking = bucket.op === 'terms' ? metricAggs([orderMetric(panel, bucket)]) : {};
+    const inner = { ...ranking, ...aggs };
+    aggs = { [bucket.id]: Object.keys(inner).length > 0 ? { ...agg, aggs: inner } : agg };
   }
   return {
     size: 0,

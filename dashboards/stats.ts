@@ -1,0 +1,204 @@
+/**
+ * `dtq-explore --stats`: the dashboards' numbers in a terminal. The same panel definitions
+ * Kibana draws are run as Elasticsearch aggregations (totals over the time range instead of a
+ * series) and rendered as plain-text tables: latency percentiles by stage, error rates,
+ * duplicates blocked. `collectStats` returns the data, `formatStats` renders it, `renderStats`
+ * does both.
+ */
+import { assertReachable, createEsClient, isConnectionError } from '../elk/client.ts';
+import { ES_ERRORS } from '../elk/errors.ts';
+import { dtqError } from '../workload/common/dtq-error.ts';
+import { DUPLICATE_EVENTS, F, NS_PER_MS } from '../workload/log/vocabulary.ts';
+import { panelById } from './definitions.ts';
+import { DASHBOARD_ERRORS } from './errors.ts';
+import { type PanelRow, panelRows, panelSearch, ratioValue, searchedBuckets } from './es-query.ts';
+import type { Panel } from './model.ts';
+
+/** Sections of the stats report and the panels each shows, in order. */
+export const STATS_SECTIONS: ReadonlyArray<{ readonly title: string; readonly panels: readonly string[] }> = [
+  {
+    title: 'Latency by stage',
+    panels: ['nginx-latency', 'api-latency', 'queue-wait-by-queue', 'execution-by-type', 'slowest-requests'],
+  },
+  {
+    title: 'Errors',
+    panels: [
+      'error-rate-by-instance',
+      'nginx-status',
+      'failed-tasks',
+      'retries-total',
+      'dead-lettered-total',
+      'circuit-openings-total',
+      'outages-by-instance',
+    ],
+  },
+  {
+    title: 'Duplicates blocked',
+    panels: ['duplicates-by-kind', 'top-idempotency-keys', 'top-originals', 'top-contended-locks', 'top-cache-hits'],
+  },
+];
+
+/** Options of {@link collectStats} and {@link renderStats}. */
+export interface StatsOptions {
+  esUrl: string;
+  /** Indices to read, e.g. `dtq-logs-*`. */
+  indexPattern: string;
+  /** Only lines at or after this time (default: all). */
+  since?: Date;
+  /** Only lines before this time (default: all). */
+  until?: Date;
+}
+
+/** One panel's totals. */
+export interface PanelStats {
+  readonly panel: Panel;
+  readonly rows: readonly PanelRow[];
+}
+
+/** The data behind the stats report. */
+export interface StatsReport {
+  readonly indexPattern: string;
+  readonly since?: Date;
+  readonly until?: Date;
+  readonly sections: ReadonlyArray<{ readonly title: string; readonly panels: readonly PanelStats[] }>;
+}
+
+/** Compute every stats panel with one `_msearch` against Elasticsearch. */
+export async function collectStats(options: StatsOptions): Promise<StatsReport> {
+  const client = createEsClient({ url: options.esUrl });
+  const range = {
+    totals: true,
+    ...(options.since ? { since: options.since } : {}),
+    ...(options.until ? { until: options.until } : {}),
+  };
+  try {
+    await assertReachable(client, options.esUrl);
+    const panels = STATS_SECTIONS.flatMap((section) => section.panels.map(panelById));
+    const searches = panels.flatMap((panel) => [
+      { index: options.indexPattern, ignore_unavailable: true, allow_no_indices: true },
+      panelSearch(panel, range),
+    ]);
+    let responses: unknown[];
+    try {
+      const answer = await client.msearch({ searches } as Parameters<typeof client.msearch>[0]);
+      responses = answer.responses as unknown[];
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      if (isConnectionError(error)) throw dtqError(ES_ERRORS.UNREACHABLE, { url: options.esUrl, reason }, error);
+      throw dtqError(
+        DASHBOARD_ERRORS.STATS_QUERY_FAILED,
+        { url: options.esUrl, panel: 'all', indexPattern: options.indexPattern, reason },
+        error,
+      );
+    }
+    const byId = new Map<string, PanelStats>();
+    panels.forEach((panel, index) => {
+      const response = responses[index] as {
+        error?: { reason?: string; type?: string; root_cause?: Array<{ reason?: string }> };
+      };
+      if (response?.error) {
+        // The top-level reason is often just "all shards failed"; the root cause says why.
+        const reason =
+          response.error.root_cause?.[0]?.reason ?? response.error.reason ?? response.error.type ?? 'unknown error';
+        throw dtqError(DASHBOARD_ERRORS.STATS_QUERY_FAILED, {
+          url: options.esUrl,
+          panel: panel.id,
+          indexPattern: options.indexPattern,
+          reason,
+        });
+      }
+      byId.set(panel.id, { panel, rows: panelRows(panel, response, range) });
+    });
+    return {
+      indexPattern: options.indexPattern,
+      ...(options.since ? { since: options.since } : {}),
+      ...(options.until ? { until: options.until } : {}),
+      sections: STATS_SECTIONS.map((section) => ({
+        title: section.title,
+        panels: section.panels.map((id) => byId.get(id) as PanelStats),
+      })),
+    };
+  } finally {
+    await client.close();
+  }
+}
+
+/** A duration in ns as a short human figure: 840 µs, 12.3 ms, 1.52 s. */
+export function formatDuration(ns: number): string {
+  const ms = ns / NS_PER_MS;
+  if (ms < 1) return `${Math.round(ms * 1000)} µs`;
+  if (ms < 1000) return `${ms < 10 ? ms.toFixed(2) : ms.toFixed(1)} ms`;
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+function formatValue(panel: Panel, metricOp: string, value: number | null): string {
+  if (value === null) return '–';
+  if (metricOp !== 'count' && panel.unit === 'ns') return formatDuration(value);
+  return Number.isInteger(value) ? String(value) : value.toFixed(2);
+}
+
+function formatKey(field: string | undefined, key: string | number): string {
+  if (field === F.EVENT_ACTION && typeof key === 'string' && key in DUPLICATE_EVENTS) {
+    return DUPLICATE_EVENTS[key as keyof typeof DUPLICATE_EVENTS];
+  }
+  return String(key);
+}
+
+/** Render rows as an aligned text table with a header line. */
+export function textTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>, indent = '  '): string {
+  const widths = header.map((cell, column) => Math.max(cell.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    `${indent}${cells
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd()}`;
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** One panel's totals as a titled text table. */
+export function formatPanel({ panel, rows }: PanelStats): string {
+  const buckets = searchedBuckets(panel, { totals: true });
+  const header = [
+    ...buckets.map((bucket) => bucket.label),
+    ...panel.metrics.map((metric) => metric.label),
+    ...(panel.ratios ?? []).map((ratio) => ratio.label),
+  ];
+  const lines = [panel.title];
+  // Without buckets there is always one row; bucket rows only exist for values that occurred.
+  const visible = buckets.length === 0 ? rows : rows.filter((row) => row.docCount > 0);
+  if (visible.length === 0) {
+    lines.push('  (no matching lines)');
+    return lines.join('\n');
+  }
+  const cells = visible.map((row) => [
+    ...buckets.map((bucket) => formatKey(bucket.op === 'terms' ? bucket.field : undefined, row.keys[bucket.id] ?? '')),
+    ...panel.metrics.map((metric) => formatValue(panel, metric.op, row.values[metric.id] ?? null)),
+    ...(panel.ratios ?? []).map((ratio) => {
+      const value = ratioValue(row, ratio.numerator, ratio.denominator);
+      return value === null ? '–' : `${(value * 100).toFixed(1)}%`;
+    }),
+  ]);
+  lines.push(textTable(header, cells));
+  const correlation = buckets.find(
+    (bucket) => bucket.op === 'terms' && [F.CORRELATION_ID, F.ORIGINAL_CORRELATION_ID].includes(bucket.field as never),
+  );
+  const first = correlation ? visible[0]?.keys[correlation.id] : undefined;
+  if (first !== undefined) lines.push(`  → timeline of one: dtq-explore ${String(first)}`);
+  return lines.join('\n');
+}
+
+/** The whole report as plain text. */
+export function formatStats(report: StatsReport): string {
+  const window = `${report.since ? `since ${report.since.toISOString()}` : 'all time'}${report.until ? ` until ${report.until.toISOString()}` : ''}`;
+  const parts = [`dtq stats · ${report.indexPattern} · ${window}`];
+  for (const section of report.sections) {
+    parts.push('', `== ${section.title} ==`);
+    for (const panel of section.panels) parts.push('', formatPanel(panel));
+  }
+  return `${parts.join('\n')}\n`;
+}
+
+/** Compute and render the stats report (what `dtq-explore --stats` prints). */
+export async function renderStats(options: StatsOptions): Promise<string> {
+  return formatStats(await collectStats(options));
+}
