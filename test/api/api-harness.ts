@@ -25,14 +25,22 @@ export interface ApiHarness {
   lines(): LogRecord[];
   /** The raw text of the API's log file. */
   rawLog(): string;
+  /** Listen on a free loopback port (for tests through nginx); returns `127.0.0.1:<port>`. */
+  listen(): Promise<string>;
   /** A BullMQ queue handle for inspecting (or draining) the jobs the API created. */
   inspect(priority: Priority): Queue<TaskJobData>;
   close(): Promise<void>;
 }
 
-/** Start Redis and an API over it; `config` overrides the defaults of AppDeps.config. */
-export async function startApiHarness(config: Partial<AppDeps['config']> = {}): Promise<ApiHarness> {
-  const redis = await startRedis();
+/**
+ * Start an API over a fresh Redis (or `shared.redis`, left running on close); `config`
+ * overrides the defaults of AppDeps.config.
+ */
+export async function startApiHarness(
+  config: Partial<AppDeps['config']> = {},
+  shared: { redis?: TestRedis } = {},
+): Promise<ApiHarness> {
+  const redis = shared.redis ?? (await startRedis());
   const logDir = mkdtempSync(join(tmpdir(), 'dtq-api-logs-'));
   const instance = config.instance ?? 'api-test';
   const logger = createLogger({ service: 'api', instance, logDir, stdout: false });
@@ -59,6 +67,12 @@ export async function startApiHarness(config: Partial<AppDeps['config']> = {}): 
     queue,
     instance,
     rawLog,
+    listen: async () => {
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      const address = app.server.address();
+      if (address === null || typeof address === 'string') throw new Error('API is not listening on TCP');
+      return `127.0.0.1:${address.port}`;
+    },
     lines: () =>
       rawLog()
         .split('\n')
@@ -80,7 +94,7 @@ export async function startApiHarness(config: Partial<AppDeps['config']> = {}): 
       for (const connection of connections) connection.disconnect();
       await app.close();
       await queue.close();
-      await redis.close();
+      if (shared.redis === undefined) await redis.close();
       rmSync(logDir, { recursive: true, force: true });
     },
   };

@@ -52,6 +52,12 @@ export const API_ERRORS = {
     statusCode: 415,
     message: 'Content-Type {content_type} is not supported. Send the body as application/json.',
   },
+  HEADER_TOO_LARGE: {
+    code: 'DTQ_ERR_API_HEADER_TOO_LARGE',
+    statusCode: 431,
+    message:
+      'The request headers are too large (over 8 KiB in one header line or 32 KiB in all). Send smaller headers.',
+  },
   CIRCUIT_OPEN: {
     code: 'DTQ_ERR_API_CIRCUIT_OPEN',
     statusCode: 503,
@@ -63,6 +69,11 @@ export const API_ERRORS = {
     statusCode: 503,
     message:
       'The task store (Redis) is unavailable, so the request could not be served. Retry after {retry_after_s} s.',
+  },
+  NO_UPSTREAM: {
+    code: 'DTQ_ERR_API_NO_UPSTREAM',
+    statusCode: 502,
+    message: 'No API instance could take the request (all down or failing). Retry after {retry_after_s} s.',
   },
   INTERNAL: {
     code: 'DTQ_ERR_API_INTERNAL',

@@ -1,0 +1,189 @@
+/**
+ * Render nginx.conf.template into a config for one nginx: the local stack, a test, or docker
+ * compose (upstreams `api-1:3000`, …). The access-log format is generated here from the log
+ * vocabulary, so nginx's lines carry exactly the field names every other process writes, and
+ * the X-Request-ID rule comes from the same module the API uses.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BODY_LIMIT_BYTES } from '../api/config.ts';
+import { API_ERRORS } from '../api/errors.ts';
+import { CORRELATION_ID_PATTERN } from '../common/correlation-id.ts';
+import { dtqError } from '../common/dtq-error.ts';
+import { logFilePath } from '../log/logger.ts';
+import { EVENTS, F, type FieldName } from '../log/vocabulary.ts';
+import { NGINX_ERRORS } from './errors.ts';
+
+/** The template, a named file beside this module. */
+export const NGINX_TEMPLATE_PATH = join(import.meta.dirname, 'nginx.conf.template');
+
+/** Options of {@link renderNginxConfig}. */
+export interface NginxConfigOptions {
+  /** Where to accept clients: `host:port` or a port (all interfaces in a container, loopback locally). */
+  listen: string | number;
+  /** API instances as `host:port`, e.g. `127.0.0.1:3001` or `api-1:3000`. */
+  upstreams: readonly string[];
+  /** Directory of the NDJSON access log (`<logDir>/<instance>.ndjson`, like every process). */
+  logDir: string;
+  /** Directory for the pid file, temp dirs and nginx's own error log. */
+  runDir: string;
+  /** service.instance of the access-log lines (default `nginx`). */
+  instance?: string;
+  /** `user` directive for the workers, when nginx starts as root and must not keep root. */
+  user?: string;
+  /** Worker processes (default 1: the stack runs on small machines; `auto` in compose). */
+  workerProcesses?: number | 'auto';
+  /** Failures before an upstream is skipped (default 2). */
+  maxFails?: number;
+  /** How long a failed upstream is skipped, in seconds (default 5). */
+  failTimeoutS?: number;
+  /** Upstream connect timeout in ms (default 1000: a dead instance is skipped quickly). */
+  connectTimeoutMs?: number;
+  /** Upstream read timeout in seconds (default 30). */
+  readTimeoutS?: number;
+  /** Retry-After in nginx's 502 answer, in seconds (default 2). */
+  retryAfterS?: number;
+}
+
+/** Paths of the files a rendered nginx writes. */
+export interface NginxPaths {
+  accessLog: string;
+  errorLog: string;
+  pidFile: string;
+  tempDir: string;
+}
+
+/**
+ * The access-log fields: vocabulary name → nginx expression. Values are written as JSON strings
+ * (escape=json); normalizeNginxLine turns the numeric ones into numbers.
+ */
+export function accessLogFields(instance: string): ReadonlyArray<readonly [FieldName, string]> {
+  return [
+    [F.TIMESTAMP, '$time_iso8601'],
+    [F.SERVICE_NAME, 'nginx'],
+    [F.SERVICE_INSTANCE, instance],
+    [F.EVENT_ACTION, EVENTS.NGINX_ACCESS],
+    [F.LOG_LEVEL, 'info'],
+    [F.MESSAGE, '$request_method $uri $status'],
+    [F.CORRELATION_ID, '$correlation_id'],
+    [F.HTTP_METHOD, '$request_method'],
+    // $uri: the normalised path without the query string (which may hold anything).
+    [F.URL_PATH, '$uri'],
+    [F.HTTP_STATUS, '$status'],
+    [F.HTTP_RESPONSE_BYTES, '$body_bytes_sent'],
+    [F.CLIENT_ADDRESS, '$remote_addr'],
+    [F.USER_AGENT, '$http_user_agent'],
+    [F.NGINX_UPSTREAM_ADDRESS, '$upstream_addr'],
+    [F.NGINX_UPSTREAM_STATUS, '$upstream_status'],
+    [F.NGINX_REQUEST_TIME, '$request_time'],
+    [F.NGINX_UPSTREAM_RESPONSE_TIME, '$upstream_response_time'],
+    [F.NGINX_MSEC, '$msec'],
+  ];
+}
+
+/** The body of the `log_format … escape=json` directive: one JSON object per line. */
+export function accessLogFormat(instance: string): string {
+  return `{${accessLogFields(instance)
+    .map(([name, value]) => `"${name}":"${value}"`)
+    .join(',')}}`;
+}
+
+/** Where the rendered nginx writes its files. */
+export function nginxPaths(options: Pick<NginxConfigOptions, 'logDir' | 'runDir' | 'instance'>): NginxPaths {
+  return {
+    accessLog: logFilePath(options.logDir, options.instance ?? 'nginx'),
+    errorLog: join(options.runDir, 'error.log'),
+    pidFile: join(options.runDir, 'nginx.pid'),
+    tempDir: join(options.runDir, 'temp'),
+  };
+}
+
+const UPSTREAM = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+const INSTANCE = /^[A-Za-z0-9._-]{1,64}$/;
+const LISTEN = /^(?:[A-Za-z0-9.-]+:|\[[0-9a-fA-F:]+\]:)?\d{1,5}$/;
+// Paths end up unquoted in directives: refuse what would end or split one.
+const PATH = /^[^\s;{}'"$#]+$/;
+
+function check(ok: boolean, option: string, value: unknown, expected: string): void {
+  if (!ok) throw dtqError(NGINX_ERRORS.CONFIG_INVALID, { option, value: JSON.stringify(value), expected });
+}
+
+/** An error answer of nginx itself in the API's format, for a single-quoted nginx string. */
+function errorJson(code: string, message: string): string {
+  const body = JSON.stringify({ error: { code, message, correlation_id: '__ID__' } });
+  return body.replace('__ID__', '$correlation_id');
+}
+
+function fill(definition: { message: string }, values: Record<string, unknown>): string {
+  return definition.message.replace(/\{(\w+)\}/g, (whole, key: string) =>
+    key in values ? String(values[key]) : whole,
+  );
+}
+
+/** Render the nginx configuration for `options` (throws DTQ_ERR_NGINX_CONFIG_INVALID on bad options). */
+export function renderNginxConfig(options: NginxConfigOptions): string {
+  const instance = options.instance ?? 'nginx';
+  const listen = String(options.listen);
+  const maxFails = options.maxFails ?? 2;
+  const failTimeoutS = options.failTimeoutS ?? 5;
+  const retryAfterS = options.retryAfterS ?? 2;
+  check(LISTEN.test(listen), 'listen', options.listen, 'a port or host:port');
+  check(options.upstreams.length > 0, 'upstreams', options.upstreams, 'at least one host:port');
+  for (const upstream of options.upstreams) check(UPSTREAM.test(upstream), 'upstreams', upstream, 'host:port');
+  check(INSTANCE.test(instance), 'instance', instance, 'letters, digits, ".", "_" or "-"');
+  check(
+    PATH.test(options.logDir),
+    'logDir',
+    options.logDir,
+    'a path without spaces, quotes, ";", "{", "}", "$" or "#"',
+  );
+  check(
+    PATH.test(options.runDir),
+    'runDir',
+    options.runDir,
+    'a path without spaces, quotes, ";", "{", "}", "$" or "#"',
+  );
+  if (options.user !== undefined) check(INSTANCE.test(options.user), 'user', options.user, 'a user name');
+  const workers = options.workerProcesses ?? 1;
+  check(
+    workers === 'auto' || (Number.isInteger(workers) && workers > 0),
+    'workerProcesses',
+    workers,
+    "a positive integer or 'auto'",
+  );
+
+  const paths = nginxPaths(options);
+  const values: Record<string, string> = {
+    USER_DIRECTIVE: options.user === undefined ? '' : `user ${options.user};`,
+    WORKER_PROCESSES: String(workers),
+    PID_PATH: paths.pidFile,
+    ERROR_LOG_PATH: paths.errorLog,
+    TEMP_DIR: paths.tempDir,
+    ACCESS_LOG_PATH: paths.accessLog,
+    LOG_FORMAT: accessLogFormat(instance),
+    CORRELATION_ID_REGEX: CORRELATION_ID_PATTERN.source,
+    UPSTREAM_SERVERS: options.upstreams
+      .map((upstream) => `        server ${upstream} max_fails=${maxFails} fail_timeout=${failTimeoutS}s;`)
+      .join('\n'),
+    LISTEN: listen,
+    CLIENT_MAX_BODY_SIZE: String(BODY_LIMIT_BYTES),
+    CONNECT_TIMEOUT: `${options.connectTimeoutMs ?? 1000}ms`,
+    READ_TIMEOUT: `${options.readTimeoutS ?? 30}s`,
+    RETRY_AFTER_S: String(retryAfterS),
+    BODY_TOO_LARGE_JSON: errorJson(
+      API_ERRORS.BODY_TOO_LARGE.code,
+      fill(API_ERRORS.BODY_TOO_LARGE, { limit_bytes: BODY_LIMIT_BYTES }),
+    ),
+    HEADER_TOO_LARGE_JSON: errorJson(API_ERRORS.HEADER_TOO_LARGE.code, API_ERRORS.HEADER_TOO_LARGE.message),
+    NO_UPSTREAM_JSON: errorJson(
+      API_ERRORS.NO_UPSTREAM.code,
+      fill(API_ERRORS.NO_UPSTREAM, { retry_after_s: retryAfterS }),
+    ),
+  };
+  const template = readFileSync(NGINX_TEMPLATE_PATH, 'utf8');
+  return template.replace(/\{\{([A-Z_]+)\}\}/g, (whole, key: string) => {
+    const value = values[key];
+    if (value === undefined) throw new Error(`nginx template placeholder ${whole} has no value`);
+    return value;
+  });
+}
