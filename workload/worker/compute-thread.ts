@@ -1,0 +1,29 @@
+/** Entry point of a compute thread: runs tasks posted by the pool, one at a time. */
+import { parentPort } from 'node:worker_threads';
+import { type ComputeRequest, computeTask } from './compute.ts';
+
+/** Message from the pool. */
+export interface ThreadRequest extends ComputeRequest {
+  id: number;
+}
+
+/** Message back to the pool. */
+export type ThreadReply =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: { name: string; message: string; code?: string } };
+
+parentPort?.on('message', (request: ThreadRequest) => {
+  let reply: ThreadReply;
+  try {
+    reply = { id: request.id, ok: true, result: computeTask(request) };
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    const code = (e as { code?: unknown }).code;
+    reply = {
+      id: request.id,
+      ok: false,
+      error: { name: e.name, message: e.message, ...(typeof code === 'string' ? { code } : {}) },
+    };
+  }
+  parentPort?.postMessage(reply);
+});

@@ -1,0 +1,57 @@
+/** Worker configuration from environment variables, with defaults. */
+import { availableParallelism } from 'node:os';
+import { envInt, envString } from '../common/env.ts';
+import { logDirectory } from '../log/logger.ts';
+import type { Priority } from '../log/vocabulary.ts';
+
+/** Everything a worker process needs to know. */
+export interface WorkerConfig {
+  /** service.instance of the lines it writes (DTQ_INSTANCE). */
+  instance: string;
+  redisUrl: string;
+  logDir: string;
+  /** Honour data.fault (DTQ_FAULTS=1). */
+  faults: boolean;
+  /** Jobs in progress at once, per queue: priority by capacity. */
+  concurrency: Record<Priority, number>;
+  /** Compute threads (DTQ_WORKER_THREADS, default: cores). */
+  threads: number;
+  /** Resource lock lease (DTQ_LOCK_TTL_MS). */
+  lockTtlMs: number;
+  /** How long a `wait` task waits for a held lock before retrying later (DTQ_LOCK_WAIT_MS). */
+  lockWaitMs: number;
+  /** Single-flight cache lifetime (DTQ_RESULT_CACHE_TTL_MS). */
+  cacheTtlMs: number;
+  /** BullMQ job lock (DTQ_JOB_LOCK_MS): a silent worker's job is redelivered after this. */
+  jobLockMs: number;
+  /** BullMQ stalled-job check period (DTQ_STALLED_INTERVAL_MS). */
+  stalledIntervalMs: number;
+  /** Times a job may stall before it fails (DTQ_MAX_STALLED_COUNT). */
+  maxStalledCount: number;
+  /** On SIGTERM, how long running jobs may finish before they are handed back (DTQ_SHUTDOWN_GRACE_MS). */
+  shutdownGraceMs: number;
+}
+
+/** Read the configuration; throws ConfigError naming a bad variable. */
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const ms = (name: string, fallback: number) => envInt(name, fallback, { min: 1, max: 86_400_000 }, env);
+  return {
+    instance: envString('DTQ_INSTANCE', 'worker-1', env),
+    redisUrl: envString('DTQ_REDIS_URL', 'redis://127.0.0.1:6379', env),
+    logDir: logDirectory(env),
+    faults: env.DTQ_FAULTS === '1',
+    concurrency: {
+      high: envInt('DTQ_WORKER_CONCURRENCY_HIGH', 4, { min: 1, max: 256 }, env),
+      medium: envInt('DTQ_WORKER_CONCURRENCY_MEDIUM', 2, { min: 1, max: 256 }, env),
+      low: envInt('DTQ_WORKER_CONCURRENCY_LOW', 1, { min: 1, max: 256 }, env),
+    },
+    threads: envInt('DTQ_WORKER_THREADS', availableParallelism(), { min: 1, max: 256 }, env),
+    lockTtlMs: ms('DTQ_LOCK_TTL_MS', 30_000),
+    lockWaitMs: ms('DTQ_LOCK_WAIT_MS', 60_000),
+    cacheTtlMs: ms('DTQ_RESULT_CACHE_TTL_MS', 3_600_000),
+    jobLockMs: ms('DTQ_JOB_LOCK_MS', 30_000),
+    stalledIntervalMs: ms('DTQ_STALLED_INTERVAL_MS', 30_000),
+    maxStalledCount: envInt('DTQ_MAX_STALLED_COUNT', 1, { min: 0, max: 100 }, env),
+    shutdownGraceMs: ms('DTQ_SHUTDOWN_GRACE_MS', 10_000),
+  };
+}

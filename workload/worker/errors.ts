@@ -1,0 +1,45 @@
+/**
+ * Error catalogue of the worker. Poison errors (bad input, injected poison) fail a job at once
+ * through BullMQ's UnrecoverableError; transient ones are retried with backoff.
+ */
+import { UnrecoverableError } from 'bullmq';
+import { DtqError, type ErrorDefinition } from '../common/dtq-error.ts';
+
+/** Every error the worker raises, by name. */
+export const WORKER_ERRORS = {
+  INVALID_DATA: {
+    code: 'DTQ_ERR_WORKER_INVALID_DATA',
+    message: 'task data is invalid: {field} must be {expected}. The job fails without retry; fix the request.',
+  },
+  FAULT_TRANSIENT: {
+    code: 'DTQ_ERR_WORKER_FAULT_TRANSIENT',
+    message: 'injected transient fault on attempt {attempt} of {fail_attempts} (data.fault.fail_attempts)',
+  },
+  FAULT_POISON: {
+    code: 'DTQ_ERR_WORKER_FAULT_POISON',
+    message: 'injected poison fault (data.fault.poison): the job fails at once without retry',
+  },
+  THREAD_CRASHED: {
+    code: 'DTQ_ERR_WORKER_THREAD_CRASHED',
+    message: 'the compute thread exited unexpectedly ({reason}); the job will be retried',
+  },
+} as const satisfies Record<string, ErrorDefinition>;
+
+/** Wrap an error so BullMQ fails the job at once, keeping its dtq code for logs and the dead-letter record. */
+export function poison(error: DtqError): UnrecoverableError {
+  const wrapped = new UnrecoverableError(error.message);
+  return Object.assign(wrapped, { code: error.code });
+}
+
+/** True for errors that retrying cannot fix: input errors of the risk math and invalid data. */
+export function isPoisonCode(code: unknown): boolean {
+  return typeof code === 'string' && (code.startsWith('DTQ_ERR_RISK_') || code === WORKER_ERRORS.INVALID_DATA.code);
+}
+
+/** Rebuild an error that crossed a thread boundary as plain data. */
+export function reviveError(data: { name?: string; message?: string; code?: string }): Error {
+  if (typeof data.code === 'string') return new DtqError(data.code, data.message ?? 'error in compute thread');
+  const error = new Error(data.message ?? 'error in compute thread');
+  error.name = data.name ?? 'Error';
+  return error;
+}

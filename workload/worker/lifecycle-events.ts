@@ -1,0 +1,167 @@
+/**
+ * What happens around a job, from BullMQ's worker events: completion, failure (with the retry
+ * it schedules or the dead letter it becomes), stalls. Logged here rather than in the
+ * processor because only after BullMQ has moved the job do we know the outcome for certain:
+ * whether a retry was scheduled and with what delay, or whether the job is finished.
+ */
+import { type Job, Queue, type Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { errorFields, logEvent } from '../log/logger.ts';
+import { EVENTS, F, NS_PER_MS } from '../log/vocabulary.ts';
+import { DEAD_LETTER_QUEUE, type DeadLetterJobData, REDIS_PREFIX, type TaskJobData } from '../queue/contract.ts';
+import type { TaskOutcome } from './outcome.ts';
+import { jobLogger } from './processor.ts';
+import { recordReadyAt } from './ready-at.ts';
+
+/** Handles shared by every queue's worker. */
+export interface LifecycleDeps {
+  logger: Logger;
+  redis: Redis;
+  deadLetter: Queue<DeadLetterJobData>;
+  /** The producer-side handle of a task queue by name (to read a stalled job's data). */
+  queueFor: (name: string) => Queue<TaskJobData>;
+  startedAt: Map<string, bigint>;
+}
+
+/** Open the dead-letter queue on a BullMQ connection. */
+export function openDeadLetterQueue(connection: Redis): Queue<DeadLetterJobData> {
+  const queue = new Queue<DeadLetterJobData>(DEAD_LETTER_QUEUE, { connection, prefix: REDIS_PREFIX });
+  queue.on('error', () => {});
+  return queue;
+}
+
+function durationNs(deps: LifecycleDeps, job: Job<TaskJobData>): number {
+  const started = deps.startedAt.get(String(job.id));
+  deps.startedAt.delete(String(job.id));
+  return started === undefined ? 0 : Number(process.hrtime.bigint() - started);
+}
+
+/** Attach the lifecycle listeners to one queue's worker. */
+export function attachLifecycleEvents(worker: Worker<TaskJobData, TaskOutcome>, deps: LifecycleDeps): void {
+  worker.on('completed', (job, outcome) => {
+    const log = jobLogger(deps.logger, job);
+    logEvent(
+      log,
+      'info',
+      EVENTS.TASK_COMPLETED,
+      {
+        [F.TASK_ATTEMPT]: job.attemptsStarted,
+        [F.EVENT_DURATION]: durationNs(deps, job),
+        [F.EVENT_OUTCOME]: 'success',
+        [F.TASK_STATUS]: 'succeeded',
+      },
+      `task ${job.id} completed (${outcome?.status ?? 'computed'})`,
+    );
+  });
+
+  worker.on('failed', (job, error) => {
+    if (job === undefined) return;
+    void onFailed(deps, job, error);
+  });
+
+  worker.on('stalled', (jobId) => {
+    void onStalled(deps, worker, jobId);
+  });
+
+  worker.on('error', (error) => {
+    logEvent(
+      deps.logger,
+      'error',
+      EVENTS.DEPENDENCY_UNAVAILABLE,
+      { [F.DEPENDENCY_NAME]: 'redis', ...errorFields(error) },
+      `worker error on ${worker.name}: ${error.message}`,
+    );
+  });
+}
+
+async function onFailed(deps: LifecycleDeps, job: Job<TaskJobData>, error: Error): Promise<void> {
+  const log = jobLogger(deps.logger, job);
+  const final = typeof job.finishedOn === 'number';
+  logEvent(
+    log,
+    final ? 'error' : 'warn',
+    EVENTS.TASK_FAILED,
+    {
+      [F.TASK_ATTEMPT]: job.attemptsStarted,
+      [F.TASK_MAX_ATTEMPTS]: job.opts.attempts ?? 1,
+      [F.EVENT_DURATION]: durationNs(deps, job),
+      [F.EVENT_OUTCOME]: 'failure',
+      ...errorFields(error),
+    },
+    `task ${job.id} failed on attempt ${job.attemptsStarted}: ${error.message}`,
+  );
+  if (!final) {
+    const delay = job.delay;
+    await recordReadyAt(deps.redis, String(job.id), Date.now() + delay);
+    logEvent(
+      log,
+      'info',
+      EVENTS.TASK_RETRY_SCHEDULED,
+      { [F.TASK_RETRY_DELAY]: delay * NS_PER_MS, [F.TASK_ATTEMPT]: job.attemptsStarted },
+      `task ${job.id} will be retried in ${delay} ms`,
+    );
+    return;
+  }
+  const code = (error as { code?: unknown }).code;
+  const record: DeadLetterJobData = {
+    ...job.data,
+    original_task_id: String(job.id),
+    original_queue: job.queueName,
+    attempts: job.attemptsStarted,
+    failed_reason: error.message,
+    ...(typeof code === 'string' ? { error_code: code } : {}),
+  };
+  try {
+    // Job id = task id: a second copy (two workers racing on a stalled job) is dropped by BullMQ.
+    await deps.deadLetter.add('dead-letter', record, {
+      jobId: String(job.id),
+      removeOnComplete: false,
+      removeOnFail: false,
+    });
+    logEvent(
+      log,
+      'error',
+      EVENTS.TASK_DEAD_LETTERED,
+      {
+        [F.TASK_QUEUE]: DEAD_LETTER_QUEUE,
+        [F.TASK_ATTEMPT]: job.attemptsStarted,
+        ...(typeof code === 'string' ? { [F.ERROR_CODE]: code } : {}),
+      },
+      `task ${job.id} moved to the ${DEAD_LETTER_QUEUE} queue after ${job.attemptsStarted} attempt(s)`,
+    );
+  } catch (dlqError) {
+    logEvent(
+      log,
+      'error',
+      EVENTS.DEPENDENCY_UNAVAILABLE,
+      { [F.DEPENDENCY_NAME]: 'redis', ...errorFields(dlqError) },
+      `could not dead-letter task ${job.id}`,
+    );
+  }
+}
+
+async function onStalled(deps: LifecycleDeps, worker: Worker<TaskJobData, TaskOutcome>, jobId: string): Promise<void> {
+  await recordReadyAt(deps.redis, jobId, Date.now());
+  try {
+    const job = await deps.queueFor(worker.name).getJob(jobId);
+    const log = job
+      ? jobLogger(deps.logger, job)
+      : deps.logger.child({ [F.TASK_ID]: jobId, [F.TASK_QUEUE]: worker.name });
+    logEvent(
+      log,
+      'warn',
+      EVENTS.TASK_STALLED,
+      job ? { [F.TASK_ATTEMPT]: job.attemptsStarted } : {},
+      `task ${jobId} stalled (its worker stopped renewing the job lock); it goes back to ${worker.name}`,
+    );
+  } catch (error) {
+    logEvent(
+      deps.logger,
+      'warn',
+      EVENTS.TASK_STALLED,
+      { [F.TASK_ID]: jobId, ...errorFields(error) },
+      `task ${jobId} stalled`,
+    );
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * A dtq worker process: consumes the `high`, `medium` and `low` queues with more concurrency
+ * for `high` (priority by capacity), runs the math on a pool of compute threads, and stops
+ * gracefully on SIGTERM/SIGINT. Environment: see config.ts and docs/worker.md.
+ *
+ *   DTQ_INSTANCE=worker-1 DTQ_REDIS_URL=redis://127.0.0.1:6379 node workload/worker/main.ts
+ */
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { createLogger, errorFields, logEvent } from '../log/logger.ts';
+import { EVENTS, F, PRIORITIES } from '../log/vocabulary.ts';
+import { QUEUE_NAMES, REDIS_PREFIX, type TaskJobData } from '../queue/contract.ts';
+import { loadWorkerConfig } from './config.ts';
+import { attachLifecycleEvents, openDeadLetterQueue } from './lifecycle-events.ts';
+import type { TaskOutcome } from './outcome.ts';
+import { createProcessor, SHUTDOWN_REASON } from './processor.ts';
+import { ThreadPool } from './thread-pool.ts';
+
+/** Reconnect quickly (≤ 1 s apart) so a restarted Redis is noticed within about a second. */
+const retryStrategy = (times: number): number => Math.min(times * 100, 1000);
+
+const config = loadWorkerConfig();
+const logger = createLogger({ service: 'worker', instance: config.instance, logDir: config.logDir });
+
+// BullMQ's connection must retry commands forever (maxRetriesPerRequest: null); locks and
+// results use their own connection that fails fast, so a lock call never hangs a job.
+const bullConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null, retryStrategy });
+const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, retryStrategy, connectTimeout: 1000 });
+let redisDown = false;
+for (const connection of [bullConnection, redis]) {
+  connection.on('error', (error) => {
+    if (redisDown) return;
+    redisDown = true;
+    logEvent(
+      logger,
+      'warn',
+      EVENTS.DEPENDENCY_UNAVAILABLE,
+      { [F.DEPENDENCY_NAME]: 'redis', ...errorFields(error) },
+      `Redis unreachable: ${error.message}`,
+    );
+  });
+  connection.on('ready', () => {
+    if (!redisDown) return;
+    redisDown = false;
+    logEvent(logger, 'info', EVENTS.DEPENDENCY_RECOVERED, { [F.DEPENDENCY_NAME]: 'redis' }, 'Redis reachable again');
+  });
+}
+
+const pool = new ThreadPool(config.threads);
+const running = new Map<string, AbortController>();
+const startedAt = new Map<string, bigint>();
+const processor = createProcessor({ config, logger, redis, pool, running, startedAt });
+const deadLetter = openDeadLetterQueue(bullConnection);
+const producers = new Map<string, Queue<TaskJobData>>();
+const queueFor = (name: string): Queue<TaskJobData> => {
+  let queue = producers.get(name);
+  if (queue === undefined) {
+    queue = new Queue<TaskJobData>(name, { connection: bullConnection, prefix: REDIS_PREFIX });
+    queue.on('error', () => {});
+    producers.set(name, queue);
+  }
+  return queue;
+};
+
+const workers = PRIORITIES.map((priority) => {
+  const worker = new Worker<TaskJobData, TaskOutcome>(QUEUE_NAMES[priority], processor, {
+    connection: bullConnection,
+    prefix: REDIS_PREFIX,
+    name: config.instance,
+    concurrency: config.concurrency[priority],
+    lockDuration: config.jobLockMs,
+    stalledInterval: config.stalledIntervalMs,
+    maxStalledCount: config.maxStalledCount,
+  });
+  attachLifecycleEvents(worker, { logger, redis, deadLetter, queueFor, startedAt });
+  return worker;
+});
+
+logEvent(
+  logger,
+  'info',
+  EVENTS.SERVICE_STARTED,
+  {},
+  `worker ${config.instance} consuming ${PRIORITIES.map((p) => `${QUEUE_NAMES[p]}×${config.concurrency[p]}`).join(', ')} on ${config.threads} compute thread(s)${config.faults ? ', fault injection on' : ''}`,
+);
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logEvent(
+    logger,
+    'info',
+    EVENTS.SERVICE_STOPPING,
+    {},
+    `${signal}: no new jobs; ${running.size} running job(s) get ${config.shutdownGraceMs} ms to finish`,
+  );
+  const closing = Promise.all(workers.map((worker) => worker.close()));
+  const deadline = setTimeout(() => {
+    for (const controller of running.values()) controller.abort(SHUTDOWN_REASON);
+  }, config.shutdownGraceMs);
+  await closing.catch(() => undefined);
+  clearTimeout(deadline);
+  await Promise.all([...producers.values(), deadLetter].map((queue) => queue.close().catch(() => undefined)));
+  await pool.close();
+  redis.disconnect();
+  bullConnection.disconnect();
+  logEvent(logger, 'info', EVENTS.SERVICE_STOPPED, {}, `worker ${config.instance} stopped`);
+  logger.flush();
+  setTimeout(() => process.exit(0), 50).unref();
+}
+
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));

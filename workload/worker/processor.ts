@@ -1,0 +1,265 @@
+/**
+ * The job handler: one BullMQ job from start to result, logged with its correlation id and
+ * task id on every line.
+ *
+ * Order: log start → injected faults → re-validate the data (poison on failure) → result cache
+ * → lock (wait or skip per task type) → cache again (the holder we waited for may have just
+ * computed it) → compute on a thread, abandoned if the lease is lost → (injected pause) →
+ * fenced write → release. The injected pause (`fault.sleep_ms`) sits between computing and
+ * writing: that is the window in which a worker that froze (GC pause, SIGSTOP) would write a
+ * stale result, so it is where tests freeze a worker to show the fencing check at work. A
+ * finished result is still offered to the store after the lease is lost — only the fencing
+ * check can tell whether a newer holder has written, and a worker can never be sure its lease
+ * is still valid at the instant its write lands anyway.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Job, WaitingError } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { type DtqError, dtqError } from '../common/dtq-error.ts';
+import { LOCK_ERRORS } from '../locks/errors.ts';
+import { acquireOrWait, type LockRecord, tryAcquire } from '../locks/lock.ts';
+import {
+  CONTENTION_POLICY,
+  inputsHash,
+  lockResource,
+  portfolioIdOf,
+  resolveSeed,
+  withoutFault,
+} from '../locks/resources.ts';
+import { readCachedResult, writeFencedResult } from '../locks/result-store.ts';
+import { logEvent } from '../log/logger.ts';
+import { EVENTS, F, NS_PER_MS } from '../log/vocabulary.ts';
+import type { TaskJobData } from '../queue/contract.ts';
+import { validateTaskData } from '../tasks/validate-task.ts';
+import type { WorkerConfig } from './config.ts';
+import { isPoisonCode, poison, WORKER_ERRORS } from './errors.ts';
+import { faultOf, injectFailure } from './faults.ts';
+import type { TaskOutcome } from './outcome.ts';
+import { readyAt } from './ready-at.ts';
+import type { ThreadPool } from './thread-pool.ts';
+
+/** Reason given to a job's abort controller when the process shuts down. */
+export const SHUTDOWN_REASON = 'worker shutting down';
+
+/** What the processor needs. */
+export interface ProcessorDeps {
+  config: WorkerConfig;
+  logger: Logger;
+  /** Connection for locks, results and bookkeeping (fail-fast, not BullMQ's). */
+  redis: Redis;
+  pool: ThreadPool;
+  /** Jobs running in this process, so shutdown can hand them back. */
+  running: Map<string, AbortController>;
+  /** Start time (hrtime ns) of each running attempt, for durations in the event handlers. */
+  startedAt: Map<string, bigint>;
+}
+
+/** The logger bound to a job: every line carries its correlation id and task id. */
+export function jobLogger(logger: Logger, job: Job<TaskJobData>): Logger {
+  return logger.child({
+    [F.CORRELATION_ID]: job.data.correlation_id,
+    [F.TASK_ID]: job.id,
+    [F.TASK_TYPE]: job.data.task_type,
+    [F.TASK_QUEUE]: job.queueName,
+    [F.TASK_PRIORITY]: job.data.priority,
+  });
+}
+
+/** Build the BullMQ processor function. */
+export function createProcessor(deps: ProcessorDeps) {
+  return async (job: Job<TaskJobData>, token?: string): Promise<TaskOutcome> => {
+    const taskId = String(job.id);
+    const started = process.hrtime.bigint();
+    deps.startedAt.set(taskId, started);
+    const controller = new AbortController();
+    deps.running.set(taskId, controller);
+    const log = jobLogger(deps.logger, job).child({ [F.TASK_ATTEMPT]: job.attemptsStarted });
+    try {
+      const redelivered = job.stalledCounter > 0 && job.attemptsStarted > job.attemptsMade + 1;
+      const ready = await readyAt(deps.redis, taskId, job.data.enqueued_at);
+      logEvent(
+        log,
+        'info',
+        EVENTS.TASK_STARTED,
+        {
+          [F.TASK_QUEUE_WAIT]: Math.max(0, Date.now() - ready) * NS_PER_MS,
+          [F.TASK_MAX_ATTEMPTS]: job.opts.attempts ?? 1,
+          ...(redelivered ? { [F.TASK_REDELIVERED]: true } : {}),
+        },
+        `task ${taskId} started (attempt ${job.attemptsStarted}${redelivered ? ', redelivered after a stall' : ''})`,
+      );
+      return await run(deps, job, log, controller.signal);
+    } catch (error) {
+      if (controller.signal.aborted && controller.signal.reason === SHUTDOWN_REASON && token !== undefined) {
+        // Hand the job back to the queue without spending an attempt: another worker takes it.
+        await job.moveToWait(token);
+        logEvent(
+          log,
+          'warn',
+          EVENTS.SERVICE_STOPPING,
+          {},
+          `task ${taskId} handed back to ${job.queueName} on shutdown`,
+        );
+        throw new WaitingError();
+      }
+      throw error;
+    } finally {
+      deps.running.delete(taskId);
+    }
+  };
+}
+
+async function run(deps: ProcessorDeps, job: Job<TaskJobData>, log: Logger, stop: AbortSignal): Promise<TaskOutcome> {
+  const { config, redis } = deps;
+  const taskId = String(job.id);
+  const { task_type: taskType, correlation_id: correlationId } = job.data;
+  const fault = faultOf(job.data.data, config.faults);
+  injectFailure(fault, job.attemptsMade + 1);
+
+  const validation = validateTaskData(taskType, job.data.data, { allowFaults: config.faults });
+  if (!validation.ok) throw poison(dtqError(WORKER_ERRORS.INVALID_DATA, { ...validation.problem }));
+  const data = withoutFault(validation.data);
+  const seed = resolveSeed(taskType, data);
+  const hash = inputsHash(taskType, data);
+  const resource = lockResource(taskType, data);
+  const portfolioId = portfolioIdOf(data);
+  const lockLog = log.child({
+    [F.LOCK_RESOURCE]: resource,
+    [F.RESULT_KEY]: hash,
+    ...(portfolioId === undefined ? {} : { [F.PORTFOLIO_ID]: portfolioId }),
+  });
+
+  const cached = await cacheHit(redis, hash, lockLog, resource);
+  if (cached) return cached;
+
+  const holder = { task_id: taskId, correlation_id: correlationId };
+  let lostLogged = false;
+  const leaseOptions = {
+    ttlMs: config.lockTtlMs,
+    onLost: (reason: string) => {
+      lostLogged = true;
+      logEvent(lockLog, 'warn', EVENTS.LOCK_LOST, {}, `lease on ${resource} lost: ${reason}`);
+    },
+  };
+  const onContended = (original: LockRecord | undefined) =>
+    logEvent(
+      lockLog,
+      'info',
+      EVENTS.LOCK_CONTENDED,
+      {
+        ...(original
+          ? { [F.ORIGINAL_TASK_ID]: original.task_id, [F.ORIGINAL_CORRELATION_ID]: original.correlation_id }
+          : {}),
+      },
+      `${resource} is locked by task ${original?.task_id ?? 'unknown'}; policy: ${CONTENTION_POLICY[taskType]}`,
+    );
+  const waitStarted = Date.now();
+  const attempt =
+    CONTENTION_POLICY[taskType] === 'wait'
+      ? await acquireOrWait(redis, resource, holder, {
+          ...leaseOptions,
+          maxWaitMs: config.lockWaitMs,
+          onContended,
+          signal: stop,
+        })
+      : await tryAcquire(redis, resource, holder, leaseOptions);
+  if (!attempt.acquired) {
+    if (CONTENTION_POLICY[taskType] === 'wait') {
+      throw dtqError(LOCK_ERRORS.WAIT_TIMEOUT, {
+        resource,
+        holder: attempt.holder?.task_id ?? 'unknown',
+        waited_ms: Date.now() - waitStarted,
+      });
+    }
+    onContended(attempt.holder);
+    return {
+      status: 'already_processing',
+      lock_resource: resource,
+      ...(attempt.holder
+        ? { original_task_id: attempt.holder.task_id, original_correlation_id: attempt.holder.correlation_id }
+        : {}),
+    };
+  }
+  const lease = attempt.lease;
+  const heldSince = process.hrtime.bigint();
+  const fenced = lockLog.child({ [F.LOCK_FENCING_TOKEN]: lease.fence });
+  logEvent(fenced, 'info', EVENTS.LOCK_ACQUIRED, {}, `lock on ${resource} acquired with fencing token ${lease.fence}`);
+  try {
+    const again = await cacheHit(redis, hash, fenced, resource);
+    if (again) return again;
+
+    const work = AbortSignal.any([lease.signal, stop]);
+    let result: unknown;
+    try {
+      result = await deps.pool.run({ taskType, data, seed }, { priority: job.data.priority, signal: work });
+    } catch (error) {
+      if (stop.aborted) throw error;
+      if (lease.lost) throw dtqError(LOCK_ERRORS.LOST, { resource, reason: String(lease.signal.reason) });
+      const code = (error as { code?: unknown }).code;
+      if (isPoisonCode(code)) throw poison(error as DtqError);
+      throw error;
+    }
+
+    if (fault?.sleep_ms) {
+      // Ends early if the lease is lost (the result then goes to the fencing check) or on shutdown.
+      await sleep(fault.sleep_ms, undefined, { signal: work }).catch(() => undefined);
+      stop.throwIfAborted();
+    }
+
+    const write = await writeFencedResult(redis, {
+      resource,
+      inputsHash: hash,
+      fence: lease.fence,
+      result,
+      taskId,
+      correlationId,
+      cacheTtlMs: config.cacheTtlMs,
+    });
+    if (!write.written) {
+      logEvent(
+        fenced,
+        'warn',
+        EVENTS.RESULT_WRITE_REJECTED,
+        {},
+        `result for ${resource} rejected: fencing token ${lease.fence} is older than ${write.lastFence}`,
+      );
+      if (!lostLogged) {
+        logEvent(fenced, 'warn', EVENTS.LOCK_LOST, {}, `lease on ${resource} was lost: a newer holder has written`);
+      }
+      throw dtqError(LOCK_ERRORS.WRITE_REJECTED, { resource, fence: lease.fence, last: write.lastFence });
+    }
+    return { status: 'computed', result, lock_resource: resource, fencing_token: lease.fence };
+  } finally {
+    const released = await lease.release();
+    if (released) {
+      logEvent(
+        fenced,
+        'info',
+        EVENTS.LOCK_RELEASED,
+        { [F.EVENT_DURATION]: Number(process.hrtime.bigint() - heldSince) },
+        `lock on ${resource} released`,
+      );
+    }
+  }
+}
+
+async function cacheHit(redis: Redis, hash: string, log: Logger, resource: string): Promise<TaskOutcome | undefined> {
+  const cached = await readCachedResult(redis, hash);
+  if (cached === undefined) return undefined;
+  logEvent(
+    log,
+    'info',
+    EVENTS.RESULT_CACHE_HIT,
+    { [F.ORIGINAL_TASK_ID]: cached.task_id, [F.ORIGINAL_CORRELATION_ID]: cached.correlation_id },
+    `same inputs already computed by task ${cached.task_id}: returning its result`,
+  );
+  return {
+    status: 'cache_hit',
+    result: cached.result,
+    original_task_id: cached.task_id,
+    original_correlation_id: cached.correlation_id,
+    lock_resource: resource,
+    fencing_token: cached.fence,
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * A fixed pool of compute threads (node:worker_threads) so Monte Carlo work never blocks the
+ * worker's event loop, where BullMQ renews job locks, runs stalled checks and our lock leases
+ * renew. Queued tasks start in priority order (high, then medium, then low; FIFO within a
+ * priority), which is the second half of "priority by capacity". Aborting a running task
+ * terminates its thread and starts a fresh one: JavaScript cannot interrupt a running loop.
+ */
+import { Worker } from 'node:worker_threads';
+import { dtqError } from '../common/dtq-error.ts';
+import { PRIORITIES, type Priority } from '../log/vocabulary.ts';
+import type { ComputeRequest } from './compute.ts';
+import type { ThreadReply, ThreadRequest } from './compute-thread.ts';
+import { reviveError, WORKER_ERRORS } from './errors.ts';
+
+const THREAD_FILE = new URL('./compute-thread.ts', import.meta.url);
+
+interface Task {
+  id: number;
+  request: ComputeRequest;
+  rank: number;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+  signal: AbortSignal | undefined;
+  onAbort: () => void;
+}
+
+interface Slot {
+  thread: Worker;
+  task: Task | undefined;
+}
+
+/** Options of a single run. */
+export interface RunOptions {
+  priority?: Priority;
+  signal?: AbortSignal;
+}
+
+/** Fixed-size pool of compute threads. */
+export class ThreadPool {
+  /** Number of threads. */
+  readonly size: number;
+  readonly #slots: Slot[] = [];
+  readonly #queue: Task[] = [];
+  #nextId = 1;
+  #closed = false;
+
+  constructor(size: number) {
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`thread pool size must be ≥ 1, got ${size}`);
+    this.size = size;
+    for (let i = 0; i < size; i++) this.#slots.push(this.#spawn());
+  }
+
+  /** Run a task on a free thread (queued by priority when all are busy). */
+  run(request: ComputeRequest, options: RunOptions = {}): Promise<unknown> {
+    if (this.#closed) return Promise.reject(new Error('thread pool is closed'));
+    options.signal?.throwIfAborted();
+    return new Promise((resolve, reject) => {
+      const task: Task = {
+        id: this.#nextId++,
+        request,
+        rank: PRIORITIES.indexOf(options.priority ?? 'medium'),
+        resolve,
+        reject,
+        signal: options.signal,
+        onAbort: () => this.#abort(task),
+      };
+      options.signal?.addEventListener('abort', task.onAbort, { once: true });
+      // Insert after every task of the same or higher priority: FIFO within a priority.
+      const at = this.#queue.findIndex((queued) => queued.rank > task.rank);
+      if (at === -1) this.#queue.push(task);
+      else this.#queue.splice(at, 0, task);
+      this.#dispatch();
+    });
+  }
+
+  /** Tasks waiting for a thread. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** Stop every thread; queued and running tasks are rejected. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const task of this.#queue.splice(0)) this.#settle(task, new Error('thread pool closed'));
+    await Promise.all(
+      this.#slots.map(async (slot) => {
+        if (slot.task) this.#settle(slot.task, new Error('thread pool closed'));
+        await slot.thread.terminate();
+      }),
+    );
+  }
+
+  #spawn(): Slot {
+    const thread = new Worker(THREAD_FILE);
+    const slot: Slot = { thread, task: undefined };
+    thread.on('message', (reply: ThreadReply) => {
+      const task = slot.task;
+      if (task === undefined || task.id !== reply.id) return;
+      slot.task = undefined;
+      if (reply.ok) this.#settle(task, undefined, reply.result);
+      else this.#settle(task, reviveError(reply.error));
+      this.#dispatch();
+    });
+    thread.on('error', (error) => this.#replace(slot, error.message));
+    thread.on('exit', (code) => {
+      if (!this.#closed && this.#slots.includes(slot)) this.#replace(slot, `exit code ${code}`);
+    });
+    return slot;
+  }
+
+  #replace(slot: Slot, reason: string): void {
+    const index = this.#slots.indexOf(slot);
+    if (index === -1) return;
+    if (slot.task) this.#settle(slot.task, dtqError(WORKER_ERRORS.THREAD_CRASHED, { reason }));
+    slot.task = undefined;
+    this.#slots.splice(index, 1);
+    void slot.thread.terminate();
+    if (!this.#closed) {
+      this.#slots.push(this.#spawn());
+      this.#dispatch();
+    }
+  }
+
+  #dispatch(): void {
+    for (const slot of this.#slots) {
+      if (slot.task !== undefined) continue;
+      const task = this.#queue.shift();
+      if (task === undefined) return;
+      slot.task = task;
+      const message: ThreadRequest = { id: task.id, ...task.request };
+      slot.thread.postMessage(message);
+    }
+  }
+
+  #abort(task: Task): void {
+    const queuedAt = this.#queue.indexOf(task);
+    if (queuedAt !== -1) {
+      this.#queue.splice(queuedAt, 1);
+      this.#settle(task, task.signal?.reason);
+      return;
+    }
+    const slot = this.#slots.find((candidate) => candidate.task === task);
+    if (slot === undefined) return;
+    slot.task = undefined;
+    this.#settle(task, task.signal?.reason);
+    // The loop cannot be interrupted: drop the thread and start a fresh one in its place.
+    this.#slots.splice(this.#slots.indexOf(slot), 1);
+    void slot.thread.terminate();
+    if (!this.#closed) {
+      this.#slots.push(this.#spawn());
+      this.#dispatch();
+    }
+  }
+
+  #settle(task: Task, error: unknown, result?: unknown): void {
+    task.signal?.removeEventListener('abort', task.onAbort);
+    if (error !== undefined) task.reject(error);
+    else task.resolve(result);
+  }
+}
