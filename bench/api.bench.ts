@@ -1,0 +1,123 @@
+/**
+ * API through nginx: requests/s and p50/p99 latency of POST /api/v1/tasks at a fixed number of
+ * keep-alive connections, raced against GET /noop (a Fastify route that touches nothing) through
+ * the same nginx and the same three API servers, in the same run. Goal: POST reaches at least
+ * 50% of the no-op's throughput.
+ *
+ * The stack runs without workers: the API's path (validation, enqueue into Redis, logging) is
+ * measured, not the workers competing for the same two cores. The circuit breaker is raised out
+ * of the way, since the backlog only grows during the run.
+ */
+import { percentile, round } from '../workload/load/stats.ts';
+import { HttpClient } from '../workload/stack/http-client.ts';
+import { DESIGN_NOTES_EXAMPLE } from '../workload/stack/sample-tasks.ts';
+import { startStack } from '../workload/stack/stack.ts';
+import type { BenchReport } from './run.ts';
+
+/** Connections kept busy at once. */
+const CONCURRENCY = Number(process.env.DTQ_BENCH_API_CONCURRENCY ?? 32);
+/** Seconds measured per route (after the warm-up). */
+const DURATION_S = Number(process.env.DTQ_BENCH_API_DURATION_S ?? 10);
+/** Seconds of warm-up per route, not measured (JIT, connection set-up). */
+const WARMUP_S = Number(process.env.DTQ_BENCH_API_WARMUP_S ?? 2);
+
+/** Throughput and latency of one route. */
+export interface LoopResult {
+  requests: number;
+  errors: number;
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+/** Keep `concurrency` requests in flight for `seconds`; the closed loop measures capacity. */
+export async function closedLoop(
+  client: HttpClient,
+  send: (client: HttpClient) => Promise<number>,
+  concurrency: number,
+  seconds: number,
+): Promise<LoopResult> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const started = performance.now();
+  const end = started + seconds * 1000;
+  const lanes = Array.from({ length: concurrency }, async () => {
+    while (performance.now() < end) {
+      const t0 = performance.now();
+      try {
+        const status = await send(client);
+        if (status >= 400) errors++;
+      } catch {
+        errors++;
+      }
+      latencies.push(performance.now() - t0);
+    }
+  });
+  await Promise.all(lanes);
+  const elapsed = (performance.now() - started) / 1000;
+  return {
+    requests: latencies.length,
+    errors,
+    rps: latencies.length / elapsed,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+  };
+}
+
+const noop = async (client: HttpClient) => (await client.send('GET', '/noop')).status;
+const postTask = async (client: HttpClient) =>
+  (await client.send('POST', '/api/v1/tasks', { body: DESIGN_NOTES_EXAMPLE })).status;
+
+/** Run the scenario and return its figures. */
+export async function run(): Promise<BenchReport> {
+  const stack = await startStack({
+    httpPort: 0,
+    workers: 0,
+    output: 'none',
+    varDir: `${process.cwd()}/var/bench-api`,
+    childEnv: { DTQ_CIRCUIT_THRESHOLD: String(10_000_000), DTQ_LOG_STDOUT: '0' },
+  });
+  const client = new HttpClient(stack.httpUrl, { maxSockets: CONCURRENCY });
+  try {
+    await closedLoop(client, noop, CONCURRENCY, WARMUP_S);
+    const baseline = await closedLoop(client, noop, CONCURRENCY, DURATION_S);
+    await closedLoop(client, postTask, CONCURRENCY, WARMUP_S);
+    const tasks = await closedLoop(client, postTask, CONCURRENCY, DURATION_S);
+    const ratio = tasks.rps / baseline.rps;
+    const extra = (r: LoopResult) => ({
+      p50_ms: round(r.p50, 2),
+      p99_ms: round(r.p99, 2),
+      requests: r.requests,
+      errors: r.errors,
+    });
+    return {
+      title: 'API through nginx',
+      rows: [
+        {
+          name: `GET /noop (baseline), ${CONCURRENCY} connections`,
+          value: round(baseline.rps, 0),
+          unit: 'req/s',
+          extra: extra(baseline),
+        },
+        {
+          name: `POST /api/v1/tasks, ${CONCURRENCY} connections`,
+          value: round(tasks.rps, 0),
+          unit: 'req/s',
+          extra: extra(tasks),
+          baseline: { name: 'GET /noop', value: round(baseline.rps, 0) },
+          ratio: round(ratio, 3),
+          goal: '≥ 50% of the no-op baseline',
+          met: ratio >= 0.5,
+        },
+      ],
+      notes: [
+        `Closed loop: ${CONCURRENCY} keep-alive connections, ${WARMUP_S} s warm-up then ${DURATION_S} s measured per route, client in the same process (node:http).`,
+        `nginx → ${stack.apis.length} Fastify APIs → Redis (BullMQ), no workers running; every request writes its log lines to NDJSON files (stdout off).`,
+        'Body: the design-notes example (calculate_var, one position); errors counts answers ≥ 400 and network errors.',
+      ],
+    };
+  } finally {
+    client.close();
+    await stack.stop();
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * `npm run load -- --rps N --duration S [options]`: drives the stack through nginx at a bounded
+ * rate for a bounded time and records the ground truth (see docs/stack.md). With --stack it
+ * starts a stack of its own (faults enabled) and stops it afterwards.
+ */
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { DtqError } from '../common/dtq-error.ts';
+import { HttpClient } from '../stack/http-client.ts';
+import { type Stack, startStack } from '../stack/stack.ts';
+import { GroundTruthWriter } from './ground-truth.ts';
+import { LOAD_USAGE, parseLoadArgs } from './options.ts';
+import { planRequests } from './plan.ts';
+import { runLoad } from './runner.ts';
+
+const say = (message: string): void => {
+  process.stdout.write(`load | ${message}\n`);
+};
+
+async function main(): Promise<number> {
+  const parsed = parseLoadArgs(process.argv.slice(2));
+  if (parsed === 'help') {
+    process.stdout.write(`${LOAD_USAGE}\n`);
+    return 0;
+  }
+  const options = parsed;
+  const runId = randomBytes(4).toString('hex');
+  let stack: Stack | undefined;
+  let interrupted = false;
+  const onSignal = (): void => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    say('interrupted: stopping');
+    void stack?.stop().then(() => process.exit(130));
+    if (!stack) process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  let url = options.url;
+  if (options.startStack) {
+    say('starting a stack of its own (faults enabled)…');
+    stack = await startStack({
+      faults: true,
+      output: 'none',
+      httpPort: process.env.DTQ_HTTP_PORT ? Number(process.env.DTQ_HTTP_PORT) : 0,
+    });
+    url = stack.httpUrl;
+    say(`stack ready at ${url}, logs in ${stack.logDir}`);
+  }
+  const plan = planRequests({
+    rps: options.rps,
+    durationS: options.durationS,
+    seed: options.seed,
+    runId,
+    duplicates: options.duplicates,
+    faults: options.faults,
+    slowTasks: options.killWorker,
+  });
+  const out = resolve(options.out);
+  const writer = new GroundTruthWriter(out);
+  writer.write({
+    record: 'run',
+    version: 1,
+    run_id: runId,
+    started_at: new Date().toISOString(),
+    target: url,
+    options: { ...options, out },
+    log_dir: stack?.logDir ?? null,
+  });
+  const client = new HttpClient(url, { maxSockets: options.maxInFlight });
+  say(`sending ${plan.length} requests over ${options.durationS} s to ${url} (run ${runId})`);
+  try {
+    const summary = await runLoad({
+      client,
+      plan,
+      writer,
+      runId,
+      maxInFlight: options.maxInFlight,
+      ...(options.killWorker && stack ? { killWorkerAtMs: (options.durationS * 1000) / 2, stack } : {}),
+      settleMs: options.noSettle ? 0 : options.settleS * 1000,
+      say,
+    });
+    say(`sent ${summary.sent} at ${summary.achieved_rps} req/s; statuses ${JSON.stringify(summary.statuses)}`);
+    say(`latency p50 ${summary.latency_ms.p50} ms, p99 ${summary.latency_ms.p99} ms, max ${summary.latency_ms.max} ms`);
+    if (summary.tasks > 0) say(`tasks ${summary.tasks}: ${JSON.stringify(summary.finals)}`);
+    if (summary.network_errors > 0) say(`${summary.network_errors} requests failed at the network level`);
+    say(`ground truth: ${out}`);
+  } finally {
+    writer.close();
+    client.close();
+    await stack?.stop();
+  }
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const message = error instanceof DtqError ? `${error.code}: ${error.message}` : String(error);
+    process.stderr.write(`load | ${message}\n`);
+    if (error instanceof DtqError && error.code === 'DTQ_ERR_STACK_BAD_ARGUMENT')
+      process.stderr.write(`${LOAD_USAGE}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,48 @@
+/**
+ * `npm run workload`: the local stack in the foreground with prefixed, readable output until
+ * Ctrl-C or SIGTERM, which stop every child (a second Ctrl-C kills them at once). Configuration
+ * is by environment (docs/stack.md): DTQ_HTTP_PORT, DTQ_REDIS_URL, DTQ_LOG_DIR, DTQ_ES_URL,
+ * DTQ_STACK_APIS, DTQ_STACK_WORKERS, DTQ_FAULTS, DTQ_STACK_OUTPUT (pretty|raw|none).
+ */
+import { DtqError } from '../common/dtq-error.ts';
+import { type OutputMode, type Stack, startStack } from './stack.ts';
+
+const OUTPUT_MODES: readonly OutputMode[] = ['pretty', 'raw', 'none'];
+
+async function main(): Promise<void> {
+  const requested = process.env.DTQ_STACK_OUTPUT ?? 'pretty';
+  const output = (OUTPUT_MODES as readonly string[]).includes(requested) ? (requested as OutputMode) : 'pretty';
+  let stack: Stack | undefined;
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals++;
+    if (signals > 1 || !stack) {
+      // Second Ctrl-C: no more patience. Children still get SIGTERM from the kernel (pdeathsig).
+      for (const child of stack?.children() ?? []) child.signal('SIGKILL');
+      process.exit(130);
+    }
+    process.stdout.write(`stack     | ${signal}: stopping every process (Ctrl-C again to kill them now)\n`);
+    void stack.stop().then(() => {
+      process.stdout.write('stack     | stopped\n');
+      process.exit(0);
+    });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  stack = await startStack({ output });
+  const apis = stack.apis.map((api) => `${api.instance} :${api.port}`).join(', ');
+  process.stdout.write(
+    [
+      `stack     | ready: ${stack.httpUrl} (nginx) → ${apis}; ${stack.workers.length} workers; Redis ${stack.redisUrl}`,
+      `stack     | logs: ${stack.logDir}/*.ndjson${stack.shipper ? ' (shipping to Elasticsearch)' : ''}; Ctrl-C stops everything`,
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof DtqError ? `${error.code}: ${error.message}` : String(error);
+  process.stderr.write(`stack     | ${message}\n`);
+  process.exit(1);
+});
