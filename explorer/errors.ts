@@ -20,7 +20,8 @@ export const EXPLORE_ERRORS = {
   NOT_FOUND: {
     code: 'DTQ_ERR_EXPLORE_NOT_FOUND',
     exitCode: 3,
-    message: 'No log lines for {what} {id} in {source} (searched {range}).{nearest} Check the id, or wait for the shipper if the request is very recent.',
+    message:
+      'No log lines for {what} {id} in {source} (searched {range}).{nearest} Check the id, or wait for the shipper if the request is very recent.',
   },
   ES_UNREACHABLE: {
     code: 'DTQ_ERR_EXPLORE_ES_UNREACHABLE',
@@ -31,7 +32,8 @@ export const EXPLORE_ERRORS = {
   ES_QUERY_FAILED: {
     code: 'DTQ_ERR_EXPLORE_ES_QUERY_FAILED',
     exitCode: 4,
-    message: 'Elasticsearch at {url} refused the query on {index} ({status}: {reason}). Check the index prefix (DTQ_ES_INDEX_PREFIX) and run `npm run elk:setup`.',
+    message:
+      'Elasticsearch at {url} refused the query on {index} ({status}: {reason}). Check the index prefix (DTQ_ES_INDEX_PREFIX) and run `npm run elk:setup`.',
   },
   NO_INDEX: {
     code: 'DTQ_ERR_EXPLORE_NO_INDEX',
@@ -42,12 +44,14 @@ export const EXPLORE_ERRORS = {
   NO_LOGS_DIR: {
     code: 'DTQ_ERR_EXPLORE_NO_LOGS_DIR',
     exitCode: 3,
-    message: 'The log directory {dir} does not exist. Run the workload (`npm run demo`), pass --logs DIR, or set DTQ_ES_URL to read from Elasticsearch.',
+    message:
+      'The log directory {dir} does not exist. Run the workload (`npm run demo`), pass --logs DIR, or set DTQ_ES_URL to read from Elasticsearch.',
   },
   NO_LOG_FILES: {
     code: 'DTQ_ERR_EXPLORE_NO_LOG_FILES',
     exitCode: 3,
-    message: 'The log directory {dir} holds no .ndjson files. Run the workload first (`npm run demo`) or pass --logs DIR.',
+    message:
+      'The log directory {dir} holds no .ndjson files. Run the workload first (`npm run demo`) or pass --logs DIR.',
   },
   BAD_SINCE: {
     code: 'DTQ_ERR_EXPLORE_BAD_SINCE',

@@ -33,7 +33,11 @@ async function notFound(source: LogSource, what: 'correlation id' | 'task id', i
 }
 
 /** Fetch every line of a target and build its trace; DTQ_ERR_EXPLORE_NOT_FOUND when nothing matches. */
-export async function loadTrace(source: LogSource, target: TraceTarget, now: () => number = Date.now): Promise<LoadedTrace> {
+export async function loadTrace(
+  source: LogSource,
+  target: TraceTarget,
+  now: () => number = Date.now,
+): Promise<LoadedTrace> {
   const started = performance.now();
   let correlationId: string;
   let focusTaskId: string | undefined;
@@ -43,10 +47,11 @@ export async function loadTrace(source: LogSource, target: TraceTarget, now: () 
     const taskHits = await source.related([target.taskId], undefined);
     if (taskHits.length === 0) await notFound(source, 'task id', target.taskId);
     hits.push(...taskHits);
-    correlationId = owningCorrelationIds(
-      taskHits.map((h) => h.record),
-      target.taskId,
-    )[0] ?? '';
+    correlationId =
+      owningCorrelationIds(
+        taskHits.map((h) => h.record),
+        target.taskId,
+      )[0] ?? '';
   } else {
     correlationId = target.correlationId;
   }

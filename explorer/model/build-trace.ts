@@ -214,7 +214,9 @@ function belongs(line: WorkLine, cid: string, taskIds: ReadonlySet<string>): boo
   if (polled !== undefined && taskIds.has(polled)) return true;
   if (!isDuplicateAction(line.action)) return false;
   const originalTask = str(line.record, F.ORIGINAL_TASK_ID);
-  return str(line.record, F.ORIGINAL_CORRELATION_ID) === cid || (originalTask !== undefined && taskIds.has(originalTask));
+  return (
+    str(line.record, F.ORIGINAL_CORRELATION_ID) === cid || (originalTask !== undefined && taskIds.has(originalTask))
+  );
 }
 
 function firstAt(task: TaskTrace): number {

@@ -110,7 +110,10 @@ export function summariseRequests(hits: readonly Hit[], filter: RequestFilter = 
     if (action === EVENTS.TASK_DEAD_LETTERED) acc.deadLettered = true;
     if (action === EVENTS.TASK_FAILED) acc.taskFailures++;
     if (action === EVENTS.TASK_COMPLETED) acc.taskSuccesses++;
-    const isHttp = action === EVENTS.HTTP_REQUEST_RECEIVED || action === EVENTS.HTTP_REQUEST_COMPLETED || action === EVENTS.NGINX_ACCESS;
+    const isHttp =
+      action === EVENTS.HTTP_REQUEST_RECEIVED ||
+      action === EVENTS.HTTP_REQUEST_COMPLETED ||
+      action === EVENTS.NGINX_ACCESS;
     if (isHttp && polledTaskId(record) === undefined && !PROBE_PATHS.has(path ?? '')) acc.interesting = true;
     if (isTaskAction(action) || isDuplicateAction(action)) acc.interesting = true;
     if (action === EVENTS.HTTP_REQUEST_RECEIVED) {
@@ -152,7 +155,10 @@ export function summariseRequests(hits: readonly Hit[], filter: RequestFilter = 
       services: [...acc.services].sort(),
       instances: [...acc.instances].sort(),
       // A failure with no success after it: dead-lettered, refused as poison, or retrying now.
-      failed: acc.deadLettered || (acc.taskFailures > 0 && acc.taskSuccesses < acc.tasks.size) || (status !== undefined && status >= 500),
+      failed:
+        acc.deadLettered ||
+        (acc.taskFailures > 0 && acc.taskSuccesses < acc.tasks.size) ||
+        (status !== undefined && status >= 500),
     });
   }
   return summaries
@@ -163,7 +169,11 @@ export function summariseRequests(hits: readonly Hit[], filter: RequestFilter = 
 
 function matches(summary: RequestSummary, filter: RequestFilter): boolean {
   if (filter.sinceMs !== undefined && summary.at < filter.sinceMs) return false;
-  if (filter.service !== undefined && !summary.services.includes(filter.service) && !summary.instances.includes(filter.service))
+  if (
+    filter.service !== undefined &&
+    !summary.services.includes(filter.service) &&
+    !summary.instances.includes(filter.service)
+  )
     return false;
   const wanted = filter.status;
   if (wanted === undefined) return true;

@@ -15,7 +15,11 @@ export interface BarGlyphs {
 export const UNICODE_GLYPHS: BarGlyphs = { fill: '█', point: '◆', empty: '·' };
 
 /** Cells [from, to) a row occupies in a bar of `width` cells over `totalMs`. */
-export function barCells(row: Pick<Row, 'start' | 'end'>, totalMs: number, width: number): { from: number; to: number } {
+export function barCells(
+  row: Pick<Row, 'start' | 'end'>,
+  totalMs: number,
+  width: number,
+): { from: number; to: number } {
   if (width <= 0) return { from: 0, to: 0 };
   const scale = totalMs > 0 ? width / totalMs : 0;
   const from = Math.min(width - 1, Math.max(0, Math.floor(row.start * scale)));
@@ -24,7 +28,12 @@ export function barCells(row: Pick<Row, 'start' | 'end'>, totalMs: number, width
 }
 
 /** The bar of one row as a string of exactly `width` characters. */
-export function renderBar(row: Pick<Row, 'start' | 'end'>, totalMs: number, width: number, glyphs: BarGlyphs = UNICODE_GLYPHS): string {
+export function renderBar(
+  row: Pick<Row, 'start' | 'end'>,
+  totalMs: number,
+  width: number,
+  glyphs: BarGlyphs = UNICODE_GLYPHS,
+): string {
   const { from, to } = barCells(row, totalMs, width);
   const isPoint = row.end <= row.start;
   let out = glyphs.empty.repeat(from);
@@ -34,7 +43,7 @@ export function renderBar(row: Pick<Row, 'start' | 'end'>, totalMs: number, widt
 }
 
 /** Cut text to `width` columns, marking the cut. */
-export function fit(text: string, width: number): string {
+export function clip(text: string, width: number): string {
   if (width <= 0) return '';
   return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
 }

@@ -28,7 +28,11 @@ export function traceToJson(trace: Trace, source: { kind: string; description: s
     focus_task_id: orNull(trace.focusTaskId),
     source,
     task_ids: trace.tasks.map((t) => t.taskId),
-    outcome: { status: trace.outcome.status, summary: trace.outcome.summary, divergence: orNull(trace.outcome.divergence) },
+    outcome: {
+      status: trace.outcome.status,
+      summary: trace.outcome.summary,
+      divergence: orNull(trace.outcome.divergence),
+    },
     in_flight: trace.inFlight,
     started_at: iso(trace.startedAt),
     ended_at: iso(trace.endedAt),
@@ -43,7 +47,12 @@ export function traceToJson(trace: Trace, source: { kind: string; description: s
       responded_at: iso(r.respondedAt),
       api_duration_ms: orNull(r.apiDurationMs),
       nginx: r.nginx
-        ? { started_at: iso(r.nginx.startedAt), ended_at: iso(r.nginx.endedAt), status: orNull(r.nginx.status), upstream: orNull(r.nginx.upstream) }
+        ? {
+            started_at: iso(r.nginx.startedAt),
+            ended_at: iso(r.nginx.endedAt),
+            status: orNull(r.nginx.status),
+            upstream: orNull(r.nginx.upstream),
+          }
         : null,
       idempotency_key: orNull(r.idempotencyKey),
       task_ids: r.taskIds,
@@ -69,7 +78,12 @@ export function traceToJson(trace: Trace, source: { kind: string; description: s
         redelivered: a.redelivered,
         retry_delay_ms: orNull(a.retryDelayMs),
       })),
-      polls: t.polls.map((p) => ({ correlation_id: orNull(p.correlationId), at: iso(p.at), status: orNull(p.status), duration_ms: orNull(p.durationMs) })),
+      polls: t.polls.map((p) => ({
+        correlation_id: orNull(p.correlationId),
+        at: iso(p.at),
+        status: orNull(p.status),
+        duration_ms: orNull(p.durationMs),
+      })),
     })),
     duplicates: trace.duplicates.map((d) => ({
       kind: d.kind,
@@ -99,7 +113,10 @@ export function traceToJson(trace: Trace, source: { kind: string; description: s
 }
 
 /** The request list as a JSON-ready object. */
-export function listToJson(list: readonly RequestSummary[], source: { kind: string; description: string }): Record<string, unknown> {
+export function listToJson(
+  list: readonly RequestSummary[],
+  source: { kind: string; description: string },
+): Record<string, unknown> {
   return {
     schema: LIST_SCHEMA,
     source,

@@ -31,14 +31,20 @@ export function renderTracePlain(trace: Trace, options: PlainOptions = {}): stri
   const barWidth = Math.max(10, Math.min(40, Math.floor(width / 4)));
   const total = Math.max(1, trace.endedAt - trace.startedAt);
   const out: string[] = [];
-  out.push(`correlation id: ${trace.correlationId}${trace.focusTaskId ? `   (opened from task ${trace.focusTaskId})` : ''}`);
+  out.push(
+    `correlation id: ${trace.correlationId}${trace.focusTaskId ? `   (opened from task ${trace.focusTaskId})` : ''}`,
+  );
   if (options.source) out.push(`source:         ${options.source}`);
   out.push(`tasks:          ${trace.tasks.map((t) => t.taskId).join(', ') || '(none)'}`);
   out.push(`outcome:        ${trace.outcome.status.toUpperCase().replace('_', ' ')} · ${trace.outcome.summary}`);
   if (trace.outcome.divergence) out.push(`DIVERGENCE:     ${trace.outcome.divergence}`);
-  out.push(`span:           ${formatIso(trace.startedAt)} · ${formatDuration(total)} · ${trace.lines.length} lines${trace.inFlight ? ' · in flight' : ''}`);
+  out.push(
+    `span:           ${formatIso(trace.startedAt)} · ${formatDuration(total)} · ${trace.lines.length} lines${trace.inFlight ? ' · in flight' : ''}`,
+  );
   out.push('');
-  out.push(`${'time (UTC)'.padEnd(12)}  ${'0'.padEnd(barWidth - formatDuration(total).length)}${formatDuration(total)}  stage`);
+  out.push(
+    `${'time (UTC)'.padEnd(12)}  ${'0'.padEnd(barWidth - formatDuration(total).length)}${formatDuration(total)}  stage`,
+  );
   for (const row of traceToRows(trace)) {
     const clock = formatClock(trace.startedAt + row.start);
     const indent = '  '.repeat(row.depth);
@@ -74,7 +80,9 @@ export function renderTracePlain(trace: Trace, options: PlainOptions = {}): stri
 export function renderListPlain(list: readonly RequestSummary[], options: PlainOptions = {}): string {
   const out: string[] = [];
   if (options.source) out.push(`source: ${options.source}`);
-  out.push(`${'time (UTC)'.padEnd(12)}  ${'status'.padStart(6)}  ${'duration'.padStart(9)}  tasks  dups  errs  ${'route'.padEnd(24)}  correlation id`);
+  out.push(
+    `${'time (UTC)'.padEnd(12)}  ${'status'.padStart(6)}  ${'duration'.padStart(9)}  tasks  dups  errs  ${'route'.padEnd(24)}  correlation id`,
+  );
   for (const s of list) {
     out.push(
       `${formatClock(s.at)}  ${String(s.status ?? '-').padStart(6)}  ${(s.durationMs === undefined ? '-' : formatDuration(s.durationMs)).padStart(9)}  ${String(s.tasks).padStart(5)}  ${String(s.duplicates).padStart(4)}  ${String(s.errors).padStart(4)}  ${`${s.method ?? ''} ${s.route ?? ''}`.trim().padEnd(24)}  ${s.correlationId}${s.failed ? '  ✗' : ''}`,

@@ -30,10 +30,7 @@ interface SearchResponse {
   aggregations?: Record<string, { value?: number | null; buckets?: { key: string }[] }>;
 }
 
-const SORT = [
-  { [F.TIMESTAMP]: { order: 'asc' } },
-  { [F.EVENT_SEQUENCE]: { order: 'asc', unmapped_type: 'long' } },
-];
+const SORT = [{ [F.TIMESTAMP]: { order: 'asc' } }, { [F.EVENT_SEQUENCE]: { order: 'asc', unmapped_type: 'long' } }];
 
 /** Options of {@link ElasticsearchSource}. */
 export interface ElasticsearchSourceOptions {
@@ -75,9 +72,15 @@ export class ElasticsearchSource implements LogSource {
     const text = await response.text();
     if (!response.ok) {
       const error = parseError(text);
-      if (error?.type === 'index_not_found_exception') throw dtqError(EXPLORE_ERRORS.NO_INDEX, { url: this.#url, index: this.#index });
+      if (error?.type === 'index_not_found_exception')
+        throw dtqError(EXPLORE_ERRORS.NO_INDEX, { url: this.#url, index: this.#index });
       const reason = error ? `${error.type ?? ''} ${error.reason ?? ''}`.trim() : text.slice(0, 300);
-      throw dtqError(EXPLORE_ERRORS.ES_QUERY_FAILED, { url: this.#url, index: this.#index, status: response.status, reason });
+      throw dtqError(EXPLORE_ERRORS.ES_QUERY_FAILED, {
+        url: this.#url,
+        index: this.#index,
+        status: response.status,
+        reason,
+      });
     }
     return JSON.parse(text) as T;
   }
@@ -144,7 +147,10 @@ export class ElasticsearchSource implements LogSource {
   async recent(sinceMs: number | undefined, limit: number): Promise<Hit[]> {
     const response = await this.#call<SearchResponse>('POST', this.#searchPath(), {
       size: Math.min(limit, 10_000),
-      query: sinceMs === undefined ? { match_all: {} } : { range: { [F.TIMESTAMP]: { gte: sinceMs, format: 'epoch_millis' } } },
+      query:
+        sinceMs === undefined
+          ? { match_all: {} }
+          : { range: { [F.TIMESTAMP]: { gte: sinceMs, format: 'epoch_millis' } } },
       sort: [{ [F.TIMESTAMP]: { order: 'desc' } }],
     });
     return response.hits.hits.map(toHit);
@@ -166,7 +172,11 @@ export class ElasticsearchSource implements LogSource {
       },
     });
     const aggs = response.aggregations as
-      | { from?: { value: number | null }; to?: { value: number | null }; near?: { ids?: { buckets: { key: string }[] } } }
+      | {
+          from?: { value: number | null };
+          to?: { value: number | null };
+          near?: { ids?: { buckets: { key: string }[] } };
+        }
       | undefined;
     const candidates = aggs?.near?.ids?.buckets.map((b) => b.key) ?? [];
     return {

@@ -34,7 +34,8 @@ export class FileSource implements LogSource {
 
   #load(): LoadedFile[] {
     if (this.#files) return this.#files;
-    if (!existsSync(this.#dir) || !statSync(this.#dir).isDirectory()) throw dtqError(EXPLORE_ERRORS.NO_LOGS_DIR, { dir: this.#dir });
+    if (!existsSync(this.#dir) || !statSync(this.#dir).isDirectory())
+      throw dtqError(EXPLORE_ERRORS.NO_LOGS_DIR, { dir: this.#dir });
     const names = readdirSync(this.#dir)
       .filter((name) => name.endsWith('.ndjson'))
       .sort();
@@ -45,7 +46,8 @@ export class FileSource implements LogSource {
     for (const file of this.#files) {
       file.lines.forEach((text, index) => {
         const line = text.trim();
-        if (line !== '' && (line[0] !== '{' || line[line.length - 1] !== '}')) this.#malformed.add(`${file.name}:${index}`);
+        if (line !== '' && (line[0] !== '{' || line[line.length - 1] !== '}'))
+          this.#malformed.add(`${file.name}:${index}`);
       });
     }
     return this.#files;
@@ -59,7 +61,8 @@ export class FileSource implements LogSource {
       file.lines.forEach((text, index) => {
         if (!needles.some((needle) => text.includes(needle))) return;
         const record = this.#parse(file.name, index, text);
-        if (record && keep(record)) hits.push({ source: `${file.name}:${index + 1}`, record: normalizeNginxLine(record) });
+        if (record && keep(record))
+          hits.push({ source: `${file.name}:${index + 1}`, record: normalizeNginxLine(record) });
       });
     }
     return hits;

@@ -22,7 +22,14 @@ describe('the list of recent requests', () => {
       'req-happy-1',
     ]);
     const happy = list.find((s) => s.correlationId === 'req-happy-1');
-    expect(happy).toMatchObject({ method: 'POST', route: '/api/v1/tasks', status: 202, tasks: 1, duplicates: 0, errors: 0 });
+    expect(happy).toMatchObject({
+      method: 'POST',
+      route: '/api/v1/tasks',
+      status: 202,
+      tasks: 1,
+      duplicates: 0,
+      errors: 0,
+    });
     expect(happy?.durationMs).toBe(5);
     expect(list.find((s) => s.correlationId === 'other-req')?.duplicates).toBe(2);
   });
@@ -36,7 +43,10 @@ describe('the list of recent requests', () => {
   it('filters by status class, by service instance and by time', () => {
     expect(summariseRequests(recent(), { status: '4xx' }).map((s) => s.status)).toEqual([422, 409]);
     expect(summariseRequests(recent(), { service: 'worker-3' }).map((s) => s.correlationId)).toEqual(['req-dlq-1']);
-    expect(summariseRequests(recent(), { sinceMs: T0 + 1000 }).map((s) => s.correlationId)).toEqual(['mismatch-req', 'replay-req']);
+    expect(summariseRequests(recent(), { sinceMs: T0 + 1000 }).map((s) => s.correlationId)).toEqual([
+      'mismatch-req',
+      'replay-req',
+    ]);
   });
 
   it('reads --since as a duration back from now or as a date', () => {

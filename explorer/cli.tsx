@@ -1,0 +1,239 @@
+/**
+ * dtq-explore: from a correlation id (or a task id) to the whole story of a request.
+ *
+ * The only module that reads argv. It chooses the source (Elasticsearch when --es or
+ * DTQ_ES_URL is set, else the NDJSON files), then the output: the Ink TUI on a terminal,
+ * --plain text, or --json. Ink and React load only for the TUI, and while the first query
+ * is in flight, so the first frame waits for whichever is slower, not for both in turn.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { indexPattern, indexPrefix } from '../elk/indices.ts';
+import { DtqError, dtqError } from '../workload/common/dtq-error.ts';
+import { EXPLORE_ERRORS, exitCodeFor } from './errors.ts';
+import { type LoadedTrace, loadTrace, type TraceTarget } from './load-trace.ts';
+import { parseSince, type RequestFilter, summariseRequests } from './model/request-list.ts';
+import type { LogSource } from './sources/source.ts';
+import { wantsNoColor } from './theme.ts';
+
+const HELP = `dtq-explore: the whole story of one request, from logs alone.
+
+Usage:
+  dtq-explore <correlation-id> [options]   the timeline of one request
+  dtq-explore --task <task-id> [options]   the request that created a task
+  dtq-explore [options]                    recent requests; Enter opens one
+
+Source (Elasticsearch when --es or DTQ_ES_URL is set, else local files):
+  --es URL          Elasticsearch URL (default: DTQ_ES_URL); index prefix from DTQ_ES_INDEX_PREFIX
+  --logs DIR        NDJSON log directory (default: DTQ_LOG_DIR or var/logs)
+
+Output (the TUI on a terminal, else --plain):
+  --plain           text, for pipes and bug reports
+  --json            JSON, schema in docs/explorer-json.md
+  --follow          keep refreshing an in-flight request until it ends
+  --width N         columns for --plain (default: terminal width or 100)
+
+Request list:
+  --since WHEN      15m, 2h, 1d or an ISO date (default: 1h)
+  --service NAME    api, worker, nginx or an instance such as worker-2
+  --status S        failed, a code (202) or a class (5xx)
+  --limit N         at most N requests (default 200)
+
+Keys: ↑↓/jk move · Enter details/open · Esc back · / search · n/N next/prev match
+      e/E next/prev error · o jump to original · ? help · q quit
+`;
+
+interface Options {
+  readonly id: string | undefined;
+  readonly task: string | undefined;
+  readonly es: string | undefined;
+  readonly logs: string | undefined;
+  readonly plain: boolean;
+  readonly json: boolean;
+  readonly follow: boolean;
+  readonly width: number | undefined;
+  readonly filter: RequestFilter;
+}
+
+function usage(problem: string): DtqError {
+  return dtqError(EXPLORE_ERRORS.USAGE, { problem });
+}
+
+function parse(argv: string[], now: number): Options | 'help' | 'version' {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw usage((error as Error).message.replace(/\.$/, ''));
+  }
+  const v = parsed.values;
+  if (v.help) return 'help';
+  if (v.version) return 'version';
+  if (parsed.positionals.length > 1) throw usage(`expected one correlation id, got ${parsed.positionals.length}`);
+  if (v.plain && v.json) throw usage('--plain and --json exclude each other');
+  if (v.task !== undefined && parsed.positionals.length > 0) throw usage('give a correlation id or --task, not both');
+  const sinceMs = parseSince(v.since ?? '1h', now);
+  if (sinceMs === undefined) throw dtqError(EXPLORE_ERRORS.BAD_SINCE, { value: v.since });
+  if (v.status !== undefined && !/^(failed|\d{3}|\dxx)$/i.test(v.status))
+    throw dtqError(EXPLORE_ERRORS.BAD_STATUS, { value: v.status });
+  const width = v.width === undefined ? undefined : Number(v.width);
+  if (width !== undefined && !(Number.isInteger(width) && width >= 40))
+    throw usage(`--width ${v.width} must be a whole number of at least 40`);
+  const limit = v.limit === undefined ? 200 : Number(v.limit);
+  if (!(Number.isInteger(limit) && limit > 0)) throw usage(`--limit ${v.limit} must be a positive whole number`);
+  return {
+    id: parsed.positionals[0],
+    task: v.task,
+    es: v.es,
+    logs: v.logs,
+    plain: Boolean(v.plain),
+    json: Boolean(v.json),
+    follow: Boolean(v.follow),
+    width,
+    filter: { sinceMs, service: v.service, status: v.status?.toLowerCase(), limit },
+  };
+}
+
+const OPTIONS = {
+  task: { type: 'string' },
+  es: { type: 'string' },
+  logs: { type: 'string' },
+  plain: { type: 'boolean' },
+  json: { type: 'boolean' },
+  follow: { type: 'boolean' },
+  width: { type: 'string' },
+  since: { type: 'string' },
+  service: { type: 'string' },
+  status: { type: 'string' },
+  limit: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const;
+
+async function openSource(options: Options): Promise<LogSource> {
+  const esUrl = options.logs === undefined ? (options.es ?? process.env.DTQ_ES_URL) : undefined;
+  if (esUrl) {
+    const { ElasticsearchSource } = await import('./sources/elasticsearch.ts');
+    if (!/^https?:\/\//.test(esUrl)) throw usage(`--es ${esUrl} is not an http(s) URL`);
+    return new ElasticsearchSource({ url: esUrl, index: indexPattern(indexPrefix()) });
+  }
+  const { FileSource } = await import('./sources/files.ts');
+  return new FileSource(options.logs ?? process.env.DTQ_LOG_DIR ?? join('var', 'logs'));
+}
+
+/** Start-up timings, written when DTQ_EXPLORE_TIMING names a file (benchmarks). */
+function recordTiming(phase: string, loaded?: LoadedTrace): void {
+  const file = process.env.DTQ_EXPLORE_TIMING;
+  if (!file) return;
+  writeFileSync(
+    file,
+    `${JSON.stringify({ phase, sinceStartMs: performance.now(), fetchMs: loaded?.fetchMs, modelMs: loaded?.modelMs, lines: loaded?.lineCount })}\n`,
+    { flag: 'a' },
+  );
+}
+
+async function followUntilDone(source: LogSource, target: TraceTarget, first: LoadedTrace): Promise<LoadedTrace> {
+  let loaded = first;
+  const deadline = Date.now() + 30 * 60_000;
+  while (loaded.trace.inFlight && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    loaded = await loadTrace(source, target);
+  }
+  return loaded;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const options = parse(argv, Date.now());
+  if (options === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (options === 'version') {
+    process.stdout.write('dtq-explore 0.1.0\n');
+    return 0;
+  }
+  const interactive = !options.plain && !options.json && Boolean(process.stdout.isTTY && process.stdin.isTTY);
+  // Start loading Ink now so its import overlaps the first query.
+  const tui = interactive ? import('./tui.tsx') : undefined;
+  const source = await openSource(options);
+  const sourceInfo = { kind: source.kind, description: source.description };
+  const target: TraceTarget | undefined =
+    options.task !== undefined
+      ? { taskId: options.task }
+      : options.id !== undefined
+        ? { correlationId: options.id }
+        : undefined;
+  try {
+    if (target === undefined) {
+      const loadList = async () =>
+        summariseRequests(await source.recent(options.filter.sinceMs, 10_000), options.filter);
+      const list = await loadList();
+      if (tui) {
+        const { runTui } = await tui;
+        await runTui({
+          loadTrace: async (t) => (await loadTrace(source, t)).trace,
+          loadList,
+          initialList: list,
+          listTitle: `Recent requests · ${source.description}`,
+          follow: options.follow,
+          noColor: wantsNoColor(),
+        });
+        return 0;
+      }
+      if (options.json)
+        process.stdout.write(
+          `${JSON.stringify((await import('./output/json.ts')).listToJson(list, sourceInfo), null, 2)}\n`,
+        );
+      else
+        process.stdout.write((await import('./output/plain.ts')).renderListPlain(list, { source: source.description }));
+      return 0;
+    }
+    let loaded = await loadTrace(source, target);
+    recordTiming('loaded', loaded);
+    if (tui) {
+      const { runTui } = await tui;
+      await runTui({
+        target,
+        initialTrace: loaded.trace,
+        loadTrace: async (t) => (await loadTrace(source, t)).trace,
+        loadList: async () => summariseRequests(await source.recent(options.filter.sinceMs, 10_000), options.filter),
+        follow: options.follow,
+        noColor: wantsNoColor(),
+        onFirstFrame: () => recordTiming('first-frame', loaded),
+        exitAfterFirstFrame: process.env.DTQ_EXPLORE_EXIT_AFTER_FIRST_FRAME === '1',
+      });
+      return 0;
+    }
+    if (options.follow) loaded = await followUntilDone(source, target, loaded);
+    if (options.json) {
+      const { traceToJson } = await import('./output/json.ts');
+      process.stdout.write(`${JSON.stringify(traceToJson(loaded.trace, sourceInfo), null, 2)}\n`);
+    } else {
+      const { renderTracePlain } = await import('./output/plain.ts');
+      const width = options.width ?? (process.stdout.isTTY ? process.stdout.columns : undefined) ?? 100;
+      process.stdout.write(renderTracePlain(loaded.trace, { width, source: source.description }));
+    }
+    recordTiming('output', loaded);
+    return 0;
+  } finally {
+    await source.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof DtqError) {
+      process.stderr.write(`dtq-explore: ${error.message}\n  (${error.code})\n`);
+      process.exitCode = exitCodeFor(error.code);
+    } else {
+      process.stderr.write(
+        `dtq-explore: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,43 @@
+/** The `?` screen: every key, in the terminal habits of less, lnav and k9s. */
+import { Box, Text } from 'ink';
+import type { Theme } from '../theme.ts';
+
+/** Keys and what they do, shown by `?`. */
+export const KEY_HELP: readonly (readonly [string, string])[] = [
+  ['↑ ↓  k j', 'move'],
+  ['PgUp PgDn  g G', 'page, first, last'],
+  ['Enter', 'details of the row (log lines as JSON) / open a request'],
+  ['Esc', 'back'],
+  ['/', 'search; n N next and previous match'],
+  ['e E', 'next and previous error'],
+  ['o', 'jump to the original of a duplicate (or to the duplicate)'],
+  ['r', 'reload'],
+  ['?', 'this help'],
+  ['q', 'quit'],
+];
+
+/** Props of {@link HelpOverlay}. */
+export interface HelpOverlayProps {
+  readonly height: number;
+  readonly theme: Theme;
+}
+
+/** Help screen. */
+export function HelpOverlay({ height, theme }: HelpOverlayProps) {
+  return (
+    <Box flexDirection="column" height={height}>
+      <Text bold>dtq-explore keys</Text>
+      {KEY_HELP.map(([keys, what]) => (
+        <Text key={keys} wrap="truncate">
+          <Text color={theme.accent}>{keys.padEnd(18)}</Text>
+          {what}
+        </Text>
+      ))}
+      <Text> </Text>
+      <Text dimColor={theme.dim}>
+        Markers: ⊘ duplicate blocked · ⇐ duplicate of this request · ⚠ stall · ↻ redelivered · ∅ gap · ✗ error
+      </Text>
+      <Text dimColor={theme.dim}>Press any key to close.</Text>
+    </Box>
+  );
+}

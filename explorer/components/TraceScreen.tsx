@@ -1,0 +1,235 @@
+/**
+ * The trace of one request: header with the outcome, the waterfall rows, a status line.
+ * Owns the keys of this screen; details and help replace the body without unmounting it.
+ */
+import { Box, Text, useInput } from 'ink';
+import { useMemo, useState } from 'react';
+import { useTrace } from '../hooks/use-trace.ts';
+import type { TraceTarget } from '../load-trace.ts';
+import { formatClock, formatDuration } from '../model/fields.ts';
+import { findNext, matchesQuery, scrollTop } from '../model/navigation.ts';
+import { traceToRows } from '../model/rows.ts';
+import type { Row, Trace } from '../model/types.ts';
+import { clip } from '../output/bars.ts';
+import type { Theme } from '../theme.ts';
+import { DetailsView, detailLines } from './DetailsView.tsx';
+import { HelpOverlay } from './HelpOverlay.tsx';
+import { StatusBar } from './StatusBar.tsx';
+import { barWidthFor, TraceRowLine } from './TraceRowLine.tsx';
+
+/** Props of {@link TraceScreen}. */
+export interface TraceScreenProps {
+  readonly target: TraceTarget;
+  readonly load: (target: TraceTarget) => Promise<Trace>;
+  readonly initial?: Trace | undefined;
+  readonly follow: boolean;
+  readonly columns: number;
+  readonly rows: number;
+  readonly theme: Theme;
+  readonly canGoBack: boolean;
+  readonly initialSelected?: number | undefined;
+  onBack(): void;
+  onQuit(): void;
+  onOpen(target: TraceTarget, from: { selected: number }): void;
+  onLoaded?(trace: Trace): void;
+}
+
+const HINTS = 'j/k move · Enter details · / search · e error · o original · ? help · q quit';
+
+function rowText(row: Row, trace: Trace): string {
+  return [
+    row.label,
+    row.lane,
+    row.note,
+    ...row.lineIds.map((id) => JSON.stringify(trace.lines[id]?.record ?? {})),
+  ].join(' ');
+}
+
+/** Pick the row to start on: the focused task for --task, else the first error, else the top. */
+function initialRow(rows: readonly Row[], trace: Trace): number {
+  if (trace.focusTaskId) {
+    const focused = rows.findIndex((r) => r.key === `task:${trace.focusTaskId}`);
+    if (focused >= 0) return focused;
+  }
+  return 0;
+}
+
+/** Trace screen. */
+export function TraceScreen(props: TraceScreenProps) {
+  const { target, load, columns, rows: height, theme } = props;
+  const state = useTrace(load, target, { initial: props.initial, follow: props.follow });
+  const trace = state.trace;
+  const rows = useMemo(() => (trace ? traceToRows(trace) : []), [trace]);
+  const [selectedRaw, setSelected] = useState<number | undefined>(props.initialSelected);
+  const [top, setTop] = useState(0);
+  const [query, setQuery] = useState('');
+  const [typing, setTyping] = useState<string | undefined>(undefined);
+  const [message, setMessage] = useState<string | undefined>(undefined);
+  const [details, setDetails] = useState<{ row: Row; text: string[]; top: number } | undefined>(undefined);
+  const [help, setHelp] = useState(false);
+
+  const selected = Math.min(
+    Math.max(0, selectedRaw ?? (trace ? initialRow(rows, trace) : 0)),
+    Math.max(0, rows.length - 1),
+  );
+  const headerHeight = 4;
+  const bodyHeight = Math.max(1, height - headerHeight - 1);
+  const visibleTop = scrollTop(selected, rows.length, bodyHeight, top);
+
+  const move = (index: number): void => {
+    if (index < 0 || index >= rows.length) return;
+    setSelected(index);
+    setTop(scrollTop(index, rows.length, bodyHeight, visibleTop));
+  };
+  const search = (direction: 1 | -1, q = query): void => {
+    if (!trace || q === '') return;
+    const found = findNext(rows, selected, direction, (row) => matchesQuery(q, rowText(row, trace)));
+    if (found < 0) setMessage(`no match for "${q}"`);
+    else {
+      setMessage(undefined);
+      move(found);
+    }
+  };
+
+  useInput((input, key) => {
+    if (help) {
+      setHelp(false);
+      return;
+    }
+    if (typing !== undefined) {
+      if (key.escape) setTyping(undefined);
+      else if (key.return) {
+        setQuery(typing);
+        setTyping(undefined);
+        search(1, typing);
+      } else if (key.backspace || key.delete) setTyping(typing.slice(0, -1));
+      else if (input && !key.ctrl && !key.meta) setTyping(typing + input);
+      return;
+    }
+    if (details) {
+      const textHeight = Math.max(1, height - 2);
+      const maxTop = Math.max(0, details.text.length - textHeight);
+      if (key.escape || key.return || key.leftArrow) setDetails(undefined);
+      else if (input === 'q') props.onQuit();
+      else if (key.downArrow || input === 'j') setDetails({ ...details, top: Math.min(maxTop, details.top + 1) });
+      else if (key.upArrow || input === 'k') setDetails({ ...details, top: Math.max(0, details.top - 1) });
+      else if (key.pageDown || input === ' ')
+        setDetails({ ...details, top: Math.min(maxTop, details.top + textHeight) });
+      else if (key.pageUp) setDetails({ ...details, top: Math.max(0, details.top - textHeight) });
+      return;
+    }
+    setMessage(undefined);
+    if (input === 'q') props.onQuit();
+    else if (input === '?') setHelp(true);
+    else if (key.escape) {
+      if (props.canGoBack) props.onBack();
+    } else if (key.downArrow || input === 'j') move(selected + 1);
+    else if (key.upArrow || input === 'k') move(selected - 1);
+    else if (key.pageDown) move(Math.min(rows.length - 1, selected + bodyHeight));
+    else if (key.pageUp) move(Math.max(0, selected - bodyHeight));
+    else if (input === 'g' || key.home) move(0);
+    else if (input === 'G' || key.end) move(rows.length - 1);
+    else if (input === '/') setTyping('');
+    else if (input === 'n') search(1);
+    else if (input === 'N') search(-1);
+    else if (input === 'e' || input === 'E') {
+      const found = findNext(rows, selected, input === 'e' ? 1 : -1, (row) => row.isError);
+      if (found < 0) setMessage('no errors in this trace');
+      else move(found);
+    } else if (key.return) {
+      const row = rows[selected];
+      if (row && trace) setDetails({ row, text: detailLines(row, trace.lines), top: 0 });
+    } else if (input === 'o') {
+      const row = rows[selected];
+      const original = row?.original;
+      if (!original) setMessage('not a duplicate: nothing to jump to');
+      else if (original.correlationId && original.correlationId !== trace?.correlationId)
+        props.onOpen({ correlationId: original.correlationId }, { selected });
+      else if (original.taskId) {
+        const index = rows.findIndex((r) => r.key === `task:${original.taskId}`);
+        if (index >= 0) move(index);
+        else props.onOpen({ taskId: original.taskId }, { selected });
+      } else setMessage('the original is not named in the log line');
+    }
+  });
+
+  if (state.error && !trace) {
+    return (
+      <Box flexDirection="column" height={height}>
+        <Text color={theme.error} wrap="wrap">
+          {state.error.message}
+        </Text>
+        <StatusBar columns={columns} theme={theme} hints={props.canGoBack ? 'Esc back · q quit' : 'q quit'} />
+      </Box>
+    );
+  }
+  if (!trace) {
+    const id = 'taskId' in target ? `task ${target.taskId}` : target.correlationId;
+    return (
+      <Box flexDirection="column" height={height}>
+        <Text>Loading {id}…</Text>
+      </Box>
+    );
+  }
+
+  const total = Math.max(1, trace.endedAt - trace.startedAt);
+  const status = trace.outcome.status.toUpperCase().replace('_', ' ');
+  const statusColor =
+    trace.outcome.status === 'succeeded' ? theme.ok : trace.outcome.status === 'in_flight' ? theme.accent : theme.error;
+  const third = trace.outcome.divergence
+    ? `⚠ ${trace.outcome.divergence}`
+    : `${trace.tasks.length} task(s) · ${trace.duplicates.length} duplicate(s) · ${trace.gaps.length} gap(s) · ${trace.warnings.length} warning(s) · ${trace.lines.length} lines`;
+  const followNote = state.following ? ` · following (${formatClock(state.refreshedAt ?? Date.now())})` : '';
+  const barWidth = barWidthFor(columns);
+
+  const body = help ? (
+    <HelpOverlay height={height - 1} theme={theme} />
+  ) : details ? (
+    <DetailsView
+      row={details.row}
+      text={details.text}
+      top={details.top}
+      height={height - 1}
+      columns={columns}
+      theme={theme}
+    />
+  ) : (
+    <Box flexDirection="column" height={height - 1}>
+      <Text wrap="truncate">
+        <Text bold>{clip(`dtq-explore ${trace.correlationId}`, columns - status.length - 3)}</Text> ·{' '}
+        <Text bold color={statusColor}>
+          {status}
+        </Text>
+      </Text>
+      <Text wrap="truncate">{clip(trace.outcome.summary, columns)}</Text>
+      <Text
+        wrap="truncate"
+        color={trace.outcome.divergence ? theme.error : undefined}
+        dimColor={!trace.outcome.divergence && theme.dim}
+      >
+        {clip(third + followNote, columns)}
+      </Text>
+      <Text dimColor={theme.dim} wrap="truncate">
+        {clip(`  ${'time (UTC)'.padEnd(12)} ${`0 … ${formatDuration(total)}`.padEnd(barWidth)} stage`, columns)}
+      </Text>
+      {rows.slice(visibleTop, visibleTop + bodyHeight).map((row, i) => (
+        <TraceRowLine
+          key={row.key}
+          row={row}
+          startedAt={trace.startedAt}
+          totalMs={total}
+          columns={columns}
+          selected={visibleTop + i === selected}
+          theme={theme}
+        />
+      ))}
+    </Box>
+  );
+  const hints = details ? 'j/k scroll · PgUp/PgDn page · Esc back · q quit' : HINTS;
+  return (
+    <Box flexDirection="column" height={height}>
+      {body}
+      <StatusBar columns={columns} theme={theme} searching={typing} message={message} hints={hints} />
+    </Box>
+  );
+}

@@ -1,0 +1,33 @@
+/**
+ * Starts the Ink app. Only this module (and the components it imports) pulls in Ink and
+ * React, and the CLI imports it lazily, so --json and --plain never pay for them.
+ */
+import { render } from 'ink';
+import { App, type AppProps } from './components/App.tsx';
+
+/** Options of {@link runTui}. */
+export interface RunTuiOptions extends Omit<AppProps, 'onExit' | 'size'> {
+  /** Called once the first frame is on screen (start-up measurement). */
+  readonly onFirstFrame?: () => void;
+  /** Leave right after the first frame (benchmarks). */
+  readonly exitAfterFirstFrame?: boolean;
+}
+
+/** Render the app in the terminal until the user quits. */
+export async function runTui(options: RunTuiOptions): Promise<void> {
+  const { onFirstFrame, exitAfterFirstFrame, ...appProps } = options;
+  let first = true;
+  const instance = render(<App {...appProps} />, {
+    exitOnCtrlC: true,
+    alternateScreen: true,
+    incrementalRendering: true,
+    patchConsole: false,
+    onRender: () => {
+      if (!first) return;
+      first = false;
+      onFirstFrame?.();
+      if (exitAfterFirstFrame) setImmediate(() => instance.unmount());
+    },
+  });
+  await instance.waitUntilExit();
+}
