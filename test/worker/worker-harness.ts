@@ -1,0 +1,186 @@
+/**
+ * Test harness for worker processes: spawn real `node workload/worker/main.ts` children against
+ * a test Redis, enqueue jobs with BullMQ directly, and read the NDJSON lines they write.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type JobsOptions, Queue } from 'bullmq';
+import type { Priority, TaskType } from '../../workload/log/vocabulary.ts';
+import { REDIS_PREFIX, type TaskJobData } from '../../workload/queue/contract.ts';
+import { waitFor } from '../utils/wait.ts';
+
+const MAIN = fileURLToPath(new URL('../../workload/worker/main.ts', import.meta.url));
+
+/** Settings that make stalls, leases and retries happen within seconds in tests. */
+export const FAST_ENV: Record<string, string> = {
+  DTQ_FAULTS: '1',
+  DTQ_JOB_LOCK_MS: '1500',
+  DTQ_STALLED_INTERVAL_MS: '500',
+  DTQ_LOCK_TTL_MS: '1500',
+  DTQ_LOCK_WAIT_MS: '30000',
+  DTQ_WORKER_THREADS: '1',
+  DTQ_LOG_STDOUT: '0',
+};
+
+/** A spawned worker process. */
+export interface WorkerProcess {
+  readonly instance: string;
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+  signal(name: NodeJS.Signals): void;
+}
+
+/** A log directory and the worker processes writing to it. */
+export interface Harness {
+  readonly logDir: string;
+  spawnWorker(instance: string, env?: Record<string, string>): Promise<WorkerProcess>;
+  lines(): LogLine[];
+  cleanup(): Promise<void>;
+}
+
+/** One parsed log line. */
+export type LogLine = Record<string, unknown>;
+
+/** Create a harness for workers connected to `redisUrl`. */
+export function createHarness(redisUrl: string): Harness {
+  const logDir = mkdtempSync(join(tmpdir(), 'dtq-worker-logs-'));
+  const processes: WorkerProcess[] = [];
+  const lines = (): LogLine[] => {
+    if (!existsSync(logDir)) return [];
+    return readdirSync(logDir)
+      .filter((file) => file.endsWith('.ndjson'))
+      .flatMap((file) =>
+        readFileSync(join(logDir, file), 'utf8')
+          .split('\n')
+          .filter((line) => line.trim() !== '')
+          .map((line) => JSON.parse(line) as LogLine),
+      );
+  };
+  return {
+    logDir,
+    lines,
+    async spawnWorker(instance, env = {}) {
+      const child = spawn(process.execPath, [MAIN], {
+        env: {
+          ...process.env,
+          ...FAST_ENV,
+          ...env,
+          DTQ_INSTANCE: instance,
+          DTQ_REDIS_URL: redisUrl,
+          DTQ_LOG_DIR: logDir,
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr?.on('data', (chunk) => {
+        stderr += String(chunk);
+      });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const worker: WorkerProcess = {
+        instance,
+        child,
+        exited,
+        signal: (name) => {
+          if (child.exitCode === null && child.signalCode === null) child.kill(name);
+        },
+      };
+      processes.push(worker);
+      await waitFor(
+        `${instance} to start`,
+        () => {
+          if (child.exitCode !== null) throw new Error(`${instance} exited early: ${stderr}`);
+          return lines().some((l) => l['service.instance'] === instance && l['event.action'] === 'service.started');
+        },
+        { timeoutMs: 20_000 },
+      );
+      return worker;
+    },
+    async cleanup() {
+      for (const worker of processes) {
+        worker.child.kill('SIGCONT');
+        worker.signal('SIGKILL');
+      }
+      await Promise.all(processes.map((worker) => worker.exited));
+      rmSync(logDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A producer on the three task queues, as the API would enqueue (same job options). */
+export function createProducer(redisUrl: string) {
+  const queues = new Map<string, Queue<TaskJobData>>();
+  const queue = (name: string): Queue<TaskJobData> => {
+    let q = queues.get(name);
+    if (q === undefined) {
+      q = new Queue<TaskJobData>(name, {
+        connection: { url: redisUrl, maxRetriesPerRequest: null },
+        prefix: REDIS_PREFIX,
+      });
+      q.on('error', () => {});
+      queues.set(name, q);
+    }
+    return q;
+  };
+  return {
+    queue,
+    /** Enqueue a task; returns its task id and correlation id. */
+    async enqueue(
+      taskType: TaskType,
+      data: Record<string, unknown>,
+      options: { priority?: Priority; attempts?: number; backoffMs?: number; correlationId?: string } = {},
+    ) {
+      const taskId = randomUUID();
+      const correlationId = options.correlationId ?? `TEST-${randomUUID()}`;
+      const priority = options.priority ?? 'medium';
+      const jobOptions: JobsOptions = {
+        jobId: taskId,
+        attempts: options.attempts ?? 3,
+        backoff: { type: 'exponential', delay: options.backoffMs ?? 200, jitter: 0.5 },
+      };
+      await queue(priority).add(
+        taskType,
+        { task_type: taskType, data, priority, correlation_id: correlationId, enqueued_at: Date.now() },
+        jobOptions,
+      );
+      return { taskId, correlationId, priority };
+    },
+    async close() {
+      await Promise.all([...queues.values()].map((q) => q.close()));
+    },
+  };
+}
+
+/** A small calculate_var payload on its own portfolio. */
+export function varData(portfolioId: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    portfolio_data: {
+      portfolio_id: portfolioId,
+      positions: [
+        { symbol: 'AAPL', quantity: 100, price: 150 },
+        { symbol: 'MSFT', quantity: 50, price: 300, volatility: 0.25 },
+      ],
+    },
+    simulations: 2000,
+    ...extra,
+  };
+}
+
+/** Lines of one task, in the order each process wrote them (event.sequence within a process). */
+export function taskLines(lines: LogLine[], taskId: string): LogLine[] {
+  return lines
+    .filter((l) => l.task_id === taskId)
+    .sort(
+      (a, b) =>
+        String(a['@timestamp']).localeCompare(String(b['@timestamp'])) ||
+        Number(a['event.sequence']) - Number(b['event.sequence']),
+    );
+}
+
+/** Lines with a given event.action. */
+export function withAction(lines: LogLine[], action: string): LogLine[] {
+  return lines.filter((l) => l['event.action'] === action);
+}
