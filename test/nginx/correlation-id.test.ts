@@ -1,0 +1,123 @@
+/**
+ * Through a real nginx: a client's X-Request-ID reaches the access log, the API lines and the
+ * job unchanged; an absent one is generated once (by nginx) and is the same everywhere; a
+ * hostile one is replaced everywhere and never written raw.
+ */
+import { request as httpRequest } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { F, normalizeNginxLine } from '../../workload/log/vocabulary.ts';
+import { type ApiHarness, EXAMPLE_BODY, startApiHarness } from '../api/api-harness.ts';
+import { startNginx, type TestNginx } from '../utils/nginx.ts';
+
+let api: ApiHarness;
+let nginx: TestNginx;
+let upstream: string;
+
+beforeAll(async () => {
+  api = await startApiHarness({ instance: 'api-1' });
+  upstream = await api.listen();
+  nginx = await startNginx({ upstreams: [upstream] });
+});
+
+afterAll(async () => {
+  await nginx?.stop();
+  await api?.close();
+});
+
+/**
+ * POST the example through nginx. node:http rather than fetch, which refuses some of the
+ * hostile values; header strings are written as latin1, so UTF-8 text goes out as its bytes.
+ */
+function post(
+  headers: Record<string, string>,
+): Promise<{ status: number; requestId: string; body: Record<string, string> }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port: nginx.port, method: 'POST', path: '/api/v1/tasks' }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          requestId: String(res.headers['x-request-id']),
+          body: JSON.parse(text),
+        }),
+      );
+    });
+    req.on('error', reject);
+    req.setHeader('content-type', 'application/json');
+    for (const [name, value] of Object.entries(headers)) req.setHeader(name, value);
+    req.end(EXAMPLE_BODY);
+  });
+}
+
+async function trail(correlationId: string, taskId: string) {
+  const access = nginx.accessLog().filter((line) => line[F.CORRELATION_ID] === correlationId);
+  const apiLines = api.lines().filter((line) => line[F.CORRELATION_ID] === correlationId);
+  const job = await api.inspect('high').getJob(taskId);
+  return { access, apiLines, jobCorrelationId: job?.data.correlation_id };
+}
+
+describe('correlation id through nginx', () => {
+  it('keeps a client id unchanged in the access log, the API lines and the job', async () => {
+    const { status, requestId, body } = await post({ 'X-Request-ID': 'ULTIMATE-SUCCESS-123' });
+    expect(status).toBe(202);
+    expect(requestId).toBe('ULTIMATE-SUCCESS-123');
+    expect(body.correlation_id).toBe('ULTIMATE-SUCCESS-123');
+    const { access, apiLines, jobCorrelationId } = await trail('ULTIMATE-SUCCESS-123', body.task_id as string);
+    expect(access).toHaveLength(1);
+    expect(access[0]).toMatchObject({
+      [F.HTTP_STATUS]: '202',
+      [F.URL_PATH]: '/api/v1/tasks',
+      [F.HTTP_METHOD]: 'POST',
+      [F.NGINX_UPSTREAM_ADDRESS]: upstream,
+    });
+    expect(apiLines.length).toBe(3);
+    expect(jobCorrelationId).toBe('ULTIMATE-SUCCESS-123');
+
+    // The shipper and explorer normalise nginx's strings to the common shape.
+    const normalized = normalizeNginxLine(access[0] as Record<string, unknown>);
+    expect(normalized[F.HTTP_STATUS]).toBe(202);
+    expect(normalized[F.EVENT_DURATION]).toBeTypeOf('number');
+    expect(normalized[F.TIMESTAMP]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
+
+  it('generates one id when none is sent and uses it everywhere', async () => {
+    const { status, requestId, body } = await post({});
+    expect(status).toBe(202);
+    expect(requestId).toMatch(/^[0-9a-f]{32}$/);
+    expect(body.correlation_id).toBe(requestId);
+    const { access, apiLines, jobCorrelationId } = await trail(requestId, body.task_id as string);
+    expect(access).toHaveLength(1);
+    expect(apiLines.length).toBe(3);
+    expect(jobCorrelationId).toBe(requestId);
+  });
+
+  it.each([
+    ['129 characters', 'x'.repeat(129)],
+    ['quotes and braces', 'abc"},{"injected":"1'],
+    ['non-ASCII (UTF-8 bytes)', Buffer.from('caf\u00e9-\u2603', 'utf8').toString('latin1')],
+    ['a tab and a backslash', 'a\tb\\c'],
+  ])('replaces a hostile id (%s) everywhere and never logs it raw', async (_name, hostile) => {
+    const { status, requestId, body } = await post({ 'X-Request-ID': hostile });
+    expect(status).toBe(202);
+    expect(requestId).not.toBe(hostile);
+    expect(requestId).toMatch(/^[0-9a-f]{32}$/);
+    expect(body.correlation_id).toBe(requestId);
+    const { access, apiLines, jobCorrelationId } = await trail(requestId, body.task_id as string);
+    expect(access).toHaveLength(1);
+    expect(apiLines.length).toBe(3);
+    expect(jobCorrelationId).toBe(requestId);
+    // Neither the raw value nor its JSON-escaped form may appear in any log.
+    for (const form of [
+      hostile,
+      JSON.stringify(hostile).slice(1, -1),
+      Buffer.from(hostile, 'latin1').toString('utf8'),
+    ]) {
+      expect(nginx.rawAccessLog()).not.toContain(form);
+      expect(api.rawLog()).not.toContain(form);
+    }
+  });
+});
