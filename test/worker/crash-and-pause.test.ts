@@ -1,0 +1,116 @@
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readStoredResult } from '../../workload/locks/result-store.ts';
+import { startRedis, type TestRedis } from '../utils/redis-server.ts';
+import { waitFor } from '../utils/wait.ts';
+import {
+  createHarness,
+  createProducer,
+  type Harness,
+  type LogLine,
+  taskLines,
+  varData,
+  type WorkerProcess,
+  withAction,
+} from './worker-harness.ts';
+
+let redis: TestRedis;
+let producer: ReturnType<typeof createProducer>;
+let client: Redis;
+let harness: Harness;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  producer = createProducer(redis.url);
+  client = new Redis(redis.url);
+});
+afterEach(async () => {
+  await harness.cleanup();
+});
+afterAll(async () => {
+  client.disconnect();
+  await producer.close();
+  await redis.close();
+});
+
+async function completed(priority: string, taskId: string) {
+  return waitFor(
+    `task ${taskId} to complete`,
+    async () => {
+      const job = await producer.queue(priority).getJob(taskId);
+      return (await job?.getState()) === 'completed' ? job : undefined;
+    },
+    { timeoutMs: 40_000 },
+  );
+}
+
+/** The worker whose log shows it took the task's lock. */
+async function holderOf(workers: WorkerProcess[], taskId: string): Promise<WorkerProcess> {
+  const line = await waitFor(
+    'a worker to take the lock',
+    () => withAction(taskLines(harness.lines(), taskId), 'lock.acquired')[0],
+  );
+  const worker = workers.find((w) => w.instance === line['service.instance']);
+  if (worker === undefined) throw new Error('lock taken by an unknown instance');
+  return worker;
+}
+
+describe('a worker that dies or freezes mid-job', () => {
+  it('kill -9: the job is redelivered to another worker, both attempts share the correlation id, the result is written once', async () => {
+    harness = createHarness(redis.url);
+    const workers = [await harness.spawnWorker('worker-1'), await harness.spawnWorker('worker-2')];
+    const portfolio = `crash-${Date.now()}`;
+    const task = await producer.enqueue('calculate_var', varData(portfolio, { fault: { sleep_ms: 2500 } }), {
+      priority: 'high',
+    });
+    const victim = await holderOf(workers, task.taskId);
+    victim.signal('SIGKILL');
+    const job = await completed('high', task.taskId);
+    expect(job.returnvalue).toMatchObject({ status: 'computed', fencing_token: 2 });
+
+    const lines = taskLines(harness.lines(), task.taskId);
+    const starts = withAction(lines, 'task.started');
+    expect(starts).toHaveLength(2);
+    expect(new Set(lines.map((l) => l.correlation_id))).toEqual(new Set([task.correlationId]));
+    expect(starts[0]?.['service.instance']).toBe(victim.instance);
+    expect(starts[1]?.['service.instance']).not.toBe(victim.instance);
+    expect(starts[1]?.['task.redelivered']).toBe(true);
+    expect(withAction(lines, 'task.stalled').length).toBeGreaterThanOrEqual(1);
+    expect(withAction(lines, 'task.completed')).toHaveLength(1);
+    const stored = await readStoredResult(client, `calculate_var:portfolio:${portfolio}`);
+    expect(stored).toMatchObject({ writes: 1, fence: 2, task_id: task.taskId, correlation_id: task.correlationId });
+  });
+
+  it('SIGSTOP past the lease: a second worker takes the lock, and the resumed worker is fenced off and logs lock.lost', async () => {
+    harness = createHarness(redis.url);
+    const workers = [await harness.spawnWorker('worker-1'), await harness.spawnWorker('worker-2')];
+    const portfolio = `pause-${Date.now()}`;
+    const task = await producer.enqueue('calculate_var', varData(portfolio, { fault: { sleep_ms: 2000 } }), {
+      priority: 'high',
+    });
+    const frozen = await holderOf(workers, task.taskId);
+    // Let it compute and enter the pause between computing and writing, then freeze it.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    frozen.signal('SIGSTOP');
+
+    const job = await completed('high', task.taskId);
+    expect(job.returnvalue).toMatchObject({ status: 'computed', fencing_token: 2 });
+    const other = withAction(taskLines(harness.lines(), task.taskId), 'lock.acquired').find(
+      (l) => l['service.instance'] !== frozen.instance,
+    );
+    expect(other?.['lock.fencing_token']).toBe(2);
+
+    frozen.signal('SIGCONT');
+    const fromFrozen = (): LogLine[] =>
+      taskLines(harness.lines(), task.taskId).filter((l) => l['service.instance'] === frozen.instance);
+    await waitFor('the resumed worker to be fenced off', () => withAction(fromFrozen(), 'result.write_rejected')[0], {
+      timeoutMs: 15_000,
+    });
+    const rejected = withAction(fromFrozen(), 'result.write_rejected')[0];
+    expect(rejected).toMatchObject({ correlation_id: task.correlationId, 'lock.fencing_token': 1 });
+    expect(withAction(fromFrozen(), 'lock.lost').length).toBeGreaterThanOrEqual(1);
+
+    const stored = await readStoredResult(client, `calculate_var:portfolio:${portfolio}`);
+    expect(stored).toMatchObject({ fence: 2, writes: 1 });
+  });
+});
