@@ -1,7 +1,8 @@
 /**
- * Real API processes for the idempotency end-to-end tests: one real Redis and N processes of
- * `node workload/api/main.ts` on free ports, each writing its NDJSON log into a temporary
- * directory. Processes can be killed (SIGKILL) and restarted on the same port, one or all.
+ * Real API processes for the idempotency end-to-end tests: one real Redis, N processes of
+ * `node workload/api/main.ts` on free ports (each writing its NDJSON log into a temporary
+ * directory) and, when asked, a real nginx in front of them rendered from workload/nginx.
+ * Processes can be killed (SIGKILL) and restarted on the same port, one or all.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { LogRecord } from '../../workload/log/vocabulary.ts';
 import { freePort } from '../utils/free-port.ts';
+import { startNginx, type TestNginx } from '../utils/nginx.ts';
 import { startRedis, type TestRedis } from '../utils/redis-server.ts';
 import { waitFor } from '../utils/wait.ts';
 
@@ -27,6 +29,10 @@ export interface ApiCluster {
   readonly redis: TestRedis;
   readonly apis: readonly ApiSlot[];
   readonly logDir: string;
+  /** nginx in front of the APIs, when started with `nginx: true`. */
+  readonly nginx: TestNginx | undefined;
+  /** Where clients go: nginx when present, else the first API. */
+  readonly url: string;
   /** Every parsed line of every API's log file. */
   lines(): LogRecord[];
   /** SIGKILL one API and wait until it is gone. */
@@ -38,8 +44,12 @@ export interface ApiCluster {
   close(): Promise<void>;
 }
 
-/** Start Redis and `count` API processes with `env` (e.g. DTQ_IDEMPOTENCY_INFLIGHT_MS). */
-export async function startApiCluster(count: number, env: NodeJS.ProcessEnv = {}): Promise<ApiCluster> {
+/** Start Redis and `count` API processes with `env` (e.g. DTQ_IDEMPOTENCY_INFLIGHT_MS), nginx optionally. */
+export async function startApiCluster(
+  count: number,
+  env: NodeJS.ProcessEnv = {},
+  options: { nginx?: boolean } = {},
+): Promise<ApiCluster> {
   const redis = await startRedis();
   const logDir = mkdtempSync(join(tmpdir(), 'dtq-idem-logs-'));
   const apis: ApiSlot[] = [];
@@ -88,8 +98,10 @@ export async function startApiCluster(count: number, env: NodeJS.ProcessEnv = {}
     await exited;
   };
 
+  let nginx: TestNginx | undefined;
   try {
     await Promise.all(apis.map((_, i) => start(i)));
+    if (options.nginx) nginx = await startNginx({ upstreams: apis.map((a) => `127.0.0.1:${a.port}`), logDir });
   } catch (error) {
     await Promise.all(apis.map((_, i) => stop(i, 'SIGKILL')));
     await redis.close();
@@ -101,6 +113,8 @@ export async function startApiCluster(count: number, env: NodeJS.ProcessEnv = {}
     redis,
     apis,
     logDir,
+    nginx,
+    url: nginx?.url ?? (apis[0] as ApiSlot).url,
     lines: () =>
       apis.flatMap((slot) => {
         let text = '';
@@ -121,6 +135,7 @@ export async function startApiCluster(count: number, env: NodeJS.ProcessEnv = {}
       await Promise.all(apis.map((_, i) => start(i)));
     },
     close: async () => {
+      await nginx?.stop();
       await Promise.all(apis.map((_, i) => stop(i, 'SIGKILL')));
       await redis.close();
       rmSync(logDir, { recursive: true, force: true });

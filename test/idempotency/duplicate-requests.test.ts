@@ -1,5 +1,6 @@
 /**
- * Idempotency-Key end to end against three real API processes sharing one real Redis:
+ * Idempotency-Key end to end through a real nginx in front of three real API processes sharing
+ * one real Redis:
  * concurrent duplicates (issue 3, test 1), a reused key with another body (test 2), replay
  * after completion and after restarting every API (test 3, first half).
  */
@@ -13,7 +14,7 @@ let cluster: ApiCluster;
 let jobs: JobCounter;
 
 beforeAll(async () => {
-  cluster = await startApiCluster(3);
+  cluster = await startApiCluster(3, {}, { nginx: true });
   jobs = new JobCounter(cluster.redis.url);
 });
 afterAll(async () => {
@@ -21,18 +22,18 @@ afterAll(async () => {
   await cluster?.close();
 });
 
-/** Base URL of the API that serves request number `i` (round robin, as nginx does). */
+/** Base URL of one API process, bypassing nginx. */
 function api(i: number): string {
   return (cluster.apis[i % cluster.apis.length] as { url: string }).url;
 }
 
-describe('Idempotency-Key across three API processes (real Redis)', () => {
+describe('Idempotency-Key through nginx and three API processes (real Redis)', () => {
   const key = randomUUID();
   let first: Answer;
 
   it('creates exactly one job for 200 concurrent POSTs with one key; every other answer is a replay or a 409, each logged', async () => {
     const before = await jobs.total();
-    const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => postTask(api(i), key)));
+    const answers = await Promise.all(Array.from({ length: 200 }, () => postTask(cluster.url, key)));
     const created = answers.filter((a) => a.status === 202 && a.headers.get('idempotent-replayed') === null);
     expect(created).toHaveLength(1);
     first = created[0] as Answer;
@@ -72,15 +73,19 @@ describe('Idempotency-Key across three API processes (real Redis)', () => {
       expect(line[F.ORIGINAL_TASK_ID]).toBe(taskId);
       expect(line[F.ORIGINAL_CORRELATION_ID]).toBe(first.correlationId);
     }
-    // The three processes all took part.
+    // nginx spread the requests: the three processes all took part.
     expect(new Set(blockedLines.map((l) => l[F.SERVICE_INSTANCE])).size).toBe(3);
+    const upstreams = (cluster.nginx?.accessLog() ?? [])
+      .filter((l) => blocked.some((a) => a.correlationId === l[F.CORRELATION_ID]))
+      .map((l) => l[F.NGINX_UPSTREAM_ADDRESS]);
+    expect(new Set(upstreams).size).toBe(3);
   });
 
   it('answers 422 to the same key with another body, creates no job and leaves the record unchanged', async () => {
     const [recordKey] = await jobs.redis.keys('dtq:idem:*');
     const record = await jobs.redis.hgetall(recordKey as string);
     const before = await jobs.total();
-    const other = await postTask(api(1), key, { ...VAR_BODY, priority: 'low' });
+    const other = await postTask(cluster.url, key, { ...VAR_BODY, priority: 'low' });
     expect(other.status).toBe(422);
     expect(JSON.parse(other.body.toString()).error.code).toBe('DTQ_ERR_IDEMPOTENCY_PAYLOAD_MISMATCH');
     expect(await jobs.total()).toBe(before);
@@ -104,8 +109,8 @@ describe('Idempotency-Key across three API processes (real Redis)', () => {
       expect(again.body.equals(first.body)).toBe(true);
     }
     await cluster.restartAll();
-    for (let i = 0; i < 3; i++) {
-      const again = await postTask(api(i), key);
+    for (let i = 0; i < 6; i++) {
+      const again = await postTask(i < 3 ? api(i) : cluster.url, key);
       expect(again.status).toBe(202);
       expect(again.headers.get('idempotent-replayed')).toBe('true');
       expect(again.headers.get('location')).toBe(`/api/v1/tasks/${JSON.parse(first.body.toString()).task_id}`);
