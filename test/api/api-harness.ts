@@ -34,18 +34,21 @@ export interface ApiHarness {
 
 /**
  * Start an API over a fresh Redis (or `shared.redis`, left running on close); `config`
- * overrides the defaults of AppDeps.config.
+ * overrides the defaults of AppDeps.config. `waitForRedis: false` starts it even while that
+ * Redis is down.
  */
 export async function startApiHarness(
   config: Partial<AppDeps['config']> = {},
-  shared: { redis?: TestRedis } = {},
+  shared: { redis?: TestRedis; waitForRedis?: boolean } = {},
 ): Promise<ApiHarness> {
   const redis = shared.redis ?? (await startRedis());
   const logDir = mkdtempSync(join(tmpdir(), 'dtq-api-logs-'));
   const instance = config.instance ?? 'api-test';
   const logger = createLogger({ service: 'api', instance, logDir, stdout: false });
   const queue = createTaskQueue({ redisUrl: redis.url, logger });
-  await waitFor('the API queue to connect to Redis', () => queue.isAvailable(), { timeoutMs: 10_000 });
+  if (shared.waitForRedis !== false) {
+    await waitFor('the API queue to connect to Redis', () => queue.isAvailable(), { timeoutMs: 10_000 });
+  }
   const app = buildApp({
     logger,
     queue,

@@ -2,12 +2,16 @@
  * Redis taken away mid-run: requests get a clear 503 at once instead of hanging, the API stays
  * up, and it serves again by itself once Redis is back, with the outage and recovery logged.
  */
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS, F } from '../../workload/log/vocabulary.ts';
+import { startRedis } from '../utils/redis-server.ts';
 import { waitFor } from '../utils/wait.ts';
 import { type ApiHarness, EXAMPLE_BODY, startApiHarness } from './api-harness.ts';
 
 let api: ApiHarness;
+/** How long Redis is paused in the hang test; longer than the API's 900 ms deadline. */
+const PAUSE_MS = 2000;
 
 beforeAll(async () => {
   api = await startApiHarness({ retryAfterS: 3 });
@@ -74,5 +78,49 @@ describe('Redis outage', () => {
     const ready = await api.app.inject({ method: 'GET', url: '/ready' });
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toMatchObject({ status: 'ready', redis: 'up' });
+  });
+
+  it('answers 503 within its deadline when Redis hangs instead of failing', async () => {
+    const admin = new Redis(api.redis.url);
+    try {
+      // Every client's commands wait while Redis is paused: a hung server, connection still open.
+      await admin.call('CLIENT', 'PAUSE', String(PAUSE_MS), 'ALL');
+      const started = performance.now();
+      const refused = await post();
+      const elapsed = performance.now() - started;
+      expect(refused.statusCode).toBe(503);
+      expect(refused.json().error.code).toBe('DTQ_ERR_API_REDIS_UNAVAILABLE');
+      // Answered by the API's own deadline, before Redis came back.
+      expect(elapsed).toBeLessThan(PAUSE_MS - 100);
+    } finally {
+      admin.disconnect();
+    }
+  });
+
+  it('starts while Redis is down and serves once it is up', async () => {
+    const redis = await startRedis();
+    await redis.stop({ hard: true });
+    const late = await startApiHarness({}, { redis, waitForRedis: false });
+    try {
+      const body = { 'content-type': 'application/json' };
+      const early = await late.app.inject({
+        method: 'POST',
+        url: '/api/v1/tasks',
+        headers: body,
+        payload: EXAMPLE_BODY,
+      });
+      expect(early.statusCode).toBe(503);
+      await redis.start();
+      await waitFor(
+        'the late API to accept tasks',
+        async () =>
+          (await late.app.inject({ method: 'POST', url: '/api/v1/tasks', headers: body, payload: EXAMPLE_BODY }))
+            .statusCode === 202,
+        { timeoutMs: 10_000, intervalMs: 100 },
+      );
+    } finally {
+      await late.close();
+      await redis.close();
+    }
   });
 });
