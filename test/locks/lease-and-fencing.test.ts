@@ -31,7 +31,7 @@ describe('lease renewal', () => {
     await sleep(1000);
     expect(result.lease.lost).toBe(false);
     expect(await connection.pttl(lockKey(resource))).toBeGreaterThan(0);
-    expect(await result.lease.release()).toBe(true);
+    expect(await result.lease.release()).toBe('released');
   });
 
   it('aborts the signal and reports the loss when the lock disappears under it', async () => {

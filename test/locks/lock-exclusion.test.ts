@@ -48,7 +48,7 @@ describe('resource lock', () => {
           await probe.decr(occupancyKey);
           const exit = performance.now();
           sections.push({ enter, exit, fence: result.lease.fence });
-          expect(await result.lease.release()).toBe(true);
+          expect(await result.lease.release()).toBe('released');
         }
       }),
     );
@@ -97,9 +97,9 @@ describe('resource lock', () => {
     if (!fresh.acquired) throw new Error('the expired lock was not granted again');
     expect(fresh.lease.fence).toBe(old.lease.fence + 1);
     expect(await releaseByToken(connection, resource, old.lease.token)).toBe(false);
-    expect(await old.lease.release()).toBe(false);
+    expect(await old.lease.release()).toBe('not_owner');
     expect(await currentHolder(connection, resource)).toMatchObject({ task_id: 'new', fence: fresh.lease.fence });
-    expect(await fresh.lease.release()).toBe(true);
+    expect(await fresh.lease.release()).toBe('released');
     expect(await currentHolder(connection, resource)).toBeUndefined();
   });
 });

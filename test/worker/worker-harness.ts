@@ -184,3 +184,21 @@ export function taskLines(lines: LogLine[], taskId: string): LogLine[] {
 export function withAction(lines: LogLine[], action: string): LogLine[] {
   return lines.filter((l) => l['event.action'] === action);
 }
+
+const ms = (line: LogLine | undefined) => Date.parse(String(line?.['@timestamp']));
+
+/** Critical sections [acquired, released or lost] of a resource, from the lock lines, by fencing token. */
+export function criticalSections(lines: LogLine[], resource: string) {
+  const mine = lines.filter((l) => l['lock.resource'] === resource);
+  return withAction(mine, 'lock.acquired')
+    .map((acquired) => {
+      const fence = acquired['lock.fencing_token'];
+      const end = mine.find(
+        (l) =>
+          (l['event.action'] === 'lock.released' || l['event.action'] === 'lock.lost') &&
+          l['lock.fencing_token'] === fence,
+      );
+      return { fence: Number(fence), task: String(acquired.task_id), enter: ms(acquired), exit: ms(end) };
+    })
+    .sort((a, b) => a.fence - b.fence);
+}

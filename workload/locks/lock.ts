@@ -138,6 +138,9 @@ function parseRecord(value: unknown): LockRecord | undefined {
   }
 }
 
+/** How a release ended. */
+export type ReleaseOutcome = 'released' | 'not_owner' | 'unreachable';
+
 /** A held lock: renews itself until released or lost; `signal` aborts when it is lost. */
 export class Lease {
   /** The locked resource. */
@@ -178,14 +181,16 @@ export class Lease {
     return this.signal.aborted;
   }
 
-  /** Stop renewing and delete the lock if still ours. Returns true if it was deleted. */
-  async release(): Promise<boolean> {
+  /**
+   * Stop renewing and delete the lock if still ours: `released`, `not_owner` (the lease had
+   * been lost) or `unreachable` (Redis did not answer; the lease then expires after its TTL).
+   */
+  async release(): Promise<ReleaseOutcome> {
     this.#stop();
     try {
-      return await releaseByToken(this.#redis, this.resource, this.token);
+      return (await releaseByToken(this.#redis, this.resource, this.token)) ? 'released' : 'not_owner';
     } catch {
-      // Redis unreachable: the lease expires on its own after the TTL.
-      return false;
+      return 'unreachable';
     }
   }
 

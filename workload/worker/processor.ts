@@ -135,11 +135,13 @@ async function run(deps: ProcessorDeps, job: Job<TaskJobData>, log: Logger, stop
 
   const holder = { task_id: taskId, correlation_id: correlationId };
   let lostLogged = false;
+  let heldFence: number | undefined;
   const leaseOptions = {
     ttlMs: config.lockTtlMs,
     onLost: (reason: string) => {
       lostLogged = true;
-      logEvent(lockLog, 'warn', EVENTS.LOCK_LOST, {}, `lease on ${resource} lost: ${reason}`);
+      const fence = heldFence === undefined ? {} : { [F.LOCK_FENCING_TOKEN]: heldFence };
+      logEvent(lockLog, 'warn', EVENTS.LOCK_LOST, fence, `lease on ${resource} lost: ${reason}`);
     },
   };
   const onContended = (original: LockRecord | undefined) =>
@@ -182,6 +184,7 @@ async function run(deps: ProcessorDeps, job: Job<TaskJobData>, log: Logger, stop
     };
   }
   const lease = attempt.lease;
+  heldFence = lease.fence;
   const heldSince = process.hrtime.bigint();
   const fenced = lockLog.child({ [F.LOCK_FENCING_TOKEN]: lease.fence });
   logEvent(fenced, 'info', EVENTS.LOCK_ACQUIRED, {}, `lock on ${resource} acquired with fencing token ${lease.fence}`);
@@ -231,15 +234,15 @@ async function run(deps: ProcessorDeps, job: Job<TaskJobData>, log: Logger, stop
     }
     return { status: 'computed', result, lock_resource: resource, fencing_token: lease.fence };
   } finally {
+    const held = { [F.EVENT_DURATION]: Number(process.hrtime.bigint() - heldSince) };
     const released = await lease.release();
-    if (released) {
-      logEvent(
-        fenced,
-        'info',
-        EVENTS.LOCK_RELEASED,
-        { [F.EVENT_DURATION]: Number(process.hrtime.bigint() - heldSince) },
-        `lock on ${resource} released`,
-      );
+    if (released === 'released') {
+      logEvent(fenced, 'info', EVENTS.LOCK_RELEASED, held, `lock on ${resource} released`);
+    } else if (released === 'unreachable') {
+      // The holder is done with the resource either way; the key expires by itself.
+      logEvent(fenced, 'warn', EVENTS.LOCK_RELEASED, held, `lock on ${resource} left to expire: Redis unreachable`);
+    } else if (!lostLogged) {
+      logEvent(fenced, 'warn', EVENTS.LOCK_LOST, held, `lock on ${resource} was no longer ours at release`);
     }
   }
 }
