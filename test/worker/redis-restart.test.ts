@@ -38,7 +38,7 @@ describe('Redis restarted mid-run', () => {
   it('workers resume, every job completes, and no lock is ever granted twice', async () => {
     const portfolio = `restart-${Date.now()}`;
     const K = 6;
-    const tasks = [];
+    const tasks: Awaited<ReturnType<typeof producer.enqueue>>[] = [];
     for (let k = 0; k < K; k++) {
       tasks.push(
         await producer.enqueue('calculate_var', varData(portfolio, { seed: 100 + k, fault: { sleep_ms: 400 } }), {
