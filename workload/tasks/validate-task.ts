@@ -125,6 +125,13 @@ function describe(errors: ErrorObject[] | null | undefined, prefix: string): Tas
   if (error === undefined) return { field: prefix, expected: 'valid data' };
   const field = prefix + pointerToPath(error.instancePath);
   const p = error.params as Record<string, unknown>;
+  // A bad key of a map (propertyNames): name the key, not the map.
+  if (error.propertyName !== undefined) {
+    return {
+      field: `${field}.${error.propertyName}`,
+      expected: 'a symbol key of 1 to 32 characters of [A-Za-z0-9._:/-]',
+    };
+  }
   switch (error.keyword) {
     case 'required':
       return { field: `${field}.${String(p.missingProperty)}`, expected: 'a value (the field is required)' };
@@ -157,8 +164,6 @@ function describe(errors: ErrorObject[] | null | undefined, prefix: string): Tas
       return { field, expected: `a string matching ${String(p.pattern)}` };
     case 'enum':
       return { field, expected: `one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
-    case 'propertyNames':
-      return { field: `${field}.${String(p.propertyName)}`, expected: 'a symbol key matching ^[A-Za-z0-9._:/-]+$' };
     default:
       return { field, expected: error.message ?? 'a valid value' };
   }
