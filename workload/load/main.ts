@@ -44,6 +44,8 @@ async function main(): Promise<number> {
       faults: true,
       output: 'none',
       httpPort: process.env.DTQ_HTTP_PORT ? Number(process.env.DTQ_HTTP_PORT) : 0,
+      // A killed worker's job is noticed after the job lock expires; keep that to seconds.
+      ...(options.killWorker ? { childEnv: { DTQ_JOB_LOCK_MS: '10000', DTQ_STALLED_INTERVAL_MS: '5000' } } : {}),
     });
     url = stack.httpUrl;
     say(`stack ready at ${url}, logs in ${stack.logDir}`);
