@@ -12,7 +12,9 @@ import { COLOR_THEME, NO_COLOR_THEME } from '../theme.ts';
 import { ListScreen } from './ListScreen.tsx';
 import { TraceScreen } from './TraceScreen.tsx';
 
-type Entry = { kind: 'list'; selected?: number } | { kind: 'trace'; target: TraceTarget; selected?: number };
+type Entry =
+  | { kind: 'list'; selected?: number }
+  | { kind: 'trace'; target: TraceTarget; selected?: number; focusKey?: string | undefined };
 
 /** Props of {@link App}. */
 export interface AppProps {
@@ -97,7 +99,8 @@ export function App(props: AppProps) {
       initialSelected={top.selected}
       onBack={pop}
       onQuit={quit}
-      onOpen={(target, from) => push({ kind: 'trace', target }, from)}
+      focusKey={top.focusKey}
+      onOpen={(target, from, focusKey) => push({ kind: 'trace', target, focusKey }, from)}
     />
   );
 }

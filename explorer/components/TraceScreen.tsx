@@ -28,25 +28,29 @@ export interface TraceScreenProps {
   readonly theme: Theme;
   readonly canGoBack: boolean;
   readonly initialSelected?: number | undefined;
+  /** Row key to select first (the original's task after `o`). */
+  readonly focusKey?: string | undefined;
   onBack(): void;
   onQuit(): void;
-  onOpen(target: TraceTarget, from: { selected: number }): void;
+  onOpen(target: TraceTarget, from: { selected: number }, focusKey?: string): void;
   onLoaded?(trace: Trace): void;
 }
 
 const HINTS = 'j/k move · Enter details · / search · e error · o original · ? help · q quit';
 
 function rowText(row: Row, trace: Trace): string {
-  return [
-    row.label,
-    row.lane,
-    row.note,
-    ...row.lineIds.map((id) => JSON.stringify(trace.lines[id]?.record ?? {})),
-  ].join(' ');
+  // Summary rows (a request, a task) hold every line below them; searching their lines too
+  // would make every match land on the summary first.
+  const lines = row.kind === 'request' || row.kind === 'task' || row.depth === 0 ? [] : row.lineIds;
+  return [row.label, row.lane, row.note, ...lines.map((id) => JSON.stringify(trace.lines[id]?.record ?? {}))].join(' ');
 }
 
 /** Pick the row to start on: the focused task for --task, else the first error, else the top. */
-function initialRow(rows: readonly Row[], trace: Trace): number {
+function initialRow(rows: readonly Row[], trace: Trace, focusKey: string | undefined): number {
+  if (focusKey) {
+    const focused = rows.findIndex((r) => r.key === focusKey);
+    if (focused >= 0) return focused;
+  }
   if (trace.focusTaskId) {
     const focused = rows.findIndex((r) => r.key === `task:${trace.focusTaskId}`);
     if (focused >= 0) return focused;
@@ -69,7 +73,7 @@ export function TraceScreen(props: TraceScreenProps) {
   const [help, setHelp] = useState(false);
 
   const selected = Math.min(
-    Math.max(0, selectedRaw ?? (trace ? initialRow(rows, trace) : 0)),
+    Math.max(0, selectedRaw ?? (trace ? initialRow(rows, trace, props.focusKey) : 0)),
     Math.max(0, rows.length - 1),
   );
   const headerHeight = 4;
@@ -144,7 +148,11 @@ export function TraceScreen(props: TraceScreenProps) {
       const original = row?.original;
       if (!original) setMessage('not a duplicate: nothing to jump to');
       else if (original.correlationId && original.correlationId !== trace?.correlationId)
-        props.onOpen({ correlationId: original.correlationId }, { selected });
+        props.onOpen(
+          { correlationId: original.correlationId },
+          { selected },
+          original.taskId ? `task:${original.taskId}` : undefined,
+        );
       else if (original.taskId) {
         const index = rows.findIndex((r) => r.key === `task:${original.taskId}`);
         if (index >= 0) move(index);

@@ -15,6 +15,8 @@ import { type LogSource, type NearestIds, rankNearest } from './source.ts';
 
 interface LoadedFile {
   readonly name: string;
+  readonly size: number;
+  readonly mtimeMs: number;
   readonly lines: readonly string[];
 }
 
@@ -32,24 +34,34 @@ export class FileSource implements LogSource {
     this.description = `files in ${this.#dir}`;
   }
 
+  /**
+   * The files, read on first use and re-read when one grew or a new one appeared, so
+   * --follow sees lines the workload appends while the explorer runs.
+   */
   #load(): LoadedFile[] {
-    if (this.#files) return this.#files;
     if (!existsSync(this.#dir) || !statSync(this.#dir).isDirectory())
       throw dtqError(EXPLORE_ERRORS.NO_LOGS_DIR, { dir: this.#dir });
     const names = readdirSync(this.#dir)
       .filter((name) => name.endsWith('.ndjson'))
       .sort();
     if (names.length === 0) throw dtqError(EXPLORE_ERRORS.NO_LOG_FILES, { dir: this.#dir });
-    this.#files = names.map((name) => ({ name, lines: readFileSync(join(this.#dir, name), 'utf8').split('\n') }));
-    // A cheap shape check over every line, so torn lines are counted even when no lookup
-    // parses them; lines that pass it but fail JSON.parse are added when parsed.
-    for (const file of this.#files) {
+    const previous = new Map((this.#files ?? []).map((file) => [file.name, file]));
+    this.#files = names.map((name) => {
+      const stat = statSync(join(this.#dir, name));
+      const known = previous.get(name);
+      if (known && known.size === stat.size && known.mtimeMs === stat.mtimeMs) return known;
+      const text = readFileSync(join(this.#dir, name), 'utf8');
+      // Text after the last newline is a line still being written: leave it for the next read.
+      const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+      const file = { name, size: stat.size, mtimeMs: stat.mtimeMs, lines: complete.split('\n') };
+      // A cheap shape check over every line, so torn lines are counted even when no lookup
+      // parses them; lines that pass it but fail JSON.parse are added when parsed.
       file.lines.forEach((text, index) => {
         const line = text.trim();
-        if (line !== '' && (line[0] !== '{' || line[line.length - 1] !== '}'))
-          this.#malformed.add(`${file.name}:${index}`);
+        if (line !== '' && (line[0] !== '{' || line[line.length - 1] !== '}')) this.#malformed.add(`${name}:${index}`);
       });
-    }
+      return file;
+    });
     return this.#files;
   }
 

@@ -14,13 +14,19 @@ export const T0 = Date.parse('2026-11-22T10:15:23.000Z');
 export class LogWriter {
   readonly records: LogRecord[] = [];
   readonly #sequence = new Map<string, number>();
+  /** Epoch ms that offsets count from. */
+  readonly base: number;
+
+  constructor(base = T0) {
+    this.base = base;
+  }
 
   /** One line from a process at `ms` after T0. */
   line(ms: number, service: string, instance: string, action: string, fields: Record<string, unknown> = {}): LogRecord {
     const sequence = (this.#sequence.get(instance) ?? 0) + 1;
     this.#sequence.set(instance, sequence);
     const record: LogRecord = {
-      [F.TIMESTAMP]: new Date(T0 + ms).toISOString(),
+      [F.TIMESTAMP]: new Date(this.base + ms).toISOString(),
       [F.LOG_LEVEL]: action === EVENTS.TASK_FAILED ? 'error' : 'info',
       [F.SERVICE_NAME]: service,
       [F.SERVICE_INSTANCE]: instance,
@@ -45,7 +51,7 @@ export class LogWriter {
     upstream = '127.0.0.1:3001',
   ): LogRecord {
     const record: LogRecord = {
-      [F.TIMESTAMP]: new Date(T0 + Math.floor(endMs / 1000) * 1000).toISOString().replace('.000Z', '+00:00'),
+      [F.TIMESTAMP]: new Date(Math.floor((this.base + endMs) / 1000) * 1000).toISOString().replace('.000Z', '+00:00'),
       [F.SERVICE_NAME]: 'nginx',
       [F.SERVICE_INSTANCE]: 'nginx',
       [F.EVENT_ACTION]: EVENTS.NGINX_ACCESS,
@@ -59,7 +65,7 @@ export class LogWriter {
       [F.NGINX_UPSTREAM_RESPONSE_TIME]: requestTimeS.toFixed(3),
       [F.NGINX_UPSTREAM_ADDRESS]: upstream,
       [F.NGINX_UPSTREAM_STATUS]: String(status),
-      [F.NGINX_MSEC]: ((T0 + endMs) / 1000).toFixed(3),
+      [F.NGINX_MSEC]: ((this.base + endMs) / 1000).toFixed(3),
     };
     this.records.push(record);
     return record;

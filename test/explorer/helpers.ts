@@ -1,0 +1,45 @@
+/** Shared pieces of the explorer tests: fixture log directories and frame utilities. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LogWriter } from './fixtures.ts';
+
+/** Write a LogWriter's lines as one NDJSON file per process into a fresh temp dir. */
+export function writeLogDir(writer: LogWriter, dir = mkdtempSync(join(tmpdir(), 'dtq-explore-'))): string {
+  for (const [name, text] of writer.files()) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+/** Remove a temp dir made by writeLogDir. */
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const ANSI = /\u001b\[[0-9;?]*[A-Za-z]/g;
+
+/** A frame without escape sequences. */
+export function stripAnsi(text: string): string {
+  return text.replace(ANSI, '');
+}
+
+/** Poll `frame()` until `test` accepts it; fail with the last frame. */
+export async function waitForFrame(
+  frame: () => string | undefined,
+  test: (text: string) => boolean,
+  timeoutMs = 5000,
+): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = stripAnsi(frame() ?? '');
+    if (test(last)) return last;
+    await sleep(20);
+  }
+  throw new Error(`frame never matched; last frame:\n${last}`);
+}
+
+/** The line of a frame the selection marker is on. */
+export function selectedLine(frame: string): string {
+  return frame.split('\n').find((line) => line.startsWith('› ')) ?? '';
+}
