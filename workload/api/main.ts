@@ -8,12 +8,22 @@ import { createLogger, errorFields, logEvent } from '../log/logger.ts';
 import { EVENTS, F } from '../log/vocabulary.ts';
 import { createTaskQueue } from '../queue/task-queue.ts';
 import { buildApp } from './app.ts';
-import { apiConfigFromEnv } from './config.ts';
+import { type ApiConfig, apiConfigFromEnv } from './config.ts';
 
 /** Longest a graceful stop may take before the process exits anyway. */
 const STOP_DEADLINE_MS = 10_000;
 
-const config = apiConfigFromEnv();
+function readConfig(): ApiConfig {
+  try {
+    return apiConfigFromEnv();
+  } catch (error) {
+    // No logger yet (its instance name is part of the configuration): say it plainly.
+    process.stderr.write(`dtq api: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(2);
+  }
+}
+
+const config = readConfig();
 const logger = createLogger({ service: 'api', instance: config.instance });
 const queue = createTaskQueue({ redisUrl: config.redisUrl, logger, operationTimeoutMs: config.redisTimeoutMs });
 const app = buildApp({ logger, queue, config });
