@@ -8,6 +8,7 @@
  * measured, not the workers competing for the same two cores. The circuit breaker is raised out
  * of the way, since the backlog only grows during the run.
  */
+import { cpus, loadavg } from 'node:os';
 import { percentile, round } from '../workload/load/stats.ts';
 import { HttpClient } from '../workload/stack/http-client.ts';
 import { DESIGN_NOTES_EXAMPLE } from '../workload/stack/sample-tasks.ts';
@@ -20,9 +21,17 @@ const CONCURRENCY = Number(process.env.DTQ_BENCH_API_CONCURRENCY ?? 32);
 const DURATION_S = Number(process.env.DTQ_BENCH_API_DURATION_S ?? 10);
 /** Seconds of warm-up per route, not measured (JIT, connection set-up). */
 const WARMUP_S = Number(process.env.DTQ_BENCH_API_WARMUP_S ?? 2);
+/**
+ * The measured time is split into rounds alternating the two routes, so a burst of load from
+ * something else on the machine hits both sides of the ratio alike.
+ */
+const ROUNDS = Number(process.env.DTQ_BENCH_API_ROUNDS ?? 4);
 
 /** Throughput and latency of one route. */
 export interface LoopResult {
+  /** Every latency measured, in ms. */
+  latencies: number[];
+  seconds: number;
   requests: number;
   errors: number;
   rps: number;
@@ -56,9 +65,26 @@ export async function closedLoop(
   await Promise.all(lanes);
   const elapsed = (performance.now() - started) / 1000;
   return {
+    latencies,
+    seconds: elapsed,
     requests: latencies.length,
     errors,
     rps: latencies.length / elapsed,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+  };
+}
+
+/** Several loop results as one: requests over the summed time, percentiles over all latencies. */
+export function combine(results: readonly LoopResult[]): LoopResult {
+  const latencies = results.flatMap((r) => r.latencies);
+  const seconds = results.reduce((sum, r) => sum + r.seconds, 0);
+  return {
+    latencies,
+    seconds,
+    requests: latencies.length,
+    errors: results.reduce((sum, r) => sum + r.errors, 0),
+    rps: latencies.length / seconds,
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
   };
@@ -79,10 +105,17 @@ export async function run(): Promise<BenchReport> {
   });
   const client = new HttpClient(stack.httpUrl, { maxSockets: CONCURRENCY });
   try {
+    const load = loadavg()[0] ?? 0;
     await closedLoop(client, noop, CONCURRENCY, WARMUP_S);
-    const baseline = await closedLoop(client, noop, CONCURRENCY, DURATION_S);
     await closedLoop(client, postTask, CONCURRENCY, WARMUP_S);
-    const tasks = await closedLoop(client, postTask, CONCURRENCY, DURATION_S);
+    const noopRounds: LoopResult[] = [];
+    const taskRounds: LoopResult[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      noopRounds.push(await closedLoop(client, noop, CONCURRENCY, DURATION_S / ROUNDS));
+      taskRounds.push(await closedLoop(client, postTask, CONCURRENCY, DURATION_S / ROUNDS));
+    }
+    const baseline = combine(noopRounds);
+    const tasks = combine(taskRounds);
     const ratio = tasks.rps / baseline.rps;
     const extra = (r: LoopResult) => ({
       p50_ms: round(r.p50, 2),
@@ -111,7 +144,8 @@ export async function run(): Promise<BenchReport> {
         },
       ],
       notes: [
-        `Closed loop: ${CONCURRENCY} keep-alive connections, ${WARMUP_S} s warm-up then ${DURATION_S} s measured per route, client in the same process (node:http).`,
+        `Closed loop: ${CONCURRENCY} keep-alive connections, ${WARMUP_S} s warm-up then ${DURATION_S} s measured per route in ${ROUNDS} alternating rounds, client in the same process (node:http).`,
+        `Machine load average (1 min) at the start: ${load.toFixed(1)} on ${cpus().length} cores; figures from a busy machine understate both sides.`,
         `nginx → ${stack.apis.length} Fastify APIs → Redis (BullMQ), no workers running; every request writes its log lines to NDJSON files (stdout off).`,
         'Body: the design-notes example (calculate_var, one position); errors counts answers ≥ 400 and network errors.',
       ],
