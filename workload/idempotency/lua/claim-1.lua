@@ -52,6 +52,5 @@ redis.call('HSET', KEYS[1],
   'owner', owner,
   'lease_until', string.format('%d', now + lease),
   'claims', (tonumber(rec['claims']) or 0) + 1)
-redis.call('HDEL', KEYS[1], 'status', 'body', 'headers')
 if state == nil then redis.call('PEXPIRE', KEYS[1], ttl) end
 return reply(1, task_id)

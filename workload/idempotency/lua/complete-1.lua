@@ -11,10 +11,12 @@
   Result: 1 when stored; 0 when the caller no longer owns an in-flight claim (its lease
   expired and another request took over, or the record expired): nothing is written.
 ]]
-if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] or redis.call('HGET', KEYS[1], 'state') ~= 'in_flight' then
+local current = redis.call('HMGET', KEYS[1], 'owner', 'state')
+if current[1] ~= ARGV[1] or current[2] ~= 'in_flight' then
   return 0
 end
+-- owner and lease_until stay: once the state is 'completed' nothing reads them, and this runs
+-- on every keyed request, so one command less counts.
 redis.call('HSET', KEYS[1], 'state', 'completed', 'status', ARGV[2], 'body', ARGV[3], 'headers', ARGV[4])
-redis.call('HDEL', KEYS[1], 'owner', 'lease_until')
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[5]))
 return 1
