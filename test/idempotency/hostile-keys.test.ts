@@ -87,9 +87,23 @@ describe('hostile Idempotency-Key values', () => {
     });
   });
 
-  it('still serves a well-formed key afterwards', async () => {
-    const ok = await postTask(cluster.url, 'a-well-formed-key');
+  it('stores nothing for a body the API refuses, so the same key then works with a corrected body', async () => {
+    const key = 'key-of-a-refused-body';
+    const refused = await postTask(cluster.url, key, { ...VAR_BODY, task_type: 'no_such_task' });
+    expect(refused.status).toBe(400);
+    expect(JSON.parse(refused.body.toString()).error.code).toBe('DTQ_ERR_API_UNKNOWN_TASK_TYPE');
+    expect(await jobs.redis.keys('dtq:idem:*')).toEqual([]);
+    const malformed = await fetch(`${cluster.url}/api/v1/tasks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      body: '{"task_type": ',
+    });
+    expect(malformed.status).toBe(400);
+    expect(await jobs.redis.keys('dtq:idem:*')).toEqual([]);
+    expect(await jobs.total()).toBe(0);
+    const ok = await postTask(cluster.url, key);
     expect(ok.status).toBe(202);
+    expect(ok.headers.get('idempotent-replayed')).toBeNull();
     expect(await jobs.total()).toBe(1);
   });
 });
