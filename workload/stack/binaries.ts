@@ -31,8 +31,12 @@ function isExecutable(path: string): boolean {
 }
 
 /** Absolute path of `program`, searching PATH then the system directories; undefined if absent. */
-export function findProgram(program: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const dirs = [...(env.PATH ?? '').split(delimiter).filter(Boolean), ...SYSTEM_DIRS];
+export function findProgram(
+  program: string,
+  env: NodeJS.ProcessEnv = process.env,
+  systemDirs: readonly string[] = SYSTEM_DIRS,
+): string | undefined {
+  const dirs = [...(env.PATH ?? '').split(delimiter).filter(Boolean), ...systemDirs];
   for (const dir of dirs) {
     const candidate = join(dir, program);
     if (isExecutable(candidate)) return candidate;
@@ -53,6 +57,8 @@ export interface EnsureOptions {
   /** Where to say what is happening. */
   say: (message: string) => void;
   env?: NodeJS.ProcessEnv;
+  /** Directories searched after PATH (default: the usual sbin and bin directories). */
+  systemDirs?: readonly string[];
 }
 
 /**
@@ -64,7 +70,8 @@ export function ensurePrograms(
   options: EnsureOptions,
 ): Record<SystemProgram, string> {
   const env = options.env ?? process.env;
-  const missing = programs.filter((program) => findProgram(program, env) === undefined);
+  const dirs = options.systemDirs ?? SYSTEM_DIRS;
+  const missing = programs.filter((program) => findProgram(program, env, dirs) === undefined);
   const isRoot = process.getuid?.() === 0;
   if (missing.length > 0) {
     const packages = missing.map((program) => SYSTEM_PROGRAMS[program]);
@@ -85,7 +92,7 @@ export function ensurePrograms(
   }
   const found = {} as Record<SystemProgram, string>;
   for (const program of programs) {
-    const path = findProgram(program, env);
+    const path = findProgram(program, env, dirs);
     if (path === undefined) {
       throw dtqError(STACK_ERRORS.BINARY_MISSING, {
         binary: program,

@@ -8,7 +8,7 @@ import type { ErrorDefinition } from '../common/dtq-error.ts';
 export const STACK_ERRORS = {
   BINARY_MISSING: {
     code: 'DTQ_ERR_STACK_BINARY_MISSING',
-    message: '{binary} is not installed (looked in PATH, /usr/sbin and /usr/bin). Install it with: {installCommand}',
+    message: 'not installed: {binary} (looked in PATH, /usr/sbin and /usr/bin). Install with: {installCommand}',
   },
   INSTALL_FAILED: {
     code: 'DTQ_ERR_STACK_INSTALL_FAILED',
