@@ -115,15 +115,15 @@ describe('portfolio optimisation', () => {
     // No other fully invested long-only mix beats it.
     for (let a = 0; a <= 10; a++) {
       for (let b = 0; a + b <= 10; b++) {
-        const w = [a / 10, b / 10, (10 - a - b) / 10];
-        const ret = w[0]! * 0.1 + w[1]! * 0.06 + w[2]! * 0.08;
+        const w = [a / 10, b / 10, (10 - a - b) / 10] as const;
+        const ret = w[0] * 0.1 + w[1] * 0.06 + w[2] * 0.08;
         const cov = [
           [0.04, 0.2 * 0.2 * 0.1, 0.1 * 0.2 * 0.15],
           [0.2 * 0.2 * 0.1, 0.01, 0.3 * 0.1 * 0.15],
           [0.1 * 0.2 * 0.15, 0.3 * 0.1 * 0.15, 0.0225],
-        ];
+        ] as const;
         let v = 0;
-        for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) v += w[i]! * cov[i]![j]! * w[j]!;
+        for (const i of [0, 1, 2] as const) for (const j of [0, 1, 2] as const) v += w[i] * cov[i][j] * w[j];
         expect((ret - 0.02) / Math.sqrt(v)).toBeLessThanOrEqual(constrained.sharpe_ratio + 1e-9);
       }
     }
