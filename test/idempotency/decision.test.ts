@@ -9,6 +9,7 @@ import { decide, retryAfterSeconds } from '../../workload/idempotency/decision.t
 import type { IdempotencyRecord, RecordState } from '../../workload/idempotency/record.ts';
 import { IdempotencyStore } from '../../workload/idempotency/store.ts';
 import { startRedis, type TestRedis } from '../utils/redis-server.ts';
+import { waitFor } from '../utils/wait.ts';
 
 const FP = 'a'.repeat(64);
 const OTHER_FP = 'b'.repeat(64);
@@ -225,6 +226,48 @@ describe('claim-1.lua agrees with the specification (real Redis)', () => {
     expect(await store.release(key, dead.owner as string, 'keep')).toBe(false);
     expect(await store.complete(key, live.owner as string, { ...response, body: '{"live":true}' }, 60_000)).toBe(true);
     expect((await store.read(key))?.response?.body).toBe('{"live":true}');
+  });
+
+  it('gives a claim back when its answer is lost (timeout), so retries need not wait out the lease', async () => {
+    const key = `dtq:idem:test-${randomUUID()}`;
+    // A released record (claimed once before) with the same body: the lost claim re-claims it
+    // (claims 2), and the release that follows marks it released again, proving both ran.
+    await client.hset(key, {
+      state: 'released',
+      fingerprint: FP,
+      task_id: STORED_TASK,
+      correlation_id: 'c0',
+      claims: 1,
+    });
+    const impatient = new Redis(redis.url, { commandTimeout: 50, maxRetriesPerRequest: 1 });
+    const blocker = new Redis(redis.url);
+    try {
+      // Keep Redis busy for 300 ms so the claim's answer arrives after the client gave up.
+      const busy = blocker.eval(
+        "local s = redis.call('TIME') repeat local n = redis.call('TIME') until (n[1] - s[1]) * 1000000 + (n[2] - s[2]) > 300000 return 1",
+        0,
+      );
+      await new Promise((r) => setTimeout(r, 20));
+      await expect(
+        new IdempotencyStore(impatient).claim({
+          recordKey: key,
+          fingerprint: FP,
+          correlationId: 'lost',
+          candidateTaskId: CANDIDATE,
+          leaseMs: 60_000,
+          ttlMs: 60_000,
+        }),
+      ).rejects.toThrow(/timed out/i);
+      await busy;
+      await waitFor(
+        'the lost claim to be released',
+        async () => (await client.hget(key, 'state')) === 'released' && (await client.hget(key, 'claims')) === '2',
+      );
+      expect(await client.hget(key, 'owner')).toBeNull();
+    } finally {
+      impatient.disconnect();
+      blocker.disconnect();
+    }
   });
 
   it('sets the retention TTL on the first claim and again when the response is stored', async () => {

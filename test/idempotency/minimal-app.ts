@@ -36,7 +36,7 @@ export async function buildMinimalApp(redisUrl: string, config: Partial<Idempote
       done();
     },
   });
-  const redis = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1000 });
+  const redis = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 5000 });
   await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
   redis.on('error', () => {});
   const queue = new Queue(`test-${randomUUID()}`, { connection: { url: redisUrl }, prefix: 'dtq' });

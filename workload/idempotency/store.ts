@@ -69,11 +69,20 @@ export class IdempotencyStore {
   /** Claim atomically, or learn why not (replay, in flight, mismatch). */
   async claim(input: ClaimInput): Promise<ClaimResult> {
     const owner = randomBytes(16).toString('hex');
-    const raw = await this.#run(
-      SCRIPTS.claim,
-      [input.recordKey],
-      [input.fingerprint, owner, input.correlationId, input.candidateTaskId, input.leaseMs, input.ttlMs],
-    );
+    let raw: unknown;
+    try {
+      raw = await this.#run(
+        SCRIPTS.claim,
+        [input.recordKey],
+        [input.fingerprint, owner, input.correlationId, input.candidateTaskId, input.leaseMs, input.ttlMs],
+      );
+    } catch (error) {
+      // The answer was lost (timeout, dropped connection) but the claim may have landed: give
+      // it back, best effort, so retries need not wait out the lease. Not awaited: Redis is
+      // struggling and the caller is already failing.
+      this.release(input.recordKey, owner, 'forget').catch(() => {});
+      throw error;
+    }
     if (!Array.isArray(raw) || raw.length < 3) {
       throw dtqError(IDEMPOTENCY_ERRORS.STORE_INCONSISTENT, { detail: 'claim-1.lua returned an unexpected shape' });
     }
