@@ -4,6 +4,7 @@
  * hostile one is replaced everywhere and never written raw.
  */
 import { request as httpRequest } from 'node:http';
+import { createConnection } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { F, normalizeNginxLine } from '../../workload/log/vocabulary.ts';
 import { type ApiHarness, EXAMPLE_BODY, startApiHarness } from '../api/api-harness.ts';
@@ -119,5 +120,49 @@ describe('correlation id through nginx', () => {
       expect(nginx.rawAccessLog()).not.toContain(form);
       expect(api.rawLog()).not.toContain(form);
     }
+  });
+
+  /** Send a GET with raw header bytes no HTTP client library would produce. */
+  function rawGet(requestId: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = createConnection({ port: nginx.port, host: '127.0.0.1' }, () => {
+        // write, not end: a half-closed client is one nginx may stop answering.
+        socket.write(
+          `GET /health HTTP/1.1\r\nHost: dtq\r\nX-Request-ID: ${requestId}\r\nConnection: close\r\n\r\n`,
+          'latin1',
+        );
+      });
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => {
+        answer += chunk.toString('latin1');
+      });
+      socket.on('end', () => resolve(answer));
+      socket.on('error', reject);
+    });
+  }
+
+  it.each([
+    ['a bare CR', 'abc\rX-Injected: yes'],
+    ['a NUL byte', 'abc\u0000def'],
+  ])('refuses a header with %s at the door, in the API error format', async (_name, hostile) => {
+    const before = api.lines().length;
+    const answer = await rawGet(hostile);
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    const [head, body] = answer.split('\r\n\r\n') as [string, string];
+    const id = /X-Request-ID: ([0-9a-f]{32})(?:\r\n|$)/.exec(head)?.[1];
+    expect(id).toBeDefined();
+    expect(JSON.parse(body).error).toMatchObject({ code: 'DTQ_ERR_API_BAD_REQUEST', correlation_id: id });
+    expect(api.lines().length).toBe(before);
+    expect(nginx.rawAccessLog()).not.toContain('Injected');
+  });
+
+  it('replaces an id carrying a terminal escape sequence and never logs it', async () => {
+    const answer = await rawGet('abc\u001b[31mred');
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    const id = /X-Request-ID: ([0-9a-f]{32})(?:\r\n|$)/.exec(answer)?.[1] as string;
+    expect(id).toBeDefined();
+    expect(api.lines().some((line) => line[F.CORRELATION_ID] === id)).toBe(true);
+    expect(nginx.rawAccessLog()).not.toContain('[31m');
+    expect(api.rawLog()).not.toContain('[31m');
   });
 });

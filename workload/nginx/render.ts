@@ -174,6 +174,10 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
       API_ERRORS.BODY_TOO_LARGE.code,
       fill(API_ERRORS.BODY_TOO_LARGE, { limit_bytes: BODY_LIMIT_BYTES }),
     ),
+    BAD_REQUEST_JSON: errorJson(
+      API_ERRORS.BAD_REQUEST.code,
+      fill(API_ERRORS.BAD_REQUEST, { reason: 'it is not valid HTTP (nginx refused it)' }),
+    ),
     HEADER_TOO_LARGE_JSON: errorJson(API_ERRORS.HEADER_TOO_LARGE.code, API_ERRORS.HEADER_TOO_LARGE.message),
     NO_UPSTREAM_JSON: errorJson(
       API_ERRORS.NO_UPSTREAM.code,
