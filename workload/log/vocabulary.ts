@@ -134,6 +134,8 @@ export const EVENTS = {
   SERVICE_STARTED: 'service.started',
   SERVICE_STOPPING: 'service.stopping',
   SERVICE_STOPPED: 'service.stopped',
+  /** An error a worker process reports outside any job's outcome (e.g. BullMQ lost a job lock). */
+  WORKER_ERROR: 'worker.error',
 
   // HTTP.
   NGINX_ACCESS: 'nginx.access',
