@@ -1,0 +1,165 @@
+/**
+ * Writing a batch with the `_bulk` API until every document has an answer: created, already
+ * there (409 on `create`: delivered before, so counted as delivered), or rejected for good
+ * (a 4xx such as a mapping conflict: dead-lettered by the caller). Everything else (connection
+ * refused, timeout, 429, 5xx) is retried with backoff, forever, until the caller's signal says
+ * stop: the caller does not advance the registry before this resolves, so nothing is lost.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffDelay } from './backoff.ts';
+
+/** One document to write. */
+export interface BulkDoc {
+  id: string;
+  index: string;
+  /** The JSON document, one line. */
+  source: string;
+}
+
+/** The final answer for one document. */
+export type DocOutcome = { status: 'created' } | { status: 'duplicate' } | { status: 'rejected'; reason: string };
+
+/** Options of {@link BulkWriter}. */
+export interface BulkWriterOptions {
+  url: string;
+  exportTimeoutMs: number;
+  backoffInitialMs: number;
+  backoffMaxMs: number;
+  /** Told of every retry: why, after how many failures, after what delay. */
+  onRetry?(reason: string, attempt: number, delayMs: number): void;
+  /** Told once a failing run of requests succeeds again. */
+  onRecovered?(failures: number): void;
+}
+
+/** A request that failed as a whole. */
+class RequestFailure extends Error {
+  readonly status: number | undefined;
+  constructor(message: string, status?: number) {
+    super(message);
+    this.status = status;
+  }
+}
+
+interface BulkResponseItem {
+  status: number;
+  error?: { type?: string; reason?: string };
+}
+
+const FILTER_PATH = 'errors,items.*.status,items.*.error.type,items.*.error.reason';
+
+/** True for a per-document status worth retrying (the server was busy or unwell). */
+function transient(status: number): boolean {
+  return status === 429 || status === 408 || status >= 500;
+}
+
+/** Sends batches to `_bulk`, retrying what is transient. */
+export class BulkWriter {
+  readonly #options: BulkWriterOptions;
+  #failures = 0;
+
+  constructor(options: BulkWriterOptions) {
+    this.#options = options;
+  }
+
+  /** Write every document; resolves with one outcome per document, in order. Rejects only on `signal`. */
+  async write(docs: readonly BulkDoc[], signal: AbortSignal): Promise<DocOutcome[]> {
+    const outcomes: (DocOutcome | undefined)[] = new Array(docs.length).fill(undefined);
+    let pending = docs.map((_, i) => i);
+    // Whole-request 400/413 means one request was too big or one document broke it: split
+    // until the culprit is alone, so the rest still flows.
+    let parts = 1;
+    while (pending.length > 0) {
+      signal.throwIfAborted();
+      const size = Math.ceil(pending.length / parts);
+      const stillPending: number[] = [];
+      let failure: RequestFailure | undefined;
+      for (let start = 0; start < pending.length; start += size) {
+        const slice = pending.slice(start, start + size);
+        if (failure !== undefined) {
+          stillPending.push(...slice);
+          continue;
+        }
+        try {
+          const items = await this.#send(
+            slice.map((i) => docs[i] as BulkDoc),
+            signal,
+          );
+          this.#succeeded();
+          items.forEach((item, k) => {
+            const index = slice[k] as number;
+            if (item.status === 200 || item.status === 201) outcomes[index] = { status: 'created' };
+            else if (item.status === 409) outcomes[index] = { status: 'duplicate' };
+            else if (transient(item.status)) stillPending.push(index);
+            else
+              outcomes[index] = {
+                status: 'rejected',
+                reason: `${item.status} ${item.error?.type ?? 'error'}: ${item.error?.reason ?? 'no reason given'}`,
+              };
+          });
+        } catch (error) {
+          signal.throwIfAborted();
+          const requestFailure = error instanceof RequestFailure ? error : new RequestFailure(String(error));
+          const splittable = requestFailure.status === 400 || requestFailure.status === 413;
+          if (splittable && slice.length === 1) {
+            outcomes[slice[0] as number] = { status: 'rejected', reason: requestFailure.message };
+            continue;
+          }
+          failure = requestFailure;
+          stillPending.push(...slice);
+        }
+      }
+      pending = stillPending;
+      if (pending.length === 0) break;
+      if (failure !== undefined && (failure.status === 400 || failure.status === 413)) {
+        parts = Math.min(pending.length, parts * 2);
+        continue;
+      }
+      await this.#backoff(failure?.message ?? `${pending.length} documents answered 429/5xx`, signal);
+    }
+    return outcomes as DocOutcome[];
+  }
+
+  #succeeded(): void {
+    if (this.#failures > 0) this.#options.onRecovered?.(this.#failures);
+    this.#failures = 0;
+  }
+
+  async #backoff(reason: string, signal: AbortSignal): Promise<void> {
+    this.#failures++;
+    const delay = backoffDelay(this.#failures, this.#options.backoffInitialMs, this.#options.backoffMaxMs);
+    this.#options.onRetry?.(reason, this.#failures, delay);
+    await sleep(delay, undefined, { signal });
+  }
+
+  async #send(docs: readonly BulkDoc[], signal: AbortSignal): Promise<BulkResponseItem[]> {
+    let body = '';
+    for (const doc of docs) {
+      body += `{"create":{"_index":${JSON.stringify(doc.index)},"_id":"${doc.id}"}}\n${doc.source}\n`;
+    }
+    let response: Response;
+    try {
+      response = await fetch(`${this.#options.url}/_bulk?filter_path=${FILTER_PATH}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson' },
+        body,
+        signal: AbortSignal.any([signal, AbortSignal.timeout(this.#options.exportTimeoutMs)]),
+      });
+    } catch (error) {
+      signal.throwIfAborted();
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw new RequestFailure(
+        (error as Error).name === 'TimeoutError'
+          ? `no answer within ${this.#options.exportTimeoutMs} ms`
+          : `${cause?.code ?? (error as Error).message}`,
+      );
+    }
+    const text = await response.text();
+    if (!response.ok) throw new RequestFailure(`HTTP ${response.status}: ${text.slice(0, 500)}`, response.status);
+    const parsed = JSON.parse(text) as { items?: Record<string, BulkResponseItem>[] };
+    const items = (parsed.items ?? []).map((entry) => Object.values(entry)[0] as BulkResponseItem);
+    if (items.length !== docs.length) {
+      throw new RequestFailure(`bulk answered ${items.length} items for ${docs.length} documents`, 502);
+    }
+    return items;
+  }
+}

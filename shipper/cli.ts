@@ -1,0 +1,68 @@
+/**
+ * `npm run ship [-- --once]`: ship DTQ_LOG_DIR (default var/logs) to DTQ_ES_URL (default
+ * http://127.0.0.1:9200) until SIGTERM/SIGINT, which delivers what was read and then exits.
+ * `--once` exits as soon as every file is shipped to its end. Limits: DTQ_SHIPPER_* (see
+ * shipper/config.ts and docs/pipeline.md).
+ */
+import { DtqError } from '../workload/common/dtq-error.ts';
+import { createLogger, errorFields, logEvent } from '../workload/log/logger.ts';
+import { EVENTS } from '../workload/log/vocabulary.ts';
+import { configFromEnv } from './config.ts';
+import { Progress } from './progress.ts';
+import { Shipper } from './shipper.ts';
+
+const USAGE = 'usage: npm run ship [-- --once]   (env: DTQ_ES_URL, DTQ_LOG_DIR, DTQ_ES_INDEX_PREFIX, DTQ_SHIPPER_*)';
+
+async function main(argv: string[]): Promise<void> {
+  const unknown = argv.filter((arg) => arg !== '--once');
+  if (unknown.length > 0) {
+    console.error(`unknown argument ${unknown.join(' ')}\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  const config = configFromEnv();
+  // The shipper's own lines go to the same directory and are shipped like any other: a few
+  // lines per metrics interval, none per batch, so shipping them settles.
+  const logger = createLogger({
+    service: 'shipper',
+    instance: process.env.DTQ_INSTANCE || 'shipper',
+    logDir: config.logDir,
+    stdout: process.env.DTQ_LOG_STDOUT === '1',
+  });
+  const shipper = new Shipper({
+    config,
+    logger,
+    progress: new Progress(process.stderr),
+    untilCaughtUp: argv.includes('--once'),
+  });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logEvent(logger, 'info', EVENTS.SERVICE_STOPPING, {}, `${signal}: delivering what was read, then exiting`);
+    void shipper.stop();
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  logEvent(
+    logger,
+    'info',
+    EVENTS.SERVICE_STARTED,
+    {},
+    `shipping ${config.logDir} to ${config.esUrl} (index prefix ${config.indexPrefix})`,
+  );
+  try {
+    await shipper.run();
+    logEvent(logger, 'info', EVENTS.SERVICE_STOPPED, {}, 'shipper stopped');
+  } catch (error) {
+    logEvent(logger, 'fatal', EVENTS.SERVICE_STOPPED, errorFields(error), 'shipper failed');
+    throw error;
+  } finally {
+    logger.flush();
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(error instanceof DtqError ? `${error.code}: ${error.message}` : error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,110 @@
+/**
+ * Shipper configuration: every limit has a name and a default (the OpenTelemetry
+ * BatchSpanProcessor habit), all overridable from the environment.
+ */
+import { join, resolve } from 'node:path';
+import { esUrl } from '../elk/client.ts';
+import { indexPrefix } from '../elk/indices.ts';
+import { envInt, envOptional } from '../workload/common/env.ts';
+import { logDirectory } from '../workload/log/logger.ts';
+
+/** Limits of the pipeline; memory in use is bounded by (maxQueuedBatches + 2) × maxBatchBytes. */
+export interface ShipperLimits {
+  /** Lines per bulk request (DTQ_SHIPPER_MAX_BATCH_LINES). */
+  maxBatchLines: number;
+  /** Bytes of documents per bulk request (DTQ_SHIPPER_MAX_BATCH_BYTES). */
+  maxBatchBytes: number;
+  /** Batches read ahead while one is being sent (DTQ_SHIPPER_MAX_QUEUED_BATCHES). */
+  maxQueuedBatches: number;
+  /** Send a partial batch after this long (DTQ_SHIPPER_FLUSH_INTERVAL_MS). */
+  flushIntervalMs: number;
+  /** Give up on one bulk request after this long and retry it (DTQ_SHIPPER_EXPORT_TIMEOUT_MS). */
+  exportTimeoutMs: number;
+  /** A line longer than this is dead-lettered, never buffered whole (DTQ_SHIPPER_MAX_LINE_BYTES). */
+  maxLineBytes: number;
+  /** First retry delay; doubles per failure (DTQ_SHIPPER_BACKOFF_INITIAL_MS). */
+  backoffInitialMs: number;
+  /** Ceiling of the retry delay (DTQ_SHIPPER_BACKOFF_MAX_MS). */
+  backoffMaxMs: number;
+  /** How often to look for new, rotated and truncated files (DTQ_SHIPPER_SCAN_INTERVAL_MS). */
+  scanIntervalMs: number;
+  /** Pause when every file is read to the end (DTQ_SHIPPER_POLL_INTERVAL_MS). */
+  pollIntervalMs: number;
+  /** Registry writes at most this often; every ack is persisted by shutdown (DTQ_SHIPPER_REGISTRY_FLUSH_MS). */
+  registryFlushMs: number;
+  /** Self-metrics period (DTQ_SHIPPER_METRICS_INTERVAL_MS). */
+  metricsIntervalMs: number;
+  /** On SIGTERM, how long to keep trying to deliver what was read (DTQ_SHIPPER_SHUTDOWN_TIMEOUT_MS). */
+  shutdownTimeoutMs: number;
+}
+
+/** Everything a shipper needs. */
+export interface ShipperConfig {
+  esUrl: string;
+  indexPrefix: string;
+  /** Directory whose `*.ndjson` (and rotated `*.ndjson.N`) files are shipped. */
+  logDir: string;
+  /** Registry and dead-letter file; default `<logDir>/.shipper` (not matched by the file pattern). */
+  stateDir: string;
+  /** Install the index template before shipping (DTQ_SHIPPER_SETUP=0 turns it off). */
+  runSetup: boolean;
+  limits: ShipperLimits;
+}
+
+/** Defaults of {@link ShipperLimits}. */
+export const DEFAULT_LIMITS: ShipperLimits = {
+  maxBatchLines: 2_000,
+  maxBatchBytes: 4 * 1024 * 1024,
+  maxQueuedBatches: 2,
+  flushIntervalMs: 1_000,
+  exportTimeoutMs: 30_000,
+  maxLineBytes: 512 * 1024,
+  backoffInitialMs: 250,
+  backoffMaxMs: 10_000,
+  scanIntervalMs: 1_000,
+  pollIntervalMs: 100,
+  registryFlushMs: 1_000,
+  metricsIntervalMs: 10_000,
+  shutdownTimeoutMs: 10_000,
+};
+
+const LIMIT_ENV: Record<keyof ShipperLimits, string> = {
+  maxBatchLines: 'DTQ_SHIPPER_MAX_BATCH_LINES',
+  maxBatchBytes: 'DTQ_SHIPPER_MAX_BATCH_BYTES',
+  maxQueuedBatches: 'DTQ_SHIPPER_MAX_QUEUED_BATCHES',
+  flushIntervalMs: 'DTQ_SHIPPER_FLUSH_INTERVAL_MS',
+  exportTimeoutMs: 'DTQ_SHIPPER_EXPORT_TIMEOUT_MS',
+  maxLineBytes: 'DTQ_SHIPPER_MAX_LINE_BYTES',
+  backoffInitialMs: 'DTQ_SHIPPER_BACKOFF_INITIAL_MS',
+  backoffMaxMs: 'DTQ_SHIPPER_BACKOFF_MAX_MS',
+  scanIntervalMs: 'DTQ_SHIPPER_SCAN_INTERVAL_MS',
+  pollIntervalMs: 'DTQ_SHIPPER_POLL_INTERVAL_MS',
+  registryFlushMs: 'DTQ_SHIPPER_REGISTRY_FLUSH_MS',
+  metricsIntervalMs: 'DTQ_SHIPPER_METRICS_INTERVAL_MS',
+  shutdownTimeoutMs: 'DTQ_SHIPPER_SHUTDOWN_TIMEOUT_MS',
+};
+
+/** Limits from the environment over the defaults (and over `base`). */
+export function limitsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  base: ShipperLimits = DEFAULT_LIMITS,
+): ShipperLimits {
+  const limits = { ...base };
+  for (const key of Object.keys(LIMIT_ENV) as (keyof ShipperLimits)[]) {
+    limits[key] = envInt(LIMIT_ENV[key], base[key], { min: key === 'maxQueuedBatches' ? 0 : 1 }, env);
+  }
+  return limits;
+}
+
+/** The configuration from the environment (DTQ_ES_URL, DTQ_LOG_DIR, DTQ_SHIPPER_*). */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ShipperConfig {
+  const logDir = logDirectory(env);
+  return {
+    esUrl: esUrl(env),
+    indexPrefix: indexPrefix(env),
+    logDir,
+    stateDir: resolve(envOptional('DTQ_SHIPPER_STATE_DIR', env) ?? join(logDir, '.shipper')),
+    runSetup: env.DTQ_SHIPPER_SETUP !== '0',
+    limits: limitsFromEnv(env),
+  };
+}

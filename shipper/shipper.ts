@@ -1,0 +1,342 @@
+/**
+ * The shipper: tailer → batches → bounded queue → bulk writer → registry, as two loops joined
+ * by the queue. The reader stops reading when the queue is full (backpressure); the sender
+ * sends one batch at a time and moves the registry only after every line of the batch has its
+ * answer from Elasticsearch (or is in the dead-letter file). See docs/pipeline.md.
+ */
+import { join } from 'node:path';
+import { setTimeout as sleep, setImmediate as yieldToIo } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { CORE_STEPS, runSetup } from '../elk/setup.ts';
+import { errorFields, logEvent } from '../workload/log/logger.ts';
+import { EVENTS, F } from '../workload/log/vocabulary.ts';
+import { backoffDelay } from './backoff.ts';
+import { Batch, BoundedQueue } from './batcher.ts';
+import { BulkWriter } from './bulk-writer.ts';
+import type { ShipperConfig } from './config.ts';
+import { DEAD_LETTER_LINE_CHARS, DeadLetterFile, type DeadLetterRecord } from './dead-letter.ts';
+import { prepareLine, REJECT_REASONS, type SourceLine } from './line.ts';
+import { metricsFields, type ShipperCounters, type ShipperSnapshot, zeroCounters } from './metrics.ts';
+import type { Progress } from './progress.ts';
+import { Registry } from './registry.ts';
+import { Tailer } from './tailer.ts';
+
+/** Registry entries of files gone for this long are forgotten. */
+const REGISTRY_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** Options of {@link Shipper}. */
+export interface ShipperOptions {
+  config: ShipperConfig;
+  /** Where `shipper.metrics` and the shipper's other events go; none in library use. */
+  logger?: Logger;
+  progress?: Progress;
+  /** Return from run() once every file is shipped to its end (batch use and benchmarks). */
+  untilCaughtUp?: boolean;
+}
+
+/** Path of the registry inside the state directory. */
+export function registryPath(stateDir: string): string {
+  return join(stateDir, 'registry.json');
+}
+
+/** Path of the dead-letter file inside the state directory. */
+export function deadLetterPath(stateDir: string): string {
+  return join(stateDir, 'dead-letter.ndjson');
+}
+
+/** Ships a log directory to Elasticsearch until stopped. */
+export class Shipper {
+  readonly #config: ShipperConfig;
+  readonly #logger: Logger | undefined;
+  readonly #progress: Progress | undefined;
+  readonly #untilCaughtUp: boolean;
+  readonly #registry: Registry;
+  readonly #deadLetters: DeadLetterFile;
+  readonly #tailer: Tailer;
+  readonly #writer: BulkWriter;
+  readonly #queue: BoundedQueue<Batch>;
+  readonly #abort = new AbortController();
+  readonly #counters: ShipperCounters = zeroCounters();
+  #stopping = false;
+  #inFlight: Batch | undefined;
+  #filling: Batch | undefined;
+  #setupDone: boolean;
+  #lastRegistrySave = 0;
+  #running: Promise<void> | undefined;
+
+  constructor(options: ShipperOptions) {
+    this.#config = options.config;
+    this.#logger = options.logger;
+    this.#progress = options.progress;
+    this.#untilCaughtUp = options.untilCaughtUp ?? false;
+    const { limits } = this.#config;
+    this.#registry = Registry.load(registryPath(this.#config.stateDir));
+    this.#deadLetters = new DeadLetterFile(deadLetterPath(this.#config.stateDir));
+    this.#tailer = new Tailer({
+      dir: this.#config.logDir,
+      maxLineBytes: limits.maxLineBytes,
+      resumeOffset: (fingerprint) => this.#registry.offset(fingerprint),
+      onTruncated: (path) =>
+        this.#logger?.info(
+          { [F.SHIPPER_SOURCE]: path },
+          `${path} started over (truncated or replaced); reading it from the start`,
+        ),
+    });
+    this.#writer = new BulkWriter({
+      url: this.#config.esUrl,
+      exportTimeoutMs: limits.exportTimeoutMs,
+      backoffInitialMs: limits.backoffInitialMs,
+      backoffMaxMs: limits.backoffMaxMs,
+      onRetry: (reason, attempt) => {
+        this.#counters.retries++;
+        if (attempt === 1) {
+          this.#log(
+            'warn',
+            EVENTS.DEPENDENCY_UNAVAILABLE,
+            { [F.DEPENDENCY_NAME]: 'elasticsearch', [F.ERROR_MESSAGE]: reason },
+            `Elasticsearch unavailable at ${this.#config.esUrl}; retrying with backoff, the backlog stays on disk`,
+          );
+        }
+      },
+      onRecovered: (failures) => {
+        this.#log(
+          'info',
+          EVENTS.DEPENDENCY_RECOVERED,
+          { [F.DEPENDENCY_NAME]: 'elasticsearch', [F.SHIPPER_RETRIES]: failures },
+          `Elasticsearch back after ${failures} failed attempts`,
+        );
+      },
+    });
+    this.#queue = new BoundedQueue(limits.maxQueuedBatches);
+    this.#setupDone = !this.#config.runSetup;
+  }
+
+  /** Run until stop() (or until caught up, with `untilCaughtUp`). */
+  run(): Promise<void> {
+    this.#running ??= this.#run();
+    return this.#running;
+  }
+
+  async #run(): Promise<void> {
+    const { limits } = this.#config;
+    const metricsTimer = setInterval(() => this.#logMetrics(), limits.metricsIntervalMs);
+    const progressTimer = this.#progress ? setInterval(() => this.#progress?.update(this.snapshot()), 500) : undefined;
+    try {
+      await Promise.all([this.#readLoop(), this.#sendLoop()]);
+    } finally {
+      clearInterval(metricsTimer);
+      if (progressTimer) clearInterval(progressTimer);
+      this.#progress?.done();
+      this.#registry.save();
+      this.#tailer.close();
+      this.#logMetrics();
+    }
+  }
+
+  /** Stop reading, deliver what was read (up to the shutdown timeout), save the registry. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    const timer = setTimeout(() => this.#abort.abort(), this.#config.limits.shutdownTimeoutMs);
+    try {
+      await this.run();
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Counters and lag right now. */
+  snapshot(): ShipperSnapshot {
+    let lagBytes = 0;
+    for (const file of this.#tailer.files()) {
+      if (file.fingerprint === undefined) continue;
+      lagBytes += Math.max(0, file.size - this.#registry.offset(file.fingerprint));
+    }
+    const oldest = [this.#inFlight, this.#queue.peek(), this.#filling]
+      .map((batch) => batch?.oldestTimestampMs())
+      .filter((ms): ms is number => ms !== undefined);
+    const lagSeconds = lagBytes > 0 && oldest.length > 0 ? Math.max(0, (Date.now() - Math.min(...oldest)) / 1000) : 0;
+    return { ...this.#counters, lagBytes, lagSeconds };
+  }
+
+  async #readLoop(): Promise<void> {
+    const { limits, indexPrefix } = this.#config;
+    let lastScan = 0;
+    let batch = new Batch();
+    const flush = async (): Promise<void> => {
+      const full = batch;
+      batch = new Batch();
+      this.#filling = batch;
+      await this.#queue.push(full);
+    };
+    this.#filling = batch;
+    try {
+      while (!this.#stopping) {
+        const now = Date.now();
+        if (now - lastScan >= limits.scanIntervalMs) {
+          this.#scan(now);
+          lastScan = now;
+        }
+        const line = this.#tailer.nextLine(now);
+        if (line !== undefined) {
+          this.#counters.linesRead++;
+          batch.add(line, prepareLine(line, indexPrefix));
+          if (batch.full(limits.maxBatchLines, limits.maxBatchBytes)) {
+            await flush();
+            await yieldToIo();
+          }
+          continue;
+        }
+        // Read to the end of every file: send what we have if the sender is free (low
+        // latency when quiet), or once it is old enough (bigger batches when busy).
+        const senderIdle = this.#inFlight === undefined && this.#queue.length === 0;
+        if (batch.lines > 0 && (senderIdle || now - batch.createdAt >= limits.flushIntervalMs)) {
+          await flush();
+          continue;
+        }
+        if (
+          this.#untilCaughtUp &&
+          batch.lines === 0 &&
+          senderIdle &&
+          now - lastScan < limits.scanIntervalMs &&
+          lastScan > 0 &&
+          this.snapshot().lagBytes === 0
+        ) {
+          this.#stopping = true;
+          break;
+        }
+        await sleep(limits.pollIntervalMs);
+      }
+      if (batch.lines > 0) await flush();
+    } finally {
+      this.#filling = undefined;
+      this.#queue.close();
+    }
+  }
+
+  #scan(now: number): void {
+    this.#tailer.scan(now);
+    for (const file of this.#tailer.files()) {
+      if (file.fingerprint !== undefined) this.#registry.touch(file.fingerprint, file.path, now);
+    }
+    this.#registry.prune(REGISTRY_TTL_MS, now);
+  }
+
+  async #sendLoop(): Promise<void> {
+    for (;;) {
+      const batch = await this.#queue.take();
+      if (batch === undefined) return;
+      this.#inFlight = batch;
+      try {
+        await this.#ensureSetup();
+        await this.#deliver(batch);
+      } catch (error) {
+        if (this.#abort.signal.aborted) {
+          this.#log(
+            'warn',
+            EVENTS.SERVICE_STOPPING,
+            errorFields(error),
+            'shutdown timeout: undelivered lines stay on disk and are shipped on the next start',
+          );
+          // Drain the queue so the reader can finish; nothing of it is acknowledged.
+          while ((await this.#queue.take()) !== undefined) {}
+          return;
+        }
+        throw error;
+      } finally {
+        this.#inFlight = undefined;
+      }
+    }
+  }
+
+  async #ensureSetup(): Promise<void> {
+    for (let attempt = 1; !this.#setupDone; attempt++) {
+      try {
+        await runSetup({ url: this.#config.esUrl, prefix: this.#config.indexPrefix, steps: CORE_STEPS });
+        this.#setupDone = true;
+      } catch (error) {
+        this.#abort.signal.throwIfAborted();
+        this.#counters.retries++;
+        if (attempt === 1)
+          this.#log(
+            'warn',
+            EVENTS.DEPENDENCY_UNAVAILABLE,
+            { [F.DEPENDENCY_NAME]: 'elasticsearch', ...errorFields(error) },
+            'index template setup failed; retrying before shipping',
+          );
+        const { backoffInitialMs, backoffMaxMs } = this.#config.limits;
+        await sleep(backoffDelay(attempt, backoffInitialMs, backoffMaxMs), undefined, { signal: this.#abort.signal });
+      }
+    }
+  }
+
+  async #deliver(batch: Batch): Promise<void> {
+    const docs = batch.items.filter((item) => item.kind === 'doc');
+    const outcomes = await this.#writer.write(docs, this.#abort.signal);
+    const records: DeadLetterRecord[] = [];
+    const at = new Date().toISOString();
+    for (const item of batch.items) {
+      if (item.kind === 'reject') records.push(deadLetterRecord(item.line, item.reason, item.detail, at));
+    }
+    outcomes.forEach((outcome, i) => {
+      if (outcome.status === 'created') this.#counters.linesShipped++;
+      else if (outcome.status === 'duplicate') {
+        this.#counters.linesShipped++;
+        this.#counters.duplicates++;
+      } else {
+        const doc = docs[i];
+        if (doc) records.push(deadLetterRecord(doc.line, REJECT_REASONS.ES_REJECTED, outcome.reason, at));
+      }
+    });
+    // Durable before the registry moves past these lines.
+    this.#deadLetters.append(records);
+    if (records.length > 0) {
+      this.#counters.deadLettered += records.length;
+      const first = records[0] as DeadLetterRecord;
+      this.#log(
+        'warn',
+        EVENTS.SHIPPER_DEAD_LETTERED,
+        {
+          [F.SHIPPER_SOURCE]: first.source,
+          [F.SHIPPER_DEAD_LETTERED]: records.length,
+          [F.ERROR_TYPE]: first.reason,
+          [F.ERROR_MESSAGE]: first.detail.slice(0, 500),
+        },
+        `${records.length} line(s) dead-lettered to ${this.#deadLetters.path} (first: ${first.reason})`,
+      );
+    }
+    for (const [fingerprint, { end, path }] of batch.ends) this.#registry.ack(fingerprint, end, path);
+    const now = Date.now();
+    if (now - this.#lastRegistrySave >= this.#config.limits.registryFlushMs) {
+      this.#registry.save();
+      this.#lastRegistrySave = now;
+    }
+  }
+
+  #logMetrics(): void {
+    this.#log('info', EVENTS.SHIPPER_METRICS, metricsFields(this.snapshot()), 'shipper metrics');
+  }
+
+  #log(
+    level: 'info' | 'warn',
+    action: (typeof EVENTS)[keyof typeof EVENTS],
+    fields: Parameters<typeof logEvent>[3],
+    message: string,
+  ): void {
+    if (this.#logger) logEvent(this.#logger, level, action, fields, message);
+  }
+}
+
+function deadLetterRecord(line: SourceLine, reason: string, detail: string, at: string): DeadLetterRecord {
+  const bytes = line.truncatedFrom ?? line.end - line.offset - 1;
+  return {
+    at,
+    reason,
+    detail,
+    source: line.path,
+    fingerprint: line.fingerprint,
+    offset: line.offset,
+    line_bytes: bytes,
+    line: line.text.slice(0, DEAD_LETTER_LINE_CHARS),
+    line_truncated: line.truncatedFrom !== undefined || line.text.length > DEAD_LETTER_LINE_CHARS,
+  };
+}
