@@ -188,7 +188,10 @@ export async function idempotencyPlugin(app: FastifyInstance, options: Idempoten
       const known =
         error instanceof Error && 'code' in error && error.code === IDEMPOTENCY_ERRORS.STORE_INCONSISTENT.code;
       if (!known)
-        request.log.error({ ...errorFields(error), [F.DEPENDENCY_NAME]: 'redis' }, 'idempotency claim failed');
+        request.log.error(
+          { ...errorFields(error), [F.DEPENDENCY_NAME]: 'redis', [F.IDEMPOTENCY_KEY]: state.key },
+          'idempotency claim failed; answering 503',
+        );
       return refuse(
         request,
         reply,
