@@ -126,7 +126,6 @@ export class FileSource implements LogSource {
 
   async nearest(id: string, field: 'correlation_id' | 'task_id'): Promise<NearestIds> {
     const pattern = new RegExp(`"${field}":"([^"]{1,128})"`, 'g');
-    const stamp = /"@timestamp":"([^"]+)"/;
     const candidates: string[] = [];
     let from: number | undefined;
     let to: number | undefined;
@@ -135,14 +134,24 @@ export class FileSource implements LogSource {
         for (const match of text.matchAll(pattern)) if (match[1]) candidates.push(match[1]);
       }
       // Files are appended in time order: the first and last lines bound the range.
-      const first = stamp.exec(file.lines.find((l) => l.trim() !== '') ?? '')?.[1];
-      const last = stamp.exec(file.lines.findLast((l) => l.trim() !== '') ?? '')?.[1];
-      const a = first ? Date.parse(first) : Number.NaN;
-      const b = last ? Date.parse(last) : Number.NaN;
-      if (!Number.isNaN(a)) from = from === undefined ? a : Math.min(from, a);
-      if (!Number.isNaN(b)) to = to === undefined ? b : Math.max(to, b);
+      const first = this.#timeOfLine(
+        file,
+        file.lines.findIndex((l) => l.trim() !== ''),
+      );
+      const last = this.#timeOfLine(
+        file,
+        file.lines.findLastIndex((l) => l.trim() !== ''),
+      );
+      if (first !== undefined) from = from === undefined ? first : Math.min(from, first);
+      if (last !== undefined) to = to === undefined ? last : Math.max(to, last);
     }
     return { matches: rankNearest(id, candidates), range: { from, to } };
+  }
+
+  #timeOfLine(file: LoadedFile, index: number): number | undefined {
+    const text = file.lines[index];
+    const record = index < 0 || text === undefined ? undefined : this.#parse(file.name, index, text);
+    return record === undefined ? undefined : timestampOf(normalizeNginxLine(record));
   }
 
   malformedLines(): number {

@@ -16,7 +16,9 @@ export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-const ANSI = /\u001b\[[0-9;?]*[A-Za-z]/g;
+/** The escape character that starts terminal control sequences. */
+export const ESC = '\u001b';
+const ANSI = new RegExp(`${ESC}\\[[0-9;?]*[A-Za-z]`, 'g');
 
 /** A frame without escape sequences. */
 export function stripAnsi(text: string): string {
