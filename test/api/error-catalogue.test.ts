@@ -1,9 +1,13 @@
 /** The API error catalogue and the error table in docs/api.md say the same thing. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { apiConfigFromEnv } from '../../workload/api/config.ts';
 import { API_ERRORS } from '../../workload/api/errors.ts';
+import { errorBody, toApiError } from '../../workload/api/plugins/error-handler.ts';
+import { DtqError, dtqError } from '../../workload/common/dtq-error.ts';
+import { QUEUE_ERRORS } from '../../workload/queue/errors.ts';
 
 const docs = readFileSync(join(import.meta.dirname, '../../docs/api.md'), 'utf8');
 
@@ -43,5 +47,29 @@ describe('error catalogue', () => {
     }
     expect(defaults.faults).toBe(false);
     expect(docs).toContain('| `DTQ_FAULTS` | `0` |');
+  });
+
+  it('translates every error into the catalogue, keeping other parts’ HTTP errors', () => {
+    const request = { id: 'corr-1', headers: {} } as FastifyRequest;
+    const outage = dtqError(QUEUE_ERRORS.REDIS_UNAVAILABLE, {
+      reason: 'ECONNREFUSED 10.0.0.7:6379',
+      operation: 'enqueue',
+    });
+    const translated = toApiError(outage, request, 5);
+    expect(translated.code).toBe(API_ERRORS.REDIS_UNAVAILABLE.code);
+    expect(translated.context.retry_after_s).toBe(5);
+    // The internal reason (an address) stays out of the client's body.
+    expect(JSON.stringify(errorBody(translated, 'corr-1'))).not.toContain('10.0.0.7');
+
+    const conflict = new DtqError('DTQ_ERR_IDEMPOTENCY_IN_FLIGHT', 'in flight', { statusCode: 409 });
+    expect(toApiError(conflict, request, 5)).toBe(conflict);
+
+    const tooLarge = Object.assign(new Error('too large'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 });
+    expect(toApiError(tooLarge, request, 5).code).toBe(API_ERRORS.BODY_TOO_LARGE.code);
+
+    const bug = toApiError(new TypeError('x is undefined'), request, 5);
+    expect(bug.code).toBe(API_ERRORS.INTERNAL.code);
+    expect(bug.statusCode).toBe(500);
+    expect(bug.message).toContain('corr-1');
   });
 });

@@ -31,6 +31,8 @@ export function toApiError(error: unknown, request: FastifyRequest, retryAfterS:
     if (QUEUE_OUTAGE_CODES.has(error.code)) {
       return dtqError(API_ERRORS.REDIS_UNAVAILABLE, { retry_after_s: retryAfterS }, error);
     }
+    // Another part's catalogue error meant for HTTP clients (e.g. DTQ_ERR_IDEMPOTENCY_*).
+    if (error.statusCode !== undefined) return error;
   }
   const fastifyError = error as Partial<FastifyError>;
   switch (fastifyError.code) {
