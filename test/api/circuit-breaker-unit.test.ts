@@ -1,0 +1,70 @@
+/** The circuit breaker's rules without Redis: cached readings shared by concurrent requests, transitions logged once. */
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { createCircuitBreaker } from '../../workload/api/services/circuit-breaker.ts';
+import { EVENTS, F } from '../../workload/log/vocabulary.ts';
+
+function memoryLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString()));
+      done();
+    },
+  });
+  return { log: pino({ base: null }, stream), lines };
+}
+
+describe('circuit breaker', () => {
+  it('reads the depth once per interval, shared by concurrent requests', async () => {
+    let clock = 0;
+    let reads = 0;
+    const breaker = createCircuitBreaker({
+      threshold: 10,
+      cacheMs: 100,
+      now: () => clock,
+      readDepth: async () => {
+        reads++;
+        return 3;
+      },
+    });
+    const { log } = memoryLogger();
+    await Promise.all([breaker.admit(log), breaker.admit(log), breaker.admit(log)]);
+    expect(reads).toBe(1);
+    clock = 99;
+    await breaker.admit(log);
+    expect(reads).toBe(1);
+    clock = 100;
+    expect(await breaker.admit(log)).toEqual({ open: false, depth: 3 });
+    expect(reads).toBe(2);
+  });
+
+  it('opens above the threshold, closes at or below it, logging each transition once', async () => {
+    const depths = [11, 12, 10, 10];
+    const breaker = createCircuitBreaker({ threshold: 10, cacheMs: 0, readDepth: async () => depths.shift() ?? 0 });
+    const { log, lines } = memoryLogger();
+    const verdicts = [];
+    for (let i = 0; i < 4; i++) verdicts.push((await breaker.admit(log)).open);
+    expect(verdicts).toEqual([true, true, false, false]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines.map((line) => line[F.EVENT_ACTION])).toEqual([EVENTS.CIRCUIT_OPENED, EVENTS.CIRCUIT_CLOSED]);
+    expect(lines[0]).toMatchObject({ [F.QUEUE_DEPTH]: 11, [F.CIRCUIT_THRESHOLD]: 10, [F.CIRCUIT_STATE]: 'open' });
+  });
+
+  it('keeps its state when the depth cannot be read', async () => {
+    let fail = false;
+    const breaker = createCircuitBreaker({
+      threshold: 0,
+      cacheMs: 0,
+      readDepth: async () => {
+        if (fail) throw new Error('redis down');
+        return 5;
+      },
+    });
+    const { log } = memoryLogger();
+    expect((await breaker.admit(log)).open).toBe(true);
+    fail = true;
+    expect(await breaker.admit(log)).toEqual({ open: true, depth: 5 });
+  });
+});
