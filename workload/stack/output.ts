@@ -9,6 +9,8 @@ import { COLOUR_PALETTE, linePrefix, PLAIN_PALETTE, summarizeLine, wantsColour }
 export interface StackOutput {
   line(name: string, line: string, stream: 'stdout' | 'stderr'): void;
   stack(message: string, level?: 'info' | 'error'): void;
+  /** True unless children's lines are dropped ('none'). */
+  isShowing(): boolean;
   /** Switch how children's lines are shown from now on. */
   setMode(mode: 'pretty' | 'raw' | 'none'): void;
 }
@@ -37,6 +39,7 @@ export function createOutput(
       if (mode === 'none') return;
       write(`${prefix(name)}${mode === 'pretty' ? summarizeLine(line, palette) : line}\n`);
     },
+    isShowing: () => mode !== 'none',
     setMode: (next) => {
       mode = next;
     },

@@ -3,7 +3,7 @@
  * supervisor's foreground output. The NDJSON files keep the full lines; this is only for eyes.
  * Pure: no I/O, no clock.
  */
-import { F, type LogRecord } from '../log/vocabulary.ts';
+import { F, type LogRecord, normalizeNginxLine } from '../log/vocabulary.ts';
 
 /** ANSI colours, or none. */
 export interface Palette {
@@ -60,6 +60,8 @@ export function summarizeLine(line: string, palette: Palette = PLAIN_PALETTE): s
     return line;
   }
   if (typeof record !== 'object' || record === null) return line;
+  // nginx's $time_iso8601 has whole seconds; the normalised line takes ms from $msec.
+  record = normalizeNginxLine(record);
   const timestamp = text(record[F.TIMESTAMP]);
   const time = timestamp && timestamp.length >= 23 ? timestamp.slice(11, 23) : (timestamp ?? '');
   const level = (text(record[F.LOG_LEVEL]) ?? 'info').toUpperCase().padEnd(5);

@@ -22,6 +22,7 @@ import { STACK_ERRORS } from './errors.ts';
 import { HttpClient } from './http-client.ts';
 import { createOutput } from './output.ts';
 import { type ChildSpec, describeExit, type ExitInfo, type SupervisedChild, Supervisor } from './supervisor.ts';
+import { type StopTailing, tailFile } from './tail-file.ts';
 
 /** Repository root (the stack runs the project's entry files from here). */
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
@@ -273,8 +274,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await until(`redis on port ${port}`, child, () => redisPing(port), o.readyTimeoutMs);
   };
 
+  let stopTailing: StopTailing | undefined;
   const stopAll = async (): Promise<void> => {
     stopping = true;
+    stopTailing?.();
     const stage = (children: (SupervisedChild | undefined)[]) => Promise.all(children.map((child) => child?.stop()));
     await stage([nginxChild]);
     await stage(apis.map((api) => api.child));
@@ -344,6 +347,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       runDir: join(o.varDir, 'nginx'),
     });
     nginxChild = supervisor.spawn({ name: 'nginx', command: programs.nginx, args: config.args });
+    // nginx logs requests to its file only; follow it so the foreground shows them too.
+    stopTailing = tailFile(
+      config.accessLog,
+      (line) => output.line('nginx', line, 'stdout'),
+      () => output.isShowing(),
+    );
+    // The first failure wins; the other waits are abandoned (stopping ends their loops) and
+    // must not surface later as unhandled rejections.
+    for (const wait of waits) wait.catch(() => {});
     await Promise.all(waits);
     const front = `http://127.0.0.1:${httpPort}`;
     const nginxRunning = nginxChild;
@@ -447,6 +459,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       exit = info;
     });
     while (Date.now() < deadline) {
+      if (stopping) throw dtqError(STACK_ERRORS.NOT_READY, { what: `${what} (start abandoned)`, timeoutMs });
       if (exit) {
         throw dtqError(STACK_ERRORS.CHILD_EXITED, {
           name: child.spec.name,
