@@ -34,6 +34,9 @@ Output (the TUI on a terminal, else --plain):
   --follow          keep refreshing an in-flight request until it ends
   --width N         columns for --plain (default: terminal width or 100)
 
+Numbers (the dashboards' panels as tables; needs Elasticsearch):
+  --stats           latency by stage, errors, duplicates over --since
+
 Request list:
   --since WHEN      15m, 2h, 1d or an ISO date (default: 1h)
   --service NAME    api, worker, nginx or an instance such as worker-2
@@ -52,6 +55,8 @@ interface Options {
   readonly plain: boolean;
   readonly json: boolean;
   readonly follow: boolean;
+  readonly stats: boolean;
+  readonly sinceText: string | undefined;
   readonly width: number | undefined;
   readonly filter: RequestFilter;
 }
@@ -90,6 +95,8 @@ function parse(argv: string[], now: number): Options | 'help' | 'version' {
     plain: Boolean(v.plain),
     json: Boolean(v.json),
     follow: Boolean(v.follow),
+    stats: Boolean(v.stats),
+    sinceText: v.since,
     width,
     filter: { sinceMs, service: v.service, status: v.status?.toLowerCase(), limit },
   };
@@ -102,6 +109,7 @@ const OPTIONS = {
   plain: { type: 'boolean' },
   json: { type: 'boolean' },
   follow: { type: 'boolean' },
+  stats: { type: 'boolean' },
   width: { type: 'string' },
   since: { type: 'string' },
   service: { type: 'string' },
@@ -143,6 +151,18 @@ async function followUntilDone(source: LogSource, target: TraceTarget, first: Lo
   return loaded;
 }
 
+/** --stats: the dashboards' numbers, computed by dashboards/stats.ts over the same indices. */
+async function printStats(options: Options): Promise<number> {
+  const esUrl = options.es ?? process.env.DTQ_ES_URL;
+  if (!esUrl) throw usage('--stats reads Elasticsearch: pass --es URL or set DTQ_ES_URL');
+  const { renderStats } = await import('../dashboards/stats.ts');
+  const since = options.sinceText === undefined ? undefined : new Date(options.filter.sinceMs ?? 0);
+  process.stdout.write(
+    await renderStats({ esUrl, indexPattern: indexPattern(indexPrefix()), ...(since ? { since } : {}) }),
+  );
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const options = parse(argv, Date.now());
   if (options === 'help') {
@@ -153,6 +173,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write('dtq-explore 0.1.0\n');
     return 0;
   }
+  if (options.stats) return printStats(options);
   const interactive = !options.plain && !options.json && Boolean(process.stdout.isTTY && process.stdin.isTTY);
   // Start loading Ink now so its import overlaps the first query.
   const tui = interactive ? import('./tui.tsx') : undefined;
