@@ -21,7 +21,8 @@ beforeAll(async () => {
     esUrl,
     childEnv: { DTQ_ES_INDEX_PREFIX: prefix, DTQ_SHIPPER_FLUSH_INTERVAL_MS: '200' },
   });
-});
+  // The shared Elasticsearch may still be starting (tens of seconds, minutes on a busy machine).
+}, 420_000);
 
 afterAll(async () => {
   await stack?.stop();
