@@ -143,6 +143,9 @@ export async function run(): Promise<BenchResult[]> {
   const cores = availableParallelism();
   const threads = Array.from({ length: cores }, () => new Worker(new URL(import.meta.url)));
   try {
+    // Wait until every thread has loaded its modules, so their start-up does not steal the
+    // cores from the single-thread measurements that come first.
+    await allCores(threads, 1);
     for (const n of POSITIONS) {
       const p = prepared(n);
       const baselineMs = time(RUNS, () => baseline(n));

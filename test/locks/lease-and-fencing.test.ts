@@ -26,9 +26,9 @@ afterAll(async () => {
 describe('lease renewal', () => {
   it('keeps the lock well past its TTL while renewing', async () => {
     const resource = `r:${randomUUID()}`;
-    const result = await tryAcquire(connection, resource, { task_id: 't', correlation_id: 'c' }, { ttlMs: 300 });
+    const result = await tryAcquire(connection, resource, { task_id: 't', correlation_id: 'c' }, { ttlMs: 1000 });
     if (!result.acquired) throw new Error('not acquired');
-    await sleep(1000);
+    await sleep(2500);
     expect(result.lease.lost).toBe(false);
     expect(await connection.pttl(lockKey(resource))).toBeGreaterThan(0);
     expect(await result.lease.release()).toBe('released');

@@ -8,6 +8,7 @@ import {
   createProducer,
   type Harness,
   type LogLine,
+  lineOf,
   taskLines,
   varData,
   type WorkerProcess,
@@ -33,15 +34,10 @@ afterAll(async () => {
   await redis.close();
 });
 
-async function completed(priority: string, taskId: string) {
-  return waitFor(
-    `task ${taskId} to complete`,
-    async () => {
-      const job = await producer.queue(priority).getJob(taskId);
-      return (await job?.getState()) === 'completed' ? job : undefined;
-    },
-    { timeoutMs: 40_000 },
-  );
+async function completed(taskId: string) {
+  const { job } = await producer.finished('high', taskId, ['completed'], 60_000);
+  await lineOf(harness, taskId, 'task.completed');
+  return job;
 }
 
 /** The worker whose log shows it took the task's lock. */
@@ -65,7 +61,7 @@ describe('a worker that dies or freezes mid-job', () => {
     });
     const victim = await holderOf(workers, task.taskId);
     victim.signal('SIGKILL');
-    const job = await completed('high', task.taskId);
+    const job = await completed(task.taskId);
     expect(job.returnvalue).toMatchObject({ status: 'computed', fencing_token: 2 });
 
     const lines = taskLines(harness.lines(), task.taskId);
@@ -85,15 +81,16 @@ describe('a worker that dies or freezes mid-job', () => {
     harness = createHarness(redis.url);
     const workers = [await harness.spawnWorker('worker-1'), await harness.spawnWorker('worker-2')];
     const portfolio = `pause-${Date.now()}`;
-    const task = await producer.enqueue('calculate_var', varData(portfolio, { fault: { sleep_ms: 2000 } }), {
+    const task = await producer.enqueue('calculate_var', varData(portfolio, { fault: { sleep_ms: 4000 } }), {
       priority: 'high',
     });
     const frozen = await holderOf(workers, task.taskId);
-    // Let it compute and enter the pause between computing and writing, then freeze it.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Let it compute (2000 simulations: milliseconds) and enter the 4 s pause between computing
+    // and writing, then freeze it there.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
     frozen.signal('SIGSTOP');
 
-    const job = await completed('high', task.taskId);
+    const job = await completed(task.taskId);
     expect(job.returnvalue).toMatchObject({ status: 'computed', fencing_token: 2 });
     const other = withAction(taskLines(harness.lines(), task.taskId), 'lock.acquired').find(
       (l) => l['service.instance'] !== frozen.instance,

@@ -1,7 +1,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type TestRedis } from '../utils/redis-server.ts';
 import { waitFor } from '../utils/wait.ts';
-import { createHarness, createProducer, type Harness, type LogLine, varData, withAction } from './worker-harness.ts';
+import {
+  createHarness,
+  createProducer,
+  type Harness,
+  type LogLine,
+  lineOf,
+  varData,
+  withAction,
+} from './worker-harness.ts';
 
 let redis: TestRedis;
 let producer: ReturnType<typeof createProducer>;
@@ -69,11 +77,8 @@ describe('SIGTERM', () => {
     expect(withAction(harness.lines(), 'task.failed').filter((l) => l.task_id === task.taskId)).toHaveLength(0);
 
     await harness.spawnWorker('worker-2');
-    await waitFor(
-      'another worker to finish it',
-      async () => (await (await producer.queue('medium').getJob(task.taskId))?.getState()) === 'completed',
-      { timeoutMs: 20_000 },
-    );
+    await producer.finished('medium', task.taskId, ['completed']);
+    await lineOf(harness, task.taskId, 'task.completed');
     const completed = withAction(harness.lines(), 'task.completed').filter((l) => l.task_id === task.taskId);
     expect(completed.map((l) => l['service.instance'])).toEqual(['worker-2']);
     expect(completed[0]?.correlation_id).toBe(task.correlationId);

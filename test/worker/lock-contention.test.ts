@@ -8,6 +8,7 @@ import {
   createProducer,
   criticalSections,
   type Harness,
+  lineOf,
   varData,
   withAction,
 } from './worker-harness.ts';
@@ -42,16 +43,10 @@ describe('three workers contending for one portfolio', () => {
         }),
       ),
     );
-    await waitFor(
-      'all jobs to complete',
-      async () => {
-        const states = await Promise.all(
-          tasks.map(async (t) => (await producer.queue('high').getJob(t.taskId))?.getState()),
-        );
-        return states.every((s) => s === 'completed');
-      },
-      { timeoutMs: 45_000 },
-    );
+    for (const task of tasks) {
+      await producer.finished('high', task.taskId, ['completed']);
+      await lineOf(harness, task.taskId, 'task.completed');
+    }
     const resource = `calculate_var:portfolio:${portfolio}`;
     const sections = criticalSections(harness.lines(), resource);
     expect(sections.map((s) => s.fence)).toEqual([1, 2, 3, 4, 5, 6]);
@@ -81,11 +76,11 @@ describe('three workers contending for one portfolio', () => {
   it('single-flight: a second job with the same inputs returns the first one’s result, logged as a cache hit', async () => {
     const data = varData(`cached-${Date.now()}`, { seed: 42 });
     const first = await producer.enqueue('calculate_var', data, { priority: 'high' });
-    const done = async (taskId: string) =>
-      waitFor('completion', async () => {
-        const job = await producer.queue('high').getJob(taskId);
-        return (await job?.getState()) === 'completed' ? job : undefined;
-      });
+    const done = async (taskId: string) => {
+      const { job } = await producer.finished('high', taskId, ['completed']);
+      await lineOf(harness, taskId, 'task.completed');
+      return job;
+    };
     const original = await done(first.taskId);
     const second = await producer.enqueue('calculate_var', data, { priority: 'high' });
     const duplicate = await done(second.taskId);
@@ -95,7 +90,7 @@ describe('three workers contending for one portfolio', () => {
       original_correlation_id: first.correlationId,
       result: (original.returnvalue as { result: unknown }).result,
     });
-    const hit = withAction(harness.lines(), 'result.cache_hit').find((l) => l.task_id === second.taskId);
+    const hit = await lineOf(harness, second.taskId, 'result.cache_hit');
     expect(hit).toMatchObject({
       correlation_id: second.correlationId,
       'original.task_id': first.taskId,
@@ -114,10 +109,7 @@ describe('three workers contending for one portfolio', () => {
       withAction(harness.lines(), 'lock.acquired').some((l) => l.task_id === first.taskId),
     );
     const second = await producer.enqueue('monte_carlo_pricing', data, { priority: 'high' });
-    const job = await waitFor('the duplicate to finish', async () => {
-      const j = await producer.queue('high').getJob(second.taskId);
-      return (await j?.getState()) === 'completed' ? j : undefined;
-    });
+    const { job } = await producer.finished('high', second.taskId, ['completed']);
     expect(job.returnvalue).toMatchObject({
       status: 'already_processing',
       original_task_id: first.taskId,

@@ -8,6 +8,7 @@ import {
   createProducer,
   criticalSections,
   type Harness,
+  lineOf,
   varData,
   withAction,
 } from './worker-harness.ts';
@@ -57,16 +58,10 @@ describe('Redis restarted mid-run', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     await redis.start();
 
-    await waitFor(
-      'every job to complete after the restart',
-      async () => {
-        const states = await Promise.all(
-          tasks.map(async (t) => (await producer.queue('high').getJob(t.taskId))?.getState()),
-        );
-        return states.every((s) => s === 'completed');
-      },
-      { timeoutMs: 60_000, intervalMs: 250 },
-    );
+    for (const task of tasks) {
+      await producer.finished('high', task.taskId, ['completed'], 90_000);
+      await lineOf(harness, task.taskId, 'task.completed');
+    }
 
     const lines = harness.lines();
     expect(withAction(lines, 'dependency.unavailable').length).toBeGreaterThan(0);

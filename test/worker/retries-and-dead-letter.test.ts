@@ -3,7 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEAD_LETTER_QUEUE, type DeadLetterJobData, REDIS_PREFIX } from '../../workload/queue/contract.ts';
 import { startRedis, type TestRedis } from '../utils/redis-server.ts';
 import { waitFor } from '../utils/wait.ts';
-import { createHarness, createProducer, type Harness, taskLines, varData, withAction } from './worker-harness.ts';
+import {
+  createHarness,
+  createProducer,
+  type Harness,
+  lineOf,
+  taskLines,
+  varData,
+  withAction,
+} from './worker-harness.ts';
 
 let redis: TestRedis;
 let harness: Harness;
@@ -27,16 +35,10 @@ afterAll(async () => {
   await redis.close();
 });
 
-async function settled(priority: string, taskId: string) {
-  return waitFor(
-    `task ${taskId} to finish`,
-    async () => {
-      const job = await producer.queue(priority).getJob(taskId);
-      const state = await job?.getState();
-      return state === 'completed' || state === 'failed' ? { job, state } : undefined;
-    },
-    { timeoutMs: 30_000 },
-  );
+async function settled(priority: 'high' | 'medium' | 'low', taskId: string) {
+  const outcome = await producer.finished(priority, taskId);
+  await lineOf(harness, taskId, outcome.state === 'completed' ? 'task.completed' : 'task.dead_lettered');
+  return outcome;
 }
 
 describe('retries, poison and dead letters', () => {

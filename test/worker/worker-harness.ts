@@ -15,12 +15,16 @@ import { waitFor } from '../utils/wait.ts';
 
 const MAIN = fileURLToPath(new URL('../../workload/worker/main.ts', import.meta.url));
 
-/** Settings that make stalls, leases and retries happen within seconds in tests. */
+/**
+ * Settings that make stalls, leases and retries happen within seconds in tests, yet leave a
+ * busy 2-core machine (load average 20 was seen) a few seconds of slack before a healthy
+ * worker's locks would expire.
+ */
 export const FAST_ENV: Record<string, string> = {
   DTQ_FAULTS: '1',
-  DTQ_JOB_LOCK_MS: '1500',
-  DTQ_STALLED_INTERVAL_MS: '500',
-  DTQ_LOCK_TTL_MS: '1500',
+  DTQ_JOB_LOCK_MS: '4000',
+  DTQ_STALLED_INTERVAL_MS: '1000',
+  DTQ_LOCK_TTL_MS: '3000',
   DTQ_LOCK_WAIT_MS: '30000',
   DTQ_WORKER_THREADS: '1',
   DTQ_LOG_STDOUT: '0',
@@ -95,7 +99,7 @@ export function createHarness(redisUrl: string): Harness {
           if (child.exitCode !== null) throw new Error(`${instance} exited early: ${stderr}`);
           return lines().some((l) => l['service.instance'] === instance && l['event.action'] === 'service.started');
         },
-        { timeoutMs: 20_000 },
+        { timeoutMs: 90_000 },
       );
       return worker;
     },
@@ -148,6 +152,23 @@ export function createProducer(redisUrl: string) {
       );
       return { taskId, correlationId, priority };
     },
+    /**
+     * Wait until the task is in one of `states`, then read the job afresh: a job fetched before
+     * its state was checked could predate the move (no return value, old attempt counts).
+     */
+    async finished(priority: Priority, taskId: string, states: string[] = ['completed', 'failed'], timeoutMs = 60_000) {
+      const state = await waitFor(
+        `task ${taskId} to be ${states.join(' or ')}`,
+        async () => {
+          const current = await queue(priority).getJobState(taskId);
+          return states.includes(current) ? current : undefined;
+        },
+        { timeoutMs, intervalMs: 100 },
+      );
+      const job = await queue(priority).getJob(taskId);
+      if (job === undefined) throw new Error(`task ${taskId} vanished`);
+      return { job, state };
+    },
     async close() {
       await Promise.all([...queues.values()].map((q) => q.close()));
     },
@@ -178,6 +199,15 @@ export function taskLines(lines: LogLine[], taskId: string): LogLine[] {
         String(a['@timestamp']).localeCompare(String(b['@timestamp'])) ||
         Number(a['event.sequence']) - Number(b['event.sequence']),
     );
+}
+
+/** Wait until the harness's logs hold a line of `taskId` with `action` (lines follow BullMQ's moves). */
+export async function lineOf(harness: Harness, taskId: string, action: string, timeoutMs = 30_000): Promise<LogLine> {
+  return waitFor(
+    `${action} of task ${taskId} in the logs`,
+    () => harness.lines().find((l) => l.task_id === taskId && l['event.action'] === action),
+    { timeoutMs },
+  );
 }
 
 /** Lines with a given event.action. */

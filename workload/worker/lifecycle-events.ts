@@ -14,6 +14,10 @@ import type { TaskOutcome } from './outcome.ts';
 import { jobLogger } from './processor.ts';
 import { recordReadyAt } from './ready-at.ts';
 
+/** Messages of errors that only say Redis is unreachable. */
+const CONNECTION_ERROR =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection is closed|connect ETIMEDOUT|Stream isn't writeable/i;
+
 /** Handles shared by every queue's worker. */
 export interface LifecycleDeps {
   logger: Logger;
@@ -65,11 +69,14 @@ export function attachLifecycleEvents(worker: Worker<TaskJobData, TaskOutcome>, 
   });
 
   worker.on('error', (error) => {
+    // Connection errors repeat on every reconnect attempt; the connection's own listener in
+    // main.ts logs the outage and the recovery once each.
+    if (CONNECTION_ERROR.test(error.message)) return;
     logEvent(
       deps.logger,
-      'error',
-      EVENTS.DEPENDENCY_UNAVAILABLE,
-      { [F.DEPENDENCY_NAME]: 'redis', ...errorFields(error) },
+      'warn',
+      EVENTS.WORKER_ERROR,
+      { [F.TASK_QUEUE]: worker.name, ...errorFields(error) },
       `worker error on ${worker.name}: ${error.message}`,
     );
   });
