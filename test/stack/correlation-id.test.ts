@@ -43,14 +43,18 @@ async function submitAndFinish(headers: Record<string, string>, variant: number)
 
 /** Lines of every process that mention the task or the correlation id, once the worker's are written. */
 async function linesOf(correlationId: string, taskId: string) {
-  return waitFor('the worker completion line', () => {
-    const lines = stack.readLogs();
-    const done = lines.some((l) => l[F.TASK_ID] === taskId && l[F.EVENT_ACTION] === EVENTS.TASK_COMPLETED);
-    const nginx = lines.some((l) => l[F.SERVICE_NAME] === 'nginx' && l[F.CORRELATION_ID] === correlationId);
-    return done && nginx
-      ? lines.filter((l) => l[F.CORRELATION_ID] === correlationId || l[F.TASK_ID] === taskId)
-      : undefined;
-  });
+  return waitFor(
+    'the worker completion line',
+    () => {
+      const lines = stack.readLogs();
+      const done = lines.some((l) => l[F.TASK_ID] === taskId && l[F.EVENT_ACTION] === EVENTS.TASK_COMPLETED);
+      const nginx = lines.some((l) => l[F.SERVICE_NAME] === 'nginx' && l[F.CORRELATION_ID] === correlationId);
+      return done && nginx
+        ? lines.filter((l) => l[F.CORRELATION_ID] === correlationId || l[F.TASK_ID] === taskId)
+        : undefined;
+    },
+    { timeoutMs: 60_000 },
+  );
 }
 
 function byService(lines: LogRecord[], service: string): LogRecord[] {

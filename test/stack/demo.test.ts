@@ -18,6 +18,7 @@ it('runs the scenario to completion, every outcome as expected, and prints each 
     env: {
       ...process.env,
       DTQ_DEMO_EXIT: '1',
+      DTQ_STACK_READY_TIMEOUT_MS: '150000',
       DTQ_HTTP_PORT: String(await freePort()),
       DTQ_VAR_DIR: dir,
       DTQ_LOG_DIR: join(dir, 'logs'),
@@ -40,4 +41,4 @@ it('runs the scenario to completion, every outcome as expected, and prints each 
   for (const line of okLines) expect(line).toMatch(/ correlation_id=[A-Za-z0-9._:-]{1,128}$/);
   expect(output).toMatch(/npx dtq-explore \S+/);
   expect(output).toContain(`${steps.length}/${steps.length} as expected`);
-}, 120_000);
+}, 300_000);

@@ -37,6 +37,9 @@ async function main(): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  if (options.faults && !options.startStack) {
+    say('note: --faults needs the target stack to run with DTQ_FAULTS=1, otherwise faulted tasks get 400');
+  }
   let url = options.url;
   if (options.startStack) {
     say('starting a stack of its own (faults enabled)…');
