@@ -44,9 +44,9 @@ describe('shipper', () => {
       new LineWriter(logDir, 'worker-1', 'worker'),
       new LineWriter(logDir, 'nginx', 'nginx'),
     ];
-    for (const writer of writers) writer.write(500); // a backlog before the shipper starts
+    for (const writer of writers) writer.write(300); // a backlog before the shipper starts
     const shipper = startShipper({ logDir, esUrl: url, prefix, env: { DTQ_SHIPPER_MAX_BATCH_LINES: '500' } });
-    const stopWriting = writeContinuously(writers, 20);
+    const stopWriting = writeContinuously(writers, 5);
     await new Promise((resolve) => setTimeout(resolve, 4_000));
     stopWriting();
     const markers = writers.flatMap((writer) => writer.markers);

@@ -60,6 +60,8 @@ export async function startTestElasticsearchNode(options: { heap?: string } = {}
     heap: options.heap ?? '512m',
     // Test cleanup deletes the indices of a prefix by wildcard.
     settings: { 'action.destructive_requires_name': 'false' },
+    // On a busy CI box the C2 compiler makes startup much slower; test loads do not need it.
+    jvmOptions: ['-XX:TieredStopAtLevel=1'],
   });
   const recordPid = (): void => {
     const pid = node.pid();

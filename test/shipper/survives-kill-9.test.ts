@@ -1,0 +1,53 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { F } from '../../workload/log/vocabulary.ts';
+import { deleteIndicesWithPrefix, testElasticsearch, uniqueIndexPrefix } from '../utils/elasticsearch.ts';
+import { waitFor } from '../utils/wait.ts';
+import { accountFor, LineWriter, markerCounts, shipperMetrics, startShipper, stopShipper } from './fixtures.ts';
+
+describe('shipper killed with SIGKILL', () => {
+  const prefix = uniqueIndexPrefix();
+  const logDir = mkdtempSync(join(tmpdir(), 'dtq-kill-'));
+  let url = '';
+
+  beforeAll(async () => {
+    ({ url } = await testElasticsearch());
+  });
+  afterAll(async () => {
+    await deleteIndicesWithPrefix(url, prefix);
+    rmSync(logDir, { recursive: true, force: true });
+  });
+
+  it('loses and doubles nothing when killed mid-batch and restarted', { timeout: 300_000 }, async () => {
+    const writers = [new LineWriter(logDir, 'api-1', 'api'), new LineWriter(logDir, 'nginx', 'nginx')];
+    for (const writer of writers) writer.write(1_500);
+    const markers = writers.flatMap((writer) => writer.markers);
+    // Small batches so the kill lands between many of them; the registry is written once
+    // (after the first batch) and then not for ten minutes, so the restart must resend lines
+    // Elasticsearch already has.
+    const first = startShipper({
+      logDir,
+      esUrl: url,
+      prefix,
+      env: { DTQ_SHIPPER_MAX_BATCH_LINES: '100', DTQ_SHIPPER_REGISTRY_FLUSH_MS: '600000' },
+    });
+    await waitFor('a few hundred lines indexed', async () => (await markerCounts(url, prefix)).size >= 300, {
+      timeoutMs: 120_000,
+      intervalMs: 200,
+    });
+    first.child.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+    const atKill = (await markerCounts(url, prefix)).size;
+    expect(atKill).toBeLessThan(markers.length);
+
+    const second = startShipper({ logDir, esUrl: url, prefix });
+    const report = await accountFor(url, prefix, markers, 180_000);
+    expect(report).toEqual({ lost: [], doubled: [], unexpected: [] });
+    expect(await stopShipper(second)).toEqual({ code: 0, signal: null });
+    // The resent lines were recognised as already delivered (409), not indexed again.
+    const last = shipperMetrics(logDir).at(-1);
+    expect(last?.[F.SHIPPER_DUPLICATES]).toBeGreaterThan(0);
+  });
+});
