@@ -9,7 +9,7 @@
  * stages, so nothing in flight is lost: nginx (no new requests), APIs, workers (hand back their
  * jobs), shipper (ships the last lines), Redis.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -225,6 +225,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const started = new Map<string, () => void>();
   const startedPromise = (name: string): Promise<void> =>
     new Promise((resolveStarted) => started.set(name, resolveStarted));
+  // Seen on stdout, or (when DTQ_LOG_STDOUT=0 silences stdout) in the worker's own file.
+  const workerStarted = (child: SupervisedChild, ready: Promise<void>) => (): Promise<boolean> => {
+    if (startedInFile(logFilePath(o.logDir, child.spec.name), child.pid)) return Promise.resolve(true);
+    return Promise.race([ready.then(() => true), sleep(500).then(() => false)]);
+  };
   let stopping = false;
   const supervisor = new Supervisor({
     stopTimeoutMs: o.stopTimeoutMs,
@@ -337,7 +342,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     for (let i = 0; i < o.workers; i++) {
       const { child, ready } = spawnWorker(i);
       workers.push({ instance: `worker-${i + 1}`, child });
-      waits.push(until(`worker-${i + 1} service.started`, child, () => ready.then(() => true), o.readyTimeoutMs));
+      waits.push(until(`worker-${i + 1} service.started`, child, workerStarted(child, ready), o.readyTimeoutMs));
     }
 
     const config = writeNginxConfig({
@@ -412,7 +417,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         if (worker.child.isRunning()) return;
         const { child, ready } = spawnWorker(index);
         worker.child = child;
-        await until(`${worker.instance} service.started`, child, () => ready.then(() => true), o.readyTimeoutMs);
+        await until(`${worker.instance} service.started`, child, workerStarted(child, ready), o.readyTimeoutMs);
       },
       stopRedis: async ({ hard = false } = {}) => {
         const owned = ownedRedis();
@@ -473,6 +478,29 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }
     throw dtqError(STACK_ERRORS.NOT_READY, { what, timeoutMs });
   }
+}
+
+/** True when the tail of an NDJSON file has the service.started line of process `pid`. */
+export function startedInFile(path: string, pid: number): boolean {
+  let text: string;
+  try {
+    const size = statSync(path).size;
+    const length = Math.min(size, 64 * 1024);
+    const fd = openSync(path, 'r');
+    try {
+      const buffer = Buffer.alloc(length);
+      readSync(fd, buffer, 0, length, size - length);
+      text = buffer.toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+  return text.split('\n').some((line) => {
+    if (!isStartedLine(line)) return false;
+    return (JSON.parse(line) as Record<string, unknown>)[F.PROCESS_PID] === pid;
+  });
 }
 
 /** True when GET <url>/ready answers 200 (a fresh connection each time: nothing left open). */
