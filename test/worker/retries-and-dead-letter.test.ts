@@ -102,6 +102,14 @@ describe('retries, poison and dead letters', () => {
     expect(dead.data.error_code).toBe('DTQ_ERR_WORKER_INVALID_DATA');
   });
 
+  it('treats an unknown task type as poison', async () => {
+    const task = await producer.enqueue('no_such_task' as never, { anything: 1 });
+    const { job, state } = await settled(task.priority, task.taskId);
+    expect(state).toBe('failed');
+    expect(job.attemptsMade).toBe(1);
+    expect(job.failedReason).toMatch(/task_type must be one of calculate_var/);
+  });
+
   it('dead-letters a job that exhausts its attempts, keeping the correlation id', async () => {
     const task = await producer.enqueue(
       'monte_carlo_pricing',

@@ -29,9 +29,9 @@ import {
 } from '../locks/resources.ts';
 import { readCachedResult, writeFencedResult } from '../locks/result-store.ts';
 import { logEvent } from '../log/logger.ts';
-import { EVENTS, F, NS_PER_MS } from '../log/vocabulary.ts';
+import { EVENTS, F, NS_PER_MS, TASK_TYPES } from '../log/vocabulary.ts';
 import type { TaskJobData } from '../queue/contract.ts';
-import { validateTaskData } from '../tasks/validate-task.ts';
+import { isTaskType, validateTaskData } from '../tasks/validate-task.ts';
 import type { WorkerConfig } from './config.ts';
 import { isPoisonCode, poison, WORKER_ERRORS } from './errors.ts';
 import { faultOf, injectFailure } from './faults.ts';
@@ -117,6 +117,11 @@ async function run(deps: ProcessorDeps, job: Job<TaskJobData>, log: Logger, stop
   const fault = faultOf(job.data.data, config.faults);
   injectFailure(fault, job.attemptsMade + 1);
 
+  if (!isTaskType(taskType)) {
+    throw poison(
+      dtqError(WORKER_ERRORS.INVALID_DATA, { field: 'task_type', expected: `one of ${TASK_TYPES.join(', ')}` }),
+    );
+  }
   const validation = validateTaskData(taskType, job.data.data, { allowFaults: config.faults });
   if (!validation.ok) throw poison(dtqError(WORKER_ERRORS.INVALID_DATA, { ...validation.problem }));
   const data = withoutFault(validation.data);
