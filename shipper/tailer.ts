@@ -237,6 +237,10 @@ export class Tailer {
           file.skipping = undefined;
           return { fingerprint, path: file.path, offset: start, end, text: head, truncatedFrom: end - 1 - start };
         }
+        if (bytes.length > this.#options.maxLineBytes) {
+          const head = bytes.subarray(0, TRUNCATED_HEAD_CHARS).toString('utf8');
+          return { fingerprint, path: file.path, offset, end, text: head, truncatedFrom: bytes.length };
+        }
         return { fingerprint, path: file.path, offset, end, text: bytes.toString('utf8') };
       }
       if (file.skipping === undefined && file.buffer.length > this.#options.maxLineBytes) {
