@@ -1,4 +1,4 @@
-/** The circuit breaker's rules without Redis: cached readings shared by concurrent requests, transitions logged once. */
+/** The circuit breaker's rules without Redis: cached readings shared by concurrent requests, transitions logged once, failed readings refused. */
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -52,19 +52,32 @@ describe('circuit breaker', () => {
     expect(lines[0]).toMatchObject({ [F.QUEUE_DEPTH]: 11, [F.CIRCUIT_THRESHOLD]: 10, [F.CIRCUIT_STATE]: 'open' });
   });
 
-  it('keeps its state when the depth cannot be read', async () => {
+  it('rejects with the reading’s error when the depth cannot be read, keeping its state', async () => {
+    let clock = 0;
     let fail = false;
+    let reads = 0;
     const breaker = createCircuitBreaker({
       threshold: 0,
-      cacheMs: 0,
+      cacheMs: 100,
+      now: () => clock,
       readDepth: async () => {
+        reads++;
         if (fail) throw new Error('redis down');
         return 5;
       },
     });
-    const { log } = memoryLogger();
-    expect((await breaker.admit(log)).open).toBe(true);
-    fail = true;
+    const { log, lines } = memoryLogger();
     expect(await breaker.admit(log)).toEqual({ open: true, depth: 5 });
+    fail = true;
+    clock = 100;
+    await expect(breaker.admit(log)).rejects.toThrow('redis down');
+    // A failed reading is not cached: the next request reads again.
+    await expect(breaker.admit(log)).rejects.toThrow('redis down');
+    expect(reads).toBe(3);
+    fail = false;
+    expect(await breaker.admit(log)).toEqual({ open: true, depth: 5 });
+    await new Promise((resolve) => setImmediate(resolve));
+    // Still the one transition: the failures neither closed nor reopened the circuit.
+    expect(lines.map((line) => line[F.EVENT_ACTION])).toEqual([EVENTS.CIRCUIT_OPENED]);
   });
 });

@@ -22,16 +22,17 @@ export interface CircuitBreakerOptions {
 /** The breaker's verdict for one request. */
 export interface Admission {
   open: boolean;
-  /** Depth at the last reading (undefined when it could not be read yet). */
-  depth: number | undefined;
+  /** Depth at the reading the verdict rests on. */
+  depth: number;
 }
 
 /** The circuit breaker of task creation. */
 export interface CircuitBreaker {
   /**
    * Whether a new task may be queued now. Refreshes the depth when the cached reading is
-   * stale; a failed reading keeps the last state (the enqueue itself will then report the
-   * outage). Transitions are logged on `log` so they carry the deciding request's id.
+   * stale; a failed reading rejects with its error and changes nothing, so the request fails
+   * within one Redis deadline instead of going on to an enqueue that would wait out a second.
+   * Transitions are logged on `log` so they carry the deciding request's id.
    */
   admit(log: Logger): Promise<Admission>;
   readonly threshold: number;
@@ -40,22 +41,18 @@ export interface CircuitBreaker {
 /** A breaker that starts closed. */
 export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBreaker {
   const now = options.now ?? Date.now;
-  let open = false;
-  let depth: number | undefined;
+  // The whole state is the last reading: the circuit is open while it is above the threshold.
+  let depth = 0;
   let readAt = Number.NEGATIVE_INFINITY;
   let reading: Promise<void> | undefined;
 
   const refresh = async (log: Logger): Promise<void> => {
-    try {
-      depth = await options.readDepth();
-    } catch {
-      return;
-    } finally {
-      readAt = now();
-    }
-    const shouldOpen = depth > options.threshold;
-    if (shouldOpen === open) return;
-    open = shouldOpen;
+    const latest = await options.readDepth();
+    readAt = now();
+    const wasOpen = depth > options.threshold;
+    depth = latest;
+    const open = depth > options.threshold;
+    if (open === wasOpen) return;
     logEvent(
       log,
       open ? 'warn' : 'info',
@@ -76,7 +73,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
         });
         await reading;
       }
-      return { open, depth };
+      return { open: depth > options.threshold, depth };
     },
   };
 }
