@@ -6,9 +6,10 @@
 import { request as httpRequest } from 'node:http';
 import { createConnection } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { F, normalizeNginxLine } from '../../workload/log/vocabulary.ts';
+import { EVENTS, F, type LogRecord, normalizeNginxLine } from '../../workload/log/vocabulary.ts';
 import { type ApiHarness, EXAMPLE_BODY, startApiHarness } from '../api/api-harness.ts';
 import { startNginx, type TestNginx } from '../utils/nginx.ts';
+import { waitFor } from '../utils/wait.ts';
 
 let api: ApiHarness;
 let nginx: TestNginx;
@@ -54,11 +55,26 @@ function post(
   });
 }
 
+/**
+ * The request's trail once it is complete (nginx and the API write their last line after the
+ * answer has left): the one access-log line, the API's three lines and the job's id.
+ */
 async function trail(correlationId: string, taskId: string) {
-  const access = nginx.accessLog().filter((line) => line[F.CORRELATION_ID] === correlationId);
-  const apiLines = api.lines().filter((line) => line[F.CORRELATION_ID] === correlationId);
+  const ofRequest = (line: LogRecord) => line[F.CORRELATION_ID] === correlationId;
+  const [access] = await nginx.accessLines(correlationId, ofRequest);
+  const apiLines = await waitFor('the API lines of the request', () => {
+    const lines = api.lines().filter(ofRequest);
+    return lines.some((line) => line[F.EVENT_ACTION] === EVENTS.HTTP_REQUEST_COMPLETED) ? lines : undefined;
+  });
+  expect(nginx.accessLog().filter(ofRequest)).toHaveLength(1);
+  expect(apiLines.map((line) => line[F.EVENT_ACTION])).toEqual([
+    EVENTS.HTTP_REQUEST_RECEIVED,
+    EVENTS.TASK_ENQUEUED,
+    EVENTS.HTTP_REQUEST_COMPLETED,
+  ]);
   const job = await api.inspect('high').getJob(taskId);
-  return { access, apiLines, jobCorrelationId: job?.data.correlation_id };
+  expect(job?.data.correlation_id).toBe(correlationId);
+  return access as LogRecord;
 }
 
 describe('correlation id through nginx', () => {
@@ -67,19 +83,16 @@ describe('correlation id through nginx', () => {
     expect(status).toBe(202);
     expect(requestId).toBe('ULTIMATE-SUCCESS-123');
     expect(body.correlation_id).toBe('ULTIMATE-SUCCESS-123');
-    const { access, apiLines, jobCorrelationId } = await trail('ULTIMATE-SUCCESS-123', body.task_id as string);
-    expect(access).toHaveLength(1);
-    expect(access[0]).toMatchObject({
+    const access = await trail('ULTIMATE-SUCCESS-123', body.task_id as string);
+    expect(access).toMatchObject({
       [F.HTTP_STATUS]: '202',
       [F.URL_PATH]: '/api/v1/tasks',
       [F.HTTP_METHOD]: 'POST',
       [F.NGINX_UPSTREAM_ADDRESS]: upstream,
     });
-    expect(apiLines.length).toBe(3);
-    expect(jobCorrelationId).toBe('ULTIMATE-SUCCESS-123');
 
     // The shipper and explorer normalise nginx's strings to the common shape.
-    const normalized = normalizeNginxLine(access[0] as Record<string, unknown>);
+    const normalized = normalizeNginxLine(access);
     expect(normalized[F.HTTP_STATUS]).toBe(202);
     expect(normalized[F.EVENT_DURATION]).toBeTypeOf('number');
     expect(normalized[F.TIMESTAMP]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
@@ -90,10 +103,7 @@ describe('correlation id through nginx', () => {
     expect(status).toBe(202);
     expect(requestId).toMatch(/^[0-9a-f]{32}$/);
     expect(body.correlation_id).toBe(requestId);
-    const { access, apiLines, jobCorrelationId } = await trail(requestId, body.task_id as string);
-    expect(access).toHaveLength(1);
-    expect(apiLines.length).toBe(3);
-    expect(jobCorrelationId).toBe(requestId);
+    await trail(requestId, body.task_id as string);
   });
 
   it.each([
@@ -107,10 +117,7 @@ describe('correlation id through nginx', () => {
     expect(requestId).not.toBe(hostile);
     expect(requestId).toMatch(/^[0-9a-f]{32}$/);
     expect(body.correlation_id).toBe(requestId);
-    const { access, apiLines, jobCorrelationId } = await trail(requestId, body.task_id as string);
-    expect(access).toHaveLength(1);
-    expect(apiLines.length).toBe(3);
-    expect(jobCorrelationId).toBe(requestId);
+    await trail(requestId, body.task_id as string);
     // Neither the raw value nor its JSON-escaped form may appear in any log.
     for (const form of [
       hostile,
@@ -152,6 +159,7 @@ describe('correlation id through nginx', () => {
     const id = /X-Request-ID: ([0-9a-f]{32})(?:\r\n|$)/.exec(head)?.[1];
     expect(id).toBeDefined();
     expect(JSON.parse(body).error).toMatchObject({ code: 'DTQ_ERR_API_BAD_REQUEST', correlation_id: id });
+    await nginx.accessLines(`the refusal ${id}`, (line) => line[F.CORRELATION_ID] === id);
     expect(api.lines().length).toBe(before);
     expect(nginx.rawAccessLog()).not.toContain('Injected');
   });
@@ -162,6 +170,7 @@ describe('correlation id through nginx', () => {
     const id = /X-Request-ID: ([0-9a-f]{32})(?:\r\n|$)/.exec(answer)?.[1] as string;
     expect(id).toBeDefined();
     expect(api.lines().some((line) => line[F.CORRELATION_ID] === id)).toBe(true);
+    await nginx.accessLines(id, (line) => line[F.CORRELATION_ID] === id);
     expect(nginx.rawAccessLog()).not.toContain('[31m');
     expect(api.rawLog()).not.toContain('[31m');
   });

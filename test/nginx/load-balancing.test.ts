@@ -39,14 +39,14 @@ describe('load balancing', () => {
     expect(new Set(answered)).toEqual(new Set(['api-1', 'api-2', 'api-3']));
     // Round-robin: each instance takes a third.
     for (const instance of ['api-1', 'api-2', 'api-3']) expect(answered.filter((a) => a === instance)).toHaveLength(3);
-    const addresses = new Set(nginx.accessLog().map((line) => line[F.NGINX_UPSTREAM_ADDRESS]));
+    const lines = await nginx.accessLines('the nine requests', () => true, 9);
+    const addresses = new Set(lines.map((line) => line[F.NGINX_UPSTREAM_ADDRESS]));
     expect(addresses).toEqual(new Set(upstreams));
   });
 
   it('keeps answering when an instance dies', async () => {
     const dead = apis[1] as ApiHarness;
     await dead.app.close();
-    const linesBefore = nginx.accessLog().length;
     const statuses: number[] = [];
     for (let i = 0; i < 12; i++) {
       const response = await fetch(`${nginx.url}/api/v1/tasks`, {
@@ -57,7 +57,11 @@ describe('load balancing', () => {
       statuses.push(response.status);
     }
     expect(statuses).toEqual(Array(12).fill(202));
-    const after = nginx.accessLog().slice(linesBefore);
+    const after = await nginx.accessLines(
+      'the requests after the kill',
+      (line) => String(line[F.CORRELATION_ID]).startsWith('after-kill-'),
+      12,
+    );
     // The instance that died is tried at most once (max_fails=1), then skipped; every request
     // that hit it was passed on: nginx writes "dead, live" as the upstream address.
     const touchedDead = after.filter((line) => String(line[F.NGINX_UPSTREAM_ADDRESS]).includes(upstreams[1] as string));

@@ -23,6 +23,11 @@ export interface TestNginx {
   readonly configPath: string;
   /** The access-log lines written so far, parsed (as written: strings, not normalised). */
   accessLog(): LogRecord[];
+  /**
+   * Wait until `count` lines match and return them. nginx writes a line after it has sent the
+   * answer, so a client can hold the answer before its line exists: read through this.
+   */
+  accessLines(what: string, match: (line: LogRecord) => boolean, count?: number): Promise<LogRecord[]>;
   /** The raw access log. */
   rawAccessLog(): string;
   /** Stop nginx and remove its directory. */
@@ -81,17 +86,23 @@ export async function startNginx(options: TestNginxOptions): Promise<TestNginx> 
       return '';
     }
   };
+  const accessLog = (): LogRecord[] =>
+    rawAccessLog()
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as LogRecord);
   return {
     port,
     url: `http://127.0.0.1:${port}`,
     accessLogPath: written.accessLog,
     configPath: written.configPath,
     rawAccessLog,
-    accessLog: () =>
-      rawAccessLog()
-        .split('\n')
-        .filter((line) => line !== '')
-        .map((line) => JSON.parse(line) as LogRecord),
+    accessLog,
+    accessLines: (what, match, count = 1) =>
+      waitFor(`${count} access-log line(s): ${what}`, () => {
+        const lines = accessLog().filter(match);
+        return lines.length >= count ? lines : undefined;
+      }),
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
