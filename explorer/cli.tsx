@@ -196,7 +196,7 @@ async function main(argv: string[]): Promise<number> {
           loadTrace: async (t) => (await loadTrace(source, t)).trace,
           loadList,
           initialList: list,
-          listTitle: `Recent requests · ${source.description}`,
+          listTitle: source.description,
           follow: options.follow,
           noColor: wantsNoColor(),
         });

@@ -74,7 +74,7 @@ export function App(props: AppProps) {
         key={`list:${stack.length}`}
         load={props.loadList}
         initial={props.initialList}
-        title={props.listTitle ?? 'Recent requests'}
+        title={props.listTitle ?? ''}
         columns={size.columns}
         rows={rows}
         theme={theme}

@@ -100,7 +100,7 @@ export function ListScreen(props: ListScreenProps) {
   ) : (
     <Box flexDirection="column" height={height - 1}>
       <Text bold wrap="truncate">
-        {clip(`${props.title} · ${state.loading ? 'loading…' : `${list.length} request(s)`}`, columns)}
+        {clip(`Recent requests: ${state.loading ? 'loading…' : list.length} · ${props.title}`, columns)}
       </Text>
       <Text dimColor={theme.dim} wrap="truncate">
         {clip(`  ${'time (UTC)'.padEnd(12)} sta duration tasks/dups/errs route                correlation id`, columns)}

@@ -38,11 +38,10 @@ export interface TraceScreenProps {
 
 const HINTS = 'j/k move · Enter details · / search · e error · o original · ? help · q quit';
 
-function rowText(row: Row, trace: Trace): string {
-  // Summary rows (a request, a task) hold every line below them; searching their lines too
-  // would make every match land on the summary first.
-  const lines = row.kind === 'request' || row.kind === 'task' || row.depth === 0 ? [] : row.lineIds;
-  return [row.label, row.lane, row.note, ...lines.map((id) => JSON.stringify(trace.lines[id]?.record ?? {}))].join(' ');
+function rowText(row: Row): string {
+  // Labels, not raw lines: a parent row holds its children's lines, and matching those would
+  // land every search on the parent. Full ids of an original are added since labels shorten them.
+  return [row.label, row.lane, row.note, row.original?.correlationId, row.original?.taskId].join(' ');
 }
 
 /** Pick the row to start on: the focused task for --task, else the first error, else the top. */
@@ -87,7 +86,7 @@ export function TraceScreen(props: TraceScreenProps) {
   };
   const search = (direction: 1 | -1, q = query): void => {
     if (!trace || q === '') return;
-    const found = findNext(rows, selected, direction, (row) => matchesQuery(q, rowText(row, trace)));
+    const found = findNext(rows, selected, direction, (row) => matchesQuery(q, rowText(row)));
     if (found < 0) setMessage(`no match for "${q}"`);
     else {
       setMessage(undefined);

@@ -32,7 +32,7 @@ describe('the list of recent requests', () => {
     const loadList = async () => summariseRequests(await source.recent(undefined, 10_000));
     const load = async (target: TraceTarget) => (await loadTrace(source, target, () => T0 + 60_000)).trace;
     const app = render(<App loadTrace={load} loadList={loadList} size={{ columns: 80, rows: 24 }} noColor />);
-    const list = await waitForFrame(app.lastFrame, (f) => f.includes('7 request(s)'));
+    const list = await waitForFrame(app.lastFrame, (f) => f.includes('Recent requests: 7'));
     for (const line of list.split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
     expect(selectedLine(list)).toContain('mismatch-req');
     await press(app, 'e');
@@ -41,7 +41,7 @@ describe('the list of recent requests', () => {
     const trace = await waitForFrame(app.lastFrame, (f) => f.includes('dtq-explore req-dlq-1'));
     expect(trace).toContain('FAILED');
     await press(app, '\u001b');
-    const back = await waitForFrame(app.lastFrame, (f) => f.includes('request(s)'));
+    const back = await waitForFrame(app.lastFrame, (f) => f.includes('Recent requests:'));
     expect(selectedLine(back)).toContain('req-dlq-1');
     app.unmount();
   });

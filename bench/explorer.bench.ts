@@ -1,0 +1,261 @@
+/**
+ * dtq-explore start-up: time from process start to the first full TUI frame and to the
+ * --json output, for a typical request and for one with 10,000 lines, over an index of at
+ * least 1M log lines (DTQ_BENCH_EXPLORER_LINES lowers it for a quick run). Baseline in the
+ * same run: the raw Elasticsearch term query for the same correlation id, i.e. the cost of
+ * the data alone. Also measured: the share of model building in the total, and whether
+ * bundling Ink/React into dist/ helps start-up (a build with dependencies left external).
+ *
+ * Uses DTQ_ES_URL when set (with a throw-away index prefix), else starts its own node.
+ * Runnable alone: `node bench/explorer.bench.ts`.
+ */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { indexForTimestamp, indexPattern } from '../elk/indices.ts';
+import { CORE_STEPS, runSetup } from '../elk/setup.ts';
+import { buildExplorer } from '../scripts/build-explorer.ts';
+import { happyPath, LogWriter } from '../test/explorer/fixtures.ts';
+import { bulkLoad } from '../test/explorer/load-es.ts';
+import { deleteIndicesWithPrefix, startTestElasticsearchNode } from '../test/utils/elasticsearch.ts';
+import { F } from '../workload/log/vocabulary.ts';
+import type { BenchReport, BenchRow } from './run.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const BIN = join(ROOT, 'bin', 'dtq-explore.js');
+const RUNS = 5;
+
+interface Timing {
+  phase: string;
+  sinceStartMs: number;
+  fetchMs?: number;
+  modelMs?: number;
+  lines?: number;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+function round(value: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+/** Index `total` lines: background traffic plus the two requests under test. */
+async function loadIndex(
+  url: string,
+  prefix: string,
+  total: number,
+): Promise<{ typical: string; big: string; typicalLines: number }> {
+  const base = Date.now() - 3_600_000;
+  const typical = `bench-typical-${randomUUID()}`;
+  const big = `bench-big-${randomUUID()}`;
+  const indexOf = (record: Record<string, unknown>) => indexForTimestamp(String(record[F.TIMESTAMP]), prefix);
+
+  // The request with 10,000 lines: a client polling its task for a long time under one id.
+  const chatty = new LogWriter(base);
+  chatty.post({ ms: 0, cid: big, taskId: `${big}-task` });
+  chatty.attempt({ ms: 10, cid: big, taskId: `${big}-task`, worker: 'worker-1', attempt: 1, durationMs: 60_000 });
+  for (let i = 0; chatty.records.length < 10_000; i++) chatty.poll(20 + i * 10, big, `${big}-task`);
+  await bulkLoad(url, chatty.hits(`big`), indexOf);
+
+  const one = happyPath(new LogWriter(base + 1_800_000), typical, `${typical}-task`);
+  await bulkLoad(url, one.hits('typical'), indexOf);
+
+  let written = chatty.records.length + one.records.length;
+  let request = 0;
+  while (written < total) {
+    const batch = new LogWriter(base + request * 40);
+    while (batch.records.length < 20_000 && written + batch.records.length < total) {
+      happyPath(batch, `bg-${request}`, `bg-${request}-task`, (request % 500) * 40);
+      request++;
+    }
+    await bulkLoad(url, batch.hits(`bg-${request}`), indexOf);
+    written += batch.records.length;
+  }
+  await fetch(`${url}/${indexPattern(prefix)}/_forcemerge?max_num_segments=1`, {
+    method: 'POST',
+    signal: AbortSignal.timeout(600_000),
+  });
+  return { typical, big, typicalLines: one.records.length };
+}
+
+/** Wall time of one raw term query and of the search alone, as Elasticsearch reports it. */
+async function rawQuery(url: string, prefix: string, cid: string): Promise<number> {
+  const start = performance.now();
+  const response = await fetch(`${url}/${indexPattern(prefix)}/_search`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ size: 10_000, query: { term: { [F.CORRELATION_ID]: cid } } }),
+  });
+  await response.json();
+  return performance.now() - start;
+}
+
+/** Run the explorer once; returns the wall time and the timings it recorded. */
+function runOnce(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  tty: boolean,
+  entry = BIN,
+): Promise<{ wallMs: number; timings: Timing[] }> {
+  const timingFile = join(ROOT, 'var', 'bench-explorer', `timing-${randomUUID()}.ndjson`);
+  const fullEnv = { ...process.env, ...env, DTQ_EXPLORE_TIMING: timingFile, DTQ_EXPLORE_EXIT_AFTER_FIRST_FRAME: '1' };
+  const command = [process.execPath, entry, ...args];
+  return new Promise((resolvePromise, reject) => {
+    const start = performance.now();
+    // `script` gives the TUI a real pseudo-terminal, as a user's shell would.
+    const child = tty
+      ? spawn('script', ['-qfec', command.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' '), '/dev/null'], {
+          env: { ...fullEnv, TERM: 'xterm-256color', COLUMNS: '80', LINES: '24' },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        })
+      : spawn(command[0] as string, command.slice(1), { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stdout?.resume();
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const wallMs = performance.now() - start;
+      if (code !== 0) return reject(new Error(`dtq-explore ${args.join(' ')} exited ${code}: ${stderr}`));
+      let timings: Timing[] = [];
+      try {
+        timings = readFileSync(timingFile, 'utf8')
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as Timing);
+      } catch {
+        // No timing file: reported as NaN below.
+      }
+      rmSync(timingFile, { force: true });
+      resolvePromise({ wallMs, timings });
+    });
+  });
+}
+
+interface Measured {
+  firstFrameMs: number;
+  jsonMs: number;
+  modelMs: number;
+  fetchMs: number;
+  lines: number;
+  rawMs: number;
+}
+
+async function measure(url: string, prefix: string, cid: string, entry = BIN): Promise<Measured> {
+  const env = { DTQ_ES_URL: url, DTQ_ES_INDEX_PREFIX: prefix, NO_COLOR: '' };
+  // Warm-up: Node's compile cache, the OS file cache and Elasticsearch's caches, as for a user's second run.
+  await runOnce([cid], env, true, entry);
+  await runOnce([cid, '--json'], env, false, entry);
+  const frames: number[] = [];
+  const jsons: number[] = [];
+  const models: number[] = [];
+  const fetches: number[] = [];
+  const raws: number[] = [];
+  let lines = 0;
+  for (let i = 0; i < RUNS; i++) {
+    const tui = await runOnce([cid], env, true, entry);
+    const first = tui.timings.find((t) => t.phase === 'first-frame');
+    frames.push(first?.sinceStartMs ?? Number.NaN);
+    const json = await runOnce([cid, '--json'], env, false, entry);
+    const output = json.timings.find((t) => t.phase === 'output');
+    jsons.push(output?.sinceStartMs ?? Number.NaN);
+    models.push(output?.modelMs ?? Number.NaN);
+    fetches.push(output?.fetchMs ?? Number.NaN);
+    lines = output?.lines ?? 0;
+    raws.push(await rawQuery(url, prefix, cid));
+  }
+  return {
+    firstFrameMs: median(frames),
+    jsonMs: median(jsons),
+    modelMs: median(models),
+    fetchMs: median(fetches),
+    lines,
+    rawMs: median(raws),
+  };
+}
+
+/** Run the scenario. */
+export async function run(): Promise<BenchReport> {
+  const total = Number(process.env.DTQ_BENCH_EXPLORER_LINES ?? 1_000_000);
+  mkdirSync(join(ROOT, 'var', 'bench-explorer'), { recursive: true });
+  await buildExplorer();
+  const externalDir = join(ROOT, 'var', 'bench-explorer', 'external');
+  const externalEntry = await buildExplorer({ outdir: externalDir, bundleDeps: false });
+  const node = process.env.DTQ_ES_URL ? undefined : await startTestElasticsearchNode({ heap: '1g' });
+  const url = process.env.DTQ_ES_URL || (node?.url as string);
+  const prefix = `bench-explorer-${randomUUID().slice(0, 8)}`;
+  try {
+    await runSetup({ url, prefix, steps: CORE_STEPS });
+    const loadStart = performance.now();
+    const { typical, big } = await loadIndex(url, prefix, total);
+    const loadSeconds = (performance.now() - loadStart) / 1000;
+    const count = (await (await fetch(`${url}/${indexPattern(prefix)}/_count`)).json()) as { count: number };
+
+    const small = await measure(url, prefix, typical);
+    const large = await measure(url, prefix, big);
+    const external = await measure(url, prefix, typical, externalEntry);
+
+    const rows: BenchRow[] = [];
+    for (const [label, m] of [
+      [`typical request (${small.lines} lines)`, small],
+      [`request with ${large.lines} lines`, large],
+    ] as const) {
+      rows.push({
+        name: `first full frame, ${label}`,
+        value: round(m.firstFrameMs),
+        unit: 'ms',
+        baseline: { name: 'raw term query', value: round(m.rawMs) },
+        ratio: round(m.firstFrameMs / m.rawMs, 2),
+        goal: '< 500 ms',
+        met: m.firstFrameMs < 500,
+      });
+      rows.push({
+        name: `--json output, ${label}`,
+        value: round(m.jsonMs),
+        unit: 'ms',
+        baseline: { name: 'raw term query', value: round(m.rawMs) },
+        ratio: round(m.jsonMs / m.rawMs, 2),
+        extra: { fetch_ms: round(m.fetchMs), model_ms: round(m.modelMs, 2) },
+      });
+      rows.push({
+        name: `model building share, ${label}`,
+        value: round((100 * m.modelMs) / m.jsonMs),
+        unit: '% of --json total',
+        goal: '< 10%',
+        met: m.modelMs / m.jsonMs < 0.1,
+      });
+    }
+    rows.push({
+      name: 'first full frame, typical request, Ink/React left in node_modules (not bundled)',
+      value: round(external.firstFrameMs),
+      unit: 'ms',
+      baseline: { name: 'bundled (dist/)', value: round(small.firstFrameMs) },
+      ratio: round(external.firstFrameMs / small.firstFrameMs, 2),
+    });
+    return {
+      title: 'dtq-explore start-up',
+      rows,
+      notes: [
+        `${count.count.toLocaleString('en-US')} log lines indexed (${round(loadSeconds)} s to load), one shard, force-merged.`,
+        `Times from process start (performance.now() in the explorer) to the first TUI frame in a pseudo-terminal (script) and to the --json output written; median of ${RUNS} after a warm-up run.`,
+        'Raw term query: one _search for the correlation id from an already running process (no process start, no task join).',
+      ],
+    };
+  } finally {
+    await deleteIndicesWithPrefix(url, prefix).catch(() => undefined);
+    await node?.close();
+    rmSync(externalDir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const report = await run();
+  console.log(JSON.stringify(report, null, 2));
+}

@@ -1,0 +1,142 @@
+/**
+ * The real binary in a real terminal: tmux runs bin/dtq-explore.js at 80x24, the test types
+ * keys with send-keys and reads the screen with capture-pane.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { indexForTimestamp } from '../../elk/indices.ts';
+import { CORE_STEPS, runSetup } from '../../elk/setup.ts';
+import { F } from '../../workload/log/vocabulary.ts';
+import { deleteIndicesWithPrefix, testElasticsearch, uniqueIndexPrefix } from '../utils/elasticsearch.ts';
+import { BIN, ensureBuilt, ROOT } from './binary.ts';
+import { deadLettered, duplicatesScenario, happyPath } from './fixtures.ts';
+import { removeDir, writeLogDir } from './helpers.ts';
+import { bulkLoad } from './load-es.ts';
+
+const socket = `dtq-explore-e2e-${randomUUID().slice(0, 8)}`;
+
+function tmux(...args: string[]): string {
+  return execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", "'\\''")}'`;
+}
+
+/** Start the binary in a fresh 80x24 tmux session; the shell prints EXIT=<code> after it. */
+function start(args: string[], env: Record<string, string>): void {
+  const vars = Object.entries(env)
+    .map(([k, v]) => `${k}=${shellQuote(v)}`)
+    .join(' ');
+  const command = `cd ${shellQuote(ROOT)} && env ${vars} ${shellQuote(process.execPath)} ${shellQuote(BIN)} ${args.map(shellQuote).join(' ')}; echo EXIT=$?; sleep 120`;
+  tmux('new-session', '-d', '-s', 'e2e', '-x', '80', '-y', '24', command);
+}
+
+function screen(): string {
+  return tmux('capture-pane', '-p', '-t', 'e2e');
+}
+
+async function waitForScreen(test: (text: string) => boolean, what: string, timeoutMs = 15_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = screen();
+    if (test(last)) return last;
+    await sleep(50);
+  }
+  throw new Error(`screen never showed ${what}; last screen:\n${last}`);
+}
+
+async function keys(...names: string[]): Promise<void> {
+  for (const name of names) {
+    tmux('send-keys', '-t', 'e2e', name);
+    await sleep(120);
+  }
+}
+
+function selected(text: string): string {
+  return text.split('\n').find((line) => line.startsWith('› ')) ?? '';
+}
+
+let dir: string;
+beforeAll(() => {
+  ensureBuilt();
+  const w = duplicatesScenario();
+  deadLettered(w);
+  happyPath(w);
+  dir = writeLogDir(w);
+});
+afterEach(() => {
+  try {
+    tmux('kill-server');
+  } catch {
+    // Already gone.
+  }
+});
+afterAll(() => removeDir(dir));
+
+describe('dtq-explore in a real terminal', () => {
+  it('shows a trace from the log files, opens details, searches, helps and quits cleanly', async () => {
+    start(['req-dlq-1', '--logs', dir], { DTQ_ES_URL: '', TERM: 'xterm-256color' });
+    const first = await waitForScreen((s) => s.includes('dtq-explore req-dlq-1'), 'the trace');
+    expect(first).toContain('FAILED');
+    expect(first).toContain('⚠ 202 at 10:15:23.017, job was dead-lettered 3 attempts later');
+    for (const line of first.split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
+    await keys('e', 'e');
+    expect(selected(screen())).toContain('attempt 1 · worker-1');
+    await keys('Enter');
+    await waitForScreen((s) => s.includes('"event.action": "task.started"'), 'the details JSON');
+    await keys('Escape');
+    await waitForScreen((s) => selected(s).includes('attempt 1 · worker-1'), 'the trace again');
+    await keys('/', 'w', 'o', 'r', 'k', 'e', 'r', '-', '2', 'Enter');
+    expect(selected(screen())).toContain('attempt 3 · worker-2');
+    await keys('?');
+    await waitForScreen((s) => s.includes('dtq-explore keys'), 'help');
+    await keys('x', 'q');
+    await waitForScreen((s) => s.includes('EXIT=0'), 'a clean exit');
+  });
+
+  describe('against Elasticsearch', () => {
+    let url: string;
+    let prefix: string;
+    beforeAll(async () => {
+      ({ url } = await testElasticsearch());
+      prefix = uniqueIndexPrefix();
+      await runSetup({ url, prefix, steps: CORE_STEPS });
+      const w = duplicatesScenario();
+      deadLettered(w);
+      happyPath(w);
+      await bulkLoad(url, w.hits(), (record) => indexForTimestamp(String(record[F.TIMESTAMP]), prefix));
+    });
+    afterAll(async () => {
+      if (url && prefix) await deleteIndicesWithPrefix(url, prefix);
+    });
+
+    it('goes from the request list to a duplicate, jumps to its original with o, and back with Esc', async () => {
+      start(['--since', '3650d'], {
+        DTQ_ES_URL: url,
+        DTQ_ES_INDEX_PREFIX: prefix,
+        NO_COLOR: '1',
+        TERM: 'xterm-256color',
+      });
+      await waitForScreen((s) => s.includes('Recent requests: 7'), 'the request list');
+      await keys('/', 'o', 't', 'h', 'e', 'r', 'Enter');
+      expect(selected(screen())).toContain('other-req');
+      await keys('Enter');
+      await waitForScreen((s) => s.includes('dtq-explore other-req'), 'the duplicate’s trace');
+      await keys('/', 'c', 'a', 'c', 'h', 'e', 'Space', 'h', 'i', 't', 'Enter');
+      expect(selected(screen())).toContain('result cache hit → original task');
+      await keys('o');
+      const original = await waitForScreen((s) => s.includes('dtq-explore orig-req'), 'the original’s trace');
+      expect(selected(original)).toContain('task orig-task');
+      await keys('Escape');
+      await waitForScreen((s) => s.includes('dtq-explore other-req'), 'the duplicate again');
+      await keys('Escape');
+      await waitForScreen((s) => s.includes('Recent requests:'), 'the list again');
+      await keys('q');
+      await waitForScreen((s) => s.includes('EXIT=0'), 'a clean exit');
+    });
+  });
+});
