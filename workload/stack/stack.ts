@@ -119,14 +119,14 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-function envNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
+function envNumber(env: NodeJS.ProcessEnv, name: string, max = 65_535): number | undefined {
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > 65_535) {
+  if (!Number.isInteger(value) || value < 0 || value > max) {
     throw dtqError(STACK_ERRORS.BAD_ARGUMENT, {
       argument: `${name}=${raw}`,
-      problem: 'expected a whole number from 0 to 65535',
+      problem: `expected a whole number from 0 to ${max}`,
       usage: 'Fix or unset it.',
     });
   }
@@ -144,15 +144,15 @@ export function resolveStackOptions(options: StackOptions, env: NodeJS.ProcessEn
     varDir,
     logDir: resolve(options.logDir ?? nonEmpty(env.DTQ_LOG_DIR) ?? join(varDir, 'logs')),
     httpPort: options.httpPort ?? envNumber(env, 'DTQ_HTTP_PORT') ?? 8080,
-    apis: options.apis ?? envNumber(env, 'DTQ_STACK_APIS') ?? 3,
-    workers: options.workers ?? envNumber(env, 'DTQ_STACK_WORKERS') ?? 3,
+    apis: options.apis ?? envNumber(env, 'DTQ_STACK_APIS', 64) ?? 3,
+    workers: options.workers ?? envNumber(env, 'DTQ_STACK_WORKERS', 64) ?? 3,
     redisUrl: options.redisUrl ?? nonEmpty(env.DTQ_REDIS_URL),
     redisPort: options.redisPort ?? envNumber(env, 'DTQ_REDIS_PORT') ?? 0,
     faults: options.faults ?? env.DTQ_FAULTS === '1',
     esUrl: options.esUrl ?? nonEmpty(env.DTQ_ES_URL),
     installMissing: options.installMissing ?? false,
     output: options.output ?? 'pretty',
-    readyTimeoutMs: options.readyTimeoutMs ?? envNumber(env, 'DTQ_STACK_READY_TIMEOUT_MS') ?? 60_000,
+    readyTimeoutMs: options.readyTimeoutMs ?? envNumber(env, 'DTQ_STACK_READY_TIMEOUT_MS', 3_600_000) ?? 60_000,
     stopTimeoutMs: options.stopTimeoutMs ?? 10_000,
   };
 }
