@@ -8,7 +8,7 @@
  *
  *   node bench/var-kernel.bench.ts
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import { constantCorrelation } from '../workload/risk/cholesky.ts';
 import { fillStandardNormals } from '../workload/risk/normal.ts';
@@ -19,8 +19,13 @@ import { BLOCK_SIZE, blockCount, type PreparedVar, prepareVar, simulateBlocks } 
 /** One measured figure. */
 export interface BenchResult {
   scenario: string;
-  /** Median milliseconds of the measured runs. */
+  /** Median wall-clock milliseconds of the measured runs. */
   ms: number;
+  /**
+   * Single-thread runs only: mean CPU milliseconds of the measuring thread. On a shared machine
+   * this is the cost "on one core" without the time the scheduler gave to other processes.
+   */
+  cpuMs?: number;
   /** Median milliseconds of the baseline measured in the same run, when there is one. */
   baselineMs?: number;
   /** ms / baselineMs. */
@@ -50,15 +55,19 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
-function time(runs: number, work: () => void): number {
+function time(runs: number, work: () => void): { wall: number; cpu: number } {
   for (let i = 0; i < 3; i++) work();
-  const samples: number[] = [];
+  const wall: number[] = [];
+  // Thread CPU time is sampled at scheduler-tick resolution on many kernels: per-run values of a
+  // few ms are unreliable, their sum over all runs is not.
+  const cpuStart = process.threadCpuUsage();
   for (let i = 0; i < runs; i++) {
     const start = performance.now();
     work();
-    samples.push(performance.now() - start);
+    wall.push(performance.now() - start);
   }
-  return median(samples);
+  const used = process.threadCpuUsage(cpuStart);
+  return { wall: median(wall), cpu: (used.user + used.system) / 1000 / runs };
 }
 
 async function timeAsync(runs: number, work: () => Promise<void>): Promise<number> {
@@ -148,15 +157,17 @@ export async function run(): Promise<BenchResult[]> {
     await allCores(threads, 1);
     for (const n of POSITIONS) {
       const p = prepared(n);
-      const baselineMs = time(RUNS, () => baseline(n));
+      const base = time(RUNS, () => baseline(n));
+      const baselineMs = base.wall;
       const single = time(RUNS, () => singleThread(p));
       const parallel = await timeAsync(RUNS, () => allCores(threads, n));
       results.push({
         scenario: `VaR 100k sims × ${n} positions, 1 thread`,
-        ms: single,
+        ms: single.wall,
+        cpuMs: single.cpu,
         baselineMs,
-        ratio: single / baselineMs,
-        ...(n === 10 ? { goal: `< ${GOAL_MS} ms`, goalMet: single < GOAL_MS } : {}),
+        ratio: single.cpu / base.cpu,
+        ...(n === 10 ? { goal: `< ${GOAL_MS} ms on one core (CPU time)`, goalMet: single.cpu < GOAL_MS } : {}),
       });
       results.push({
         scenario: `VaR 100k sims × ${n} positions, ${cores} threads`,
@@ -174,13 +185,18 @@ export async function run(): Promise<BenchResult[]> {
 
 /** Print results as a table. */
 export function format(results: BenchResult[]): string {
-  const rows = results.map(
-    (r) =>
-      `${r.scenario.padEnd(44)} ${r.ms.toFixed(1).padStart(8)} ms   baseline ${(r.baselineMs ?? Number.NaN).toFixed(1).padStart(6)} ms   ratio ${(r.ratio ?? Number.NaN).toFixed(2).padStart(5)}${r.goal ? `   goal ${r.goal}: ${r.goalMet ? 'met' : 'NOT met'}` : ''}`,
-  );
-  return ['VaR kernel (median of 15 runs; baseline = same number of uncorrelated normal draws, summed)', ...rows].join(
-    '\n',
-  );
+  const rows = results.map((r) => {
+    const cpu = r.cpuMs === undefined ? '      -' : r.cpuMs.toFixed(1).padStart(7);
+    const goal = r.goal ? `  goal ${r.goal}: ${r.goalMet ? 'met' : 'NOT met'}` : '';
+    return `${r.scenario.padEnd(42)} wall ${r.ms.toFixed(1).padStart(7)} ms  cpu ${cpu} ms  baseline ${(r.baselineMs ?? Number.NaN).toFixed(1).padStart(6)} ms  ratio ${(r.ratio ?? Number.NaN).toFixed(2).padStart(5)}${goal}`;
+  });
+  return [
+    `VaR kernel: ${RUNS} runs each on ${availableParallelism()} cores, load average ${(loadavg()[0] ?? 0).toFixed(1)}`,
+    'wall = median wall time; cpu = mean CPU time of the measuring thread (single thread only)',
+    'baseline = the same number of uncorrelated normal draws, summed (wall median)',
+    'ratio = kernel / baseline (single thread: CPU time over CPU time; all cores: wall over wall)',
+    ...rows,
+  ].join('\n');
 }
 
 if (!isMainThread) {

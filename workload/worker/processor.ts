@@ -93,6 +93,7 @@ export function createProcessor(deps: ProcessorDeps) {
     } catch (error) {
       if (controller.signal.aborted && controller.signal.reason === SHUTDOWN_REASON && token !== undefined) {
         // Hand the job back to the queue without spending an attempt: another worker takes it.
+        deps.startedAt.delete(taskId);
         await job.moveToWait(token);
         logEvent(
           log,
