@@ -47,6 +47,14 @@ describe('circuit breaker on queue depth', () => {
       [F.CORRELATION_ID]: 'refused-1',
     });
 
+    // /ready reports the same depth the breaker went by.
+    const ready = await api.app.inject({ method: 'GET', url: '/ready' });
+    expect(ready.json().queues).toEqual({
+      high: { waiting: 3, delayed: 0, active: 0, failed: 0 },
+      medium: { waiting: 0, delayed: 0, active: 0, failed: 0 },
+      low: { waiting: 0, delayed: 0, active: 0, failed: 0 },
+    });
+
     await api.inspect('high').drain();
     const accepted = await post('after-drain');
     expect(accepted.statusCode).toBe(202);

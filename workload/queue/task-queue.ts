@@ -73,7 +73,7 @@ export interface TaskQueueOptions {
 
 /** The producer's handle on the three priority queues. */
 export interface TaskQueue {
-  /** Add a task to the queue of its priority and log `task.enqueued` on `log` (a request logger, ideally). */
+  /** Add a task to the queue of its priority and log `task.enqueued` on `log`, a logger bound to the correlation id. */
   enqueue(request: EnqueueRequest, log: Logger): Promise<{ taskId: string; queue: string }>;
   /** The task with this id in any of the three queues, or undefined. */
   find(taskId: string): Promise<TaskSnapshot | undefined>;
@@ -81,8 +81,6 @@ export interface TaskQueue {
   counts(): Promise<Record<Priority, QueueCounts>>;
   /** Jobs not yet started, summed over the three queues (waiting + delayed). */
   backlog(): Promise<number>;
-  /** Resolve when Redis answers a PING; reject with a DtqError otherwise. */
-  ping(): Promise<void>;
   /** True while the Redis connection is up (no I/O). */
   isAvailable(): boolean;
   close(): Promise<void>;
@@ -97,21 +95,38 @@ export function newTaskId(): string {
 export function createTaskQueue(options: TaskQueueOptions): TaskQueue {
   const redis = createProducerRedis(options.redisUrl, options.logger);
   const timeoutMs = options.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
-  const queues = new Map<Priority, Queue<TaskJobData>>();
-  for (const priority of PRIORITIES) {
+  const open = (priority: Priority): Queue<TaskJobData> => {
     const queue = new Queue<TaskJobData>(QUEUE_NAMES[priority], { connection: redis.client, prefix: REDIS_PREFIX });
     // A Queue re-emits connection errors; without a listener EventEmitter would throw them.
     // The connection module already logs the outage once, so they are dropped here.
     queue.on('error', () => {});
-    queues.set(priority, queue);
-  }
-  const queueOf = (priority: Priority): Queue<TaskJobData> => queues.get(priority) as Queue<TaskJobData>;
+    return queue;
+  };
+  const queues: Record<Priority, Queue<TaskJobData>> = { high: open('high'), medium: open('medium'), low: open('low') };
   const guard = <T>(operation: string, run: () => Promise<T>): Promise<T> => guarded(redis, operation, timeoutMs, run);
+
+  // One getCounts script per queue; the three run concurrently (one round trip on the wire).
+  const counts = (): Promise<Record<Priority, QueueCounts>> =>
+    guard('counts', async () => {
+      const entries = await Promise.all(
+        PRIORITIES.map(async (p) => {
+          const c = await queues[p].getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'failed');
+          const counted: QueueCounts = {
+            waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
+            delayed: c.delayed ?? 0,
+            active: c.active ?? 0,
+            failed: c.failed ?? 0,
+          };
+          return [p, counted] as const;
+        }),
+      );
+      return Object.fromEntries(entries) as Record<Priority, QueueCounts>;
+    });
 
   return {
     enqueue: (request, log) =>
       guard('enqueue', async () => {
-        const queue = queueOf(request.priority);
+        const queue = queues[request.priority];
         const data: TaskJobData = {
           task_type: request.taskType,
           data: request.data,
@@ -133,9 +148,8 @@ export function createTaskQueue(options: TaskQueueOptions): TaskQueue {
           'info',
           EVENTS.TASK_ENQUEUED,
           {
-            // A request logger already carries correlation_id; writing it twice would make
-            // a line with a duplicate key, which Elasticsearch rejects.
-            ...(log.bindings()[F.CORRELATION_ID] === undefined ? { [F.CORRELATION_ID]: request.correlationId } : {}),
+            // correlation_id comes from `log`'s bindings: writing it here too would make a line
+            // with a duplicate key, which Elasticsearch rejects.
             [F.TASK_ID]: request.taskId,
             [F.TASK_TYPE]: request.taskType,
             [F.TASK_QUEUE]: queue.name,
@@ -150,7 +164,7 @@ export function createTaskQueue(options: TaskQueueOptions): TaskQueue {
 
     find: (taskId) =>
       guard('find', async () => {
-        const jobs = await Promise.all(PRIORITIES.map((p) => queueOf(p).getJob(taskId)));
+        const jobs = await Promise.all(PRIORITIES.map((p) => queues[p].getJob(taskId)));
         const index = jobs.findIndex((candidate) => candidate !== undefined);
         let job = jobs[index];
         if (job === undefined) return undefined;
@@ -158,46 +172,24 @@ export function createTaskQueue(options: TaskQueueOptions): TaskQueue {
         // The job may have finished between reading its hash and its state: read the hash
         // again so a finished status never comes without its result or reason.
         if ((state === 'completed' || state === 'failed') && !job.finishedOn) {
-          job = (await queueOf(PRIORITIES[index] as Priority).getJob(taskId)) ?? job;
+          job = (await queues[PRIORITIES[index] as Priority].getJob(taskId)) ?? job;
         }
         const status = taskStatusOf(state);
         return status === undefined ? undefined : snapshot(job, status);
       }),
 
-    counts: () =>
-      guard('counts', async () => {
-        const entries = await Promise.all(
-          PRIORITIES.map(async (p) => {
-            const c = await queueOf(p).getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'failed');
-            const counts: QueueCounts = {
-              waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
-              delayed: c.delayed ?? 0,
-              active: c.active ?? 0,
-              failed: c.failed ?? 0,
-            };
-            return [p, counts] as const;
-          }),
-        );
-        return Object.fromEntries(entries) as Record<Priority, QueueCounts>;
-      }),
+    counts,
 
-    backlog: () =>
-      guard('backlog', async () => {
-        const counts = await Promise.all(
-          PRIORITIES.map((p) => queueOf(p).getJobCounts('waiting', 'prioritized', 'delayed')),
-        );
-        return counts.reduce((sum, c) => sum + Object.values(c).reduce((a, b) => a + b, 0), 0);
-      }),
-
-    ping: () =>
-      guard('ping', async () => {
-        await redis.client.ping();
-      }),
+    backlog: async () => {
+      let total = 0;
+      for (const c of Object.values(await counts())) total += c.waiting + c.delayed;
+      return total;
+    },
 
     isAvailable: () => redis.isAvailable(),
 
     close: async () => {
-      await Promise.allSettled([...queues.values()].map((q) => q.close()));
+      await Promise.allSettled(Object.values(queues).map((q) => q.close()));
       await redis.close();
     },
   };
