@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CORRELATION_ID_HEADER } from '../common/correlation-id.ts';
 import { DtqError } from '../common/dtq-error.ts';
 import { type DemoStep, demoScenario, judgeStep, type StepOutcome } from './demo-scenario.ts';
+import { STACK_ERRORS } from './errors.ts';
 import { HttpClient, headerValue } from './http-client.ts';
 import { type Stack, startStack } from './stack.ts';
 
@@ -117,7 +118,18 @@ async function main(): Promise<number> {
   process.on('SIGINT', () => shutdown(130));
   process.on('SIGTERM', () => shutdown(143));
 
-  stack = await startStack({ faults: true, installMissing: true, output: verbose ? 'pretty' : 'none' });
+  const stackOptions = { faults: true, installMissing: true, output: verbose ? 'pretty' : 'none' } as const;
+  try {
+    stack = await startStack(stackOptions);
+  } catch (error) {
+    // Port 8080 taken (say, by a running `npm run workload`) and no port asked for: any free
+    // port will do for a demo, which prints its URL anyway.
+    if (!(error instanceof DtqError && error.code === STACK_ERRORS.PORT_IN_USE.code) || process.env.DTQ_HTTP_PORT) {
+      throw error;
+    }
+    out(`port 8080 is in use; using a free port instead (set DTQ_HTTP_PORT to choose one)`);
+    stack = await startStack({ ...stackOptions, httpPort: 0 });
+  }
   out(
     `stack ready in ${((performance.now() - began) / 1000).toFixed(1)} s at ${stack.httpUrl} (logs in ${stack.logDir})`,
   );
