@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DtqError } from '../../workload/common/dtq-error.ts';
+import { type ComputeRequest, computeTask } from '../../workload/worker/compute.ts';
+import { ThreadPool } from '../../workload/worker/thread-pool.ts';
+
+const varRequest = (simulations: number, seed = 1): ComputeRequest => ({
+  taskType: 'calculate_var',
+  data: {
+    portfolio_data: {
+      positions: Array.from({ length: 20 }, (_, i) => ({ symbol: `S${i}`, quantity: 10, price: 100, volatility: 0.2 })),
+    },
+    confidence_level: 0.95,
+    horizon_days: 1,
+    simulations,
+  },
+  seed,
+});
+
+let pool: ThreadPool;
+beforeAll(() => {
+  pool = new ThreadPool(1);
+});
+afterAll(async () => {
+  await pool.close();
+});
+
+describe('compute thread pool', () => {
+  it('returns exactly what the same computation returns on the main thread', async () => {
+    const request = varRequest(5000, 9);
+    expect(await pool.run(request)).toEqual(computeTask(request));
+  });
+
+  it('starts queued work in priority order, FIFO within a priority', async () => {
+    const order: string[] = [];
+    const track = (name: string, priority: 'high' | 'medium' | 'low') =>
+      pool.run(varRequest(2000), { priority }).then(() => order.push(name));
+    // The first task occupies the only thread while the others queue behind it.
+    const busy = pool.run(varRequest(300_000), { priority: 'low' });
+    const queued = [
+      track('low-1', 'low'),
+      track('medium-1', 'medium'),
+      track('high-1', 'high'),
+      track('high-2', 'high'),
+    ];
+    await Promise.all([busy, ...queued]);
+    expect(order).toEqual(['high-1', 'high-2', 'medium-1', 'low-1']);
+  });
+
+  it('aborting a running task rejects it with the reason and the pool keeps working', async () => {
+    const controller = new AbortController();
+    const running = pool.run(varRequest(1_000_000), { signal: controller.signal });
+    setTimeout(() => controller.abort('lease lost'), 50);
+    await expect(running).rejects.toBe('lease lost');
+    expect(await pool.run(varRequest(1000))).toMatchObject({ simulations: 1000 });
+  });
+
+  it('carries a risk error across the thread boundary with its code', async () => {
+    const request: ComputeRequest = {
+      taskType: 'calculate_var',
+      data: {
+        portfolio_data: {
+          positions: [
+            { symbol: 'A', quantity: 1, price: 1, volatility: 0.2 },
+            { symbol: 'B', quantity: 1, price: 1, volatility: 0.2 },
+            { symbol: 'C', quantity: 1, price: 1, volatility: 0.2 },
+          ],
+          correlations: [
+            [1, 0.9, -0.9],
+            [0.9, 1, 0.9],
+            [-0.9, 0.9, 1],
+          ],
+        },
+        confidence_level: 0.95,
+        horizon_days: 1,
+        simulations: 1000,
+      },
+      seed: 1,
+    };
+    const error = await pool.run(request).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DtqError);
+    expect((error as DtqError).code).toBe('DTQ_ERR_RISK_MATRIX_NOT_PSD');
+  });
+});
