@@ -102,6 +102,25 @@ describe('retries, poison and dead letters', () => {
     expect(dead.data.error_code).toBe('DTQ_ERR_WORKER_INVALID_DATA');
   });
 
+  it('fails inconsistent correlations (not positive semi-definite) at once with the risk error code', async () => {
+    const data = {
+      portfolio_data: {
+        positions: ['A', 'B', 'C'].map((symbol) => ({ symbol, quantity: 1, price: 100 })),
+        correlations: [
+          [1, 0.9, -0.9],
+          [0.9, 1, 0.9],
+          [-0.9, 0.9, 1],
+        ],
+      },
+    };
+    const task = await producer.enqueue('calculate_var', data);
+    const { job, state } = await settled(task.priority, task.taskId);
+    expect(state).toBe('failed');
+    expect(job.attemptsMade).toBe(1);
+    const dead = await waitFor('the dead letter', () => deadLetter.getJob(task.taskId));
+    expect(dead.data.error_code).toBe('DTQ_ERR_RISK_MATRIX_NOT_PSD');
+  });
+
   it('treats an unknown task type as poison', async () => {
     const task = await producer.enqueue('no_such_task' as never, { anything: 1 });
     const { job, state } = await settled(task.priority, task.taskId);
