@@ -57,7 +57,8 @@ async function process(job: Job<TaskJobData>): Promise<unknown> {
     case 'status-poison':
       throw new UnrecoverableError('spot is not a price');
     case 'status-retry':
-      throw new Error('transient hiccup');
+      if (job.attemptsMade === 0) throw new Error('transient hiccup');
+      return { price: 1.23 };
     default:
       return null;
   }
@@ -116,7 +117,7 @@ describe('task status', () => {
     expect(failed.result).toBeUndefined();
   });
 
-  it('reports a task awaiting its retry as queued, with the last error', async () => {
+  it('reports a task awaiting its retry as queued with the last error, then its result alone', async () => {
     const taskId = await create('status-retry');
     const retrying = await waitFor('the first attempt to fail', async () => {
       const current = await status(taskId);
@@ -124,5 +125,11 @@ describe('task status', () => {
     });
     expect(retrying).toMatchObject({ status: 'queued', error: { message: 'transient hiccup' } });
     expect(retrying.attempts).toBeGreaterThanOrEqual(1);
+    const done = await waitFor('the retry to succeed', async () => {
+      const current = await status(taskId);
+      return current.status === 'succeeded' ? current : undefined;
+    });
+    expect(done).toMatchObject({ result: { price: 1.23 }, attempts: 2 });
+    expect(done.error).toBeUndefined();
   });
 });

@@ -50,7 +50,7 @@ export interface TaskSnapshot {
   startedAt?: number;
   finishedAt?: number;
   result?: unknown;
-  /** Reason of the last failure (also set while a retry is pending). */
+  /** Reason of the last failure (also while a retry is pending); never on a succeeded task. */
   error?: string;
 }
 
@@ -210,7 +210,8 @@ function snapshot(job: Job<TaskJobData>, status: TaskStatus): TaskSnapshot {
     ...(job.processedOn ? { startedAt: job.processedOn } : {}),
     ...(job.finishedOn ? { finishedAt: job.finishedOn } : {}),
     ...(status === 'succeeded' ? { result: job.returnvalue } : {}),
-    ...(job.failedReason ? { error: job.failedReason } : {}),
+    // BullMQ keeps the reason of a failed attempt after a later one succeeds: result or error.
+    ...(job.failedReason && status !== 'succeeded' ? { error: job.failedReason } : {}),
   };
 }
 
