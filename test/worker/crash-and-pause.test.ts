@@ -110,4 +110,36 @@ describe('a worker that dies or freezes mid-job', () => {
     const stored = await readStoredResult(client, `calculate_var:portfolio:${portfolio}`);
     expect(stored).toMatchObject({ fence: 2, writes: 1 });
   });
+
+  it('a lease lost while computing abandons the work: lock.lost, no write, the newer holder’s result stands', async () => {
+    harness = createHarness(redis.url);
+    const workers = [await harness.spawnWorker('worker-1'), await harness.spawnWorker('worker-2')];
+    const portfolio = `abandon-${Date.now()}`;
+    // Seconds of computation on one thread: long enough to freeze the worker in the middle of it.
+    const positions = Array.from({ length: 40 }, (_, i) => ({ symbol: `S${i}`, quantity: 10, price: 100 }));
+    const task = await producer.enqueue(
+      'calculate_var',
+      { portfolio_data: { portfolio_id: portfolio, positions }, simulations: 1_000_000, seed: 3 },
+      { priority: 'high' },
+    );
+    const frozen = await holderOf(workers, task.taskId);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    frozen.signal('SIGSTOP');
+    const job = await completed(task.taskId);
+    expect(job.returnvalue).toMatchObject({ status: 'computed', fencing_token: 2 });
+
+    frozen.signal('SIGCONT');
+    const fromFrozen = (): LogLine[] =>
+      taskLines(harness.lines(), task.taskId).filter((l) => l['service.instance'] === frozen.instance);
+    const lost = await waitFor(
+      'the resumed worker to notice its lease is gone',
+      () => withAction(fromFrozen(), 'lock.lost')[0],
+    );
+    expect(lost).toMatchObject({ correlation_id: task.correlationId, 'lock.fencing_token': 1 });
+    // Its computation was abandoned, so it never reached the store.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(withAction(fromFrozen(), 'result.write_rejected')).toHaveLength(0);
+    const stored = await readStoredResult(client, `calculate_var:portfolio:${portfolio}`);
+    expect(stored).toMatchObject({ fence: 2, writes: 1 });
+  });
 });
