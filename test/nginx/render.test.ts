@@ -8,9 +8,9 @@ import { BODY_LIMIT_BYTES } from '../../workload/api/config.ts';
 import { CORRELATION_ID_PATTERN } from '../../workload/common/correlation-id.ts';
 import { DtqError } from '../../workload/common/dtq-error.ts';
 import { EVENTS, F, FIELD_SPECS } from '../../workload/log/vocabulary.ts';
-import { resolveNginxBinary } from '../../workload/nginx/binary.ts';
 import { accessLogFormat, renderNginxConfig } from '../../workload/nginx/render.ts';
 import { writeNginxConfig } from '../../workload/nginx/write-config.ts';
+import { nginxBinary } from '../utils/nginx.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -57,7 +57,7 @@ describe('nginx config rendering', () => {
   });
 
   it('renders a config nginx accepts, locally and for compose', () => {
-    const nginx = resolveNginxBinary();
+    const nginx = nginxBinary();
     const local = tempDir();
     const compose = tempDir();
     const composeOptions = {
@@ -94,12 +94,5 @@ describe('nginx config rendering', () => {
       expect((error as DtqError).code).toBe('DTQ_ERR_NGINX_CONFIG_INVALID');
       expect((error as DtqError).message).toContain(option);
     }
-  });
-
-  it('says how to install nginx when the binary is missing', () => {
-    expect(() => resolveNginxBinary({ DTQ_NGINX_BIN: '/nonexistent/nginx' })).toThrow(
-      /nginx was not found.*apt-get install -y nginx/,
-    );
-    expect(resolveNginxBinary({ PATH: '' })).toMatch(/\/nginx$/);
   });
 });

@@ -8,9 +8,9 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LogRecord } from '../../workload/log/vocabulary.ts';
-import { resolveNginxBinary } from '../../workload/nginx/binary.ts';
 import type { NginxConfigOptions } from '../../workload/nginx/render.ts';
 import { writeNginxConfig } from '../../workload/nginx/write-config.ts';
+import { ensurePrograms } from '../../workload/stack/binaries.ts';
 import { freePort } from './free-port.ts';
 import { waitFor } from './wait.ts';
 
@@ -45,12 +45,17 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
+/** The nginx binary the stack would run; throws naming the apt-get command when it is missing. */
+export function nginxBinary(): string {
+  return ensurePrograms(['nginx'], { install: false, say: () => {} }).nginx;
+}
+
 /** Options of {@link startNginx}: the renderer's, minus what the helper chooses. */
 export type TestNginxOptions = Omit<NginxConfigOptions, 'listen' | 'logDir' | 'runDir'> & { logDir?: string };
 
 /** Start nginx in front of `options.upstreams` (host:port). */
 export async function startNginx(options: TestNginxOptions): Promise<TestNginx> {
-  const binary = resolveNginxBinary();
+  const binary = nginxBinary();
   const dir = mkdtempSync(join(tmpdir(), 'dtq-nginx-'));
   const port = await freePort();
   const written = writeNginxConfig({
