@@ -9,19 +9,17 @@
  * stages, so nothing in flight is lost: nginx (no new requests), APIs, workers (hand back their
  * jobs), shipper (ships the last lines), Redis.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dtqError } from '../common/dtq-error.ts';
 import { logFilePath } from '../log/logger.ts';
-import { EVENTS, F } from '../log/vocabulary.ts';
 import { writeNginxConfig } from '../nginx/write-config.ts';
 import { ensurePrograms, type SystemProgram } from './binaries.ts';
 import { STACK_ERRORS } from './errors.ts';
-import { HttpClient } from './http-client.ts';
 import { createOutput } from './output.ts';
-import { type ChildSpec, describeExit, type ExitInfo, type SupervisedChild, Supervisor } from './supervisor.ts';
+import { claimPort, isReady, isStartedLine, redisPing, startedInFile } from './probes.ts';
+import { describeExit, type ExitInfo, type SupervisedChild, Supervisor } from './supervisor.ts';
 import { type StopTailing, tailFile } from './tail-file.ts';
 
 /** Repository root (the stack runs the project's entry files from here). */
@@ -155,50 +153,6 @@ export function resolveStackOptions(options: StackOptions, env: NodeJS.ProcessEn
     readyTimeoutMs: options.readyTimeoutMs ?? envNumber(env, 'DTQ_STACK_READY_TIMEOUT_MS', 3_600_000) ?? 60_000,
     stopTimeoutMs: options.stopTimeoutMs ?? 10_000,
   };
-}
-
-/** A free loopback port, or `wanted` after checking nobody listens on it. */
-async function claimPort(wanted: number, what: string, envName: string): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') reject(dtqError(STACK_ERRORS.PORT_IN_USE, { what, port: wanted, envName }));
-      else reject(error);
-    });
-    server.listen(wanted, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : wanted;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-function redisPing(port: number): Promise<boolean> {
-  return new Promise((resolvePing) => {
-    const socket = createConnection({ port, host: '127.0.0.1' });
-    socket.setTimeout(500);
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => {
-      socket.destroy();
-      resolvePing(data.toString().startsWith('+PONG'));
-    });
-    socket.once('error', () => resolvePing(false));
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolvePing(false);
-    });
-  });
-}
-
-/** True when a child's output line is the vocabulary's service.started event. */
-export function isStartedLine(line: string): boolean {
-  if (!line.includes(EVENTS.SERVICE_STARTED)) return false;
-  try {
-    return (JSON.parse(line) as Record<string, unknown>)[F.EVENT_ACTION] === EVENTS.SERVICE_STARTED;
-  } catch {
-    return false;
-  }
 }
 
 /** Start the whole stack and wait until it serves; on failure everything started is stopped. */
@@ -478,50 +432,4 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }
     throw dtqError(STACK_ERRORS.NOT_READY, { what, timeoutMs });
   }
-}
-
-/** True when the tail of an NDJSON file has the service.started line of process `pid`. */
-export function startedInFile(path: string, pid: number): boolean {
-  let text: string;
-  try {
-    const size = statSync(path).size;
-    const length = Math.min(size, 64 * 1024);
-    const fd = openSync(path, 'r');
-    try {
-      const buffer = Buffer.alloc(length);
-      readSync(fd, buffer, 0, length, size - length);
-      text = buffer.toString('utf8');
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return false;
-  }
-  return text.split('\n').some((line) => {
-    if (!isStartedLine(line)) return false;
-    return (JSON.parse(line) as Record<string, unknown>)[F.PROCESS_PID] === pid;
-  });
-}
-
-/** True when GET <url>/ready answers 200 (a fresh connection each time: nothing left open). */
-async function isReady(url: string): Promise<boolean> {
-  const client = new HttpClient(url, { maxSockets: 1 });
-  try {
-    const response = await client.send('GET', '/ready', { timeoutMs: 2000, headers: { connection: 'close' } });
-    return response.status === 200;
-  } catch {
-    return false;
-  } finally {
-    client.close();
-  }
-}
-
-/** Path of the NDJSON file a stack process writes (nginx's access log included). */
-export function stackLogFile(stack: Pick<Stack, 'logDir'>, instance: string): string {
-  return logFilePath(stack.logDir, instance);
-}
-
-/** Names of the spec of every child, for messages. */
-export function childNames(children: readonly { spec: ChildSpec }[]): string[] {
-  return children.map((child) => child.spec.name);
 }
