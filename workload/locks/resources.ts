@@ -54,10 +54,16 @@ export function resolveSeed(taskType: TaskType, data: Record<string, unknown>): 
   return Number.parseInt(sha256(`${taskType}\n${canonicalJson(rest)}`).slice(0, 8), 16);
 }
 
+/**
+ * Version of the computations behind cached results: bump it when the math or the result shape
+ * changes, so entries written by older workers are not served as if they were current.
+ */
+export const RESULTS_VERSION = 1;
+
 /** Hash identifying a task's inputs (type, canonical data, resolved seed): the cache key. */
 export function inputsHash(taskType: TaskType, data: Record<string, unknown>): string {
   const { seed: _seed, ...rest } = withoutFault(data);
-  return sha256(`${taskType}\n${canonicalJson(rest)}\n${resolveSeed(taskType, data)}`);
+  return sha256(`v${RESULTS_VERSION}\n${taskType}\n${canonicalJson(rest)}\n${resolveSeed(taskType, data)}`);
 }
 
 /** The lock resource of a task. */
