@@ -6,6 +6,8 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pino, { type LevelWithSilent, type Logger } from 'pino';
+import pinoElasticsearchModule from 'pino-elasticsearch';
+import { indexForTimestamp, indexPrefix } from '../../elk/indices.ts';
 import { type EventName, F, type FieldName, type ServiceName } from './vocabulary.ts';
 
 /** Fields a log call may carry: vocabulary names only, so nobody spells a field by hand. */
@@ -20,6 +22,26 @@ export interface LoggerOptions {
   /** Also write to stdout (default true; DTQ_LOG_STDOUT=0 turns it off). */
   stdout?: boolean;
   level?: LevelWithSilent;
+  /**
+   * Also send lines straight to Elasticsearch from this process with pino-elasticsearch
+   * (default: only when DTQ_LOG_ES=1). Off by default: it can drop lines when Elasticsearch is
+   * unreachable (see docs/pipeline.md); the file shipper is what dtq's guarantees rest on.
+   */
+  elasticsearch?: InProcessEsOptions | false;
+}
+
+/** Options of the in-process pino-elasticsearch stream. */
+export interface InProcessEsOptions {
+  /** Default DTQ_ES_URL or http://127.0.0.1:9200. */
+  url?: string;
+  /** Default DTQ_ES_INDEX_PREFIX or dtq-logs; lines go to the same daily indices as the shipper's. */
+  indexPrefix?: string;
+  /** Send a bulk request once this many bytes are buffered (pino-elasticsearch default 1000). */
+  flushBytes?: number;
+  /** ...or after this long (pino-elasticsearch default 30 s; ours 1 s). */
+  flushIntervalMs?: number;
+  /** Told of what the stream reports: failed bulk requests, dropped documents, sent batches. */
+  onEvent?(kind: 'error' | 'insertError' | 'insert' | 'unknown', detail: unknown): void;
 }
 
 /** Paths pino censors wherever they appear: credentials never reach a log line. */
@@ -59,6 +81,8 @@ export function createLogger(options: LoggerOptions): Logger {
       stream: pino.destination({ dest: logFilePath(logDir, options.instance), sync: true, append: true }),
     });
   }
+  const es = options.elasticsearch ?? (process.env.DTQ_LOG_ES === '1' ? {} : false);
+  if (es !== false) streams.push({ stream: inProcessEsStream(es) });
   let sequence = 0;
   return pino(
     {
@@ -72,6 +96,41 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     streams.length === 1 ? (streams[0]?.stream as pino.DestinationStream) : pino.multistream(streams),
   );
+}
+
+// A CommonJS package whose typings say `export default`: at run time the default import is
+// the function itself.
+const pinoElasticsearch = pinoElasticsearchModule as unknown as typeof pinoElasticsearchModule.default;
+
+/**
+ * The pino-elasticsearch destination. Its failures must not crash the process (an unhandled
+ * stream 'error' would), so every event is caught and reported to `onEvent` or, by default,
+ * as one line on stderr per failed request.
+ */
+function inProcessEsStream(options: InProcessEsOptions): pino.DestinationStream {
+  const prefix = options.indexPrefix ?? indexPrefix();
+  const stream = pinoElasticsearch({
+    node: options.url ?? process.env.DTQ_ES_URL ?? 'http://127.0.0.1:9200',
+    esVersion: 8,
+    // Same daily index as the file shipper, chosen by the line's own time.
+    index: (logTime: string) => indexForTimestamp(logTime, prefix),
+    opType: 'create',
+    flushBytes: options.flushBytes ?? 64 * 1024,
+    flushInterval: options.flushIntervalMs ?? 1_000,
+  });
+  const report =
+    options.onEvent ??
+    ((kind: string, detail: unknown) => {
+      if (kind === 'error' || kind === 'insertError') {
+        process.stderr.write(
+          `pino-elasticsearch ${kind}: ${detail instanceof Error ? detail.message : String(detail)}\n`,
+        );
+      }
+    });
+  for (const kind of ['error', 'insertError', 'insert', 'unknown'] as const) {
+    (stream as unknown as NodeJS.EventEmitter).on(kind, (detail: unknown) => report(kind, detail));
+  }
+  return stream;
 }
 
 /** Log one vocabulary event at a level, with its fields and a message. */
