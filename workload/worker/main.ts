@@ -7,6 +7,7 @@
  */
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { ConfigError } from '../common/env.ts';
 import { createLogger, errorFields, logEvent } from '../log/logger.ts';
 import { EVENTS, F, PRIORITIES } from '../log/vocabulary.ts';
 import { QUEUE_NAMES, REDIS_PREFIX, type TaskJobData } from '../queue/contract.ts';
@@ -19,7 +20,15 @@ import { ThreadPool } from './thread-pool.ts';
 /** Reconnect quickly (≤ 1 s apart) so a restarted Redis is noticed within about a second. */
 const retryStrategy = (times: number): number => Math.min(times * 100, 1000);
 
-const config = loadWorkerConfig();
+const config = (() => {
+  try {
+    return loadWorkerConfig();
+  } catch (error) {
+    // A bad variable is a setup mistake: say which one and stop, without a stack trace.
+    console.error(error instanceof ConfigError ? error.message : error);
+    process.exit(1);
+  }
+})();
 const logger = createLogger({ service: 'worker', instance: config.instance, logDir: config.logDir });
 
 // BullMQ's connection must retry commands forever (maxRetriesPerRequest: null); locks and
