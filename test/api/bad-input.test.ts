@@ -177,11 +177,25 @@ describe('bad input', () => {
     expect(error.field).toBe('data.fault.fail_attempts');
   });
 
-  it('logs every refusal with its error code and status', async () => {
+  it('logs a refusal with its error code and status on the request’s completion line', async () => {
+    const response = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/tasks',
+      headers: { 'content-type': 'text/plain', 'x-request-id': 'refusal-logged' },
+      payload: 'hello',
+    });
+    expect(response.statusCode).toBe(415);
     const completed = api
       .lines()
-      .filter((line) => line[F.EVENT_ACTION] === EVENTS.HTTP_REQUEST_COMPLETED && line[F.HTTP_STATUS] === 415);
-    expect(completed.length).toBeGreaterThanOrEqual(3);
-    expect(completed[0]).toMatchObject({ [F.ERROR_CODE]: 'DTQ_ERR_API_UNSUPPORTED_MEDIA_TYPE', [F.LOG_LEVEL]: 'warn' });
+      .filter(
+        (line) => line[F.EVENT_ACTION] === EVENTS.HTTP_REQUEST_COMPLETED && line[F.CORRELATION_ID] === 'refusal-logged',
+      );
+    expect(completed).toHaveLength(1);
+    expect(completed[0]).toMatchObject({
+      [F.HTTP_STATUS]: 415,
+      [F.ERROR_CODE]: 'DTQ_ERR_API_UNSUPPORTED_MEDIA_TYPE',
+      [F.EVENT_OUTCOME]: 'failure',
+      [F.LOG_LEVEL]: 'warn',
+    });
   });
 });
