@@ -63,6 +63,27 @@ export interface StatsReport {
   readonly sections: ReadonlyArray<{ readonly title: string; readonly panels: readonly PanelStats[] }>;
 }
 
+/** The error object of an Elasticsearch response. */
+interface EsErrorBody {
+  type?: string;
+  reason?: string;
+  root_cause?: EsErrorBody[];
+  caused_by?: EsErrorBody;
+  failed_shards?: Array<{ reason?: EsErrorBody }>;
+}
+
+/**
+ * The most specific reason in an Elasticsearch error: the top level often says only "all
+ * shards failed", and a shard's reason may only name the transport action; the innermost
+ * `caused_by` says why.
+ */
+export function esErrorReason(error: EsErrorBody): string {
+  let deepest: EsErrorBody = error.failed_shards?.[0]?.reason ?? error.root_cause?.[0] ?? error;
+  while (deepest.caused_by) deepest = deepest.caused_by;
+  const text = deepest.reason || error.reason || deepest.type || error.type || 'unknown error';
+  return deepest.type && !text.includes(deepest.type) ? `${deepest.type}: ${text}` : text;
+}
+
 /** Compute every stats panel with one `_msearch` against Elasticsearch. */
 export async function collectStats(options: StatsOptions): Promise<StatsReport> {
   const client = createEsClient({ url: options.esUrl });
@@ -93,13 +114,9 @@ export async function collectStats(options: StatsOptions): Promise<StatsReport> 
     }
     const byId = new Map<string, PanelStats>();
     panels.forEach((panel, index) => {
-      const response = responses[index] as {
-        error?: { reason?: string; type?: string; root_cause?: Array<{ reason?: string }> };
-      };
+      const response = responses[index] as { error?: EsErrorBody };
       if (response?.error) {
-        // The top-level reason is often just "all shards failed"; the root cause says why.
-        const reason =
-          response.error.root_cause?.[0]?.reason ?? response.error.reason ?? response.error.type ?? 'unknown error';
+        const reason = esErrorReason(response.error);
         throw dtqError(DASHBOARD_ERRORS.STATS_QUERY_FAILED, {
           url: options.esUrl,
           panel: panel.id,
