@@ -33,9 +33,10 @@ COPY workload ./workload
 COPY shipper ./shipper
 COPY elk ./elk
 COPY dashboards ./dashboards
-# Writable by the service user: the log volume is initialised from this directory (owner
-# included), and var/ holds the load generator's ground truth.
-RUN mkdir -p /var/log/dtq /app/var && chown node:node /var/log/dtq /app/var
+# Writable by the service user: a named volume is initialised from the image's directory at
+# its mount point, owner included, so the log and nginx-config volumes start out writable;
+# var/ holds the load generator's ground truth.
+RUN mkdir -p /var/log/dtq /etc/dtq-nginx /app/var && chown node:node /var/log/dtq /etc/dtq-nginx /app/var
 USER node
 # The API by default; every compose service names its own command.
 CMD ["node", "workload/api/main.ts"]

@@ -215,8 +215,18 @@ describe('docker-compose.yml ports, volumes and health', () => {
       );
     }
     expect(argv(services.nginx ?? {}).join(' ')).toContain(`-c ${nginxOptions.runDir}/nginx.conf`);
-    // The image owns the log directory, so the volume is initialised writable by the service user.
-    expect(readFileSync(join(ROOT, 'Dockerfile'), 'utf8')).toMatch(new RegExp(`chown node:node ${LOG_DIR}`));
+  });
+
+  it('has the image own every directory a named volume is mounted on for its services', () => {
+    // Docker initialises an empty named volume from the image's directory, owner included; a
+    // directory the image lacks becomes root's, and the `node` user could not write to it.
+    const chown = /^RUN mkdir -p .* && chown node:node (.+)$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
+    const owned = new Set(chown?.[1]?.split(' ') ?? []);
+    const targets = Object.entries(services)
+      .filter(([name]) => projectImage(name))
+      .flatMap(([, service]) => namedMounts(service).map((mount) => mount.target));
+    expect(new Set(targets)).toEqual(new Set([LOG_DIR, nginxOptions.runDir]));
+    for (const target of targets) expect(owned, `${target} owned by node in the image`).toContain(target);
   });
 
   it('health-checks every long-running server and waits on health or completion', () => {
