@@ -6,7 +6,7 @@
  */
 import { DUPLICATE_EVENTS, F } from '../../workload/log/vocabulary.ts';
 import { formatClock, formatDuration, num, str } from './fields.ts';
-import { isDuplicateAction, isTaskAction, joinTaskIds, polledTaskId } from './join.ts';
+import { isDuplicateAction, isTaskAction, joinTaskIds } from './join.ts';
 import { mergeOrdered, toWorkLines, type WorkLine } from './lines.ts';
 import { decideOutcome } from './outcome.ts';
 import { groupApiRequests, type HttpGroup, matchNginx, methodOf, nginxStart, pathOf, statusOf } from './requests.ts';
@@ -69,7 +69,7 @@ export function buildTrace(hits: readonly Hit[], options: BuildTraceOptions): Tr
   const nginxLines: WorkLine[] = [];
   for (const line of work) {
     const mine = line.correlationId === cid;
-    const polled = polledTaskId(line.record);
+    const polled = line.polled;
     if (isApi(line) && (mine || (polled !== undefined && taskIds.has(polled)))) apiLines.push(line);
     if (isNginx(line) && mine) nginxLines.push(line);
     if (line.taskId !== undefined && taskIds.has(line.taskId) && isTaskAction(line.action)) {
@@ -95,14 +95,15 @@ export function buildTrace(hits: readonly Hit[], options: BuildTraceOptions): Tr
 
   // Requests of this correlation id become branches; polls of its tasks hang off the task.
   const ownGroups = groups.filter((g) => g.correlationId === cid);
-  const isPoll = (g: HttpGroup): boolean => g.lines.some((l) => polledTaskId(l.record) !== undefined);
+  const isPoll = (g: HttpGroup): boolean => g.lines.some((l) => l.polled !== undefined);
   const primary = ownGroups.filter((g) => !isPoll(g));
   const branchGroups = primary.length > 0 ? primary : ownGroups;
-  const pollGroups = groups.filter((g) => !branchGroups.includes(g));
+  const isBranch = new Set(branchGroups);
+  const pollGroups = groups.filter((g) => !isBranch.has(g));
 
   const polls = new Map<string, Poll[]>();
   for (const group of pollGroups) {
-    const polled = group.lines.map((l) => polledTaskId(l.record)).find((id) => id !== undefined);
+    const polled = group.lines.find((l) => l.polled !== undefined)?.polled;
     if (polled === undefined || !cores.has(polled)) continue;
     const start = group.received ?? group.lines[0];
     if (start === undefined) continue;
@@ -177,11 +178,16 @@ export function buildTrace(hits: readonly Hit[], options: BuildTraceOptions): Tr
     action: line.action,
     sequence: line.sequence,
   }));
-  const startedAt = Math.min(
-    ...(ordered.length > 0 ? [ordered[0]?.at ?? 0] : [options.now]),
-    ...requests.map((r) => r.nginx?.startedAt ?? Number.POSITIVE_INFINITY),
-  );
-  const endedAt = Math.max(startedAt, ...lines.map((l) => l.at), ...requests.map((r) => r.nginx?.endedAt ?? 0));
+  // Loops, not Math.min(...spread): a trace can have more lines than a call has arguments.
+  let startedAt = ordered.length > 0 ? (ordered[0]?.at ?? options.now) : options.now;
+  let endedAt = startedAt;
+  for (const line of lines) endedAt = Math.max(endedAt, line.at);
+  for (const request of requests) {
+    if (request.nginx) {
+      startedAt = Math.min(startedAt, request.nginx.startedAt);
+      endedAt = Math.max(endedAt, request.nginx.endedAt);
+    }
+  }
 
   const outcome = decideOutcome({
     requests,
@@ -210,8 +216,7 @@ export function buildTrace(hits: readonly Hit[], options: BuildTraceOptions): Tr
 function belongs(line: WorkLine, cid: string, taskIds: ReadonlySet<string>): boolean {
   if (line.correlationId === cid) return true;
   if (line.taskId !== undefined && taskIds.has(line.taskId)) return true;
-  const polled = polledTaskId(line.record);
-  if (polled !== undefined && taskIds.has(polled)) return true;
+  if (line.polled !== undefined && taskIds.has(line.polled)) return true;
   if (!isDuplicateAction(line.action)) return false;
   const originalTask = str(line.record, F.ORIGINAL_TASK_ID);
   return (
@@ -267,9 +272,11 @@ function buildBranches(
     ...orphanNginx.map((nginx) => ({ group: undefined, nginx, start: nginxStart(nginx), taskIds: [] as string[] })),
   ].sort((a, b) => a.start - b.start);
 
+  const draftOfLine = new Map<WorkLine, Draft>();
+  for (const draft of drafts) for (const line of draft.group?.lines ?? []) draftOfLine.set(line, draft);
   for (const task of tasks) {
     const enqueue = cores.get(task.taskId)?.enqueueLine;
-    let owner = enqueue ? drafts.find((d) => d.group?.lines.includes(enqueue)) : undefined;
+    let owner = enqueue ? draftOfLine.get(enqueue) : undefined;
     // No enqueue line in any request of this id (missing, or --task on a job enqueued
     // elsewhere): hang it on the latest request that started before the job's first line.
     owner ??= drafts.findLast((d) => d.group !== undefined && d.start <= firstAt(task)) ?? drafts.find((d) => d.group);

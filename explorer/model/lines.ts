@@ -6,6 +6,7 @@
  */
 import { EVENTS, F, type LogRecord } from '../../workload/log/vocabulary.ts';
 import { num, str, timestampOf } from './fields.ts';
+import { polledTaskId } from './join.ts';
 import type { Hit } from './types.ts';
 
 /** A line while the trace is being built; `at` moves when skew is repaired. */
@@ -21,6 +22,8 @@ export interface WorkLine {
   readonly sequence: number;
   readonly correlationId: string | undefined;
   readonly taskId: string | undefined;
+  /** The task a status poll asks about, when the line belongs to one (computed once). */
+  readonly polled: string | undefined;
 }
 
 const RANK: Readonly<Record<string, number>> = {
@@ -75,6 +78,7 @@ export function toWorkLines(hits: readonly Hit[]): { lines: WorkLine[]; untimed:
       sequence: num(hit.record, F.EVENT_SEQUENCE) ?? 0,
       correlationId: str(hit.record, F.CORRELATION_ID),
       taskId: str(hit.record, F.TASK_ID),
+      polled: polledTaskId(hit.record),
     });
   }
   return { lines, untimed };

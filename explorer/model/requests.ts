@@ -82,38 +82,71 @@ export function statusOf(group: HttpGroup): number | undefined {
   return group.completed === undefined ? undefined : num(group.completed.record, F.HTTP_STATUS);
 }
 
+interface Candidate {
+  readonly group: HttpGroup;
+  readonly method: string | undefined;
+  readonly path: string | undefined;
+  readonly status: number | undefined;
+  readonly end: number;
+}
+
+/** Nearest candidate to `at` (by end time) passing `accept`, scanning outwards from `at`. */
+function nearest(sorted: readonly Candidate[], at: number, accept: (c: Candidate) => boolean): Candidate | undefined {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid]?.end ?? 0) < at) lo = mid + 1;
+    else hi = mid;
+  }
+  let left = lo - 1;
+  let right = lo;
+  while (left >= 0 || right < sorted.length) {
+    const l = sorted[left];
+    const r = sorted[right];
+    const takeLeft = r === undefined || (l !== undefined && at - l.end <= r.end - at);
+    const candidate = takeLeft ? l : r;
+    if (takeLeft) left--;
+    else right++;
+    if (candidate && accept(candidate)) return candidate;
+  }
+  return undefined;
+}
+
 /**
  * Pair each nginx line with the API request it proxied: same correlation id, method and
- * path, nearest in time; an upstream error (nginx 5xx) may pair with a different API status.
- * Returns the nginx lines no API request accounts for.
+ * path, nearest in time; an upstream error (nginx 5xx) may pair with a different API status,
+ * but only when no request with the same status is left. Returns the nginx lines no API
+ * request accounts for. Sorted candidates and an outward scan keep a client that polled
+ * thousands of times under one id at n log n.
  */
 export function matchNginx(nginxLines: readonly WorkLine[], groups: readonly HttpGroup[]): WorkLine[] {
+  const byCid = new Map<string, Candidate[]>();
+  for (const group of groups) {
+    const end = (group.completed ?? group.lines[group.lines.length - 1])?.writtenAt ?? 0;
+    const candidate = { group, method: methodOf(group), path: pathOf(group), status: statusOf(group), end };
+    const key = group.correlationId ?? '';
+    const list = byCid.get(key);
+    if (list) list.push(candidate);
+    else byCid.set(key, [candidate]);
+  }
+  for (const list of byCid.values()) list.sort((a, b) => a.end - b.end);
   const unmatched: WorkLine[] = [];
   const sorted = [...nginxLines].sort((a, b) => a.writtenAt - b.writtenAt || a.sequence - b.sequence);
   for (const line of sorted) {
     const method = str(line.record, F.HTTP_METHOD);
     const path = str(line.record, F.URL_PATH);
     const status = num(line.record, F.HTTP_STATUS);
-    let best: HttpGroup | undefined;
-    let bestScore = Number.POSITIVE_INFINITY;
-    for (const group of groups) {
-      if (group.nginx !== undefined || group.correlationId !== line.correlationId) continue;
-      const groupMethod = methodOf(group);
-      const groupPath = pathOf(group);
-      if (method !== undefined && groupMethod !== undefined && method !== groupMethod) continue;
-      if (path !== undefined && groupPath !== undefined && path !== groupPath) continue;
-      const apiStatus = statusOf(group);
-      const statusAgrees = status === undefined || apiStatus === undefined || apiStatus === status;
-      if (!statusAgrees && (status ?? 0) < 500) continue;
-      const end = (group.completed ?? group.lines[group.lines.length - 1])?.writtenAt ?? 0;
-      // Distance in time, with a penalty that prefers agreeing statuses over merely close ones.
-      const score = Math.abs(line.writtenAt - end) + (statusAgrees ? 0 : 3_600_000);
-      if (score < bestScore) {
-        best = group;
-        bestScore = score;
-      }
-    }
-    if (best) best.nginx = line;
+    const candidates = byCid.get(line.correlationId ?? '') ?? [];
+    const compatible = (c: Candidate): boolean =>
+      c.group.nginx === undefined &&
+      (method === undefined || c.method === undefined || method === c.method) &&
+      (path === undefined || c.path === undefined || path === c.path);
+    const agrees = (c: Candidate): boolean => status === undefined || c.status === undefined || c.status === status;
+    const best =
+      nearest(candidates, line.writtenAt, (c) => compatible(c) && agrees(c)) ??
+      ((status ?? 0) >= 500 ? nearest(candidates, line.writtenAt, compatible) : undefined);
+    if (best) best.group.nginx = line;
     else unmatched.push(line);
   }
   return unmatched;

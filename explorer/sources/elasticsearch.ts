@@ -13,7 +13,7 @@ import type { Hit } from '../model/types.ts';
 import { type LogSource, type NearestIds, rankNearest } from './source.ts';
 
 /** Lines per search page; traces above this use a point in time. */
-export const PAGE_SIZE = 5000;
+export const PAGE_SIZE = 10_000;
 const REQUEST_TIMEOUT_MS = 15_000;
 const PIT_KEEP_ALIVE = '1m';
 
@@ -141,7 +141,9 @@ export class ElasticsearchSource implements LogSource {
     }
     if (correlationId !== undefined) should.push({ term: { [F.ORIGINAL_CORRELATION_ID]: correlationId } });
     if (should.length === 0) return [];
-    return this.#all({ bool: { should, minimum_should_match: 1 } });
+    // Lines of the correlation id itself were fetched by the first query: do not fetch them twice.
+    const mustNot = correlationId === undefined ? [] : [{ term: { [F.CORRELATION_ID]: correlationId } }];
+    return this.#all({ bool: { should, minimum_should_match: 1, must_not: mustNot } });
   }
 
   async recent(sinceMs: number | undefined, limit: number): Promise<Hit[]> {

@@ -1,0 +1,80 @@
+/**
+ * Ground truth vs reconstruction, per request: what the load generator sent and was answered
+ * (workload/load/ground-truth.ts) against what `dtq-explore --json` rebuilt from the logs
+ * alone (docs/explorer-json.md). Pure, so the rules can be read and tested on their own.
+ */
+import type { FinalRecord, RequestRecord } from '../../workload/load/ground-truth.ts';
+
+/** The parts of a dtq-explore/trace@1 document the check reads. */
+export interface TraceDoc {
+  correlation_id: string;
+  task_ids: string[];
+  outcome: { status: string };
+  requests: { status: number | null; nginx: { status: number | null } | null }[];
+  tasks: { task_id: string; outcome: string; attempts: unknown[] }[];
+  duplicates: { kind: string; direction: string; original_task_id: string | null }[];
+}
+
+/** Everything the comparison needs besides the trace. */
+export interface Truth {
+  readonly request: RequestRecord;
+  /** Task id of the original of the request's Idempotency-Key group, when known. */
+  readonly originalTaskId: string | null;
+  readonly final: FinalRecord | undefined;
+}
+
+/** The correlation id every log line of the request carries. */
+export function correlationIdOf(request: RequestRecord): string | null {
+  return request.correlation_id_received ?? request.correlation_id_body ?? request.correlation_id_sent;
+}
+
+function expectDuplicate(doc: TraceDoc, kind: string, original: string | null, misses: string[]): void {
+  const found = doc.duplicates.find((d) => d.kind === kind && d.direction === 'blocked');
+  if (!found)
+    misses.push(
+      `expected a blocked ${kind}, found [${doc.duplicates.map((d) => `${d.direction} ${d.kind}`).join(', ')}]`,
+    );
+  else if (original !== null && found.original_task_id !== original)
+    misses.push(`${kind} points at ${found.original_task_id}, the original is ${original}`);
+}
+
+/** What differs between the truth and the trace; empty when the request was rebuilt exactly. */
+export function compareRequest(truth: Truth, doc: TraceDoc): string[] {
+  const { request, originalTaskId, final } = truth;
+  const misses: string[] = [];
+  const seen = doc.requests.map((r) => r.nginx?.status ?? r.status);
+  if (!seen.includes(request.status)) misses.push(`client got ${request.status}, trace shows [${seen.join(', ')}]`);
+
+  if (request.replayed) {
+    expectDuplicate(doc, 'idempotency_replay', request.task_id, misses);
+    if (doc.task_ids.length > 0) misses.push(`a replay created no task, trace has [${doc.task_ids.join(', ')}]`);
+    return misses;
+  }
+  if (request.status === 409) {
+    expectDuplicate(doc, 'in_flight_conflict', originalTaskId, misses);
+    return misses;
+  }
+  if (request.status === 422 && request.kind === 'mismatch') {
+    expectDuplicate(doc, 'payload_mismatch', originalTaskId, misses);
+    return misses;
+  }
+  if (request.task_id === null) {
+    if (doc.task_ids.length > 0)
+      misses.push(`no task was created (status ${request.status}), trace has [${doc.task_ids.join(', ')}]`);
+    return misses;
+  }
+  if (doc.task_ids.length !== 1 || doc.task_ids[0] !== request.task_id)
+    misses.push(`task ids: expected [${request.task_id}], found [${doc.task_ids.join(', ')}]`);
+  const task = doc.tasks.find((t) => t.task_id === request.task_id);
+  if (!task || !final?.settled) return misses;
+  const wanted =
+    final.status === 'succeeded'
+      ? ['succeeded']
+      : final.status === 'failed'
+        ? ['failed', 'dead_lettered']
+        : [final.status];
+  if (!wanted.includes(task.outcome)) misses.push(`outcome: expected ${final.status}, found ${task.outcome}`);
+  if (final.attempts !== null && task.attempts.length !== final.attempts)
+    misses.push(`attempts: expected ${final.attempts}, found ${task.attempts.length}`);
+  return misses;
+}

@@ -1,0 +1,232 @@
+/**
+ * `npm run fidelity`: the measure of dtq-explore. Runs a load (`npm run load -- --stack` with
+ * duplicates, conflicts, mismatches, retries, dead letters and a worker killed mid-run) with
+ * its ground truth recorded, ships its logs into Elasticsearch, then runs
+ * `dtq-explore --json` on every correlation id and compares: task ids found, attempts,
+ * outcome, every duplicate marked with the right original. Prints the share of requests
+ * reconstructed exactly and lists the misses; exits 1 below 100%.
+ *
+ * Options: --rps N (default 40) --duration S (default 60) --in-process (use the explorer's
+ * modules instead of spawning the binary per id; same code, faster) --concurrency N.
+ * DTQ_ES_URL selects an Elasticsearch; otherwise one is started for the run.
+ */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { indexPattern } from '../../elk/indices.ts';
+import { CORE_STEPS, runSetup } from '../../elk/setup.ts';
+import { loadTrace } from '../../explorer/load-trace.ts';
+import { traceToJson } from '../../explorer/output/json.ts';
+import { ElasticsearchSource } from '../../explorer/sources/elasticsearch.ts';
+import type { FinalRecord, GroundTruthRecord, RequestRecord, RunRecord } from '../../workload/load/ground-truth.ts';
+import { startTestElasticsearchNode } from '../utils/elasticsearch.ts';
+import { compareRequest, correlationIdOf, type TraceDoc } from './compare.ts';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const say = (line: string): void => {
+  process.stdout.write(`fidelity | ${line}\n`);
+};
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv, label: string): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const relay = (chunk: Buffer): void => {
+      for (const line of chunk.toString().split('\n'))
+        if (line.trim() !== '') process.stdout.write(`${label} | ${line}\n`);
+    };
+    child.stdout.on('data', relay);
+    child.stderr.on('data', relay);
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise(code ?? 1));
+  });
+}
+
+function countLogLines(dir: string): number {
+  let count = 0;
+  for (const name of readdirSync(dir)) {
+    if (!name.endsWith('.ndjson')) continue;
+    for (const line of readFileSync(join(dir, name), 'utf8').split('\n'))
+      if (line.startsWith('{') && line.endsWith('}')) count++;
+  }
+  return count;
+}
+
+async function esCount(url: string, prefix: string): Promise<number> {
+  await fetch(`${url}/${indexPattern(prefix)}/_refresh`, { method: 'POST' });
+  const body = (await (await fetch(`${url}/${indexPattern(prefix)}/_count`)).json()) as { count?: number };
+  return body.count ?? 0;
+}
+
+async function explainWithBinary(cid: string, env: NodeJS.ProcessEnv): Promise<TraceDoc> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'dtq-explore.js'), cid, '--json'], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      err += c.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolvePromise(JSON.parse(out) as TraceDoc) : reject(new Error(err.trim() || `exit ${code}`)),
+    );
+  });
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      rps: { type: 'string', default: '40' },
+      duration: { type: 'string', default: '60' },
+      concurrency: { type: 'string', default: '4' },
+      'in-process': { type: 'boolean', default: false },
+    },
+  });
+  const id = randomUUID().slice(0, 8);
+  const workDir = join(ROOT, 'var', 'fidelity', id);
+  mkdirSync(workDir, { recursive: true });
+  const node = process.env.DTQ_ES_URL ? undefined : await startTestElasticsearchNode({ heap: '1g' });
+  const url = process.env.DTQ_ES_URL || (node?.url as string);
+  const prefix = `fidelity-${id}`;
+  const env = { DTQ_ES_URL: url, DTQ_ES_INDEX_PREFIX: prefix, DTQ_VAR_DIR: join(workDir, 'var') };
+  try {
+    await runSetup({ url, prefix, steps: CORE_STEPS });
+    const truthPath = join(workDir, 'ground-truth.jsonl');
+    say(
+      `load: ${values.rps} req/s for ${values.duration} s, duplicates, faults, a worker killed mid-run → ${truthPath}`,
+    );
+    const loadArgs = [
+      'workload/load/main.ts',
+      '--stack',
+      '--rps',
+      String(values.rps),
+      '--duration',
+      String(values.duration),
+      '--duplicates',
+      '--faults',
+      '--kill-worker',
+      '--out',
+      truthPath,
+    ];
+    const loadCode = await run(process.execPath, loadArgs, env, 'load');
+    if (loadCode !== 0) throw new Error(`npm run load exited ${loadCode}`);
+
+    const records = readFileSync(truthPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as GroundTruthRecord);
+    const runRecord = records.find((r): r is RunRecord => r.record === 'run');
+    const requests = records.filter((r): r is RequestRecord => r.record === 'request');
+    const finals = new Map(records.filter((r): r is FinalRecord => r.record === 'final').map((f) => [f.task_id, f]));
+    const logDir = runRecord?.log_dir;
+    if (!logDir) throw new Error('the ground truth names no log directory');
+
+    // Ship whatever the stack's shipper had not delivered when the stack stopped.
+    const expected = countLogLines(logDir);
+    say(`${expected} log lines written; shipping until Elasticsearch has them all`);
+    const shipCode = await run(
+      process.execPath,
+      ['shipper/cli.ts', '--once'],
+      { ...env, DTQ_LOG_DIR: logDir, DTQ_INSTANCE: 'shipper-fidelity' },
+      'ship',
+    );
+    if (shipCode !== 0) throw new Error(`shipper exited ${shipCode}`);
+    const indexed = await esCount(url, prefix);
+    say(`${indexed} lines indexed (${expected} in the files before the final shipper run)`);
+
+    const byGroup = new Map(requests.filter((r) => r.kind === 'original').map((r) => [r.seq, r.task_id]));
+    const explain = values['in-process']
+      ? async (cid: string): Promise<TraceDoc> => {
+          const source = new ElasticsearchSource({ url, index: indexPattern(prefix) });
+          return traceToJson((await loadTrace(source, { correlationId: cid })).trace, source) as unknown as TraceDoc;
+        }
+      : (cid: string) => explainWithBinary(cid, env);
+
+    const misses: { seq: number; kind: string; correlation_id: string | null; status: number; problems: string[] }[] =
+      [];
+    let checked = 0;
+    let unverifiable = 0;
+    let next = 0;
+    const started = performance.now();
+    const worker = async (): Promise<void> => {
+      for (;;) {
+        const request = requests[next++];
+        if (request === undefined) return;
+        const cid = correlationIdOf(request);
+        if (request.status === 0 || cid === null) {
+          unverifiable++;
+          continue;
+        }
+        checked++;
+        let problems: string[];
+        try {
+          const doc = await explain(cid);
+          problems = compareRequest(
+            {
+              request,
+              originalTaskId: request.group === null ? null : (byGroup.get(request.group) ?? null),
+              final: request.task_id ? finals.get(request.task_id) : undefined,
+            },
+            doc,
+          );
+        } catch (error) {
+          problems = [`dtq-explore failed: ${(error as Error).message.split('\n')[0]}`];
+        }
+        if (problems.length > 0)
+          misses.push({ seq: request.seq, kind: request.kind, correlation_id: cid, status: request.status, problems });
+        if (checked % 250 === 0) say(`${checked}/${requests.length} checked, ${misses.length} misses`);
+      }
+    };
+    await Promise.all(Array.from({ length: Number(values.concurrency) }, worker));
+    const exact = checked - misses.length;
+    const percent = checked === 0 ? 0 : (100 * exact) / checked;
+    const kinds = new Map<string, number>();
+    for (const r of requests)
+      kinds.set(
+        `${r.kind}/${r.status}${r.replayed ? '/replayed' : ''}`,
+        (kinds.get(`${r.kind}/${r.status}${r.replayed ? '/replayed' : ''}`) ?? 0) + 1,
+      );
+    const report = {
+      run_id: runRecord?.run_id,
+      requests: requests.length,
+      checked,
+      unverifiable,
+      exact,
+      percent,
+      kinds: Object.fromEntries(kinds),
+      seconds: (performance.now() - started) / 1000,
+      misses,
+    };
+    writeFileSync(join(workDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    say(`request mix: ${JSON.stringify(report.kinds)}`);
+    for (const miss of misses.slice(0, 50))
+      say(`MISS #${miss.seq} ${miss.kind} ${miss.status} ${miss.correlation_id}: ${miss.problems.join('; ')}`);
+    if (misses.length > 50) say(`… ${misses.length - 50} more misses in ${join(workDir, 'report.json')}`);
+    say(
+      `${percent.toFixed(2)}% of ${checked} requests reconstructed exactly (${exact}); ${unverifiable} network errors not checkable`,
+    );
+    return percent === 100 ? 0 : 1;
+  } finally {
+    await node?.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`fidelity | ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(2);
+  },
+);
