@@ -71,8 +71,11 @@ describe('Supervisor', () => {
     expect(child.isRunning()).toBe(false);
   });
 
-  it('leaves no child behind when the supervisor itself is killed with SIGKILL', async () => {
-    const parent = spawn(process.execPath, [fixture('supervises-sleeper.ts')], {
+  it.each([
+    ['a child that stops on SIGTERM', []],
+    ['a child that ignores SIGTERM, with SIGKILL as its parent-death signal', ['stubborn']],
+  ])('leaves no child behind when the supervisor itself is killed with SIGKILL: %s', async (_, args) => {
+    const parent = spawn(process.execPath, [fixture('supervises-sleeper.ts'), ...args], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const rl = createInterface({ input: parent.stdout });

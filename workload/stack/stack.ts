@@ -32,6 +32,15 @@ export const SERVICE_COMMANDS = {
   shipper: ['node', 'shipper/cli.ts'],
 } as const;
 
+/**
+ * Parent-death signal of the Node services. An orphan has nobody left to wait for it, and its
+ * graceful stop may wait forever on a Redis that died in the same instant; SIGKILL loses
+ * nothing that matters (log lines are written synchronously, a worker's jobs are recovered as
+ * stalled). Redis and nginx keep SIGTERM: they stop promptly, and nginx's master takes its
+ * worker processes with it. The orderly path (stack.stop) always uses SIGTERM first.
+ */
+const ORPHAN_SIGNAL: NodeJS.Signals = 'SIGKILL';
+
 /** Where a child's output goes. */
 export type OutputMode = 'pretty' | 'raw' | 'none';
 
@@ -257,6 +266,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       name: instance,
       command: process.execPath,
       args: [SERVICE_COMMANDS.worker[1]],
+      parentDeathSignal: ORPHAN_SIGNAL,
       cwd: REPO_ROOT,
       env: { ...baseEnv, DTQ_INSTANCE: instance, DTQ_REDIS_URL: redisUrl },
     });
@@ -280,6 +290,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         name: instance,
         command: process.execPath,
         args: [SERVICE_COMMANDS.api[1]],
+        parentDeathSignal: ORPHAN_SIGNAL,
         cwd: REPO_ROOT,
         env: {
           ...baseEnv,
@@ -325,6 +336,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         name: 'shipper',
         command: process.execPath,
         args: [SERVICE_COMMANDS.shipper[1]],
+        parentDeathSignal: ORPHAN_SIGNAL,
         cwd: REPO_ROOT,
         env: { ...baseEnv, DTQ_INSTANCE: 'shipper', DTQ_ES_URL: o.esUrl },
       });

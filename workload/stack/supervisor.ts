@@ -7,7 +7,8 @@
  * children that got it directly would die in whatever order they like. Detached, only the
  * supervisor sees it and stops them in an order that loses nothing (nginx first, Redis last).
  * Why `setpriv --pdeathsig`: if the supervisor itself is killed with SIGKILL it cannot clean
- * up, so the kernel sends each child SIGTERM when its parent dies. No orphans either way.
+ * up, so the kernel signals each child when its parent dies (SIGTERM unless the spec says
+ * otherwise). No orphans either way.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -21,6 +22,11 @@ export interface ChildSpec {
   readonly args: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
+  /**
+   * Signal the kernel sends the child if the supervisor dies without stopping it (default
+   * SIGTERM). SIGKILL suits a child whose graceful stop may wait on a sibling that dies too.
+   */
+  readonly parentDeathSignal?: NodeJS.Signals;
 }
 
 /** How a child ended. */
@@ -84,7 +90,7 @@ export class Supervisor {
   /** Start a child. Spawn failures (missing binary) surface as an exit with code 127. */
   spawn(spec: ChildSpec): SupervisedChild {
     const [command, args] = SETPRIV
-      ? [SETPRIV, ['--pdeathsig', 'SIGTERM', '--', spec.command, ...spec.args]]
+      ? [SETPRIV, ['--pdeathsig', spec.parentDeathSignal ?? 'SIGTERM', '--', spec.command, ...spec.args]]
       : [spec.command, [...spec.args]];
     const child: ChildProcess = spawn(command, args, {
       cwd: spec.cwd,
