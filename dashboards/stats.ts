@@ -5,8 +5,9 @@
  * duplicates blocked. `collectStats` returns the data, `formatStats` renders it, `renderStats`
  * does both.
  */
-import { assertReachable, createEsClient, isConnectionError } from '../elk/client.ts';
+import { assertReachable, createEsClient, esUrl, isConnectionError } from '../elk/client.ts';
 import { ES_ERRORS } from '../elk/errors.ts';
+import { indexPattern, indexPrefix } from '../elk/indices.ts';
 import { dtqError } from '../workload/common/dtq-error.ts';
 import { DUPLICATE_EVENTS, F, NS_PER_MS } from '../workload/log/vocabulary.ts';
 import { panelById } from './definitions.ts';
@@ -40,9 +41,10 @@ export const STATS_SECTIONS: ReadonlyArray<{ readonly title: string; readonly pa
 
 /** Options of {@link collectStats} and {@link renderStats}. */
 export interface StatsOptions {
-  esUrl: string;
-  /** Indices to read, e.g. `dtq-logs-*`. */
-  indexPattern: string;
+  /** Elasticsearch URL (default DTQ_ES_URL or http://127.0.0.1:9200). */
+  esUrl?: string;
+  /** Indices to read (default `<DTQ_ES_INDEX_PREFIX>-*`, i.e. `dtq-logs-*`). */
+  indexPattern?: string;
   /** Only lines at or after this time (default: all). */
   since?: Date;
   /** Only lines before this time (default: all). */
@@ -85,7 +87,12 @@ export function esErrorReason(error: EsErrorBody): string {
 }
 
 /** Compute every stats panel with one `_msearch` against Elasticsearch. */
-export async function collectStats(options: StatsOptions): Promise<StatsReport> {
+export async function collectStats(input: StatsOptions = {}): Promise<StatsReport> {
+  const options = {
+    ...input,
+    esUrl: input.esUrl ?? esUrl(),
+    indexPattern: input.indexPattern ?? indexPattern(indexPrefix()),
+  };
   const client = createEsClient({ url: options.esUrl });
   const range = {
     totals: true,
@@ -216,6 +223,6 @@ export function formatStats(report: StatsReport): string {
 }
 
 /** Compute and render the stats report (what `dtq-explore --stats` prints). */
-export async function renderStats(options: StatsOptions): Promise<string> {
+export async function renderStats(options: StatsOptions = {}): Promise<string> {
   return formatStats(await collectStats(options));
 }
