@@ -84,7 +84,7 @@ export async function startApiCluster(
         const response = await fetch(`${slot.url}/ready`);
         return response.status === 200;
       },
-      { timeoutMs: 30_000, intervalMs: 100 },
+      { timeoutMs: 90_000, intervalMs: 100 },
     );
   };
 
