@@ -89,6 +89,7 @@ describe('correlation id through nginx', () => {
       [F.URL_PATH]: '/api/v1/tasks',
       [F.HTTP_METHOD]: 'POST',
       [F.NGINX_UPSTREAM_ADDRESS]: upstream,
+      [F.TASK_ID]: body.task_id,
     });
 
     // The shipper and explorer normalise nginx's strings to the common shape.
@@ -96,6 +97,23 @@ describe('correlation id through nginx', () => {
     expect(normalized[F.HTTP_STATUS]).toBe(202);
     expect(normalized[F.EVENT_DURATION]).toBeTypeOf('number');
     expect(normalized[F.TIMESTAMP]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
+
+  it('writes the task id of status reads, and no task_id field on lines without a task', async () => {
+    const { body } = await post({ 'X-Request-ID': 'created-for-poll' });
+    const get = (path: string, id: string) => fetch(`${nginx.url}${path}`, { headers: { 'x-request-id': id } });
+    expect((await get(`/api/v1/tasks/${body.task_id}`, 'poll-1')).status).toBe(200);
+    // "0" is a valid task id, and also what nginx's `access_log if=` treats as false.
+    expect((await get('/api/v1/tasks/0', 'poll-zero')).status).toBe(404);
+    expect((await get('/health', 'no-task-1')).status).toBe(200);
+    expect((await get('/api/v1/tasks/has:colon', 'bad-task-id')).status).toBe(400);
+    const lineOf = async (id: string) =>
+      (await nginx.accessLines(id, (line) => line[F.CORRELATION_ID] === id))[0] as LogRecord;
+    expect((await lineOf('poll-1'))[F.TASK_ID]).toBe(body.task_id);
+    expect((await lineOf('poll-zero'))[F.TASK_ID]).toBe('0');
+    expect(await lineOf('no-task-1')).not.toHaveProperty(F.TASK_ID);
+    expect(await lineOf('bad-task-id')).not.toHaveProperty(F.TASK_ID);
+    expect(nginx.accessLog().filter((line) => line[F.CORRELATION_ID] === 'poll-1')).toHaveLength(1);
   });
 
   it('generates one id when none is sent and uses it everywhere', async () => {

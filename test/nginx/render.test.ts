@@ -28,8 +28,10 @@ const base = { listen: 8080, upstreams: ['127.0.0.1:3001', '127.0.0.1:3002'], lo
 describe('nginx config rendering', () => {
   it('writes the access log with vocabulary field names only', () => {
     const format = JSON.parse(accessLogFormat('nginx')) as Record<string, string>;
+    const withTask = JSON.parse(accessLogFormat('nginx', { withTaskId: true })) as Record<string, string>;
     const known = new Set(Object.values(FIELD_SPECS).map((spec) => spec.name));
-    for (const key of Object.keys(format)) expect(known.has(key), `${key} is in the vocabulary`).toBe(true);
+    for (const key of Object.keys(withTask)) expect(known.has(key), `${key} is in the vocabulary`).toBe(true);
+    expect(withTask).toEqual({ ...format, [F.TASK_ID]: '$dtq_task_id' });
     expect(format[F.EVENT_ACTION]).toBe(EVENTS.NGINX_ACCESS);
     expect(format[F.SERVICE_NAME]).toBe('nginx');
     expect(format[F.CORRELATION_ID]).toBe('$correlation_id');

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BODY_LIMIT_BYTES } from '../api/config.ts';
 import { API_ERRORS } from '../api/errors.ts';
+import { TASK_ID_PATTERN, TASKS_PATH } from '../api/task-resource.ts';
 import { CORRELATION_ID_PATTERN } from '../common/correlation-id.ts';
 import { dtqError } from '../common/dtq-error.ts';
 import { logFilePath } from '../log/logger.ts';
@@ -57,8 +58,11 @@ export interface NginxPaths {
  * The access-log fields: vocabulary name → nginx expression. Values are written as JSON strings
  * (escape=json); normalizeNginxLine turns the numeric ones into numbers.
  */
-export function accessLogFields(instance: string): ReadonlyArray<readonly [FieldName, string]> {
-  return [
+export function accessLogFields(
+  instance: string,
+  options: { withTaskId?: boolean } = {},
+): ReadonlyArray<readonly [FieldName, string]> {
+  const fields: Array<readonly [FieldName, string]> = [
     [F.TIMESTAMP, '$time_iso8601'],
     [F.SERVICE_NAME, 'nginx'],
     [F.SERVICE_INSTANCE, instance],
@@ -79,14 +83,19 @@ export function accessLogFields(instance: string): ReadonlyArray<readonly [Field
     [F.NGINX_UPSTREAM_RESPONSE_TIME, '$upstream_response_time'],
     [F.NGINX_MSEC, '$msec'],
   ];
+  if (options.withTaskId) fields.push([F.TASK_ID, '$dtq_task_id']);
+  return fields;
 }
 
 /** The body of the `log_format … escape=json` directive: one JSON object per line. */
-export function accessLogFormat(instance: string): string {
-  return `{${accessLogFields(instance)
+export function accessLogFormat(instance: string, options: { withTaskId?: boolean } = {}): string {
+  return `{${accessLogFields(instance, options)
     .map(([name, value]) => `"${name}":"${value}"`)
     .join(',')}}`;
 }
+
+// The API's task-id rule without its anchors, to embed in the path and Location patterns.
+const TASK_ID_REGEX = TASK_ID_PATTERN.source.replace(/^\^|\$$/g, '');
 
 /** Where the rendered nginx writes its files. */
 export function nginxPaths(options: Pick<NginxConfigOptions, 'logDir' | 'runDir' | 'instance'>): NginxPaths {
@@ -161,6 +170,9 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
     TEMP_DIR: paths.tempDir,
     ACCESS_LOG_PATH: paths.accessLog,
     LOG_FORMAT: accessLogFormat(instance),
+    LOG_FORMAT_WITH_TASK: accessLogFormat(instance, { withTaskId: true }),
+    TASK_PATH_REGEX: `^GET:${TASKS_PATH}/(?<read_task_id>${TASK_ID_REGEX})$`,
+    TASK_LOCATION_REGEX: `^${TASKS_PATH}/(?<created_task_id>${TASK_ID_REGEX})$`,
     CORRELATION_ID_REGEX: CORRELATION_ID_PATTERN.source,
     UPSTREAM_SERVERS: options.upstreams
       .map((upstream) => `        server ${upstream} max_fails=${maxFails} fail_timeout=${failTimeoutS}s;`)

@@ -9,11 +9,9 @@ import { EVENTS, F, type TaskStatus } from '../../log/vocabulary.ts';
 import { newTaskId, type TaskQueue, type TaskSnapshot } from '../../queue/task-queue.ts';
 import { API_ERRORS } from '../errors.ts';
 import type { IdempotencyClaim } from '../request-context.ts';
+import { TASK_ID_PATTERN } from '../task-resource.ts';
 import type { CircuitBreaker } from './circuit-breaker.ts';
 import { parseTaskRequest } from './task-request.ts';
-
-/** Accepted task ids: what newTaskId() and idempotency claims produce, never a ':' (BullMQ). */
-export const TASK_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** The 202 answer to a task creation. */
 export interface CreatedTask {

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { requestLog } from '../../request-context.ts';
 import type { RequestContext, TaskService } from '../../services/task-service.ts';
+import { TASKS_PATH } from '../../task-resource.ts';
 
 /** Options of {@link taskRoutes}. */
 export interface TaskRoutesOptions extends Record<string, unknown> {
@@ -24,12 +25,12 @@ function contextOf(request: FastifyRequest): RequestContext {
 
 /** Task creation and status routes. */
 export const taskRoutes: FastifyPluginAsync<TaskRoutesOptions> = async (app, { service }) => {
-  app.post('/api/v1/tasks', { schema: { response: { 202: createdSchema } } }, async (request, reply) => {
+  app.post(TASKS_PATH, { schema: { response: { 202: createdSchema } } }, async (request, reply) => {
     const created = await service.create(request.body, contextOf(request));
-    return reply.status(202).header('location', `/api/v1/tasks/${created.task_id}`).send(created);
+    return reply.status(202).header('location', `${TASKS_PATH}/${created.task_id}`).send(created);
   });
 
-  app.get<{ Params: { task_id: string } }>('/api/v1/tasks/:task_id', async (request) =>
+  app.get<{ Params: { task_id: string } }>(`${TASKS_PATH}/:task_id`, async (request) =>
     service.get(request.params.task_id, contextOf(request)),
   );
 };
