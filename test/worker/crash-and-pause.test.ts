@@ -142,4 +142,23 @@ describe('a worker that dies or freezes mid-job', () => {
     const stored = await readStoredResult(client, `calculate_var:portfolio:${portfolio}`);
     expect(stored).toMatchObject({ fence: 2, writes: 1 });
   });
+
+  it('a skip-policy job redelivered after kill -9 waits out its own earlier lease and computes', async () => {
+    harness = createHarness(redis.url);
+    const workers = [await harness.spawnWorker('worker-1'), await harness.spawnWorker('worker-2')];
+    const data = { spot: 100, strike: 105, volatility: 0.25, maturity: 1, simulations: 5000, seed: Date.now() % 1e9 };
+    const task = await producer.enqueue(
+      'monte_carlo_pricing',
+      { ...data, fault: { sleep_ms: 2500 } },
+      { priority: 'high' },
+    );
+    const victim = await holderOf(workers, task.taskId);
+    victim.signal('SIGKILL');
+    const job = await completed(task.taskId);
+    expect(job.returnvalue).toMatchObject({ status: 'computed', fencing_token: 2 });
+    const lines = taskLines(harness.lines(), task.taskId);
+    expect(withAction(lines, 'task.started')).toHaveLength(2);
+    // Waiting for its own earlier attempt is not a blocked duplicate.
+    expect(withAction(lines, 'lock.contended')).toHaveLength(0);
+  });
 });

@@ -150,7 +150,10 @@ async function run(deps: ProcessorDeps, job: Job<TaskJobData>, log: Logger, stop
       logEvent(lockLog, 'warn', EVENTS.LOCK_LOST, fence, `lease on ${resource} lost: ${reason}`);
     },
   };
-  const onContended = (original: LockRecord | undefined) =>
+  let policy = CONTENTION_POLICY[taskType];
+  const onContended = (original: LockRecord | undefined) => {
+    // An earlier attempt of this same job (redelivered after a stall) is not a duplicate.
+    if (original?.task_id === taskId) return;
     logEvent(
       lockLog,
       'info',
@@ -160,20 +163,26 @@ async function run(deps: ProcessorDeps, job: Job<TaskJobData>, log: Logger, stop
           ? { [F.ORIGINAL_TASK_ID]: original.task_id, [F.ORIGINAL_CORRELATION_ID]: original.correlation_id }
           : {}),
       },
-      `${resource} is locked by task ${original?.task_id ?? 'unknown'}; policy: ${CONTENTION_POLICY[taskType]}`,
+      `${resource} is locked by task ${original?.task_id ?? 'unknown'}; policy: ${policy}`,
     );
+  };
   const waitStarted = Date.now();
-  const attempt =
-    CONTENTION_POLICY[taskType] === 'wait'
-      ? await acquireOrWait(redis, resource, holder, {
-          ...leaseOptions,
-          maxWaitMs: config.lockWaitMs,
-          onContended,
-          signal: stop,
-        })
-      : await tryAcquire(redis, resource, holder, leaseOptions);
+  const waitForLock = () =>
+    acquireOrWait(redis, resource, holder, {
+      ...leaseOptions,
+      maxWaitMs: config.lockWaitMs,
+      onContended,
+      signal: stop,
+    });
+  let attempt = policy === 'wait' ? await waitForLock() : await tryAcquire(redis, resource, holder, leaseOptions);
+  if (!attempt.acquired && policy === 'skip' && attempt.holder?.task_id === taskId) {
+    // The holder is an earlier attempt of this very job (its worker died or froze): there is no
+    // original to point at, so wait for that lease to run out instead of skipping.
+    policy = 'wait';
+    attempt = await waitForLock();
+  }
   if (!attempt.acquired) {
-    if (CONTENTION_POLICY[taskType] === 'wait') {
+    if (policy === 'wait') {
       throw dtqError(LOCK_ERRORS.WAIT_TIMEOUT, {
         resource,
         holder: attempt.holder?.task_id ?? 'unknown',
