@@ -115,7 +115,7 @@ async function run(deps: ProcessorDeps, job: Job<TaskJobData>, log: Logger, stop
   const { config, redis } = deps;
   const taskId = String(job.id);
   const { task_type: taskType, correlation_id: correlationId } = job.data;
-  const fault = faultOf(job.data.data, config.faults);
+  const fault = faultOf(job.data.data ?? {}, config.faults);
   injectFailure(fault, job.attemptsMade + 1);
 
   if (!isTaskType(taskType)) {
