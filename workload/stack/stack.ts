@@ -338,7 +338,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         args: [SERVICE_COMMANDS.shipper[1]],
         parentDeathSignal: ORPHAN_SIGNAL,
         cwd: REPO_ROOT,
-        env: { ...baseEnv, DTQ_INSTANCE: 'shipper', DTQ_ES_URL: o.esUrl },
+        // The shipper keeps stdout quiet unless asked; the foreground output wants its lines.
+        env: { DTQ_LOG_STDOUT: '1', ...baseEnv, DTQ_INSTANCE: 'shipper', DTQ_ES_URL: o.esUrl },
       });
     }
 
