@@ -299,7 +299,8 @@ describe('the nginx config for compose', () => {
   it('is written by the nginx-config command exactly as compose runs it', () => {
     const args = argv(services['nginx-config'] ?? {}).map((arg) => interpolate(arg));
     const options = { ...nginxOptions, logDir: join(temp, 'logs'), runDir: join(temp, 'run') };
-    const output = execFileSync(args[0] as string, args.slice(1), {
+    // The image's `node` is Node 24; here that is the Node running the tests.
+    const output = execFileSync(args[0] === 'node' ? process.execPath : (args[0] as string), args.slice(1), {
       cwd: ROOT,
       env: { ...process.env, DTQ_NGINX_OPTIONS: JSON.stringify(options) },
       encoding: 'utf8',
