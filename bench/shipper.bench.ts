@@ -1,0 +1,340 @@
+/**
+ * Shipper throughput: N realistic log lines (DTQ_BENCH_SHIPPER_LINES, default 1,000,000) in six
+ * NDJSON files, shipped into a local Elasticsearch by the file shipper with all its guarantees
+ * (registry, deterministic `_id`, `create`, dead-letter checks), raced in the same run against
+ *   - raw `_bulk`: the same lines sent as they are, auto-generated ids, one request at a time,
+ *     at the best batch size found on this machine first (the ceiling of this node);
+ *   - pino-elasticsearch: the same lines written into its stream in-process.
+ * Goal: the shipper reaches at least 80% of the raw ceiling. Each contender runs in its own
+ * process, which reports its lines/s, CPU seconds (process.cpuUsage) and peak RSS (maxRSS).
+ *
+ * Elasticsearch: DTQ_ES_URL when it answers, otherwise a temporary node started for the run.
+ * Runnable alone: `node bench/shipper.bench.ts`.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { clusterStatus, startElasticsearchNode } from '../elk/node.ts';
+import { CORE_STEPS, runSetup } from '../elk/setup.ts';
+import { DEFAULT_LIMITS } from '../shipper/config.ts';
+import { Shipper } from '../shipper/shipper.ts';
+import { freePort } from '../test/utils/free-port.ts';
+import { F } from '../workload/log/vocabulary.ts';
+import type { BenchReport } from './run.ts';
+
+const LINES = Number(process.env.DTQ_BENCH_SHIPPER_LINES ?? 1_000_000);
+const BATCH_CANDIDATES = [500, 1_000, 2_000, 5_000];
+const SERVICES = ['api-1', 'api-2', 'api-3', 'worker-1', 'worker-2', 'nginx'] as const;
+
+/** Write `lines` realistic lines spread over the six files; returns the total bytes. */
+function generate(dir: string, lines: number): number {
+  const fds = SERVICES.map((name) => openSync(join(dir, `${name}.ndjson`), 'w'));
+  const base = Date.now() - lines;
+  let bytes = 0;
+  const chunks: string[][] = SERVICES.map(() => []);
+  for (let i = 0; i < lines; i++) {
+    const k = i % SERVICES.length;
+    const name = SERVICES[k] as string;
+    const service = name.startsWith('api') ? 'api' : name.startsWith('worker') ? 'worker' : 'nginx';
+    const ts = new Date(base + i).toISOString();
+    const line =
+      service === 'nginx'
+        ? JSON.stringify({
+            '@timestamp': ts,
+            [F.SERVICE_NAME]: 'nginx',
+            [F.SERVICE_INSTANCE]: 'nginx',
+            [F.EVENT_ACTION]: 'nginx.access',
+            [F.CORRELATION_ID]: `c-${i >> 2}`,
+            [F.HTTP_METHOD]: 'POST',
+            [F.URL_PATH]: '/api/v1/tasks',
+            [F.HTTP_STATUS]: '202',
+            [F.HTTP_RESPONSE_BYTES]: '87',
+            [F.NGINX_UPSTREAM_ADDRESS]: '127.0.0.1:3001',
+            [F.NGINX_UPSTREAM_STATUS]: '202',
+            [F.NGINX_REQUEST_TIME]: '0.004',
+            [F.NGINX_UPSTREAM_RESPONSE_TIME]: '0.003',
+            [F.NGINX_MSEC]: ((base + i) / 1000).toFixed(3),
+            [F.MESSAGE]: 'POST /api/v1/tasks 202',
+          })
+        : JSON.stringify({
+            [F.LOG_LEVEL]: 'info',
+            [F.TIMESTAMP]: ts,
+            [F.SERVICE_NAME]: service,
+            [F.SERVICE_INSTANCE]: name,
+            [F.PROCESS_PID]: 4242,
+            [F.EVENT_SEQUENCE]: i,
+            [F.EVENT_ACTION]: service === 'api' ? 'task.enqueued' : 'task.completed',
+            [F.CORRELATION_ID]: `c-${i >> 2}`,
+            [F.TASK_ID]: `t-${i >> 2}`,
+            [F.TASK_TYPE]: 'calculate_var',
+            [F.TASK_QUEUE]: 'high',
+            [F.EVENT_DURATION]: 1_234_567 + i,
+            [F.MESSAGE]: `task t-${i >> 2} ${service === 'api' ? 'enqueued' : 'completed'}`,
+          });
+    chunks[k]?.push(line);
+    bytes += line.length + 1;
+    if ((chunks[k]?.length ?? 0) >= 10_000) {
+      writeSync(fds[k] as number, `${chunks[k]?.join('\n')}\n`);
+      chunks[k] = [];
+    }
+  }
+  chunks.forEach((chunk, k) => {
+    if (chunk.length > 0) writeSync(fds[k] as number, `${chunk.join('\n')}\n`);
+    closeSync(fds[k] as number);
+  });
+  return bytes;
+}
+
+/** What a phase process reports about itself. */
+interface PhaseStats {
+  seconds: number;
+  cpuSeconds: number;
+  rssPeakMb: number;
+}
+
+/** Run one phase in its own process, so its CPU and peak RSS are its own. */
+async function phase(
+  name: 'raw' | 'shipper' | 'pino',
+  url: string,
+  prefix: string,
+  logDir: string,
+  batch: number,
+): Promise<PhaseStats> {
+  const child = spawn(
+    process.execPath,
+    [fileURLToPath(import.meta.url), '--phase', name, url, prefix, logDir, String(batch)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  let output = '';
+  child.stdout.on('data', (chunk) => {
+    output += chunk;
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`phase ${name} exited with ${code}: ${output}`);
+  return JSON.parse(output.trim().split('\n').at(-1) as string) as PhaseStats;
+}
+
+/** Inside a phase process: do the work, then print this process's own figures. */
+async function runPhase(name: string, url: string, prefix: string, logDir: string, batch: number): Promise<void> {
+  const started = performance.now();
+  if (name === 'raw') {
+    for (const service of SERVICES) await rawBulk(url, prefix, linesOf(logDir, service), batch);
+  } else if (name === 'shipper') {
+    await ship(url, prefix, logDir, batch);
+  } else {
+    await pinoElastic(url, prefix, logDir);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage();
+  const stats: PhaseStats = {
+    seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    rssPeakMb: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
+  console.log(JSON.stringify(stats));
+}
+
+function linesOf(logDir: string, service: string): string[] {
+  return readFileSync(join(logDir, `${service}.ndjson`), 'utf8')
+    .split('\n')
+    .slice(0, -1);
+}
+
+async function es(url: string, method: string, path: string, body?: string): Promise<unknown> {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: { 'content-type': body?.startsWith('{"index"') ? 'application/x-ndjson' : 'application/json' },
+    body,
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text.slice(0, 300)}`);
+  return JSON.parse(text);
+}
+
+async function count(url: string, prefix: string): Promise<number> {
+  await es(url, 'POST', `/${prefix}-*/_refresh`);
+  return ((await es(url, 'GET', `/${prefix}-*/_count`)) as { count: number }).count;
+}
+
+async function cleanup(url: string, prefix: string): Promise<void> {
+  await fetch(`${url}/${prefix}-*?expand_wildcards=all`, { method: 'DELETE' }).catch(() => undefined);
+  await fetch(`${url}/_index_template/${prefix}`, { method: 'DELETE' }).catch(() => undefined);
+}
+
+/** The raw loader: lines as they are, `index` with auto ids, one request at a time. */
+async function rawBulk(url: string, prefix: string, lines: string[], batch: number): Promise<void> {
+  const action = `{"index":{"_index":"${prefix}-raw"}}\n`;
+  for (let i = 0; i < lines.length; i += batch) {
+    let body = '';
+    for (const line of lines.slice(i, i + batch)) body += `${action}${line}\n`;
+    const result = (await es(url, 'POST', '/_bulk?filter_path=errors', body)) as { errors: boolean };
+    if (result.errors) throw new Error('raw bulk reported item errors');
+  }
+}
+
+/** The file shipper on the directory, until caught up. */
+async function ship(url: string, prefix: string, logDir: string, maxBatchLines: number): Promise<void> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'dtq-bench-state-'));
+  const shipper = new Shipper({
+    config: {
+      esUrl: url,
+      indexPrefix: prefix,
+      logDir,
+      stateDir,
+      runSetup: true,
+      limits: { ...DEFAULT_LIMITS, maxBatchLines, maxBatchBytes: 16 * 1024 * 1024 },
+    },
+    untilCaughtUp: true,
+  });
+  await shipper.run();
+  rmSync(stateDir, { recursive: true, force: true });
+}
+
+/** pino-elasticsearch fed the same lines, until its stream has flushed everything. */
+async function pinoElastic(url: string, prefix: string, logDir: string): Promise<void> {
+  const { default: pinoElasticsearch } = (await import('pino-elasticsearch')) as unknown as {
+    default: (options: Record<string, unknown>) => NodeJS.WritableStream & NodeJS.EventEmitter;
+  };
+  const stream = pinoElasticsearch({
+    node: url,
+    esVersion: 8,
+    index: (time: string) => `${prefix}-${time.slice(0, 10).replaceAll('-', '.')}`,
+    opType: 'create',
+    flushBytes: 5 * 1024 * 1024,
+    flushInterval: 1_000,
+  });
+  const done = new Promise<void>((resolve, reject) => {
+    stream.on('insert', () => resolve());
+    stream.on('error', reject);
+  });
+  for (const service of SERVICES) {
+    for (const line of linesOf(logDir, service)) {
+      if (!stream.write(`${line}\n`)) await new Promise((resolve) => stream.once('drain', resolve));
+    }
+  }
+  stream.end();
+  await done;
+}
+
+/** Run the scenario. */
+export async function run(): Promise<BenchReport> {
+  let url = process.env.DTQ_ES_URL ?? 'http://127.0.0.1:9200';
+  let stopNode: (() => Promise<void>) | undefined;
+  const nodeDir = mkdtempSync(join(tmpdir(), 'dtq-bench-es-'));
+  if (!(await clusterStatus(url))) {
+    const node = await startElasticsearchNode({
+      port: await freePort(),
+      transportPort: await freePort(),
+      baseDir: nodeDir,
+      heap: '1g',
+    });
+    url = node.url;
+    stopNode = () => node.stop();
+  }
+  const logDir = mkdtempSync(join(tmpdir(), 'dtq-bench-logs-'));
+  const stamp = Date.now();
+  const prefixes = {
+    search: `bench-search-${stamp}`,
+    raw: `bench-raw-${stamp}`,
+    shipper: `bench-shipper-${stamp}`,
+    pino: `bench-pino-${stamp}`,
+  };
+  try {
+    const bytes = generate(logDir, LINES);
+
+    // Best batch size for raw _bulk on this machine, on a sample of the lines.
+    const sampleDir = mkdtempSync(join(tmpdir(), 'dtq-bench-sample-'));
+    generate(sampleDir, Math.min(LINES, 60_000));
+    const tried: Record<string, number> = {};
+    for (const batch of BATCH_CANDIDATES) {
+      const { seconds } = await phase('raw', url, prefixes.search, sampleDir, batch);
+      tried[`raw_${batch}`] = Math.round(Math.min(LINES, 60_000) / seconds);
+      await cleanup(url, prefixes.search);
+    }
+    rmSync(sampleDir, { recursive: true, force: true });
+    const best = BATCH_CANDIDATES.reduce((a, b) => ((tried[`raw_${b}`] ?? 0) > (tried[`raw_${a}`] ?? 0) ? b : a));
+
+    await runSetup({ url, prefix: prefixes.raw, steps: CORE_STEPS });
+    const raw = await phase('raw', url, prefixes.raw, logDir, best);
+    const rawCount = await count(url, prefixes.raw);
+    await cleanup(url, prefixes.raw);
+
+    const shipped = await phase('shipper', url, prefixes.shipper, logDir, best);
+    const shippedCount = await count(url, prefixes.shipper);
+    await cleanup(url, prefixes.shipper);
+
+    await runSetup({ url, prefix: prefixes.pino, steps: CORE_STEPS });
+    const pino = await phase('pino', url, prefixes.pino, logDir, best);
+    const pinoCount = await count(url, prefixes.pino);
+    await cleanup(url, prefixes.pino);
+
+    const rate = (m: { seconds: number }) => Math.round(LINES / m.seconds);
+    const extra = (m: { seconds: number; cpuSeconds: number; rssPeakMb: number }, indexed: number) => ({
+      seconds: Math.round(m.seconds * 10) / 10,
+      cpu_s: Math.round(m.cpuSeconds * 10) / 10,
+      rss_peak_mb: m.rssPeakMb,
+      indexed,
+    });
+    const rawRate = rate(raw);
+    const shipperRatio = Math.round((rate(shipped) / rawRate) * 100) / 100;
+    const report: BenchReport = {
+      title: 'Shipper into Elasticsearch',
+      rows: [
+        {
+          name: `raw _bulk, ${best} lines per request (ceiling)`,
+          value: rawRate,
+          unit: 'lines/s',
+          extra: { ...extra(raw, rawCount), ...tried },
+        },
+        {
+          name: 'file shipper (registry, deterministic _id, create)',
+          value: rate(shipped),
+          unit: 'lines/s',
+          extra: extra(shipped, shippedCount),
+          baseline: { name: 'raw _bulk', value: rawRate },
+          ratio: shipperRatio,
+          goal: '≥ 80% of raw _bulk',
+          met: shipperRatio >= 0.8 && shippedCount === LINES,
+        },
+        {
+          name: 'pino-elasticsearch (in-process)',
+          value: rate(pino),
+          unit: 'lines/s',
+          extra: extra(pino, pinoCount),
+          baseline: { name: 'raw _bulk', value: rawRate },
+          ratio: Math.round((rate(pino) / rawRate) * 100) / 100,
+        },
+      ],
+      notes: [
+        `${LINES} lines (${Math.round(bytes / 1024 / 1024)} MB) in ${SERVICES.length} files; Elasticsearch ${stopNode ? 'temporary node, 1 GB heap' : url}.`,
+        `Machine: ${cpus().length} cores, load average ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')} at the end (other work shares it).`,
+        'CPU and peak RSS are those of the contender process (raw and pino-elasticsearch hold one file of lines in memory at a time); Elasticsearch itself is not counted.',
+      ],
+    };
+    return report;
+  } finally {
+    rmSync(logDir, { recursive: true, force: true });
+    await stopNode?.();
+    rmSync(nodeDir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.main && process.argv[2] === '--phase') {
+  const [name, url, prefix, logDir, batch] = process.argv.slice(3) as [string, string, string, string, string];
+  await runPhase(name, url, prefix, logDir, Number(batch));
+} else if (import.meta.main) {
+  const report = await run();
+  console.log(report.title);
+  for (const row of report.rows) {
+    console.log(
+      `  ${row.name}: ${row.value} ${row.unit}${row.ratio === undefined ? '' : ` (${Math.round(row.ratio * 100)}% of ${row.baseline?.name})`} ${JSON.stringify(row.extra)}`,
+    );
+  }
+  for (const note of report.notes ?? []) console.log(`  ${note}`);
+}
