@@ -17,8 +17,9 @@ const varRequest = (simulations: number, seed = 1): ComputeRequest => ({
 });
 
 let pool: ThreadPool;
-beforeAll(() => {
+beforeAll(async () => {
   pool = new ThreadPool(1);
+  await pool.ready();
 });
 afterAll(async () => {
   await pool.close();

@@ -1,16 +1,7 @@
 /** Entry point of a compute thread: runs tasks posted by the pool, one at a time. */
 import { parentPort } from 'node:worker_threads';
-import { type ComputeRequest, computeTask } from './compute.ts';
-
-/** Message from the pool. */
-export interface ThreadRequest extends ComputeRequest {
-  id: number;
-}
-
-/** Message back to the pool. */
-export type ThreadReply =
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: { name: string; message: string; code?: string } };
+import { computeTask } from './compute.ts';
+import { THREAD_READY, type ThreadReply, type ThreadRequest } from './thread-protocol.ts';
 
 parentPort?.on('message', (request: ThreadRequest) => {
   let reply: ThreadReply;
@@ -27,3 +18,4 @@ parentPort?.on('message', (request: ThreadRequest) => {
   }
   parentPort?.postMessage(reply);
 });
+parentPort?.postMessage(THREAD_READY);

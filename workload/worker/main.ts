@@ -56,6 +56,8 @@ for (const connection of [bullConnection, redis]) {
 }
 
 const pool = new ThreadPool(config.threads);
+// Take jobs only once the threads can run them, so service.started means ready.
+await pool.ready();
 const running = new Map<string, AbortController>();
 const startedAt = new Map<string, bigint>();
 const processor = createProcessor({ config, logger, redis, pool, running, startedAt });

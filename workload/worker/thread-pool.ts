@@ -9,8 +9,8 @@ import { Worker } from 'node:worker_threads';
 import { dtqError } from '../common/dtq-error.ts';
 import { PRIORITIES, type Priority } from '../log/vocabulary.ts';
 import type { ComputeRequest } from './compute.ts';
-import type { ThreadReply, ThreadRequest } from './compute-thread.ts';
 import { reviveError, WORKER_ERRORS } from './errors.ts';
+import { THREAD_READY, type ThreadReply, type ThreadRequest } from './thread-protocol.ts';
 
 const THREAD_FILE = new URL('./compute-thread.ts', import.meta.url);
 
@@ -27,6 +27,8 @@ interface Task {
 interface Slot {
   thread: Worker;
   task: Task | undefined;
+  /** Resolves when the thread has loaded (or died trying). */
+  loaded: Promise<void>;
 }
 
 /** Options of a single run. */
@@ -41,6 +43,7 @@ export class ThreadPool {
   readonly size: number;
   readonly #slots: Slot[] = [];
   readonly #queue: Task[] = [];
+  readonly #ready: Promise<void>;
   #nextId = 1;
   #closed = false;
 
@@ -48,6 +51,12 @@ export class ThreadPool {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`thread pool size must be ≥ 1, got ${size}`);
     this.size = size;
     for (let i = 0; i < size; i++) this.#slots.push(this.#spawn());
+    this.#ready = Promise.all(this.#slots.map((slot) => slot.loaded)).then(() => undefined);
+  }
+
+  /** Resolves once every initial thread has loaded its modules (a cold thread takes ~0.5 s). */
+  ready(): Promise<void> {
+    return this.#ready;
   }
 
   /** Run a task on a free thread (queued by priority when all are busy). */
@@ -92,8 +101,18 @@ export class ThreadPool {
 
   #spawn(): Slot {
     const thread = new Worker(THREAD_FILE);
-    const slot: Slot = { thread, task: undefined };
-    thread.on('message', (reply: ThreadReply) => {
+    const loaded = new Promise<void>((resolve) => {
+      const onReady = (message: unknown) => {
+        if (message !== THREAD_READY) return;
+        thread.off('message', onReady);
+        resolve();
+      };
+      thread.on('message', onReady);
+      thread.once('exit', () => resolve());
+    });
+    const slot: Slot = { thread, task: undefined, loaded };
+    thread.on('message', (reply: ThreadReply | typeof THREAD_READY) => {
+      if (reply === THREAD_READY) return;
       const task = slot.task;
       if (task === undefined || task.id !== reply.id) return;
       slot.task = undefined;
