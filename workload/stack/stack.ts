@@ -19,7 +19,7 @@ import { ensurePrograms, type SystemProgram } from './binaries.ts';
 import { STACK_ERRORS } from './errors.ts';
 import { createOutput } from './output.ts';
 import { claimPort, isReady, isStartedLine, redisPing, startedInFile } from './probes.ts';
-import { describeExit, type ExitInfo, type SupervisedChild, Supervisor } from './supervisor.ts';
+import { type ChildSpec, describeExit, type ExitInfo, type SupervisedChild, Supervisor } from './supervisor.ts';
 import { type StopTailing, tailFile } from './tail-file.ts';
 
 /** Repository root (the stack runs the project's entry files from here). */
@@ -194,6 +194,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     return Promise.race([ready.then(() => true), sleep(500).then(() => false)]);
   };
   let stopping = false;
+  // Children stopped or killed through the handle (tests, the load generator's worker kill):
+  // their exit is news, not an error.
+  const onPurpose = new Set<ChildSpec>();
   const supervisor = new Supervisor({
     stopTimeoutMs: o.stopTimeoutMs,
     onLine: (child, line, stream) => {
@@ -204,7 +207,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       output.line(child.name, line, stream);
     },
     onExit: (child, info) => {
-      if (!stopping) output.stack(`${child.name} exited (${describeExit(info)})`, 'error');
+      if (stopping) return;
+      if (onPurpose.has(child)) output.stack(`${child.name} exited (${describeExit(info)}), as asked`);
+      else output.stack(`${child.name} exited (${describeExit(info)})`, 'error');
     },
   });
   const baseEnv: NodeJS.ProcessEnv = {
@@ -359,6 +364,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       if (!redis) throw dtqError(STACK_ERRORS.REDIS_NOT_OWNED, { redisUrl });
       return redis;
     };
+    const haltRedis = async (hard: boolean): Promise<void> => {
+      const owned = ownedRedis();
+      onPurpose.add(owned.child.spec);
+      if (!hard) {
+        await owned.child.stop();
+        return;
+      }
+      owned.child.signal('SIGKILL');
+      await owned.child.exited;
+    };
     let stopped: Promise<void> | undefined;
     return {
       httpUrl: front,
@@ -375,10 +390,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       setOutput: (mode) => output.setMode(mode),
       killWorker: async (index, signal = 'SIGKILL') => {
         const worker = workerAt(index);
+        onPurpose.add(worker.child.spec);
         worker.child.signal(signal);
         return worker.child.exited;
       },
-      stopWorker: (index) => workerAt(index).child.stop(),
+      stopWorker: (index) => {
+        const worker = workerAt(index);
+        onPurpose.add(worker.child.spec);
+        return worker.child.stop();
+      },
       startWorker: async (index) => {
         const worker = workerAt(index);
         if (worker.child.isRunning()) return;
@@ -386,13 +406,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         worker.child = child;
         await until(`${worker.instance} service.started`, child, workerStarted(child, ready), o.readyTimeoutMs);
       },
-      stopRedis: async ({ hard = false } = {}) => {
-        const owned = ownedRedis();
-        if (hard) {
-          owned.child.signal('SIGKILL');
-          await owned.child.exited;
-        } else await owned.child.stop();
-      },
+      stopRedis: ({ hard = false } = {}) => haltRedis(hard),
       startRedis: async () => {
         const owned = ownedRedis();
         if (owned.child.isRunning()) return;
@@ -400,11 +414,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         await waitRedis(owned.port, owned.child);
       },
       restartRedis: async (restartOptions) => {
+        await haltRedis(restartOptions?.hard ?? false);
         const owned = ownedRedis();
-        if (restartOptions?.hard) {
-          owned.child.signal('SIGKILL');
-          await owned.child.exited;
-        } else await owned.child.stop();
         owned.child = spawnRedis(owned.port);
         await waitRedis(owned.port, owned.child);
       },
