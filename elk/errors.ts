@@ -44,9 +44,4 @@ export const ES_ERRORS = {
     code: 'DTQ_ERR_ES_SETUP_FAILED',
     message: 'Setup step "{step}" failed against {url}: {reason}',
   },
-  REQUEST_FAILED: {
-    code: 'DTQ_ERR_ES_REQUEST_FAILED',
-    statusCode: 502,
-    message: 'Elasticsearch answered {status} to {request}: {reason}',
-  },
 } as const satisfies Record<string, ErrorDefinition>;
