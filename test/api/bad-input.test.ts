@@ -159,6 +159,27 @@ describe('bad input', () => {
     });
   });
 
+  it.each([
+    ['an over-long path parameter', `/api/v1/tasks/${'a'.repeat(300)}`, /longer than 256/],
+    ['a malformed percent-encoding', '/api/v1/tasks/%E0%A4%A', /percent-encoding/],
+  ])('answers 400 in the API format, logged, for %s the router refuses', async (_name, url, reason) => {
+    const id = `router-${reason.source.slice(0, 8).replace(/\W/g, '')}`;
+    const response = await api.app.inject({ method: 'GET', url, headers: { 'x-request-id': id } });
+    expect(response.statusCode).toBe(400);
+    expect(response.headers['x-request-id']).toBe(id);
+    const error = response.json().error;
+    expect(error).toMatchObject({ code: 'DTQ_ERR_API_BAD_REQUEST', correlation_id: id });
+    expect(error.message).toMatch(reason);
+    const actions = api
+      .lines()
+      .filter((line) => line[F.CORRELATION_ID] === id)
+      .map((line) => [line[F.EVENT_ACTION], line[F.HTTP_STATUS]]);
+    expect(actions).toEqual([
+      [EVENTS.HTTP_REQUEST_RECEIVED, undefined],
+      [EVENTS.HTTP_REQUEST_COMPLETED, 400],
+    ]);
+  });
+
   it('accepts data.fault when the API runs with DTQ_FAULTS=1 and passes it to the job', async () => {
     const { status, body } = await postRaw(varTask({ fault: { fail_attempts: 2 } }), 'application/json', withFaults);
     expect(status).toBe(202);

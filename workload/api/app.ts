@@ -10,10 +10,10 @@ import { CORRELATION_ID_HEADER, correlationIdFrom } from '../common/correlation-
 import { idempotencyConfigFromEnv } from '../idempotency/config.ts';
 import { idempotencyPlugin } from '../idempotency/plugin.ts';
 import type { TaskQueue } from '../queue/task-queue.ts';
-import { type ApiConfig, BODY_LIMIT_BYTES } from './config.ts';
+import { type ApiConfig, BODY_LIMIT_BYTES, MAX_PARAM_LENGTH } from './config.ts';
 import { ApiLogController } from './log-controller.ts';
 import { correlationHeader } from './plugins/correlation-header.ts';
-import { errorHandler } from './plugins/error-handler.ts';
+import { answerFrameworkError, errorHandler } from './plugins/error-handler.ts';
 import './request-context.ts';
 import { healthRoutes } from './routes/health/index.ts';
 import { taskRoutes } from './routes/tasks/index.ts';
@@ -35,15 +35,21 @@ export type ApiApp = FastifyInstance<Server, IncomingMessage, ServerResponse, Lo
 /** Build the API (not listening). */
 export function buildApp(deps: AppDeps): ApiApp {
   const { logger, queue, config } = deps;
+  const logController = new ApiLogController();
   const app = Fastify({
     // Instance-level lines (e.g. "Server listening") are not vocabulary events: only warnings
     // and worse get through. Request loggers are full-level children of our logger.
     loggerInstance: logger.child({}, { level: 'warn' }),
     childLoggerFactory: (_instanceLogger, bindings, options) => logger.child(bindings, options),
     genReqId: (request) => correlationIdFrom(request.headers[CORRELATION_ID_HEADER]).id,
-    logController: new ApiLogController(),
+    logController,
     bodyLimit: BODY_LIMIT_BYTES,
-    routerOptions: { maxParamLength: 256 },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: (error, request, reply) => {
+      // Fastify logs these requests as received but, with no route, never as completed.
+      reply.raw.once('finish', () => logController.requestCompleted(null, request, reply));
+      return answerFrameworkError(error, request, reply, config.retryAfterS);
+    },
     return503OnClosing: true,
   });
   app.decorateRequest('dtqError', undefined);

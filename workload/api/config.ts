@@ -5,6 +5,9 @@ import { DEFAULT_OPERATION_TIMEOUT_MS } from '../queue/task-queue.ts';
 /** Largest request body accepted (nginx's client_max_body_size matches it). */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
+/** Longest path parameter the router accepts (a task id is at most 128 characters). */
+export const MAX_PARAM_LENGTH = 256;
+
 /** Everything the API process needs to start. */
 export interface ApiConfig {
   /** service.instance of this process: api-1, api-2, … */

@@ -4,9 +4,10 @@
  * (body parsing, limits) and by the queue module are translated into that catalogue here.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { CORRELATION_ID_HEADER } from '../../common/correlation-id.ts';
 import { DtqError, dtqError } from '../../common/dtq-error.ts';
 import { QUEUE_ERRORS } from '../../queue/errors.ts';
-import { BODY_LIMIT_BYTES } from '../config.ts';
+import { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH } from '../config.ts';
 import { API_ERRORS } from '../errors.ts';
 import { pathOf } from '../log-controller.ts';
 import { sharedPlugin } from './shared-plugin.ts';
@@ -47,6 +48,15 @@ export function toApiError(error: unknown, request: FastifyRequest, retryAfterS:
       return dtqError(API_ERRORS.MALFORMED_JSON, { reason: 'the body is empty' }, error);
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return dtqError(API_ERRORS.MALFORMED_JSON, { reason: 'not a JSON value' }, error);
+    // Router refusals: their messages quote the raw path, so the reason is written here.
+    case 'FST_ERR_BAD_URL':
+      return dtqError(API_ERRORS.BAD_REQUEST, { reason: 'the path is not valid percent-encoding' }, error);
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return dtqError(
+        API_ERRORS.BAD_REQUEST,
+        { reason: `a path segment is longer than ${MAX_PARAM_LENGTH} characters` },
+        error,
+      );
   }
   const status = fastifyError.statusCode;
   if (error instanceof SyntaxError && status === 400) {
@@ -73,6 +83,21 @@ function send(error: DtqError, request: FastifyRequest, reply: FastifyReply): Fa
   const retryAfter = error.context.retry_after_s;
   if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
   return reply.status(error.statusCode ?? 500).send(errorBody(error, request.id));
+}
+
+/**
+ * Answer what Fastify's router refuses before any hook runs (a malformed percent-encoding, an
+ * over-long path parameter; its `frameworkErrors`): otherwise Fastify's own body goes out,
+ * without X-Request-ID.
+ */
+export function answerFrameworkError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  retryAfterS: number,
+): FastifyReply {
+  reply.header(CORRELATION_ID_HEADER, request.id);
+  return send(toApiError(error, request, retryAfterS), request, reply);
 }
 
 /** Options of {@link errorHandler}. */
