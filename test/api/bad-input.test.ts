@@ -180,6 +180,12 @@ describe('bad input', () => {
     ]);
   });
 
+  it('answers 400 for a null priority instead of taking the default', async () => {
+    const { status, error } = await postRaw(varTask({}, { priority: null }));
+    expect(status).toBe(400);
+    expect(error).toMatchObject({ code: 'DTQ_ERR_API_INVALID_FIELD', field: 'priority' });
+  });
+
   it('accepts data.fault when the API runs with DTQ_FAULTS=1 and passes it to the job', async () => {
     const { status, body } = await postRaw(varTask({ fault: { fail_attempts: 2 } }), 'application/json', withFaults);
     expect(status).toBe(202);

@@ -48,7 +48,8 @@ export function parseTaskRequest(body: unknown, options: { allowFaults: boolean 
       known_task_types: [...TASK_TYPES],
     });
   }
-  const priority = fields.priority ?? DEFAULT_PRIORITY;
+  // Only an absent priority takes the default; null is a wrong value like any other.
+  const priority = fields.priority === undefined ? DEFAULT_PRIORITY : fields.priority;
   if (!(PRIORITIES as readonly unknown[]).includes(priority)) {
     invalid('priority', `one of ${PRIORITIES.join(', ')} (default ${DEFAULT_PRIORITY})`);
   }
