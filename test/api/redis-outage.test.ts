@@ -65,6 +65,8 @@ describe('Redis outage', () => {
           line[F.EVENT_ACTION] === EVENTS.HTTP_REQUEST_COMPLETED && line[F.CORRELATION_ID] === error.correlation_id,
       );
     expect(completed[0]).toMatchObject({ [F.HTTP_STATUS]: 503, [F.ERROR_CODE]: 'DTQ_ERR_API_REDIS_UNAVAILABLE' });
+    // The operator's line names the underlying failure, which the client's body does not.
+    expect(completed[0]?.[F.ERROR_MESSAGE]).toContain(QUEUE_ERRORS.REDIS_UNAVAILABLE.code);
 
     await api.redis.start();
     const recovered = await waitFor('the API to accept tasks again', async () => (await post()).statusCode === 202, {
@@ -99,6 +101,8 @@ describe('Redis outage', () => {
       timeoutMs: 10_000,
       intervalMs: 100,
     });
+    const completed = events(EVENTS.HTTP_REQUEST_COMPLETED).find((line) => line[F.CORRELATION_ID] === 'during-hang');
+    expect(completed?.[F.ERROR_MESSAGE]).toContain(QUEUE_ERRORS.REDIS_TIMEOUT.code);
     // The depth reading ran out of time, so no enqueue was sent to the stopped server: one
     // deadline, and nothing left behind to run after Redis continued.
     const jobs = await api.inspect('high').getJobs(['waiting', 'prioritized', 'active', 'completed']);

@@ -5,6 +5,7 @@
  */
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { CORRELATION_ID_HEADER } from '../common/correlation-id.ts';
+import { DtqError } from '../common/dtq-error.ts';
 import { type EventFields, errorFields, logEvent } from '../log/logger.ts';
 import { EVENTS, F } from '../log/vocabulary.ts';
 import { API_ERRORS } from './errors.ts';
@@ -72,10 +73,13 @@ export class ApiLogController extends LogController {
     const answered = request.dtqError;
     if (answered !== undefined) {
       Object.assign(fields, errorFields(answered));
+      const cause = answered.cause;
+      // The client's message hides internals; the operator's line names what really failed
+      // (a Redis timeout and a refused connection both answer DTQ_ERR_API_REDIS_UNAVAILABLE).
+      if (cause instanceof DtqError)
+        fields[F.ERROR_MESSAGE] = `${answered.message} Cause: ${cause.code}: ${cause.message}`;
       // An unexpected failure is only diagnosable with the original stack.
-      if (answered.code === API_ERRORS.INTERNAL.code && answered.cause instanceof Error) {
-        fields[F.ERROR_STACK] = answered.cause.stack;
-      }
+      if (answered.code === API_ERRORS.INTERNAL.code && cause instanceof Error) fields[F.ERROR_STACK] = cause.stack;
     } else if (error) {
       Object.assign(fields, errorFields(error));
     }
