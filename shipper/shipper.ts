@@ -122,7 +122,16 @@ export class Shipper {
     const metricsTimer = setInterval(() => this.#logMetrics(), limits.metricsIntervalMs);
     const progressTimer = this.#progress ? setInterval(() => this.#progress?.update(this.snapshot()), 500) : undefined;
     try {
-      await Promise.all([this.#readLoop(), this.#sendLoop()]);
+      // If the sender fails for good (e.g. the dead-letter file is unwritable), the reader must
+      // stop too, or its timers would keep the process alive.
+      const sending = this.#sendLoop().catch((error: unknown) => {
+        this.#stopping = true;
+        this.#queue.close();
+        throw error;
+      });
+      const [read, sent] = await Promise.allSettled([this.#readLoop(), sending]);
+      if (sent.status === 'rejected') throw sent.reason;
+      if (read.status === 'rejected') throw read.reason;
     } finally {
       clearInterval(metricsTimer);
       if (progressTimer) clearInterval(progressTimer);
