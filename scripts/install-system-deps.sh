@@ -13,6 +13,9 @@ have nginx || need+=(nginx)
 if [ "${1:-}" != "--workload" ]; then
   have java || need+=(openjdk-17-jre-headless)
   have mvn || need+=(maven)
+  # Elasticsearch: unzip unpacks the distribution; setpriv (util-linux) runs it as a non-root user.
+  have unzip || need+=(unzip)
+  have setpriv || need+=(util-linux)
 fi
 if [ "${1:-}" = "--with-test-tools" ]; then
   have tmux || need+=(tmux)
