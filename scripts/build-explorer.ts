@@ -7,7 +7,7 @@
  * never load them. Dependencies are bundled too (DTQ_EXPLORE_BUNDLE_DEPS=0 leaves them in
  * node_modules); bench/explorer.bench.ts measures both, see docs/explorer.md.
  */
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,7 +18,6 @@ const entry = join(root, 'explorer', 'cli.tsx');
 export async function buildExplorer(options: { outdir?: string; bundleDeps?: boolean } = {}): Promise<string> {
   const outdir = options.outdir ?? join(root, 'dist');
   const esbuild = await import('esbuild');
-  rmSync(join(outdir, 'chunks'), { recursive: true, force: true });
   const result = await esbuild.build({
     entryPoints: { 'dtq-explore': entry },
     outdir,
@@ -44,6 +43,12 @@ export async function buildExplorer(options: { outdir?: string; bundleDeps?: boo
   });
   // The module graph, so a test can prove --json and --plain never load Ink or React.
   writeFileSync(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
+  // Stale chunks go only after the new ones exist: a dtq-explore started from the previous
+  // build (a test, the fidelity run) can still load the chunks it names while this runs.
+  const current = new Set(Object.keys(result.metafile.outputs).map((path) => path.split('/').pop()));
+  const chunks = join(outdir, 'chunks');
+  if (existsSync(chunks))
+    for (const name of readdirSync(chunks)) if (!current.has(name)) rmSync(join(chunks, name), { force: true });
   return join(outdir, 'dtq-explore.js');
 }
 
