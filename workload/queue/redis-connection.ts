@@ -36,12 +36,11 @@ export function createProducerRedis(url: string, logger: Logger): ProducerRedis 
     // The producer runs no blocking commands; any reply slower than this is an outage.
     commandTimeout: 2000,
   });
-  let available = false;
+  // Whether commands can go out is ioredis's own status; only the outage report is ours.
   let reportedDown = false;
   let lastError = 'not connected yet';
 
   const markDown = (reason: string, error?: unknown): void => {
-    available = false;
     lastError = reason;
     if (reportedDown) return;
     reportedDown = true;
@@ -55,22 +54,20 @@ export function createProducerRedis(url: string, logger: Logger): ProducerRedis 
   };
 
   client.on('ready', () => {
-    available = true;
-    if (reportedDown) {
-      reportedDown = false;
-      logEvent(logger, 'info', EVENTS.DEPENDENCY_RECOVERED, { [F.DEPENDENCY_NAME]: 'redis' }, 'Redis reachable again');
-    }
+    if (!reportedDown) return;
+    reportedDown = false;
+    logEvent(logger, 'info', EVENTS.DEPENDENCY_RECOVERED, { [F.DEPENDENCY_NAME]: 'redis' }, 'Redis reachable again');
   });
   // Without an 'error' listener ioredis prints every reconnect failure to stderr.
   client.on('error', (error: Error) => markDown(error.message, error));
+  // A close after an error keeps that error as the reason; a close alone (Redis shut down) is one.
   client.on('close', () => {
-    if (available) markDown('connection closed');
-    available = false;
+    if (!reportedDown) markDown('connection closed');
   });
 
   return {
     client,
-    isAvailable: () => available,
+    isAvailable: () => client.status === 'ready',
     lastError: () => lastError,
     close: async () => {
       reportedDown = true; // a deliberate close is not an outage
