@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import type { FinalRecord, RequestRecord } from '../../workload/load/ground-truth.ts';
+import { compareRequest, correlationIdOf, type TraceDoc } from './compare.ts';
+
+function request(overrides: Partial<RequestRecord>): RequestRecord {
+  return {
+    record: 'request',
+    seq: 1,
+    kind: 'task',
+    group: null,
+    method: 'POST',
+    path: '/api/v1/tasks',
+    correlation_mode: 'client',
+    correlation_id_sent: 'sent',
+    correlation_id_received: 'received',
+    correlation_id_body: 'received',
+    idempotency_key: null,
+    body_sha256: 'x',
+    task_type: 'calculate_var',
+    priority: 'high',
+    fault: null,
+    sent_at: '2026-11-22T10:00:00.000Z',
+    planned_ms: 0,
+    sent_ms: 0,
+    status: 202,
+    replayed: false,
+    task_id: 't1',
+    response_body: {},
+    latency_ms: 3,
+    error: null,
+    ...overrides,
+  };
+}
+
+function doc(overrides: Partial<TraceDoc>): TraceDoc {
+  return {
+    correlation_id: 'received',
+    task_ids: ['t1'],
+    outcome: { status: 'succeeded' },
+    requests: [{ status: 202, nginx: { status: 202 } }],
+    tasks: [{ task_id: 't1', outcome: 'succeeded', attempts: [{}] }],
+    duplicates: [],
+    ...overrides,
+  };
+}
+
+const final: FinalRecord = {
+  record: 'final',
+  task_id: 't1',
+  seq: 1,
+  correlation_id: 'received',
+  status: 'succeeded',
+  settled: true,
+  attempts: 1,
+  error: null,
+  http_status: 200,
+  polled_at: '2026-11-22T10:00:01.000Z',
+};
+
+describe('the fidelity comparison', () => {
+  it('uses the correlation id the server answered with', () => {
+    expect(correlationIdOf(request({ correlation_id_received: null }))).toBe('received');
+    expect(correlationIdOf(request({}))).toBe('received');
+  });
+
+  it('accepts an exact reconstruction', () => {
+    expect(compareRequest({ request: request({}), originalTaskId: null, final }, doc({}))).toEqual([]);
+  });
+
+  it('reports a wrong task, outcome or attempt count', () => {
+    const problems = compareRequest(
+      { request: request({}), originalTaskId: null, final: { ...final, attempts: 3, status: 'failed' } },
+      doc({}),
+    );
+    expect(problems).toEqual(['outcome: expected failed, found succeeded', 'attempts: expected 3, found 1']);
+    expect(compareRequest({ request: request({}), originalTaskId: null, final }, doc({ task_ids: ['t2'] }))).toEqual([
+      'task ids: expected [t1], found [t2]',
+    ]);
+  });
+
+  it('requires a replay to be marked with the original it pointed at', () => {
+    const replay = request({ kind: 'replay', replayed: true, task_id: 'orig' });
+    expect(
+      compareRequest({ request: replay, originalTaskId: 'orig', final: undefined }, doc({ task_ids: [], tasks: [] })),
+    ).toEqual(['expected a blocked idempotency_replay, found []']);
+    const marked = doc({
+      task_ids: [],
+      tasks: [],
+      duplicates: [{ kind: 'idempotency_replay', direction: 'blocked', original_task_id: 'other' }],
+    });
+    expect(compareRequest({ request: replay, originalTaskId: 'orig', final: undefined }, marked)).toEqual([
+      'idempotency_replay points at other, the original is orig',
+    ]);
+  });
+
+  it('checks conflicts and mismatches against the group’s original task', () => {
+    const conflict = request({ kind: 'concurrent', status: 409, task_id: null });
+    const good = doc({
+      task_ids: [],
+      tasks: [],
+      requests: [{ status: 409, nginx: { status: 409 } }],
+      duplicates: [{ kind: 'in_flight_conflict', direction: 'blocked', original_task_id: 'orig' }],
+    });
+    expect(compareRequest({ request: conflict, originalTaskId: 'orig', final: undefined }, good)).toEqual([]);
+    const mismatch = request({ kind: 'mismatch', status: 422, task_id: null });
+    expect(compareRequest({ request: mismatch, originalTaskId: 'orig', final: undefined }, good)).toEqual([
+      'client got 422, trace shows [409]',
+      'expected a blocked payload_mismatch, found [blocked in_flight_conflict]',
+    ]);
+  });
+});
