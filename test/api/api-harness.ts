@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
+import type { LightMyRequestResponse } from 'fastify';
 import { Redis } from 'ioredis';
 import { type ApiApp, type AppDeps, buildApp } from '../../workload/api/app.ts';
 import { createLogger, logFilePath } from '../../workload/log/logger.ts';
@@ -27,6 +28,11 @@ export interface ApiHarness {
   rawLog(): string;
   /** Listen on a free loopback port (for tests through nginx); returns `127.0.0.1:<port>`. */
   listen(): Promise<string>;
+  /**
+   * POST /api/v1/tasks in process: `payload` (default the design notes' example) as
+   * application/json unless `headers` say otherwise.
+   */
+  postTask(options?: { payload?: string | object; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
   /** A BullMQ queue handle for inspecting (or draining) the jobs the API created. */
   inspect(priority: Priority): Queue<TaskJobData>;
   close(): Promise<void>;
@@ -81,6 +87,13 @@ export async function startApiHarness(
         .split('\n')
         .filter((line) => line !== '')
         .map((line) => JSON.parse(line) as LogRecord),
+    postTask: ({ payload = EXAMPLE_BODY, headers = {} } = {}) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/v1/tasks',
+        headers: { 'content-type': 'application/json', ...headers },
+        payload,
+      }),
     inspect: (priority) => {
       let handle = inspectors.get(priority);
       if (handle === undefined) {

@@ -25,12 +25,7 @@ function varTask(data: Record<string, unknown>, extra: Record<string, unknown> =
 }
 
 async function postRaw(payload: string, contentType = 'application/json', target: ApiHarness = api) {
-  const response = await target.app.inject({
-    method: 'POST',
-    url: '/api/v1/tasks',
-    headers: { 'content-type': contentType },
-    payload,
-  });
+  const response = await target.postTask({ payload, headers: { 'content-type': contentType } });
   const body = response.json() as { error: Record<string, unknown> & { code: string; message: string } };
   return { status: response.statusCode, body, error: body.error };
 }
@@ -205,11 +200,9 @@ describe('bad input', () => {
   });
 
   it('logs a refusal with its error code and status on the request’s completion line', async () => {
-    const response = await api.app.inject({
-      method: 'POST',
-      url: '/api/v1/tasks',
-      headers: { 'content-type': 'text/plain', 'x-request-id': 'refusal-logged' },
+    const response = await api.postTask({
       payload: 'hello',
+      headers: { 'content-type': 'text/plain', 'x-request-id': 'refusal-logged' },
     });
     expect(response.statusCode).toBe(415);
     const completed = api

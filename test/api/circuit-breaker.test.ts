@@ -1,7 +1,7 @@
 /** Back-pressure: above the queue-depth threshold new tasks get 503 + Retry-After until the backlog drains. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS, F } from '../../workload/log/vocabulary.ts';
-import { type ApiHarness, EXAMPLE_BODY, startApiHarness } from './api-harness.ts';
+import { type ApiHarness, startApiHarness } from './api-harness.ts';
 
 let api: ApiHarness;
 
@@ -14,12 +14,7 @@ afterAll(async () => {
 });
 
 function post(correlationId: string) {
-  return api.app.inject({
-    method: 'POST',
-    url: '/api/v1/tasks',
-    headers: { 'content-type': 'application/json', 'x-request-id': correlationId },
-    payload: EXAMPLE_BODY,
-  });
+  return api.postTask({ headers: { 'x-request-id': correlationId } });
 }
 
 describe('circuit breaker on queue depth', () => {

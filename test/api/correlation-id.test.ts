@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CORRELATION_ID_PATTERN } from '../../workload/common/correlation-id.ts';
 import { EVENTS, F, type LogRecord } from '../../workload/log/vocabulary.ts';
-import { type ApiHarness, EXAMPLE_BODY, startApiHarness } from './api-harness.ts';
+import { type ApiHarness, startApiHarness } from './api-harness.ts';
 
 let api: ApiHarness;
 
@@ -19,12 +19,7 @@ afterAll(async () => {
 });
 
 async function post(headers: Record<string, string>) {
-  const response = await api.app.inject({
-    method: 'POST',
-    url: '/api/v1/tasks',
-    headers: { 'content-type': 'application/json', ...headers },
-    payload: EXAMPLE_BODY,
-  });
+  const response = await api.postTask({ headers });
   return { response, body: response.json() as { task_id: string; correlation_id: string; status: string } };
 }
 

@@ -8,7 +8,7 @@ import { EVENTS, F } from '../../workload/log/vocabulary.ts';
 import { QUEUE_ERRORS } from '../../workload/queue/errors.ts';
 import { startRedis } from '../utils/redis-server.ts';
 import { waitFor } from '../utils/wait.ts';
-import { type ApiHarness, EXAMPLE_BODY, startApiHarness } from './api-harness.ts';
+import { type ApiHarness, startApiHarness } from './api-harness.ts';
 
 let api: ApiHarness;
 
@@ -21,12 +21,7 @@ afterAll(async () => {
 });
 
 function post(headers: Record<string, string> = {}) {
-  return api.app.inject({
-    method: 'POST',
-    url: '/api/v1/tasks',
-    headers: { 'content-type': 'application/json', ...headers },
-    payload: EXAMPLE_BODY,
-  });
+  return api.postTask({ headers });
 }
 
 function events(action: string) {
@@ -114,22 +109,12 @@ describe('Redis outage', () => {
     await redis.stop({ hard: true });
     const late = await startApiHarness({}, { redis, waitForRedis: false });
     try {
-      const body = { 'content-type': 'application/json' };
-      const early = await late.app.inject({
-        method: 'POST',
-        url: '/api/v1/tasks',
-        headers: body,
-        payload: EXAMPLE_BODY,
-      });
-      expect(early.statusCode).toBe(503);
+      expect((await late.postTask()).statusCode).toBe(503);
       await redis.start();
-      await waitFor(
-        'the late API to accept tasks',
-        async () =>
-          (await late.app.inject({ method: 'POST', url: '/api/v1/tasks', headers: body, payload: EXAMPLE_BODY }))
-            .statusCode === 202,
-        { timeoutMs: 10_000, intervalMs: 100 },
-      );
+      await waitFor('the late API to accept tasks', async () => (await late.postTask()).statusCode === 202, {
+        timeoutMs: 10_000,
+        intervalMs: 100,
+      });
     } finally {
       await late.close();
       await redis.close();

@@ -24,10 +24,8 @@ afterAll(async () => {
 });
 
 async function create(correlationId: string): Promise<string> {
-  const response = await api.app.inject({
-    method: 'POST',
-    url: '/api/v1/tasks',
-    headers: { 'content-type': 'application/json', 'x-request-id': correlationId },
+  const response = await api.postTask({
+    headers: { 'x-request-id': correlationId },
     payload: {
       task_type: 'monte_carlo_pricing',
       data: { spot: 100, strike: 95, volatility: 0.25, maturity: 0.5 },
