@@ -1,4 +1,5 @@
-/** What nginx refuses itself answers in the API's error format: 413 body, 431 headers, 502 no upstream. */
+/** What nginx refuses itself answers in the API's error format: 413 body, 431 headers, 502 no upstream, 504 no answer. */
+import { type AddressInfo, createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BODY_LIMIT_BYTES } from '../../workload/api/config.ts';
 import { F } from '../../workload/log/vocabulary.ts';
@@ -9,16 +10,23 @@ import { startNginx, type TestNginx } from '../utils/nginx.ts';
 let api: ApiHarness;
 let nginx: TestNginx;
 let nowhere: TestNginx;
+let silent: Server;
+let slow: TestNginx;
 
 beforeAll(async () => {
   api = await startApiHarness();
   nginx = await startNginx({ upstreams: [await api.listen()] });
   // An upstream port nobody listens on.
   nowhere = await startNginx({ upstreams: [`127.0.0.1:${await freePort()}`], retryAfterS: 4 });
+  // An upstream that takes the request and never answers.
+  silent = createServer((socket) => socket.on('error', () => {}));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  slow = await startNginx({ upstreams: [`127.0.0.1:${(silent.address() as AddressInfo).port}`], readTimeoutS: 1 });
 });
 
 afterAll(async () => {
-  await Promise.all([nginx?.stop(), nowhere?.stop()]);
+  await Promise.all([nginx?.stop(), nowhere?.stop(), slow?.stop()]);
+  silent?.close();
   await api?.close();
 });
 
@@ -74,5 +82,20 @@ describe('limits at the nginx door', () => {
     expect(await errorOf(response)).toMatchObject({ code: 'DTQ_ERR_API_NO_UPSTREAM', correlation_id: 'nobody-home' });
     const [line] = await nowhere.accessLines('the 502', (entry) => entry[F.CORRELATION_ID] === 'nobody-home');
     expect(line).toMatchObject({ [F.HTTP_STATUS]: '502', [F.NGINX_UPSTREAM_STATUS]: '502' });
+  });
+
+  it('answers 504 with Retry-After, saying the outcome is unknown, when an instance takes the request and never answers', async () => {
+    const response = await fetch(`${slow.url}/api/v1/tasks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'never-answered' },
+      body: '{}',
+    });
+    expect(response.status).toBe(504);
+    expect(response.headers.get('retry-after')).toBe('2');
+    const error = await errorOf(response);
+    expect(error).toMatchObject({ code: 'DTQ_ERR_API_UPSTREAM_TIMEOUT', correlation_id: 'never-answered' });
+    expect(error.message).toMatch(/may or may not have been carried out/);
+    const [line] = await slow.accessLines('the 504', (entry) => entry[F.CORRELATION_ID] === 'never-answered');
+    expect(line).toMatchObject({ [F.HTTP_STATUS]: '504', [F.NGINX_UPSTREAM_STATUS]: '504' });
   });
 });

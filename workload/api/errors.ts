@@ -75,6 +75,12 @@ export const API_ERRORS = {
     statusCode: 502,
     message: 'No API instance could take the request (all down or failing). Retry after {retry_after_s} s.',
   },
+  UPSTREAM_TIMEOUT: {
+    code: 'DTQ_ERR_API_UPSTREAM_TIMEOUT',
+    statusCode: 504,
+    message:
+      'No API instance answered in time, so the request may or may not have been carried out. Retry after {retry_after_s} s with the same Idempotency-Key to be safe.',
+  },
   INTERNAL: {
     code: 'DTQ_ERR_API_INTERNAL',
     statusCode: 500,

@@ -42,7 +42,7 @@ export interface NginxConfigOptions {
   connectTimeoutMs?: number;
   /** Upstream read timeout in seconds (default 30). */
   readTimeoutS?: number;
-  /** Retry-After in nginx's 502 answer, in seconds (default 2). */
+  /** Retry-After in nginx's 502 and 504 answers, in seconds (default 2). */
   retryAfterS?: number;
 }
 
@@ -194,6 +194,10 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
     NO_UPSTREAM_JSON: errorJson(
       API_ERRORS.NO_UPSTREAM.code,
       fill(API_ERRORS.NO_UPSTREAM, { retry_after_s: retryAfterS }),
+    ),
+    UPSTREAM_TIMEOUT_JSON: errorJson(
+      API_ERRORS.UPSTREAM_TIMEOUT.code,
+      fill(API_ERRORS.UPSTREAM_TIMEOUT, { retry_after_s: retryAfterS }),
     ),
   };
   const template = readFileSync(NGINX_TEMPLATE_PATH, 'utf8');
