@@ -56,11 +56,10 @@ for (const connection of [bullConnection, redis]) {
 }
 
 const pool = new ThreadPool(config.threads);
-// Take jobs only once the threads can run them, so service.started means ready.
-await pool.ready();
 const running = new Map<string, AbortController>();
 const startedAt = new Map<string, bigint>();
-const processor = createProcessor({ config, logger, redis, pool, running, startedAt });
+let stopping = false;
+const processor = createProcessor({ config, logger, redis, pool, running, startedAt, stopping: () => stopping });
 const deadLetter = openDeadLetterQueue(bullConnection);
 const producers = new Map<string, Queue<TaskJobData>>();
 const queueFor = (name: string): Queue<TaskJobData> => {
@@ -72,30 +71,8 @@ const queueFor = (name: string): Queue<TaskJobData> => {
   }
   return queue;
 };
+const workers: Worker<TaskJobData, TaskOutcome>[] = [];
 
-const workers = PRIORITIES.map((priority) => {
-  const worker = new Worker<TaskJobData, TaskOutcome>(QUEUE_NAMES[priority], processor, {
-    connection: bullConnection,
-    prefix: REDIS_PREFIX,
-    name: config.instance,
-    concurrency: config.concurrency[priority],
-    lockDuration: config.jobLockMs,
-    stalledInterval: config.stalledIntervalMs,
-    maxStalledCount: config.maxStalledCount,
-  });
-  attachLifecycleEvents(worker, { logger, redis, deadLetter, queueFor, startedAt });
-  return worker;
-});
-
-logEvent(
-  logger,
-  'info',
-  EVENTS.SERVICE_STARTED,
-  {},
-  `worker ${config.instance} consuming ${PRIORITIES.map((p) => `${QUEUE_NAMES[p]}×${config.concurrency[p]}`).join(', ')} on ${config.threads} compute thread(s)${config.faults ? ', fault injection on' : ''}`,
-);
-
-let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
@@ -121,5 +98,31 @@ async function shutdown(signal: string): Promise<void> {
   setTimeout(() => process.exit(0), 50).unref();
 }
 
+// Registered before the threads load, so a SIGTERM during start-up is a clean stop as well.
 process.once('SIGTERM', () => void shutdown('SIGTERM'));
 process.once('SIGINT', () => void shutdown('SIGINT'));
+
+// Take jobs only once the threads can run them, so service.started means ready.
+await pool.ready();
+if (!stopping) {
+  for (const priority of PRIORITIES) {
+    const worker = new Worker<TaskJobData, TaskOutcome>(QUEUE_NAMES[priority], processor, {
+      connection: bullConnection,
+      prefix: REDIS_PREFIX,
+      name: config.instance,
+      concurrency: config.concurrency[priority],
+      lockDuration: config.jobLockMs,
+      stalledInterval: config.stalledIntervalMs,
+      maxStalledCount: config.maxStalledCount,
+    });
+    attachLifecycleEvents(worker, { logger, redis, deadLetter, queueFor, startedAt });
+    workers.push(worker);
+  }
+  logEvent(
+    logger,
+    'info',
+    EVENTS.SERVICE_STARTED,
+    {},
+    `worker ${config.instance} consuming ${PRIORITIES.map((p) => `${QUEUE_NAMES[p]}×${config.concurrency[p]}`).join(', ')} on ${config.threads} compute thread(s)${config.faults ? ', fault injection on' : ''}`,
+  );
+}

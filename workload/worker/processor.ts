@@ -53,6 +53,8 @@ export interface ProcessorDeps {
   running: Map<string, AbortController>;
   /** Start time (hrtime ns) of each running attempt, for durations in the event handlers. */
   startedAt: Map<string, bigint>;
+  /** True once the process is shutting down. */
+  stopping: () => boolean;
 }
 
 /** The logger bound to a job: every line carries its correlation id and task id. */
@@ -70,6 +72,19 @@ export function jobLogger(logger: Logger, job: Job<TaskJobData>): Logger {
 export function createProcessor(deps: ProcessorDeps) {
   return async (job: Job<TaskJobData>, token?: string): Promise<TaskOutcome> => {
     const taskId = String(job.id);
+    if (deps.stopping() && token !== undefined) {
+      // BullMQ can still hand over a job that arrived just as the worker closed: give it back
+      // untouched, so "no new jobs after SIGTERM" holds exactly.
+      await job.moveToWait(token);
+      logEvent(
+        jobLogger(deps.logger, job),
+        'info',
+        EVENTS.SERVICE_STOPPING,
+        {},
+        `task ${taskId} handed back unstarted`,
+      );
+      throw new WaitingError();
+    }
     const started = process.hrtime.bigint();
     deps.startedAt.set(taskId, started);
     const controller = new AbortController();
