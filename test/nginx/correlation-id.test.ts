@@ -9,14 +9,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS, F, type LogRecord, normalizeNginxLine } from '../../workload/log/vocabulary.ts';
 import { type ApiHarness, EXAMPLE_BODY, startApiHarness } from '../api/api-harness.ts';
 import { startNginx, type TestNginx } from '../utils/nginx.ts';
+import { startRedis, type TestRedis } from '../utils/redis-server.ts';
 import { waitFor } from '../utils/wait.ts';
 
+let redis: TestRedis;
 let api: ApiHarness;
 let nginx: TestNginx;
 let upstream: string;
 
 beforeAll(async () => {
-  api = await startApiHarness({ instance: 'api-1' });
+  redis = await startRedis();
+  // With redisUrl the idempotency layer is live, so replays go through nginx too.
+  api = await startApiHarness({ instance: 'api-1', redisUrl: redis.url }, { redis });
   upstream = await api.listen();
   nginx = await startNginx({ upstreams: [upstream] });
 });
@@ -24,6 +28,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await nginx?.stop();
   await api?.close();
+  await redis?.close();
 });
 
 /**
@@ -114,6 +119,17 @@ describe('correlation id through nginx', () => {
     expect(await lineOf('no-task-1')).not.toHaveProperty(F.TASK_ID);
     expect(await lineOf('bad-task-id')).not.toHaveProperty(F.TASK_ID);
     expect(nginx.accessLog().filter((line) => line[F.CORRELATION_ID] === 'poll-1')).toHaveLength(1);
+  });
+
+  it('leaves task_id off a replayed answer, which names the first request’s task', async () => {
+    const first = await post({ 'X-Request-ID': 'keyed-first', 'Idempotency-Key': 'nginx-replay-1' });
+    const replay = await post({ 'X-Request-ID': 'keyed-replay', 'Idempotency-Key': 'nginx-replay-1' });
+    expect(first.status).toBe(202);
+    expect(replay).toMatchObject({ status: 202, body: { task_id: first.body.task_id } });
+    const lineOf = async (id: string) =>
+      (await nginx.accessLines(id, (line) => line[F.CORRELATION_ID] === id))[0] as LogRecord;
+    expect((await lineOf('keyed-first'))[F.TASK_ID]).toBe(first.body.task_id);
+    expect(await lineOf('keyed-replay')).not.toHaveProperty(F.TASK_ID);
   });
 
   it('generates one id when none is sent and uses it everywhere', async () => {

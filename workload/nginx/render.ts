@@ -172,7 +172,8 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
     LOG_FORMAT: accessLogFormat(instance),
     LOG_FORMAT_WITH_TASK: accessLogFormat(instance, { withTaskId: true }),
     TASK_PATH_REGEX: `^GET:${TASKS_PATH}/(?<read_task_id>${TASK_ID_REGEX})$`,
-    TASK_LOCATION_REGEX: `^${TASKS_PATH}/(?<created_task_id>${TASK_ID_REGEX})$`,
+    // Matched against "<Idempotent-Replayed>:<Location>": only a first answer names its task.
+    TASK_LOCATION_REGEX: `^:${TASKS_PATH}/(?<created_task_id>${TASK_ID_REGEX})$`,
     CORRELATION_ID_REGEX: CORRELATION_ID_PATTERN.source,
     UPSTREAM_SERVERS: options.upstreams
       .map((upstream) => `        server ${upstream} max_fails=${maxFails} fail_timeout=${failTimeoutS}s;`)
