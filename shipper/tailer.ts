@@ -50,6 +50,8 @@ interface OpenFile {
   size: number;
   /** Bytes read from the file but not yet handed out, starting at file offset bufferStart. */
   buffer: Buffer;
+  /** The reusable memory `buffer` is a view of (allocated on first read). */
+  store: Buffer | undefined;
   bufferStart: number;
   /** A line longer than the limit being skipped: where it started and its first characters. */
   skipping: { start: number; head: string } | undefined;
@@ -149,6 +151,7 @@ export class Tailer {
       fingerprintBytes: 0,
       size: 0,
       buffer: Buffer.alloc(0),
+      store: undefined,
       bufferStart: 0,
       skipping: undefined,
       seenInLastScan: true,
@@ -253,13 +256,36 @@ export class Tailer {
         file.buffer = Buffer.alloc(0);
       }
       const position = file.bufferStart + file.buffer.length;
-      const chunk = Buffer.allocUnsafe(READ_CHUNK_BYTES);
-      const read = readSync(file.fd, chunk, 0, READ_CHUNK_BYTES, position);
+      const read = this.#fill(file, position);
       if (read === 0) return undefined;
-      file.buffer =
-        file.buffer.length === 0 ? chunk.subarray(0, read) : Buffer.concat([file.buffer, chunk.subarray(0, read)]);
       if (position + read > file.size) file.size = position + read;
     }
+  }
+
+  /**
+   * Read the next chunk of a file into its own reusable buffer, after the bytes not yet handed
+   * out (moved to the front). One buffer per file instead of one per read keeps the process's
+   * memory flat while a large backlog streams through.
+   */
+  #fill(file: OpenFile, position: number): number {
+    const pending = file.buffer.length;
+    let store = file.store;
+    if (
+      store === undefined ||
+      pending + READ_CHUNK_BYTES > store.length ||
+      (store.length > READ_CHUNK_BYTES * 2 && pending < READ_CHUNK_BYTES)
+    ) {
+      // Grow for a long line being assembled; go back to the normal size once it is through.
+      const grown = Buffer.allocUnsafe(Math.max(READ_CHUNK_BYTES * 2, pending + READ_CHUNK_BYTES));
+      file.buffer.copy(grown, 0);
+      store = grown;
+      file.store = grown;
+    } else if (pending > 0 && file.buffer.byteOffset !== store.byteOffset) {
+      file.buffer.copy(store, 0); // memmove: source and target may overlap
+    }
+    const read = readSync(file.fd, store, pending, store.length - pending, position);
+    file.buffer = store.subarray(0, pending + read);
+    return read;
   }
 
   /** The open files and how far each is read. */
