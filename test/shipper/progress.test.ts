@@ -14,7 +14,7 @@ describe('backlog progress', () => {
     progress.update({ ...zeroCounters(), lagBytes: 8 * 1024 * 1024, lagSeconds: 3 }, 0);
     progress.update({ ...zeroCounters(), linesShipped: 5000, lagBytes: 2 * 1024 * 1024, lagSeconds: 1 }, 1000);
     progress.update({ ...zeroCounters(), linesShipped: 9000, lagBytes: 0, lagSeconds: 0 }, 2000);
-    expect(written[0]).toMatch(/^\r\x1b\[2Kshipping backlog {3}0% \| 0 lines shipped/);
+    expect(written[0]?.startsWith('\r\x1b[2Kshipping backlog   0% | 0 lines shipped')).toBe(true);
     expect(written[1]).toMatch(/ 75% \| 5000 lines shipped \| 5000 lines\/s \| 2\.0 MB to go/);
     expect(written.at(-1)).toBe('\n');
   });
