@@ -31,7 +31,7 @@ export interface FaultSpec {
   fail_attempts?: number;
   /** Throw a poison (unrecoverable) error on the first attempt: fails at once, dead-lettered. */
   poison?: boolean;
-  /** Sleep this long inside the job before computing (to hold locks, to be killed mid-job). */
+  /** Hold the lock this long after computing and before the fenced write (the window tests freeze or kill a worker in). */
   sleep_ms?: number;
 }
 
