@@ -41,11 +41,11 @@ export interface ApiHarness {
 /**
  * Start an API over a fresh Redis (or `shared.redis`, left running on close); `config`
  * overrides the defaults of AppDeps.config. `waitForRedis: false` starts it even while that
- * Redis is down.
+ * Redis is down; `extend` adds test-only routes before the app is ready.
  */
 export async function startApiHarness(
   config: Partial<AppDeps['config']> = {},
-  shared: { redis?: TestRedis; waitForRedis?: boolean } = {},
+  shared: { redis?: TestRedis; waitForRedis?: boolean; extend?: (app: ApiApp) => void } = {},
 ): Promise<ApiHarness> {
   const redis = shared.redis ?? (await startRedis());
   const logDir = mkdtempSync(join(tmpdir(), 'dtq-api-logs-'));
@@ -60,6 +60,7 @@ export async function startApiHarness(
     queue,
     config: { instance, faults: false, circuitThreshold: 10_000, circuitCacheMs: 0, retryAfterS: 2, ...config },
   });
+  shared.extend?.(app);
   await app.ready();
   const inspectors = new Map<Priority, Queue<TaskJobData>>();
   const connections: Redis[] = [];

@@ -31,12 +31,19 @@ function requestFields(request: FastifyRequest): EventFields {
   return fields;
 }
 
-function completedLevel(status: number): 'info' | 'warn' | 'error' {
+function completedLevel(status: number, failed: boolean): 'info' | 'warn' | 'error' {
   if (status >= 500) return 'error';
-  return status >= 400 ? 'warn' : 'info';
+  return status >= 400 || failed ? 'warn' : 'info';
 }
 
-/** Writes the vocabulary's request lines instead of Fastify's "incoming request"/"request completed". */
+/** Errors Fastify reports on the side of a request, carried by its completion line. */
+const sideErrors = new WeakMap<FastifyRequest, Error>();
+
+/**
+ * Writes the vocabulary's request lines instead of Fastify's. Every hook Fastify would log a
+ * request from is overridden: its defaults log the Request and Reply objects themselves, whose
+ * raw headers (Authorization, Cookie) no redaction path reaches.
+ */
 export class ApiLogController extends LogController {
   constructor() {
     super({ requestIdLogLabel: F.CORRELATION_ID });
@@ -64,10 +71,11 @@ export class ApiLogController extends LogController {
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     const status = reply.statusCode;
+    const failure = error ?? sideErrors.get(request);
     const fields = requestFields(request);
     fields[F.HTTP_STATUS] = status;
     fields[F.EVENT_DURATION] = Math.round(reply.elapsedTime * 1e6);
-    fields[F.EVENT_OUTCOME] = status >= 400 || error ? 'failure' : 'success';
+    fields[F.EVENT_OUTCOME] = status >= 400 || failure ? 'failure' : 'success';
     const bytes = Number(reply.getHeader('content-length'));
     if (Number.isFinite(bytes)) fields[F.HTTP_RESPONSE_BYTES] = bytes;
     const answered = request.dtqError;
@@ -80,15 +88,32 @@ export class ApiLogController extends LogController {
         fields[F.ERROR_MESSAGE] = `${answered.message} Cause: ${cause.code}: ${cause.message}`;
       // An unexpected failure is only diagnosable with the original stack.
       if (answered.code === API_ERRORS.INTERNAL.code && cause instanceof Error) fields[F.ERROR_STACK] = cause.stack;
-    } else if (error) {
-      Object.assign(fields, errorFields(error));
+    } else if (failure) {
+      Object.assign(fields, errorFields(failure));
     }
     logEvent(
       requestLog(request),
-      completedLevel(status),
+      completedLevel(status, failure !== undefined && failure !== null),
       EVENTS.HTTP_REQUEST_COMPLETED,
       fields,
       `${request.method} ${fields[F.URL_PATH]} → ${status}`,
     );
+  }
+
+  /** The answer was cut off after its headers (e.g. the client left): no 'finish' follows, so this completes it. */
+  override streamError(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+    this.requestCompleted(error, request, reply);
+  }
+
+  override defaultErrorLog(error: Error, request: FastifyRequest): void {
+    sideErrors.set(request, error);
+  }
+
+  override writeHeadError(error: Error, request: FastifyRequest): void {
+    sideErrors.set(request, error);
+  }
+
+  override serializerError(error: Error, request: FastifyRequest): void {
+    sideErrors.set(request, error);
   }
 }

@@ -1,0 +1,68 @@
+/**
+ * The API's own request lines: a response the client cuts off is still logged as completed,
+ * and no line ever carries Fastify's Request or Reply objects (whose raw headers hold
+ * Authorization and Cookie, which no redaction path reaches).
+ */
+import { createConnection } from 'node:net';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENTS, F } from '../../workload/log/vocabulary.ts';
+import { waitFor } from '../utils/wait.ts';
+import { type ApiHarness, startApiHarness } from './api-harness.ts';
+
+let api: ApiHarness;
+let address: string;
+
+beforeAll(async () => {
+  api = await startApiHarness(
+    {},
+    {
+      // A test-only route that answers slowly, in chunks, so a client can leave halfway.
+      extend: (app) =>
+        app.get('/test/slow-stream', async (_request, reply) => {
+          let chunks = 0;
+          const body = new Readable({
+            read() {
+              setTimeout(() => this.push(chunks++ < 100 ? 'chunk\n' : null), 20);
+            },
+          });
+          return reply.type('text/plain').send(body);
+        }),
+    },
+  );
+  address = await api.listen();
+});
+
+afterAll(async () => {
+  await api?.close();
+});
+
+describe('request logging', () => {
+  it('logs a response the client cut off as completed, with no header in any line', async () => {
+    const [host, port] = address.split(':') as [string, string];
+    const socket = createConnection({ host, port: Number(port) });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(
+      'GET /test/slow-stream HTTP/1.1\r\nHost: dtq\r\nX-Request-ID: cut-off-1\r\n' +
+        'Authorization: Bearer s3cret-token\r\nCookie: sid=s3cret-cookie\r\n\r\n',
+    );
+    await new Promise((resolve) => socket.once('data', resolve));
+    socket.destroy();
+
+    const completed = await waitFor('the completion line', () =>
+      api
+        .lines()
+        .find(
+          (line) => line[F.CORRELATION_ID] === 'cut-off-1' && line[F.EVENT_ACTION] === EVENTS.HTTP_REQUEST_COMPLETED,
+        ),
+    );
+    expect(completed).toMatchObject({ [F.EVENT_OUTCOME]: 'failure', [F.LOG_LEVEL]: 'warn' });
+    expect(completed[F.ERROR_MESSAGE]).toMatch(/premature close/i);
+    const lines = api.lines().filter((line) => line[F.CORRELATION_ID] === 'cut-off-1');
+    expect(lines.map((line) => line[F.EVENT_ACTION])).toEqual([
+      EVENTS.HTTP_REQUEST_RECEIVED,
+      EVENTS.HTTP_REQUEST_COMPLETED,
+    ]);
+    expect(api.rawLog()).not.toContain('s3cret');
+  });
+});
