@@ -12,6 +12,7 @@ import { type JobsOptions, Queue } from 'bullmq';
 import type { Priority, TaskType } from '../../workload/log/vocabulary.ts';
 import { REDIS_PREFIX, type TaskJobData } from '../../workload/queue/contract.ts';
 import { waitFor } from '../utils/wait.ts';
+import { duplicateKeys } from './duplicate-keys.ts';
 
 const MAIN = fileURLToPath(new URL('../../workload/worker/main.ts', import.meta.url));
 
@@ -43,6 +44,9 @@ export interface Harness {
   readonly logDir: string;
   spawnWorker(instance: string, env?: Record<string, string>): Promise<WorkerProcess>;
   lines(): LogLine[];
+  /** Lines read so far that name a key twice (Elasticsearch would refuse them), with the keys. */
+  linesWithDuplicateKeys(): { line: string; keys: string[] }[];
+  /** Kill the workers and remove the logs; throws if any line had a duplicate key. */
   cleanup(): Promise<void>;
 }
 
@@ -53,20 +57,32 @@ export type LogLine = Record<string, unknown>;
 export function createHarness(redisUrl: string): Harness {
   const logDir = mkdtempSync(join(tmpdir(), 'dtq-worker-logs-'));
   const processes: WorkerProcess[] = [];
-  const lines = (): LogLine[] => {
+  const duplicated = new Map<string, string[]>();
+  const rawLines = (): string[] => {
     if (!existsSync(logDir)) return [];
     return readdirSync(logDir)
       .filter((file) => file.endsWith('.ndjson'))
       .flatMap((file) =>
         readFileSync(join(logDir, file), 'utf8')
           .split('\n')
-          .filter((line) => line.trim() !== '')
-          .map((line) => JSON.parse(line) as LogLine),
+          .filter((line) => line.trim() !== ''),
       );
+  };
+  const lines = (): LogLine[] =>
+    rawLines().map((line) => {
+      // JSON.parse hides a key written twice; every worker test checks for it through here.
+      const keys = duplicateKeys(line);
+      if (keys.length > 0) duplicated.set(line, keys);
+      return JSON.parse(line) as LogLine;
+    });
+  const linesWithDuplicateKeys = () => {
+    lines();
+    return [...duplicated].map(([line, keys]) => ({ line, keys }));
   };
   return {
     logDir,
     lines,
+    linesWithDuplicateKeys,
     async spawnWorker(instance, env = {}) {
       const child = spawn(process.execPath, [MAIN], {
         env: {
@@ -109,7 +125,13 @@ export function createHarness(redisUrl: string): Harness {
         worker.signal('SIGKILL');
       }
       await Promise.all(processes.map((worker) => worker.exited));
+      const bad = linesWithDuplicateKeys();
       rmSync(logDir, { recursive: true, force: true });
+      if (bad.length > 0) {
+        throw new Error(
+          `${bad.length} worker line(s) have a duplicate key, which Elasticsearch refuses; first: ${bad[0]?.keys.join(', ')} in ${bad[0]?.line}`,
+        );
+      }
     },
   };
 }

@@ -10,8 +10,8 @@ import type { Logger } from 'pino';
 import { errorFields, logEvent } from '../log/logger.ts';
 import { EVENTS, F, NS_PER_MS } from '../log/vocabulary.ts';
 import { DEAD_LETTER_QUEUE, type DeadLetterJobData, REDIS_PREFIX, type TaskJobData } from '../queue/contract.ts';
+import { JobLog, jobLog } from './job-log.ts';
 import type { TaskOutcome } from './outcome.ts';
-import { jobLogger } from './processor.ts';
 import { recordReadyAt } from './ready-at.ts';
 
 /** Messages of errors that only say Redis is unreachable. */
@@ -44,9 +44,8 @@ function durationNs(deps: LifecycleDeps, job: Job<TaskJobData>): number {
 /** Attach the lifecycle listeners to one queue's worker. */
 export function attachLifecycleEvents(worker: Worker<TaskJobData, TaskOutcome>, deps: LifecycleDeps): void {
   worker.on('completed', (job, outcome) => {
-    const log = jobLogger(deps.logger, job);
-    logEvent(
-      log,
+    const log = jobLog(deps.logger, job);
+    log.event(
       'info',
       EVENTS.TASK_COMPLETED,
       {
@@ -83,10 +82,9 @@ export function attachLifecycleEvents(worker: Worker<TaskJobData, TaskOutcome>, 
 }
 
 async function onFailed(deps: LifecycleDeps, job: Job<TaskJobData>, error: Error): Promise<void> {
-  const log = jobLogger(deps.logger, job);
+  const log = jobLog(deps.logger, job);
   const final = typeof job.finishedOn === 'number';
-  logEvent(
-    log,
+  log.event(
     final ? 'error' : 'warn',
     EVENTS.TASK_FAILED,
     {
@@ -101,8 +99,7 @@ async function onFailed(deps: LifecycleDeps, job: Job<TaskJobData>, error: Error
   if (!final) {
     const delay = job.delay;
     await recordReadyAt(deps.redis, String(job.id), Date.now() + delay);
-    logEvent(
-      log,
+    log.event(
       'info',
       EVENTS.TASK_RETRY_SCHEDULED,
       { [F.TASK_RETRY_DELAY]: delay * NS_PER_MS, [F.TASK_ATTEMPT]: job.attemptsStarted },
@@ -126,20 +123,19 @@ async function onFailed(deps: LifecycleDeps, job: Job<TaskJobData>, error: Error
       removeOnComplete: false,
       removeOnFail: false,
     });
-    logEvent(
-      log,
+    log.event(
       'error',
       EVENTS.TASK_DEAD_LETTERED,
       {
-        [F.TASK_QUEUE]: DEAD_LETTER_QUEUE,
+        // No task.queue "dead-letter" here: task.queue is the queue the task came from, as on
+        // every other line of the task, and the event itself says where it went.
         [F.TASK_ATTEMPT]: job.attemptsStarted,
         ...(typeof code === 'string' ? { [F.ERROR_CODE]: code } : {}),
       },
       `task ${job.id} moved to the ${DEAD_LETTER_QUEUE} queue after ${job.attemptsStarted} attempt(s)`,
     );
   } catch (dlqError) {
-    logEvent(
-      log,
+    log.event(
       'error',
       EVENTS.DEPENDENCY_UNAVAILABLE,
       { [F.DEPENDENCY_NAME]: 'redis', ...errorFields(dlqError) },
@@ -153,10 +149,9 @@ async function onStalled(deps: LifecycleDeps, worker: Worker<TaskJobData, TaskOu
   try {
     const job = await deps.queueFor(worker.name).getJob(jobId);
     const log = job
-      ? jobLogger(deps.logger, job)
-      : deps.logger.child({ [F.TASK_ID]: jobId, [F.TASK_QUEUE]: worker.name });
-    logEvent(
-      log,
+      ? jobLog(deps.logger, job)
+      : new JobLog(deps.logger, { [F.TASK_ID]: jobId, [F.TASK_QUEUE]: worker.name });
+    log.event(
       'warn',
       EVENTS.TASK_STALLED,
       job ? { [F.TASK_ATTEMPT]: job.attemptsStarted } : {},

@@ -28,13 +28,13 @@ import {
   withoutFault,
 } from '../locks/resources.ts';
 import { readCachedResult, writeFencedResult } from '../locks/result-store.ts';
-import { logEvent } from '../log/logger.ts';
 import { EVENTS, F, NS_PER_MS, TASK_TYPES } from '../log/vocabulary.ts';
 import type { TaskJobData } from '../queue/contract.ts';
 import { isTaskType, validateTaskData } from '../tasks/validate-task.ts';
 import type { WorkerConfig } from './config.ts';
 import { isPoisonCode, poison, WORKER_ERRORS } from './errors.ts';
 import { faultOf, injectFailure } from './faults.ts';
+import { type JobLog, jobLog } from './job-log.ts';
 import type { TaskOutcome } from './outcome.ts';
 import { readyAt } from './ready-at.ts';
 import type { ThreadPool } from './thread-pool.ts';
@@ -57,17 +57,6 @@ export interface ProcessorDeps {
   stopping: () => boolean;
 }
 
-/** The logger bound to a job: every line carries its correlation id and task id. */
-export function jobLogger(logger: Logger, job: Job<TaskJobData>): Logger {
-  return logger.child({
-    [F.CORRELATION_ID]: job.data.correlation_id,
-    [F.TASK_ID]: job.id,
-    [F.TASK_TYPE]: job.data.task_type,
-    [F.TASK_QUEUE]: job.queueName,
-    [F.TASK_PRIORITY]: job.data.priority,
-  });
-}
-
 /** Build the BullMQ processor function. */
 export function createProcessor(deps: ProcessorDeps) {
   return async (job: Job<TaskJobData>, token?: string): Promise<TaskOutcome> => {
@@ -76,25 +65,18 @@ export function createProcessor(deps: ProcessorDeps) {
       // BullMQ can still hand over a job that arrived just as the worker closed: give it back
       // untouched, so "no new jobs after SIGTERM" holds exactly.
       await job.moveToWait(token);
-      logEvent(
-        jobLogger(deps.logger, job),
-        'info',
-        EVENTS.SERVICE_STOPPING,
-        {},
-        `task ${taskId} handed back unstarted`,
-      );
+      jobLog(deps.logger, job).event('info', EVENTS.SERVICE_STOPPING, {}, `task ${taskId} handed back unstarted`);
       throw new WaitingError();
     }
     const started = process.hrtime.bigint();
     deps.startedAt.set(taskId, started);
     const controller = new AbortController();
     deps.running.set(taskId, controller);
-    const log = jobLogger(deps.logger, job).child({ [F.TASK_ATTEMPT]: job.attemptsStarted });
+    const log = jobLog(deps.logger, job).with({ [F.TASK_ATTEMPT]: job.attemptsStarted });
     try {
       const redelivered = job.stalledCounter > 0 && job.attemptsStarted > job.attemptsMade + 1;
       const ready = await readyAt(deps.redis, taskId, job.data.enqueued_at);
-      logEvent(
-        log,
+      log.event(
         'info',
         EVENTS.TASK_STARTED,
         {
@@ -110,13 +92,7 @@ export function createProcessor(deps: ProcessorDeps) {
         // Hand the job back to the queue without spending an attempt: another worker takes it.
         deps.startedAt.delete(taskId);
         await job.moveToWait(token);
-        logEvent(
-          log,
-          'warn',
-          EVENTS.SERVICE_STOPPING,
-          {},
-          `task ${taskId} handed back to ${job.queueName} on shutdown`,
-        );
+        log.event('warn', EVENTS.SERVICE_STOPPING, {}, `task ${taskId} handed back to ${job.queueName} on shutdown`);
         throw new WaitingError();
       }
       throw error;
@@ -126,7 +102,7 @@ export function createProcessor(deps: ProcessorDeps) {
   };
 }
 
-async function run(deps: ProcessorDeps, job: Job<TaskJobData>, log: Logger, stop: AbortSignal): Promise<TaskOutcome> {
+async function run(deps: ProcessorDeps, job: Job<TaskJobData>, log: JobLog, stop: AbortSignal): Promise<TaskOutcome> {
   const { config, redis } = deps;
   const taskId = String(job.id);
   const { task_type: taskType, correlation_id: correlationId } = job.data;
@@ -145,7 +121,7 @@ async function run(deps: ProcessorDeps, job: Job<TaskJobData>, log: Logger, stop
   const hash = inputsHash(taskType, data);
   const resource = lockResource(taskType, data);
   const portfolioId = portfolioIdOf(data);
-  const lockLog = log.child({
+  const lockLog = log.with({
     [F.LOCK_RESOURCE]: resource,
     [F.RESULT_KEY]: hash,
     ...(portfolioId === undefined ? {} : { [F.PORTFOLIO_ID]: portfolioId }),
@@ -162,15 +138,14 @@ async function run(deps: ProcessorDeps, job: Job<TaskJobData>, log: Logger, stop
     onLost: (reason: string) => {
       lostLogged = true;
       const fence = heldFence === undefined ? {} : { [F.LOCK_FENCING_TOKEN]: heldFence };
-      logEvent(lockLog, 'warn', EVENTS.LOCK_LOST, fence, `lease on ${resource} lost: ${reason}`);
+      lockLog.event('warn', EVENTS.LOCK_LOST, fence, `lease on ${resource} lost: ${reason}`);
     },
   };
   let policy = CONTENTION_POLICY[taskType];
   const onContended = (original: LockRecord | undefined) => {
     // An earlier attempt of this same job (redelivered after a stall) is not a duplicate.
     if (original?.task_id === taskId) return;
-    logEvent(
-      lockLog,
+    lockLog.event(
       'info',
       EVENTS.LOCK_CONTENDED,
       {
@@ -216,8 +191,8 @@ async function run(deps: ProcessorDeps, job: Job<TaskJobData>, log: Logger, stop
   const lease = attempt.lease;
   heldFence = lease.fence;
   const heldSince = process.hrtime.bigint();
-  const fenced = lockLog.child({ [F.LOCK_FENCING_TOKEN]: lease.fence });
-  logEvent(fenced, 'info', EVENTS.LOCK_ACQUIRED, {}, `lock on ${resource} acquired with fencing token ${lease.fence}`);
+  const fenced = lockLog.with({ [F.LOCK_FENCING_TOKEN]: lease.fence });
+  fenced.event('info', EVENTS.LOCK_ACQUIRED, {}, `lock on ${resource} acquired with fencing token ${lease.fence}`);
   try {
     const again = await cacheHit(redis, hash, fenced, resource);
     if (again) return again;
@@ -250,15 +225,14 @@ async function run(deps: ProcessorDeps, job: Job<TaskJobData>, log: Logger, stop
       cacheTtlMs: config.cacheTtlMs,
     });
     if (!write.written) {
-      logEvent(
-        fenced,
+      fenced.event(
         'warn',
         EVENTS.RESULT_WRITE_REJECTED,
         {},
         `result for ${resource} rejected: fencing token ${lease.fence} is older than ${write.lastFence}`,
       );
       if (!lostLogged) {
-        logEvent(fenced, 'warn', EVENTS.LOCK_LOST, {}, `lease on ${resource} was lost: a newer holder has written`);
+        fenced.event('warn', EVENTS.LOCK_LOST, {}, `lease on ${resource} was lost: a newer holder has written`);
       }
       throw dtqError(LOCK_ERRORS.WRITE_REJECTED, { resource, fence: lease.fence, last: write.lastFence });
     }
@@ -267,21 +241,20 @@ async function run(deps: ProcessorDeps, job: Job<TaskJobData>, log: Logger, stop
     const held = { [F.EVENT_DURATION]: Number(process.hrtime.bigint() - heldSince) };
     const released = await lease.release();
     if (released === 'released') {
-      logEvent(fenced, 'info', EVENTS.LOCK_RELEASED, held, `lock on ${resource} released`);
+      fenced.event('info', EVENTS.LOCK_RELEASED, held, `lock on ${resource} released`);
     } else if (released === 'unreachable') {
       // The holder is done with the resource either way; the key expires by itself.
-      logEvent(fenced, 'warn', EVENTS.LOCK_RELEASED, held, `lock on ${resource} left to expire: Redis unreachable`);
+      fenced.event('warn', EVENTS.LOCK_RELEASED, held, `lock on ${resource} left to expire: Redis unreachable`);
     } else if (!lostLogged) {
-      logEvent(fenced, 'warn', EVENTS.LOCK_LOST, held, `lock on ${resource} was no longer ours at release`);
+      fenced.event('warn', EVENTS.LOCK_LOST, held, `lock on ${resource} was no longer ours at release`);
     }
   }
 }
 
-async function cacheHit(redis: Redis, hash: string, log: Logger, resource: string): Promise<TaskOutcome | undefined> {
+async function cacheHit(redis: Redis, hash: string, log: JobLog, resource: string): Promise<TaskOutcome | undefined> {
   const cached = await readCachedResult(redis, hash);
   if (cached === undefined) return undefined;
-  logEvent(
-    log,
+  log.event(
     'info',
     EVENTS.RESULT_CACHE_HIT,
     { [F.ORIGINAL_TASK_ID]: cached.task_id, [F.ORIGINAL_CORRELATION_ID]: cached.correlation_id },

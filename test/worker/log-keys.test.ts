@@ -1,0 +1,126 @@
+/**
+ * Every line a worker writes must be a document Elasticsearch accepts, and Elasticsearch refuses
+ * a document that names a field twice. JSON.parse would hide that, so this run parses the raw
+ * lines with a tokenizer, after driving the workers through every path that writes lines:
+ * retries, dead letters (exhausted and poison), lock contention, a cache hit, a worker frozen
+ * past its lease (stall, redelivery, fenced-off write, lost lease) and a graceful stop.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedis, type TestRedis } from '../utils/redis-server.ts';
+import { waitFor } from '../utils/wait.ts';
+import { duplicateKeys } from './duplicate-keys.ts';
+import {
+  createHarness,
+  createProducer,
+  type Harness,
+  lineOf,
+  taskLines,
+  varData,
+  withAction,
+} from './worker-harness.ts';
+
+let redis: TestRedis;
+let producer: ReturnType<typeof createProducer>;
+let harness: Harness;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  producer = createProducer(redis.url);
+  harness = createHarness(redis.url);
+});
+afterAll(async () => {
+  await harness.cleanup();
+  await producer.close();
+  await redis.close();
+});
+
+describe('duplicateKeys', () => {
+  it('finds a key written twice, which JSON.parse silently collapses', () => {
+    const line = '{"task.queue":"high","message":"\\"task.queue\\":","task.queue":"dead-letter"}';
+    expect(JSON.parse(line)).toEqual({ 'task.queue': 'dead-letter', message: '"task.queue":' });
+    expect(duplicateKeys(line)).toEqual(['task.queue']);
+    expect(duplicateKeys('{"a":{"b":1,"c":[{"d":1,"d":2}],"b":3},"e":"}"}')).toEqual(['a.c.[].d', 'a.b']);
+    expect(duplicateKeys('{"a":1,"b":{"a":2},"c":["a","a"]}')).toEqual([]);
+  });
+});
+
+describe('the lines of a worker run through every path', () => {
+  it('name each key once', async () => {
+    const workers = [await harness.spawnWorker('worker-1'), await harness.spawnWorker('worker-2')];
+    const stamp = Date.now();
+
+    // Frozen past its lease and its job lock: stall, redelivery, lock.lost, write rejected.
+    const frozenTask = await producer.enqueue(
+      'calculate_var',
+      varData(`keys-frozen-${stamp}`, { fault: { sleep_ms: 4000 } }),
+      {
+        priority: 'high',
+      },
+    );
+    const holder = await waitFor(
+      'a worker to take the lock',
+      () => withAction(taskLines(harness.lines(), frozenTask.taskId), 'lock.acquired')[0],
+    );
+    const frozen = workers.find((w) => w.instance === holder['service.instance']);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    frozen?.signal('SIGSTOP');
+
+    const retried = await producer.enqueue(
+      'calculate_var',
+      varData(`keys-retry-${stamp}`, { fault: { fail_attempts: 1 } }),
+    );
+    const exhausted = await producer.enqueue(
+      'calculate_var',
+      varData(`keys-dead-${stamp}`, { fault: { fail_attempts: 3 } }),
+    );
+    const poisoned = await producer.enqueue('stress_test', {
+      ...varData(`keys-poison-${stamp}`),
+      fault: { poison: true },
+    });
+    const contended = await Promise.all(
+      [1, 2].map((seed) =>
+        producer.enqueue('calculate_var', varData(`keys-contended-${stamp}`, { seed, fault: { sleep_ms: 500 } }), {
+          priority: 'high',
+        }),
+      ),
+    );
+    for (const task of [retried, ...contended]) await producer.finished(task.priority, task.taskId, ['completed']);
+    for (const task of [exhausted, poisoned]) await lineOf(harness, task.taskId, 'task.dead_lettered');
+    const again = await producer.enqueue('calculate_var', varData(`keys-contended-${stamp}`, { seed: 1 }));
+    await producer.finished(again.priority, again.taskId, ['completed']);
+
+    await producer.finished('high', frozenTask.taskId, ['completed'], 60_000);
+    frozen?.signal('SIGCONT');
+    await waitFor(
+      'the resumed worker to be fenced off',
+      () => withAction(taskLines(harness.lines(), frozenTask.taskId), 'result.write_rejected')[0],
+    );
+    for (const worker of workers) worker.signal('SIGTERM');
+    await Promise.all(workers.map((worker) => worker.exited));
+
+    const actions = new Set(harness.lines().map((l) => l['event.action']));
+    for (const action of [
+      'task.started',
+      'task.failed',
+      'task.retry_scheduled',
+      'task.dead_lettered',
+      'task.completed',
+      'task.stalled',
+      'lock.acquired',
+      'lock.contended',
+      'lock.released',
+      'lock.lost',
+      'result.write_rejected',
+      'result.cache_hit',
+      'service.stopping',
+      'service.stopped',
+    ]) {
+      expect(actions, action).toContain(action);
+    }
+    expect(harness.linesWithDuplicateKeys()).toEqual([]);
+    // The dead letter names the queue the task came from, like every other line of the task.
+    expect(withAction(taskLines(harness.lines(), poisoned.taskId), 'task.dead_lettered')[0]).toMatchObject({
+      'task.queue': 'medium',
+    });
+  });
+});

@@ -1,0 +1,50 @@
+/**
+ * The log of one job: every line carries the job's context (correlation id, task id, type,
+ * queue, priority, then lock fields as they become known).
+ *
+ * The context is merged into each line's fields as one object instead of being bound with
+ * pino's `child()`: pino writes a child's bound fields and the line's own fields side by side
+ * without merging them, so a field given again on a line appeared twice in the JSON, and
+ * Elasticsearch refuses such a document whole (a `task.dead_lettered` line was lost that way).
+ * With one object a key can occur only once; a line's own field replaces the context's.
+ */
+import type { Job } from 'bullmq';
+import type { Logger } from 'pino';
+import { type EventFields, logEvent } from '../log/logger.ts';
+import { type EventName, F } from '../log/vocabulary.ts';
+import type { TaskJobData } from '../queue/contract.ts';
+
+/** Levels a job's line can have. */
+export type JobLogLevel = Parameters<typeof logEvent>[1];
+
+/** Lines about one job, each with the job's context fields exactly once. */
+export class JobLog {
+  readonly #logger: Logger;
+  readonly #context: EventFields;
+
+  constructor(logger: Logger, context: EventFields) {
+    this.#logger = logger;
+    this.#context = context;
+  }
+
+  /** The same log with more context fields. */
+  with(fields: EventFields): JobLog {
+    return new JobLog(this.#logger, { ...this.#context, ...fields });
+  }
+
+  /** Write one event line: the context, then the line's own fields. */
+  event(level: JobLogLevel, action: EventName, fields: EventFields, message: string): void {
+    logEvent(this.#logger, level, action, { ...this.#context, ...fields }, message);
+  }
+}
+
+/** The log of a BullMQ job: every line carries its correlation id, task id, type, queue and priority. */
+export function jobLog(logger: Logger, job: Job<TaskJobData>): JobLog {
+  return new JobLog(logger, {
+    [F.CORRELATION_ID]: job.data.correlation_id,
+    [F.TASK_ID]: job.id,
+    [F.TASK_TYPE]: job.data.task_type,
+    [F.TASK_QUEUE]: job.queueName,
+    [F.TASK_PRIORITY]: job.data.priority,
+  });
+}
