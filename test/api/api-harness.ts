@@ -5,6 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { Queue } from 'bullmq';
 import type { LightMyRequestResponse } from 'fastify';
 import { Redis } from 'ioredis';
@@ -120,3 +121,19 @@ export async function startApiHarness(
 /** The example request of the design notes, verbatim. */
 export const EXAMPLE_BODY =
   '{"task_type":"calculate_var","data":{"portfolio_data":{"positions":[{"symbol":"AAPL","quantity":100,"price":150.0}]}},"priority":"high"}';
+
+/** Path of {@link addSlowStreamRoute}. */
+export const SLOW_STREAM_PATH = '/test/slow-stream';
+
+/** A test-only route (for `extend`) that answers 100 chunks 20 ms apart: a response in progress to act during. */
+export function addSlowStreamRoute(app: ApiApp): void {
+  app.get(SLOW_STREAM_PATH, async (_request, reply) => {
+    let chunks = 0;
+    const body = new Readable({
+      read() {
+        setTimeout(() => this.push(chunks++ < 100 ? 'chunk\n' : null), 20);
+      },
+    });
+    return reply.type('text/plain').send(body);
+  });
+}

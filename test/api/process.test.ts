@@ -1,13 +1,16 @@
-/** The API as a process: configuration from the environment, service.started with the port, SIGTERM stops it cleanly. */
+/** The API as a process: configuration from the environment, service.started with the port, SIGTERM stops it cleanly, even mid-request. */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logFilePath } from '../../workload/log/logger.ts';
 import { EVENTS, F, type LogRecord } from '../../workload/log/vocabulary.ts';
 import { startRedis, type TestRedis } from '../utils/redis-server.ts';
 import { waitFor } from '../utils/wait.ts';
+import { EXAMPLE_BODY } from './api-harness.ts';
 
 const MAIN = join(import.meta.dirname, '../../workload/api/main.ts');
 let redis: TestRedis;
@@ -34,25 +37,36 @@ function lines(instance: string): LogRecord[] {
   }
 }
 
+/** Start `node workload/api/main.ts` as `instance`; resolves with its port and exit code. */
+async function startApi(instance: string, env: Record<string, string> = {}) {
+  const child: ChildProcess = spawn(process.execPath, [MAIN], {
+    env: {
+      ...process.env,
+      DTQ_INSTANCE: instance,
+      DTQ_API_PORT: '0',
+      DTQ_REDIS_URL: redis.url,
+      DTQ_LOG_DIR: logDir,
+      DTQ_LOG_STDOUT: '0',
+      ...env,
+    },
+    stdio: 'ignore',
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    const started = await waitFor('service.started', () =>
+      lines(instance).find((line) => line[F.EVENT_ACTION] === EVENTS.SERVICE_STARTED),
+    );
+    return { child, exited, port: started[F.SERVER_PORT] as number };
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+}
+
 describe('API process', () => {
   it('listens on the port it reports in service.started and stops on SIGTERM', async () => {
-    const child: ChildProcess = spawn(process.execPath, [MAIN], {
-      env: {
-        ...process.env,
-        DTQ_INSTANCE: 'api-proc',
-        DTQ_API_PORT: '0',
-        DTQ_REDIS_URL: redis.url,
-        DTQ_LOG_DIR: logDir,
-        DTQ_LOG_STDOUT: '0',
-      },
-      stdio: 'ignore',
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const { child, exited, port } = await startApi('api-proc');
     try {
-      const started = await waitFor('service.started', () =>
-        lines('api-proc').find((line) => line[F.EVENT_ACTION] === EVENTS.SERVICE_STARTED),
-      );
-      const port = started[F.SERVER_PORT] as number;
       expect(port).toBeGreaterThan(0);
       const health = await fetch(`http://127.0.0.1:${port}/health`);
       expect(await health.json()).toEqual({ status: 'ok', instance: 'api-proc' });
@@ -62,6 +76,47 @@ describe('API process', () => {
     expect(await exited).toBe(0);
     const actions = lines('api-proc').map((line) => line[F.EVENT_ACTION]);
     expect(actions.slice(-2)).toEqual([EVENTS.SERVICE_STOPPING, EVENTS.SERVICE_STOPPED]);
+  });
+
+  it('stops cleanly when SIGTERM comes while a request is in flight on a kept-alive connection', async () => {
+    const { child, exited, port } = await startApi('api-busy', { DTQ_REDIS_TIMEOUT_MS: '3000' });
+    const admin = new Redis(redis.url);
+    const pid = Number(/^process_id:(\d+)/m.exec(await admin.info('server'))?.[1]);
+    admin.disconnect();
+    // A stopped Redis holds the request in the API until its Redis deadline.
+    process.kill(pid, 'SIGSTOP');
+    const socket = createConnection({ host: '127.0.0.1', port });
+    try {
+      await new Promise((resolve) => socket.once('connect', resolve));
+      let answer = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk: string) => {
+        answer += chunk;
+      });
+      const closedByServer = new Promise((resolve) => socket.once('close', resolve));
+      // HTTP/1.1 without Connection: close, as nginx talks to its upstreams.
+      socket.write(
+        'POST /api/v1/tasks HTTP/1.1\r\nHost: dtq\r\nX-Request-ID: in-flight-at-stop\r\n' +
+          `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(EXAMPLE_BODY)}\r\n\r\n${EXAMPLE_BODY}`,
+      );
+      await waitFor('the request to be in flight', () =>
+        lines('api-busy').some((line) => line[F.CORRELATION_ID] === 'in-flight-at-stop'),
+      );
+      child.kill('SIGTERM');
+      await waitFor('the answer', () => answer.includes('\r\n\r\n'));
+      process.kill(pid, 'SIGCONT');
+      expect(answer).toMatch(/^HTTP\/1\.1 503 /);
+      // The connection is closed once its request is answered, so the stop does not wait for
+      // the client to drop it and ends well, not by its deadline.
+      await closedByServer;
+      expect(await exited).toBe(0);
+      const last = lines('api-busy').at(-1);
+      expect(last).toMatchObject({ [F.EVENT_ACTION]: EVENTS.SERVICE_STOPPED, [F.LOG_LEVEL]: 'info' });
+    } finally {
+      process.kill(pid, 'SIGCONT');
+      socket.destroy();
+      child.kill('SIGKILL');
+    }
   });
 
   it('refuses an unusable setting with a message naming it', () => {

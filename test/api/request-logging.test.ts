@@ -4,32 +4,16 @@
  * Authorization and Cookie, which no redaction path reaches).
  */
 import { createConnection } from 'node:net';
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS, F } from '../../workload/log/vocabulary.ts';
 import { waitFor } from '../utils/wait.ts';
-import { type ApiHarness, startApiHarness } from './api-harness.ts';
+import { type ApiHarness, addSlowStreamRoute, SLOW_STREAM_PATH, startApiHarness } from './api-harness.ts';
 
 let api: ApiHarness;
 let address: string;
 
 beforeAll(async () => {
-  api = await startApiHarness(
-    {},
-    {
-      // A test-only route that answers slowly, in chunks, so a client can leave halfway.
-      extend: (app) =>
-        app.get('/test/slow-stream', async (_request, reply) => {
-          let chunks = 0;
-          const body = new Readable({
-            read() {
-              setTimeout(() => this.push(chunks++ < 100 ? 'chunk\n' : null), 20);
-            },
-          });
-          return reply.type('text/plain').send(body);
-        }),
-    },
-  );
+  api = await startApiHarness({}, { extend: addSlowStreamRoute });
   address = await api.listen();
 });
 
@@ -43,7 +27,7 @@ describe('request logging', () => {
     const socket = createConnection({ host, port: Number(port) });
     await new Promise((resolve) => socket.once('connect', resolve));
     socket.write(
-      'GET /test/slow-stream HTTP/1.1\r\nHost: dtq\r\nX-Request-ID: cut-off-1\r\n' +
+      `GET ${SLOW_STREAM_PATH} HTTP/1.1\r\nHost: dtq\r\nX-Request-ID: cut-off-1\r\n` +
         'Authorization: Bearer s3cret-token\r\nCookie: sid=s3cret-cookie\r\n\r\n',
     );
     await new Promise((resolve) => socket.once('data', resolve));

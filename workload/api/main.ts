@@ -12,6 +12,8 @@ import { type ApiConfig, apiConfigFromEnv } from './config.ts';
 
 /** Longest a graceful stop may take before the process exits anyway. */
 const STOP_DEADLINE_MS = 10_000;
+/** How often a stopping API closes the connections that have gone idle. */
+const IDLE_REAP_INTERVAL_MS = 50;
 
 function readConfig(): ApiConfig {
   try {
@@ -38,7 +40,12 @@ async function stop(signal: string): Promise<void> {
     process.exit(1);
   }, STOP_DEADLINE_MS);
   deadline.unref();
+  // server.close() ends only the connections idle at that moment. One whose request was in
+  // flight stays open after its answer (nginx keeps upstream connections alive) and would hold
+  // the stop until the deadline: close each as soon as it goes idle.
+  const reaper = setInterval(() => app.server.closeIdleConnections(), IDLE_REAP_INTERVAL_MS);
   await app.close();
+  clearInterval(reaper);
   await queue.close();
   logEvent(logger, 'info', EVENTS.SERVICE_STOPPED, {}, 'api stopped');
   logger.flush();
