@@ -2,14 +2,15 @@
  * Elasticsearch as a source: term queries on the join keys over the log index pattern, with
  * point-in-time + search_after when a trace has more lines than one page.
  *
- * It speaks HTTP with the built-in fetch rather than @elastic/elasticsearch: the explorer's
- * promise is a fast start, and the client costs more to load than the three endpoints used
- * here (_search, _pit, _resolve/index) cost to call by hand.
+ * It speaks HTTP with node:http (http-json.ts) rather than @elastic/elasticsearch or fetch:
+ * the explorer's promise is a fast start, and either costs more to load than the three
+ * endpoints used here (_search, _pit, _resolve/index) cost to call by hand.
  */
 import { dtqError } from '../../workload/common/dtq-error.ts';
 import { F } from '../../workload/log/vocabulary.ts';
 import { EXPLORE_ERRORS } from '../errors.ts';
 import type { Hit } from '../model/types.ts';
+import { closeAgents, type JsonResponse, requestJson } from './http-json.ts';
 import { type LogSource, type NearestIds, rankNearest } from './source.ts';
 
 /** Lines per search page; traces above this use a point in time. */
@@ -30,7 +31,12 @@ interface SearchResponse {
   aggregations?: Record<string, { value?: number | null; buckets?: { key: string }[] }>;
 }
 
-const SORT = [{ [F.TIMESTAMP]: { order: 'asc' } }, { [F.EVENT_SEQUENCE]: { order: 'asc', unmapped_type: 'long' } }];
+const SORT = [
+  { [F.TIMESTAMP]: { order: 'asc' } },
+  // nginx lines have no sequence: 0 rather than the default Long.MAX_VALUE, which a JSON
+  // number cannot carry back exactly in search_after.
+  { [F.EVENT_SEQUENCE]: { order: 'asc', unmapped_type: 'long', missing: 0 } },
+];
 
 /** Options of {@link ElasticsearchSource}. */
 export interface ElasticsearchSourceOptions {
@@ -56,21 +62,15 @@ export class ElasticsearchSource implements LogSource {
   }
 
   async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let response: Response;
+    let response: JsonResponse;
     try {
-      response = await fetch(`${this.#url}${path}`, {
-        method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
+      response = await requestJson(method, `${this.#url}${path}`, body, REQUEST_TIMEOUT_MS);
     } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      const reason = cause?.code ?? cause?.message ?? (error as Error).message;
+      const reason = (error as { code?: string }).code ?? (error as Error).message;
       throw dtqError(EXPLORE_ERRORS.ES_UNREACHABLE, { url: this.#url, reason }, error);
     }
-    const text = await response.text();
-    if (!response.ok) {
+    const text = response.text;
+    if (response.status < 200 || response.status >= 300) {
       const error = parseError(text);
       if (error?.type === 'index_not_found_exception')
         throw dtqError(EXPLORE_ERRORS.NO_INDEX, { url: this.#url, index: this.#index });
@@ -98,15 +98,20 @@ export class ElasticsearchSource implements LogSource {
       track_total_hits: true,
     });
     const total = first.hits.total?.value ?? first.hits.hits.length;
-    if (total <= first.hits.hits.length) return first.hits.hits.map(toHit);
+    const hits = first.hits.hits.map(toHit);
+    if (total <= first.hits.hits.length) return hits;
     // More than a page: a point in time keeps the pages consistent while the shipper writes.
     const pit = await this.#call<{ id: string }>(
       'POST',
       `/${this.#index}/_pit?keep_alive=${PIT_KEEP_ALIVE}&ignore_unavailable=true&allow_no_indices=true`,
     );
     let pitId = pit.id;
-    const hits: Hit[] = [];
-    let after: unknown[] | undefined;
+    // Continue after the first page instead of reading it again. Its sort values lack the
+    // point in time's _shard_doc tiebreaker: -1 sorts before every document, so lines that tie
+    // with the page's last one are read again rather than skipped, and the model drops repeats
+    // (same index and _id).
+    const lastSort = first.hits.hits.at(-1)?.sort;
+    let after: unknown[] | undefined = lastSort ? [...lastSort, -1] : undefined;
     try {
       for (;;) {
         const page: SearchResponse = await this.#call<SearchResponse>('POST', '/_search', {
@@ -192,7 +197,9 @@ export class ElasticsearchSource implements LogSource {
     return 0;
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    closeAgents();
+  }
 }
 
 function parseError(text: string): { type?: string; reason?: string } | undefined {
