@@ -8,7 +8,10 @@ try {
   await import('../dist/dtq-explore.js');
 } catch (error) {
   // Only the bundle itself missing means "not built"; a chunk it imports is a different fault.
-  if (error?.code === 'ERR_MODULE_NOT_FOUND' && /Cannot find module '[^']*dist\/dtq-explore\.js'/.test(String(error.message))) {
+  if (
+    error?.code === 'ERR_MODULE_NOT_FOUND' &&
+    /Cannot find module '[^']*dist\/dtq-explore\.js'/.test(String(error.message))
+  ) {
     process.stderr.write('dtq-explore: the explorer is not built yet. Run `npm run build` (npm ci does it too).\n');
     process.exit(1);
   }
