@@ -83,4 +83,38 @@ describe('SIGTERM', () => {
     expect(completed.map((l) => l['service.instance'])).toEqual(['worker-2']);
     expect(completed[0]?.correlation_id).toBe(task.correlationId);
   });
+
+  it('ends the process soon after the grace period even when Redis dies at the same moment', async () => {
+    // A Redis of its own: this test takes it away for good.
+    const doomed = await startRedis();
+    const doomedProducer = createProducer(doomed.url);
+    try {
+      harness = createHarness(doomed.url);
+      const grace = 1000;
+      const worker = await harness.spawnWorker('worker-1', { DTQ_SHUTDOWN_GRACE_MS: String(grace) });
+      const task = await doomedProducer.enqueue(
+        'calculate_var',
+        varData(`orphan-${Date.now()}`, { fault: { sleep_ms: 60_000 } }),
+      );
+      await waitFor('the job to hold its lock', () =>
+        withAction(harness.lines(), 'lock.acquired').some((l) => l.task_id === task.taskId),
+      );
+      await doomedProducer.close();
+      await doomed.stop({ hard: true });
+      worker.signal('SIGTERM');
+      // Before the fix the process never exited: BullMQ's close waited on a Redis that was gone.
+      // The bound is grace + hand-back time + generous slack for a loaded machine.
+      const code = await Promise.race([
+        worker.exited,
+        new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), grace + 20_000)),
+      ]);
+      // Exit code 1: stopped, but the running job could not be handed back.
+      expect(code).toBe(1);
+      const lines = of(harness.lines(), 'worker-1');
+      expect(lines.map((l) => l['event.action'])).toContain('service.stopping');
+      expect(lines.at(-1)).toMatchObject({ 'event.action': 'service.stopped', 'log.level': 'warn' });
+    } finally {
+      await doomed.close();
+    }
+  });
 });

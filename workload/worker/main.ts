@@ -73,6 +73,14 @@ const queueFor = (name: string): Queue<TaskJobData> => {
 };
 const workers: Worker<TaskJobData, TaskOutcome>[] = [];
 
+/**
+ * How long, after the grace period, handing jobs back and closing may take before the process
+ * exits anyway. BullMQ's close waits on Redis with no limit of its own, so without this bound a
+ * worker whose Redis died during SIGTERM never exited. A job it could not hand back is still safe:
+ * its BullMQ job lock expires and the stalled-job check of another worker redelivers it.
+ */
+const HAND_BACK_MS = 5_000;
+
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
@@ -83,19 +91,36 @@ async function shutdown(signal: string): Promise<void> {
     {},
     `${signal}: no new jobs; ${running.size} running job(s) get ${config.shutdownGraceMs} ms to finish`,
   );
-  const closing = Promise.all(workers.map((worker) => worker.close()));
   const deadline = setTimeout(() => {
     for (const controller of running.values()) controller.abort(SHUTDOWN_REASON);
   }, config.shutdownGraceMs);
-  await closing.catch(() => undefined);
+  const hardStop = setTimeout(
+    () =>
+      exit(
+        1,
+        'warn',
+        `worker ${config.instance} stopped without finishing its shutdown (Redis unreachable?): ${running.size} job(s) not handed back are left to the stalled-job check`,
+      ),
+    config.shutdownGraceMs + HAND_BACK_MS,
+  );
+  await Promise.all(workers.map((worker) => worker.close())).catch(() => undefined);
   clearTimeout(deadline);
   await Promise.all([...producers.values(), deadLetter].map((queue) => queue.close().catch(() => undefined)));
   await pool.close();
+  clearTimeout(hardStop);
+  exit(0, 'info', `worker ${config.instance} stopped`);
+}
+
+let exiting = false;
+function exit(code: number, level: 'info' | 'warn', message: string): void {
+  if (exiting) return;
+  exiting = true;
   redis.disconnect();
   bullConnection.disconnect();
-  logEvent(logger, 'info', EVENTS.SERVICE_STOPPED, {}, `worker ${config.instance} stopped`);
+  logEvent(logger, level, EVENTS.SERVICE_STOPPED, {}, message);
   logger.flush();
-  setTimeout(() => process.exit(0), 50).unref();
+  // A moment for stdout's asynchronous stream; the NDJSON file is written synchronously.
+  setTimeout(() => process.exit(code), 50);
 }
 
 // Registered before the threads load, so a SIGTERM during start-up is a clean stop as well.
