@@ -128,11 +128,15 @@ export class ThreadPool {
   }
 
   #replace(slot: Slot, reason: string): void {
-    const index = this.#slots.indexOf(slot);
-    if (index === -1) return;
+    if (!this.#slots.includes(slot)) return;
     if (slot.task) this.#settle(slot.task, dtqError(WORKER_ERRORS.THREAD_CRASHED, { reason }));
     slot.task = undefined;
-    this.#slots.splice(index, 1);
+    this.#retire(slot);
+  }
+
+  /** Drop a slot's thread and start a fresh one in its place (unless the pool is closing). */
+  #retire(slot: Slot): void {
+    this.#slots.splice(this.#slots.indexOf(slot), 1);
     void slot.thread.terminate();
     if (!this.#closed) {
       this.#slots.push(this.#spawn());
@@ -162,13 +166,8 @@ export class ThreadPool {
     if (slot === undefined) return;
     slot.task = undefined;
     this.#settle(task, task.signal?.reason);
-    // The loop cannot be interrupted: drop the thread and start a fresh one in its place.
-    this.#slots.splice(this.#slots.indexOf(slot), 1);
-    void slot.thread.terminate();
-    if (!this.#closed) {
-      this.#slots.push(this.#spawn());
-      this.#dispatch();
-    }
+    // The loop cannot be interrupted: only dropping the thread stops it.
+    this.#retire(slot);
   }
 
   #settle(task: Task, error: unknown, result?: unknown): void {
