@@ -164,18 +164,17 @@ export function createTaskQueue(options: TaskQueueOptions): TaskQueue {
 
     find: (taskId) =>
       guard('find', async () => {
-        const jobs = await Promise.all(PRIORITIES.map((p) => queues[p].getJob(taskId)));
-        const index = jobs.findIndex((candidate) => candidate !== undefined);
-        let job = jobs[index];
-        if (job === undefined) return undefined;
-        const state = await job.getState();
-        // The job may have finished between reading its hash and its state: read the hash
-        // again so a finished status never comes without its result or reason.
-        if ((state === 'completed' || state === 'failed') && !job.finishedOn) {
-          job = (await queues[PRIORITIES[index] as Priority].getJob(taskId)) ?? job;
-        }
-        const status = taskStatusOf(state);
-        return status === undefined ? undefined : snapshot(job, status);
+        // State first, then the hash: the hash is then at least as new as the state, so a
+        // status never runs ahead of what it reports (finished without its result, running
+        // without its attempt). At worst the status lags by one poll.
+        const states = await Promise.all(PRIORITIES.map((p) => queues[p].getJobState(taskId)));
+        const statuses = states.map(taskStatusOf);
+        const index = statuses.findIndex((status) => status !== undefined);
+        const priority = PRIORITIES[index];
+        const status = statuses[index];
+        if (priority === undefined || status === undefined) return undefined;
+        const job = await queues[priority].getJob(taskId);
+        return job === undefined ? undefined : snapshot(job, status);
       }),
 
     counts,
@@ -208,7 +207,7 @@ function snapshot(job: Job<TaskJobData>, status: TaskStatus): TaskSnapshot {
     maxAttempts: job.opts.attempts ?? 1,
     enqueuedAt: data.enqueued_at ?? job.timestamp,
     ...(job.processedOn ? { startedAt: job.processedOn } : {}),
-    ...(job.finishedOn ? { finishedAt: job.finishedOn } : {}),
+    ...(job.finishedOn && (status === 'succeeded' || status === 'failed') ? { finishedAt: job.finishedOn } : {}),
     ...(status === 'succeeded' ? { result: job.returnvalue } : {}),
     // BullMQ keeps the reason of a failed attempt after a later one succeeds: result or error.
     ...(job.failedReason && status !== 'succeeded' ? { error: job.failedReason } : {}),
