@@ -63,6 +63,8 @@ beforeAll(async () => {
       const ready =
         shown('duplicates-by-kind').some((row) => row.keys['by-event-action'] === 'idempotency.replayed') &&
         shown('failed-tasks').some((row) => row.keys['by-task-type'] === 'stress_test') &&
+        // Written just after the poison task's task.failed line, so shipped with it or soon after.
+        shown('failed-tasks').some((row) => row.keys['by-event-action'] === 'task.dead_lettered') &&
         shown('execution-by-type').length >= 3;
       return ready ? current : undefined;
     },
@@ -99,6 +101,15 @@ describe('the panels on lines the real stack wrote', () => {
     expect(failed.map((row) => row.keys['by-task-type'])).toEqual(['stress_test']);
     expect(String(failed[0]?.keys['by-error-code'])).toMatch(/^DTQ_ERR_[A-Z_]+$/);
     expect(failed[0]?.values.count).toBe(1);
+  });
+
+  it('count the poison task as one dead letter, with the same reason', () => {
+    // Its line once named task.queue twice and Elasticsearch refused it, so this panel showed 0.
+    expect(panel('dead-lettered-total').rows[0]?.values.count).toBe(1);
+    const dead = panel('failed-tasks').rows.filter((row) => row.keys['by-event-action'] === 'task.dead_lettered');
+    expect(dead.map((row) => [row.keys['by-task-type'], row.values.count])).toEqual([['stress_test', 1]]);
+    const failed = panel('failed-tasks').rows.find((row) => row.keys['by-event-action'] === 'task.failed');
+    expect(dead[0]?.keys['by-error-code']).toBe(failed?.keys['by-error-code']);
   });
 
   it('count the idempotent replay under its key and its original', () => {
