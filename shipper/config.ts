@@ -8,7 +8,7 @@ import { indexPrefix } from '../elk/indices.ts';
 import { envInt, envOptional } from '../workload/common/env.ts';
 import { logDirectory } from '../workload/log/logger.ts';
 
-/** Limits of the pipeline; memory in use is bounded by (maxQueuedBatches + 2) × maxBatchBytes. */
+/** Limits of the pipeline; memory in use is bounded by about (maxQueuedBatches + maxConcurrentExports + 1) × maxBatchBytes. */
 export interface ShipperLimits {
   /** Lines per bulk request (DTQ_SHIPPER_MAX_BATCH_LINES). */
   maxBatchLines: number;
@@ -18,6 +18,8 @@ export interface ShipperLimits {
   maxQueuedBatches: number;
   /** Send a partial batch after this long (DTQ_SHIPPER_FLUSH_INTERVAL_MS). */
   flushIntervalMs: number;
+  /** Bulk requests in flight at once; acknowledged in order all the same (DTQ_SHIPPER_MAX_CONCURRENT_EXPORTS). */
+  maxConcurrentExports: number;
   /** Give up on one bulk request after this long and retry it (DTQ_SHIPPER_EXPORT_TIMEOUT_MS). */
   exportTimeoutMs: number;
   /** A line longer than this is dead-lettered, never buffered whole (DTQ_SHIPPER_MAX_LINE_BYTES). */
@@ -57,6 +59,7 @@ export const DEFAULT_LIMITS: ShipperLimits = {
   maxBatchBytes: 4 * 1024 * 1024,
   maxQueuedBatches: 2,
   flushIntervalMs: 1_000,
+  maxConcurrentExports: 2,
   exportTimeoutMs: 30_000,
   maxLineBytes: 512 * 1024,
   backoffInitialMs: 250,
@@ -73,6 +76,7 @@ const LIMIT_ENV: Record<keyof ShipperLimits, string> = {
   maxBatchBytes: 'DTQ_SHIPPER_MAX_BATCH_BYTES',
   maxQueuedBatches: 'DTQ_SHIPPER_MAX_QUEUED_BATCHES',
   flushIntervalMs: 'DTQ_SHIPPER_FLUSH_INTERVAL_MS',
+  maxConcurrentExports: 'DTQ_SHIPPER_MAX_CONCURRENT_EXPORTS',
   exportTimeoutMs: 'DTQ_SHIPPER_EXPORT_TIMEOUT_MS',
   maxLineBytes: 'DTQ_SHIPPER_MAX_LINE_BYTES',
   backoffInitialMs: 'DTQ_SHIPPER_BACKOFF_INITIAL_MS',

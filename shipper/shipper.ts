@@ -11,8 +11,11 @@ import { CORE_STEPS, runSetup } from '../elk/setup.ts';
 import { errorFields, logEvent } from '../workload/log/logger.ts';
 import { EVENTS, F } from '../workload/log/vocabulary.ts';
 import { backoffDelay } from './backoff.ts';
-import { Batch, BoundedQueue } from './batcher.ts';
-import { BulkWriter } from './bulk-writer.ts';
+import { Batch, type BatchItem, BoundedQueue } from './batcher.ts';
+
+type DocItem = Extract<BatchItem, { kind: 'doc' }>;
+
+import { BulkWriter, type DocOutcome } from './bulk-writer.ts';
 import type { ShipperConfig } from './config.ts';
 import { DEAD_LETTER_LINE_CHARS, DeadLetterFile, type DeadLetterRecord } from './dead-letter.ts';
 import { prepareLine, REJECT_REASONS, type SourceLine } from './line.ts';
@@ -58,7 +61,8 @@ export class Shipper {
   readonly #abort = new AbortController();
   readonly #counters: ShipperCounters = zeroCounters();
   #stopping = false;
-  #inFlight: Batch | undefined;
+  /** Batches sent and not yet acknowledged, oldest first. */
+  readonly #inFlight = new Set<Batch>();
   #filling: Batch | undefined;
   #setupDone: boolean;
   #lastRegistrySave = 0;
@@ -160,7 +164,7 @@ export class Shipper {
       if (file.fingerprint === undefined) continue;
       lagBytes += Math.max(0, file.size - this.#registry.offset(file.fingerprint));
     }
-    const oldest = [this.#inFlight, this.#queue.peek(), this.#filling]
+    const oldest = [...this.#inFlight, this.#queue.peek(), this.#filling]
       .map((batch) => batch?.oldestTimestampMs())
       .filter((ms): ms is number => ms !== undefined);
     const lagSeconds = lagBytes > 0 && oldest.length > 0 ? Math.max(0, (Date.now() - Math.min(...oldest)) / 1000) : 0;
@@ -197,7 +201,7 @@ export class Shipper {
         }
         // Read to the end of every file: send what we have if the sender is free (low
         // latency when quiet), or once it is old enough (bigger batches when busy).
-        const senderIdle = this.#inFlight === undefined && this.#queue.length === 0;
+        const senderIdle = this.#inFlight.size === 0 && this.#queue.length === 0;
         if (batch.lines > 0 && (senderIdle || now - batch.createdAt >= limits.flushIntervalMs)) {
           await flush();
           continue;
@@ -230,30 +234,54 @@ export class Shipper {
     this.#registry.prune(REGISTRY_TTL_MS, now);
   }
 
+  /**
+   * Up to maxConcurrentExports batches are written at once (Elasticsearch indexes them in
+   * parallel), but they are acknowledged strictly in order: batch n+1's registry offsets are
+   * applied only after batch n's, so the registry never skips over an unacknowledged line.
+   */
   async #sendLoop(): Promise<void> {
-    for (;;) {
-      const batch = await this.#queue.take();
-      if (batch === undefined) return;
-      this.#inFlight = batch;
-      try {
+    const running = new Set<Promise<void>>();
+    let previous: Promise<void> = Promise.resolve();
+    try {
+      for (;;) {
+        const batch = await this.#queue.take();
+        if (batch === undefined) break;
         await this.#ensureSetup();
-        await this.#deliver(batch);
-      } catch (error) {
-        if (this.#abort.signal.aborted) {
-          this.#log(
-            'warn',
-            EVENTS.SERVICE_STOPPING,
-            errorFields(error),
-            'shutdown timeout: undelivered lines stay on disk and are shipped on the next start',
-          );
-          // Drain the queue so the reader can finish; nothing of it is acknowledged.
-          while ((await this.#queue.take()) !== undefined) {}
-          return;
-        }
-        throw error;
-      } finally {
-        this.#inFlight = undefined;
+        this.#inFlight.add(batch);
+        const docs = batch.items.filter((item) => item.kind === 'doc');
+        const written = this.#writer.write(docs, this.#abort.signal);
+        const before = previous;
+        const acknowledged = (async () => {
+          try {
+            const outcomes = await written;
+            await before;
+            this.#acknowledge(batch, docs, outcomes);
+          } finally {
+            this.#inFlight.delete(batch);
+          }
+        })();
+        previous = acknowledged;
+        running.add(acknowledged);
+        const forget = () => running.delete(acknowledged);
+        acknowledged.then(forget, forget);
+        if (running.size >= this.#config.limits.maxConcurrentExports) await Promise.race(running);
       }
+      await Promise.all(running);
+    } catch (error) {
+      const shuttingDown = this.#abort.signal.aborted;
+      // A failure of our own (not the shutdown timeout): stop the other writes too; their lines
+      // are not acknowledged and stay on disk for the next start.
+      if (!shuttingDown) this.#abort.abort();
+      await Promise.allSettled(running);
+      if (!shuttingDown) throw error;
+      this.#log(
+        'warn',
+        EVENTS.SERVICE_STOPPING,
+        errorFields(error),
+        'shutdown timeout: undelivered lines stay on disk and are shipped on the next start',
+      );
+      // Drain the queue so the reader can finish; nothing of it is acknowledged.
+      while ((await this.#queue.take()) !== undefined) {}
     }
   }
 
@@ -278,9 +306,8 @@ export class Shipper {
     }
   }
 
-  async #deliver(batch: Batch): Promise<void> {
-    const docs = batch.items.filter((item) => item.kind === 'doc');
-    const outcomes = await this.#writer.write(docs, this.#abort.signal);
+  /** Count, dead-letter and move the registry for a batch whose every line has its answer. */
+  #acknowledge(batch: Batch, docs: readonly DocItem[], outcomes: readonly DocOutcome[]): void {
     const records: DeadLetterRecord[] = [];
     const at = new Date().toISOString();
     for (const item of batch.items) {
