@@ -146,11 +146,16 @@ export function buildTask(taskId: string, lines: readonly WorkLine[]): TaskCore 
         closeWith(line, 'failed');
         break;
       case EVENTS.TASK_STALLED: {
+        // The stall is reported by whoever noticed it, not by the worker that died, and it may
+        // arrive after the redelivered attempt already started (carrying that attempt's
+        // number). So an attempt already superseded (lost) is the one that stalled; only
+        // without one is an open attempt matched, by number, else the oldest.
         const number = num(line.record, F.TASK_ATTEMPT);
         const open = attempts.filter(isOpen);
-        // The stall is reported by whoever noticed it, not by the worker that died, so match
-        // on the attempt number, else the oldest open attempt.
-        const attempt = open.find((a) => number !== undefined && a.number === number) ?? open[0];
+        const attempt =
+          attempts.findLast((a) => a.result === 'lost') ??
+          open.find((a) => number !== undefined && a.number === number) ??
+          open[0];
         if (attempt) {
           attempt.result = 'stalled';
           attempt.lineIds.push(line.id);

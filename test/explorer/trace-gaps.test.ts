@@ -52,6 +52,33 @@ describe('named gaps', () => {
     expect(trace.gaps[0]?.message).toContain('started on worker-1 at 10:15:23.010, never finished (worker died?)');
   });
 
+  it('pins a stall reported after the redelivery started on the attempt that died', () => {
+    // As seen in a fidelity run: worker-1 killed; worker-2 starts attempt 2 (redelivered);
+    // then worker-3 reports the stall, with the job's new attempt count.
+    const w = new LogWriter();
+    w.post({ ms: 0, cid: 'late-stall', taskId: 't' });
+    w.attempt({ ms: 10, cid: 'late-stall', taskId: 't', worker: 'worker-1', attempt: 1, die: true });
+    w.attempt({
+      ms: 10_050,
+      cid: 'late-stall',
+      taskId: 't',
+      worker: 'worker-2',
+      attempt: 2,
+      redelivered: true,
+      durationMs: 23_000,
+    });
+    w.line(10_060, 'worker', 'worker-3', EVENTS.TASK_STALLED, {
+      [F.CORRELATION_ID]: 'late-stall',
+      [F.TASK_ID]: 't',
+      [F.TASK_ATTEMPT]: 2,
+    });
+    const trace = buildTrace(w.hits(), { correlationId: 'late-stall', now: T0 + 60_000, source: 'files' });
+    expect(trace.tasks[0]?.attempts.map((a) => [a.number, a.instance, a.result])).toEqual([
+      [1, 'worker-1', 'stalled'],
+      [2, 'worker-2', 'succeeded'],
+    ]);
+  });
+
   it('names an nginx 502 that no API line accounts for', () => {
     const w = new LogWriter();
     w.nginx(3000, 'lost', 'POST', '/api/v1/tasks', 502, 3.0, '127.0.0.1:3002');
