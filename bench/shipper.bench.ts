@@ -1,9 +1,10 @@
 /**
  * Shipper throughput: N realistic log lines (DTQ_BENCH_SHIPPER_LINES, default 1,000,000) in six
  * NDJSON files, shipped into a local Elasticsearch by the file shipper with all its guarantees
- * (registry, deterministic `_id`, `create`, dead-letter checks), raced in the same run against
- *   - raw `_bulk`: the same lines sent as they are, auto-generated ids, one request at a time,
- *     at the best batch size found on this machine first (the ceiling of this node);
+ * (registry, deterministic `_id`, `create`, dead-letter checks; default 2 requests in flight), raced
+ * in the same run against
+ *   - raw `_bulk`: the same lines sent as they are, auto-generated ids, at the best batch size
+ *     and number of concurrent requests (1 or 2) found on this machine first (the ceiling);
  *   - pino-elasticsearch: the same lines written into its stream in-process.
  * Goal: the shipper reaches at least 80% of the raw ceiling. Each contender runs in its own
  * process, which reports its lines/s, CPU seconds (process.cpuUsage) and peak RSS (maxRSS).
@@ -25,7 +26,8 @@ import { F } from '../workload/log/vocabulary.ts';
 import type { BenchReport } from './run.ts';
 
 const LINES = Number(process.env.DTQ_BENCH_SHIPPER_LINES ?? 1_000_000);
-const BATCH_CANDIDATES = [500, 1_000, 2_000, 5_000];
+const BATCH_CANDIDATES = [1_000, 2_000, 5_000];
+const CONCURRENCY_CANDIDATES = [1, 2];
 const SERVICES = ['api-1', 'api-2', 'api-3', 'worker-1', 'worker-2', 'nginx'] as const;
 
 /** Write `lines` realistic lines spread over the six files; returns the total bytes. */
@@ -101,10 +103,11 @@ async function phase(
   prefix: string,
   logDir: string,
   batch: number,
+  concurrency = 1,
 ): Promise<PhaseStats> {
   const child = spawn(
     process.execPath,
-    [fileURLToPath(import.meta.url), '--phase', name, url, prefix, logDir, String(batch)],
+    [fileURLToPath(import.meta.url), '--phase', name, url, prefix, logDir, String(batch), String(concurrency)],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -119,10 +122,17 @@ async function phase(
 }
 
 /** Inside a phase process: do the work, then print this process's own figures. */
-async function runPhase(name: string, url: string, prefix: string, logDir: string, batch: number): Promise<void> {
+async function runPhase(
+  name: string,
+  url: string,
+  prefix: string,
+  logDir: string,
+  batch: number,
+  concurrency: number,
+): Promise<void> {
   const started = performance.now();
   if (name === 'raw') {
-    for (const service of SERVICES) await rawBulk(url, prefix, linesOf(logDir, service), batch);
+    for (const service of SERVICES) await rawBulk(url, prefix, linesOf(logDir, service), batch, concurrency);
   } else if (name === 'shipper') {
     await ship(url, prefix, logDir, batch);
   } else {
@@ -165,15 +175,27 @@ async function cleanup(url: string, prefix: string): Promise<void> {
   await fetch(`${url}/_index_template/${prefix}`, { method: 'DELETE' }).catch(() => undefined);
 }
 
-/** The raw loader: lines as they are, `index` with auto ids, one request at a time. */
-async function rawBulk(url: string, prefix: string, lines: string[], batch: number): Promise<void> {
+/** The raw loader: lines as they are, `index` with auto ids, `concurrency` requests at a time. */
+async function rawBulk(
+  url: string,
+  prefix: string,
+  lines: string[],
+  batch: number,
+  concurrency: number,
+): Promise<void> {
   const action = `{"index":{"_index":"${prefix}-raw"}}\n`;
-  for (let i = 0; i < lines.length; i += batch) {
-    let body = '';
-    for (const line of lines.slice(i, i + batch)) body += `${action}${line}\n`;
-    const result = (await es(url, 'POST', '/_bulk?filter_path=errors', body)) as { errors: boolean };
-    if (result.errors) throw new Error('raw bulk reported item errors');
-  }
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < lines.length) {
+      const start = next;
+      next += batch;
+      let body = '';
+      for (const line of lines.slice(start, start + batch)) body += `${action}${line}\n`;
+      const result = (await es(url, 'POST', '/_bulk?filter_path=errors', body)) as { errors: boolean };
+      if (result.errors) throw new Error('raw bulk reported item errors');
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
 /** The file shipper on the directory, until caught up. */
@@ -250,25 +272,29 @@ export async function run(): Promise<BenchReport> {
     const sampleDir = mkdtempSync(join(tmpdir(), 'dtq-bench-sample-'));
     generate(sampleDir, Math.min(LINES, 60_000));
     const tried: Record<string, number> = {};
-    for (const batch of BATCH_CANDIDATES) {
-      const { seconds } = await phase('raw', url, prefixes.search, sampleDir, batch);
-      tried[`raw_${batch}`] = Math.round(Math.min(LINES, 60_000) / seconds);
-      await cleanup(url, prefixes.search);
+    let best = { batch: BATCH_CANDIDATES[0] as number, concurrency: 1, rate: 0 };
+    for (const concurrency of CONCURRENCY_CANDIDATES) {
+      for (const batch of BATCH_CANDIDATES) {
+        const { seconds } = await phase('raw', url, prefixes.search, sampleDir, batch, concurrency);
+        const rate = Math.round(Math.min(LINES, 60_000) / seconds);
+        tried[`raw_${batch}x${concurrency}`] = rate;
+        if (rate > best.rate) best = { batch, concurrency, rate };
+        await cleanup(url, prefixes.search);
+      }
     }
     rmSync(sampleDir, { recursive: true, force: true });
-    const best = BATCH_CANDIDATES.reduce((a, b) => ((tried[`raw_${b}`] ?? 0) > (tried[`raw_${a}`] ?? 0) ? b : a));
 
     await runSetup({ url, prefix: prefixes.raw, steps: CORE_STEPS });
-    const raw = await phase('raw', url, prefixes.raw, logDir, best);
+    const raw = await phase('raw', url, prefixes.raw, logDir, best.batch, best.concurrency);
     const rawCount = await count(url, prefixes.raw);
     await cleanup(url, prefixes.raw);
 
-    const shipped = await phase('shipper', url, prefixes.shipper, logDir, best);
+    const shipped = await phase('shipper', url, prefixes.shipper, logDir, best.batch);
     const shippedCount = await count(url, prefixes.shipper);
     await cleanup(url, prefixes.shipper);
 
     await runSetup({ url, prefix: prefixes.pino, steps: CORE_STEPS });
-    const pino = await phase('pino', url, prefixes.pino, logDir, best);
+    const pino = await phase('pino', url, prefixes.pino, logDir, best.batch);
     const pinoCount = await count(url, prefixes.pino);
     await cleanup(url, prefixes.pino);
 
@@ -285,7 +311,7 @@ export async function run(): Promise<BenchReport> {
       title: 'Shipper into Elasticsearch',
       rows: [
         {
-          name: `raw _bulk, ${best} lines per request (ceiling)`,
+          name: `raw _bulk, ${best.batch} lines per request, ${best.concurrency} at a time (ceiling)`,
           value: rawRate,
           unit: 'lines/s',
           extra: { ...extra(raw, rawCount), ...tried },
@@ -326,8 +352,15 @@ export async function run(): Promise<BenchReport> {
 }
 
 if (import.meta.main && process.argv[2] === '--phase') {
-  const [name, url, prefix, logDir, batch] = process.argv.slice(3) as [string, string, string, string, string];
-  await runPhase(name, url, prefix, logDir, Number(batch));
+  const [name, url, prefix, logDir, batch, concurrency] = process.argv.slice(3) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  await runPhase(name, url, prefix, logDir, Number(batch), Number(concurrency));
 } else if (import.meta.main) {
   const report = await run();
   console.log(report.title);
