@@ -54,7 +54,7 @@ beforeAll(async () => {
   await submit(sampleTaskBody('calculate_var', 'medium', 5), `dash-${run}-replay`, { 'idempotency-key': key });
 
   report = await waitFor(
-    'the stack lines to reach the panels',
+    'the stack lines, the dead letter of the poison task among them, to reach the panels',
     async () => {
       const current = await collectStats({ esUrl, indexPattern: indexPattern(prefix) });
       const shown = (id: string) =>
