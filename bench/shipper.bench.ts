@@ -171,7 +171,11 @@ async function count(url: string, prefix: string): Promise<number> {
 }
 
 async function cleanup(url: string, prefix: string): Promise<void> {
-  await fetch(`${url}/${prefix}-*?expand_wildcards=all`, { method: 'DELETE' }).catch(() => undefined);
+  // By name: a node with action.destructive_requires_name (the default) refuses wildcards.
+  const names = (await (await fetch(`${url}/_cat/indices/${prefix}-*?h=index&format=json`)).json()) as {
+    index: string;
+  }[];
+  for (const { index } of names) await fetch(`${url}/${index}`, { method: 'DELETE' });
   await fetch(`${url}/_index_template/${prefix}`, { method: 'DELETE' }).catch(() => undefined);
 }
 

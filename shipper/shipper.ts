@@ -1,8 +1,9 @@
 /**
  * The shipper: tailer → batches → bounded queue → bulk writer → registry, as two loops joined
  * by the queue. The reader stops reading when the queue is full (backpressure); the sender
- * sends one batch at a time and moves the registry only after every line of the batch has its
- * answer from Elasticsearch (or is in the dead-letter file). See docs/pipeline.md.
+ * keeps up to maxConcurrentExports batches in flight and moves the registry, in batch order,
+ * only after every line of a batch has its answer from Elasticsearch (or is in the dead-letter
+ * file). See docs/pipeline.md.
  */
 import { join } from 'node:path';
 import { setTimeout as sleep, setImmediate as yieldToIo } from 'node:timers/promises';

@@ -123,8 +123,16 @@ export function startShipper(options: {
   child.stderr?.on('data', (chunk) => {
     output += chunk;
   });
+  // A test that fails before stopping its shipper must not leave it running after the run.
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
+    child.once('exit', (code, signal) => {
+      process.off('exit', killOnExit);
+      resolve({ code, signal });
+    }),
   );
   return { child, output: () => output, exited };
 }
