@@ -160,7 +160,9 @@ export function resolveStackOptions(options: StackOptions, env: NodeJS.ProcessEn
     installMissing: options.installMissing ?? false,
     output: options.output ?? 'pretty',
     readyTimeoutMs: options.readyTimeoutMs ?? envNumber(env, 'DTQ_STACK_READY_TIMEOUT_MS', 3_600_000) ?? 60_000,
-    stopTimeoutMs: options.stopTimeoutMs ?? 10_000,
+    // A worker hands its running jobs back within its grace period plus 5 s (workload/worker/main.ts);
+    // killing it sooner would leave them to the slower stalled-job check.
+    stopTimeoutMs: options.stopTimeoutMs ?? (envNumber(env, 'DTQ_SHUTDOWN_GRACE_MS', 3_600_000) ?? 10_000) + 6_000,
   };
 }
 
