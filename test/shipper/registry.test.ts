@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../shipper/backoff.ts';
 import { Registry } from '../../shipper/registry.ts';
 
@@ -9,6 +9,7 @@ describe('registry', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dtq-registry-'));
   const file = join(dir, 'state', 'registry.json');
   afterEach(() => rmSync(join(dir, 'state'), { recursive: true, force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('only moves forward and survives a reload', () => {
     const registry = Registry.load(file);
