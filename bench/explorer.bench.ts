@@ -46,7 +46,7 @@ function round(value: number, digits = 1): number {
 }
 
 /** Index `total` lines: background traffic plus the two requests under test. */
-async function loadIndex(
+export async function loadIndex(
   url: string,
   prefix: string,
   total: number,

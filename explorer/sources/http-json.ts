@@ -31,7 +31,10 @@ export async function requestJson(
   timeoutMs: number,
 ): Promise<JsonResponse> {
   const target = new URL(url);
-  const http = target.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  // getBuiltinModule, not import(): the ESM facade of node:http reads every export, and its
+  // lazy getters (WebSocket, EventSource…) load undici, about 60 ms of start-up for nothing.
+  const http =
+    target.protocol === 'https:' ? process.getBuiltinModule('node:https') : process.getBuiltinModule('node:http');
   let agent = agents.get(target.protocol);
   if (!agent) {
     agent = new http.Agent({ keepAlive: true });
