@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, fingerprintBody } from '../../workload/idempotency/fingerprint.ts';
+import { canonicalJson } from '../../workload/common/canonical-json.ts';
+import { fingerprintBody } from '../../workload/idempotency/fingerprint.ts';
 
 describe('canonicalJson', () => {
   it('sorts object keys at every depth and drops whitespace', () => {

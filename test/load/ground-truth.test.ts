@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bodyHash, canonicalJson } from '../../workload/load/ground-truth.ts';
+import { canonicalJson } from '../../workload/common/canonical-json.ts';
+import { bodyHash } from '../../workload/load/ground-truth.ts';
 
 describe('canonicalJson and bodyHash', () => {
   it('gives equal text for equal data whatever the key order', () => {

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CONTENTION_POLICY,
-  canonicalJson,
-  inputsHash,
-  lockResource,
-  resolveSeed,
-} from '../../workload/locks/resources.ts';
+import { canonicalJson } from '../../workload/common/canonical-json.ts';
+import { CONTENTION_POLICY, inputsHash, lockResource, resolveSeed } from '../../workload/locks/resources.ts';
 import { TASK_TYPES } from '../../workload/log/vocabulary.ts';
 
 const positions = [

@@ -9,20 +9,7 @@
  * has already rounded before we see them.
  */
 import { createHash } from 'node:crypto';
-
-/** The canonical JSON text of a parsed JSON value. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') {
-    // undefined (absent body) is written as null so "no body" has a fingerprint too.
-    return value === undefined ? 'null' : JSON.stringify(value);
-  }
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.keys(value)
-    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
-  return `{${entries.join(',')}}`;
-}
+import { canonicalJson } from '../common/canonical-json.ts';
 
 /** Hex SHA-256 of the canonical JSON of a body. */
 export function fingerprintBody(body: unknown): string {

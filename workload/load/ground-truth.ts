@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { canonicalJson } from '../common/canonical-json.ts';
 import type { FaultSpec } from '../queue/contract.ts';
 import type { CorrelationMode, RequestKind } from './plan.ts';
 
@@ -105,18 +106,6 @@ export interface SummaryRecord {
 
 /** Any line of the file. */
 export type GroundTruthRecord = RunRecord | RequestRecord | EventRecord | FinalRecord | SummaryRecord;
-
-/** JSON with object keys sorted at every level: equal data, equal text, equal hash. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 /** sha256 hex of the canonical JSON of `value`. */
 export function bodyHash(value: unknown): string {

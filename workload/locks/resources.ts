@@ -9,6 +9,7 @@
  * resolved seed; it keys the result cache.
  */
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../common/canonical-json.ts';
 import type { TaskType } from '../log/vocabulary.ts';
 
 /** How a job behaves when its resource is locked by another job. */
@@ -21,18 +22,6 @@ export const CONTENTION_POLICY: Readonly<Record<TaskType, ContentionPolicy>> = {
   monte_carlo_pricing: 'skip',
   portfolio_optimization: 'skip',
 };
-
-/** JSON with object keys sorted at every level, so equal data gives equal text. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
