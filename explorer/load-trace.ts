@@ -4,6 +4,7 @@
  * step earlier, from the task's lines to the request that created it.
  */
 import { dtqError } from '../workload/common/dtq-error.ts';
+import { F } from '../workload/log/vocabulary.ts';
 import { EXPLORE_ERRORS } from './errors.ts';
 import { buildTrace } from './model/build-trace.ts';
 import { formatIso } from './model/fields.ts';
@@ -23,7 +24,7 @@ export interface LoadedTrace {
 }
 
 async function notFound(source: LogSource, what: 'correlation id' | 'task id', id: string): Promise<never> {
-  const near = await source.nearest(id, what === 'task id' ? 'task_id' : 'correlation_id');
+  const near = await source.nearest(id, what === 'task id' ? F.TASK_ID : F.CORRELATION_ID);
   const range =
     near.range.from === undefined || near.range.to === undefined
       ? 'no lines at all'

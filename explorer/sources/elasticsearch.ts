@@ -11,7 +11,7 @@ import { F } from '../../workload/log/vocabulary.ts';
 import { EXPLORE_ERRORS } from '../errors.ts';
 import type { Hit } from '../model/types.ts';
 import { closeAgents, type JsonResponse, requestJson } from './http-json.ts';
-import { type LogSource, type NearestIds, rankNearest } from './source.ts';
+import { type IdField, type LogSource, type NearestIds, rankNearest } from './source.ts';
 
 /** Lines per search page; traces above this use a point in time. */
 export const PAGE_SIZE = 10_000;
@@ -163,7 +163,7 @@ export class ElasticsearchSource implements LogSource {
     return response.hits.hits.map(toHit);
   }
 
-  async nearest(id: string, field: 'correlation_id' | 'task_id'): Promise<NearestIds> {
+  async nearest(id: string, field: IdField): Promise<NearestIds> {
     const resolved = await this.#call<{ indices: unknown[] }>('GET', `/_resolve/index/${this.#index}`);
     if (resolved.indices.length === 0) throw dtqError(EXPLORE_ERRORS.NO_INDEX, { url: this.#url, index: this.#index });
     const prefix = id.slice(0, Math.max(1, Math.min(6, Math.floor(id.length / 2))));

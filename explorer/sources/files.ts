@@ -11,7 +11,7 @@ import { F, type LogRecord, normalizeNginxLine } from '../../workload/log/vocabu
 import { EXPLORE_ERRORS } from '../errors.ts';
 import { str, timestampOf } from '../model/fields.ts';
 import type { Hit } from '../model/types.ts';
-import { type LogSource, type NearestIds, rankNearest } from './source.ts';
+import { type IdField, type LogSource, type NearestIds, rankNearest } from './source.ts';
 
 interface LoadedFile {
   readonly name: string;
@@ -124,7 +124,7 @@ export class FileSource implements LogSource {
     return hits.slice(0, limit);
   }
 
-  async nearest(id: string, field: 'correlation_id' | 'task_id'): Promise<NearestIds> {
+  async nearest(id: string, field: IdField): Promise<NearestIds> {
     const pattern = new RegExp(`"${field}":"([^"]{1,128})"`, 'g');
     const candidates: string[] = [];
     let from: number | undefined;

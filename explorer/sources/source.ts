@@ -3,7 +3,11 @@
  * the join rules themselves live in model/join.ts so Elasticsearch and the NDJSON files give
  * the same trace for the same lines.
  */
+import type { F } from '../../workload/log/vocabulary.ts';
 import type { Hit } from '../model/types.ts';
+
+/** The id fields "not found" looks for neighbours in. */
+export type IdField = typeof F.CORRELATION_ID | typeof F.TASK_ID;
 
 /** Time range a source covered, for "not found" messages. */
 export interface SearchedRange {
@@ -29,7 +33,7 @@ export interface LogSource {
   /** Lines written since `sinceMs`, newest first, at most `limit`. */
   recent(sinceMs: number | undefined, limit: number): Promise<Hit[]>;
   /** Known ids close to one that matched nothing. */
-  nearest(id: string, field: 'correlation_id' | 'task_id'): Promise<NearestIds>;
+  nearest(id: string, field: IdField): Promise<NearestIds>;
   /** Lines skipped as malformed so far. */
   malformedLines(): number;
   close(): Promise<void>;
