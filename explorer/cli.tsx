@@ -242,6 +242,13 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that stops early (`dtq-explore … --plain | head`) is not an error: leave quietly,
+// as git and less do, instead of crashing on the unhandled EPIPE with a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
