@@ -18,6 +18,9 @@ export async function runTui(options: RunTuiOptions): Promise<void> {
   const { onFirstFrame, exitAfterFirstFrame, ...appProps } = options;
   let first = true;
   const instance = render(<App {...appProps} />, {
+    // The CLI chose the TUI because stdin and stdout are terminals. Ink would otherwise turn
+    // itself non-interactive whenever CI is set in the environment and draw nothing until exit.
+    interactive: true,
     exitOnCtrlC: true,
     alternateScreen: true,
     incrementalRendering: true,
