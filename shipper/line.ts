@@ -3,7 +3,6 @@
  * deterministic `_id` and daily index, or a rejection with its reason. Pure: no I/O, so the
  * same line always gives the same answer, which is what makes a re-sent line a 409.
  */
-import { createHash } from 'node:crypto';
 import { indexForTimestamp } from '../elk/indices.ts';
 import { F, type LogRecord, normalizeNginxLine } from '../workload/log/vocabulary.ts';
 
@@ -40,10 +39,19 @@ export type PreparedLine =
   | { kind: 'reject'; reason: RejectReason; detail: string }
   | { kind: 'skip' };
 
-/** The `_id` of the line at `offset` of the file with `fingerprint`: 20 url-safe characters. */
+/**
+ * The `_id` of the line at `offset` of the file with `fingerprint`: the file's fingerprint
+ * (64 bits of it) then the offset, zero-padded base 36, so ids sort in file order. An explicit
+ * `_id` makes Elasticsearch look the id up before every write; ids of one file that share a
+ * prefix and grow keep those lookups cheap (a random hash per line was measured slower), and no
+ * hash is computed per line.
+ */
 export function documentId(fingerprint: string, offset: number): string {
-  return createHash('sha256').update(`${fingerprint}:${offset}`).digest('base64url').slice(0, 20);
+  return `${fingerprint.slice(0, 16)}-${offset.toString(36).padStart(OFFSET_DIGITS, '0')}`;
 }
+
+/** Base-36 digits of an offset in an `_id`: enough for files of 3.6 × 10^15 bytes. */
+const OFFSET_DIGITS = 10;
 
 /** Decide what to do with one line. `prefix` is the index prefix. */
 export function prepareLine(line: SourceLine, prefix: string): PreparedLine {

@@ -15,7 +15,9 @@ describe('preparing a line', () => {
     expect(documentId('fp', 10)).toBe(documentId('fp', 10));
     expect(documentId('fp', 10)).not.toBe(documentId('fp', 11));
     expect(documentId('fp', 10)).not.toBe(documentId('other', 10));
-    expect(documentId('fp', 10)).toMatch(/^[A-Za-z0-9_-]{20}$/);
+    expect(documentId('0123456789abcdef0123', 36)).toBe('0123456789abcdef-0000000010');
+    // Ids of one file sort in offset order.
+    expect(documentId('ab', 35) < documentId('ab', 36 ** 3)).toBe(true);
   });
 
   it('indexes a line by its own @timestamp day and sends it byte for byte', () => {
