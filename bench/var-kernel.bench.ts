@@ -15,6 +15,7 @@ import { fillStandardNormals } from '../workload/risk/normal.ts';
 import { Xoshiro128 } from '../workload/risk/prng.ts';
 import { tailStats } from '../workload/risk/quantile.ts';
 import { BLOCK_SIZE, blockCount, type PreparedVar, prepareVar, simulateBlocks } from '../workload/risk/var.ts';
+import type { BenchReport, BenchRow } from './run.ts';
 
 /** One measured figure. */
 export interface BenchResult {
@@ -28,6 +29,8 @@ export interface BenchResult {
   cpuMs?: number;
   /** Median milliseconds of the baseline measured in the same run, when there is one. */
   baselineMs?: number;
+  /** Single-thread runs only: mean CPU milliseconds of the baseline. */
+  baselineCpuMs?: number;
   /** ms / baselineMs. */
   ratio?: number;
   goal?: string;
@@ -147,7 +150,8 @@ async function allCores(threads: Worker[], n: number): Promise<void> {
 }
 
 /** Run every scenario and return the figures. */
-export async function run(): Promise<BenchResult[]> {
+/** Measure every scenario: kernel and baseline, single thread and all cores. */
+export async function measure(): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   const cores = availableParallelism();
   const threads = Array.from({ length: cores }, () => new Worker(new URL(import.meta.url)));
@@ -166,6 +170,7 @@ export async function run(): Promise<BenchResult[]> {
         ms: single.wall,
         cpuMs: single.cpu,
         baselineMs,
+        baselineCpuMs: base.cpu,
         ratio: single.cpu / base.cpu,
         ...(n === 10 ? { goal: `< ${GOAL_MS} ms on one core (CPU time)`, goalMet: single.cpu < GOAL_MS } : {}),
       });
@@ -181,6 +186,35 @@ export async function run(): Promise<BenchResult[]> {
   }
   if (sink === 42) console.log('');
   return results;
+}
+
+/** The figures as a report for bench/run.ts: single-thread rows in CPU time, all-core rows in wall time. */
+export async function run(): Promise<BenchReport> {
+  const results = await measure();
+  const rows: BenchRow[] = results.map((r) => {
+    const cpu = r.cpuMs !== undefined;
+    const baseline = cpu ? r.baselineCpuMs : r.baselineMs;
+    return {
+      name: `${r.scenario}${cpu ? ' (CPU time)' : ' (wall time)'}`,
+      value: Number((cpu ? (r.cpuMs as number) : r.ms).toFixed(1)),
+      unit: 'ms',
+      ...(cpu ? { extra: { wall_ms: Number(r.ms.toFixed(1)) } } : {}),
+      ...(baseline === undefined
+        ? {}
+        : { baseline: { name: 'plain loop of the same uncorrelated draws', value: Number(baseline.toFixed(1)) } }),
+      ...(r.ratio === undefined ? {} : { ratio: r.ratio }),
+      ...(r.goal === undefined ? {} : { goal: r.goal, met: r.goalMet === true }),
+    };
+  });
+  return {
+    title: 'VaR kernel (Monte Carlo, 100k simulations)',
+    rows,
+    notes: [
+      `${RUNS} runs each; single thread: mean CPU time of the measuring thread, so other load on the machine does not count; all cores: median wall time over ${availableParallelism()} worker threads.`,
+      'Baseline: the same number of standard normal draws, uncorrelated, summed in a plain loop.',
+      `Load average (1 min) at the end: ${(loadavg()[0] ?? 0).toFixed(1)}.`,
+    ],
+  };
 }
 
 /** Print results as a table. */
@@ -202,5 +236,5 @@ export function format(results: BenchResult[]): string {
 if (!isMainThread) {
   serveBlocks();
 } else if (process.argv[1] !== undefined && new URL(import.meta.url).pathname === process.argv[1]) {
-  console.log(format(await run()));
+  console.log(format(await measure()));
 }
