@@ -2,6 +2,7 @@
 import { Box, Text, useInput } from 'ink';
 import { useState } from 'react';
 import { useRequestList } from '../hooks/use-request-list.ts';
+import { useSearchPrompt } from '../hooks/use-search-prompt.ts';
 import { formatClock, formatDuration } from '../model/fields.ts';
 import { findNext, matchesQuery, scrollTop } from '../model/navigation.ts';
 import type { RequestSummary } from '../model/request-list.ts';
@@ -37,9 +38,9 @@ export function ListScreen(props: ListScreenProps) {
   const list = state.list ?? [];
   const [selectedRaw, setSelected] = useState(props.initialSelected ?? 0);
   const [top, setTop] = useState(0);
-  const [query, setQuery] = useState('');
-  const [typing, setTyping] = useState<string | undefined>(undefined);
   const [message, setMessage] = useState<string | undefined>(undefined);
+  // Enter searches forward from the selection; `search` is declared below and runs only on a key.
+  const prompt = useSearchPrompt((submitted) => search(1, submitted));
   const [help, setHelp] = useState(false);
   const bodyHeight = Math.max(1, height - 3);
   const selected = Math.min(selectedRaw, Math.max(0, list.length - 1));
@@ -49,7 +50,7 @@ export function ListScreen(props: ListScreenProps) {
     setSelected(index);
     setTop(scrollTop(index, list.length, bodyHeight, visibleTop));
   };
-  const search = (direction: 1 | -1, q = query): void => {
+  const search = (direction: 1 | -1, q = prompt.query): void => {
     const found = findNext(list, selected, direction, (s) =>
       matchesQuery(q, s.correlationId, s.route, String(s.status ?? '')),
     );
@@ -62,16 +63,7 @@ export function ListScreen(props: ListScreenProps) {
       setHelp(false);
       return;
     }
-    if (typing !== undefined) {
-      if (key.escape) setTyping(undefined);
-      else if (key.return) {
-        setQuery(typing);
-        setTyping(undefined);
-        search(1, typing);
-      } else if (key.backspace || key.delete) setTyping(typing.slice(0, -1));
-      else if (input && !key.ctrl && !key.meta) setTyping(typing + input);
-      return;
-    }
+    if (prompt.handleKey(input, key)) return;
     setMessage(undefined);
     if (input === 'q') props.onQuit();
     else if (input === '?') setHelp(true);
@@ -81,7 +73,7 @@ export function ListScreen(props: ListScreenProps) {
     else if (key.pageUp) move(Math.max(0, selected - bodyHeight));
     else if (input === 'g' || key.home) move(0);
     else if (input === 'G' || key.end) move(list.length - 1);
-    else if (input === '/') setTyping('');
+    else if (input === '/') prompt.open();
     else if (input === 'n') search(1);
     else if (input === 'N') search(-1);
     else if (input === 'r') state.reload();
@@ -134,7 +126,7 @@ export function ListScreen(props: ListScreenProps) {
       <StatusBar
         columns={columns}
         theme={theme}
-        searching={typing}
+        searching={prompt.typing}
         message={message}
         hints="j/k move · Enter open · / search · e failed · r reload · ? help · q quit"
       />

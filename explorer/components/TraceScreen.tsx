@@ -4,6 +4,7 @@
  */
 import { Box, Text, useInput } from 'ink';
 import { useMemo, useState } from 'react';
+import { useSearchPrompt } from '../hooks/use-search-prompt.ts';
 import { useTrace } from '../hooks/use-trace.ts';
 import type { TraceTarget } from '../load-trace.ts';
 import { formatClock, formatDuration } from '../model/fields.ts';
@@ -65,9 +66,9 @@ export function TraceScreen(props: TraceScreenProps) {
   const rows = useMemo(() => (trace ? traceToRows(trace) : []), [trace]);
   const [selectedRaw, setSelected] = useState<number | undefined>(props.initialSelected);
   const [top, setTop] = useState(0);
-  const [query, setQuery] = useState('');
-  const [typing, setTyping] = useState<string | undefined>(undefined);
   const [message, setMessage] = useState<string | undefined>(undefined);
+  // Enter searches forward from the selection; `search` is declared below and runs only on a key.
+  const prompt = useSearchPrompt((submitted) => search(1, submitted));
   const [details, setDetails] = useState<{ row: Row; text: string[]; top: number } | undefined>(undefined);
   const [help, setHelp] = useState(false);
 
@@ -84,7 +85,7 @@ export function TraceScreen(props: TraceScreenProps) {
     setSelected(index);
     setTop(scrollTop(index, rows.length, bodyHeight, visibleTop));
   };
-  const search = (direction: 1 | -1, q = query): void => {
+  const search = (direction: 1 | -1, q = prompt.query): void => {
     if (!trace || q === '') return;
     const found = findNext(rows, selected, direction, (row) => matchesQuery(q, rowText(row)));
     if (found < 0) setMessage(`no match for "${q}"`);
@@ -99,16 +100,7 @@ export function TraceScreen(props: TraceScreenProps) {
       setHelp(false);
       return;
     }
-    if (typing !== undefined) {
-      if (key.escape) setTyping(undefined);
-      else if (key.return) {
-        setQuery(typing);
-        setTyping(undefined);
-        search(1, typing);
-      } else if (key.backspace || key.delete) setTyping(typing.slice(0, -1));
-      else if (input && !key.ctrl && !key.meta) setTyping(typing + input);
-      return;
-    }
+    if (prompt.handleKey(input, key)) return;
     if (details) {
       const textHeight = Math.max(1, height - 2);
       const maxTop = Math.max(0, details.text.length - textHeight);
@@ -132,7 +124,7 @@ export function TraceScreen(props: TraceScreenProps) {
     else if (key.pageUp) move(Math.max(0, selected - bodyHeight));
     else if (input === 'g' || key.home) move(0);
     else if (input === 'G' || key.end) move(rows.length - 1);
-    else if (input === '/') setTyping('');
+    else if (input === '/') prompt.open();
     else if (input === 'n') search(1);
     else if (input === 'N') search(-1);
     else if (input === 'e' || input === 'E') {
@@ -236,7 +228,7 @@ export function TraceScreen(props: TraceScreenProps) {
   return (
     <Box flexDirection="column" height={height}>
       {body}
-      <StatusBar columns={columns} theme={theme} searching={typing} message={message} hints={hints} />
+      <StatusBar columns={columns} theme={theme} searching={prompt.typing} message={message} hints={hints} />
     </Box>
   );
 }
