@@ -73,7 +73,11 @@ export const FIELD_SPECS = {
 
   // Tasks and queues.
   TASK_TYPE: field('task.type', 'keyword', 'calculate_var, monte_carlo_pricing, stress_test, portfolio_optimization.'),
-  TASK_QUEUE: field('task.queue', 'keyword', 'Queue the task was enqueued on: high, medium, low (also on its dead-letter line).'),
+  TASK_QUEUE: field(
+    'task.queue',
+    'keyword',
+    'Queue the task was enqueued on: high, medium, low (also on its dead-letter line).',
+  ),
   TASK_PRIORITY: field('task.priority', 'keyword', 'Requested priority: high, medium, low.'),
   TASK_STATUS: field('task.status', 'keyword', 'queued, running, succeeded, failed.'),
   TASK_ATTEMPT: field('task.attempt', 'long', '1-based attempt number of this execution.'),
