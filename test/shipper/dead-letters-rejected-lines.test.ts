@@ -1,26 +1,15 @@
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DeadLetterRecord } from '../../shipper/dead-letter.ts';
 import { REJECT_REASONS } from '../../shipper/line.ts';
 import { F } from '../../workload/log/vocabulary.ts';
-import { deleteIndicesWithPrefix, testElasticsearch, uniqueIndexPrefix } from '../utils/elasticsearch.ts';
 import { waitFor } from '../utils/wait.ts';
-import { accountFor, LineWriter, shipperMetrics, startShipper, stopShipper } from './fixtures.ts';
+import { accountFor, LineWriter, shipperMetrics, startShipper, stopShipper, useShippingTestbed } from './fixtures.ts';
 
 describe('shipper and lines Elasticsearch cannot take', () => {
-  const prefix = uniqueIndexPrefix();
-  const logDir = mkdtempSync(join(tmpdir(), 'dtq-dead-'));
-  let url = '';
-
-  beforeAll(async () => {
-    ({ url } = await testElasticsearch());
-  });
-  afterAll(async () => {
-    await deleteIndicesWithPrefix(url, prefix);
-    rmSync(logDir, { recursive: true, force: true });
-  });
+  const bed = useShippingTestbed('dead');
+  const { prefix, logDir } = bed;
 
   it('dead-letters a non-JSON line, a 1 MB line, a type conflict and a line without time; the rest flows', {
     timeout: 240_000,
@@ -36,8 +25,8 @@ describe('shipper and lines Elasticsearch cannot take', () => {
     appendFileSync(writer.path, `${JSON.stringify({ [F.MESSAGE]: 'no time' })}\n`);
     writer.write(50);
 
-    const shipper = startShipper({ logDir, esUrl: url, prefix });
-    const report = await accountFor(url, prefix, writer.markers, 120_000);
+    const shipper = startShipper({ logDir, esUrl: bed.url, prefix });
+    const report = await accountFor(bed.url, prefix, writer.markers, 120_000);
     expect(report).toEqual({ lost: [], doubled: [], unexpected: [] });
 
     const deadLetterFile = join(logDir, '.shipper', 'dead-letter.ndjson');
@@ -69,7 +58,7 @@ describe('shipper and lines Elasticsearch cannot take', () => {
     expect(last?.[F.SHIPPER_DEAD_LETTERED]).toBe(4);
     // Counted once, never retried: a second run finds nothing new to dead-letter.
     const before = shipperMetrics(logDir).length;
-    const again = startShipper({ logDir, esUrl: url, prefix });
+    const again = startShipper({ logDir, esUrl: bed.url, prefix });
     await waitFor('metrics of the second run', () => shipperMetrics(logDir).length > before, { timeoutMs: 60_000 });
     expect(await stopShipper(again)).toEqual({ code: 0, signal: null });
     expect(shipperMetrics(logDir).at(-1)?.[F.SHIPPER_DEAD_LETTERED]).toBe(0);

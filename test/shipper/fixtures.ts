@@ -4,10 +4,13 @@
  * accounting of what reached Elasticsearch.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 import { F } from '../../workload/log/vocabulary.ts';
+import { deleteIndicesWithPrefix, testElasticsearch, uniqueIndexPrefix } from '../utils/elasticsearch.ts';
 import { waitFor } from '../utils/wait.ts';
 
 const SHIPPER_CLI = fileURLToPath(new URL('../../shipper/cli.ts', import.meta.url));
@@ -222,4 +225,29 @@ export function shipperMetrics(logDir: string): Record<string, number>[] {
     .split('\n')
     .filter((line) => line.includes('"shipper.metrics"'))
     .map((line) => JSON.parse(line) as Record<string, number>);
+}
+
+/** What a shipping test works in: the shared test Elasticsearch, its own index prefix and log directory. */
+export interface ShippingTestbed {
+  readonly prefix: string;
+  readonly logDir: string;
+  /** URL of the shared test Elasticsearch; set once the describe block's beforeAll ran. */
+  url: string;
+}
+
+/** Register the hooks of a shipping test: Elasticsearch before, its indices and log directory removed after. */
+export function useShippingTestbed(name: string): ShippingTestbed {
+  const bed: ShippingTestbed = {
+    prefix: uniqueIndexPrefix(),
+    logDir: mkdtempSync(join(tmpdir(), `dtq-${name}-`)),
+    url: '',
+  };
+  beforeAll(async () => {
+    bed.url = (await testElasticsearch()).url;
+  });
+  afterAll(async () => {
+    await deleteIndicesWithPrefix(bed.url, bed.prefix);
+    rmSync(bed.logDir, { recursive: true, force: true });
+  });
+  return bed;
 }

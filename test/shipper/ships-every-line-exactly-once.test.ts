@@ -1,12 +1,18 @@
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { documentId } from '../../shipper/line.ts';
 import { fingerprintOf } from '../../shipper/tailer.ts';
 import { F } from '../../workload/log/vocabulary.ts';
-import { deleteIndicesWithPrefix, testElasticsearch, uniqueIndexPrefix } from '../utils/elasticsearch.ts';
-import { accountFor, LineWriter, shipperMetrics, startShipper, stopShipper, writeContinuously } from './fixtures.ts';
+import {
+  accountFor,
+  LineWriter,
+  shipperMetrics,
+  startShipper,
+  stopShipper,
+  useShippingTestbed,
+  writeContinuously,
+} from './fixtures.ts';
 
 /** Expected `_id` of every line of a file: fingerprint of its first line + byte offset. */
 function expectedIds(path: string): string[] {
@@ -24,17 +30,8 @@ function expectedIds(path: string): string[] {
 }
 
 describe('shipper', () => {
-  const prefix = uniqueIndexPrefix();
-  const logDir = mkdtempSync(join(tmpdir(), 'dtq-ship-'));
-  let url = '';
-
-  beforeAll(async () => {
-    ({ url } = await testElasticsearch());
-  });
-  afterAll(async () => {
-    await deleteIndicesWithPrefix(url, prefix);
-    rmSync(logDir, { recursive: true, force: true });
-  });
+  const bed = useShippingTestbed('ship');
+  const { prefix, logDir } = bed;
 
   it('ships every line of a run exactly once, nginx lines included, and stops cleanly on SIGTERM', {
     timeout: 240_000,
@@ -45,20 +42,20 @@ describe('shipper', () => {
       new LineWriter(logDir, 'nginx', 'nginx'),
     ];
     for (const writer of writers) writer.write(300); // a backlog before the shipper starts
-    const shipper = startShipper({ logDir, esUrl: url, prefix, env: { DTQ_SHIPPER_MAX_BATCH_LINES: '500' } });
+    const shipper = startShipper({ logDir, esUrl: bed.url, prefix, env: { DTQ_SHIPPER_MAX_BATCH_LINES: '500' } });
     const stopWriting = writeContinuously(writers, 5);
     await new Promise((resolve) => setTimeout(resolve, 4_000));
     stopWriting();
     const markers = writers.flatMap((writer) => writer.markers);
 
-    const report = await accountFor(url, prefix, markers);
+    const report = await accountFor(bed.url, prefix, markers);
     expect(report).toEqual({ lost: [], doubled: [], unexpected: [] });
 
     // By _id: every line is stored under the id derived from its file and offset.
     const ids = writers.flatMap((writer) => expectedIds(writer.path));
     expect(ids).toHaveLength(markers.length);
     const found = (await (
-      await fetch(`${url}/${prefix}-*/_search`, {
+      await fetch(`${bed.url}/${prefix}-*/_search`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ size: 0, query: { ids: { values: ids } }, track_total_hits: true }),
@@ -68,7 +65,7 @@ describe('shipper', () => {
 
     // nginx lines were normalised before indexing: numbers, ns duration, ms timestamp.
     const nginx = (await (
-      await fetch(`${url}/${prefix}-*/_search`, {
+      await fetch(`${bed.url}/${prefix}-*/_search`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ size: 1, query: { term: { [F.SERVICE_NAME]: 'nginx' } } }),

@@ -1,24 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { F } from '../../workload/log/vocabulary.ts';
-import { deleteIndicesWithPrefix, testElasticsearch, uniqueIndexPrefix } from '../utils/elasticsearch.ts';
 import { waitFor } from '../utils/wait.ts';
-import { accountFor, LineWriter, markerCounts, shipperMetrics, startShipper, stopShipper } from './fixtures.ts';
+import {
+  accountFor,
+  LineWriter,
+  markerCounts,
+  shipperMetrics,
+  startShipper,
+  stopShipper,
+  useShippingTestbed,
+} from './fixtures.ts';
 
 describe('shipper killed with SIGKILL', () => {
-  const prefix = uniqueIndexPrefix();
-  const logDir = mkdtempSync(join(tmpdir(), 'dtq-kill-'));
-  let url = '';
-
-  beforeAll(async () => {
-    ({ url } = await testElasticsearch());
-  });
-  afterAll(async () => {
-    await deleteIndicesWithPrefix(url, prefix);
-    rmSync(logDir, { recursive: true, force: true });
-  });
+  const bed = useShippingTestbed('kill');
+  const { prefix, logDir } = bed;
 
   it('loses and doubles nothing when killed mid-batch and restarted', { timeout: 300_000 }, async () => {
     const writers = [new LineWriter(logDir, 'api-1', 'api'), new LineWriter(logDir, 'nginx', 'nginx')];
@@ -29,21 +24,21 @@ describe('shipper killed with SIGKILL', () => {
     // Elasticsearch already has.
     const first = startShipper({
       logDir,
-      esUrl: url,
+      esUrl: bed.url,
       prefix,
       env: { DTQ_SHIPPER_MAX_BATCH_LINES: '100', DTQ_SHIPPER_REGISTRY_FLUSH_MS: '600000' },
     });
-    await waitFor('a few hundred lines indexed', async () => (await markerCounts(url, prefix)).size >= 300, {
+    await waitFor('a few hundred lines indexed', async () => (await markerCounts(bed.url, prefix)).size >= 300, {
       timeoutMs: 120_000,
       intervalMs: 200,
     });
     first.child.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
-    const atKill = (await markerCounts(url, prefix)).size;
+    const atKill = (await markerCounts(bed.url, prefix)).size;
     expect(atKill).toBeLessThan(markers.length);
 
-    const second = startShipper({ logDir, esUrl: url, prefix });
-    const report = await accountFor(url, prefix, markers, 180_000);
+    const second = startShipper({ logDir, esUrl: bed.url, prefix });
+    const report = await accountFor(bed.url, prefix, markers, 180_000);
     expect(report).toEqual({ lost: [], doubled: [], unexpected: [] });
     expect(await stopShipper(second)).toEqual({ code: 0, signal: null });
     // The resent lines were recognised as already delivered (409), not indexed again.

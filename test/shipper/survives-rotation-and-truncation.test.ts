@@ -1,30 +1,25 @@
-import { copyFileSync, mkdtempSync, renameSync, rmSync, truncateSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { copyFileSync, renameSync, truncateSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteIndicesWithPrefix, testElasticsearch, uniqueIndexPrefix } from '../utils/elasticsearch.ts';
-import { accountFor, LineWriter, startShipper, stopShipper, writeContinuously } from './fixtures.ts';
+import { describe, expect, it } from 'vitest';
+import {
+  accountFor,
+  LineWriter,
+  startShipper,
+  stopShipper,
+  useShippingTestbed,
+  writeContinuously,
+} from './fixtures.ts';
 
 describe('shipper and log rotation', () => {
-  const prefix = uniqueIndexPrefix();
-  const logDir = mkdtempSync(join(tmpdir(), 'dtq-rotate-'));
-  let url = '';
-
-  beforeAll(async () => {
-    ({ url } = await testElasticsearch());
-  });
-  afterAll(async () => {
-    await deleteIndicesWithPrefix(url, prefix);
-    rmSync(logDir, { recursive: true, force: true });
-  });
+  const bed = useShippingTestbed('rotate');
+  const { prefix, logDir } = bed;
 
   it('loses and doubles nothing across rename-and-create and copytruncate rotations', {
     timeout: 300_000,
   }, async () => {
     const renamed = new LineWriter(logDir, 'api-1', 'api');
     const truncated = new LineWriter(logDir, 'worker-1', 'worker');
-    const shipper = startShipper({ logDir, esUrl: url, prefix, env: { DTQ_SHIPPER_SCAN_INTERVAL_MS: '200' } });
+    const shipper = startShipper({ logDir, esUrl: bed.url, prefix, env: { DTQ_SHIPPER_SCAN_INTERVAL_MS: '200' } });
     const stopWriting = writeContinuously([renamed, truncated], 5);
     await sleep(1_500);
 
@@ -43,7 +38,7 @@ describe('shipper and log rotation', () => {
     await sleep(1_500);
     stopWriting();
 
-    const report = await accountFor(url, prefix, [...renamed.markers, ...truncated.markers], 180_000);
+    const report = await accountFor(bed.url, prefix, [...renamed.markers, ...truncated.markers], 180_000);
     expect(report).toEqual({ lost: [], doubled: [], unexpected: [] });
     expect(await stopShipper(shipper)).toEqual({ code: 0, signal: null });
   });
