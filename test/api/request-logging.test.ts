@@ -49,4 +49,31 @@ describe('request logging', () => {
     ]);
     expect(api.rawLog()).not.toContain('s3cret');
   });
+
+  it('puts the polled task id on the request lines of a status read, so a trace by task id finds them', async () => {
+    const posted = await api.postTask({
+      headers: { 'content-type': 'application/json', 'x-request-id': 'poll-origin-1' },
+    });
+    const taskId = (posted.json() as { task_id: string }).task_id;
+    const answer = await api.app.inject({
+      method: 'GET',
+      url: `/api/v1/tasks/${taskId}`,
+      headers: { 'x-request-id': 'poll-1' },
+    });
+    expect(answer.statusCode).toBe(200);
+    const lines = await waitFor('both request lines of the poll', () => {
+      const found = api.lines().filter((line) => line[F.CORRELATION_ID] === 'poll-1');
+      return found.some((line) => line[F.EVENT_ACTION] === EVENTS.HTTP_REQUEST_COMPLETED) ? found : undefined;
+    });
+    const requestLines = lines.filter((line) =>
+      [EVENTS.HTTP_REQUEST_RECEIVED, EVENTS.HTTP_REQUEST_COMPLETED].includes(String(line[F.EVENT_ACTION]) as never),
+    );
+    expect(requestLines).toHaveLength(2);
+    for (const line of requestLines) expect(line[F.TASK_ID]).toBe(taskId);
+    // The POST that created it logs no task id on its request lines (its task.enqueued line has it).
+    const postLines = api.lines().filter((line) => line[F.CORRELATION_ID] === 'poll-origin-1');
+    expect(postLines.find((line) => line[F.EVENT_ACTION] === EVENTS.HTTP_REQUEST_RECEIVED)).not.toHaveProperty(
+      F.TASK_ID,
+    );
+  });
 });

@@ -10,6 +10,7 @@ import { type EventFields, errorFields, logEvent } from '../log/logger.ts';
 import { EVENTS, F } from '../log/vocabulary.ts';
 import { API_ERRORS } from './errors.ts';
 import { requestLog } from './request-context.ts';
+import { TASK_ID_PATTERN } from './task-resource.ts';
 
 /** Longest User-Agent kept in a log line. */
 const MAX_USER_AGENT_LENGTH = 256;
@@ -28,6 +29,10 @@ function requestFields(request: FastifyRequest): EventFields {
   };
   const route = request.routeOptions.url;
   if (route !== undefined) fields[F.HTTP_ROUTE] = route;
+  // A status poll is a line about its task: carrying the task id lets a trace fetched by task
+  // id find the poll's request lines (and their status), as nginx's access line already does.
+  const taskId = (request.params as { task_id?: unknown } | undefined)?.task_id;
+  if (typeof taskId === 'string' && TASK_ID_PATTERN.test(taskId)) fields[F.TASK_ID] = taskId;
   return fields;
 }
 
