@@ -7,15 +7,64 @@
  *
  * Causal rules: nginx starts before the API receives and logs after the API completes; a job
  * starts after it was enqueued; attempt n+1 starts after attempt n ended.
+ *
+ * "Enqueued" is the job's own instant (`enqueued_at`, taken just before BullMQ's add), not the
+ * API's `task.enqueued` line, which is written only once the add has returned: a fast worker
+ * can start the job before that line on a machine whose clocks agree. The worker's
+ * `task.queue_wait` counts from `enqueued_at` on the API's clock, so the start's written time
+ * minus that wait gives `enqueued_at` back exactly; when the wait cannot tell (absent, or 0,
+ * which the worker writes for any reading at or before `enqueued_at`), the API's last line
+ * before the add is the earliest the job can have existed.
  */
-import { EVENTS } from '../../workload/log/vocabulary.ts';
-import { formatDuration } from './fields.ts';
+import { EVENTS, F, type LogRecord } from '../../workload/log/vocabulary.ts';
+import { formatDuration, nsAsMs, num } from './fields.ts';
 import type { WorkLine } from './lines.ts';
 import { type HttpGroup, nginxStart } from './requests.ts';
 import type { SkewCorrection } from './types.ts';
 
 /** nginx and the API round to the millisecond independently; smaller disagreements are noise. */
 const HTTP_TOLERANCE_MS = 2;
+/**
+ * The worker writes its start line a moment after it read the clock for the wait, and both
+ * round to the millisecond, so `enqueued_at` read back may come out that much late.
+ */
+const READBACK_TOLERANCE_MS = 2;
+
+/** The parts of a line the enqueue-instant rules read (a model line or a trace line). */
+export interface TimedLine {
+  readonly writtenAt: number;
+  readonly at: number;
+  readonly record: LogRecord;
+}
+
+/**
+ * The job's `enqueued_at` on the enqueuing API's clock as written, read back from a start
+ * line's `task.queue_wait`; undefined when that wait does not count from the enqueue. A wait
+ * of 0 is only a bound (the worker clamps negative waits), a retry's or redelivery's wait
+ * counts from a later instant, which lands after the enqueue line, and nothing can come
+ * before the API's last line ahead of the add (`earliest`, when known).
+ */
+export function jobEnqueuedAt(start: TimedLine, enqueueWrittenAt: number, earliest?: number): number | undefined {
+  const wait = nsAsMs(start.record, F.TASK_QUEUE_WAIT);
+  if (wait === undefined || wait <= 0) return undefined;
+  const instant = start.writtenAt - wait;
+  if (instant > enqueueWrittenAt + READBACK_TOLERANCE_MS) return undefined;
+  if (earliest !== undefined && instant < earliest - READBACK_TOLERANCE_MS) return undefined;
+  return Math.min(instant, enqueueWrittenAt);
+}
+
+/**
+ * Where a job's first queue wait begins on the repaired time line: its `enqueued_at` when the
+ * start line tells it, the start itself when the worker measured no wait, else the enqueue
+ * line; never after the start.
+ */
+export function queueWaitFrom(enqueue: TimedLine, start: TimedLine | undefined): number {
+  if (start === undefined) return enqueue.at;
+  const instant = jobEnqueuedAt(start, enqueue.writtenAt);
+  if (instant !== undefined) return Math.min(start.at, instant + (enqueue.at - enqueue.writtenAt));
+  if (nsAsMs(start.record, F.TASK_QUEUE_WAIT) === 0) return start.at;
+  return Math.min(start.at, enqueue.at);
+}
 
 interface Bound {
   lower: number;
@@ -91,12 +140,20 @@ export function repairSkew(
   }
 
   // 2. Workers against the enqueue and the previous attempt, in the order they first started.
+  const beforeAdd = linesBeforeEnqueue(groups);
   const starts: { line: WorkLine; predecessor: WorkLine | undefined; enqueue: WorkLine | undefined }[] = [];
   for (const task of taskLines.values()) {
     const enqueue = task.find((line) => line.action === EVENTS.TASK_ENQUEUED);
+    const ends = attemptEnds(task);
     let previousEnd: WorkLine | undefined;
     for (const line of task) {
-      if (line.action === EVENTS.TASK_STARTED) starts.push({ line, predecessor: previousEnd, enqueue });
+      if (line.action === EVENTS.TASK_STARTED) {
+        // By attempt number where written: a start from a clock far behind sorts before the
+        // end of the attempt it follows, so the written order alone would miss that edge.
+        const number = num(line.record, F.TASK_ATTEMPT);
+        const predecessor = number === undefined || ends.length === 0 ? previousEnd : endBefore(ends, number);
+        starts.push({ line, predecessor, enqueue });
+      }
       if (line.action === EVENTS.TASK_COMPLETED || line.action === EVENTS.TASK_FAILED) previousEnd = line;
     }
   }
@@ -109,16 +166,19 @@ export function repairSkew(
     for (const { line, predecessor, enqueue } of starts) {
       if (line.instance !== worker) continue;
       if (enqueue && enqueue.instance !== worker) {
-        const gap = enqueue.writtenAt + shiftOf(enqueue.instance) - line.writtenAt;
+        const cause = enqueueCause(line, enqueue, beforeAdd.get(enqueue));
+        const gap = cause.at + shiftOf(enqueue.instance) - line.writtenAt;
         if (gap > need) {
           need = gap;
-          reason = `${EVENTS.TASK_STARTED} on ${worker} was written ${formatDuration(gap)} before ${EVENTS.TASK_ENQUEUED} on ${enqueue.instance}`;
+          reason = `${EVENTS.TASK_STARTED} on ${worker} was written ${formatDuration(gap)} before ${cause.what}`;
         }
       }
       if (predecessor && predecessor.instance !== worker) {
         const gap = predecessor.writtenAt + shiftOf(predecessor.instance) - line.writtenAt;
-        if (gap > need) {
-          need = gap;
+        // Strictly after: a retry waits out its backoff, so even an equal millisecond is a
+        // clock that is off, and only 1 ms more keeps the start after the end in the order.
+        if (gap >= 0 && gap + 1 > need) {
+          need = gap + 1;
           reason = `${EVENTS.TASK_STARTED} on ${worker} was written ${formatDuration(gap)} before the previous attempt ended on ${predecessor.instance}`;
         }
       }
@@ -131,4 +191,58 @@ export function repairSkew(
 
   for (const line of lines) line.at = line.writtenAt + shiftOf(line.instance);
   return corrections;
+}
+
+/** For each `task.enqueued` line, the line its API wrote for the same request just before it. */
+function linesBeforeEnqueue(groups: readonly HttpGroup[]): Map<WorkLine, WorkLine> {
+  const before = new Map<WorkLine, WorkLine>();
+  for (const group of groups) {
+    group.lines.forEach((line, i) => {
+      const previous = group.lines[i - 1];
+      if (line.action === EVENTS.TASK_ENQUEUED && previous !== undefined) before.set(line, previous);
+    });
+  }
+  return before;
+}
+
+/**
+ * The earliest instant (on the API's clock as written) a job can have existed, in words for
+ * the correction's reason: its `enqueued_at` read back from the start's queue wait; else the
+ * API's last line before the add; else, with neither, the enqueue line itself.
+ */
+function enqueueCause(
+  start: WorkLine,
+  enqueue: WorkLine,
+  beforeAdd: WorkLine | undefined,
+): { at: number; what: string } {
+  const instant = jobEnqueuedAt(start, enqueue.writtenAt, beforeAdd?.writtenAt);
+  if (instant !== undefined)
+    return {
+      at: instant,
+      what: `its job was enqueued on ${enqueue.instance} (enqueued_at, read back from ${F.TASK_QUEUE_WAIT})`,
+    };
+  if (beforeAdd !== undefined)
+    return {
+      at: beforeAdd.writtenAt,
+      what: `${enqueue.instance} began enqueuing its job (after its ${beforeAdd.action} line)`,
+    };
+  return { at: enqueue.writtenAt, what: `${EVENTS.TASK_ENQUEUED} on ${enqueue.instance}` };
+}
+
+/** A task's attempt ends (completed or failed) that carry their attempt number. */
+function attemptEnds(task: readonly WorkLine[]): { number: number; line: WorkLine }[] {
+  const ends: { number: number; line: WorkLine }[] = [];
+  for (const line of task) {
+    if (line.action !== EVENTS.TASK_COMPLETED && line.action !== EVENTS.TASK_FAILED) continue;
+    const number = num(line.record, F.TASK_ATTEMPT);
+    if (number !== undefined) ends.push({ number, line });
+  }
+  return ends;
+}
+
+/** The end of the latest attempt numbered below `number`: what that attempt had to follow. */
+function endBefore(ends: readonly { number: number; line: WorkLine }[], number: number): WorkLine | undefined {
+  let best: { number: number; line: WorkLine } | undefined;
+  for (const end of ends) if (end.number < number && (best === undefined || end.number > best.number)) best = end;
+  return best?.line;
 }
