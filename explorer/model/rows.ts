@@ -4,8 +4,10 @@
  * scale. The views never look at log records to decide what to draw; they only read rows.
  */
 
+import { EVENTS } from '../../workload/log/vocabulary.ts';
 import { formatClock, formatDuration, shortId } from './fields.ts';
 import { clientStatus } from './outcome.ts';
+import { queueWaitFrom } from './skew.ts';
 import type { Duplicate, Row, TaskTrace, Trace } from './types.ts';
 
 /** Markers, plain characters so they survive NO_COLOR and copy-paste. */
@@ -98,13 +100,23 @@ function taskRows(trace: Trace, task: TaskTrace, depth: number, shifted: Readonl
   }
   const first = task.attempts[0];
   if (task.enqueuedAt !== undefined && first) {
+    // A fast worker may start the job before the API wrote its enqueue line (written once
+    // BullMQ's add returned): the wait counts from the job's own enqueue instant.
+    const enqueueLine = task.enqueueLineId === undefined ? undefined : trace.lines[task.enqueueLineId];
+    const startLine = trace.lines[first.lineIds[0] ?? -1];
+    const waitFrom = Math.min(
+      first.startedAt,
+      enqueueLine
+        ? queueWaitFrom(enqueueLine, startLine?.action === EVENTS.TASK_STARTED ? startLine : undefined)
+        : task.enqueuedAt,
+    );
     rows.push({
       key: `wait:${id}`,
       kind: 'queue_wait',
       depth: depth + 1,
-      label: `queue wait${task.queue ? ` · ${task.queue}` : ''} · ${formatDuration(first.startedAt - task.enqueuedAt)}`,
+      label: `queue wait${task.queue ? ` · ${task.queue}` : ''} · ${formatDuration(first.startedAt - waitFrom)}`,
       lane: task.queue ?? 'queue',
-      start: task.enqueuedAt - t0,
+      start: waitFrom - t0,
       end: first.startedAt - t0,
       isError: false,
       marker: undefined,
