@@ -31,7 +31,7 @@ const CONCURRENCY_CANDIDATES = [1, 2];
 const SERVICES = ['api-1', 'api-2', 'api-3', 'worker-1', 'worker-2', 'nginx'] as const;
 
 /** Write `lines` realistic lines spread over the six files; returns the total bytes. */
-function generate(dir: string, lines: number): number {
+export function generate(dir: string, lines: number): number {
   const fds = SERVICES.map((name) => openSync(join(dir, `${name}.ndjson`), 'w'));
   const base = Date.now() - lines;
   let bytes = 0;

@@ -23,3 +23,22 @@ export function indexForTimestamp(timestamp: string | number | Date, prefix: str
   const day = Number.isNaN(date.getTime()) ? new Date() : date;
   return `${prefix}-${day.toISOString().slice(0, 10).replaceAll('-', '.')}`;
 }
+
+const MS_PER_DAY = 86_400_000;
+
+/**
+ * {@link indexForTimestamp} for a stream of epoch milliseconds that mostly fall on the same
+ * day (a shipper reading a file): the name is formatted once per day, not once per line.
+ */
+export function dailyIndexNamer(prefix: string): (timestampMs: number) => string {
+  let day = Number.NaN;
+  let name = '';
+  return (timestampMs) => {
+    const lineDay = Math.floor(timestampMs / MS_PER_DAY);
+    if (lineDay !== day) {
+      day = lineDay;
+      name = indexForTimestamp(timestampMs, prefix);
+    }
+    return name;
+  };
+}

@@ -6,6 +6,7 @@
  * stop: the caller does not advance the registry before this resolves, so nothing is lost.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { HttpClient, TransportError } from '../workload/common/http-request.ts';
 import { backoffDelay } from './backoff.ts';
 
 /** One document to write. */
@@ -55,6 +56,7 @@ function transient(status: number): boolean {
 /** Sends batches to `_bulk`, retrying what is transient. */
 export class BulkWriter {
   readonly #options: BulkWriterOptions;
+  readonly #http = new HttpClient();
   #failures = 0;
 
   constructor(options: BulkWriterOptions) {
@@ -131,30 +133,32 @@ export class BulkWriter {
     await sleep(delay, undefined, { signal });
   }
 
+  /** Close the connections to Elasticsearch. */
+  close(): void {
+    this.#http.close();
+  }
+
   async #send(docs: readonly BulkDoc[], signal: AbortSignal): Promise<BulkResponseItem[]> {
     let body = '';
     for (const doc of docs) {
       body += `{"create":{"_index":${JSON.stringify(doc.index)},"_id":"${doc.id}"}}\n${doc.source}\n`;
     }
-    let response: Response;
+    let response: { status: number; text: string };
     try {
-      response = await fetch(`${this.#options.url}/_bulk?filter_path=${FILTER_PATH}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-ndjson' },
-        body,
-        signal: AbortSignal.any([signal, AbortSignal.timeout(this.#options.exportTimeoutMs)]),
+      // Encoded once here: handed a string, fetch would measure and encode it again per request.
+      response = await this.#http.request('POST', `${this.#options.url}/_bulk?filter_path=${FILTER_PATH}`, {
+        body: Buffer.from(body, 'utf8'),
+        contentType: 'application/x-ndjson',
+        timeoutMs: this.#options.exportTimeoutMs,
+        signal,
       });
     } catch (error) {
       signal.throwIfAborted();
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new RequestFailure(
-        (error as Error).name === 'TimeoutError'
-          ? `no answer within ${this.#options.exportTimeoutMs} ms`
-          : `${cause?.code ?? (error as Error).message}`,
-      );
+      throw new RequestFailure(error instanceof TransportError ? error.message : String(error));
     }
-    const text = await response.text();
-    if (!response.ok) throw new RequestFailure(`HTTP ${response.status}: ${text.slice(0, 500)}`, response.status);
+    const text = response.text;
+    const ok = response.status >= 200 && response.status < 300;
+    if (!ok) throw new RequestFailure(`HTTP ${response.status}: ${text.slice(0, 500)}`, response.status);
     const parsed = JSON.parse(text) as { items?: Record<string, BulkResponseItem>[] };
     const items = (parsed.items ?? []).map((entry) => Object.values(entry)[0] as BulkResponseItem);
     if (items.length !== docs.length) {

@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import { setTimeout as sleep, setImmediate as yieldToIo } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { dailyIndexNamer } from '../elk/indices.ts';
 import { CORE_STEPS, runSetup } from '../elk/setup.ts';
 import { errorFields, logEvent } from '../workload/log/logger.ts';
 import { EVENTS, F } from '../workload/log/vocabulary.ts';
@@ -143,6 +144,7 @@ export class Shipper {
       this.#progress?.done();
       this.#registry.save();
       this.#tailer.close();
+      this.#writer.close();
       this.#logMetrics();
     }
   }
@@ -174,6 +176,7 @@ export class Shipper {
 
   async #readLoop(): Promise<void> {
     const { limits, indexPrefix } = this.#config;
+    const indexFor = dailyIndexNamer(indexPrefix);
     let lastScan = 0;
     let batch = new Batch();
     const flush = async (): Promise<void> => {
@@ -193,7 +196,7 @@ export class Shipper {
         const line = this.#tailer.nextLine(now);
         if (line !== undefined) {
           this.#counters.linesRead++;
-          batch.add(line, prepareLine(line, indexPrefix));
+          batch.add(line, prepareLine(line, indexFor));
           if (batch.full(limits.maxBatchLines, limits.maxBatchBytes)) {
             await flush();
             await yieldToIo();
