@@ -5,8 +5,9 @@
  * edge: nginx first, then the API that enqueued, then the workers, each adjusted to its
  * parent like a child span. Every shift is returned so the views can say what was changed.
  *
- * Causal rules: nginx starts before the API receives and logs after the API completes; a job
- * starts after it was enqueued; attempt n+1 starts after attempt n ended.
+ * Causal rules: an API receives a request inside nginx's span of it; a job starts after it
+ * was enqueued; attempt n+1 starts after attempt n ended. Lines written after the fact are not
+ * causes: the API's `http.request.completed` may follow nginx's access line (see ApiBound).
  *
  * "Enqueued" is the job's own instant (`enqueued_at`, taken just before BullMQ's add), not the
  * API's `task.enqueued` line, which is written only once the add has returned: a fast worker
@@ -66,35 +67,45 @@ export function queueWaitFrom(enqueue: TimedLine, start: TimedLine | undefined):
   return Math.min(start.at, enqueue.at);
 }
 
-interface Bound {
+/**
+ * What nginx says about one API process's clock: shifts of at least `lower` and at most
+ * `upper` are causal (its requests were received inside nginx's spans); `fit` is the shift
+ * that would also end its requests by nginx's log line, which is only a best fit: the API
+ * writes `http.request.completed` on the response's 'finish', after the bytes left, and a busy
+ * event loop may get to it after nginx has already logged.
+ */
+interface ApiBound {
   lower: number;
   upper: number;
+  fit: number;
   lowerReason: string;
   upperReason: string;
 }
 
-function tighten(
-  bounds: Map<string, Bound>,
-  instance: string,
-  lower: number,
-  upper: number,
-  why: [string, string],
-): void {
-  const bound = bounds.get(instance) ?? {
+function tighten(bounds: Map<string, ApiBound>, group: HttpGroup, nginx: WorkLine): void {
+  const bound = bounds.get(group.instance) ?? {
     lower: Number.NEGATIVE_INFINITY,
     upper: Number.POSITIVE_INFINITY,
+    fit: Number.POSITIVE_INFINITY,
     lowerReason: '',
     upperReason: '',
   };
-  if (lower > bound.lower) {
-    bound.lower = lower;
-    bound.lowerReason = why[0];
+  const received = group.received;
+  if (received !== undefined) {
+    const lower = nginxStart(nginx) - received.writtenAt;
+    if (lower > bound.lower) {
+      bound.lower = lower;
+      bound.lowerReason = `${EVENTS.HTTP_REQUEST_RECEIVED} on ${group.instance} was written before nginx started the request`;
+    }
+    const upper = nginx.writtenAt - received.writtenAt;
+    if (upper < bound.upper) {
+      bound.upper = upper;
+      bound.upperReason = `${EVENTS.HTTP_REQUEST_RECEIVED} on ${group.instance} was written after nginx logged the response`;
+    }
   }
-  if (upper < bound.upper) {
-    bound.upper = upper;
-    bound.upperReason = why[1];
-  }
-  bounds.set(instance, bound);
+  const completed = group.completed;
+  if (completed !== undefined) bound.fit = Math.min(bound.fit, nginx.writtenAt - completed.writtenAt);
+  bounds.set(group.instance, bound);
 }
 
 /** Decide per-process shifts for this trace and apply them to the lines' `at`. */
@@ -108,24 +119,8 @@ export function repairSkew(
   const shiftOf = (instance: string): number => shifts.get(instance) ?? 0;
 
   // 1. API processes against nginx.
-  const apiBounds = new Map<string, Bound>();
-  for (const group of groups) {
-    const nginx = group.nginx;
-    if (nginx === undefined) continue;
-    const start = nginxStart(nginx);
-    const received = group.received;
-    const completed = group.completed;
-    tighten(
-      apiBounds,
-      group.instance,
-      received ? start - received.writtenAt : Number.NEGATIVE_INFINITY,
-      completed ? nginx.writtenAt - completed.writtenAt : Number.POSITIVE_INFINITY,
-      [
-        `${EVENTS.HTTP_REQUEST_RECEIVED} on ${group.instance} was written before nginx started the request`,
-        `${EVENTS.HTTP_REQUEST_COMPLETED} on ${group.instance} was written after nginx logged the response`,
-      ],
-    );
-  }
+  const apiBounds = new Map<string, ApiBound>();
+  for (const group of groups) if (group.nginx !== undefined) tighten(apiBounds, group, group.nginx);
   for (const [instance, bound] of apiBounds) {
     // Contradictory bounds mean the API took longer than nginx says the whole request took:
     // no single shift explains that, so leave the clock alone rather than guess.
@@ -134,8 +129,11 @@ export function repairSkew(
       shifts.set(instance, bound.lower);
       corrections.push({ instance, shiftMs: bound.lower, reason: bound.lowerReason });
     } else if (bound.upper < -HTTP_TOLERANCE_MS) {
-      shifts.set(instance, bound.upper);
-      corrections.push({ instance, shiftMs: bound.upper, reason: bound.upperReason });
+      // Received after nginx had the answer: the clock runs ahead. Move it back far enough to
+      // end its requests by nginx's line too, where that stays causal.
+      const shift = Math.min(bound.upper, Math.max(bound.lower, bound.fit));
+      shifts.set(instance, shift);
+      corrections.push({ instance, shiftMs: shift, reason: bound.upperReason });
     }
   }
 

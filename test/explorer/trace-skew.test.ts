@@ -152,10 +152,34 @@ describe('clock skew repair', () => {
         record['@timestamp'] = new Date(Date.parse(String(record['@timestamp'])) + 250).toISOString();
     }
     const trace = buildTrace(w.hits(), { correlationId: 'ahead', now: T0 + 10_000, source: 'files' });
-    expect(trace.skew.map((s) => s.instance)).toEqual(['api-2']);
+    // Received at 251 after nginx logged at 5: ahead. Back by enough to end by nginx's line too.
+    expect(trace.skew).toEqual([
+      {
+        instance: 'api-2',
+        shiftMs: -249,
+        reason: `${EVENTS.HTTP_REQUEST_RECEIVED} on api-2 was written after nginx logged the response`,
+      },
+    ]);
     const request = trace.requests[0];
     expect(request?.receivedAt).toBeGreaterThanOrEqual(request?.nginx?.startedAt ?? Number.POSITIVE_INFINITY);
     expect(request?.respondedAt).toBeLessThanOrEqual(request?.nginx?.endedAt ?? Number.NEGATIVE_INFINITY);
+  });
+
+  it('does not call an API skewed when its completion line comes after nginx logged', () => {
+    // The API writes http.request.completed on the response's 'finish', after the bytes left;
+    // with a busy event loop nginx can log first (3 to 16 ms seen in fidelity runs).
+    const w = new LogWriter();
+    w.post({ ms: 0, cid: 'late-finish', taskId: TASK, apiMs: 20 });
+    for (const record of w.records)
+      if (record[F.EVENT_ACTION] === EVENTS.NGINX_ACCESS) {
+        record[F.NGINX_MSEC] = ((T0 + 9) / 1000).toFixed(3);
+        record[F.NGINX_REQUEST_TIME] = '0.009';
+      }
+    const trace = build(w, 'late-finish');
+    const request = trace.requests[0];
+    expect(request?.nginx?.endedAt).toBe(T0 + 9);
+    expect(request?.respondedAt).toBe(T0 + 21);
+    expect(trace.skew).toEqual([]);
   });
 
   it('leaves consistent clocks alone', () => {
