@@ -55,6 +55,9 @@ it('runs with its own stack, kills and restarts a worker, and writes run, reques
     'worker_killed',
     'worker_restarted',
   ]);
+  // The kill watched worker-1's log, so the jobs that died with it are on record.
+  const killed = records.find((r) => r.record === 'event' && r.action === 'worker_killed');
+  expect(killed?.record === 'event' && Array.isArray(killed.held_task_ids)).toBe(true);
   const finals = records.filter((r) => r.record === 'final');
   expect(finals.length).toBeGreaterThan(0);
   for (const final of finals) expect(final.record === 'final' && final.settled, JSON.stringify(final)).toBe(true);

@@ -71,6 +71,8 @@ export interface EventRecord {
   signal: string | null;
   at: string;
   at_ms: number;
+  /** Jobs the killed worker was running (read from its log once it was gone); null when not watched. */
+  held_task_ids: string[] | null;
 }
 
 /** The final state of one task, polled after the run. */

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { DtqError } from '../common/dtq-error.ts';
+import { logFilePath } from '../log/logger.ts';
 import { HttpClient } from '../stack/http-client.ts';
 import { type Stack, startStack } from '../stack/stack.ts';
 import { GroundTruthWriter } from './ground-truth.ts';
@@ -82,7 +83,13 @@ async function main(): Promise<number> {
       writer,
       runId,
       maxInFlight: options.maxInFlight,
-      ...(options.killWorker && stack ? { killWorkerAtMs: (options.durationS * 1000) / 2, stack } : {}),
+      ...(options.killWorker && stack
+        ? {
+            killWorkerAtMs: (options.durationS * 1000) / 2,
+            stack,
+            killWorkerLog: logFilePath(stack.logDir, 'worker-1'),
+          }
+        : {}),
       settleMs: options.noSettle ? 0 : options.settleS * 1000,
       say,
     });

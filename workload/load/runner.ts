@@ -13,6 +13,7 @@ import {
   type RequestRecord,
   type SummaryRecord,
 } from './ground-truth.ts';
+import { JobsInFlight, waitForLongJob } from './jobs-in-flight.ts';
 import type { PlannedRequest } from './plan.ts';
 import { countBy, percentile, round } from './stats.ts';
 
@@ -35,11 +36,18 @@ export interface RunLoadOptions {
   /** Kill worker-1 at this many ms after the start, restart it 3 s later. */
   killWorkerAtMs?: number;
   stack?: WorkerKiller;
+  /** worker-1's log file: when given, the kill waits until worker-1 is running a job. */
+  killWorkerLog?: string;
   /** Poll tasks to a final state for at most this long; 0 skips polling. */
   settleMs: number;
   /** Progress messages. */
   say: (message: string) => void;
 }
+
+/** A job caught by the kill must have run this long, so it cannot finish before the signal lands. */
+const KILL_MIN_JOB_AGE_MS = 200;
+/** How long past the planned kill time to wait for worker-1 to be running a job. */
+const KILL_WAIT_MS = 20_000;
 
 /** Statuses after which a task never changes again. */
 const FINAL_STATUSES = new Set(['succeeded', 'failed']);
@@ -115,10 +123,16 @@ export async function runLoad(options: RunLoadOptions): Promise<SummaryRecord> {
   if (options.killWorkerAtMs !== undefined && options.stack) {
     const stack = options.stack;
     const at = options.killWorkerAtMs;
+    const jobs = options.killWorkerLog === undefined ? undefined : new JobsInFlight(options.killWorkerLog);
     killTimer = (async () => {
       await sleep(at);
+      // Mid-job is the case worth testing: a worker killed between jobs leaves nothing behind.
+      if (jobs && (await waitForLongJob(jobs, { minAgeMs: KILL_MIN_JOB_AGE_MS, timeoutMs: KILL_WAIT_MS })).length === 0)
+        options.say(`worker-1 ran no job for ${KILL_WAIT_MS / 1000} s; killing it idle`);
       await stack.killWorker(0, 'SIGKILL');
       const killedMs = performance.now() - start;
+      // Read after the process is gone: exactly the jobs that died with it.
+      const held = jobs ? [...jobs.poll().keys()] : null;
       writer.write({
         record: 'event',
         action: 'worker_killed',
@@ -126,8 +140,11 @@ export async function runLoad(options: RunLoadOptions): Promise<SummaryRecord> {
         signal: 'SIGKILL',
         at: new Date(startEpoch + killedMs).toISOString(),
         at_ms: round(killedMs, 1),
+        held_task_ids: held,
       });
-      options.say('killed worker-1 with SIGKILL; restarting it in 3 s');
+      options.say(
+        `killed worker-1 with SIGKILL${held === null ? '' : ` holding ${held.length} job(s) [${held.join(', ')}]`}; restarting it in 3 s`,
+      );
       await sleep(3000);
       await stack.startWorker(0);
       const restartedMs = performance.now() - start;
@@ -138,6 +155,7 @@ export async function runLoad(options: RunLoadOptions): Promise<SummaryRecord> {
         signal: null,
         at: new Date(startEpoch + restartedMs).toISOString(),
         at_ms: round(restartedMs, 1),
+        held_task_ids: null,
       });
     })();
   }
