@@ -38,7 +38,7 @@ function doc(overrides: Partial<TraceDoc>): TraceDoc {
     task_ids: ['t1'],
     outcome: { status: 'succeeded' },
     requests: [{ status: 202, nginx: { status: 202 } }],
-    tasks: [{ task_id: 't1', outcome: 'succeeded', attempts: [{}] }],
+    tasks: [{ task_id: 't1', outcome: 'succeeded', attempts: [{ instance: 'worker-2', result: 'succeeded' }] }],
     duplicates: [],
     ...overrides,
   };
@@ -76,6 +76,42 @@ describe('the fidelity comparison', () => {
     expect(compareRequest({ request: request({}), originalTaskId: null, final }, doc({ task_ids: ['t2'] }))).toEqual([
       'task ids: expected [t1], found [t2]',
     ]);
+  });
+
+  it('requires the attempt that died with the killed worker to be marked stalled or lost', () => {
+    const twice = { ...final, attempts: 2 };
+    const unmarked = doc({
+      tasks: [
+        {
+          task_id: 't1',
+          outcome: 'succeeded',
+          attempts: [
+            { instance: 'worker-1', result: 'succeeded' },
+            { instance: 'worker-2', result: 'succeeded' },
+          ],
+        },
+      ],
+    });
+    expect(
+      compareRequest({ request: request({}), originalTaskId: null, final: twice, killedOn: 'worker-1' }, unmarked),
+    ).toEqual([
+      'the attempt that died with worker-1 is not marked stalled or lost: [worker-1 succeeded, worker-2 succeeded]',
+    ]);
+    const marked = doc({
+      tasks: [
+        {
+          task_id: 't1',
+          outcome: 'succeeded',
+          attempts: [
+            { instance: 'worker-1', result: 'stalled' },
+            { instance: 'worker-2', result: 'succeeded' },
+          ],
+        },
+      ],
+    });
+    expect(
+      compareRequest({ request: request({}), originalTaskId: null, final: twice, killedOn: 'worker-1' }, marked),
+    ).toEqual([]);
   });
 
   it('requires a replay to be marked with the original it pointed at', () => {

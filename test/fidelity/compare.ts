@@ -11,7 +11,7 @@ export interface TraceDoc {
   task_ids: string[];
   outcome: { status: string };
   requests: { status: number | null; nginx: { status: number | null } | null }[];
-  tasks: { task_id: string; outcome: string; attempts: unknown[] }[];
+  tasks: { task_id: string; outcome: string; attempts: { instance: string; result: string }[] }[];
   duplicates: { kind: string; direction: string; original_task_id: string | null }[];
 }
 
@@ -21,6 +21,8 @@ export interface Truth {
   /** Task id of the original of the request's Idempotency-Key group, when known. */
   readonly originalTaskId: string | null;
   readonly final: FinalRecord | undefined;
+  /** The worker SIGKILLed while it ran this request's task, when that happened. */
+  readonly killedOn?: string | undefined;
 }
 
 /** The correlation id every log line of the request carries. */
@@ -36,6 +38,11 @@ function expectDuplicate(doc: TraceDoc, kind: string, original: string | null, m
     );
   else if (original !== null && found.original_task_id !== original)
     misses.push(`${kind} points at ${found.original_task_id}, the original is ${original}`);
+}
+
+/** Results of an attempt whose worker vanished: reported stalled, or superseded without a word. */
+function isDeadAttempt(result: string): boolean {
+  return result === 'stalled' || result === 'lost';
 }
 
 /** What differs between the truth and the trace; empty when the request was rebuilt exactly. */
@@ -66,6 +73,11 @@ export function compareRequest(truth: Truth, doc: TraceDoc): string[] {
   if (doc.task_ids.length !== 1 || doc.task_ids[0] !== request.task_id)
     misses.push(`task ids: expected [${request.task_id}], found [${doc.task_ids.join(', ')}]`);
   const task = doc.tasks.find((t) => t.task_id === request.task_id);
+  const died = truth.killedOn;
+  if (task && died !== undefined && !task.attempts.some((a) => a.instance === died && isDeadAttempt(a.result)))
+    misses.push(
+      `the attempt that died with ${died} is not marked stalled or lost: [${task.attempts.map((a) => `${a.instance} ${a.result}`).join(', ')}]`,
+    );
   if (!task || !final?.settled) return misses;
   const wanted =
     final.status === 'succeeded'

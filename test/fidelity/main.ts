@@ -7,7 +7,9 @@
  * reconstructed exactly and lists the misses; exits 1 below 100%.
  *
  * Options: --rps N (default 40) --duration S (default 60) --in-process (use the explorer's
- * modules instead of spawning the binary per id; same code, faster) --concurrency N.
+ * modules instead of spawning the binary per id; same code, faster) --concurrency N. Without
+ * --in-process the explorer is rebuilt into dist/ first, so the binary is this checkout's.
+ * Also fails when the kill did not catch the worker running a job (no crash was tested).
  * DTQ_ES_URL selects an Elasticsearch; otherwise one is started for the run.
  */
 import { spawn } from 'node:child_process';
@@ -20,7 +22,14 @@ import { CORE_STEPS, runSetup } from '../../elk/setup.ts';
 import { loadTrace } from '../../explorer/load-trace.ts';
 import { traceToJson } from '../../explorer/output/json.ts';
 import { ElasticsearchSource } from '../../explorer/sources/elasticsearch.ts';
-import type { FinalRecord, GroundTruthRecord, RequestRecord, RunRecord } from '../../workload/load/ground-truth.ts';
+import { buildExplorer } from '../../scripts/build-explorer.ts';
+import type {
+  EventRecord,
+  FinalRecord,
+  GroundTruthRecord,
+  RequestRecord,
+  RunRecord,
+} from '../../workload/load/ground-truth.ts';
 import { startTestElasticsearchNode } from '../utils/elasticsearch.ts';
 import { compareRequest, correlationIdOf, type TraceDoc } from './compare.ts';
 
@@ -132,6 +141,14 @@ async function main(): Promise<number> {
     const finals = new Map(records.filter((r): r is FinalRecord => r.record === 'final').map((f) => [f.task_id, f]));
     const logDir = runRecord?.log_dir;
     if (!logDir) throw new Error('the ground truth names no log directory');
+    // The run is only a crash test if the worker died holding jobs: say which, check each.
+    const kill = records.find((r): r is EventRecord => r.record === 'event' && r.action === 'worker_killed');
+    const held = new Set(kill?.held_task_ids ?? []);
+    say(
+      kill
+        ? `${kill.instance} SIGKILLed at ${kill.at} holding ${held.size} job(s): [${[...held].join(', ')}]`
+        : 'no worker was killed',
+    );
 
     // Ship whatever the stack's shipper had not delivered when the stack stopped.
     const expected = countLogLines(logDir);
@@ -146,6 +163,11 @@ async function main(): Promise<number> {
     const indexed = await esCount(url, prefix);
     say(`${indexed} lines indexed (${expected} in the files before the final shipper run)`);
 
+    if (!values['in-process']) {
+      // The binary runs from dist/: build it from this checkout now, not whenever it last was.
+      await buildExplorer();
+      say('dist/ rebuilt for the binary runs');
+    }
     const byGroup = new Map(requests.filter((r) => r.kind === 'original').map((r) => [r.seq, r.task_id]));
     const explain = values['in-process']
       ? async (cid: string): Promise<TraceDoc> => {
@@ -185,6 +207,7 @@ async function main(): Promise<number> {
               request,
               originalTaskId: request.group === null ? null : (byGroup.get(request.group) ?? null),
               final: request.task_id ? finals.get(request.task_id) : undefined,
+              killedOn: kill && request.task_id !== null && held.has(request.task_id) ? kill.instance : undefined,
             },
             doc,
           );
@@ -207,6 +230,8 @@ async function main(): Promise<number> {
       );
     const report = {
       run_id: runRecord?.run_id,
+      mode: values['in-process'] ? 'in-process' : 'binary',
+      killed: kill ? { instance: kill.instance, at: kill.at, held_task_ids: [...held] } : null,
       requests: requests.length,
       checked,
       unverifiable,
@@ -225,6 +250,10 @@ async function main(): Promise<number> {
     say(
       `${percent.toFixed(2)}% of ${checked} requests reconstructed exactly (${exact}); ${unverifiable} network errors not checkable; ${retried} explorer runs retried after an error`,
     );
+    if (held.size === 0) {
+      say('FAIL: no worker was killed while running a job, so a mid-job crash was not tested');
+      return 1;
+    }
     return percent === 100 ? 0 : 1;
   } finally {
     await node?.close();
