@@ -8,10 +8,45 @@ import type { PreparedLine, SourceLine } from './line.ts';
 
 /** One line in a batch with what to do with it. */
 export type BatchItem =
-  | { kind: 'doc'; line: SourceLine; id: string; index: string; source: string; timestampMs: number }
+  | {
+      kind: 'doc';
+      line: SourceLine;
+      timestampMs: number;
+      /** The line's `create` action and document, ready for `_bulk`: a view into the batch's body. */
+      body: Uint8Array;
+    }
   | { kind: 'reject'; line: SourceLine; reason: string; detail: string };
 
-/** Lines on their way to Elasticsearch, and how far each file gets once they are acknowledged. */
+/** Bytes a new body starts with; it doubles when a batch needs more. */
+const INITIAL_BODY_BYTES = 64 * 1024;
+
+/**
+ * Body buffers handed back by acknowledged batches, for the next ones. A few megabytes
+ * allocated per batch and dropped made V8 run full garbage collections for the external
+ * memory alone; only as many batches as the pipeline holds at once are ever alive.
+ */
+export class BodyPool {
+  readonly #free: Buffer[] = [];
+
+  /** A buffer to write a body into. */
+  take(): Buffer {
+    return this.#free.pop() ?? Buffer.allocUnsafe(INITIAL_BODY_BYTES);
+  }
+
+  /** Give a buffer back once nothing refers to its contents any more. */
+  give(buffer: Buffer): void {
+    if (this.#free.length < MAX_POOLED) this.#free.push(buffer);
+  }
+}
+
+const MAX_POOLED = 8;
+
+/**
+ * Lines on their way to Elasticsearch, and how far each file gets once they are acknowledged.
+ * The `_bulk` body is written as lines arrive, and a line that goes out unchanged is copied
+ * byte for byte from what the tailer read: decoding it to a string and encoding it back per
+ * line was a large share of the shipper's CPU.
+ */
 export class Batch {
   readonly items: BatchItem[] = [];
   /** Per fingerprint: offset just past its last line here, and the path it was read from. */
@@ -19,9 +54,28 @@ export class Batch {
   readonly createdAt: number;
   bytes = 0;
   lines = 0;
+  readonly #pool: BodyPool | undefined;
+  #body: Buffer;
+  #length = 0;
+  /** Body ranges of the documents, in item order, resolved to views once the batch is full. */
+  readonly #ranges: number[] = [];
 
-  constructor(now = Date.now()) {
+  constructor(now = Date.now(), pool?: BodyPool) {
     this.createdAt = now;
+    this.#pool = pool;
+    this.#body = pool?.take() ?? Buffer.allocUnsafe(INITIAL_BODY_BYTES);
+  }
+
+  /** The whole `_bulk` body of the documents, in item order. */
+  body(): Buffer {
+    return this.#body.subarray(0, this.#length);
+  }
+
+  /** Done with this batch (acknowledged or dropped): its body buffer goes back to the pool. */
+  release(): void {
+    this.#pool?.give(this.#body);
+    this.#body = EMPTY_BUFFER;
+    this.#length = 0;
   }
 
   /** Add one prepared line (skipped lines only move the file's offset). */
@@ -30,12 +84,55 @@ export class Batch {
     this.ends.set(line.fingerprint, { end: line.end, path: line.path });
     if (prepared.kind === 'skip') return;
     if (prepared.kind === 'doc') {
-      this.items.push({ ...prepared, line });
-      this.bytes += prepared.source.length + prepared.index.length + 64;
+      const start = this.#length;
+      this.#copy(actionHead(prepared.index));
+      // Ids are ASCII by construction (hex fingerprint, base-36 offset).
+      this.#reserve(prepared.id.length);
+      this.#length += this.#body.write(prepared.id, this.#length, 'latin1');
+      this.#copy(ACTION_TAIL);
+      if (prepared.source === line.text && line.bytes !== undefined) this.#copy(line.bytes);
+      else this.#write(prepared.source);
+      this.#copy(NEWLINE);
+      this.#ranges.push(start, this.#length);
+      this.items.push({ kind: 'doc', line, timestampMs: prepared.timestampMs, body: EMPTY });
+      this.bytes += this.#length - start;
     } else {
       this.items.push({ kind: 'reject', line, reason: prepared.reason, detail: prepared.detail });
       this.bytes += line.text.length;
     }
+  }
+
+  /** The documents with their bodies, once no more lines will be added. */
+  docs(): Extract<BatchItem, { kind: 'doc' }>[] {
+    const docs: Extract<BatchItem, { kind: 'doc' }>[] = [];
+    let k = 0;
+    for (const item of this.items) {
+      if (item.kind !== 'doc') continue;
+      // Views are taken now: the body may have moved while it grew.
+      item.body = this.#body.subarray(this.#ranges[k] as number, this.#ranges[k + 1] as number);
+      k += 2;
+      docs.push(item);
+    }
+    return docs;
+  }
+
+  #reserve(bytes: number): void {
+    if (this.#length + bytes <= this.#body.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.#body.length * 2, this.#length + bytes));
+    this.#body.copy(grown, 0, 0, this.#length);
+    this.#body = grown;
+  }
+
+  #write(text: string): void {
+    // UTF-8 needs at most 3 bytes per UTF-16 unit.
+    this.#reserve(text.length * 3);
+    this.#length += this.#body.write(text, this.#length, 'utf8');
+  }
+
+  #copy(bytes: Uint8Array): void {
+    this.#reserve(bytes.length);
+    this.#body.set(bytes, this.#length);
+    this.#length += bytes.length;
   }
 
   /** True when the batch must be sent before another line is added. */
@@ -52,6 +149,24 @@ export class Batch {
     return oldest;
   }
 }
+
+const NEWLINE = Buffer.from('\n');
+const ACTION_TAIL = Buffer.from('"}}\n');
+const actionHeads = new Map<string, Buffer>();
+
+/** `{"create":{"_index":"<index>","_id":"` as bytes, made once per index name. */
+function actionHead(index: string): Buffer {
+  let head = actionHeads.get(index);
+  if (head === undefined) {
+    head = Buffer.from(`{"create":{"_index":${JSON.stringify(index)},"_id":"`);
+    // Daily names: a long-running shipper meets a few per day.
+    if (actionHeads.size >= 64) actionHeads.clear();
+    actionHeads.set(index, head);
+  }
+  return head;
+}
+const EMPTY = new Uint8Array(0);
+const EMPTY_BUFFER = Buffer.alloc(0);
 
 /** A FIFO of bounded length; `push` waits while it is full, `take` while it is empty. */
 export class BoundedQueue<T> {

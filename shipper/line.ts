@@ -28,6 +28,11 @@ export interface SourceLine {
   end: number;
   /** The line without its newline; for a too-long line only its first bytes. */
   text: string;
+  /**
+   * The same line as the bytes read, when the tailer has them: a view into its read buffer,
+   * valid only until the next line is read (a batch copies it at once).
+   */
+  bytes?: Uint8Array;
   /** Set when the line exceeded the length limit and was skipped rather than read whole. */
   truncatedFrom?: number;
 }

@@ -13,7 +13,7 @@ import { CORE_STEPS, runSetup } from '../elk/setup.ts';
 import { errorFields, logEvent } from '../workload/log/logger.ts';
 import { EVENTS, F } from '../workload/log/vocabulary.ts';
 import { backoffDelay } from './backoff.ts';
-import { Batch, type BatchItem, BoundedQueue } from './batcher.ts';
+import { Batch, type BatchItem, BodyPool, BoundedQueue } from './batcher.ts';
 
 type DocItem = Extract<BatchItem, { kind: 'doc' }>;
 
@@ -60,6 +60,7 @@ export class Shipper {
   readonly #tailer: Tailer;
   readonly #writer: BulkWriter;
   readonly #queue: BoundedQueue<Batch>;
+  readonly #bodies = new BodyPool();
   readonly #abort = new AbortController();
   readonly #counters: ShipperCounters = zeroCounters();
   #stopping = false;
@@ -178,10 +179,10 @@ export class Shipper {
     const { limits, indexPrefix } = this.#config;
     const indexFor = dailyIndexNamer(indexPrefix);
     let lastScan = 0;
-    let batch = new Batch();
+    let batch = new Batch(Date.now(), this.#bodies);
     const flush = async (): Promise<void> => {
       const full = batch;
-      batch = new Batch();
+      batch = new Batch(Date.now(), this.#bodies);
       this.#filling = batch;
       await this.#queue.push(full);
     };
@@ -252,7 +253,7 @@ export class Shipper {
         if (batch === undefined) break;
         await this.#ensureSetup();
         this.#inFlight.add(batch);
-        const docs = batch.items.filter((item) => item.kind === 'doc');
+        const docs = batch.docs();
         const written = this.#writer.write(docs, this.#abort.signal);
         const before = previous;
         const acknowledged = (async () => {
@@ -262,6 +263,7 @@ export class Shipper {
             this.#acknowledge(batch, docs, outcomes);
           } finally {
             this.#inFlight.delete(batch);
+            batch.release();
           }
         })();
         previous = acknowledged;
@@ -285,7 +287,7 @@ export class Shipper {
         'shutdown timeout: undelivered lines stay on disk and are shipped on the next start',
       );
       // Drain the queue so the reader can finish; nothing of it is acknowledged.
-      while ((await this.#queue.take()) !== undefined) {}
+      for (let left = await this.#queue.take(); left !== undefined; left = await this.#queue.take()) left.release();
     }
   }
 

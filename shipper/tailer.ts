@@ -244,7 +244,7 @@ export class Tailer {
           const head = bytes.subarray(0, TRUNCATED_HEAD_CHARS).toString('utf8');
           return { fingerprint, path: file.path, offset, end, text: head, truncatedFrom: bytes.length };
         }
-        return { fingerprint, path: file.path, offset, end, text: bytes.toString('utf8') };
+        return { fingerprint, path: file.path, offset, end, text: bytes.toString('utf8'), bytes };
       }
       if (file.skipping === undefined && file.buffer.length > this.#options.maxLineBytes) {
         const head = file.buffer.subarray(0, TRUNCATED_HEAD_CHARS).toString('utf8');
