@@ -6,8 +6,7 @@
  */
 import { DUPLICATE_EVENTS, F } from '../../workload/log/vocabulary.ts';
 import { formatClock, formatDuration, num, str } from './fields.ts';
-import { isDuplicateAction, isTaskAction } from './join.ts';
-import { mergeOrdered, toWorkLines, type WorkLine } from './lines.ts';
+import { compareText, InstanceStreams, mergeOrdered, toWorkLines, type WorkLine } from './lines.ts';
 import { decideOutcome } from './outcome.ts';
 import { groupApiRequests, type HttpGroup, matchNginx, methodOf, nginxStart, pathOf, statusOf } from './requests.ts';
 import { repairSkew } from './skew.ts';
@@ -33,12 +32,14 @@ const DEFAULT_STALE_AFTER_MS = 120_000;
 /** Elasticsearch refreshes every second and the shipper batches: newer lines may be missing. */
 const SHIPPER_LAG_WINDOW_MS = 60_000;
 
-function isApi(line: WorkLine): boolean {
-  return line.service === 'api';
-}
-
-function isNginx(line: WorkLine): boolean {
-  return line.service === 'nginx';
+/** A task's lines in written order; ties between processes by instance, then source. */
+function byTaskOrder(a: WorkLine, b: WorkLine): number {
+  return (
+    a.writtenAt - b.writtenAt ||
+    a.sequence - b.sequence ||
+    compareText(a.instance, b.instance) ||
+    compareText(a.source, b.source)
+  );
 }
 
 /** Build the trace of one correlation id from every hit its joins fetched. */
@@ -57,31 +58,48 @@ export function buildTrace(hits: readonly Hit[], options: BuildTraceOptions): Tr
   const taskIds = new Set<string>();
   for (const line of parsed.lines) {
     if (line.correlationId !== cid) continue;
-    const id = isTaskAction(line.action) ? line.taskId : line.polled;
+    const id = line.isTask ? line.taskId : line.polled;
     if (id !== undefined) taskIds.add(id);
   }
   if (options.focusTaskId !== undefined) taskIds.add(options.focusTaskId);
-  // Sources may over-fetch (a substring match in a file, a broad query): keep what belongs.
-  const work = parsed.lines.filter((line) => belongs(line, cid, taskIds));
 
-  // Classify once: which lines are this trace's HTTP lines, which are its tasks' lines.
-  const taskLines = new Map<string, WorkLine[]>();
-  const apiLines: WorkLine[] = [];
+  // Keep what belongs (sources may over-fetch: a substring match in a file, a broad query),
+  // each process's lines in one stream, in written order and without repeats.
+  const byInstance = new InstanceStreams();
+  for (const line of parsed.lines) if (belongs(line, cid, taskIds)) byInstance.add(line);
+  const streams = byInstance.ordered();
+
+  // Classify once: this trace's HTTP lines, its tasks' lines and the duplicates.
+  const work: WorkLine[] = [];
+  const apiStreams: WorkLine[][] = [];
   const nginxLines: WorkLine[] = [];
-  for (const line of work) {
-    const mine = line.correlationId === cid;
-    const polled = line.polled;
-    if (isApi(line) && (mine || (polled !== undefined && taskIds.has(polled)))) apiLines.push(line);
-    if (isNginx(line) && mine) nginxLines.push(line);
-    if (line.taskId !== undefined && taskIds.has(line.taskId) && isTaskAction(line.action)) {
-      const list = taskLines.get(line.taskId);
-      if (list) list.push(line);
-      else taskLines.set(line.taskId, [line]);
+  const taskLines = new Map<string, WorkLine[]>();
+  const duplicateLines: WorkLine[] = [];
+  for (const stream of streams) {
+    let api: WorkLine[] | undefined;
+    for (const line of stream) {
+      work.push(line);
+      const mine = line.correlationId === cid;
+      if (line.service === 'api') {
+        if (mine || (line.polled !== undefined && taskIds.has(line.polled))) {
+          if (api === undefined) {
+            api = [];
+            apiStreams.push(api);
+          }
+          api.push(line);
+        }
+      } else if (line.service === 'nginx' && mine) nginxLines.push(line);
+      if (line.isTask && line.taskId !== undefined && taskIds.has(line.taskId)) {
+        const list = taskLines.get(line.taskId);
+        if (list) list.push(line);
+        else taskLines.set(line.taskId, [line]);
+      }
+      if (line.isDuplicate) duplicateLines.push(line);
     }
   }
-  for (const list of taskLines.values()) list.sort((a, b) => a.writtenAt - b.writtenAt || a.sequence - b.sequence);
+  for (const list of taskLines.values()) list.sort(byTaskOrder);
 
-  const groups = groupApiRequests(apiLines);
+  const groups = groupApiRequests(apiStreams);
   const orphanNginx = matchNginx(nginxLines, groups);
   const skew = repairSkew(work, groups, taskLines);
   for (const correction of skew)
@@ -89,31 +107,40 @@ export function buildTrace(hits: readonly Hit[], options: BuildTraceOptions): Tr
       `clock skew: shifted ${correction.instance} by ${correction.shiftMs > 0 ? '+' : ''}${formatDuration(correction.shiftMs)} (${correction.reason})`,
     );
 
-  const ordered = mergeOrdered(work);
+  // The trace's lines are the work lines themselves (a TraceLine is their read-only view):
+  // copying 10,000 of them cost more than anything the copy would protect.
+  const ordered = mergeOrdered(streams);
   for (const list of taskLines.values()) list.sort((a, b) => a.id - b.id);
   const cores = new Map<string, TaskCore>();
   for (const [taskId, list] of taskLines) cores.set(taskId, buildTask(taskId, list));
 
   // Requests of this correlation id become branches; polls of its tasks hang off the task.
-  const ownGroups = groups.filter((g) => g.correlationId === cid);
-  const isPoll = (g: HttpGroup): boolean => g.lines.some((l) => l.polled !== undefined);
-  const primary = ownGroups.filter((g) => !isPoll(g));
-  const branchGroups = primary.length > 0 ? primary : ownGroups;
+  const primary: HttpGroup[] = [];
+  const ownPolls: HttpGroup[] = [];
+  for (const group of groups) {
+    if (group.correlationId !== cid) continue;
+    if (group.polled === undefined) primary.push(group);
+    else ownPolls.push(group);
+  }
+  const branchGroups = primary.length > 0 ? primary : ownPolls;
   const isBranch = new Set(branchGroups);
-  const pollGroups = groups.filter((g) => !isBranch.has(g));
 
   const polls = new Map<string, Poll[]>();
-  for (const group of pollGroups) {
-    const polled = group.lines.find((l) => l.polled !== undefined)?.polled;
+  for (const group of groups) {
+    if (isBranch.has(group)) continue;
+    const polled = group.polled;
     if (polled === undefined || !cores.has(polled)) continue;
     const start = group.received ?? group.lines[0];
     if (start === undefined) continue;
+    const lineIds: number[] = [];
+    for (const line of group.lines) lineIds.push(line.id);
+    if (group.nginx) lineIds.push(group.nginx.id);
     const poll: Poll = {
       correlationId: group.correlationId,
       at: start.at,
       status: statusOf(group),
       durationMs: durationMsOf(group),
-      lineIds: group.lines.map((l) => l.id).concat(group.nginx ? [group.nginx.id] : []),
+      lineIds,
     };
     const list = polls.get(polled);
     if (list) list.push(poll);
@@ -143,9 +170,11 @@ export function buildTrace(hits: readonly Hit[], options: BuildTraceOptions): Tr
   if (requests.every((r) => r.lineIds.length === 0) && work.length > 0)
     warnings.push('no HTTP lines for this correlation id: only job lines were found');
 
-  const duplicates = collectDuplicates(ordered, cid, taskIds);
+  duplicateLines.sort((a, b) => a.id - b.id);
+  const duplicates = collectDuplicates(duplicateLines, cid, taskIds);
 
-  const newest = ordered.reduce((max, line) => Math.max(max, line.at), Number.NEGATIVE_INFINITY);
+  // The merge ordered the lines by repaired time: the last is the newest.
+  const newest = ordered[ordered.length - 1]?.at ?? Number.NEGATIVE_INFINITY;
   const gaps = nameGaps(requests, tasks, options.now, staleAfterMs);
   const inFlight =
     tasks.some(
@@ -168,21 +197,9 @@ export function buildTrace(hits: readonly Hit[], options: BuildTraceOptions): Tr
     });
   }
 
-  const lines: TraceLine[] = ordered.map((line) => ({
-    id: line.id,
-    source: line.source,
-    record: line.record,
-    writtenAt: line.writtenAt,
-    at: line.at,
-    service: line.service,
-    instance: line.instance,
-    action: line.action,
-    sequence: line.sequence,
-  }));
-  // Loops, not Math.min(...spread): a trace can have more lines than a call has arguments.
-  let startedAt = ordered.length > 0 ? (ordered[0]?.at ?? options.now) : options.now;
-  let endedAt = startedAt;
-  for (const line of lines) endedAt = Math.max(endedAt, line.at);
+  const lines: readonly TraceLine[] = ordered;
+  let startedAt = ordered[0]?.at ?? options.now;
+  let endedAt = ordered.length > 0 ? Math.max(startedAt, newest) : startedAt;
   for (const request of requests) {
     if (request.nginx) {
       startedAt = Math.min(startedAt, request.nginx.startedAt);
@@ -218,7 +235,7 @@ function belongs(line: WorkLine, cid: string, taskIds: ReadonlySet<string>): boo
   if (line.correlationId === cid) return true;
   if (line.taskId !== undefined && taskIds.has(line.taskId)) return true;
   if (line.polled !== undefined && taskIds.has(line.polled)) return true;
-  if (!isDuplicateAction(line.action)) return false;
+  if (!line.isDuplicate) return false;
   const originalTask = str(line.record, F.ORIGINAL_TASK_ID);
   return (
     str(line.record, F.ORIGINAL_CORRELATION_ID) === cid || (originalTask !== undefined && taskIds.has(originalTask))
@@ -318,22 +335,22 @@ function buildBranches(
   });
 }
 
+/** Duplicates among `lines` (duplicate lines in trace order) that this trace blocked or that point at it. */
 function collectDuplicates(lines: readonly WorkLine[], cid: string, taskIds: ReadonlySet<string>): Duplicate[] {
   const out: Duplicate[] = [];
   for (const line of lines) {
-    if (!isDuplicateAction(line.action)) continue;
     const originalTaskId = str(line.record, F.ORIGINAL_TASK_ID);
     const originalCorrelationId = str(line.record, F.ORIGINAL_CORRELATION_ID);
     const mine = line.correlationId === cid;
     const pointsHere = originalCorrelationId === cid || (originalTaskId !== undefined && taskIds.has(originalTaskId));
     if (!mine && !pointsHere) continue;
     out.push({
-      kind: DUPLICATE_EVENTS[line.action],
+      kind: DUPLICATE_EVENTS[line.action as keyof typeof DUPLICATE_EVENTS],
       action: line.action,
       at: line.at,
       correlationId: line.correlationId,
       // On a replayed request task_id names the original; only a job's own lines name itself.
-      taskId: isTaskAction(line.action) ? line.taskId : undefined,
+      taskId: line.isTask ? line.taskId : undefined,
       originalTaskId,
       originalCorrelationId,
       idempotencyKey: str(line.record, F.IDEMPOTENCY_KEY),

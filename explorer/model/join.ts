@@ -7,7 +7,8 @@ import { str } from './fields.ts';
 
 /** The route whose GET requests are status polls of one task. */
 export const STATUS_ROUTE = '/api/v1/tasks/:task_id';
-const STATUS_PATH = /^\/api\/v1\/tasks\/([^/?]+)$/;
+/** Paths of status polls: this prefix, then one path segment (the task id, URL-encoded). */
+const STATUS_PATH_PREFIX = '/api/v1/tasks/';
 
 /** Events written about a job by the API (enqueue) or a worker; their task_id is the job's own. */
 const TASK_ACTIONS: ReadonlySet<string> = new Set([
@@ -39,7 +40,12 @@ export function isDuplicateAction(action: string | undefined): action is keyof t
 /** The task a status poll asks about, when the line is part of one. */
 export function polledTaskId(record: LogRecord): string | undefined {
   const action = str(record, F.EVENT_ACTION);
-  if (action === EVENTS.TASK_STATUS_READ) return str(record, F.TASK_ID);
+  return action === undefined ? undefined : polledTaskIdOf(record, action, str(record, F.TASK_ID));
+}
+
+/** {@link polledTaskId} for a caller that has read the line's action and task id already. */
+export function polledTaskIdOf(record: LogRecord, action: string, taskId: string | undefined): string | undefined {
+  if (action === EVENTS.TASK_STATUS_READ) return taskId;
   if (
     action !== EVENTS.HTTP_REQUEST_RECEIVED &&
     action !== EVENTS.HTTP_REQUEST_COMPLETED &&
@@ -48,10 +54,18 @@ export function polledTaskId(record: LogRecord): string | undefined {
     return undefined;
   const method = str(record, F.HTTP_METHOD);
   if (method !== undefined && method !== 'GET') return undefined;
-  const route = str(record, F.HTTP_ROUTE);
-  const match = STATUS_PATH.exec(str(record, F.URL_PATH) ?? '');
-  if (route !== STATUS_ROUTE && match === null) return undefined;
-  return str(record, F.TASK_ID) ?? (match?.[1] === undefined ? undefined : decodeURIComponent(match[1]));
+  // The route names a status read outright; the path is parsed only when it is missing.
+  if (taskId !== undefined && str(record, F.HTTP_ROUTE) === STATUS_ROUTE) return taskId;
+  const segment = statusPathSegment(str(record, F.URL_PATH));
+  if (segment === undefined) return undefined;
+  return taskId ?? (segment.includes('%') ? decodeURIComponent(segment) : segment);
+}
+
+/** The task id segment of a status path (`/api/v1/tasks/<id>`), still URL-encoded. */
+function statusPathSegment(path: string | undefined): string | undefined {
+  if (path === undefined || !path.startsWith(STATUS_PATH_PREFIX)) return undefined;
+  const segment = path.slice(STATUS_PATH_PREFIX.length);
+  return segment === '' || segment.includes('/') || segment.includes('?') ? undefined : segment;
 }
 
 /**

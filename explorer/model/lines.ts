@@ -6,7 +6,7 @@
  */
 import { EVENTS, F, type LogRecord } from '../../workload/log/vocabulary.ts';
 import { num, str, timestampOf } from './fields.ts';
-import { polledTaskId } from './join.ts';
+import { isDuplicateAction, isTaskAction, polledTaskIdOf } from './join.ts';
 import type { Hit } from './types.ts';
 
 /** A line while the trace is being built; `at` moves when skew is repaired. */
@@ -24,111 +24,173 @@ export interface WorkLine {
   readonly taskId: string | undefined;
   /** The task a status poll asks about, when the line belongs to one (computed once). */
   readonly polled: string | undefined;
+  /** {@link causalRank} of the action, read once for the merge. */
+  readonly rank: number;
+  /** The action describes a job's life ({@link isTaskAction}). */
+  readonly isTask: boolean;
+  /** The action records a blocked duplicate ({@link isDuplicateAction}). */
+  readonly isDuplicate: boolean;
 }
 
-const RANK: Readonly<Record<string, number>> = {
-  [EVENTS.HTTP_REQUEST_RECEIVED]: 0,
-  [EVENTS.IDEMPOTENCY_CLAIMED]: 1,
-  [EVENTS.IDEMPOTENCY_REPLAYED]: 1,
-  [EVENTS.IDEMPOTENCY_IN_FLIGHT_CONFLICT]: 1,
-  [EVENTS.IDEMPOTENCY_PAYLOAD_MISMATCH]: 1,
-  [EVENTS.TASK_ENQUEUED]: 2,
-  [EVENTS.TASK_STARTED]: 3,
-  [EVENTS.LOCK_ACQUIRED]: 4,
-  [EVENTS.LOCK_CONTENDED]: 4,
-  [EVENTS.RESULT_CACHE_HIT]: 4,
-  [EVENTS.TASK_COMPLETED]: 5,
-  [EVENTS.TASK_FAILED]: 5,
-  [EVENTS.TASK_STALLED]: 5,
-  [EVENTS.LOCK_RELEASED]: 6,
-  [EVENTS.TASK_RETRY_SCHEDULED]: 6,
-  [EVENTS.TASK_DEAD_LETTERED]: 7,
-  [EVENTS.HTTP_REQUEST_COMPLETED]: 8,
-  [EVENTS.NGINX_ACCESS]: 9,
-};
+const RANK: ReadonlyMap<string, number> = new Map([
+  [EVENTS.HTTP_REQUEST_RECEIVED, 0],
+  [EVENTS.IDEMPOTENCY_CLAIMED, 1],
+  [EVENTS.IDEMPOTENCY_REPLAYED, 1],
+  [EVENTS.IDEMPOTENCY_IN_FLIGHT_CONFLICT, 1],
+  [EVENTS.IDEMPOTENCY_PAYLOAD_MISMATCH, 1],
+  [EVENTS.TASK_ENQUEUED, 2],
+  [EVENTS.TASK_STARTED, 3],
+  [EVENTS.LOCK_ACQUIRED, 4],
+  [EVENTS.LOCK_CONTENDED, 4],
+  [EVENTS.RESULT_CACHE_HIT, 4],
+  [EVENTS.TASK_COMPLETED, 5],
+  [EVENTS.TASK_FAILED, 5],
+  [EVENTS.TASK_STALLED, 5],
+  [EVENTS.LOCK_RELEASED, 6],
+  [EVENTS.TASK_RETRY_SCHEDULED, 6],
+  [EVENTS.TASK_DEAD_LETTERED, 7],
+  [EVENTS.HTTP_REQUEST_COMPLETED, 8],
+  [EVENTS.NGINX_ACCESS, 9],
+]);
 
 /** Causal rank of an event among lines written in the same millisecond by different processes. */
 export function causalRank(action: string): number {
-  return RANK[action] ?? 5;
+  return RANK.get(action) ?? 5;
 }
 
-/** Parse hits into lines, skipping repeats and lines without a usable @timestamp. */
-export function toWorkLines(hits: readonly Hit[]): { lines: WorkLine[]; untimed: number } {
-  const seen = new Set<string>();
-  const lines: WorkLine[] = [];
-  let untimed = 0;
-  for (const hit of hits) {
-    if (seen.has(hit.source)) continue;
-    seen.add(hit.source);
-    const writtenAt = timestampOf(hit.record);
-    if (writtenAt === undefined) {
-      untimed++;
-      continue;
-    }
-    const service = str(hit.record, F.SERVICE_NAME) ?? 'unknown';
-    lines.push({
-      id: -1,
-      source: hit.source,
-      record: hit.record,
-      writtenAt,
-      at: writtenAt,
-      service,
-      instance: str(hit.record, F.SERVICE_INSTANCE) ?? service,
-      action: str(hit.record, F.EVENT_ACTION) ?? 'unknown',
-      sequence: num(hit.record, F.EVENT_SEQUENCE) ?? 0,
-      correlationId: str(hit.record, F.CORRELATION_ID),
-      taskId: str(hit.record, F.TASK_ID),
-      polled: polledTaskId(hit.record),
-    });
+interface ActionInfo {
+  readonly rank: number;
+  readonly isTask: boolean;
+  readonly isDuplicate: boolean;
+}
+
+/** What each action is, decided once per distinct action rather than once per line. */
+const ACTIONS = new Map<string, ActionInfo>();
+
+function actionInfo(action: string): ActionInfo {
+  let info = ACTIONS.get(action);
+  if (info === undefined) {
+    info = { rank: causalRank(action), isTask: isTaskAction(action), isDuplicate: isDuplicateAction(action) };
+    ACTIONS.set(action, info);
   }
-  return { lines, untimed };
-}
-
-function byWrittenOrder(a: WorkLine, b: WorkLine): number {
-  return a.writtenAt - b.writtenAt || a.sequence - b.sequence || a.source.localeCompare(b.source);
-}
-
-/** Lines of each process in the order that process wrote them. */
-export function byInstance(lines: readonly WorkLine[]): Map<string, WorkLine[]> {
-  const streams = new Map<string, WorkLine[]>();
-  for (const line of lines) {
-    const stream = streams.get(line.instance);
-    if (stream) stream.push(line);
-    else streams.set(line.instance, [line]);
-  }
-  for (const stream of streams.values()) stream.sort(byWrittenOrder);
-  return streams;
+  return info;
 }
 
 /**
- * Merge per-process streams by repaired time. A process's own order is never broken: its
- * lines share one clock shift, so they stay monotonic and a k-way merge keeps them intact.
+ * Parse hits into lines, leaving out lines without a usable @timestamp (counted once each).
+ * One pass that reads every field later steps need: on a 10,000-line trace the model runs
+ * once, cold, so each extra pass or field read over the lines costs in full. Repeats (the
+ * same line reached through two joins) are kept here and dropped by {@link InstanceStreams},
+ * where sorting has put them next to each other: cheaper than hashing every source.
  */
-export function mergeOrdered(lines: readonly WorkLine[]): WorkLine[] {
-  const streams = [...byInstance(lines).values()];
+export function toWorkLines(hits: readonly Hit[]): { lines: WorkLine[]; untimed: number } {
+  const lines: WorkLine[] = [];
+  let untimed: Set<string> | undefined;
+  for (const hit of hits) {
+    const record = hit.record;
+    const writtenAt = hit.at ?? timestampOf(record);
+    if (writtenAt === undefined) {
+      untimed ??= new Set();
+      untimed.add(hit.source);
+      continue;
+    }
+    const service = str(record, F.SERVICE_NAME) ?? 'unknown';
+    const action = str(record, F.EVENT_ACTION) ?? 'unknown';
+    const taskId = str(record, F.TASK_ID);
+    const info = actionInfo(action);
+    lines.push({
+      id: -1,
+      source: hit.source,
+      record,
+      writtenAt,
+      at: writtenAt,
+      service,
+      instance: str(record, F.SERVICE_INSTANCE) ?? service,
+      action,
+      sequence: num(record, F.EVENT_SEQUENCE) ?? 0,
+      correlationId: str(record, F.CORRELATION_ID),
+      taskId,
+      polled: polledTaskIdOf(record, action, taskId),
+      rank: info.rank,
+      isTask: info.isTask,
+      isDuplicate: info.isDuplicate,
+    });
+  }
+  return { lines, untimed: untimed?.size ?? 0 };
+}
+
+/** Written order inside one process; the source breaks ties so the input order never matters. */
+export function byWrittenOrder(a: WorkLine, b: WorkLine): number {
+  return a.writtenAt - b.writtenAt || a.sequence - b.sequence || compareText(a.source, b.source);
+}
+
+/** Plain code-unit order: deterministic and much cheaper than localeCompare. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Lines collected into one stream per process in a single pass. Sources return lines in
+ * time order already, so each stream only notes whether a line arrived out of written order
+ * and is sorted only then; repeats of a line (same source) end up adjacent and are dropped.
+ */
+export class InstanceStreams {
+  readonly #streams = new Map<string, { lines: WorkLine[]; sorted: boolean }>();
+
+  /** Append a line to its process's stream. */
+  add(line: WorkLine): void {
+    const stream = this.#streams.get(line.instance);
+    if (stream === undefined) this.#streams.set(line.instance, { lines: [line], sorted: true });
+    else {
+      if (stream.sorted && byWrittenOrder(stream.lines[stream.lines.length - 1] as WorkLine, line) >= 0)
+        stream.sorted = false;
+      stream.lines.push(line);
+    }
+  }
+
+  /**
+   * The streams in instance-name order (so ties between processes never depend on the
+   * input), each in written order without repeats.
+   */
+  ordered(): WorkLine[][] {
+    const out: WorkLine[][] = [];
+    for (const name of [...this.#streams.keys()].sort(compareText)) {
+      const stream = this.#streams.get(name) as { lines: WorkLine[]; sorted: boolean };
+      // A repeat compares equal to its twin, so an in-order stream has none.
+      out.push(stream.sorted ? stream.lines : withoutRepeats(stream.lines.sort(byWrittenOrder)));
+    }
+    return out;
+  }
+}
+
+function withoutRepeats(sorted: WorkLine[]): WorkLine[] {
+  return sorted.filter((line, i) => i === 0 || (sorted[i - 1] as WorkLine).source !== line.source);
+}
+
+/**
+ * Merge per-process streams (from {@link InstanceStreams}) by repaired time and number the
+ * lines in that order. A process's own order is never broken: its lines share one clock
+ * shift, so they stay monotonic and a k-way merge keeps them intact. At equal times the
+ * causal rank decides, then the stream order.
+ */
+export function mergeOrdered(streams: readonly (readonly WorkLine[])[]): WorkLine[] {
   const heads = streams.map(() => 0);
   const out: WorkLine[] = [];
   for (;;) {
     let best = -1;
     let bestLine: WorkLine | undefined;
     for (let i = 0; i < streams.length; i++) {
-      const line = streams[i]?.[heads[i] ?? 0];
+      const line = (streams[i] as readonly WorkLine[])[heads[i] as number];
       if (line === undefined) continue;
-      if (
-        bestLine === undefined ||
-        line.at < bestLine.at ||
-        (line.at === bestLine.at && causalRank(line.action) < causalRank(bestLine.action))
-      ) {
+      if (bestLine === undefined || line.at < bestLine.at || (line.at === bestLine.at && line.rank < bestLine.rank)) {
         best = i;
         bestLine = line;
       }
     }
     if (bestLine === undefined) break;
+    bestLine.id = out.length;
     out.push(bestLine);
-    heads[best] = (heads[best] ?? 0) + 1;
+    heads[best] = (heads[best] as number) + 1;
   }
-  out.forEach((line, index) => {
-    line.id = index;
-  });
   return out;
 }

@@ -5,7 +5,7 @@
  */
 import { EVENTS, F } from '../../workload/log/vocabulary.ts';
 import { num, str } from './fields.ts';
-import { byInstance, type WorkLine } from './lines.ts';
+import { compareText, type WorkLine } from './lines.ts';
 
 /** One API request as grouped from its process's lines. */
 export interface HttpGroup {
@@ -15,12 +15,17 @@ export interface HttpGroup {
   received: WorkLine | undefined;
   completed: WorkLine | undefined;
   nginx: WorkLine | undefined;
+  /** The task this request polls, when it is a status poll (from its first poll line). */
+  polled: string | undefined;
 }
 
-/** Group API lines into requests, per process and correlation id, in written order. */
-export function groupApiRequests(apiLines: readonly WorkLine[]): HttpGroup[] {
+/**
+ * Group API lines into requests, per process and correlation id, in written order. Takes
+ * the API lines as per-process streams already in written order (see instanceStreams).
+ */
+export function groupApiRequests(streams: readonly (readonly WorkLine[])[]): HttpGroup[] {
   const groups: HttpGroup[] = [];
-  for (const stream of byInstance(apiLines).values()) {
+  for (const stream of streams) {
     const open = new Map<string, HttpGroup>();
     const last = new Map<string, HttpGroup>();
     for (const line of stream) {
@@ -38,6 +43,7 @@ export function groupApiRequests(apiLines: readonly WorkLine[]): HttpGroup[] {
             received: undefined,
             completed: undefined,
             nginx: undefined,
+            polled: undefined,
           };
           groups.push(group);
           open.set(key, group);
@@ -45,6 +51,7 @@ export function groupApiRequests(apiLines: readonly WorkLine[]): HttpGroup[] {
         }
       }
       group.lines.push(line);
+      group.polled ??= line.polled;
       if (line.action === EVENTS.HTTP_REQUEST_RECEIVED) group.received = line;
       if (line.action === EVENTS.HTTP_REQUEST_COMPLETED) {
         group.completed = line;
@@ -52,6 +59,7 @@ export function groupApiRequests(apiLines: readonly WorkLine[]): HttpGroup[] {
       }
     }
   }
+  // Stable: equal starts keep the streams' (instance-name) order.
   return groups.sort((a, b) => startOf(a) - startOf(b));
 }
 
@@ -60,8 +68,12 @@ function startOf(group: HttpGroup): number {
 }
 
 function field(group: HttpGroup, name: string): string | undefined {
-  for (const line of [group.received, group.completed, ...group.lines]) {
-    const value = line === undefined ? undefined : str(line.record, name);
+  const first = group.received === undefined ? undefined : str(group.received.record, name);
+  if (first !== undefined) return first;
+  const second = group.completed === undefined ? undefined : str(group.completed.record, name);
+  if (second !== undefined) return second;
+  for (const line of group.lines) {
+    const value = str(line.record, name);
     if (value !== undefined) return value;
   }
   return undefined;
@@ -90,13 +102,31 @@ interface Candidate {
   readonly end: number;
 }
 
-/** Nearest candidate to `at` (by end time) passing `accept`, scanning outwards from `at`. */
-function nearest(sorted: readonly Candidate[], at: number, accept: (c: Candidate) => boolean): Candidate | undefined {
+/** What an nginx line asks of the API request it proxied. */
+interface Wanted {
+  method: string | undefined;
+  path: string | undefined;
+  status: number | undefined;
+  /** Whether the statuses must agree (first pass) or may differ (an upstream error). */
+  strict: boolean;
+}
+
+function accepts(c: Candidate, w: Wanted): boolean {
+  return (
+    c.group.nginx === undefined &&
+    (w.method === undefined || c.method === undefined || w.method === c.method) &&
+    (w.path === undefined || c.path === undefined || w.path === c.path) &&
+    (!w.strict || w.status === undefined || c.status === undefined || c.status === w.status)
+  );
+}
+
+/** Nearest candidate to `at` (by end time) that `w` accepts, scanning outwards from `at`. */
+function nearest(sorted: readonly Candidate[], at: number, w: Wanted): Candidate | undefined {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if ((sorted[mid]?.end ?? 0) < at) lo = mid + 1;
+    if ((sorted[mid] as Candidate).end < at) lo = mid + 1;
     else hi = mid;
   }
   let left = lo - 1;
@@ -108,7 +138,7 @@ function nearest(sorted: readonly Candidate[], at: number, accept: (c: Candidate
     const candidate = takeLeft ? l : r;
     if (takeLeft) left--;
     else right++;
-    if (candidate && accept(candidate)) return candidate;
+    if (candidate && accepts(candidate, w)) return candidate;
   }
   return undefined;
 }
@@ -122,34 +152,47 @@ function nearest(sorted: readonly Candidate[], at: number, accept: (c: Candidate
  */
 export function matchNginx(nginxLines: readonly WorkLine[], groups: readonly HttpGroup[]): WorkLine[] {
   const byCid = new Map<string, Candidate[]>();
+  let sorted = true;
   for (const group of groups) {
     const end = (group.completed ?? group.lines[group.lines.length - 1])?.writtenAt ?? 0;
     const candidate = { group, method: methodOf(group), path: pathOf(group), status: statusOf(group), end };
     const key = group.correlationId ?? '';
     const list = byCid.get(key);
-    if (list) list.push(candidate);
-    else byCid.set(key, [candidate]);
+    if (list === undefined) byCid.set(key, [candidate]);
+    else {
+      if ((list[list.length - 1] as Candidate).end > end) sorted = false;
+      list.push(candidate);
+    }
   }
-  for (const list of byCid.values()) list.sort((a, b) => a.end - b.end);
+  if (!sorted) for (const list of byCid.values()) list.sort((a, b) => a.end - b.end);
   const unmatched: WorkLine[] = [];
-  const sorted = [...nginxLines].sort((a, b) => a.writtenAt - b.writtenAt || a.sequence - b.sequence);
-  for (const line of sorted) {
-    const method = str(line.record, F.HTTP_METHOD);
-    const path = str(line.record, F.URL_PATH);
-    const status = num(line.record, F.HTTP_STATUS);
-    const candidates = byCid.get(line.correlationId ?? '') ?? [];
-    const compatible = (c: Candidate): boolean =>
-      c.group.nginx === undefined &&
-      (method === undefined || c.method === undefined || method === c.method) &&
-      (path === undefined || c.path === undefined || path === c.path);
-    const agrees = (c: Candidate): boolean => status === undefined || c.status === undefined || c.status === status;
-    const best =
-      nearest(candidates, line.writtenAt, (c) => compatible(c) && agrees(c)) ??
-      ((status ?? 0) >= 500 ? nearest(candidates, line.writtenAt, compatible) : undefined);
+  const wanted: Wanted = { method: undefined, path: undefined, status: undefined, strict: true };
+  const inOrder = nginxLines.every((line, i) => i === 0 || writtenOrder(nginxLines[i - 1] as WorkLine, line) <= 0);
+  for (const line of inOrder ? nginxLines : [...nginxLines].sort(writtenOrder)) {
+    const candidates = byCid.get(line.correlationId ?? '');
+    wanted.method = str(line.record, F.HTTP_METHOD);
+    wanted.path = str(line.record, F.URL_PATH);
+    wanted.status = num(line.record, F.HTTP_STATUS);
+    wanted.strict = true;
+    let best = candidates === undefined ? undefined : nearest(candidates, line.writtenAt, wanted);
+    if (best === undefined && candidates !== undefined && (wanted.status ?? 0) >= 500) {
+      wanted.strict = false;
+      best = nearest(candidates, line.writtenAt, wanted);
+    }
     if (best) best.group.nginx = line;
     else unmatched.push(line);
   }
   return unmatched;
+}
+
+/** Written order; at equal times the instance and source decide, never the input order. */
+function writtenOrder(a: WorkLine, b: WorkLine): number {
+  return (
+    a.writtenAt - b.writtenAt ||
+    a.sequence - b.sequence ||
+    compareText(a.instance, b.instance) ||
+    compareText(a.source, b.source)
+  );
 }
 
 /** When nginx started the request: its log time minus $request_time. */

@@ -10,6 +10,8 @@ export interface Hit {
   /** Where the line lives: `file:line` for NDJSON, `index/_id` for Elasticsearch. */
   readonly source: string;
   readonly record: LogRecord;
+  /** Epoch ms of the record's @timestamp when the store has parsed it already (a sort value). */
+  readonly at?: number | undefined;
 }
 
 /** A hit after ordering and clock-skew repair, with a stable id used by rows and details. */

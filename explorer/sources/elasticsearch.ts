@@ -210,6 +210,17 @@ function parseError(text: string): { type?: string; reason?: string } | undefine
   }
 }
 
+/**
+ * A search hit as a model hit. The first sort value is the @timestamp Elasticsearch parsed
+ * (epoch ms): the model takes it instead of parsing the string again, which was a sixth of
+ * its time on a 10,000-line trace. A line without @timestamp sorts with ±Long.MAX_VALUE,
+ * which is not a safe integer, so the model still finds it untimed.
+ */
 function toHit(hit: SearchHit): Hit {
-  return { source: `${hit._index}/${hit._id}`, record: hit._source };
+  const at = hit.sort?.[0];
+  return {
+    source: `${hit._index}/${hit._id}`,
+    record: hit._source,
+    at: Number.isSafeInteger(at) && typeof hit._source[F.TIMESTAMP] === 'string' ? (at as number) : undefined,
+  };
 }
