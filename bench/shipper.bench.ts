@@ -3,7 +3,7 @@
  * NDJSON files, shipped into a local Elasticsearch by the file shipper with all its guarantees
  * (registry, deterministic `_id`, `create`, dead-letter checks), raced in the same run against
  *   - raw `_bulk`: the same lines sent as they are, auto-generated ids, at the best batch size
- *     and number of concurrent requests (1 or 2) found on this machine first (the ceiling; the
+ *     and number of concurrent requests (1, 2 or 4) found on this machine first (the ceiling; the
  *     shipper gets the same batch size and concurrency); raw and shipper alternate for
  *     DTQ_BENCH_SHIPPER_ROUNDS rounds (default 2), each keeping its fastest;
  *   - pino-elasticsearch: the same lines written into its stream in-process.
@@ -30,8 +30,11 @@ import type { BenchReport } from './run.ts';
 const LINES = Number(process.env.DTQ_BENCH_SHIPPER_LINES ?? 1_000_000);
 /** Raw and shipper runs alternate this many times; each keeps its fastest (other load on a shared machine only slows runs down). */
 const ROUNDS = Number(process.env.DTQ_BENCH_SHIPPER_ROUNDS ?? 2);
-const BATCH_CANDIDATES = [1_000, 2_000, 5_000];
-const CONCURRENCY_CANDIDATES = [1, 2];
+/** Request shapes the raw loader tries; pino-elasticsearch's own (5 MB, 5 at a time) lies inside this range. */
+const BATCH_CANDIDATES = [1_000, 2_000, 5_000, 10_000];
+const CONCURRENCY_CANDIDATES = [1, 2, 4];
+/** Lines of the sample the shapes are tried on: enough for several requests of the largest. */
+const SAMPLE_LINES = 100_000;
 const SERVICES = ['api-1', 'api-2', 'api-3', 'worker-1', 'worker-2', 'nginx'] as const;
 
 /** Write `lines` realistic lines spread over the six files; returns the total bytes. */
@@ -298,14 +301,14 @@ export async function run(): Promise<BenchReport> {
     // Best batch size for raw _bulk on this machine, on a sample of the lines, into indices
     // with the same template as the measured runs.
     const sampleDir = mkdtempSync(join(tmpdir(), 'dtq-bench-sample-'));
-    generate(sampleDir, Math.min(LINES, 60_000));
+    generate(sampleDir, Math.min(LINES, SAMPLE_LINES));
     const tried: Record<string, number> = {};
     let best = { batch: BATCH_CANDIDATES[0] as number, concurrency: 1, rate: 0 };
     for (const concurrency of CONCURRENCY_CANDIDATES) {
       for (const batch of BATCH_CANDIDATES) {
         await runSetup({ url, prefix: prefixes.search, steps: CORE_STEPS });
         const { seconds } = await phase('raw', url, prefixes.search, sampleDir, batch, concurrency);
-        const rate = Math.round(Math.min(LINES, 60_000) / seconds);
+        const rate = Math.round(Math.min(LINES, SAMPLE_LINES) / seconds);
         tried[`raw_${batch}x${concurrency}`] = rate;
         if (rate > best.rate) best = { batch, concurrency, rate };
         await cleanup(url, prefixes.search);
