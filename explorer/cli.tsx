@@ -12,7 +12,13 @@ import { parseArgs } from 'node:util';
 import { indexPattern, indexPrefix } from '../elk/indices.ts';
 import { DtqError, dtqError } from '../workload/common/dtq-error.ts';
 import { EXPLORE_ERRORS, exitCodeFor } from './errors.ts';
-import { type LoadedTrace, loadTrace, type TraceTarget } from './load-trace.ts';
+import {
+  type LoadedTrace,
+  loadTrace,
+  loadTraceProgressively,
+  progressiveLoader,
+  type TraceTarget,
+} from './load-trace.ts';
 import { parseSince, type RequestFilter, summariseRequests } from './model/request-list.ts';
 import type { LogSource } from './sources/source.ts';
 import { wantsNoColor } from './theme.ts';
@@ -193,7 +199,7 @@ async function main(argv: string[]): Promise<number> {
       if (tui) {
         const { runTui } = await tui;
         await runTui({
-          loadTrace: async (t) => (await loadTrace(source, t)).trace,
+          loadTrace: progressiveLoader(source),
           loadList,
           initialList: list,
           listTitle: source.description,
@@ -210,22 +216,36 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write((await import('./output/plain.ts')).renderListPlain(list, { source: source.description }));
       return 0;
     }
-    let loaded = await loadTrace(source, target);
-    recordTiming('loaded', loaded);
     if (tui) {
+      // The first screen need not wait for every status poll of a long-polled request.
+      const progressive = loadTraceProgressively(source, target);
+      const first = await progressive.first;
+      recordTiming('loaded', first);
+      let complete = first;
       const { runTui } = await tui;
       await runTui({
         target,
-        initialTrace: loaded.trace,
-        loadTrace: async (t) => (await loadTrace(source, t)).trace,
+        initialTrace: first.trace,
+        completeTrace: first.trace.pending
+          ? progressive.complete.then((loaded) => {
+              complete = loaded;
+              recordTiming('complete-loaded', loaded);
+              return loaded.trace;
+            })
+          : undefined,
+        loadTrace: progressiveLoader(source),
         loadList: async () => summariseRequests(await source.recent(options.filter.sinceMs, 10_000), options.filter),
         follow: options.follow,
         noColor: wantsNoColor(),
-        onFirstFrame: () => recordTiming('first-frame', loaded),
+        onFirstFrame: () => recordTiming('first-frame', first),
+        onCompleteFrame: () => recordTiming('complete-frame', complete),
         exitAfterFirstFrame: process.env.DTQ_EXPLORE_EXIT_AFTER_FIRST_FRAME === '1',
+        exitWhenComplete: process.env.DTQ_EXPLORE_EXIT_WHEN_COMPLETE === '1',
       });
       return 0;
     }
+    let loaded = await loadTrace(source, target);
+    recordTiming('loaded', loaded);
     if (options.follow) loaded = await followUntilDone(source, target, loaded);
     if (options.json) {
       const { traceToJson } = await import('./output/json.ts');

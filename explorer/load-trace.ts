@@ -2,6 +2,11 @@
  * The two-step fetch behind every trace: the correlation id's lines, then the lines of the
  * tasks they name (and duplicates pointing back), then the pure model. `--task` starts one
  * step earlier, from the task's lines to the request that created it.
+ *
+ * A client that polled its task thousands of times makes a trace of 10,000 lines, nearly all
+ * of them status polls. `loadTraceProgressively` fetches everything else and only the first
+ * page of polls (with a summary of all of them) first, so the TUI can draw a first screen
+ * whose rows are all final, then fetches the remaining polls and gives the complete trace.
  */
 import { dtqError } from '../workload/common/dtq-error.ts';
 import { F } from '../workload/log/vocabulary.ts';
@@ -9,8 +14,9 @@ import { EXPLORE_ERRORS } from './errors.ts';
 import { buildTrace } from './model/build-trace.ts';
 import { formatIso } from './model/fields.ts';
 import { joinTaskIds, owningCorrelationIds } from './model/join.ts';
+import type { PollBacklog } from './model/pending.ts';
 import type { Hit, Trace } from './model/types.ts';
-import type { LogSource } from './sources/source.ts';
+import type { LogSource, PollPages } from './sources/source.ts';
 
 /** What to open: a correlation id, or a task id to trace back. */
 export type TraceTarget = { readonly correlationId: string } | { readonly taskId: string };
@@ -23,6 +29,26 @@ export interface LoadedTrace {
   readonly lineCount: number;
 }
 
+/**
+ * Loads a target's trace for the TUI; may hand a first, partial trace (`trace.pending` set)
+ * to `onFirst` before it resolves with the complete one.
+ */
+export type TraceLoader = (target: TraceTarget, onFirst?: (trace: Trace) => void) => Promise<Trace>;
+
+/** A trace that arrives in two steps (see {@link loadTraceProgressively}). */
+export interface ProgressiveTrace {
+  /**
+   * The trace to draw first. When status polls are still loading it says so in
+   * `trace.pending`, and every row it has is final; otherwise it is the complete trace.
+   */
+  readonly first: Promise<LoadedTrace>;
+  /** The complete trace: the same as {@link loadTrace} gives. */
+  readonly complete: Promise<LoadedTrace>;
+}
+
+/** Status-poll lines fetched before the first trace, per lookup; enough for several screens. */
+export const FIRST_POLL_PAGE = 600;
+
 async function notFound(source: LogSource, what: 'correlation id' | 'task id', id: string): Promise<never> {
   const near = await source.nearest(id, what === 'task id' ? F.TASK_ID : F.CORRELATION_ID);
   const range =
@@ -33,6 +59,39 @@ async function notFound(source: LogSource, what: 'correlation id' | 'task id', i
   throw dtqError(EXPLORE_ERRORS.NOT_FOUND, { what, id, source: source.description, range, nearest });
 }
 
+/** The correlation id a target opens, with the hits that told it (for --task). */
+async function resolveTarget(
+  source: LogSource,
+  target: TraceTarget,
+): Promise<{ correlationId: string; focusTaskId: string | undefined; hits: Hit[] }> {
+  if (!('taskId' in target)) return { correlationId: target.correlationId, focusTaskId: undefined, hits: [] };
+  const hits = await source.related([target.taskId], undefined);
+  if (hits.length === 0) await notFound(source, 'task id', target.taskId);
+  const correlationId =
+    owningCorrelationIds(
+      hits.map((h) => h.record),
+      target.taskId,
+    )[0] ?? '';
+  return { correlationId, focusTaskId: target.taskId, hits };
+}
+
+function model(
+  hits: readonly Hit[],
+  source: LogSource,
+  ids: { correlationId: string; focusTaskId: string | undefined },
+  now: number,
+  backlog?: PollBacklog,
+): Trace {
+  return buildTrace(hits, {
+    correlationId: ids.correlationId,
+    focusTaskId: ids.focusTaskId,
+    now,
+    source: source.kind,
+    malformedLines: source.malformedLines(),
+    backlog,
+  });
+}
+
 /** Fetch every line of a target and build its trace; DTQ_ERR_EXPLORE_NOT_FOUND when nothing matches. */
 export async function loadTrace(
   source: LogSource,
@@ -40,38 +99,171 @@ export async function loadTrace(
   now: () => number = Date.now,
 ): Promise<LoadedTrace> {
   const started = performance.now();
-  let correlationId: string;
-  let focusTaskId: string | undefined;
-  const hits: Hit[] = [];
-  if ('taskId' in target) {
-    focusTaskId = target.taskId;
-    const taskHits = await source.related([target.taskId], undefined);
-    if (taskHits.length === 0) await notFound(source, 'task id', target.taskId);
-    hits.push(...taskHits);
-    correlationId =
-      owningCorrelationIds(
-        taskHits.map((h) => h.record),
-        target.taskId,
-      )[0] ?? '';
-  } else {
-    correlationId = target.correlationId;
-  }
-  const own = correlationId === '' ? [] : await source.byCorrelationIds([correlationId]);
-  if (own.length === 0 && hits.length === 0) await notFound(source, 'correlation id', correlationId);
-  hits.push(...own);
+  const ids = await resolveTarget(source, target);
+  const hits = ids.hits;
+  const cid = ids.correlationId;
+  const own = cid === '' ? [] : await source.byCorrelationIds([cid]);
+  if (own.length === 0 && hits.length === 0) await notFound(source, 'correlation id', cid);
+  for (const hit of own) hits.push(hit);
   const taskIds = joinTaskIds(
     own.map((h) => h.record),
-    correlationId,
+    cid,
   );
-  if (focusTaskId !== undefined && !taskIds.includes(focusTaskId)) taskIds.push(focusTaskId);
-  hits.push(...(await source.related(taskIds, correlationId === '' ? undefined : correlationId)));
+  if (ids.focusTaskId !== undefined && !taskIds.includes(ids.focusTaskId)) taskIds.push(ids.focusTaskId);
+  for (const hit of await source.related(taskIds, cid === '' ? undefined : cid)) hits.push(hit);
   const fetched = performance.now();
-  const trace = buildTrace(hits, {
-    correlationId,
-    focusTaskId,
-    now: now(),
-    source: source.kind,
-    malformedLines: source.malformedLines(),
-  });
+  const trace = model(hits, source, ids, now());
   return { trace, fetchMs: fetched - started, modelMs: performance.now() - fetched, lineCount: trace.lines.length };
+}
+
+/**
+ * Load a trace in two steps: first everything but the status polls beyond a first page
+ * (enough for the first screen and then some), then the rest. The related lookup starts as
+ * soon as the task ids are known, not after every poll; --json and --plain use
+ * {@link loadTrace}, which has no use for a first step.
+ */
+export function loadTraceProgressively(
+  source: LogSource,
+  target: TraceTarget,
+  now: () => number = Date.now,
+  firstPollPage = FIRST_POLL_PAGE,
+): ProgressiveTrace {
+  let resolveComplete: (loaded: LoadedTrace) => void = () => undefined;
+  let rejectComplete: (error: unknown) => void = () => undefined;
+  const complete = new Promise<LoadedTrace>((resolve, reject) => {
+    resolveComplete = resolve;
+    rejectComplete = reject;
+  });
+  const first = (async (): Promise<LoadedTrace> => {
+    const started = performance.now();
+    const ids = await resolveTarget(source, target);
+    const cid = ids.correlationId;
+    const hits = ids.hits;
+    const [own, ownPolls] =
+      cid === ''
+        ? [[], undefined]
+        : await Promise.all([
+            source.byCorrelationIds([cid], 'exclude'),
+            source.statusPolls({ kind: 'correlation', correlationIds: [cid] }, firstPollPage),
+          ]);
+    if (own.length === 0 && (ownPolls?.summary.lines ?? 0) === 0 && hits.length === 0)
+      await notFound(source, 'correlation id', cid);
+    for (const hit of own) hits.push(hit);
+    for (const hit of ownPolls?.first ?? []) hits.push(hit);
+    const taskIds = new Set(
+      joinTaskIds(
+        hits.map((h) => h.record),
+        cid,
+      ),
+    );
+    // Polls not fetched yet may ask about other tasks: the summary names them all.
+    for (const id of ownPolls?.summary.taskIds ?? []) taskIds.add(id);
+    if (ids.focusTaskId !== undefined) taskIds.add(ids.focusTaskId);
+    const relatedLookup = {
+      kind: 'related',
+      taskIds: [...taskIds],
+      correlationId: cid === '' ? undefined : cid,
+    } as const;
+    const [related, relatedPolls] = await Promise.all([
+      source.related(relatedLookup.taskIds, relatedLookup.correlationId, 'exclude'),
+      source.statusPolls(relatedLookup, firstPollPage),
+    ]);
+    // The polls after the first pages are fetched from now on, while the first screen is built
+    // and drawn; not before the related lookup, whose answer the first screen waits for.
+    const rests = [ownPolls === undefined ? Promise.resolve([]) : eager(ownPolls.rest()), eager(relatedPolls.rest())];
+    for (const hit of related) hits.push(hit);
+    for (const hit of relatedPolls.first) hits.push(hit);
+
+    const pages = ownPolls === undefined ? [relatedPolls] : [ownPolls, relatedPolls];
+    const backlog = backlogOf(pages, ownPolls);
+    const fetched = performance.now();
+    if (backlog === undefined) {
+      // Nothing left to fetch, or a summary too partial to draw a first screen that is right.
+      for (const rest of await Promise.all(rests)) for (const hit of rest) hits.push(hit);
+      const done = performance.now();
+      const trace = model(hits, source, ids, now());
+      const loaded = {
+        trace,
+        fetchMs: done - started,
+        modelMs: performance.now() - done,
+        lineCount: trace.lines.length,
+      };
+      resolveComplete(loaded);
+      return loaded;
+    }
+    const trace = model(hits, source, ids, now(), backlog);
+    const loaded = {
+      trace,
+      fetchMs: fetched - started,
+      modelMs: performance.now() - fetched,
+      lineCount: trace.lines.length,
+    };
+    void (async () => {
+      for (const rest of await Promise.all(rests)) for (const hit of rest) hits.push(hit);
+      const done = performance.now();
+      const full = model(hits, source, ids, now());
+      resolveComplete({
+        trace: full,
+        fetchMs: done - started,
+        modelMs: performance.now() - done,
+        lineCount: full.lines.length,
+      });
+    })().catch(rejectComplete);
+    return loaded;
+  })();
+  first.catch(rejectComplete);
+  // Callers that only want the first step must not see an unhandled rejection from the second.
+  complete.catch(() => undefined);
+  return { first, complete };
+}
+
+/** A promise started now and awaited later: its rejection is handled where it is awaited. */
+function eager<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
+/**
+ * The TUI's loader: a long-polled trace comes first without the polls beyond a first page,
+ * then complete. A caller with no first screen to fill (a --follow reload) gets one step.
+ */
+export function progressiveLoader(source: LogSource, now: () => number = Date.now): TraceLoader {
+  return async (target, onFirst) => {
+    if (onFirst === undefined) return (await loadTrace(source, target, now)).trace;
+    const progressive = loadTraceProgressively(source, target, now);
+    const first = await progressive.first;
+    if (!first.trace.pending) return first.trace;
+    onFirst(first.trace);
+    return (await progressive.complete).trace;
+  };
+}
+
+/**
+ * What the first trace must know of the polls still to come, or undefined when nothing is
+ * left or the summary cannot tell everything the first screen needs (every polled task, the
+ * newest line of each process).
+ */
+function backlogOf(pages: readonly PollPages[], ownPolls: PollPages | undefined): PollBacklog | undefined {
+  const waiting = pages.filter((page) => page.more);
+  if (waiting.length === 0) return undefined;
+  const ownTaskIds = ownPolls?.summary.taskIds;
+  if (ownPolls !== undefined && ownTaskIds === undefined) return undefined;
+  let loadedUntil = Number.POSITIVE_INFINITY;
+  for (const page of waiting) {
+    const last = page.first.at(-1)?.at;
+    if (last === undefined) return undefined;
+    // Lines of the page's last millisecond may continue on the next page.
+    loadedUntil = Math.min(loadedUntil, last);
+  }
+  let polls = 0;
+  const pollsByTask = new Map<string, number>();
+  const newestByInstance = new Map<string, number>();
+  for (const { summary } of pages) {
+    if (summary.lines > 0 && summary.newestByInstance.size === 0) return undefined;
+    polls += summary.polls;
+    for (const [taskId, n] of summary.pollsByTask) pollsByTask.set(taskId, (pollsByTask.get(taskId) ?? 0) + n);
+    for (const [instance, at] of summary.newestByInstance)
+      newestByInstance.set(instance, Math.max(newestByInstance.get(instance) ?? at, at));
+  }
+  return { loadedUntil, polls, pollsByTask, taskIds: ownTaskIds ?? [], newestByInstance };
 }

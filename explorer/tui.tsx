@@ -4,20 +4,32 @@
  */
 import { render } from 'ink';
 import { App, type AppProps } from './components/App.tsx';
+import type { Trace } from './model/types.ts';
 
 /** Options of {@link runTui}. */
-export interface RunTuiOptions extends Omit<AppProps, 'onExit' | 'size'> {
+export interface RunTuiOptions extends Omit<AppProps, 'onExit' | 'size' | 'onTraceShown'> {
   /** Called once the first frame is on screen (start-up measurement). */
   readonly onFirstFrame?: () => void;
+  /** Called once a frame shows a complete trace (not one still loading status polls). */
+  readonly onCompleteFrame?: () => void;
   /** Leave right after the first frame (benchmarks). */
   readonly exitAfterFirstFrame?: boolean;
+  /** Leave right after the first frame that shows a complete trace (benchmarks). */
+  readonly exitWhenComplete?: boolean;
 }
 
 /** Render the app in the terminal until the user quits. */
 export async function runTui(options: RunTuiOptions): Promise<void> {
-  const { onFirstFrame, exitAfterFirstFrame, ...appProps } = options;
+  const { onFirstFrame, onCompleteFrame, exitAfterFirstFrame, exitWhenComplete, ...appProps } = options;
   let first = true;
-  const instance = render(<App {...appProps} />, {
+  let completeShown = false;
+  const onTraceShown = (trace: Trace): void => {
+    if (completeShown || trace.pending) return;
+    completeShown = true;
+    onCompleteFrame?.();
+    if (exitWhenComplete) setImmediate(() => instance.unmount());
+  };
+  const instance = render(<App {...appProps} onTraceShown={onTraceShown} />, {
     // The CLI chose the TUI because stdin and stdout are terminals. Ink would otherwise turn
     // itself non-interactive whenever CI is set in the environment and draw nothing until exit.
     interactive: true,

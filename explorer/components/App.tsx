@@ -5,6 +5,7 @@
 import { useApp } from 'ink';
 import { useCallback, useRef, useState } from 'react';
 import { useScreenSize } from '../hooks/use-screen-size.ts';
+import type { TraceLoader } from '../hooks/use-trace.ts';
 import type { TraceTarget } from '../load-trace.ts';
 import type { RequestSummary } from '../model/request-list.ts';
 import type { Trace } from '../model/types.ts';
@@ -21,8 +22,10 @@ export interface AppProps {
   /** Start on this trace; without it, start on the list of recent requests. */
   readonly target?: TraceTarget | undefined;
   readonly initialTrace?: Trace | undefined;
+  /** The complete trace, when `initialTrace` is a first, partial one (status polls still loading). */
+  readonly completeTrace?: Promise<Trace> | undefined;
   readonly initialList?: readonly RequestSummary[] | undefined;
-  readonly loadTrace: (target: TraceTarget) => Promise<Trace>;
+  readonly loadTrace: TraceLoader;
   readonly loadList: () => Promise<readonly RequestSummary[]>;
   readonly listTitle?: string;
   readonly follow?: boolean;
@@ -31,10 +34,34 @@ export interface AppProps {
   readonly size?: { columns?: number; rows?: number } | undefined;
   /** Called instead of Ink's exit, when given (tests). */
   readonly onExit?: () => void;
+  /** Called once a trace has been drawn (start-up measurement). */
+  readonly onTraceShown?: (trace: Trace) => void;
 }
 
 function keyOf(target: TraceTarget): string {
   return 'taskId' in target ? `task:${target.taskId}` : `cid:${target.correlationId}`;
+}
+
+/**
+ * Traces shown, by target. A partial one keeps the promise of its complete trace beside it,
+ * so leaving it and coming back before the status polls arrived still ends on the whole trace.
+ */
+interface TraceCache {
+  readonly traces: Map<string, Trace>;
+  readonly completions: Map<string, Promise<Trace>>;
+}
+
+function remember(cache: TraceCache, key: string, trace: Trace, completion?: Promise<Trace>): void {
+  cache.traces.set(key, trace);
+  if (completion === undefined) return;
+  cache.completions.set(key, completion);
+  completion.then(
+    (complete) => {
+      cache.traces.set(key, complete);
+      cache.completions.delete(key);
+    },
+    () => cache.completions.delete(key),
+  );
 }
 
 /** The explorer app. */
@@ -47,9 +74,11 @@ export function App(props: AppProps) {
   const [stack, setStack] = useState<Entry[]>(
     props.target ? [{ kind: 'trace', target: props.target }] : [{ kind: 'list' }],
   );
-  const cache = useRef(new Map<string, Trace>());
-  if (props.target && props.initialTrace && !cache.current.has(keyOf(props.target)))
-    cache.current.set(keyOf(props.target), props.initialTrace);
+  // Traces shown, by target; a partial one keeps the promise of its complete trace beside it,
+  // so leaving and coming back before the polls arrived still ends on the complete trace.
+  const cache = useRef<TraceCache>({ traces: new Map(), completions: new Map() });
+  if (props.target && props.initialTrace && !cache.current.traces.has(keyOf(props.target)))
+    remember(cache.current, keyOf(props.target), props.initialTrace, props.completeTrace);
 
   const quit = useCallback(() => {
     if (props.onExit) props.onExit();
@@ -58,11 +87,28 @@ export function App(props: AppProps) {
   const push = (entry: Entry, from: { selected: number }): void =>
     setStack((s) => [...s.slice(0, -1), { ...(s.at(-1) as Entry), selected: from.selected }, entry]);
   const pop = (): void => setStack((s) => (s.length > 1 ? s.slice(0, -1) : s));
-  const load = useCallback(
-    async (target: TraceTarget) => {
-      const trace = await props.loadTrace(target);
-      cache.current.set(keyOf(target), trace);
-      return trace;
+  const load = useCallback<TraceLoader>(
+    async (target, onFirst) => {
+      const key = keyOf(target);
+      const loaded = Promise.withResolvers<Trace>();
+      loaded.promise.catch(() => undefined);
+      try {
+        // Without a first screen to fill (a --follow reload) there is no first step either.
+        const trace = await props.loadTrace(
+          target,
+          onFirst &&
+            ((first) => {
+              remember(cache.current, key, first, loaded.promise);
+              onFirst(first);
+            }),
+        );
+        cache.current.traces.set(key, trace);
+        loaded.resolve(trace);
+        return trace;
+      } catch (error) {
+        loaded.reject(error);
+        throw error;
+      }
     },
     [props.loadTrace],
   );
@@ -84,13 +130,16 @@ export function App(props: AppProps) {
       />
     );
   }
-  const cached = cache.current.get(keyOf(top.target));
+  const cached = cache.current.traces.get(keyOf(top.target));
+  const completion = cache.current.completions.get(keyOf(top.target));
   return (
     <TraceScreen
       key={`${keyOf(top.target)}:${stack.length}`}
       target={top.target}
       load={load}
       initial={cached}
+      completion={cached?.pending ? completion : undefined}
+      onShown={props.onTraceShown}
       follow={Boolean(props.follow)}
       columns={size.columns}
       rows={rows}

@@ -39,7 +39,11 @@ export function TraceRowLine({ row, startedAt, totalMs, columns, selected, theme
       {selected ? '› ' : '  '}
       <Text dimColor={theme.dim && !selected}>{clock}</Text>{' '}
       <Text color={theme.bar}>{renderBar(row, totalMs, barWidth)}</Text>{' '}
-      <Text color={color} bold={row.depth === 0}>
+      <Text
+        color={color}
+        bold={row.depth === 0 && row.kind !== 'pending'}
+        dimColor={row.kind === 'pending' && theme.dim}
+      >
         {label}
       </Text>
     </Text>

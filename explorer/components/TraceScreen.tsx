@@ -3,9 +3,9 @@
  * Owns the keys of this screen; details and help replace the body without unmounting it.
  */
 import { Box, Text, useInput } from 'ink';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useSearchPrompt } from '../hooks/use-search-prompt.ts';
-import { useTrace } from '../hooks/use-trace.ts';
+import { type TraceLoader, useTrace } from '../hooks/use-trace.ts';
 import type { TraceTarget } from '../load-trace.ts';
 import { formatClock, formatDuration } from '../model/fields.ts';
 import { findNext, matchesQuery, scrollTop } from '../model/navigation.ts';
@@ -21,8 +21,10 @@ import { barWidthFor, TraceRowLine } from './TraceRowLine.tsx';
 /** Props of {@link TraceScreen}. */
 export interface TraceScreenProps {
   readonly target: TraceTarget;
-  readonly load: (target: TraceTarget) => Promise<Trace>;
+  readonly load: TraceLoader;
   readonly initial?: Trace | undefined;
+  /** The complete trace, when `initial` is a partial one (status polls still loading). */
+  readonly completion?: Promise<Trace> | undefined;
   readonly follow: boolean;
   readonly columns: number;
   readonly rows: number;
@@ -35,6 +37,8 @@ export interface TraceScreenProps {
   onQuit(): void;
   onOpen(target: TraceTarget, from: { selected: number }, focusKey?: string): void;
   onLoaded?(trace: Trace): void;
+  /** Called after a trace has been drawn. */
+  onShown?(trace: Trace): void;
 }
 
 const HINTS = 'j/k move · Enter details · / search · e error · o original · ? help · q quit';
@@ -61,8 +65,13 @@ function initialRow(rows: readonly Row[], trace: Trace, focusKey: string | undef
 /** Trace screen. */
 export function TraceScreen(props: TraceScreenProps) {
   const { target, load, columns, rows: height, theme } = props;
-  const state = useTrace(load, target, { initial: props.initial, follow: props.follow });
+  const state = useTrace(load, target, { initial: props.initial, completion: props.completion, follow: props.follow });
   const trace = state.trace;
+  // Effects run once the frame with this trace is written.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reported once per trace shown; the callback is fixed.
+  useEffect(() => {
+    if (trace) props.onShown?.(trace);
+  }, [trace]);
   const rows = useMemo(() => (trace ? traceToRows(trace) : []), [trace]);
   const [selectedRaw, setSelected] = useState<number | undefined>(props.initialSelected);
   const [top, setTop] = useState(0);
@@ -175,9 +184,11 @@ export function TraceScreen(props: TraceScreenProps) {
   const status = trace.outcome.status.toUpperCase().replace('_', ' ');
   const statusColor =
     trace.outcome.status === 'succeeded' ? theme.ok : trace.outcome.status === 'in_flight' ? theme.accent : theme.error;
+  // A partial trace says first that status polls are still loading: the counts after it are final.
+  const loading = trace.pending ? `loading ${trace.pending.polls.toLocaleString('en-US')} more status polls… · ` : '';
   const third = trace.outcome.divergence
     ? `⚠ ${trace.outcome.divergence}`
-    : `${trace.tasks.length} task(s) · ${trace.duplicates.length} duplicate(s) · ${trace.gaps.length} gap(s) · ${trace.warnings.length} warning(s) · ${trace.lines.length} lines`;
+    : `${loading}${trace.tasks.length} task(s) · ${trace.duplicates.length} duplicate(s) · ${trace.gaps.length} gap(s) · ${trace.warnings.length} warning(s) · ${trace.lines.length} lines`;
   const followNote = state.following ? ` · following (${formatClock(state.refreshedAt ?? Date.now())})` : '';
   const barWidth = barWidthFor(columns);
 

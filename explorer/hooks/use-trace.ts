@@ -1,7 +1,13 @@
-/** Loads a trace for the TUI and, with --follow, reloads it until the request has ended. */
+/**
+ * Loads a trace for the TUI: shows a first, partial trace as soon as there is one (status
+ * polls still loading), swaps in the complete trace when it arrives, and with --follow
+ * reloads it until the request has ended.
+ */
 import { useEffect, useState } from 'react';
-import type { TraceTarget } from '../load-trace.ts';
+import type { TraceLoader, TraceTarget } from '../load-trace.ts';
 import type { Trace } from '../model/types.ts';
+
+export type { TraceLoader } from '../load-trace.ts';
 
 /** What the trace view shows while loading, following or failing. */
 export interface TraceState {
@@ -16,16 +22,14 @@ export interface TraceState {
 /** Options of {@link useTrace}. */
 export interface UseTraceOptions {
   readonly initial?: Trace | undefined;
+  /** The complete trace, when `initial` is a partial one still waiting for its status polls. */
+  readonly completion?: Promise<Trace> | undefined;
   readonly follow?: boolean;
   readonly intervalMs?: number;
 }
 
 /** Load `target` with `load`; follow it while it is in flight when asked to. */
-export function useTrace(
-  load: (target: TraceTarget) => Promise<Trace>,
-  target: TraceTarget,
-  options: UseTraceOptions = {},
-): TraceState {
+export function useTrace(load: TraceLoader, target: TraceTarget, options: UseTraceOptions = {}): TraceState {
   const [state, setState] = useState<TraceState>({
     trace: options.initial,
     error: undefined,
@@ -38,23 +42,31 @@ export function useTrace(
   useEffect(() => {
     let cancelled = false;
     let timer: NodeJS.Timeout | undefined;
-    const run = async (first: boolean): Promise<void> => {
-      if (!(first && options.initial)) {
-        try {
-          const trace = await load(target);
-          if (cancelled) return;
-          const following = Boolean(options.follow && trace.inFlight);
-          setState({ trace, error: undefined, loading: false, following, refreshedAt: Date.now() });
-          if (!following) return;
-        } catch (error) {
-          if (cancelled) return;
-          setState((s) => ({ ...s, error: error as Error, loading: false, following: false }));
-          return;
-        }
-      } else if (!(options.follow && options.initial.inFlight)) return;
-      timer = setTimeout(() => void run(false), options.intervalMs ?? 1000);
+    const show = (trace: Trace): boolean => {
+      if (cancelled) return false;
+      const following = Boolean(options.follow && trace.inFlight);
+      setState({ trace, error: undefined, loading: false, following, refreshedAt: Date.now() });
+      return following;
     };
-    void run(true);
+    const fail = (error: unknown): void => {
+      if (cancelled) return;
+      setState((s) => ({ ...s, error: error as Error, loading: false, following: false }));
+    };
+    const run = async (trace: Promise<Trace>): Promise<void> => {
+      let following: boolean;
+      try {
+        following = show(await trace);
+      } catch (error) {
+        fail(error);
+        return;
+      }
+      if (following) timer = setTimeout(() => void run(load(target)), options.intervalMs ?? 1000);
+    };
+    const initial = options.initial;
+    if (initial === undefined) void run(load(target, (first) => void show(first)));
+    else if (initial.pending) void run(options.completion ?? load(target));
+    else if (options.follow && initial.inFlight)
+      timer = setTimeout(() => void run(load(target)), options.intervalMs ?? 1000);
     return () => {
       cancelled = true;
       if (timer) clearTimeout(timer);

@@ -8,10 +8,11 @@ import { DUPLICATE_EVENTS, F } from '../../workload/log/vocabulary.ts';
 import { formatClock, formatDuration, num, str } from './fields.ts';
 import { compareText, InstanceStreams, mergeOrdered, toWorkLines, type WorkLine } from './lines.ts';
 import { decideOutcome } from './outcome.ts';
+import { cutPendingPolls, type PollBacklog, pendingPolls } from './pending.ts';
 import { groupApiRequests, type HttpGroup, matchNginx, methodOf, nginxStart, pathOf, statusOf } from './requests.ts';
 import { repairSkew } from './skew.ts';
 import { buildTask, type TaskCore } from './tasks.ts';
-import type { Duplicate, Gap, Hit, Poll, RequestBranch, TaskTrace, Trace, TraceLine } from './types.ts';
+import type { Duplicate, Gap, Hit, PendingPolls, Poll, RequestBranch, TaskTrace, Trace, TraceLine } from './types.ts';
 
 /** Inputs besides the hits. */
 export interface BuildTraceOptions {
@@ -26,6 +27,11 @@ export interface BuildTraceOptions {
   readonly staleAfterMs?: number;
   /** Lines the source skipped as malformed, reported as a warning. */
   readonly malformedLines?: number;
+  /**
+   * Set for a first, partial trace: the status-poll lines the source has not delivered yet.
+   * Polls that may lack lines are held back and counted in `trace.pending` instead.
+   */
+  readonly backlog?: PollBacklog | undefined;
 }
 
 const DEFAULT_STALE_AFTER_MS = 120_000;
@@ -62,15 +68,17 @@ export function buildTrace(hits: readonly Hit[], options: BuildTraceOptions): Tr
     if (id !== undefined) taskIds.add(id);
   }
   if (options.focusTaskId !== undefined) taskIds.add(options.focusTaskId);
+  const backlog = options.backlog;
+  for (const id of backlog?.taskIds ?? []) taskIds.add(id);
 
   // Keep what belongs (sources may over-fetch: a substring match in a file, a broad query),
   // each process's lines in one stream, in written order and without repeats.
   const byInstance = new InstanceStreams();
   for (const line of parsed.lines) if (belongs(line, cid, taskIds)) byInstance.add(line);
-  const streams = byInstance.ordered();
+  let streams = byInstance.ordered();
 
   // Classify once: this trace's HTTP lines, its tasks' lines and the duplicates.
-  const work: WorkLine[] = [];
+  let work: WorkLine[] = [];
   const apiStreams: WorkLine[][] = [];
   const nginxLines: WorkLine[] = [];
   const taskLines = new Map<string, WorkLine[]>();
@@ -99,8 +107,21 @@ export function buildTrace(hits: readonly Hit[], options: BuildTraceOptions): Tr
   }
   for (const list of taskLines.values()) list.sort(byTaskOrder);
 
-  const groups = groupApiRequests(apiStreams);
-  const orphanNginx = matchNginx(nginxLines, groups);
+  let groups = groupApiRequests(apiStreams);
+  let orphanNginx = matchNginx(nginxLines, groups);
+  let pending: PendingPolls | undefined;
+  if (backlog) {
+    // A partial trace shows only whole polls; the rest wait for the complete trace.
+    const cut = cutPendingPolls(groups, orphanNginx, cid, backlog.loadedUntil);
+    if (cut.lines.size > 0) {
+      const kept = (line: WorkLine): boolean => !cut.lines.has(line);
+      groups = groups.filter((group) => !cut.groups.has(group));
+      orphanNginx = orphanNginx.filter(kept);
+      streams = streams.map((stream) => stream.filter(kept));
+      work = work.filter(kept);
+    }
+    pending = pendingPolls(backlog, groups);
+  }
   const skew = repairSkew(work, groups, taskLines);
   for (const correction of skew)
     warnings.push(
@@ -174,7 +195,13 @@ export function buildTrace(hits: readonly Hit[], options: BuildTraceOptions): Tr
   const duplicates = collectDuplicates(duplicateLines, cid, taskIds);
 
   // The merge ordered the lines by repaired time: the last is the newest.
-  const newest = ordered[ordered.length - 1]?.at ?? Number.NEGATIVE_INFINITY;
+  let newest = ordered[ordered.length - 1]?.at ?? Number.NEGATIVE_INFINITY;
+  if (backlog) {
+    // Polls still loading extend the trace to their newest line, on their process's clock as repaired.
+    const shifts = new Map(skew.map((s) => [s.instance, s.shiftMs]));
+    for (const [instance, written] of backlog.newestByInstance)
+      newest = Math.max(newest, written + (shifts.get(instance) ?? 0));
+  }
   const gaps = nameGaps(requests, tasks, options.now, staleAfterMs);
   const inFlight =
     tasks.some(
@@ -199,7 +226,7 @@ export function buildTrace(hits: readonly Hit[], options: BuildTraceOptions): Tr
 
   const lines: readonly TraceLine[] = ordered;
   let startedAt = ordered[0]?.at ?? options.now;
-  let endedAt = ordered.length > 0 ? Math.max(startedAt, newest) : startedAt;
+  let endedAt = Number.isFinite(newest) ? Math.max(startedAt, newest) : startedAt;
   for (const request of requests) {
     if (request.nginx) {
       startedAt = Math.min(startedAt, request.nginx.startedAt);
@@ -228,6 +255,7 @@ export function buildTrace(hits: readonly Hit[], options: BuildTraceOptions): Tr
     startedAt,
     endedAt,
     inFlight,
+    ...(pending ? { pending } : {}),
   };
 }
 

@@ -8,7 +8,7 @@ import { str } from './fields.ts';
 /** The route whose GET requests are status polls of one task. */
 export const STATUS_ROUTE = '/api/v1/tasks/:task_id';
 /** Paths of status polls: this prefix, then one path segment (the task id, URL-encoded). */
-const STATUS_PATH_PREFIX = '/api/v1/tasks/';
+export const STATUS_PATH_PREFIX = '/api/v1/tasks/';
 
 /** Events written about a job by the API (enqueue) or a worker; their task_id is the job's own. */
 const TASK_ACTIONS: ReadonlySet<string> = new Set([
@@ -58,7 +58,17 @@ export function polledTaskIdOf(record: LogRecord, action: string, taskId: string
   if (taskId !== undefined && str(record, F.HTTP_ROUTE) === STATUS_ROUTE) return taskId;
   const segment = statusPathSegment(str(record, F.URL_PATH));
   if (segment === undefined) return undefined;
-  return taskId ?? (segment.includes('%') ? decodeURIComponent(segment) : segment);
+  return taskId ?? decodeSegment(segment);
+}
+
+/** The task a status path (`/api/v1/tasks/<id>`) names, or undefined for any other path. */
+export function statusPathTaskId(path: string | undefined): string | undefined {
+  const segment = statusPathSegment(path);
+  return segment === undefined ? undefined : decodeSegment(segment);
+}
+
+function decodeSegment(segment: string): string {
+  return segment.includes('%') ? decodeURIComponent(segment) : segment;
 }
 
 /** The task id segment of a status path (`/api/v1/tasks/<id>`), still URL-encoded. */

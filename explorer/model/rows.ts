@@ -253,7 +253,20 @@ function taskRows(trace: Trace, task: TaskTrace, depth: number, shifted: Readonl
       lineIds: poll.lineIds,
     });
   });
+  const waiting = trace.pending?.byTask[id];
+  if (waiting !== undefined && waiting > 0) {
+    // Where the polls still loading will go: after the last one loaded, until the trace's end.
+    const from = task.polls.at(-1)?.at ?? start;
+    rows.push({
+      ...point(`pending:${id}`, 'pending', depth + 1, loadingLabel(waiting), 'client', from - t0, false, undefined),
+      end: trace.endedAt - t0,
+    });
+  }
   return rows;
+}
+
+function loadingLabel(polls: number): string {
+  return `loading ${polls.toLocaleString('en-US')} more status poll${polls === 1 ? '' : 's'}…`;
 }
 
 function point(
@@ -416,5 +429,25 @@ export function traceToRows(trace: Trace): Row[] {
     .forEach((gap, j) => {
       rows.push(point(`gap:lag:${j}`, 'gap', 0, gap.message, '', (gap.at ?? trace.endedAt) - t0, false, MARKERS.gap));
     });
+  const pending = trace.pending;
+  if (pending) {
+    // Polls the source could not put to a task of this trace by count still arrive: say so once.
+    let placed = 0;
+    for (const n of Object.values(pending.byTask)) placed += n;
+    const rest = pending.polls - placed;
+    if (rest > 0 || (pending.polls === 0 && placed === 0))
+      rows.push(
+        point(
+          'pending',
+          'pending',
+          0,
+          rest > 0 ? loadingLabel(rest) : 'loading status polls…',
+          'client',
+          trace.endedAt - t0,
+          false,
+          undefined,
+        ),
+      );
+  }
   return rows;
 }

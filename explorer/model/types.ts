@@ -148,6 +148,14 @@ export interface Outcome {
   readonly divergence: string | undefined;
 }
 
+/** Status polls a first, partial trace is still waiting for (load-trace.ts fetches them next). */
+export interface PendingPolls {
+  /** Polls not loaded yet, in all. */
+  readonly polls: number;
+  /** The same per polled task, where the source could tell. */
+  readonly byTask: Readonly<Record<string, number>>;
+}
+
 /** The whole story of one correlation id. */
 export interface Trace {
   readonly correlationId: string;
@@ -165,6 +173,11 @@ export interface Trace {
   readonly endedAt: number;
   /** True while something is still queued or running (what --follow waits for). */
   readonly inFlight: boolean;
+  /**
+   * Set on a first, partial trace only: status polls still loading. Everything else in such a
+   * trace is final; the complete trace follows.
+   */
+  readonly pending?: PendingPolls | undefined;
 }
 
 /** What the views draw: one line of the waterfall. */
@@ -184,7 +197,8 @@ export interface Row {
     | 'poll'
     | 'duplicate'
     | 'gap'
-    | 'task';
+    | 'task'
+    | 'pending';
   readonly depth: number;
   readonly label: string;
   /** Lane: the process that did the work. */

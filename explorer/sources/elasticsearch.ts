@@ -7,11 +7,21 @@
  * endpoints used here (_search, _pit, _resolve/index) cost to call by hand.
  */
 import { dtqError } from '../../workload/common/dtq-error.ts';
-import { F } from '../../workload/log/vocabulary.ts';
+import { EVENTS, F } from '../../workload/log/vocabulary.ts';
 import { EXPLORE_ERRORS } from '../errors.ts';
+import { STATUS_PATH_PREFIX, STATUS_ROUTE, statusPathTaskId } from '../model/join.ts';
 import type { Hit } from '../model/types.ts';
 import { closeAgents, type JsonResponse, requestJson } from './http-json.ts';
-import { type IdField, type LogSource, type NearestIds, rankNearest } from './source.ts';
+import {
+  type IdField,
+  type LogSource,
+  type Lookup,
+  type NearestIds,
+  type PollLines,
+  type PollPages,
+  type PollSummary,
+  rankNearest,
+} from './source.ts';
 
 /** Lines per search page; traces above this use a point in time. */
 export const PAGE_SIZE = 10_000;
@@ -25,10 +35,29 @@ interface SearchHit {
   sort?: unknown[];
 }
 
+interface Bucket {
+  key: string;
+  doc_count: number;
+  newest?: { value: number | null };
+}
+
+interface Terms {
+  buckets: Bucket[];
+  sum_other_doc_count?: number;
+}
+
+interface PollAggregations {
+  received: { doc_count: number; tasks: Terms };
+  task_ids: Terms;
+  paths: Terms;
+  instances: Terms;
+  times: { values: Record<string, number | null> };
+}
+
 interface SearchResponse {
   pit_id?: string;
   hits: { total?: { value: number; relation: string }; hits: SearchHit[] };
-  aggregations?: Record<string, { value?: number | null; buckets?: { key: string }[] }>;
+  aggregations?: Record<string, unknown>;
 }
 
 const SORT = [
@@ -37,6 +66,90 @@ const SORT = [
   // number cannot carry back exactly in search_after.
   { [F.EVENT_SEQUENCE]: { order: 'asc', unmapped_type: 'long', missing: 0 } },
 ];
+
+/** Distinct ids a summary lists at most; a lookup with more falls back to loading every poll first. */
+const MAX_SUMMARY_TERMS = 1000;
+
+/** A Lucene regexp that matches the model's status paths: the prefix, then one segment. */
+const STATUS_PATH_REGEXP = `${STATUS_PATH_PREFIX.replace(/[.?+*|{}[\]()"\\#@&<>~]/g, '\\$&')}[^/\\?]+`;
+
+/**
+ * The lines model/join.ts's polledTaskId calls status polls, as a query: a status read that
+ * names its task, or an HTTP line (API or nginx) of a GET (or no method) whose route is the
+ * status route with a task id, or whose path is a status path. Keep the two in step: a line
+ * this query calls a poll that the model does not could wait for the second fetch, and the
+ * first screen would miss it.
+ */
+const STATUS_POLL_QUERY = {
+  bool: {
+    should: [
+      {
+        bool: {
+          filter: [{ term: { [F.EVENT_ACTION]: EVENTS.TASK_STATUS_READ } }, { exists: { field: F.TASK_ID } }],
+        },
+      },
+      {
+        bool: {
+          filter: [
+            {
+              terms: {
+                [F.EVENT_ACTION]: [EVENTS.HTTP_REQUEST_RECEIVED, EVENTS.HTTP_REQUEST_COMPLETED, EVENTS.NGINX_ACCESS],
+              },
+            },
+            {
+              bool: {
+                should: [
+                  {
+                    bool: {
+                      filter: [{ term: { [F.HTTP_ROUTE]: STATUS_ROUTE } }, { exists: { field: F.TASK_ID } }],
+                    },
+                  },
+                  { regexp: { [F.URL_PATH]: { value: STATUS_PATH_REGEXP } } },
+                ],
+                minimum_should_match: 1,
+              },
+            },
+          ],
+          must_not: [
+            {
+              bool: {
+                filter: [{ exists: { field: F.HTTP_METHOD } }],
+                must_not: [{ term: { [F.HTTP_METHOD]: 'GET' } }],
+              },
+            },
+          ],
+        },
+      },
+    ],
+    minimum_should_match: 1,
+  },
+};
+
+/** Aggregations that summarise every status-poll line of a lookup (see PollSummary). */
+const POLL_AGGREGATIONS = {
+  received: {
+    filter: { term: { [F.EVENT_ACTION]: EVENTS.HTTP_REQUEST_RECEIVED } },
+    aggs: { tasks: { terms: { field: F.TASK_ID, size: MAX_SUMMARY_TERMS } } },
+  },
+  task_ids: { terms: { field: F.TASK_ID, size: MAX_SUMMARY_TERMS } },
+  paths: { terms: { field: F.URL_PATH, size: MAX_SUMMARY_TERMS } },
+  instances: {
+    terms: { field: F.SERVICE_INSTANCE, size: MAX_SUMMARY_TERMS },
+    aggs: { newest: { max: { field: F.TIMESTAMP } } },
+  },
+  // Where to cut the rest into slices of about equal size (see #slices).
+  times: {
+    percentiles: {
+      field: F.TIMESTAMP,
+      percents: [5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90, 95],
+    },
+  },
+};
+
+/** Lines a slice of the rest is meant to hold; more lines are cut into more slices. */
+const LINES_PER_SLICE = 2500;
+/** Slices searched at once: Elasticsearch searches each on one thread, so a few use idle cores. */
+const MAX_SLICES = 4;
 
 /** Options of {@link ElasticsearchSource}. */
 export interface ElasticsearchSourceOptions {
@@ -89,18 +202,21 @@ export class ElasticsearchSource implements LogSource {
     return `/${encodeURIComponent(this.#index).replaceAll('%2A', '*').replaceAll('%2C', ',')}/_search?ignore_unavailable=true&allow_no_indices=true`;
   }
 
-  /** All hits of a query, in (time, sequence) order, paging with a point in time when needed. */
-  async #all(query: unknown): Promise<Hit[]> {
-    const first = await this.#call<SearchResponse>('POST', this.#searchPath(), {
-      size: this.#pageSize,
+  /** The first `size` hits of a query in (time, sequence) order, with the total and any aggregations. */
+  async #first(query: unknown, size: number, aggs?: unknown): Promise<SearchResponse> {
+    return this.#call<SearchResponse>('POST', this.#searchPath(), {
+      size,
       query,
       sort: SORT,
       track_total_hits: true,
+      ...(aggs ? { aggs } : {}),
     });
-    const total = first.hits.total?.value ?? first.hits.hits.length;
-    const hits = first.hits.hits.map(toHit);
-    if (total <= first.hits.hits.length) return hits;
-    // More than a page: a point in time keeps the pages consistent while the shipper writes.
+  }
+
+  /** Every hit of a query after a first page, through a point in time. */
+  async #after(query: unknown, page: readonly SearchHit[]): Promise<Hit[]> {
+    const hits: Hit[] = [];
+    // A point in time keeps the pages consistent while the shipper writes.
     const pit = await this.#call<{ id: string }>(
       'POST',
       `/${this.#index}/_pit?keep_alive=${PIT_KEEP_ALIVE}&ignore_unavailable=true&allow_no_indices=true`,
@@ -108,13 +224,14 @@ export class ElasticsearchSource implements LogSource {
     let pitId = pit.id;
     // Continue after the first page instead of reading it again. Its sort values lack the
     // point in time's _shard_doc tiebreaker: -1 sorts before every document, so lines that tie
-    // with the page's last one are read again rather than skipped, and the model drops repeats
-    // (same index and _id).
-    const lastSort = first.hits.hits.at(-1)?.sort;
-    let after: unknown[] | undefined = lastSort ? [...lastSort, -1] : undefined;
+    // with the page's last one are read again rather than skipped; those repeats are dropped
+    // here (the model would drop them too, at the price of sorting their process's lines).
+    const last = page.at(-1);
+    const edge = new Set(page.filter((hit) => sameSort(hit.sort, last?.sort)).map((hit) => `${hit._index}/${hit._id}`));
+    let after: unknown[] | undefined = last?.sort ? [...last.sort, -1] : undefined;
     try {
       for (;;) {
-        const page: SearchResponse = await this.#call<SearchResponse>('POST', '/_search', {
+        const next: SearchResponse = await this.#call<SearchResponse>('POST', '/_search', {
           size: this.#pageSize,
           query,
           pit: { id: pitId, keep_alive: PIT_KEEP_ALIVE },
@@ -122,11 +239,14 @@ export class ElasticsearchSource implements LogSource {
           track_total_hits: false,
           ...(after ? { search_after: after } : {}),
         });
-        pitId = page.pit_id ?? pitId;
-        for (const hit of page.hits.hits) hits.push(toHit(hit));
-        const last = page.hits.hits.at(-1);
-        if (last === undefined || page.hits.hits.length < this.#pageSize) break;
-        after = last.sort;
+        pitId = next.pit_id ?? pitId;
+        for (const hit of next.hits.hits) {
+          const h = toHit(hit);
+          if (!edge.has(h.source)) hits.push(h);
+        }
+        const tail = next.hits.hits.at(-1);
+        if (tail === undefined || next.hits.hits.length < this.#pageSize) break;
+        after = tail.sort;
       }
     } finally {
       await this.#call('DELETE', '/_pit', { id: pitId }).catch(() => undefined);
@@ -134,21 +254,87 @@ export class ElasticsearchSource implements LogSource {
     return hits;
   }
 
-  async byCorrelationIds(ids: readonly string[]): Promise<Hit[]> {
-    if (ids.length === 0) return [];
-    return this.#all({ terms: { [F.CORRELATION_ID]: ids } });
+  /** All hits of a query, in (time, sequence) order, paging with a point in time when needed. */
+  async #all(query: unknown): Promise<Hit[]> {
+    const first = await this.#first(query, this.#pageSize);
+    const total = first.hits.total?.value ?? first.hits.hits.length;
+    const hits = first.hits.hits.map(toHit);
+    if (total <= first.hits.hits.length) return hits;
+    for (const hit of await this.#after(query, first.hits.hits)) hits.push(hit);
+    return hits;
   }
 
-  async related(taskIds: readonly string[], correlationId: string | undefined): Promise<Hit[]> {
-    const should: unknown[] = [];
-    if (taskIds.length > 0) {
-      should.push({ terms: { [F.TASK_ID]: taskIds } }, { terms: { [F.ORIGINAL_TASK_ID]: taskIds } });
+  async byCorrelationIds(ids: readonly string[], polls: PollLines = 'include'): Promise<Hit[]> {
+    if (ids.length === 0) return [];
+    return this.#all(withPolls(lookupQuery({ kind: 'correlation', correlationIds: ids }), polls));
+  }
+
+  async related(
+    taskIds: readonly string[],
+    correlationId: string | undefined,
+    polls: PollLines = 'include',
+  ): Promise<Hit[]> {
+    const query = lookupQuery({ kind: 'related', taskIds, correlationId });
+    return query === undefined ? [] : this.#all(withPolls(query, polls));
+  }
+
+  async statusPolls(lookup: Lookup, firstPage: number): Promise<PollPages> {
+    const base = lookupQuery(lookup);
+    if (base === undefined) return { first: [], more: false, summary: emptySummary(), rest: async () => [] };
+    const query = { bool: { filter: [base, STATUS_POLL_QUERY] } };
+    const response = await this.#first(query, Math.min(firstPage, this.#pageSize), POLL_AGGREGATIONS);
+    const page = response.hits.hits;
+    const total = response.hits.total?.value ?? page.length;
+    const more = total > page.length;
+    const aggs = response.aggregations as PollAggregations | undefined;
+    return {
+      first: page.map(toHit),
+      more,
+      summary: summarise(total, aggs),
+      rest: async () => (more ? this.#slices(query, page, total, aggs) : []),
+    };
+  }
+
+  /**
+   * The hits after a first page, read as time slices searched at once. One search of 10,000
+   * sorted documents spends most of its time in Elasticsearch's fetch phase on one thread;
+   * three or four slices of it take about half as long on a machine with cores to spare.
+   * Each line falls in exactly one slice, so nothing is read twice except the first page's
+   * last millisecond, which is dropped here. A slice that fills a page goes on through a
+   * point in time.
+   */
+  async #slices(query: unknown, page: readonly SearchHit[], total: number, aggs?: PollAggregations): Promise<Hit[]> {
+    const lastAt = page.at(-1)?.sort?.[0];
+    const remaining = total - page.length;
+    const count = Math.min(MAX_SLICES, Math.ceil(remaining / LINES_PER_SLICE));
+    if (typeof lastAt !== 'number' || aggs === undefined || count <= 1) return this.#after(query, page);
+    // Cut where the percentiles put equal shares of the lines after the first page.
+    const percentiles = Object.entries(aggs.times.values)
+      .map(([percent, at]) => ({ share: Number(percent) / 100, at }))
+      .filter((p): p is { share: number; at: number } => typeof p.at === 'number' && p.at > lastAt);
+    const done = page.length / total;
+    const cuts: number[] = [];
+    for (let i = 1; i < count; i++) {
+      const target = done + ((1 - done) * i) / count;
+      let best: { share: number; at: number } | undefined;
+      for (const p of percentiles)
+        if (best === undefined || Math.abs(p.share - target) < Math.abs(best.share - target)) best = p;
+      const at = best === undefined ? undefined : Math.floor(best.at);
+      if (at !== undefined && at > lastAt && at > (cuts.at(-1) ?? Number.NEGATIVE_INFINITY)) cuts.push(at);
     }
-    if (correlationId !== undefined) should.push({ term: { [F.ORIGINAL_CORRELATION_ID]: correlationId } });
-    if (should.length === 0) return [];
-    // Lines of the correlation id itself were fetched by the first query: do not fetch them twice.
-    const mustNot = correlationId === undefined ? [] : [{ term: { [F.CORRELATION_ID]: correlationId } }];
-    return this.#all({ bool: { should, minimum_should_match: 1, must_not: mustNot } });
+    if (cuts.length === 0) return this.#after(query, page);
+    const bounds = [lastAt, ...cuts, undefined];
+    const edge = new Set(page.filter((hit) => hit.sort?.[0] === lastAt).map((hit) => `${hit._index}/${hit._id}`));
+    const slices = await Promise.all(
+      bounds.slice(0, -1).map((from, i) => {
+        const to = bounds[i + 1];
+        const range = { gte: from, ...(to === undefined ? {} : { lt: to }), format: 'epoch_millis' };
+        return this.#all({ bool: { filter: [query, { range: { [F.TIMESTAMP]: range } }] } });
+      }),
+    );
+    const hits: Hit[] = [];
+    for (const slice of slices) for (const hit of slice) if (!edge.has(hit.source)) hits.push(hit);
+    return hits;
   }
 
   async recent(sinceMs: number | undefined, limit: number): Promise<Hit[]> {
@@ -200,6 +386,56 @@ export class ElasticsearchSource implements LogSource {
   async close(): Promise<void> {
     closeAgents();
   }
+}
+
+/** The query of a lookup, or undefined when it cannot match anything. */
+function lookupQuery(lookup: Lookup): unknown {
+  if (lookup.kind === 'correlation')
+    return lookup.correlationIds.length === 0 ? undefined : { terms: { [F.CORRELATION_ID]: lookup.correlationIds } };
+  const should: unknown[] = [];
+  if (lookup.taskIds.length > 0)
+    should.push({ terms: { [F.TASK_ID]: lookup.taskIds } }, { terms: { [F.ORIGINAL_TASK_ID]: lookup.taskIds } });
+  if (lookup.correlationId !== undefined) should.push({ term: { [F.ORIGINAL_CORRELATION_ID]: lookup.correlationId } });
+  if (should.length === 0) return undefined;
+  // Lines of the correlation id itself were fetched by the first query: do not fetch them twice.
+  const mustNot = lookup.correlationId === undefined ? [] : [{ term: { [F.CORRELATION_ID]: lookup.correlationId } }];
+  return { bool: { should, minimum_should_match: 1, must_not: mustNot } };
+}
+
+function withPolls(query: unknown, polls: PollLines): unknown {
+  return polls === 'include' ? query : { bool: { filter: [query], must_not: [STATUS_POLL_QUERY] } };
+}
+
+function emptySummary(): PollSummary {
+  return { lines: 0, polls: 0, pollsByTask: new Map(), taskIds: [], newestByInstance: new Map() };
+}
+
+/** The summary of a lookup's poll lines from the aggregations of its first page. */
+function summarise(lines: number, aggs: PollAggregations | undefined): PollSummary {
+  if (aggs === undefined) return { ...emptySummary(), lines, taskIds: undefined };
+  const complete = (terms: Terms): boolean => (terms.sum_other_doc_count ?? 0) === 0;
+  const taskIds = new Set(aggs.task_ids.buckets.map((b) => b.key));
+  for (const bucket of aggs.paths.buckets) {
+    const id = statusPathTaskId(bucket.key);
+    if (id !== undefined) taskIds.add(id);
+  }
+  const newestByInstance = new Map<string, number>();
+  for (const bucket of aggs.instances.buckets) {
+    const newest = bucket.newest?.value;
+    if (typeof newest === 'number') newestByInstance.set(bucket.key, newest);
+  }
+  return {
+    lines,
+    polls: aggs.received.doc_count,
+    pollsByTask: new Map(aggs.received.tasks.buckets.map((b) => [b.key, b.doc_count])),
+    taskIds: complete(aggs.task_ids) && complete(aggs.paths) ? [...taskIds] : undefined,
+    // Without every process, the newest line (the trace's end) is not known either.
+    newestByInstance: complete(aggs.instances) ? newestByInstance : new Map(),
+  };
+}
+
+function sameSort(a: unknown[] | undefined, b: unknown[] | undefined): boolean {
+  return a !== undefined && b !== undefined && a.length === b.length && a.every((value, i) => value === b[i]);
 }
 
 function parseError(text: string): { type?: string; reason?: string } | undefined {

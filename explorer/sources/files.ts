@@ -7,11 +7,21 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { dtqError } from '../../workload/common/dtq-error.ts';
-import { F, type LogRecord, normalizeNginxLine } from '../../workload/log/vocabulary.ts';
+import { EVENTS, F, type LogRecord, normalizeNginxLine } from '../../workload/log/vocabulary.ts';
 import { EXPLORE_ERRORS } from '../errors.ts';
-import { str, timestampOf } from '../model/fields.ts';
+import { num, str, timestampOf } from '../model/fields.ts';
+import { polledTaskId } from '../model/join.ts';
 import type { Hit } from '../model/types.ts';
-import { type IdField, type LogSource, type NearestIds, rankNearest } from './source.ts';
+import {
+  type IdField,
+  type LogSource,
+  type Lookup,
+  type NearestIds,
+  type PollLines,
+  type PollPages,
+  type PollSummary,
+  rankNearest,
+} from './source.ts';
 
 interface LoadedFile {
   readonly name: string;
@@ -92,21 +102,58 @@ export class FileSource implements LogSource {
     return undefined;
   }
 
-  async byCorrelationIds(ids: readonly string[]): Promise<Hit[]> {
-    const wanted = new Set(ids);
-    return this.#scan(ids, (record) => wanted.has(str(record, F.CORRELATION_ID) ?? ''));
-  }
-
-  async related(taskIds: readonly string[], correlationId: string | undefined): Promise<Hit[]> {
+  /** Every line of a lookup, filtered by whether it is a status poll. */
+  #lookup(lookup: Lookup, polls: PollLines | 'only'): Hit[] {
+    const wantPoll = (record: LogRecord): boolean => {
+      if (polls === 'include') return true;
+      const poll = polledTaskId(record) !== undefined;
+      return polls === 'only' ? poll : !poll;
+    };
+    if (lookup.kind === 'correlation') {
+      const wanted = new Set(lookup.correlationIds);
+      return this.#scan(
+        lookup.correlationIds,
+        (record) => wanted.has(str(record, F.CORRELATION_ID) ?? '') && wantPoll(record),
+      );
+    }
+    const { taskIds, correlationId } = lookup;
     const tasks = new Set(taskIds);
     const needles = correlationId === undefined ? [...taskIds] : [...taskIds, correlationId];
     return this.#scan(
       needles,
       (record) =>
-        tasks.has(str(record, F.TASK_ID) ?? '') ||
-        tasks.has(str(record, F.ORIGINAL_TASK_ID) ?? '') ||
-        (correlationId !== undefined && str(record, F.ORIGINAL_CORRELATION_ID) === correlationId),
+        (tasks.has(str(record, F.TASK_ID) ?? '') ||
+          tasks.has(str(record, F.ORIGINAL_TASK_ID) ?? '') ||
+          (correlationId !== undefined && str(record, F.ORIGINAL_CORRELATION_ID) === correlationId)) &&
+        // The correlation id's own lines come from byCorrelationIds, as with Elasticsearch.
+        (correlationId === undefined || str(record, F.CORRELATION_ID) !== correlationId) &&
+        wantPoll(record),
     );
+  }
+
+  async byCorrelationIds(ids: readonly string[], polls: PollLines = 'include'): Promise<Hit[]> {
+    return this.#lookup({ kind: 'correlation', correlationIds: ids }, polls);
+  }
+
+  async related(
+    taskIds: readonly string[],
+    correlationId: string | undefined,
+    polls: PollLines = 'include',
+  ): Promise<Hit[]> {
+    return this.#lookup({ kind: 'related', taskIds, correlationId }, polls);
+  }
+
+  async statusPolls(lookup: Lookup, firstPage: number): Promise<PollPages> {
+    // In time order, like Elasticsearch's pages: the first page must be the earliest lines.
+    const lines = this.#lookup(lookup, 'only')
+      .map((hit) => ({ ...hit, at: timestampOf(hit.record) }))
+      .sort(
+        (a, b) =>
+          (a.at ?? 0) - (b.at ?? 0) || (num(a.record, F.EVENT_SEQUENCE) ?? 0) - (num(b.record, F.EVENT_SEQUENCE) ?? 0),
+      );
+    const first = lines.slice(0, firstPage);
+    const rest = lines.slice(firstPage);
+    return { first, more: rest.length > 0, summary: summarisePolls(lines), rest: async () => rest };
   }
 
   async recent(sinceMs: number | undefined, limit: number): Promise<Hit[]> {
@@ -161,4 +208,25 @@ export class FileSource implements LogSource {
   async close(): Promise<void> {
     this.#files = undefined;
   }
+}
+
+/** The summary of a lookup's status-poll lines, counted the way Elasticsearch's aggregations count them. */
+function summarisePolls(hits: readonly Hit[]): PollSummary {
+  let polls = 0;
+  const pollsByTask = new Map<string, number>();
+  const taskIds = new Set<string>();
+  const newestByInstance = new Map<string, number>();
+  for (const { record, at } of hits) {
+    const polled = polledTaskId(record);
+    if (polled !== undefined) taskIds.add(polled);
+    if (str(record, F.EVENT_ACTION) === EVENTS.HTTP_REQUEST_RECEIVED) {
+      polls++;
+      const taskId = str(record, F.TASK_ID);
+      if (taskId !== undefined) pollsByTask.set(taskId, (pollsByTask.get(taskId) ?? 0) + 1);
+    }
+    const instance = str(record, F.SERVICE_INSTANCE);
+    if (instance !== undefined && at !== undefined)
+      newestByInstance.set(instance, Math.max(newestByInstance.get(instance) ?? at, at));
+  }
+  return { lines: hits.length, polls, pollsByTask, taskIds: [...taskIds], newestByInstance };
 }

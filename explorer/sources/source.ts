@@ -21,15 +21,56 @@ export interface NearestIds {
   readonly range: SearchedRange;
 }
 
+/**
+ * Whether a fetch returns status-poll lines (the ones model/join.ts's polledTaskId names a
+ * task for). A long-polled request is fetched as everything else plus its polls in pages.
+ */
+export type PollLines = 'include' | 'exclude';
+
+/** What one fetch looks for, as {@link LogSource.byCorrelationIds} and {@link LogSource.related} take it. */
+export type Lookup =
+  | { readonly kind: 'correlation'; readonly correlationIds: readonly string[] }
+  | { readonly kind: 'related'; readonly taskIds: readonly string[]; readonly correlationId: string | undefined };
+
+/** Counts over every status-poll line of a lookup, delivered yet or not. */
+export interface PollSummary {
+  /** Poll lines in all. */
+  readonly lines: number;
+  /** Status polls: their `http.request.received` lines. */
+  readonly polls: number;
+  /** The same per polled task, for the lines that name it. */
+  readonly pollsByTask: ReadonlyMap<string, number>;
+  /** Every task the lines ask about; undefined when the source could not list them all. */
+  readonly taskIds: readonly string[] | undefined;
+  /** Newest written time (epoch ms) of the lines, per process. */
+  readonly newestByInstance: ReadonlyMap<string, number>;
+}
+
+/** The status-poll lines of a lookup: the first ones in time order now, the rest on demand. */
+export interface PollPages {
+  /** The first lines in time order (at most the page size asked for). */
+  readonly first: Hit[];
+  /** True when more lines follow `first`. */
+  readonly more: boolean;
+  readonly summary: PollSummary;
+  /** The lines after `first`, in time order; a line at the page's edge may come again. */
+  rest(): Promise<Hit[]>;
+}
+
 /** A store of log lines the explorer can query. */
 export interface LogSource {
   readonly kind: 'elasticsearch' | 'files';
   /** Where the lines come from, for headers and errors: a URL and index pattern, or a directory. */
   readonly description: string;
-  /** Every line carrying one of these correlation ids. */
-  byCorrelationIds(ids: readonly string[]): Promise<Hit[]>;
-  /** Every line carrying one of these task ids, plus duplicates that point at them or at `correlationId`. */
-  related(taskIds: readonly string[], correlationId: string | undefined): Promise<Hit[]>;
+  /** Every line carrying one of these correlation ids (without status polls on 'exclude'). */
+  byCorrelationIds(ids: readonly string[], polls?: PollLines): Promise<Hit[]>;
+  /**
+   * Every line carrying one of these task ids, plus duplicates that point at them or at
+   * `correlationId`, but none of `correlationId`'s own lines (without status polls on 'exclude').
+   */
+  related(taskIds: readonly string[], correlationId: string | undefined, polls?: PollLines): Promise<Hit[]>;
+  /** The status-poll lines of a lookup: the first `firstPage` in time order, a summary of all, the rest later. */
+  statusPolls(lookup: Lookup, firstPage: number): Promise<PollPages>;
   /** Lines written since `sinceMs`, newest first, at most `limit`. */
   recent(sinceMs: number | undefined, limit: number): Promise<Hit[]>;
   /** Known ids close to one that matched nothing. */

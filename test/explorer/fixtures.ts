@@ -168,8 +168,11 @@ export class LogWriter {
     }
   }
 
-  /** A GET status poll (new correlation id per poll, as a typical client does). */
-  poll(ms: number, cid: string, taskId: string, status = 200, api = 'api-2'): void {
+  /**
+   * A GET status poll (new correlation id per poll, as a typical client does); with
+   * `statusRead` also the `task.status_read` line the API writes between the two.
+   */
+  poll(ms: number, cid: string, taskId: string, status = 200, api = 'api-2', statusRead = false): void {
     const http = {
       [F.CORRELATION_ID]: cid,
       [F.HTTP_METHOD]: 'GET',
@@ -178,6 +181,13 @@ export class LogWriter {
       [F.TASK_ID]: taskId,
     };
     this.line(ms, 'api', api, EVENTS.HTTP_REQUEST_RECEIVED, http);
+    if (statusRead)
+      this.line(ms, 'api', api, EVENTS.TASK_STATUS_READ, {
+        [F.CORRELATION_ID]: cid,
+        [F.TASK_ID]: taskId,
+        [F.TASK_STATUS]: 'active',
+        [F.TASK_QUEUE]: 'high',
+      });
     this.line(ms + 1, 'api', api, EVENTS.HTTP_REQUEST_COMPLETED, {
       ...http,
       [F.HTTP_STATUS]: status,
@@ -314,5 +324,33 @@ export function duplicatesScenario(): LogWriter {
     [F.TASK_ATTEMPT]: 1,
     [F.EVENT_DURATION]: 821e6,
   });
+  return w;
+}
+
+/**
+ * A request whose client polled its task `polls` times under the request's own correlation
+ * id, and a second client that polled it `otherPolls` times with a new id per poll, as the
+ * real API writes them (with status reads); plus lines that look like polls but are not.
+ */
+export function longPolled(w = new LogWriter(), cid = 'long-polled', polls = 300, otherPolls = 40): LogWriter {
+  const taskId = `${cid}-task`;
+  w.post({ ms: 0, cid, taskId });
+  w.attempt({ ms: 10, cid, taskId, worker: 'worker-1', attempt: 1, durationMs: 20 + polls * 10 });
+  for (let i = 0; i < polls; i++) w.poll(20 + i * 10, cid, taskId, 200, i % 7 === 3 ? 'api-3' : 'api-2', i % 2 === 0);
+  for (let i = 0; i < otherPolls; i++) w.poll(25 + i * 70, `${cid}-other-${i}`, taskId, 200, 'api-1', true);
+  // Not polls: a GET of the task list and a GET below a task, under the same correlation id.
+  w.line(40 + polls * 5, 'api', 'api-1', EVENTS.HTTP_REQUEST_RECEIVED, {
+    [F.CORRELATION_ID]: cid,
+    [F.HTTP_METHOD]: 'GET',
+    [F.URL_PATH]: `/api/v1/tasks/${taskId}/result`,
+  });
+  w.line(41 + polls * 5, 'api', 'api-1', EVENTS.HTTP_REQUEST_COMPLETED, {
+    [F.CORRELATION_ID]: cid,
+    [F.HTTP_METHOD]: 'GET',
+    [F.URL_PATH]: `/api/v1/tasks/${taskId}/result`,
+    [F.HTTP_STATUS]: 404,
+    [F.EVENT_DURATION]: NS_PER_MS,
+  });
+  w.nginx(42 + polls * 5, cid, 'GET', `/api/v1/tasks/${taskId}/result`, 404, 0.002);
   return w;
 }
