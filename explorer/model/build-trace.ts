@@ -62,10 +62,14 @@ export function buildTrace(hits: readonly Hit[], options: BuildTraceOptions): Tr
   // joinTaskIds' rule, read from the fields toWorkLines already parsed (a second parse of
   // every record was a tenth of the model's time on a 10,000-line trace).
   const taskIds = new Set<string>();
+  let last: string | undefined;
   for (const line of parsed.lines) {
     if (line.correlationId !== cid) continue;
     const id = line.isTask ? line.taskId : line.polled;
-    if (id !== undefined) taskIds.add(id);
+    // Thousands of polls name the same task in a row: skip the set for a repeat.
+    if (id === undefined || id === last) continue;
+    taskIds.add(id);
+    last = id;
   }
   if (options.focusTaskId !== undefined) taskIds.add(options.focusTaskId);
   const backlog = options.backlog;
@@ -76,9 +80,11 @@ export function buildTrace(hits: readonly Hit[], options: BuildTraceOptions): Tr
   const byInstance = new InstanceStreams();
   for (const line of parsed.lines) if (belongs(line, cid, taskIds)) byInstance.add(line);
   let streams = byInstance.ordered();
+  // Usually every line belongs, once: then the parsed list is the trace's list of lines.
+  const kept: WorkLine[] | undefined = byInstance.size === parsed.lines.length ? undefined : [];
+  let work = kept ?? parsed.lines;
 
   // Classify once: this trace's HTTP lines, its tasks' lines and the duplicates.
-  let work: WorkLine[] = [];
   const apiStreams: WorkLine[][] = [];
   const nginxLines: WorkLine[] = [];
   const taskLines = new Map<string, WorkLine[]>();
@@ -86,7 +92,7 @@ export function buildTrace(hits: readonly Hit[], options: BuildTraceOptions): Tr
   for (const stream of streams) {
     let api: WorkLine[] | undefined;
     for (const line of stream) {
-      work.push(line);
+      kept?.push(line);
       const mine = line.correlationId === cid;
       if (line.service === 'api') {
         if (mine || (line.polled !== undefined && taskIds.has(line.polled))) {
@@ -143,19 +149,20 @@ export function buildTrace(hits: readonly Hit[], options: BuildTraceOptions): Tr
     if (group.polled === undefined) primary.push(group);
     else ownPolls.push(group);
   }
-  const branchGroups = primary.length > 0 ? primary : ownPolls;
-  const isBranch = new Set(branchGroups);
+  // Only a correlation id that did nothing but poll makes branches of its polls.
+  const pollsAreBranches = primary.length === 0;
+  const branchGroups = pollsAreBranches ? ownPolls : primary;
 
   const polls = new Map<string, Poll[]>();
   for (const group of groups) {
-    if (isBranch.has(group)) continue;
     const polled = group.polled;
-    if (polled === undefined || !cores.has(polled)) continue;
+    if (polled === undefined || (pollsAreBranches && group.correlationId === cid) || !cores.has(polled)) continue;
     const start = group.received ?? group.lines[0];
     if (start === undefined) continue;
-    const lineIds: number[] = [];
-    for (const line of group.lines) lineIds.push(line.id);
-    if (group.nginx) lineIds.push(group.nginx.id);
+    const n = group.lines.length;
+    const lineIds = new Array<number>(group.nginx ? n + 1 : n);
+    for (let i = 0; i < n; i++) lineIds[i] = (group.lines[i] as WorkLine).id;
+    if (group.nginx) lineIds[n] = group.nginx.id;
     const poll: Poll = {
       correlationId: group.correlationId,
       at: start.at,

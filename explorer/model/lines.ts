@@ -59,21 +59,40 @@ export function causalRank(action: string): number {
 }
 
 interface ActionInfo {
+  /**
+   * The action as one shared string: the vocabulary's own for its events, so the many
+   * `line.action === EVENTS.X` tests later compare pointers, not characters.
+   */
+  readonly action: string;
   readonly rank: number;
   readonly isTask: boolean;
   readonly isDuplicate: boolean;
+  /** Whether a line with this action can be part of a status poll (see polledTaskIdOf). */
+  readonly mayPoll: boolean;
 }
 
 /** What each action is, decided once per distinct action rather than once per line. */
 const ACTIONS = new Map<string, ActionInfo>();
 
-function actionInfo(action: string): ActionInfo {
-  let info = ACTIONS.get(action);
-  if (info === undefined) {
-    info = { rank: causalRank(action), isTask: isTaskAction(action), isDuplicate: isDuplicateAction(action) };
-    ACTIONS.set(action, info);
-  }
+function learn(action: string): ActionInfo {
+  const info = {
+    action,
+    rank: causalRank(action),
+    isTask: isTaskAction(action),
+    isDuplicate: isDuplicateAction(action),
+    mayPoll:
+      action === EVENTS.TASK_STATUS_READ ||
+      action === EVENTS.HTTP_REQUEST_RECEIVED ||
+      action === EVENTS.HTTP_REQUEST_COMPLETED ||
+      action === EVENTS.NGINX_ACCESS,
+  };
+  ACTIONS.set(action, info);
   return info;
+}
+for (const action of Object.values(EVENTS)) learn(action);
+
+function actionInfo(action: string): ActionInfo {
+  return ACTIONS.get(action) ?? learn(action);
 }
 
 /**
@@ -95,9 +114,9 @@ export function toWorkLines(hits: readonly Hit[]): { lines: WorkLine[]; untimed:
       continue;
     }
     const service = str(record, F.SERVICE_NAME) ?? 'unknown';
-    const action = str(record, F.EVENT_ACTION) ?? 'unknown';
+    const info = actionInfo(str(record, F.EVENT_ACTION) ?? 'unknown');
+    const action = info.action;
     const taskId = str(record, F.TASK_ID);
-    const info = actionInfo(action);
     lines.push({
       id: -1,
       source: hit.source,
@@ -110,7 +129,7 @@ export function toWorkLines(hits: readonly Hit[]): { lines: WorkLine[]; untimed:
       sequence: num(record, F.EVENT_SEQUENCE) ?? 0,
       correlationId: str(record, F.CORRELATION_ID),
       taskId,
-      polled: polledTaskIdOf(record, action, taskId),
+      polled: info.mayPoll ? polledTaskIdOf(record, action, taskId) : undefined,
       rank: info.rank,
       isTask: info.isTask,
       isDuplicate: info.isDuplicate,
@@ -136,9 +155,16 @@ export function compareText(a: string, b: string): number {
  */
 export class InstanceStreams {
   readonly #streams = new Map<string, { lines: WorkLine[]; sorted: boolean }>();
+  #size = 0;
+
+  /** Lines in all streams, repeats not counted (once {@link ordered} has dropped them). */
+  get size(): number {
+    return this.#size;
+  }
 
   /** Append a line to its process's stream. */
   add(line: WorkLine): void {
+    this.#size++;
     const stream = this.#streams.get(line.instance);
     if (stream === undefined) this.#streams.set(line.instance, { lines: [line], sorted: true });
     else {
@@ -157,7 +183,12 @@ export class InstanceStreams {
     for (const name of [...this.#streams.keys()].sort(compareText)) {
       const stream = this.#streams.get(name) as { lines: WorkLine[]; sorted: boolean };
       // A repeat compares equal to its twin, so an in-order stream has none.
-      out.push(stream.sorted ? stream.lines : withoutRepeats(stream.lines.sort(byWrittenOrder)));
+      if (stream.sorted) out.push(stream.lines);
+      else {
+        const lines = withoutRepeats(stream.lines.sort(byWrittenOrder));
+        this.#size -= stream.lines.length - lines.length;
+        out.push(lines);
+      }
     }
     return out;
   }

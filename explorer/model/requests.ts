@@ -120,15 +120,22 @@ function accepts(c: Candidate, w: Wanted): boolean {
   );
 }
 
-/** Nearest candidate to `at` (by end time) that `w` accepts, scanning outwards from `at`. */
-function nearest(sorted: readonly Candidate[], at: number, w: Wanted): Candidate | undefined {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((sorted[mid] as Candidate).end < at) lo = mid + 1;
-    else hi = mid;
-  }
+/** One correlation id's requests by end time, and where the last search stopped. */
+interface Candidates {
+  readonly sorted: Candidate[];
+  /** Index of the first request ending at or after the last line's time (lines come in order). */
+  next: number;
+}
+
+/**
+ * Nearest candidate to `at` (by end time) that `w` accepts, scanning outwards from `at`.
+ * Lines are looked up in written order, so where `at` falls only moves forwards.
+ */
+function nearest(candidates: Candidates, at: number, w: Wanted): Candidate | undefined {
+  const sorted = candidates.sorted;
+  let lo = candidates.next;
+  while (lo < sorted.length && (sorted[lo] as Candidate).end < at) lo++;
+  candidates.next = lo;
   let left = lo - 1;
   let right = lo;
   while (left >= 0 || right < sorted.length) {
@@ -151,20 +158,20 @@ function nearest(sorted: readonly Candidate[], at: number, w: Wanted): Candidate
  * thousands of times under one id at n log n.
  */
 export function matchNginx(nginxLines: readonly WorkLine[], groups: readonly HttpGroup[]): WorkLine[] {
-  const byCid = new Map<string, Candidate[]>();
+  const byCid = new Map<string, Candidates>();
   let sorted = true;
   for (const group of groups) {
     const end = (group.completed ?? group.lines[group.lines.length - 1])?.writtenAt ?? 0;
     const candidate = { group, method: methodOf(group), path: pathOf(group), status: statusOf(group), end };
     const key = group.correlationId ?? '';
-    const list = byCid.get(key);
-    if (list === undefined) byCid.set(key, [candidate]);
+    const list = byCid.get(key)?.sorted;
+    if (list === undefined) byCid.set(key, { sorted: [candidate], next: 0 });
     else {
       if ((list[list.length - 1] as Candidate).end > end) sorted = false;
       list.push(candidate);
     }
   }
-  if (!sorted) for (const list of byCid.values()) list.sort((a, b) => a.end - b.end);
+  if (!sorted) for (const { sorted: list } of byCid.values()) list.sort((a, b) => a.end - b.end);
   const unmatched: WorkLine[] = [];
   const wanted: Wanted = { method: undefined, path: undefined, status: undefined, strict: true };
   const inOrder = nginxLines.every((line, i) => i === 0 || writtenOrder(nginxLines[i - 1] as WorkLine, line) <= 0);
