@@ -105,6 +105,10 @@ function actionInfo(action: string): ActionInfo {
 export function toWorkLines(hits: readonly Hit[]): { lines: WorkLine[]; untimed: number } {
   const lines: WorkLine[] = [];
   let untimed: Set<string> | undefined;
+  // Ids as shared strings: JSON.parse makes a new string per line, and every map lookup by a
+  // new string hashes it again. Long-polled traces repeat the same ids line after line.
+  let cid: string | undefined;
+  let task: string | undefined;
   for (const hit of hits) {
     const record = hit.record;
     const writtenAt = hit.at ?? timestampOf(record);
@@ -116,7 +120,12 @@ export function toWorkLines(hits: readonly Hit[]): { lines: WorkLine[]; untimed:
     const service = str(record, F.SERVICE_NAME) ?? 'unknown';
     const info = actionInfo(str(record, F.EVENT_ACTION) ?? 'unknown');
     const action = info.action;
-    const taskId = str(record, F.TASK_ID);
+    const readTask = str(record, F.TASK_ID);
+    const taskId = readTask === task ? task : readTask;
+    task = taskId ?? task;
+    const readCid = str(record, F.CORRELATION_ID);
+    const correlationId = readCid === cid ? cid : readCid;
+    cid = correlationId ?? cid;
     lines.push({
       id: -1,
       source: hit.source,
@@ -127,7 +136,7 @@ export function toWorkLines(hits: readonly Hit[]): { lines: WorkLine[]; untimed:
       instance: str(record, F.SERVICE_INSTANCE) ?? service,
       action,
       sequence: num(record, F.EVENT_SEQUENCE) ?? 0,
-      correlationId: str(record, F.CORRELATION_ID),
+      correlationId,
       taskId,
       polled: info.mayPoll ? polledTaskIdOf(record, action, taskId) : undefined,
       rank: info.rank,
