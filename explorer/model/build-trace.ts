@@ -78,7 +78,7 @@ export function buildTrace(hits: readonly Hit[], options: BuildTraceOptions): Tr
   // Keep what belongs (sources may over-fetch: a substring match in a file, a broad query),
   // each process's lines in one stream, in written order and without repeats.
   const byInstance = new InstanceStreams();
-  for (const line of parsed.lines) if (belongs(line, cid, taskIds)) byInstance.add(line);
+  for (const line of parsed.lines) if (line.correlationId === cid || belongs(line, cid, taskIds)) byInstance.add(line);
   let streams = byInstance.ordered();
   // Usually every line belongs, once: then the parsed list is the trace's list of lines.
   const kept: WorkLine[] | undefined = byInstance.size === parsed.lines.length ? undefined : [];

@@ -177,7 +177,9 @@ export class InstanceStreams {
     const stream = this.#streams.get(line.instance);
     if (stream === undefined) this.#streams.set(line.instance, { lines: [line], sorted: true });
     else {
-      if (stream.sorted && byWrittenOrder(stream.lines[stream.lines.length - 1] as WorkLine, line) >= 0)
+      const previous = stream.lines[stream.lines.length - 1] as WorkLine;
+      // A later millisecond is the usual case and needs no full comparison.
+      if (stream.sorted && previous.writtenAt >= line.writtenAt && byWrittenOrder(previous, line) >= 0)
         stream.sorted = false;
       stream.lines.push(line);
     }

@@ -26,15 +26,15 @@ export interface HttpGroup {
 export function groupApiRequests(streams: readonly (readonly WorkLine[])[]): HttpGroup[] {
   const groups: HttpGroup[] = [];
   for (const stream of streams) {
-    const open = new Map<string, HttpGroup>();
-    const last = new Map<string, HttpGroup>();
+    // Per correlation id: the request still open, and the last one (a line that arrives after
+    // its request completed, a late log call, stays with that request).
+    const byCid = new Map<string, { open: HttpGroup | undefined; last: HttpGroup }>();
     for (const line of stream) {
       const key = line.correlationId ?? '';
-      let group = open.get(key);
+      let known = byCid.get(key);
+      let group = known?.open;
       if (line.action === EVENTS.HTTP_REQUEST_RECEIVED || group === undefined) {
-        // A line that arrives after its request completed (a late log call) stays with that request.
-        const previous = last.get(key);
-        if (line.action !== EVENTS.HTTP_REQUEST_RECEIVED && previous !== undefined) group = previous;
+        if (line.action !== EVENTS.HTTP_REQUEST_RECEIVED && known !== undefined) group = known.last;
         else {
           group = {
             correlationId: line.correlationId,
@@ -46,8 +46,13 @@ export function groupApiRequests(streams: readonly (readonly WorkLine[])[]): Htt
             polled: undefined,
           };
           groups.push(group);
-          open.set(key, group);
-          last.set(key, group);
+          if (known === undefined) {
+            known = { open: group, last: group };
+            byCid.set(key, known);
+          } else {
+            known.open = group;
+            known.last = group;
+          }
         }
       }
       group.lines.push(line);
@@ -55,7 +60,7 @@ export function groupApiRequests(streams: readonly (readonly WorkLine[])[]): Htt
       if (line.action === EVENTS.HTTP_REQUEST_RECEIVED) group.received = line;
       if (line.action === EVENTS.HTTP_REQUEST_COMPLETED) {
         group.completed = line;
-        open.delete(key);
+        if (known !== undefined) known.open = undefined;
       }
     }
   }
