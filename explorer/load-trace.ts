@@ -16,7 +16,7 @@ import { formatIso } from './model/fields.ts';
 import { joinTaskIds, owningCorrelationIds } from './model/join.ts';
 import type { PollBacklog } from './model/pending.ts';
 import type { Hit, Trace } from './model/types.ts';
-import type { LogSource, PollPages } from './sources/source.ts';
+import type { LogSource, PollLines, PollPages } from './sources/source.ts';
 
 /** What to open: a correlation id, or a task id to trace back. */
 export type TraceTarget = { readonly correlationId: string } | { readonly taskId: string };
@@ -59,13 +59,19 @@ async function notFound(source: LogSource, what: 'correlation id' | 'task id', i
   throw dtqError(EXPLORE_ERRORS.NOT_FOUND, { what, id, source: source.description, range, nearest });
 }
 
-/** The correlation id a target opens, with the hits that told it (for --task). */
+/**
+ * The correlation id a target opens, with the hits that told it (for --task). With
+ * `polls` 'exclude' the task's status polls are left for the caller to fetch, unless they
+ * are all there is.
+ */
 async function resolveTarget(
   source: LogSource,
   target: TraceTarget,
+  polls: PollLines = 'include',
 ): Promise<{ correlationId: string; focusTaskId: string | undefined; hits: Hit[] }> {
   if (!('taskId' in target)) return { correlationId: target.correlationId, focusTaskId: undefined, hits: [] };
-  const hits = await source.related([target.taskId], undefined);
+  let hits = await source.related([target.taskId], undefined, polls);
+  if (hits.length === 0 && polls === 'exclude') hits = await source.related([target.taskId], undefined);
   if (hits.length === 0) await notFound(source, 'task id', target.taskId);
   const correlationId =
     owningCorrelationIds(
@@ -136,7 +142,8 @@ export function loadTraceProgressively(
   });
   const first = (async (): Promise<LoadedTrace> => {
     const started = performance.now();
-    const ids = await resolveTarget(source, target);
+    // A task polled thousands of times: its polls come in pages with the trace's, below.
+    const ids = await resolveTarget(source, target, 'exclude');
     const cid = ids.correlationId;
     const hits = ids.hits;
     const [own, ownPolls] =

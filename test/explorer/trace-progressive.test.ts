@@ -78,23 +78,26 @@ describe('loading a long-polled trace in two steps', () => {
     }
   });
 
-  it('first gives a trace whose rows are all final, then says how many polls are still loading', async () => {
-    for (const [name, source] of sources()) {
-      const progressive = loadTraceProgressively(source, { correlationId: 'very-long' }, NOW, 100);
-      const first = (await progressive.first).trace;
-      const complete = (await progressive.complete).trace;
-      expect(first.pending?.polls, name).toBeGreaterThan(0);
-      const rows = rowsOf(first);
-      const final = rowsOf(complete);
-      const loadingAt = rows.findIndex((row) => row.kind === 'pending');
-      expect(loadingAt, name).toBeGreaterThan(10);
-      expect(final.slice(0, loadingAt), name).toEqual(rows.slice(0, loadingAt));
-      const finalByKey = new Map(final.map((row) => [row.key, row]));
-      for (const row of rows.filter((r) => r.kind !== 'pending')) expect(finalByKey.get(row.key), name).toEqual(row);
-      const polls = complete.tasks[0]?.polls.length ?? 0;
-      const shown = first.tasks[0]?.polls.length ?? 0;
-      expect(first.pending?.byTask['very-long-task'], name).toBe(polls - shown);
-      expect([first.startedAt, first.endedAt], name).toEqual([complete.startedAt, complete.endedAt]);
+  it('first gives a trace whose rows are all final, then says how many polls are still loading (also for --task)', async () => {
+    for (const [sourceName, source] of sources()) {
+      for (const target of [{ correlationId: 'very-long' }, { taskId: 'very-long-task' }]) {
+        const name = `${sourceName} ${JSON.stringify(target)}`;
+        const progressive = loadTraceProgressively(source, target, NOW, 100);
+        const first = (await progressive.first).trace;
+        const complete = (await progressive.complete).trace;
+        expect(first.pending?.polls, name).toBeGreaterThan(0);
+        const rows = rowsOf(first);
+        const final = rowsOf(complete);
+        const loadingAt = rows.findIndex((row) => row.kind === 'pending');
+        expect(loadingAt, name).toBeGreaterThan(10);
+        expect(final.slice(0, loadingAt), name).toEqual(rows.slice(0, loadingAt));
+        const finalByKey = new Map(final.map((row) => [row.key, row]));
+        for (const row of rows.filter((r) => r.kind !== 'pending')) expect(finalByKey.get(row.key), name).toEqual(row);
+        const polls = complete.tasks[0]?.polls.length ?? 0;
+        const shown = first.tasks[0]?.polls.length ?? 0;
+        expect(first.pending?.byTask['very-long-task'], name).toBe(polls - shown);
+        expect([first.startedAt, first.endedAt], name).toEqual([complete.startedAt, complete.endedAt]);
+      }
     }
   });
 
