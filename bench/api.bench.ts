@@ -11,8 +11,8 @@
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { descendantsOf } from '../test/utils/processes.ts';
+import { HttpClient } from '../workload/common/http-client.ts';
 import { percentile, round } from '../workload/load/stats.ts';
-import { HttpClient } from '../workload/stack/http-client.ts';
 import { DESIGN_NOTES_EXAMPLE } from '../workload/stack/sample-tasks.ts';
 import { startStack } from '../workload/stack/stack.ts';
 import type { BenchReport } from './run.ts';

@@ -12,8 +12,8 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { startApiCluster } from '../test/idempotency/api-cluster.ts';
+import { HttpClient } from '../workload/common/http-client.ts';
 import { percentile, round } from '../workload/load/stats.ts';
-import { HttpClient } from '../workload/stack/http-client.ts';
 import { DESIGN_NOTES_EXAMPLE } from '../workload/stack/sample-tasks.ts';
 import type { BenchReport, BenchRow } from './run.ts';
 

@@ -4,42 +4,57 @@
  * reader waits on it (backpressure) instead of reading further: what is not in memory stays
  * in the files.
  */
+import { isUtf8 } from 'node:buffer';
 import type { PreparedLine, SourceLine } from './line.ts';
 
 /** One line in a batch with what to do with it. */
 export type BatchItem =
-  | {
-      kind: 'doc';
-      line: SourceLine;
-      timestampMs: number;
-      /** The line's `create` action and document, ready for `_bulk`: a view into the batch's body. */
-      body: Uint8Array;
-    }
+  | { kind: 'doc'; line: SourceLine; timestampMs: number }
   | { kind: 'reject'; line: SourceLine; reason: string; detail: string };
 
-/** Bytes a new body starts with; it doubles when a batch needs more. */
+/** A document of a full batch with its `_bulk` action and source lines: a view into the batch's body. */
+export interface BatchDoc {
+  readonly line: SourceLine;
+  readonly body: Uint8Array;
+}
+
+/** Bytes a new body starts with; it doubles when a batch needs more, up to the pool's size. */
 const INITIAL_BODY_BYTES = 64 * 1024;
+
+/** Options of {@link BodyPool}. */
+export interface BodyPoolOptions {
+  /** Buffers kept for reuse: as many as batches can be alive at once. */
+  readonly buffers: number;
+  /** Bytes a full batch's body needs (maxBatchBytes plus one line): buffers grow no further unless a line needs it. */
+  readonly bufferBytes: number;
+}
 
 /**
  * Body buffers handed back by acknowledged batches, for the next ones. A few megabytes
  * allocated per batch and dropped made V8 run full garbage collections for the external
- * memory alone; only as many batches as the pipeline holds at once are ever alive.
+ * memory alone; only as many batches as the pipeline holds at once are ever alive, so the
+ * pool holds at most `buffers` × `bufferBytes`.
  */
 export class BodyPool {
+  readonly bufferBytes: number;
+  readonly #buffers: number;
   readonly #free: Buffer[] = [];
+
+  constructor(options: BodyPoolOptions) {
+    this.#buffers = options.buffers;
+    this.bufferBytes = options.bufferBytes;
+  }
 
   /** A buffer to write a body into. */
   take(): Buffer {
-    return this.#free.pop() ?? Buffer.allocUnsafe(INITIAL_BODY_BYTES);
+    return this.#free.pop() ?? Buffer.allocUnsafe(Math.min(INITIAL_BODY_BYTES, this.bufferBytes));
   }
 
   /** Give a buffer back once nothing refers to its contents any more. */
   give(buffer: Buffer): void {
-    if (this.#free.length < MAX_POOLED) this.#free.push(buffer);
+    if (this.#free.length < this.#buffers && buffer.length <= this.bufferBytes) this.#free.push(buffer);
   }
 }
-
-const MAX_POOLED = 8;
 
 /**
  * Lines on their way to Elasticsearch, and how far each file gets once they are acknowledged.
@@ -57,18 +72,13 @@ export class Batch {
   readonly #pool: BodyPool | undefined;
   #body: Buffer;
   #length = 0;
-  /** Body ranges of the documents, in item order, resolved to views once the batch is full. */
+  /** Body ranges of the documents, in item order, turned into views once the batch is full. */
   readonly #ranges: number[] = [];
 
   constructor(now = Date.now(), pool?: BodyPool) {
     this.createdAt = now;
     this.#pool = pool;
     this.#body = pool?.take() ?? Buffer.allocUnsafe(INITIAL_BODY_BYTES);
-  }
-
-  /** The whole `_bulk` body of the documents, in item order. */
-  body(): Buffer {
-    return this.#body.subarray(0, this.#length);
   }
 
   /** Done with this batch (acknowledged or dropped): its body buffer goes back to the pool. */
@@ -82,6 +92,9 @@ export class Batch {
   add(line: SourceLine, prepared: PreparedLine): void {
     this.lines++;
     this.ends.set(line.fingerprint, { end: line.end, path: line.path });
+    // The tailer's read buffer moves on after this call; the batch keeps only what it copied.
+    const bytes = line.bytes;
+    line.bytes = undefined;
     if (prepared.kind === 'skip') return;
     if (prepared.kind === 'doc') {
       const start = this.#length;
@@ -90,11 +103,13 @@ export class Batch {
       this.#reserve(prepared.id.length);
       this.#length += this.#body.write(prepared.id, this.#length, 'latin1');
       this.#copy(ACTION_TAIL);
-      if (prepared.source === line.text && line.bytes !== undefined) this.#copy(line.bytes);
+      // Bytes that are not UTF-8 go through the decoded text (U+FFFD for each bad sequence):
+      // Elasticsearch would refuse them raw, and the line was indexed that way before.
+      if (prepared.source === line.text && bytes !== undefined && isUtf8(bytes)) this.#copy(bytes);
       else this.#write(prepared.source);
       this.#copy(NEWLINE);
       this.#ranges.push(start, this.#length);
-      this.items.push({ kind: 'doc', line, timestampMs: prepared.timestampMs, body: EMPTY });
+      this.items.push({ kind: 'doc', line, timestampMs: prepared.timestampMs });
       this.bytes += this.#length - start;
     } else {
       this.items.push({ kind: 'reject', line, reason: prepared.reason, detail: prepared.detail });
@@ -102,23 +117,27 @@ export class Batch {
     }
   }
 
-  /** The documents with their bodies, once no more lines will be added. */
-  docs(): Extract<BatchItem, { kind: 'doc' }>[] {
-    const docs: Extract<BatchItem, { kind: 'doc' }>[] = [];
+  /** The documents with their bodies, in item order, once no more lines will be added. */
+  docs(): BatchDoc[] {
+    const docs: BatchDoc[] = [];
     let k = 0;
     for (const item of this.items) {
       if (item.kind !== 'doc') continue;
       // Views are taken now: the body may have moved while it grew.
-      item.body = this.#body.subarray(this.#ranges[k] as number, this.#ranges[k + 1] as number);
+      docs.push({
+        line: item.line,
+        body: this.#body.subarray(this.#ranges[k] as number, this.#ranges[k + 1] as number),
+      });
       k += 2;
-      docs.push(item);
     }
     return docs;
   }
 
   #reserve(bytes: number): void {
-    if (this.#length + bytes <= this.#body.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.#body.length * 2, this.#length + bytes));
+    const needed = this.#length + bytes;
+    if (needed <= this.#body.length) return;
+    const limit = this.#pool?.bufferBytes ?? Number.POSITIVE_INFINITY;
+    const grown = Buffer.allocUnsafe(Math.max(needed, Math.min(this.#body.length * 2, limit)));
     this.#body.copy(grown, 0, 0, this.#length);
     this.#body = grown;
   }
@@ -165,7 +184,6 @@ function actionHead(index: string): Buffer {
   }
   return head;
 }
-const EMPTY = new Uint8Array(0);
 const EMPTY_BUFFER = Buffer.alloc(0);
 
 /** A FIFO of bounded length; `push` waits while it is full, `take` while it is empty. */

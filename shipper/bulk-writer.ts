@@ -6,7 +6,7 @@
  * stop: the caller does not advance the registry before this resolves, so nothing is lost.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HttpClient, TransportError } from '../workload/common/http-request.ts';
+import { HttpClient, HttpRequestError, type HttpResponse } from '../workload/common/http-client.ts';
 import { backoffDelay } from './backoff.ts';
 
 /** One document to write. */
@@ -67,11 +67,13 @@ function transient(status: number): boolean {
 /** Sends batches to `_bulk`, retrying what is transient. */
 export class BulkWriter {
   readonly #options: BulkWriterOptions;
-  readonly #http = new HttpClient();
+  readonly #http: HttpClient;
   #failures = 0;
 
   constructor(options: BulkWriterOptions) {
     this.#options = options;
+    // A trailing slash keeps a path in the URL (a proxy's prefix) when `_bulk` is resolved against it.
+    this.#http = new HttpClient(options.url.endsWith('/') ? options.url : `${options.url}/`, { maxSockets: 16 });
   }
 
   /** Write every document; resolves with one outcome per document, in order. Rejects only on `signal`. */
@@ -151,17 +153,17 @@ export class BulkWriter {
 
   async #send(docs: readonly BulkDoc[], signal: AbortSignal): Promise<BulkResponseItem[]> {
     const body = joined(docs);
-    let response: { status: number; text: string };
+    let response: HttpResponse;
     try {
-      response = await this.#http.request('POST', `${this.#options.url}/_bulk?filter_path=${FILTER_PATH}`, {
+      response = await this.#http.send('POST', `_bulk?filter_path=${FILTER_PATH}`, {
         body,
-        contentType: 'application/x-ndjson',
+        headers: { 'content-type': 'application/x-ndjson' },
         timeoutMs: this.#options.exportTimeoutMs,
         signal,
       });
     } catch (error) {
       signal.throwIfAborted();
-      throw new RequestFailure(error instanceof TransportError ? error.message : String(error));
+      throw new RequestFailure(error instanceof HttpRequestError ? error.message : String(error));
     }
     const text = response.text;
     const ok = response.status >= 200 && response.status < 300;

@@ -8,7 +8,11 @@ import { indexPrefix } from '../elk/indices.ts';
 import { envInt, envOptional } from '../workload/common/env.ts';
 import { logDirectory } from '../workload/log/logger.ts';
 
-/** Limits of the pipeline; memory in use is bounded by about (maxQueuedBatches + maxConcurrentExports + 1) × maxBatchBytes. */
+/**
+ * Limits of the pipeline. Memory in use is bounded by about (maxQueuedBatches +
+ * maxConcurrentExports + 2) × 2 × maxBatchBytes: every live batch holds its lines and their
+ * `_bulk` body (shipper/batcher.ts).
+ */
 export interface ShipperLimits {
   /** Lines per bulk request (DTQ_SHIPPER_MAX_BATCH_LINES). */
   maxBatchLines: number;

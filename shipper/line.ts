@@ -117,27 +117,36 @@ export function prepareLine(line: SourceLine, indexFor: IndexNamer): PreparedLin
 const TIMESTAMP_NAME = `${F.TIMESTAMP}":"`;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COMMA = 0x2c;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+const SLASH = 0x2f;
+const SPACE = 0x20;
+/** Before this year Date.UTC reads 0-99 as 1900-1999; Date.parse takes those. */
+const FIRST_DIGIT_READ_YEAR = 100;
 
 /**
- * The line's @timestamp in epoch ms without parsing the line, when that is certain to give the
- * answer a full parse would: the line is one object, its only `"@timestamp":"` is a top-level
- * key holding a plain date string, and it is not an nginx line (those are rewritten). Parsing
- * every line was the shipper's largest CPU cost, and on a shared machine the shipper's CPU is
- * taken from Elasticsearch. A line that only looks like an object but is not valid JSON is
- * still dead-lettered: Elasticsearch rejects it with its parser's message (document_parsing_exception).
- * Undefined means: take the slow path.
+ * The line's @timestamp in epoch ms without parsing the line, when the answer is the one a full
+ * parse would give: the line is one object, its only `"@timestamp":"` is a top-level key
+ * holding a plain date string, and it is not an nginx line (those are rewritten). Parsing every
+ * line was the shipper's largest CPU cost, and on a shared machine the shipper's CPU is taken
+ * from Elasticsearch. A line that only looks like an object is still dead-lettered, because
+ * Elasticsearch rejects it with its parser's message (document_parsing_exception, also for a
+ * duplicate key); the one thing its parser accepts and JSON does not, comments, is checked for
+ * here. Lines with `\u` escapes (a key or a service name could hide behind one) take the slow
+ * path. Undefined means: take the slow path.
  */
 export function fastTimestampMs(text: string): number | undefined {
   if (text.charCodeAt(0) !== OPEN_BRACE || text.charCodeAt(text.length - 1) !== CLOSE_BRACE) return undefined;
   // Screens use patterns that start with a rare character: V8 scans for a pattern's first
   // character, and a JSON line is full of quotes. Any "nginx" value contains `ginx"`.
-  if (text.includes('ginx"')) return undefined;
+  if (text.includes('ginx"') || text.includes('\\u')) return undefined;
   const name = text.indexOf(TIMESTAMP_NAME);
   if (name < 1 || text.charCodeAt(name - 1) !== QUOTE || text.includes(TIMESTAMP_NAME, name + 1)) return undefined;
-  const at = name - 1;
-  if (!isTopLevelKey(text, at)) return undefined;
+  if (!isTopLevelKey(text, name - 1)) return undefined;
+  if (text.includes('/') && hasSlashOutsideStrings(text)) return undefined;
   const valueStart = name + TIMESTAMP_NAME.length;
   const valueEnd = text.indexOf('"', valueStart);
   if (valueEnd < 0) return undefined;
@@ -151,12 +160,14 @@ export function fastTimestampMs(text: string): number | undefined {
 
 /**
  * `YYYY-MM-DDTHH:MM:SS.sssZ` (what pino's and nginx's normalised lines carry) read digit by
- * digit; anything else, and any day after the 28th, is left to Date.parse so that month
- * lengths and leap years are its business, not ours.
+ * digit; anything else, any day after the 28th and any year before 100 is left to Date.parse,
+ * so month lengths, leap years and old dates are its business, not ours.
  */
 function isoUtcMs(text: string, start: number, end: number): number | undefined {
   if (end - start !== 24) return undefined;
-  for (const [i, c] of ISO_SEPARATORS) if (text.charCodeAt(start + i) !== c) return undefined;
+  for (let k = 0; k < ISO_SEPARATORS.length; k += 2) {
+    if (text.charCodeAt(start + (ISO_SEPARATORS[k] as number)) !== ISO_SEPARATORS[k + 1]) return undefined;
+  }
   const year = digits(text, start, 4);
   const month = digits(text, start + 5, 2);
   const day = digits(text, start + 8, 2);
@@ -164,21 +175,21 @@ function isoUtcMs(text: string, start: number, end: number): number | undefined 
   const minute = digits(text, start + 14, 2);
   const second = digits(text, start + 17, 2);
   const milli = digits(text, start + 20, 3);
-  if (!(month >= 1 && month <= 12 && day >= 1 && day <= 28 && hour < 24 && minute < 60 && second < 60 && milli >= 0))
-    return undefined;
-  return Date.UTC(year, month - 1, day, hour, minute, second, milli);
+  const valid =
+    year >= FIRST_DIGIT_READ_YEAR &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= 28 &&
+    hour < 24 &&
+    minute < 60 &&
+    second < 60 &&
+    milli >= 0;
+  return valid ? Date.UTC(year, month - 1, day, hour, minute, second, milli) : undefined;
 }
 
-/** Positions and characters of the separators in `YYYY-MM-DDTHH:MM:SS.sssZ`. */
-const ISO_SEPARATORS: readonly (readonly [number, number])[] = [
-  [4, 0x2d],
-  [7, 0x2d],
-  [10, 0x54],
-  [13, 0x3a],
-  [16, 0x3a],
-  [19, 0x2e],
-  [23, 0x5a],
-];
+/** Position, character pairs of the separators in `YYYY-MM-DDTHH:MM:SS.sssZ`. */
+const ISO_SEPARATORS: readonly number[] = [4, 0x2d, 7, 0x2d, 10, 0x54, 13, 0x3a, 16, 0x3a, 19, 0x2e, 23, 0x5a];
 
 /** The decimal number of `length` digits at `from`, NaN if one is not a digit. */
 function digits(text: string, from: number, length: number): number {
@@ -204,9 +215,23 @@ function isTopLevelKey(text: string, at: number): boolean {
       continue;
     }
     if (c === QUOTE) inString = true;
-    else if (c === OPEN_BRACE || c === 0x5b) depth++;
-    else if (c === CLOSE_BRACE || c === 0x5d) depth--;
-    if (c > 0x20) last = c;
+    else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
+    else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--;
+    if (c > SPACE) last = c;
   }
-  return !inString && depth === 1 && (last === OPEN_BRACE || last === 0x2c);
+  return !inString && depth === 1 && (last === OPEN_BRACE || last === COMMA);
+}
+
+/** True when a `/` stands outside every string: a comment, which Elasticsearch's parser would accept. */
+function hasSlashOutsideStrings(text: string): boolean {
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === SLASH) return true;
+  }
+  return false;
 }

@@ -13,10 +13,7 @@ import { CORE_STEPS, runSetup } from '../elk/setup.ts';
 import { errorFields, logEvent } from '../workload/log/logger.ts';
 import { EVENTS, F } from '../workload/log/vocabulary.ts';
 import { backoffDelay } from './backoff.ts';
-import { Batch, type BatchItem, BodyPool, BoundedQueue } from './batcher.ts';
-
-type DocItem = Extract<BatchItem, { kind: 'doc' }>;
-
+import { Batch, type BatchDoc, BodyPool, BoundedQueue } from './batcher.ts';
 import { BulkWriter, type DocOutcome } from './bulk-writer.ts';
 import type { ShipperConfig } from './config.ts';
 import { DEAD_LETTER_LINE_CHARS, DeadLetterFile, type DeadLetterRecord } from './dead-letter.ts';
@@ -25,6 +22,9 @@ import { metricsFields, type ShipperCounters, type ShipperSnapshot, zeroCounters
 import type { Progress } from './progress.ts';
 import { Registry } from './registry.ts';
 import { Tailer } from './tailer.ts';
+
+/** Room for one `_bulk` action line (index name and id) beyond the document itself. */
+const BULK_ACTION_BYTES = 512;
 
 /** Registry entries of files gone for this long are forgotten. */
 const REGISTRY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -60,7 +60,7 @@ export class Shipper {
   readonly #tailer: Tailer;
   readonly #writer: BulkWriter;
   readonly #queue: BoundedQueue<Batch>;
-  readonly #bodies = new BodyPool();
+  readonly #bodies: BodyPool;
   readonly #abort = new AbortController();
   readonly #counters: ShipperCounters = zeroCounters();
   #stopping = false;
@@ -115,6 +115,12 @@ export class Shipper {
       },
     });
     this.#queue = new BoundedQueue(limits.maxQueuedBatches);
+    this.#bodies = new BodyPool({
+      // Filling, waiting to be queued, queued and in flight.
+      buffers: limits.maxQueuedBatches + limits.maxConcurrentExports + 2,
+      // A batch closes once it reaches maxBatchBytes, so one more line (and its action) can follow.
+      bufferBytes: limits.maxBatchBytes + limits.maxLineBytes + BULK_ACTION_BYTES,
+    });
     this.#setupDone = !this.#config.runSetup;
   }
 
@@ -313,7 +319,7 @@ export class Shipper {
   }
 
   /** Count, dead-letter and move the registry for a batch whose every line has its answer. */
-  #acknowledge(batch: Batch, docs: readonly DocItem[], outcomes: readonly DocOutcome[]): void {
+  #acknowledge(batch: Batch, docs: readonly BatchDoc[], outcomes: readonly DocOutcome[]): void {
     const records: DeadLetterRecord[] = [];
     const at = new Date().toISOString();
     for (const item of batch.items) {

@@ -102,8 +102,15 @@ describe('reading @timestamp without parsing the line', () => {
       JSON.stringify({ [F.TIMESTAMP]: Date.parse(ts) }),
       `[{"${F.TIMESTAMP}":"${ts}"}]`,
       ` {"${F.TIMESTAMP}":"${ts}"}`,
+      // An escaped service name or key could hide an nginx line or a second timestamp.
+      `{"${F.SERVICE_NAME}":"ngin\\u0078","${F.TIMESTAMP}":"${ts}"}`,
+      `{"${F.TIMESTAMP}":"${ts}","@time\\u0073tamp":"${ts}"}`,
+      // Elasticsearch's parser accepts comments, JSON does not: left to the full parse, which rejects it.
+      `{"${F.TIMESTAMP}":"${ts}","a":1 /* c */}`,
     ];
     for (const line of doubtful) expect(fastTimestampMs(line), line).toBeUndefined();
+    // A slash inside a string is just a character.
+    expect(fastTimestampMs(JSON.stringify({ [F.TIMESTAMP]: ts, [F.URL_PATH]: '/api/v1/tasks' }))).toBe(Date.parse(ts));
   });
 
   it('still dead-letters what the slow path rejects and ships the rest byte for byte', () => {
@@ -126,6 +133,8 @@ describe('reading ISO timestamps digit by digit', () => {
       '2026-01-01T10:00:00Z',
       '2026-01-01T10:00:00.000+02:00',
       '2026-0a-01T10:00:00.000Z',
+      '20x4-01-01T00:00:00.000Z',
+      '0050-06-01T00:00:00.000Z',
     ];
     for (const value of samples) {
       const line = `{"${F.TIMESTAMP}":"${value}"}`;

@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CORRELATION_ID_HEADER } from '../common/correlation-id.ts';
-import { type HttpClient, headerValue } from '../stack/http-client.ts';
+import { type HttpClient, headerValue } from '../common/http-client.ts';
 import {
   bodyHash,
   type FinalRecord,

@@ -28,6 +28,16 @@ describe('vocabulary', () => {
     expect(line).not.toHaveProperty(F.HTTP_RESPONSE_BYTES);
   });
 
+  it('keeps every other field of an nginx line as it was, even one named __proto__', () => {
+    const raw = JSON.parse(
+      `{"${F.SERVICE_NAME}":"nginx","${F.NGINX_MSEC}":"1795256123.012","__proto__":{"x":1},"${F.URL_PATH}":"/p"}`,
+    ) as Record<string, unknown>;
+    const line = normalizeNginxLine(raw);
+    expect(JSON.stringify(line)).toContain('"__proto__":{"x":1}');
+    expect(line[F.URL_PATH]).toBe('/p');
+    expect(Object.getPrototypeOf(line)).toBe(Object.prototype);
+  });
+
   it('leaves other services alone', () => {
     const line = { [F.SERVICE_NAME]: 'api', [F.HTTP_STATUS]: '202' };
     expect(normalizeNginxLine(line)).toBe(line);

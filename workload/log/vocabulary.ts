@@ -240,6 +240,9 @@ export function normalizeNginxLine(record: LogRecord): LogRecord {
       if (number !== undefined) out[key] = number;
     } else if (key === F.NGINX_REQUEST_TIME && requestTime !== undefined) out[key] = requestTime;
     else if (key === F.NGINX_MSEC && msec !== undefined) out[key] = msec;
+    // An own "__proto__" key (JSON.parse makes one) must stay a field, not become a prototype.
+    else if (key === '__proto__')
+      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
     else out[key] = value;
   }
   if (requestTime !== undefined) out[F.EVENT_DURATION] = Math.round(requestTime * 1e9);

@@ -6,9 +6,9 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { dtqError } from '../common/dtq-error.ts';
+import { HttpClient } from '../common/http-client.ts';
 import { EVENTS, F } from '../log/vocabulary.ts';
 import { STACK_ERRORS } from './errors.ts';
-import { HttpClient } from './http-client.ts';
 
 /** A free loopback port, or `wanted` after checking nobody listens on it. */
 export async function claimPort(wanted: number, what: string, envName: string): Promise<number> {

@@ -8,7 +8,9 @@
  * supervisor sees it and stops them in an order that loses nothing (nginx first, Redis last).
  * Why `setpriv --pdeathsig`: if the supervisor itself is killed with SIGKILL it cannot clean
  * up, so the kernel signals each child when its parent dies (SIGTERM unless the spec says
- * otherwise). No orphans either way.
+ * otherwise). No orphans either way, except in one narrow window: a supervisor killed between
+ * spawning a child and setpriv's prctl (about a millisecond, longer on a loaded machine) leaves
+ * that child running, since the signal is armed by the child itself.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { dailyIndexNamer } from '../../elk/indices.ts';
+import { Batch, BodyPool } from '../../shipper/batcher.ts';
+import { prepareLine, type SourceLine } from '../../shipper/line.ts';
+import { F } from '../../workload/log/vocabulary.ts';
+
+const indexFor = dailyIndexNamer('b');
+
+function lineOf(bytes: Buffer, offset: number): SourceLine {
+  return {
+    fingerprint: 'a'.repeat(32),
+    path: '/x',
+    offset,
+    end: offset + bytes.length + 1,
+    text: bytes.toString(),
+    bytes,
+  };
+}
+
+describe('a batch body', () => {
+  it('holds each document as its create action and the line read, in order', () => {
+    const batch = new Batch(0, new BodyPool({ buffers: 2, bufferBytes: 1 << 20 }));
+    const texts = [1, 2, 3].map((n) => JSON.stringify({ [F.TIMESTAMP]: '2026-03-01T10:00:00.000Z', n, é: 'ü' }));
+    const ids: string[] = [];
+    let offset = 0;
+    for (const text of texts) {
+      const line = lineOf(Buffer.from(text), offset);
+      const prepared = prepareLine(line, indexFor);
+      if (prepared.kind === 'doc') ids.push(prepared.id);
+      batch.add(line, prepared);
+      // The tailer's view is not kept past add().
+      expect(line.bytes).toBeUndefined();
+      offset = line.end;
+    }
+    expect(batch.docs().map((doc) => Buffer.from(doc.body).toString())).toEqual(
+      texts.map((text, i) => `{"create":{"_index":"b-2026.03.01","_id":"${ids[i]}"}}\n${text}\n`),
+    );
+  });
+
+  it('sends bytes that are not UTF-8 as the decoded text, which Elasticsearch accepts', () => {
+    const batch = new Batch();
+    const raw = Buffer.concat([
+      Buffer.from(`{"${F.TIMESTAMP}":"2026-03-01T10:00:00.000Z","m":"`),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('"}'),
+    ]);
+    const line = lineOf(raw, 0);
+    batch.add(line, prepareLine(line, indexFor));
+    const source = Buffer.from(batch.docs()[0]?.body ?? [])
+      .toString()
+      .split('\n')[1] as string;
+    expect(JSON.parse(source)).toEqual({ [F.TIMESTAMP]: '2026-03-01T10:00:00.000Z', m: '\ufffd\ufffd' });
+  });
+
+  it('grows its buffer no further than the pool says a full batch needs, and gives it back', () => {
+    const pool = new BodyPool({ buffers: 1, bufferBytes: 100_000 });
+    const batch = new Batch(0, pool);
+    let offset = 0;
+    // Lines until the batch is full, as the shipper adds them.
+    while (!batch.full(10_000, 90_000)) {
+      const line = lineOf(
+        Buffer.from(JSON.stringify({ [F.TIMESTAMP]: '2026-03-01T10:00:00.000Z', pad: 'x'.repeat(200) })),
+        offset,
+      );
+      batch.add(line, prepareLine(line, indexFor));
+      offset = line.end;
+    }
+    const body = batch.docs().at(-1)?.body;
+    expect(body?.buffer.byteLength).toBeLessThanOrEqual(100_000);
+    batch.release();
+    // The same buffer serves the next batch.
+    expect(pool.take().buffer).toBe(body?.buffer);
+  });
+});
