@@ -53,7 +53,7 @@ export function buildTrace(hits: readonly Hit[], options: BuildTraceOptions): Tr
   const cid = options.correlationId;
   const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   const warnings: string[] = [];
-  const parsed = toWorkLines(hits);
+  const parsed = toWorkLines(hits, cid);
   const untimed = parsed.untimed;
   if (untimed > 0) warnings.push(`${untimed} line(s) without a valid @timestamp were left out`);
   if ((options.malformedLines ?? 0) > 0)

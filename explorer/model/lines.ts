@@ -102,11 +102,13 @@ function actionInfo(action: string): ActionInfo {
  * same line reached through two joins) are kept here and dropped by {@link InstanceStreams},
  * where sorting has put them next to each other: cheaper than hashing every source.
  */
-export function toWorkLines(hits: readonly Hit[]): { lines: WorkLine[]; untimed: number } {
+export function toWorkLines(hits: readonly Hit[], correlationId?: string): { lines: WorkLine[]; untimed: number } {
   const lines: WorkLine[] = [];
   let untimed: Set<string> | undefined;
   // Ids as shared strings: JSON.parse makes a new string per line, and every map lookup by a
-  // new string hashes it again. Long-polled traces repeat the same ids line after line.
+  // new string hashes it again. Long-polled traces repeat the same ids line after line, and
+  // the trace's own correlation id, given, is then compared by reference.
+  const own = correlationId;
   let cid: string | undefined;
   let task: string | undefined;
   for (const hit of hits) {
@@ -124,7 +126,7 @@ export function toWorkLines(hits: readonly Hit[]): { lines: WorkLine[]; untimed:
     const taskId = readTask === task ? task : readTask;
     task = taskId ?? task;
     const readCid = str(record, F.CORRELATION_ID);
-    const correlationId = readCid === cid ? cid : readCid;
+    const correlationId = readCid === own ? own : readCid === cid ? cid : readCid;
     cid = correlationId ?? cid;
     lines.push({
       id: -1,
