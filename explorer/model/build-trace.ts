@@ -63,7 +63,9 @@ export function buildTrace(hits: readonly Hit[], options: BuildTraceOptions): Tr
   // every record was a tenth of the model's time on a 10,000-line trace).
   const taskIds = new Set<string>();
   let last: string | undefined;
-  for (const line of parsed.lines) {
+  const all = parsed.lines;
+  for (let i = 0; i < all.length; i++) {
+    const line = all[i] as WorkLine;
     if (line.correlationId !== cid) continue;
     const id = line.isTask ? line.taskId : line.polled;
     // Thousands of polls name the same task in a row: skip the set for a repeat.
@@ -78,7 +80,10 @@ export function buildTrace(hits: readonly Hit[], options: BuildTraceOptions): Tr
   // Keep what belongs (sources may over-fetch: a substring match in a file, a broad query),
   // each process's lines in one stream, in written order and without repeats.
   const byInstance = new InstanceStreams();
-  for (const line of parsed.lines) if (line.correlationId === cid || belongs(line, cid, taskIds)) byInstance.add(line);
+  for (let i = 0; i < all.length; i++) {
+    const line = all[i] as WorkLine;
+    if (line.correlationId === cid || belongs(line, cid, taskIds)) byInstance.add(line);
+  }
   let streams = byInstance.ordered();
   // Usually every line belongs, once: then the parsed list is the trace's list of lines.
   const kept: WorkLine[] | undefined = byInstance.size === parsed.lines.length ? undefined : [];
@@ -91,7 +96,8 @@ export function buildTrace(hits: readonly Hit[], options: BuildTraceOptions): Tr
   const duplicateLines: WorkLine[] = [];
   for (const stream of streams) {
     let api: WorkLine[] | undefined;
-    for (const line of stream) {
+    for (let i = 0; i < stream.length; i++) {
+      const line = stream[i] as WorkLine;
       kept?.push(line);
       const mine = line.correlationId === cid;
       if (line.service === 'api') {
@@ -144,7 +150,8 @@ export function buildTrace(hits: readonly Hit[], options: BuildTraceOptions): Tr
   // Requests of this correlation id become branches; polls of its tasks hang off the task.
   const primary: HttpGroup[] = [];
   const ownPolls: HttpGroup[] = [];
-  for (const group of groups) {
+  for (let i = 0; i < groups.length; i++) {
+    const group = groups[i] as HttpGroup;
     if (group.correlationId !== cid) continue;
     if (group.polled === undefined) primary.push(group);
     else ownPolls.push(group);
@@ -154,7 +161,8 @@ export function buildTrace(hits: readonly Hit[], options: BuildTraceOptions): Tr
   const branchGroups = pollsAreBranches ? ownPolls : primary;
 
   const polls = new Map<string, Poll[]>();
-  for (const group of groups) {
+  for (let i = 0; i < groups.length; i++) {
+    const group = groups[i] as HttpGroup;
     const polled = group.polled;
     if (polled === undefined || (pollsAreBranches && group.correlationId === cid) || !cores.has(polled)) continue;
     const start = group.received ?? group.lines[0];

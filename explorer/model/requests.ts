@@ -29,7 +29,8 @@ export function groupApiRequests(streams: readonly (readonly WorkLine[])[]): Htt
     // Per correlation id: the request still open, and the last one (a line that arrives after
     // its request completed, a late log call, stays with that request).
     const byCid = new Map<string, { open: HttpGroup | undefined; last: HttpGroup }>();
-    for (const line of stream) {
+    for (let i = 0; i < stream.length; i++) {
+      const line = stream[i] as WorkLine;
       const key = line.correlationId ?? '';
       let known = byCid.get(key);
       let group = known?.open;
@@ -165,7 +166,8 @@ function nearest(candidates: Candidates, at: number, w: Wanted): Candidate | und
 export function matchNginx(nginxLines: readonly WorkLine[], groups: readonly HttpGroup[]): WorkLine[] {
   const byCid = new Map<string, Candidates>();
   let sorted = true;
-  for (const group of groups) {
+  for (let i = 0; i < groups.length; i++) {
+    const group = groups[i] as HttpGroup;
     const end = (group.completed ?? group.lines[group.lines.length - 1])?.writtenAt ?? 0;
     const candidate = { group, method: methodOf(group), path: pathOf(group), status: statusOf(group), end };
     const key = group.correlationId ?? '';
@@ -179,8 +181,12 @@ export function matchNginx(nginxLines: readonly WorkLine[], groups: readonly Htt
   if (!sorted) for (const { sorted: list } of byCid.values()) list.sort((a, b) => a.end - b.end);
   const unmatched: WorkLine[] = [];
   const wanted: Wanted = { method: undefined, path: undefined, status: undefined, strict: true };
-  const inOrder = nginxLines.every((line, i) => i === 0 || writtenOrder(nginxLines[i - 1] as WorkLine, line) <= 0);
-  for (const line of inOrder ? nginxLines : [...nginxLines].sort(writtenOrder)) {
+  let inOrder = true;
+  for (let i = 1; i < nginxLines.length && inOrder; i++)
+    inOrder = writtenOrder(nginxLines[i - 1] as WorkLine, nginxLines[i] as WorkLine) <= 0;
+  const ordered = inOrder ? nginxLines : [...nginxLines].sort(writtenOrder);
+  for (let i = 0; i < ordered.length; i++) {
+    const line = ordered[i] as WorkLine;
     const candidates = byCid.get(line.correlationId ?? '');
     wanted.method = str(line.record, F.HTTP_METHOD);
     wanted.path = str(line.record, F.URL_PATH);
