@@ -195,7 +195,7 @@ export function buildTrace(hits: readonly Hit[], options: BuildTraceOptions): Tr
       outcome: core.outcome,
       endedAt: core.endedAt,
       deadLetteredAt: core.deadLetteredAt,
-      polls: (polls.get(core.taskId) ?? []).sort((a, b) => a.at - b.at),
+      polls: byTime(polls.get(core.taskId) ?? []),
       lineIds: core.lineIds,
     }))
     .sort((a, b) => firstAt(a) - firstAt(b));
@@ -272,6 +272,13 @@ export function buildTrace(hits: readonly Hit[], options: BuildTraceOptions): Tr
     inFlight,
     ...(pending ? { pending } : {}),
   };
+}
+
+/** Polls in time order; they come from requests ordered by start, so usually are already. */
+function byTime(polls: Poll[]): Poll[] {
+  for (let i = 1; i < polls.length; i++)
+    if ((polls[i] as Poll).at < (polls[i - 1] as Poll).at) return polls.sort((a, b) => a.at - b.at);
+  return polls;
 }
 
 function belongs(line: WorkLine, cid: string, taskIds: ReadonlySet<string>): boolean {
