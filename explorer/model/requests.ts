@@ -171,36 +171,45 @@ function nearest(candidates: Candidates, at: number, w: Wanted): Candidate | und
  * thousands of times under one id at n log n.
  */
 export function matchNginx(nginxLines: readonly WorkLine[], groups: readonly HttpGroup[]): WorkLine[] {
+  if (nginxLines.length === 0) return [];
+  // Only requests of a correlation id that nginx logged can pair (polls by other ids never do).
   const byCid = new Map<string, Candidates>();
+  for (let i = 0; i < nginxLines.length; i++) {
+    const key = (nginxLines[i] as WorkLine).correlationId ?? '';
+    if (!byCid.has(key)) byCid.set(key, { sorted: [], next: 0 });
+  }
   let sorted = true;
   for (let i = 0; i < groups.length; i++) {
     const group = groups[i] as HttpGroup;
+    const list = byCid.get(group.correlationId ?? '')?.sorted;
+    if (list === undefined) continue;
     const end = (group.completed ?? group.lines[group.lines.length - 1])?.writtenAt ?? 0;
-    const candidate = { group, method: methodOf(group), path: pathOf(group), status: statusOf(group), end };
-    const key = group.correlationId ?? '';
-    const list = byCid.get(key)?.sorted;
-    if (list === undefined) byCid.set(key, { sorted: [candidate], next: 0 });
-    else {
-      if ((list[list.length - 1] as Candidate).end > end) sorted = false;
-      list.push(candidate);
-    }
+    // The received line names method and path; the other lines only when it does not.
+    const received = group.received?.record;
+    const method = (received === undefined ? undefined : str(received, F.HTTP_METHOD)) ?? methodOf(group);
+    const path = (received === undefined ? undefined : str(received, F.URL_PATH)) ?? pathOf(group);
+    if (list.length > 0 && (list[list.length - 1] as Candidate).end > end) sorted = false;
+    list.push({ group, method, path, status: statusOf(group), end });
   }
   if (!sorted) for (const { sorted: list } of byCid.values()) list.sort((a, b) => a.end - b.end);
   const unmatched: WorkLine[] = [];
   const wanted: Wanted = { method: undefined, path: undefined, status: undefined, strict: true };
   let inOrder = true;
-  for (let i = 1; i < nginxLines.length && inOrder; i++)
-    inOrder = writtenOrder(nginxLines[i - 1] as WorkLine, nginxLines[i] as WorkLine) <= 0;
+  for (let i = 1; i < nginxLines.length && inOrder; i++) {
+    const previous = nginxLines[i - 1] as WorkLine;
+    const line = nginxLines[i] as WorkLine;
+    inOrder = previous.writtenAt < line.writtenAt || writtenOrder(previous, line) <= 0;
+  }
   const ordered = inOrder ? nginxLines : [...nginxLines].sort(writtenOrder);
   for (let i = 0; i < ordered.length; i++) {
     const line = ordered[i] as WorkLine;
-    const candidates = byCid.get(line.correlationId ?? '');
+    const candidates = byCid.get(line.correlationId ?? '') as Candidates;
     wanted.method = str(line.record, F.HTTP_METHOD);
     wanted.path = str(line.record, F.URL_PATH);
     wanted.status = num(line.record, F.HTTP_STATUS);
     wanted.strict = true;
-    let best = candidates === undefined ? undefined : nearest(candidates, line.writtenAt, wanted);
-    if (best === undefined && candidates !== undefined && (wanted.status ?? 0) >= 500) {
+    let best = nearest(candidates, line.writtenAt, wanted);
+    if (best === undefined && (wanted.status ?? 0) >= 500) {
       wanted.strict = false;
       best = nearest(candidates, line.writtenAt, wanted);
     }
