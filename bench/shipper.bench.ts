@@ -304,14 +304,19 @@ export async function run(): Promise<BenchReport> {
     generate(sampleDir, Math.min(LINES, SAMPLE_LINES));
     const tried: Record<string, number> = {};
     let best = { batch: BATCH_CANDIDATES[0] as number, concurrency: 1, rate: 0 };
-    for (const concurrency of CONCURRENCY_CANDIDATES) {
-      for (const batch of BATCH_CANDIDATES) {
-        await runSetup({ url, prefix: prefixes.search, steps: CORE_STEPS });
-        const { seconds } = await phase('raw', url, prefixes.search, sampleDir, batch, concurrency);
-        const rate = Math.round(Math.min(LINES, SAMPLE_LINES) / seconds);
-        tried[`raw_${batch}x${concurrency}`] = rate;
-        if (rate > best.rate) best = { batch, concurrency, rate };
-        await cleanup(url, prefixes.search);
+    // Every shape twice, in two passes, each keeping its faster run: one unlucky run under other
+    // load must not hand the ceiling to a weaker shape.
+    for (let pass = 0; pass < 2; pass++) {
+      for (const concurrency of CONCURRENCY_CANDIDATES) {
+        for (const batch of BATCH_CANDIDATES) {
+          await runSetup({ url, prefix: prefixes.search, steps: CORE_STEPS });
+          const { seconds } = await phase('raw', url, prefixes.search, sampleDir, batch, concurrency);
+          const rate = Math.round(Math.min(LINES, SAMPLE_LINES) / seconds);
+          const name = `raw_${batch}x${concurrency}`;
+          tried[name] = Math.max(tried[name] ?? 0, rate);
+          if (rate > best.rate) best = { batch, concurrency, rate };
+          await cleanup(url, prefixes.search);
+        }
       }
     }
     rmSync(sampleDir, { recursive: true, force: true });
