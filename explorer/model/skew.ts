@@ -120,7 +120,10 @@ export function repairSkew(
 
   // 1. API processes against nginx.
   const apiBounds = new Map<string, ApiBound>();
-  for (const group of groups) if (group.nginx !== undefined) tighten(apiBounds, group, group.nginx);
+  for (let g = 0; g < groups.length; g++) {
+    const group = groups[g] as HttpGroup;
+    if (group.nginx !== undefined) tighten(apiBounds, group, group.nginx);
+  }
   for (const [instance, bound] of apiBounds) {
     // Contradictory bounds mean the API took longer than nginx says the whole request took:
     // no single shift explains that, so leave the clock alone rather than guess.
@@ -187,18 +190,23 @@ export function repairSkew(
     }
   }
 
-  for (const line of lines) line.at = line.writtenAt + shiftOf(line.instance);
+  // Lines start with `at` = `writtenAt` (lines.ts): with no shift there is nothing to move.
+  if (shifts.size > 0) for (const line of lines) line.at = line.writtenAt + shiftOf(line.instance);
   return corrections;
 }
 
 /** For each `task.enqueued` line, the line its API wrote for the same request just before it. */
 function linesBeforeEnqueue(groups: readonly HttpGroup[]): Map<WorkLine, WorkLine> {
   const before = new Map<WorkLine, WorkLine>();
-  for (const group of groups) {
-    group.lines.forEach((line, i) => {
-      const previous = group.lines[i - 1];
-      if (line.action === EVENTS.TASK_ENQUEUED && previous !== undefined) before.set(line, previous);
-    });
+  for (let g = 0; g < groups.length; g++) {
+    const group = groups[g] as HttpGroup;
+    // A status poll enqueues nothing; a long-polled trace is mostly polls.
+    if (group.polled !== undefined) continue;
+    const lines = group.lines;
+    for (let i = 1; i < lines.length; i++) {
+      const line = lines[i] as WorkLine;
+      if (line.action === EVENTS.TASK_ENQUEUED) before.set(line, lines[i - 1] as WorkLine);
+    }
   }
   return before;
 }
