@@ -118,9 +118,12 @@ describe('dtq-explore on a real workload shipped into Elasticsearch', () => {
     }
     expect(screen).toContain(`dtq-explore ${cid}`);
     expect(screen).toContain('queue wait · high');
-    // ✗ marks the failure: the word itself is cut at 80 columns when the durations are long.
+    // ✗ marks the failure; the result words themselves are cut at 80 columns when the durations
+    // are long, so the third attempt's success is read from the outcome line (SUCCEEDED, waited
+    // for above) and from --json, which this test checked already.
     expect(screen).toMatch(/✗ attempt 1 · worker-\d/);
-    expect(screen).toMatch(/attempt 3 · worker-\d .*succeeded/);
+    expect(screen).toMatch(/attempt 3 · worker-\d/);
+    expect(screen).not.toMatch(/✗ attempt 3/);
     expect(screen).toContain('backoff');
     execFileSync('tmux', ['-L', socket, 'send-keys', '-t', 'wl', 'q']);
     for (let i = 0; i < 100 && !screen.includes('EXIT=0'); i++) {
