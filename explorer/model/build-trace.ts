@@ -6,7 +6,7 @@
  */
 import { DUPLICATE_EVENTS, F } from '../../workload/log/vocabulary.ts';
 import { formatClock, formatDuration, num, str } from './fields.ts';
-import { compareText, InstanceStreams, mergeOrdered, toWorkLines, type WorkLine } from './lines.ts';
+import { InstanceStreams, mergeOrdered, toWorkLines, type WorkLine, writtenOrder } from './lines.ts';
 import { decideOutcome } from './outcome.ts';
 import { cutPendingPolls, type PollBacklog, pendingPolls } from './pending.ts';
 import { groupApiRequests, type HttpGroup, matchNginx, methodOf, nginxStart, pathOf, statusOf } from './requests.ts';
@@ -37,16 +37,6 @@ export interface BuildTraceOptions {
 const DEFAULT_STALE_AFTER_MS = 120_000;
 /** Elasticsearch refreshes every second and the shipper batches: newer lines may be missing. */
 const SHIPPER_LAG_WINDOW_MS = 60_000;
-
-/** A task's lines in written order; ties between processes by instance, then source. */
-function byTaskOrder(a: WorkLine, b: WorkLine): number {
-  return (
-    a.writtenAt - b.writtenAt ||
-    a.sequence - b.sequence ||
-    compareText(a.instance, b.instance) ||
-    compareText(a.source, b.source)
-  );
-}
 
 /** Build the trace of one correlation id from every hit its joins fetched. */
 export function buildTrace(hits: readonly Hit[], options: BuildTraceOptions): Trace {
@@ -117,7 +107,7 @@ export function buildTrace(hits: readonly Hit[], options: BuildTraceOptions): Tr
       if (line.isDuplicate) duplicateLines.push(line);
     }
   }
-  for (const list of taskLines.values()) list.sort(byTaskOrder);
+  for (const list of taskLines.values()) list.sort(writtenOrder);
 
   let groups = groupApiRequests(apiStreams);
   let orphanNginx = matchNginx(nginxLines, groups);

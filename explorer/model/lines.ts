@@ -241,3 +241,13 @@ export function mergeOrdered(streams: readonly (readonly WorkLine[])[]): WorkLin
   }
   return out;
 }
+
+/** Written order; at equal times the instance and source decide, never the input order. */
+export function writtenOrder(a: WorkLine, b: WorkLine): number {
+  return (
+    a.writtenAt - b.writtenAt ||
+    a.sequence - b.sequence ||
+    compareText(a.instance, b.instance) ||
+    compareText(a.source, b.source)
+  );
+}

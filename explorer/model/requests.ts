@@ -5,7 +5,7 @@
  */
 import { EVENTS, F } from '../../workload/log/vocabulary.ts';
 import { num, str } from './fields.ts';
-import { compareText, type WorkLine } from './lines.ts';
+import { type WorkLine, writtenOrder } from './lines.ts';
 
 /** One API request as grouped from its process's lines. */
 export interface HttpGroup {
@@ -217,16 +217,6 @@ export function matchNginx(nginxLines: readonly WorkLine[], groups: readonly Htt
     else unmatched.push(line);
   }
   return unmatched;
-}
-
-/** Written order; at equal times the instance and source decide, never the input order. */
-function writtenOrder(a: WorkLine, b: WorkLine): number {
-  return (
-    a.writtenAt - b.writtenAt ||
-    a.sequence - b.sequence ||
-    compareText(a.instance, b.instance) ||
-    compareText(a.source, b.source)
-  );
 }
 
 /** When nginx started the request: its log time minus $request_time. */
