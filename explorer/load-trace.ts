@@ -14,6 +14,7 @@ import { EXPLORE_ERRORS } from './errors.ts';
 import { buildTrace } from './model/build-trace.ts';
 import { formatIso } from './model/fields.ts';
 import { joinTaskIds, owningCorrelationIds } from './model/join.ts';
+import { ParsedLines } from './model/lines.ts';
 import type { PollBacklog } from './model/pending.ts';
 import type { Hit, Trace } from './model/types.ts';
 import type { LogSource, PollLines, PollPages } from './sources/source.ts';
@@ -82,7 +83,7 @@ async function resolveTarget(
 }
 
 function model(
-  hits: readonly Hit[],
+  hits: readonly Hit[] | ParsedLines,
   source: LogSource,
   ids: { correlationId: string; focusTaskId: string | undefined },
   now: number,
@@ -98,7 +99,11 @@ function model(
   });
 }
 
-/** Fetch every line of a target and build its trace; DTQ_ERR_EXPLORE_NOT_FOUND when nothing matches. */
+/**
+ * Fetch every line of a target and build its trace; DTQ_ERR_EXPLORE_NOT_FOUND when nothing
+ * matches. Each fetch's lines are parsed as they arrive, once: the task ids the related
+ * lookup needs come from that parse. Parsing counts as model time, not fetch time.
+ */
 export async function loadTrace(
   source: LogSource,
   target: TraceTarget,
@@ -106,20 +111,26 @@ export async function loadTrace(
 ): Promise<LoadedTrace> {
   const started = performance.now();
   const ids = await resolveTarget(source, target);
-  const hits = ids.hits;
   const cid = ids.correlationId;
   const own = cid === '' ? [] : await source.byCorrelationIds([cid]);
-  if (own.length === 0 && hits.length === 0) await notFound(source, 'correlation id', cid);
-  for (const hit of own) hits.push(hit);
-  const taskIds = joinTaskIds(
-    own.map((h) => h.record),
-    cid,
-  );
+  if (own.length === 0 && ids.hits.length === 0) await notFound(source, 'correlation id', cid);
+  let parseStarted = performance.now();
+  const parsed = new ParsedLines(cid).add(ids.hits).add(own);
+  const taskIds = [...parsed.joinedTaskIds()];
+  let parseMs = performance.now() - parseStarted;
   if (ids.focusTaskId !== undefined && !taskIds.includes(ids.focusTaskId)) taskIds.push(ids.focusTaskId);
-  for (const hit of await source.related(taskIds, cid === '' ? undefined : cid)) hits.push(hit);
+  const related = await source.related(taskIds, cid === '' ? undefined : cid);
+  parseStarted = performance.now();
+  parsed.add(related);
+  parseMs += performance.now() - parseStarted;
   const fetched = performance.now();
-  const trace = model(hits, source, ids, now());
-  return { trace, fetchMs: fetched - started, modelMs: performance.now() - fetched, lineCount: trace.lines.length };
+  const trace = model(parsed, source, ids, now());
+  return {
+    trace,
+    fetchMs: fetched - started - parseMs,
+    modelMs: performance.now() - fetched + parseMs,
+    lineCount: trace.lines.length,
+  };
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { DUPLICATE_EVENTS, F } from '../../workload/log/vocabulary.ts';
 import { formatClock, formatDuration, num, str } from './fields.ts';
-import { InstanceStreams, mergeOrdered, toWorkLines, type WorkLine, writtenOrder } from './lines.ts';
+import { InstanceStreams, mergeOrdered, ParsedLines, type WorkLine, writtenOrder } from './lines.ts';
 import { decideOutcome } from './outcome.ts';
 import { cutPendingPolls, type PollBacklog, pendingPolls } from './pending.ts';
 import { groupApiRequests, type HttpGroup, matchNginx, methodOf, nginxStart, pathOf, statusOf } from './requests.ts';
@@ -38,34 +38,27 @@ const DEFAULT_STALE_AFTER_MS = 120_000;
 /** Elasticsearch refreshes every second and the shipper batches: newer lines may be missing. */
 const SHIPPER_LAG_WINDOW_MS = 60_000;
 
-/** Build the trace of one correlation id from every hit its joins fetched. */
-export function buildTrace(hits: readonly Hit[], options: BuildTraceOptions): Trace {
+/**
+ * Build the trace of one correlation id from every hit its joins fetched, raw or already
+ * parsed (a loader parses each fetch as it arrives, see explorer/load-trace.ts).
+ */
+export function buildTrace(input: readonly Hit[] | ParsedLines, options: BuildTraceOptions): Trace {
   const cid = options.correlationId;
   const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   const warnings: string[] = [];
-  const parsed = toWorkLines(hits, cid);
+  const parsed = input instanceof ParsedLines ? input : new ParsedLines(cid).add(input);
+  if (parsed.correlationId !== cid)
+    throw new TypeError(`lines parsed for ${parsed.correlationId}, trace asked for ${cid}`);
   const untimed = parsed.untimed;
   if (untimed > 0) warnings.push(`${untimed} line(s) without a valid @timestamp were left out`);
   if ((options.malformedLines ?? 0) > 0)
     warnings.push(`${options.malformedLines} malformed line(s) in the logs were skipped (not JSON)`);
 
-  // joinTaskIds' rule, read from the fields toWorkLines already parsed (a second parse of
-  // every record was a tenth of the model's time on a 10,000-line trace).
-  const taskIds = new Set<string>();
-  let last: string | undefined;
-  const all = parsed.lines;
-  for (let i = 0; i < all.length; i++) {
-    const line = all[i] as WorkLine;
-    if (line.correlationId !== cid) continue;
-    const id = line.isTask ? line.taskId : line.polled;
-    // Thousands of polls name the same task in a row: skip the set for a repeat.
-    if (id === undefined || id === last) continue;
-    taskIds.add(id);
-    last = id;
-  }
+  const taskIds = new Set(parsed.joinedTaskIds());
   if (options.focusTaskId !== undefined) taskIds.add(options.focusTaskId);
   const backlog = options.backlog;
   for (const id of backlog?.taskIds ?? []) taskIds.add(id);
+  const all = parsed.lines;
 
   // Keep what belongs (sources may over-fetch: a substring match in a file, a broad query),
   // each process's lines in one stream, in written order and without repeats.

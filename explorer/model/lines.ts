@@ -96,60 +96,108 @@ function actionInfo(action: string): ActionInfo {
 }
 
 /**
- * Parse hits into lines, leaving out lines without a usable @timestamp (counted once each).
+ * Hits parsed into lines as they arrive: a trace's lines come in several fetches (the
+ * correlation id's, then its tasks'), and the task ids the next fetch needs are read from
+ * the lines parsed so far instead of from a second pass over the records. Lines without a
+ * usable @timestamp are left out (counted once each).
+ *
  * One pass that reads every field later steps need: on a 10,000-line trace the model runs
  * once, cold, so each extra pass or field read over the lines costs in full. Repeats (the
  * same line reached through two joins) are kept here and dropped by {@link InstanceStreams},
  * where sorting has put them next to each other: cheaper than hashing every source.
  */
-export function toWorkLines(hits: readonly Hit[], correlationId?: string): { lines: WorkLine[]; untimed: number } {
-  const lines: WorkLine[] = [];
-  let untimed: Set<string> | undefined;
+export class ParsedLines {
+  readonly correlationId: string;
+  readonly lines: WorkLine[] = [];
+  #untimed: Set<string> | undefined;
   // Ids as shared strings: JSON.parse makes a new string per line, and every map lookup by a
   // new string hashes it again. Long-polled traces repeat the same ids line after line, and
-  // the trace's own correlation id, given, is then compared by reference.
-  const own = correlationId;
-  let cid: string | undefined;
-  let task: string | undefined;
-  // Indexed loops over the lines, here and in the model's other passes: a cold for…of
-  // steps an iterator per element, several times the cost of an index.
-  for (let i = 0; i < hits.length; i++) {
-    const hit = hits[i] as Hit;
-    const record = hit.record;
-    const writtenAt = hit.at ?? timestampOf(record);
-    if (writtenAt === undefined) {
-      untimed ??= new Set();
-      untimed.add(hit.source);
-      continue;
-    }
-    const service = str(record, F.SERVICE_NAME) ?? 'unknown';
-    const info = actionInfo(str(record, F.EVENT_ACTION) ?? 'unknown');
-    const action = info.action;
-    const readTask = str(record, F.TASK_ID);
-    const taskId = readTask === task ? task : readTask;
-    task = taskId ?? task;
-    const readCid = str(record, F.CORRELATION_ID);
-    const correlationId = readCid === own ? own : readCid === cid ? cid : readCid;
-    cid = correlationId ?? cid;
-    lines.push({
-      id: -1,
-      source: hit.source,
-      record,
-      writtenAt,
-      at: writtenAt,
-      service,
-      instance: str(record, F.SERVICE_INSTANCE) ?? service,
-      action,
-      sequence: num(record, F.EVENT_SEQUENCE) ?? 0,
-      correlationId,
-      taskId,
-      polled: info.mayPoll ? polledTaskIdOf(record, action, taskId) : undefined,
-      rank: info.rank,
-      isTask: info.isTask,
-      isDuplicate: info.isDuplicate,
-    });
+  // the trace's own correlation id is then compared by reference.
+  #cid: string | undefined;
+  #task: string | undefined;
+  readonly #joined = new Set<string>();
+  #joinedUpTo = 0;
+
+  constructor(correlationId: string) {
+    this.correlationId = correlationId;
   }
-  return { lines, untimed: untimed?.size ?? 0 };
+
+  /** Lines left out for want of a valid @timestamp. */
+  get untimed(): number {
+    return this.#untimed?.size ?? 0;
+  }
+
+  /** Parse and append hits. */
+  add(hits: readonly Hit[]): this {
+    const lines = this.lines;
+    const own = this.correlationId;
+    let cid = this.#cid;
+    let task = this.#task;
+    // Indexed loops over the lines, here and in the model's other passes: a cold for…of
+    // steps an iterator per element, several times the cost of an index.
+    for (let i = 0; i < hits.length; i++) {
+      const hit = hits[i] as Hit;
+      const record = hit.record;
+      const writtenAt = hit.at ?? timestampOf(record);
+      if (writtenAt === undefined) {
+        this.#untimed ??= new Set();
+        this.#untimed.add(hit.source);
+        continue;
+      }
+      const service = str(record, F.SERVICE_NAME) ?? 'unknown';
+      const info = actionInfo(str(record, F.EVENT_ACTION) ?? 'unknown');
+      const action = info.action;
+      const readTask = str(record, F.TASK_ID);
+      const taskId = readTask === task ? task : readTask;
+      task = taskId ?? task;
+      const readCid = str(record, F.CORRELATION_ID);
+      const correlationId = readCid === own ? own : readCid === cid ? cid : readCid;
+      cid = correlationId ?? cid;
+      lines.push({
+        id: -1,
+        source: hit.source,
+        record,
+        writtenAt,
+        at: writtenAt,
+        service,
+        instance: str(record, F.SERVICE_INSTANCE) ?? service,
+        action,
+        sequence: num(record, F.EVENT_SEQUENCE) ?? 0,
+        correlationId,
+        taskId,
+        polled: info.mayPoll ? polledTaskIdOf(record, action, taskId) : undefined,
+        rank: info.rank,
+        isTask: info.isTask,
+        isDuplicate: info.isDuplicate,
+      });
+    }
+    this.#cid = cid;
+    this.#task = task;
+    return this;
+  }
+
+  /**
+   * The task ids the correlation id's lines parsed so far pull into the trace: joinTaskIds'
+   * rule (explorer/model/join.ts), read from the parsed fields. Each line is looked at once
+   * however often this is asked. The set is live: later calls add to it.
+   */
+  joinedTaskIds(): ReadonlySet<string> {
+    const ids = this.#joined;
+    const own = this.correlationId;
+    const lines = this.lines;
+    let last: string | undefined;
+    for (let i = this.#joinedUpTo; i < lines.length; i++) {
+      const line = lines[i] as WorkLine;
+      if (line.correlationId !== own) continue;
+      const id = line.isTask ? line.taskId : line.polled;
+      // Thousands of polls name the same task in a row: skip the set for a repeat.
+      if (id === undefined || id === last) continue;
+      ids.add(id);
+      last = id;
+    }
+    this.#joinedUpTo = lines.length;
+    return ids;
+  }
 }
 
 /** Written order inside one process; the source breaks ties so the input order never matters. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildTrace } from '../../explorer/model/build-trace.ts';
 import { joinTaskIds, owningCorrelationIds } from '../../explorer/model/join.ts';
+import { ParsedLines } from '../../explorer/model/lines.ts';
 import { EVENTS, F } from '../../workload/log/vocabulary.ts';
 import { happyPath, LogWriter, T0 } from './fixtures.ts';
 
@@ -45,6 +46,40 @@ describe('the join from a correlation id to its tasks', () => {
       [F.ORIGINAL_CORRELATION_ID]: 'orig',
     });
     expect(joinTaskIds(w.records, 'dup')).toEqual([]);
+  });
+
+  it('reads the joined task ids from parsed lines as joinTaskIds does from records, fetch by fetch', () => {
+    const w = happyPath();
+    w.poll(900, 'req-happy-1', 'task-polled-by-the-request');
+    w.line(950, 'api', 'api-1', EVENTS.IDEMPOTENCY_REPLAYED, {
+      [F.CORRELATION_ID]: 'req-happy-1',
+      [F.TASK_ID]: 'orig-task',
+      [F.ORIGINAL_TASK_ID]: 'orig-task',
+    });
+    const hits = w.hits();
+    const half = Math.floor(hits.length / 2);
+    const parsed = new ParsedLines('req-happy-1').add(hits.slice(0, half));
+    const early = new Set(
+      joinTaskIds(
+        hits.slice(0, half).map((h) => h.record),
+        'req-happy-1',
+      ),
+    );
+    expect(early.size).toBeGreaterThan(0);
+    expect(new Set(parsed.joinedTaskIds())).toEqual(early);
+    parsed.add(hits.slice(half));
+    const all = joinTaskIds(w.records, 'req-happy-1');
+    expect(all).toContain('task-polled-by-the-request');
+    expect(all).not.toContain('orig-task');
+    expect(new Set(parsed.joinedTaskIds())).toEqual(new Set(all));
+  });
+
+  it('builds the same trace from lines parsed fetch by fetch as from the hits at once', () => {
+    const hits = happyPath().hits();
+    const options = { correlationId: 'req-happy-1', now: NOW, source: 'files' } as const;
+    const parsed = new ParsedLines('req-happy-1').add(hits.slice(0, 3)).add(hits.slice(3));
+    expect(buildTrace(parsed, options)).toEqual(buildTrace(hits, options));
+    expect(() => buildTrace(new ParsedLines('other').add(hits), options)).toThrow(/parsed for other/);
   });
 
   it('leads from a task back to the request that enqueued it (--task)', () => {
