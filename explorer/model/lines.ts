@@ -105,6 +105,8 @@ function actionInfo(action: string): ActionInfo {
  * once, cold, so each extra pass or field read over the lines costs in full. Repeats (the
  * same line reached through two joins) are kept here and dropped by {@link InstanceStreams},
  * where sorting has put them next to each other: cheaper than hashing every source.
+ *
+ * One instance feeds one trace: building it numbers the lines and moves their repaired times.
  */
 export class ParsedLines {
   readonly correlationId: string;
