@@ -80,38 +80,26 @@ describe('the fidelity comparison', () => {
 
   it('requires the attempt that died with the killed worker to be marked stalled or lost', () => {
     const twice = { ...final, attempts: 2 };
-    const unmarked = doc({
-      tasks: [
-        {
-          task_id: 't1',
-          outcome: 'succeeded',
-          attempts: [
-            { instance: 'worker-1', result: 'succeeded' },
-            { instance: 'worker-2', result: 'succeeded' },
-          ],
-        },
-      ],
-    });
-    expect(
-      compareRequest({ request: request({}), originalTaskId: null, final: twice, killedOn: 'worker-1' }, unmarked),
-    ).toEqual([
+    // Attempt 1 ran on the killed worker-1 and ended as `firstResult`; worker-2 finished the job.
+    const retriedAfterKill = (firstResult: string) =>
+      doc({
+        tasks: [
+          {
+            task_id: 't1',
+            outcome: 'succeeded',
+            attempts: [
+              { instance: 'worker-1', result: firstResult },
+              { instance: 'worker-2', result: 'succeeded' },
+            ],
+          },
+        ],
+      });
+    const check = (trace: ReturnType<typeof doc>) =>
+      compareRequest({ request: request({}), originalTaskId: null, final: twice, killedOn: 'worker-1' }, trace);
+    expect(check(retriedAfterKill('succeeded'))).toEqual([
       'the attempt that died with worker-1 is not marked stalled or lost: [worker-1 succeeded, worker-2 succeeded]',
     ]);
-    const marked = doc({
-      tasks: [
-        {
-          task_id: 't1',
-          outcome: 'succeeded',
-          attempts: [
-            { instance: 'worker-1', result: 'stalled' },
-            { instance: 'worker-2', result: 'succeeded' },
-          ],
-        },
-      ],
-    });
-    expect(
-      compareRequest({ request: request({}), originalTaskId: null, final: twice, killedOn: 'worker-1' }, marked),
-    ).toEqual([]);
+    expect(check(retriedAfterKill('stalled'))).toEqual([]);
   });
 
   it('requires a replay to be marked with the original it pointed at', () => {
