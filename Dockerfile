@@ -29,6 +29,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
+COPY contract ./contract
+COPY instrumentation ./instrumentation
 COPY workload ./workload
 COPY shipper ./shipper
 COPY elk ./elk

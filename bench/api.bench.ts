@@ -10,8 +10,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { HttpClient } from '../contract/http-client.ts';
 import { descendantsOf } from '../test/utils/processes.ts';
-import { HttpClient } from '../workload/common/http-client.ts';
 import { percentile, round } from '../workload/load/stats.ts';
 import { DESIGN_NOTES_EXAMPLE } from '../workload/stack/sample-tasks.ts';
 import { startStack } from '../workload/stack/stack.ts';

@@ -16,13 +16,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { indexForTimestamp, indexPattern } from '../elk/indices.ts';
+import { indexForTimestamp, indexPattern } from '../contract/indices.ts';
+import { F } from '../contract/vocabulary.ts';
 import { CORE_STEPS, runSetup } from '../elk/setup.ts';
 import { buildExplorer } from '../scripts/build-explorer.ts';
 import { happyPath, LogWriter } from '../test/explorer/fixtures.ts';
 import { bulkLoad } from '../test/explorer/load-es.ts';
 import { deleteIndicesWithPrefix, startTestElasticsearchNode } from '../test/utils/elasticsearch.ts';
-import { F } from '../workload/log/vocabulary.ts';
 import type { BenchReport, BenchRow } from './run.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');

@@ -19,12 +19,12 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } fro
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { F } from '../contract/vocabulary.ts';
 import { clusterStatus, startElasticsearchNode } from '../elk/node.ts';
 import { CORE_STEPS, runSetup } from '../elk/setup.ts';
 import { DEFAULT_LIMITS } from '../shipper/config.ts';
 import { Shipper } from '../shipper/shipper.ts';
 import { freePort } from '../test/utils/free-port.ts';
-import { F } from '../workload/log/vocabulary.ts';
 import type { BenchReport } from './run.ts';
 
 const LINES = Number(process.env.DTQ_BENCH_SHIPPER_LINES ?? 1_000_000);

@@ -4,7 +4,7 @@
  * aggregations (dashboards/es-query.ts) and `dtq-explore --stats` (dashboards/stats.ts) are
  * generated from these values.
  */
-import { DUPLICATE_EVENTS, EVENTS, type EventName, F, type FieldName } from '../workload/log/vocabulary.ts';
+import { DUPLICATE_EVENTS, EVENTS, type EventName, F, type FieldName } from '../contract/vocabulary.ts';
 import type { Bucket, Condition, Dashboard, Metric, Panel } from './model.ts';
 
 /** Lines whose event.action is one of these events. */

@@ -2,7 +2,7 @@
  * Error catalogue of the dashboards part (Kibana import and `--stats`). Every code is stable
  * and listed in docs/dashboards.md; each message says what went wrong and what to do.
  */
-import type { ErrorDefinition } from '../workload/common/dtq-error.ts';
+import type { ErrorDefinition } from '../contract/dtq-error.ts';
 
 /** Every DTQ_ERR_KIBANA_* and DTQ_ERR_STATS_* definition, by short name. */
 export const DASHBOARD_ERRORS = {

@@ -3,7 +3,7 @@
  * sends for it, written as query DSL, and the response flattened into rows. Used by the
  * tests that prove the panels' numbers on real Elasticsearch and by `dtq-explore --stats`.
  */
-import { F } from '../workload/log/vocabulary.ts';
+import { F } from '../contract/vocabulary.ts';
 import { conditionToQuery, filterToQuery } from './filters.ts';
 import { type Bucket, type Metric, orderMetric, type Panel } from './model.ts';
 

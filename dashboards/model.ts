@@ -4,7 +4,7 @@
  * Kibana Lens objects, Elasticsearch aggregations and `dtq-explore --stats` are all rendered
  * from these same values, so the three cannot disagree about what a panel means.
  */
-import type { FieldName } from '../workload/log/vocabulary.ts';
+import type { FieldName } from '../contract/vocabulary.ts';
 
 /** A scalar a condition compares a field with. */
 export type FieldValue = string | number | boolean;

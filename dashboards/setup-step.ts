@@ -2,8 +2,9 @@
  * The dashboards' step of `npm run elk:setup` (picked up through elk/setup.ts's extension
  * hook): import the Kibana objects when DTQ_KIBANA_URL is set, skip with a notice otherwise.
  */
+
+import { envOptional } from '../contract/env.ts';
 import type { SetupStep } from '../elk/setup.ts';
-import { envOptional } from '../workload/common/env.ts';
 import { importDashboards } from './kibana/import.ts';
 
 /** Import the dashboards into DTQ_KIBANA_URL for the prefix being set up. */

@@ -5,11 +5,12 @@
  * duplicates blocked. `collectStats` returns the data, `formatStats` renders it, `renderStats`
  * does both.
  */
+
+import { dtqError } from '../contract/dtq-error.ts';
+import { indexPattern, indexPrefix } from '../contract/indices.ts';
+import { DUPLICATE_EVENTS, F, NS_PER_MS } from '../contract/vocabulary.ts';
 import { assertReachable, createEsClient, esUrl, isConnectionError } from '../elk/client.ts';
 import { ES_ERRORS } from '../elk/errors.ts';
-import { indexPattern, indexPrefix } from '../elk/indices.ts';
-import { dtqError } from '../workload/common/dtq-error.ts';
-import { DUPLICATE_EVENTS, F, NS_PER_MS } from '../workload/log/vocabulary.ts';
 import { panelById } from './definitions.ts';
 import { DASHBOARD_ERRORS } from './errors.ts';
 import { type PanelRow, panelRows, panelSearch, ratioValue, searchedBuckets } from './es-query.ts';

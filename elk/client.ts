@@ -4,8 +4,8 @@
  * says what to do.
  */
 import { Client, errors } from '@elastic/elasticsearch';
-import { dtqError } from '../workload/common/dtq-error.ts';
-import { envOptional } from '../workload/common/env.ts';
+import { dtqError } from '../contract/dtq-error.ts';
+import { envOptional } from '../contract/env.ts';
 import { ES_ERRORS } from './errors.ts';
 
 /** Where `npm run es` serves by default. */

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dtqError } from '../workload/common/dtq-error.ts';
+import { dtqError } from '../contract/dtq-error.ts';
 import { ES_ERRORS } from './errors.ts';
 
 /** Newest 8.x on Maven Central that runs on Java 17 (8.19.10+ were never published there). */

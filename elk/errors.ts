@@ -2,7 +2,7 @@
  * Error catalogue of the Elasticsearch part (elk/ and shipper/). Every code is stable and
  * listed in docs/pipeline.md; each message says what went wrong and what to try.
  */
-import type { ErrorDefinition } from '../workload/common/dtq-error.ts';
+import type { ErrorDefinition } from '../contract/dtq-error.ts';
 
 /** Every DTQ_ERR_ES_* definition, by short name. */
 export const ES_ERRORS = {

@@ -6,8 +6,8 @@
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DtqError, dtqError } from '../workload/common/dtq-error.ts';
-import { envString } from '../workload/common/env.ts';
+import { DtqError, dtqError } from '../contract/dtq-error.ts';
+import { envString } from '../contract/env.ts';
 import { esUrl } from './client.ts';
 import { esVarDir } from './distribution.ts';
 import { ES_ERRORS } from './errors.ts';

@@ -2,7 +2,7 @@
  * The Elasticsearch mapping of log lines, generated from the vocabulary's FIELD_SPECS: one
  * declaration, so the mapping cannot drift from what the workload writes.
  */
-import { FIELD_SPECS, type FieldType } from '../workload/log/vocabulary.ts';
+import { FIELD_SPECS, type FieldType } from '../contract/vocabulary.ts';
 
 /** One Elasticsearch property definition. */
 export type EsProperty = { type: string; [option: string]: unknown } | { properties: Record<string, EsProperty> };

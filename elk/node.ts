@@ -9,7 +9,7 @@ import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_pr
 import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { dtqError } from '../workload/common/dtq-error.ts';
+import { dtqError } from '../contract/dtq-error.ts';
 import { ensureDistribution, esJavaHome } from './distribution.ts';
 import { ES_ERRORS } from './errors.ts';
 

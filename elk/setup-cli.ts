@@ -2,7 +2,7 @@
  * `npm run elk:setup`: install the ILM policy (when the server has ILM), the index template and
  * any extension steps into DTQ_ES_URL for DTQ_ES_INDEX_PREFIX. Safe to run any number of times.
  */
-import { DtqError } from '../workload/common/dtq-error.ts';
+import { DtqError } from '../contract/dtq-error.ts';
 import { runSetup } from './setup.ts';
 
 try {

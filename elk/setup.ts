@@ -10,12 +10,12 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@elastic/elasticsearch';
-import { dtqError } from '../workload/common/dtq-error.ts';
-import { envInt } from '../workload/common/env.ts';
+import { dtqError } from '../contract/dtq-error.ts';
+import { envInt } from '../contract/env.ts';
+import { indexPrefix } from '../contract/indices.ts';
 import { detectCapabilities, type ServerCapabilities } from './capabilities.ts';
 import { assertReachable, createEsClient, esUrl } from './client.ts';
 import { ES_ERRORS } from './errors.ts';
-import { indexPrefix } from './indices.ts';
 import { contentHash, ilmPolicyBody, indexTemplateBody, policyName, templateName } from './templates.ts';
 
 /** What a step did. */

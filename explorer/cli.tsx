@@ -9,8 +9,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { indexPattern, indexPrefix } from '../elk/indices.ts';
-import { DtqError, dtqError } from '../workload/common/dtq-error.ts';
+import { DtqError, dtqError } from '../contract/dtq-error.ts';
+import { indexPattern, indexPrefix } from '../contract/indices.ts';
 import { EXPLORE_ERRORS, exitCodeFor } from './errors.ts';
 import {
   type LoadedTrace,

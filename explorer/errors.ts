@@ -3,7 +3,7 @@
  * checks the two agree); each message says what went wrong and what to try. The CLI prints the
  * message and exits with the definition's exit code.
  */
-import type { ErrorDefinition } from '../workload/common/dtq-error.ts';
+import type { ErrorDefinition } from '../contract/dtq-error.ts';
 
 /** An explorer error definition: a catalogue entry plus the process exit status it causes. */
 export interface ExploreErrorDefinition extends ErrorDefinition {

@@ -8,8 +8,8 @@
  * page of polls (with a summary of all of them) first, so the TUI can draw a first screen
  * whose rows are all final, then fetches the remaining polls and gives the complete trace.
  */
-import { dtqError } from '../workload/common/dtq-error.ts';
-import { F } from '../workload/log/vocabulary.ts';
+import { dtqError } from '../contract/dtq-error.ts';
+import { F } from '../contract/vocabulary.ts';
 import { EXPLORE_ERRORS } from './errors.ts';
 import { buildTrace } from './model/build-trace.ts';
 import { formatIso } from './model/fields.ts';

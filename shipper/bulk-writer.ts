@@ -6,7 +6,7 @@
  * stop: the caller does not advance the registry before this resolves, so nothing is lost.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HttpClient, HttpRequestError, type HttpResponse } from '../workload/common/http-client.ts';
+import { HttpClient, HttpRequestError, type HttpResponse } from '../contract/http-client.ts';
 import { backoffDelay } from './backoff.ts';
 
 /** One document to write. */

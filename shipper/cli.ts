@@ -4,9 +4,9 @@
  * `--once` exits as soon as every file is shipped to its end. Limits: DTQ_SHIPPER_* (see
  * shipper/config.ts and docs/pipeline.md).
  */
-import { DtqError } from '../workload/common/dtq-error.ts';
-import { createLogger, errorFields, logEvent } from '../workload/log/logger.ts';
-import { EVENTS } from '../workload/log/vocabulary.ts';
+import { DtqError } from '../contract/dtq-error.ts';
+import { EVENTS } from '../contract/vocabulary.ts';
+import { createLogger, errorFields, logEvent } from '../instrumentation/logger.ts';
 import { configFromEnv } from './config.ts';
 import { Progress } from './progress.ts';
 import { Shipper } from './shipper.ts';

@@ -3,10 +3,10 @@
  * BatchSpanProcessor habit), all overridable from the environment.
  */
 import { join, resolve } from 'node:path';
+import { envInt, envOptional } from '../contract/env.ts';
+import { indexPrefix } from '../contract/indices.ts';
 import { esUrl } from '../elk/client.ts';
-import { indexPrefix } from '../elk/indices.ts';
-import { envInt, envOptional } from '../workload/common/env.ts';
-import { logDirectory } from '../workload/log/logger.ts';
+import { logDirectory } from '../instrumentation/logger.ts';
 
 /**
  * Limits of the pipeline. Memory in use is bounded by about (maxQueuedBatches +

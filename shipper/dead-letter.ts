@@ -6,7 +6,7 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { dtqError } from '../workload/common/dtq-error.ts';
+import { dtqError } from '../contract/dtq-error.ts';
 import { SHIPPER_ERRORS } from './errors.ts';
 
 /** Characters of a rejected line kept in its dead-letter record. */

@@ -2,7 +2,7 @@
  * Error catalogue of the shipper (Elasticsearch-side errors are in elk/errors.ts). Listed in
  * docs/pipeline.md; each message says what to do.
  */
-import type { ErrorDefinition } from '../workload/common/dtq-error.ts';
+import type { ErrorDefinition } from '../contract/dtq-error.ts';
 
 /** Every DTQ_ERR_SHIPPER_* definition, by short name. */
 export const SHIPPER_ERRORS = {

@@ -3,7 +3,7 @@
  * deterministic `_id` and daily index, or a rejection with its reason. Pure: no I/O, so the
  * same line always gives the same answer, which is what makes a re-sent line a 409.
  */
-import { F, type LogRecord, normalizeNginxLine } from '../workload/log/vocabulary.ts';
+import { F, type LogRecord, normalizeNginxLine } from '../contract/vocabulary.ts';
 
 /** Why a line went to the dead-letter file instead of Elasticsearch. */
 export const REJECT_REASONS = {
@@ -57,7 +57,7 @@ export function documentId(fingerprint: string, offset: number): string {
 /** Base-36 digits of an offset in an `_id`: enough for files of 3.6 × 10^15 bytes. */
 const OFFSET_DIGITS = 10;
 
-/** Names the daily index of a line from its @timestamp (see elk/indices.ts dailyIndexNamer). */
+/** Names the daily index of a line from its @timestamp (see contract/indices.ts dailyIndexNamer). */
 export type IndexNamer = (timestampMs: number) => string;
 
 /** Decide what to do with one line; `indexFor` names the index of its day. */

@@ -1,6 +1,7 @@
 /** The shipper's self-metrics, as counters since start plus lag, in the log vocabulary. */
-import type { EventFields } from '../workload/log/logger.ts';
-import { F } from '../workload/log/vocabulary.ts';
+
+import { F } from '../contract/vocabulary.ts';
+import type { EventFields } from '../instrumentation/logger.ts';
 
 /** Counters since start. */
 export interface ShipperCounters {

@@ -7,7 +7,7 @@
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { dtqError } from '../workload/common/dtq-error.ts';
+import { dtqError } from '../contract/dtq-error.ts';
 import { SHIPPER_ERRORS } from './errors.ts';
 
 /** What the registry remembers of one file. */

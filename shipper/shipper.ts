@@ -8,10 +8,10 @@
 import { join } from 'node:path';
 import { setTimeout as sleep, setImmediate as yieldToIo } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { dailyIndexNamer } from '../elk/indices.ts';
+import { dailyIndexNamer } from '../contract/indices.ts';
+import { EVENTS, F } from '../contract/vocabulary.ts';
 import { CORE_STEPS, runSetup } from '../elk/setup.ts';
-import { errorFields, logEvent } from '../workload/log/logger.ts';
-import { EVENTS, F } from '../workload/log/vocabulary.ts';
+import { errorFields, logEvent } from '../instrumentation/logger.ts';
 import { backoffDelay } from './backoff.ts';
 import { Batch, type BatchDoc, BodyPool, BoundedQueue } from './batcher.ts';
 import { BulkWriter, type DocOutcome } from './bulk-writer.ts';

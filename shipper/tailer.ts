@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { dtqError } from '../workload/common/dtq-error.ts';
+import { dtqError } from '../contract/dtq-error.ts';
 import { SHIPPER_ERRORS } from './errors.ts';
 import type { SourceLine } from './line.ts';
 

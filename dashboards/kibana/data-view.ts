@@ -3,7 +3,7 @@
  * panel relies on: nanosecond durations shown as durations, and correlation ids rendered as
  * links that open Discover filtered on that id.
  */
-import { F } from '../../workload/log/vocabulary.ts';
+import { F } from '../../contract/vocabulary.ts';
 import { CORRELATION_FIELDS, DURATION_FIELDS } from '../definitions.ts';
 import { dataViewId, type SavedObject, savedObject } from './saved-object.ts';
 

@@ -4,8 +4,9 @@
  * replaces the objects with identical ones. Before importing it asks `GET /api/status` for the
  * version, so an unreachable, starting or too old Kibana gets an error that says what to do.
  */
-import { DEFAULT_INDEX_PREFIX } from '../../elk/indices.ts';
-import { dtqError } from '../../workload/common/dtq-error.ts';
+
+import { dtqError } from '../../contract/dtq-error.ts';
+import { DEFAULT_INDEX_PREFIX } from '../../contract/indices.ts';
 import { DASHBOARD_ERRORS } from '../errors.ts';
 import { savedObjects, toNdjson } from './saved-objects.ts';
 import { compareVersions, KIBANA_VERSION, MIN_KIBANA_VERSION } from './versions.ts';

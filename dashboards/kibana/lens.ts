@@ -3,7 +3,7 @@
  * layer whose columns are the panel's buckets and metrics, a visualization state for the
  * panel kind (lnsXY, lnsDatatable, lnsMetric) and the panel filter as the layer's KQL query.
  */
-import { F, FIELD_SPECS, type FieldName, type FieldType } from '../../workload/log/vocabulary.ts';
+import { F, FIELD_SPECS, type FieldName, type FieldType } from '../../contract/vocabulary.ts';
 import { filterToKql } from '../filters.ts';
 import type { Bucket, Metric, Panel, PanelKind } from '../model.ts';
 import { lensId, type SavedObject, savedObject } from './saved-object.ts';

@@ -1,5 +1,5 @@
 /** All saved objects of the dtq dashboards, and their NDJSON form (Kibana's export/import format). */
-import { DEFAULT_INDEX_PREFIX } from '../../elk/indices.ts';
+import { DEFAULT_INDEX_PREFIX } from '../../contract/indices.ts';
 import { DASHBOARDS } from '../definitions.ts';
 import type { Dashboard } from '../model.ts';
 import { dashboardObject } from './dashboard.ts';

@@ -4,7 +4,7 @@
  * branches, builds each task's attempts, collects duplicates, names what is missing and
  * states the outcome. It never throws on odd data: what it cannot place becomes a warning.
  */
-import { DUPLICATE_EVENTS, F } from '../../workload/log/vocabulary.ts';
+import { DUPLICATE_EVENTS, F } from '../../contract/vocabulary.ts';
 import { formatClock, formatDuration, num, str } from './fields.ts';
 import { InstanceStreams, mergeOrdered, ParsedLines, type WorkLine, writtenOrder } from './lines.ts';
 import { decideOutcome } from './outcome.ts';

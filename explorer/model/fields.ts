@@ -3,7 +3,7 @@
  * Records come from other processes (and from nginx), so every read tolerates a missing or
  * oddly typed value instead of trusting the writer.
  */
-import { F, type LogRecord, NS_PER_MS } from '../../workload/log/vocabulary.ts';
+import { F, type LogRecord, NS_PER_MS } from '../../contract/vocabulary.ts';
 
 /** A string field, or undefined when absent or empty. */
 export function str(record: LogRecord, field: string): string | undefined {

@@ -2,7 +2,7 @@
  * The join rules: which task ids a correlation id's lines pull in, and which correlation ids
  * a task's lines lead back to. Pure, so the sources only fetch and the rules live here.
  */
-import { DUPLICATE_EVENTS, EVENTS, F, type LogRecord } from '../../workload/log/vocabulary.ts';
+import { DUPLICATE_EVENTS, EVENTS, F, type LogRecord } from '../../contract/vocabulary.ts';
 import { str } from './fields.ts';
 
 /** The route whose GET requests are status polls of one task. */

@@ -4,7 +4,7 @@
  * streams: inside one process `event.sequence` is the truth; across processes time decides,
  * and at equal milliseconds the causal rank of the event does.
  */
-import { EVENTS, F, type LogRecord } from '../../workload/log/vocabulary.ts';
+import { EVENTS, F, type LogRecord } from '../../contract/vocabulary.ts';
 import { num, str, timestampOf } from './fields.ts';
 import { isDuplicateAction, isTaskAction, polledTaskIdOf } from './join.ts';
 import type { Hit } from './types.ts';

@@ -3,7 +3,7 @@
  * entry per correlation id with its time, route, status, duration, tasks, duplicates and
  * errors. Status polls and health probes are noise in this list and stay out of it.
  */
-import { EVENTS, F } from '../../workload/log/vocabulary.ts';
+import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { nsAsMs, num, str, timestampOf } from './fields.ts';
 import { isDuplicateAction, isTaskAction, polledTaskId } from './join.ts';
 import type { Hit } from './types.ts';

@@ -3,7 +3,7 @@
  * and `http.request.completed`, then each nginx access line matched to the API request it
  * proxied. A correlation id that a client reused for several requests yields several groups.
  */
-import { EVENTS, F } from '../../workload/log/vocabulary.ts';
+import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { num, str } from './fields.ts';
 import { type WorkLine, writtenOrder } from './lines.ts';
 

@@ -4,7 +4,7 @@
  * scale. The views never look at log records to decide what to draw; they only read rows.
  */
 
-import { EVENTS } from '../../workload/log/vocabulary.ts';
+import { EVENTS } from '../../contract/vocabulary.ts';
 import { formatClock, formatDuration, shortId } from './fields.ts';
 import { clientStatus } from './outcome.ts';
 import { queueWaitFrom } from './skew.ts';

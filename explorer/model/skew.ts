@@ -17,7 +17,7 @@
  * which the worker writes for any reading at or before `enqueued_at`), the API's last line
  * before the add is the earliest the job can have existed.
  */
-import { EVENTS, F, type LogRecord } from '../../workload/log/vocabulary.ts';
+import { EVENTS, F, type LogRecord } from '../../contract/vocabulary.ts';
 import { formatDuration, nsAsMs, num } from './fields.ts';
 import type { WorkLine } from './lines.ts';
 import { type HttpGroup, nginxStart } from './requests.ts';

@@ -4,7 +4,7 @@
  * a `task.stalled` closes the attempt the dead worker left behind, and a start that finds an
  * attempt still open marks that one lost: its worker stopped without saying so.
  */
-import { EVENTS, F } from '../../workload/log/vocabulary.ts';
+import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { bool, nsAsMs, num, str } from './fields.ts';
 import type { WorkLine } from './lines.ts';
 import type { Attempt, TaskOutcome } from './types.ts';

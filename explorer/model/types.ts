@@ -3,7 +3,7 @@
  * warnings) out, then rows for the views. Everything here is plain data so that `--json`,
  * `--plain` and the TUI render the very same thing.
  */
-import type { DuplicateKind, LogRecord } from '../../workload/log/vocabulary.ts';
+import type { DuplicateKind, LogRecord } from '../../contract/vocabulary.ts';
 
 /** One log line as a source returned it: the parsed record and where it came from. */
 export interface Hit {

@@ -6,8 +6,8 @@
  * the explorer's promise is a fast start, and either costs more to load than the three
  * endpoints used here (_search, _pit, _resolve/index) cost to call by hand.
  */
-import { dtqError } from '../../workload/common/dtq-error.ts';
-import { EVENTS, F } from '../../workload/log/vocabulary.ts';
+import { dtqError } from '../../contract/dtq-error.ts';
+import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { EXPLORE_ERRORS } from '../errors.ts';
 import { STATUS_PATH_PREFIX, STATUS_ROUTE, statusPathTaskId } from '../model/join.ts';
 import type { Hit } from '../model/types.ts';

@@ -6,8 +6,8 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { dtqError } from '../../workload/common/dtq-error.ts';
-import { EVENTS, F, type LogRecord, normalizeNginxLine } from '../../workload/log/vocabulary.ts';
+import { dtqError } from '../../contract/dtq-error.ts';
+import { EVENTS, F, type LogRecord, normalizeNginxLine } from '../../contract/vocabulary.ts';
 import { EXPLORE_ERRORS } from '../errors.ts';
 import { num, str, timestampOf } from '../model/fields.ts';
 import { polledTaskId } from '../model/join.ts';

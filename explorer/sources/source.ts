@@ -3,7 +3,7 @@
  * the join rules themselves live in model/join.ts so Elasticsearch and the NDJSON files give
  * the same trace for the same lines.
  */
-import type { F } from '../../workload/log/vocabulary.ts';
+import type { F } from '../../contract/vocabulary.ts';
 import type { Hit } from '../model/types.ts';
 
 /** The id fields "not found" looks for neighbours in. */

@@ -1,6 +1,6 @@
 /** Every kind of bad input gets its status and an error body that names the problem. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENTS, F, TASK_TYPES } from '../../workload/log/vocabulary.ts';
+import { EVENTS, F, TASK_TYPES } from '../../contract/vocabulary.ts';
 import { type ApiHarness, startApiHarness } from './api-harness.ts';
 
 let api: ApiHarness;

@@ -2,8 +2,8 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { createCircuitBreaker } from '../../workload/api/services/circuit-breaker.ts';
-import { EVENTS, F } from '../../workload/log/vocabulary.ts';
 
 function memoryLogger() {
   const lines: Record<string, unknown>[] = [];

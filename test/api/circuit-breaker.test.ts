@@ -1,6 +1,6 @@
 /** Back-pressure: above the queue-depth threshold new tasks get 503 + Retry-After until the backlog drains. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENTS, F } from '../../workload/log/vocabulary.ts';
+import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { type ApiHarness, startApiHarness } from './api-harness.ts';
 
 let api: ApiHarness;

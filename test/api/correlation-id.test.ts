@@ -4,8 +4,8 @@
  * of the request and the job's data.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CORRELATION_ID_PATTERN } from '../../workload/common/correlation-id.ts';
-import { EVENTS, F, type LogRecord } from '../../workload/log/vocabulary.ts';
+import { CORRELATION_ID_PATTERN } from '../../contract/correlation-id.ts';
+import { EVENTS, F, type LogRecord } from '../../contract/vocabulary.ts';
 import { type ApiHarness, startApiHarness } from './api-harness.ts';
 
 let api: ApiHarness;

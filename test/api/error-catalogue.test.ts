@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { DtqError, dtqError } from '../../contract/dtq-error.ts';
 import { apiConfigFromEnv } from '../../workload/api/config.ts';
 import { API_ERRORS } from '../../workload/api/errors.ts';
 import { errorBody, toApiError } from '../../workload/api/plugins/error-handler.ts';
-import { DtqError, dtqError } from '../../workload/common/dtq-error.ts';
 import { QUEUE_ERRORS } from '../../workload/queue/errors.ts';
 
 const docs = readFileSync(join(import.meta.dirname, '../../docs/api.md'), 'utf8');

@@ -4,7 +4,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENTS, F } from '../../workload/log/vocabulary.ts';
+import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { QUEUE_ERRORS } from '../../workload/queue/errors.ts';
 import { startRedis } from '../utils/redis-server.ts';
 import { waitFor } from '../utils/wait.ts';

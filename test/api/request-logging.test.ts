@@ -5,7 +5,7 @@
  */
 import { createConnection } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENTS, F } from '../../workload/log/vocabulary.ts';
+import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { waitFor } from '../utils/wait.ts';
 import { type ApiHarness, addSlowStreamRoute, SLOW_STREAM_PATH, startApiHarness } from './api-harness.ts';
 

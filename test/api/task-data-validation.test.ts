@@ -1,6 +1,6 @@
 /** Task data validation (workload/tasks): defaults filled in, the input left alone, problems named. */
 import { describe, expect, it } from 'vitest';
-import { TASK_TYPES } from '../../workload/log/vocabulary.ts';
+import { TASK_TYPES } from '../../contract/vocabulary.ts';
 import { MAX_SIMULATIONS, TASK_DEFAULTS } from '../../workload/tasks/schemas.ts';
 import { validateTaskData } from '../../workload/tasks/validate-task.ts';
 

@@ -2,7 +2,7 @@
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENTS, F } from '../../workload/log/vocabulary.ts';
+import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { QUEUE_NAMES, REDIS_PREFIX, type TaskJobData } from '../../workload/queue/contract.ts';
 import { waitFor } from '../utils/wait.ts';
 import { type ApiHarness, startApiHarness } from './api-harness.ts';

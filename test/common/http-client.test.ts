@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HttpClient, HttpRequestError } from '../../workload/common/http-client.ts';
+import { HttpClient, HttpRequestError } from '../../contract/http-client.ts';
 import { freePort } from '../utils/free-port.ts';
 
 let server: Server | undefined;

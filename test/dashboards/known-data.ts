@@ -3,7 +3,7 @@
  * known by construction: latencies on plateaus so percentiles are exact, one spread 1..100 ms
  * for an interpolated p95, fixed counts of errors, failures and duplicates.
  */
-import { EVENTS, F, type LogRecord, NS_PER_MS } from '../../workload/log/vocabulary.ts';
+import { EVENTS, F, type LogRecord, NS_PER_MS } from '../../contract/vocabulary.ts';
 
 /** Start of the data set; lines fall in the three minutes after it. */
 export const BASE = Date.parse('2026-01-15T10:00:00.000Z');

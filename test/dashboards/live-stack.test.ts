@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { indexPattern } from '../../contract/indices.ts';
 import { collectStats, type PanelStats, type StatsReport } from '../../dashboards/stats.ts';
-import { indexPattern } from '../../elk/indices.ts';
 import { sampleTaskBody } from '../../workload/stack/sample-tasks.ts';
 import { deleteIndicesWithPrefix, testElasticsearch, uniqueIndexPrefix } from '../utils/elasticsearch.ts';
 import { startStack, type TestStack } from '../utils/stack.ts';

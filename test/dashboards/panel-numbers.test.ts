@@ -4,6 +4,8 @@
  * the numbers the dashboards would show are the numbers the data set was built to produce.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { indexForTimestamp, indexPattern } from '../../contract/indices.ts';
+import { F, NS_PER_MS } from '../../contract/vocabulary.ts';
 import { panelById } from '../../dashboards/definitions.ts';
 import {
   type PanelRow,
@@ -14,9 +16,7 @@ import {
 } from '../../dashboards/es-query.ts';
 import { collectStats, renderStats } from '../../dashboards/stats.ts';
 import { createEsClient } from '../../elk/client.ts';
-import { indexForTimestamp, indexPattern } from '../../elk/indices.ts';
 import { CORE_STEPS, runSetup } from '../../elk/setup.ts';
-import { F, NS_PER_MS } from '../../workload/log/vocabulary.ts';
 import { deleteIndicesWithPrefix, testElasticsearch, uniqueIndexPrefix } from '../utils/elasticsearch.ts';
 import { BASE, knownLines } from './known-data.ts';
 

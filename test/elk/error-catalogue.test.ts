@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { dtqError } from '../../contract/dtq-error.ts';
 import { ES_ERRORS } from '../../elk/errors.ts';
 import { SHIPPER_ERRORS } from '../../shipper/errors.ts';
-import { dtqError } from '../../workload/common/dtq-error.ts';
 
 const doc = readFileSync(new URL('../../docs/pipeline.md', import.meta.url), 'utf8');
 const catalogue = [...Object.values(ES_ERRORS), ...Object.values(SHIPPER_ERRORS)];

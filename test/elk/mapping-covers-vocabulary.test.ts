@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { indexForTimestamp } from '../../elk/indices.ts';
+import { indexForTimestamp } from '../../contract/indices.ts';
+import { FIELD_SPECS } from '../../contract/vocabulary.ts';
 import { CORE_STEPS, runSetup } from '../../elk/setup.ts';
-import { FIELD_SPECS } from '../../workload/log/vocabulary.ts';
 import { deleteIndicesWithPrefix, testElasticsearch, uniqueIndexPrefix } from '../utils/elasticsearch.ts';
 
 type Properties = Record<string, { type?: string; properties?: Properties }>;

@@ -4,8 +4,8 @@
  * their raw form (strings and seconds) before normalizeNginxLine.
  */
 
+import { EVENTS, F, type LogRecord, NS_PER_MS, normalizeNginxLine } from '../../contract/vocabulary.ts';
 import type { Hit } from '../../explorer/model/types.ts';
-import { EVENTS, F, type LogRecord, NS_PER_MS, normalizeNginxLine } from '../../workload/log/vocabulary.ts';
 
 /** Base time of every fixture: 2026-11-22T10:15:23.000Z. */
 export const T0 = Date.parse('2026-11-22T10:15:23.000Z');

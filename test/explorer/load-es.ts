@@ -1,6 +1,7 @@
 /** Bulk-load hits into Elasticsearch the way the shipper indexes them (tests and benchmark). */
+
+import type { LogRecord } from '../../contract/vocabulary.ts';
 import type { Hit } from '../../explorer/model/types.ts';
-import type { LogRecord } from '../../workload/log/vocabulary.ts';
 
 /** Index `hits` in batches with `_bulk`, into the index `indexOf` names, then refresh. */
 export async function bulkLoad(

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { indexForTimestamp, indexPattern } from '../../elk/indices.ts';
+import type { DtqError } from '../../contract/dtq-error.ts';
+import { indexForTimestamp, indexPattern } from '../../contract/indices.ts';
+import { F } from '../../contract/vocabulary.ts';
 import { CORE_STEPS, runSetup } from '../../elk/setup.ts';
 import { loadTrace } from '../../explorer/load-trace.ts';
 import { traceToJson } from '../../explorer/output/json.ts';
 import { ElasticsearchSource } from '../../explorer/sources/elasticsearch.ts';
 import { FileSource } from '../../explorer/sources/files.ts';
-import type { DtqError } from '../../workload/common/dtq-error.ts';
-import { F } from '../../workload/log/vocabulary.ts';
 import { deleteIndicesWithPrefix, testElasticsearch, uniqueIndexPrefix } from '../utils/elasticsearch.ts';
 import { deadLettered, duplicatesScenario, happyPath, type LogWriter, T0 } from './fixtures.ts';
 import { removeDir, writeLogDir } from './helpers.ts';

@@ -2,9 +2,9 @@ import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { DtqError } from '../../contract/dtq-error.ts';
 import { loadTrace } from '../../explorer/load-trace.ts';
 import { FileSource } from '../../explorer/sources/files.ts';
-import type { DtqError } from '../../workload/common/dtq-error.ts';
 import { deadLettered, happyPath, T0 } from './fixtures.ts';
 import { removeDir, writeLogDir } from './helpers.ts';
 

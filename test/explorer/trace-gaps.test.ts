@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { buildTrace } from '../../explorer/model/build-trace.ts';
-import { EVENTS, F } from '../../workload/log/vocabulary.ts';
 import { LogWriter, T0 } from './fixtures.ts';
 
 describe('named gaps', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { buildTrace } from '../../explorer/model/build-trace.ts';
 import { joinTaskIds, owningCorrelationIds } from '../../explorer/model/join.ts';
 import { ParsedLines } from '../../explorer/model/lines.ts';
-import { EVENTS, F } from '../../workload/log/vocabulary.ts';
 import { happyPath, LogWriter, T0 } from './fixtures.ts';
 
 const NOW = T0 + 10_000;

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { EVENTS, F, NS_PER_MS } from '../../contract/vocabulary.ts';
 import { buildTrace } from '../../explorer/model/build-trace.ts';
 import { timestampOf } from '../../explorer/model/fields.ts';
 import { polledTaskId } from '../../explorer/model/join.ts';
 import type { PollBacklog } from '../../explorer/model/pending.ts';
 import { traceToRows } from '../../explorer/model/rows.ts';
 import type { Hit, Row, Trace } from '../../explorer/model/types.ts';
-import { EVENTS, F, NS_PER_MS } from '../../workload/log/vocabulary.ts';
 import { LogWriter, longPolled, T0 } from './fixtures.ts';
 
 const NOW = T0 + 600_000;

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { indexForTimestamp, indexPattern } from '../../elk/indices.ts';
+import type { DtqError } from '../../contract/dtq-error.ts';
+import { indexForTimestamp, indexPattern } from '../../contract/indices.ts';
+import { F } from '../../contract/vocabulary.ts';
 import { CORE_STEPS, runSetup } from '../../elk/setup.ts';
 import { loadTrace, loadTraceProgressively, type TraceTarget } from '../../explorer/load-trace.ts';
 import { polledTaskId } from '../../explorer/model/join.ts';
@@ -9,8 +11,6 @@ import { traceToJson } from '../../explorer/output/json.ts';
 import { ElasticsearchSource } from '../../explorer/sources/elasticsearch.ts';
 import { FileSource } from '../../explorer/sources/files.ts';
 import type { LogSource } from '../../explorer/sources/source.ts';
-import type { DtqError } from '../../workload/common/dtq-error.ts';
-import { F } from '../../workload/log/vocabulary.ts';
 import { deleteIndicesWithPrefix, testElasticsearch, uniqueIndexPrefix } from '../utils/elasticsearch.ts';
 import { deadLettered, happyPath, LogWriter, longPolled, T0 } from './fixtures.ts';
 import { removeDir, writeLogDir } from './helpers.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { EVENTS, F, NS_PER_MS } from '../../contract/vocabulary.ts';
 import { buildTrace } from '../../explorer/model/build-trace.ts';
 import { traceToRows } from '../../explorer/model/rows.ts';
-import { EVENTS, F, NS_PER_MS } from '../../workload/log/vocabulary.ts';
 import { LogWriter, T0 } from './fixtures.ts';
 
 const TASK = 't';

@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { indexPattern } from '../../elk/indices.ts';
+import { indexPattern } from '../../contract/indices.ts';
 import { CORE_STEPS, runSetup } from '../../elk/setup.ts';
 import { loadTrace } from '../../explorer/load-trace.ts';
 import { traceToJson } from '../../explorer/output/json.ts';

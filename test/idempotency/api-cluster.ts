@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { LogRecord } from '../../workload/log/vocabulary.ts';
+import type { LogRecord } from '../../contract/vocabulary.ts';
 import { freePort } from '../utils/free-port.ts';
 import { startNginx, type TestNginx } from '../utils/nginx.ts';
 import { startRedis, type TestRedis } from '../utils/redis-server.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../workload/common/env.ts';
+import { ConfigError } from '../../contract/env.ts';
 import { DEFAULT_IDEMPOTENCY_CONFIG, idempotencyConfigFromEnv } from '../../workload/idempotency/config.ts';
 
 describe('idempotencyConfigFromEnv', () => {

@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { FAULT_PAUSE_HEADER } from '../../workload/idempotency/plugin.ts';
-import { EVENTS, F } from '../../workload/log/vocabulary.ts';
 import { waitFor } from '../utils/wait.ts';
 import { type ApiCluster, startApiCluster } from './api-cluster.ts';
 import { type Answer, JobCounter, postTask } from './e2e-helpers.ts';

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENTS, F } from '../../workload/log/vocabulary.ts';
+import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { type ApiCluster, startApiCluster } from './api-cluster.ts';
 import { type Answer, JobCounter, postTask, VAR_BODY } from './e2e-helpers.ts';
 

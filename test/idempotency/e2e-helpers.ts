@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { PRIORITIES } from '../../workload/log/vocabulary.ts';
+import { PRIORITIES } from '../../contract/vocabulary.ts';
 import { REDIS_PREFIX } from '../../workload/queue/contract.ts';
 
 /** The example request of the design notes. */

@@ -10,10 +10,10 @@ import { Queue } from 'bullmq';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import { DtqError } from '../../workload/common/dtq-error.ts';
+import { DtqError } from '../../contract/dtq-error.ts';
+import { F } from '../../contract/vocabulary.ts';
 import { DEFAULT_IDEMPOTENCY_CONFIG, type IdempotencyConfig } from '../../workload/idempotency/config.ts';
 import { type IdempotencyClaimed, idempotencyPlugin } from '../../workload/idempotency/plugin.ts';
-import { F } from '../../workload/log/vocabulary.ts';
 
 /** What a test gets back. */
 export interface MinimalApp {

@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { FAULT_PAUSE_HEADER } from '../../workload/idempotency/plugin.ts';
-import { EVENTS, F } from '../../workload/log/vocabulary.ts';
 import { startRedis, type TestRedis } from '../utils/redis-server.ts';
 import { buildMinimalApp, type MinimalApp } from './minimal-app.ts';
 

@@ -2,8 +2,8 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { JobsInFlight, waitForLongJob } from '../../workload/load/jobs-in-flight.ts';
-import { EVENTS, F } from '../../workload/log/vocabulary.ts';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CORRELATION_ID_PATTERN } from '../../workload/common/correlation-id.ts';
+import { CORRELATION_ID_PATTERN } from '../../contract/correlation-id.ts';
+import { PRIORITIES, TASK_TYPES } from '../../contract/vocabulary.ts';
 import { planRequests } from '../../workload/load/plan.ts';
-import { PRIORITIES, TASK_TYPES } from '../../workload/log/vocabulary.ts';
 import { validateTaskData } from '../../workload/tasks/validate-task.ts';
 
 const base = { rps: 50, durationS: 20, seed: 7, runId: 'r1', duplicates: false, faults: false, slowTasks: false };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { TASK_TYPES } from '../../contract/vocabulary.ts';
 import { canonicalJson } from '../../workload/common/canonical-json.ts';
 import { CONTENTION_POLICY, inputsHash, lockResource, resolveSeed } from '../../workload/locks/resources.ts';
-import { TASK_TYPES } from '../../workload/log/vocabulary.ts';
 
 const positions = [
   { symbol: 'AAPL', quantity: 100, price: 150, volatility: 0.2 },

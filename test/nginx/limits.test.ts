@@ -1,8 +1,8 @@
 /** What nginx refuses itself answers in the API's error format: 413 body, 431 headers, 502 no upstream, 504 no answer. */
 import { type AddressInfo, createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { F } from '../../contract/vocabulary.ts';
 import { BODY_LIMIT_BYTES } from '../../workload/api/config.ts';
-import { F } from '../../workload/log/vocabulary.ts';
 import { type ApiHarness, startApiHarness } from '../api/api-harness.ts';
 import { freePort } from '../utils/free-port.ts';
 import { startNginx, type TestNginx } from '../utils/nginx.ts';

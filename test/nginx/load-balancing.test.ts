@@ -3,7 +3,7 @@
  * keep succeeding on the others (a refused connection is retried on the next upstream).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { F } from '../../workload/log/vocabulary.ts';
+import { F } from '../../contract/vocabulary.ts';
 import { type ApiHarness, EXAMPLE_BODY, startApiHarness } from '../api/api-harness.ts';
 import { startNginx, type TestNginx } from '../utils/nginx.ts';
 import { startRedis, type TestRedis } from '../utils/redis-server.ts';

@@ -4,7 +4,7 @@
  * the API and the idempotency layer, and none of their lines holds any of the secrets.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENTS, F } from '../../workload/log/vocabulary.ts';
+import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { type ApiHarness, EXAMPLE_BODY, startApiHarness } from '../api/api-harness.ts';
 import { startNginx, type TestNginx } from '../utils/nginx.ts';
 import { startRedis, type TestRedis } from '../utils/redis-server.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DtqError } from '../../workload/common/dtq-error.ts';
+import { DtqError } from '../../contract/dtq-error.ts';
 import { cholesky, correlationMatrix, multiplyLowerByTranspose } from '../../workload/risk/cholesky.ts';
 
 function errorCode(run: () => unknown): string | undefined {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { dailyIndexNamer } from '../../elk/indices.ts';
+import { dailyIndexNamer } from '../../contract/indices.ts';
+import { F } from '../../contract/vocabulary.ts';
 import { Batch, BodyPool } from '../../shipper/batcher.ts';
 import { prepareLine, type SourceLine } from '../../shipper/line.ts';
-import { F } from '../../workload/log/vocabulary.ts';
 
 const indexFor = dailyIndexNamer('b');
 

@@ -7,11 +7,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dailyIndexNamer } from '../../elk/indices.ts';
+import { dailyIndexNamer } from '../../contract/indices.ts';
+import { F } from '../../contract/vocabulary.ts';
 import { Batch } from '../../shipper/batcher.ts';
 import { BulkWriter } from '../../shipper/bulk-writer.ts';
 import { prepareLine, type SourceLine } from '../../shipper/line.ts';
-import { F } from '../../workload/log/vocabulary.ts';
 
 interface Received {
   ids: string[];

@@ -1,9 +1,9 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { F } from '../../contract/vocabulary.ts';
 import type { DeadLetterRecord } from '../../shipper/dead-letter.ts';
 import { REJECT_REASONS } from '../../shipper/line.ts';
-import { F } from '../../workload/log/vocabulary.ts';
 import { waitFor } from '../utils/wait.ts';
 import { accountFor, LineWriter, shipperMetrics, startShipper, stopShipper, useShippingTestbed } from './fixtures.ts';
 

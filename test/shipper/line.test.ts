@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { dailyIndexNamer } from '../../elk/indices.ts';
+import { dailyIndexNamer } from '../../contract/indices.ts';
+import { F } from '../../contract/vocabulary.ts';
 import { documentId, fastTimestampMs, prepareLine, REJECT_REASONS, type SourceLine } from '../../shipper/line.ts';
-import { F } from '../../workload/log/vocabulary.ts';
 
 const at = (text: string, offset = 0): SourceLine => ({
   fingerprint: 'fp',

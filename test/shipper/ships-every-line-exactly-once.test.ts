@@ -1,9 +1,9 @@
 import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { F } from '../../contract/vocabulary.ts';
 import { documentId } from '../../shipper/line.ts';
 import { fingerprintOf } from '../../shipper/tailer.ts';
-import { F } from '../../workload/log/vocabulary.ts';
 import {
   accountFor,
   LineWriter,

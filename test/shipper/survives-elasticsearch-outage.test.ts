@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { F } from '../../contract/vocabulary.ts';
 import { CORE_STEPS, runSetup } from '../../elk/setup.ts';
-import { createLogger } from '../../workload/log/logger.ts';
-import { F } from '../../workload/log/vocabulary.ts';
+import { createLogger } from '../../instrumentation/logger.ts';
 import { startTestElasticsearchNode, type TestEsNode, uniqueIndexPrefix } from '../utils/elasticsearch.ts';
 import { waitFor } from '../utils/wait.ts';
 import {

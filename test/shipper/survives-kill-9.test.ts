@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { F } from '../../workload/log/vocabulary.ts';
+import { F } from '../../contract/vocabulary.ts';
 import { waitFor } from '../utils/wait.ts';
 import {
   accountFor,

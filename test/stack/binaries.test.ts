@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DtqError } from '../../workload/common/dtq-error.ts';
+import { DtqError } from '../../contract/dtq-error.ts';
 import { ensurePrograms, findProgram, installCommand } from '../../workload/stack/binaries.ts';
 
 const empty = mkdtempSync(join(tmpdir(), 'dtq-bin-'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PRIORITIES, TASK_TYPES } from '../../workload/log/vocabulary.ts';
+import { PRIORITIES, TASK_TYPES } from '../../contract/vocabulary.ts';
 import { demoScenario, HOSTILE_REQUEST_ID, judgeStep } from '../../workload/stack/demo-scenario.ts';
 import { validateTaskData } from '../../workload/tasks/validate-task.ts';
 

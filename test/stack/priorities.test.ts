@@ -4,7 +4,7 @@
  * earlier on average although they arrived later.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { EVENTS, F, type Priority } from '../../workload/log/vocabulary.ts';
+import { EVENTS, F, type Priority } from '../../contract/vocabulary.ts';
 import { sampleTaskBody } from '../../workload/stack/sample-tasks.ts';
 import { startStack, type TestStack } from '../utils/stack.ts';
 import { waitFor } from '../utils/wait.ts';

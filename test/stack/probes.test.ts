@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EVENTS, F } from '../../workload/log/vocabulary.ts';
+import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { claimPort, isReady, startedInFile } from '../../workload/stack/probes.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'dtq-probes-'));

@@ -3,7 +3,7 @@
  * from nginx, the API and the worker arrive in Elasticsearch under its correlation id.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { F } from '../../workload/log/vocabulary.ts';
+import { F } from '../../contract/vocabulary.ts';
 import { sampleTaskBody } from '../../workload/stack/sample-tasks.ts';
 import { deleteIndicesWithPrefix, testElasticsearch, uniqueIndexPrefix } from '../utils/elasticsearch.ts';
 import { startStack, type TestStack } from '../utils/stack.ts';

@@ -4,7 +4,7 @@
  * correlation id.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { EVENTS, F } from '../../workload/log/vocabulary.ts';
+import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { sampleTaskBody } from '../../workload/stack/sample-tasks.ts';
 import { startStack, type TestStack } from '../utils/stack.ts';
 import { waitFor } from '../utils/wait.ts';

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LogRecord } from '../../workload/log/vocabulary.ts';
+import type { LogRecord } from '../../contract/vocabulary.ts';
 import type { NginxConfigOptions } from '../../workload/nginx/render.ts';
 import { writeNginxConfig } from '../../workload/nginx/write-config.ts';
 import { ensurePrograms } from '../../workload/stack/binaries.ts';

@@ -7,8 +7,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HttpClient, type HttpResponse } from '../../workload/common/http-client.ts';
-import { type LogRecord, normalizeNginxLine } from '../../workload/log/vocabulary.ts';
+import { HttpClient, type HttpResponse } from '../../contract/http-client.ts';
+import { type LogRecord, normalizeNginxLine } from '../../contract/vocabulary.ts';
 import {
   type OutputMode,
   type Stack,

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger, logEvent, logFilePath } from '../../workload/log/logger.ts';
-import { EVENTS, F } from '../../workload/log/vocabulary.ts';
+import { EVENTS, F } from '../../contract/vocabulary.ts';
+import { createLogger, logEvent, logFilePath } from '../../instrumentation/logger.ts';
 import { JobLog } from '../../workload/worker/job-log.ts';
 import { duplicateKeys } from './duplicate-keys.ts';
 

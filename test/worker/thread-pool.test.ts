@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DtqError } from '../../workload/common/dtq-error.ts';
+import { DtqError } from '../../contract/dtq-error.ts';
 import { type ComputeRequest, computeTask } from '../../workload/worker/compute.ts';
 import { ThreadPool } from '../../workload/worker/thread-pool.ts';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type JobsOptions, Queue } from 'bullmq';
-import type { Priority, TaskType } from '../../workload/log/vocabulary.ts';
+import type { Priority, TaskType } from '../../contract/vocabulary.ts';
 import { REDIS_PREFIX, type TaskJobData } from '../../workload/queue/contract.ts';
 import { waitFor } from '../utils/wait.ts';
 import { duplicateKeys } from './duplicate-keys.ts';

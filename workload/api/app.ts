@@ -6,7 +6,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { CORRELATION_ID_HEADER, correlationIdFrom } from '../common/correlation-id.ts';
+import { CORRELATION_ID_HEADER, correlationIdFrom } from '../../contract/correlation-id.ts';
 import { idempotencyConfigFromEnv } from '../idempotency/config.ts';
 import { idempotencyPlugin } from '../idempotency/plugin.ts';
 import type { TaskQueue } from '../queue/task-queue.ts';

@@ -1,5 +1,5 @@
 /** The API's configuration, read from environment variables with defaults (see docs/api.md). */
-import { ConfigError, envInt, envString } from '../common/env.ts';
+import { ConfigError, envInt, envString } from '../../contract/env.ts';
 import { DEFAULT_OPERATION_TIMEOUT_MS } from '../queue/task-queue.ts';
 
 /** Largest request body accepted (nginx's client_max_body_size matches it). */

@@ -3,7 +3,7 @@
  * status and a message that says what to do. docs/api.md carries the same table; a test keeps
  * the two in step.
  */
-import type { ErrorDefinition } from '../common/dtq-error.ts';
+import type { ErrorDefinition } from '../../contract/dtq-error.ts';
 
 /** Errors the API answers with, by name. */
 export const API_ERRORS = {

@@ -4,10 +4,10 @@
  * answer has been sent. Both go through request.log, which carries the correlation id.
  */
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
-import { CORRELATION_ID_HEADER } from '../common/correlation-id.ts';
-import { DtqError } from '../common/dtq-error.ts';
-import { type EventFields, errorFields, logEvent } from '../log/logger.ts';
-import { EVENTS, F } from '../log/vocabulary.ts';
+import { CORRELATION_ID_HEADER } from '../../contract/correlation-id.ts';
+import { DtqError } from '../../contract/dtq-error.ts';
+import { EVENTS, F } from '../../contract/vocabulary.ts';
+import { type EventFields, errorFields, logEvent } from '../../instrumentation/logger.ts';
 import { API_ERRORS } from './errors.ts';
 import { requestLog } from './request-context.ts';
 import { TASK_ID_PATTERN } from './task-resource.ts';

@@ -4,8 +4,9 @@
  * DTQ_CIRCUIT_THRESHOLD, …; see docs/api.md), listens, logs `service.started` with the port,
  * and on SIGTERM/SIGINT stops taking requests, finishes the ones in flight and exits.
  */
-import { createLogger, errorFields, logEvent } from '../log/logger.ts';
-import { EVENTS, F } from '../log/vocabulary.ts';
+
+import { EVENTS, F } from '../../contract/vocabulary.ts';
+import { createLogger, errorFields, logEvent } from '../../instrumentation/logger.ts';
 import { createTaskQueue } from '../queue/task-queue.ts';
 import { buildApp } from './app.ts';
 import { type ApiConfig, apiConfigFromEnv } from './config.ts';

@@ -6,7 +6,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { DtqError } from '../common/dtq-error.ts';
+import type { DtqError } from '../../contract/dtq-error.ts';
 
 /** An Idempotency-Key claim: the client's key and the task id reserved for it. */
 export interface IdempotencyClaim {

@@ -1,5 +1,5 @@
 /** Settings of the Idempotency-Key layer, from environment variables with defaults. */
-import { envInt } from '../common/env.ts';
+import { envInt } from '../../contract/env.ts';
 
 /** Retention, lease and hint settings. */
 export interface IdempotencyConfig {

@@ -2,7 +2,7 @@
  * Error catalogue of the Idempotency-Key layer. Codes are stable; docs/idempotency.md carries
  * the same table and a test keeps the two in step.
  */
-import type { ErrorDefinition } from '../common/dtq-error.ts';
+import type { ErrorDefinition } from '../../contract/dtq-error.ts';
 
 /** Every error the idempotency layer answers with, by code. */
 export const IDEMPOTENCY_ERRORS = {

@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
-import { dtqError } from '../common/dtq-error.ts';
+import { dtqError } from '../../contract/dtq-error.ts';
 import { type Decision, decide } from './decision.ts';
 import { IDEMPOTENCY_ERRORS } from './errors.ts';
 import { type IdempotencyRecord, recordFromPairs, type StoredResponse } from './record.ts';

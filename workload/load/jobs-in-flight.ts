@@ -7,7 +7,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EVENTS, F } from '../log/vocabulary.ts';
+import { EVENTS, F } from '../../contract/vocabulary.ts';
 
 /** Lines that end a job's run in this worker. */
 const ENDS: ReadonlySet<string> = new Set([EVENTS.TASK_COMPLETED, EVENTS.TASK_FAILED, EVENTS.SERVICE_STOPPING]);

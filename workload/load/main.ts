@@ -5,9 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import { DtqError } from '../common/dtq-error.ts';
-import { HttpClient } from '../common/http-client.ts';
-import { logFilePath } from '../log/logger.ts';
+import { DtqError } from '../../contract/dtq-error.ts';
+import { HttpClient } from '../../contract/http-client.ts';
+import { logFilePath } from '../../instrumentation/logger.ts';
 import { type Stack, startStack } from '../stack/stack.ts';
 import { GroundTruthWriter } from './ground-truth.ts';
 import { LOAD_USAGE, parseLoadArgs } from './options.ts';

@@ -1,7 +1,7 @@
 /**
  * Command-line options of `npm run load` (pure parsing: argv in, options or a clear error out).
  */
-import { dtqError } from '../common/dtq-error.ts';
+import { dtqError } from '../../contract/dtq-error.ts';
 import { STACK_ERRORS } from '../stack/errors.ts';
 
 /** What a load run does. */

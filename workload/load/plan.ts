@@ -3,7 +3,7 @@
  * with which body, correlation id and Idempotency-Key. Pure and seeded, so a run can be
  * repeated exactly and the plan can be tested without a server.
  */
-import { PRIORITIES, type Priority, TASK_TYPES, type TaskType } from '../log/vocabulary.ts';
+import { PRIORITIES, type Priority, TASK_TYPES, type TaskType } from '../../contract/vocabulary.ts';
 import type { FaultSpec } from '../queue/contract.ts';
 import { sampleTaskBody, type TaskRequestBody } from '../stack/sample-tasks.ts';
 

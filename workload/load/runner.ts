@@ -4,8 +4,8 @@
  * each request and its answer, then polls every created task to its final state.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CORRELATION_ID_HEADER } from '../common/correlation-id.ts';
-import { type HttpClient, headerValue } from '../common/http-client.ts';
+import { CORRELATION_ID_HEADER } from '../../contract/correlation-id.ts';
+import { type HttpClient, headerValue } from '../../contract/http-client.ts';
 import {
   bodyHash,
   type FinalRecord,

@@ -1,5 +1,5 @@
 /** Error catalogue of locks and the fenced result store. Both errors are transient: retried. */
-import type { ErrorDefinition } from '../common/dtq-error.ts';
+import type { ErrorDefinition } from '../../contract/dtq-error.ts';
 
 /** Every error the locks module raises, by name. */
 export const LOCK_ERRORS = {

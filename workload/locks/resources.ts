@@ -9,8 +9,8 @@
  * resolved seed; it keys the result cache.
  */
 import { createHash } from 'node:crypto';
+import type { TaskType } from '../../contract/vocabulary.ts';
 import { canonicalJson } from '../common/canonical-json.ts';
-import type { TaskType } from '../log/vocabulary.ts';
 
 /** How a job behaves when its resource is locked by another job. */
 export type ContentionPolicy = 'wait' | 'skip';

@@ -1,5 +1,5 @@
 /** Error catalogue of the nginx part (workload/nginx). */
-import type { ErrorDefinition } from '../common/dtq-error.ts';
+import type { ErrorDefinition } from '../../contract/dtq-error.ts';
 
 /** Errors raised while rendering the nginx configuration. */
 export const NGINX_ERRORS = {

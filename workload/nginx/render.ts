@@ -6,13 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CORRELATION_ID_PATTERN } from '../../contract/correlation-id.ts';
+import { dtqError } from '../../contract/dtq-error.ts';
+import { EVENTS, F, type FieldName } from '../../contract/vocabulary.ts';
+import { logFilePath } from '../../instrumentation/logger.ts';
 import { BODY_LIMIT_BYTES } from '../api/config.ts';
 import { API_ERRORS } from '../api/errors.ts';
 import { TASK_ID_PATTERN, TASKS_PATH } from '../api/task-resource.ts';
-import { CORRELATION_ID_PATTERN } from '../common/correlation-id.ts';
-import { dtqError } from '../common/dtq-error.ts';
-import { logFilePath } from '../log/logger.ts';
-import { EVENTS, F, type FieldName } from '../log/vocabulary.ts';
 import { NGINX_ERRORS } from './errors.ts';
 
 /** The template, a named file beside this module. */

@@ -3,7 +3,7 @@
  * job's data, retry policy and Redis key layout. Only workload/queue talks to BullMQ on the
  * producing side and workload/worker on the consuming side; both import this file.
  */
-import type { Priority, TaskType } from '../log/vocabulary.ts';
+import type { Priority, TaskType } from '../../contract/vocabulary.ts';
 
 /** BullMQ key prefix: every key dtq keeps in Redis starts with `dtq:`. */
 export const REDIS_PREFIX = 'dtq';

@@ -1,5 +1,5 @@
 /** Error catalogue of the producing side of the queues (workload/queue). */
-import type { ErrorDefinition } from '../common/dtq-error.ts';
+import type { ErrorDefinition } from '../../contract/dtq-error.ts';
 
 /** Errors the queue producer raises; the API turns them into HTTP answers. */
 export const QUEUE_ERRORS = {

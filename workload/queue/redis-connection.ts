@@ -6,8 +6,8 @@
  */
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { errorFields, logEvent } from '../log/logger.ts';
-import { EVENTS, F } from '../log/vocabulary.ts';
+import { EVENTS, F } from '../../contract/vocabulary.ts';
+import { errorFields, logEvent } from '../../instrumentation/logger.ts';
 
 /** How long a TCP connect to Redis may take before it counts as failed. */
 export const REDIS_CONNECT_TIMEOUT_MS = 1000;

@@ -7,9 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { type Job, type JobsOptions, Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import { DtqError, dtqError } from '../common/dtq-error.ts';
-import { logEvent } from '../log/logger.ts';
-import { EVENTS, F, PRIORITIES, type Priority, type TaskStatus, type TaskType } from '../log/vocabulary.ts';
+import { DtqError, dtqError } from '../../contract/dtq-error.ts';
+import { EVENTS, F, PRIORITIES, type Priority, type TaskStatus, type TaskType } from '../../contract/vocabulary.ts';
+import { logEvent } from '../../instrumentation/logger.ts';
 import { DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, QUEUE_NAMES, REDIS_PREFIX, type TaskJobData } from './contract.ts';
 import { QUEUE_ERRORS } from './errors.ts';
 import { createProducerRedis, type ProducerRedis } from './redis-connection.ts';

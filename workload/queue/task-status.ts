@@ -1,5 +1,5 @@
 /** Pure mapping from BullMQ's job states to the task statuses the API reports. */
-import type { TaskStatus } from '../log/vocabulary.ts';
+import type { TaskStatus } from '../../contract/vocabulary.ts';
 
 /**
  * BullMQ state → task status. A delayed job is waiting for its retry (or a scheduled start),

@@ -4,7 +4,7 @@
  * zero pivot gets a zero column, which is the limit of the factorisation, so the correlated
  * draws stay exact. A negative pivot means the matrix is not a valid correlation matrix.
  */
-import { dtqError } from '../common/dtq-error.ts';
+import { dtqError } from '../../contract/dtq-error.ts';
 import { RISK_ERRORS } from './errors.ts';
 
 /** Tolerance for symmetry, unit diagonal and zero pivots (relative to entries of size ≤ 1). */

@@ -2,7 +2,7 @@
  * Error catalogue of the risk math. These are input errors: a job that raises one is poison
  * (retrying cannot fix it), so the worker fails it at once.
  */
-import { type DtqError, dtqError, type ErrorDefinition } from '../common/dtq-error.ts';
+import { type DtqError, dtqError, type ErrorDefinition } from '../../contract/dtq-error.ts';
 
 /** Every error the risk module raises, by name. */
 export const RISK_ERRORS = {

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
-import { dtqError } from '../common/dtq-error.ts';
+import { dtqError } from '../../contract/dtq-error.ts';
 import { STACK_ERRORS } from './errors.ts';
 
 /** System programs of the stack and the Debian package that provides each. */

@@ -2,8 +2,8 @@
  * The demo's scripted scenario: which requests go to the stack, and what each should end as.
  * Pure data and a pure judge, so the demo's I/O stays thin and the expectations are testable.
  */
-import { CORRELATION_ID_PATTERN } from '../common/correlation-id.ts';
-import { PRIORITIES, TASK_TYPES } from '../log/vocabulary.ts';
+import { CORRELATION_ID_PATTERN } from '../../contract/correlation-id.ts';
+import { PRIORITIES, TASK_TYPES } from '../../contract/vocabulary.ts';
 import { DESIGN_NOTES_EXAMPLE, sampleTaskBody, type TaskRequestBody } from './sample-tasks.ts';
 
 /** What a step expects of its task once polled to the end. */

@@ -6,9 +6,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CORRELATION_ID_HEADER } from '../common/correlation-id.ts';
-import { DtqError } from '../common/dtq-error.ts';
-import { HttpClient, headerValue } from '../common/http-client.ts';
+import { CORRELATION_ID_HEADER } from '../../contract/correlation-id.ts';
+import { DtqError } from '../../contract/dtq-error.ts';
+import { HttpClient, headerValue } from '../../contract/http-client.ts';
 import { type DemoStep, demoScenario, judgeStep, type StepOutcome } from './demo-scenario.ts';
 import { STACK_ERRORS } from './errors.ts';
 import { type Stack, startStack } from './stack.ts';

@@ -2,7 +2,7 @@
  * Error catalogue of the local stack (supervisor, demo, load generator). Every message says
  * what went wrong and what to do; docs/stack.md lists the same codes.
  */
-import type { ErrorDefinition } from '../common/dtq-error.ts';
+import type { ErrorDefinition } from '../../contract/dtq-error.ts';
 
 /** Errors the local stack raises, by code. */
 export const STACK_ERRORS = {

@@ -4,7 +4,7 @@
  * is by environment (docs/stack.md): DTQ_HTTP_PORT, DTQ_REDIS_URL, DTQ_LOG_DIR, DTQ_ES_URL,
  * DTQ_STACK_APIS, DTQ_STACK_WORKERS, DTQ_FAULTS, DTQ_STACK_OUTPUT (pretty|raw|none).
  */
-import { DtqError } from '../common/dtq-error.ts';
+import { DtqError } from '../../contract/dtq-error.ts';
 import { type OutputMode, type Stack, startStack } from './stack.ts';
 
 const OUTPUT_MODES: readonly OutputMode[] = ['pretty', 'raw', 'none'];

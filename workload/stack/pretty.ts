@@ -3,7 +3,7 @@
  * supervisor's foreground output. The NDJSON files keep the full lines; this is only for eyes.
  * Pure: no I/O, no clock.
  */
-import { F, type LogRecord, normalizeNginxLine } from '../log/vocabulary.ts';
+import { F, type LogRecord, normalizeNginxLine } from '../../contract/vocabulary.ts';
 
 /** ANSI colours, or none. */
 export interface Palette {

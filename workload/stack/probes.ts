@@ -5,9 +5,9 @@
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
-import { dtqError } from '../common/dtq-error.ts';
-import { HttpClient } from '../common/http-client.ts';
-import { EVENTS, F } from '../log/vocabulary.ts';
+import { dtqError } from '../../contract/dtq-error.ts';
+import { HttpClient } from '../../contract/http-client.ts';
+import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { STACK_ERRORS } from './errors.ts';
 
 /** A free loopback port, or `wanted` after checking nobody listens on it. */

@@ -4,7 +4,7 @@
  * (thousands of simulations, a few positions) so a loaded laptop finishes each in milliseconds.
  * Pure: the same inputs give the same bodies.
  */
-import type { Priority, TaskType } from '../log/vocabulary.ts';
+import type { Priority, TaskType } from '../../contract/vocabulary.ts';
 import type { FaultSpec } from '../queue/contract.ts';
 
 /** The body of POST /api/v1/tasks. */

@@ -12,8 +12,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { dtqError } from '../common/dtq-error.ts';
-import { logFilePath } from '../log/logger.ts';
+import { dtqError } from '../../contract/dtq-error.ts';
+import { logFilePath } from '../../instrumentation/logger.ts';
 import { writeNginxConfig } from '../nginx/write-config.ts';
 import { ensurePrograms, type SystemProgram } from './binaries.ts';
 import { STACK_ERRORS } from './errors.ts';

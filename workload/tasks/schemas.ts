@@ -7,7 +7,7 @@
  * rates are annual fractions (0.2 = 20 %), horizons in trading days (252 a year), option
  * maturity in years, shocks are relative price changes (-0.3 = a 30 % drop).
  */
-import type { TaskType } from '../log/vocabulary.ts';
+import type { TaskType } from '../../contract/vocabulary.ts';
 
 /** Most Monte Carlo paths a task may ask for: bounds a job's CPU time and memory. */
 export const MAX_SIMULATIONS = 1_000_000;

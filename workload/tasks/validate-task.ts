@@ -5,7 +5,7 @@
  * data is invalid at once, without retries.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { TASK_TYPES, type TaskType } from '../log/vocabulary.ts';
+import { TASK_TYPES, type TaskType } from '../../contract/vocabulary.ts';
 import { FAULT_SCHEMA, TASK_DATA_SCHEMAS } from './schemas.ts';
 
 /** Why a task's data was refused: the offending field (dotted path) and what was expected there. */

@@ -1,5 +1,5 @@
 /** Dispatch a validated task to its pure risk function (runs inside a compute thread). */
-import type { TaskType } from '../log/vocabulary.ts';
+import type { TaskType } from '../../contract/vocabulary.ts';
 import { optimizePortfolio } from '../risk/optimize.ts';
 import { monteCarloOptionPrice } from '../risk/option.ts';
 import { calculateVar } from '../risk/portfolio-var.ts';

@@ -1,8 +1,8 @@
 /** Worker configuration from environment variables, with defaults. */
 import { availableParallelism } from 'node:os';
-import { envInt, envString } from '../common/env.ts';
-import { logDirectory } from '../log/logger.ts';
-import type { Priority } from '../log/vocabulary.ts';
+import { envInt, envString } from '../../contract/env.ts';
+import type { Priority } from '../../contract/vocabulary.ts';
+import { logDirectory } from '../../instrumentation/logger.ts';
 
 /** Everything a worker process needs to know. */
 export interface WorkerConfig {

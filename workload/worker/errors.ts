@@ -3,7 +3,7 @@
  * through BullMQ's UnrecoverableError; transient ones are retried with backoff.
  */
 import { UnrecoverableError } from 'bullmq';
-import { DtqError, type ErrorDefinition } from '../common/dtq-error.ts';
+import { DtqError, type ErrorDefinition } from '../../contract/dtq-error.ts';
 
 /** Every error the worker raises, by name. */
 export const WORKER_ERRORS = {

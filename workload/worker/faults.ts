@@ -2,7 +2,7 @@
  * Fault injection (data.fault, see FaultSpec in workload/queue/contract.ts), honoured only when
  * the worker runs with DTQ_FAULTS=1. Without it the field is ignored here (the API refuses it).
  */
-import { dtqError } from '../common/dtq-error.ts';
+import { dtqError } from '../../contract/dtq-error.ts';
 import type { FaultSpec } from '../queue/contract.ts';
 import { poison, WORKER_ERRORS } from './errors.ts';
 

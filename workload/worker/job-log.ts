@@ -10,8 +10,8 @@
  */
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { type EventFields, logEvent } from '../log/logger.ts';
-import { type EventName, F } from '../log/vocabulary.ts';
+import { type EventName, F } from '../../contract/vocabulary.ts';
+import { type EventFields, logEvent } from '../../instrumentation/logger.ts';
 import type { TaskJobData } from '../queue/contract.ts';
 
 /** Levels a job's line can have. */

@@ -7,8 +7,8 @@
 import { type Job, Queue, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { errorFields, logEvent } from '../log/logger.ts';
-import { EVENTS, F, NS_PER_MS } from '../log/vocabulary.ts';
+import { EVENTS, F, NS_PER_MS } from '../../contract/vocabulary.ts';
+import { errorFields, logEvent } from '../../instrumentation/logger.ts';
 import { DEAD_LETTER_QUEUE, type DeadLetterJobData, REDIS_PREFIX, type TaskJobData } from '../queue/contract.ts';
 import { JobLog, jobLog } from './job-log.ts';
 import type { TaskOutcome } from './outcome.ts';

@@ -7,9 +7,9 @@
  */
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { ConfigError } from '../common/env.ts';
-import { createLogger, errorFields, logEvent } from '../log/logger.ts';
-import { EVENTS, F, PRIORITIES } from '../log/vocabulary.ts';
+import { ConfigError } from '../../contract/env.ts';
+import { EVENTS, F, PRIORITIES } from '../../contract/vocabulary.ts';
+import { createLogger, errorFields, logEvent } from '../../instrumentation/logger.ts';
 import { QUEUE_NAMES, REDIS_PREFIX, type TaskJobData } from '../queue/contract.ts';
 import { loadWorkerConfig } from './config.ts';
 import { attachLifecycleEvents, openDeadLetterQueue } from './lifecycle-events.ts';

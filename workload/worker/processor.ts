@@ -16,7 +16,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Job, WaitingError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { type DtqError, dtqError } from '../common/dtq-error.ts';
+import { type DtqError, dtqError } from '../../contract/dtq-error.ts';
+import { EVENTS, F, NS_PER_MS, TASK_TYPES } from '../../contract/vocabulary.ts';
 import { LOCK_ERRORS } from '../locks/errors.ts';
 import { acquireOrWait, type LockRecord, tryAcquire } from '../locks/lock.ts';
 import {
@@ -28,7 +29,6 @@ import {
   withoutFault,
 } from '../locks/resources.ts';
 import { readCachedResult, writeFencedResult } from '../locks/result-store.ts';
-import { EVENTS, F, NS_PER_MS, TASK_TYPES } from '../log/vocabulary.ts';
 import type { TaskJobData } from '../queue/contract.ts';
 import { isTaskType, validateTaskData } from '../tasks/validate-task.ts';
 import type { WorkerConfig } from './config.ts';

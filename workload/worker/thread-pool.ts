@@ -6,8 +6,8 @@
  * terminates its thread and starts a fresh one: JavaScript cannot interrupt a running loop.
  */
 import { Worker } from 'node:worker_threads';
-import { dtqError } from '../common/dtq-error.ts';
-import { PRIORITIES, type Priority } from '../log/vocabulary.ts';
+import { dtqError } from '../../contract/dtq-error.ts';
+import { PRIORITIES, type Priority } from '../../contract/vocabulary.ts';
 import type { ComputeRequest } from './compute.ts';
 import { reviveError, WORKER_ERRORS } from './errors.ts';
 import { THREAD_READY, type ThreadReply, type ThreadRequest } from './thread-protocol.ts';

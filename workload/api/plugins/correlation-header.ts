@@ -3,7 +3,7 @@
  * the X-Request-ID response header of every answer, errors included.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CORRELATION_ID_HEADER } from '../../common/correlation-id.ts';
+import { CORRELATION_ID_HEADER } from '../../../contract/correlation-id.ts';
 import { sharedPlugin } from './shared-plugin.ts';
 
 async function echo(request: FastifyRequest, reply: FastifyReply): Promise<void> {

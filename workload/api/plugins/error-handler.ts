@@ -4,8 +4,8 @@
  * (body parsing, limits) and by the queue module are translated into that catalogue here.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { CORRELATION_ID_HEADER } from '../../common/correlation-id.ts';
-import { DtqError, dtqError } from '../../common/dtq-error.ts';
+import { CORRELATION_ID_HEADER } from '../../../contract/correlation-id.ts';
+import { DtqError, dtqError } from '../../../contract/dtq-error.ts';
 import { QUEUE_ERRORS } from '../../queue/errors.ts';
 import { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH } from '../config.ts';
 import { API_ERRORS } from '../errors.ts';

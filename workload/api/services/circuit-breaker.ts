@@ -5,8 +5,8 @@
  * interval, not per request. Transitions are logged as `circuit.opened` / `circuit.closed`.
  */
 import type { Logger } from 'pino';
-import { logEvent } from '../../log/logger.ts';
-import { EVENTS, F } from '../../log/vocabulary.ts';
+import { EVENTS, F } from '../../../contract/vocabulary.ts';
+import { logEvent } from '../../../instrumentation/logger.ts';
 
 /** Options of {@link createCircuitBreaker}. */
 export interface CircuitBreakerOptions {

@@ -2,8 +2,8 @@
  * Parse the body of POST /api/v1/tasks: `{task_type, data, priority}`. Pure; throws a catalogue
  * error (400) naming the first field that is wrong and what was expected there.
  */
-import { dtqError } from '../../common/dtq-error.ts';
-import { PRIORITIES, type Priority, TASK_TYPES, type TaskType } from '../../log/vocabulary.ts';
+import { dtqError } from '../../../contract/dtq-error.ts';
+import { PRIORITIES, type Priority, TASK_TYPES, type TaskType } from '../../../contract/vocabulary.ts';
 import { isTaskType, validateTaskData } from '../../tasks/validate-task.ts';
 import { API_ERRORS } from '../errors.ts';
 

@@ -3,9 +3,9 @@
  * validate, apply back-pressure, enqueue under the right id, and shape what clients read.
  */
 import type { Logger } from 'pino';
-import { dtqError } from '../../common/dtq-error.ts';
-import { logEvent } from '../../log/logger.ts';
-import { EVENTS, F, type TaskStatus } from '../../log/vocabulary.ts';
+import { dtqError } from '../../../contract/dtq-error.ts';
+import { EVENTS, F, type TaskStatus } from '../../../contract/vocabulary.ts';
+import { logEvent } from '../../../instrumentation/logger.ts';
 import { newTaskId, type TaskQueue, type TaskSnapshot } from '../../queue/task-queue.ts';
 import { API_ERRORS } from '../errors.ts';
 import type { IdempotencyClaim } from '../request-context.ts';

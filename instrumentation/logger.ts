@@ -7,8 +7,8 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pino, { type LevelWithSilent, type Logger } from 'pino';
 import pinoElasticsearchModule from 'pino-elasticsearch';
-import { indexForTimestamp, indexPrefix } from '../../elk/indices.ts';
-import { type EventName, F, type FieldName, type ServiceName } from './vocabulary.ts';
+import { indexForTimestamp, indexPrefix } from '../contract/indices.ts';
+import { type EventName, F, type FieldName, type ServiceName } from '../contract/vocabulary.ts';
 
 /** Fields a log call may carry: vocabulary names only, so nobody spells a field by hand. */
 export type EventFields = Partial<Record<FieldName, unknown>>;

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createLogger, logEvent, logFilePath } from './logger.ts';
-import { EVENTS, F } from './vocabulary.ts';
+import { EVENTS, F } from '../../contract/vocabulary.ts';
+import { createLogger, logEvent, logFilePath } from '../../instrumentation/logger.ts';
 
 function linesOf(file: string): Record<string, unknown>[] {
   return readFileSync(file, 'utf8')

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DUPLICATE_EVENTS, EVENTS, F, FIELD_SPECS, normalizeNginxLine } from './vocabulary.ts';
+import { DUPLICATE_EVENTS, EVENTS, F, FIELD_SPECS, normalizeNginxLine } from '../../contract/vocabulary.ts';
 
 describe('vocabulary', () => {
   it('spells every field name once', () => {
