@@ -101,10 +101,10 @@ describe('the Dockerfile', () => {
       .filter(([, entry]) => entry.hasInstallScript && !entry.dev)
       .map(([path]) => path.replace(/^.*node_modules\//, ''))
       .sort();
-    // node: downloads a Node binary; the base image is Node 24 already.
+    // node (the repository's pinned runtime) is a devDependency, so production installs skip it.
     // msgpackr-extract: builds from source only when no prebuilt binary fits; its platform
     // package (below) carries the prebuilt one, which msgpackr loads without any script.
-    expect(scripted).toEqual(['msgpackr-extract', 'node']);
+    expect(scripted).toEqual(['msgpackr-extract']);
     expect(Object.keys(lock.packages)).toContain(
       'node_modules/msgpackr/node_modules/@msgpackr-extract/msgpackr-extract-linux-x64',
     );
