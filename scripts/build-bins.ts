@@ -35,9 +35,20 @@ export async function buildTools(outdir: string = join(ROOT, 'dist')): Promise<s
   return Object.keys(TOOL_ENTRIES).map((name) => join(outdir, `${name}.js`));
 }
 
+/** Build every bin into dist/; returns the files written. */
+export async function buildAll(): Promise<string[]> {
+  const explorer = await buildExplorer({ bundleDeps: process.env.DTQ_EXPLORE_BUNDLE_DEPS !== '0' });
+  return [explorer, ...(await buildTools())];
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (!existsSync(join(ROOT, 'explorer', 'cli.tsx'))) {
     console.log('build: explorer/cli.tsx does not exist yet; nothing to bundle.');
+    process.exit(0);
+  }
+  // `npm pack` runs prepare after prepack, which has just built everything.
+  if (process.env.npm_lifecycle_event === 'prepare' && ['pack', 'publish'].includes(process.env.npm_command ?? '')) {
+    console.log('build: already built by prepack.');
     process.exit(0);
   }
   try {
@@ -47,7 +58,5 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.log('build: esbuild is not installed (production install); skipping the bundles.');
     process.exit(0);
   }
-  const explorer = await buildExplorer({ bundleDeps: process.env.DTQ_EXPLORE_BUNDLE_DEPS !== '0' });
-  const tools = await buildTools();
-  console.log(`build: ${[explorer, ...tools].join(', ')} written`);
+  console.log(`build: ${(await buildAll()).join(', ')} written`);
 }
