@@ -33,15 +33,18 @@ export function copyRepo(prefix: string): string {
   return dir;
 }
 
-/** Every file under `dir` (node_modules left out) with its size and modification time. */
+/** Every file and directory under `dir` (node_modules left out) with its size and modification time. */
 export function snapshot(dir: string): Map<string, string> {
   const files = new Map<string, string>();
   const walk = (current: string): void => {
     for (const entry of readdirSync(current, { withFileTypes: true })) {
       const path = join(current, entry.name);
       if (entry.name === 'node_modules' || entry.isSymbolicLink()) continue;
-      if (entry.isDirectory()) walk(path);
-      else {
+      if (entry.isDirectory()) {
+        // A directory counts too: creating an empty var/logs is a side effect as well.
+        files.set(`${relative(dir, path)}/`, String(statSync(path).mtimeMs));
+        walk(path);
+      } else {
         const stat = statSync(path);
         files.set(relative(dir, path), `${stat.size}:${stat.mtimeMs}`);
       }
