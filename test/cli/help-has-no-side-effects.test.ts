@@ -50,6 +50,7 @@ const COMMANDS: Command[] = [
   })),
 ];
 
+const cliDoc = readFileSync(join(ROOT, 'docs', 'cli.md'), 'utf8');
 let copy: string;
 let server: Server;
 const connections: string[] = [];
@@ -114,6 +115,13 @@ describe.each(COMMANDS)('$label', (command) => {
     expect({ code, stderr, written, connections }).toEqual({ code: 0, stderr: '', written: [], connections: [] });
     expect(stdout).toContain(`\nUsage:\n  ${command.usageName} `);
     expect(stdout).toMatch(/\nExit codes: 0 ok · 1 [^·]+ · 2 usage error/);
+    // docs/cli.md names every option the help lists.
+    const options = stdout.slice(
+      stdout.indexOf('\nOptions:\n'),
+      stdout.indexOf('\n\n', stdout.indexOf('\nOptions:\n') + 1),
+    );
+    for (const [, option] of options.matchAll(/ --([a-z-]+)/g))
+      if (!['help', 'version', 'completion'].includes(option as string)) expect(cliDoc).toContain(`\`--${option}`);
   });
 
   it("--version prints package.json's version", async () => {
