@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { happyPath } from '../explorer/fixtures.ts';
 import { removeDir, writeLogDir } from '../explorer/helpers.ts';
+import { deleteIndicesWithPrefix, testElasticsearch, uniqueIndexPrefix } from '../utils/elasticsearch.ts';
 import { copyRepo, ROOT } from './repo-copy.ts';
 
 /** The system's Node, older than the one the repository pins for its own scripts. */
@@ -25,12 +26,12 @@ let copy: string;
 let consumer: string;
 let logs: string;
 
-function run(bin: string, args: string[], cwd = consumer) {
+function run(bin: string, args: string[], env: NodeJS.ProcessEnv = {}) {
   const result = spawnSync(OLD_NODE, [join(consumer, 'node_modules', '.bin', bin), ...args], {
-    cwd,
+    cwd: consumer,
     encoding: 'utf8',
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' },
-    timeout: 30_000,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...env },
+    timeout: 60_000,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -171,6 +172,33 @@ describe('the packed package', () => {
         });
     } finally {
       writeFileSync(installed, original);
+    }
+  });
+
+  it('sets up Elasticsearch, ships a log directory to it and explores a request from it on Node 20', async () => {
+    const { url } = await testElasticsearch();
+    const prefix = uniqueIndexPrefix();
+    const env = { DTQ_ES_URL: url, DTQ_ES_INDEX_PREFIX: prefix, DTQ_LOG_STDOUT: '0' };
+    const shipped = mkdtempSync(join(tmpdir(), 'dtq-pack-ship-'));
+    try {
+      const setup = run('dtq-setup', [], env);
+      expect(setup.code, setup.stderr).toBe(0);
+      // The template comes from the YAML shipped beside the bundle; the dashboards' step is compiled in.
+      expect(setup.stdout).toMatch(/^index-template +(created|updated|unchanged) /m);
+      expect(setup.stdout).toMatch(/^kibana-dashboards +skipped +DTQ_KIBANA_URL is not set/m);
+      writeLogDir(happyPath(), shipped);
+      const ship = run('dtq-ship', ['--once'], { ...env, DTQ_LOG_DIR: shipped });
+      expect(ship.code, ship.stderr).toBe(0);
+      await fetch(`${url}/${prefix}*/_refresh`, { method: 'POST' });
+      const explore = run('dtq-explore', ['req-happy-1', '--json'], env);
+      expect(explore.code, explore.stderr).toBe(0);
+      expect(JSON.parse(explore.stdout)).toMatchObject({
+        correlation_id: 'req-happy-1',
+        source: { kind: 'elasticsearch' },
+      });
+    } finally {
+      removeDir(shipped);
+      await deleteIndicesWithPrefix(url, prefix);
     }
   });
 });
