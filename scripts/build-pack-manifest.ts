@@ -38,11 +38,12 @@ function restore(): void {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const step = process.argv[2];
-  if (step === 'prepack') await prepack();
-  else if (step === 'postpack') restore();
+  // npm names the hook that runs this script; nothing else should run it.
+  const hook = process.env.npm_lifecycle_event;
+  if (hook === 'prepack') await prepack();
+  else if (hook === 'postpack') restore();
   else {
-    console.error('usage: node scripts/build-pack-manifest.ts prepack|postpack');
+    console.error(`build-pack-manifest: run by npm as the prepack and postpack hooks, not as ${hook ?? 'a command'}`);
     process.exit(2);
   }
 }
