@@ -174,8 +174,18 @@ export function bashCompletion(spec: CliSpec): string {
   ].join('\n');
 }
 
-function zshQuote(text: string): string {
-  return text.replace(/[[\]:\\]/g, '\\$&').replace(/'/g, `'\\''`);
+// Inside single quotes only ' needs care; _arguments itself wants \] in a description and
+// \: in a message, the two places a declaration's text lands.
+function zshQuote(text: string, special: RegExp): string {
+  return text.replace(special, '\\$&').replace(/'/g, `'\\''`);
+}
+
+function zshDescription(text: string): string {
+  return zshQuote(text, /[[\]\\]/g);
+}
+
+function zshMessage(text: string): string {
+  return zshQuote(text, /[:\\]/g);
 }
 
 /** A zsh completion script for the command (pure). Install: `source <(cmd --completion zsh)`. */
@@ -183,10 +193,10 @@ export function zshCompletion(spec: CliSpec): string {
   const command = spec.name;
   const specs: string[] = [];
   for (const [name, option] of Object.entries(allOptions(spec))) {
-    const description = zshQuote(option.description);
+    const description = zshDescription(option.description);
     let argument = '';
     if (option.type === 'string') {
-      const label = zshQuote((option.value ?? 'value').toLowerCase());
+      const label = zshMessage((option.value ?? 'value').toLowerCase());
       const action = option.choices
         ? `(${option.choices.join(' ')})`
         : option.complete === 'directory'
@@ -204,7 +214,7 @@ export function zshCompletion(spec: CliSpec): string {
   }
   if (spec.positionals) {
     const action = spec.positionals.choices ? `(${spec.positionals.choices.join(' ')})` : ' ';
-    specs.push(`'*:${zshQuote(spec.positionals.name)}:${action}'`);
+    specs.push(`'*:${zshMessage(spec.positionals.name)}:${action}'`);
   }
   const fn = functionName(command);
   return [

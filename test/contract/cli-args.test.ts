@@ -136,7 +136,7 @@ _dtq_thing; printf '%s\\n' "\${COMPREPLY[@]}"`;
     const script = zshCompletion(SPEC);
     expect(script.startsWith('#compdef dtq-thing\n')).toBe(true);
     expect(script).toContain(`'--logs[where the logs are (the user'\\''s)]:dir:_files -/'`);
-    expect(script).toContain(`'--mode[how \\[carefully\\]\\: pick one]:mode:(fast safe)'`);
+    expect(script).toContain(`'--mode[how \\[carefully\\]: pick one]:mode:(fast safe)'`);
     expect(script).toContain(`'(-p --plain)'{-p,--plain}'[plain text]'`);
     expect(script).toContain(`'*:id: '`);
     expect(script.trimEnd().endsWith('compdef _dtq_thing dtq-thing')).toBe(true);
