@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { DtqError } from './dtq-error.ts';
 
 /** Exit codes every command shares. */
 export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2 } as const;
@@ -65,8 +66,11 @@ export type CliParse<O extends Readonly<Record<string, CliOption>>> =
   | { readonly action: 'exit'; readonly code: number; readonly stdout: string; readonly stderr: string };
 
 /** A bad argument found after parsing (a value out of range, two options that exclude each other). */
-export class CliUsageError extends Error {
-  readonly code = 'DTQ_ERR_CLI_USAGE';
+export class CliUsageError extends DtqError {
+  constructor(problem: string) {
+    super('DTQ_ERR_CLI_USAGE', problem);
+    this.name = 'CliUsageError';
+  }
 }
 
 const STANDARD: Readonly<Record<string, CliOption>> = {
