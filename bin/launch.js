@@ -1,6 +1,7 @@
 // What every bin does first: check the running Node against package.json's engines, so an old
 // Node gets one line saying what to install instead of a crash deep inside, then load the
-// bundle. Plain JS with little new syntax, so that it runs on any Node that can start it.
+// bundle. Plain JavaScript whose newest syntax is the bins' top-level await, so every Node from
+// 14.8 on gets as far as the check.
 import { readFileSync } from 'node:fs';
 import module from 'node:module';
 
