@@ -11,6 +11,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { runCli } from '../contract/cli-args.ts';
 
 /** One measured figure, optionally raced against a baseline measured in the same run. */
 export interface BenchRow {
@@ -138,12 +139,19 @@ function printReport(name: string, report: unknown): void {
 
 async function main(): Promise<number> {
   const all = scenarioNames();
-  const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
-  const unknown = wanted.filter((name) => !all.includes(name));
-  if (unknown.length > 0) {
-    process.stderr.write(`unknown benchmark(s): ${unknown.join(', ')}; known: ${all.join(', ')}\n`);
-    return 2;
-  }
+  const wanted = runCli(
+    {
+      name: 'npm run bench --',
+      summary: 'run the benchmarks one after the other and write their figures into docs/benchmarks.md.',
+      usage: ['[scenario…]'],
+      positionals: { name: 'scenario', max: all.length, choices: all },
+      options: {},
+      sections: [{ title: 'Scenarios (bench/<name>.bench.ts; default: all)', lines: [all.join(', ')] }],
+      exitCodes: { 1: 'a scenario failed' },
+    },
+    process.argv.slice(2),
+    (_values, positionals) => positionals,
+  );
   const names = wanted.length > 0 ? wanted : all;
   const machine = machineLine();
   process.stdout.write(`benchmarks: ${names.join(', ')} on ${machine}\n`);

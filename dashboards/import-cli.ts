@@ -1,13 +1,29 @@
 /**
- * Import the dtq dashboards into Kibana on their own (elk:setup does it too when
- * DTQ_KIBANA_URL is set). Usage: DTQ_KIBANA_URL=http://127.0.0.1:5601 node dashboards/import-cli.ts
+ * `dtq-dashboards`: import the dtq dashboards into Kibana on their own (`dtq-setup` does it too
+ * when DTQ_KIBANA_URL is set). From a checkout: `DTQ_KIBANA_URL=… node dashboards/import-cli.ts`.
  */
-
+import { runCli } from '../contract/cli-args.ts';
 import { DtqError } from '../contract/dtq-error.ts';
 import { envString } from '../contract/env.ts';
 import { indexPrefix } from '../contract/indices.ts';
 import { importDashboards } from './kibana/import.ts';
 
+const IMPORT_CLI = {
+  name: 'dtq-dashboards',
+  summary: 'import the dtq dashboards and their data view into Kibana.',
+  options: {},
+  sections: [
+    {
+      title: 'Environment',
+      lines: [
+        'DTQ_KIBANA_URL       Kibana (default http://127.0.0.1:5601)',
+        'DTQ_ES_INDEX_PREFIX  index prefix the data view matches (default dtq-logs)',
+      ],
+    },
+  ],
+} as const;
+
+runCli(IMPORT_CLI, process.argv.slice(2), () => undefined);
 const kibanaUrl = envString('DTQ_KIBANA_URL', 'http://127.0.0.1:5601');
 try {
   const result = await importDashboards({ kibanaUrl, prefix: indexPrefix() });

@@ -1,11 +1,12 @@
 /**
- * `npm run es [start|stop|status|run]`: a local Elasticsearch for development on
+ * `npm run es -- [start|stop|status|run]`: a local Elasticsearch for development on
  * http://127.0.0.1:9200 (the port of DTQ_ES_URL when set), data under var/elasticsearch/node
  * kept across restarts. `start` returns once the node is ready and leaves it running in the
  * background; `run` keeps it in the foreground until Ctrl-C.
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runCli } from '../contract/cli-args.ts';
 import { DtqError, dtqError } from '../contract/dtq-error.ts';
 import { envString } from '../contract/env.ts';
 import { esUrl } from './client.ts';
@@ -13,12 +14,31 @@ import { esVarDir } from './distribution.ts';
 import { ES_ERRORS } from './errors.ts';
 import { clusterStatus, DEFAULT_HEAP, groupAlive, startElasticsearchNode, stopGroup } from './node.ts';
 
-const USAGE = `usage: npm run es -- [start|stop|status|run]
-  start   start Elasticsearch in the background and wait until it is ready (default)
-  stop    stop the background node
-  status  say whether it runs and its cluster health
-  run     run it in the foreground until Ctrl-C
-env: DTQ_ES_URL (port taken from it, default http://127.0.0.1:9200), DTQ_ES_HEAP (default ${DEFAULT_HEAP})`;
+const ES_CLI = {
+  name: 'npm run es --',
+  summary: 'a local Elasticsearch for development, data kept under var/elasticsearch/node.',
+  usage: ['[start|stop|status|run]'],
+  positionals: { name: 'command', choices: ['start', 'stop', 'status', 'run'] },
+  options: {},
+  sections: [
+    {
+      title: 'Commands',
+      lines: [
+        'start   start Elasticsearch in the background and wait until it is ready (default)',
+        'stop    stop the background node',
+        'status  say whether it runs and its cluster health (exit 1 when it does not answer)',
+        'run     run it in the foreground until Ctrl-C',
+      ],
+    },
+    {
+      title: 'Environment',
+      lines: [
+        'DTQ_ES_URL   port taken from it (default http://127.0.0.1:9200)',
+        `DTQ_ES_HEAP  heap size (default ${DEFAULT_HEAP})`,
+      ],
+    },
+  ],
+} as const;
 
 const baseDir = join(esVarDir(), 'node');
 const pidFile = join(baseDir, 'es.pid');
@@ -94,13 +114,11 @@ async function status(): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const command = argv[0] ?? 'start';
+  const command = runCli(ES_CLI, argv, (_values, positionals) => positionals[0] ?? 'start');
   if (command === 'start') return start(true);
   if (command === 'run') return start(false);
   if (command === 'stop') return stop();
-  if (command === 'status') return status();
-  console.error(USAGE);
-  process.exitCode = command === 'help' || command === '--help' ? 0 : 2;
+  return status();
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

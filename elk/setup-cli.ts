@@ -1,14 +1,39 @@
 /**
- * `npm run elk:setup`: install the ILM policy (when the server has ILM), the index template and
- * any extension steps into DTQ_ES_URL for DTQ_ES_INDEX_PREFIX. Safe to run any number of times.
+ * `dtq-setup` (`npm run elk:setup`): install the ILM policy (when the server has ILM), the index
+ * template and any extension steps into DTQ_ES_URL for DTQ_ES_INDEX_PREFIX. Safe to run any
+ * number of times.
  */
+import { fileURLToPath } from 'node:url';
+import { runCli } from '../contract/cli-args.ts';
 import { DtqError } from '../contract/dtq-error.ts';
-import { runSetup } from './setup.ts';
+import { runSetup, type SetupStep } from './setup.ts';
 
-try {
-  const results = await runSetup({ notice: (line) => console.error(`notice: ${line}`) });
-  for (const result of results) console.log(`${result.step.padEnd(20)} ${result.outcome.padEnd(9)} ${result.detail}`);
-} catch (error) {
-  console.error(error instanceof DtqError ? `${error.code}: ${error.message}` : error);
-  process.exitCode = 1;
+const SETUP_CLI = {
+  name: 'dtq-setup',
+  summary: 'install the ILM policy, the index template and the dashboards; safe to run again.',
+  options: {},
+  sections: [
+    {
+      title: 'Environment',
+      lines: [
+        'DTQ_ES_URL           Elasticsearch (default http://127.0.0.1:9200)',
+        'DTQ_ES_INDEX_PREFIX  index prefix (default dtq-logs)',
+        'DTQ_KIBANA_URL       also import the dashboards into this Kibana',
+      ],
+    },
+  ],
+} as const;
+
+/** Run the setup command; `steps` replaces the steps elk/setup.ts finds (the bundled bin passes them). */
+export async function setupCli(argv: readonly string[], steps?: readonly SetupStep[]): Promise<void> {
+  runCli(SETUP_CLI, argv, () => undefined);
+  try {
+    const results = await runSetup({ notice: (line) => console.error(`notice: ${line}`), ...(steps ? { steps } : {}) });
+    for (const result of results) console.log(`${result.step.padEnd(20)} ${result.outcome.padEnd(9)} ${result.detail}`);
+  } catch (error) {
+    console.error(error instanceof DtqError ? `${error.code}: ${error.message}` : error);
+    process.exitCode = 1;
+  }
 }
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await setupCli(process.argv.slice(2));

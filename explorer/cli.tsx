@@ -8,7 +8,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { type CliParse, type CliSpec, parseCli } from '../contract/cli-args.ts';
 import { DtqError, dtqError } from '../contract/dtq-error.ts';
 import { indexPattern, indexPrefix } from '../contract/indices.ts';
 import { EXPLORE_ERRORS, exitCodeFor } from './errors.ts';
@@ -23,35 +23,58 @@ import { parseSince, type RequestFilter, summariseRequests } from './model/reque
 import type { LogSource } from './sources/source.ts';
 import { wantsNoColor } from './theme.ts';
 
-const HELP = `dtq-explore: the whole story of one request, from logs alone.
-
-Usage:
-  dtq-explore <correlation-id> [options]   the timeline of one request
-  dtq-explore --task <task-id> [options]   the request that created a task
-  dtq-explore [options]                    recent requests; Enter opens one
-
-Source (Elasticsearch when --es or DTQ_ES_URL is set, else local files):
-  --es URL          Elasticsearch URL (default: DTQ_ES_URL); index prefix from DTQ_ES_INDEX_PREFIX
-  --logs DIR        NDJSON log directory (default: DTQ_LOG_DIR or var/logs)
-
-Output (the TUI on a terminal, else --plain):
-  --plain           text, for pipes and bug reports
-  --json            JSON, schema in docs/explorer-json.md
-  --follow          keep refreshing an in-flight request until it ends
-  --width N         columns for --plain (default: terminal width or 100)
-
-Numbers (the dashboards' panels as tables; needs Elasticsearch):
-  --stats           latency by stage, errors, duplicates over --since
-
-Request list:
-  --since WHEN      15m, 2h, 1d or an ISO date (default: 1h)
-  --service NAME    api, worker, nginx or an instance such as worker-2
-  --status S        failed, a code (202) or a class (5xx)
-  --limit N         at most N requests (default 200)
-
-Keys: ↑↓/jk move · Enter details/open · Esc back · / search · n/N next/prev match
-      e/E next/prev error · o jump to original · ? help · q quit
-`;
+/** The explorer's options, help and exit codes: one declaration for parsing, --help and completion. */
+const EXPLORE_CLI = {
+  name: 'dtq-explore',
+  summary: 'the whole story of one request, from logs alone.',
+  usage: [
+    '<correlation-id> [options]   the timeline of one request',
+    '--task <task-id> [options]   the request that created a task',
+    '[options]                    recent requests; Enter opens one',
+  ],
+  positionals: { name: 'correlation-id' },
+  options: {
+    task: { type: 'string', value: 'ID', description: 'the request that created this task' },
+    es: {
+      type: 'string',
+      value: 'URL',
+      description: 'Elasticsearch URL (default: DTQ_ES_URL); index prefix from DTQ_ES_INDEX_PREFIX',
+    },
+    logs: {
+      type: 'string',
+      value: 'DIR',
+      complete: 'directory',
+      description: 'NDJSON log directory (default: DTQ_LOG_DIR or var/logs)',
+    },
+    plain: { type: 'boolean', description: 'text, for pipes and bug reports (default when not a terminal)' },
+    json: { type: 'boolean', description: 'JSON, schema in docs/explorer-json.md' },
+    follow: { type: 'boolean', description: 'keep refreshing an in-flight request until it ends' },
+    width: { type: 'string', value: 'N', description: 'columns for --plain (default: terminal width or 100)' },
+    stats: { type: 'boolean', description: 'latency by stage, errors, duplicates over --since (needs Elasticsearch)' },
+    since: { type: 'string', value: 'WHEN', description: 'request list: 15m, 2h, 1d or an ISO date (default: 1h)' },
+    service: {
+      type: 'string',
+      value: 'NAME',
+      description: 'request list: api, worker, nginx or an instance such as worker-2',
+    },
+    status: { type: 'string', value: 'S', description: 'request list: failed, a code (202) or a class (5xx)' },
+    limit: { type: 'string', value: 'N', description: 'request list: at most N requests (default 200)' },
+  },
+  sections: [
+    {
+      title: 'Source',
+      lines: ['Elasticsearch when --es or DTQ_ES_URL is set, else the NDJSON files of --logs.'],
+    },
+    {
+      title: 'Keys',
+      lines: [
+        '↑↓/jk move · Enter details/open · Esc back · / search · n/N next/prev match',
+        'e/E next/prev error · o jump to original · ? help · q quit',
+      ],
+    },
+  ],
+  exitCodes: { 3: 'nothing found (id, index, log directory)', 4: 'Elasticsearch unreachable or refused the query' },
+} as const satisfies CliSpec;
 
 interface Options {
   readonly id: string | undefined;
@@ -67,21 +90,16 @@ interface Options {
   readonly filter: RequestFilter;
 }
 
+type CliExit = Extract<CliParse<typeof EXPLORE_CLI.options>, { action: 'exit' }>;
+
 function usage(problem: string): DtqError {
   return dtqError(EXPLORE_ERRORS.USAGE, { problem });
 }
 
-function parse(argv: string[], now: number): Options | 'help' | 'version' {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw usage((error as Error).message.replace(/\.$/, ''));
-  }
+function parse(argv: string[], now: number): Options | CliExit {
+  const parsed = parseCli(EXPLORE_CLI, argv);
+  if (parsed.action === 'exit') return parsed;
   const v = parsed.values;
-  if (v.help) return 'help';
-  if (v.version) return 'version';
-  if (parsed.positionals.length > 1) throw usage(`expected one correlation id, got ${parsed.positionals.length}`);
   if (v.plain && v.json) throw usage('--plain and --json exclude each other');
   if (v.task !== undefined && parsed.positionals.length > 0) throw usage('give a correlation id or --task, not both');
   const sinceMs = parseSince(v.since ?? '1h', now);
@@ -107,23 +125,6 @@ function parse(argv: string[], now: number): Options | 'help' | 'version' {
     filter: { sinceMs, service: v.service, status: v.status?.toLowerCase(), limit },
   };
 }
-
-const OPTIONS = {
-  task: { type: 'string' },
-  es: { type: 'string' },
-  logs: { type: 'string' },
-  plain: { type: 'boolean' },
-  json: { type: 'boolean' },
-  follow: { type: 'boolean' },
-  stats: { type: 'boolean' },
-  width: { type: 'string' },
-  since: { type: 'string' },
-  service: { type: 'string' },
-  status: { type: 'string' },
-  limit: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean' },
-} as const;
 
 async function openSource(options: Options): Promise<LogSource> {
   const esUrl = options.logs === undefined ? (options.es ?? process.env.DTQ_ES_URL) : undefined;
@@ -171,13 +172,10 @@ async function printStats(options: Options): Promise<number> {
 
 async function main(argv: string[]): Promise<number> {
   const options = parse(argv, Date.now());
-  if (options === 'help') {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  if (options === 'version') {
-    process.stdout.write('dtq-explore 0.1.0\n');
-    return 0;
+  if ('action' in options) {
+    process.stdout.write(options.stdout);
+    process.stderr.write(options.stderr);
+    return options.code;
   }
   if (options.stats) return printStats(options);
   const interactive = !options.plain && !options.json && Boolean(process.stdout.isTTY && process.stdin.isTTY);

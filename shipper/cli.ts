@@ -1,9 +1,10 @@
 /**
- * `npm run ship [-- --once]`: ship DTQ_LOG_DIR (default var/logs) to DTQ_ES_URL (default
+ * `dtq-ship [--once]` (`npm run ship`): ship DTQ_LOG_DIR (default var/logs) to DTQ_ES_URL (default
  * http://127.0.0.1:9200) until SIGTERM/SIGINT, which delivers what was read and then exits.
  * `--once` exits as soon as every file is shipped to its end. Limits: DTQ_SHIPPER_* (see
  * shipper/config.ts and docs/pipeline.md).
  */
+import { runCli } from '../contract/cli-args.ts';
 import { DtqError } from '../contract/dtq-error.ts';
 import { EVENTS } from '../contract/vocabulary.ts';
 import { createLogger, errorFields, logEvent } from '../instrumentation/logger.ts';
@@ -11,15 +12,27 @@ import { configFromEnv } from './config.ts';
 import { Progress } from './progress.ts';
 import { Shipper } from './shipper.ts';
 
-const USAGE = 'usage: npm run ship [-- --once]   (env: DTQ_ES_URL, DTQ_LOG_DIR, DTQ_ES_INDEX_PREFIX, DTQ_SHIPPER_*)';
+const SHIP_CLI = {
+  name: 'dtq-ship',
+  summary: 'ship NDJSON log files into Elasticsearch, exactly once, until SIGTERM or Ctrl-C.',
+  options: {
+    once: { type: 'boolean', description: 'exit as soon as every file is shipped to its end' },
+  },
+  sections: [
+    {
+      title: 'Environment',
+      lines: [
+        'DTQ_LOG_DIR          directory to ship (default var/logs)',
+        'DTQ_ES_URL           Elasticsearch (default http://127.0.0.1:9200)',
+        'DTQ_ES_INDEX_PREFIX  index prefix (default dtq-logs)',
+        'DTQ_SHIPPER_*        batch and retry limits, see docs/pipeline.md',
+      ],
+    },
+  ],
+} as const;
 
 async function main(argv: string[]): Promise<void> {
-  const unknown = argv.filter((arg) => arg !== '--once');
-  if (unknown.length > 0) {
-    console.error(`unknown argument ${unknown.join(' ')}\n${USAGE}`);
-    process.exitCode = 2;
-    return;
-  }
+  const once = runCli(SHIP_CLI, argv, (values) => values.once === true);
   const config = configFromEnv();
   // The shipper's own lines go to the same directory and are shipped like any other: a few
   // lines per metrics interval, none per batch, so shipping them settles.
@@ -33,7 +46,7 @@ async function main(argv: string[]): Promise<void> {
     config,
     logger,
     progress: new Progress(process.stderr),
-    untilCaughtUp: argv.includes('--once'),
+    untilCaughtUp: once,
   });
   let stopping = false;
   const stop = (signal: string) => {

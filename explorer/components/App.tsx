@@ -4,6 +4,7 @@
  */
 import { useApp } from 'ink';
 import { useCallback, useRef, useState } from 'react';
+import { deferred } from '../deferred.ts';
 import { useScreenSize } from '../hooks/use-screen-size.ts';
 import type { TraceLoader } from '../hooks/use-trace.ts';
 import type { TraceTarget } from '../load-trace.ts';
@@ -90,7 +91,7 @@ export function App(props: AppProps) {
   const load = useCallback<TraceLoader>(
     async (target, onFirst) => {
       const key = keyOf(target);
-      const loaded = Promise.withResolvers<Trace>();
+      const loaded = deferred<Trace>();
       loaded.promise.catch(() => undefined);
       try {
         // Without a first screen to fill (a --follow reload) there is no first step either.

@@ -16,7 +16,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { CliUsageError, runCli } from '../../contract/cli-args.ts';
 import { indexPattern } from '../../contract/indices.ts';
 import { CORE_STEPS, runSetup } from '../../elk/setup.ts';
 import { loadTrace } from '../../explorer/load-trace.ts';
@@ -94,15 +94,37 @@ async function explainWithBinary(cid: string, env: NodeJS.ProcessEnv): Promise<T
   });
 }
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      rps: { type: 'string', default: '40' },
-      duration: { type: 'string', default: '60' },
-      concurrency: { type: 'string', default: '4' },
-      'in-process': { type: 'boolean', default: false },
+const FIDELITY_CLI = {
+  name: 'npm run fidelity --',
+  summary: 'run a load with a worker killed mid-run, ship it, and check dtq-explore against the truth.',
+  options: {
+    rps: { type: 'string', value: 'N', description: 'requests per second of the load (default 40)' },
+    duration: { type: 'string', value: 'S', description: 'seconds of load (default 60)' },
+    concurrency: { type: 'string', value: 'N', description: 'explorer runs at once (default 4)' },
+    'in-process': {
+      type: 'boolean',
+      description: "use the explorer's modules instead of spawning the binary per id (same code, faster)",
     },
-  });
+  },
+  sections: [{ title: 'Environment', lines: ['DTQ_ES_URL  use this Elasticsearch instead of starting one'] }],
+  exitCodes: { 1: 'below 100%, or the kill caught no job in flight' },
+} as const;
+
+function positiveInteger(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new CliUsageError(`--${name} ${raw} must be a positive whole number`);
+  return value;
+}
+
+async function main(): Promise<number> {
+  const values = runCli(FIDELITY_CLI, process.argv.slice(2), (v) => ({
+    rps: positiveInteger('rps', v.rps, 40),
+    duration: positiveInteger('duration', v.duration, 60),
+    concurrency: positiveInteger('concurrency', v.concurrency, 4),
+    'in-process': v['in-process'] === true,
+  }));
   const id = randomUUID().slice(0, 8);
   const workDir = join(ROOT, 'var', 'fidelity', id);
   mkdirSync(workDir, { recursive: true });
@@ -264,6 +286,6 @@ main().then(
   (code) => process.exit(code),
   (error: unknown) => {
     process.stderr.write(`fidelity | ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(2);
+    process.exit(1);
   },
 );

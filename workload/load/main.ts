@@ -5,12 +5,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
+import { runCli } from '../../contract/cli-args.ts';
 import { DtqError } from '../../contract/dtq-error.ts';
 import { HttpClient } from '../../contract/http-client.ts';
 import { logFilePath } from '../../instrumentation/logger.ts';
 import { type Stack, startStack } from '../stack/stack.ts';
 import { GroundTruthWriter } from './ground-truth.ts';
-import { LOAD_USAGE, parseLoadArgs } from './options.ts';
+import { LOAD_CLI, loadOptions } from './options.ts';
 import { planRequests } from './plan.ts';
 import { runLoad } from './runner.ts';
 
@@ -19,12 +20,7 @@ const say = (message: string): void => {
 };
 
 async function main(): Promise<number> {
-  const parsed = parseLoadArgs(process.argv.slice(2));
-  if (parsed === 'help') {
-    process.stdout.write(`${LOAD_USAGE}\n`);
-    return 0;
-  }
-  const options = parsed;
+  const options = runCli(LOAD_CLI, process.argv.slice(2), (values) => loadOptions(values));
   const runId = randomBytes(4).toString('hex');
   let stack: Stack | undefined;
   let interrupted = false;
@@ -111,8 +107,6 @@ main().then(
   (error: unknown) => {
     const message = error instanceof DtqError ? `${error.code}: ${error.message}` : String(error);
     process.stderr.write(`load | ${message}\n`);
-    if (error instanceof DtqError && error.code === 'DTQ_ERR_STACK_BAD_ARGUMENT')
-      process.stderr.write(`${LOAD_USAGE}\n`);
     process.exit(1);
   },
 );

@@ -1,8 +1,8 @@
 /**
- * Command-line options of `npm run load` (pure parsing: argv in, options or a clear error out).
+ * Command-line options of `npm run load`: their declaration, and the pure step from parsed
+ * values to options or a usage error naming the bad one.
  */
-import { dtqError } from '../../contract/dtq-error.ts';
-import { STACK_ERRORS } from '../stack/errors.ts';
+import { type CliSpec, CliUsageError, type CliValues } from '../../contract/cli-args.ts';
 
 /** What a load run does. */
 export interface LoadOptions {
@@ -32,110 +32,82 @@ export interface LoadOptions {
   noSettle: boolean;
 }
 
-/** Usage text printed with --help and on bad arguments. */
-export const LOAD_USAGE = `Usage: npm run load -- [--rps N] [--duration S] [options]
-  --rps N            requests per second (default 20)
-  --duration S       seconds to send for (default 10)
-  --url URL          nginx to drive (default http://127.0.0.1:$DTQ_HTTP_PORT, port 8080)
-  --stack            start a stack of its own (faults enabled) instead of using a running one
-  --out FILE         ground-truth JSONL (default var/load/ground-truth-<time>.jsonl)
-  --duplicates       add Idempotency-Key duplicates (replay, payload mismatch, concurrent in-flight)
-  --faults           add retried, dead-lettered and poison tasks (stack needs DTQ_FAULTS=1)
-  --kill-worker      SIGKILL worker-1 half-way and restart it (with --stack only)
-  --seed N           seed of the request mix (default 1)
-  --max-in-flight N  cap on concurrent requests (default 256)
-  --settle S         seconds to wait for tasks to finish after the run (default 120)
-  --no-settle        do not poll tasks to their final state`;
+/** Options, help and completion of `npm run load`. */
+export const LOAD_CLI = {
+  name: 'npm run load --',
+  summary: 'drive the stack through nginx at a bounded rate and record the ground truth.',
+  usage: ['[--rps N] [--duration S] [options]'],
+  options: {
+    rps: { type: 'string', value: 'N', description: 'requests per second (default 20)' },
+    duration: { type: 'string', value: 'S', description: 'seconds to send for (default 10)' },
+    url: {
+      type: 'string',
+      value: 'URL',
+      description: 'nginx to drive (default http://127.0.0.1:$DTQ_HTTP_PORT, port 8080)',
+    },
+    stack: { type: 'boolean', description: 'start a stack of its own (faults enabled) instead of using a running one' },
+    out: {
+      type: 'string',
+      value: 'FILE',
+      complete: 'file',
+      description: 'ground-truth JSONL (default var/load/ground-truth-<time>.jsonl)',
+    },
+    duplicates: {
+      type: 'boolean',
+      description: 'add Idempotency-Key duplicates (replay, payload mismatch, concurrent in-flight)',
+    },
+    faults: { type: 'boolean', description: 'add retried, dead-lettered and poison tasks (stack needs DTQ_FAULTS=1)' },
+    'kill-worker': { type: 'boolean', description: 'SIGKILL worker-1 half-way and restart it (with --stack only)' },
+    seed: { type: 'string', value: 'N', description: 'seed of the request mix (default 1)' },
+    'max-in-flight': { type: 'string', value: 'N', description: 'cap on concurrent requests (default 256)' },
+    settle: {
+      type: 'string',
+      value: 'S',
+      description: 'seconds to wait for tasks to finish after the run (default 120)',
+    },
+    'no-settle': { type: 'boolean', description: 'do not poll tasks to their final state' },
+  },
+} as const satisfies CliSpec;
 
-function bad(argument: string, problem: string): never {
-  throw dtqError(STACK_ERRORS.BAD_ARGUMENT, { argument, problem, usage: `Run with --help for usage.` });
-}
-
-function positive(name: string, raw: string | undefined, { integer = false, max = 1e6 } = {}): number {
-  if (raw === undefined) bad(name, 'needs a value');
+function positive(
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  { integer = false, max = 1e6 } = {},
+): number {
+  if (raw === undefined) return fallback;
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0 || value > max || (integer && !Number.isInteger(value))) {
-    bad(`${name} ${raw}`, `expected a ${integer ? 'whole ' : ''}number above 0 and at most ${max}`);
+    throw new CliUsageError(`${name} ${raw}: expected a ${integer ? 'whole ' : ''}number above 0 and at most ${max}`);
   }
   return value;
 }
 
-/** Parse argv (without node and script); throws DTQ_ERR_STACK_BAD_ARGUMENT naming the bad one. */
-export function parseLoadArgs(
-  argv: readonly string[],
+/** Turn parsed values into load options (pure); throws CliUsageError naming the bad one. */
+export function loadOptions(
+  values: CliValues<typeof LOAD_CLI.options>,
   env: NodeJS.ProcessEnv = process.env,
   now: Date = new Date(),
-): LoadOptions | 'help' {
-  const options: LoadOptions = {
-    rps: 20,
-    durationS: 10,
-    url: `http://127.0.0.1:${env.DTQ_HTTP_PORT || '8080'}`,
-    startStack: false,
-    out: `var/load/ground-truth-${now.toISOString().replace(/[:.]/g, '-')}.jsonl`,
-    duplicates: false,
-    faults: false,
-    killWorker: false,
-    seed: 1,
-    maxInFlight: 256,
-    settleS: 120,
-    noSettle: false,
+): LoadOptions {
+  if (values.url !== undefined && !/^https?:\/\//.test(values.url))
+    throw new CliUsageError(`--url ${values.url}: expected an http:// URL`);
+  if (values['kill-worker'] && !values.stack)
+    throw new CliUsageError(
+      '--kill-worker needs --stack (the load generator can only kill a worker of a stack it started)',
+    );
+  if (values.out === '') throw new CliUsageError('--out needs a file path');
+  return {
+    rps: positive('--rps', values.rps, 20, { max: 100_000 }),
+    durationS: positive('--duration', values.duration, 10, { max: 86_400 }),
+    url: values.url?.replace(/\/+$/, '') ?? `http://127.0.0.1:${env.DTQ_HTTP_PORT || '8080'}`,
+    startStack: values.stack === true,
+    out: values.out ?? `var/load/ground-truth-${now.toISOString().replace(/[:.]/g, '-')}.jsonl`,
+    duplicates: values.duplicates === true,
+    faults: values.faults === true,
+    killWorker: values['kill-worker'] === true,
+    seed: positive('--seed', values.seed, 1, { integer: true, max: 2 ** 31 }),
+    maxInFlight: positive('--max-in-flight', values['max-in-flight'], 256, { integer: true, max: 10_000 }),
+    settleS: positive('--settle', values.settle, 120, { max: 3600 }),
+    noSettle: values['no-settle'] === true,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? arg.split(/=(.*)/s, 2) : [arg, undefined];
-    const value = (): string | undefined => inline ?? argv[++i];
-    switch (flag) {
-      case '--help':
-      case '-h':
-        return 'help';
-      case '--rps':
-        options.rps = positive('--rps', value(), { max: 100_000 });
-        break;
-      case '--duration':
-        options.durationS = positive('--duration', value(), { max: 86_400 });
-        break;
-      case '--url': {
-        const raw = value();
-        if (!raw || !/^https?:\/\//.test(raw)) bad(`--url ${raw ?? ''}`, 'expected an http:// URL');
-        options.url = raw.replace(/\/+$/, '');
-        break;
-      }
-      case '--stack':
-        options.startStack = true;
-        break;
-      case '--out': {
-        const raw = value();
-        if (!raw) bad('--out', 'needs a file path');
-        options.out = raw;
-        break;
-      }
-      case '--duplicates':
-        options.duplicates = true;
-        break;
-      case '--faults':
-        options.faults = true;
-        break;
-      case '--kill-worker':
-        options.killWorker = true;
-        break;
-      case '--seed':
-        options.seed = positive('--seed', value(), { integer: true, max: 2 ** 31 });
-        break;
-      case '--max-in-flight':
-        options.maxInFlight = positive('--max-in-flight', value(), { integer: true, max: 10_000 });
-        break;
-      case '--settle':
-        options.settleS = positive('--settle', value(), { max: 3600 });
-        break;
-      case '--no-settle':
-        options.noSettle = true;
-        break;
-      default:
-        bad(arg, 'is not a known option');
-    }
-  }
-  if (options.killWorker && !options.startStack) {
-    bad('--kill-worker', 'needs --stack (the load generator can only kill a worker of a stack it started)');
-  }
-  return options;
 }

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { runCli } from '../../contract/cli-args.ts';
 import { CORRELATION_ID_HEADER } from '../../contract/correlation-id.ts';
 import { DtqError } from '../../contract/dtq-error.ts';
 import { HttpClient, headerValue } from '../../contract/http-client.ts';
@@ -100,7 +101,24 @@ function describe(outcome: StepOutcome): string {
   return text;
 }
 
+const DEMO_CLI = {
+  name: 'npm run demo --',
+  summary: 'start the stack with fault injection, fire the scripted scenario, then keep it running.',
+  options: {},
+  sections: [
+    {
+      title: 'Environment',
+      lines: [
+        'DTQ_DEMO_EXIT=1     stop the stack and exit after the scenario (1 when an outcome was unexpected)',
+        'DTQ_DEMO_VERBOSE=1  show every process while the scenario runs',
+        'DTQ_HTTP_PORT       nginx port (default 8080, else any free port)',
+      ],
+    },
+  ],
+} as const;
+
 async function main(): Promise<number> {
+  runCli(DEMO_CLI, process.argv.slice(2), () => undefined);
   const exitWhenDone = process.env.DTQ_DEMO_EXIT === '1';
   const verbose = process.env.DTQ_DEMO_VERBOSE === '1';
   const runId = randomBytes(3).toString('hex');

@@ -4,12 +4,34 @@
  * is by environment (docs/stack.md): DTQ_HTTP_PORT, DTQ_REDIS_URL, DTQ_LOG_DIR, DTQ_ES_URL,
  * DTQ_STACK_APIS, DTQ_STACK_WORKERS, DTQ_FAULTS, DTQ_STACK_OUTPUT (pretty|raw|none).
  */
+import { runCli } from '../../contract/cli-args.ts';
 import { DtqError } from '../../contract/dtq-error.ts';
 import { type OutputMode, type Stack, startStack } from './stack.ts';
 
 const OUTPUT_MODES: readonly OutputMode[] = ['pretty', 'raw', 'none'];
 
+const WORKLOAD_CLI = {
+  name: 'npm run workload --',
+  summary: 'the local stack (Redis, 3 APIs, 3 workers, nginx) in the foreground until Ctrl-C.',
+  options: {},
+  sections: [
+    {
+      title: 'Environment (docs/stack.md)',
+      lines: [
+        'DTQ_HTTP_PORT      nginx port (default 8080)',
+        'DTQ_REDIS_URL      use this Redis instead of starting one',
+        'DTQ_LOG_DIR        log directory (default var/logs)',
+        'DTQ_ES_URL         also ship the logs to this Elasticsearch',
+        'DTQ_STACK_APIS     number of API servers; DTQ_STACK_WORKERS number of workers',
+        'DTQ_FAULTS=1       enable fault injection',
+        'DTQ_STACK_OUTPUT   pretty, raw or none',
+      ],
+    },
+  ],
+} as const;
+
 async function main(): Promise<void> {
+  runCli(WORKLOAD_CLI, process.argv.slice(2), () => undefined);
   const requested = process.env.DTQ_STACK_OUTPUT ?? 'pretty';
   const output = (OUTPUT_MODES as readonly string[]).includes(requested) ? (requested as OutputMode) : 'pretty';
   let stack: Stack | undefined;

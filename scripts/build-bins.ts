@@ -1,0 +1,62 @@
+/**
+ * Bundles every bin of the package into dist/ (`npm ci`, `npm pack` and `npm run build` run it):
+ * the explorer through scripts/build-explorer.ts, and the other commands, each as one file, for
+ * the lowest Node that package.json's `engines` declares. bin/<name>.js checks the Node version
+ * and then imports dist/<name>.js, so an installed package needs neither TypeScript support
+ * from Node nor any of the sources.
+ */
+import { cpSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { banner, bundleDefaults, ROOT } from './build-common.ts';
+import { buildExplorer } from './build-explorer.ts';
+
+/** The bins besides dtq-explore, by name: the source each bundle starts from. */
+export const TOOL_ENTRIES: Readonly<Record<string, string>> = {
+  'dtq-ship': 'shipper/cli.ts',
+  'dtq-setup': 'scripts/entry-dtq-setup.ts',
+  'dtq-dashboards': 'dashboards/import-cli.ts',
+  'dtq-dashboards-ndjson': 'dashboards/generate-cli.ts',
+};
+
+/** Build the other bins into `outdir` (default dist/); returns the files written. */
+export async function buildTools(outdir: string = join(ROOT, 'dist')): Promise<string[]> {
+  const esbuild = await import('esbuild');
+  await esbuild.build({
+    ...bundleDefaults(),
+    entryPoints: Object.fromEntries(Object.entries(TOOL_ENTRIES).map(([name, source]) => [name, join(ROOT, source)])),
+    outdir,
+    // One file per bin, no shared chunks: elk/templates.ts reads its YAML next to the module
+    // that runs it, so every bundle must sit in dist/ beside dist/templates/.
+    splitting: false,
+    banner: { js: banner('scripts/build-bins.ts') },
+  });
+  cpSync(join(ROOT, 'elk', 'templates'), join(outdir, 'templates'), { recursive: true });
+  return Object.keys(TOOL_ENTRIES).map((name) => join(outdir, `${name}.js`));
+}
+
+/** Build every bin into dist/; returns the files written. */
+export async function buildAll(): Promise<string[]> {
+  const explorer = await buildExplorer({ bundleDeps: process.env.DTQ_EXPLORE_BUNDLE_DEPS !== '0' });
+  return [explorer, ...(await buildTools())];
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  if (!existsSync(join(ROOT, 'explorer', 'cli.tsx'))) {
+    console.log('build: explorer/cli.tsx does not exist yet; nothing to bundle.');
+    process.exit(0);
+  }
+  // `npm pack` runs prepare after prepack, which has just built everything.
+  if (process.env.npm_lifecycle_event === 'prepare' && ['pack', 'publish'].includes(process.env.npm_command ?? '')) {
+    console.log('build: already built by prepack.');
+    process.exit(0);
+  }
+  try {
+    await import('esbuild');
+  } catch {
+    // Production installs (npm ci --omit=dev) have no esbuild; they ship a prebuilt dist/.
+    console.log('build: esbuild is not installed (production install); skipping the bundles.');
+    process.exit(0);
+  }
+  console.log(`build: ${(await buildAll()).join(', ')} written`);
+}

@@ -1,0 +1,49 @@
+/**
+ * `npm pack` / `npm publish` hooks. The bins ship as bundles that hold every library they use,
+ * so the published package.json needs none of the repository's dependencies (which would make
+ * every consumer download the workload's Fastify, BullMQ and Ink, and warn about their engines).
+ *
+ *   prepack:  build the bundles, keep package.json aside, write the published manifest
+ *   postpack: put package.json back
+ *
+ * The build runs before package.json is touched, so a failing build leaves it as it was.
+ */
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ROOT } from './build-common.ts';
+
+const MANIFEST = join(ROOT, 'package.json');
+const KEPT = join(ROOT, 'package.json.prepack');
+
+/** What the repository's manifest needs only for its own work, not in the published one. */
+const REPOSITORY_ONLY = ['dependencies', 'devDependencies', 'scripts', 'allowScripts', 'overrides'];
+
+/** The published manifest: the repository's without what only the repository uses (pure). */
+export function publishedManifest(manifest: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(manifest).filter(([key]) => !REPOSITORY_ONLY.includes(key)));
+}
+
+async function prepack(): Promise<void> {
+  if (existsSync(KEPT)) restore(); // a pack that died before postpack
+  const { buildAll } = await import('./build-bins.ts');
+  await buildAll();
+  const text = readFileSync(MANIFEST, 'utf8');
+  writeFileSync(KEPT, text);
+  writeFileSync(MANIFEST, `${JSON.stringify(publishedManifest(JSON.parse(text)), null, 2)}\n`);
+}
+
+function restore(): void {
+  if (existsSync(KEPT)) renameSync(KEPT, MANIFEST);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  // npm names the hook that runs this script; nothing else should run it.
+  const hook = process.env.npm_lifecycle_event;
+  if (hook === 'prepack') await prepack();
+  else if (hook === 'postpack') restore();
+  else {
+    console.error(`build-pack-manifest: run by npm as the prepack and postpack hooks, not as ${hook ?? 'a command'}`);
+    process.exit(2);
+  }
+}
