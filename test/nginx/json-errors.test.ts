@@ -169,6 +169,24 @@ describe("nginx's own errors", () => {
     expect(line).toMatchObject({ [F.HTTP_METHOD]: 'FOO', [F.URL_PATH]: '/health', [F.HTTP_STATUS]: '405' });
   });
 
+  it('passes an HTTP/0.9 request on and answers it as HTTP/0.9 does: the body alone, no status line or headers to carry an id', async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(nginx.port, '127.0.0.1');
+      let text = '';
+      socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+      });
+      socket.on('error', reject);
+      socket.on('close', () => resolve(text));
+      socket.write('GET /health\r\n');
+    });
+    expect(JSON.parse(answer)).toMatchObject({ instance: api.instance });
+    await nginx.accessLines(
+      'the HTTP/0.9 request',
+      (line) => line[F.HTTP_STATUS] === '200' && line[F.URL_PATH] === '/health',
+    );
+  });
+
   it('passes an HTTP/1.0 request without a Host header on to an API', async () => {
     const answer = await send('GET /health HTTP/1.0\r\n\r\n');
     expect(answer.status).toBe(200);
