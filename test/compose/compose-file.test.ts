@@ -14,6 +14,7 @@ import { DCLinter } from 'dclint';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ES_URL } from '../../elk/client.ts';
 import { ES_VERSION } from '../../elk/distribution.ts';
+import { NGINX_LIMIT_ENV } from '../../workload/nginx/limits.ts';
 import { renderNginxConfig } from '../../workload/nginx/render.ts';
 import { SERVICE_COMMANDS } from '../../workload/stack/stack.ts';
 import {
@@ -172,6 +173,25 @@ describe('docker-compose.yml runs what the local stack runs', () => {
     expect(nodeEntry(load)).toBe('workload/load/main.ts');
     expect(argv(load)).toContain(`http://nginx:${nginxOptions.listen}`);
     expect(load.depends_on?.nginx?.condition).toBe('service_healthy');
+  });
+
+  it('runs the APIs and workers with fault injection off unless DTQ_FAULTS=1 is set', () => {
+    const faulted = ['api-1', 'api-2', 'api-3', 'worker'];
+    for (const name of faulted) {
+      const value = String(services[name]?.environment?.DTQ_FAULTS);
+      expect(interpolate(value), name).toBe('0');
+      expect(interpolate(value, { DTQ_FAULTS: '1' }), name).toBe('1');
+    }
+    // The load generator asks for faulted tasks only when told to, like the stack it targets.
+    expect(argv(services.load ?? {})).not.toContain('--faults');
+  });
+
+  it('passes every nginx limit variable to the config renderer, unset by default', () => {
+    const env = services['nginx-config']?.environment ?? {};
+    for (const name of Object.values(NGINX_LIMIT_ENV)) {
+      expect(String(env[name]), name).toBe(`\${${name}:-}`);
+      expect(interpolate(String(env[name]))).toBe('');
+    }
   });
 });
 

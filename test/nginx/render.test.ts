@@ -35,7 +35,7 @@ describe('nginx config rendering', () => {
     expect(format[F.EVENT_ACTION]).toBe(EVENTS.NGINX_ACCESS);
     expect(format[F.SERVICE_NAME]).toBe('nginx');
     expect(format[F.CORRELATION_ID]).toBe('$correlation_id');
-    expect(format[F.URL_PATH]).toBe('$uri');
+    expect(format[F.URL_PATH]).toBe('$dtq_path');
     for (const id of [
       'NGINX_UPSTREAM_ADDRESS',
       'NGINX_UPSTREAM_STATUS',

@@ -44,6 +44,9 @@ export function buildApp(deps: AppDeps): ApiApp {
     genReqId: (request) => correlationIdFrom(request.headers[CORRELATION_ID_HEADER]).id,
     logController,
     bodyLimit: BODY_LIMIT_BYTES,
+    // Above what nginx forwards (4 × 8 KiB of client headers plus its own): nginx refuses
+    // oversized headers first, and an API never resets a connection nginx would count as failed.
+    http: { maxHeaderSize: 64 * 1024 },
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: (error, request, reply) => {
       // Fastify logs these requests as received but, with no route, never as completed.

@@ -14,12 +14,13 @@ import { BODY_LIMIT_BYTES } from '../api/config.ts';
 import { API_ERRORS } from '../api/errors.ts';
 import { TASK_ID_PATTERN, TASKS_PATH } from '../api/task-resource.ts';
 import { NGINX_ERRORS } from './errors.ts';
+import { DEFAULT_NGINX_LIMITS, type NginxLimits } from './limits.ts';
 
 /** The template, a named file beside this module. */
 export const NGINX_TEMPLATE_PATH = join(import.meta.dirname, 'nginx.conf.template');
 
-/** Options of {@link renderNginxConfig}. */
-export interface NginxConfigOptions {
+/** Options of {@link renderNginxConfig}; limits left out take DEFAULT_NGINX_LIMITS. */
+export interface NginxConfigOptions extends Partial<NginxLimits> {
   /** Where to accept clients: `host:port` or a port (all interfaces in a container, loopback locally). */
   listen: string | number;
   /** API instances as `host:port`, e.g. `127.0.0.1:3001` or `api-1:3000`. */
@@ -68,11 +69,12 @@ export function accessLogFields(
     [F.SERVICE_INSTANCE, instance],
     [F.EVENT_ACTION, EVENTS.NGINX_ACCESS],
     [F.LOG_LEVEL, 'info'],
-    [F.MESSAGE, '$request_method $uri $status'],
+    [F.MESSAGE, '$request_method $dtq_path $status'],
     [F.CORRELATION_ID, '$correlation_id'],
     [F.HTTP_METHOD, '$request_method'],
-    // $uri: the normalised path without the query string (which may hold anything).
-    [F.URL_PATH, '$uri'],
+    // $uri (the normalised path without the query string, which may hold anything), except
+    // that nginx's own error URIs are logged as "" (nginx.conf.template, $dtq_path).
+    [F.URL_PATH, '$dtq_path'],
     [F.HTTP_STATUS, '$status'],
     [F.HTTP_RESPONSE_BYTES, '$body_bytes_sent'],
     [F.CLIENT_ADDRESS, '$remote_addr'],
@@ -112,6 +114,9 @@ const INSTANCE = /^[A-Za-z0-9._-]{1,64}$/;
 const LISTEN = /^(?:[A-Za-z0-9.-]+:|\[[0-9a-fA-F:]+\]:)?\d{1,5}$/;
 // Paths end up unquoted in directives: refuse what would end or split one.
 const PATH = /^[^\s;{}'"$#]+$/;
+const ADDRESS = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)(?:\/\d{1,3})?$/;
+// The request line nginx accepts: one large_client_header_buffers buffer (8k).
+const REQUEST_LINE_LIMIT_BYTES = 8192;
 
 function check(ok: boolean, option: string, value: unknown, expected: string): void {
   if (!ok) throw dtqError(NGINX_ERRORS.CONFIG_INVALID, { option, value: JSON.stringify(value), expected });
@@ -127,6 +132,38 @@ function fill(definition: { message: string }, values: Record<string, unknown>):
   return definition.message.replace(/\{(\w+)\}/g, (whole, key: string) =>
     key in values ? String(values[key]) : whole,
   );
+}
+
+/** The limit_conn/limit_req zones (http level), keyed by client address; empty when both are off. */
+function limitZones(limits: NginxLimits): string {
+  const lines: string[] = [];
+  if (limits.limitConn > 0) {
+    lines.push('    limit_conn_zone $dtq_limit_key zone=dtq_conn:10m;');
+  }
+  if (limits.rate > 0) {
+    lines.push(`    limit_req_zone $dtq_limit_key zone=dtq_req:10m rate=${limits.rate}r/s;`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * The limit directives of the proxied location. Over the connection limit: 503 (the client
+ * holds enough already); over the rate and its burst: 429. Both are logged at warn.
+ */
+function limitDirectives(limits: NginxLimits): string {
+  const lines: string[] = [];
+  if (limits.limitConn > 0) {
+    lines.push(`            limit_conn dtq_conn ${limits.limitConn};`, '            limit_conn_status 503;');
+    lines.push('            limit_conn_log_level warn;');
+  }
+  if (limits.rate > 0) {
+    lines.push(
+      `            limit_req zone=dtq_req burst=${limits.burst} nodelay;`,
+      '            limit_req_status 429;',
+    );
+    lines.push('            limit_req_log_level warn;');
+  }
+  return lines.join('\n');
 }
 
 /** Render the nginx configuration for `options` (throws DTQ_ERR_NGINX_CONFIG_INVALID on bad options). */
@@ -161,6 +198,26 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
     "a positive integer or 'auto'",
   );
 
+  const limits: NginxLimits = { ...DEFAULT_NGINX_LIMITS };
+  for (const [key, value] of Object.entries(options) as Array<[keyof NginxLimits, unknown]>) {
+    if (key in DEFAULT_NGINX_LIMITS && value !== undefined) Object.assign(limits, { [key]: value });
+  }
+  for (const key of ['clientHeaderTimeoutS', 'clientBodyTimeoutS', 'sendTimeoutS'] as const) {
+    check(Number.isInteger(limits[key]) && limits[key] > 0, key, limits[key], 'a positive whole number of seconds');
+  }
+  for (const key of ['keepaliveTimeoutS', 'limitConn', 'rate', 'burst'] as const) {
+    check(Number.isInteger(limits[key]) && limits[key] >= 0, key, limits[key], 'a whole number, 0 or more');
+  }
+  check(
+    Number.isInteger(limits.workerConnections) && limits.workerConnections >= 64,
+    'workerConnections',
+    limits.workerConnections,
+    'a whole number, 64 or more',
+  );
+  for (const address of limits.limitExempt) {
+    check(ADDRESS.test(address), 'limitExempt', address, 'IPv4 or IPv6 addresses or CIDRs');
+  }
+
   const paths = nginxPaths(options);
   const values: Record<string, string> = {
     USER_DIRECTIVE: options.user === undefined ? '' : `user ${options.user};`,
@@ -179,6 +236,14 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
       .map((upstream) => `        server ${upstream} max_fails=${maxFails} fail_timeout=${failTimeoutS}s;`)
       .join('\n'),
     LISTEN: listen,
+    WORKER_CONNECTIONS: String(limits.workerConnections),
+    CLIENT_HEADER_TIMEOUT: `${limits.clientHeaderTimeoutS}s`,
+    CLIENT_BODY_TIMEOUT: `${limits.clientBodyTimeoutS}s`,
+    SEND_TIMEOUT: `${limits.sendTimeoutS}s`,
+    KEEPALIVE_TIMEOUT: `${limits.keepaliveTimeoutS}s`,
+    LIMIT_EXEMPT: limits.limitExempt.map((address) => `        ${address} 1;`).join('\n'),
+    LIMIT_ZONES: limitZones(limits),
+    LIMITS: limitDirectives(limits),
     CLIENT_MAX_BODY_SIZE: String(BODY_LIMIT_BYTES),
     CONNECT_TIMEOUT: `${options.connectTimeoutMs ?? 1000}ms`,
     READ_TIMEOUT: `${options.readTimeoutS ?? 30}s`,
@@ -199,6 +264,29 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
     UPSTREAM_TIMEOUT_JSON: errorJson(
       API_ERRORS.UPSTREAM_TIMEOUT.code,
       fill(API_ERRORS.UPSTREAM_TIMEOUT, { retry_after_s: retryAfterS }),
+    ),
+    METHOD_NOT_ALLOWED_JSON: errorJson(NGINX_ERRORS.METHOD_NOT_ALLOWED.code, NGINX_ERRORS.METHOD_NOT_ALLOWED.message),
+    URI_TOO_LONG_JSON: errorJson(
+      NGINX_ERRORS.URI_TOO_LONG.code,
+      fill(NGINX_ERRORS.URI_TOO_LONG, { limit_bytes: REQUEST_LINE_LIMIT_BYTES }),
+    ),
+    RATE_LIMITED_JSON: errorJson(
+      NGINX_ERRORS.RATE_LIMITED.code,
+      fill(NGINX_ERRORS.RATE_LIMITED, { rate: limits.rate, burst: limits.burst, retry_after_s: retryAfterS }),
+    ),
+    TOO_MANY_CONNECTIONS_JSON: errorJson(
+      NGINX_ERRORS.TOO_MANY_CONNECTIONS.code,
+      fill(NGINX_ERRORS.TOO_MANY_CONNECTIONS, { limit: limits.limitConn, retry_after_s: retryAfterS }),
+    ),
+    NOT_FOUND_JSON: errorJson(
+      API_ERRORS.ROUTE_NOT_FOUND.code,
+      fill(API_ERRORS.ROUTE_NOT_FOUND, { method: 'for', path: 'this path' }),
+    ),
+    INTERNAL_JSON: errorJson(NGINX_ERRORS.INTERNAL.code, NGINX_ERRORS.INTERNAL.message),
+    NOT_IMPLEMENTED_JSON: errorJson(NGINX_ERRORS.NOT_IMPLEMENTED.code, NGINX_ERRORS.NOT_IMPLEMENTED.message),
+    HTTP_VERSION_JSON: errorJson(
+      NGINX_ERRORS.HTTP_VERSION_NOT_SUPPORTED.code,
+      NGINX_ERRORS.HTTP_VERSION_NOT_SUPPORTED.message,
     ),
   };
   const template = readFileSync(NGINX_TEMPLATE_PATH, 'utf8');

@@ -1,6 +1,7 @@
 /** Write a rendered nginx config and create the directories it names, ready for `nginx -c`. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { nginxLimitsFromEnv } from './limits.ts';
 import { type NginxConfigOptions, type NginxPaths, nginxPaths, renderNginxConfig } from './render.ts';
 
 /** The written config and the files nginx will write. */
@@ -10,14 +11,24 @@ export interface WrittenNginxConfig extends NginxPaths {
   args: string[];
 }
 
-/** Render `options` into `<runDir>/nginx.conf`, creating runDir, its temp dir and logDir. */
-export function writeNginxConfig(options: NginxConfigOptions): WrittenNginxConfig {
+/**
+ * Render `options` into `<runDir>/nginx.conf`, creating runDir, its temp dir and logDir. Limits
+ * not in `options` come from the DTQ_NGINX_* variables of `env`, then the defaults.
+ */
+export function writeNginxConfig(
+  options: NginxConfigOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): WrittenNginxConfig {
   const paths = nginxPaths(options);
   mkdirSync(paths.tempDir, { recursive: true });
   mkdirSync(options.logDir, { recursive: true });
   const configPath = join(options.runDir, 'nginx.conf');
-  writeFileSync(configPath, renderNginxConfig(options));
+  writeFileSync(configPath, renderNginxConfig({ ...nginxLimitsFromEnv(env), ...withoutUndefined(options) }));
   // -e: errors before the config's error_log is read (e.g. a bad config) go to the run dir,
   // not to /var/log/nginx, which an unprivileged user cannot write.
   return { ...paths, configPath, args: ['-p', options.runDir, '-c', configPath, '-e', paths.errorLog] };
+}
+
+function withoutUndefined(options: NginxConfigOptions): NginxConfigOptions {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as NginxConfigOptions;
 }
