@@ -13,7 +13,7 @@ import pino from 'pino';
 import { DtqError } from '../../contract/dtq-error.ts';
 import { F } from '../../contract/vocabulary.ts';
 import { DEFAULT_IDEMPOTENCY_CONFIG, type IdempotencyConfig } from '../../workload/idempotency/config.ts';
-import { type IdempotencyClaimed, idempotencyPlugin } from '../../workload/idempotency/plugin.ts';
+import { idempotencyPlugin } from '../../workload/idempotency/plugin.ts';
 
 /** What a test gets back. */
 export interface MinimalApp {
@@ -71,7 +71,7 @@ export async function buildMinimalApp(redisUrl: string, config: Partial<Idempote
     },
     async (request, reply) => {
       if (failStatus !== undefined) return reply.code(failStatus).send({ error: { code: 'TEST_FAIL' } });
-      const taskId = (request as { idempotency?: IdempotencyClaimed | null }).idempotency?.taskId ?? randomUUID();
+      const taskId = request.idempotency?.taskId ?? randomUUID();
       await queue.add('calculate_var', request.body as object, { jobId: taskId });
       return reply
         .code(202)
