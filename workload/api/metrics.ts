@@ -80,10 +80,26 @@ export function createApiMetrics(sources: ApiMetricsSources): ApiMetrics {
       this.set(sources.breaker.threshold);
     },
   });
+  // One reading per scrape, shared by the metrics that show it: prom-client collects them concurrently.
+  let reading: Promise<Record<string, QueueCounts> | undefined> | undefined;
+  const readCounts = () => {
+    reading ??= countsWithin(sources.queue, QUEUE_SCRAPE_TIMEOUT_MS)
+      .catch(() => {
+        readFailures.inc();
+        return undefined;
+      })
+      .finally(() => {
+        reading = undefined;
+      });
+    return reading;
+  };
   const readFailures = new Counter({
     name: 'dtq_queue_depth_read_failures_total',
     help: 'Scrapes that could not read the queue counts in time (Redis down or slow); dtq_queue_jobs is absent from those.',
     registers: [registry],
+    async collect() {
+      await readCounts();
+    },
   });
   new Gauge({
     name: 'dtq_queue_jobs',
@@ -92,15 +108,9 @@ export function createApiMetrics(sources: ApiMetricsSources): ApiMetrics {
     registers: [registry],
     async collect() {
       this.reset();
-      let counts: Record<string, QueueCounts>;
-      try {
-        counts = await countsWithin(sources.queue, QUEUE_SCRAPE_TIMEOUT_MS);
-      } catch {
-        readFailures.inc();
-        return;
-      }
+      const counts = await readCounts();
       for (const queue of PRIORITIES) {
-        const c = counts[queue];
+        const c = counts?.[queue];
         if (c === undefined) continue;
         for (const [state, value] of Object.entries(c)) this.set({ queue, state }, value);
       }
