@@ -21,7 +21,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { type DtqError, dtqError } from '../../contract/dtq-error.ts';
+import { DtqError, dtqError } from '../../contract/dtq-error.ts';
 import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { errorFields } from '../../instrumentation/logger.ts';
 import { createProducerRedis } from '../queue/redis-connection.ts';
@@ -166,9 +166,9 @@ async function idempotency(app: FastifyInstance, options: IdempotencyPluginOptio
         ttlMs,
       });
     } catch (error) {
-      if (error instanceof Error && 'code' in error && error.code === IDEMPOTENCY_ERRORS.STORE_INCONSISTENT.code) {
+      if (error instanceof DtqError && error.code === IDEMPOTENCY_ERRORS.STORE_INCONSISTENT.code) {
         // A dtq bug, not an outage: its code and message go out on the completion line.
-        return error as DtqError;
+        return error;
       }
       request.log.error(
         {
@@ -201,7 +201,7 @@ async function idempotency(app: FastifyInstance, options: IdempotencyPluginOptio
     const hash = scopeHashOf(request, state);
     state.recordKey = recordKey(hash);
     const result = await claim(request, state, hash);
-    if (!('decision' in result)) {
+    if (result instanceof DtqError) {
       states.delete(request);
       report('store_failed');
       return refuse(request, reply, result);

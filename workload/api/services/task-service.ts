@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { dtqError } from '../../../contract/dtq-error.ts';
 import { EVENTS, F, type TaskStatus } from '../../../contract/vocabulary.ts';
 import { logEvent } from '../../../instrumentation/logger.ts';
-import type { IdempotencyClaim } from '../../idempotency/answers.ts';
+import type { IdempotencyClaim } from '../../idempotency/plugin.ts';
 import { newTaskId, type TaskQueue, type TaskSnapshot } from '../../queue/task-queue.ts';
 import { API_ERRORS } from '../errors.ts';
 import { TASK_ID_PATTERN } from '../task-resource.ts';
