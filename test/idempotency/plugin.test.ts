@@ -208,6 +208,7 @@ describe('Idempotency-Key on POST /api/v1/tasks (plugin, real Redis)', () => {
     expect(retried.headers['idempotent-replayed']).toBeUndefined();
     expect(retried.json().task_id).toBe(released.task_id);
     expect(await jobCount(t)).toBe(1);
+    expect(t.outcomes).toEqual(['new', 'reclaimed']);
   });
 
   it('forgets the claim when the request is refused with a 4xx, leaving nothing stored', async () => {
@@ -257,6 +258,8 @@ describe('Idempotency-Key on POST /api/v1/tasks (plugin, real Redis)', () => {
     expect(await jobCount(t)).toBe(1);
     const claimed = events(t, EVENTS.IDEMPOTENCY_CLAIMED);
     expect(claimed).toHaveLength(2);
+    const counted = (outcome: string) => t.outcomes.filter((o) => o === outcome).length;
+    expect([counted('new'), counted('in_flight'), counted('taken_over')]).toEqual([1, 20, 1]);
     expect(claimed[1]?.[F.ORIGINAL_CORRELATION_ID]).toBe(first.json().correlation_id);
     // The late owner's response was not stored: replays give the takeover's response.
     const replay = await post(t, key);
@@ -302,6 +305,7 @@ describe('Idempotency-Key on POST /api/v1/tasks (plugin, real Redis)', () => {
       expect(failed).toHaveLength(1);
       expect(failed[0]?.[F.DEPENDENCY_NAME]).toBe('redis');
       expect(failed[0]?.[F.IDEMPOTENCY_KEY]).toBe(downKey);
+      expect(t.outcomes).toEqual(['store_failed']);
       expectEveryKeyedLineHasAnAction(t);
     } finally {
       await redis.start();
