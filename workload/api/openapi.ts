@@ -41,8 +41,15 @@ export const DESCRIBE_ONLY = { validatorCompiler: acceptAll, serializerCompiler:
 
 type Schema = Record<string, unknown>;
 
+/** An error answer: its description, `Retry-After` where sent, and the body with the codes it can carry. */
+interface ErrorResponse {
+  description: string;
+  content: { 'application/json': { schema: Schema } };
+  headers?: Record<string, Schema>;
+}
+
 /** `{error: {code, message, correlation_id, ...}}` with the codes a response can carry. */
-function errorResponse(description: string, errors: readonly ErrorDefinition[]): Schema {
+function errorResponse(description: string, errors: readonly ErrorDefinition[]): ErrorResponse {
   const codes = errors.map((e) => e.code);
   return {
     description: `${description} Codes: ${codes.join(', ')}.`,
@@ -306,7 +313,7 @@ export const SWAGGER_OPTIONS: FastifyDynamicSwaggerOptions = {
     ],
     components: {
       responses: {
-        RouteNotFound: errorResponse('No such route.', [A.ROUTE_NOT_FOUND]) as never,
+        RouteNotFound: errorResponse('No such route.', [A.ROUTE_NOT_FOUND]),
       },
     },
   },
