@@ -5,10 +5,20 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS, F } from '../../contract/vocabulary.ts';
+import { QUEUE_NAMES } from '../../workload/queue/contract.ts';
 import { parseSamples, sampleValue, scrape } from '../utils/prometheus.ts';
 import { startRedis, type TestRedis } from '../utils/redis-server.ts';
 import { waitFor } from '../utils/wait.ts';
-import { createHarness, createProducer, type Harness, lineOf, varData } from './worker-harness.ts';
+import {
+  createHarness,
+  createProducer,
+  type Harness,
+  lineOf,
+  taskLines,
+  varData,
+  type WorkerProcess,
+  withAction,
+} from './worker-harness.ts';
 
 let redis: TestRedis;
 let harness: Harness;
@@ -26,11 +36,16 @@ beforeAll(async () => {
   harness = createHarness(redis.url);
   producer = createProducer(redis.url);
   await harness.spawnWorker('worker-m', { DTQ_WORKER_METRICS_PORT: '0' });
-  const listening = await waitFor('the metrics.listening line', () =>
-    harness.lines().find((l) => l[F.EVENT_ACTION] === EVENTS.METRICS_LISTENING),
-  );
-  metricsUrl = `http://${String(listening[F.SERVER_ADDRESS])}:${Number(listening[F.SERVER_PORT])}/metrics`;
+  metricsUrl = await metricsUrlOf(harness, 'worker-m');
 });
+
+/** The metrics URL a worker logged in its `metrics.listening` line. */
+async function metricsUrlOf(logs: Harness, instance: string): Promise<string> {
+  const listening = await waitFor(`the metrics.listening line of ${instance}`, () =>
+    logs.lines().find((l) => l[F.EVENT_ACTION] === EVENTS.METRICS_LISTENING && l[F.SERVICE_INSTANCE] === instance),
+  );
+  return `http://${String(listening[F.SERVER_ADDRESS])}:${Number(listening[F.SERVER_PORT])}/metrics`;
+}
 
 afterAll(async () => {
   await producer?.close();
@@ -129,5 +144,49 @@ describe('worker metrics', () => {
     for (const sample of parseSamples(after)) {
       expect(sample.labels).toMatchObject({ service: 'worker', instance: 'worker-m' });
     }
+  });
+});
+
+describe('worker metrics of a stall', () => {
+  let stallRedis: TestRedis;
+  let stallHarness: Harness;
+  let stallProducer: ReturnType<typeof createProducer>;
+
+  beforeAll(async () => {
+    stallRedis = await startRedis();
+    stallHarness = createHarness(stallRedis.url);
+    stallProducer = createProducer(stallRedis.url);
+  });
+
+  afterAll(async () => {
+    await stallProducer?.close();
+    await stallHarness?.cleanup();
+    await stallRedis?.close();
+  });
+
+  it('counts the stall on the worker that found it after the other was killed mid-job', {
+    timeout: 120_000,
+  }, async () => {
+    const workers: WorkerProcess[] = [];
+    for (const instance of ['worker-a', 'worker-b']) {
+      workers.push(await stallHarness.spawnWorker(instance, { DTQ_WORKER_METRICS_PORT: '0' }));
+    }
+    const urls = new Map<string, string>();
+    for (const worker of workers) urls.set(worker.instance, await metricsUrlOf(stallHarness, worker.instance));
+    // A job that is certainly still running when its worker is killed: it pauses a minute.
+    const task = await stallProducer.enqueue('calculate_var', varData('stall', { fault: { sleep_ms: 60_000 } }), {
+      priority: 'high',
+    });
+    const acquired = await waitFor(
+      'a worker to take the lock',
+      () => withAction(taskLines(stallHarness.lines(), task.taskId), 'lock.acquired')[0],
+    );
+    const victim = workers.find((w) => w.instance === acquired[F.SERVICE_INSTANCE]) as WorkerProcess;
+    const survivor = workers.find((w) => w !== victim) as WorkerProcess;
+    victim.signal('SIGKILL');
+    await lineOf(stallHarness, task.taskId, 'task.stalled', 60_000);
+    const text = await scrape(urls.get(survivor.instance) as string);
+    const stalls = parseSamples(text).filter((s) => s.name === 'dtq_worker_stalls_total');
+    expect(stalls.map((s) => [s.labels.queue, s.value])).toEqual([[QUEUE_NAMES.high, 1]]);
   });
 });
