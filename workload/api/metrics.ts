@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { PRIORITIES } from '../../contract/vocabulary.ts';
 import { createMetricsRegistry, HTTP_DURATION_BUCKETS } from '../../instrumentation/metrics.ts';
-import { IDEMPOTENCY_OUTCOMES, type IdempotencyOutcome } from '../idempotency/answers.ts';
+import { IDEMPOTENCY_OUTCOMES, type IdempotencyOutcome } from '../idempotency/decision-handlers.ts';
 import type { QueueCounts, TaskQueue } from '../queue/task-queue.ts';
 import type { CircuitBreaker } from './services/circuit-breaker.ts';
 

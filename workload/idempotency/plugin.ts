@@ -5,9 +5,9 @@
  * - preValidation: parse the key (malformed → 400) and fingerprint the body as the client sent
  *   it (before any defaults are applied).
  * - preHandler (after body parsing and schema validation, so a body Fastify refuses stores
- *   nothing): claim the scope in Redis, then run the decision's handler (answers.ts). Claimed →
- *   `request.idempotency = {key, taskId}` and the route's handler runs; the service enqueues
- *   under taskId. Otherwise replay the stored response, or answer 409 / 422.
+ *   nothing): claim the scope in Redis, then run the decision's handler (decision-handlers.ts).
+ *   Claimed → `request.idempotency = {key, taskId}` and the route's handler runs; the service
+ *   enqueues under taskId. Otherwise replay the stored response, or answer 409 / 422.
  * - onSend: store a 2xx response byte for byte, or release the claim on any other status so the
  *   key stays usable.
  *
@@ -25,8 +25,8 @@ import { DtqError, dtqError } from '../../contract/dtq-error.ts';
 import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { errorFields } from '../../instrumentation/logger.ts';
 import { createProducerRedis } from '../queue/redis-connection.ts';
-import { type Fields, handleDecision, type IdempotencyClaim, type IdempotencyOutcome } from './answers.ts';
 import { type IdempotencyConfig, idempotencyConfigFromEnv } from './config.ts';
+import { type Fields, handleDecision, type IdempotencyClaim, type IdempotencyOutcome } from './decision-handlers.ts';
 import { IDEMPOTENCY_ERRORS } from './errors.ts';
 import { fingerprintBody } from './fingerprint.ts';
 import { parseIdempotencyKey } from './key.ts';
@@ -39,7 +39,7 @@ export {
   IDEMPOTENT_REPLAYED_HEADER,
   type IdempotencyClaim,
   type IdempotencyOutcome,
-} from './answers.ts';
+} from './decision-handlers.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
