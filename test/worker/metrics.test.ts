@@ -101,7 +101,7 @@ describe('worker metrics', () => {
     const after = await scrape(metricsUrl);
     const delta = (name: string, labels: Record<string, string>) =>
       (sampleValue(after, name, labels) ?? 0) - (sampleValue(before, name, labels) ?? 0);
-    const jobs = (task_type: string, outcome: string) => delta('dtq_worker_jobs_total', { task_type, outcome });
+    const jobs = (task_type: string, outcome: string) => delta('dtq_worker_job_attempts_total', { task_type, outcome });
     expect({
       varComputed: jobs('calculate_var', 'computed'),
       varCacheHit: jobs('calculate_var', 'cache_hit'),

@@ -28,7 +28,7 @@ export function createWorkerMetrics(instance: string, running: () => number): Wo
   const registry = createMetricsRegistry({ service: 'worker', instance });
   const registers = [registry];
   const attempts = new Counter({
-    name: 'dtq_worker_jobs_total',
+    name: 'dtq_worker_job_attempts_total',
     help: 'Job attempts finished, by task type and outcome: computed, cache_hit, already_processing, or failed.',
     labelNames: ['task_type', 'outcome'] as const,
     registers,
