@@ -64,6 +64,7 @@ export interface DecisionContext<D extends Decision> {
   readonly refuse: (error: DtqError) => FastifyReply;
   /** Record that the request runs under `claim`. */
   readonly claimed: (claim: IdempotencyClaim) => void;
+  /** Report the request's outcome (counted by the API's metrics). */
   readonly report: (outcome: IdempotencyOutcome) => void;
 }
 
@@ -82,22 +83,23 @@ function originalFields(record: IdempotencyRecord): Fields {
   return { [F.ORIGINAL_TASK_ID]: record.taskId, [F.ORIGINAL_CORRELATION_ID]: record.correlationId };
 }
 
+const CLAIM_MESSAGES = {
+  new: 'idempotency key claimed',
+  reclaimed: 'idempotency key claimed again after a failed attempt released it',
+  taken_over: 'idempotency key taken over: the previous claim expired without a response',
+} as const satisfies Partial<Record<IdempotencyOutcome, string>>;
+
 const onClaim: DecisionHandler<'claim'> = ({ decision, request, key, fields, claimed, report }) => {
   const { previous, taskId } = decision;
   claimed({ key, taskId });
   const outcome = previous === undefined ? 'new' : previous.state === 'released' ? 'reclaimed' : 'taken_over';
   report(outcome);
-  const messages: Record<typeof outcome, string> = {
-    new: 'idempotency key claimed',
-    reclaimed: 'idempotency key claimed again after a failed attempt released it',
-    taken_over: 'idempotency key taken over: the previous claim expired without a response',
-  };
   log(
     request.log,
     'info',
     EVENTS.IDEMPOTENCY_CLAIMED,
     { ...fields, [F.TASK_ID]: taskId, ...(previous ? originalFields(previous) : {}) },
-    messages[outcome],
+    CLAIM_MESSAGES[outcome],
   );
   return undefined;
 };
