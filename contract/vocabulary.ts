@@ -140,6 +140,8 @@ export const EVENTS = {
   SERVICE_STOPPED: 'service.stopped',
   /** An error a worker process reports outside any job's outcome (e.g. BullMQ lost a job lock). */
   WORKER_ERROR: 'worker.error',
+  /** A process serves Prometheus metrics (`server.address`, `server.port`). */
+  METRICS_LISTENING: 'metrics.listening',
 
   // HTTP.
   NGINX_ACCESS: 'nginx.access',
@@ -167,6 +169,10 @@ export const EVENTS = {
   IDEMPOTENCY_REPLAYED: 'idempotency.replayed',
   IDEMPOTENCY_IN_FLIGHT_CONFLICT: 'idempotency.in_flight_conflict',
   IDEMPOTENCY_PAYLOAD_MISMATCH: 'idempotency.payload_mismatch',
+  /** The idempotency store (Redis) failed a claim, so the keyed request was refused (503). */
+  IDEMPOTENCY_STORE_FAILED: 'idempotency.store_failed',
+  /** A claim's lease ran out and another request took it over before this one stored or released it. */
+  IDEMPOTENCY_CLAIM_LOST: 'idempotency.claim_lost',
   LOCK_ACQUIRED: 'lock.acquired',
   LOCK_CONTENDED: 'lock.contended',
   LOCK_RELEASED: 'lock.released',

@@ -8,7 +8,9 @@ import { runCli } from '../contract/cli-args.ts';
 import { DtqError } from '../contract/dtq-error.ts';
 import { EVENTS } from '../contract/vocabulary.ts';
 import { createLogger, errorFields, logEvent } from '../instrumentation/logger.ts';
+import { metricsListenFromEnv, startMetricsServer } from '../instrumentation/metrics.ts';
 import { configFromEnv } from './config.ts';
+import { shipperRegistry } from './metrics.ts';
 import { Progress } from './progress.ts';
 import { Shipper } from './shipper.ts';
 
@@ -34,11 +36,13 @@ const SHIP_CLI = {
 async function main(argv: string[]): Promise<void> {
   const once = runCli(SHIP_CLI, argv, (values) => values.once === true);
   const config = configFromEnv();
+  const metricsListen = metricsListenFromEnv('DTQ_SHIPPER_METRICS_PORT');
+  const instance = process.env.DTQ_INSTANCE || 'shipper';
   // The shipper's own lines go to the same directory and are shipped like any other: a few
   // lines per metrics interval, none per batch, so shipping them settles.
   const logger = createLogger({
     service: 'shipper',
-    instance: process.env.DTQ_INSTANCE || 'shipper',
+    instance,
     logDir: config.logDir,
     stdout: process.env.DTQ_LOG_STDOUT === '1',
   });
@@ -48,6 +52,13 @@ async function main(argv: string[]): Promise<void> {
     progress: new Progress(process.stderr),
     untilCaughtUp: once,
   });
+  if (metricsListen !== undefined) {
+    await startMetricsServer(
+      shipperRegistry(instance, () => shipper.snapshot()),
+      metricsListen,
+      logger,
+    );
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

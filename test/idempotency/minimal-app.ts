@@ -13,7 +13,7 @@ import pino from 'pino';
 import { DtqError } from '../../contract/dtq-error.ts';
 import { F } from '../../contract/vocabulary.ts';
 import { DEFAULT_IDEMPOTENCY_CONFIG, type IdempotencyConfig } from '../../workload/idempotency/config.ts';
-import { type IdempotencyClaimed, idempotencyPlugin } from '../../workload/idempotency/plugin.ts';
+import { type IdempotencyOutcome, idempotencyPlugin } from '../../workload/idempotency/plugin.ts';
 
 /** What a test gets back. */
 export interface MinimalApp {
@@ -22,6 +22,8 @@ export interface MinimalApp {
   readonly redis: Redis;
   /** Every log line written so far, parsed. */
   readonly lines: Record<string, unknown>[];
+  /** Every decision outcome the plugin reported, in order. */
+  readonly outcomes: IdempotencyOutcome[];
   /** Make the next handler calls answer with this status instead of 202. */
   failWith(status: number | undefined): void;
   close(): Promise<void>;
@@ -30,6 +32,7 @@ export interface MinimalApp {
 /** Build the stand-in app on a Redis URL with a unique queue name. */
 export async function buildMinimalApp(redisUrl: string, config: Partial<IdempotencyConfig> = {}): Promise<MinimalApp> {
   const lines: Record<string, unknown>[] = [];
+  const outcomes: IdempotencyOutcome[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
       for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
@@ -53,7 +56,11 @@ export async function buildMinimalApp(redisUrl: string, config: Partial<Idempote
     const code = error instanceof DtqError ? error.code : 'TEST_ERR';
     return reply.code(status).send({ error: { code, message: error.message, correlation_id: request.id } });
   });
-  await app.register(idempotencyPlugin, { redis, config: { ...DEFAULT_IDEMPOTENCY_CONFIG, ...config } });
+  await app.register(idempotencyPlugin, {
+    redis,
+    config: { ...DEFAULT_IDEMPOTENCY_CONFIG, ...config },
+    onOutcome: (outcome) => outcomes.push(outcome),
+  });
   app.post(
     '/api/v1/tasks',
     {
@@ -71,7 +78,7 @@ export async function buildMinimalApp(redisUrl: string, config: Partial<Idempote
     },
     async (request, reply) => {
       if (failStatus !== undefined) return reply.code(failStatus).send({ error: { code: 'TEST_FAIL' } });
-      const taskId = (request as { idempotency?: IdempotencyClaimed | null }).idempotency?.taskId ?? randomUUID();
+      const taskId = request.idempotency?.taskId ?? randomUUID();
       await queue.add('calculate_var', request.body as object, { jobId: taskId });
       return reply
         .code(202)
@@ -85,6 +92,7 @@ export async function buildMinimalApp(redisUrl: string, config: Partial<Idempote
     queue,
     redis,
     lines,
+    outcomes,
     failWith: (status) => {
       failStatus = status;
     },

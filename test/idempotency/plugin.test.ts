@@ -64,6 +64,13 @@ function events(t: MinimalApp, action: string): Record<string, unknown>[] {
   return t.lines.filter((l) => l[F.EVENT_ACTION] === action);
 }
 
+/** The plugin's lines are the ones naming a key; Fastify's own request lines are not its business. */
+function expectEveryKeyedLineHasAnAction(t: MinimalApp): void {
+  const keyed = t.lines.filter((l) => l[F.IDEMPOTENCY_KEY] !== undefined);
+  expect(keyed.length).toBeGreaterThan(0);
+  expect(keyed.filter((l) => typeof l[F.EVENT_ACTION] !== 'string')).toEqual([]);
+}
+
 describe('Idempotency-Key on POST /api/v1/tasks (plugin, real Redis)', () => {
   it('replays the first response byte for byte when the same key and body arrive again', async () => {
     const t = await build();
@@ -201,6 +208,7 @@ describe('Idempotency-Key on POST /api/v1/tasks (plugin, real Redis)', () => {
     expect(retried.headers['idempotent-replayed']).toBeUndefined();
     expect(retried.json().task_id).toBe(released.task_id);
     expect(await jobCount(t)).toBe(1);
+    expect(t.outcomes).toEqual(['new', 'reclaimed']);
   });
 
   it('forgets the claim when the request is refused with a 4xx, leaving nothing stored', async () => {
@@ -250,10 +258,18 @@ describe('Idempotency-Key on POST /api/v1/tasks (plugin, real Redis)', () => {
     expect(await jobCount(t)).toBe(1);
     const claimed = events(t, EVENTS.IDEMPOTENCY_CLAIMED);
     expect(claimed).toHaveLength(2);
+    const counted = (outcome: string) => t.outcomes.filter((o) => o === outcome).length;
+    expect([counted('new'), counted('in_flight'), counted('taken_over')]).toEqual([1, 20, 1]);
     expect(claimed[1]?.[F.ORIGINAL_CORRELATION_ID]).toBe(first.json().correlation_id);
     // The late owner's response was not stored: replays give the takeover's response.
     const replay = await post(t, key);
     expect(replay.body).toBe(takeovers[0]?.body);
+    // The late owner says so, as an event a dashboard can count.
+    const lost = events(t, EVENTS.IDEMPOTENCY_CLAIM_LOST);
+    expect(lost).toHaveLength(1);
+    expect(lost[0]?.[F.IDEMPOTENCY_KEY]).toBe(key);
+    expect(lost[0]?.[F.TASK_ID]).toBe(first.json().task_id);
+    expectEveryKeyedLineHasAnAction(t);
   });
 
   it('treats the key as new once its record expired', async () => {
@@ -281,9 +297,16 @@ describe('Idempotency-Key on POST /api/v1/tasks (plugin, real Redis)', () => {
     const t = await build();
     await redis.stop();
     try {
-      const down = await post(t, randomUUID());
+      const downKey = randomUUID();
+      const down = await post(t, downKey);
       expect(down.statusCode).toBe(503);
       expect(down.json().error.code).toBe('DTQ_ERR_IDEMPOTENCY_STORE_UNAVAILABLE');
+      const failed = events(t, EVENTS.IDEMPOTENCY_STORE_FAILED);
+      expect(failed).toHaveLength(1);
+      expect(failed[0]?.[F.DEPENDENCY_NAME]).toBe('redis');
+      expect(failed[0]?.[F.IDEMPOTENCY_KEY]).toBe(downKey);
+      expect(t.outcomes).toEqual(['store_failed']);
+      expectEveryKeyedLineHasAnAction(t);
     } finally {
       await redis.start();
     }

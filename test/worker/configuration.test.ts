@@ -12,6 +12,10 @@ describe('worker configuration', () => {
     expect(config.concurrency.medium).toBeGreaterThan(config.concurrency.low);
     expect(config.lockTtlMs).toBeGreaterThan(0);
     expect(config.faults).toBe(false);
+    // Metrics are served only when asked for.
+    expect(config.metrics).toBeUndefined();
+    expect(loadWorkerConfig({ DTQ_WORKER_METRICS_PORT: '0' }).metrics).toEqual({ host: '127.0.0.1', port: 0 });
+    expect(() => loadWorkerConfig({ DTQ_WORKER_METRICS_PORT: '70000' })).toThrow(/DTQ_WORKER_METRICS_PORT="70000"/);
   });
 
   it('refuses to start with an invalid setting, naming the variable, exit code 1', () => {

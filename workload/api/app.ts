@@ -1,9 +1,11 @@
 /**
  * The API as a Fastify instance, built apart from listening (tests call `inject()`): shared
- * plugins first (correlation header, errors), then routes, in load order. Fastify's logger is our pino
+ * plugins first (correlation header, errors, request metrics, OpenAPI collection), then routes,
+ * in load order. Fastify's logger is our pino
  * logger, and the request id is the correlation id, so every request log line carries it.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { CORRELATION_ID_HEADER, correlationIdFrom } from '../../contract/correlation-id.ts';
@@ -12,10 +14,15 @@ import { idempotencyPlugin } from '../idempotency/plugin.ts';
 import type { TaskQueue } from '../queue/task-queue.ts';
 import { type ApiConfig, BODY_LIMIT_BYTES, MAX_PARAM_LENGTH } from './config.ts';
 import { ApiLogController } from './log-controller.ts';
+import { createApiMetrics } from './metrics.ts';
+import { SWAGGER_OPTIONS } from './openapi.ts';
 import { correlationHeader } from './plugins/correlation-header.ts';
 import { answerFrameworkError, errorHandler } from './plugins/error-handler.ts';
+import { requestMetrics } from './plugins/request-metrics.ts';
 import './request-context.ts';
 import { healthRoutes } from './routes/health/index.ts';
+import { metricsRoutes } from './routes/metrics/index.ts';
+import { openapiRoutes } from './routes/openapi/index.ts';
 import { taskRoutes } from './routes/tasks/index.ts';
 import { createCircuitBreaker } from './services/circuit-breaker.ts';
 import { createTaskService } from './services/task-service.ts';
@@ -63,18 +70,25 @@ export function buildApp(deps: AppDeps): ApiApp {
     readDepth: () => queue.backlog(),
   });
   const service = createTaskService({ queue, breaker, faults: config.faults, retryAfterS: config.retryAfterS });
+  const metrics = createApiMetrics({ instance: config.instance, queue, breaker });
 
   // Only JSON bodies are accepted; without this, text/plain would reach the handler as a string.
   app.removeContentTypeParser('text/plain');
 
   app.register(correlationHeader);
   app.register(errorHandler, { retryAfterS: config.retryAfterS });
+  app.register(requestMetrics, { metrics });
+  // Before any route: it collects the schemas of the routes registered after it.
+  app.register(fastifySwagger, SWAGGER_OPTIONS);
   app.register(healthRoutes, { queue, instance: config.instance });
+  app.register(metricsRoutes, { metrics });
+  app.register(openapiRoutes);
   app.register(idempotencyPlugin, {
     ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
     logger,
     config: { ...idempotencyConfigFromEnv(), faultsEnabled: config.faults },
     logBindsCorrelationId: true,
+    onOutcome: metrics.idempotencyDecided,
   });
   app.register(taskRoutes, { service });
   return app;

@@ -5,9 +5,9 @@
  * - preValidation: parse the key (malformed → 400) and fingerprint the body as the client sent
  *   it (before any defaults are applied).
  * - preHandler (after body parsing and schema validation, so a body Fastify refuses stores
- *   nothing): claim the scope in Redis. Claimed → `request.idempotency = {key, taskId}` and the
- *   handler runs; the service enqueues under taskId. Otherwise replay the stored response, or
- *   answer 409 / 422.
+ *   nothing): claim the scope in Redis, then run the decision's handler (decision-handlers.ts).
+ *   Claimed → `request.idempotency = {key, taskId}` and the route's handler runs; the service
+ *   enqueues under taskId. Otherwise replay the stored response, or answer 409 / 422.
  * - onSend: store a 2xx response byte for byte, or release the claim on any other status so the
  *   key stays usable.
  *
@@ -15,38 +15,45 @@
  * correlation_id, ...context}}`) so they keep their DTQ_ERR_IDEMPOTENCY_* codes whatever the
  * app's error handler does with foreign errors.
  */
+import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fastifyPlugin from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { type DtqError, dtqError } from '../../contract/dtq-error.ts';
-import { EVENTS, type EventName, F, type FieldName } from '../../contract/vocabulary.ts';
+import { DtqError, dtqError } from '../../contract/dtq-error.ts';
+import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { errorFields } from '../../instrumentation/logger.ts';
 import { createProducerRedis } from '../queue/redis-connection.ts';
 import { type IdempotencyConfig, idempotencyConfigFromEnv } from './config.ts';
-import { retryAfterSeconds } from './decision.ts';
+import { type Fields, handleDecision, type IdempotencyClaim, type IdempotencyOutcome } from './decision-handlers.ts';
 import { IDEMPOTENCY_ERRORS } from './errors.ts';
 import { fingerprintBody } from './fingerprint.ts';
 import { parseIdempotencyKey } from './key.ts';
-import { type IdempotencyRecord, REPLAYED_HEADERS } from './record.ts';
+import { REPLAYED_HEADERS } from './record.ts';
 import { clientIdentity, newTaskId, recordKey, scopeHash } from './scope.ts';
-import { IdempotencyStore } from './store.ts';
+import { type ClaimResult, IdempotencyStore } from './store.ts';
 
-/**
- * What the plugin sets on `request.idempotency` when a request claimed its key; the handler
- * enqueues under `taskId`. The API declares the property (workload/api/request-context.ts), so
- * this module writes it through a local view instead of a second, competing declaration.
- */
-export interface IdempotencyClaimed {
-  key: string;
-  taskId: string;
+export {
+  IDEMPOTENCY_OUTCOMES,
+  IDEMPOTENT_REPLAYED_HEADER,
+  type IdempotencyClaim,
+  type IdempotencyOutcome,
+} from './decision-handlers.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the idempotency plugin when this request claimed its Idempotency-Key; the handler enqueues under its taskId. */
+    idempotency: IdempotencyClaim | null;
+  }
 }
 
-/** The request properties this plugin writes, as the API declares them. */
-type PluginRequest = FastifyRequest & { idempotency?: IdempotencyClaimed | null; dtqError?: DtqError };
-
-/** Header set on a replayed response. */
-export const IDEMPOTENT_REPLAYED_HEADER = 'idempotent-replayed';
+/**
+ * The error a request was answered with, which the dtq API's completion log line reads. The API
+ * declares the property (workload/api/request-context.ts); the plugin writes it through this view
+ * so that it works, without a competing declaration, in an app that does not declare it.
+ */
+type AnsweredRequest = FastifyRequest & { dtqError?: DtqError };
 
 /**
  * Test-only request header (honoured only with DTQ_FAULTS=1): milliseconds to pause after the
@@ -75,33 +82,20 @@ export interface IdempotencyPluginOptions {
   readonly correlationIdOf?: (request: FastifyRequest) => string;
   /** True when `request.log` already binds correlation_id (the dtq API does). */
   readonly logBindsCorrelationId?: boolean;
+  /** Called once per keyed request with how it was decided (the API counts them as a metric). */
+  readonly onOutcome?: (outcome: IdempotencyOutcome) => void;
 }
 
 /** The route the dtq API guards. */
 export const DEFAULT_GUARDED_ROUTES: readonly GuardedRoute[] = [{ method: 'POST', url: '/api/v1/tasks' }];
 
+/** A keyed request between its hooks: set in preValidation, completed by the claim. */
 interface RequestState {
   readonly key: string;
   readonly fingerprint: string;
   recordKey?: string;
   owner?: string;
   taskId?: string;
-}
-
-type Fields = Partial<Record<FieldName, unknown>>;
-
-function logIdem(
-  log: FastifyBaseLogger,
-  level: 'info' | 'warn',
-  action: EventName,
-  fields: Fields,
-  message: string,
-): void {
-  log[level]({ [F.EVENT_ACTION]: action, ...fields }, message);
-}
-
-function originalFields(record: IdempotencyRecord): Fields {
-  return { [F.ORIGINAL_TASK_ID]: record.taskId, [F.ORIGINAL_CORRELATION_ID]: record.correlationId };
 }
 
 /** How long app startup waits for a connection it opened; Redis being down must not block it. */
@@ -120,16 +114,17 @@ async function openRedis(
   // about 30% less CPU per keyed request under 32 concurrent requests.
   connection.client.options.enableAutoPipelining = true;
   // The connection refuses commands until ready (no offline queue), so the first requests
-  // would get 503 for nothing: give it a moment at startup.
-  const deadline = Date.now() + STARTUP_CONNECT_WAIT_MS;
-  while (!connection.isAvailable() && Date.now() < deadline) await sleep(20);
+  // would get 503 for nothing: give it a moment at startup, and start anyway without it.
+  if (!connection.isAvailable()) {
+    await once(connection.client, 'ready', { signal: AbortSignal.timeout(STARTUP_CONNECT_WAIT_MS) }).catch(() => {});
+  }
   return { redis: connection.client, close: () => connection.close() };
 }
 
-/** Register Idempotency-Key handling at the root so its hooks see the guarded routes. */
-export async function idempotencyPlugin(app: FastifyInstance, options: IdempotencyPluginOptions): Promise<void> {
+async function idempotency(app: FastifyInstance, options: IdempotencyPluginOptions): Promise<void> {
   const config = options.config ?? idempotencyConfigFromEnv();
   const routes = options.routes ?? DEFAULT_GUARDED_ROUTES;
+  const report = options.onOutcome ?? (() => {});
   const connection = await openRedis(options);
   app.addHook('onClose', async () => connection.close());
   // Without a store the plugin fails closed: a keyed request is refused (503), never run unguarded.
@@ -137,6 +132,7 @@ export async function idempotencyPlugin(app: FastifyInstance, options: Idempoten
   const correlationIdOf = options.correlationIdOf ?? ((request: FastifyRequest) => request.id);
   const states = new WeakMap<FastifyRequest, RequestState>();
   const ttlMs = config.ttlSeconds * 1000;
+  app.decorateRequest('idempotency', null);
 
   const guarded = (request: FastifyRequest): boolean =>
     routes.some((r) => r.method === request.method && r.url === request.routeOptions.url);
@@ -147,7 +143,7 @@ export async function idempotencyPlugin(app: FastifyInstance, options: Idempoten
   });
 
   const refuse = (request: FastifyRequest, reply: FastifyReply, error: DtqError): FastifyReply => {
-    (request as PluginRequest).dtqError = error;
+    (request as AnsweredRequest).dtqError = error;
     const retryAfter = error.context.retry_after_s;
     if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
     // Same body as the API's errors; `reason` is already in the message, as there.
@@ -157,115 +153,75 @@ export async function idempotencyPlugin(app: FastifyInstance, options: Idempoten
     });
   };
 
-  app.addHook('preValidation', async (request, reply) => {
-    if (!guarded(request)) return;
-    const parsed = parseIdempotencyKey(request.raw.rawHeaders);
-    if (!parsed.ok) return refuse(request, reply, dtqError(IDEMPOTENCY_ERRORS.KEY_INVALID, { reason: parsed.reason }));
-    if (parsed.key === undefined) return;
-    states.set(request, { key: parsed.key, fingerprint: fingerprintBody(request.body) });
-  });
-
-  app.addHook('preHandler', async (request, reply) => {
-    const state = states.get(request);
-    if (state === undefined) return;
-    const correlationId = correlationIdOf(request);
-    const hash = scopeHash({
-      client: clientIdentity(request.headers.authorization),
-      method: request.method,
-      route: request.routeOptions.url ?? request.url,
-      key: state.key,
-    });
-    state.recordKey = recordKey(hash);
-    let result: Awaited<ReturnType<IdempotencyStore['claim']>>;
+  /** Claim the request's scope in Redis; an error answer (503, or 500 on a script bug) when that fails. */
+  const claim = async (request: FastifyRequest, state: RequestState, hash: string): Promise<ClaimResult | DtqError> => {
     try {
       if (store === undefined) throw new Error('no Redis connection was configured for the idempotency store');
-      result = await store.claim({
-        recordKey: state.recordKey,
+      return await store.claim({
+        recordKey: recordKey(hash),
         fingerprint: state.fingerprint,
-        correlationId,
+        correlationId: correlationIdOf(request),
         candidateTaskId: newTaskId(hash),
         leaseMs: config.inFlightMs,
         ttlMs,
       });
     } catch (error) {
-      states.delete(request);
-      const known =
-        error instanceof Error && 'code' in error && error.code === IDEMPOTENCY_ERRORS.STORE_INCONSISTENT.code;
-      if (!known)
-        request.log.error(
-          { ...errorFields(error), [F.DEPENDENCY_NAME]: 'redis', [F.IDEMPOTENCY_KEY]: state.key },
-          'idempotency claim failed; answering 503',
-        );
-      return refuse(
-        request,
-        reply,
-        known ? (error as DtqError) : dtqError(IDEMPOTENCY_ERRORS.STORE_UNAVAILABLE, { retry_after_s: 1 }, error),
+      if (error instanceof DtqError && error.code === IDEMPOTENCY_ERRORS.STORE_INCONSISTENT.code) {
+        // A dtq bug, not an outage: its code and message go out on the completion line.
+        return error;
+      }
+      request.log.error(
+        {
+          [F.EVENT_ACTION]: EVENTS.IDEMPOTENCY_STORE_FAILED,
+          ...baseFields(request, state.key),
+          [F.DEPENDENCY_NAME]: 'redis',
+          ...errorFields(error),
+        },
+        'idempotency claim failed; answering 503',
       );
+      return dtqError(IDEMPOTENCY_ERRORS.STORE_UNAVAILABLE, { retry_after_s: 1 }, error);
     }
-    const { decision } = result;
-    const fields = baseFields(request, state.key);
-    if (decision.kind !== 'claim') states.delete(request);
-    switch (decision.kind) {
-      case 'claim': {
-        state.owner = result.owner;
-        state.taskId = decision.taskId;
-        (request as PluginRequest).idempotency = { key: state.key, taskId: decision.taskId };
-        const previous = decision.previous;
-        logIdem(
-          request.log,
-          'info',
-          EVENTS.IDEMPOTENCY_CLAIMED,
-          { ...fields, [F.TASK_ID]: decision.taskId, ...(previous ? originalFields(previous) : {}) },
-          previous === undefined
-            ? 'idempotency key claimed'
-            : previous.state === 'released'
-              ? 'idempotency key claimed again after a failed attempt released it'
-              : 'idempotency key taken over: the previous claim expired without a response',
-        );
-        return;
-      }
-      case 'replay': {
-        logIdem(
-          request.log,
-          'info',
-          EVENTS.IDEMPOTENCY_REPLAYED,
-          { ...fields, ...originalFields(decision.record) },
-          'duplicate request answered with the stored first response',
-        );
-        reply.code(decision.response.status);
-        for (const [name, value] of Object.entries(decision.response.headers)) reply.header(name, value);
-        return reply.header(IDEMPOTENT_REPLAYED_HEADER, 'true').send(decision.response.body);
-      }
-      case 'in_flight': {
-        const seconds = retryAfterSeconds(decision.retryAfterMs, config.retryAfterMaxSeconds);
-        logIdem(
-          request.log,
-          'warn',
-          EVENTS.IDEMPOTENCY_IN_FLIGHT_CONFLICT,
-          { ...fields, ...originalFields(decision.record) },
-          'duplicate request refused: the first one with this key is still in flight',
-        );
-        return refuse(
-          request,
-          reply,
-          dtqError(IDEMPOTENCY_ERRORS.IN_FLIGHT, { task_id: decision.record.taskId, retry_after_s: seconds }),
-        );
-      }
-      case 'mismatch': {
-        logIdem(
-          request.log,
-          'warn',
-          EVENTS.IDEMPOTENCY_PAYLOAD_MISMATCH,
-          { ...fields, ...originalFields(decision.record) },
-          'request refused: this idempotency key was used with a different body',
-        );
-        return refuse(
-          request,
-          reply,
-          dtqError(IDEMPOTENCY_ERRORS.PAYLOAD_MISMATCH, { task_id: decision.record.taskId }),
-        );
-      }
+  };
+
+  app.addHook('preValidation', async (request, reply) => {
+    if (!guarded(request)) return;
+    const parsed = parseIdempotencyKey(request.raw.rawHeaders);
+    if (!parsed.ok) {
+      report('invalid_key');
+      return refuse(request, reply, dtqError(IDEMPOTENCY_ERRORS.KEY_INVALID, { reason: parsed.reason }));
     }
+    if (parsed.key === undefined) return;
+    states.set(request, { key: parsed.key, fingerprint: fingerprintBody(request.body) });
+  });
+
+  // After body parsing and validation, so a body Fastify refuses stores nothing.
+  app.addHook('preHandler', async (request, reply) => {
+    const state = states.get(request);
+    if (state === undefined) return;
+    const hash = scopeHashOf(request, state);
+    state.recordKey = recordKey(hash);
+    const result = await claim(request, state, hash);
+    if (result instanceof DtqError) {
+      states.delete(request);
+      report('store_failed');
+      return refuse(request, reply, result);
+    }
+    if (result.decision.kind === 'claim') state.owner = result.owner;
+    else states.delete(request);
+    return handleDecision({
+      decision: result.decision,
+      request,
+      reply,
+      key: state.key,
+      fields: baseFields(request, state.key),
+      retryAfterMaxSeconds: config.retryAfterMaxSeconds,
+      refuse: (error) => refuse(request, reply, error),
+      claimed: (claimed) => {
+        state.taskId = claimed.taskId;
+        request.idempotency = claimed;
+      },
+      report,
+    });
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
@@ -303,18 +259,31 @@ export async function idempotencyPlugin(app: FastifyInstance, options: Idempoten
 
   function warnLost(request: FastifyRequest, state: RequestState, what: string): void {
     request.log.warn(
-      { [F.IDEMPOTENCY_KEY]: state.key, [F.TASK_ID]: state.taskId },
+      {
+        [F.EVENT_ACTION]: EVENTS.IDEMPOTENCY_CLAIM_LOST,
+        ...baseFields(request, state.key),
+        [F.TASK_ID]: state.taskId,
+      },
       `idempotency claim lost before ${what}: its lease expired and another request took it over`,
     );
   }
 }
 
-// Fastify encapsulates a plugin's hooks; this marker (what the fastify-plugin package sets)
-// makes them apply to the routes of the instance that registers the plugin.
-Object.assign(idempotencyPlugin, {
-  [Symbol.for('skip-override')]: true,
-  [Symbol.for('fastify.display-name')]: 'dtq-idempotency',
-});
+function scopeHashOf(request: FastifyRequest, state: RequestState): string {
+  return scopeHash({
+    client: clientIdentity(request.headers.authorization),
+    method: request.method,
+    route: request.routeOptions.url ?? request.url,
+    key: state.key,
+  });
+}
+
+/**
+ * Idempotency-Key handling. Wrapped with fastify-plugin so its hooks and the `idempotency`
+ * request decorator apply to the routes of the instance that registers it, not to an
+ * encapsulated child.
+ */
+export const idempotencyPlugin = fastifyPlugin(idempotency, { name: 'dtq-idempotency', fastify: '5.x' });
 
 function replayedHeaders(reply: FastifyReply): Record<string, string> {
   const headers: Record<string, string> = {};

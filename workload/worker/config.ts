@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { envInt, envString } from '../../contract/env.ts';
 import type { Priority } from '../../contract/vocabulary.ts';
 import { logDirectory } from '../../instrumentation/logger.ts';
+import { type MetricsListenOptions, metricsListenFromEnv } from '../../instrumentation/metrics.ts';
 
 /** Everything a worker process needs to know. */
 export interface WorkerConfig {
@@ -30,6 +31,8 @@ export interface WorkerConfig {
   maxStalledCount: number;
   /** On SIGTERM, how long running jobs may finish before they are handed back (DTQ_SHUTDOWN_GRACE_MS). */
   shutdownGraceMs: number;
+  /** Where to serve Prometheus metrics (DTQ_WORKER_METRICS_PORT, DTQ_METRICS_HOST); undefined: not served. */
+  metrics: MetricsListenOptions | undefined;
 }
 
 /** Read the configuration; throws ConfigError naming a bad variable. */
@@ -53,5 +56,6 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     stalledIntervalMs: ms('DTQ_STALLED_INTERVAL_MS', 30_000),
     maxStalledCount: envInt('DTQ_MAX_STALLED_COUNT', 1, { min: 0, max: 100 }, env),
     shutdownGraceMs: ms('DTQ_SHUTDOWN_GRACE_MS', 10_000),
+    metrics: metricsListenFromEnv('DTQ_WORKER_METRICS_PORT', env),
   };
 }

@@ -11,6 +11,7 @@ import { EVENTS, F, NS_PER_MS } from '../../contract/vocabulary.ts';
 import { errorFields, logEvent } from '../../instrumentation/logger.ts';
 import { DEAD_LETTER_QUEUE, type DeadLetterJobData, REDIS_PREFIX, type TaskJobData } from '../queue/contract.ts';
 import { JobLog, jobLog } from './job-log.ts';
+import type { WorkerMetrics } from './metrics.ts';
 import type { TaskOutcome } from './outcome.ts';
 import { recordReadyAt } from './ready-at.ts';
 
@@ -26,6 +27,7 @@ export interface LifecycleDeps {
   /** The producer-side handle of a task queue by name (to read a stalled job's data). */
   queueFor: (name: string) => Queue<TaskJobData>;
   startedAt: Map<string, bigint>;
+  metrics: WorkerMetrics;
 }
 
 /** Open the dead-letter queue on a BullMQ connection. */
@@ -45,12 +47,14 @@ function durationNs(deps: LifecycleDeps, job: Job<TaskJobData>): number {
 export function attachLifecycleEvents(worker: Worker<TaskJobData, TaskOutcome>, deps: LifecycleDeps): void {
   worker.on('completed', (job, outcome) => {
     const log = jobLog(deps.logger, job);
+    const duration = durationNs(deps, job);
+    deps.metrics.attemptFinished(job.data.task_type, outcome?.status ?? 'computed', duration / 1e9);
     log.event(
       'info',
       EVENTS.TASK_COMPLETED,
       {
         [F.TASK_ATTEMPT]: job.attemptsStarted,
-        [F.EVENT_DURATION]: durationNs(deps, job),
+        [F.EVENT_DURATION]: duration,
         [F.EVENT_OUTCOME]: 'success',
         [F.TASK_STATUS]: 'succeeded',
       },
@@ -84,19 +88,22 @@ export function attachLifecycleEvents(worker: Worker<TaskJobData, TaskOutcome>, 
 async function onFailed(deps: LifecycleDeps, job: Job<TaskJobData>, error: Error): Promise<void> {
   const log = jobLog(deps.logger, job);
   const final = typeof job.finishedOn === 'number';
+  const duration = durationNs(deps, job);
+  deps.metrics.attemptFinished(job.data.task_type, 'failed', duration / 1e9);
   log.event(
     final ? 'error' : 'warn',
     EVENTS.TASK_FAILED,
     {
       [F.TASK_ATTEMPT]: job.attemptsStarted,
       [F.TASK_MAX_ATTEMPTS]: job.opts.attempts ?? 1,
-      [F.EVENT_DURATION]: durationNs(deps, job),
+      [F.EVENT_DURATION]: duration,
       [F.EVENT_OUTCOME]: 'failure',
       ...errorFields(error),
     },
     `task ${job.id} failed on attempt ${job.attemptsStarted}: ${error.message}`,
   );
   if (!final) {
+    deps.metrics.retryScheduled(job.data.task_type);
     const delay = job.delay;
     await recordReadyAt(deps.redis, String(job.id), Date.now() + delay);
     log.event(
@@ -123,6 +130,7 @@ async function onFailed(deps: LifecycleDeps, job: Job<TaskJobData>, error: Error
       removeOnComplete: false,
       removeOnFail: false,
     });
+    deps.metrics.deadLettered(job.data.task_type);
     log.event(
       'error',
       EVENTS.TASK_DEAD_LETTERED,
@@ -145,6 +153,7 @@ async function onFailed(deps: LifecycleDeps, job: Job<TaskJobData>, error: Error
 }
 
 async function onStalled(deps: LifecycleDeps, worker: Worker<TaskJobData, TaskOutcome>, jobId: string): Promise<void> {
+  deps.metrics.stalled(worker.name);
   await recordReadyAt(deps.redis, jobId, Date.now());
   try {
     const job = await deps.queueFor(worker.name).getJob(jobId);

@@ -10,9 +10,11 @@ import { Redis } from 'ioredis';
 import { ConfigError } from '../../contract/env.ts';
 import { EVENTS, F, PRIORITIES } from '../../contract/vocabulary.ts';
 import { createLogger, errorFields, logEvent } from '../../instrumentation/logger.ts';
+import { startMetricsServer } from '../../instrumentation/metrics.ts';
 import { QUEUE_NAMES, REDIS_PREFIX, type TaskJobData } from '../queue/contract.ts';
 import { loadWorkerConfig } from './config.ts';
 import { attachLifecycleEvents, openDeadLetterQueue } from './lifecycle-events.ts';
+import { createWorkerMetrics } from './metrics.ts';
 import type { TaskOutcome } from './outcome.ts';
 import { createProcessor, SHUTDOWN_REASON } from './processor.ts';
 import { ThreadPool } from './thread-pool.ts';
@@ -59,7 +61,17 @@ const pool = new ThreadPool(config.threads);
 const running = new Map<string, AbortController>();
 const startedAt = new Map<string, bigint>();
 let stopping = false;
-const processor = createProcessor({ config, logger, redis, pool, running, startedAt, stopping: () => stopping });
+const metrics = createWorkerMetrics(config.instance, () => running.size);
+const processor = createProcessor({
+  config,
+  logger,
+  redis,
+  pool,
+  running,
+  startedAt,
+  stopping: () => stopping,
+  metrics,
+});
 const deadLetter = openDeadLetterQueue(bullConnection);
 const producers = new Map<string, Queue<TaskJobData>>();
 const queueFor = (name: string): Queue<TaskJobData> => {
@@ -129,6 +141,18 @@ process.once('SIGINT', () => void shutdown('SIGINT'));
 
 // Take jobs only once the threads can run them, so service.started means ready.
 await pool.ready();
+if (config.metrics !== undefined) {
+  // A port that cannot be bound is a setup mistake like a bad variable: say so and stop.
+  const listen = config.metrics;
+  await startMetricsServer(metrics.registry, listen, logger).catch((error: unknown) => {
+    stopping = true;
+    exit(
+      1,
+      'warn',
+      `worker ${config.instance} could not serve metrics on ${listen.host}:${listen.port}: ${String(error)}`,
+    );
+  });
+}
 if (!stopping) {
   for (const priority of PRIORITIES) {
     const worker = new Worker<TaskJobData, TaskOutcome>(QUEUE_NAMES[priority], processor, {
@@ -140,7 +164,7 @@ if (!stopping) {
       stalledInterval: config.stalledIntervalMs,
       maxStalledCount: config.maxStalledCount,
     });
-    attachLifecycleEvents(worker, { logger, redis, deadLetter, queueFor, startedAt });
+    attachLifecycleEvents(worker, { logger, redis, deadLetter, queueFor, startedAt, metrics });
     workers.push(worker);
   }
   logEvent(

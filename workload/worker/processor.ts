@@ -35,6 +35,7 @@ import type { WorkerConfig } from './config.ts';
 import { isPoisonCode, poison, WORKER_ERRORS } from './errors.ts';
 import { faultOf, injectFailure } from './faults.ts';
 import { type JobLog, jobLog } from './job-log.ts';
+import type { WorkerMetrics } from './metrics.ts';
 import type { TaskOutcome } from './outcome.ts';
 import { readyAt } from './ready-at.ts';
 import type { ThreadPool } from './thread-pool.ts';
@@ -55,6 +56,7 @@ export interface ProcessorDeps {
   startedAt: Map<string, bigint>;
   /** True once the process is shutting down. */
   stopping: () => boolean;
+  metrics: WorkerMetrics;
 }
 
 /** Build the BullMQ processor function. */
@@ -145,6 +147,7 @@ async function run(deps: ProcessorDeps, job: Job<TaskJobData>, log: JobLog, stop
   const onContended = (original: LockRecord | undefined) => {
     // An earlier attempt of this same job (redelivered after a stall) is not a duplicate.
     if (original?.task_id === taskId) return;
+    deps.metrics.lockContended(taskType, policy);
     lockLog.event(
       'info',
       EVENTS.LOCK_CONTENDED,
@@ -225,6 +228,7 @@ async function run(deps: ProcessorDeps, job: Job<TaskJobData>, log: JobLog, stop
       cacheTtlMs: config.cacheTtlMs,
     });
     if (!write.written) {
+      deps.metrics.fencedWriteRejected(taskType);
       fenced.event(
         'warn',
         EVENTS.RESULT_WRITE_REJECTED,

@@ -3,14 +3,14 @@
  * ...context}}`, with a code from the catalogue in ../errors.ts. Errors raised by Fastify
  * (body parsing, limits) and by the queue module are translated into that catalogue here.
  */
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import fastifyPlugin from 'fastify-plugin';
 import { CORRELATION_ID_HEADER } from '../../../contract/correlation-id.ts';
 import { DtqError, dtqError } from '../../../contract/dtq-error.ts';
 import { QUEUE_ERRORS } from '../../queue/errors.ts';
 import { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH } from '../config.ts';
 import { API_ERRORS } from '../errors.ts';
 import { pathOf } from '../log-controller.ts';
-import { sharedPlugin } from './shared-plugin.ts';
 
 /** The JSON body of every error answer. */
 export interface ErrorBody {
@@ -101,12 +101,11 @@ export function answerFrameworkError(
 }
 
 /** Options of {@link errorHandler}. */
-export interface ErrorHandlerOptions extends Record<string, unknown> {
+export interface ErrorHandlerOptions {
   retryAfterS: number;
 }
 
-/** Installs the error and not-found handlers for every route. */
-export const errorHandler = sharedPlugin<ErrorHandlerOptions>('dtq-error-handler', async (app, options) => {
+const installErrorHandlers: FastifyPluginAsync<ErrorHandlerOptions> = async (app, options) => {
   app.setErrorHandler((error, request, reply) => {
     const apiError = toApiError(error, request, options.retryAfterS);
     return send(apiError, request, reply);
@@ -121,4 +120,7 @@ export const errorHandler = sharedPlugin<ErrorHandlerOptions>('dtq-error-handler
       reply,
     ),
   );
-});
+};
+
+/** Installs the error and not-found handlers for every route (fastify-plugin: not encapsulated). */
+export const errorHandler = fastifyPlugin(installErrorHandlers, { name: 'dtq-error-handler' });

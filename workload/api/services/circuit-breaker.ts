@@ -35,6 +35,8 @@ export interface CircuitBreaker {
    * Transitions are logged on `log` so they carry the deciding request's id.
    */
   admit(log: Logger): Promise<Admission>;
+  /** The verdict of the last reading, without reading again (closed with depth 0 before the first). */
+  current(): Admission;
   readonly threshold: number;
 }
 
@@ -66,6 +68,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
 
   return {
     threshold: options.threshold,
+    current: () => ({ open: depth > options.threshold, depth }),
     admit: async (log) => {
       if (now() - readAt >= options.cacheMs) {
         reading ??= refresh(log).finally(() => {

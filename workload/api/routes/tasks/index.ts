@@ -1,5 +1,6 @@
 /** HTTP side of tasks: POST /api/v1/tasks and GET /api/v1/tasks/:task_id. Rules live in the service. */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { CREATE_TASK_SCHEMA, DESCRIBE_ONLY, GET_TASK_SCHEMA } from '../../openapi.ts';
 import { requestLog } from '../../request-context.ts';
 import type { RequestContext, TaskService } from '../../services/task-service.ts';
 import { TASKS_PATH } from '../../task-resource.ts';
@@ -9,28 +10,20 @@ export interface TaskRoutesOptions extends Record<string, unknown> {
   service: TaskService;
 }
 
-const createdSchema = {
-  type: 'object',
-  required: ['task_id', 'status', 'correlation_id'],
-  properties: {
-    task_id: { type: 'string' },
-    status: { type: 'string' },
-    correlation_id: { type: 'string' },
-  },
-} as const;
-
 function contextOf(request: FastifyRequest): RequestContext {
   return { correlationId: request.id, log: requestLog(request), idempotency: request.idempotency };
 }
 
-/** Task creation and status routes. */
+/** Task creation and status routes. The service validates; the schemas describe (see openapi.ts). */
 export const taskRoutes: FastifyPluginAsync<TaskRoutesOptions> = async (app, { service }) => {
-  app.post(TASKS_PATH, { schema: { response: { 202: createdSchema } } }, async (request, reply) => {
+  app.post(TASKS_PATH, { schema: CREATE_TASK_SCHEMA, ...DESCRIBE_ONLY }, async (request, reply) => {
     const created = await service.create(request.body, contextOf(request));
     return reply.status(202).header('location', `${TASKS_PATH}/${created.task_id}`).send(created);
   });
 
-  app.get<{ Params: { task_id: string } }>(`${TASKS_PATH}/:task_id`, async (request) =>
-    service.get(request.params.task_id, contextOf(request)),
+  app.get<{ Params: { task_id: string } }>(
+    `${TASKS_PATH}/:task_id`,
+    { schema: GET_TASK_SCHEMA, ...DESCRIBE_ONLY },
+    async (request) => service.get(request.params.task_id, contextOf(request)),
   );
 };
