@@ -5,13 +5,13 @@
  * DTQ_STACK_APIS, DTQ_STACK_WORKERS, DTQ_FAULTS, DTQ_STACK_OUTPUT (pretty|raw|none).
  */
 import { DtqError } from '../../contract/dtq-error.ts';
+import { envChoice } from '../../contract/env.ts';
 import { type OutputMode, type Stack, startStack } from './stack.ts';
 
 const OUTPUT_MODES: readonly OutputMode[] = ['pretty', 'raw', 'none'];
 
 async function main(): Promise<void> {
-  const requested = process.env.DTQ_STACK_OUTPUT ?? 'pretty';
-  const output = (OUTPUT_MODES as readonly string[]).includes(requested) ? (requested as OutputMode) : 'pretty';
+  const output = envChoice('DTQ_STACK_OUTPUT', OUTPUT_MODES, 'pretty');
   let stack: Stack | undefined;
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
