@@ -121,8 +121,7 @@ async function openRedis(
   connection.client.options.enableAutoPipelining = true;
   // The connection refuses commands until ready (no offline queue), so the first requests
   // would get 503 for nothing: give it a moment at startup.
-  const deadline = Date.now() + STARTUP_CONNECT_WAIT_MS;
-  while (!connection.isAvailable() && Date.now() < deadline) await sleep(20);
+  await connection.whenReady(STARTUP_CONNECT_WAIT_MS);
   return { redis: connection.client, close: () => connection.close() };
 }
 
