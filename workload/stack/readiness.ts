@@ -42,10 +42,9 @@ export async function waitUntilReady(what: string, child: SupervisedChild, optio
   const ready = Promise.race([probing(), announced?.(signal) ?? new Promise(() => {})]).then(() => ({
     ready: true as const,
   }));
-  // The losers of the race reject once `finished` aborts below; that is expected.
-  ready.catch(() => {});
   try {
     const outcome: { ready: true } | { exit: ExitInfo } | { ended: true } = await Promise.race([
+      // The probe's pause and the announcement reject when `signal` aborts: the wait has ended.
       ready.catch(() => ({ ended: true as const })),
       exited,
       ended,
@@ -61,6 +60,7 @@ export async function waitUntilReady(what: string, child: SupervisedChild, optio
     const abandoned = abandon.aborted ? ' (start abandoned)' : '';
     throw dtqError(STACK_ERRORS.NOT_READY, { what: `${what}${abandoned}`, timeoutMs });
   } finally {
+    // Ends the probe loop and removes the announcement's listener, whoever won.
     finished.abort();
   }
 }
