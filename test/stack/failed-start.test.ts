@@ -20,7 +20,6 @@ it('stops every child it started when one of them dies before the stack is ready
       apis: 1,
       workers: 1,
       output: 'none',
-      write: () => {},
       stopTimeoutMs: 5_000,
       readyTimeoutMs: 120_000,
       // Read by the API only: it refuses to start, while Redis and the worker start normally.
