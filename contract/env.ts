@@ -30,7 +30,9 @@ export function envOptional(name: string, env: NodeJS.ProcessEnv = process.env):
   return value === undefined || value === '' ? undefined : value;
 }
 
-/** An integer variable within [min, max], or the default when unset. */
+const DECIMAL_INTEGER = /^-?\d+$/;
+
+/** An integer variable within [min, max], or the default when unset or empty. */
 export function envInt(
   name: string,
   fallback: number,
@@ -39,9 +41,34 @@ export function envInt(
 ): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
+  // Decimal digits only: Number() would also take "0x10", "1e3" and " 5 ", none of which a
+  // person setting a port or a count means.
+  const value = DECIMAL_INTEGER.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
     throw new ConfigError(name, raw, `an integer from ${min} to ${max}`);
   }
   return value;
+}
+
+/** A yes/no variable: `1`/`true` or `0`/`false` (any case), or the default when unset or empty. */
+export function envFlag(name: string, fallback: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = raw.toLowerCase();
+  if (value === '1' || value === 'true') return true;
+  if (value === '0' || value === 'false') return false;
+  throw new ConfigError(name, raw, '1 or 0 (or true or false)');
+}
+
+/** One of a fixed set of words, or the default when unset or empty. */
+export function envChoice<const T extends string>(
+  name: string,
+  choices: readonly T[],
+  fallback: T,
+  env: NodeJS.ProcessEnv = process.env,
+): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(choices as readonly string[]).includes(raw)) throw new ConfigError(name, raw, `one of ${choices.join(', ')}`);
+  return raw as T;
 }

@@ -183,6 +183,8 @@ export const EVENTS = {
   // Shipper.
   SHIPPER_METRICS: 'shipper.metrics',
   SHIPPER_DEAD_LETTERED: 'shipper.dead_lettered',
+  /** A source file started over (truncated, or replaced at the same path): read again from its start. */
+  SHIPPER_SOURCE_TRUNCATED: 'shipper.source_truncated',
 } as const;
 
 /** Any event name. */

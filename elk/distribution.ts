@@ -10,6 +10,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dtqError } from '../contract/dtq-error.ts';
+import { envString } from '../contract/env.ts';
 import { ES_ERRORS } from './errors.ts';
 
 /** Newest 8.x on Maven Central that runs on Java 17 (8.19.10+ were never published there). */
@@ -28,7 +29,7 @@ export function esVarDir(): string {
 
 /** The JDK Elasticsearch runs on: ES_JAVA_HOME, else the Debian Java 17 path. */
 export function esJavaHome(env: NodeJS.ProcessEnv = process.env): string {
-  return env.ES_JAVA_HOME || '/usr/lib/jvm/java-17-openjdk-amd64';
+  return envString('ES_JAVA_HOME', '/usr/lib/jvm/java-17-openjdk-amd64', env);
 }
 
 /** Path of the zip inside the local Maven repository. */

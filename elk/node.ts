@@ -10,6 +10,7 @@ import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, write
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dtqError } from '../contract/dtq-error.ts';
+import { envString } from '../contract/env.ts';
 import { ensureDistribution, esJavaHome } from './distribution.ts';
 import { ES_ERRORS } from './errors.ts';
 
@@ -53,7 +54,7 @@ export const DEFAULT_HEAP = '512m';
 
 /** The system user Elasticsearch runs as when dtq runs as root. */
 export function esRunUser(env: NodeJS.ProcessEnv = process.env): string {
-  return env.DTQ_ES_USER || 'dtqes';
+  return envString('DTQ_ES_USER', 'dtqes', env);
 }
 
 function isRoot(): boolean {

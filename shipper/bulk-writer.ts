@@ -4,10 +4,20 @@
  * (a 4xx such as a mapping conflict: dead-lettered by the caller). Everything else (connection
  * refused, timeout, 429, 5xx) is retried with backoff, forever, until the caller's signal says
  * stop: the caller does not advance the registry before this resolves, so nothing is lost.
+ *
+ * Each batch backs off on its own failures: several batches in flight during one outage each
+ * wait as their own retry count says, not as the sum of everyone's. A 429 or 503 with
+ * `Retry-After` is waited out (at least that long, at most backoffMaxMs).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HttpClient, HttpRequestError, type HttpResponse } from '../contract/http-client.ts';
-import { backoffDelay } from './backoff.ts';
+import {
+  HttpClient,
+  HttpRequestError,
+  type HttpResponse,
+  headerValue,
+  type RequestOptions,
+} from '../contract/http-client.ts';
+import { retryAfterMs, retryDelay } from './backoff.ts';
 
 /** One document to write. */
 export interface BulkDoc {
@@ -18,24 +28,41 @@ export interface BulkDoc {
 /** The final answer for one document. */
 export type DocOutcome = { status: 'created' } | { status: 'duplicate' } | { status: 'rejected'; reason: string };
 
+/** What the writer sends requests through: an {@link HttpClient} on the Elasticsearch URL, or a test double. */
+export interface BulkTransport {
+  send(method: string, path: string, options: RequestOptions): Promise<HttpResponse>;
+  close(): void;
+}
+
 /** Options of {@link BulkWriter}. */
 export interface BulkWriterOptions {
   url: string;
   exportTimeoutMs: number;
   backoffInitialMs: number;
+  /** Ceiling of every retry delay, a server's `Retry-After` included. */
   backoffMaxMs: number;
-  /** Told of every retry: why, after how many failures, after what delay. */
-  onRetry?(reason: string, attempt: number, delayMs: number): void;
-  /** Told once a failing run of requests succeeds again. */
+  /**
+   * Told of every retry: why; how many requests in a row have failed, across every batch
+   * (1 means an outage begins); and how long this batch waits, by its own failures.
+   */
+  onRetry?(reason: string, failuresInARow: number, delayMs: number): void;
+  /** Told once a failing run of requests succeeds again, with how many failed. */
   onRecovered?(failures: number): void;
+  /** Default: an HttpClient on `url`. */
+  transport?: BulkTransport;
+  /** Source of the backoff's jitter, in [0, 1). Default Math.random. */
+  random?: () => number;
 }
 
 /** A request that failed as a whole. */
 class RequestFailure extends Error {
   readonly status: number | undefined;
-  constructor(message: string, status?: number) {
+  /** What the server's Retry-After asked for, already capped. */
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, status?: number, retryAfter?: number) {
     super(message);
     this.status = status;
+    this.retryAfterMs = retryAfter;
   }
 }
 
@@ -67,13 +94,16 @@ function transient(status: number): boolean {
 /** Sends batches to `_bulk`, retrying what is transient. */
 export class BulkWriter {
   readonly #options: BulkWriterOptions;
-  readonly #http: HttpClient;
-  #failures = 0;
+  readonly #http: BulkTransport;
+  /** Requests failed in a row across every batch: only for reporting an outage and its end. */
+  #failuresInARow = 0;
 
   constructor(options: BulkWriterOptions) {
     this.#options = options;
     // A trailing slash keeps a path in the URL (a proxy's prefix) when `_bulk` is resolved against it.
-    this.#http = new HttpClient(options.url.endsWith('/') ? options.url : `${options.url}/`, { maxSockets: 16 });
+    this.#http =
+      options.transport ??
+      new HttpClient(options.url.endsWith('/') ? options.url : `${options.url}/`, { maxSockets: 16 });
   }
 
   /** Write every document; resolves with one outcome per document, in order. Rejects only on `signal`. */
@@ -83,6 +113,9 @@ export class BulkWriter {
     // Whole-request 400/413 means one request was too big or one document broke it: split
     // until the culprit is alone, so the rest still flows.
     let parts = 1;
+    // Rounds of this batch that left something to retry, whether the whole request failed or
+    // some documents were answered 429/5xx: the exponent of this batch's backoff, and of no other's.
+    let failures = 0;
     while (pending.length > 0) {
       signal.throwIfAborted();
       const size = Math.ceil(pending.length / parts);
@@ -129,20 +162,27 @@ export class BulkWriter {
         parts = Math.min(pending.length, parts * 2);
         continue;
       }
-      await this.#backoff(failure?.message ?? `${pending.length} documents answered 429/5xx`, signal);
+      failures++;
+      await this.#backoff(
+        failure?.message ?? `${pending.length} documents answered 429/5xx`,
+        failures,
+        failure?.retryAfterMs,
+        signal,
+      );
     }
     return outcomes as DocOutcome[];
   }
 
   #succeeded(): void {
-    if (this.#failures > 0) this.#options.onRecovered?.(this.#failures);
-    this.#failures = 0;
+    if (this.#failuresInARow > 0) this.#options.onRecovered?.(this.#failuresInARow);
+    this.#failuresInARow = 0;
   }
 
-  async #backoff(reason: string, signal: AbortSignal): Promise<void> {
-    this.#failures++;
-    const delay = backoffDelay(this.#failures, this.#options.backoffInitialMs, this.#options.backoffMaxMs);
-    this.#options.onRetry?.(reason, this.#failures, delay);
+  async #backoff(reason: string, attempt: number, retryAfter: number | undefined, signal: AbortSignal): Promise<void> {
+    this.#failuresInARow++;
+    const { backoffInitialMs, backoffMaxMs, random } = this.#options;
+    const delay = retryDelay(attempt, backoffInitialMs, backoffMaxMs, retryAfter, random);
+    this.#options.onRetry?.(reason, this.#failuresInARow, delay);
     await sleep(delay, undefined, { signal });
   }
 
@@ -167,7 +207,15 @@ export class BulkWriter {
     }
     const text = response.text;
     const ok = response.status >= 200 && response.status < 300;
-    if (!ok) throw new RequestFailure(`HTTP ${response.status}: ${text.slice(0, 500)}`, response.status);
+    if (!ok) {
+      // Elasticsearch answers 429 when its write queue is full and 503 while it cannot index;
+      // either may say when to come back.
+      const busy = response.status === 429 || response.status === 503;
+      const retryAfter = busy
+        ? retryAfterMs(headerValue(response, 'retry-after'), this.#options.backoffMaxMs)
+        : undefined;
+      throw new RequestFailure(`HTTP ${response.status}: ${text.slice(0, 500)}`, response.status, retryAfter);
+    }
     const parsed = JSON.parse(text) as { items?: Record<string, BulkResponseItem>[] };
     const items = (parsed.items ?? []).map((entry) => Object.values(entry)[0] as BulkResponseItem);
     if (items.length !== docs.length) {

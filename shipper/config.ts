@@ -3,7 +3,7 @@
  * BatchSpanProcessor habit), all overridable from the environment.
  */
 import { join, resolve } from 'node:path';
-import { envInt, envOptional } from '../contract/env.ts';
+import { envFlag, envInt, envOptional } from '../contract/env.ts';
 import { indexPrefix } from '../contract/indices.ts';
 import { esUrl } from '../elk/client.ts';
 import { logDirectory } from '../instrumentation/logger.ts';
@@ -112,7 +112,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ShipperConf
     indexPrefix: indexPrefix(env),
     logDir,
     stateDir: resolve(envOptional('DTQ_SHIPPER_STATE_DIR', env) ?? join(logDir, '.shipper')),
-    runSetup: env.DTQ_SHIPPER_SETUP !== '0',
+    runSetup: envFlag('DTQ_SHIPPER_SETUP', true, env),
     limits: limitsFromEnv(env),
   };
 }

@@ -84,7 +84,9 @@ export class Shipper {
       maxLineBytes: limits.maxLineBytes,
       resumeOffset: (fingerprint) => this.#registry.offset(fingerprint),
       onTruncated: (path) =>
-        this.#logger?.info(
+        this.#log(
+          'info',
+          EVENTS.SHIPPER_SOURCE_TRUNCATED,
           { [F.SHIPPER_SOURCE]: path },
           `${path} started over (truncated or replaced); reading it from the start`,
         ),

@@ -2,7 +2,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { backoffDelay } from '../../shipper/backoff.ts';
 import { Registry } from '../../shipper/registry.ts';
 
 describe('registry', () => {
@@ -36,15 +35,5 @@ describe('registry', () => {
     registry.ack('new', 1, '/b', 1_000);
     registry.prune(500, 1_200);
     expect(registry.entries().map((e) => e.fingerprint)).toEqual(['new']);
-  });
-});
-
-describe('backoff', () => {
-  it('grows exponentially up to the ceiling, with jitter between half the base and the cap', () => {
-    expect(backoffDelay(1, 200, 10_000, () => 0)).toBe(100);
-    expect(backoffDelay(1, 200, 10_000, () => 1)).toBe(200);
-    expect(backoffDelay(4, 200, 10_000, () => 1)).toBe(1_600);
-    expect(backoffDelay(30, 200, 10_000, () => 1)).toBe(10_000);
-    expect(backoffDelay(30, 200, 10_000, () => 0)).toBe(100);
   });
 });

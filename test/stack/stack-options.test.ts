@@ -33,10 +33,27 @@ describe('resolveStackOptions', () => {
     });
   });
 
-  it('names a bad variable and the accepted range', () => {
+  it('names a bad variable and the accepted range, with the code of every configuration error', () => {
     expect(() => resolveStackOptions({}, { DTQ_HTTP_PORT: '70000' })).toThrow(
-      'DTQ_HTTP_PORT=70000: expected a whole number from 0 to 65535',
+      'DTQ_HTTP_PORT="70000" is not valid: expected an integer from 0 to 65535. Fix or unset it.',
     );
-    expect(() => resolveStackOptions({}, { DTQ_STACK_WORKERS: 'three' })).toThrow(/DTQ_STACK_WORKERS=three/);
+    expect(() => resolveStackOptions({}, { DTQ_STACK_WORKERS: 'three' })).toThrow(/DTQ_STACK_WORKERS="three"/);
+    expect(() => resolveStackOptions({}, { DTQ_STACK_APIS: '0' })).toThrow(/DTQ_STACK_APIS="0".*from 1 to 64/);
+    expect(() => resolveStackOptions({}, { DTQ_FAULTS: 'yes' })).toThrow(
+      expect.objectContaining({ code: 'DTQ_ERR_CONFIG_INVALID', message: expect.stringContaining('DTQ_FAULTS="yes"') }),
+    );
+  });
+
+  it('takes an empty variable as unset', () => {
+    expect(resolveStackOptions({}, { DTQ_HTTP_PORT: '', DTQ_REDIS_URL: '', DTQ_FAULTS: '' })).toMatchObject({
+      httpPort: 8080,
+      redisUrl: undefined,
+      faults: false,
+    });
+  });
+
+  it("gives children the workers' shutdown grace plus 6 s before SIGKILL", () => {
+    expect(resolveStackOptions({}, {}).stopTimeoutMs).toBe(16_000);
+    expect(resolveStackOptions({}, { DTQ_SHUTDOWN_GRACE_MS: '2000' }).stopTimeoutMs).toBe(8_000);
   });
 });

@@ -1,42 +1,21 @@
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readStoredResult } from '../../workload/locks/result-store.ts';
-import { startRedis, type TestRedis } from '../utils/redis-server.ts';
 import { waitFor } from '../utils/wait.ts';
 import {
-  createHarness,
-  createProducer,
-  type Harness,
   type LogLine,
   lineOf,
   taskLines,
   varData,
   type WorkerProcess,
   withAction,
+  workerTestbed,
 } from './worker-harness.ts';
 
-let redis: TestRedis;
-let producer: ReturnType<typeof createProducer>;
-let client: Redis;
-let harness: Harness;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  producer = createProducer(redis.url);
-  client = new Redis(redis.url);
-});
-afterEach(async () => {
-  await harness.cleanup();
-});
-afterAll(async () => {
-  client.disconnect();
-  await producer.close();
-  await redis.close();
-});
+const bed = workerTestbed({ harnessPerTest: true });
 
 async function completed(taskId: string) {
-  const { job } = await producer.finished('high', taskId, ['completed'], 60_000);
-  await lineOf(harness, taskId, 'task.completed');
+  const { job } = await bed.producer.finished('high', taskId, ['completed'], 60_000);
+  await lineOf(bed.harness, taskId, 'task.completed');
   return job;
 }
 
@@ -44,7 +23,7 @@ async function completed(taskId: string) {
 async function holderOf(workers: WorkerProcess[], taskId: string): Promise<WorkerProcess> {
   const line = await waitFor(
     'a worker to take the lock',
-    () => withAction(taskLines(harness.lines(), taskId), 'lock.acquired')[0],
+    () => withAction(taskLines(bed.harness.lines(), taskId), 'lock.acquired')[0],
   );
   const worker = workers.find((w) => w.instance === line['service.instance']);
   if (worker === undefined) throw new Error('lock taken by an unknown instance');
@@ -53,10 +32,9 @@ async function holderOf(workers: WorkerProcess[], taskId: string): Promise<Worke
 
 describe('a worker that dies or freezes mid-job', () => {
   it('kill -9: the job is redelivered to another worker, both attempts share the correlation id, the result is written once', async () => {
-    harness = createHarness(redis.url);
-    const workers = [await harness.spawnWorker('worker-1'), await harness.spawnWorker('worker-2')];
+    const workers = [await bed.harness.spawnWorker('worker-1'), await bed.harness.spawnWorker('worker-2')];
     const portfolio = `crash-${Date.now()}`;
-    const task = await producer.enqueue('calculate_var', varData(portfolio, { fault: { sleep_ms: 2500 } }), {
+    const task = await bed.producer.enqueue('calculate_var', varData(portfolio, { fault: { sleep_ms: 2500 } }), {
       priority: 'high',
     });
     const victim = await holderOf(workers, task.taskId);
@@ -64,7 +42,7 @@ describe('a worker that dies or freezes mid-job', () => {
     const job = await completed(task.taskId);
     expect(job.returnvalue).toMatchObject({ status: 'computed', fencing_token: 2 });
 
-    const lines = taskLines(harness.lines(), task.taskId);
+    const lines = taskLines(bed.harness.lines(), task.taskId);
     const starts = withAction(lines, 'task.started');
     expect(starts).toHaveLength(2);
     expect(new Set(lines.map((l) => l.correlation_id))).toEqual(new Set([task.correlationId]));
@@ -73,15 +51,14 @@ describe('a worker that dies or freezes mid-job', () => {
     expect(starts[1]?.['task.redelivered']).toBe(true);
     expect(withAction(lines, 'task.stalled').length).toBeGreaterThanOrEqual(1);
     expect(withAction(lines, 'task.completed')).toHaveLength(1);
-    const stored = await readStoredResult(client, `calculate_var:portfolio:${portfolio}`);
+    const stored = await readStoredResult(bed.client, `calculate_var:portfolio:${portfolio}`);
     expect(stored).toMatchObject({ writes: 1, fence: 2, task_id: task.taskId, correlation_id: task.correlationId });
   });
 
   it('SIGSTOP past the lease: a second worker takes the lock, and the resumed worker is fenced off and logs lock.lost', async () => {
-    harness = createHarness(redis.url);
-    const workers = [await harness.spawnWorker('worker-1'), await harness.spawnWorker('worker-2')];
+    const workers = [await bed.harness.spawnWorker('worker-1'), await bed.harness.spawnWorker('worker-2')];
     const portfolio = `pause-${Date.now()}`;
-    const task = await producer.enqueue('calculate_var', varData(portfolio, { fault: { sleep_ms: 4000 } }), {
+    const task = await bed.producer.enqueue('calculate_var', varData(portfolio, { fault: { sleep_ms: 4000 } }), {
       priority: 'high',
     });
     const frozen = await holderOf(workers, task.taskId);
@@ -92,14 +69,14 @@ describe('a worker that dies or freezes mid-job', () => {
 
     const job = await completed(task.taskId);
     expect(job.returnvalue).toMatchObject({ status: 'computed', fencing_token: 2 });
-    const other = withAction(taskLines(harness.lines(), task.taskId), 'lock.acquired').find(
+    const other = withAction(taskLines(bed.harness.lines(), task.taskId), 'lock.acquired').find(
       (l) => l['service.instance'] !== frozen.instance,
     );
     expect(other?.['lock.fencing_token']).toBe(2);
 
     frozen.signal('SIGCONT');
     const fromFrozen = (): LogLine[] =>
-      taskLines(harness.lines(), task.taskId).filter((l) => l['service.instance'] === frozen.instance);
+      taskLines(bed.harness.lines(), task.taskId).filter((l) => l['service.instance'] === frozen.instance);
     await waitFor('the resumed worker to be fenced off', () => withAction(fromFrozen(), 'result.write_rejected')[0], {
       timeoutMs: 15_000,
     });
@@ -107,17 +84,16 @@ describe('a worker that dies or freezes mid-job', () => {
     expect(rejected).toMatchObject({ correlation_id: task.correlationId, 'lock.fencing_token': 1 });
     expect(withAction(fromFrozen(), 'lock.lost').length).toBeGreaterThanOrEqual(1);
 
-    const stored = await readStoredResult(client, `calculate_var:portfolio:${portfolio}`);
+    const stored = await readStoredResult(bed.client, `calculate_var:portfolio:${portfolio}`);
     expect(stored).toMatchObject({ fence: 2, writes: 1 });
   });
 
   it('a lease lost while computing abandons the work: lock.lost, no write, the newer holder’s result stands', async () => {
-    harness = createHarness(redis.url);
-    const workers = [await harness.spawnWorker('worker-1'), await harness.spawnWorker('worker-2')];
+    const workers = [await bed.harness.spawnWorker('worker-1'), await bed.harness.spawnWorker('worker-2')];
     const portfolio = `abandon-${Date.now()}`;
     // Seconds of computation on one thread: long enough to freeze the worker in the middle of it.
     const positions = Array.from({ length: 40 }, (_, i) => ({ symbol: `S${i}`, quantity: 10, price: 100 }));
-    const task = await producer.enqueue(
+    const task = await bed.producer.enqueue(
       'calculate_var',
       { portfolio_data: { portfolio_id: portfolio, positions }, simulations: 1_000_000, seed: 3 },
       { priority: 'high' },
@@ -130,7 +106,7 @@ describe('a worker that dies or freezes mid-job', () => {
 
     frozen.signal('SIGCONT');
     const fromFrozen = (): LogLine[] =>
-      taskLines(harness.lines(), task.taskId).filter((l) => l['service.instance'] === frozen.instance);
+      taskLines(bed.harness.lines(), task.taskId).filter((l) => l['service.instance'] === frozen.instance);
     const lost = await waitFor(
       'the resumed worker to notice its lease is gone',
       () => withAction(fromFrozen(), 'lock.lost')[0],
@@ -139,15 +115,14 @@ describe('a worker that dies or freezes mid-job', () => {
     // Its computation was abandoned, so it never reached the store.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(withAction(fromFrozen(), 'result.write_rejected')).toHaveLength(0);
-    const stored = await readStoredResult(client, `calculate_var:portfolio:${portfolio}`);
+    const stored = await readStoredResult(bed.client, `calculate_var:portfolio:${portfolio}`);
     expect(stored).toMatchObject({ fence: 2, writes: 1 });
   });
 
   it('a skip-policy job redelivered after kill -9 waits out its own earlier lease and computes', async () => {
-    harness = createHarness(redis.url);
-    const workers = [await harness.spawnWorker('worker-1'), await harness.spawnWorker('worker-2')];
+    const workers = [await bed.harness.spawnWorker('worker-1'), await bed.harness.spawnWorker('worker-2')];
     const data = { spot: 100, strike: 105, volatility: 0.25, maturity: 1, simulations: 5000, seed: Date.now() % 1e9 };
-    const task = await producer.enqueue(
+    const task = await bed.producer.enqueue(
       'monte_carlo_pricing',
       { ...data, fault: { sleep_ms: 2500 } },
       { priority: 'high' },
@@ -156,7 +131,7 @@ describe('a worker that dies or freezes mid-job', () => {
     victim.signal('SIGKILL');
     const job = await completed(task.taskId);
     expect(job.returnvalue).toMatchObject({ status: 'computed', fencing_token: 2 });
-    const lines = taskLines(harness.lines(), task.taskId);
+    const lines = taskLines(bed.harness.lines(), task.taskId);
     expect(withAction(lines, 'task.started')).toHaveLength(2);
     // Waiting for its own earlier attempt is not a blocked duplicate.
     expect(withAction(lines, 'lock.contended')).toHaveLength(0);

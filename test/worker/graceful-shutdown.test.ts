@@ -1,31 +1,17 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type TestRedis } from '../utils/redis-server.ts';
+import { describe, expect, it } from 'vitest';
+import { startRedis } from '../utils/redis-server.ts';
 import { waitFor } from '../utils/wait.ts';
 import {
   createHarness,
   createProducer,
-  type Harness,
   type LogLine,
   lineOf,
   varData,
   withAction,
+  workerTestbed,
 } from './worker-harness.ts';
 
-let redis: TestRedis;
-let producer: ReturnType<typeof createProducer>;
-let harness: Harness;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  producer = createProducer(redis.url);
-});
-afterEach(async () => {
-  await harness.cleanup();
-});
-afterAll(async () => {
-  await producer.close();
-  await redis.close();
-});
+const bed = workerTestbed({ harnessPerTest: true });
 
 const of = (lines: LogLine[], instance: string) =>
   lines
@@ -34,52 +20,50 @@ const of = (lines: LogLine[], instance: string) =>
 
 describe('SIGTERM', () => {
   it('stops taking jobs, lets the running one finish, then exits 0', async () => {
-    harness = createHarness(redis.url);
-    const worker = await harness.spawnWorker('worker-1', { DTQ_SHUTDOWN_GRACE_MS: '20000' });
-    const running = await producer.enqueue(
+    const worker = await bed.harness.spawnWorker('worker-1', { DTQ_SHUTDOWN_GRACE_MS: '20000' });
+    const running = await bed.producer.enqueue(
       'calculate_var',
       varData(`term-${Date.now()}`, { fault: { sleep_ms: 1500 } }),
     );
     await waitFor('the job to hold its lock', () =>
-      withAction(harness.lines(), 'lock.acquired').some((l) => l.task_id === running.taskId),
+      withAction(bed.harness.lines(), 'lock.acquired').some((l) => l.task_id === running.taskId),
     );
     worker.signal('SIGTERM');
-    await waitFor('service.stopping', () => withAction(harness.lines(), 'service.stopping').length > 0);
-    const late = await producer.enqueue('calculate_var', varData(`late-${Date.now()}`));
+    await waitFor('service.stopping', () => withAction(bed.harness.lines(), 'service.stopping').length > 0);
+    const late = await bed.producer.enqueue('calculate_var', varData(`late-${Date.now()}`));
     expect(await worker.exited).toBe(0);
 
-    const actions = of(harness.lines(), 'worker-1').map(
+    const actions = of(bed.harness.lines(), 'worker-1').map(
       (l) => `${l['event.action']}${l.task_id === running.taskId ? '*' : ''}`,
     );
     const stopping = actions.indexOf('service.stopping');
     expect(stopping).toBeGreaterThan(-1);
     expect(actions.indexOf('task.completed*')).toBeGreaterThan(stopping);
     expect(actions.at(-1)).toBe('service.stopped');
-    expect(await (await producer.queue('medium').getJob(running.taskId))?.getState()).toBe('completed');
-    expect(await (await producer.queue('medium').getJob(late.taskId))?.getState()).toBe('waiting');
+    expect(await (await bed.producer.queue('medium').getJob(running.taskId))?.getState()).toBe('completed');
+    expect(await (await bed.producer.queue('medium').getJob(late.taskId))?.getState()).toBe('waiting');
   });
 
   it('hands a job that outlives the grace period back to the queue, without spending an attempt', async () => {
-    harness = createHarness(redis.url);
-    const worker = await harness.spawnWorker('worker-1', { DTQ_SHUTDOWN_GRACE_MS: '300' });
-    const task = await producer.enqueue(
+    const worker = await bed.harness.spawnWorker('worker-1', { DTQ_SHUTDOWN_GRACE_MS: '300' });
+    const task = await bed.producer.enqueue(
       'calculate_var',
       varData(`handback-${Date.now()}`, { fault: { sleep_ms: 2500 } }),
     );
     await waitFor('the job to hold its lock', () =>
-      withAction(harness.lines(), 'lock.acquired').some((l) => l.task_id === task.taskId),
+      withAction(bed.harness.lines(), 'lock.acquired').some((l) => l.task_id === task.taskId),
     );
     worker.signal('SIGTERM');
     expect(await worker.exited).toBe(0);
-    const job = await producer.queue('medium').getJob(task.taskId);
+    const job = await bed.producer.queue('medium').getJob(task.taskId);
     expect(await job?.getState()).toBe('waiting');
     expect(job?.attemptsMade).toBe(0);
-    expect(withAction(harness.lines(), 'task.failed').filter((l) => l.task_id === task.taskId)).toHaveLength(0);
+    expect(withAction(bed.harness.lines(), 'task.failed').filter((l) => l.task_id === task.taskId)).toHaveLength(0);
 
-    await harness.spawnWorker('worker-2');
-    await producer.finished('medium', task.taskId, ['completed']);
-    await lineOf(harness, task.taskId, 'task.completed');
-    const completed = withAction(harness.lines(), 'task.completed').filter((l) => l.task_id === task.taskId);
+    await bed.harness.spawnWorker('worker-2');
+    await bed.producer.finished('medium', task.taskId, ['completed']);
+    await lineOf(bed.harness, task.taskId, 'task.completed');
+    const completed = withAction(bed.harness.lines(), 'task.completed').filter((l) => l.task_id === task.taskId);
     expect(completed.map((l) => l['service.instance'])).toEqual(['worker-2']);
     expect(completed[0]?.correlation_id).toBe(task.correlationId);
   });
@@ -88,8 +72,8 @@ describe('SIGTERM', () => {
     // A Redis of its own: this test takes it away for good.
     const doomed = await startRedis();
     const doomedProducer = createProducer(doomed.url);
+    const harness = createHarness(doomed.url);
     try {
-      harness = createHarness(doomed.url);
       const grace = 1000;
       const worker = await harness.spawnWorker('worker-1', { DTQ_SHUTDOWN_GRACE_MS: String(grace) });
       const task = await doomedProducer.enqueue(
@@ -114,6 +98,7 @@ describe('SIGTERM', () => {
       expect(lines.map((l) => l['event.action'])).toContain('service.stopping');
       expect(lines.at(-1)).toMatchObject({ 'event.action': 'service.stopped', 'log.level': 'warn' });
     } finally {
+      await harness.cleanup();
       await doomed.close();
     }
   });

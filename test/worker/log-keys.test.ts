@@ -5,34 +5,12 @@
  * retries, dead letters (exhausted and poison), lock contention, a cache hit, a worker frozen
  * past its lease (stall, redelivery, lost lease, usually a fenced-off write) and a graceful stop.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type TestRedis } from '../utils/redis-server.ts';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../utils/wait.ts';
 import { duplicateKeys } from './duplicate-keys.ts';
-import {
-  createHarness,
-  createProducer,
-  type Harness,
-  lineOf,
-  taskLines,
-  varData,
-  withAction,
-} from './worker-harness.ts';
+import { lineOf, taskLines, varData, withAction, workerTestbed } from './worker-harness.ts';
 
-let redis: TestRedis;
-let producer: ReturnType<typeof createProducer>;
-let harness: Harness;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  producer = createProducer(redis.url);
-  harness = createHarness(redis.url);
-});
-afterAll(async () => {
-  await harness.cleanup();
-  await producer.close();
-  await redis.close();
-});
+const bed = workerTestbed();
 
 describe('duplicateKeys', () => {
   it('finds a key written twice, which JSON.parse silently collapses', () => {
@@ -46,11 +24,11 @@ describe('duplicateKeys', () => {
 
 describe('the lines of a worker run through every path', () => {
   it('name each key once', async () => {
-    const workers = [await harness.spawnWorker('worker-1'), await harness.spawnWorker('worker-2')];
+    const workers = [await bed.harness.spawnWorker('worker-1'), await bed.harness.spawnWorker('worker-2')];
     const stamp = Date.now();
 
     // Frozen past its lease and its job lock: stall, redelivery, lock.lost.
-    const frozenTask = await producer.enqueue(
+    const frozenTask = await bed.producer.enqueue(
       'calculate_var',
       varData(`keys-frozen-${stamp}`, { fault: { sleep_ms: 4000 } }),
       {
@@ -59,49 +37,49 @@ describe('the lines of a worker run through every path', () => {
     );
     const holder = await waitFor(
       'a worker to take the lock',
-      () => withAction(taskLines(harness.lines(), frozenTask.taskId), 'lock.acquired')[0],
+      () => withAction(taskLines(bed.harness.lines(), frozenTask.taskId), 'lock.acquired')[0],
     );
     const frozen = workers.find((w) => w.instance === holder['service.instance']);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     frozen?.signal('SIGSTOP');
 
-    const retried = await producer.enqueue(
+    const retried = await bed.producer.enqueue(
       'calculate_var',
       varData(`keys-retry-${stamp}`, { fault: { fail_attempts: 1 } }),
     );
-    const exhausted = await producer.enqueue(
+    const exhausted = await bed.producer.enqueue(
       'calculate_var',
       varData(`keys-dead-${stamp}`, { fault: { fail_attempts: 3 } }),
     );
-    const poisoned = await producer.enqueue('stress_test', {
+    const poisoned = await bed.producer.enqueue('stress_test', {
       ...varData(`keys-poison-${stamp}`),
       fault: { poison: true },
     });
     const contended = await Promise.all(
       [1, 2].map((seed) =>
-        producer.enqueue('calculate_var', varData(`keys-contended-${stamp}`, { seed, fault: { sleep_ms: 1500 } }), {
+        bed.producer.enqueue('calculate_var', varData(`keys-contended-${stamp}`, { seed, fault: { sleep_ms: 1500 } }), {
           priority: 'high',
         }),
       ),
     );
-    for (const task of [retried, ...contended]) await producer.finished(task.priority, task.taskId, ['completed']);
-    for (const task of [exhausted, poisoned]) await lineOf(harness, task.taskId, 'task.dead_lettered');
-    const again = await producer.enqueue('calculate_var', varData(`keys-contended-${stamp}`, { seed: 1 }));
-    await producer.finished(again.priority, again.taskId, ['completed']);
+    for (const task of [retried, ...contended]) await bed.producer.finished(task.priority, task.taskId, ['completed']);
+    for (const task of [exhausted, poisoned]) await lineOf(bed.harness, task.taskId, 'task.dead_lettered');
+    const again = await bed.producer.enqueue('calculate_var', varData(`keys-contended-${stamp}`, { seed: 1 }));
+    await bed.producer.finished(again.priority, again.taskId, ['completed']);
 
-    await producer.finished('high', frozenTask.taskId, ['completed'], 60_000);
+    await bed.producer.finished('high', frozenTask.taskId, ['completed'], 60_000);
     frozen?.signal('SIGCONT');
     // Frozen while pausing before its write, it is fenced off (result.write_rejected); on a slow
     // machine it may still have been computing, and then abandons the work. lock.lost either way.
     await waitFor('the resumed worker to see its lease lost', () =>
-      withAction(taskLines(harness.lines(), frozenTask.taskId), 'lock.lost').find(
+      withAction(taskLines(bed.harness.lines(), frozenTask.taskId), 'lock.lost').find(
         (l) => l['service.instance'] === frozen?.instance,
       ),
     );
     for (const worker of workers) worker.signal('SIGTERM');
     await Promise.all(workers.map((worker) => worker.exited));
 
-    const actions = new Set(harness.lines().map((l) => l['event.action']));
+    const actions = new Set(bed.harness.lines().map((l) => l['event.action']));
     for (const action of [
       'task.started',
       'task.failed',
@@ -119,9 +97,9 @@ describe('the lines of a worker run through every path', () => {
     ]) {
       expect(actions, action).toContain(action);
     }
-    expect(harness.linesWithDuplicateKeys()).toEqual([]);
+    expect(bed.harness.linesWithDuplicateKeys()).toEqual([]);
     // The dead letter names the queue the task came from, like every other line of the task.
-    expect(withAction(taskLines(harness.lines(), poisoned.taskId), 'task.dead_lettered')[0]).toMatchObject({
+    expect(withAction(taskLines(bed.harness.lines(), poisoned.taskId), 'task.dead_lettered')[0]).toMatchObject({
       'task.queue': 'medium',
     });
   });

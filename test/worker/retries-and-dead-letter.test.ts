@@ -1,55 +1,37 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEAD_LETTER_QUEUE, type DeadLetterJobData, REDIS_PREFIX } from '../../workload/queue/contract.ts';
-import { startRedis, type TestRedis } from '../utils/redis-server.ts';
 import { waitFor } from '../utils/wait.ts';
-import {
-  createHarness,
-  createProducer,
-  type Harness,
-  lineOf,
-  taskLines,
-  varData,
-  withAction,
-} from './worker-harness.ts';
+import { lineOf, taskLines, varData, withAction, workerTestbed } from './worker-harness.ts';
 
-let redis: TestRedis;
-let harness: Harness;
-let producer: ReturnType<typeof createProducer>;
+const bed = workerTestbed({ workers: ['worker-1'] });
 let deadLetter: Queue<DeadLetterJobData>;
 
-beforeAll(async () => {
-  redis = await startRedis();
-  harness = createHarness(redis.url);
-  producer = createProducer(redis.url);
+beforeAll(() => {
   deadLetter = new Queue<DeadLetterJobData>(DEAD_LETTER_QUEUE, {
-    connection: { url: redis.url },
+    connection: { url: bed.redis.url },
     prefix: REDIS_PREFIX,
   });
-  await harness.spawnWorker('worker-1');
 });
 afterAll(async () => {
-  await producer.close();
   await deadLetter.close();
-  await harness.cleanup();
-  await redis.close();
 });
 
 async function settled(priority: 'high' | 'medium' | 'low', taskId: string) {
-  const outcome = await producer.finished(priority, taskId);
-  await lineOf(harness, taskId, outcome.state === 'completed' ? 'task.completed' : 'task.dead_lettered');
+  const outcome = await bed.producer.finished(priority, taskId);
+  await lineOf(bed.harness, taskId, outcome.state === 'completed' ? 'task.completed' : 'task.dead_lettered');
   return outcome;
 }
 
 describe('retries, poison and dead letters', () => {
   it('retries a transient fault with growing jittered backoff, then succeeds, all under one correlation id', async () => {
-    const task = await producer.enqueue('calculate_var', varData('retry-book', { fault: { fail_attempts: 2 } }), {
+    const task = await bed.producer.enqueue('calculate_var', varData('retry-book', { fault: { fail_attempts: 2 } }), {
       backoffMs: 300,
     });
     const { job, state } = await settled(task.priority, task.taskId);
     expect(state).toBe('completed');
     expect(job?.returnvalue).toMatchObject({ status: 'computed' });
-    const lines = taskLines(harness.lines(), task.taskId);
+    const lines = taskLines(bed.harness.lines(), task.taskId);
     expect(lines.every((l) => l.correlation_id === task.correlationId)).toBe(true);
     expect(withAction(lines, 'task.started').map((l) => l['task.attempt'])).toEqual([1, 2, 3]);
     const failures = withAction(lines, 'task.failed');
@@ -69,11 +51,11 @@ describe('retries, poison and dead letters', () => {
   });
 
   it('fails a poison job at once, without retry, and dead-letters it with its correlation id', async () => {
-    const task = await producer.enqueue('calculate_var', varData('poison-book', { fault: { poison: true } }));
+    const task = await bed.producer.enqueue('calculate_var', varData('poison-book', { fault: { poison: true } }));
     const { job, state } = await settled(task.priority, task.taskId);
     expect(state).toBe('failed');
     expect(job?.attemptsMade).toBe(1);
-    const lines = taskLines(harness.lines(), task.taskId);
+    const lines = taskLines(bed.harness.lines(), task.taskId);
     expect(withAction(lines, 'task.started')).toHaveLength(1);
     expect(withAction(lines, 'task.retry_scheduled')).toHaveLength(0);
     expect(withAction(lines, 'task.dead_lettered')[0]).toMatchObject({
@@ -93,7 +75,7 @@ describe('retries, poison and dead letters', () => {
   it('treats invalid task data as poison and names the field', async () => {
     const data = varData('bad-book');
     (data.portfolio_data as { positions: { quantity: number }[] }).positions[0] = { quantity: -5 } as never;
-    const task = await producer.enqueue('calculate_var', data);
+    const task = await bed.producer.enqueue('calculate_var', data);
     const { job, state } = await settled(task.priority, task.taskId);
     expect(state).toBe('failed');
     expect(job?.attemptsMade).toBe(1);
@@ -113,7 +95,7 @@ describe('retries, poison and dead letters', () => {
         ],
       },
     };
-    const task = await producer.enqueue('calculate_var', data);
+    const task = await bed.producer.enqueue('calculate_var', data);
     const { job, state } = await settled(task.priority, task.taskId);
     expect(state).toBe('failed');
     expect(job.attemptsMade).toBe(1);
@@ -122,7 +104,7 @@ describe('retries, poison and dead letters', () => {
   });
 
   it('treats an unknown task type as poison', async () => {
-    const task = await producer.enqueue('no_such_task' as never, { anything: 1 });
+    const task = await bed.producer.enqueue('no_such_task' as never, { anything: 1 });
     const { job, state } = await settled(task.priority, task.taskId);
     expect(state).toBe('failed');
     expect(job.attemptsMade).toBe(1);
@@ -130,7 +112,7 @@ describe('retries, poison and dead letters', () => {
   });
 
   it('dead-letters a job that exhausts its attempts, keeping the correlation id', async () => {
-    const task = await producer.enqueue(
+    const task = await bed.producer.enqueue(
       'monte_carlo_pricing',
       {
         spot: 100,
@@ -144,7 +126,7 @@ describe('retries, poison and dead letters', () => {
     );
     const { state } = await settled(task.priority, task.taskId);
     expect(state).toBe('failed');
-    const lines = taskLines(harness.lines(), task.taskId);
+    const lines = taskLines(bed.harness.lines(), task.taskId);
     expect(withAction(lines, 'task.started')).toHaveLength(3);
     expect(withAction(lines, 'task.retry_scheduled')).toHaveLength(2);
     expect(withAction(lines, 'task.dead_lettered')).toHaveLength(1);

@@ -1,6 +1,8 @@
 /**
  * Test harness for worker processes: spawn real `node workload/worker/main.ts` children against
  * a test Redis, enqueue jobs with BullMQ directly, and read the NDJSON lines they write.
+ * workerTestbed() registers the hooks a worker test file needs around all of that (not named
+ * use…: Biome's React rules would take a module-level call of it for a misplaced hook).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -9,8 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type JobsOptions, Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import type { Priority, TaskType } from '../../contract/vocabulary.ts';
 import { REDIS_PREFIX, type TaskJobData } from '../../workload/queue/contract.ts';
+import { startRedis, type TestRedis } from '../utils/redis-server.ts';
 import { waitFor } from '../utils/wait.ts';
 import { duplicateKeys } from './duplicate-keys.ts';
 
@@ -136,6 +141,9 @@ export function createHarness(redisUrl: string): Harness {
   };
 }
 
+/** A producer on the three task queues, made by {@link createProducer}. */
+export type Producer = ReturnType<typeof createProducer>;
+
 /** A producer on the three task queues, as the API would enqueue (same job options). */
 export function createProducer(redisUrl: string) {
   const queues = new Map<string, Queue<TaskJobData>>();
@@ -253,4 +261,100 @@ export function criticalSections(lines: LogLine[], resource: string) {
       return { fence: Number(fence), task: String(acquired.task_id), enter: ms(acquired), exit: ms(end) };
     })
     .sort((a, b) => a.fence - b.fence);
+}
+
+/** What a worker test file works in. Every member is there once the file's beforeAll has run. */
+export interface WorkerTestbed {
+  /** The file's own redis-server. */
+  readonly redis: TestRedis;
+  /** Enqueues as the API would. */
+  readonly producer: Producer;
+  /** A plain ioredis client on the same Redis, for what the workers stored (results, locks); opened on first use. */
+  readonly client: Redis;
+  /** The file's harness, or with `harnessPerTest` the current test's. */
+  readonly harness: Harness;
+}
+
+/** Options of {@link workerTestbed}. */
+export interface WorkerTestbedOptions {
+  /** An append-only Redis, so that a restarted one comes back with its locks and queues. */
+  readonly appendonly?: boolean;
+  /** A fresh harness (log directory and workers) for every test, cleaned up after it. Default: one for the file. */
+  readonly harnessPerTest?: boolean;
+  /** Workers the file's harness starts before the first test (not with `harnessPerTest`). */
+  readonly workers?: readonly string[];
+  /** Their environment, over FAST_ENV. */
+  readonly workerEnv?: Record<string, string>;
+}
+
+class Testbed implements WorkerTestbed {
+  #redis: TestRedis | undefined;
+  #producer: Producer | undefined;
+  #client: Redis | undefined;
+  #harness: Harness | undefined;
+
+  get redis(): TestRedis {
+    return ready(this.#redis, 'redis');
+  }
+  get producer(): Producer {
+    return ready(this.#producer, 'producer');
+  }
+  get client(): Redis {
+    this.#client ??= new Redis(this.redis.url);
+    return this.#client;
+  }
+  get harness(): Harness {
+    return ready(this.#harness, 'harness');
+  }
+
+  async open(appendonly: boolean): Promise<void> {
+    this.#redis = await startRedis({ appendonly });
+    this.#producer = createProducer(this.#redis.url);
+  }
+
+  newHarness(): Harness {
+    this.#harness = createHarness(this.redis.url);
+    return this.#harness;
+  }
+
+  async cleanupHarness(): Promise<void> {
+    await this.#harness?.cleanup();
+  }
+
+  async close(): Promise<void> {
+    this.#client?.disconnect();
+    await this.#producer?.close();
+    await this.#redis?.close();
+  }
+}
+
+function ready<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`the worker testbed's ${what} is used before its beforeAll ran`);
+  return value;
+}
+
+/**
+ * Register the hooks of a worker test file: a Redis, a producer and a harness before (with the
+ * workers asked for), and everything stopped and removed after; with `harnessPerTest`, a harness
+ * per test, cleaned up after each (which also fails the test if a line had a duplicate key).
+ */
+export function workerTestbed(options: WorkerTestbedOptions = {}): WorkerTestbed {
+  const bed = new Testbed();
+  beforeAll(async () => {
+    await bed.open(options.appendonly ?? false);
+    if (options.harnessPerTest) return;
+    const harness = bed.newHarness();
+    await Promise.all((options.workers ?? []).map((name) => harness.spawnWorker(name, options.workerEnv)));
+  });
+  if (options.harnessPerTest) {
+    beforeEach(() => {
+      bed.newHarness();
+    });
+    afterEach(() => bed.cleanupHarness());
+  }
+  afterAll(async () => {
+    if (!options.harnessPerTest) await bed.cleanupHarness();
+    await bed.close();
+  });
+  return bed;
 }

@@ -15,7 +15,6 @@
  * correlation_id, ...context}}`) so they keep their DTQ_ERR_IDEMPOTENCY_* codes whatever the
  * app's error handler does with foreign errors.
  */
-import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
@@ -114,10 +113,8 @@ async function openRedis(
   // about 30% less CPU per keyed request under 32 concurrent requests.
   connection.client.options.enableAutoPipelining = true;
   // The connection refuses commands until ready (no offline queue), so the first requests
-  // would get 503 for nothing: give it a moment at startup, and start anyway without it.
-  if (!connection.isAvailable()) {
-    await once(connection.client, 'ready', { signal: AbortSignal.timeout(STARTUP_CONNECT_WAIT_MS) }).catch(() => {});
-  }
+  // would get 503 for nothing: give it a moment at startup.
+  await connection.whenReady(STARTUP_CONNECT_WAIT_MS);
   return { redis: connection.client, close: () => connection.close() };
 }
 

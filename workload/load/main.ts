@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { runCli } from '../../contract/cli-args.ts';
 import { DtqError } from '../../contract/dtq-error.ts';
+import { envInt } from '../../contract/env.ts';
 import { HttpClient } from '../../contract/http-client.ts';
 import { logFilePath } from '../../instrumentation/logger.ts';
 import { type Stack, startStack } from '../stack/stack.ts';
@@ -43,7 +44,7 @@ async function main(): Promise<number> {
     stack = await startStack({
       faults: true,
       output: 'none',
-      httpPort: process.env.DTQ_HTTP_PORT ? Number(process.env.DTQ_HTTP_PORT) : 0,
+      httpPort: envInt('DTQ_HTTP_PORT', 0, { min: 0, max: 65_535 }),
       // A killed worker's job is noticed after the job lock expires; keep that to seconds.
       ...(options.killWorker ? { childEnv: { DTQ_JOB_LOCK_MS: '10000', DTQ_STALLED_INTERVAL_MS: '5000' } } : {}),
     });

@@ -4,6 +4,7 @@
  * connection must come back by itself when Redis does. It also reports outages and recoveries
  * as `dependency.unavailable` / `dependency.recovered`, once per transition.
  */
+import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { EVENTS, F } from '../../contract/vocabulary.ts';
@@ -21,6 +22,8 @@ export interface ProducerRedis {
   isAvailable(): boolean;
   /** Why Redis is unavailable (the last connection error), for error messages. */
   lastError(): string;
+  /** Resolves true once the connection is ready, or false if it is not within `timeoutMs`; never rejects. */
+  whenReady(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -69,6 +72,19 @@ export function createProducerRedis(url: string, logger: Logger): ProducerRedis 
     client,
     isAvailable: () => client.status === 'ready',
     lastError: () => lastError,
+    whenReady: async (timeoutMs) => {
+      const signal = AbortSignal.timeout(timeoutMs);
+      while (client.status !== 'ready') {
+        try {
+          await once(client, 'ready', { signal });
+        } catch {
+          // events.once also rejects on an 'error' event: a failed connect attempt, after which
+          // ioredis tries again by itself. Only the deadline ends the wait.
+          if (signal.aborted) return false;
+        }
+      }
+      return true;
+    },
     close: async () => {
       reportedDown = true; // a deliberate close is not an outage
       try {

@@ -39,6 +39,11 @@ export const STACK_ERRORS = {
     code: 'DTQ_ERR_STACK_NO_SUCH_PROCESS',
     message: 'the stack has no {kind} number {index} (it runs {count}). Use an index from 0 to {last}.',
   },
+  NOT_STARTED: {
+    code: 'DTQ_ERR_STACK_NOT_STARTED',
+    message:
+      '{what} is not known yet: the stack has not started. Await stack.start() (or startStack()) before using it.',
+  },
   REDIS_NOT_OWNED: {
     code: 'DTQ_ERR_STACK_REDIS_NOT_OWNED',
     message: 'the stack uses the external Redis {redisUrl} (DTQ_REDIS_URL), so it cannot stop or restart it.',

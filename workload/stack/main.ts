@@ -6,6 +6,7 @@
  */
 import { runCli } from '../../contract/cli-args.ts';
 import { DtqError } from '../../contract/dtq-error.ts';
+import { envChoice } from '../../contract/env.ts';
 import { type OutputMode, type Stack, startStack } from './stack.ts';
 
 const OUTPUT_MODES: readonly OutputMode[] = ['pretty', 'raw', 'none'];
@@ -32,8 +33,7 @@ const WORKLOAD_CLI = {
 
 async function main(): Promise<void> {
   runCli(WORKLOAD_CLI, process.argv.slice(2), () => undefined);
-  const requested = process.env.DTQ_STACK_OUTPUT ?? 'pretty';
-  const output = (OUTPUT_MODES as readonly string[]).includes(requested) ? (requested as OutputMode) : 'pretty';
+  const output = envChoice('DTQ_STACK_OUTPUT', OUTPUT_MODES, 'pretty');
   let stack: Stack | undefined;
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {

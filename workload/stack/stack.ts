@@ -9,21 +9,28 @@
  * stages, so nothing in flight is lost: nginx (no new requests), APIs, workers (hand back their
  * jobs), shipper (ships the last lines), Redis.
  */
+import { EventEmitter, once } from 'node:events';
 import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { join } from 'node:path';
 import { dtqError } from '../../contract/dtq-error.ts';
 import { logFilePath } from '../../instrumentation/logger.ts';
-import { writeNginxConfig } from '../nginx/write-config.ts';
+import { type WrittenNginxConfig, writeNginxConfig } from '../nginx/write-config.ts';
 import { ensurePrograms, type SystemProgram } from './binaries.ts';
 import { STACK_ERRORS } from './errors.ts';
-import { createOutput } from './output.ts';
+import {
+  type OutputMode,
+  REPO_ROOT,
+  type ResolvedStackOptions,
+  resolveStackOptions,
+  type StackOptions,
+} from './options.ts';
+import { createOutput, type StackOutput } from './output.ts';
 import { claimPort, isReady, isStartedLine, redisPing, startedInFile } from './probes.ts';
+import { waitUntilReady } from './readiness.ts';
 import { type ChildSpec, describeExit, type ExitInfo, type SupervisedChild, Supervisor } from './supervisor.ts';
 import { type StopTailing, tailFile } from './tail-file.ts';
 
-/** Repository root (the stack runs the project's entry files from here). */
-export const REPO_ROOT = resolve(import.meta.dirname, '../..');
+export { type OutputMode, REPO_ROOT, resolveStackOptions, type StackOptions } from './options.ts';
 
 /** The command line of each Node service, relative to the repository root; compose runs the same. */
 export const SERVICE_COMMANDS = {
@@ -41,43 +48,6 @@ export const SERVICE_COMMANDS = {
  */
 const ORPHAN_SIGNAL: NodeJS.Signals = 'SIGKILL';
 
-/** Where a child's output goes. */
-export type OutputMode = 'pretty' | 'raw' | 'none';
-
-/** Options of {@link startStack}; every one has an environment-variable default (see docs/stack.md). */
-export interface StackOptions {
-  /** Directory for Redis data, nginx runtime files and, by default, logs. Default `var/` (DTQ_VAR_DIR). */
-  varDir?: string;
-  /** NDJSON log directory. Default DTQ_LOG_DIR or `<varDir>/logs`. */
-  logDir?: string;
-  /** nginx's port; 0 picks a free one. Default DTQ_HTTP_PORT or 8080. */
-  httpPort?: number;
-  /** Number of API servers. Default DTQ_STACK_APIS or 3. */
-  apis?: number;
-  /** Number of workers. Default DTQ_STACK_WORKERS or 3. */
-  workers?: number;
-  /** Use this Redis instead of starting one. Default DTQ_REDIS_URL. */
-  redisUrl?: string;
-  /** Port of the Redis the stack starts; 0 picks a free one. Default DTQ_REDIS_PORT or 0. */
-  redisPort?: number;
-  /** Enable fault injection through `data.fault` (DTQ_FAULTS=1). */
-  faults?: boolean;
-  /** Ship logs to this Elasticsearch (starts the shipper). Default DTQ_ES_URL. */
-  esUrl?: string;
-  /** Install missing redis-server/nginx with apt-get when root (the demo does). */
-  installMissing?: boolean;
-  /** How children's output is shown. Default 'pretty'. */
-  output?: OutputMode;
-  /** Where output and stack messages are written. Default process.stdout. */
-  write?: (text: string) => void;
-  /** Extra environment for API and worker processes (thresholds, log level…). */
-  childEnv?: NodeJS.ProcessEnv;
-  /** How long to wait for readiness. Default DTQ_STACK_READY_TIMEOUT_MS or 60 s. */
-  readyTimeoutMs?: number;
-  /** Grace period between SIGTERM and SIGKILL per child. Default 10 s. */
-  stopTimeoutMs?: number;
-}
-
 /** One API server of the stack. */
 export interface ApiProcess {
   readonly instance: string;
@@ -92,6 +62,19 @@ export interface WorkerProcess {
   child: SupervisedChild;
 }
 
+/** The Redis the stack runs itself. */
+export interface RedisProcess {
+  readonly port: number;
+  child: SupervisedChild;
+}
+
+/** nginx in front of the APIs. */
+export interface NginxProcess {
+  readonly configPath: string;
+  readonly accessLog: string;
+  readonly child: SupervisedChild;
+}
+
 /** A running stack. */
 export interface Stack {
   /** nginx's URL: the front door. */
@@ -102,9 +85,9 @@ export interface Stack {
   readonly varDir: string;
   readonly apis: readonly ApiProcess[];
   readonly workers: readonly WorkerProcess[];
-  readonly nginx: { readonly configPath: string; readonly accessLog: string; child: SupervisedChild };
+  readonly nginx: NginxProcess;
   /** The Redis the stack started; undefined with an external DTQ_REDIS_URL. */
-  readonly redis: { readonly port: number; child: SupervisedChild } | undefined;
+  readonly redis: RedisProcess | undefined;
   readonly shipper: SupervisedChild | undefined;
   /** Every child process, in start order. */
   children(): readonly SupervisedChild[];
@@ -126,336 +109,374 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-function envNumber(env: NodeJS.ProcessEnv, name: string, max = 65_535): number | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > max) {
-    throw dtqError(STACK_ERRORS.BAD_ARGUMENT, {
-      argument: `${name}=${raw}`,
-      problem: `expected a whole number from 0 to ${max}`,
-      usage: 'Fix or unset it.',
+/** Ports claimed before anything starts, so a taken one fails the start before any child runs. */
+interface Ports {
+  readonly http: number;
+  readonly apis: readonly number[];
+}
+
+/** Event name under which the stack announces that child `name` logged service.started. */
+const startedEvent = (name: string): string => `started:${name}`;
+
+/**
+ * The local stack as one object: `new LocalStack(options).start()` runs it, `stop()` ends it.
+ * Everything it starts goes through one Supervisor, so `stop()` (or a failed start) leaves
+ * nothing running.
+ */
+export class LocalStack implements Stack {
+  readonly logDir: string;
+  readonly varDir: string;
+  readonly apis: ApiProcess[] = [];
+  readonly workers: WorkerProcess[] = [];
+  readonly #options: ResolvedStackOptions;
+  readonly #output: StackOutput;
+  readonly #supervisor: Supervisor;
+  readonly #childEnv: NodeJS.ProcessEnv;
+  /** Emits startedEvent(name) when a child writes its service.started line. */
+  readonly #announcements = new EventEmitter();
+  /** Aborted by stop(): the waits of a start still in progress give up. */
+  readonly #stopping = new AbortController();
+  /** Children stopped or killed through the handle (tests, the load generator): their exit is news, not an error. */
+  readonly #onPurpose = new Set<ChildSpec>();
+  #programs: Record<SystemProgram, string> | undefined;
+  #httpPort = 0;
+  #redisUrl: string;
+  #redis: RedisProcess | undefined;
+  #nginx: NginxProcess | undefined;
+  #shipper: SupervisedChild | undefined;
+  #stopTailing: StopTailing | undefined;
+  #stopped: Promise<void> | undefined;
+
+  /** Resolve the options (throws DTQ_ERR_CONFIG_INVALID on a bad environment value); starts nothing. */
+  constructor(options: StackOptions = {}) {
+    this.#options = resolveStackOptions(options);
+    this.logDir = this.#options.logDir;
+    this.varDir = this.#options.varDir;
+    this.#redisUrl = this.#options.redisUrl ?? '';
+    const write = options.write ?? ((text: string) => process.stdout.write(text));
+    this.#output = createOutput(this.#options.output, write);
+    this.#childEnv = {
+      ...process.env,
+      ...options.childEnv,
+      DTQ_LOG_DIR: this.logDir,
+      DTQ_FAULTS: this.#options.faults ? '1' : '0',
+    };
+    this.#supervisor = new Supervisor({
+      stopTimeoutMs: this.#options.stopTimeoutMs,
+      onLine: (child, line, stream) => {
+        if (isStartedLine(line)) this.#announcements.emit(startedEvent(child.name));
+        this.#output.line(child.name, line, stream);
+      },
+      onExit: (child, info) => {
+        if (this.#stopping.signal.aborted) return;
+        if (this.#onPurpose.has(child)) this.#output.stack(`${child.name} exited (${describeExit(info)}), as asked`);
+        else this.#output.stack(`${child.name} exited (${describeExit(info)})`, 'error');
+      },
     });
   }
-  return value;
-}
 
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value === '' ? undefined : value;
-}
-
-/** Options with every default resolved from the environment. */
-export function resolveStackOptions(options: StackOptions, env: NodeJS.ProcessEnv = process.env) {
-  const varDir = resolve(options.varDir ?? nonEmpty(env.DTQ_VAR_DIR) ?? join(REPO_ROOT, 'var'));
-  return {
-    varDir,
-    logDir: resolve(options.logDir ?? nonEmpty(env.DTQ_LOG_DIR) ?? join(varDir, 'logs')),
-    httpPort: options.httpPort ?? envNumber(env, 'DTQ_HTTP_PORT') ?? 8080,
-    apis: options.apis ?? envNumber(env, 'DTQ_STACK_APIS', 64) ?? 3,
-    workers: options.workers ?? envNumber(env, 'DTQ_STACK_WORKERS', 64) ?? 3,
-    redisUrl: options.redisUrl ?? nonEmpty(env.DTQ_REDIS_URL),
-    redisPort: options.redisPort ?? envNumber(env, 'DTQ_REDIS_PORT') ?? 0,
-    faults: options.faults ?? env.DTQ_FAULTS === '1',
-    esUrl: options.esUrl ?? nonEmpty(env.DTQ_ES_URL),
-    installMissing: options.installMissing ?? false,
-    output: options.output ?? 'pretty',
-    readyTimeoutMs: options.readyTimeoutMs ?? envNumber(env, 'DTQ_STACK_READY_TIMEOUT_MS', 3_600_000) ?? 60_000,
-    // A worker hands its running jobs back within its grace period plus 5 s (workload/worker/main.ts);
-    // killing it sooner would leave them to the slower stalled-job check.
-    stopTimeoutMs: options.stopTimeoutMs ?? (envNumber(env, 'DTQ_SHUTDOWN_GRACE_MS', 3_600_000) ?? 10_000) + 6_000,
-  };
-}
-
-/** Start the whole stack and wait until it serves; on failure everything started is stopped. */
-export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const o = resolveStackOptions(options);
-  const write = options.write ?? ((text: string) => process.stdout.write(text));
-  const output = createOutput(o.output, write);
-  const say = (message: string): void => output.stack(message);
-
-  const needed: SystemProgram[] = o.redisUrl ? ['nginx'] : ['redis-server', 'nginx'];
-  const programs = ensurePrograms(needed, { install: o.installMissing, say });
-  for (const [name, command] of Object.entries(SERVICE_COMMANDS)) {
-    if (name === 'shipper' && !o.esUrl) continue;
-    const entry = join(REPO_ROOT, command[1]);
-    if (!existsSync(entry)) throw dtqError(STACK_ERRORS.ENTRY_MISSING, { entry, name });
-  }
-  mkdirSync(o.logDir, { recursive: true });
-
-  const httpPort = await claimPort(o.httpPort, 'nginx', 'DTQ_HTTP_PORT');
-  const apiPorts: number[] = [];
-  for (let i = 0; i < o.apis; i++) apiPorts.push(await claimPort(0, 'an API server', 'DTQ_API_PORT'));
-
-  // Readiness waiters keyed by child name, resolved from the children's own output lines.
-  const started = new Map<string, () => void>();
-  const startedPromise = (name: string): Promise<void> =>
-    new Promise((resolveStarted) => started.set(name, resolveStarted));
-  // Seen on stdout, or (when DTQ_LOG_STDOUT=0 silences stdout) in the worker's own file.
-  const workerStarted = (child: SupervisedChild, ready: Promise<void>) => (): Promise<boolean> => {
-    if (startedInFile(logFilePath(o.logDir, child.spec.name), child.pid)) return Promise.resolve(true);
-    return Promise.race([ready.then(() => true), sleep(500).then(() => false)]);
-  };
-  let stopping = false;
-  // Children stopped or killed through the handle (tests, the load generator's worker kill):
-  // their exit is news, not an error.
-  const onPurpose = new Set<ChildSpec>();
-  const supervisor = new Supervisor({
-    stopTimeoutMs: o.stopTimeoutMs,
-    onLine: (child, line, stream) => {
-      if (started.has(child.name) && isStartedLine(line)) {
-        started.get(child.name)?.();
-        started.delete(child.name);
-      }
-      output.line(child.name, line, stream);
-    },
-    onExit: (child, info) => {
-      if (stopping) return;
-      if (onPurpose.has(child)) output.stack(`${child.name} exited (${describeExit(info)}), as asked`);
-      else output.stack(`${child.name} exited (${describeExit(info)})`, 'error');
-    },
-  });
-  const baseEnv: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...options.childEnv,
-    DTQ_LOG_DIR: o.logDir,
-    DTQ_FAULTS: o.faults ? '1' : '0',
-  };
-
-  let redis: { port: number; child: SupervisedChild } | undefined;
-  let redisUrl = o.redisUrl ?? '';
-  const redisDir = join(o.varDir, 'redis');
-  const spawnRedis = (port: number): SupervisedChild =>
-    supervisor.spawn({
-      name: 'redis',
-      command: programs['redis-server'],
-      args: [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--dir',
-        redisDir,
-        '--appendonly',
-        'yes',
-        '--save',
-        '',
-        '--maxmemory-policy',
-        'noeviction',
-        '--loglevel',
-        'warning',
-      ],
-    });
-  const waitRedis = async (port: number, child: SupervisedChild): Promise<void> => {
-    await until(`redis on port ${port}`, child, () => redisPing(port), o.readyTimeoutMs);
-  };
-
-  let stopTailing: StopTailing | undefined;
-  const stopAll = async (): Promise<void> => {
-    stopping = true;
-    stopTailing?.();
-    const stage = (children: (SupervisedChild | undefined)[]) => Promise.all(children.map((child) => child?.stop()));
-    await stage([nginxChild]);
-    await stage(apis.map((api) => api.child));
-    await stage(workers.map((worker) => worker.child));
-    await stage([shipper]);
-    await stage([redis?.child]);
-    await supervisor.stopAll();
-  };
-
-  const apis: ApiProcess[] = [];
-  const workers: WorkerProcess[] = [];
-  let nginxChild: SupervisedChild | undefined;
-  let shipper: SupervisedChild | undefined;
-  const spawnWorker = (index: number): { child: SupervisedChild; ready: Promise<void> } => {
-    const instance = `worker-${index + 1}`;
-    const ready = startedPromise(instance);
-    const child = supervisor.spawn({
-      name: instance,
-      command: process.execPath,
-      args: [SERVICE_COMMANDS.worker[1]],
-      parentDeathSignal: ORPHAN_SIGNAL,
-      cwd: REPO_ROOT,
-      env: { ...baseEnv, DTQ_INSTANCE: instance, DTQ_REDIS_URL: redisUrl },
-    });
-    return { child, ready };
-  };
-
-  try {
-    if (!o.redisUrl) {
-      mkdirSync(redisDir, { recursive: true });
-      const port = await claimPort(o.redisPort, 'redis-server', 'DTQ_REDIS_PORT');
-      redis = { port, child: spawnRedis(port) };
-      redisUrl = `redis://127.0.0.1:${port}`;
-      await waitRedis(port, redis.child);
+  /** Start every process and wait until the stack serves; on failure everything started is stopped. */
+  async start(): Promise<this> {
+    try {
+      this.#checkPrerequisites();
+      const ports = await this.#claimPorts();
+      await this.#startOwnRedis();
+      const ready = [...this.#startApis(ports.apis), ...this.#startWorkers()];
+      this.#startNginx(this.#renderNginxConfig(ports));
+      await this.#waitReady(ready);
+      this.#startShipper();
+      return this;
+    } catch (error) {
+      await this.stop();
+      throw error;
     }
+  }
 
-    const waits: Promise<unknown>[] = [];
-    for (let i = 0; i < o.apis; i++) {
+  get httpPort(): number {
+    return this.#httpPort;
+  }
+
+  get httpUrl(): string {
+    return `http://127.0.0.1:${this.#httpPort}`;
+  }
+
+  get redisUrl(): string {
+    return this.#redisUrl;
+  }
+
+  get redis(): RedisProcess | undefined {
+    return this.#redis;
+  }
+
+  get nginx(): NginxProcess {
+    if (!this.#nginx) throw dtqError(STACK_ERRORS.NOT_STARTED, { what: 'nginx' });
+    return this.#nginx;
+  }
+
+  get shipper(): SupervisedChild | undefined {
+    return this.#shipper;
+  }
+
+  children(): readonly SupervisedChild[] {
+    return this.#supervisor.children();
+  }
+
+  setOutput(mode: OutputMode): void {
+    this.#output.setMode(mode);
+  }
+
+  async killWorker(index: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<ExitInfo> {
+    const worker = this.#workerAt(index);
+    this.#onPurpose.add(worker.child.spec);
+    worker.child.signal(signal);
+    return worker.child.exited;
+  }
+
+  stopWorker(index: number): Promise<ExitInfo> {
+    const worker = this.#workerAt(index);
+    this.#onPurpose.add(worker.child.spec);
+    return worker.child.stop();
+  }
+
+  async startWorker(index: number): Promise<void> {
+    const worker = this.#workerAt(index);
+    if (worker.child.isRunning()) return;
+    worker.child = this.#spawnWorker(worker.instance);
+    await this.#workerReady(worker);
+  }
+
+  async stopRedis({ hard = false }: { hard?: boolean } = {}): Promise<void> {
+    const redis = this.#ownedRedis();
+    this.#onPurpose.add(redis.child.spec);
+    if (!hard) {
+      await redis.child.stop();
+      return;
+    }
+    redis.child.signal('SIGKILL');
+    await redis.child.exited;
+  }
+
+  async startRedis(): Promise<void> {
+    const redis = this.#ownedRedis();
+    if (redis.child.isRunning()) return;
+    redis.child = this.#spawnRedis(redis.port);
+    await this.#redisReady(redis);
+  }
+
+  async restartRedis(options?: { hard?: boolean }): Promise<void> {
+    await this.stopRedis(options);
+    await this.startRedis();
+  }
+
+  stop(): Promise<void> {
+    this.#stopped ??= this.#stopAll();
+    return this.#stopped;
+  }
+
+  /** Programs, entry files and the log directory: what must exist before anything starts. */
+  #checkPrerequisites(): void {
+    const { redisUrl, esUrl, installMissing } = this.#options;
+    const needed: SystemProgram[] = redisUrl ? ['nginx'] : ['redis-server', 'nginx'];
+    this.#programs = ensurePrograms(needed, { install: installMissing, say: (message) => this.#output.stack(message) });
+    for (const [name, command] of Object.entries(SERVICE_COMMANDS)) {
+      if (name === 'shipper' && !esUrl) continue;
+      const entry = join(REPO_ROOT, command[1]);
+      if (!existsSync(entry)) throw dtqError(STACK_ERRORS.ENTRY_MISSING, { entry, name });
+    }
+    mkdirSync(this.logDir, { recursive: true });
+  }
+
+  async #claimPorts(): Promise<Ports> {
+    const http = await claimPort(this.#options.httpPort, 'nginx', 'DTQ_HTTP_PORT');
+    const apis: number[] = [];
+    for (let i = 0; i < this.#options.apis; i++) apis.push(await claimPort(0, 'an API server', 'DTQ_API_PORT'));
+    this.#httpPort = http;
+    return { http, apis };
+  }
+
+  /** Start the stack's own Redis unless DTQ_REDIS_URL names one, and wait until it answers. */
+  async #startOwnRedis(): Promise<void> {
+    if (this.#options.redisUrl) return;
+    mkdirSync(this.#redisDir(), { recursive: true });
+    const port = await claimPort(this.#options.redisPort, 'redis-server', 'DTQ_REDIS_PORT');
+    this.#redis = { port, child: this.#spawnRedis(port) };
+    this.#redisUrl = `redis://127.0.0.1:${port}`;
+    await this.#redisReady(this.#redis);
+  }
+
+  /** Spawn the APIs; returns their readiness waits. */
+  #startApis(ports: readonly number[]): Promise<void>[] {
+    return ports.map((port, i) => {
       const instance = `api-${i + 1}`;
-      const port = apiPorts[i] ?? 0;
-      const child = supervisor.spawn({
+      const child = this.#supervisor.spawn({
         name: instance,
         command: process.execPath,
         args: [SERVICE_COMMANDS.api[1]],
         parentDeathSignal: ORPHAN_SIGNAL,
         cwd: REPO_ROOT,
         env: {
-          ...baseEnv,
+          ...this.#childEnv,
           DTQ_INSTANCE: instance,
           DTQ_API_PORT: String(port),
           DTQ_API_HOST: '127.0.0.1',
-          DTQ_REDIS_URL: redisUrl,
+          DTQ_REDIS_URL: this.#redisUrl,
         },
       });
-      const url = `http://127.0.0.1:${port}`;
-      apis.push({ instance, port, url, child });
-      waits.push(until(`${instance} /ready`, child, () => isReady(url), o.readyTimeoutMs));
-    }
-    for (let i = 0; i < o.workers; i++) {
-      const { child, ready } = spawnWorker(i);
-      workers.push({ instance: `worker-${i + 1}`, child });
-      waits.push(until(`worker-${i + 1} service.started`, child, workerStarted(child, ready), o.readyTimeoutMs));
-    }
-
-    const config = writeNginxConfig({
-      listen: `127.0.0.1:${httpPort}`,
-      upstreams: apiPorts.map((port) => `127.0.0.1:${port}`),
-      logDir: o.logDir,
-      runDir: join(o.varDir, 'nginx'),
+      const api: ApiProcess = { instance, port, url: `http://127.0.0.1:${port}`, child };
+      this.apis.push(api);
+      return this.#waitFor(`${instance} /ready`, child, { probe: () => isReady(api.url) });
     });
-    nginxChild = supervisor.spawn({ name: 'nginx', command: programs.nginx, args: config.args });
+  }
+
+  /** Spawn the workers; returns their readiness waits. */
+  #startWorkers(): Promise<void>[] {
+    return Array.from({ length: this.#options.workers }, (_, i) => {
+      const instance = `worker-${i + 1}`;
+      const worker: WorkerProcess = { instance, child: this.#spawnWorker(instance) };
+      this.workers.push(worker);
+      return this.#workerReady(worker);
+    });
+  }
+
+  #renderNginxConfig(ports: Ports): WrittenNginxConfig {
+    return writeNginxConfig({
+      listen: `127.0.0.1:${ports.http}`,
+      upstreams: ports.apis.map((port) => `127.0.0.1:${port}`),
+      logDir: this.logDir,
+      runDir: join(this.varDir, 'nginx'),
+    });
+  }
+
+  #startNginx(config: WrittenNginxConfig): void {
+    const child = this.#supervisor.spawn({ name: 'nginx', command: this.#program('nginx'), args: config.args });
+    this.#nginx = { configPath: config.configPath, accessLog: config.accessLog, child };
     // nginx logs requests to its file only; follow it so the foreground shows them too.
-    stopTailing = tailFile(
+    this.#stopTailing = tailFile(
       config.accessLog,
-      (line) => output.line('nginx', line, 'stdout'),
-      () => output.isShowing(),
+      (line) => this.#output.line('nginx', line, 'stdout'),
+      () => this.#output.isShowing(),
     );
-    // The first failure wins; the other waits are abandoned (stopping ends their loops) and
-    // must not surface later as unhandled rejections.
+  }
+
+  /** Every API and worker ready, then /ready answered through nginx. */
+  async #waitReady(waits: readonly Promise<void>[]): Promise<void> {
+    // The first failure wins; the other waits are abandoned when the failed start stops the
+    // stack, and must not surface later as unhandled rejections.
     for (const wait of waits) wait.catch(() => {});
     await Promise.all(waits);
-    const front = `http://127.0.0.1:${httpPort}`;
-    const nginxRunning = nginxChild;
-    await until('/ready through nginx', nginxRunning, () => isReady(front), o.readyTimeoutMs);
-
-    if (o.esUrl) {
-      shipper = supervisor.spawn({
-        name: 'shipper',
-        command: process.execPath,
-        args: [SERVICE_COMMANDS.shipper[1]],
-        parentDeathSignal: ORPHAN_SIGNAL,
-        cwd: REPO_ROOT,
-        // The shipper keeps stdout quiet unless asked; the foreground output wants its lines.
-        env: { DTQ_LOG_STDOUT: '1', ...baseEnv, DTQ_INSTANCE: 'shipper', DTQ_ES_URL: o.esUrl },
-      });
-    }
-
-    const workerAt = (index: number): WorkerProcess => {
-      const worker = workers[index];
-      if (!worker) {
-        throw dtqError(STACK_ERRORS.NO_SUCH_PROCESS, {
-          kind: 'worker',
-          index,
-          count: workers.length,
-          last: workers.length - 1,
-        });
-      }
-      return worker;
-    };
-    const ownedRedis = () => {
-      if (!redis) throw dtqError(STACK_ERRORS.REDIS_NOT_OWNED, { redisUrl });
-      return redis;
-    };
-    const haltRedis = async (hard: boolean): Promise<void> => {
-      const owned = ownedRedis();
-      onPurpose.add(owned.child.spec);
-      if (!hard) {
-        await owned.child.stop();
-        return;
-      }
-      owned.child.signal('SIGKILL');
-      await owned.child.exited;
-    };
-    let stopped: Promise<void> | undefined;
-    return {
-      httpUrl: front,
-      httpPort,
-      redisUrl,
-      logDir: o.logDir,
-      varDir: o.varDir,
-      apis,
-      workers,
-      nginx: { configPath: config.configPath, accessLog: config.accessLog, child: nginxRunning },
-      redis,
-      shipper,
-      children: () => supervisor.children(),
-      setOutput: (mode) => output.setMode(mode),
-      killWorker: async (index, signal = 'SIGKILL') => {
-        const worker = workerAt(index);
-        onPurpose.add(worker.child.spec);
-        worker.child.signal(signal);
-        return worker.child.exited;
-      },
-      stopWorker: (index) => {
-        const worker = workerAt(index);
-        onPurpose.add(worker.child.spec);
-        return worker.child.stop();
-      },
-      startWorker: async (index) => {
-        const worker = workerAt(index);
-        if (worker.child.isRunning()) return;
-        const { child, ready } = spawnWorker(index);
-        worker.child = child;
-        await until(`${worker.instance} service.started`, child, workerStarted(child, ready), o.readyTimeoutMs);
-      },
-      stopRedis: ({ hard = false } = {}) => haltRedis(hard),
-      startRedis: async () => {
-        const owned = ownedRedis();
-        if (owned.child.isRunning()) return;
-        owned.child = spawnRedis(owned.port);
-        await waitRedis(owned.port, owned.child);
-      },
-      restartRedis: async (restartOptions) => {
-        await haltRedis(restartOptions?.hard ?? false);
-        const owned = ownedRedis();
-        owned.child = spawnRedis(owned.port);
-        await waitRedis(owned.port, owned.child);
-      },
-      stop: () => {
-        stopped ??= stopAll();
-        return stopped;
-      },
-    };
-  } catch (error) {
-    await stopAll();
-    throw error;
+    await this.#waitFor('/ready through nginx', this.nginx.child, { probe: () => isReady(this.httpUrl) });
   }
 
-  /** Poll `probe` until true; fail early with the child's last lines if it exits meanwhile. */
-  async function until(
+  #startShipper(): void {
+    const { esUrl } = this.#options;
+    if (!esUrl) return;
+    this.#shipper = this.#supervisor.spawn({
+      name: 'shipper',
+      command: process.execPath,
+      args: [SERVICE_COMMANDS.shipper[1]],
+      parentDeathSignal: ORPHAN_SIGNAL,
+      cwd: REPO_ROOT,
+      // The shipper keeps stdout quiet unless asked; the foreground output wants its lines.
+      env: { DTQ_LOG_STDOUT: '1', ...this.#childEnv, DTQ_INSTANCE: 'shipper', DTQ_ES_URL: esUrl },
+    });
+  }
+
+  /** Stop in stages, front to back, so nothing in flight is lost. */
+  async #stopAll(): Promise<void> {
+    this.#stopping.abort();
+    this.#stopTailing?.();
+    const stage = (children: (SupervisedChild | undefined)[]) => Promise.all(children.map((child) => child?.stop()));
+    await stage([this.#nginx?.child]);
+    await stage(this.apis.map((api) => api.child));
+    await stage(this.workers.map((worker) => worker.child));
+    await stage([this.#shipper]);
+    await stage([this.#redis?.child]);
+    await this.#supervisor.stopAll();
+  }
+
+  #redisDir(): string {
+    return join(this.varDir, 'redis');
+  }
+
+  #spawnRedis(port: number): SupervisedChild {
+    return this.#supervisor.spawn({
+      name: 'redis',
+      command: this.#program('redis-server'),
+      args: [
+        ...['--port', String(port), '--bind', '127.0.0.1', '--dir', this.#redisDir()],
+        ...['--appendonly', 'yes', '--save', '', '--maxmemory-policy', 'noeviction', '--loglevel', 'warning'],
+      ],
+    });
+  }
+
+  /**
+   * redis-server announces nothing the stack could wait on (its "Ready to accept connections"
+   * is a human log line, silenced at --loglevel warning), so readiness is the protocol's own
+   * check: PING answered with PONG.
+   */
+  #redisReady(redis: RedisProcess): Promise<void> {
+    return this.#waitFor(`redis on port ${redis.port}`, redis.child, { probe: () => redisPing(redis.port) });
+  }
+
+  #spawnWorker(instance: string): SupervisedChild {
+    return this.#supervisor.spawn({
+      name: instance,
+      command: process.execPath,
+      args: [SERVICE_COMMANDS.worker[1]],
+      parentDeathSignal: ORPHAN_SIGNAL,
+      cwd: REPO_ROOT,
+      env: { ...this.#childEnv, DTQ_INSTANCE: instance, DTQ_REDIS_URL: this.#redisUrl },
+    });
+  }
+
+  /**
+   * A worker is ready when it logs service.started: announced on its stdout, or, when
+   * DTQ_LOG_STDOUT=0 silences stdout, found in its own NDJSON file (nothing announces a file
+   * write, so that half is a probe).
+   */
+  #workerReady(worker: WorkerProcess): Promise<void> {
+    const { child } = worker;
+    return this.#waitFor(`${worker.instance} service.started`, child, {
+      announced: (signal) => once(this.#announcements, startedEvent(worker.instance), { signal }),
+      probe: async () => startedInFile(logFilePath(this.logDir, worker.instance), child.pid),
+      intervalMs: 250,
+    });
+  }
+
+  #waitFor(
     what: string,
     child: SupervisedChild,
-    probe: () => Promise<boolean>,
-    timeoutMs: number,
+    how: { probe?: () => Promise<boolean>; announced?: (signal: AbortSignal) => Promise<unknown>; intervalMs?: number },
   ): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let exit: ExitInfo | undefined;
-    void child.exited.then((info) => {
-      exit = info;
+    return waitUntilReady(what, child, {
+      ...how,
+      timeoutMs: this.#options.readyTimeoutMs,
+      abandon: this.#stopping.signal,
     });
-    while (Date.now() < deadline) {
-      if (stopping) throw dtqError(STACK_ERRORS.NOT_READY, { what: `${what} (start abandoned)`, timeoutMs });
-      if (exit) {
-        throw dtqError(STACK_ERRORS.CHILD_EXITED, {
-          name: child.spec.name,
-          reason: describeExit(exit),
-          tail: child.tail().slice(-15).join('\n') || '(no output)',
-        });
-      }
-      const ok = await Promise.race([probe().catch(() => false), sleep(1000).then(() => false)]);
-      if (ok) return;
-      if (exit === undefined) await sleep(100);
-    }
-    throw dtqError(STACK_ERRORS.NOT_READY, { what, timeoutMs });
   }
+
+  #program(name: SystemProgram): string {
+    const path = this.#programs?.[name];
+    if (path === undefined) throw dtqError(STACK_ERRORS.NOT_STARTED, { what: name });
+    return path;
+  }
+
+  #workerAt(index: number): WorkerProcess {
+    const worker = this.workers[index];
+    if (!worker) {
+      const count = this.workers.length;
+      throw dtqError(STACK_ERRORS.NO_SUCH_PROCESS, { kind: 'worker', index, count, last: count - 1 });
+    }
+    return worker;
+  }
+
+  #ownedRedis(): RedisProcess {
+    if (!this.#redis) throw dtqError(STACK_ERRORS.REDIS_NOT_OWNED, { redisUrl: this.#redisUrl });
+    return this.#redis;
+  }
+}
+
+/** Start the whole stack and wait until it serves; on failure everything started is stopped. */
+export function startStack(options: StackOptions = {}): Promise<LocalStack> {
+  return new LocalStack(options).start();
 }
