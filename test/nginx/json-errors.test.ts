@@ -133,6 +133,12 @@ const cases: ReadonlyArray<{ name: string; request: string; status: number; code
     code: 'DTQ_ERR_NGINX_METHOD_NOT_ALLOWED',
   },
   {
+    name: "an API's /metrics (scraped on the instance, not through the balancer)",
+    request: `GET /metrics HTTP/1.1\r\n${close}`,
+    status: 404,
+    code: 'DTQ_ERR_API_ROUTE_NOT_FOUND',
+  },
+  {
     name: "one of nginx's internal error URIs",
     request: `GET /_dtq/error/400 HTTP/1.1\r\n${close}`,
     status: 404,

@@ -12,7 +12,7 @@ import { CORRELATION_ID_HEADER, correlationIdFrom } from '../../contract/correla
 import { idempotencyConfigFromEnv } from '../idempotency/config.ts';
 import { idempotencyPlugin } from '../idempotency/plugin.ts';
 import type { TaskQueue } from '../queue/task-queue.ts';
-import { type ApiConfig, BODY_LIMIT_BYTES, MAX_PARAM_LENGTH } from './config.ts';
+import { API_MAX_HEADER_BYTES, type ApiConfig, BODY_LIMIT_BYTES, MAX_PARAM_LENGTH } from './config.ts';
 import { ApiLogController } from './log-controller.ts';
 import { createApiMetrics } from './metrics.ts';
 import { SWAGGER_OPTIONS } from './openapi.ts';
@@ -51,9 +51,7 @@ export function buildApp(deps: AppDeps): ApiApp {
     genReqId: (request) => correlationIdFrom(request.headers[CORRELATION_ID_HEADER]).id,
     logController,
     bodyLimit: BODY_LIMIT_BYTES,
-    // Above what nginx forwards (4 × 8 KiB of client headers plus its own): nginx refuses
-    // oversized headers first, and an API never resets a connection nginx would count as failed.
-    http: { maxHeaderSize: 64 * 1024 },
+    http: { maxHeaderSize: API_MAX_HEADER_BYTES },
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: (error, request, reply) => {
       // Fastify logs these requests as received but, with no route, never as completed.

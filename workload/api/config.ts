@@ -3,6 +3,13 @@ import { ConfigError, envInt, envString } from '../../contract/env.ts';
 import { DEFAULT_OPERATION_TIMEOUT_MS } from '../queue/task-queue.ts';
 
 /** Largest request body accepted (nginx's client_max_body_size matches it). */
+/**
+ * Largest header block an API parses (Node's maxHeaderSize): above what nginx forwards (4 × 8 KiB
+ * of client headers plus its own), so nginx refuses oversized headers first and an API never
+ * resets a connection nginx would count as failed.
+ */
+export const API_MAX_HEADER_BYTES = 64 * 1024;
+
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** Longest path parameter the router accepts (a task id is at most 128 characters). */

@@ -18,9 +18,10 @@ import type { ErrorDefinition } from '../../contract/dtq-error.ts';
 import { PRIORITIES, TASK_STATUSES, TASK_TYPES } from '../../contract/vocabulary.ts';
 import { IDEMPOTENCY_ERRORS } from '../idempotency/errors.ts';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_KEY_MAX_LENGTH } from '../idempotency/key.ts';
+import { NGINX_ERRORS } from '../nginx/errors.ts';
 import { QUEUE_ERRORS } from '../queue/errors.ts';
 import { TASK_DATA_SCHEMAS } from '../tasks/schemas.ts';
-import { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH } from './config.ts';
+import { API_MAX_HEADER_BYTES, BODY_LIMIT_BYTES, MAX_PARAM_LENGTH } from './config.ts';
 import { API_ERRORS } from './errors.ts';
 import { DEFAULT_PRIORITY } from './services/task-request.ts';
 
@@ -81,19 +82,29 @@ function errorResponse(description: string, errors: readonly ErrorDefinition[]):
 
 const A = API_ERRORS;
 const I = IDEMPOTENCY_ERRORS;
+const N = NGINX_ERRORS;
 
 /** Answers every route may give: refused by nginx or the HTTP parser, a bug, an outage in front. */
 const COMMON_ERRORS: Schema = {
+  405: errorResponse('Answered by nginx: only GET, HEAD and POST are served.', [N.METHOD_NOT_ALLOWED]),
+  414: errorResponse('Answered by nginx: the request line is too long.', [N.URI_TOO_LONG]),
+  429: errorResponse('Answered by nginx: too many requests per second from one address (docs/api.md, Limits).', [
+    N.RATE_LIMITED,
+  ]),
   431: errorResponse(
-    `Request headers too large: nginx refuses over ${HEADER_LIMITS.lineBytes} bytes in one header line or ${HEADER_LIMITS.totalBytes} bytes in all; an API called directly closes with a bare 431 over 16 KiB.`,
+    `Request headers too large: nginx refuses over ${HEADER_LIMITS.lineBytes} bytes in one header line or ${HEADER_LIMITS.totalBytes} bytes in all; an API called directly closes with a bare 431 over ${API_MAX_HEADER_BYTES / 1024} KiB.`,
     [A.HEADER_TOO_LARGE],
   ),
-  500: errorResponse('A bug; report it with the correlation id.', [A.INTERNAL]),
+  500: errorResponse('A bug; report it with the correlation id.', [A.INTERNAL, N.INTERNAL]),
+  501: errorResponse('Answered by nginx: an HTTP feature that is not supported (e.g. Transfer-Encoding).', [
+    N.NOT_IMPLEMENTED,
+  ]),
   502: errorResponse('Answered by nginx: no API instance could take the request.', [A.NO_UPSTREAM]),
   504: errorResponse(
     'Answered by nginx: no API instance answered in time (connect 1 s, read 30 s); retry with the same Idempotency-Key.',
     [A.UPSTREAM_TIMEOUT],
   ),
+  505: errorResponse('Answered by nginx: speak HTTP/1.1 or HTTP/1.0.', [N.HTTP_VERSION_NOT_SUPPORTED]),
 };
 
 const correlationHeader = {
@@ -204,10 +215,10 @@ export const CREATE_TASK_SCHEMA: FastifySchema = {
     415: errorResponse('The Content-Type is not application/json.', [A.UNSUPPORTED_MEDIA_TYPE]),
     422: errorResponse('This Idempotency-Key was used with another body.', [I.PAYLOAD_MISMATCH]),
     ...COMMON_ERRORS,
-    500: errorResponse('A bug; report it with the correlation id.', [A.INTERNAL, I.STORE_INCONSISTENT]),
+    500: errorResponse('A bug; report it with the correlation id.', [A.INTERNAL, N.INTERNAL, I.STORE_INCONSISTENT]),
     503: errorResponse(
       `Refused for now; retry after Retry-After. Back-pressure (more tasks waiting than DTQ_CIRCUIT_THRESHOLD), or Redis down or slow (the operator's log names the cause: ${QUEUE_ERRORS.REDIS_UNAVAILABLE.code} or ${QUEUE_ERRORS.REDIS_TIMEOUT.code}), or the idempotency store unreachable.`,
-      [A.CIRCUIT_OPEN, A.REDIS_UNAVAILABLE, I.STORE_UNAVAILABLE],
+      [A.CIRCUIT_OPEN, A.REDIS_UNAVAILABLE, I.STORE_UNAVAILABLE, N.TOO_MANY_CONNECTIONS],
     ),
   },
 };
@@ -240,7 +251,10 @@ export const GET_TASK_SCHEMA: FastifySchema = {
       A.TASK_NOT_FOUND,
     ]),
     ...COMMON_ERRORS,
-    503: errorResponse('Redis is down or too slow; retry after Retry-After.', [A.REDIS_UNAVAILABLE]),
+    503: errorResponse(
+      'Redis is down or too slow, or too many requests from one address are in progress (nginx); retry after Retry-After.',
+      [A.REDIS_UNAVAILABLE, N.TOO_MANY_CONNECTIONS],
+    ),
   },
 };
 
@@ -282,7 +296,10 @@ export const READY_SCHEMA: FastifySchema = {
         },
       },
     },
-    503: errorResponse('Redis does not answer.', [A.REDIS_UNAVAILABLE]),
+    503: errorResponse('Redis does not answer, or too many requests from one address are in progress (nginx).', [
+      A.REDIS_UNAVAILABLE,
+      N.TOO_MANY_CONNECTIONS,
+    ]),
   },
 };
 
