@@ -22,6 +22,7 @@ import {
 } from '../../contract/vocabulary.ts';
 import { createLogger, logEvent } from '../../instrumentation/logger.ts';
 import { accessLogFormat } from '../../workload/nginx/render.ts';
+import { deadLettered, duplicatesScenario, happyPath, longPolled } from '../explorer/fixtures.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const validate = new Ajv2020({ allErrors: true }).compile(logLineSchema());
@@ -136,6 +137,13 @@ describe('the log-line schema', () => {
     expect(raw[F.HTTP_STATUS]).toBe('202');
     expect(problems(raw)).toEqual([]);
     expect(problems(normalizeNginxLine(raw))).toEqual([]);
+  });
+
+  it("accepts every line of the explorer tests' scenarios (happy path, dead letter, duplicates, long polls)", () => {
+    const writers = [happyPath(), deadLettered(), duplicatesScenario(), longPolled(undefined, undefined, 5, 2)];
+    const records = writers.flatMap((w) => w.records);
+    expect(records.length).toBeGreaterThan(40);
+    for (const line of records) expect([line[F.EVENT_ACTION], problems(line)]).toEqual([line[F.EVENT_ACTION], []]);
   });
 
   it('rejects a line that breaks the contract, saying which field and why', () => {
