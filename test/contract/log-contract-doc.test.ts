@@ -1,12 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { logLineSchema } from '../../contract/schema.ts';
 import { EVENT_REQUIRED_FIELDS, EVENTS, F, type LogRecord, normalizeNginxLine } from '../../contract/vocabulary.ts';
+import { loadTrace } from '../../explorer/load-trace.ts';
 import { buildTrace } from '../../explorer/model/build-trace.ts';
 import { traceToRows } from '../../explorer/model/rows.ts';
 import type { Trace } from '../../explorer/model/types.ts';
+import { FileSource } from '../../explorer/sources/files.ts';
 
 // docs/log-contract.md is what users log by: its example is fed to the real model here, and
 // its tables are checked against the vocabulary, so the page cannot drift from the code.
@@ -28,6 +31,23 @@ function traceOf(records: readonly LogRecord[], cid = 'req-7f3a'): Trace {
   return buildTrace(hits, { correlationId: cid, now: NOW, source: 'files' });
 }
 
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * The trace `dtq-explore <cid> --logs DIR` shows: the lines written one file per process, read
+ * by the real file source, joined and fetched as the CLI does (loadTrace).
+ */
+async function traceFromFiles(records: readonly LogRecord[], cid = 'req-7f3a'): Promise<Trace> {
+  const dir = mkdtempSync(join(tmpdir(), 'dtq-contract-doc-'));
+  dirs.push(dir);
+  for (const record of records)
+    appendFileSync(join(dir, `${String(record[F.SERVICE_INSTANCE])}.ndjson`), `${JSON.stringify(record)}\n`);
+  return (await loadTrace(new FileSource(dir), { correlationId: cid }, () => NOW)).trace;
+}
+
 function rowsOf(trace: Trace): string[] {
   return traceToRows(trace).map((row) => `${'  '.repeat(row.depth)}${row.marker ? `${row.marker} ` : ''}${row.label}`);
 }
@@ -46,8 +66,8 @@ describe('docs/log-contract.md', () => {
       expect([line[F.EVENT_ACTION], validate(line), validate.errors]).toEqual([line[F.EVENT_ACTION], true, null]);
   });
 
-  it('example rebuilds into the timeline the page shows, whatever order the lines come in', () => {
-    const trace = traceOf(EXAMPLE);
+  it('example rebuilds into the timeline the page shows, read from files as the CLI reads them', async () => {
+    const trace = await traceFromFiles(EXAMPLE);
     expect(rowsOf(trace)).toEqual(block('rows'));
     expect(rowsOf(traceOf([...EXAMPLE].reverse()))).toEqual(block('rows'));
     expect(trace.warnings).toEqual([]);
@@ -56,8 +76,8 @@ describe('docs/log-contract.md', () => {
     expect(DOC.replace(/\s+/g, ' ')).toContain(`\`${trace.outcome.summary}\``);
   });
 
-  it("example's replayed request is a duplicate in its own trace", () => {
-    const trace = traceOf(EXAMPLE, 'req-9c2e');
+  it("example's replayed request is a duplicate in its own trace", async () => {
+    const trace = await traceFromFiles(EXAMPLE, 'req-9c2e');
     expect(trace.outcome.status).toBe('duplicate');
     expect(trace.outcome.summary).toContain('blocked as idempotency replay of task 1001');
     expect(DOC).toContain('(`blocked as idempotency replay of task 1001`)');
@@ -157,13 +177,29 @@ describe('what the page says the explorer shows when a line is missing', () => {
     expect(traceOf(records, 'req-9c2e').outcome.status).toBe('succeeded');
   });
 
-  it('finds a status poll by its path; off /api/v1/tasks/ only task.status_read finds it, without its status', () => {
-    expect(traceOf(without(action(EVENTS.TASK_STATUS_READ))).tasks[0]?.polls.map((p) => p.status)).toEqual([200]);
-    const v2 = EXAMPLE.map((line) =>
-      line[F.URL_PATH] === '/api/v1/tasks/1001' ? { ...line, [F.URL_PATH]: '/v2/jobs/1001' } : line,
+  it('finds a poll by its path or route; from another correlation id only when its HTTP lines carry task_id', async () => {
+    const isPoll = (line: LogRecord) => line[F.CORRELATION_ID] === 'req-8b1c';
+    const withoutTaskId = EXAMPLE.map((line) =>
+      isPoll(line) && !action(EVENTS.TASK_STATUS_READ)(line) ? { ...line, [F.TASK_ID]: undefined } : line,
     );
-    expect(traceOf(v2).tasks[0]?.polls.map((p) => p.status)).toEqual([undefined]);
-    expect(traceOf(v2.filter((l) => !action(EVENTS.TASK_STATUS_READ)(l))).tasks[0]?.polls).toEqual([]);
+    const statuses = (trace: Trace) => trace.tasks[0]?.polls.map((p) => p.status);
+    expect(statuses(await traceFromFiles(EXAMPLE))).toEqual([200]);
+    expect(statuses(await traceFromFiles(without(action(EVENTS.TASK_STATUS_READ))))).toEqual([200]);
+    expect(statuses(await traceFromFiles(withoutTaskId))).toEqual([undefined]);
+    expect(rowsOf(await traceFromFiles(withoutTaskId))).toContain('    status poll → ? (request req-8b1c)');
+    // The model alone recognises the path; it is the fetch by task id that needs the field.
+    expect(statuses(traceOf(withoutTaskId))).toEqual([200]);
+  });
+
+  it('off /api/v1/tasks/ a poll is recognised only through task.status_read, without its status', async () => {
+    const v2 = EXAMPLE.map((line) =>
+      line[F.URL_PATH] === '/api/v1/tasks/1001'
+        ? { ...line, [F.URL_PATH]: '/v2/jobs/1001', [F.HTTP_ROUTE]: '/v2/jobs/:id' }
+        : line,
+    );
+    expect((await traceFromFiles(v2)).tasks[0]?.polls.map((p) => p.status)).toEqual([undefined]);
+    const noRead = v2.filter((l) => !action(EVENTS.TASK_STATUS_READ)(l));
+    expect((await traceFromFiles(noRead)).tasks[0]?.polls).toEqual([]);
   });
 
   it('leaves out a line without a parsable @timestamp, and says so', () => {
