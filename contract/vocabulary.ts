@@ -267,3 +267,42 @@ function toNumber(value: unknown): number | undefined {
   const parsed = Number(value);
   return Number.isFinite(parsed) ? parsed : undefined;
 }
+
+/** Fields every contract line carries: without a valid @timestamp the explorer drops the line. */
+export const LINE_REQUIRED_FIELDS: readonly FieldName[] = [F.TIMESTAMP, F.SERVICE_NAME, F.EVENT_ACTION];
+
+/**
+ * Per event, the fields without which the explorer cannot place the line at all or would
+ * draw it wrongly (a retry without its delay reads as a final failure). Everything else a
+ * line may carry is optional: it adds detail, never structure. docs/log-contract.md says
+ * what each field enables; the schema (contract/schema.ts) enforces this table.
+ */
+export const EVENT_REQUIRED_FIELDS: Readonly<Partial<Record<EventName, readonly FieldName[]>>> = {
+  [EVENTS.NGINX_ACCESS]: [F.CORRELATION_ID, F.HTTP_STATUS],
+  [EVENTS.HTTP_REQUEST_RECEIVED]: [F.CORRELATION_ID],
+  [EVENTS.HTTP_REQUEST_COMPLETED]: [F.CORRELATION_ID, F.HTTP_STATUS],
+  [EVENTS.TASK_ENQUEUED]: [F.CORRELATION_ID, F.TASK_ID],
+  [EVENTS.TASK_STARTED]: [F.TASK_ID],
+  [EVENTS.TASK_COMPLETED]: [F.TASK_ID],
+  [EVENTS.TASK_FAILED]: [F.TASK_ID],
+  [EVENTS.TASK_RETRY_SCHEDULED]: [F.TASK_ID, F.TASK_RETRY_DELAY],
+  [EVENTS.TASK_STALLED]: [F.TASK_ID],
+  [EVENTS.TASK_DEAD_LETTERED]: [F.TASK_ID],
+  [EVENTS.TASK_STATUS_READ]: [F.CORRELATION_ID, F.TASK_ID],
+  [EVENTS.IDEMPOTENCY_CLAIMED]: [F.CORRELATION_ID],
+  [EVENTS.IDEMPOTENCY_REPLAYED]: [F.CORRELATION_ID],
+  [EVENTS.IDEMPOTENCY_IN_FLIGHT_CONFLICT]: [F.CORRELATION_ID],
+  [EVENTS.IDEMPOTENCY_PAYLOAD_MISMATCH]: [F.CORRELATION_ID],
+  [EVENTS.LOCK_ACQUIRED]: [F.TASK_ID],
+  [EVENTS.LOCK_CONTENDED]: [F.TASK_ID],
+  [EVENTS.LOCK_RELEASED]: [F.TASK_ID],
+  [EVENTS.LOCK_LOST]: [F.TASK_ID],
+  [EVENTS.RESULT_CACHE_HIT]: [F.TASK_ID],
+  [EVENTS.RESULT_WRITE_REJECTED]: [F.TASK_ID],
+};
+
+/**
+ * Version of the log contract (semver): the events, fields, types and per-event requirements
+ * above and in contract/schema.ts. A major bump means a conforming line may stop conforming.
+ */
+export const CONTRACT_VERSION = '1.0.0';
