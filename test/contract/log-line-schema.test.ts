@@ -116,6 +116,7 @@ describe('the log-line schema', () => {
       correlation_id: '0f8e6ad1c2b34a5f9e7d6c5b4a392817',
       request_method: 'POST',
       uri: '/api/v1/tasks',
+      dtq_path: '/api/v1/tasks',
       status: '202',
       body_bytes_sent: '87',
       remote_addr: '127.0.0.1',
