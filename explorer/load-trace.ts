@@ -15,7 +15,7 @@ import { buildTrace } from './model/build-trace.ts';
 import { formatIso } from './model/fields.ts';
 import { joinTaskIds, owningCorrelationIds } from './model/join.ts';
 import { ParsedLines } from './model/lines.ts';
-import type { PollBacklog } from './model/pending.ts';
+import type { PollBacklog } from './model/steps/pending.ts';
 import type { Hit, Trace } from './model/types.ts';
 import type { LogSource, PollLines, PollPages } from './sources/source.ts';
 

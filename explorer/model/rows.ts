@@ -6,8 +6,8 @@
 
 import { EVENTS } from '../../contract/vocabulary.ts';
 import { formatClock, formatDuration, shortId } from './fields.ts';
-import { clientStatus } from './outcome.ts';
-import { queueWaitFrom } from './skew.ts';
+import { clientStatus } from './steps/outcome.ts';
+import { queueWaitFrom } from './steps/skew.ts';
 import type { Duplicate, Row, TaskTrace, Trace } from './types.ts';
 
 /** Markers, plain characters so they survive NO_COLOR and copy-paste. */
