@@ -109,21 +109,21 @@ export class ParsedLines {
 
   /** Parse and append hits. */
   add(hits: readonly Hit[]): this {
-    for (const hit of hits) {
+    hits.forEach((hit) => {
       const line = parseLine(hit);
       if (line === undefined) this.#untimed.add(hit.source);
       else this.lines.push(line);
-    }
+    });
     return this;
   }
 
   /** The task ids the correlation id's lines parsed so far pull into the trace ({@link joinedTaskId}). */
   joinedTaskIds(): Set<string> {
     const ids = new Set<string>();
-    for (const line of this.lines) {
+    this.lines.forEach((line) => {
       const id = joinedTaskId(line, this.correlationId);
       if (id !== undefined) ids.add(id);
-    }
+    });
     return ids;
   }
 }
@@ -158,8 +158,8 @@ export function mergeOrdered(streams: readonly (readonly WorkLine[])[]): WorkLin
   for (;;) {
     let best = -1;
     let bestLine: WorkLine | undefined;
-    for (const [i, stream] of streams.entries()) {
-      const line = stream[heads[i] ?? 0];
+    for (let i = 0; i < streams.length; i++) {
+      const line = streams[i]?.[heads[i] ?? 0];
       if (line === undefined) continue;
       if (bestLine === undefined || line.at < bestLine.at || (line.at === bestLine.at && line.rank < bestLine.rank)) {
         best = i;

@@ -35,7 +35,7 @@ export function classifyLines(
         (line.correlationId === cid || (line.polled !== undefined && taskIds.has(line.polled))),
     );
     if (api.length > 0) apiStreams.push(api);
-    for (const line of stream) {
+    stream.forEach((line) => {
       if (line.service === 'nginx' && line.correlationId === cid) nginxLines.push(line);
       if (line.isTask && line.taskId !== undefined && taskIds.has(line.taskId)) {
         const list = taskLines.get(line.taskId);
@@ -43,7 +43,7 @@ export function classifyLines(
         else taskLines.set(line.taskId, [line]);
       }
       if (line.isDuplicate) duplicateLines.push(line);
-    }
+    });
   }
   for (const list of taskLines.values()) list.sort(writtenOrder);
   return { apiStreams, nginxLines, taskLines, duplicateLines };

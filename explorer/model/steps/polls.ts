@@ -16,11 +16,11 @@ export function collectPolls(
   isBranch: (group: HttpGroup) => boolean,
 ): Map<string, Poll[]> {
   const polls = new Map<string, Poll[]>();
-  for (const group of groups) {
+  groups.forEach((group) => {
     const polled = group.polled;
-    if (polled === undefined || !taskIds.has(polled) || isBranch(group)) continue;
+    if (polled === undefined || !taskIds.has(polled) || isBranch(group)) return;
     const start = group.received ?? group.lines[0];
-    if (start === undefined) continue;
+    if (start === undefined) return;
     const poll: Poll = {
       correlationId: group.correlationId,
       at: start.at,
@@ -31,7 +31,7 @@ export function collectPolls(
     const list = polls.get(polled);
     if (list) list.push(poll);
     else polls.set(polled, [poll]);
-  }
+  });
   for (const list of polls.values()) list.sort((a, b) => a.at - b.at);
   return polls;
 }

@@ -29,7 +29,7 @@ export function groupApiRequests(streams: readonly (readonly WorkLine[])[]): Htt
     // Per correlation id: the request still open, and the last one (a line that arrives after
     // its request completed, a late log call, stays with that request).
     const byCid = new Map<string, { open: HttpGroup | undefined; last: HttpGroup }>();
-    for (const line of stream) {
+    stream.forEach((line) => {
       const key = line.correlationId ?? '';
       let known = byCid.get(key);
       let group = known?.open;
@@ -62,7 +62,7 @@ export function groupApiRequests(streams: readonly (readonly WorkLine[])[]): Htt
         group.completed = line;
         if (known !== undefined) known.open = undefined;
       }
-    }
+    });
   }
   // Stable: equal starts keep the streams' instance-name order.
   return groups.sort((a, b) => startOf(a) - startOf(b));
@@ -191,7 +191,7 @@ export function matchNginx(nginxLines: readonly WorkLine[], groups: readonly Htt
   for (const candidates of byCid.values()) candidates.sorted.sort((a, b) => a.end - b.end);
 
   const unmatched: WorkLine[] = [];
-  for (const line of [...nginxLines].sort(writtenOrder)) {
+  [...nginxLines].sort(writtenOrder).forEach((line) => {
     const candidates = byCid.get(line.correlationId ?? '') ?? { sorted: [], next: 0 };
     const wanted: Wanted = {
       method: str(line.record, F.HTTP_METHOD),
@@ -204,7 +204,7 @@ export function matchNginx(nginxLines: readonly WorkLine[], groups: readonly Htt
       best = nearest(candidates, line.writtenAt, { ...wanted, strict: false });
     if (best) best.group.nginx = line;
     else unmatched.push(line);
-  }
+  });
   return unmatched;
 }
 

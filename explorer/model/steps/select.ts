@@ -25,12 +25,12 @@ export function belongs(line: WorkLine, cid: string, taskIds: ReadonlySet<string
  */
 export function selectLines(lines: readonly WorkLine[], cid: string, taskIds: ReadonlySet<string>): WorkLine[][] {
   const byInstance = new Map<string, WorkLine[]>();
-  for (const line of lines) {
-    if (!belongs(line, cid, taskIds)) continue;
+  lines.forEach((line) => {
+    if (!belongs(line, cid, taskIds)) return;
     const stream = byInstance.get(line.instance);
     if (stream === undefined) byInstance.set(line.instance, [line]);
     else stream.push(line);
-  }
+  });
   return [...byInstance.keys()]
     .sort(compareText)
     .map((instance) => withoutRepeats((byInstance.get(instance) ?? []).sort(writtenOrder)));
