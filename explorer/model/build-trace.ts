@@ -54,7 +54,8 @@ export function buildTrace(input: readonly Hit[] | ParsedLines, options: BuildTr
     throw new TypeError(`lines parsed for ${parsed.correlationId}, trace asked for ${cid}`);
   const warnings = inputWarnings(parsed.untimed, options.malformedLines ?? 0);
 
-  // The tasks this trace follows: those its lines name, the one asked for, those its polls still loading ask about.
+  // The tasks this trace follows: those its lines name, the one asked for, and those its
+  // polls still loading ask about.
   const taskIds = parsed.joinedTaskIds();
   if (options.focusTaskId !== undefined) taskIds.add(options.focusTaskId);
   for (const id of backlog?.taskIds ?? []) taskIds.add(id);
