@@ -1,7 +1,7 @@
 /**
- * Step: outcome. The verdict: what happened to the request, said plainly, and whether what the client was
- * told disagrees with what the system did ("202 at 10:15:23.012, job failed 3 attempts later
- * at 10:15:41.020").
+ * Step: outcome. The verdict: what happened to the request, said plainly, and whether what
+ * the client was told disagrees with what the system did ("202 at 10:15:23.012, job failed
+ * 3 attempts later at 10:15:41.020").
  */
 import { formatClock, shortId } from '../fields.ts';
 import type { Duplicate, Outcome, RequestBranch, TaskTrace } from '../types.ts';

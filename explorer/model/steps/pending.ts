@@ -1,9 +1,9 @@
 /**
- * Step: pending polls, for a first, partial trace while a long series of status polls is still being fetched. The
- * sources deliver everything else of the trace, plus the first page of poll lines in time
- * order and a summary of all of them (see load-trace.ts); this module decides which polls
- * of that page are whole, so every row the partial trace shows is final, and counts the
- * polls still to come per task for the "loading" rows.
+ * Step: pending polls, for a first, partial trace while a long series of status polls is
+ * still being fetched. The sources deliver everything else of the trace, plus the first page
+ * of poll lines in time order and a summary of all of them (see load-trace.ts); this module
+ * decides which polls of that page are whole, so every row the partial trace shows is final,
+ * and counts the polls still to come per task for the "loading" rows.
  */
 import type { WorkLine } from '../lines.ts';
 import type { PendingPolls } from '../types.ts';

@@ -1,7 +1,8 @@
 /**
- * HTTP requests out of lines: API lines grouped per process between `http.request.received`
- * and `http.request.completed`, then each nginx access line matched to the API request it
- * proxied. A correlation id that a client reused for several requests yields several groups.
+ * Step: requests. HTTP requests out of lines: API lines grouped per process between
+ * `http.request.received` and `http.request.completed`, then each nginx access line matched
+ * to the API request it proxied. A correlation id that a client reused for several requests
+ * yields several groups.
  */
 import { EVENTS, F } from '../../../contract/vocabulary.ts';
 import { num, str } from '../fields.ts';

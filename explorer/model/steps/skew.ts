@@ -1,5 +1,5 @@
 /**
- * Clock-skew repair, after the clock-skew adjuster of Jaeger's backend (jaegertracing/jaeger,
+ * Step: skew. Clock-skew repair, after the clock-skew adjuster of Jaeger's backend (jaegertracing/jaeger,
  * `model/adjuster/clockskew.go`, which shifts a span from another host that starts before its
  * parent or ends after it): when one process's timestamps put an effect before its cause, that
  * process's clock is taken to be off and every line it wrote in this trace is shifted by the

@@ -1,8 +1,9 @@
 /**
- * Step: tasks. One task's lines → its attempts and outcome. Each `task.started` opens an attempt lane;
- * completions and failures close the open attempt of the same worker and attempt number;
- * a `task.stalled` closes the attempt the dead worker left behind, and a start that finds an
- * attempt still open marks that one lost: its worker stopped without saying so.
+ * Step: tasks. One task's lines → its attempts and outcome. Each `task.started` opens an
+ * attempt lane; completions and failures close the open attempt of the same worker and
+ * attempt number; a `task.stalled` closes the attempt the dead worker left behind, and a
+ * start that finds an attempt still open marks that one lost: its worker stopped without
+ * saying so.
  */
 import { EVENTS, F } from '../../../contract/vocabulary.ts';
 import { bool, nsAsMs, num, str } from '../fields.ts';
