@@ -1,10 +1,11 @@
 /**
- * Step: skew. Clock-skew repair, after the clock-skew adjuster of Jaeger's backend (jaegertracing/jaeger,
- * `model/adjuster/clockskew.go`, which shifts a span from another host that starts before its
- * parent or ends after it): when one process's timestamps put an effect before its cause, that
- * process's clock is taken to be off and every line it wrote in this trace is shifted by the
- * smallest amount that restores causality. The reference is the edge: nginx first, then the
- * API that enqueued, then the workers, each adjusted to its parent like a child span. Every shift is returned so the views can say what was changed.
+ * Step: skew. Clock-skew repair, after the clock-skew adjuster of Jaeger's backend
+ * (jaegertracing/jaeger, `model/adjuster/clockskew.go`, which shifts a span from another host
+ * that starts before its parent or ends after it): when one process's timestamps put an
+ * effect before its cause, that process's clock is taken to be off and every line it wrote in
+ * this trace is shifted by the smallest amount that restores causality. The reference is the
+ * edge: nginx first, then the API that enqueued, then the workers, each adjusted to its
+ * parent like a child span. Every shift is returned so the views can say what was changed.
  *
  * Causal rules: an API receives a request inside nginx's span of it; a job starts after it
  * was enqueued; attempt n+1 starts after attempt n ended. Lines written after the fact are not
