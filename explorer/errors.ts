@@ -20,8 +20,8 @@ export const EXPLORE_ERRORS = {
   NOT_FOUND: {
     code: 'DTQ_ERR_EXPLORE_NOT_FOUND',
     exitCode: 3,
-    message:
-      'No log lines for {what} {id} in {source} (searched {range}).{nearest} Check the id, or wait for the shipper if the request is very recent.',
+    // {hint}: the command for an id of the other kind, else the nearest ids and what to check.
+    message: 'No log lines for {what} {id} in {source} (searched {range}).{hint}',
   },
   ES_UNREACHABLE: {
     code: 'DTQ_ERR_EXPLORE_ES_UNREACHABLE',

@@ -12,10 +12,10 @@ import { dtqError } from '../contract/dtq-error.ts';
 import { F } from '../contract/vocabulary.ts';
 import { EXPLORE_ERRORS } from './errors.ts';
 import { buildTrace } from './model/build-trace.ts';
-import { formatIso } from './model/fields.ts';
+import { formatIso, str } from './model/fields.ts';
 import { joinTaskIds, owningCorrelationIds } from './model/join.ts';
 import { ParsedLines } from './model/lines.ts';
-import type { PollBacklog } from './model/pending.ts';
+import type { PollBacklog } from './model/steps/pending.ts';
 import type { Hit, Trace } from './model/types.ts';
 import type { LogSource, PollLines, PollPages } from './sources/source.ts';
 
@@ -50,6 +50,11 @@ export interface ProgressiveTrace {
 /** Status-poll lines fetched before the first trace, per lookup; enough for several screens. */
 export const FIRST_POLL_PAGE = 600;
 
+/**
+ * DTQ_ERR_EXPLORE_NOT_FOUND for an id that matched nothing. An id of the other kind (a task
+ * id given as a correlation id, or the reverse) gets the command that opens it; any other id
+ * gets the nearest known ids and the time range searched.
+ */
 async function notFound(source: LogSource, what: 'correlation id' | 'task id', id: string): Promise<never> {
   const near = await source.nearest(id, what === 'task id' ? F.TASK_ID : F.CORRELATION_ID);
   const range =
@@ -57,7 +62,25 @@ async function notFound(source: LogSource, what: 'correlation id' | 'task id', i
       ? 'no lines at all'
       : `${formatIso(near.range.from)} to ${formatIso(near.range.to)}`;
   const nearest = near.matches.length > 0 ? ` Nearest ${what}s: ${near.matches.join(', ')}.` : '';
-  throw dtqError(EXPLORE_ERRORS.NOT_FOUND, { what, id, source: source.description, range, nearest });
+  const hint =
+    (await otherKindHint(source, what, id)) ??
+    `${nearest} Check the id, or wait for the shipper if the request is very recent.`;
+  throw dtqError(EXPLORE_ERRORS.NOT_FOUND, { what, id, source: source.description, range, hint });
+}
+
+/** The command that opens `id` when the source knows it as the other kind of id. */
+async function otherKindHint(
+  source: LogSource,
+  what: 'correlation id' | 'task id',
+  id: string,
+): Promise<string | undefined> {
+  if (what === 'correlation id') {
+    const lines = await source.related([id], undefined, 'exclude');
+    const isTask = lines.some((hit) => str(hit.record, F.TASK_ID) === id);
+    return isTask ? ` ${id} is a task id: run \`dtq-explore --task ${id}\`.` : undefined;
+  }
+  const lines = await source.byCorrelationIds([id], 'exclude');
+  return lines.length > 0 ? ` ${id} is a correlation id: run \`dtq-explore ${id}\`.` : undefined;
 }
 
 /**

@@ -55,18 +55,28 @@ export function formatIso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-/** A duration for people: 0.4 ms, 340 ms, 1.24 s, 2 m 03 s. */
+/**
+ * A duration for people: 0.40 ms, 4.2 ms, 340 ms, 1.24 s, 12.5 s, 2 m 03 s, 1 h 05 m. Each
+ * unit's figure is rounded first and the unit chosen by the rounded figure, so a value just
+ * under a boundary reads as the next unit (999.6 ms is 1.00 s, 119.6 s is 2 m 00 s), never
+ * as 1000 ms or 1 m 60 s.
+ */
 export function formatDuration(ms: number): string {
   if (ms < 0) return `-${formatDuration(-ms)}`;
-  if (ms < 1) return `${ms.toFixed(2)} ms`;
-  if (ms < 10) return `${ms.toFixed(1)} ms`;
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 10_000) return `${(ms / 1000).toFixed(2)} s`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = Math.round((ms % 60_000) / 1000);
-  if (minutes < 60) return `${minutes} m ${String(seconds).padStart(2, '0')} s`;
-  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} m`;
+  if (Number(ms.toFixed(2)) < 1) return `${ms.toFixed(2)} ms`;
+  if (Number(ms.toFixed(1)) < 10) return `${ms.toFixed(1)} ms`;
+  if (Math.round(ms) < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (Number(s.toFixed(2)) < 10) return `${s.toFixed(2)} s`;
+  if (Number(s.toFixed(1)) < 60) return `${s.toFixed(1)} s`;
+  const seconds = Math.round(s);
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} m ${twoDigits(seconds % 60)} s`;
+  const minutes = Math.round(ms / 60_000);
+  return `${Math.floor(minutes / 60)} h ${twoDigits(minutes % 60)} m`;
+}
+
+function twoDigits(n: number): string {
+  return String(n).padStart(2, '0');
 }
 
 /** Shorten a long id for narrow columns, keeping both ends so it stays recognisable. */

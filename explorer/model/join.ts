@@ -78,23 +78,40 @@ function statusPathSegment(path: string | undefined): string | undefined {
   return segment === '' || segment.includes('/') || segment.includes('?') ? undefined : segment;
 }
 
+/** The fields of a line that the join rule reads. */
+export interface JoinFields {
+  readonly correlationId: string | undefined;
+  readonly action: string;
+  readonly taskId: string | undefined;
+  /** The task the line polls, when it is part of a status poll ({@link polledTaskIdOf}). */
+  readonly polled: string | undefined;
+}
+
 /**
- * Task ids a correlation id's lines pull into its trace: jobs it enqueued or a worker ran for
- * it, and tasks it polled. Task ids on duplicate events are left out on purpose: a replayed
- * request names the original's task, which belongs to the original's trace, not this one.
+ * The join rule: the task a line of `correlationId` pulls into its trace, the job it enqueued
+ * or a worker ran for it, or the task it polled. Task ids on duplicate events are left out on
+ * purpose: a replayed request names the original's task, which belongs to the original's
+ * trace, not this one.
  */
+export function joinedTaskId(line: JoinFields, correlationId: string): string | undefined {
+  if (line.correlationId !== correlationId) return undefined;
+  return isTaskAction(line.action) ? line.taskId : line.polled;
+}
+
+/** Task ids a correlation id's records pull into its trace, by {@link joinedTaskId}. */
 export function joinTaskIds(records: Iterable<LogRecord>, correlationId: string): string[] {
   const ids = new Set<string>();
   for (const record of records) {
-    if (str(record, F.CORRELATION_ID) !== correlationId) continue;
-    const action = str(record, F.EVENT_ACTION);
-    if (isTaskAction(action)) {
-      const id = str(record, F.TASK_ID);
-      if (id !== undefined) ids.add(id);
-      continue;
-    }
-    const polled = polledTaskId(record);
-    if (polled !== undefined) ids.add(polled);
+    const action = str(record, F.EVENT_ACTION) ?? 'unknown';
+    const taskId = str(record, F.TASK_ID);
+    const fields = {
+      correlationId: str(record, F.CORRELATION_ID),
+      action,
+      taskId,
+      polled: polledTaskIdOf(record, action, taskId),
+    };
+    const id = joinedTaskId(fields, correlationId);
+    if (id !== undefined) ids.add(id);
   }
   return [...ids];
 }

@@ -2,10 +2,11 @@
  * --plain: the trace as text for pipes and bug reports. Same rows as the TUI, every id in
  * full (copy-friendly), then duplicates grouped by idempotency key, gaps and warnings.
  */
+import { type DuplicateGroupKey, groupDuplicates } from '../model/duplicate-groups.ts';
 import { formatClock, formatDuration, formatIso } from '../model/fields.ts';
 import type { RequestSummary } from '../model/request-list.ts';
 import { traceToRows } from '../model/rows.ts';
-import type { Duplicate, Trace } from '../model/types.ts';
+import type { Trace } from '../model/types.ts';
 import { renderBar } from './bars.ts';
 
 /** Options of the plain renderers. */
@@ -16,13 +17,8 @@ export interface PlainOptions {
   readonly source?: string;
 }
 
-function groupDuplicates(duplicates: readonly Duplicate[]): Map<string, Duplicate[]> {
-  const groups = new Map<string, Duplicate[]>();
-  for (const dup of duplicates) {
-    const key = dup.idempotencyKey ?? `(no idempotency key: ${dup.kind.replaceAll('_', ' ')})`;
-    groups.set(key, [...(groups.get(key) ?? []), dup]);
-  }
-  return groups;
+function groupHeading(key: DuplicateGroupKey): string {
+  return key.by === 'idempotency_key' ? key.key : `(no idempotency key: ${key.kind.replaceAll('_', ' ')})`;
 }
 
 /** The trace as plain text. */
@@ -55,9 +51,9 @@ export function renderTracePlain(trace: Trace, options: PlainOptions = {}): stri
   const duplicates = trace.duplicates;
   if (duplicates.length > 0) {
     out.push('', `Duplicates blocked (${duplicates.length}), by idempotency key:`);
-    for (const [key, dups] of groupDuplicates(duplicates)) {
-      out.push(`  ${key}`);
-      for (const d of dups) {
+    for (const group of groupDuplicates(duplicates)) {
+      out.push(`  ${groupHeading(group.key)}`);
+      for (const d of group.duplicates) {
         const who = d.direction === 'blocked' ? 'this request' : `request ${d.correlationId ?? '?'}`;
         out.push(
           `    ${formatClock(d.at)}  ${d.kind}  ${who}${d.taskId ? ` (task ${d.taskId})` : ''} → original task ${d.originalTaskId ?? '?'} (request ${d.originalCorrelationId ?? '?'})`,

@@ -23,6 +23,15 @@ import {
   rankNearest,
 } from './source.ts';
 
+/**
+ * An index pattern as one URL path segment: every character that is not plain in a path is
+ * percent-encoded, except the `*` wildcards and `,` separators of Elasticsearch's
+ * multi-target syntax, which must stay literal.
+ */
+export function encodeIndexPattern(index: string): string {
+  return encodeURIComponent(index).replaceAll('%2C', ',');
+}
+
 /** Lines per search page; traces above this use a point in time. */
 export const PAGE_SIZE = 10_000;
 const REQUEST_TIMEOUT_MS = 15_000;
@@ -199,7 +208,7 @@ export class ElasticsearchSource implements LogSource {
   }
 
   #searchPath(): string {
-    return `/${encodeURIComponent(this.#index).replaceAll('%2A', '*').replaceAll('%2C', ',')}/_search?ignore_unavailable=true&allow_no_indices=true`;
+    return `/${encodeIndexPattern(this.#index)}/_search?ignore_unavailable=true&allow_no_indices=true`;
   }
 
   /** The first `size` hits of a query in (time, sequence) order, with the total and any aggregations. */
@@ -219,7 +228,7 @@ export class ElasticsearchSource implements LogSource {
     // A point in time keeps the pages consistent while the shipper writes.
     const pit = await this.#call<{ id: string }>(
       'POST',
-      `/${this.#index}/_pit?keep_alive=${PIT_KEEP_ALIVE}&ignore_unavailable=true&allow_no_indices=true`,
+      `/${encodeIndexPattern(this.#index)}/_pit?keep_alive=${PIT_KEEP_ALIVE}&ignore_unavailable=true&allow_no_indices=true`,
     );
     let pitId = pit.id;
     // Continue after the first page instead of reading it again. Its sort values lack the
@@ -350,7 +359,10 @@ export class ElasticsearchSource implements LogSource {
   }
 
   async nearest(id: string, field: IdField): Promise<NearestIds> {
-    const resolved = await this.#call<{ indices: unknown[] }>('GET', `/_resolve/index/${this.#index}`);
+    const resolved = await this.#call<{ indices: unknown[] }>(
+      'GET',
+      `/_resolve/index/${encodeIndexPattern(this.#index)}`,
+    );
     if (resolved.indices.length === 0) throw dtqError(EXPLORE_ERRORS.NO_INDEX, { url: this.#url, index: this.#index });
     const prefix = id.slice(0, Math.max(1, Math.min(6, Math.floor(id.length / 2))));
     const response = await this.#call<SearchResponse>('POST', this.#searchPath(), {
@@ -448,9 +460,9 @@ function parseError(text: string): { type?: string; reason?: string } | undefine
 
 /**
  * A search hit as a model hit. The first sort value is the @timestamp Elasticsearch parsed
- * (epoch ms): the model takes it instead of parsing the string again, which was a sixth of
- * its time on a 10,000-line trace. A line without @timestamp sorts with ±Long.MAX_VALUE,
- * which is not a safe integer, so the model still finds it untimed.
+ * (epoch ms): the model takes it instead of parsing the string again. A line without
+ * @timestamp sorts with ±Long.MAX_VALUE, which is not a safe integer, so the model still
+ * finds it untimed.
  */
 function toHit(hit: SearchHit): Hit {
   const at = hit.sort?.[0];

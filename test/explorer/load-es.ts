@@ -30,5 +30,5 @@ export async function bulkLoad(
       throw new Error(`bulk load failed: ${response.status} ${JSON.stringify(first)}`);
     }
   }
-  await fetch(`${url}/${[...indices].join(',')}/_refresh`, { method: 'POST' });
+  await fetch(`${url}/${[...indices].map(encodeURIComponent).join(',')}/_refresh`, { method: 'POST' });
 }

@@ -86,6 +86,17 @@ describe('the Elasticsearch source', () => {
     expect((error as DtqError).message).toMatch(/searched 2026-11-22T10:15:23\.\d{3}Z to 2026-11-22T10:15:28\.\d{3}Z/);
   });
 
+  it('names a task id given as a correlation id, and the reverse, with the command that opens it', async () => {
+    const es = new ElasticsearchSource({ url, index: indexPattern(prefix) });
+    const asCorrelation = await loadTrace(es, { correlationId: 'task-dlq-1' }).catch((e: DtqError) => e);
+    expect((asCorrelation as DtqError).code).toBe('DTQ_ERR_EXPLORE_NOT_FOUND');
+    expect((asCorrelation as DtqError).message).toContain(
+      'task-dlq-1 is a task id: run `dtq-explore --task task-dlq-1`.',
+    );
+    const asTask = await loadTrace(es, { taskId: 'req-dlq-1' }).catch((e: DtqError) => e);
+    expect((asTask as DtqError).message).toContain('req-dlq-1 is a correlation id: run `dtq-explore req-dlq-1`.');
+  });
+
   it('says that nothing was shipped when no index matches', async () => {
     const es = new ElasticsearchSource({ url, index: `${uniqueIndexPrefix()}-*` });
     const error = await loadTrace(es, { correlationId: 'anything' }).catch((e: DtqError) => e);

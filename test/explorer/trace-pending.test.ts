@@ -3,8 +3,8 @@ import { EVENTS, F, NS_PER_MS } from '../../contract/vocabulary.ts';
 import { buildTrace } from '../../explorer/model/build-trace.ts';
 import { timestampOf } from '../../explorer/model/fields.ts';
 import { polledTaskId } from '../../explorer/model/join.ts';
-import type { PollBacklog } from '../../explorer/model/pending.ts';
 import { traceToRows } from '../../explorer/model/rows.ts';
+import type { PollBacklog } from '../../explorer/model/steps/pending.ts';
 import type { Hit, Row, Trace } from '../../explorer/model/types.ts';
 import { LogWriter, longPolled, T0 } from './fixtures.ts';
 

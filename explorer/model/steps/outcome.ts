@@ -1,10 +1,10 @@
 /**
- * The verdict: what happened to the request, said plainly, and whether what the client was
- * told disagrees with what the system did ("202 at 10:15:23.012, job failed 3 attempts later
- * at 10:15:41.020").
+ * Step: outcome. The verdict: what happened to the request, said plainly, and whether what
+ * the client was told disagrees with what the system did ("202 at 10:15:23.012, job failed
+ * 3 attempts later at 10:15:41.020").
  */
-import { formatClock, shortId } from './fields.ts';
-import type { Duplicate, Outcome, RequestBranch, TaskTrace } from './types.ts';
+import { formatClock, shortId } from '../fields.ts';
+import type { Duplicate, Outcome, RequestBranch, TaskTrace } from '../types.ts';
 
 /** What decideOutcome looks at. */
 export interface OutcomeInput {
@@ -98,4 +98,35 @@ export function decideOutcome(input: OutcomeInput): Outcome {
   else if (tasks.some((t) => t.outcome === 'queued' || t.outcome === 'running')) status = 'stuck';
   else status = 'unknown';
   return { status, summary, divergence };
+}
+
+/** The latest instant a task showed any activity. */
+function lastActivity(task: TaskTrace): number {
+  let latest = task.enqueuedAt ?? Number.NEGATIVE_INFINITY;
+  for (const attempt of task.attempts)
+    latest = Math.max(
+      latest,
+      attempt.startedAt,
+      attempt.endedAt ?? Number.NEGATIVE_INFINITY,
+      attempt.retryAt ?? Number.NEGATIVE_INFINITY,
+    );
+  return latest;
+}
+
+/**
+ * True while something is still queued, running or unanswered and not silent for longer
+ * than `staleAfterMs`: what --follow waits for.
+ */
+export function isInFlight(
+  requests: readonly RequestBranch[],
+  tasks: readonly TaskTrace[],
+  now: number,
+  staleAfterMs: number,
+): boolean {
+  return (
+    tasks.some((t) => (t.outcome === 'queued' || t.outcome === 'running') && now - lastActivity(t) <= staleAfterMs) ||
+    requests.some(
+      (r) => r.receivedAt !== undefined && r.respondedAt === undefined && now - r.receivedAt <= staleAfterMs,
+    )
+  );
 }

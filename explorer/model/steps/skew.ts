@@ -1,5 +1,7 @@
 /**
- * Clock-skew repair, after jaeger-ui's repairStartTime: when one process's timestamps put an
+ * Step: skew. Clock-skew repair, after the clock-skew adjuster of Jaeger's backend
+ * (jaegertracing/jaeger, `model/adjuster/clockskew.go`, which shifts a span from another host
+ * that starts before its parent or ends after it): when one process's timestamps put an
  * effect before its cause, that process's clock is taken to be off and every line it wrote in
  * this trace is shifted by the smallest amount that restores causality. The reference is the
  * edge: nginx first, then the API that enqueued, then the workers, each adjusted to its
@@ -17,11 +19,11 @@
  * which the worker writes for any reading at or before `enqueued_at`), the API's last line
  * before the add is the earliest the job can have existed.
  */
-import { EVENTS, F, type LogRecord } from '../../contract/vocabulary.ts';
-import { formatDuration, nsAsMs, num } from './fields.ts';
-import type { WorkLine } from './lines.ts';
+import { EVENTS, F, type LogRecord } from '../../../contract/vocabulary.ts';
+import { formatDuration, nsAsMs, num } from '../fields.ts';
+import type { WorkLine } from '../lines.ts';
+import type { SkewCorrection } from '../types.ts';
 import { type HttpGroup, nginxStart } from './requests.ts';
-import type { SkewCorrection } from './types.ts';
 
 /** nginx and the API round to the millisecond independently; smaller disagreements are noise. */
 const HTTP_TOLERANCE_MS = 2;
@@ -120,10 +122,7 @@ export function repairSkew(
 
   // 1. API processes against nginx.
   const apiBounds = new Map<string, ApiBound>();
-  for (let g = 0; g < groups.length; g++) {
-    const group = groups[g] as HttpGroup;
-    if (group.nginx !== undefined) tighten(apiBounds, group, group.nginx);
-  }
+  for (const group of groups) if (group.nginx !== undefined) tighten(apiBounds, group, group.nginx);
   for (const [instance, bound] of apiBounds) {
     // Contradictory bounds mean the API took longer than nginx says the whole request took:
     // no single shift explains that, so leave the clock alone rather than guess.
@@ -198,15 +197,13 @@ export function repairSkew(
 /** For each `task.enqueued` line, the line its API wrote for the same request just before it. */
 function linesBeforeEnqueue(groups: readonly HttpGroup[]): Map<WorkLine, WorkLine> {
   const before = new Map<WorkLine, WorkLine>();
-  for (let g = 0; g < groups.length; g++) {
-    const group = groups[g] as HttpGroup;
+  for (const group of groups) {
     // A status poll enqueues nothing; a long-polled trace is mostly polls.
     if (group.polled !== undefined) continue;
-    const lines = group.lines;
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i] as WorkLine;
-      if (line.action === EVENTS.TASK_ENQUEUED) before.set(line, lines[i - 1] as WorkLine);
-    }
+    group.lines.forEach((line, i) => {
+      const previous = group.lines[i - 1];
+      if (line.action === EVENTS.TASK_ENQUEUED && previous !== undefined) before.set(line, previous);
+    });
   }
   return before;
 }
@@ -251,4 +248,9 @@ function endBefore(ends: readonly { number: number; line: WorkLine }[], number: 
   let best: { number: number; line: WorkLine } | undefined;
   for (const end of ends) if (end.number < number && (best === undefined || end.number > best.number)) best = end;
   return best?.line;
+}
+
+/** The warning a correction adds to the trace. */
+export function skewWarning(correction: SkewCorrection): string {
+  return `clock skew: shifted ${correction.instance} by ${correction.shiftMs > 0 ? '+' : ''}${formatDuration(correction.shiftMs)} (${correction.reason})`;
 }

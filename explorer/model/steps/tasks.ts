@@ -1,13 +1,14 @@
 /**
- * One task's lines → its attempts and outcome. Each `task.started` opens an attempt lane;
- * completions and failures close the open attempt of the same worker and attempt number;
- * a `task.stalled` closes the attempt the dead worker left behind, and a start that finds an
- * attempt still open marks that one lost: its worker stopped without saying so.
+ * Step: tasks. One task's lines → its attempts and outcome. Each `task.started` opens an
+ * attempt lane; completions and failures close the open attempt of the same worker and
+ * attempt number; a `task.stalled` closes the attempt the dead worker left behind, and a
+ * start that finds an attempt still open marks that one lost: its worker stopped without
+ * saying so.
  */
-import { EVENTS, F } from '../../contract/vocabulary.ts';
-import { bool, nsAsMs, num, str } from './fields.ts';
-import type { WorkLine } from './lines.ts';
-import type { Attempt, TaskOutcome } from './types.ts';
+import { EVENTS, F } from '../../../contract/vocabulary.ts';
+import { bool, nsAsMs, num, str } from '../fields.ts';
+import type { WorkLine } from '../lines.ts';
+import type { Attempt, Poll, TaskOutcome, TaskTrace } from '../types.ts';
 
 interface MutableAttempt {
   number: number;
@@ -214,4 +215,39 @@ export function buildTask(taskId: string, lines: readonly WorkLine[]): TaskCore 
     maxAttempts,
     lineIds,
   };
+}
+
+/** Each task's structure from its lines, given in trace order. */
+export function buildTasks(taskLines: ReadonlyMap<string, readonly WorkLine[]>): Map<string, TaskCore> {
+  const cores = new Map<string, TaskCore>();
+  for (const [taskId, lines] of taskLines) cores.set(taskId, buildTask(taskId, lines));
+  return cores;
+}
+
+/** When a task first shows: its enqueue, else its first attempt. */
+export function taskFirstAt(task: Pick<TaskTrace, 'enqueuedAt' | 'attempts'>): number {
+  return task.enqueuedAt ?? task.attempts[0]?.startedAt ?? Number.POSITIVE_INFINITY;
+}
+
+/** The tasks with their polls, in the order they first show. */
+export function finishTasks(
+  cores: ReadonlyMap<string, TaskCore>,
+  polls: ReadonlyMap<string, readonly Poll[]>,
+): TaskTrace[] {
+  return [...cores.values()]
+    .map((core) => ({
+      taskId: core.taskId,
+      taskType: core.taskType,
+      queue: core.queue,
+      priority: core.priority,
+      enqueuedAt: core.enqueuedAt,
+      enqueueLineId: core.enqueueLine?.id,
+      attempts: core.attempts,
+      outcome: core.outcome,
+      endedAt: core.endedAt,
+      deadLetteredAt: core.deadLetteredAt,
+      polls: polls.get(core.taskId) ?? [],
+      lineIds: core.lineIds,
+    }))
+    .sort((a, b) => taskFirstAt(a) - taskFirstAt(b));
 }

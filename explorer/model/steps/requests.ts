@@ -1,11 +1,12 @@
 /**
- * HTTP requests out of lines: API lines grouped per process between `http.request.received`
- * and `http.request.completed`, then each nginx access line matched to the API request it
- * proxied. A correlation id that a client reused for several requests yields several groups.
+ * Step: requests. HTTP requests out of lines: API lines grouped per process between
+ * `http.request.received` and `http.request.completed`, then each nginx access line matched
+ * to the API request it proxied. A correlation id that a client reused for several requests
+ * yields several groups.
  */
-import { EVENTS, F } from '../../contract/vocabulary.ts';
-import { num, str } from './fields.ts';
-import { type WorkLine, writtenOrder } from './lines.ts';
+import { EVENTS, F } from '../../../contract/vocabulary.ts';
+import { num, str } from '../fields.ts';
+import { type WorkLine, writtenOrder } from '../lines.ts';
 
 /** One API request as grouped from its process's lines. */
 export interface HttpGroup {
@@ -20,8 +21,8 @@ export interface HttpGroup {
 }
 
 /**
- * Group API lines into requests, per process and correlation id, in written order. Takes
- * the API lines as per-process streams already in written order (see instanceStreams).
+ * Group API lines into requests, per process and correlation id, ordered by start. Takes
+ * the API lines as per-process streams already in written order (see steps/select.ts).
  */
 export function groupApiRequests(streams: readonly (readonly WorkLine[])[]): HttpGroup[] {
   const groups: HttpGroup[] = [];
@@ -29,8 +30,7 @@ export function groupApiRequests(streams: readonly (readonly WorkLine[])[]): Htt
     // Per correlation id: the request still open, and the last one (a line that arrives after
     // its request completed, a late log call, stays with that request).
     const byCid = new Map<string, { open: HttpGroup | undefined; last: HttpGroup }>();
-    for (let i = 0; i < stream.length; i++) {
-      const line = stream[i] as WorkLine;
+    stream.forEach((line) => {
       const key = line.correlationId ?? '';
       let known = byCid.get(key);
       let group = known?.open;
@@ -63,17 +63,10 @@ export function groupApiRequests(streams: readonly (readonly WorkLine[])[]): Htt
         group.completed = line;
         if (known !== undefined) known.open = undefined;
       }
-    }
+    });
   }
-  // One process's requests come out in order already; only several need sorting (stable:
-  // equal starts keep the streams' instance-name order).
-  let previous = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < groups.length; i++) {
-    const start = startOf(groups[i] as HttpGroup);
-    if (start < previous) return groups.sort((a, b) => startOf(a) - startOf(b));
-    previous = start;
-  }
-  return groups;
+  // Stable: equal starts keep the streams' instance-name order.
+  return groups.sort((a, b) => startOf(a) - startOf(b));
 }
 
 function startOf(group: HttpGroup): number {
@@ -107,6 +100,14 @@ export function statusOf(group: HttpGroup): number | undefined {
   return group.completed === undefined ? undefined : num(group.completed.record, F.HTTP_STATUS);
 }
 
+/** How long the API took to answer: its logged duration, else completion minus receipt. */
+export function apiDurationMs(group: HttpGroup): number | undefined {
+  if (group.completed === undefined) return undefined;
+  const ns = num(group.completed.record, F.EVENT_DURATION);
+  if (ns !== undefined) return ns / 1e6;
+  return group.received ? group.completed.at - group.received.at : undefined;
+}
+
 interface Candidate {
   readonly group: HttpGroup;
   readonly method: string | undefined;
@@ -117,11 +118,11 @@ interface Candidate {
 
 /** What an nginx line asks of the API request it proxied. */
 interface Wanted {
-  method: string | undefined;
-  path: string | undefined;
-  status: number | undefined;
+  readonly method: string | undefined;
+  readonly path: string | undefined;
+  readonly status: number | undefined;
   /** Whether the statuses must agree (first pass) or may differ (an upstream error). */
-  strict: boolean;
+  readonly strict: boolean;
 }
 
 function accepts(c: Candidate, w: Wanted): boolean {
@@ -147,7 +148,7 @@ interface Candidates {
 function nearest(candidates: Candidates, at: number, w: Wanted): Candidate | undefined {
   const sorted = candidates.sorted;
   let lo = candidates.next;
-  while (lo < sorted.length && (sorted[lo] as Candidate).end < at) lo++;
+  while ((sorted[lo]?.end ?? Number.POSITIVE_INFINITY) < at) lo++;
   candidates.next = lo;
   let left = lo - 1;
   let right = lo;
@@ -163,6 +164,18 @@ function nearest(candidates: Candidates, at: number, w: Wanted): Candidate | und
   return undefined;
 }
 
+function candidateOf(group: HttpGroup): Candidate {
+  // The received line names method and path; the other lines only when it does not.
+  const received = group.received?.record;
+  return {
+    group,
+    method: (received === undefined ? undefined : str(received, F.HTTP_METHOD)) ?? methodOf(group),
+    path: (received === undefined ? undefined : str(received, F.URL_PATH)) ?? pathOf(group),
+    status: statusOf(group),
+    end: (group.completed ?? group.lines.at(-1))?.writtenAt ?? 0,
+  };
+}
+
 /**
  * Pair each nginx line with the API request it proxied: same correlation id, method and
  * path, nearest in time; an upstream error (nginx 5xx) may pair with a different API status,
@@ -171,51 +184,28 @@ function nearest(candidates: Candidates, at: number, w: Wanted): Candidate | und
  * thousands of times under one id at n log n.
  */
 export function matchNginx(nginxLines: readonly WorkLine[], groups: readonly HttpGroup[]): WorkLine[] {
-  if (nginxLines.length === 0) return [];
   // Only requests of a correlation id that nginx logged can pair (polls by other ids never do).
   const byCid = new Map<string, Candidates>();
-  for (let i = 0; i < nginxLines.length; i++) {
-    const key = (nginxLines[i] as WorkLine).correlationId ?? '';
-    if (!byCid.has(key)) byCid.set(key, { sorted: [], next: 0 });
-  }
-  let sorted = true;
-  for (let i = 0; i < groups.length; i++) {
-    const group = groups[i] as HttpGroup;
-    const list = byCid.get(group.correlationId ?? '')?.sorted;
-    if (list === undefined) continue;
-    const end = (group.completed ?? group.lines[group.lines.length - 1])?.writtenAt ?? 0;
-    // The received line names method and path; the other lines only when it does not.
-    const received = group.received?.record;
-    const method = (received === undefined ? undefined : str(received, F.HTTP_METHOD)) ?? methodOf(group);
-    const path = (received === undefined ? undefined : str(received, F.URL_PATH)) ?? pathOf(group);
-    if (list.length > 0 && (list[list.length - 1] as Candidate).end > end) sorted = false;
-    list.push({ group, method, path, status: statusOf(group), end });
-  }
-  if (!sorted) for (const { sorted: list } of byCid.values()) list.sort((a, b) => a.end - b.end);
+  for (const line of nginxLines)
+    if (!byCid.has(line.correlationId ?? '')) byCid.set(line.correlationId ?? '', { sorted: [], next: 0 });
+  for (const group of groups) byCid.get(group.correlationId ?? '')?.sorted.push(candidateOf(group));
+  for (const candidates of byCid.values()) candidates.sorted.sort((a, b) => a.end - b.end);
+
   const unmatched: WorkLine[] = [];
-  const wanted: Wanted = { method: undefined, path: undefined, status: undefined, strict: true };
-  let inOrder = true;
-  for (let i = 1; i < nginxLines.length && inOrder; i++) {
-    const previous = nginxLines[i - 1] as WorkLine;
-    const line = nginxLines[i] as WorkLine;
-    inOrder = previous.writtenAt < line.writtenAt || writtenOrder(previous, line) <= 0;
-  }
-  const ordered = inOrder ? nginxLines : [...nginxLines].sort(writtenOrder);
-  for (let i = 0; i < ordered.length; i++) {
-    const line = ordered[i] as WorkLine;
-    const candidates = byCid.get(line.correlationId ?? '') as Candidates;
-    wanted.method = str(line.record, F.HTTP_METHOD);
-    wanted.path = str(line.record, F.URL_PATH);
-    wanted.status = num(line.record, F.HTTP_STATUS);
-    wanted.strict = true;
+  [...nginxLines].sort(writtenOrder).forEach((line) => {
+    const candidates = byCid.get(line.correlationId ?? '') ?? { sorted: [], next: 0 };
+    const wanted: Wanted = {
+      method: str(line.record, F.HTTP_METHOD),
+      path: str(line.record, F.URL_PATH),
+      status: num(line.record, F.HTTP_STATUS),
+      strict: true,
+    };
     let best = nearest(candidates, line.writtenAt, wanted);
-    if (best === undefined && (wanted.status ?? 0) >= 500) {
-      wanted.strict = false;
-      best = nearest(candidates, line.writtenAt, wanted);
-    }
+    if (best === undefined && (wanted.status ?? 0) >= 500)
+      best = nearest(candidates, line.writtenAt, { ...wanted, strict: false });
     if (best) best.group.nginx = line;
     else unmatched.push(line);
-  }
+  });
   return unmatched;
 }
 

@@ -1,13 +1,13 @@
 /**
- * A first, partial trace while a long series of status polls is still being fetched. The
- * sources deliver everything else of the trace, plus the first page of poll lines in time
- * order and a summary of all of them (see load-trace.ts); this module decides which polls
- * of that page are whole, so every row the partial trace shows is final, and counts the
- * polls still to come per task for the "loading" rows.
+ * Step: pending polls, for a first, partial trace while a long series of status polls is
+ * still being fetched. The sources deliver everything else of the trace, plus the first page
+ * of poll lines in time order and a summary of all of them (see load-trace.ts); this module
+ * decides which polls of that page are whole, so every row the partial trace shows is final,
+ * and counts the polls still to come per task for the "loading" rows.
  */
-import type { WorkLine } from './lines.ts';
+import type { WorkLine } from '../lines.ts';
+import type { PendingPolls } from '../types.ts';
 import type { HttpGroup } from './requests.ts';
-import type { PendingPolls } from './types.ts';
 
 /** What the source knows of the status-poll lines it has not delivered yet. */
 export interface PollBacklog {
@@ -94,4 +94,31 @@ export function pendingPolls(backlog: PollBacklog, kept: readonly HttpGroup[]): 
     if (left > 0) byTask[taskId] = left;
   }
   return { polls: Math.max(0, backlog.polls - shownTotal), byTask };
+}
+
+/** The trace's requests and lines before and after {@link holdBackPolls}. */
+export interface PartialInput {
+  readonly groups: readonly HttpGroup[];
+  readonly orphanNginx: readonly WorkLine[];
+  readonly streams: readonly (readonly WorkLine[])[];
+}
+
+/**
+ * A partial trace shows only whole polls: the requests and lines without the polls held back
+ * ({@link cutPendingPolls}), and the count of polls still to come.
+ */
+export function holdBackPolls(
+  input: PartialInput,
+  correlationId: string,
+  backlog: PollBacklog,
+): PartialInput & { readonly pending: PendingPolls } {
+  const cut = cutPendingPolls(input.groups, input.orphanNginx, correlationId, backlog.loadedUntil);
+  const kept = (line: WorkLine): boolean => !cut.lines.has(line);
+  const groups = input.groups.filter((group) => !cut.groups.has(group));
+  return {
+    groups,
+    orphanNginx: input.orphanNginx.filter(kept),
+    streams: input.streams.map((stream) => stream.filter(kept)),
+    pending: pendingPolls(backlog, groups),
+  };
 }
