@@ -42,9 +42,10 @@ const EXPLORE_CLI = {
     },
     logs: {
       type: 'string',
-      value: 'DIR',
-      complete: 'directory',
-      description: 'NDJSON log directory (default: DTQ_LOG_DIR or var/logs)',
+      value: 'PATH',
+      complete: 'file',
+      description:
+        "log directory (read with subfolders), file, quoted glob ('var/log/**/*.json') or - for stdin (default: DTQ_LOG_DIR or var/logs)",
     },
     plain: { type: 'boolean', description: 'text, for pipes and bug reports (default when not a terminal)' },
     json: { type: 'boolean', description: 'JSON, schema in docs/explorer-json.md' },
@@ -63,7 +64,7 @@ const EXPLORE_CLI = {
   sections: [
     {
       title: 'Source',
-      lines: ['Elasticsearch when --es or DTQ_ES_URL is set, else the NDJSON files of --logs.'],
+      lines: ['Elasticsearch when --es or DTQ_ES_URL is set, else the log files of --logs.'],
     },
     {
       title: 'Keys',

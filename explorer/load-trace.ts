@@ -89,7 +89,7 @@ function model(
   now: number,
   backlog?: PollBacklog,
 ): Trace {
-  return buildTrace(hits, {
+  const trace = buildTrace(hits, {
     correlationId: ids.correlationId,
     focusTaskId: ids.focusTaskId,
     now,
@@ -97,6 +97,9 @@ function model(
     malformedLines: source.malformedLines(),
     backlog,
   });
+  // What the source could not read is part of what the trace cannot tell.
+  const notices = source.notices?.() ?? [];
+  return notices.length === 0 ? trace : { ...trace, warnings: [...trace.warnings, ...notices] };
 }
 
 /**

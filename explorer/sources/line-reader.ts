@@ -1,0 +1,131 @@
+/**
+ * Lines out of a byte stream, a chunk at a time, so no file is ever one string in memory. A
+ * line longer than the cap is not kept: its bytes are dropped as they arrive and the line is
+ * handed on flagged as over-long (the file source counts it as malformed), so one 2 GB line
+ * without a newline costs at most the cap.
+ */
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+
+/** The longest line kept, in bytes; longer lines are counted as malformed. */
+export const MAX_LINE_BYTES = 1024 * 1024;
+/** Bytes read from a file at a time. */
+export const CHUNK_BYTES = 64 * 1024;
+
+/** One line: its bytes (without the newline or a trailing CR) and its 1-based number. */
+export interface RawLine {
+  /** Empty when the line was over-long. */
+  readonly bytes: Buffer;
+  readonly number: number;
+  /** True when the line was longer than the cap and its bytes were dropped. */
+  readonly overLong: boolean;
+}
+
+/** Called once per line, in order. */
+export type OnLine = (line: RawLine) => void;
+
+const NEWLINE = 0x0a;
+const CR = 0x0d;
+const EMPTY = Buffer.alloc(0);
+
+/** Splits chunks into lines; pure, so its edges (chunk borders, caps) are tested without files. */
+export class LineSplitter {
+  readonly #maxLineBytes: number;
+  #parts: Buffer[] = [];
+  #partBytes = 0;
+  #overLong = false;
+  #number = 0;
+
+  constructor(maxLineBytes = MAX_LINE_BYTES) {
+    this.#maxLineBytes = maxLineBytes;
+  }
+
+  /** Hand every line `chunk` completes to `onLine`; keep the rest for the next chunk. */
+  push(chunk: Buffer, onLine: OnLine): void {
+    let start = 0;
+    while (start < chunk.length) {
+      const end = chunk.indexOf(NEWLINE, start);
+      if (end === -1) {
+        this.#keep(chunk.subarray(start));
+        return;
+      }
+      this.#keep(chunk.subarray(start, end));
+      this.#emit(onLine);
+      start = end + 1;
+    }
+  }
+
+  /**
+   * The text after the last newline, as a line, when the stream has ended for good (standard
+   * input, a compressed file). A plain file's tail may still be being written: its reader
+   * leaves it for the next read instead of calling this.
+   */
+  end(onLine: OnLine): void {
+    if (this.#partBytes > 0 || this.#overLong) this.#emit(onLine);
+  }
+
+  #keep(bytes: Buffer): void {
+    if (bytes.length === 0 || this.#overLong) return;
+    if (this.#partBytes + bytes.length > this.#maxLineBytes) {
+      this.#overLong = true;
+      this.#parts = [];
+      this.#partBytes = 0;
+      return;
+    }
+    // A subarray keeps the whole chunk alive: copy, since the line may wait for several chunks.
+    this.#parts.push(Buffer.from(bytes));
+    this.#partBytes += bytes.length;
+  }
+
+  #emit(onLine: OnLine): void {
+    this.#number++;
+    if (this.#overLong) {
+      onLine({ bytes: EMPTY, number: this.#number, overLong: true });
+    } else {
+      let bytes = this.#parts.length === 1 ? (this.#parts[0] as Buffer) : Buffer.concat(this.#parts, this.#partBytes);
+      if (bytes.length > 0 && bytes[bytes.length - 1] === CR) bytes = bytes.subarray(0, bytes.length - 1);
+      onLine({ bytes, number: this.#number, overLong: false });
+    }
+    this.#parts = [];
+    this.#partBytes = 0;
+    this.#overLong = false;
+  }
+}
+
+/** How to read one file. */
+export interface ReadOptions {
+  /** Bytes of the file to read (its size when listed), so lines appended meanwhile wait for the next read. */
+  readonly size: number;
+  /** Gunzip the bytes; every line of a compressed file is complete, the last one too. */
+  readonly gzip: boolean;
+  /** The text after the last newline is a whole line (a file that is no longer written to). */
+  readonly complete: boolean;
+  /** Read this open descriptor instead of the path; it stays open. */
+  readonly fd?: number;
+  readonly maxLineBytes?: number;
+  readonly chunkBytes?: number;
+}
+
+/** Stream the lines of a file to `onLine`; rejects with the file system's or zlib's error. */
+export async function readFileLines(path: string, options: ReadOptions, onLine: OnLine): Promise<void> {
+  if (options.size === 0) return;
+  const splitter = new LineSplitter(options.maxLineBytes);
+  const file = createReadStream(path, {
+    ...(options.fd === undefined ? {} : { fd: options.fd, autoClose: false }),
+    start: 0,
+    end: options.size - 1,
+    highWaterMark: options.chunkBytes ?? CHUNK_BYTES,
+  });
+  const stream: Readable = options.gzip
+    ? file.pipe(createGunzip({ chunkSize: options.chunkBytes ?? CHUNK_BYTES }))
+    : file;
+  // A read error on the file does not reach the gunzip stream by itself.
+  if (options.gzip) file.on('error', (error) => stream.destroy(error));
+  try {
+    for await (const chunk of stream) splitter.push(chunk as Buffer, onLine);
+  } finally {
+    file.destroy();
+  }
+  if (options.gzip || options.complete) splitter.end(onLine);
+}
