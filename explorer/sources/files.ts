@@ -103,7 +103,11 @@ export class FileSource implements LogSource {
     if (listing.files.length === 0) {
       const skipped = listing.notices.length > 0 ? ` Skipped: ${listing.notices.join('; ')}.` : '';
       const looked =
-        this.#input.kind === 'glob' ? `no file matches ${where}` : `${shownPath(where)} holds no ${LOG_NAMES_TEXT}`;
+        this.#input.kind === 'glob'
+          ? `no file matches ${where}`
+          : listing.directory
+            ? `${shownPath(where)} holds no ${LOG_NAMES_TEXT}`
+            : `${shownPath(where)} is not a readable regular file`;
       throw dtqError(EXPLORE_ERRORS.NO_LOG_FILES, { looked, skipped });
     }
     return listing.files;

@@ -125,7 +125,8 @@ export async function readFileLines(path: string, options: ReadOptions, onLine: 
   try {
     for await (const chunk of stream) splitter.push(chunk as Buffer, onLine);
   } finally {
-    file.destroy();
+    // Destroying a read stream closes its descriptor even without autoClose: leave a borrowed one open.
+    if (options.fd === undefined) file.destroy();
   }
   if (options.gzip || options.complete) splitter.end(onLine);
 }

@@ -39,6 +39,8 @@ export interface Listing {
   readonly notices: string[];
   /** False when the path named nothing at all (a glob always "exists"). */
   readonly exists: boolean;
+  /** True when the path is a directory (or a glob, whose base is one): false for a single file. */
+  readonly directory: boolean;
 }
 
 /** Names a directory walk reads: NDJSON, JSON and .log files, rotated (`.1`, `-20261122`) and gzipped. */
@@ -144,17 +146,18 @@ export function listLogFiles(input: Exclude<LogInput, { kind: 'stdin' }>): Listi
   try {
     stat = statSync(root);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { files, notices, exists: input.kind === 'glob' };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      return { files, notices, exists: input.kind === 'glob', directory: input.kind === 'glob' };
     notices.push(noticeFor(root, error));
-    return { files, notices, exists: true };
+    return { files, notices, exists: true, directory: false };
   }
   if (input.kind === 'path' && !stat.isDirectory()) {
     // A file named on the command line is read whatever its name: the user chose it.
     if (stat.isFile()) files.push(fileOf(root, basename(root), stat));
     else notices.push(`${root}: ${kindOf(stat)}, skipped (pipe logs with --logs - instead)`);
-    return { files, notices, exists: true };
+    return { files, notices, exists: true, directory: false };
   }
-  if (!stat.isDirectory()) return { files, notices, exists: true };
+  if (!stat.isDirectory()) return { files, notices, exists: true, directory: false };
   const match = input.kind === 'glob' ? globToRegExp(input.rest) : undefined;
   const maxDepth = input.kind === 'glob' && !input.rest.split('/').includes('**') ? input.rest.split('/').length : 64;
   // Directories on the path from the root (a symlink back to one is a loop) and every
@@ -206,7 +209,7 @@ export function listLogFiles(input: Exclude<LogInput, { kind: 'stdin' }>): Listi
     }
   };
   walk(root, '', 0);
-  return { files, notices, exists: true };
+  return { files, notices, exists: true, directory: true };
 }
 
 /** A path as the user would recognise it in a message. */

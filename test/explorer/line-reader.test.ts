@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { LineSplitter, type RawLine } from '../../explorer/sources/line-reader.ts';
+
+function split(chunks: readonly string[], maxLineBytes: number, ended = false): RawLine[] {
+  const lines: RawLine[] = [];
+  const splitter = new LineSplitter(maxLineBytes);
+  for (const chunk of chunks) splitter.push(Buffer.from(chunk), (line) => lines.push(line));
+  if (ended) splitter.end((line) => lines.push(line));
+  return lines;
+}
+
+const texts = (lines: readonly RawLine[]) => lines.map((l) => (l.overLong ? '<over-long>' : l.bytes.toString()));
+
+describe('splitting a byte stream into lines', () => {
+  it('joins a line cut across chunks and numbers lines from 1', () => {
+    const lines = split(['{"a"', ':1}\n{"b":', '2}\n\n{"c":3}\n'], 100);
+    expect(texts(lines)).toEqual(['{"a":1}', '{"b":2}', '', '{"c":3}']);
+    expect(lines.map((l) => l.number)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('drops the CR of a CRLF line ending', () => {
+    expect(texts(split(['one\r\ntwo\r\n'], 100))).toEqual(['one', 'two']);
+  });
+
+  it('leaves text after the last newline unless the stream has ended for good', () => {
+    expect(texts(split(['done\nhalf-writ'], 100))).toEqual(['done']);
+    expect(texts(split(['done\nlast line'], 100, true))).toEqual(['done', 'last line']);
+  });
+
+  it('flags a line longer than the cap instead of keeping it, and goes on with the next', () => {
+    const long = 'x'.repeat(25);
+    const lines = split([long.slice(0, 10), long.slice(10), '\nok\n', long], 16, true);
+    expect(texts(lines)).toEqual(['<over-long>', 'ok', '<over-long>']);
+    expect(lines.map((l) => l.number)).toEqual([1, 2, 3]);
+  });
+
+  it('keeps a line exactly at the cap', () => {
+    expect(texts(split(['0123456789abcdef\n'], 16))).toEqual(['0123456789abcdef']);
+  });
+});
