@@ -59,6 +59,19 @@ export interface FileSourceOptions {
   readonly chunkBytes?: number;
 }
 
+/** How far a lookup read one file, and the lines it kept from it. */
+interface FileProgress {
+  readonly dev: number;
+  readonly ino: number;
+  /** The offset after the last whole line read. */
+  readonly offset: number;
+  readonly lastLine: number;
+  readonly malformed: number;
+  readonly hits: readonly Hit[];
+}
+
+/** Lookups whose progress is kept, so --follow re-reads only new bytes; older ones read afresh. */
+const FOLLOWED_LOOKUPS = 8;
 /** Distinct ids held at once while looking for the nearest ones; more are ranked and cut. */
 const NEAREST_BATCH = 10_000;
 const OPEN_BRACE = 0x7b;
@@ -78,6 +91,8 @@ export class FileSource implements LogSource {
   readonly #unparsable = new Set<string>();
   /** Files and directories skipped, and why, once each. */
   readonly #notices = new Set<string>();
+  /** How far the latest lookups read each file, and what they found, newest lookup last. */
+  readonly #followed = new Map<string, Map<string, FileProgress>>();
 
   constructor(logs: string, options: FileSourceOptions = {}) {
     this.#input = parseLogInput(logs, (path) => statSync(path, { throwIfNoEntry: false }) !== undefined);
@@ -133,56 +148,97 @@ export class FileSource implements LogSource {
       const magic = Buffer.alloc(2);
       readSync(fd, magic, 0, 2, 0);
       unlinkSync(path);
-      const { size, mtimeMs } = fstatSync(fd);
-      return { path, name: 'stdin', size, mtimeMs, gzip: magic[0] === 0x1f && magic[1] === 0x8b, complete: true, fd };
+      const { size, mtimeMs, dev, ino } = fstatSync(fd);
+      const gzip = magic[0] === 0x1f && magic[1] === 0x8b;
+      return { path, name: 'stdin', size, mtimeMs, dev, ino, gzip, complete: true, fd };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }
 
   /**
-   * Stream every well-formed line of every file to `visit`, counting the malformed ones; a
-   * file that cannot be read (vanished, refused, corrupt gzip) is skipped with a notice.
+   * Stream the well-formed lines of one file to `visit`, from `from` on when a previous read
+   * of the same file got that far, counting the malformed ones.
+   */
+  async #read(file: LogFile, from: FileProgress | undefined, visit: (line: RawLine) => void): Promise<FileProgress> {
+    let malformed = from?.malformed ?? 0;
+    const end = await readFileLines(
+      file.path,
+      {
+        size: file.size,
+        gzip: file.gzip,
+        complete: file.complete,
+        start: from?.offset ?? 0,
+        firstLine: (from?.lastLine ?? 0) + 1,
+        ...(file.fd === undefined ? {} : { fd: file.fd }),
+        ...(this.#options.maxLineBytes === undefined ? {} : { maxLineBytes: this.#options.maxLineBytes }),
+        ...(this.#options.chunkBytes === undefined ? {} : { chunkBytes: this.#options.chunkBytes }),
+      },
+      (line) => {
+        const shape = shapeOf(line);
+        if (shape === 'malformed') malformed++;
+        else if (shape === 'object') visit(line);
+      },
+    );
+    this.#malformedByFile.set(file.name, malformed);
+    return { dev: file.dev, ino: file.ino, offset: end.offset, lastLine: end.lastLine, malformed, hits: [] };
+  }
+
+  /**
+   * Stream every well-formed line of every file to `visit`; a file that cannot be read
+   * (vanished, refused, corrupt gzip) is skipped with a notice.
    */
   async #each(visit: (file: LogFile, line: RawLine) => void): Promise<void> {
     for (const file of await this.#files()) {
-      let malformed = 0;
       try {
-        await readFileLines(
-          file.path,
-          {
-            size: file.size,
-            gzip: file.gzip,
-            complete: file.complete,
-            ...(file.fd === undefined ? {} : { fd: file.fd }),
-            ...(this.#options.maxLineBytes === undefined ? {} : { maxLineBytes: this.#options.maxLineBytes }),
-            ...(this.#options.chunkBytes === undefined ? {} : { chunkBytes: this.#options.chunkBytes }),
-          },
-          (line) => {
-            const shape = shapeOf(line);
-            if (shape === 'blank') return;
-            if (shape === 'malformed') malformed++;
-            else visit(file, line);
-          },
-        );
-        this.#malformedByFile.set(file.name, malformed);
+        await this.#read(file, undefined, (line) => visit(file, line));
       } catch (error) {
         this.#notices.add(noticeFor(file.name, error));
       }
     }
   }
 
-  /** Every line whose bytes contain one of `needles` and whose record passes `keep`. */
-  async #scan(needles: readonly string[], keep: (record: LogRecord) => boolean): Promise<Hit[]> {
+  /**
+   * Every line whose bytes contain one of `needles` and whose record passes `keep`. The same
+   * lookup again (--follow asks every second) reads only what was appended since, per file,
+   * unless the file was replaced, truncated or is compressed.
+   */
+  async #scan(key: string, needles: readonly string[], keep: (record: LogRecord) => boolean): Promise<Hit[]> {
     const hits: Hit[] = [];
     if (needles.length === 0) return hits;
     const wanted = needles.map((needle) => Buffer.from(needle));
-    await this.#each((file, line) => {
-      if (!wanted.some((needle) => line.bytes.includes(needle))) return;
-      const record = this.#parse(file, line);
-      if (record && keep(record))
-        hits.push({ source: `${file.name}:${line.number}`, record: normalizeNginxLine(record) });
-    });
+    const previous = this.#followed.get(key);
+    const progress = new Map<string, FileProgress>();
+    for (const file of await this.#files()) {
+      const before = previous?.get(file.name);
+      const from =
+        before !== undefined &&
+        !file.gzip &&
+        before.dev === file.dev &&
+        before.ino === file.ino &&
+        file.size >= before.offset
+          ? before
+          : undefined;
+      const fileHits = from === undefined ? [] : [...from.hits];
+      try {
+        const read = await this.#read(file, from, (line) => {
+          if (!wanted.some((needle) => line.bytes.includes(needle))) return;
+          const record = this.#parse(file, line);
+          if (record && keep(record))
+            fileHits.push({ source: `${file.name}:${line.number}`, record: normalizeNginxLine(record) });
+        });
+        progress.set(file.name, { ...read, hits: fileHits });
+        for (const hit of fileHits) hits.push(hit);
+      } catch (error) {
+        this.#notices.add(noticeFor(file.name, error));
+      }
+    }
+    this.#followed.delete(key);
+    this.#followed.set(key, progress);
+    for (const oldest of this.#followed.keys()) {
+      if (this.#followed.size <= FOLLOWED_LOOKUPS) break;
+      this.#followed.delete(oldest);
+    }
     return hits;
   }
 
@@ -199,6 +255,7 @@ export class FileSource implements LogSource {
 
   /** Every line of a lookup, filtered by whether it is a status poll. */
   #lookup(lookup: Lookup, polls: PollLines | 'only'): Promise<Hit[]> {
+    const key = JSON.stringify([lookup, polls]);
     const wantPoll = (record: LogRecord): boolean => {
       if (polls === 'include') return true;
       const poll = polledTaskId(record) !== undefined;
@@ -207,6 +264,7 @@ export class FileSource implements LogSource {
     if (lookup.kind === 'correlation') {
       const wanted = new Set(lookup.correlationIds);
       return this.#scan(
+        key,
         lookup.correlationIds,
         (record) => wanted.has(str(record, F.CORRELATION_ID) ?? '') && wantPoll(record),
       );
@@ -215,6 +273,7 @@ export class FileSource implements LogSource {
     const tasks = new Set(taskIds);
     const needles = correlationId === undefined ? [...taskIds] : [...taskIds, correlationId];
     return this.#scan(
+      key,
       needles,
       (record) =>
         (tasks.has(str(record, F.TASK_ID) ?? '') ||
@@ -320,6 +379,7 @@ export class FileSource implements LogSource {
   }
 
   async close(): Promise<void> {
+    this.#followed.clear();
     const stdin = this.#stdin;
     this.#stdin = undefined;
     const file = await stdin?.catch(() => undefined);

@@ -35,14 +35,31 @@ export class LineSplitter {
   #parts: Buffer[] = [];
   #partBytes = 0;
   #overLong = false;
-  #number = 0;
+  #number: number;
+  /** Bytes pushed so far, and how many of them end with a newline (the lines handed on). */
+  #pushed = 0;
+  #complete = 0;
 
-  constructor(maxLineBytes = MAX_LINE_BYTES) {
+  /** `firstNumber` numbers the first line: a read that resumes mid-file continues the count. */
+  constructor(maxLineBytes = MAX_LINE_BYTES, firstNumber = 1) {
     this.#maxLineBytes = maxLineBytes;
+    this.#number = firstNumber - 1;
+  }
+
+  /** Bytes up to and including the last newline: where a later read resumes. */
+  get completeBytes(): number {
+    return this.#complete;
+  }
+
+  /** The number of the last line handed on (`firstNumber - 1` before any). */
+  get lastNumber(): number {
+    return this.#number;
   }
 
   /** Hand every line `chunk` completes to `onLine`; keep the rest for the next chunk. */
   push(chunk: Buffer, onLine: OnLine): void {
+    const base = this.#pushed;
+    this.#pushed += chunk.length;
     let start = 0;
     while (start < chunk.length) {
       const end = chunk.indexOf(NEWLINE, start);
@@ -52,6 +69,7 @@ export class LineSplitter {
       }
       this.#keep(chunk.subarray(start, end));
       this.#emit(onLine);
+      this.#complete = base + end + 1;
       start = end + 1;
     }
   }
@@ -63,6 +81,7 @@ export class LineSplitter {
    */
   end(onLine: OnLine): void {
     if (this.#partBytes > 0 || this.#overLong) this.#emit(onLine);
+    this.#complete = this.#pushed;
   }
 
   #keep(bytes: Buffer): void {
@@ -103,17 +122,28 @@ export interface ReadOptions {
   readonly complete: boolean;
   /** Read this open descriptor instead of the path; it stays open. */
   readonly fd?: number;
+  /** Where to start: the end of a line a previous read handed on (not for gzip). */
+  readonly start?: number;
+  /** The number of the line at `start`. */
+  readonly firstLine?: number;
   readonly maxLineBytes?: number;
   readonly chunkBytes?: number;
 }
 
+/** Where a read stopped: the offset after its last whole line, and that line's number. */
+export interface ReadEnd {
+  readonly offset: number;
+  readonly lastLine: number;
+}
+
 /** Stream the lines of a file to `onLine`; rejects with the file system's or zlib's error. */
-export async function readFileLines(path: string, options: ReadOptions, onLine: OnLine): Promise<void> {
-  if (options.size === 0) return;
-  const splitter = new LineSplitter(options.maxLineBytes);
+export async function readFileLines(path: string, options: ReadOptions, onLine: OnLine): Promise<ReadEnd> {
+  const start = options.gzip ? 0 : (options.start ?? 0);
+  const splitter = new LineSplitter(options.maxLineBytes, options.gzip ? 1 : (options.firstLine ?? 1));
+  if (options.size <= start) return { offset: start, lastLine: splitter.lastNumber };
   const file = createReadStream(path, {
     ...(options.fd === undefined ? {} : { fd: options.fd, autoClose: false }),
-    start: 0,
+    start,
     end: options.size - 1,
     highWaterMark: options.chunkBytes ?? CHUNK_BYTES,
   });
@@ -128,5 +158,9 @@ export async function readFileLines(path: string, options: ReadOptions, onLine: 
     // Destroying a read stream closes its descriptor even without autoClose: leave a borrowed one open.
     if (options.fd === undefined) file.destroy();
   }
-  if (options.gzip || options.complete) splitter.end(onLine);
+  if (options.gzip || options.complete) {
+    splitter.end(onLine);
+    return { offset: options.size, lastLine: splitter.lastNumber };
+  }
+  return { offset: start + splitter.completeBytes, lastLine: splitter.lastNumber };
 }

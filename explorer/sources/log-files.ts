@@ -26,6 +26,9 @@ export interface LogFile {
   readonly name: string;
   readonly size: number;
   readonly mtimeMs: number;
+  /** Device and inode: a file rotated away and replaced under the same name is another file. */
+  readonly dev: number;
+  readonly ino: number;
   readonly gzip: boolean;
   /** The text after the last newline is a whole line: the file is no longer written to. */
   readonly complete: boolean;
@@ -134,7 +137,7 @@ function kindOf(stat: Stats): string {
 function fileOf(path: string, name: string, stat: Stats): LogFile {
   const gzip = path.endsWith('.gz');
   // A compressed file was finished before it was compressed: its last line is whole.
-  return { path, name, size: stat.size, mtimeMs: stat.mtimeMs, gzip, complete: gzip };
+  return { path, name, size: stat.size, mtimeMs: stat.mtimeMs, dev: stat.dev, ino: stat.ino, gzip, complete: gzip };
 }
 
 /** The files a path or glob names now, sorted by name, with notices for what was skipped. */

@@ -37,4 +37,14 @@ describe('splitting a byte stream into lines', () => {
   it('keeps a line exactly at the cap', () => {
     expect(texts(split(['0123456789abcdef\n'], 16))).toEqual(['0123456789abcdef']);
   });
+
+  it('says where the last whole line ends, and numbers on from where a resumed read starts', () => {
+    const splitter = new LineSplitter(100, 8);
+    const numbers: number[] = [];
+    splitter.push(Buffer.from('ab\ncd'), (line) => numbers.push(line.number));
+    splitter.push(Buffer.from('e\nfg'), (line) => numbers.push(line.number));
+    expect(numbers).toEqual([8, 9]);
+    expect(splitter.completeBytes).toBe(7);
+    expect(splitter.lastNumber).toBe(9);
+  });
 });
