@@ -44,8 +44,7 @@ const EXPLORE_CLI = {
       type: 'string',
       value: 'PATH',
       complete: 'file',
-      description:
-        "log directory (read with subfolders), file, quoted glob ('var/log/**/*.json') or - for stdin (default: DTQ_LOG_DIR or var/logs)",
+      description: "log directory (subfolders too), file, 'glob' or - for stdin (default: DTQ_LOG_DIR or var/logs)",
     },
     plain: { type: 'boolean', description: 'text, for pipes and bug reports (default when not a terminal)' },
     json: { type: 'boolean', description: 'JSON, schema in docs/explorer-json.md' },
