@@ -75,6 +75,7 @@ const FOLLOWED_LOOKUPS = 8;
 /** Distinct ids held at once while looking for the nearest ones; more are ranked and cut. */
 const NEAREST_BATCH = 10_000;
 const OPEN_BRACE = 0x7b;
+const QUOTE = 0x22;
 const CLOSE_BRACE = 0x7d;
 
 /** Read log files: a directory tree, one file, a glob, or standard input (`-`). */
@@ -160,7 +161,12 @@ export class FileSource implements LogSource {
    * Stream the well-formed lines of one file to `visit`, from `from` on when a previous read
    * of the same file got that far, counting the malformed ones.
    */
-  async #read(file: LogFile, from: FileProgress | undefined, visit: (line: RawLine) => void): Promise<FileProgress> {
+  async #read(
+    file: LogFile,
+    from: FileProgress | undefined,
+    visit: (line: RawLine) => void,
+    needles?: readonly Buffer[],
+  ): Promise<FileProgress> {
     let malformed = from?.malformed ?? 0;
     const end = await readFileLines(
       file.path,
@@ -170,6 +176,7 @@ export class FileSource implements LogSource {
         complete: file.complete,
         start: from?.offset ?? 0,
         firstLine: (from?.lastLine ?? 0) + 1,
+        ...(needles === undefined ? {} : { needles }),
         ...(file.fd === undefined ? {} : { fd: file.fd }),
         ...(this.#options.maxLineBytes === undefined ? {} : { maxLineBytes: this.#options.maxLineBytes }),
         ...(this.#options.chunkBytes === undefined ? {} : { chunkBytes: this.#options.chunkBytes }),
@@ -188,10 +195,10 @@ export class FileSource implements LogSource {
    * Stream every well-formed line of every file to `visit`; a file that cannot be read
    * (vanished, refused, corrupt gzip) is skipped with a notice.
    */
-  async #each(visit: (file: LogFile, line: RawLine) => void): Promise<void> {
+  async #each(visit: (file: LogFile, line: RawLine) => void, needles?: readonly Buffer[]): Promise<void> {
     for (const file of await this.#files()) {
       try {
-        await this.#read(file, undefined, (line) => visit(file, line));
+        await this.#read(file, undefined, (line) => visit(file, line), needles);
       } catch (error) {
         this.#notices.add(noticeFor(file.name, error));
       }
@@ -221,12 +228,17 @@ export class FileSource implements LogSource {
           : undefined;
       const fileHits = from === undefined ? [] : [...from.hits];
       try {
-        const read = await this.#read(file, from, (line) => {
-          if (!wanted.some((needle) => line.bytes.includes(needle))) return;
-          const record = this.#parse(file, line);
-          if (record && keep(record))
-            fileHits.push({ source: `${file.name}:${line.number}`, record: normalizeNginxLine(record) });
-        });
+        const read = await this.#read(
+          file,
+          from,
+          (line) => {
+            if (!line.candidate || !wanted.some((needle) => line.bytes.includes(needle))) return;
+            const record = this.#parse(file, line);
+            if (record && keep(record))
+              fileHits.push({ source: `${file.name}:${line.number}`, record: normalizeNginxLine(record) });
+          },
+          wanted,
+        );
         progress.set(file.name, { ...read, hits: fileHits });
         for (const hit of fileHits) hits.push(hit);
       } catch (error) {
@@ -331,7 +343,6 @@ export class FileSource implements LogSource {
 
   async nearest(id: string, field: IdField): Promise<NearestIds> {
     const marker = Buffer.from(`"${field}":"`);
-    const pattern = new RegExp(`"${field}":"([^"]{1,128})"`, 'g');
     let candidates = new Set<string>();
     let from: number | undefined;
     let to: number | undefined;
@@ -347,17 +358,26 @@ export class FileSource implements LogSource {
       if (file !== undefined && last !== undefined) widen(this.#timeOf(file, last));
       last = undefined;
     };
-    await this.#each((current, line) => {
-      if (current !== file) {
-        closeFile();
-        file = current;
-        widen(this.#timeOf(current, line));
-      }
-      last = line;
-      if (!line.bytes.includes(marker)) return;
-      for (const match of line.bytes.toString('utf8').matchAll(pattern)) if (match[1]) candidates.add(match[1]);
-      if (candidates.size >= NEAREST_BATCH) candidates = new Set(rankNearest(id, candidates));
-    });
+    await this.#each(
+      (current, line) => {
+        if (current !== file) {
+          closeFile();
+          file = current;
+          widen(this.#timeOf(current, line));
+        }
+        last = line;
+        if (!line.candidate) return;
+        // The id is the JSON string after the marker, as far as the next quote (at most 128 bytes).
+        const { bytes } = line;
+        for (let at = bytes.indexOf(marker); at !== -1; at = bytes.indexOf(marker, at + marker.length)) {
+          const start = at + marker.length;
+          const end = bytes.indexOf(QUOTE, start);
+          if (end > start && end - start <= 128) candidates.add(bytes.toString('utf8', start, end));
+        }
+        if (candidates.size >= NEAREST_BATCH) candidates = new Set(rankNearest(id, candidates));
+      },
+      [marker],
+    );
     closeFile();
     return { matches: rankNearest(id, candidates), range: { from, to } };
   }

@@ -20,6 +20,24 @@ export interface RawLine {
   readonly number: number;
   /** True when the line was longer than the cap and its bytes were dropped. */
   readonly overLong: boolean;
+  /**
+   * False when the splitter was given needles and the line holds none of them: the caller
+   * need not look. True otherwise (a line cut across chunks is always a candidate).
+   */
+  readonly candidate: boolean;
+}
+
+/** How to split. */
+export interface SplitOptions {
+  /** The longest line kept, in bytes (default MAX_LINE_BYTES). */
+  readonly maxLineBytes?: number;
+  /** The number of the first line: a read that resumes mid-file continues the count. */
+  readonly firstNumber?: number;
+  /**
+   * Byte strings (without newlines) a caller looks for. They are searched once per chunk, not
+   * once per line, which is most of a lookup's cost when few lines match.
+   */
+  readonly needles?: readonly Buffer[];
 }
 
 /** Called once per line, in order. */
@@ -32,6 +50,7 @@ const EMPTY = Buffer.alloc(0);
 /** Splits chunks into lines; pure, so its edges (chunk borders, caps) are tested without files. */
 export class LineSplitter {
   readonly #maxLineBytes: number;
+  readonly #needles: readonly Buffer[] | undefined;
   #parts: Buffer[] = [];
   #partBytes = 0;
   #overLong = false;
@@ -40,10 +59,10 @@ export class LineSplitter {
   #pushed = 0;
   #complete = 0;
 
-  /** `firstNumber` numbers the first line: a read that resumes mid-file continues the count. */
-  constructor(maxLineBytes = MAX_LINE_BYTES, firstNumber = 1) {
-    this.#maxLineBytes = maxLineBytes;
-    this.#number = firstNumber - 1;
+  constructor(options: SplitOptions = {}) {
+    this.#maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
+    this.#number = (options.firstNumber ?? 1) - 1;
+    this.#needles = options.needles;
   }
 
   /** Bytes up to and including the last newline: where a later read resumes. */
@@ -60,6 +79,8 @@ export class LineSplitter {
   push(chunk: Buffer, onLine: OnLine): void {
     const base = this.#pushed;
     this.#pushed += chunk.length;
+    const marks = this.#marks(chunk);
+    let mark = 0;
     let start = 0;
     while (start < chunk.length) {
       const end = chunk.indexOf(NEWLINE, start);
@@ -67,11 +88,33 @@ export class LineSplitter {
         this.#keep(chunk.subarray(start));
         return;
       }
-      this.#keep(chunk.subarray(start, end));
-      this.#emit(onLine);
+      if (this.#partBytes === 0 && !this.#overLong) {
+        // The whole line is in this chunk: hand on a view of it, no copy.
+        let candidate = true;
+        if (marks !== undefined) {
+          while (mark < marks.length && (marks[mark] as number) < start) mark++;
+          candidate = mark < marks.length && (marks[mark] as number) < end;
+        }
+        if (end - start > this.#maxLineBytes) this.#overLong = true;
+        this.#emit(onLine, chunk.subarray(start, end), candidate);
+      } else {
+        this.#keep(chunk.subarray(start, end));
+        this.#emit(onLine);
+      }
       this.#complete = base + end + 1;
       start = end + 1;
     }
+  }
+
+  /** Where the needles start in `chunk`, in order; undefined when there are none to look for. */
+  #marks(chunk: Buffer): number[] | undefined {
+    if (this.#needles === undefined) return undefined;
+    const marks: number[] = [];
+    for (const needle of this.#needles) {
+      for (let at = chunk.indexOf(needle); at !== -1; at = chunk.indexOf(needle, at + 1)) marks.push(at);
+    }
+    if (this.#needles.length > 1) marks.sort((a, b) => a - b);
+    return marks;
   }
 
   /**
@@ -97,14 +140,16 @@ export class LineSplitter {
     this.#partBytes += bytes.length;
   }
 
-  #emit(onLine: OnLine): void {
+  /** Hand on the line kept so far, or `whole` when the line came in one piece. */
+  #emit(onLine: OnLine, whole?: Buffer, candidate = true): void {
     this.#number++;
     if (this.#overLong) {
-      onLine({ bytes: EMPTY, number: this.#number, overLong: true });
+      onLine({ bytes: EMPTY, number: this.#number, overLong: true, candidate: false });
     } else {
-      let bytes = this.#parts.length === 1 ? (this.#parts[0] as Buffer) : Buffer.concat(this.#parts, this.#partBytes);
+      let bytes =
+        whole ?? (this.#parts.length === 1 ? (this.#parts[0] as Buffer) : Buffer.concat(this.#parts, this.#partBytes));
       if (bytes.length > 0 && bytes[bytes.length - 1] === CR) bytes = bytes.subarray(0, bytes.length - 1);
-      onLine({ bytes, number: this.#number, overLong: false });
+      onLine({ bytes, number: this.#number, overLong: false, candidate });
     }
     this.#parts = [];
     this.#partBytes = 0;
@@ -126,6 +171,8 @@ export interface ReadOptions {
   readonly start?: number;
   /** The number of the line at `start`. */
   readonly firstLine?: number;
+  /** Byte strings the caller looks for (see {@link SplitOptions.needles}). */
+  readonly needles?: readonly Buffer[];
   readonly maxLineBytes?: number;
   readonly chunkBytes?: number;
 }
@@ -139,7 +186,11 @@ export interface ReadEnd {
 /** Stream the lines of a file to `onLine`; rejects with the file system's or zlib's error. */
 export async function readFileLines(path: string, options: ReadOptions, onLine: OnLine): Promise<ReadEnd> {
   const start = options.gzip ? 0 : (options.start ?? 0);
-  const splitter = new LineSplitter(options.maxLineBytes, options.gzip ? 1 : (options.firstLine ?? 1));
+  const splitter = new LineSplitter({
+    ...(options.maxLineBytes === undefined ? {} : { maxLineBytes: options.maxLineBytes }),
+    ...(options.needles === undefined ? {} : { needles: options.needles }),
+    firstNumber: options.gzip ? 1 : (options.firstLine ?? 1),
+  });
   if (options.size <= start) return { offset: start, lastLine: splitter.lastNumber };
   const file = createReadStream(path, {
     ...(options.fd === undefined ? {} : { fd: options.fd, autoClose: false }),

@@ -3,7 +3,7 @@ import { LineSplitter, type RawLine } from '../../explorer/sources/line-reader.t
 
 function split(chunks: readonly string[], maxLineBytes: number, ended = false): RawLine[] {
   const lines: RawLine[] = [];
-  const splitter = new LineSplitter(maxLineBytes);
+  const splitter = new LineSplitter({ maxLineBytes });
   for (const chunk of chunks) splitter.push(Buffer.from(chunk), (line) => lines.push(line));
   if (ended) splitter.end((line) => lines.push(line));
   return lines;
@@ -39,12 +39,37 @@ describe('splitting a byte stream into lines', () => {
   });
 
   it('says where the last whole line ends, and numbers on from where a resumed read starts', () => {
-    const splitter = new LineSplitter(100, 8);
+    const splitter = new LineSplitter({ maxLineBytes: 100, firstNumber: 8 });
     const numbers: number[] = [];
     splitter.push(Buffer.from('ab\ncd'), (line) => numbers.push(line.number));
     splitter.push(Buffer.from('e\nfg'), (line) => numbers.push(line.number));
     expect(numbers).toEqual([8, 9]);
     expect(splitter.completeBytes).toBe(7);
     expect(splitter.lastNumber).toBe(9);
+  });
+
+  it('marks as candidates exactly the lines that may hold a needle, a line cut across chunks always', () => {
+    const lines: RawLine[] = [];
+    const splitter = new LineSplitter({ maxLineBytes: 100, needles: [Buffer.from('id-7'), Buffer.from('id-9')] });
+    for (const chunk of ['a id-7\nb\nc id-9 id-7\nd i', 'd-9\ne\n'])
+      splitter.push(Buffer.from(chunk), (line) => lines.push(line));
+    expect(lines.map((l) => [l.bytes.toString(), l.candidate])).toEqual([
+      ['a id-7', true],
+      ['b', false],
+      ['c id-9 id-7', true],
+      ['d id-9', true],
+      ['e', false],
+    ]);
+  });
+
+  it('hands on a line that fits in a chunk without copying it, and copies one that waits for the next', () => {
+    const chunk = Buffer.alloc(10, 'whole\npart'); // not from the shared pool small Buffer.from uses
+    const lines: RawLine[] = [];
+    const splitter = new LineSplitter();
+    splitter.push(chunk, (line) => lines.push(line));
+    splitter.push(Buffer.from('ial\n'), (line) => lines.push(line));
+    expect(lines[0]?.bytes.buffer).toBe(chunk.buffer);
+    expect(lines[1]?.bytes.toString()).toBe('partial');
+    expect(lines[1]?.bytes.buffer).not.toBe(chunk.buffer);
   });
 });
