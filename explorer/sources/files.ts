@@ -72,6 +72,8 @@ interface FileProgress {
 
 /** Lookups whose progress is kept, so --follow re-reads only new bytes; older ones read afresh. */
 const FOLLOWED_LOOKUPS = 8;
+/** Unparsable lines remembered one by one; beyond this the malformed count stops growing. */
+const MAX_UNPARSABLE_KEPT = 100_000;
 /** Distinct ids held at once while looking for the nearest ones; more are ranked and cut. */
 const NEAREST_BATCH = 10_000;
 const OPEN_BRACE = 0x7b;
@@ -90,8 +92,12 @@ export class FileSource implements LogSource {
   readonly #malformedByFile = new Map<string, number>();
   /** Lines (`file:line`) that looked like an object but did not parse, so two scans count one once. */
   readonly #unparsable = new Set<string>();
-  /** Files and directories skipped, and why, once each. */
-  readonly #notices = new Set<string>();
+  /**
+   * Files and directories skipped, and why, once each: what the latest listing skipped and
+   * what could not be read since. A file that vanished in a rotation is found under its new
+   * name by the next listing, so an old notice must not outlive it.
+   */
+  #notices = new Set<string>();
   /** How far the latest lookups read each file, and what they found, newest lookup last. */
   readonly #followed = new Map<string, Map<string, FileProgress>>();
 
@@ -113,7 +119,9 @@ export class FileSource implements LogSource {
       return [await this.#stdin];
     }
     const listing = listLogFiles(this.#input);
-    for (const notice of listing.notices) this.#notices.add(notice);
+    this.#notices = new Set(listing.notices);
+    const names = new Set(listing.files.map((file) => file.name));
+    for (const name of this.#malformedByFile.keys()) if (!names.has(name)) this.#malformedByFile.delete(name);
     const where = this.#input.kind === 'glob' ? this.#input.pattern : this.#input.path;
     if (!listing.exists) throw dtqError(EXPLORE_ERRORS.NO_LOGS_DIR, { dir: where });
     if (listing.files.length === 0) {
@@ -261,7 +269,8 @@ export class FileSource implements LogSource {
     } catch {
       // Counted below: a torn or foreign line must not stop the explorer.
     }
-    this.#unparsable.add(`${file.name}:${line.number}`);
+    // Bounded: a file of millions of brace-shaped non-JSON lines must not grow this without end.
+    if (this.#unparsable.size < MAX_UNPARSABLE_KEPT) this.#unparsable.add(`${file.name}:${line.number}`);
     return undefined;
   }
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadTrace } from '../../explorer/load-trace.ts';
@@ -49,12 +49,15 @@ describe('the file source on hostile --logs inputs', () => {
     expect(trace.tasks[0]?.outcome).toBe('dead_lettered');
   });
 
-  it('skips a FIFO with a warning instead of waiting for a writer', async () => {
+  it('skips a FIFO with a warning instead of waiting for a writer, for as long as it is there', async () => {
     const dir = fixtureDir();
     execFileSync('mkfifo', [join(dir, 'worker-9.ndjson')]);
-    const { trace } = await traceOf(dir);
+    const { trace, source } = await traceOf(dir);
     expect(trace.tasks[0]?.outcome).toBe('dead_lettered');
     expect(trace.warnings).toContain('worker-9.ndjson: a FIFO, skipped (pipe logs with --logs - instead)');
+    rmSync(join(dir, 'worker-9.ndjson'));
+    const { trace: later } = await loadTrace(source, { correlationId: 'req-dlq-1' }, () => T0 + 60_000);
+    expect(later.warnings).toEqual([]);
   });
 
   it('skips a symlink loop with a warning and reads every file once', async () => {
