@@ -77,8 +77,8 @@ const MAX_UNPARSABLE_KEPT = 100_000;
 /** Distinct ids held at once while looking for the nearest ones; more are ranked and cut. */
 const NEAREST_BATCH = 10_000;
 const OPEN_BRACE = 0x7b;
-const QUOTE = 0x22;
 const CLOSE_BRACE = 0x7d;
+const QUOTE = 0x22;
 
 /** Read log files: a directory tree, one file, a glob, or standard input (`-`). */
 export class FileSource implements LogSource {
@@ -139,8 +139,9 @@ export class FileSource implements LogSource {
 
   /**
    * Lookups read their lines several times and a pipe can be read once: standard input goes
-   * to a temp file first, unlinked at once so nothing is left behind, read through its
-   * descriptor. Disk, not memory, holds it, so a 2 GB pipe costs no more RAM than a file.
+   * to a temp file first (in TMPDIR), unlinked at once so nothing is left behind, read
+   * through its descriptor. The file, not the heap, holds it: a 2 GB pipe costs the process
+   * no more memory than a 2 GB file (unless TMPDIR is itself in memory, as a tmpfs is).
    */
   async #spoolStdin(): Promise<LogFile> {
     const stdin = this.#options.stdin ?? process.stdin;
@@ -149,9 +150,10 @@ export class FileSource implements LogSource {
         problem:
           '--logs - reads standard input, which is a terminal: pipe the logs in (`cat app.ndjson | dtq-explore ID --logs -`)',
       });
-    const dir = mkdtempSync(join(tmpdir(), 'dtq-explore-stdin-'));
-    const path = join(dir, 'stdin');
+    let dir: string | undefined;
     try {
+      dir = mkdtempSync(join(tmpdir(), 'dtq-explore-stdin-'));
+      const path = join(dir, 'stdin');
       await pipeline(stdin, createWriteStream(path));
       const fd = openSync(path, 'r');
       const magic = Buffer.alloc(2);
@@ -160,8 +162,12 @@ export class FileSource implements LogSource {
       const { size, mtimeMs, dev, ino } = fstatSync(fd);
       const gzip = magic[0] === 0x1f && magic[1] === 0x8b;
       return { path, name: 'stdin', size, mtimeMs, dev, ino, gzip, complete: true, fd };
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+      const looked = `standard input could not be copied to ${tmpdir()} (${reason}; set TMPDIR to a directory with room)`;
+      throw dtqError(EXPLORE_ERRORS.NO_LOG_FILES, { looked, skipped: '' });
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
     }
   }
 

@@ -43,6 +43,13 @@ describe('dtq-explore --logs through the real binary', () => {
     }
   });
 
+  it('says so in one line when standard input cannot be spooled to TMPDIR', async () => {
+    const { code, stderr } = await runExplore(['x', '--logs', '-'], { TMPDIR: '/nonexistent/dtq' }, { input: '{}\n' });
+    expect(code).toBe(3);
+    expect(stderr).toContain('standard input could not be copied to /nonexistent/dtq (ENOENT; set TMPDIR');
+    expect(stderr).not.toMatch(/^\s+at /m);
+  });
+
   it('reads a single file given as --logs FILE', async () => {
     const dir = fixtureDir();
     const { code, stdout } = await runExplore(['req-happy-1', '--logs', join(dir, 'api-1.ndjson'), '--plain']);
