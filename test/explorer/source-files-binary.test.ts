@@ -44,9 +44,11 @@ describe('dtq-explore --logs through the real binary', () => {
   });
 
   it('says so in one line when standard input cannot be spooled to TMPDIR', async () => {
-    const { code, stderr } = await runExplore(['x', '--logs', '-'], { TMPDIR: '/nonexistent/dtq' }, { input: '{}\n' });
+    // A TMPDIR that is a file: nothing can be made under it (a missing one, Node's compile cache would create).
+    const tmp = join(fixtureDir(), 'api-1.ndjson');
+    const { code, stderr } = await runExplore(['x', '--logs', '-'], { TMPDIR: tmp }, { input: '{}\n' });
     expect(code).toBe(3);
-    expect(stderr).toContain('standard input could not be copied to /nonexistent/dtq (ENOENT; set TMPDIR');
+    expect(stderr).toContain(`standard input could not be copied to ${tmp} (ENOTDIR; set TMPDIR`);
     expect(stderr).not.toMatch(/^\s+at /m);
   });
 
