@@ -42,9 +42,9 @@ const EXPLORE_CLI = {
     },
     logs: {
       type: 'string',
-      value: 'DIR',
-      complete: 'directory',
-      description: 'NDJSON log directory (default: DTQ_LOG_DIR or var/logs)',
+      value: 'PATH',
+      complete: 'file',
+      description: "log directory (subfolders too), file, 'glob' or - for stdin (default: DTQ_LOG_DIR or var/logs)",
     },
     plain: { type: 'boolean', description: 'text, for pipes and bug reports (default when not a terminal)' },
     json: { type: 'boolean', description: 'JSON, schema in docs/explorer-json.md' },
@@ -63,7 +63,7 @@ const EXPLORE_CLI = {
   sections: [
     {
       title: 'Source',
-      lines: ['Elasticsearch when --es or DTQ_ES_URL is set, else the NDJSON files of --logs.'],
+      lines: ['Elasticsearch when --es or DTQ_ES_URL is set, else the log files of --logs.'],
     },
     {
       title: 'Keys',

@@ -45,13 +45,13 @@ export const EXPLORE_ERRORS = {
     code: 'DTQ_ERR_EXPLORE_NO_LOGS_DIR',
     exitCode: 3,
     message:
-      'The log directory {dir} does not exist. Run the workload (`npm run demo`), pass --logs DIR, or set DTQ_ES_URL to read from Elasticsearch.',
+      'The log path {dir} does not exist. Run the workload (`npm run demo`), pass --logs with a directory, a file, a quoted glob or - for standard input, or set DTQ_ES_URL to read from Elasticsearch.',
   },
   NO_LOG_FILES: {
     code: 'DTQ_ERR_EXPLORE_NO_LOG_FILES',
     exitCode: 3,
     message:
-      'The log directory {dir} holds no .ndjson files. Run the workload first (`npm run demo`) or pass --logs DIR.',
+      'No log file to read: {looked}.{skipped} Run the workload first (`npm run demo`) or pass --logs with a directory, a file, a quoted glob or - for standard input.',
   },
   BAD_SINCE: {
     code: 'DTQ_ERR_EXPLORE_BAD_SINCE',

@@ -112,7 +112,7 @@ function model(
   now: number,
   backlog?: PollBacklog,
 ): Trace {
-  return buildTrace(hits, {
+  const trace = buildTrace(hits, {
     correlationId: ids.correlationId,
     focusTaskId: ids.focusTaskId,
     now,
@@ -120,6 +120,9 @@ function model(
     malformedLines: source.malformedLines(),
     backlog,
   });
+  // What the source could not read is part of what the trace cannot tell.
+  const notices = source.notices?.() ?? [];
+  return notices.length === 0 ? trace : { ...trace, warnings: [...trace.warnings, ...notices] };
 }
 
 /**

@@ -1,17 +1,43 @@
 /**
- * The NDJSON files the workload writes (one per process under var/logs or DTQ_LOG_DIR) as a
- * source. Files are read once per run. A cheap substring test runs before JSON.parse, so a
- * lookup by id parses only the lines that can match; lines that are not a JSON object are
- * skipped and counted (pino-abstract-transport's habit), never fatal.
+ * Log files as a source: the NDJSON files the workload writes (one per process under var/logs
+ * or DTQ_LOG_DIR), or whatever `--logs` names — a directory tree, a file, a glob, standard
+ * input (explorer/sources/log-files.ts finds them). Every lookup streams the files it reads
+ * (explorer/sources/line-reader.ts) and keeps only the lines that match, so memory follows
+ * the answer, not the logs; files that grew or appeared are read anew by the next lookup,
+ * which is what --follow needs. A cheap byte search for the ids runs before JSON.parse, so a
+ * lookup parses only the lines that can match; lines that are not a JSON object (or are longer
+ * than the line cap) are skipped and counted (pino-abstract-transport's habit), never fatal.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import {
+  closeSync,
+  createWriteStream,
+  fstatSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { dtqError } from '../../contract/dtq-error.ts';
 import { EVENTS, F, type LogRecord, normalizeNginxLine } from '../../contract/vocabulary.ts';
 import { EXPLORE_ERRORS } from '../errors.ts';
 import { num, str, timestampOf } from '../model/fields.ts';
 import { polledTaskId } from '../model/join.ts';
 import type { Hit } from '../model/types.ts';
+import { type RawLine, readFileLines } from './line-reader.ts';
+import {
+  LOG_NAMES_TEXT,
+  type LogFile,
+  type LogInput,
+  listLogFiles,
+  noticeFor,
+  parseLogInput,
+  shownPath,
+} from './log-files.ts';
 import {
   type IdField,
   type LogSource,
@@ -23,87 +49,240 @@ import {
   rankNearest,
 } from './source.ts';
 
-interface LoadedFile {
-  readonly name: string;
-  readonly size: number;
-  readonly mtimeMs: number;
-  readonly lines: readonly string[];
+/** Limits and seams of a file source; the defaults suit real logs, tests shrink them. */
+export interface FileSourceOptions {
+  /** What `--logs -` reads (default: process.stdin). */
+  readonly stdin?: NodeJS.ReadableStream & { readonly isTTY?: boolean };
+  /** The longest line kept, in bytes (default: line-reader.ts's MAX_LINE_BYTES). */
+  readonly maxLineBytes?: number;
+  /** Bytes read at a time (default: line-reader.ts's CHUNK_BYTES). */
+  readonly chunkBytes?: number;
 }
 
-/** Read NDJSON files from a directory. */
+/** How far a lookup read one file, and the lines it kept from it. */
+interface FileProgress {
+  readonly dev: number;
+  readonly ino: number;
+  /** The offset after the last whole line read. */
+  readonly offset: number;
+  readonly lastLine: number;
+  readonly malformed: number;
+  readonly hits: readonly Hit[];
+}
+
+/** Lookups whose progress is kept, so --follow re-reads only new bytes; older ones read afresh. */
+const FOLLOWED_LOOKUPS = 8;
+/** Unparsable lines remembered one by one; beyond this the malformed count stops growing. */
+const MAX_UNPARSABLE_KEPT = 100_000;
+/** Distinct ids held at once while looking for the nearest ones; more are ranked and cut. */
+const NEAREST_BATCH = 10_000;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const QUOTE = 0x22;
+
+/** Read log files: a directory tree, one file, a glob, or standard input (`-`). */
 export class FileSource implements LogSource {
   readonly kind = 'files' as const;
   readonly description: string;
-  readonly #dir: string;
-  #files: LoadedFile[] | undefined;
-  /** Malformed lines by `file:line`, so a line seen by two scans counts once. */
-  readonly #malformed = new Set<string>();
+  readonly #input: LogInput;
+  readonly #options: FileSourceOptions;
+  /** Standard input, read once into an unlinked temp file (lookups read it several times). */
+  #stdin: Promise<LogFile> | undefined;
+  /** Malformed lines per file in its latest complete read: not an object, or over-long. */
+  readonly #malformedByFile = new Map<string, number>();
+  /** Lines (`file:line`) that looked like an object but did not parse, so two scans count one once. */
+  readonly #unparsable = new Set<string>();
+  /**
+   * Files and directories skipped, and why, once each: what the latest listing skipped and
+   * what could not be read since. A file that vanished in a rotation is found under its new
+   * name by the next listing, so an old notice must not outlive it.
+   */
+  #notices = new Set<string>();
+  /** How far the latest lookups read each file, and what they found, newest lookup last. */
+  readonly #followed = new Map<string, Map<string, FileProgress>>();
 
-  constructor(dir: string) {
-    this.#dir = resolve(dir);
-    this.description = `files in ${this.#dir}`;
+  constructor(logs: string, options: FileSourceOptions = {}) {
+    this.#input = parseLogInput(logs, (path) => statSync(path, { throwIfNoEntry: false }) !== undefined);
+    this.#options = options;
+    this.description =
+      this.#input.kind === 'stdin'
+        ? 'standard input'
+        : this.#input.kind === 'glob'
+          ? `files matching ${this.#input.pattern}`
+          : `files in ${this.#input.path}`;
+  }
+
+  /** The files to read now: listed anew on every lookup, so --follow sees files that appeared. */
+  async #files(): Promise<LogFile[]> {
+    if (this.#input.kind === 'stdin') {
+      this.#stdin ??= this.#spoolStdin();
+      return [await this.#stdin];
+    }
+    const listing = listLogFiles(this.#input);
+    this.#notices = new Set(listing.notices);
+    const names = new Set(listing.files.map((file) => file.name));
+    for (const name of this.#malformedByFile.keys()) if (!names.has(name)) this.#malformedByFile.delete(name);
+    const where = this.#input.kind === 'glob' ? this.#input.pattern : this.#input.path;
+    if (!listing.exists) throw dtqError(EXPLORE_ERRORS.NO_LOGS_DIR, { dir: where });
+    if (listing.files.length === 0) {
+      const skipped = listing.notices.length > 0 ? ` Skipped: ${listing.notices.join('; ')}.` : '';
+      const looked =
+        this.#input.kind === 'glob'
+          ? `no file matches ${where}`
+          : listing.directory
+            ? `${shownPath(where)} holds no ${LOG_NAMES_TEXT}`
+            : `${shownPath(where)} is not a readable regular file`;
+      throw dtqError(EXPLORE_ERRORS.NO_LOG_FILES, { looked, skipped });
+    }
+    return listing.files;
   }
 
   /**
-   * The files, read on first use and re-read when one grew or a new one appeared, so
-   * --follow sees lines the workload appends while the explorer runs.
+   * Lookups read their lines several times and a pipe can be read once: standard input goes
+   * to a temp file first (in TMPDIR), unlinked at once so nothing is left behind, read
+   * through its descriptor. The file, not the heap, holds it: a 2 GB pipe costs the process
+   * no more memory than a 2 GB file (unless TMPDIR is itself in memory, as a tmpfs is).
    */
-  #load(): LoadedFile[] {
-    if (!existsSync(this.#dir) || !statSync(this.#dir).isDirectory())
-      throw dtqError(EXPLORE_ERRORS.NO_LOGS_DIR, { dir: this.#dir });
-    const names = readdirSync(this.#dir)
-      .filter((name) => name.endsWith('.ndjson'))
-      .sort();
-    if (names.length === 0) throw dtqError(EXPLORE_ERRORS.NO_LOG_FILES, { dir: this.#dir });
-    const previous = new Map((this.#files ?? []).map((file) => [file.name, file]));
-    this.#files = names.map((name) => {
-      const stat = statSync(join(this.#dir, name));
-      const known = previous.get(name);
-      if (known && known.size === stat.size && known.mtimeMs === stat.mtimeMs) return known;
-      const text = readFileSync(join(this.#dir, name), 'utf8');
-      // Text after the last newline is a line still being written: leave it for the next read.
-      const complete = text.slice(0, text.lastIndexOf('\n') + 1);
-      const file = { name, size: stat.size, mtimeMs: stat.mtimeMs, lines: complete.split('\n') };
-      // A cheap shape check over every line, so torn lines are counted even when no lookup
-      // parses them; lines that pass it but fail JSON.parse are added when parsed.
-      file.lines.forEach((text, index) => {
-        const line = text.trim();
-        if (line !== '' && (line[0] !== '{' || line[line.length - 1] !== '}')) this.#malformed.add(`${name}:${index}`);
+  async #spoolStdin(): Promise<LogFile> {
+    const stdin = this.#options.stdin ?? process.stdin;
+    if (stdin.isTTY)
+      throw dtqError(EXPLORE_ERRORS.USAGE, {
+        problem:
+          '--logs - reads standard input, which is a terminal: pipe the logs in (`cat app.ndjson | dtq-explore ID --logs -`)',
       });
-      return file;
-    });
-    return this.#files;
+    let dir: string | undefined;
+    try {
+      dir = mkdtempSync(join(tmpdir(), 'dtq-explore-stdin-'));
+      const path = join(dir, 'stdin');
+      await pipeline(stdin, createWriteStream(path));
+      const fd = openSync(path, 'r');
+      const magic = Buffer.alloc(2);
+      readSync(fd, magic, 0, 2, 0);
+      unlinkSync(path);
+      const { size, mtimeMs, dev, ino } = fstatSync(fd);
+      const gzip = magic[0] === 0x1f && magic[1] === 0x8b;
+      return { path, name: 'stdin', size, mtimeMs, dev, ino, gzip, complete: true, fd };
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+      const looked = `standard input could not be copied to ${tmpdir()} (${reason}; set TMPDIR to a directory with room)`;
+      throw dtqError(EXPLORE_ERRORS.NO_LOG_FILES, { looked, skipped: '' });
+    } finally {
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    }
   }
 
-  /** Every line whose text contains one of `needles` and whose record passes `keep`. */
-  #scan(needles: readonly string[], keep: (record: LogRecord) => boolean): Hit[] {
+  /**
+   * Stream the well-formed lines of one file to `visit`, from `from` on when a previous read
+   * of the same file got that far, counting the malformed ones.
+   */
+  async #read(
+    file: LogFile,
+    from: FileProgress | undefined,
+    visit: (line: RawLine) => void,
+    needles?: readonly Buffer[],
+  ): Promise<FileProgress> {
+    let malformed = from?.malformed ?? 0;
+    const end = await readFileLines(
+      file.path,
+      {
+        size: file.size,
+        gzip: file.gzip,
+        complete: file.complete,
+        start: from?.offset ?? 0,
+        firstLine: (from?.lastLine ?? 0) + 1,
+        ...(needles === undefined ? {} : { needles }),
+        ...(file.fd === undefined ? {} : { fd: file.fd }),
+        ...(this.#options.maxLineBytes === undefined ? {} : { maxLineBytes: this.#options.maxLineBytes }),
+        ...(this.#options.chunkBytes === undefined ? {} : { chunkBytes: this.#options.chunkBytes }),
+      },
+      (line) => {
+        const shape = shapeOf(line);
+        if (shape === 'malformed') malformed++;
+        else if (shape === 'object') visit(line);
+      },
+    );
+    this.#malformedByFile.set(file.name, malformed);
+    return { dev: file.dev, ino: file.ino, offset: end.offset, lastLine: end.lastLine, malformed, hits: [] };
+  }
+
+  /**
+   * Stream every well-formed line of every file to `visit`; a file that cannot be read
+   * (vanished, refused, corrupt gzip) is skipped with a notice.
+   */
+  async #each(visit: (file: LogFile, line: RawLine) => void, needles?: readonly Buffer[]): Promise<void> {
+    for (const file of await this.#files()) {
+      try {
+        await this.#read(file, undefined, (line) => visit(file, line), needles);
+      } catch (error) {
+        this.#notices.add(noticeFor(file.name, error));
+      }
+    }
+  }
+
+  /**
+   * Every line whose bytes contain one of `needles` and whose record passes `keep`. The same
+   * lookup again (--follow asks every second) reads only what was appended since, per file,
+   * unless the file was replaced, truncated or is compressed.
+   */
+  async #scan(key: string, needles: readonly string[], keep: (record: LogRecord) => boolean): Promise<Hit[]> {
     const hits: Hit[] = [];
     if (needles.length === 0) return hits;
-    for (const file of this.#load()) {
-      file.lines.forEach((text, index) => {
-        if (!needles.some((needle) => text.includes(needle))) return;
-        const record = this.#parse(file.name, index, text);
-        if (record && keep(record))
-          hits.push({ source: `${file.name}:${index + 1}`, record: normalizeNginxLine(record) });
-      });
+    const wanted = needles.map((needle) => Buffer.from(needle));
+    const previous = this.#followed.get(key);
+    const progress = new Map<string, FileProgress>();
+    for (const file of await this.#files()) {
+      const before = previous?.get(file.name);
+      const from =
+        before !== undefined &&
+        !file.gzip &&
+        before.dev === file.dev &&
+        before.ino === file.ino &&
+        file.size >= before.offset
+          ? before
+          : undefined;
+      const fileHits = from === undefined ? [] : [...from.hits];
+      try {
+        const read = await this.#read(
+          file,
+          from,
+          (line) => {
+            if (!line.candidate || !wanted.some((needle) => line.bytes.includes(needle))) return;
+            const record = this.#parse(file, line);
+            if (record && keep(record))
+              fileHits.push({ source: `${file.name}:${line.number}`, record: normalizeNginxLine(record) });
+          },
+          wanted,
+        );
+        progress.set(file.name, { ...read, hits: fileHits });
+        for (const hit of fileHits) hits.push(hit);
+      } catch (error) {
+        this.#notices.add(noticeFor(file.name, error));
+      }
+    }
+    this.#followed.delete(key);
+    this.#followed.set(key, progress);
+    for (const oldest of this.#followed.keys()) {
+      if (this.#followed.size <= FOLLOWED_LOOKUPS) break;
+      this.#followed.delete(oldest);
     }
     return hits;
   }
 
-  #parse(name: string, index: number, text: string): LogRecord | undefined {
-    if (text.trim() === '') return undefined;
+  #parse(file: LogFile, line: RawLine): LogRecord | undefined {
     try {
-      const value: unknown = JSON.parse(text);
+      const value: unknown = JSON.parse(line.bytes.toString('utf8'));
       if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as LogRecord;
     } catch {
       // Counted below: a torn or foreign line must not stop the explorer.
     }
-    this.#malformed.add(`${name}:${index}`);
+    // Bounded: a file of millions of brace-shaped non-JSON lines must not grow this without end.
+    if (this.#unparsable.size < MAX_UNPARSABLE_KEPT) this.#unparsable.add(`${file.name}:${line.number}`);
     return undefined;
   }
 
   /** Every line of a lookup, filtered by whether it is a status poll. */
-  #lookup(lookup: Lookup, polls: PollLines | 'only'): Hit[] {
+  #lookup(lookup: Lookup, polls: PollLines | 'only'): Promise<Hit[]> {
+    const key = JSON.stringify([lookup, polls]);
     const wantPoll = (record: LogRecord): boolean => {
       if (polls === 'include') return true;
       const poll = polledTaskId(record) !== undefined;
@@ -112,6 +291,7 @@ export class FileSource implements LogSource {
     if (lookup.kind === 'correlation') {
       const wanted = new Set(lookup.correlationIds);
       return this.#scan(
+        key,
         lookup.correlationIds,
         (record) => wanted.has(str(record, F.CORRELATION_ID) ?? '') && wantPoll(record),
       );
@@ -120,6 +300,7 @@ export class FileSource implements LogSource {
     const tasks = new Set(taskIds);
     const needles = correlationId === undefined ? [...taskIds] : [...taskIds, correlationId];
     return this.#scan(
+      key,
       needles,
       (record) =>
         (tasks.has(str(record, F.TASK_ID) ?? '') ||
@@ -145,7 +326,7 @@ export class FileSource implements LogSource {
 
   async statusPolls(lookup: Lookup, firstPage: number): Promise<PollPages> {
     // In time order, like Elasticsearch's pages: the first page must be the earliest lines.
-    const lines = this.#lookup(lookup, 'only')
+    const lines = (await this.#lookup(lookup, 'only'))
       .map((hit) => ({ ...hit, at: timestampOf(hit.record) }))
       .sort(
         (a, b) =>
@@ -157,57 +338,104 @@ export class FileSource implements LogSource {
   }
 
   async recent(sinceMs: number | undefined, limit: number): Promise<Hit[]> {
-    const hits: Hit[] = [];
-    for (const file of this.#load()) {
-      file.lines.forEach((text, index) => {
-        const record = this.#parse(file.name, index, text);
-        if (record === undefined) return;
-        const at = timestampOf(normalizeNginxLine(record));
-        if (at === undefined || (sinceMs !== undefined && at < sinceMs)) return;
-        hits.push({ source: `${file.name}:${index + 1}`, record: normalizeNginxLine(record) });
-      });
-    }
-    hits.sort((a, b) => (timestampOf(b.record) ?? 0) - (timestampOf(a.record) ?? 0));
-    return hits.slice(0, limit);
+    // The newest `limit` lines, kept while streaming: cut back to `limit` whenever twice as many are held.
+    let hits: { hit: Hit; at: number }[] = [];
+    const newestFirst = (a: { at: number }, b: { at: number }) => b.at - a.at;
+    await this.#each((file, line) => {
+      const parsed = this.#parse(file, line);
+      if (parsed === undefined) return;
+      const record = normalizeNginxLine(parsed);
+      const at = timestampOf(record);
+      if (at === undefined || (sinceMs !== undefined && at < sinceMs)) return;
+      hits.push({ hit: { source: `${file.name}:${line.number}`, record }, at });
+      if (hits.length >= 2 * limit) hits = hits.sort(newestFirst).slice(0, limit);
+    });
+    return hits
+      .sort(newestFirst)
+      .slice(0, limit)
+      .map(({ hit }) => hit);
   }
 
   async nearest(id: string, field: IdField): Promise<NearestIds> {
-    const pattern = new RegExp(`"${field}":"([^"]{1,128})"`, 'g');
-    const candidates: string[] = [];
+    const marker = Buffer.from(`"${field}":"`);
+    let candidates = new Set<string>();
     let from: number | undefined;
     let to: number | undefined;
-    for (const file of this.#load()) {
-      for (const text of file.lines) {
-        for (const match of text.matchAll(pattern)) if (match[1]) candidates.push(match[1]);
-      }
-      // Files are appended in time order: the first and last lines bound the range.
-      const first = this.#timeOfLine(
-        file,
-        file.lines.findIndex((l) => l.trim() !== ''),
-      );
-      const last = this.#timeOfLine(
-        file,
-        file.lines.findLastIndex((l) => l.trim() !== ''),
-      );
-      if (first !== undefined) from = from === undefined ? first : Math.min(from, first);
-      if (last !== undefined) to = to === undefined ? last : Math.max(to, last);
-    }
+    let file: LogFile | undefined;
+    let last: RawLine | undefined;
+    // Files are appended in time order: the first and last lines of each bound the range.
+    const widen = (at: number | undefined) => {
+      if (at === undefined) return;
+      from = from === undefined ? at : Math.min(from, at);
+      to = to === undefined ? at : Math.max(to, at);
+    };
+    const closeFile = () => {
+      if (file !== undefined && last !== undefined) widen(this.#timeOf(file, last));
+      last = undefined;
+    };
+    await this.#each(
+      (current, line) => {
+        if (current !== file) {
+          closeFile();
+          file = current;
+          widen(this.#timeOf(current, line));
+        }
+        last = line;
+        if (!line.candidate) return;
+        // The id is the JSON string after the marker, as far as the next quote (at most 128 bytes).
+        const { bytes } = line;
+        for (let at = bytes.indexOf(marker); at !== -1; at = bytes.indexOf(marker, at + marker.length)) {
+          const start = at + marker.length;
+          const end = bytes.indexOf(QUOTE, start);
+          if (end > start && end - start <= 128) candidates.add(bytes.toString('utf8', start, end));
+        }
+        if (candidates.size >= NEAREST_BATCH) candidates = new Set(rankNearest(id, candidates));
+      },
+      [marker],
+    );
+    closeFile();
     return { matches: rankNearest(id, candidates), range: { from, to } };
   }
 
-  #timeOfLine(file: LoadedFile, index: number): number | undefined {
-    const text = file.lines[index];
-    const record = index < 0 || text === undefined ? undefined : this.#parse(file.name, index, text);
+  #timeOf(file: LogFile, line: RawLine): number | undefined {
+    const record = this.#parse(file, line);
     return record === undefined ? undefined : timestampOf(normalizeNginxLine(record));
   }
 
   malformedLines(): number {
-    return this.#malformed.size;
+    let total = this.#unparsable.size;
+    for (const count of this.#malformedByFile.values()) total += count;
+    return total;
+  }
+
+  /** Files and directories skipped so far, one line each, for the trace's warnings. */
+  notices(): readonly string[] {
+    return [...this.#notices];
   }
 
   async close(): Promise<void> {
-    this.#files = undefined;
+    this.#followed.clear();
+    const stdin = this.#stdin;
+    this.#stdin = undefined;
+    const file = await stdin?.catch(() => undefined);
+    if (file?.fd !== undefined) closeSync(file.fd);
   }
+}
+
+/** A line's shape before any parse: blank, plausibly one JSON object, or malformed. */
+function shapeOf(line: RawLine): 'blank' | 'object' | 'malformed' {
+  if (line.overLong) return 'malformed';
+  const { bytes } = line;
+  let start = 0;
+  let end = bytes.length - 1;
+  while (start <= end && isSpace(bytes[start] as number)) start++;
+  while (end >= start && isSpace(bytes[end] as number)) end--;
+  if (start > end) return 'blank';
+  return bytes[start] === OPEN_BRACE && bytes[end] === CLOSE_BRACE ? 'object' : 'malformed';
+}
+
+function isSpace(byte: number): boolean {
+  return byte === 0x20 || byte === 0x09 || byte === 0x0d || byte === 0x0b || byte === 0x0c;
 }
 
 /** The summary of a lookup's status-poll lines, counted the way Elasticsearch's aggregations count them. */

@@ -77,6 +77,8 @@ export interface LogSource {
   nearest(id: string, field: IdField): Promise<NearestIds>;
   /** Lines skipped as malformed so far. */
   malformedLines(): number;
+  /** Inputs the latest lookup skipped (an unreadable file, a FIFO, a symlink loop), one line each. */
+  notices?(): readonly string[];
   close(): Promise<void>;
 }
 

@@ -52,20 +52,45 @@ export interface RunResult {
   readonly stderr: string;
 }
 
+/** How to run the binary beyond its arguments. */
+export interface RunOptions {
+  /** Written to its standard input, which is closed after it (ignored when absent). */
+  readonly input?: string | Buffer;
+  /** Run as this user id (through setpriv; the tests run as root in CI containers). */
+  readonly uid?: number;
+}
+
 /** Run the binary without a terminal, with args and extra environment. */
-export function runExplore(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+export function runExplore(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  options: RunOptions = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const command =
+      options.uid === undefined
+        ? [process.execPath, BIN, ...args]
+        : [
+            'setpriv',
+            `--reuid=${options.uid}`,
+            `--regid=${options.uid}`,
+            '--clear-groups',
+            process.execPath,
+            BIN,
+            ...args,
+          ];
+    const child = spawn(command[0] as string, command.slice(1), {
       cwd: ROOT,
       env: { ...process.env, DTQ_ES_URL: '', NO_COLOR: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    child.stdin?.end(options.input);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
     });
-    child.stderr.on('data', (chunk: Buffer) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
     child.on('error', reject);

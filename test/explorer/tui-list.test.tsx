@@ -41,7 +41,8 @@ describe('the list of recent requests', () => {
     const trace = await waitForFrame(app.lastFrame, (f) => f.includes('dtq-explore req-dlq-1'));
     expect(trace).toContain('FAILED');
     await press(app, '\u001b');
-    const back = await waitForFrame(app.lastFrame, (f) => f.includes('Recent requests:'));
+    // The list loads again on the way back: wait for it, not for its "loading…" header.
+    const back = await waitForFrame(app.lastFrame, (f) => f.includes('Recent requests: 7'));
     expect(selectedLine(back)).toContain('req-dlq-1');
     app.unmount();
   });

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { LineSplitter, type RawLine } from '../../explorer/sources/line-reader.ts';
+
+function split(chunks: readonly string[], maxLineBytes: number, ended = false): RawLine[] {
+  const lines: RawLine[] = [];
+  const splitter = new LineSplitter({ maxLineBytes });
+  for (const chunk of chunks) splitter.push(Buffer.from(chunk), (line) => lines.push(line));
+  if (ended) splitter.end((line) => lines.push(line));
+  return lines;
+}
+
+const texts = (lines: readonly RawLine[]) => lines.map((l) => (l.overLong ? '<over-long>' : l.bytes.toString()));
+
+describe('splitting a byte stream into lines', () => {
+  it('joins a line cut across chunks and numbers lines from 1', () => {
+    const lines = split(['{"a"', ':1}\n{"b":', '2}\n\n{"c":3}\n'], 100);
+    expect(texts(lines)).toEqual(['{"a":1}', '{"b":2}', '', '{"c":3}']);
+    expect(lines.map((l) => l.number)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('drops the CR of a CRLF line ending', () => {
+    expect(texts(split(['one\r\ntwo\r\n'], 100))).toEqual(['one', 'two']);
+  });
+
+  it('leaves text after the last newline unless the stream has ended for good', () => {
+    expect(texts(split(['done\nhalf-writ'], 100))).toEqual(['done']);
+    expect(texts(split(['done\nlast line'], 100, true))).toEqual(['done', 'last line']);
+  });
+
+  it('flags a line longer than the cap instead of keeping it, and goes on with the next', () => {
+    const long = 'x'.repeat(25);
+    const lines = split([long.slice(0, 10), long.slice(10), '\nok\n', long], 16, true);
+    expect(texts(lines)).toEqual(['<over-long>', 'ok', '<over-long>']);
+    expect(lines.map((l) => l.number)).toEqual([1, 2, 3]);
+  });
+
+  it('keeps a line exactly at the cap', () => {
+    expect(texts(split(['0123456789abcdef\n'], 16))).toEqual(['0123456789abcdef']);
+  });
+
+  it('says where the last whole line ends, and numbers on from where a resumed read starts', () => {
+    const splitter = new LineSplitter({ maxLineBytes: 100, firstNumber: 8 });
+    const numbers: number[] = [];
+    splitter.push(Buffer.from('ab\ncd'), (line) => numbers.push(line.number));
+    splitter.push(Buffer.from('e\nfg'), (line) => numbers.push(line.number));
+    expect(numbers).toEqual([8, 9]);
+    expect(splitter.completeBytes).toBe(7);
+    expect(splitter.lastNumber).toBe(9);
+  });
+
+  it('marks as candidates exactly the lines that may hold a needle, a line cut across chunks always', () => {
+    const lines: RawLine[] = [];
+    const splitter = new LineSplitter({ maxLineBytes: 100, needles: [Buffer.from('id-7'), Buffer.from('id-9')] });
+    for (const chunk of ['a id-7\nb\nc id-9 id-7\nd i', 'd-9\ne\n'])
+      splitter.push(Buffer.from(chunk), (line) => lines.push(line));
+    expect(lines.map((l) => [l.bytes.toString(), l.candidate])).toEqual([
+      ['a id-7', true],
+      ['b', false],
+      ['c id-9 id-7', true],
+      ['d id-9', true],
+      ['e', false],
+    ]);
+  });
+
+  it('hands on a line that fits in a chunk without copying it, and copies one that waits for the next', () => {
+    const chunk = Buffer.alloc(10, 'whole\npart'); // not from the shared pool small Buffer.from uses
+    const lines: RawLine[] = [];
+    const splitter = new LineSplitter();
+    splitter.push(chunk, (line) => lines.push(line));
+    splitter.push(Buffer.from('ial\n'), (line) => lines.push(line));
+    expect(lines[0]?.bytes.buffer).toBe(chunk.buffer);
+    expect(lines[1]?.bytes.toString()).toBe('partial');
+    expect(lines[1]?.bytes.buffer).not.toBe(chunk.buffer);
+  });
+});
