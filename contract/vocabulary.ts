@@ -117,6 +117,17 @@ export const FIELD_SPECS = {
   SHIPPER_DEAD_LETTERED: field('shipper.dead_lettered', 'long', 'Lines written to the dead-letter file since start.'),
   SHIPPER_LAG_BYTES: field('shipper.lag_bytes', 'long', 'Bytes written to the sources but not yet acknowledged.'),
   SHIPPER_LAG_SECONDS: field('shipper.lag_seconds', 'double', 'Age of the oldest line not yet acknowledged.'),
+  SHIPPER_OFFSET: field('shipper.offset', 'long', 'Byte offset in shipper.source of the line an event is about.'),
+  SHIPPER_INVALID_UTF8: field(
+    'shipper.invalid_utf8',
+    'boolean',
+    'Set on a shipped line whose bytes were not valid UTF-8: each bad sequence became U+FFFD.',
+  ),
+  SHIPPER_INVALID_UTF8_LINES: field(
+    'shipper.invalid_utf8_lines',
+    'long',
+    'Lines with invalid UTF-8 since start (on shipper.metrics), or in one file (on shipper.invalid_utf8_read).',
+  ),
 } as const satisfies Record<string, FieldSpec>;
 
 /** Identifier of a vocabulary field, e.g. 'CORRELATION_ID'. */
@@ -185,6 +196,10 @@ export const EVENTS = {
   SHIPPER_DEAD_LETTERED: 'shipper.dead_lettered',
   /** A source file started over (truncated, or replaced at the same path): read again from its start. */
   SHIPPER_SOURCE_TRUNCATED: 'shipper.source_truncated',
+  /** Lines of a file were not valid UTF-8 (`shipper.source`, first `shipper.offset`, `shipper.invalid_utf8_lines`). */
+  SHIPPER_INVALID_UTF8_READ: 'shipper.invalid_utf8_read',
+  /** `--once` exits with a file's last line unshipped because it has no newline yet (`shipper.source`, `shipper.offset`). */
+  SHIPPER_UNTERMINATED_LINE: 'shipper.unterminated_line',
 } as const;
 
 /** Any event name. */
