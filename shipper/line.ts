@@ -176,6 +176,8 @@ function outOfRange(timestampMs: number, range: TimestampRange): PreparedLine {
 
 /** `@timestamp":"`: the key as written, without its opening quote. */
 const TIMESTAMP_NAME = `${F.TIMESTAMP}":"`;
+/** `@timestamp"`: any other occurrence (a duplicate key with another value) takes the slow path. */
+const TIMESTAMP_KEY = `${F.TIMESTAMP}"`;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
@@ -191,7 +193,8 @@ const FIRST_DIGIT_READ_YEAR = 100;
 /**
  * The line's @timestamp in epoch ms without parsing the line, when the answer is the one a full
  * parse would give: the line is one object, its only `"@timestamp":"` is a top-level key
- * holding a plain date string, and it is not an nginx line (those are rewritten). Parsing every
+ * holding a plain date string (and no other `@timestamp"` is in the line), and it is not an
+ * nginx line (those are rewritten). Parsing every
  * line was the shipper's largest CPU cost, and on a shared machine the shipper's CPU is taken
  * from Elasticsearch. A line that only looks like an object is still dead-lettered, because
  * Elasticsearch rejects it with its parser's message (document_parsing_exception, also for a
@@ -205,7 +208,13 @@ export function fastTimestampMs(text: string): number | undefined {
   // character, and a JSON line is full of quotes. Any "nginx" value contains `ginx"`.
   if (text.includes('ginx"') || text.includes('\\u')) return undefined;
   const name = text.indexOf(TIMESTAMP_NAME);
-  if (name < 1 || text.charCodeAt(name - 1) !== QUOTE || text.includes(TIMESTAMP_NAME, name + 1)) return undefined;
+  if (
+    name < 1 ||
+    text.charCodeAt(name - 1) !== QUOTE ||
+    text.indexOf(TIMESTAMP_KEY) !== name ||
+    text.includes(TIMESTAMP_KEY, name + 1)
+  )
+    return undefined;
   if (!isTopLevelKey(text, name - 1)) return undefined;
   if (text.includes('/') && hasSlashOutsideStrings(text)) return undefined;
   const valueStart = name + TIMESTAMP_NAME.length;
