@@ -102,14 +102,22 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+/**
+ * The failure as stderr shows it. Messages name files and directories, which may hold control
+ * characters and newlines: the message is one printable line (a newline in a name must not
+ * start a line of its own), followed by the stack frames of an unexpected error.
+ */
+function failureText(error: unknown): string {
+  if (error instanceof DtqError) return printable(`${error.code}: ${error.message}`);
+  if (!(error instanceof Error)) return printable(String(error));
+  const head = `${error.name}: ${error.message}`;
+  const stack = error.stack ?? head;
+  const frames = stack.startsWith(head) ? stack.slice(head.length) : `\n${stack}`;
+  const lines = frames.split('\n').filter((line) => line !== '');
+  return [printable(head), ...lines.map((line) => printable(line))].join('\n');
+}
+
 main(process.argv.slice(2)).catch((error: unknown) => {
-  // Messages name files and directories, which may hold control characters: each line is made printable.
-  const text = error instanceof DtqError ? `${error.code}: ${error.message}` : String((error as Error)?.stack ?? error);
-  process.stderr.write(
-    `${text
-      .split('\n')
-      .map((line) => printable(line))
-      .join('\n')}\n`,
-  );
+  process.stderr.write(`${failureText(error)}\n`);
   process.exitCode = 1;
 });
