@@ -42,3 +42,35 @@ export function dailyIndexNamer(prefix: string): (timestampMs: number) => string
     return name;
   };
 }
+
+/** Years a line's @timestamp may fall in to be indexed (inclusive); outside, it is refused before any index is named. */
+export interface IndexableYears {
+  readonly min: number;
+  readonly max: number;
+}
+
+/**
+ * The default: from the Unix epoch to the last year an ISO-8601 date writes with four digits.
+ * Past 9999 `toISOString()` gives `+099999-…`, an index name no one asked for; a day index is
+ * created by the first document that names it, even when Elasticsearch then refuses that
+ * document, so the range is checked before the name is made.
+ */
+export const DEFAULT_INDEXABLE_YEARS: IndexableYears = { min: 1970, max: 9999 };
+
+/** Epoch-millisecond bounds of a year range: `[fromMs, untilMs)`. */
+export interface TimestampRange {
+  readonly fromMs: number;
+  readonly untilMs: number;
+}
+
+/** The epoch-millisecond range of `years` (from 1 January of min to the end of max, UTC). */
+export function timestampRange(years: IndexableYears = DEFAULT_INDEXABLE_YEARS): TimestampRange {
+  // Date.UTC reads years 0–99 as 1900–1999; setUTCFullYear does not.
+  const at = (year: number) => new Date(0).setUTCFullYear(year, 0, 1);
+  return { fromMs: at(years.min), untilMs: at(years.max + 1) };
+}
+
+/** True when a line with this @timestamp (epoch ms) may name a daily index. */
+export function isIndexableTimestamp(timestampMs: number, range: TimestampRange): boolean {
+  return timestampMs >= range.fromMs && timestampMs < range.untilMs;
+}

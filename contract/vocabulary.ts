@@ -117,6 +117,17 @@ export const FIELD_SPECS = {
   SHIPPER_DEAD_LETTERED: field('shipper.dead_lettered', 'long', 'Lines written to the dead-letter file since start.'),
   SHIPPER_LAG_BYTES: field('shipper.lag_bytes', 'long', 'Bytes written to the sources but not yet acknowledged.'),
   SHIPPER_LAG_SECONDS: field('shipper.lag_seconds', 'double', 'Age of the oldest line not yet acknowledged.'),
+  SHIPPER_OFFSET: field('shipper.offset', 'long', 'Byte offset in shipper.source of the line an event is about.'),
+  SHIPPER_INVALID_UTF8: field(
+    'shipper.invalid_utf8',
+    'boolean',
+    'Set on a shipped line whose bytes were not valid UTF-8: each bad sequence became U+FFFD.',
+  ),
+  SHIPPER_INVALID_UTF8_LINES: field(
+    'shipper.invalid_utf8_lines',
+    'long',
+    'Lines with invalid UTF-8 since start (on shipper.metrics), or in one file (on shipper.invalid_utf8_read).',
+  ),
 } as const satisfies Record<string, FieldSpec>;
 
 /** Identifier of a vocabulary field, e.g. 'CORRELATION_ID'. */
@@ -185,6 +196,10 @@ export const EVENTS = {
   SHIPPER_DEAD_LETTERED: 'shipper.dead_lettered',
   /** A source file started over (truncated, or replaced at the same path): read again from its start. */
   SHIPPER_SOURCE_TRUNCATED: 'shipper.source_truncated',
+  /** Lines of a file were not valid UTF-8 (`shipper.source`, first `shipper.offset`, `shipper.invalid_utf8_lines`). */
+  SHIPPER_INVALID_UTF8_READ: 'shipper.invalid_utf8_read',
+  /** `--once` exits with a file's last line unshipped because it has no newline yet (`shipper.source`, `shipper.offset`). */
+  SHIPPER_UNTERMINATED_LINE: 'shipper.unterminated_line',
 } as const;
 
 /** Any event name. */
@@ -233,11 +248,16 @@ export const NS_PER_MS = 1_000_000;
  * milliseconds (nginx's $time_iso8601 has whole seconds only, so `nginx.msec` wins) and
  * `event.duration` in ns from `$request_time`. Lines of other services come back unchanged.
  * Used by the shipper before indexing and by the explorer's file source, so both see the same.
+ * Never throws: a timing that is no number or no date is left out, not converted.
  */
 export function normalizeNginxLine(record: LogRecord): LogRecord {
   if (record[F.SERVICE_NAME] !== 'nginx') return record;
   const requestTime = toNumber(record[F.NGINX_REQUEST_TIME]);
   const msec = toNumber(record[F.NGINX_MSEC]);
+  // A number is not always a date: past ±8.64e12 s there is none, and toISOString() would throw.
+  const msecDate = msec === undefined ? undefined : new Date(Math.round(msec * 1000));
+  const msecTimestamp = msecDate && !Number.isNaN(msecDate.getTime()) ? msecDate.toISOString() : undefined;
+  const duration = requestTime === undefined ? undefined : Math.round(requestTime * 1e9);
   // Built in one pass rather than copied and patched with `delete`: a deleted key turns the
   // object into a slow dictionary, and the shipper serialises one of these per nginx line.
   const out: LogRecord = {};
@@ -253,8 +273,8 @@ export function normalizeNginxLine(record: LogRecord): LogRecord {
       Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
     else out[key] = value;
   }
-  if (requestTime !== undefined) out[F.EVENT_DURATION] = Math.round(requestTime * 1e9);
-  if (msec !== undefined) out[F.TIMESTAMP] = new Date(Math.round(msec * 1000)).toISOString();
+  if (duration !== undefined && Number.isFinite(duration)) out[F.EVENT_DURATION] = duration;
+  if (msecTimestamp !== undefined) out[F.TIMESTAMP] = msecTimestamp;
   return out;
 }
 

@@ -1,11 +1,14 @@
 /**
  * `dtq-ship [--once]` (`npm run ship`): ship DTQ_LOG_DIR (default var/logs) to DTQ_ES_URL (default
  * http://127.0.0.1:9200) until SIGTERM/SIGINT, which delivers what was read and then exits.
- * `--once` exits as soon as every file is shipped to its end. Limits: DTQ_SHIPPER_* (see
- * shipper/config.ts and docs/pipeline.md).
+ * `--once` exits as soon as every complete line is shipped, saying which files end in a line
+ * without its newline (left for the next run). Limits: DTQ_SHIPPER_* (see shipper/config.ts and
+ * docs/pipeline.md). File names come from the directory and are written to stderr through
+ * printable(), so a name holding escape sequences cannot drive the terminal.
  */
 import { runCli } from '../contract/cli-args.ts';
 import { DtqError } from '../contract/dtq-error.ts';
+import { printable } from '../contract/terminal-text.ts';
 import { EVENTS } from '../contract/vocabulary.ts';
 import { createLogger, errorFields, logEvent } from '../instrumentation/logger.ts';
 import { metricsListenFromEnv, startMetricsServer } from '../instrumentation/metrics.ts';
@@ -18,7 +21,10 @@ const SHIP_CLI = {
   name: 'dtq-ship',
   summary: 'ship NDJSON log files into Elasticsearch, exactly once, until SIGTERM or Ctrl-C.',
   options: {
-    once: { type: 'boolean', description: 'exit as soon as every file is shipped to its end' },
+    once: {
+      type: 'boolean',
+      description: 'exit once every complete line is shipped (a last line without newline waits for the next run)',
+    },
   },
   sections: [
     {
@@ -77,6 +83,16 @@ async function main(argv: string[]): Promise<void> {
   );
   try {
     await shipper.run();
+    for (const line of shipper.unterminatedLines()) {
+      process.stderr.write(
+        `dtq-ship: 1 unterminated line left at ${printable(line.path)}:${line.offset}, not shipped (no newline); a later run ships it once its newline is written\n`,
+      );
+    }
+    for (const file of shipper.invalidUtf8Files()) {
+      process.stderr.write(
+        `dtq-ship: ${file.lines} line(s) of ${printable(file.path)} are not valid UTF-8 (first at offset ${file.firstOffset}); shipped with U+FFFD in place of the bad bytes, flagged shipper.invalid_utf8\n`,
+      );
+    }
     logEvent(logger, 'info', EVENTS.SERVICE_STOPPED, {}, 'shipper stopped');
   } catch (error) {
     logEvent(logger, 'fatal', EVENTS.SERVICE_STOPPED, errorFields(error), 'shipper failed');
@@ -86,7 +102,22 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+/**
+ * The failure as stderr shows it. Messages name files and directories, which may hold control
+ * characters and newlines: the message is one printable line (a newline in a name must not
+ * start a line of its own), followed by the stack frames of an unexpected error.
+ */
+function failureText(error: unknown): string {
+  if (error instanceof DtqError) return printable(`${error.code}: ${error.message}`);
+  if (!(error instanceof Error)) return printable(String(error));
+  const head = `${error.name}: ${error.message}`;
+  const stack = error.stack ?? head;
+  const frames = stack.startsWith(head) ? stack.slice(head.length) : `\n${stack}`;
+  const lines = frames.split('\n').filter((line) => line !== '');
+  return [printable(head), ...lines.map((line) => printable(line))].join('\n');
+}
+
 main(process.argv.slice(2)).catch((error: unknown) => {
-  console.error(error instanceof DtqError ? `${error.code}: ${error.message}` : error);
+  process.stderr.write(`${failureText(error)}\n`);
   process.exitCode = 1;
 });

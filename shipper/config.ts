@@ -4,7 +4,7 @@
  */
 import { join, resolve } from 'node:path';
 import { envFlag, envInt, envOptional } from '../contract/env.ts';
-import { indexPrefix } from '../contract/indices.ts';
+import { DEFAULT_INDEXABLE_YEARS, type IndexableYears, indexPrefix } from '../contract/indices.ts';
 import { esUrl } from '../elk/client.ts';
 import { logDirectory } from '../instrumentation/logger.ts';
 
@@ -54,6 +54,11 @@ export interface ShipperConfig {
   stateDir: string;
   /** Install the index template before shipping (DTQ_SHIPPER_SETUP=0 turns it off). */
   runSetup: boolean;
+  /**
+   * Years a line's @timestamp must fall in (DTQ_SHIPPER_MIN_YEAR, DTQ_SHIPPER_MAX_YEAR, default
+   * 1970..9999 when absent); other lines are dead-lettered before an index is named for them.
+   */
+  indexableYears?: IndexableYears;
   limits: ShipperLimits;
 }
 
@@ -113,6 +118,16 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ShipperConf
     logDir,
     stateDir: resolve(envOptional('DTQ_SHIPPER_STATE_DIR', env) ?? join(logDir, '.shipper')),
     runSetup: envFlag('DTQ_SHIPPER_SETUP', true, env),
+    indexableYears: indexableYearsFromEnv(env),
     limits: limitsFromEnv(env),
   };
+}
+
+/** Latest year a JavaScript Date can hold whole. */
+const LAST_DATE_YEAR = 275_759;
+
+function indexableYearsFromEnv(env: NodeJS.ProcessEnv): IndexableYears {
+  const min = envInt('DTQ_SHIPPER_MIN_YEAR', DEFAULT_INDEXABLE_YEARS.min, { min: 1, max: LAST_DATE_YEAR }, env);
+  const max = envInt('DTQ_SHIPPER_MAX_YEAR', DEFAULT_INDEXABLE_YEARS.max, { min, max: LAST_DATE_YEAR }, env);
+  return { min, max };
 }

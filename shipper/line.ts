@@ -3,6 +3,12 @@
  * deterministic `_id` and daily index, or a rejection with its reason. Pure: no I/O, so the
  * same line always gives the same answer, which is what makes a re-sent line a 409.
  */
+import {
+  DEFAULT_INDEXABLE_YEARS,
+  isIndexableTimestamp,
+  type TimestampRange,
+  timestampRange,
+} from '../contract/indices.ts';
 import { F, type LogRecord, normalizeNginxLine } from '../contract/vocabulary.ts';
 
 /** Why a line went to the dead-letter file instead of Elasticsearch. */
@@ -11,6 +17,8 @@ export const REJECT_REASONS = {
   NOT_AN_OBJECT: 'not_an_object',
   LINE_TOO_LONG: 'line_too_long',
   BAD_TIMESTAMP: 'bad_timestamp',
+  TIMESTAMP_OUT_OF_RANGE: 'timestamp_out_of_range',
+  NESTING_TOO_DEEP: 'nesting_too_deep',
   ES_REJECTED: 'es_rejected',
 } as const;
 
@@ -35,6 +43,8 @@ export interface SourceLine {
   bytes?: Uint8Array;
   /** Set when the line exceeded the length limit and was skipped rather than read whole. */
   truncatedFrom?: number;
+  /** Set when the bytes were not valid UTF-8: `text` has U+FFFD where each bad sequence was. */
+  invalidUtf8?: boolean;
 }
 
 /** What happens to a line. */
@@ -60,8 +70,18 @@ const OFFSET_DIGITS = 10;
 /** Names the daily index of a line from its @timestamp (see contract/indices.ts dailyIndexNamer). */
 export type IndexNamer = (timestampMs: number) => string;
 
-/** Decide what to do with one line; `indexFor` names the index of its day. */
-export function prepareLine(line: SourceLine, indexFor: IndexNamer): PreparedLine {
+/** The timestamps a line may have by default (DEFAULT_INDEXABLE_YEARS). */
+const DEFAULT_RANGE = timestampRange(DEFAULT_INDEXABLE_YEARS);
+
+/**
+ * Decide what to do with one line; `indexFor` names the index of its day, for lines whose
+ * @timestamp is within `range` (others are refused before any index is named). Never throws.
+ */
+export function prepareLine(
+  line: SourceLine,
+  indexFor: IndexNamer,
+  range: TimestampRange = DEFAULT_RANGE,
+): PreparedLine {
   if (line.truncatedFrom !== undefined) {
     return {
       kind: 'reject',
@@ -69,8 +89,10 @@ export function prepareLine(line: SourceLine, indexFor: IndexNamer): PreparedLin
       detail: `line of ${line.truncatedFrom} bytes exceeds the limit (DTQ_SHIPPER_MAX_LINE_BYTES)`,
     };
   }
-  const fast = fastTimestampMs(line.text);
+  // A line with invalid UTF-8 is flagged in its document, so it is always parsed.
+  const fast = line.invalidUtf8 ? undefined : fastTimestampMs(line.text);
   if (fast !== undefined) {
+    if (!isIndexableTimestamp(fast, range)) return outOfRange(fast, range);
     return {
       kind: 'doc',
       id: documentId(line.fingerprint, line.offset),
@@ -79,6 +101,18 @@ export function prepareLine(line: SourceLine, indexFor: IndexNamer): PreparedLin
       timestampMs: fast,
     };
   }
+  return prepareParsedLine(line, indexFor, range);
+}
+
+/**
+ * {@link prepareLine} without its fast path: the line is parsed as JSON. Exported so tests can
+ * hold the fast path to the answer of the full parse.
+ */
+export function prepareParsedLine(
+  line: SourceLine,
+  indexFor: IndexNamer,
+  range: TimestampRange = DEFAULT_RANGE,
+): PreparedLine {
   if (line.text.trim() === '') return { kind: 'skip' };
   let parsed: unknown;
   try {
@@ -94,7 +128,7 @@ export function prepareLine(line: SourceLine, indexFor: IndexNamer): PreparedLin
     };
   }
   const record = parsed as LogRecord;
-  const normalized = normalizeNginxLine(record);
+  let normalized = normalizeNginxLine(record);
   const timestamp = normalized[F.TIMESTAMP];
   const timestampMs =
     typeof timestamp === 'string' || typeof timestamp === 'number' ? new Date(timestamp).getTime() : Number.NaN;
@@ -103,18 +137,47 @@ export function prepareLine(line: SourceLine, indexFor: IndexNamer): PreparedLin
     // another day's index and be doubled, so it is not indexed at all.
     return { kind: 'reject', reason: REJECT_REASONS.BAD_TIMESTAMP, detail: `${F.TIMESTAMP} missing or not a date` };
   }
+  if (!isIndexableTimestamp(timestampMs, range)) return outOfRange(timestampMs, range);
+  if (line.invalidUtf8) {
+    // Shipped all the same: the line is still a valid event (only some bytes of one value were
+    // bad), and dropping it would cut a trace; the flag says which documents hold a U+FFFD that
+    // was not in the source.
+    if (normalized === record) normalized = { ...record };
+    normalized[F.SHIPPER_INVALID_UTF8] = true;
+  }
+  let source = line.text;
+  if (normalized !== record) {
+    try {
+      source = JSON.stringify(normalized);
+    } catch (error) {
+      // JSON.parse is iterative but JSON.stringify recurses: thousands of nested levels overflow
+      // its stack. Elasticsearch refuses more than 20 levels anyway (index.mapping.depth.limit).
+      return { kind: 'reject', reason: REJECT_REASONS.NESTING_TOO_DEEP, detail: (error as Error).message };
+    }
+  }
   return {
     kind: 'doc',
     id: documentId(line.fingerprint, line.offset),
     index: indexFor(timestampMs),
     // Unchanged lines go out byte for byte: no re-serialisation cost, no drift.
-    source: normalized === record ? line.text : JSON.stringify(normalized),
+    source,
     timestampMs,
+  };
+}
+
+function outOfRange(timestampMs: number, range: TimestampRange): PreparedLine {
+  const year = (ms: number) => new Date(ms).getUTCFullYear();
+  return {
+    kind: 'reject',
+    reason: REJECT_REASONS.TIMESTAMP_OUT_OF_RANGE,
+    detail: `${F.TIMESTAMP} ${new Date(timestampMs).toISOString()} is outside the indexable years ${year(range.fromMs)}..${year(range.untilMs) - 1} (DTQ_SHIPPER_MIN_YEAR, DTQ_SHIPPER_MAX_YEAR)`,
   };
 }
 
 /** `@timestamp":"`: the key as written, without its opening quote. */
 const TIMESTAMP_NAME = `${F.TIMESTAMP}":"`;
+/** `@timestamp"`: any other occurrence (a duplicate key with another value) takes the slow path. */
+const TIMESTAMP_KEY = `${F.TIMESTAMP}"`;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
@@ -130,7 +193,8 @@ const FIRST_DIGIT_READ_YEAR = 100;
 /**
  * The line's @timestamp in epoch ms without parsing the line, when the answer is the one a full
  * parse would give: the line is one object, its only `"@timestamp":"` is a top-level key
- * holding a plain date string, and it is not an nginx line (those are rewritten). Parsing every
+ * holding a plain date string (and no other `@timestamp"` is in the line), and it is not an
+ * nginx line (those are rewritten). Parsing every
  * line was the shipper's largest CPU cost, and on a shared machine the shipper's CPU is taken
  * from Elasticsearch. A line that only looks like an object is still dead-lettered, because
  * Elasticsearch rejects it with its parser's message (document_parsing_exception, also for a
@@ -144,7 +208,13 @@ export function fastTimestampMs(text: string): number | undefined {
   // character, and a JSON line is full of quotes. Any "nginx" value contains `ginx"`.
   if (text.includes('ginx"') || text.includes('\\u')) return undefined;
   const name = text.indexOf(TIMESTAMP_NAME);
-  if (name < 1 || text.charCodeAt(name - 1) !== QUOTE || text.includes(TIMESTAMP_NAME, name + 1)) return undefined;
+  if (
+    name < 1 ||
+    text.charCodeAt(name - 1) !== QUOTE ||
+    text.indexOf(TIMESTAMP_KEY) !== name ||
+    text.includes(TIMESTAMP_KEY, name + 1)
+  )
+    return undefined;
   if (!isTopLevelKey(text, name - 1)) return undefined;
   if (text.includes('/') && hasSlashOutsideStrings(text)) return undefined;
   const valueStart = name + TIMESTAMP_NAME.length;

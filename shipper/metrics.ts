@@ -14,6 +14,8 @@ export interface ShipperCounters {
   duplicates: number;
   retries: number;
   deadLettered: number;
+  /** Lines whose bytes were not valid UTF-8 (shipped with U+FFFD, flagged shipper.invalid_utf8). */
+  invalidUtf8Lines: number;
 }
 
 /** A point-in-time view of the shipper. */
@@ -26,7 +28,7 @@ export interface ShipperSnapshot extends ShipperCounters {
 
 /** Fresh zero counters. */
 export function zeroCounters(): ShipperCounters {
-  return { linesRead: 0, linesShipped: 0, duplicates: 0, retries: 0, deadLettered: 0 };
+  return { linesRead: 0, linesShipped: 0, duplicates: 0, retries: 0, deadLettered: 0, invalidUtf8Lines: 0 };
 }
 
 /** The snapshot as `shipper.metrics` event fields. */
@@ -37,6 +39,7 @@ export function metricsFields(snapshot: ShipperSnapshot): EventFields {
     [F.SHIPPER_DUPLICATES]: snapshot.duplicates,
     [F.SHIPPER_RETRIES]: snapshot.retries,
     [F.SHIPPER_DEAD_LETTERED]: snapshot.deadLettered,
+    [F.SHIPPER_INVALID_UTF8_LINES]: snapshot.invalidUtf8Lines,
     [F.SHIPPER_LAG_BYTES]: snapshot.lagBytes,
     [F.SHIPPER_LAG_SECONDS]: Math.round(snapshot.lagSeconds * 1000) / 1000,
   };
@@ -93,6 +96,11 @@ export function shipperRegistry(instance: string, snapshot: () => ShipperSnapsho
     'dtq_shipper_lines_dead_lettered_total',
     'Lines written to the dead-letter file since start.',
     (s) => s.deadLettered,
+  );
+  counter(
+    'dtq_shipper_invalid_utf8_lines_total',
+    'Lines read whose bytes were not valid UTF-8 (shipped with U+FFFD in their place) since start.',
+    (s) => s.invalidUtf8Lines,
   );
   counter('dtq_shipper_retries_total', 'Bulk requests (and index setups) retried since start.', (s) => s.retries);
   gauge('dtq_shipper_lag_bytes', 'Bytes in the log files not yet acknowledged.', (s) => s.lagBytes);

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { setTimeout as sleep, setImmediate as yieldToIo } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { dailyIndexNamer } from '../contract/indices.ts';
+import { dailyIndexNamer, timestampRange } from '../contract/indices.ts';
 import { EVENTS, F } from '../contract/vocabulary.ts';
 import { CORE_STEPS, runSetup } from '../elk/setup.ts';
 import { errorFields, logEvent } from '../instrumentation/logger.ts';
@@ -49,6 +49,22 @@ export function deadLetterPath(stateDir: string): string {
   return join(stateDir, 'dead-letter.ndjson');
 }
 
+/** A file's last line left unshipped by a `--once` run because it has no newline yet. */
+export interface UnterminatedLine {
+  path: string;
+  /** Byte offset where the line starts: the file's registry offset, where the next run resumes. */
+  offset: number;
+  bytes: number;
+}
+
+/** Lines of one file that were not valid UTF-8. */
+export interface InvalidUtf8File {
+  path: string;
+  /** Byte offset of the first such line. */
+  firstOffset: number;
+  lines: number;
+}
+
 /** Ships a log directory to Elasticsearch until stopped. */
 export class Shipper {
   readonly #config: ShipperConfig;
@@ -70,6 +86,9 @@ export class Shipper {
   #setupDone: boolean;
   #lastRegistrySave = 0;
   #running: Promise<void> | undefined;
+  /** Per file fingerprint; `reported` is the count last logged. */
+  readonly #invalidUtf8 = new Map<string, InvalidUtf8File & { reported: number }>();
+  #unterminated: UnterminatedLine[] = [];
 
   constructor(options: ShipperOptions) {
     this.#config = options.config;
@@ -134,7 +153,10 @@ export class Shipper {
 
   async #run(): Promise<void> {
     const { limits } = this.#config;
-    const metricsTimer = setInterval(() => this.#logMetrics(), limits.metricsIntervalMs);
+    const metricsTimer = setInterval(() => {
+      this.#logInvalidUtf8();
+      this.#logMetrics();
+    }, limits.metricsIntervalMs);
     const progressTimer = this.#progress ? setInterval(() => this.#progress?.update(this.snapshot()), 500) : undefined;
     try {
       // If the sender fails for good (e.g. the dead-letter file is unwritable), the reader must
@@ -154,6 +176,7 @@ export class Shipper {
       this.#registry.save();
       this.#tailer.close();
       this.#writer.close();
+      this.#logInvalidUtf8();
       this.#logMetrics();
     }
   }
@@ -167,6 +190,16 @@ export class Shipper {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Last lines left unshipped for want of a newline, when a `--once` run caught up (empty otherwise). */
+  unterminatedLines(): readonly UnterminatedLine[] {
+    return this.#unterminated;
+  }
+
+  /** Files that had lines with invalid UTF-8 since start. */
+  invalidUtf8Files(): InvalidUtf8File[] {
+    return [...this.#invalidUtf8.values()].map(({ path, firstOffset, lines }) => ({ path, firstOffset, lines }));
   }
 
   /** Counters and lag right now. */
@@ -184,8 +217,9 @@ export class Shipper {
   }
 
   async #readLoop(): Promise<void> {
-    const { limits, indexPrefix } = this.#config;
+    const { limits, indexPrefix, indexableYears } = this.#config;
     const indexFor = dailyIndexNamer(indexPrefix);
+    const range = timestampRange(indexableYears);
     let lastScan = 0;
     let batch = new Batch(Date.now(), this.#bodies);
     const flush = async (): Promise<void> => {
@@ -205,7 +239,8 @@ export class Shipper {
         const line = this.#tailer.nextLine(now);
         if (line !== undefined) {
           this.#counters.linesRead++;
-          batch.add(line, prepareLine(line, indexFor));
+          if (line.invalidUtf8) this.#countInvalidUtf8(line);
+          batch.add(line, prepareLine(line, indexFor, range));
           if (batch.full(limits.maxBatchLines, limits.maxBatchBytes)) {
             await flush();
             await yieldToIo();
@@ -225,9 +260,10 @@ export class Shipper {
           senderIdle &&
           now - lastScan < limits.scanIntervalMs &&
           lastScan > 0 &&
-          this.snapshot().lagBytes === 0
+          this.#caughtUp()
         ) {
           this.#stopping = true;
+          this.#reportUnterminated();
           break;
         }
         await sleep(limits.pollIntervalMs);
@@ -236,6 +272,69 @@ export class Shipper {
     } finally {
       this.#filling = undefined;
       this.#queue.close();
+    }
+  }
+
+  /**
+   * Every complete line of every file is acknowledged. A last line without its newline does not
+   * count: the writer may be mid-line (Filebeat waits for the newline too), so `--once` leaves
+   * it where the registry points and a later run ships it once it is complete.
+   */
+  #caughtUp(): boolean {
+    for (const file of this.#tailer.files()) {
+      if (file.fingerprint === undefined) continue;
+      const acknowledged = this.#registry.offset(file.fingerprint);
+      if (acknowledged < (file.unterminatedFrom ?? file.size)) return false;
+    }
+    return true;
+  }
+
+  #reportUnterminated(): void {
+    this.#unterminated = this.#tailer
+      .files()
+      .filter((file) => file.unterminatedFrom !== undefined)
+      .map((file) => {
+        const offset = file.unterminatedFrom as number;
+        return { path: file.path, offset, bytes: file.size - offset };
+      });
+    for (const { path, offset, bytes } of this.#unterminated) {
+      this.#log(
+        'warn',
+        EVENTS.SHIPPER_UNTERMINATED_LINE,
+        { [F.SHIPPER_SOURCE]: path, [F.SHIPPER_OFFSET]: offset },
+        `last line of ${path} (${bytes} bytes at offset ${offset}) has no newline: not shipped; the next run ships it once it is complete`,
+      );
+    }
+  }
+
+  #countInvalidUtf8(line: SourceLine): void {
+    this.#counters.invalidUtf8Lines++;
+    const known = this.#invalidUtf8.get(line.fingerprint);
+    if (known !== undefined) {
+      known.lines++;
+      known.path = line.path;
+      return;
+    }
+    this.#invalidUtf8.set(line.fingerprint, { path: line.path, firstOffset: line.offset, lines: 1, reported: 0 });
+    // The first one of a file is reported at once; later counts with the metrics.
+    this.#logInvalidUtf8();
+  }
+
+  /** A warning per file whose count of invalid-UTF-8 lines grew since it was last reported. */
+  #logInvalidUtf8(): void {
+    for (const file of this.#invalidUtf8.values()) {
+      if (file.lines === file.reported) continue;
+      file.reported = file.lines;
+      this.#log(
+        'warn',
+        EVENTS.SHIPPER_INVALID_UTF8_READ,
+        {
+          [F.SHIPPER_SOURCE]: file.path,
+          [F.SHIPPER_OFFSET]: file.firstOffset,
+          [F.SHIPPER_INVALID_UTF8_LINES]: file.lines,
+        },
+        `${file.lines} line(s) of ${file.path} are not valid UTF-8 (first at offset ${file.firstOffset}); shipped with U+FFFD in place of the bad bytes and ${F.SHIPPER_INVALID_UTF8}: true`,
+      );
     }
   }
 

@@ -12,6 +12,7 @@
  * whose first lines are byte-identical are taken for one; pino lines start with a millisecond
  * timestamp and a pid, so dtq's writers never produce that.
  */
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -66,6 +67,12 @@ export interface TailedFile {
   size: number;
   /** Offset of the next line to hand out. */
   position: number;
+  /**
+   * Where the file's last line starts when it has no newline yet and everything before it was
+   * handed out (the writer may be mid-line, so it is not a line yet); undefined otherwise. A
+   * file whose first line is incomplete has no fingerprint and reports 0.
+   */
+  unterminatedFrom: number | undefined;
 }
 
 /** Fingerprint of the first line of an open file, or undefined when it is not complete yet. */
@@ -244,7 +251,11 @@ export class Tailer {
           const head = bytes.subarray(0, TRUNCATED_HEAD_CHARS).toString('utf8');
           return { fingerprint, path: file.path, offset, end, text: head, truncatedFrom: bytes.length };
         }
-        return { fingerprint, path: file.path, offset, end, text: bytes.toString('utf8'), bytes };
+        const text = bytes.toString('utf8');
+        // Decoding puts U+FFFD where bytes are invalid; only a line that has one can be invalid,
+        // and a one-byte string (nearly every log line) answers includes() at once.
+        const invalidUtf8 = text.includes('\uFFFD') && !isUtf8(bytes);
+        return { fingerprint, path: file.path, offset, end, text, bytes, invalidUtf8 };
       }
       if (file.skipping === undefined && file.buffer.length > this.#options.maxLineBytes) {
         const head = file.buffer.subarray(0, TRUNCATED_HEAD_CHARS).toString('utf8');
@@ -295,7 +306,16 @@ export class Tailer {
       fingerprint: file.fingerprint,
       size: file.size,
       position: file.bufferStart,
+      unterminatedFrom: this.#unterminatedFrom(file),
     }));
+  }
+
+  #unterminatedFrom(file: OpenFile): number | undefined {
+    // No fingerprint: either the first line is incomplete, or a copy waits for its original.
+    if (file.fingerprint === undefined) return file.size > 0 && fingerprintOf(file.fd) === undefined ? 0 : undefined;
+    if (file.bufferStart + file.buffer.length < file.size) return undefined;
+    if (file.skipping !== undefined) return file.skipping.start;
+    return file.buffer.length > 0 && file.buffer.indexOf(10) < 0 ? file.bufferStart : undefined;
   }
 
   /** Close every file. */

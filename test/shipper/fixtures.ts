@@ -106,8 +106,10 @@ export function startShipper(options: {
   esUrl: string;
   prefix: string;
   env?: Record<string, string>;
+  /** Command-line arguments, e.g. `['--once']`. */
+  args?: readonly string[];
 }): ShipperProcess {
-  const child = spawn(process.execPath, [SHIPPER_CLI], {
+  const child = spawn(process.execPath, [SHIPPER_CLI, ...(options.args ?? [])], {
     env: {
       ...process.env,
       DTQ_ES_URL: options.esUrl,
