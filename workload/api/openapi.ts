@@ -84,8 +84,9 @@ const I = IDEMPOTENCY_ERRORS;
 
 /** Answers every route may give: refused by nginx or the HTTP parser, a bug, an outage in front. */
 const COMMON_ERRORS: Schema = {
+  408: errorResponse('An API called directly did not receive the whole request in time.', [A.REQUEST_TIMEOUT]),
   431: errorResponse(
-    `Request headers too large: nginx refuses over ${HEADER_LIMITS.lineBytes} bytes in one header line or ${HEADER_LIMITS.totalBytes} bytes in all; an API called directly closes with a bare 431 over 16 KiB.`,
+    `Request headers too large: nginx refuses over ${HEADER_LIMITS.lineBytes} bytes in one header line or ${HEADER_LIMITS.totalBytes} bytes in all; an API called directly refuses over 64 KiB.`,
     [A.HEADER_TOO_LARGE],
   ),
   500: errorResponse('A bug; report it with the correlation id.', [A.INTERNAL]),
@@ -192,13 +193,19 @@ export const CREATE_TASK_SCHEMA: FastifySchema = {
   body: taskBody,
   response: {
     202: created,
-    400: errorResponse('The body or the Idempotency-Key is invalid; `field` and `expected` name the problem.', [
-      A.INVALID_FIELD,
-      A.UNKNOWN_TASK_TYPE,
-      A.MALFORMED_JSON,
-      A.BAD_REQUEST,
-      I.KEY_INVALID,
-    ]),
+    400: errorResponse(
+      'The body or the Idempotency-Key is invalid (`field` and `expected` name the problem), the body nests too deeply or holds a prototype key, or the task is over its work budget.',
+      [
+        A.INVALID_FIELD,
+        A.UNKNOWN_TASK_TYPE,
+        A.MALFORMED_JSON,
+        A.BODY_TOO_DEEP,
+        A.FORBIDDEN_KEY,
+        A.WORK_BUDGET_EXCEEDED,
+        A.BAD_REQUEST,
+        I.KEY_INVALID,
+      ],
+    ),
     409: errorResponse('A request with this Idempotency-Key is still running; retry after Retry-After.', [I.IN_FLIGHT]),
     413: errorResponse(`The body is over ${BODY_LIMIT_BYTES} bytes (1 MiB).`, [A.BODY_TOO_LARGE]),
     415: errorResponse('The Content-Type is not application/json.', [A.UNSUPPORTED_MEDIA_TYPE]),
