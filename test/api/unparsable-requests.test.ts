@@ -7,25 +7,31 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CORRELATION_ID_PATTERN } from '../../contract/correlation-id.ts';
 import { EVENTS, F } from '../../contract/vocabulary.ts';
+import { startNginx, type TestNginx } from '../utils/nginx.ts';
 import { waitFor } from '../utils/wait.ts';
 import { type ApiHarness, startApiHarness } from './api-harness.ts';
 
 let api: ApiHarness;
+let nginx: TestNginx;
 let port: number;
 
 beforeAll(async () => {
   api = await startApiHarness();
-  port = Number((await api.listen()).split(':')[1]);
+  const address = await api.listen();
+  port = Number(address.split(':')[1]);
+  nginx = await startNginx({ upstreams: [address] });
 });
 
 afterAll(async () => {
+  await nginx?.stop();
   await api?.close();
 });
 
 /** Send raw bytes and read everything until the server closes (bounded by a deadline). */
-function exchange(raw: string): Promise<{ status: number; headers: Map<string, string>; body: string }> {
+function exchange(raw: string, to = port): Promise<{ status: number; headers: Map<string, string>; body: string }> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.end(raw, 'latin1'));
+    // No half-close: nginx treats a client that ended its side as gone (499).
+    const socket = connect(to, '127.0.0.1', () => socket.write(raw, 'latin1'));
     const chunks: Buffer[] = [];
     const deadline = setTimeout(() => {
       socket.destroy();
@@ -91,6 +97,37 @@ describe('requests the HTTP parser refuses', () => {
     const error = (JSON.parse(answer.body) as { error: Record<string, string> }).error;
     expect(error.code).toBe('DTQ_ERR_API_HEADER_TOO_LARGE');
     expect(answer.headers.get('x-request-id')).toBe(error.correlation_id);
+  });
+
+  it('keeps a valid X-Request-ID sent before the bad header', async () => {
+    const answer = await exchange(
+      'GET /health HTTP/1.1\r\nHost: api\r\nX-Request-ID: client-id-7\r\nUser-Agent: a\u0001b\r\n\r\n',
+    );
+    expect(answer.status).toBe(400);
+    expect(answer.headers.get('x-request-id')).toBe('client-id-7');
+    expect(JSON.parse(answer.body).error.correlation_id).toBe('client-id-7');
+  });
+
+  it('through nginx: the answer, nginx’s header and both log lines share nginx’s correlation id', async () => {
+    const answer = await exchange(
+      'GET /health HTTP/1.1\r\nHost: api\r\nUser-Agent: evil\u0001agent\r\nConnection: close\r\n\r\n',
+      nginx.port,
+    );
+    expect(answer.status).toBe(400);
+    const error = (JSON.parse(answer.body) as { error: Record<string, string> }).error;
+    expect(error.code).toBe('DTQ_ERR_API_BAD_REQUEST');
+    expect(answer.headers.get('x-request-id')).toBe(error.correlation_id);
+    const [access] = await nginx.accessLines(
+      'the access line',
+      (line) => line[F.CORRELATION_ID] === error.correlation_id,
+    );
+    expect(access?.[F.HTTP_STATUS]).toBe('400');
+    const apiLine = await waitFor('the API line', () =>
+      api.lines().find((l) => l[F.CORRELATION_ID] === error.correlation_id),
+    );
+    expect(apiLine[F.ERROR_CODE]).toBe('DTQ_ERR_API_BAD_REQUEST');
+    // A client-caused 400 does not take the instance out of rotation.
+    expect((await fetch(`${nginx.url}/health`)).status).toBe(200);
   });
 
   it('keeps serving ordinary requests afterwards', async () => {

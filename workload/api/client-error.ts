@@ -1,13 +1,15 @@
 /**
  * Answers to requests Node's HTTP parser refuses before Fastify sees them (a control character
  * in a header, a method such as FOO, headers over `maxHeaderSize`, a request not received in
- * time): the API's JSON error body with a generated correlation id (the request was never
- * parsed, so no X-Request-ID can be read), and an `http.request.completed` line saying why.
- * Without it Fastify writes its own body and logs nothing.
+ * time): the API's JSON error body with a correlation id and an `http.request.completed` line
+ * saying why. Without it Fastify writes its own body and logs nothing. The request was never
+ * parsed, so the id is read from the raw bytes Node hands over: the X-Request-ID nginx set
+ * (it sends it before the client's headers) when it is there and valid, else a fresh one, so
+ * the answer nginx relays carries the same id as nginx's own header and log line.
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { CORRELATION_ID_HEADER, newCorrelationId } from '../../contract/correlation-id.ts';
+import { CORRELATION_ID_HEADER, correlationIdFrom } from '../../contract/correlation-id.ts';
 import { type DtqError, dtqError } from '../../contract/dtq-error.ts';
 import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { errorFields, logEvent } from '../../instrumentation/logger.ts';
@@ -41,12 +43,23 @@ export function clientErrorOf(code: string | undefined): DtqError {
   }
 }
 
+const RAW_CORRELATION_HEADER = /\r\nx-request-id:[ \t]*([^\r\n]*?)[ \t]*\r\n/i;
+
+/** The X-Request-ID in the raw bytes of an unparsed request, when there is one (judged by the usual rules). */
+export function correlationIdOfRaw(raw: unknown): string {
+  // Node hands a Buffer (Fastify's types describe its JSON form).
+  const found = Buffer.isBuffer(raw) ? RAW_CORRELATION_HEADER.exec(raw.toString('latin1'))?.[1] : undefined;
+  return correlationIdFrom(found).id;
+}
+
 /** A Fastify `clientErrorHandler` that answers and logs through `logger`. */
-export function createClientErrorHandler(logger: Logger): (error: Error & { code?: string }, socket: Socket) => void {
+export function createClientErrorHandler(
+  logger: Logger,
+): (error: Error & { code?: string; rawPacket?: unknown }, socket: Socket) => void {
   return (error, socket) => {
     // A reset or a vanished client cannot be answered; Node reports those here too.
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
-    const correlationId = newCorrelationId();
+    const correlationId = correlationIdOfRaw(error.rawPacket);
     const address = socket.remoteAddress;
     const apiError = clientErrorOf(error.code);
     const status = apiError.statusCode ?? 400;
