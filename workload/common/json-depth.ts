@@ -32,8 +32,9 @@ export function valueTooDeep(value: unknown, limit: number): boolean {
     const [current, depth] = stack.pop() as [unknown, number];
     if (current === null || typeof current !== 'object') continue;
     if (depth > limit) return true;
-    const children = Array.isArray(current) ? current : Object.values(current as object);
-    for (const child of children) {
+    const children: readonly unknown[] = Array.isArray(current) ? current : Object.values(current as object);
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i];
       if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
     }
   }
