@@ -20,7 +20,8 @@ import { IDEMPOTENCY_ERRORS } from '../idempotency/errors.ts';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_KEY_MAX_LENGTH } from '../idempotency/key.ts';
 import { QUEUE_ERRORS } from '../queue/errors.ts';
 import { TASK_DATA_SCHEMAS } from '../tasks/schemas.ts';
-import { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH } from './config.ts';
+import { DEFAULT_WORK_BUDGET } from '../tasks/work-cost.ts';
+import { BODY_LIMIT_BYTES, DEFAULT_MAX_BODY_DEPTH, MAX_PARAM_LENGTH } from './config.ts';
 import { API_ERRORS } from './errors.ts';
 import { DEFAULT_PRIORITY } from './services/task-request.ts';
 
@@ -311,7 +312,7 @@ export const SWAGGER_OPTIONS: FastifyDynamicSwaggerOptions = {
       description: [
         'Queue risk computations and read their state. Every answer carries X-Request-ID.',
         `Every error is {error: {code, message, correlation_id, ...}} with a stable DTQ_ERR_* code; unknown routes get 404 ${A.ROUTE_NOT_FOUND.code}.`,
-        `Limits: body ${BODY_LIMIT_BYTES} bytes (1 MiB); Idempotency-Key ${IDEMPOTENCY_KEY_MAX_LENGTH} characters; X-Request-ID and task id ${MAX_ID_LENGTH} characters; path segment ${MAX_PARAM_LENGTH} characters; header line ${HEADER_LIMITS.lineBytes} bytes, all headers ${HEADER_LIMITS.totalBytes} bytes (nginx).`,
+        `Limits: body ${BODY_LIMIT_BYTES} bytes (1 MiB), nested at most ${DEFAULT_MAX_BODY_DEPTH} levels (DTQ_API_MAX_BODY_DEPTH); work per task ${DEFAULT_WORK_BUDGET} steps by default (DTQ_WORK_BUDGET_<TYPE>, see docs/api.md); Idempotency-Key ${IDEMPOTENCY_KEY_MAX_LENGTH} characters; X-Request-ID and task id ${MAX_ID_LENGTH} characters; path segment ${MAX_PARAM_LENGTH} characters; header line ${HEADER_LIMITS.lineBytes} bytes, all headers ${HEADER_LIMITS.totalBytes} bytes (nginx).`,
       ].join('\n\n'),
     },
     tags: [
