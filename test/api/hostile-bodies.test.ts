@@ -4,7 +4,7 @@
  * each a 400 that says what is refused, and nothing reaches a queue or a log raw.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENTS, F, type LogRecord } from '../../contract/vocabulary.ts';
+import { EVENTS, F, type LogRecord, TASK_TYPES, type TaskType } from '../../contract/vocabulary.ts';
 import { DEFAULT_MAX_BODY_DEPTH } from '../../workload/api/config.ts';
 import { MAX_AMOUNT } from '../../workload/tasks/computable.ts';
 import { DEFAULT_WORK_BUDGET } from '../../workload/tasks/work-cost.ts';
@@ -66,14 +66,16 @@ describe('hostile bodies', () => {
     },
   );
 
-  it('still accepts a body exactly at the nesting limit when the nesting is in a place validation refuses', async () => {
-    // Depth 64 passes the parser and reaches validation, which names the field.
-    const inner = DEFAULT_MAX_BODY_DEPTH - 2;
+  it('lets a body exactly at the nesting limit through the parser, to validation that names the field', async () => {
+    // The top-level object is level 1, the arrays in data the other 63.
+    const inner = DEFAULT_MAX_BODY_DEPTH - 1;
     const { status, error } = await post(
       `{"task_type":"calculate_var","data":${'['.repeat(inner)}${']'.repeat(inner)}}`,
     );
     expect(status).toBe(400);
     expect(error.code).toBe('DTQ_ERR_API_INVALID_FIELD');
+    const deeper = await post(`{"task_type":"calculate_var","data":${'['.repeat(inner + 1)}${']'.repeat(inner + 1)}}`);
+    expect(deeper.error.code).toBe('DTQ_ERR_API_BODY_TOO_DEEP');
   });
 
   it.each([
@@ -125,19 +127,8 @@ describe('hostile bodies', () => {
   });
 
   it('takes its budgets from configuration', async () => {
-    const strict = await startApiHarness(
-      {
-        workBudgets: {
-          ...Object.fromEntries(
-            ['calculate_var', 'monte_carlo_pricing', 'stress_test', 'portfolio_optimization'].map((t) => [
-              t,
-              1_000_000,
-            ]),
-          ),
-        } as never,
-      },
-      { redis: api.redis },
-    );
+    const budgets = Object.fromEntries(TASK_TYPES.map((type) => [type, 1_000_000])) as Record<TaskType, number>;
+    const strict = await startApiHarness({ workBudgets: budgets }, { redis: api.redis });
     try {
       const over = await strict.postTask({
         payload: varBody({ portfolio_data: { positions: positions(10) }, simulations: 100_000 }),
