@@ -83,7 +83,7 @@ describe('task data validation', () => {
     [
       'stress_test',
       { ...minimal.stress_test, scenarios: [{ name: 'x', shocks: { 'BAD KEY': 0.1 } }] },
-      'data.scenarios[0].shocks.BAD KEY',
+      'data.scenarios[0].shocks["BAD KEY"]',
     ],
     ['portfolio_optimization', { assets: [minimal.portfolio_optimization.assets[0]] }, 'data.assets'],
     ['monte_carlo_pricing', { ...minimal.monte_carlo_pricing, spot: 0 }, 'data.spot'],

@@ -54,9 +54,16 @@ describe('scheduling', () => {
     // × 60 correlated positions run for seconds on the compute thread.
     await harness.spawnWorker('worker-heavy', { DTQ_JOB_LOCK_MS: '1000', DTQ_STALLED_INTERVAL_MS: '500' });
     const positions = Array.from({ length: 60 }, (_, i) => ({ symbol: `S${i}`, quantity: 10, price: 100 }));
+    // A dense matrix: without one the kernel skips the correlated draw, and a fast machine
+    // finished in under the 1 s this test needs the job to outlast.
+    const correlations = positions.map((_, i) => positions.map((__, j) => (i === j ? 1 : 0.3)));
     const task = await producer.enqueue(
       'calculate_var',
-      { portfolio_data: { portfolio_id: `heavy-${Date.now()}`, positions }, simulations: 1_000_000, seed: 1 },
+      {
+        portfolio_data: { portfolio_id: `heavy-${Date.now()}`, positions, correlations },
+        simulations: 1_000_000,
+        seed: 1,
+      },
       { priority: 'high' },
     );
     await waitFor(

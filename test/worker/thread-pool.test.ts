@@ -55,6 +55,22 @@ describe('compute thread pool', () => {
     expect(await pool.run(varRequest(1000))).toMatchObject({ simulations: 1000 });
   });
 
+  it('stops a task past its time limit with DTQ_ERR_WORKER_TIME_LIMIT; a task queued behind it waits uncounted', async () => {
+    const slow = pool.run(varRequest(1_000_000), { timeLimitMs: 20, timeLimitVariable: 'LIMIT_VAR' });
+    // Queued behind the slow one: its own (generous) limit starts only when a thread takes it.
+    const queued = pool.run(varRequest(1000), { timeLimitMs: 60_000 });
+    const error = await slow.then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(error).toBeInstanceOf(DtqError);
+    expect(error).toMatchObject({ code: 'DTQ_ERR_WORKER_TIME_LIMIT' });
+    expect((error as Error).message).toMatch(
+      /calculate_var computation ran past its time limit of 20 ms \(LIMIT_VAR\)/,
+    );
+    expect(await queued).toMatchObject({ simulations: 1000 });
+  });
+
   it('carries a risk error across the thread boundary with its code', async () => {
     const request: ComputeRequest = {
       taskType: 'calculate_var',

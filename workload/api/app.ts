@@ -12,7 +12,16 @@ import { CORRELATION_ID_HEADER, correlationIdFrom } from '../../contract/correla
 import { idempotencyConfigFromEnv } from '../idempotency/config.ts';
 import { idempotencyPlugin } from '../idempotency/plugin.ts';
 import type { TaskQueue } from '../queue/task-queue.ts';
-import { API_MAX_HEADER_BYTES, type ApiConfig, BODY_LIMIT_BYTES, MAX_PARAM_LENGTH } from './config.ts';
+import { createClientErrorHandler } from './client-error.ts';
+import {
+  API_MAX_HEADER_BYTES,
+  type ApiConfig,
+  BODY_LIMIT_BYTES,
+  DEFAULT_MAX_BODY_DEPTH,
+  defaultWorkBudgets,
+  MAX_PARAM_LENGTH,
+} from './config.ts';
+import { parseJsonBody } from './json-body.ts';
 import { ApiLogController } from './log-controller.ts';
 import { createApiMetrics } from './metrics.ts';
 import { SWAGGER_OPTIONS } from './openapi.ts';
@@ -33,7 +42,7 @@ export interface AppDeps {
   queue: TaskQueue;
   /** Without redisUrl the idempotency plugin fails closed: requests with an Idempotency-Key get 503. */
   config: Pick<ApiConfig, 'instance' | 'faults' | 'circuitThreshold' | 'circuitCacheMs' | 'retryAfterS'> &
-    Partial<Pick<ApiConfig, 'redisUrl'>>;
+    Partial<Pick<ApiConfig, 'redisUrl' | 'maxBodyDepth' | 'workBudgets'>>;
 }
 
 /** The API's Fastify instance type (its logger is pino's). */
@@ -58,6 +67,9 @@ export function buildApp(deps: AppDeps): ApiApp {
       reply.raw.once('finish', () => logController.requestCompleted(null, request, reply));
       return answerFrameworkError(error, request, reply, config.retryAfterS);
     },
+    // What Node's parser refuses (control characters in headers, unknown methods) still gets
+    // the API's error body, a correlation id and a log line.
+    clientErrorHandler: createClientErrorHandler(logger),
     return503OnClosing: true,
   });
   app.decorateRequest('dtqError', undefined);
@@ -67,11 +79,26 @@ export function buildApp(deps: AppDeps): ApiApp {
     cacheMs: config.circuitCacheMs,
     readDepth: () => queue.backlog(),
   });
-  const service = createTaskService({ queue, breaker, faults: config.faults, retryAfterS: config.retryAfterS });
+  const service = createTaskService({
+    queue,
+    breaker,
+    faults: config.faults,
+    retryAfterS: config.retryAfterS,
+    workBudgets: config.workBudgets ?? defaultWorkBudgets(),
+  });
   const metrics = createApiMetrics({ instance: config.instance, queue, breaker });
 
   // Only JSON bodies are accepted; without this, text/plain would reach the handler as a string.
   app.removeContentTypeParser('text/plain');
+  const maxBodyDepth = config.maxBodyDepth ?? DEFAULT_MAX_BODY_DEPTH;
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string, maxBodyDepth));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
 
   app.register(correlationHeader);
   app.register(errorHandler, { retryAfterS: config.retryAfterS });

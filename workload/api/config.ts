@@ -1,6 +1,8 @@
 /** The API's configuration, read from environment variables with defaults (see docs/api.md). */
 import { ConfigError, envInt, envString } from '../../contract/env.ts';
+import { TASK_TYPES, type TaskType } from '../../contract/vocabulary.ts';
 import { DEFAULT_OPERATION_TIMEOUT_MS } from '../queue/task-queue.ts';
+import { DEFAULT_WORK_BUDGET, workBudgetVariable } from '../tasks/work-cost.ts';
 
 /** Largest request body accepted (nginx's client_max_body_size matches it). */
 /**
@@ -14,6 +16,12 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** Longest path parameter the router accepts (a task id is at most 128 characters). */
 export const MAX_PARAM_LENGTH = 256;
+
+/**
+ * Deepest nesting of arrays and objects in a request body (DTQ_API_MAX_BODY_DEPTH): a valid
+ * task nests 5 levels (body, data, portfolio_data, correlations, a row).
+ */
+export const DEFAULT_MAX_BODY_DEPTH = 64;
 
 /** Everything the API process needs to start. */
 export interface ApiConfig {
@@ -32,6 +40,15 @@ export interface ApiConfig {
   retryAfterS: number;
   /** Deadline of one Redis operation in a request. */
   redisTimeoutMs: number;
+  /** Deepest nesting of a request body (DTQ_API_MAX_BODY_DEPTH). */
+  maxBodyDepth: number;
+  /** Most steps a task of each type may cost (DTQ_WORK_BUDGET_<TYPE>). */
+  workBudgets: Record<TaskType, number>;
+}
+
+/** The default work budget of every task type. */
+export function defaultWorkBudgets(): Record<TaskType, number> {
+  return Object.fromEntries(TASK_TYPES.map((type) => [type, DEFAULT_WORK_BUDGET])) as Record<TaskType, number>;
 }
 
 /** Read the API configuration from `env`; throws ConfigError on an unusable value. */
@@ -46,6 +63,10 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfi
     circuitCacheMs: envInt('DTQ_CIRCUIT_CACHE_MS', 250, { min: 0, max: 60_000 }, env),
     retryAfterS: envInt('DTQ_RETRY_AFTER_S', 2, { min: 1, max: 3600 }, env),
     redisTimeoutMs: envInt('DTQ_REDIS_TIMEOUT_MS', DEFAULT_OPERATION_TIMEOUT_MS, { min: 10, max: 60_000 }, env),
+    maxBodyDepth: envInt('DTQ_API_MAX_BODY_DEPTH', DEFAULT_MAX_BODY_DEPTH, { min: 8, max: 1024 }, env),
+    workBudgets: Object.fromEntries(
+      TASK_TYPES.map((type) => [type, envInt(workBudgetVariable(type), DEFAULT_WORK_BUDGET, { min: 1 }, env)]),
+    ) as Record<TaskType, number>,
   };
 }
 

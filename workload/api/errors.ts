@@ -22,6 +22,24 @@ export const API_ERRORS = {
     statusCode: 400,
     message: 'The request body is not valid JSON ({reason}). Send one JSON object.',
   },
+  BODY_TOO_DEEP: {
+    code: 'DTQ_ERR_API_BODY_TOO_DEEP',
+    statusCode: 400,
+    message:
+      'The request body nests arrays and objects more than {limit} levels deep. Send the task as documented in docs/api.md; no valid task nests that deep.',
+  },
+  FORBIDDEN_KEY: {
+    code: 'DTQ_ERR_API_FORBIDDEN_KEY',
+    statusCode: 400,
+    message:
+      'The request body has a key named {key}, which is refused because it could change the prototype of the objects it is read into. Remove or rename the key.',
+  },
+  WORK_BUDGET_EXCEEDED: {
+    code: 'DTQ_ERR_API_WORK_BUDGET_EXCEEDED',
+    statusCode: 400,
+    message:
+      'This {task_type} task would cost about {cost_text} steps of computation, above the budget of {budget_text} for its type ({variable}). Ask for fewer simulations, positions or assets, or split the work into several tasks.',
+  },
   BAD_REQUEST: {
     code: 'DTQ_ERR_API_BAD_REQUEST',
     statusCode: 400,
@@ -57,6 +75,11 @@ export const API_ERRORS = {
     statusCode: 431,
     message:
       'The request headers are too large (over 8 KiB in one header line or 32 KiB in all). Send smaller headers.',
+  },
+  REQUEST_TIMEOUT: {
+    code: 'DTQ_ERR_API_REQUEST_TIMEOUT',
+    statusCode: 408,
+    message: 'The request was not received completely in time. Send the whole request without pausing.',
   },
   CIRCUIT_OPEN: {
     code: 'DTQ_ERR_API_CIRCUIT_OPEN',

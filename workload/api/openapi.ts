@@ -21,7 +21,8 @@ import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_KEY_MAX_LENGTH } from '../idempoten
 import { NGINX_ERRORS } from '../nginx/errors.ts';
 import { QUEUE_ERRORS } from '../queue/errors.ts';
 import { TASK_DATA_SCHEMAS } from '../tasks/schemas.ts';
-import { API_MAX_HEADER_BYTES, BODY_LIMIT_BYTES, MAX_PARAM_LENGTH } from './config.ts';
+import { DEFAULT_WORK_BUDGET } from '../tasks/work-cost.ts';
+import { API_MAX_HEADER_BYTES, BODY_LIMIT_BYTES, DEFAULT_MAX_BODY_DEPTH, MAX_PARAM_LENGTH } from './config.ts';
 import { API_ERRORS } from './errors.ts';
 import { DEFAULT_PRIORITY } from './services/task-request.ts';
 
@@ -91,6 +92,7 @@ const COMMON_ERRORS: Schema = {
   429: errorResponse('Answered by nginx: too many requests per second from one address (docs/api.md, Limits).', [
     N.RATE_LIMITED,
   ]),
+  408: errorResponse('An API called directly did not receive the whole request in time.', [A.REQUEST_TIMEOUT]),
   431: errorResponse(
     `Request headers too large: nginx refuses over ${HEADER_LIMITS.lineBytes} bytes in one header line or ${HEADER_LIMITS.totalBytes} bytes in all; an API called directly closes with a bare 431 over ${API_MAX_HEADER_BYTES / 1024} KiB.`,
     [A.HEADER_TOO_LARGE],
@@ -203,13 +205,19 @@ export const CREATE_TASK_SCHEMA: FastifySchema = {
   body: taskBody,
   response: {
     202: created,
-    400: errorResponse('The body or the Idempotency-Key is invalid; `field` and `expected` name the problem.', [
-      A.INVALID_FIELD,
-      A.UNKNOWN_TASK_TYPE,
-      A.MALFORMED_JSON,
-      A.BAD_REQUEST,
-      I.KEY_INVALID,
-    ]),
+    400: errorResponse(
+      'The body or the Idempotency-Key is invalid (`field` and `expected` name the problem), the body nests too deeply or holds a prototype key, or the task is over its work budget.',
+      [
+        A.INVALID_FIELD,
+        A.UNKNOWN_TASK_TYPE,
+        A.MALFORMED_JSON,
+        A.BODY_TOO_DEEP,
+        A.FORBIDDEN_KEY,
+        A.WORK_BUDGET_EXCEEDED,
+        A.BAD_REQUEST,
+        I.KEY_INVALID,
+      ],
+    ),
     409: errorResponse('A request with this Idempotency-Key is still running; retry after Retry-After.', [I.IN_FLIGHT]),
     413: errorResponse(`The body is over ${BODY_LIMIT_BYTES} bytes (1 MiB).`, [A.BODY_TOO_LARGE]),
     415: errorResponse('The Content-Type is not application/json.', [A.UNSUPPORTED_MEDIA_TYPE]),
@@ -321,7 +329,7 @@ export const SWAGGER_OPTIONS: FastifyDynamicSwaggerOptions = {
       description: [
         'Queue risk computations and read their state. Every answer carries X-Request-ID.',
         `Every error is {error: {code, message, correlation_id, ...}} with a stable DTQ_ERR_* code; unknown routes get 404 ${A.ROUTE_NOT_FOUND.code}.`,
-        `Limits: body ${BODY_LIMIT_BYTES} bytes (1 MiB); Idempotency-Key ${IDEMPOTENCY_KEY_MAX_LENGTH} characters; X-Request-ID and task id ${MAX_ID_LENGTH} characters; path segment ${MAX_PARAM_LENGTH} characters; header line ${HEADER_LIMITS.lineBytes} bytes, all headers ${HEADER_LIMITS.totalBytes} bytes (nginx).`,
+        `Limits: body ${BODY_LIMIT_BYTES} bytes (1 MiB), nested at most ${DEFAULT_MAX_BODY_DEPTH} levels (DTQ_API_MAX_BODY_DEPTH); work per task ${DEFAULT_WORK_BUDGET} steps by default (DTQ_WORK_BUDGET_<TYPE>, see docs/api.md); Idempotency-Key ${IDEMPOTENCY_KEY_MAX_LENGTH} characters; X-Request-ID and task id ${MAX_ID_LENGTH} characters; path segment ${MAX_PARAM_LENGTH} characters; header line ${HEADER_LIMITS.lineBytes} bytes, all headers ${HEADER_LIMITS.totalBytes} bytes (nginx).`,
       ].join('\n\n'),
     },
     tags: [

@@ -49,12 +49,26 @@ export interface TaskJobData {
   enqueued_at: number;
 }
 
-/** The data of a job in the dead-letter queue. */
-export interface DeadLetterJobData extends TaskJobData {
+/**
+ * The data of a job in the dead-letter queue: what a person needs to understand the failure,
+ * and a capped copy of the task's data, never the whole payload (up to 1 MiB).
+ */
+export interface DeadLetterJobData extends Omit<TaskJobData, 'data'> {
   original_task_id: string;
   original_queue: string;
   attempts: number;
   failed_reason: string;
   /** DTQ error code of the last failure, when it had one. */
   error_code?: string;
+  /** Epoch ms of the final failure. */
+  failed_at: number;
+  /** The task's data as JSON, its first DEAD_LETTER_PAYLOAD_CHARS characters. */
+  payload: string;
+  /** Length of the whole JSON of the task's data, in characters. */
+  payload_chars: number;
+  /** True when `payload` is cut short of the whole JSON. */
+  truncated: boolean;
 }
+
+/** Characters of a task's data kept in its dead letter (and in its failed job). */
+export const DEAD_LETTER_PAYLOAD_CHARS = 4096;

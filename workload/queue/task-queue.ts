@@ -21,6 +21,8 @@ export const BACKOFF_JITTER = 0.5;
 export const COMPLETED_RETENTION_S = 24 * 3600;
 /** How long failed jobs stay readable (they are also copied to the dead-letter queue). */
 export const FAILED_RETENTION_S = 7 * 24 * 3600;
+/** Most failed jobs kept per queue (the newest); with their payload capped by the worker, a few KiB each. */
+export const FAILED_RETENTION_COUNT = 10_000;
 /** Default deadline of one queue operation before it is reported as a Redis timeout. */
 export const DEFAULT_OPERATION_TIMEOUT_MS = 900;
 
@@ -140,7 +142,7 @@ export function createTaskQueue(options: TaskQueueOptions): TaskQueue {
           attempts: DEFAULT_ATTEMPTS,
           backoff: { type: 'exponential', delay: DEFAULT_BACKOFF_MS, jitter: BACKOFF_JITTER },
           removeOnComplete: { age: COMPLETED_RETENTION_S },
-          removeOnFail: { age: FAILED_RETENTION_S },
+          removeOnFail: { age: FAILED_RETENTION_S, count: FAILED_RETENTION_COUNT },
         };
         await queue.add(request.taskType, data, jobOptions);
         logEvent(

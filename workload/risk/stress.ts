@@ -24,6 +24,15 @@ export interface StressResult {
   worst_scenario: string;
 }
 
+/**
+ * The shock a scenario applies to `symbol`. Only the scenario's own entries count: a symbol
+ * such as `constructor` or `__proto__` must not read Object.prototype's members as shocks.
+ */
+function shockOf(scenario: StressTestData['scenarios'][number], symbol: string): number {
+  const shocks = scenario.shocks;
+  return shocks !== undefined && Object.hasOwn(shocks, symbol) ? (shocks[symbol] as number) : scenario.market_shock;
+}
+
 /** Apply every scenario to the portfolio. */
 export function stressTest(data: StressTestData): StressResult {
   const positions = data.portfolio_data.positions;
@@ -34,7 +43,7 @@ export function stressTest(data: StressTestData): StressResult {
     let pnl = 0;
     let worst: { symbol: string; pnl: number } | undefined;
     positions.forEach((position, i) => {
-      const shock = scenario.shocks?.[position.symbol] ?? scenario.market_shock;
+      const shock = shockOf(scenario, position.symbol);
       if (shock < -1) throw invalidInput(`scenario ${scenario.name}`, `shock ${shock} would make a price negative`);
       const change = (values[i] as number) * shock;
       pnl += change;

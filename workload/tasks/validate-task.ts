@@ -6,7 +6,16 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { TASK_TYPES, type TaskType } from '../../contract/vocabulary.ts';
+import { valueTooDeep } from '../common/json-depth.ts';
+import { pathKey } from '../common/quote.ts';
 import { FAULT_SCHEMA, TASK_DATA_SCHEMAS } from './schemas.ts';
+
+/**
+ * Deepest nesting of `data` accepted (data itself is level 1; the deepest valid field, a
+ * correlation matrix entry, is at level 4). Checked without recursion before anything
+ * recursive (structuredClone, the schema validator) walks the value.
+ */
+export const MAX_DATA_DEPTH = 16;
 
 /** Why a task's data was refused: the offending field (dotted path) and what was expected there. */
 export interface TaskDataProblem {
@@ -60,6 +69,12 @@ export function validateTaskData(
   const prefix = options.prefix ?? 'data';
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     return { ok: false, problem: { field: prefix, expected: 'an object' } };
+  }
+  if (valueTooDeep(data, MAX_DATA_DEPTH)) {
+    return {
+      ok: false,
+      problem: { field: prefix, expected: `an object nested at most ${MAX_DATA_DEPTH} levels deep` },
+    };
   }
   const copy = structuredClone(data) as Record<string, unknown>;
   const fault = copy.fault;
@@ -128,7 +143,7 @@ function describe(errors: ErrorObject[] | null | undefined, prefix: string): Tas
   // A bad key of a map (propertyNames): name the key, not the map.
   if (error.propertyName !== undefined) {
     return {
-      field: `${field}.${error.propertyName}`,
+      field: field + pathKey(error.propertyName),
       expected: 'a symbol key of 1 to 32 characters of [A-Za-z0-9._:/-]',
     };
   }
@@ -137,7 +152,7 @@ function describe(errors: ErrorObject[] | null | undefined, prefix: string): Tas
       return { field: `${field}.${String(p.missingProperty)}`, expected: 'a value (the field is required)' };
     case 'additionalProperties':
       return {
-        field: `${field}.${String(p.additionalProperty)}`,
+        field: field + pathKey(String(p.additionalProperty)),
         expected: `no such field; allowed fields: ${allowedFields(error).join(', ')}`,
       };
     case 'type':
@@ -186,13 +201,16 @@ function allowedFields(error: ErrorObject): string[] {
   return properties ? Object.keys(properties) : [];
 }
 
-/** `/portfolio_data/positions/0/quantity` → `.portfolio_data.positions[0].quantity`. */
+/**
+ * `/portfolio_data/positions/0/quantity` → `.portfolio_data.positions[0].quantity`; a key that
+ * is not a plain identifier (a client's map key) is quoted and cut, e.g. `["\x1b[31m…"]`.
+ */
 function pointerToPath(pointer: string): string {
   if (pointer === '') return '';
   return pointer
     .split('/')
     .slice(1)
     .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part}`))
+    .map((part) => (/^\d+$/.test(part) ? `[${part}]` : pathKey(part)))
     .join('');
 }

@@ -1,9 +1,32 @@
 /** Worker configuration from environment variables, with defaults. */
 import { availableParallelism } from 'node:os';
 import { envInt, envString } from '../../contract/env.ts';
-import type { Priority } from '../../contract/vocabulary.ts';
+import { type Priority, TASK_TYPES, type TaskType } from '../../contract/vocabulary.ts';
 import { logDirectory } from '../../instrumentation/logger.ts';
 import { type MetricsListenOptions, metricsListenFromEnv } from '../../instrumentation/metrics.ts';
+
+/**
+ * Default time limit of one computation per task type, in ms. Each is about ten times what
+ * the largest task within the API's work budget takes on a loaded laptop core, so only a job
+ * that slipped past the budget (or a kernel bug) reaches it.
+ */
+export const DEFAULT_TIME_LIMITS_MS: Readonly<Record<TaskType, number>> = {
+  calculate_var: 120_000,
+  monte_carlo_pricing: 60_000,
+  stress_test: 30_000,
+  portfolio_optimization: 120_000,
+};
+
+/** The environment variable of a task type's time limit, e.g. DTQ_JOB_TIME_LIMIT_MS_CALCULATE_VAR. */
+export function timeLimitVariable(taskType: TaskType): string {
+  return `DTQ_JOB_TIME_LIMIT_MS_${taskType.toUpperCase()}`;
+}
+
+/** How long dead letters are kept: the newest `maxCount`, none older than `maxAgeS`. */
+export interface DeadLetterRetention {
+  maxAgeS: number;
+  maxCount: number;
+}
 
 /** Everything a worker process needs to know. */
 export interface WorkerConfig {
@@ -31,6 +54,10 @@ export interface WorkerConfig {
   maxStalledCount: number;
   /** On SIGTERM, how long running jobs may finish before they are handed back (DTQ_SHUTDOWN_GRACE_MS). */
   shutdownGraceMs: number;
+  /** Longest one computation of each task type may run before its thread is stopped (DTQ_JOB_TIME_LIMIT_MS_<TYPE>). */
+  timeLimitsMs: Record<TaskType, number>;
+  /** Dead-letter retention (DTQ_DEAD_LETTER_MAX_AGE_S, DTQ_DEAD_LETTER_MAX_COUNT). */
+  deadLetters: DeadLetterRetention;
   /** Where to serve Prometheus metrics (DTQ_WORKER_METRICS_PORT, DTQ_METRICS_HOST); undefined: not served. */
   metrics: MetricsListenOptions | undefined;
 }
@@ -56,6 +83,13 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     stalledIntervalMs: ms('DTQ_STALLED_INTERVAL_MS', 30_000),
     maxStalledCount: envInt('DTQ_MAX_STALLED_COUNT', 1, { min: 0, max: 100 }, env),
     shutdownGraceMs: ms('DTQ_SHUTDOWN_GRACE_MS', 10_000),
+    timeLimitsMs: Object.fromEntries(
+      TASK_TYPES.map((type) => [type, ms(timeLimitVariable(type), DEFAULT_TIME_LIMITS_MS[type])]),
+    ) as Record<TaskType, number>,
+    deadLetters: {
+      maxAgeS: envInt('DTQ_DEAD_LETTER_MAX_AGE_S', 7 * 24 * 3600, { min: 1, max: 365 * 24 * 3600 }, env),
+      maxCount: envInt('DTQ_DEAD_LETTER_MAX_COUNT', 1000, { min: 1, max: 1_000_000 }, env),
+    },
     metrics: metricsListenFromEnv('DTQ_WORKER_METRICS_PORT', env),
   };
 }

@@ -19,6 +19,11 @@ export const WORKER_ERRORS = {
     code: 'DTQ_ERR_WORKER_FAULT_POISON',
     message: 'injected poison fault (data.fault.poison): the job fails at once without retry',
   },
+  TIME_LIMIT: {
+    code: 'DTQ_ERR_WORKER_TIME_LIMIT',
+    message:
+      'the {task_type} computation ran past its time limit of {limit_ms} ms ({variable}) and its thread was stopped; the job fails without retry. Ask for less work (fewer simulations or positions), or raise the limit.',
+  },
   THREAD_CRASHED: {
     code: 'DTQ_ERR_WORKER_THREAD_CRASHED',
     message: 'the compute thread exited unexpectedly ({reason}); the job will be retried',
@@ -31,9 +36,17 @@ export function poison(error: DtqError): UnrecoverableError {
   return Object.assign(wrapped, { code: error.code });
 }
 
-/** True for errors that retrying cannot fix: input errors of the risk math and invalid data. */
+/**
+ * True for errors that retrying cannot fix: input errors of the risk math, invalid data, and
+ * a computation over its time limit (the same inputs would take as long again).
+ */
 export function isPoisonCode(code: unknown): boolean {
-  return typeof code === 'string' && (code.startsWith('DTQ_ERR_RISK_') || code === WORKER_ERRORS.INVALID_DATA.code);
+  return (
+    typeof code === 'string' &&
+    (code.startsWith('DTQ_ERR_RISK_') ||
+      code === WORKER_ERRORS.INVALID_DATA.code ||
+      code === WORKER_ERRORS.TIME_LIMIT.code)
+  );
 }
 
 /** Rebuild an error that crossed a thread boundary as plain data. */

@@ -10,6 +10,8 @@ import type { Logger } from 'pino';
 import { EVENTS, F, NS_PER_MS } from '../../contract/vocabulary.ts';
 import { errorFields, logEvent } from '../../instrumentation/logger.ts';
 import { DEAD_LETTER_QUEUE, type DeadLetterJobData, REDIS_PREFIX, type TaskJobData } from '../queue/contract.ts';
+import type { DeadLetterRetention } from './config.ts';
+import { deadLetterRecord, failedJobData, trimDeadLetters } from './dead-letter.ts';
 import { JobLog, jobLog } from './job-log.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import type { TaskOutcome } from './outcome.ts';
@@ -24,6 +26,8 @@ export interface LifecycleDeps {
   logger: Logger;
   redis: Redis;
   deadLetter: Queue<DeadLetterJobData>;
+  /** How many dead letters are kept, and for how long. */
+  deadLetterRetention: DeadLetterRetention;
   /** The producer-side handle of a task queue by name (to read a stalled job's data). */
   queueFor: (name: string) => Queue<TaskJobData>;
   startedAt: Map<string, bigint>;
@@ -115,14 +119,7 @@ async function onFailed(deps: LifecycleDeps, job: Job<TaskJobData>, error: Error
     return;
   }
   const code = (error as { code?: unknown }).code;
-  const record: DeadLetterJobData = {
-    ...job.data,
-    original_task_id: String(job.id),
-    original_queue: job.queueName,
-    attempts: job.attemptsStarted,
-    failed_reason: error.message,
-    ...(typeof code === 'string' ? { error_code: code } : {}),
-  };
+  const record = deadLetterRecord(job, error, Date.now());
   try {
     // Job id = task id: a second copy (two workers racing on a stalled job) is dropped by BullMQ.
     await deps.deadLetter.add('dead-letter', record, {
@@ -148,6 +145,19 @@ async function onFailed(deps: LifecycleDeps, job: Job<TaskJobData>, error: Error
       EVENTS.DEPENDENCY_UNAVAILABLE,
       { [F.DEPENDENCY_NAME]: 'redis', ...errorFields(dlqError) },
       `could not dead-letter task ${job.id}`,
+    );
+    return;
+  }
+  try {
+    // The failed job stays readable for its retention, without the payload the dead letter caps.
+    await job.updateData(failedJobData(job.data));
+    await trimDeadLetters(deps.deadLetter, deps.deadLetterRetention);
+  } catch (trimError) {
+    log.event(
+      'warn',
+      EVENTS.DEPENDENCY_UNAVAILABLE,
+      { [F.DEPENDENCY_NAME]: 'redis', ...errorFields(trimError) },
+      `could not cap the payload of task ${job.id} or trim the ${DEAD_LETTER_QUEUE} queue; the next dead letter trims it`,
     );
   }
 }

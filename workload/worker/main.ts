@@ -164,7 +164,15 @@ if (!stopping) {
       stalledInterval: config.stalledIntervalMs,
       maxStalledCount: config.maxStalledCount,
     });
-    attachLifecycleEvents(worker, { logger, redis, deadLetter, queueFor, startedAt, metrics });
+    attachLifecycleEvents(worker, {
+      logger,
+      redis,
+      deadLetter,
+      deadLetterRetention: config.deadLetters,
+      queueFor,
+      startedAt,
+      metrics,
+    });
     workers.push(worker);
   }
   logEvent(

@@ -31,7 +31,7 @@ import {
 import { readCachedResult, writeFencedResult } from '../locks/result-store.ts';
 import type { TaskJobData } from '../queue/contract.ts';
 import { isTaskType, validateTaskData } from '../tasks/validate-task.ts';
-import type { WorkerConfig } from './config.ts';
+import { timeLimitVariable, type WorkerConfig } from './config.ts';
 import { isPoisonCode, poison, WORKER_ERRORS } from './errors.ts';
 import { faultOf, injectFailure } from './faults.ts';
 import { type JobLog, jobLog } from './job-log.ts';
@@ -203,7 +203,15 @@ async function run(deps: ProcessorDeps, job: Job<TaskJobData>, log: JobLog, stop
     const work = AbortSignal.any([lease.signal, stop]);
     let result: unknown;
     try {
-      result = await deps.pool.run({ taskType, data, seed }, { priority: job.data.priority, signal: work });
+      result = await deps.pool.run(
+        { taskType, data, seed },
+        {
+          priority: job.data.priority,
+          signal: work,
+          timeLimitMs: config.timeLimitsMs[taskType],
+          timeLimitVariable: timeLimitVariable(taskType),
+        },
+      );
     } catch (error) {
       if (stop.aborted) throw error;
       if (lease.lost) throw dtqError(LOCK_ERRORS.LOST, { resource, reason: String(lease.signal.reason) });

@@ -2,8 +2,9 @@
  * A fixed pool of compute threads (node:worker_threads) so Monte Carlo work never blocks the
  * worker's event loop, where BullMQ renews job locks, runs stalled checks and our lock leases
  * renew. Queued tasks start in priority order (high, then medium, then low; FIFO within a
- * priority), which is the second half of "priority by capacity". Aborting a running task
- * terminates its thread and starts a fresh one: JavaScript cannot interrupt a running loop.
+ * priority), which is the second half of "priority by capacity". Aborting a running task, or
+ * one running past its time limit, terminates its thread and starts a fresh one: JavaScript
+ * cannot interrupt a running loop.
  */
 import { Worker } from 'node:worker_threads';
 import { dtqError } from '../../contract/dtq-error.ts';
@@ -22,6 +23,10 @@ interface Task {
   reject: (error: unknown) => void;
   signal: AbortSignal | undefined;
   onAbort: () => void;
+  /** Time limit on a thread and the setting that names it. */
+  limit: { ms: number; variable: string } | undefined;
+  /** Fires when the task has run for its limit on its thread. */
+  timer: NodeJS.Timeout | undefined;
 }
 
 interface Slot {
@@ -35,6 +40,13 @@ interface Slot {
 export interface RunOptions {
   priority?: Priority;
   signal?: AbortSignal;
+  /**
+   * Longest the task may run once a thread has taken it (time spent queued for a thread does
+   * not count); past it the thread is stopped and the run rejects with DTQ_ERR_WORKER_TIME_LIMIT.
+   */
+  timeLimitMs?: number;
+  /** Names the setting of the limit in that error's message. */
+  timeLimitVariable?: string;
 }
 
 /** Fixed-size pool of compute threads. */
@@ -72,6 +84,11 @@ export class ThreadPool {
         reject,
         signal: options.signal,
         onAbort: () => this.#abort(task),
+        limit:
+          options.timeLimitMs === undefined
+            ? undefined
+            : { ms: options.timeLimitMs, variable: options.timeLimitVariable ?? 'RunOptions.timeLimitMs' },
+        timer: undefined,
       };
       options.signal?.addEventListener('abort', task.onAbort, { once: true });
       // Insert after every task of the same or higher priority: FIFO within a priority.
@@ -152,6 +169,7 @@ export class ThreadPool {
       slot.task = task;
       const message: ThreadRequest = { id: task.id, ...task.request };
       slot.thread.postMessage(message);
+      if (task.limit !== undefined) task.timer = setTimeout(() => this.#expire(task, slot), task.limit.ms);
     }
   }
 
@@ -170,7 +188,23 @@ export class ThreadPool {
     this.#retire(slot);
   }
 
+  /** The task ran past its time limit: fail it and replace its thread, the only way to stop it. */
+  #expire(task: Task, slot: Slot): void {
+    if (slot.task !== task || !this.#slots.includes(slot)) return;
+    slot.task = undefined;
+    this.#settle(
+      task,
+      dtqError(WORKER_ERRORS.TIME_LIMIT, {
+        task_type: task.request.taskType,
+        limit_ms: task.limit?.ms,
+        variable: task.limit?.variable,
+      }),
+    );
+    this.#retire(slot);
+  }
+
   #settle(task: Task, error: unknown, result?: unknown): void {
+    clearTimeout(task.timer);
     task.signal?.removeEventListener('abort', task.onAbort);
     if (error !== undefined) task.reject(error);
     else task.resolve(result);

@@ -4,7 +4,10 @@
  */
 import { dtqError } from '../../../contract/dtq-error.ts';
 import { PRIORITIES, type Priority, TASK_TYPES, type TaskType } from '../../../contract/vocabulary.ts';
+import { quoteValue } from '../../common/quote.ts';
+import { checkComputable } from '../../tasks/computable.ts';
 import { isTaskType, validateTaskData } from '../../tasks/validate-task.ts';
+import { workBudgetVariable, workCost } from '../../tasks/work-cost.ts';
 import { API_ERRORS } from '../errors.ts';
 
 /** A valid task creation request, defaults applied. */
@@ -18,32 +21,44 @@ export interface TaskRequest {
 export const DEFAULT_PRIORITY: Priority = 'medium';
 
 const BODY_FIELDS = ['task_type', 'data', 'priority'];
-/** Longest piece of a client's value quoted back in an error message. */
-const MAX_QUOTED_LENGTH = 64;
+
+/** Options of {@link parseTaskRequest}. */
+export interface ParseTaskOptions {
+  /** Admit `data.fault` (DTQ_FAULTS=1). */
+  allowFaults: boolean;
+  /** Most steps a task of each type may cost (see workload/tasks/work-cost.ts); unlimited when absent. */
+  workBudgets?: Readonly<Record<TaskType, number>>;
+}
 
 function invalid(field: string, expected: string): never {
   throw dtqError(API_ERRORS.INVALID_FIELD, { field, expected });
 }
 
-/** Validate a creation request; `allowFaults` admits `data.fault` (DTQ_FAULTS=1). */
-export function parseTaskRequest(body: unknown, options: { allowFaults: boolean }): TaskRequest {
+function describeValue(value: unknown): string {
+  return typeof value === 'string'
+    ? quoteValue(value)
+    : `a JSON ${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value}`;
+}
+
+/**
+ * Validate a creation request: the body's fields, the task's data against its schema, that
+ * the data can be computed (workload/tasks/computable.ts), and its cost against the budget.
+ */
+export function parseTaskRequest(body: unknown, options: ParseTaskOptions): TaskRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     invalid('body', 'a JSON object with task_type, data and priority');
   }
   const fields = body as Record<string, unknown>;
   for (const key of Object.keys(fields)) {
     if (!BODY_FIELDS.includes(key)) {
-      invalid(
-        JSON.stringify(key.slice(0, MAX_QUOTED_LENGTH)),
-        `no such field; allowed fields: ${BODY_FIELDS.join(', ')}`,
-      );
+      invalid(quoteValue(key), `no such field; allowed fields: ${BODY_FIELDS.join(', ')}`);
     }
   }
   const taskType = fields.task_type;
   if (taskType === undefined) invalid('task_type', `one of ${TASK_TYPES.join(', ')} (the field is required)`);
   if (!isTaskType(taskType)) {
     throw dtqError(API_ERRORS.UNKNOWN_TASK_TYPE, {
-      task_type: (JSON.stringify(taskType) ?? String(taskType)).slice(0, MAX_QUOTED_LENGTH),
+      task_type: describeValue(taskType),
       known: TASK_TYPES.join(', '),
       known_task_types: [...TASK_TYPES],
     });
@@ -56,5 +71,23 @@ export function parseTaskRequest(body: unknown, options: { allowFaults: boolean 
   if (fields.data === undefined) invalid('data', `an object with the ${taskType} parameters (the field is required)`);
   const validation = validateTaskData(taskType, fields.data, { allowFaults: options.allowFaults });
   if (!validation.ok) invalid(validation.problem.field, validation.problem.expected);
-  return { taskType, priority: priority as Priority, data: validation.data };
+  const data = validation.data;
+  // The budget first: the computability check factorises correlation matrices.
+  const budget = options.workBudgets?.[taskType];
+  if (budget !== undefined) {
+    const cost = workCost(taskType, data);
+    if (cost > budget) {
+      throw dtqError(API_ERRORS.WORK_BUDGET_EXCEEDED, {
+        task_type: taskType,
+        cost,
+        budget,
+        variable: workBudgetVariable(taskType),
+        cost_text: cost.toLocaleString('en-US'),
+        budget_text: budget.toLocaleString('en-US'),
+      });
+    }
+  }
+  const problem = checkComputable(taskType, data);
+  if (problem !== undefined) invalid(problem.field, problem.expected);
+  return { taskType, priority: priority as Priority, data };
 }

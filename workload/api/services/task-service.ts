@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import { dtqError } from '../../../contract/dtq-error.ts';
-import { EVENTS, F, type TaskStatus } from '../../../contract/vocabulary.ts';
+import { EVENTS, F, type TaskStatus, type TaskType } from '../../../contract/vocabulary.ts';
 import { logEvent } from '../../../instrumentation/logger.ts';
 import type { IdempotencyClaim } from '../../idempotency/plugin.ts';
 import { newTaskId, type TaskQueue, type TaskSnapshot } from '../../queue/task-queue.ts';
@@ -53,6 +53,8 @@ export interface TaskServiceOptions {
   faults: boolean;
   /** Seconds suggested to clients refused by the breaker. */
   retryAfterS: number;
+  /** Most steps a task of each type may cost; unlimited when absent. */
+  workBudgets?: Readonly<Record<TaskType, number>>;
 }
 
 /** Task creation and lookup. */
@@ -65,7 +67,10 @@ export interface TaskService {
 export function createTaskService(options: TaskServiceOptions): TaskService {
   return {
     async create(body, context) {
-      const request = parseTaskRequest(body, { allowFaults: options.faults });
+      const request = parseTaskRequest(body, {
+        allowFaults: options.faults,
+        ...(options.workBudgets === undefined ? {} : { workBudgets: options.workBudgets }),
+      });
       const admission = await options.breaker.admit(context.log);
       if (admission.open) {
         throw dtqError(API_ERRORS.CIRCUIT_OPEN, {
