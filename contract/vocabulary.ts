@@ -233,11 +233,16 @@ export const NS_PER_MS = 1_000_000;
  * milliseconds (nginx's $time_iso8601 has whole seconds only, so `nginx.msec` wins) and
  * `event.duration` in ns from `$request_time`. Lines of other services come back unchanged.
  * Used by the shipper before indexing and by the explorer's file source, so both see the same.
+ * Never throws: a timing that is no number or no date is left out, not converted.
  */
 export function normalizeNginxLine(record: LogRecord): LogRecord {
   if (record[F.SERVICE_NAME] !== 'nginx') return record;
   const requestTime = toNumber(record[F.NGINX_REQUEST_TIME]);
   const msec = toNumber(record[F.NGINX_MSEC]);
+  // A number is not always a date: past ±8.64e12 s there is none, and toISOString() would throw.
+  const msecDate = msec === undefined ? undefined : new Date(Math.round(msec * 1000));
+  const msecTimestamp = msecDate && !Number.isNaN(msecDate.getTime()) ? msecDate.toISOString() : undefined;
+  const duration = requestTime === undefined ? undefined : Math.round(requestTime * 1e9);
   // Built in one pass rather than copied and patched with `delete`: a deleted key turns the
   // object into a slow dictionary, and the shipper serialises one of these per nginx line.
   const out: LogRecord = {};
@@ -253,8 +258,8 @@ export function normalizeNginxLine(record: LogRecord): LogRecord {
       Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
     else out[key] = value;
   }
-  if (requestTime !== undefined) out[F.EVENT_DURATION] = Math.round(requestTime * 1e9);
-  if (msec !== undefined) out[F.TIMESTAMP] = new Date(Math.round(msec * 1000)).toISOString();
+  if (duration !== undefined && Number.isFinite(duration)) out[F.EVENT_DURATION] = duration;
+  if (msecTimestamp !== undefined) out[F.TIMESTAMP] = msecTimestamp;
   return out;
 }
 

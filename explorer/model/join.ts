@@ -4,6 +4,7 @@
  */
 import { DUPLICATE_EVENTS, EVENTS, F, type LogRecord } from '../../contract/vocabulary.ts';
 import { str } from './fields.ts';
+import { percentDecode } from './paths.ts';
 
 /** The route whose GET requests are status polls of one task. */
 export const STATUS_ROUTE = '/api/v1/tasks/:task_id';
@@ -34,7 +35,8 @@ export function isTaskAction(action: string | undefined): boolean {
 
 /** True for the events that record a blocked duplicate. */
 export function isDuplicateAction(action: string | undefined): action is keyof typeof DUPLICATE_EVENTS {
-  return action !== undefined && action in DUPLICATE_EVENTS;
+  // Own keys only: `toString in DUPLICATE_EVENTS` is true, and an action is whatever was logged.
+  return action !== undefined && Object.hasOwn(DUPLICATE_EVENTS, action);
 }
 
 /** The task a status poll asks about, when the line is part of one. */
@@ -58,17 +60,18 @@ export function polledTaskIdOf(record: LogRecord, action: string, taskId: string
   if (taskId !== undefined && str(record, F.HTTP_ROUTE) === STATUS_ROUTE) return taskId;
   const segment = statusPathSegment(str(record, F.URL_PATH));
   if (segment === undefined) return undefined;
-  return taskId ?? decodeSegment(segment);
+  // nginx logs the path decoded already (paths.ts); decoding it again would read `%41` as `A`.
+  return taskId ?? (action === EVENTS.NGINX_ACCESS ? segment : percentDecode(segment));
 }
 
-/** The task a status path (`/api/v1/tasks/<id>`) names, or undefined for any other path. */
+/**
+ * The task a status path (`/api/v1/tasks/<id>`) names, or undefined for any other path. The
+ * path may be encoded or not (Elasticsearch buckets hold both writers' forms): a malformed
+ * escape is kept as written, never thrown at.
+ */
 export function statusPathTaskId(path: string | undefined): string | undefined {
   const segment = statusPathSegment(path);
-  return segment === undefined ? undefined : decodeSegment(segment);
-}
-
-function decodeSegment(segment: string): string {
-  return segment.includes('%') ? decodeURIComponent(segment) : segment;
+  return segment === undefined ? undefined : percentDecode(segment);
 }
 
 /** The task id segment of a status path (`/api/v1/tasks/<id>`), still URL-encoded. */

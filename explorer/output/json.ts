@@ -3,7 +3,7 @@
  * "dtq-explore/trace@1"). Field names are snake_case like the log fields; times are ISO-8601
  * UTC strings; durations are milliseconds. Changing a name here means a new schema version.
  */
-import { formatIso } from '../model/fields.ts';
+import { formatIso, isTime } from '../model/fields.ts';
 import type { RequestSummary } from '../model/request-list.ts';
 import type { Trace } from '../model/types.ts';
 
@@ -13,7 +13,7 @@ export const TRACE_SCHEMA = 'dtq-explore/trace@1';
 export const LIST_SCHEMA = 'dtq-explore/requests@1';
 
 function iso(ms: number | undefined): string | null {
-  return ms === undefined ? null : formatIso(ms);
+  return isTime(ms) ? formatIso(ms) : null;
 }
 
 function orNull<T>(value: T | undefined): T | null {

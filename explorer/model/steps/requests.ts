@@ -7,6 +7,7 @@
 import { EVENTS, F } from '../../../contract/vocabulary.ts';
 import { num, str } from '../fields.ts';
 import { type WorkLine, writtenOrder } from '../lines.ts';
+import { nginxFormOf } from '../paths.ts';
 
 /** One API request as grouped from its process's lines. */
 export interface HttpGroup {
@@ -167,10 +168,12 @@ function nearest(candidates: Candidates, at: number, w: Wanted): Candidate | und
 function candidateOf(group: HttpGroup): Candidate {
   // The received line names method and path; the other lines only when it does not.
   const received = group.received?.record;
+  const path = (received === undefined ? undefined : str(received, F.URL_PATH)) ?? pathOf(group);
   return {
     group,
     method: (received === undefined ? undefined : str(received, F.HTTP_METHOD)) ?? methodOf(group),
-    path: (received === undefined ? undefined : str(received, F.URL_PATH)) ?? pathOf(group),
+    // The API logs the path as sent, nginx the decoded $uri: compare in nginx's form.
+    path: path === undefined ? undefined : nginxFormOf(path),
     status: statusOf(group),
     end: (group.completed ?? group.lines.at(-1))?.writtenAt ?? 0,
   };
