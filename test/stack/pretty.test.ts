@@ -1,6 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import { F } from '../../contract/vocabulary.ts';
-import { linePrefix, summarizeLine } from '../../workload/stack/pretty.ts';
+import { createOutput } from '../../workload/stack/output.ts';
+import { COLOUR_PALETTE, linePrefix, summarizeLine } from '../../workload/stack/pretty.ts';
+
+/**
+ * A path a client sent with %1b, %07, %9b, %0d and %0a (a title change, an OSC 8 link, a C1
+ * CSI and a forged line), as nginx decodes it into its access line.
+ */
+const HOSTILE_PATH =
+  '/api/v1/tasks/\u001b]0;owned\u0007\u001b]8;;http://evil.example\u001b\\x\u001b]8;;\u001b\\\u009b2J\r\n14:40:00.000 INFO  task.completed FAKE LINE';
+/** That access line as nginx writes it (escape=json escapes C0 itself; C1 stays raw). */
+const hostileNginxLine = JSON.stringify({
+  [F.TIMESTAMP]: '2026-11-22T10:15:23+00:00',
+  [F.SERVICE_NAME]: 'nginx',
+  [F.EVENT_ACTION]: 'nginx.access',
+  [F.LOG_LEVEL]: 'info',
+  [F.MESSAGE]: `GET ${HOSTILE_PATH} 404`,
+  [F.URL_PATH]: HOSTILE_PATH,
+  [F.HTTP_STATUS]: '404',
+  [F.CORRELATION_ID]: 'c\u001b[2Jid',
+  [F.NGINX_MSEC]: '1795342523.012',
+});
+
+/** Control characters a terminal acts on: C0 (newlines included), DEL and C1. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 describe('summarizeLine', () => {
   it('turns a vocabulary JSON line into time, level, event, message and the ids', () => {
@@ -26,6 +49,45 @@ describe('summarizeLine', () => {
   it('passes through lines that are not JSON objects unchanged', () => {
     expect(summarizeLine('Ready to accept connections')).toBe('Ready to accept connections');
     expect(summarizeLine('{not json')).toBe('{not json');
+  });
+});
+
+describe('summarizeLine on a logged path a client chose', () => {
+  it('shows escape sequences, C1 controls and newlines as escapes, on one line', () => {
+    const summary = summarizeLine(hostileNginxLine);
+    expect(summary).not.toMatch(CONTROL);
+    expect(summary).toContain('\\x1b]0;owned\\x07');
+    expect(summary).toContain('\\x9b2J\\x0d\\x0a14:40:00.000 INFO  task.completed FAKE LINE');
+    expect(summary).toContain('cid=c\\x1b[2Jid');
+  });
+
+  it('writes only its own colour escapes, never one from the line', () => {
+    const summary = summarizeLine(hostileNginxLine, COLOUR_PALETTE);
+    // Every ESC left is the start of one of the palette's SGR sequences.
+    expect(summary.replace(/\u001b\[[0-9;]*m/g, '')).not.toMatch(CONTROL);
+  });
+
+  it('makes a line that is not JSON printable too', () => {
+    expect(summarizeLine('plain \u001b]0;title\u0007 text\u009b')).toBe('plain \\x1b]0;title\\x07 text\\x9b');
+  });
+
+  it('leaves no control character from a child in the console, pretty or raw', () => {
+    for (const mode of ['pretty', 'raw'] as const) {
+      let written = '';
+      const output = createOutput(
+        mode,
+        (text) => {
+          written += text;
+        },
+        false,
+      );
+      output.line('nginx', hostileNginxLine, 'stdout');
+      output.line('api-1', 'boot \u001b[2J\u0007\u009b done', 'stderr');
+      const lines = written.split('\n');
+      expect(lines, mode).toHaveLength(3);
+      expect(lines.at(-1)).toBe('');
+      expect(written.replaceAll('\n', ''), mode).not.toMatch(CONTROL);
+    }
   });
 });
 

@@ -3,6 +3,7 @@
  * summarised on one line ('pretty'), passed through ('raw') or dropped ('none', for tests that
  * read the NDJSON files instead).
  */
+import { printable } from '../../contract/terminal-text.ts';
 import { COLOUR_PALETTE, linePrefix, PLAIN_PALETTE, summarizeLine, wantsColour } from './pretty.ts';
 
 /** Writes children's lines and the stack's own messages. */
@@ -37,7 +38,9 @@ export function createOutput(
   return {
     line: (name, line) => {
       if (mode === 'none') return;
-      write(`${prefix(name)}${mode === 'pretty' ? summarizeLine(line, palette) : line}\n`);
+      // Raw lines are JSON (control characters escaped by the writer) or a child's own text;
+      // either way nothing a client put in a logged value reaches the terminal unescaped.
+      write(`${prefix(name)}${mode === 'pretty' ? summarizeLine(line, palette) : printable(line)}\n`);
     },
     isShowing: () => mode !== 'none',
     setMode: (next) => {

@@ -3,6 +3,7 @@
  * supervisor's foreground output. The NDJSON files keep the full lines; this is only for eyes.
  * Pure: no I/O, no clock.
  */
+import { printable } from '../../contract/terminal-text.ts';
 import { F, type LogRecord, normalizeNginxLine } from '../../contract/vocabulary.ts';
 
 /** ANSI colours, or none. */
@@ -42,24 +43,28 @@ function shortId(id: string): string {
   return id.length > 20 ? `${id.slice(0, 8)}…${id.slice(-4)}` : id;
 }
 
+/**
+ * A field as text for the terminal. Paths and messages are client-supplied (nginx decodes
+ * `%1b`, `%07` and `%0a` into them): control characters are shown as escapes, never written.
+ */
 function text(value: unknown): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  return printable(typeof value === 'string' ? value : String(JSON.stringify(value)));
 }
 
 /**
  * The summary of one output line: `HH:MM:SS.mmm LEVEL event.action message key=value…` for a
- * vocabulary JSON line; any other line comes back unchanged.
+ * vocabulary JSON line; any other line comes back as it is, made printable.
  */
 export function summarizeLine(line: string, palette: Palette = PLAIN_PALETTE): string {
-  if (!line.startsWith('{')) return line;
+  if (!line.startsWith('{')) return printable(line);
   let record: LogRecord;
   try {
     record = JSON.parse(line) as LogRecord;
   } catch {
-    return line;
+    return printable(line);
   }
-  if (typeof record !== 'object' || record === null) return line;
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) return printable(line);
   // nginx's $time_iso8601 has whole seconds; the normalised line takes ms from $msec.
   record = normalizeNginxLine(record);
   const timestamp = text(record[F.TIMESTAMP]);
