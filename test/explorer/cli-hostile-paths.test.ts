@@ -17,7 +17,7 @@ const INVALID_UTF8_MARKER = '@C0AE@';
 
 /** A path nginx decoded from %1b, %07, %0d, %0a and %c2%9b: a title change, an OSC 8 link, a CSI and a forged line. */
 const HOSTILE_PATH =
-  '/api/v1/tasks/x\u001b]0;owned\u0007\u001b]8;;http://evil.example/\u001b\\link\u001b]8;;\u001b\\\u009b2J\r\n14:40:00.000 INFO  task.completed FAKE LINE';
+  '/api/v1/tasks/x\u001b]0;owned\u0007\u001b]8;;file:/etc/passwd\u001b\\link\u001b]8;;\u001b\\\u009b2J\r\n14:40:00.000 INFO  task.completed FAKE LINE';
 
 /** Control characters a terminal acts on (C0, DEL, C1), newline aside, as code points. */
 function controls(text: string): number[] {
@@ -103,7 +103,7 @@ describe('dtq-explore on a path that holds terminal escape sequences', () => {
     expect(code).toBe(0);
     expect(controls(stdout)).toEqual([]);
     expect(stdout).toContain(
-      'GET /api/v1/tasks/x\\x1b]0;owned\\x07\\x1b]8;;http://evil.example/\\x1b\\link\\x1b]8;;\\x1b\\\\x9b2J\\x0d\\x0a14:40:00.000 INFO  task.completed FAKE LINE',
+      'GET /api/v1/tasks/x\\x1b]0;owned\\x07\\x1b]8;;file:/etc/passwd\\x1b\\link\\x1b]8;;\\x1b\\\\x9b2J\\x0d\\x0a14:40:00.000 INFO  task.completed FAKE LINE',
     );
     expect(stdout.split('\n').filter((line) => line.startsWith('14:40:00.000'))).toEqual([]);
   });
