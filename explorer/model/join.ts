@@ -4,7 +4,7 @@
  */
 import { DUPLICATE_EVENTS, EVENTS, F, type LogRecord } from '../../contract/vocabulary.ts';
 import { str } from './fields.ts';
-import { percentDecode } from './paths.ts';
+import { nginxFormOf, percentDecode } from './paths.ts';
 
 /** The route whose GET requests are status polls of one task. */
 export const STATUS_ROUTE = '/api/v1/tasks/:task_id';
@@ -58,10 +58,12 @@ export function polledTaskIdOf(record: LogRecord, action: string, taskId: string
   if (method !== undefined && method !== 'GET') return undefined;
   // The route names a status read outright; the path is parsed only when it is missing.
   if (taskId !== undefined && str(record, F.HTTP_ROUTE) === STATUS_ROUTE) return taskId;
-  const segment = statusPathSegment(str(record, F.URL_PATH));
+  // nginx logs $uri, decoded and normalised; the API the path as sent. Both are read in
+  // nginx's form (paths.ts), so the two lines of one poll name the same task.
+  const path = str(record, F.URL_PATH);
+  const segment = statusPathSegment(action === EVENTS.NGINX_ACCESS || path === undefined ? path : nginxFormOf(path));
   if (segment === undefined) return undefined;
-  // nginx logs the path decoded already (paths.ts); decoding it again would read `%41` as `A`.
-  return taskId ?? (action === EVENTS.NGINX_ACCESS ? segment : percentDecode(segment));
+  return taskId ?? segment;
 }
 
 /**

@@ -181,7 +181,7 @@ function candidateOf(group: HttpGroup): Candidate {
 
 /**
  * Pair each nginx line with the API request it proxied: same correlation id, method and
- * path, nearest in time; an upstream error (nginx 5xx) may pair with a different API status,
+ * path (the API's in nginx's decoded form, paths.ts), nearest in time; an upstream error (nginx 5xx) may pair with a different API status,
  * but only when no request with the same status is left. Returns the nginx lines no API
  * request accounts for. Sorted candidates and an outward scan keep a client that polled
  * thousands of times under one id at n log n.
