@@ -13,7 +13,7 @@ import { ParsedLines } from '../../explorer/model/lines.ts';
 import { summariseRequests } from '../../explorer/model/request-list.ts';
 import { traceToRows } from '../../explorer/model/rows.ts';
 import type { Hit } from '../../explorer/model/types.ts';
-import { listToJson, traceToJson } from '../../explorer/output/json.ts';
+import { jsonText, listToJson, traceToJson } from '../../explorer/output/json.ts';
 import { renderListPlain, renderTracePlain } from '../../explorer/output/plain.ts';
 import { T0 } from './fixtures.ts';
 
@@ -133,17 +133,30 @@ const hits: fc.Arbitrary<Hit[]> = fc
 
 const source = { kind: 'files', description: 'fuzz' };
 
-/** What `--json`, `--plain` and the TUI's rows would print for `cid`. */
+/** Control characters a terminal acts on (C0, DEL, C1), newline aside, as code points. */
+function controls(text: string): number[] {
+  return [...text.replaceAll('\n', '')]
+    .map((char) => char.codePointAt(0) ?? 0)
+    .filter((code) => code < 0x20 || (code >= 0x7f && code <= 0x9f));
+}
+
+/**
+ * What `--json`, `--plain` and the TUI's rows would print for `cid` (the --json text). Neither
+ * printed form may hold a control character, whatever the lines held.
+ */
 function everyView(input: readonly Hit[], cid: string, order: 'raw' | 'parsed'): string {
   const parsed = order === 'parsed' ? new ParsedLines(cid).add(input) : input;
   const trace = buildTrace(parsed, { correlationId: cid, now: T0 + 60_000, source: 'files' });
   traceToRows(trace);
-  renderTracePlain(trace);
-  return JSON.stringify(traceToJson(trace, source));
+  const plain = renderTracePlain(trace);
+  const json = jsonText(traceToJson(trace, source));
+  expect(controls(plain)).toEqual([]);
+  expect(controls(json)).toEqual([]);
+  return json;
 }
 
 describe('the model on hostile lines', () => {
-  it('never throws, in the trace, its rows, --plain and --json', () => {
+  it('never throws, in the trace, its rows, --plain and --json, and prints no control character', () => {
     fc.assert(
       fc.property(hits, fc.constantFrom(...CIDS, 'task-1'), fc.boolean(), (input, cid, parsedFirst) => {
         expect(() => everyView(input, cid, parsedFirst ? 'parsed' : 'raw')).not.toThrow();
@@ -189,8 +202,8 @@ describe('the model on hostile lines', () => {
         }),
         (input, filter) => {
           const list = summariseRequests(input, filter);
-          renderListPlain(list);
-          JSON.stringify(listToJson(list, source));
+          expect(controls(renderListPlain(list))).toEqual([]);
+          expect(controls(jsonText(listToJson(list, source)))).toEqual([]);
         },
       ),
       RUNS,
