@@ -88,6 +88,31 @@ describe('the TUI on a logged path with escape sequences', () => {
     app.unmount();
   });
 
+  it('shows a status poll of /api/v1/tasks/%c0%ae, paired with nginx, without a URIError', async () => {
+    const w = new LogWriter();
+    const poll = { [F.CORRELATION_ID]: 'req-bad', [F.HTTP_METHOD]: 'GET', [F.URL_PATH]: '/api/v1/tasks/%c0%ae' };
+    w.line(0, 'api', 'api-1', EVENTS.HTTP_REQUEST_RECEIVED, poll);
+    w.line(1, 'api', 'api-1', EVENTS.HTTP_REQUEST_COMPLETED, { ...poll, [F.HTTP_STATUS]: 400 });
+    // nginx's decoded bytes C0 AE, read back as UTF-8.
+    w.nginx(2, 'req-bad', 'GET', '/api/v1/tasks/\ufffd\ufffd', 400, 0.002);
+    const trace = buildTrace(w.hits(), { correlationId: 'req-bad', now: T0 + 60_000, source: 'files' });
+    const app = render(
+      <App
+        target={{ correlationId: 'req-bad' }}
+        initialTrace={trace}
+        loadTrace={async () => trace}
+        loadList={async () => summariseRequests(w.hits())}
+        size={{ columns: 100, rows: 24 }}
+        noColor
+      />,
+    );
+    const frame = await waitForFrame(app.lastFrame, (f) => f.includes('dtq-explore req-bad'));
+    expect(frame).toContain('request 1 · GET /api/v1/tasks/%c0%ae → 400');
+    expect(frame).toContain('nginx → 400');
+    expect(frame).toContain('0 gap(s)');
+    app.unmount();
+  });
+
   it('lists the request and echoes a pasted search with visible escapes', async () => {
     const list = summariseRequests(hostileLines().hits());
     const app = render(
