@@ -4,7 +4,7 @@
  */
 import { DUPLICATE_EVENTS, EVENTS, F, type LogRecord } from '../../contract/vocabulary.ts';
 import { str } from './fields.ts';
-import { nginxFormOf, percentDecode } from './paths.ts';
+import { nginxFormOf } from './paths.ts';
 
 /** The route whose GET requests are status polls of one task. */
 export const STATUS_ROUTE = '/api/v1/tasks/:task_id';
@@ -68,15 +68,15 @@ export function polledTaskIdOf(record: LogRecord, action: string, taskId: string
 
 /**
  * The task a status path (`/api/v1/tasks/<id>`) names, or undefined for any other path. The
- * path may be encoded or not (Elasticsearch buckets hold both writers' forms): a malformed
- * escape is kept as written, never thrown at.
+ * path is read as the API logs it (as sent), in nginx's form like {@link polledTaskIdOf}
+ * does; an nginx path, decoded already, reads the same unless it holds a `%XX` of its own.
+ * Never throws on a malformed escape.
  */
 export function statusPathTaskId(path: string | undefined): string | undefined {
-  const segment = statusPathSegment(path);
-  return segment === undefined ? undefined : percentDecode(segment);
+  return statusPathSegment(path === undefined ? undefined : nginxFormOf(path));
 }
 
-/** The task id segment of a status path (`/api/v1/tasks/<id>`), still URL-encoded. */
+/** The task id segment of a status path (`/api/v1/tasks/<id>`), as the path spells it. */
 function statusPathSegment(path: string | undefined): string | undefined {
   if (path === undefined || !path.startsWith(STATUS_PATH_PREFIX)) return undefined;
   const segment = path.slice(STATUS_PATH_PREFIX.length);

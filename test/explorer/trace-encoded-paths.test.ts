@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS, F, type LogRecord, normalizeNginxLine } from '../../contract/vocabulary.ts';
 import { buildTrace } from '../../explorer/model/build-trace.ts';
-import { polledTaskId } from '../../explorer/model/join.ts';
+import { polledTaskId, statusPathTaskId } from '../../explorer/model/join.ts';
 import { nginxFormOf, percentDecode } from '../../explorer/model/paths.ts';
 import type { Hit } from '../../explorer/model/types.ts';
 import { type ApiHarness, startApiHarness } from '../api/api-harness.ts';
@@ -97,6 +97,14 @@ describe('the form nginx logs a path in', () => {
     expect(percentDecode('/%2541')).toBe('/%41');
     expect(percentDecode('/%zz/%4/%')).toBe('/%zz/%4/%');
     expect(percentDecode('/%ed%a0%80')).toBe('/\ufffd\ufffd\ufffd');
+  });
+
+  it('reads the task of an Elasticsearch path bucket in the same form, never throwing', () => {
+    expect(statusPathTaskId('/api/v1/tasks/%c0%ae')).toBe('\ufffd\ufffd');
+    expect(statusPathTaskId('/api/v1/tasks/caf%C3%A9')).toBe('café');
+    expect(statusPathTaskId('/api/v1/tasks/%')).toBe('%');
+    expect(statusPathTaskId('/api/v1/tasks/a%2Fb')).toBeUndefined();
+    expect(statusPathTaskId('/api/v1/tasks')).toBeUndefined();
   });
 
   it('merges slashes and resolves dot segments like $uri', () => {
