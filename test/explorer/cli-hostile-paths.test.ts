@@ -7,44 +7,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENTS, F, NS_PER_MS } from '../../contract/vocabulary.ts';
+import { F } from '../../contract/vocabulary.ts';
 import { ensureBuilt, runExplore } from './binary.ts';
-import { happyPath, type LogWriter } from './fixtures.ts';
 import { removeDir, writeLogDir } from './helpers.ts';
-
-/** What nginx's access line holds in place of this marker: the raw bytes of `%c0%ae`. */
-const INVALID_UTF8_MARKER = '@C0AE@';
-
-/** A path nginx decoded from %1b, %07, %0d, %0a and %c2%9b: a title change, an OSC 8 link, a CSI and a forged line. */
-const HOSTILE_PATH =
-  '/api/v1/tasks/x\u001b]0;owned\u0007\u001b]8;;file:/etc/passwd\u001b\\link\u001b]8;;\u001b\\\u009b2J\r\n14:40:00.000 INFO  task.completed FAKE LINE';
-
-/** Control characters a terminal acts on (C0, DEL, C1), newline aside, as code points. */
-function controls(text: string): number[] {
-  return [...text.replaceAll('\n', '')]
-    .map((char) => char.codePointAt(0) ?? 0)
-    .filter((code) => code < 0x20 || (code >= 0x7f && code <= 0x9f));
-}
-
-function hostileLogs(): LogWriter {
-  const w = happyPath();
-  // The status poll with an invalid escape: the API logs the path as sent, nginx the bytes it decoded.
-  const poll = { [F.CORRELATION_ID]: 'req-bad', [F.HTTP_METHOD]: 'GET', [F.URL_PATH]: '/api/v1/tasks/%c0%ae' };
-  w.line(5000, 'api', 'api-2', EVENTS.HTTP_REQUEST_RECEIVED, poll);
-  w.line(5001, 'api', 'api-2', EVENTS.HTTP_REQUEST_COMPLETED, {
-    ...poll,
-    [F.HTTP_STATUS]: 400,
-    [F.EVENT_DURATION]: NS_PER_MS,
-  });
-  w.nginx(5002, 'req-bad', 'GET', `/api/v1/tasks/${INVALID_UTF8_MARKER}`, 400, 0.002);
-  // nginx answered this one itself: the trace shows nginx's decoded path.
-  w.nginx(6000, 'req-inject', 'GET', HOSTILE_PATH, 404, 0.001);
-  // A writer that logs decoded paths, as a mapped foreign service may: the list shows it.
-  const decoded = { [F.CORRELATION_ID]: 'req-inject-api', [F.HTTP_METHOD]: 'GET', [F.URL_PATH]: HOSTILE_PATH };
-  w.line(7000, 'api', 'api-3', EVENTS.HTTP_REQUEST_RECEIVED, decoded);
-  w.line(7001, 'api', 'api-3', EVENTS.HTTP_REQUEST_COMPLETED, { ...decoded, [F.HTTP_STATUS]: 404 });
-  return w;
-}
+import { controls, HOSTILE_PATH, hostileLogs, INVALID_UTF8_MARKER } from './hostile-fixtures.ts';
 
 let dir: string;
 beforeAll(() => {

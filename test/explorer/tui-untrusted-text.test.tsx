@@ -12,18 +12,10 @@ import { summariseRequests } from '../../explorer/model/request-list.ts';
 import type { Trace } from '../../explorer/model/types.ts';
 import { LogWriter, T0 } from './fixtures.ts';
 import { stripAnsi, waitForFrame } from './helpers.ts';
+import { controls, HOSTILE_PATH } from './hostile-fixtures.ts';
 
-const HOSTILE_PATH =
-  '/api/v1/tasks/x\u001b]0;owned\u0007\u001b]8;;file:/etc/passwd\u001b\\link\u001b]8;;\u001b\\\u009b2J\r\n14:40:00.000 INFO  task.completed FAKE LINE';
 const SHOWN_PATH =
   '/api/v1/tasks/x\\x1b]0;owned\\x07\\x1b]8;;file:/etc/passwd\\x1b\\link\\x1b]8;;\\x1b\\\\x9b2J\\x0d\\x0a14:4';
-
-/** Control characters a terminal acts on (C0, DEL, C1), newline aside, as code points. */
-function controls(text: string): number[] {
-  return [...text.replaceAll('\n', '')]
-    .map((char) => char.codePointAt(0) ?? 0)
-    .filter((code) => code < 0x20 || (code >= 0x7f && code <= 0x9f));
-}
 
 /** A frame without Ink's own colour and inverse sequences: what is left came from the data. */
 function dataOf(frame: string | undefined): string {
