@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { F } from '../../contract/vocabulary.ts';
 import { createOutput } from '../../workload/stack/output.ts';
-import { COLOUR_PALETTE, linePrefix, summarizeLine } from '../../workload/stack/pretty.ts';
+import { COLOUR_PALETTE, linePrefix, rawLine, summarizeLine } from '../../workload/stack/pretty.ts';
 
 /**
  * A path a client sent with %1b, %07, %9b, %0d and %0a (a title change, an OSC 8 link, a C1
@@ -95,6 +95,19 @@ describe('summarizeLine on a logged path a client chose', () => {
       expect(lines.at(-1)).toBe('');
       expect(controls(written.replaceAll('\n', '')), mode).toEqual([]);
     }
+  });
+});
+
+describe('rawLine', () => {
+  it('keeps a JSON line valid JSON with the same values, its C1 controls as \\u escapes', () => {
+    const shown = rawLine(hostileNginxLine);
+    expect(controls(shown)).toEqual([]);
+    expect(shown).toContain('\\u009b2J');
+    expect(JSON.parse(shown)).toEqual(JSON.parse(hostileNginxLine));
+  });
+
+  it('makes any other line printable', () => {
+    expect(rawLine('boot \u001b[2J\u0007')).toBe('boot \\x1b[2J\\x07');
   });
 });
 

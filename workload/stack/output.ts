@@ -3,8 +3,7 @@
  * summarised on one line ('pretty'), passed through ('raw') or dropped ('none', for tests that
  * read the NDJSON files instead).
  */
-import { printable } from '../../contract/terminal-text.ts';
-import { COLOUR_PALETTE, linePrefix, PLAIN_PALETTE, summarizeLine, wantsColour } from './pretty.ts';
+import { COLOUR_PALETTE, linePrefix, PLAIN_PALETTE, rawLine, summarizeLine, wantsColour } from './pretty.ts';
 
 /** Writes children's lines and the stack's own messages. */
 export interface StackOutput {
@@ -38,9 +37,8 @@ export function createOutput(
   return {
     line: (name, line) => {
       if (mode === 'none') return;
-      // Raw lines are JSON (control characters escaped by the writer) or a child's own text;
-      // either way nothing a client put in a logged value reaches the terminal unescaped.
-      write(`${prefix(name)}${mode === 'pretty' ? summarizeLine(line, palette) : printable(line)}\n`);
+      // Nothing a client put in a logged value reaches the terminal unescaped, in either mode.
+      write(`${prefix(name)}${mode === 'pretty' ? summarizeLine(line, palette) : rawLine(line)}\n`);
     },
     isShowing: () => mode !== 'none',
     setMode: (next) => {
