@@ -1,15 +1,14 @@
 /**
  * A percent-encoded path is one request, not two: the API logs the path as the client sent
  * it, nginx logs `$uri` decoded and normalised, and the explorer pairs them in nginx's form.
- * The lines come from a real nginx in front of a real API; the pure checks below them pin the
- * forms nginx 1.22 logs for each escape.
+ * The lines come from a real nginx (1.22) in front of a real API; path-forms.test.ts pins the
+ * same forms without servers.
  */
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS, F, type LogRecord, normalizeNginxLine } from '../../contract/vocabulary.ts';
 import { buildTrace } from '../../explorer/model/build-trace.ts';
-import { polledTaskId, statusPathTaskId } from '../../explorer/model/join.ts';
-import { nginxFormOf, percentDecode } from '../../explorer/model/paths.ts';
+import { polledTaskId } from '../../explorer/model/join.ts';
 import type { Hit } from '../../explorer/model/types.ts';
 import { type ApiHarness, startApiHarness } from '../api/api-harness.ts';
 import { startNginx, type TestNginx } from '../utils/nginx.ts';
@@ -86,33 +85,5 @@ describe('a request whose path has percent escapes, through nginx', () => {
     expect(trace.gaps.map((g) => g.kind)).toEqual([]);
     // A status poll names the same task from either line.
     expect(polledTaskId(access as LogRecord)).toBe(polledTaskId(received as LogRecord));
-  });
-});
-
-describe('the form nginx logs a path in', () => {
-  it('decodes escapes as bytes read as UTF-8, invalid ones as U+FFFD, and never throws', () => {
-    expect(percentDecode('/a%20b')).toBe('/a b');
-    expect(percentDecode('/caf%c3%a9')).toBe('/café');
-    expect(percentDecode('/%c0%ae')).toBe('/\ufffd\ufffd');
-    expect(percentDecode('/%2541')).toBe('/%41');
-    expect(percentDecode('/%zz/%4/%')).toBe('/%zz/%4/%');
-    expect(percentDecode('/%ed%a0%80')).toBe('/\ufffd\ufffd\ufffd');
-  });
-
-  it('reads the task of an Elasticsearch path bucket in the same form, never throwing', () => {
-    expect(statusPathTaskId('/api/v1/tasks/%c0%ae')).toBe('\ufffd\ufffd');
-    expect(statusPathTaskId('/api/v1/tasks/caf%C3%A9')).toBe('café');
-    expect(statusPathTaskId('/api/v1/tasks/%')).toBe('%');
-    expect(statusPathTaskId('/api/v1/tasks/a%2Fb')).toBeUndefined();
-    expect(statusPathTaskId('/api/v1/tasks')).toBeUndefined();
-  });
-
-  it('merges slashes and resolves dot segments like $uri', () => {
-    expect(nginxFormOf('/api/v1/tasks/a%2F%2Fb')).toBe('/api/v1/tasks/a/b');
-    expect(nginxFormOf('/api/v1/tasks/x/%2e%2e/task-1')).toBe('/api/v1/tasks/task-1');
-    expect(nginxFormOf('/a/./b/')).toBe('/a/b/');
-    expect(nginxFormOf('/a/..')).toBe('/');
-    expect(nginxFormOf('/../../a')).toBe('/a');
-    expect(nginxFormOf('*')).toBe('*');
   });
 });
