@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { type CliParse, type CliSpec, parseCli } from '../contract/cli-args.ts';
 import { DtqError, dtqError } from '../contract/dtq-error.ts';
 import { indexPattern, indexPrefix } from '../contract/indices.ts';
+import { printable } from '../contract/terminal-text.ts';
 import { EXPLORE_ERRORS, exitCodeFor } from './errors.ts';
 import {
   type LoadedTrace,
@@ -206,11 +207,10 @@ async function main(argv: string[]): Promise<number> {
         });
         return 0;
       }
-      if (options.json)
-        process.stdout.write(
-          `${JSON.stringify((await import('./output/json.ts')).listToJson(list, sourceInfo), null, 2)}\n`,
-        );
-      else
+      if (options.json) {
+        const { jsonText, listToJson } = await import('./output/json.ts');
+        process.stdout.write(jsonText(listToJson(list, sourceInfo)));
+      } else
         process.stdout.write((await import('./output/plain.ts')).renderListPlain(list, { source: source.description }));
       return 0;
     }
@@ -246,8 +246,8 @@ async function main(argv: string[]): Promise<number> {
     recordTiming('loaded', loaded);
     if (options.follow) loaded = await followUntilDone(source, target, loaded);
     if (options.json) {
-      const { traceToJson } = await import('./output/json.ts');
-      process.stdout.write(`${JSON.stringify(traceToJson(loaded.trace, sourceInfo), null, 2)}\n`);
+      const { jsonText, traceToJson } = await import('./output/json.ts');
+      process.stdout.write(jsonText(traceToJson(loaded.trace, sourceInfo)));
     } else {
       const { renderTracePlain } = await import('./output/plain.ts');
       const width = options.width ?? (process.stdout.isTTY ? process.stdout.columns : undefined) ?? 100;
@@ -267,17 +267,26 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
 });
 
+/** A stack trace made printable line by line: its own newlines stay, a logged one is shown. */
+function printableLines(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => printable(line))
+    .join('\n');
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
     if (error instanceof DtqError) {
-      process.stderr.write(`dtq-explore: ${error.message}\n  (${error.code})\n`);
+      // Messages quote ids, paths and Elasticsearch's reasons: shown, never written raw.
+      process.stderr.write(`dtq-explore: ${printable(error.message)}\n  (${error.code})\n`);
       process.exitCode = exitCodeFor(error.code);
     } else {
       process.stderr.write(
-        `dtq-explore: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+        `dtq-explore: unexpected error: ${printableLines(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`,
       );
       process.exitCode = 1;
     }

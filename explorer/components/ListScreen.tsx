@@ -1,6 +1,8 @@
 /** The start screen without an id: recent requests, newest first; Enter opens one. */
+
 import { Box, Text, useInput } from 'ink';
 import { useState } from 'react';
+import { printable } from '../../contract/terminal-text.ts';
 import { useRequestList } from '../hooks/use-request-list.ts';
 import { useSearchPrompt } from '../hooks/use-search-prompt.ts';
 import { formatClock, formatDuration } from '../model/fields.ts';
@@ -99,7 +101,7 @@ export function ListScreen(props: ListScreenProps) {
       </Text>
       {state.error ? (
         <Text color={theme.error} wrap="wrap">
-          {state.error.message}
+          {printable(state.error.message)}
         </Text>
       ) : list.length === 0 && !state.loading ? (
         <Text>No requests in this range. Widen it with --since, or drop --service/--status.</Text>

@@ -2,8 +2,10 @@
  * The trace of one request: header with the outcome, the waterfall rows, a status line.
  * Owns the keys of this screen; details and help replace the body without unmounting it.
  */
+
 import { Box, Text, useInput } from 'ink';
 import { useEffect, useMemo, useState } from 'react';
+import { printable } from '../../contract/terminal-text.ts';
 import { useSearchPrompt } from '../hooks/use-search-prompt.ts';
 import { type TraceLoader, useTrace } from '../hooks/use-trace.ts';
 import type { TraceTarget } from '../load-trace.ts';
@@ -165,7 +167,7 @@ export function TraceScreen(props: TraceScreenProps) {
     return (
       <Box flexDirection="column" height={height}>
         <Text color={theme.error} wrap="wrap">
-          {state.error.message}
+          {printable(state.error.message)}
         </Text>
         <StatusBar columns={columns} theme={theme} hints={props.canGoBack ? 'Esc back · q quit' : 'q quit'} />
       </Box>
@@ -175,7 +177,7 @@ export function TraceScreen(props: TraceScreenProps) {
     const id = 'taskId' in target ? `task ${target.taskId}` : target.correlationId;
     return (
       <Box flexDirection="column" height={height}>
-        <Text>Loading {id}…</Text>
+        <Text>Loading {printable(id)}…</Text>
       </Box>
     );
   }

@@ -36,23 +36,34 @@ export function nsAsMs(record: LogRecord, field: string): number | undefined {
   return ns === undefined ? undefined : ns / NS_PER_MS;
 }
 
-/** Epoch ms of the line's @timestamp, or undefined when it is missing or unparsable. */
+/** The largest distance from the epoch a JavaScript Date can hold (±100,000,000 days). */
+export const MAX_TIME_MS = 8.64e15;
+
+/** True for an epoch ms a Date can hold (and so format); a logged number may be anything. */
+export function isTime(ms: number | undefined): ms is number {
+  return ms !== undefined && Number.isFinite(ms) && Math.abs(ms) <= MAX_TIME_MS;
+}
+
+/** Epoch ms of the line's @timestamp, or undefined when it is missing, unparsable or out of range. */
 export function timestampOf(record: LogRecord): number | undefined {
   const value = record[F.TIMESTAMP];
-  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value === 'number') return isTime(value) ? value : undefined;
   if (typeof value !== 'string') return undefined;
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? undefined : ms;
 }
 
+/** Shown instead of a time that a repair pushed out of a Date's range (it never throws). */
+const NO_CLOCK = '--:--:--.---';
+
 /** Wall-clock time of day in UTC with milliseconds: 10:15:23.012. */
 export function formatClock(ms: number): string {
-  return new Date(ms).toISOString().slice(11, 23);
+  return isTime(ms) ? new Date(ms).toISOString().slice(11, 23) : NO_CLOCK;
 }
 
-/** Full UTC timestamp for headers and JSON. */
+/** Full UTC timestamp for headers and JSON (`time out of range` when a Date cannot hold it). */
 export function formatIso(ms: number): string {
-  return new Date(ms).toISOString();
+  return isTime(ms) ? new Date(ms).toISOString() : 'time out of range';
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { DUPLICATE_EVENTS, EVENTS, F, type LogRecord } from '../../contract/vocabulary.ts';
 import { str } from './fields.ts';
+import { nginxFormOf } from './paths.ts';
 
 /** The route whose GET requests are status polls of one task. */
 export const STATUS_ROUTE = '/api/v1/tasks/:task_id';
@@ -34,7 +35,8 @@ export function isTaskAction(action: string | undefined): boolean {
 
 /** True for the events that record a blocked duplicate. */
 export function isDuplicateAction(action: string | undefined): action is keyof typeof DUPLICATE_EVENTS {
-  return action !== undefined && action in DUPLICATE_EVENTS;
+  // Own keys only: `toString in DUPLICATE_EVENTS` is true, and an action is whatever was logged.
+  return action !== undefined && Object.hasOwn(DUPLICATE_EVENTS, action);
 }
 
 /** The task a status poll asks about, when the line is part of one. */
@@ -56,22 +58,25 @@ export function polledTaskIdOf(record: LogRecord, action: string, taskId: string
   if (method !== undefined && method !== 'GET') return undefined;
   // The route names a status read outright; the path is parsed only when it is missing.
   if (taskId !== undefined && str(record, F.HTTP_ROUTE) === STATUS_ROUTE) return taskId;
-  const segment = statusPathSegment(str(record, F.URL_PATH));
+  // nginx logs $uri, decoded and normalised; the API the path as sent. Both are read in
+  // nginx's form (paths.ts), so the two lines of one poll name the same task.
+  const path = str(record, F.URL_PATH);
+  const segment = statusPathSegment(action === EVENTS.NGINX_ACCESS || path === undefined ? path : nginxFormOf(path));
   if (segment === undefined) return undefined;
-  return taskId ?? decodeSegment(segment);
+  return taskId ?? segment;
 }
 
-/** The task a status path (`/api/v1/tasks/<id>`) names, or undefined for any other path. */
+/**
+ * The task a status path (`/api/v1/tasks/<id>`) names, or undefined for any other path. The
+ * path is read as the API logs it (as sent), in nginx's form like {@link polledTaskIdOf}
+ * does; an nginx path, decoded already, reads the same unless it holds a `%XX` of its own.
+ * Never throws on a malformed escape.
+ */
 export function statusPathTaskId(path: string | undefined): string | undefined {
-  const segment = statusPathSegment(path);
-  return segment === undefined ? undefined : decodeSegment(segment);
+  return statusPathSegment(path === undefined ? undefined : nginxFormOf(path));
 }
 
-function decodeSegment(segment: string): string {
-  return segment.includes('%') ? decodeURIComponent(segment) : segment;
-}
-
-/** The task id segment of a status path (`/api/v1/tasks/<id>`), still URL-encoded. */
+/** The task id segment of a status path (`/api/v1/tasks/<id>`), as the path spells it. */
 function statusPathSegment(path: string | undefined): string | undefined {
   if (path === undefined || !path.startsWith(STATUS_PATH_PREFIX)) return undefined;
   const segment = path.slice(STATUS_PATH_PREFIX.length);

@@ -4,7 +4,7 @@
  * across processes time decides, and at equal milliseconds the causal rank of the event does.
  */
 import { EVENTS, F, type LogRecord } from '../../contract/vocabulary.ts';
-import { num, str, timestampOf } from './fields.ts';
+import { isTime, num, str, timestampOf } from './fields.ts';
 import { isDuplicateAction, isTaskAction, joinedTaskId, polledTaskIdOf } from './join.ts';
 import type { Hit } from './types.ts';
 
@@ -60,7 +60,7 @@ export function causalRank(action: string): number {
 /** One hit as a line, or undefined when it has no usable @timestamp. */
 export function parseLine(hit: Hit): WorkLine | undefined {
   const record = hit.record;
-  const writtenAt = hit.at ?? timestampOf(record);
+  const writtenAt = isTime(hit.at) ? hit.at : timestampOf(record);
   if (writtenAt === undefined) return undefined;
   const service = str(record, F.SERVICE_NAME) ?? 'unknown';
   const action = str(record, F.EVENT_ACTION) ?? 'unknown';

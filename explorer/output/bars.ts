@@ -2,6 +2,7 @@
  * Waterfall bars as text, shared by --plain and the TUI: a row's span scaled into a fixed
  * number of cells. Points get a diamond so an instant event is visible at any scale.
  */
+import { printable } from '../../contract/terminal-text.ts';
 import type { Row } from '../model/types.ts';
 
 /** Characters of a bar; plain ASCII is available for terminals without Unicode. */
@@ -42,8 +43,11 @@ export function renderBar(
   return out;
 }
 
-/** Cut text to `width` columns, marking the cut. */
+/**
+ * Cut text to `width` columns, marking the cut. Every TUI line passes through here, and most
+ * hold logged values: control characters are shown as escapes (contract/terminal-text.ts),
+ * never written raw, so a logged path cannot retitle the window or forge a line.
+ */
 export function clip(text: string, width: number): string {
-  if (width <= 0) return '';
-  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
+  return width <= 0 ? '' : printable(text, width);
 }

@@ -3,7 +3,7 @@
  * "dtq-explore/trace@1"). Field names are snake_case like the log fields; times are ISO-8601
  * UTC strings; durations are milliseconds. Changing a name here means a new schema version.
  */
-import { formatIso } from '../model/fields.ts';
+import { formatIso, isTime } from '../model/fields.ts';
 import type { RequestSummary } from '../model/request-list.ts';
 import type { Trace } from '../model/types.ts';
 
@@ -13,7 +13,7 @@ export const TRACE_SCHEMA = 'dtq-explore/trace@1';
 export const LIST_SCHEMA = 'dtq-explore/requests@1';
 
 function iso(ms: number | undefined): string | null {
-  return ms === undefined ? null : formatIso(ms);
+  return isTime(ms) ? formatIso(ms) : null;
 }
 
 function orNull<T>(value: T | undefined): T | null {
@@ -111,6 +111,18 @@ export function traceToJson(trace: Trace, source: { kind: string; description: s
     })),
   };
 }
+
+/**
+ * JSON text as `--json` prints it. JSON.stringify escapes C0 controls itself but writes DEL,
+ * C1 controls (U+009B is CSI on some terminals), line separators and bidirectional overrides
+ * raw; they are written as `\uNNNN` escapes here, which every JSON reader decodes to the same
+ * string. Outside strings JSON text is ASCII, so the replacement only ever touches strings.
+ */
+export function jsonText(value: unknown): string {
+  return `${JSON.stringify(value, null, 2).replace(UNSAFE_IN_TERMINAL, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
+}
+
+const UNSAFE_IN_TERMINAL = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /** The request list as a JSON-ready object. */
 export function listToJson(

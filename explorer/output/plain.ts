@@ -2,6 +2,7 @@
  * --plain: the trace as text for pipes and bug reports. Same rows as the TUI, every id in
  * full (copy-friendly), then duplicates grouped by idempotency key, gaps and warnings.
  */
+import { printable } from '../../contract/terminal-text.ts';
 import { type DuplicateGroupKey, groupDuplicates } from '../model/duplicate-groups.ts';
 import { formatClock, formatDuration, formatIso } from '../model/fields.ts';
 import type { RequestSummary } from '../model/request-list.ts';
@@ -69,7 +70,16 @@ export function renderTracePlain(trace: Trace, options: PlainOptions = {}): stri
     out.push('', 'Warnings:');
     for (const warning of trace.warnings) out.push(`  ! ${warning}`);
   }
-  return `${out.join('\n')}\n`;
+  return linesText(out);
+}
+
+/**
+ * The output lines as text. Paths, ids and messages in them were logged, so client-supplied:
+ * each line is made printable as a whole, so no logged newline or escape sequence reaches
+ * the terminal raw.
+ */
+function linesText(lines: readonly string[]): string {
+  return `${lines.map((line) => printable(line)).join('\n')}\n`;
 }
 
 /** The list of recent requests as a plain table. */
@@ -85,5 +95,5 @@ export function renderListPlain(list: readonly RequestSummary[], options: PlainO
     );
   }
   if (list.length === 0) out.push('(no requests in this range)');
-  return `${out.join('\n')}\n`;
+  return linesText(out);
 }

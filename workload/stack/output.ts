@@ -3,7 +3,7 @@
  * summarised on one line ('pretty'), passed through ('raw') or dropped ('none', for tests that
  * read the NDJSON files instead).
  */
-import { COLOUR_PALETTE, linePrefix, PLAIN_PALETTE, summarizeLine, wantsColour } from './pretty.ts';
+import { COLOUR_PALETTE, linePrefix, PLAIN_PALETTE, rawLine, summarizeLine, wantsColour } from './pretty.ts';
 
 /** Writes children's lines and the stack's own messages. */
 export interface StackOutput {
@@ -37,7 +37,8 @@ export function createOutput(
   return {
     line: (name, line) => {
       if (mode === 'none') return;
-      write(`${prefix(name)}${mode === 'pretty' ? summarizeLine(line, palette) : line}\n`);
+      // Nothing a client put in a logged value reaches the terminal unescaped, in either mode.
+      write(`${prefix(name)}${mode === 'pretty' ? summarizeLine(line, palette) : rawLine(line)}\n`);
     },
     isShowing: () => mode !== 'none',
     setMode: (next) => {

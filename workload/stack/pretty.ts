@@ -3,6 +3,7 @@
  * supervisor's foreground output. The NDJSON files keep the full lines; this is only for eyes.
  * Pure: no I/O, no clock.
  */
+import { printable } from '../../contract/terminal-text.ts';
 import { F, type LogRecord, normalizeNginxLine } from '../../contract/vocabulary.ts';
 
 /** ANSI colours, or none. */
@@ -42,24 +43,28 @@ function shortId(id: string): string {
   return id.length > 20 ? `${id.slice(0, 8)}…${id.slice(-4)}` : id;
 }
 
+/**
+ * A field as text for the terminal. Paths and messages are client-supplied (nginx decodes
+ * `%1b`, `%07` and `%0a` into them): control characters are shown as escapes, never written.
+ */
 function text(value: unknown): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  return printable(typeof value === 'string' ? value : String(JSON.stringify(value)));
 }
 
 /**
  * The summary of one output line: `HH:MM:SS.mmm LEVEL event.action message key=value…` for a
- * vocabulary JSON line; any other line comes back unchanged.
+ * vocabulary JSON line; any other line comes back as it is, made printable.
  */
 export function summarizeLine(line: string, palette: Palette = PLAIN_PALETTE): string {
-  if (!line.startsWith('{')) return line;
+  if (!line.startsWith('{')) return printable(line);
   let record: LogRecord;
   try {
     record = JSON.parse(line) as LogRecord;
   } catch {
-    return line;
+    return printable(line);
   }
-  if (typeof record !== 'object' || record === null) return line;
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) return printable(line);
   // nginx's $time_iso8601 has whole seconds; the normalised line takes ms from $msec.
   record = normalizeNginxLine(record);
   const timestamp = text(record[F.TIMESTAMP]);
@@ -89,6 +94,37 @@ export function summarizeLine(line: string, palette: Palette = PLAIN_PALETTE): s
   if (taskId) details.push(`task=${shortId(taskId)}`);
   if (details.length > 0) parts.push(palette.dim(details.join(' ')));
   return parts.join(' ');
+}
+
+/** Characters a terminal acts on (C0, DEL, C1), and those that reorder or break what it shows. */
+function isUnsafe(code: number): boolean {
+  return (
+    code < 0x20 ||
+    (code >= 0x7f && code <= 0x9f) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    (code >= 0x202a && code <= 0x202e) ||
+    (code >= 0x2066 && code <= 0x2069)
+  );
+}
+
+/**
+ * A child's line as 'raw' output shows it. A JSON line stays valid JSON, for jq and
+ * pino-pretty: what a terminal would act on (JSON.stringify leaves DEL, C1 and bidi controls
+ * raw) becomes a `\uNNNN` escape, which decodes to the same value. Any other line is made
+ * printable like a pretty one.
+ */
+export function rawLine(line: string): string {
+  if (!line.startsWith('{')) return printable(line);
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < line.length; i++) {
+    const code = line.charCodeAt(i);
+    if (!isUnsafe(code)) continue;
+    out += `${line.slice(from, i)}\\u${code.toString(16).padStart(4, '0')}`;
+    from = i + 1;
+  }
+  return from === 0 ? line : out + line.slice(from);
 }
 
 /** `name` padded to `width` and coloured, followed by a separator. */

@@ -88,12 +88,13 @@ export function pendingPolls(backlog: PollBacklog, kept: readonly HttpGroup[]): 
     shownTotal++;
     shown.set(group.polled, (shown.get(group.polled) ?? 0) + 1);
   }
-  const byTask: Record<string, number> = {};
+  const left: [string, number][] = [];
   for (const [taskId, total] of backlog.pollsByTask) {
-    const left = total - (shown.get(taskId) ?? 0);
-    if (left > 0) byTask[taskId] = left;
+    const count = total - (shown.get(taskId) ?? 0);
+    if (count > 0) left.push([taskId, count]);
   }
-  return { polls: Math.max(0, backlog.polls - shownTotal), byTask };
+  // fromEntries defines own keys: a task id `__proto__` stays a key, not a prototype.
+  return { polls: Math.max(0, backlog.polls - shownTotal), byTask: Object.fromEntries(left) };
 }
 
 /** The trace's requests and lines before and after {@link holdBackPolls}. */

@@ -7,6 +7,7 @@
 import { EVENTS, F } from '../../../contract/vocabulary.ts';
 import { num, str } from '../fields.ts';
 import { type WorkLine, writtenOrder } from '../lines.ts';
+import { nginxFormOf } from '../paths.ts';
 
 /** One API request as grouped from its process's lines. */
 export interface HttpGroup {
@@ -167,10 +168,12 @@ function nearest(candidates: Candidates, at: number, w: Wanted): Candidate | und
 function candidateOf(group: HttpGroup): Candidate {
   // The received line names method and path; the other lines only when it does not.
   const received = group.received?.record;
+  const path = (received === undefined ? undefined : str(received, F.URL_PATH)) ?? pathOf(group);
   return {
     group,
     method: (received === undefined ? undefined : str(received, F.HTTP_METHOD)) ?? methodOf(group),
-    path: (received === undefined ? undefined : str(received, F.URL_PATH)) ?? pathOf(group),
+    // The API logs the path as sent, nginx the decoded $uri: compare in nginx's form.
+    path: path === undefined ? undefined : nginxFormOf(path),
     status: statusOf(group),
     end: (group.completed ?? group.lines.at(-1))?.writtenAt ?? 0,
   };
@@ -178,7 +181,7 @@ function candidateOf(group: HttpGroup): Candidate {
 
 /**
  * Pair each nginx line with the API request it proxied: same correlation id, method and
- * path, nearest in time; an upstream error (nginx 5xx) may pair with a different API status,
+ * path (the API's in nginx's decoded form, paths.ts), nearest in time; an upstream error (nginx 5xx) may pair with a different API status,
  * but only when no request with the same status is left. Returns the nginx lines no API
  * request accounts for. Sorted candidates and an outward scan keep a client that polled
  * thousands of times under one id at n log n.
