@@ -18,8 +18,9 @@ export default defineConfig({
           name: 'unit',
           include: ['**/*.test.ts', '**/*.test.tsx'],
           exclude: [...EXCLUDE, ...INTEGRATION],
-          // Pure tests share nothing but the CPU: threads start faster than processes.
-          pool: 'threads',
+          // Processes, not threads, as in production: a worker thread's larger stack (4 MB) lets
+          // recursion succeed that a process's main thread refuses (deep-nesting tests).
+          pool: 'forks',
           maxWorkers: '100%',
           // Fails a unit test that starts a process, thread or listener (see the file).
           setupFiles: ['test/utils/unit-lane-guard.ts'],
