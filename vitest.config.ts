@@ -1,17 +1,45 @@
 import { defineConfig } from 'vitest/config';
 
-// Integration tests start real Redis, nginx and Elasticsearch processes; on a 2-core machine
-// two test files at a time keeps them from starving each other's timers.
+/** Files of the integration lane: they start servers, processes, threads or listeners. */
+const INTEGRATION = ['**/*.int.test.ts', '**/*.int.test.tsx'];
+const EXCLUDE = ['node_modules/**', 'dist/**', 'var/**'];
+
+// Two lanes, chosen by file name: `vitest run --project unit` (npm run test:unit) and
+// `--project integration` (npm run test:integration).
 export default defineConfig({
   test: {
-    include: ['**/*.test.ts', '**/*.test.tsx'],
-    exclude: ['node_modules/**', 'dist/**', 'var/**'],
-    pool: 'forks',
-    maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 180_000,
     teardownTimeout: 30_000,
-    // A shared Elasticsearch, started only when a test asks for one (test/utils/elasticsearch.ts).
-    globalSetup: ['test/utils/elasticsearch-global-setup.ts'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['**/*.test.ts', '**/*.test.tsx'],
+          exclude: [...EXCLUDE, ...INTEGRATION],
+          // Processes, not threads, as in production: a worker thread's larger stack (4 MB) lets
+          // recursion succeed that a process's main thread refuses (deep-nesting tests).
+          pool: 'forks',
+          maxWorkers: '100%',
+          // Fails a unit test that starts a process, thread or listener (see the file).
+          setupFiles: ['test/utils/unit-lane-guard.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: INTEGRATION,
+          exclude: EXCLUDE,
+          // Integration tests start real Redis, nginx and Elasticsearch processes; on a 2-core
+          // machine two test files at a time keeps them from starving each other's timers.
+          pool: 'forks',
+          maxWorkers: 2,
+          // A shared Elasticsearch, started only when a test asks for one (test/utils/elasticsearch.ts).
+          globalSetup: ['test/utils/elasticsearch-global-setup.ts'],
+        },
+      },
+    ],
   },
 });

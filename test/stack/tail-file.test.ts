@@ -13,10 +13,15 @@ it('reports only complete lines appended after it started, and skips what arrive
   writeFileSync(path, 'old line\n');
   const seen: string[] = [];
   let enabled = true;
+  // Bumped each time the tailer finds new bytes while disabled, so the test knows they were skipped.
+  let skips = 0;
   const stop = tailFile(
     path,
     (line) => seen.push(line),
-    () => enabled,
+    () => {
+      if (!enabled) skips++;
+      return enabled;
+    },
     20,
   );
   appendFileSync(path, 'first\nsecond, in two ');
@@ -25,7 +30,7 @@ it('reports only complete lines appended after it started, and skips what arrive
   await waitFor('the joined line', () => seen.includes('second, in two writes'));
   enabled = false;
   appendFileSync(path, 'unwatched\n');
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await waitFor('the unwatched line to be skipped', () => skips > 0);
   enabled = true;
   appendFileSync(path, 'third\n');
   await waitFor('the third line', () => seen.includes('third'));

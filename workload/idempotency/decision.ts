@@ -1,7 +1,7 @@
 /**
  * What to do with a request that carries an Idempotency-Key, given the record found for its
  * scope. Pure: this is the specification that lua/claim-1.lua implements atomically, and the
- * store checks every script answer against it (test/idempotency/decision.test.ts runs one
+ * store checks every script answer against it (test/idempotency/decision.int.test.ts runs one
  * table of cases through both).
  */
 import type { IdempotencyRecord, StoredResponse } from './record.ts';
