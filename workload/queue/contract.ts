@@ -33,6 +33,8 @@ export interface FaultSpec {
   poison?: boolean;
   /** Hold the lock this long after computing and before the fenced write (the window tests freeze or kill a worker in). */
   sleep_ms?: number;
+  /** End the sleep_ms pause early once this Redis key exists (a test holds a job, then releases it). */
+  sleep_until_key?: string;
 }
 
 /** The data of every BullMQ job dtq enqueues. The job id is the task id. */

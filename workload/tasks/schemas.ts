@@ -265,5 +265,6 @@ export const FAULT_SCHEMA: JsonSchema = {
     fail_attempts: { type: 'integer', minimum: 0, maximum: 20 },
     poison: { type: 'boolean' },
     sleep_ms: { type: 'integer', minimum: 0, maximum: 600_000 },
+    sleep_until_key: { type: 'string', minLength: 1, maxLength: 256 },
   },
 };

@@ -12,7 +12,6 @@
  * check can tell whether a newer holder has written, and a worker can never be sure its lease
  * is still valid at the instant its write lands anyway.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type Job, WaitingError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -33,7 +32,7 @@ import type { TaskJobData } from '../queue/contract.ts';
 import { isTaskType, validateTaskData } from '../tasks/validate-task.ts';
 import type { WorkerConfig } from './config.ts';
 import { isPoisonCode, poison, WORKER_ERRORS } from './errors.ts';
-import { faultOf, injectFailure } from './faults.ts';
+import { faultOf, injectedPause, injectFailure } from './faults.ts';
 import { type JobLog, jobLog } from './job-log.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import type { TaskOutcome } from './outcome.ts';
@@ -214,7 +213,7 @@ async function run(deps: ProcessorDeps, job: Job<TaskJobData>, log: JobLog, stop
 
     if (fault?.sleep_ms) {
       // Ends early if the lease is lost (the result then goes to the fencing check) or on shutdown.
-      await sleep(fault.sleep_ms, undefined, { signal: work }).catch(() => undefined);
+      await injectedPause(fault, redis, work);
       stop.throwIfAborted();
     }
 
