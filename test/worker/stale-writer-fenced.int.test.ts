@@ -1,10 +1,40 @@
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { readStoredResult } from '../../workload/locks/result-store.ts';
 import { waitFor } from '../utils/wait.ts';
 import { type LogLine, lineOf, taskLines, varData, withAction, workerTestbed } from './worker-harness.ts';
 
 const bed = workerTestbed({ harnessPerTest: true });
+
+/**
+ * Watch Redis's MONITOR stream for `EXISTS key` and collect the client addresses that sent it, in
+ * order of first appearance. A raw socket rather than ioredis's monitor(), which can take another
+ * client's command echoed during its ready check for a reply and fail ("Command queue state error").
+ */
+async function watchExists(url: URL, key: string): Promise<{ sources: string[]; close(): void }> {
+  const sources: string[] = [];
+  const socket = connect(Number(url.port), url.hostname);
+  socket.on('error', () => {});
+  let buffered = '';
+  let started: (() => void) | undefined;
+  const ok = new Promise<void>((resolve) => {
+    started = resolve;
+  });
+  socket.on('data', (chunk) => {
+    buffered += String(chunk);
+    const lines = buffered.split('\r\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line === '+OK') started?.();
+      const match = /^\+[\d.]+ \[\d+ ([^\]]+)\] "exists" "([^"]*)"/i.exec(line);
+      if (match?.[2] === key && !sources.includes(match[1] as string)) sources.push(match[1] as string);
+    }
+  });
+  socket.write('MONITOR\r\n');
+  await ok;
+  return { sources, close: () => socket.destroy() };
+}
 
 describe('a worker frozen past its lease, resumed before the redelivered attempt writes', () => {
   it('is refused (result.write_rejected with its fence 1); the redelivered attempt’s write is the one stored and logged (result.written, fence 2)', async () => {
@@ -13,15 +43,8 @@ describe('a worker frozen past its lease, resumed before the redelivered attempt
     const portfolio = `stale-${randomUUID()}`;
     // Each attempt computes, then holds before its fenced write until the test sets releaseKey.
     // It polls for the key (EXISTS) on its lock connection: MONITOR shows which worker is holding.
-    // (MONITOR from a client still connecting trips over ioredis's ready check: connect first.)
-    await bed.client.ping();
-    const monitor = await bed.client.monitor();
-    const holders: string[] = [];
-    monitor.on('monitor', (_time: string, args: string[], source: string) => {
-      if (args[0]?.toLowerCase() === 'exists' && args[1] === releaseKey && !holders.includes(source)) {
-        holders.push(source);
-      }
-    });
+    const monitor = await watchExists(new URL(bed.redis.url), releaseKey);
+    const holders = monitor.sources;
     try {
       const task = await bed.producer.enqueue(
         'calculate_var',
@@ -85,7 +108,7 @@ describe('a worker frozen past its lease, resumed before the redelivered attempt
         writes: 1,
       });
     } finally {
-      monitor.disconnect();
+      monitor.close();
     }
   }, 180_000);
 });

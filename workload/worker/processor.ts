@@ -9,7 +9,7 @@
  * writing: that is the window in which a worker that froze (GC pause, SIGSTOP) would write a
  * stale result, so it is where tests freeze a worker to show the fencing check at work. A
  * finished result is still offered to the store after the lease is lost — only the fencing
- * check can tell whether a newer holder has written, and a worker can never be sure its lease
+ * check can tell whether a newer holder has the lock, and a worker can never be sure its lease
  * is still valid at the instant its write lands anyway.
  */
 import { type Job, WaitingError } from 'bullmq';
