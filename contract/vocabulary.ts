@@ -190,6 +190,8 @@ export const EVENTS = {
   LOCK_LOST: 'lock.lost',
   RESULT_CACHE_HIT: 'result.cache_hit',
   RESULT_WRITE_REJECTED: 'result.write_rejected',
+  /** A result was stored under its fencing token (lock.fencing_token): the one write that counts. */
+  RESULT_WRITTEN: 'result.written',
 
   // Shipper.
   SHIPPER_METRICS: 'shipper.metrics',
@@ -319,6 +321,7 @@ export const EVENT_REQUIRED_FIELDS: Readonly<Partial<Record<EventName, readonly 
   [EVENTS.LOCK_LOST]: [F.TASK_ID],
   [EVENTS.RESULT_CACHE_HIT]: [F.TASK_ID],
   [EVENTS.RESULT_WRITE_REJECTED]: [F.TASK_ID],
+  [EVENTS.RESULT_WRITTEN]: [F.TASK_ID, F.LOCK_FENCING_TOKEN],
 };
 
 /**

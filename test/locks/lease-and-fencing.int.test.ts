@@ -111,7 +111,7 @@ describe('Lua scripts', () => {
   it('each open with a header naming KEYS, ARGV and the result', () => {
     const dir = new URL('../../workload/locks/lua/', import.meta.url);
     const files = readdirSync(dir).filter((f) => f.endsWith('.lua'));
-    expect(files.sort()).toEqual(['acquireLock-2.lua', 'extendLock-1.lua', 'releaseLock-1.lua', 'writeResult-2.lua']);
+    expect(files.sort()).toEqual(['acquireLock-2.lua', 'extendLock-1.lua', 'releaseLock-1.lua', 'writeResult-3.lua']);
     for (const file of files) {
       const text = readFileSync(new URL(file, dir), 'utf8');
       const header = text.slice(0, text.indexOf(']]'));

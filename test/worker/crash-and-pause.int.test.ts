@@ -119,7 +119,7 @@ describe('a worker that dies or freezes mid-job', () => {
     expect(stored).toMatchObject({ fence: 2, writes: 1 });
   });
 
-  it('a skip-policy job redelivered after kill -9 waits out its own earlier lease and computes', async () => {
+  it('a skip-policy job redelivered after kill -9 takes over its own earlier attempt's lock and computes', async () => {
     const workers = [await bed.harness.spawnWorker('worker-1'), await bed.harness.spawnWorker('worker-2')];
     const data = { spot: 100, strike: 105, volatility: 0.25, maturity: 1, simulations: 5000, seed: Date.now() % 1e9 };
     const task = await bed.producer.enqueue(
@@ -133,7 +133,7 @@ describe('a worker that dies or freezes mid-job', () => {
     expect(job.returnvalue).toMatchObject({ status: 'computed', fencing_token: 2 });
     const lines = taskLines(bed.harness.lines(), task.taskId);
     expect(withAction(lines, 'task.started')).toHaveLength(2);
-    // Waiting for its own earlier attempt is not a blocked duplicate.
+    // Its own earlier attempt's lock is taken over, not reported as a blocked duplicate.
     expect(withAction(lines, 'lock.contended')).toHaveLength(0);
   });
 });

@@ -1,4 +1,4 @@
-/** Error catalogue of locks and the fenced result store. Both errors are transient: retried. */
+/** Error catalogue of locks and the fenced result store. None is poison: the job is retried (or already belongs to a newer attempt). */
 import type { ErrorDefinition } from '../../contract/dtq-error.ts';
 
 /** Every error the locks module raises, by name. */
@@ -16,6 +16,6 @@ export const LOCK_ERRORS = {
   WRITE_REJECTED: {
     code: 'DTQ_ERR_LOCK_WRITE_REJECTED',
     message:
-      'result write for {resource} with fencing token {fence} was rejected: token {last} already wrote a newer result. This worker paused past its lease; the job will be retried.',
+      'result write for {resource} with fencing token {fence} was rejected: token {last} has been issued to a newer holder since. This worker paused or lost Redis past its lease; its result was discarded and the newer holder writes instead.',
   },
 } as const satisfies Record<string, ErrorDefinition>;

@@ -6,9 +6,10 @@
  * the lock (otherwise two holders could read tokens out of order), so it would have meant
  * wrapping their Lua anyway. The whole mechanism is four short scripts (./lua) and this file.
  *
- * Safety model: the lease (PX TTL) bounds how long a dead holder blocks others; the fencing
- * token, checked by the result store on every write, is what stops a holder that paused past
- * its lease from overwriting newer work. The lease is renewed every `renewEveryMs` (default
+ * Safety model: the lease (PX TTL) bounds how long a dead holder blocks other jobs (a later
+ * attempt of the same job takes its lock over at once); the fencing token, checked by the result
+ * store on every write against the last token issued, is what stops a holder that paused past
+ * its lease from writing once a newer holder exists. The lease is renewed every `renewEveryMs` (default
  * TTL/3, never more than ⅔ TTL); a renewal that finds the lock gone, or no successful renewal
  * before the lease would end by the local clock, marks the lease lost and aborts its signal.
  */
@@ -40,12 +41,19 @@ export interface LeaseOptions {
   onLost?: (reason: string) => void;
 }
 
-/** Outcome of one acquisition attempt. */
+/**
+ * Outcome of one acquisition attempt. `takenOverFence` is set when the lock was held by an
+ * earlier attempt of the same task (same task_id) and taken over from it: that attempt's fence.
+ */
 export type AcquireResult =
-  | { acquired: true; lease: Lease }
+  | { acquired: true; lease: Lease; takenOverFence?: number }
   | { acquired: false; holder: LockRecord | undefined; remainingMs: number };
 
-/** Try once to take the lock on `resource` (no waiting). */
+/**
+ * Try once to take the lock on `resource` (no waiting). A lock held by an earlier attempt of the
+ * same task (`holder.task_id`) is taken over at once with a new fence: that attempt's writes are
+ * refused from then on, so it cannot overwrite this one's.
+ */
 export async function tryAcquire(
   redis: Redis,
   resource: string,
@@ -62,7 +70,7 @@ export async function tryAcquire(
   )) as [number, number | string, number?];
   if (reply[0] === 1) {
     const lease = new Lease(redis, resource, token, Number(reply[1]), startedAt, options);
-    return { acquired: true, lease };
+    return reply[2] === undefined ? { acquired: true, lease } : { acquired: true, lease, takenOverFence: reply[2] };
   }
   return { acquired: false, holder: parseRecord(reply[1]), remainingMs: Math.max(0, Number(reply[2] ?? 0)) };
 }

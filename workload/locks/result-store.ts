@@ -1,11 +1,12 @@
 /**
  * Fenced result store and single-flight result cache. A result is written for a resource only
- * with a fencing token at least as new as the last one written (writeResult-2.lua), and the
+ * with the newest fencing token issued for it (writeResult-3.lua): once a newer holder has taken
+ * the lock, an older holder's write is refused even if the newer one has not written yet. The
  * same script stores the cache entry under the hash of the task's inputs, so a later job with
  * the same inputs returns it instead of recomputing.
  */
 import type { Redis } from 'ioredis';
-import { cacheKey, resultKey } from './keys.ts';
+import { cacheKey, fenceKey, resultKey } from './keys.ts';
 import { runScript } from './scripts.ts';
 
 /** What to write. */
@@ -19,15 +20,18 @@ export interface FencedWrite {
   cacheTtlMs: number;
 }
 
-/** Outcome of a fenced write. */
+/**
+ * Outcome of a fenced write: `previousFence` is the fence of the result it replaced (0 if none);
+ * `lastFence` the newest token issued (or written) for the resource, which refused it.
+ */
 export type WriteOutcome = { written: true; previousFence: number } | { written: false; lastFence: number };
 
-/** Write a result under fencing; rejected when a newer token has written already. */
+/** Write a result under fencing; rejected when a newer token has been issued for the resource. */
 export async function writeFencedResult(redis: Redis, write: FencedWrite): Promise<WriteOutcome> {
   const reply = (await runScript(
     redis,
     'writeResult',
-    [resultKey(write.resource), cacheKey(write.inputsHash)],
+    [resultKey(write.resource), cacheKey(write.inputsHash), fenceKey(write.resource)],
     [write.fence, JSON.stringify(write.result), write.taskId, write.correlationId, write.cacheTtlMs],
   )) as [number, number];
   return reply[0] === 1

@@ -66,7 +66,7 @@ export function createWorkerMetrics(instance: string, running: () => number): Wo
   });
   const rejected = new Counter({
     name: 'dtq_worker_fenced_writes_rejected_total',
-    help: 'Results refused by the fenced store because a newer fencing token had written, by task type.',
+    help: 'Results refused by the fenced store because a newer fencing token had been issued for the resource, by task type.',
     labelNames: ['task_type'] as const,
     registers,
   });

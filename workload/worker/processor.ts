@@ -9,7 +9,7 @@
  * writing: that is the window in which a worker that froze (GC pause, SIGSTOP) would write a
  * stale result, so it is where tests freeze a worker to show the fencing check at work. A
  * finished result is still offered to the store after the lease is lost — only the fencing
- * check can tell whether a newer holder has written, and a worker can never be sure its lease
+ * check can tell whether a newer holder has the lock, and a worker can never be sure its lease
  * is still valid at the instant its write lands anyway.
  */
 import { type Job, WaitingError } from 'bullmq';
@@ -31,7 +31,7 @@ import { readCachedResult, writeFencedResult } from '../locks/result-store.ts';
 import type { TaskJobData } from '../queue/contract.ts';
 import { isTaskType, validateTaskData } from '../tasks/validate-task.ts';
 import { timeLimitVariable, type WorkerConfig } from './config.ts';
-import { isPoisonCode, poison, WORKER_ERRORS } from './errors.ts';
+import { isPoisonCode, poison, toJobError, WORKER_ERRORS } from './errors.ts';
 import { faultOf, injectedPause, injectFailure } from './faults.ts';
 import { type JobLog, jobLog } from './job-log.ts';
 import type { WorkerMetrics } from './metrics.ts';
@@ -96,7 +96,7 @@ export function createProcessor(deps: ProcessorDeps) {
         log.event('warn', EVENTS.SERVICE_STOPPING, {}, `task ${taskId} handed back to ${job.queueName} on shutdown`);
         throw new WaitingError();
       }
-      throw error;
+      throw toJobError(error);
     } finally {
       deps.running.delete(taskId);
     }
@@ -142,7 +142,7 @@ async function run(deps: ProcessorDeps, job: Job<TaskJobData>, log: JobLog, stop
       lockLog.event('warn', EVENTS.LOCK_LOST, fence, `lease on ${resource} lost: ${reason}`);
     },
   };
-  let policy = CONTENTION_POLICY[taskType];
+  const policy = CONTENTION_POLICY[taskType];
   const onContended = (original: LockRecord | undefined) => {
     // An earlier attempt of this same job (redelivered after a stall) is not a duplicate.
     if (original?.task_id === taskId) return;
@@ -166,13 +166,8 @@ async function run(deps: ProcessorDeps, job: Job<TaskJobData>, log: JobLog, stop
       onContended,
       signal: stop,
     });
-  let attempt = policy === 'wait' ? await waitForLock() : await tryAcquire(redis, resource, holder, leaseOptions);
-  if (!attempt.acquired && policy === 'skip' && attempt.holder?.task_id === taskId) {
-    // The holder is an earlier attempt of this very job (its worker died or froze): there is no
-    // original to point at, so wait for that lease to run out instead of skipping.
-    policy = 'wait';
-    attempt = await waitForLock();
-  }
+  // A lock left by an earlier attempt of this job is taken over at once (acquireLock-2.lua).
+  const attempt = policy === 'wait' ? await waitForLock() : await tryAcquire(redis, resource, holder, leaseOptions);
   if (!attempt.acquired) {
     if (policy === 'wait') {
       throw dtqError(LOCK_ERRORS.WAIT_TIMEOUT, {
@@ -194,7 +189,16 @@ async function run(deps: ProcessorDeps, job: Job<TaskJobData>, log: JobLog, stop
   heldFence = lease.fence;
   const heldSince = process.hrtime.bigint();
   const fenced = lockLog.with({ [F.LOCK_FENCING_TOKEN]: lease.fence });
-  fenced.event('info', EVENTS.LOCK_ACQUIRED, {}, `lock on ${resource} acquired with fencing token ${lease.fence}`);
+  const takenOver =
+    attempt.takenOverFence === undefined
+      ? ''
+      : `, taken over from an earlier attempt (token ${attempt.takenOverFence})`;
+  fenced.event(
+    'info',
+    EVENTS.LOCK_ACQUIRED,
+    {},
+    `lock on ${resource} acquired with fencing token ${lease.fence}${takenOver}`,
+  );
   try {
     const again = await cacheHit(redis, hash, fenced, resource);
     if (again) return again;
@@ -240,13 +244,20 @@ async function run(deps: ProcessorDeps, job: Job<TaskJobData>, log: JobLog, stop
         'warn',
         EVENTS.RESULT_WRITE_REJECTED,
         {},
-        `result for ${resource} rejected: fencing token ${lease.fence} is older than ${write.lastFence}`,
+        `result for ${resource} rejected: fencing token ${lease.fence} is older than ${write.lastFence}, issued to a newer holder`,
       );
       if (!lostLogged) {
-        fenced.event('warn', EVENTS.LOCK_LOST, {}, `lease on ${resource} was lost: a newer holder has written`);
+        fenced.event('warn', EVENTS.LOCK_LOST, {}, `lease on ${resource} was lost: a newer holder took the lock`);
       }
       throw dtqError(LOCK_ERRORS.WRITE_REJECTED, { resource, fence: lease.fence, last: write.lastFence });
     }
+    fenced.event(
+      'info',
+      EVENTS.RESULT_WRITTEN,
+      {},
+      `result for ${resource} stored with fencing token ${lease.fence}` +
+        (write.previousFence > 0 ? ` (replacing token ${write.previousFence}'s)` : ''),
+    );
     return { status: 'computed', result, lock_resource: resource, fencing_token: lease.fence };
   } finally {
     const held = { [F.EVENT_DURATION]: Number(process.hrtime.bigint() - heldSince) };
