@@ -119,7 +119,7 @@ describe('a worker that dies or freezes mid-job', () => {
     expect(stored).toMatchObject({ fence: 2, writes: 1 });
   });
 
-  it('a skip-policy job redelivered after kill -9 takes over its own earlier attempt's lock and computes', async () => {
+  it('a skip-policy job redelivered after kill -9 takes over the lock of its own earlier attempt and computes', async () => {
     const workers = [await bed.harness.spawnWorker('worker-1'), await bed.harness.spawnWorker('worker-2')];
     const data = { spot: 100, strike: 105, volatility: 0.25, maturity: 1, simulations: 5000, seed: Date.now() % 1e9 };
     const task = await bed.producer.enqueue(
