@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { dtqError } from '../../contract/dtq-error.ts';
 import { EVENTS, F, type LogRecord, normalizeNginxLine } from '../../contract/vocabulary.ts';
 import { EXPLORE_ERRORS } from '../errors.ts';
+import type { Mapping } from '../mapping/mapping.ts';
 import { num, str, timestampOf } from '../model/fields.ts';
 import { polledTaskId } from '../model/join.ts';
 import type { Hit } from '../model/types.ts';
@@ -39,10 +40,30 @@ export class FileSource implements LogSource {
   /** Malformed lines by `file:line`, so a line seen by two scans counts once. */
   readonly #malformed = new Set<string>();
 
-  constructor(dir: string) {
+  /** The format's mapping; undefined for contract lines (the `dtq` profile), read as they are. */
+  readonly #mapping: Mapping | undefined;
+
+  constructor(dir: string, mapping?: Mapping) {
     this.#dir = resolve(dir);
-    this.description = `files in ${this.#dir}`;
+    this.#mapping = mapping?.identity === false ? mapping : undefined;
+    this.description = `files in ${this.#dir}${this.#mapping ? ` (profile ${this.#mapping.name})` : ''}`;
   }
+
+  // --- Mapping hook: every parsed physical line goes through here. Ids keep their text
+  // through a mapping, so the substring test before JSON.parse stays valid for any format.
+
+  /** The contract lines of one parsed physical line, with their `file:line` sources. */
+  #hits(name: string, index: number, record: LogRecord): Hit[] {
+    if (this.#mapping === undefined) return [{ source: `${name}:${index + 1}`, record: normalizeNginxLine(record) }];
+    const records = this.#mapping.map(record);
+    // One OTLP line holds many records: `file:line.k` tells them apart.
+    return records.map((r, k) => ({
+      source: records.length === 1 ? `${name}:${index + 1}` : `${name}:${index + 1}.${k + 1}`,
+      record: normalizeNginxLine(r),
+    }));
+  }
+
+  // --- End of the mapping hook.
 
   /**
    * The files, read on first use and re-read when one grew or a new one appeared, so
@@ -83,8 +104,8 @@ export class FileSource implements LogSource {
       file.lines.forEach((text, index) => {
         if (!needles.some((needle) => text.includes(needle))) return;
         const record = this.#parse(file.name, index, text);
-        if (record && keep(record))
-          hits.push({ source: `${file.name}:${index + 1}`, record: normalizeNginxLine(record) });
+        if (record === undefined) return;
+        for (const hit of this.#hits(file.name, index, record)) if (keep(hit.record)) hits.push(hit);
       });
     }
     return hits;
@@ -162,9 +183,11 @@ export class FileSource implements LogSource {
       file.lines.forEach((text, index) => {
         const record = this.#parse(file.name, index, text);
         if (record === undefined) return;
-        const at = timestampOf(normalizeNginxLine(record));
-        if (at === undefined || (sinceMs !== undefined && at < sinceMs)) return;
-        hits.push({ source: `${file.name}:${index + 1}`, record: normalizeNginxLine(record) });
+        for (const hit of this.#hits(file.name, index, record)) {
+          const at = timestampOf(hit.record);
+          if (at === undefined || (sinceMs !== undefined && at < sinceMs)) continue;
+          hits.push(hit);
+        }
       });
     }
     hits.sort((a, b) => (timestampOf(b.record) ?? 0) - (timestampOf(a.record) ?? 0));
@@ -177,9 +200,19 @@ export class FileSource implements LogSource {
     let from: number | undefined;
     let to: number | undefined;
     for (const file of this.#load()) {
-      for (const text of file.lines) {
-        for (const match of text.matchAll(pattern)) if (match[1]) candidates.push(match[1]);
-      }
+      file.lines.forEach((text, index) => {
+        if (this.#mapping === undefined) {
+          for (const match of text.matchAll(pattern)) if (match[1]) candidates.push(match[1]);
+          return;
+        }
+        // A foreign format names the id differently: read it through the mapping.
+        const record = text.trim() === '' ? undefined : this.#parse(file.name, index, text);
+        if (record === undefined) return;
+        for (const hit of this.#hits(file.name, index, record)) {
+          const value = str(hit.record, field);
+          if (value !== undefined) candidates.push(value);
+        }
+      });
       // Files are appended in time order: the first and last lines bound the range.
       const first = this.#timeOfLine(
         file,
@@ -198,7 +231,7 @@ export class FileSource implements LogSource {
   #timeOfLine(file: LoadedFile, index: number): number | undefined {
     const text = file.lines[index];
     const record = index < 0 || text === undefined ? undefined : this.#parse(file.name, index, text);
-    return record === undefined ? undefined : timestampOf(normalizeNginxLine(record));
+    return record === undefined ? undefined : timestampOf(this.#hits(file.name, index, record)[0]?.record ?? {});
   }
 
   malformedLines(): number {
