@@ -70,14 +70,16 @@ function present(value: unknown): boolean {
  * string, epoch milliseconds, microseconds or nanoseconds (number or digit string).
  */
 export function contractTime(value: unknown): unknown {
-  let n: number;
-  if (typeof value === 'number') n = value;
-  else if (typeof value === 'string' && /^\d{10,19}$/.test(value))
-    n = value.length > 13 ? Number(value.slice(0, 13)) * 10 ** (value.length - 13) : Number(value);
+  let ms: number;
+  if (typeof value === 'string' && /^\d{10,19}$/.test(value))
+    // Digits cut as text: nanoseconds do not fit a double exactly.
+    ms =
+      Number(value.length >= 18 ? value.slice(0, -6) : value.length >= 15 ? value.slice(0, -3) : value) *
+      (value.length <= 11 ? 1000 : 1);
+  else if (typeof value === 'number' && Number.isFinite(value))
+    ms = value > 1e17 ? value / 1e6 : value > 1e14 ? value / 1e3 : value < 1e11 ? value * 1000 : value;
   else return value;
-  if (!Number.isFinite(n)) return value;
-  const ms = n > 1e17 ? n / 1e6 : n > 1e14 ? n / 1e3 : n < 1e11 ? n * 1000 : n;
-  return new Date(Math.floor(ms)).toISOString();
+  return new Date(Math.round(ms)).toISOString();
 }
 
 /** The parts of a status route around its `:task_id` segment. */

@@ -63,6 +63,13 @@ export class FileSource implements LogSource {
     }));
   }
 
+  async mentions(id: string): Promise<boolean> {
+    // The whole id, not a prefix of a longer one: `req-1` is not in `req-12`.
+    const escaped = id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const whole = new RegExp(`(?<![A-Za-z0-9._:-])${escaped}(?![A-Za-z0-9._:-])`);
+    return this.#load().some((file) => file.lines.some((text) => text.includes(id) && whole.test(text)));
+  }
+
   // --- End of the mapping hook.
 
   /**

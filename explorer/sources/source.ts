@@ -75,6 +75,12 @@ export interface LogSource {
   recent(sinceMs: number | undefined, limit: number): Promise<Hit[]>;
   /** Known ids close to one that matched nothing. */
   nearest(id: string, field: IdField): Promise<NearestIds>;
+  /**
+   * Whether any line's text holds `id` at all, in any field: tells "not found" that the id
+   * is there under a name the contract does not use. Optional: only a source that can ask
+   * cheaply has it.
+   */
+  mentions?(id: string): Promise<boolean>;
   /** Lines skipped as malformed so far. */
   malformedLines(): number;
   close(): Promise<void>;
