@@ -15,7 +15,10 @@ export interface Mapping {
   readonly identity: boolean;
   /** How a physical line holds records (see {@link MappingSpec.lines}). */
   readonly lines: 'record' | 'otlp';
-  /** The contract records one parsed physical line holds (an OTLP export holds many). */
+  /**
+   * The contract records one parsed physical line holds (an OTLP export holds many). Fields
+   * read into contract fields are dropped under their own names; the rest are kept.
+   */
   map(value: LogRecord): LogRecord[];
   /** The foreign fields a contract field is read from, first present wins (for queries by id). */
   fieldsOf(contractField: string): readonly string[];
@@ -118,48 +121,49 @@ export function compileMapping(spec: MappingSpec): Mapping {
   const byEvent = (spec.unknownServices ?? 'as-is') === 'by-event';
   const route = statusRoute === STATUS_ROUTE ? undefined : routeParts(statusRoute);
 
+  const renamed: unknown[] = new Array(renames.length);
+  // Foreign fields read into contract fields are not kept twice under their own names: the
+  // line stays the size of a contract line, which the model and --json then handle.
+  const consumed = new Set<string>();
+  for (const [contract, from] of rules) for (const name of from) if (name !== contract) consumed.add(name);
+  for (const contract of Object.values(F)) consumed.delete(contract);
+
   const mapRecord = (input: LogRecord): LogRecord => {
     const flat = flatten(input);
-    const out: LogRecord = {};
-    for (const key in flat) out[key] = flat[key];
-    for (const contract of renames) {
-      const value = read(flat, contract);
-      if (value !== undefined) out[contract] = value;
-    }
+    for (let i = 0; i < renames.length; i++) renamed[i] = read(flat, renames[i] as string);
     const time = read(flat, F.TIMESTAMP);
+    const rawAction = read(flat, F.EVENT_ACTION);
+    const name = read(flat, F.SERVICE_NAME);
+    const instance = read(flat, F.SERVICE_INSTANCE);
+    const out: LogRecord = {};
+    for (const key in flat) if (!consumed.has(key)) out[key] = flat[key];
+    for (let i = 0; i < renames.length; i++) if (renamed[i] !== undefined) out[renames[i] as string] = renamed[i];
     if (time !== undefined) out[F.TIMESTAMP] = contractTime(time);
 
-    let action = read(flat, F.EVENT_ACTION);
-    let event = typeof action === 'string' ? (events.get(action) ?? action) : undefined;
-    if ((event === undefined || !CONTRACT_EVENTS.has(event)) && patterns.length > 0) {
-      const text = out[F.MESSAGE];
+    let event = typeof rawAction === 'string' ? (events.get(rawAction) ?? rawAction) : undefined;
+    if (patterns.length > 0 && (event === undefined || !CONTRACT_EVENTS.has(event))) {
+      const text = out[F.MESSAGE] ?? flat[F.MESSAGE];
       if (typeof text === 'string')
         for (const { regex, event: matched } of patterns) {
           const match = regex.exec(text);
           if (match === null) continue;
           event = matched;
-          for (const [name, value] of Object.entries(match.groups ?? {}))
-            if (value !== undefined && !present(out[name])) out[name] = value;
+          for (const [group, value] of Object.entries(match.groups ?? {}))
+            if (value !== undefined && !present(out[group])) out[group] = value;
           break;
         }
     }
     if (event !== undefined) out[F.EVENT_ACTION] = event;
-    action = event;
 
-    const name = read(flat, F.SERVICE_NAME);
     const foreign = typeof name === 'string' ? name : undefined;
     const mapped = foreign === undefined ? undefined : services.get(foreign);
     const role =
-      mapped ??
-      (byEvent && (foreign === undefined || !CONTRACT_ROLES.has(foreign))
-        ? roleByEvent(event)
-        : (foreign ?? undefined));
+      mapped ?? (byEvent && (foreign === undefined || !CONTRACT_ROLES.has(foreign)) ? roleByEvent(event) : foreign);
     if (role !== undefined) out[F.SERVICE_NAME] = role;
-    const instance = read(flat, F.SERVICE_INSTANCE);
     if (instance !== undefined) out[F.SERVICE_INSTANCE] = instance;
     else if (foreign !== undefined && foreign !== role) out[F.SERVICE_INSTANCE] = foreign;
 
-    if (route !== undefined && typeof action === 'string') markStatusPoll(out, action, route, statusRoute);
+    if (route !== undefined && event !== undefined) markStatusPoll(out, event, route, statusRoute);
     return out;
   };
 

@@ -10,14 +10,13 @@ import type { LogRecord } from '../../contract/vocabulary.ts';
 export function anyValue(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return undefined;
   const v = value as Record<string, unknown>;
-  if ('stringValue' in v) return v.stringValue;
-  if ('intValue' in v) return Number(v.intValue);
-  if ('doubleValue' in v) return Number(v.doubleValue);
-  if ('boolValue' in v) return v.boolValue;
-  if ('arrayValue' in v) return arrayOf(v.arrayValue, 'values').map(anyValue);
-  if ('kvlistValue' in v) return attributes(arrayOf(v.kvlistValue, 'values'), {});
-  if ('bytesValue' in v) return v.bytesValue;
-  return undefined;
+  if (v.stringValue !== undefined) return v.stringValue;
+  if (v.intValue !== undefined) return Number(v.intValue);
+  if (v.doubleValue !== undefined) return Number(v.doubleValue);
+  if (v.boolValue !== undefined) return v.boolValue;
+  if (v.arrayValue !== undefined) return arrayOf(v.arrayValue, 'values').map(anyValue);
+  if (v.kvlistValue !== undefined) return attributes(arrayOf(v.kvlistValue, 'values'), {});
+  return v.bytesValue;
 }
 
 function arrayOf(holder: unknown, key: string): unknown[] {
@@ -47,7 +46,8 @@ export function otlpRecords(exported: LogRecord): LogRecord[] {
       for (const logRecord of arrayOf(scopeLogs, 'logRecords')) {
         if (logRecord === null || typeof logRecord !== 'object') continue;
         const r = logRecord as Record<string, unknown>;
-        const flat: LogRecord = { ...resource };
+        const flat: LogRecord = {};
+        for (const key in resource) flat[key] = resource[key];
         attributes(Array.isArray(r.attributes) ? r.attributes : [], flat);
         for (const key of RECORD_FIELDS) if (r[key] !== undefined && r[key] !== '') flat[key] = r[key];
         if (r.body !== undefined) flat.body = anyValue(r.body);

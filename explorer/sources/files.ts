@@ -70,6 +70,33 @@ export class FileSource implements LogSource {
     return this.#load().some((file) => file.lines.some((text) => text.includes(id) && whole.test(text)));
   }
 
+  /**
+   * The hits of a line that passed the substring test. Mapped lines are kept once mapped: a
+   * trace's lookups test the same lines again (the correlation id's, then its tasks'), and
+   * parsing and mapping a foreign line costs more than parsing a contract line.
+   */
+  #lineHits(file: LoadedFile, index: number, text: string): Hit[] {
+    if (this.#mapping === undefined) {
+      const record = this.#parse(file.name, index, text);
+      return record === undefined ? [] : this.#hits(file.name, index, record);
+    }
+    let cache = this.#mappedLines.get(file);
+    if (cache === undefined) {
+      cache = new Map();
+      this.#mappedLines.set(file, cache);
+    }
+    let hits = cache.get(index);
+    if (hits === undefined) {
+      const record = this.#parse(file.name, index, text);
+      hits = record === undefined ? [] : this.#hits(file.name, index, record);
+      cache.set(index, hits);
+    }
+    return hits;
+  }
+
+  /** Mapped hits by line, per version of a file (a re-read file is a new key). */
+  readonly #mappedLines = new WeakMap<LoadedFile, Map<number, Hit[]>>();
+
   // --- End of the mapping hook.
 
   /**
@@ -110,9 +137,7 @@ export class FileSource implements LogSource {
     for (const file of this.#load()) {
       file.lines.forEach((text, index) => {
         if (!needles.some((needle) => text.includes(needle))) return;
-        const record = this.#parse(file.name, index, text);
-        if (record === undefined) return;
-        for (const hit of this.#hits(file.name, index, record)) if (keep(hit.record)) hits.push(hit);
+        for (const hit of this.#lineHits(file, index, text)) if (keep(hit.record)) hits.push(hit);
       });
     }
     return hits;
