@@ -33,6 +33,7 @@ const EXPLORE_CLI = {
     '<correlation-id> [options]   the timeline of one request',
     '--task <task-id> [options]   the request that created a task',
     '[options]                    recent requests; Enter opens one',
+    'doctor [options]             what your logs let the explorer rebuild, and what to add',
   ],
   positionals: { name: 'correlation-id' },
   options: {
@@ -204,6 +205,26 @@ async function printStats(options: Options): Promise<number> {
   return 0;
 }
 
+/** `dtq-explore doctor`: a sample of the lines, read through the mapping, and what it allows. */
+async function runDoctor(options: Options): Promise<number> {
+  const source = await openSource(options);
+  try {
+    const since = options.sinceText === undefined ? undefined : options.filter.sinceMs;
+    const hits = source.sample ? await source.sample(since, 10_000) : await source.recent(since, 10_000);
+    const { diagnose } = await import('./doctor/census.ts');
+    const { doctorToJson, renderDoctorPlain } = await import('./doctor/render.ts');
+    const report = diagnose(hits.map((hit) => hit.record));
+    process.stdout.write(
+      options.json
+        ? `${JSON.stringify(doctorToJson(report, { kind: source.kind, description: source.description }), null, 2)}\n`
+        : renderDoctorPlain(report, source.description),
+    );
+    return 0;
+  } finally {
+    await source.close();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const options = parse(argv, Date.now());
   if ('action' in options) {
@@ -212,6 +233,7 @@ async function main(argv: string[]): Promise<number> {
     return options.code;
   }
   if (options.stats) return printStats(options);
+  if (options.id === 'doctor' && options.task === undefined) return runDoctor(options);
   const interactive = !options.plain && !options.json && Boolean(process.stdout.isTTY && process.stdin.isTTY);
   // Start loading Ink now so its import overlaps the first query.
   const tui = interactive ? import('./tui.tsx') : undefined;

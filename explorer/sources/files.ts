@@ -97,6 +97,26 @@ export class FileSource implements LogSource {
   /** Mapped hits by line, per version of a file (a re-read file is a new key). */
   readonly #mappedLines = new WeakMap<LoadedFile, Map<number, Hit[]>>();
 
+  async sample(sinceMs: number | undefined, limit: number): Promise<Hit[]> {
+    const files = this.#load();
+    const perFile = Math.max(1, Math.floor(limit / files.length));
+    const hits: Hit[] = [];
+    for (const file of files) {
+      let taken = 0;
+      for (let index = 0; index < file.lines.length && taken < perFile; index++) {
+        const record = this.#parse(file.name, index, file.lines[index] ?? '');
+        if (record === undefined) continue;
+        for (const hit of this.#hits(file.name, index, record)) {
+          const at = timestampOf(hit.record);
+          if (sinceMs !== undefined && at !== undefined && at < sinceMs) continue;
+          hits.push(hit);
+          taken++;
+        }
+      }
+    }
+    return hits;
+  }
+
   // --- End of the mapping hook.
 
   /**

@@ -81,6 +81,11 @@ export interface LogSource {
    * cheaply has it.
    */
   mentions?(id: string): Promise<boolean>;
+  /**
+   * Up to `limit` lines spread over the store, lines without a valid time included, for
+   * `dtq-explore doctor`. Optional: a source without it is sampled with {@link recent}.
+   */
+  sample?(sinceMs: number | undefined, limit: number): Promise<Hit[]>;
   /** Lines skipped as malformed so far. */
   malformedLines(): number;
   close(): Promise<void>;
