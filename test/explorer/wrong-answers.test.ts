@@ -177,3 +177,13 @@ describe('lines that do not meet the contract give an honest answer', () => {
     expect(stdout).not.toContain('never started');
   });
 });
+
+describe('what the contract allows stays an answer', () => {
+  it('an nginx 429 it gave itself, with no upstream, is not taken for missing API logs', async () => {
+    const own = { ...nginx(429), 'nginx.upstream.address': '-' };
+    const dir = logDir({ 'nginx.ndjson': [own] });
+    const { code, stdout } = await runExplore(['r-1', '--logs', dir, '--json']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).outcome.status).toBe('rejected');
+  });
+});

@@ -90,12 +90,13 @@ export function contractLimits(
     });
   }
 
-  // nginx answered below 500, so an upstream handled the request: its API lines are missing
+  // nginx proxied the request and answered below 500, so an upstream handled it: its API lines are missing
   // from these logs (or lack the correlation id), which is not a failure of the request.
   const hasApi = known.some((line) => line.service === 'api');
   if (!hasApi && foreignHttp.size === 0)
+    // Only a request nginx proxied: a 4xx nginx gave itself (rate limit, body too large) has no API line.
     for (const request of requests)
-      if (request.nginx?.status !== undefined && request.nginx.status < 500) {
+      if (request.nginx?.status !== undefined && request.nginx.status < 500 && request.nginx.upstream !== undefined) {
         // The job then hangs under a request of its own: "reused by 2 requests" is an artefact.
         limits.push({
           message: `nginx answered ${request.nginx.status} but no API line carries this correlation id: the API's logs are missing or lack correlation_id, so the API hop is unknown`,
