@@ -43,25 +43,39 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** Nested objects as dotted keys (`{"trace":{"id":…}}` → `trace.id`); a flat record is returned as is. */
-export function flatten(record: LogRecord): LogRecord {
-  let nested = false;
-  for (const key in record)
-    if (isPlainObject(record[key])) {
-      nested = true;
-      break;
-    }
-  if (!nested) return record;
+/**
+ * The record's fields, nested objects as dotted keys, without the `consumed` ones: one new
+ * object, however deep the record.
+ */
+function copyFlat(record: LogRecord, consumed: ReadonlySet<string>): LogRecord {
   const out: LogRecord = {};
   const walk = (value: Record<string, unknown>, prefix: string): void => {
     for (const key in value) {
       const v = value[key];
-      if (isPlainObject(v)) walk(v, `${prefix}${key}.`);
-      else out[`${prefix}${key}`] = v;
+      const name = prefix === '' ? key : `${prefix}${key}`;
+      if (isPlainObject(v)) walk(v, `${name}.`);
+      else if (!consumed.has(name)) out[name] = v;
     }
   };
   walk(record, '');
   return out;
+}
+
+/**
+ * A dotted field of a record that may hold it as one key (`"trace.id"`), nested
+ * (`{"trace":{"id"}}`) or mixed (`{"http":{"request.method"}}`): the key as written first.
+ */
+export function readPath(record: Record<string, unknown>, name: string): unknown {
+  const value = record[name];
+  if (value !== undefined) return value;
+  for (let dot = name.indexOf('.'); dot > 0; dot = name.indexOf('.', dot + 1)) {
+    const head = record[name.slice(0, dot)];
+    if (isPlainObject(head)) {
+      const found = readPath(head, name.slice(dot + 1));
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
 }
 
 function present(value: unknown): boolean {
@@ -105,9 +119,9 @@ export function compileMapping(spec: MappingSpec): Mapping {
   for (const [contract, from] of Object.entries(spec.fields ?? {}))
     rules.set(contract, typeof from === 'string' ? [from] : from);
   const fieldsOf = (contract: string): readonly string[] => rules.get(contract) ?? [contract];
-  const read = (flat: LogRecord, contract: string): unknown => {
+  const read = (record: LogRecord, contract: string): unknown => {
     for (const name of fieldsOf(contract)) {
-      const value = flat[name];
+      const value = readPath(record, name);
       if (present(value)) return value;
     }
     return undefined;
@@ -129,20 +143,19 @@ export function compileMapping(spec: MappingSpec): Mapping {
   for (const contract of Object.values(F)) consumed.delete(contract);
 
   const mapRecord = (input: LogRecord): LogRecord => {
-    const flat = flatten(input);
+    const flat = input;
     for (let i = 0; i < renames.length; i++) renamed[i] = read(flat, renames[i] as string);
     const time = read(flat, F.TIMESTAMP);
     const rawAction = read(flat, F.EVENT_ACTION);
     const name = read(flat, F.SERVICE_NAME);
     const instance = read(flat, F.SERVICE_INSTANCE);
-    const out: LogRecord = {};
-    for (const key in flat) if (!consumed.has(key)) out[key] = flat[key];
+    const out = copyFlat(flat, consumed);
     for (let i = 0; i < renames.length; i++) if (renamed[i] !== undefined) out[renames[i] as string] = renamed[i];
     if (time !== undefined) out[F.TIMESTAMP] = contractTime(time);
 
     let event = typeof rawAction === 'string' ? (events.get(rawAction) ?? rawAction) : undefined;
     if (patterns.length > 0 && (event === undefined || !CONTRACT_EVENTS.has(event))) {
-      const text = out[F.MESSAGE] ?? flat[F.MESSAGE];
+      const text = out[F.MESSAGE] ?? readPath(flat, F.MESSAGE);
       if (typeof text === 'string')
         for (const { regex, event: matched } of patterns) {
           const match = regex.exec(text);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { DtqError } from '../../contract/dtq-error.ts';
 import { PROFILES, parseMappingSpec } from '../../explorer/mapping/load.ts';
-import { compileMapping, contractTime, flatten } from '../../explorer/mapping/mapping.ts';
+import { compileMapping, contractTime, readPath } from '../../explorer/mapping/mapping.ts';
 import { polledTaskId } from '../../explorer/model/join.ts';
 
 const ecs = compileMapping(PROFILES.ecs as NonNullable<(typeof PROFILES)['ecs']>);
@@ -191,7 +191,10 @@ describe('a user mapping file', () => {
     const mapping = spec({ extends: 'ecs', fields: { correlation_id: 'labels.request_id' } });
     expect(mapping.fieldsOf('correlation_id')).toEqual(['labels.request_id']);
     expect(mapping.fieldsOf('task_id')).toEqual(['task_id', 'task.id', 'labels.task_id']);
-    expect(flatten({ a: { b: 1 }, 'c.d': 2 })).toEqual({ 'a.b': 1, 'c.d': 2 });
+    expect(readPath({ a: { b: 1 }, 'c.d': 2, http: { 'request.method': 'GET' } }, 'a.b')).toBe(1);
+    expect(readPath({ 'c.d': 2 }, 'c.d')).toBe(2);
+    expect(readPath({ http: { 'request.method': 'GET' } }, 'http.request.method')).toBe('GET');
+    expect(readPath({ a: 'x' }, 'a.b')).toBeUndefined();
   });
 
   it('names the first problem of a file it refuses', () => {
