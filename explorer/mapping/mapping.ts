@@ -6,7 +6,7 @@
 import { EVENTS, F, type LogRecord } from '../../contract/vocabulary.ts';
 import { STATUS_ROUTE } from '../model/join.ts';
 import { otlpRecords } from './otlp.ts';
-import { type MappingSpec, ROLES, type Role } from './spec.ts';
+import type { MappingSpec, Role } from './spec.ts';
 
 /** A mapping ready to apply to parsed lines. */
 export interface Mapping {
@@ -222,6 +222,3 @@ function markStatusPoll(
   if (!present(out[F.TASK_ID])) out[F.TASK_ID] = segment.includes('%') ? decodeURIComponent(segment) : segment;
   out[F.HTTP_ROUTE] = STATUS_ROUTE;
 }
-
-/** Every role name, for validation messages. */
-export const ROLE_NAMES = ROLES.join(', ');
