@@ -7,6 +7,8 @@
  * which is what --follow needs. A cheap byte search for the ids runs before JSON.parse, so a
  * lookup parses only the lines that can match; lines that are not a JSON object (or are longer
  * than the line cap) are skipped and counted (pino-abstract-transport's habit), never fatal.
+ * Logs in another format go through their mapping (explorer/mapping/) where a line is parsed:
+ * ids keep their text through a mapping, so the byte search stays valid for them.
  */
 import {
   closeSync,
@@ -147,12 +149,17 @@ export class FileSource implements LogSource {
    */
   #lineHits(file: LogFile, line: RawLine): Hit[] {
     const cache = this.#mappedLines;
+    if (cache === undefined) {
+      const record = this.#parse(file, line);
+      return record === undefined ? [] : this.#hits(file, line, record);
+    }
+    // The name too: a file rotated by a rename keeps its inode and lines, but its sources change.
     const key = `${file.name}\0${file.dev}:${file.ino}:${line.number}`;
-    const known = cache?.get(key, line.bytes);
+    const known = cache.get(key, line.bytes);
     if (known !== undefined) return known;
     const record = this.#parse(file, line);
     const hits = record === undefined ? [] : this.#hits(file, line, record);
-    cache?.set(key, line.bytes, hits);
+    cache.set(key, line.bytes, hits);
     return hits;
   }
 
