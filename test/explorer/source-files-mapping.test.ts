@@ -5,8 +5,9 @@
  */
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadTrace } from '../../explorer/load-trace.ts';
@@ -15,10 +16,9 @@ import { compileMapping, type Mapping } from '../../explorer/mapping/mapping.ts'
 import type { Trace } from '../../explorer/model/types.ts';
 import { traceToJson } from '../../explorer/output/json.ts';
 import { FileSource } from '../../explorer/sources/files.ts';
-import { ROOT } from './binary.ts';
 import { removeDir } from './helpers.ts';
 
-const FOREIGN = join(ROOT, 'test', 'explorer', 'foreign');
+const FOREIGN = join(dirname(fileURLToPath(import.meta.url)), 'foreign');
 const NOW = () => Date.parse('2026-12-01T12:00:00Z');
 const ECS_TRACE = '0af7651916cd43dd8448eb211c80319c';
 const OTEL_TRACE = '5b8efff798038103d269b633813fc60c';
