@@ -8,12 +8,16 @@
  * Also measured: the share of model building in the total, and whether bundling Ink/React
  * into dist/ helps start-up (a build with dependencies left external).
  *
+ * Profile rows: the same 10,000-line trace written as contract lines, as ECS lines and as OTLP
+ * JSON, read from files through the `dtq`, `ecs` and `otel` profiles (--json); the `dtq` run
+ * is the baseline, so the ratio is the mapping step's cost.
+ *
  * Uses DTQ_ES_URL when set (with a throw-away index prefix), else starts its own node.
  * Runnable alone: `node bench/explorer.bench.ts`.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { indexForTimestamp, indexPattern } from '../contract/indices.ts';
@@ -23,6 +27,7 @@ import { buildExplorer } from '../scripts/build-explorer.ts';
 import { happyPath, LogWriter } from '../test/explorer/fixtures.ts';
 import { bulkLoad } from '../test/explorer/load-es.ts';
 import { deleteIndicesWithPrefix, startTestElasticsearchNode } from '../test/utils/elasticsearch.ts';
+import { toEcs, toOtlpLines } from './foreign-formats.ts';
 import type { BenchReport, BenchRow } from './run.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -58,11 +63,7 @@ export async function loadIndex(
   const big = `bench-big-${randomUUID()}`;
   const indexOf = (record: Record<string, unknown>) => indexForTimestamp(String(record[F.TIMESTAMP]), prefix);
 
-  // The request with 10,000 lines: a client polling its task for a long time under one id.
-  const chatty = new LogWriter(base);
-  chatty.post({ ms: 0, cid: big, taskId: `${big}-task` });
-  chatty.attempt({ ms: 10, cid: big, taskId: `${big}-task`, worker: 'worker-1', attempt: 1, durationMs: 60_000 });
-  for (let i = 0; chatty.records.length < 10_000; i++) chatty.poll(20 + i * 10, big, `${big}-task`);
+  const chatty = chattyRequest(base, big);
   await bulkLoad(url, chatty.hits(`big`), indexOf);
 
   const one = happyPath(new LogWriter(base + 1_800_000), typical, `${typical}-task`);
@@ -84,6 +85,46 @@ export async function loadIndex(
     signal: AbortSignal.timeout(600_000),
   });
   return { typical, big, typicalLines: one.records.length };
+}
+
+/** The request with 10,000 lines: a client polling its task for a long time under one id. */
+export function chattyRequest(base: number, cid: string): LogWriter {
+  const chatty = new LogWriter(base);
+  chatty.post({ ms: 0, cid, taskId: `${cid}-task` });
+  chatty.attempt({ ms: 10, cid, taskId: `${cid}-task`, worker: 'worker-1', attempt: 1, durationMs: 60_000 });
+  for (let i = 0; chatty.records.length < 10_000; i++) chatty.poll(20 + i * 10, cid, `${cid}-task`);
+  return chatty;
+}
+
+/** The profiles measured against `dtq`, and the directory of each format's files. */
+export const PROFILES = ['dtq', 'ecs', 'otel'] as const;
+
+/** Write one request's lines in each profile's format, one directory per profile. */
+export function writeProfileDirs(root: string, writer: LogWriter): Record<(typeof PROFILES)[number], string> {
+  const dirs = { dtq: join(root, 'dtq'), ecs: join(root, 'ecs'), otel: join(root, 'otel') };
+  for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
+  for (const [name, text] of writer.files()) writeFileSync(join(dirs.dtq, name), text);
+  writeFileSync(join(dirs.ecs, 'all.ndjson'), writer.records.map((r) => `${JSON.stringify(toEcs(r))}\n`).join(''));
+  writeFileSync(
+    join(dirs.otel, 'all.ndjson'),
+    toOtlpLines(writer.records)
+      .map((line) => `${line}\n`)
+      .join(''),
+  );
+  return dirs;
+}
+
+/** Median time from process start to the --json output of `cid` from files through `profile`. */
+async function measureProfile(dir: string, cid: string, profile: string): Promise<number> {
+  const args = [cid, '--json', '--logs', dir, '--profile', profile];
+  const env = { DTQ_ES_URL: '', NO_COLOR: '' };
+  await runOnce(args, env, false);
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const { timings } = await runOnce(args, env, false);
+    times.push(timings.find((t) => t.phase === 'output')?.sinceStartMs ?? Number.NaN);
+  }
+  return median(times);
 }
 
 /** Wall time of one raw term query and of the search alone, as Elasticsearch reports it. */
@@ -209,6 +250,14 @@ export async function run(): Promise<BenchReport> {
     const large = await measure(url, prefix, big);
     const external = await measure(url, prefix, typical, externalEntry);
 
+    const profileRoot = join(ROOT, 'var', 'bench-explorer', 'profiles');
+    const profileCid = `bench-profile-${randomUUID()}`;
+    const profileDirs = writeProfileDirs(profileRoot, chattyRequest(Date.now() - 3_600_000, profileCid));
+    const byProfile = new Map<string, number>();
+    for (const profile of PROFILES)
+      byProfile.set(profile, await measureProfile(profileDirs[profile], profileCid, profile));
+    rmSync(profileRoot, { recursive: true, force: true });
+
     const rows: BenchRow[] = [];
     for (const [label, m] of [
       [`typical request (${small.lines} lines)`, small],
@@ -253,6 +302,19 @@ export async function run(): Promise<BenchReport> {
       baseline: { name: 'bundled (dist/)', value: round(small.firstFrameMs) },
       ratio: round(external.firstFrameMs / small.firstFrameMs, 2),
     });
+    const dtqMs = byProfile.get('dtq') ?? Number.NaN;
+    for (const profile of ['ecs', 'otel'] as const) {
+      const ms = byProfile.get(profile) ?? Number.NaN;
+      rows.push({
+        name: `--json output, 10,000-line trace from files, profile ${profile}`,
+        value: round(ms),
+        unit: 'ms',
+        baseline: { name: 'profile dtq, same trace as contract lines', value: round(dtqMs) },
+        ratio: round(ms / dtqMs, 2),
+        goal: '≤ 1.10',
+        met: ms / dtqMs <= 1.1,
+      });
+    }
     return {
       title: 'dtq-explore start-up',
       rows,
@@ -261,6 +323,7 @@ export async function run(): Promise<BenchReport> {
         `Times from process start (performance.now() in the explorer) to the first TUI frame in a pseudo-terminal (script), to the first frame that shows the complete trace (the same frame when nothing was left to load) and to the --json output written; median of ${RUNS} after a warm-up run.`,
         'First full frame of a long-polled trace: every row on it is final; status polls beyond the first page are still loading and the screen says so (a loading row where they will go, and a count).',
         'Raw term query: one _search for the correlation id from an already running process (no process start, no task join).',
+        'Profile rows: the 10,000-line trace alone in files (no Elasticsearch), written as contract lines, ECS lines and OTLP JSON (50 records a line); --json through --profile dtq, ecs, otel; median of the same runs. The otel profile reads files only.',
       ],
     };
   } finally {

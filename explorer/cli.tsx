@@ -20,7 +20,9 @@ import {
   progressiveLoader,
   type TraceTarget,
 } from './load-trace.ts';
+import { chooseMapping } from './mapping/load.ts';
 import { parseSince, type RequestFilter, summariseRequests } from './model/request-list.ts';
+import type { Trace } from './model/types.ts';
 import type { LogSource } from './sources/source.ts';
 import { wantsNoColor } from './theme.ts';
 
@@ -32,6 +34,7 @@ const EXPLORE_CLI = {
     '<correlation-id> [options]   the timeline of one request',
     '--task <task-id> [options]   the request that created a task',
     '[options]                    recent requests; Enter opens one',
+    'doctor [options]             what your logs let the explorer rebuild, and what to add',
   ],
   positionals: { name: 'correlation-id' },
   options: {
@@ -46,6 +49,17 @@ const EXPLORE_CLI = {
       value: 'PATH',
       complete: 'file',
       description: "log directory (subfolders too), file, 'glob' or - for stdin (default: DTQ_LOG_DIR or var/logs)",
+    },
+    profile: {
+      type: 'string',
+      value: 'NAME',
+      description: 'log format: dtq (default), ecs or otel (default: DTQ_EXPLORE_PROFILE)',
+    },
+    mapping: {
+      type: 'string',
+      value: 'FILE',
+      complete: 'file',
+      description: 'YAML mapping of your log format, docs/explorer.md (default: DTQ_EXPLORE_MAPPING)',
     },
     plain: { type: 'boolean', description: 'text, for pipes and bug reports (default when not a terminal)' },
     json: { type: 'boolean', description: 'JSON, schema in docs/explorer-json.md' },
@@ -74,7 +88,11 @@ const EXPLORE_CLI = {
       ],
     },
   ],
-  exitCodes: { 3: 'nothing found (id, index, log directory)', 4: 'Elasticsearch unreachable or refused the query' },
+  exitCodes: {
+    3: 'nothing found (id, index, log directory)',
+    4: 'Elasticsearch unreachable or refused the query',
+    5: 'lines found, but they do not meet the log contract: the trace says what it cannot tell',
+  },
 } as const satisfies CliSpec;
 
 interface Options {
@@ -82,6 +100,8 @@ interface Options {
   readonly task: string | undefined;
   readonly es: string | undefined;
   readonly logs: string | undefined;
+  readonly profile: string | undefined;
+  readonly mappingFile: string | undefined;
   readonly plain: boolean;
   readonly json: boolean;
   readonly follow: boolean;
@@ -117,6 +137,8 @@ function parse(argv: string[], now: number): Options | CliExit {
     task: v.task,
     es: v.es,
     logs: v.logs,
+    profile: v.profile,
+    mappingFile: v.mapping,
     plain: Boolean(v.plain),
     json: Boolean(v.json),
     follow: Boolean(v.follow),
@@ -128,14 +150,20 @@ function parse(argv: string[], now: number): Options | CliExit {
 }
 
 async function openSource(options: Options): Promise<LogSource> {
+  const mapping = await chooseMapping({ profile: options.profile, mappingFile: options.mappingFile });
   const esUrl = options.logs === undefined ? (options.es ?? process.env.DTQ_ES_URL) : undefined;
   if (esUrl) {
     const { ElasticsearchSource } = await import('./sources/elasticsearch.ts');
     if (!/^https?:\/\//.test(esUrl)) throw usage(`--es ${esUrl} is not an http(s) URL`);
-    return new ElasticsearchSource({ url: esUrl, index: indexPattern(indexPrefix()) });
+    return new ElasticsearchSource({ url: esUrl, index: indexPattern(indexPrefix()), mapping });
   }
   const { FileSource } = await import('./sources/files.ts');
-  return new FileSource(options.logs ?? process.env.DTQ_LOG_DIR ?? join('var', 'logs'));
+  return new FileSource(options.logs ?? process.env.DTQ_LOG_DIR ?? join('var', 'logs'), { mapping });
+}
+
+/** Exit status of a trace: 5 when its lines do not meet the contract, so a script cannot take it for an answer. */
+function traceExitCode(trace: Trace): number {
+  return trace.outcome.status === 'undetermined' ? 5 : 0;
 }
 
 /** Start-up timings, written when DTQ_EXPLORE_TIMING names a file (benchmarks). */
@@ -163,12 +191,39 @@ async function followUntilDone(source: LogSource, target: TraceTarget, first: Lo
 async function printStats(options: Options): Promise<number> {
   const esUrl = options.es ?? process.env.DTQ_ES_URL;
   if (!esUrl) throw usage('--stats reads Elasticsearch: pass --es URL or set DTQ_ES_URL');
+  // The dashboards' aggregations name contract fields in the index: they need lines shipped in
+  // the contract's shape (dtq-ship writes them so), whatever format the services log.
+  const mapping = await chooseMapping({ profile: options.profile, mappingFile: options.mappingFile });
+  if (!mapping.identity)
+    throw usage(
+      `--stats aggregates the contract's field names in Elasticsearch and cannot read them through the ${mapping.name} mapping; ship lines in the contract's shape (docs/log-contract.md), or drop --profile/--mapping`,
+    );
   const { renderStats } = await import('../dashboards/stats.ts');
   const since = options.sinceText === undefined ? undefined : new Date(options.filter.sinceMs ?? 0);
   process.stdout.write(
     await renderStats({ esUrl, indexPattern: indexPattern(indexPrefix()), ...(since ? { since } : {}) }),
   );
   return 0;
+}
+
+/** `dtq-explore doctor`: a sample of the lines, read through the mapping, and what it allows. */
+async function runDoctor(options: Options): Promise<number> {
+  const source = await openSource(options);
+  try {
+    const since = options.sinceText === undefined ? undefined : options.filter.sinceMs;
+    const hits = source.sample ? await source.sample(since, 10_000) : await source.recent(since, 10_000);
+    const { diagnose } = await import('./doctor/census.ts');
+    const { doctorToJson, renderDoctorPlain } = await import('./doctor/render.ts');
+    const report = diagnose(hits.map((hit) => hit.record));
+    process.stdout.write(
+      options.json
+        ? `${JSON.stringify(doctorToJson(report, { kind: source.kind, description: source.description }), null, 2)}\n`
+        : renderDoctorPlain(report, source.description),
+    );
+    return 0;
+  } finally {
+    await source.close();
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -179,6 +234,7 @@ async function main(argv: string[]): Promise<number> {
     return options.code;
   }
   if (options.stats) return printStats(options);
+  if (options.id === 'doctor' && options.task === undefined) return runDoctor(options);
   const interactive = !options.plain && !options.json && Boolean(process.stdout.isTTY && process.stdin.isTTY);
   // Start loading Ink now so its import overlaps the first query.
   const tui = interactive ? import('./tui.tsx') : undefined;
@@ -254,7 +310,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(renderTracePlain(loaded.trace, { width, source: source.description }));
     }
     recordTiming('output', loaded);
-    return 0;
+    return traceExitCode(loaded.trace);
   } finally {
     await source.close();
   }

@@ -63,6 +63,18 @@ export const EXPLORE_ERRORS = {
     exitCode: 2,
     message: '--status {value} is not understood. Use failed, a status code (202) or a class (5xx).',
   },
+  UNKNOWN_PROFILE: {
+    code: 'DTQ_ERR_EXPLORE_UNKNOWN_PROFILE',
+    exitCode: 2,
+    message:
+      'There is no mapping profile {name}. Use one of {known} (--profile, DTQ_EXPLORE_PROFILE), or describe your format in a mapping file (--mapping FILE, docs/explorer.md "Your own logs").',
+  },
+  BAD_MAPPING: {
+    code: 'DTQ_ERR_EXPLORE_BAD_MAPPING',
+    exitCode: 2,
+    message:
+      'The mapping file {file} cannot be used: {problem}. See docs/explorer.md, "Your own logs", for the format.',
+  },
 } as const satisfies Record<string, ExploreErrorDefinition>;
 
 /** A short name of the catalogue. */

@@ -64,8 +64,20 @@ async function notFound(source: LogSource, what: 'correlation id' | 'task id', i
   const nearest = near.matches.length > 0 ? ` Nearest ${what}s: ${near.matches.join(', ')}.` : '';
   const hint =
     (await otherKindHint(source, what, id)) ??
+    (await foreignFormatHint(source, what, id)) ??
     `${nearest} Check the id, or wait for the shipper if the request is very recent.`;
   throw dtqError(EXPLORE_ERRORS.NOT_FOUND, { what, id, source: source.description, range, hint });
+}
+
+/** When lines hold `id` under another field name: their format needs a mapping. */
+async function foreignFormatHint(
+  source: LogSource,
+  what: 'correlation id' | 'task id',
+  id: string,
+): Promise<string | undefined> {
+  if (source.mentions === undefined || !(await source.mentions(id))) return undefined;
+  const field = what === 'task id' ? F.TASK_ID : F.CORRELATION_ID;
+  return ` Lines mention ${id}, but not as ${field}: if your services log in another format, read it with --profile ecs, --profile otel or --mapping FILE (docs/explorer.md, "Your own logs").`;
 }
 
 /** The command that opens `id` when the source knows it as the other kind of id. */

@@ -7,6 +7,7 @@
 import { mergeOrdered, ParsedLines } from './lines.ts';
 import { branchRequests, buildBranches } from './steps/branches.ts';
 import { classifyLines } from './steps/classify.ts';
+import { contractLimits } from './steps/conformance.ts';
 import { collectDuplicates } from './steps/duplicates.ts';
 import { nameGaps, shipperLagGap } from './steps/gaps.ts';
 import { decideOutcome, isInFlight } from './steps/outcome.ts';
@@ -81,29 +82,38 @@ export function buildTrace(input: readonly Hit[] | ParsedLines, options: BuildTr
   const { branches, isBranch } = branchRequests(partial.groups, cid);
   const tasks = finishTasks(cores, collectPolls(partial.groups, new Set(cores.keys()), isBranch));
   const requests = buildBranches(branches, partial.orphanNginx, tasks, cores);
-  if (requests.length > 1)
+  // What misread lines make the trace unable to tell, said before anything built on them.
+  const limits = contractLimits(lines, parsed.untimed, requests);
+  for (const limit of limits) warnings.push(`cannot tell: ${limit.message}`);
+  const requestWarnings = !limits.some((limit) => limit.voidsRequestWarnings);
+  if (requestWarnings && requests.length > 1)
     warnings.push(`correlation id reused by ${requests.length} requests; each is its own branch`);
-  if (requests.every((r) => r.lineIds.length === 0) && lines.length > 0)
+  if (requestWarnings && requests.every((r) => r.lineIds.length === 0) && lines.length > 0)
     warnings.push('no HTTP lines for this correlation id: only job lines were found');
 
   duplicateLines.sort((a, b) => a.id - b.id);
   const duplicates = collectDuplicates(duplicateLines, cid, taskIds);
 
   const newest = newestLine(lines, backlog, skew);
-  const gaps = nameGaps(requests, tasks, now, staleAfterMs);
+  const voided = new Set(limits.flatMap((limit) => limit.voids));
+  const gaps = nameGaps(requests, tasks, now, staleAfterMs).filter((gap) => !voided.has(gap.kind));
   const inFlight = isInFlight(requests, tasks, now, staleAfterMs);
   const incomplete = inFlight || requests.some((r) => r.nginx === undefined || r.respondedAt === undefined);
   const lag = options.source === 'elasticsearch' && incomplete && lines.length > 0 && shipperLagGap(newest, now);
   if (lag) gaps.push(lag);
 
   const span = traceSpan(lines, requests, newest, now);
-  const outcome = decideOutcome({
+  const decided = decideOutcome({
     requests,
     tasks,
     duplicates: duplicates.filter((d) => d.direction === 'blocked'),
     inFlight,
     found: lines.length > 0,
   });
+  const outcome =
+    limits[0] === undefined
+      ? decided
+      : { status: 'undetermined' as const, summary: `cannot tell: ${limits[0].message}`, divergence: undefined };
   return {
     correlationId: cid,
     focusTaskId: options.focusTaskId,

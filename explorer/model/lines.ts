@@ -133,6 +133,33 @@ export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+const DIGITS = /(\d+)/;
+
+/**
+ * Sources in file order: runs of digits compare as numbers, so `app.ndjson:9` comes before
+ * `app.ndjson:10` and an OTLP line's tenth record (`:1.10`) after its second (`:1.2`);
+ * the rest compares as text. Equal numbers written differently (`01`, `1`) fall back to text.
+ */
+export function compareSource(a: string, b: string): number {
+  if (a === b) return 0;
+  const left = a.split(DIGITS);
+  const right = b.split(DIGITS);
+  for (let i = 0; i < left.length && i < right.length; i++) {
+    const x = left[i] as string;
+    const y = right[i] as string;
+    if (x === y) continue;
+    // split with a capturing group puts the digit runs at odd indices.
+    if (i % 2 === 1) {
+      const xs = x.replace(/^0+(?=\d)/, '');
+      const ys = y.replace(/^0+(?=\d)/, '');
+      // Any length of digits: by length, then digit by digit, never through a lossy Number.
+      const byValue = xs.length - ys.length || compareText(xs, ys);
+      if (byValue !== 0) return byValue;
+    } else return compareText(x, y);
+  }
+  return left.length - right.length || compareText(a, b);
+}
+
 /**
  * Written order: time, then the writer's own sequence; at equal times the instance and
  * source decide, so the input order never does.
@@ -142,7 +169,7 @@ export function writtenOrder(a: WorkLine, b: WorkLine): number {
     a.writtenAt - b.writtenAt ||
     a.sequence - b.sequence ||
     compareText(a.instance, b.instance) ||
-    compareText(a.source, b.source)
+    compareSource(a.source, b.source)
   );
 }
 

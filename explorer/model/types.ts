@@ -142,7 +142,16 @@ export interface RequestBranch {
 
 /** The trace's verdict in one word plus a sentence. */
 export interface Outcome {
-  readonly status: 'succeeded' | 'failed' | 'in_flight' | 'stuck' | 'rejected' | 'duplicate' | 'unknown';
+  readonly status:
+    | 'succeeded'
+    | 'failed'
+    | 'in_flight'
+    | 'stuck'
+    | 'rejected'
+    | 'duplicate'
+    | 'unknown'
+    /** The lines do not meet the log contract: the summary says what cannot be told and why. */
+    | 'undetermined';
   readonly summary: string;
   /** Set when what the client was told and what happened disagree. */
   readonly divergence: string | undefined;

@@ -7,8 +7,9 @@
  * endpoints used here (_search, _pit, _resolve/index) cost to call by hand.
  */
 import { dtqError } from '../../contract/dtq-error.ts';
-import { EVENTS, F } from '../../contract/vocabulary.ts';
+import { EVENTS, F, normalizeNginxLine } from '../../contract/vocabulary.ts';
 import { EXPLORE_ERRORS } from '../errors.ts';
+import type { Mapping } from '../mapping/mapping.ts';
 import { STATUS_PATH_PREFIX, STATUS_ROUTE, statusPathTaskId } from '../model/join.ts';
 import type { Hit } from '../model/types.ts';
 import { closeAgents, type JsonResponse, requestJson } from './http-json.ts';
@@ -166,6 +167,8 @@ export interface ElasticsearchSourceOptions {
   /** Index pattern, e.g. dtq-logs-*. */
   readonly index: string;
   readonly pageSize?: number;
+  /** The format's mapping (default: contract lines, the `dtq` profile). */
+  readonly mapping?: Mapping | undefined;
 }
 
 /** Read log lines from Elasticsearch. */
@@ -175,13 +178,47 @@ export class ElasticsearchSource implements LogSource {
   readonly #url: string;
   readonly #index: string;
   readonly #pageSize: number;
+  readonly #mapping: Mapping | undefined;
+  readonly #sort: readonly unknown[];
 
   constructor(options: ElasticsearchSourceOptions) {
     this.#url = options.url.replace(/\/+$/, '');
     this.#index = options.index;
     this.#pageSize = options.pageSize ?? PAGE_SIZE;
-    this.description = `Elasticsearch ${this.#url} (${this.#index})`;
+    this.#mapping = options.mapping?.identity === false ? options.mapping : undefined;
+    if (this.#mapping?.lines === 'otlp')
+      throw dtqError(EXPLORE_ERRORS.BAD_MAPPING, {
+        file: `profile ${this.#mapping.name}`,
+        problem:
+          "it reads OTLP JSON files as the Collector's file exporter writes them (--logs DIR); Elasticsearch holds documents of another shape. Read the files, or describe your documents in a mapping file",
+      });
+    this.#sort = this.#mapping === undefined ? SORT : mappedSort(this.#mapping);
+    this.description = `Elasticsearch ${this.#url} (${this.#index})${this.#mapping ? ` (profile ${this.#mapping.name})` : ''}`;
   }
+
+  // --- Mapping hook: with a foreign format, queries name the mapped fields and every hit is
+  // mapped before the model sees it. Status polls of such a format cannot be told apart in a
+  // query (their events and routes are foreign words), so they come with every lookup and
+  // {@link statusPolls} has no pages of its own.
+
+  #fields(contract: string): readonly string[] {
+    return this.#mapping?.fieldsOf(contract) ?? [contract];
+  }
+
+  #toHits(hit: SearchHit): Hit[] {
+    if (this.#mapping === undefined) return [toHit(hit)];
+    const records = this.#mapping.map(hit._source);
+    return records.map((record, k) => ({
+      source: records.length === 1 ? `${hit._index}/${hit._id}` : `${hit._index}/${hit._id}.${k + 1}`,
+      record: normalizeNginxLine(record),
+    }));
+  }
+
+  #withPolls(query: unknown, polls: PollLines): unknown {
+    return this.#mapping === undefined ? withPolls(query, polls) : query;
+  }
+
+  // --- End of the mapping hook.
 
   async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
     let response: JsonResponse;
@@ -216,7 +253,7 @@ export class ElasticsearchSource implements LogSource {
     return this.#call<SearchResponse>('POST', this.#searchPath(), {
       size,
       query,
-      sort: SORT,
+      sort: this.#sort,
       track_total_hits: true,
       ...(aggs ? { aggs } : {}),
     });
@@ -244,14 +281,14 @@ export class ElasticsearchSource implements LogSource {
           size: this.#pageSize,
           query,
           pit: { id: pitId, keep_alive: PIT_KEEP_ALIVE },
-          sort: [...SORT, { _shard_doc: 'asc' }],
+          sort: [...this.#sort, { _shard_doc: 'asc' }],
           track_total_hits: false,
           ...(after ? { search_after: after } : {}),
         });
         pitId = next.pit_id ?? pitId;
         for (const hit of next.hits.hits) {
-          const h = toHit(hit);
-          if (!edge.has(h.source)) hits.push(h);
+          if (edge.has(`${hit._index}/${hit._id}`)) continue;
+          for (const h of this.#toHits(hit)) hits.push(h);
         }
         const tail = next.hits.hits.at(-1);
         if (tail === undefined || next.hits.hits.length < this.#pageSize) break;
@@ -267,7 +304,7 @@ export class ElasticsearchSource implements LogSource {
   async #all(query: unknown): Promise<Hit[]> {
     const first = await this.#first(query, this.#pageSize);
     const total = first.hits.total?.value ?? first.hits.hits.length;
-    const hits = first.hits.hits.map(toHit);
+    const hits = first.hits.hits.flatMap((hit) => this.#toHits(hit));
     if (total <= first.hits.hits.length) return hits;
     for (const hit of await this.#after(query, first.hits.hits)) hits.push(hit);
     return hits;
@@ -275,7 +312,12 @@ export class ElasticsearchSource implements LogSource {
 
   async byCorrelationIds(ids: readonly string[], polls: PollLines = 'include'): Promise<Hit[]> {
     if (ids.length === 0) return [];
-    return this.#all(withPolls(lookupQuery({ kind: 'correlation', correlationIds: ids }), polls));
+    return this.#all(
+      this.#withPolls(
+        lookupQuery({ kind: 'correlation', correlationIds: ids }, (f) => this.#fields(f)),
+        polls,
+      ),
+    );
   }
 
   async related(
@@ -283,13 +325,14 @@ export class ElasticsearchSource implements LogSource {
     correlationId: string | undefined,
     polls: PollLines = 'include',
   ): Promise<Hit[]> {
-    const query = lookupQuery({ kind: 'related', taskIds, correlationId });
-    return query === undefined ? [] : this.#all(withPolls(query, polls));
+    const query = lookupQuery({ kind: 'related', taskIds, correlationId }, (f) => this.#fields(f));
+    return query === undefined ? [] : this.#all(this.#withPolls(query, polls));
   }
 
   async statusPolls(lookup: Lookup, firstPage: number): Promise<PollPages> {
-    const base = lookupQuery(lookup);
-    if (base === undefined) return { first: [], more: false, summary: emptySummary(), rest: async () => [] };
+    const base = lookupQuery(lookup, (f) => this.#fields(f));
+    if (base === undefined || this.#mapping !== undefined)
+      return { first: [], more: false, summary: emptySummary(), rest: async () => [] };
     const query = { bool: { filter: [base, STATUS_POLL_QUERY] } };
     const response = await this.#first(query, Math.min(firstPage, this.#pageSize), POLL_AGGREGATIONS);
     const page = response.hits.hits;
@@ -352,10 +395,10 @@ export class ElasticsearchSource implements LogSource {
       query:
         sinceMs === undefined
           ? { match_all: {} }
-          : { range: { [F.TIMESTAMP]: { gte: sinceMs, format: 'epoch_millis' } } },
-      sort: [{ [F.TIMESTAMP]: { order: 'desc' } }],
+          : { range: { [this.#fields(F.TIMESTAMP)[0] ?? F.TIMESTAMP]: { gte: sinceMs, format: 'epoch_millis' } } },
+      sort: [{ [this.#fields(F.TIMESTAMP)[0] ?? F.TIMESTAMP]: { order: 'desc', unmapped_type: 'date' } }],
     });
-    return response.hits.hits.map(toHit);
+    return response.hits.hits.flatMap((hit) => this.#toHits(hit));
   }
 
   async nearest(id: string, field: IdField): Promise<NearestIds> {
@@ -365,14 +408,16 @@ export class ElasticsearchSource implements LogSource {
     );
     if (resolved.indices.length === 0) throw dtqError(EXPLORE_ERRORS.NO_INDEX, { url: this.#url, index: this.#index });
     const prefix = id.slice(0, Math.max(1, Math.min(6, Math.floor(id.length / 2))));
+    const time = this.#fields(F.TIMESTAMP)[0] ?? F.TIMESTAMP;
+    const idField = this.#fields(field)[0] ?? field;
     const response = await this.#call<SearchResponse>('POST', this.#searchPath(), {
       size: 0,
       aggs: {
-        from: { min: { field: F.TIMESTAMP } },
-        to: { max: { field: F.TIMESTAMP } },
+        from: { min: { field: time } },
+        to: { max: { field: time } },
         near: {
-          filter: { prefix: { [field]: { value: prefix, case_insensitive: true } } },
-          aggs: { ids: { terms: { field, size: 200 } } },
+          filter: { prefix: { [idField]: { value: prefix, case_insensitive: true } } },
+          aggs: { ids: { terms: { field: idField, size: 200 } } },
         },
       },
     });
@@ -401,17 +446,32 @@ export class ElasticsearchSource implements LogSource {
 }
 
 /** The query of a lookup, or undefined when it cannot match anything. */
-function lookupQuery(lookup: Lookup): unknown {
+function lookupQuery(lookup: Lookup, fields: (contract: string) => readonly string[] = (f) => [f]): unknown {
+  // A mapped contract field may be read from several fields of the documents, first present wins.
+  const terms = (contract: string, values: readonly string[]): unknown[] =>
+    fields(contract).map((name) => ({ terms: { [name]: values } }));
+  const anyOf = (clauses: unknown[]): unknown =>
+    clauses.length === 1 ? clauses[0] : { bool: { should: clauses, minimum_should_match: 1 } };
   if (lookup.kind === 'correlation')
-    return lookup.correlationIds.length === 0 ? undefined : { terms: { [F.CORRELATION_ID]: lookup.correlationIds } };
+    return lookup.correlationIds.length === 0 ? undefined : anyOf(terms(F.CORRELATION_ID, lookup.correlationIds));
   const should: unknown[] = [];
   if (lookup.taskIds.length > 0)
-    should.push({ terms: { [F.TASK_ID]: lookup.taskIds } }, { terms: { [F.ORIGINAL_TASK_ID]: lookup.taskIds } });
-  if (lookup.correlationId !== undefined) should.push({ term: { [F.ORIGINAL_CORRELATION_ID]: lookup.correlationId } });
+    should.push(...terms(F.TASK_ID, lookup.taskIds), ...terms(F.ORIGINAL_TASK_ID, lookup.taskIds));
+  if (lookup.correlationId !== undefined) should.push(...terms(F.ORIGINAL_CORRELATION_ID, [lookup.correlationId]));
   if (should.length === 0) return undefined;
   // Lines of the correlation id itself were fetched by the first query: do not fetch them twice.
-  const mustNot = lookup.correlationId === undefined ? [] : [{ term: { [F.CORRELATION_ID]: lookup.correlationId } }];
+  const mustNot = lookup.correlationId === undefined ? [] : terms(F.CORRELATION_ID, [lookup.correlationId]);
   return { bool: { should, minimum_should_match: 1, must_not: mustNot } };
+}
+
+/** The sort of a mapped source: its time field, then the contract's sequence if it has one. */
+function mappedSort(mapping: Mapping): unknown[] {
+  return [
+    { [mapping.fieldsOf(F.TIMESTAMP)[0] ?? F.TIMESTAMP]: { order: 'asc', unmapped_type: 'date' } },
+    {
+      [mapping.fieldsOf(F.EVENT_SEQUENCE)[0] ?? F.EVENT_SEQUENCE]: { order: 'asc', unmapped_type: 'long', missing: 0 },
+    },
+  ];
 }
 
 function withPolls(query: unknown, polls: PollLines): unknown {

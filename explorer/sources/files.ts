@@ -7,6 +7,8 @@
  * which is what --follow needs. A cheap byte search for the ids runs before JSON.parse, so a
  * lookup parses only the lines that can match; lines that are not a JSON object (or are longer
  * than the line cap) are skipped and counted (pino-abstract-transport's habit), never fatal.
+ * Logs in another format go through their mapping (explorer/mapping/) where a line is parsed:
+ * ids keep their text through a mapping, so the byte search stays valid for them.
  */
 import {
   closeSync,
@@ -25,6 +27,7 @@ import { pipeline } from 'node:stream/promises';
 import { dtqError } from '../../contract/dtq-error.ts';
 import { EVENTS, F, type LogRecord, normalizeNginxLine } from '../../contract/vocabulary.ts';
 import { EXPLORE_ERRORS } from '../errors.ts';
+import type { Mapping } from '../mapping/mapping.ts';
 import { num, str, timestampOf } from '../model/fields.ts';
 import { polledTaskId } from '../model/join.ts';
 import type { Hit } from '../model/types.ts';
@@ -38,6 +41,7 @@ import {
   parseLogInput,
   shownPath,
 } from './log-files.ts';
+import { MappedLines } from './mapped-lines.ts';
 import {
   type IdField,
   type LogSource,
@@ -57,6 +61,8 @@ export interface FileSourceOptions {
   readonly maxLineBytes?: number;
   /** Bytes read at a time (default: line-reader.ts's CHUNK_BYTES). */
   readonly chunkBytes?: number;
+  /** The log format's mapping (explorer/mapping/); the identity (`dtq`) and none read lines as they are. */
+  readonly mapping?: Mapping;
 }
 
 /** How far a lookup read one file, and the lines it kept from it. */
@@ -76,6 +82,8 @@ const FOLLOWED_LOOKUPS = 8;
 const MAX_UNPARSABLE_KEPT = 100_000;
 /** Distinct ids held at once while looking for the nearest ones; more are ranked and cut. */
 const NEAREST_BATCH = 10_000;
+/** Bytes of mapped lines kept for the next lookups (see {@link MappedLines}). */
+const MAPPED_LINES_BYTES = 16 * 1024 * 1024;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const QUOTE = 0x22;
@@ -100,17 +108,114 @@ export class FileSource implements LogSource {
   #notices = new Set<string>();
   /** How far the latest lookups read each file, and what they found, newest lookup last. */
   readonly #followed = new Map<string, Map<string, FileProgress>>();
+  /** The format's mapping; undefined for contract lines (the `dtq` profile), read as they are. */
+  readonly #mapping: Mapping | undefined;
+  /** Lines already mapped, for the trace's next lookups; only with a mapping. */
+  readonly #mappedLines: MappedLines | undefined;
 
   constructor(logs: string, options: FileSourceOptions = {}) {
     this.#input = parseLogInput(logs, (path) => statSync(path, { throwIfNoEntry: false }) !== undefined);
     this.#options = options;
-    this.description =
+    this.#mapping = options.mapping?.identity === false ? options.mapping : undefined;
+    this.#mappedLines = this.#mapping === undefined ? undefined : new MappedLines(MAPPED_LINES_BYTES);
+    const where =
       this.#input.kind === 'stdin'
         ? 'standard input'
         : this.#input.kind === 'glob'
           ? `files matching ${this.#input.pattern}`
           : `files in ${this.#input.path}`;
+    this.description = this.#mapping === undefined ? where : `${where} (profile ${this.#mapping.name})`;
   }
+
+  // --- Mapping hook: every parsed physical line goes through here. Ids keep their text
+  // through a mapping, so the byte search for them before JSON.parse stays valid for any format.
+
+  /** The contract lines of one parsed physical line, with their `file:line` sources. */
+  #hits(file: LogFile, line: RawLine, record: LogRecord): Hit[] {
+    if (this.#mapping === undefined)
+      return [{ source: `${file.name}:${line.number}`, record: normalizeNginxLine(record) }];
+    const records = this.#mapping.map(record);
+    // One OTLP line holds many records: `file:line.k` tells them apart.
+    return records.map((r, k) => ({
+      source: records.length === 1 ? `${file.name}:${line.number}` : `${file.name}:${line.number}.${k + 1}`,
+      record: normalizeNginxLine(r),
+    }));
+  }
+
+  /**
+   * The hits of a line that passed the byte search. With a mapping, mapped lines are kept a
+   * while: a trace's lookups read the same lines again (the correlation id's, then its
+   * tasks'), and parsing and mapping a foreign line costs more than parsing a contract line.
+   */
+  #lineHits(file: LogFile, line: RawLine): Hit[] {
+    const cache = this.#mappedLines;
+    if (cache === undefined) {
+      const record = this.#parse(file, line);
+      return record === undefined ? [] : this.#hits(file, line, record);
+    }
+    // The name too: a file rotated by a rename keeps its inode and lines, but its sources change.
+    const key = `${file.name}\0${file.dev}:${file.ino}:${line.number}`;
+    const known = cache.get(key, line.bytes);
+    if (known !== undefined) return known;
+    const record = this.#parse(file, line);
+    const hits = record === undefined ? [] : this.#hits(file, line, record);
+    cache.set(key, line.bytes, hits);
+    return hits;
+  }
+
+  async mentions(id: string): Promise<boolean> {
+    if (id === '') return false;
+    // The whole id, not a prefix of a longer one: `req-1` is not in `req-12`.
+    const escaped = id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const whole = new RegExp(`(?<![A-Za-z0-9._:-])${escaped}(?![A-Za-z0-9._:-])`);
+    const needle = Buffer.from(id);
+    const found = new AbortController();
+    await this.#each(
+      (_file, line) => {
+        if (found.signal.aborted || !line.candidate || !line.bytes.includes(needle)) return;
+        if (whole.test(line.bytes.toString('utf8'))) found.abort();
+      },
+      [needle],
+      found.signal,
+    );
+    return found.signal.aborted;
+  }
+
+  async sample(sinceMs: number | undefined, limit: number): Promise<Hit[]> {
+    const files = await this.#files();
+    const perFile = Math.max(1, Math.floor(limit / files.length));
+    const hits: Hit[] = [];
+    for (const file of files) {
+      // The first lines of each file: a file is read only as far as its share.
+      let taken = 0;
+      const enough = new AbortController();
+      try {
+        await this.#read(
+          file,
+          undefined,
+          (line) => {
+            if (taken >= perFile) return;
+            const record = this.#parse(file, line);
+            if (record === undefined) return;
+            for (const hit of this.#hits(file, line, record)) {
+              const at = timestampOf(hit.record);
+              if (sinceMs !== undefined && at !== undefined && at < sinceMs) continue;
+              hits.push(hit);
+              taken++;
+            }
+            if (taken >= perFile) enough.abort();
+          },
+          undefined,
+          enough.signal,
+        );
+      } catch (error) {
+        this.#notices.add(noticeFor(file.name, error));
+      }
+    }
+    return hits;
+  }
+
+  // --- End of the mapping hook.
 
   /** The files to read now: listed anew on every lookup, so --follow sees files that appeared. */
   async #files(): Promise<LogFile[]> {
@@ -180,6 +285,7 @@ export class FileSource implements LogSource {
     from: FileProgress | undefined,
     visit: (line: RawLine) => void,
     needles?: readonly Buffer[],
+    signal?: AbortSignal,
   ): Promise<FileProgress> {
     let malformed = from?.malformed ?? 0;
     const end = await readFileLines(
@@ -191,6 +297,7 @@ export class FileSource implements LogSource {
         start: from?.offset ?? 0,
         firstLine: (from?.lastLine ?? 0) + 1,
         ...(needles === undefined ? {} : { needles }),
+        ...(signal === undefined ? {} : { signal }),
         ...(file.fd === undefined ? {} : { fd: file.fd }),
         ...(this.#options.maxLineBytes === undefined ? {} : { maxLineBytes: this.#options.maxLineBytes }),
         ...(this.#options.chunkBytes === undefined ? {} : { chunkBytes: this.#options.chunkBytes }),
@@ -201,7 +308,8 @@ export class FileSource implements LogSource {
         else if (shape === 'object') visit(line);
       },
     );
-    this.#malformedByFile.set(file.name, malformed);
+    // A read stopped early saw part of the file: the count of its latest complete read stands.
+    if (signal?.aborted !== true) this.#malformedByFile.set(file.name, malformed);
     return { dev: file.dev, ino: file.ino, offset: end.offset, lastLine: end.lastLine, malformed, hits: [] };
   }
 
@@ -209,10 +317,15 @@ export class FileSource implements LogSource {
    * Stream every well-formed line of every file to `visit`; a file that cannot be read
    * (vanished, refused, corrupt gzip) is skipped with a notice.
    */
-  async #each(visit: (file: LogFile, line: RawLine) => void, needles?: readonly Buffer[]): Promise<void> {
+  async #each(
+    visit: (file: LogFile, line: RawLine) => void,
+    needles?: readonly Buffer[],
+    signal?: AbortSignal,
+  ): Promise<void> {
     for (const file of await this.#files()) {
+      if (signal?.aborted) return;
       try {
-        await this.#read(file, undefined, (line) => visit(file, line), needles);
+        await this.#read(file, undefined, (line) => visit(file, line), needles, signal);
       } catch (error) {
         this.#notices.add(noticeFor(file.name, error));
       }
@@ -247,9 +360,7 @@ export class FileSource implements LogSource {
           from,
           (line) => {
             if (!line.candidate || !wanted.some((needle) => line.bytes.includes(needle))) return;
-            const record = this.#parse(file, line);
-            if (record && keep(record))
-              fileHits.push({ source: `${file.name}:${line.number}`, record: normalizeNginxLine(record) });
+            for (const hit of this.#lineHits(file, line)) if (keep(hit.record)) fileHits.push(hit);
           },
           wanted,
         );
@@ -344,10 +455,11 @@ export class FileSource implements LogSource {
     await this.#each((file, line) => {
       const parsed = this.#parse(file, line);
       if (parsed === undefined) return;
-      const record = normalizeNginxLine(parsed);
-      const at = timestampOf(record);
-      if (at === undefined || (sinceMs !== undefined && at < sinceMs)) return;
-      hits.push({ hit: { source: `${file.name}:${line.number}`, record }, at });
+      for (const hit of this.#hits(file, line, parsed)) {
+        const at = timestampOf(hit.record);
+        if (at === undefined || (sinceMs !== undefined && at < sinceMs)) continue;
+        hits.push({ hit, at });
+      }
       if (hits.length >= 2 * limit) hits = hits.sort(newestFirst).slice(0, limit);
     });
     return hits
@@ -381,17 +493,26 @@ export class FileSource implements LogSource {
           widen(this.#timeOf(current, line));
         }
         last = line;
-        if (!line.candidate) return;
-        // The id is the JSON string after the marker, as far as the next quote (at most 128 bytes).
-        const { bytes } = line;
-        for (let at = bytes.indexOf(marker); at !== -1; at = bytes.indexOf(marker, at + marker.length)) {
-          const start = at + marker.length;
-          const end = bytes.indexOf(QUOTE, start);
-          if (end > start && end - start <= 128) candidates.add(bytes.toString('utf8', start, end));
+        if (this.#mapping !== undefined) {
+          // A foreign format names the id differently, maybe nested: read it through the mapping.
+          const record = this.#parse(current, line);
+          if (record === undefined) return;
+          for (const hit of this.#hits(current, line, record)) {
+            const value = str(hit.record, field);
+            if (value !== undefined && value.length <= 128) candidates.add(value);
+          }
+        } else if (line.candidate) {
+          // The id is the JSON string after the marker, as far as the next quote (at most 128 bytes).
+          const { bytes } = line;
+          for (let at = bytes.indexOf(marker); at !== -1; at = bytes.indexOf(marker, at + marker.length)) {
+            const start = at + marker.length;
+            const end = bytes.indexOf(QUOTE, start);
+            if (end > start && end - start <= 128) candidates.add(bytes.toString('utf8', start, end));
+          }
         }
         if (candidates.size >= NEAREST_BATCH) candidates = new Set(rankNearest(id, candidates));
       },
-      [marker],
+      this.#mapping === undefined ? [marker] : undefined,
     );
     closeFile();
     return { matches: rankNearest(id, candidates), range: { from, to } };
@@ -399,7 +520,7 @@ export class FileSource implements LogSource {
 
   #timeOf(file: LogFile, line: RawLine): number | undefined {
     const record = this.#parse(file, line);
-    return record === undefined ? undefined : timestampOf(normalizeNginxLine(record));
+    return record === undefined ? undefined : timestampOf(this.#hits(file, line, record)[0]?.record ?? {});
   }
 
   malformedLines(): number {
@@ -415,6 +536,7 @@ export class FileSource implements LogSource {
 
   async close(): Promise<void> {
     this.#followed.clear();
+    this.#mappedLines?.clear();
     const stdin = this.#stdin;
     this.#stdin = undefined;
     const file = await stdin?.catch(() => undefined);

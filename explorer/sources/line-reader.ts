@@ -4,7 +4,7 @@
  * handed on flagged as over-long (the file source counts it as malformed), so one 2 GB line
  * without a newline costs at most the cap.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, read } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
@@ -175,6 +175,11 @@ export interface ReadOptions {
   readonly needles?: readonly Buffer[];
   readonly maxLineBytes?: number;
   readonly chunkBytes?: number;
+  /**
+   * Stop reading once aborted (checked after each chunk, so lines of the chunk being split
+   * still arrive): a caller that has what it wants need not read the rest of a large file.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** Where a read stopped: the offset after its last whole line, and that line's number. */
@@ -193,7 +198,9 @@ export async function readFileLines(path: string, options: ReadOptions, onLine: 
   });
   if (options.size <= start) return { offset: start, lastLine: splitter.lastNumber };
   const file = createReadStream(path, {
-    ...(options.fd === undefined ? {} : { fd: options.fd, autoClose: false }),
+    // Destroying a read stream closes its descriptor even without autoClose: a borrowed one
+    // is given a close that leaves it open, so a read may stop early and the stream still go.
+    ...(options.fd === undefined ? {} : { fd: options.fd, autoClose: false, fs: { read, close: keepOpen } }),
     start,
     end: options.size - 1,
     highWaterMark: options.chunkBytes ?? CHUNK_BYTES,
@@ -204,14 +211,22 @@ export async function readFileLines(path: string, options: ReadOptions, onLine: 
   // A read error on the file does not reach the gunzip stream by itself.
   if (options.gzip) file.on('error', (error) => stream.destroy(error));
   try {
-    for await (const chunk of stream) splitter.push(chunk as Buffer, onLine);
+    for await (const chunk of stream) {
+      splitter.push(chunk as Buffer, onLine);
+      if (options.signal?.aborted) break;
+    }
   } finally {
-    // Destroying a read stream closes its descriptor even without autoClose: leave a borrowed one open.
-    if (options.fd === undefined) file.destroy();
+    file.destroy();
   }
+  if (options.signal?.aborted) return { offset: start + splitter.completeBytes, lastLine: splitter.lastNumber };
   if (options.gzip || options.complete) {
     splitter.end(onLine);
     return { offset: options.size, lastLine: splitter.lastNumber };
   }
   return { offset: start + splitter.completeBytes, lastLine: splitter.lastNumber };
+}
+
+/** The `close` of a borrowed descriptor: its owner closes it. */
+function keepOpen(_fd: number, done: (error: NodeJS.ErrnoException | null) => void): void {
+  done(null);
 }

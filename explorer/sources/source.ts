@@ -75,6 +75,17 @@ export interface LogSource {
   recent(sinceMs: number | undefined, limit: number): Promise<Hit[]>;
   /** Known ids close to one that matched nothing. */
   nearest(id: string, field: IdField): Promise<NearestIds>;
+  /**
+   * Whether any line's text holds `id` at all, in any field: tells "not found" that the id
+   * is there under a name the contract does not use. Optional: only a source that can ask
+   * cheaply has it.
+   */
+  mentions?(id: string): Promise<boolean>;
+  /**
+   * Up to `limit` lines spread over the store, lines without a valid time included, for
+   * `dtq-explore doctor`. Optional: a source without it is sampled with {@link recent}.
+   */
+  sample?(sinceMs: number | undefined, limit: number): Promise<Hit[]>;
   /** Lines skipped as malformed so far. */
   malformedLines(): number;
   /** Inputs the latest lookup skipped (an unreadable file, a FIFO, a symlink loop), one line each. */

@@ -39,7 +39,8 @@ export function hostileLogs(invalidUtf8 = INVALID_UTF8_MARKER): LogWriter {
     [F.EVENT_DURATION]: NS_PER_MS,
   });
   w.nginx(5002, 'req-bad', 'GET', `/api/v1/tasks/${invalidUtf8}`, 400, 0.002);
-  w.nginx(6000, 'req-inject', 'GET', HOSTILE_PATH, 404, 0.001);
+  // nginx's own 404, no upstream: a proxied one without API lines would be a trace that cannot tell (exit 5).
+  w.nginx(6000, 'req-inject', 'GET', HOSTILE_PATH, 404, 0.001, '-');
   const decoded = { [F.CORRELATION_ID]: 'req-inject-api', [F.HTTP_METHOD]: 'GET', [F.URL_PATH]: HOSTILE_PATH };
   w.line(7000, 'api', 'api-3', EVENTS.HTTP_REQUEST_RECEIVED, decoded);
   w.line(7001, 'api', 'api-3', EVENTS.HTTP_REQUEST_COMPLETED, { ...decoded, [F.HTTP_STATUS]: 404 });

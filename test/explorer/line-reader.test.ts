@@ -1,5 +1,8 @@
+import { closeSync, fstatSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LineSplitter, type RawLine } from '../../explorer/sources/line-reader.ts';
+import { LineSplitter, type RawLine, readFileLines } from '../../explorer/sources/line-reader.ts';
 
 function split(chunks: readonly string[], maxLineBytes: number, ended = false): RawLine[] {
   const lines: RawLine[] = [];
@@ -71,5 +74,36 @@ describe('splitting a byte stream into lines', () => {
     expect(lines[0]?.bytes.buffer).toBe(chunk.buffer);
     expect(lines[1]?.bytes.toString()).toBe('partial');
     expect(lines[1]?.bytes.buffer).not.toBe(chunk.buffer);
+  });
+});
+
+describe('reading a file that a caller stops early', () => {
+  it('stops after the chunk in which the signal was aborted, and leaves a borrowed descriptor open', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dtq-reader-'));
+    const path = join(dir, 'big.ndjson');
+    writeFileSync(path, '{"n":1}\n'.repeat(10_000));
+    const fd = openSync(path, 'r');
+    try {
+      const stop = new AbortController();
+      const seen: number[] = [];
+      const end = await readFileLines(
+        path,
+        { size: fstatSync(fd).size, gzip: false, complete: true, fd, chunkBytes: 64, signal: stop.signal },
+        (line) => {
+          seen.push(line.number);
+          if (line.number === 3) stop.abort();
+        },
+      );
+      // 64-byte chunks hold 8 lines: the rest of the first chunk arrives, nothing after it.
+      expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(end).toEqual({ offset: 64, lastLine: 8 });
+      // The descriptor is the caller's: still open, and a whole read through it works.
+      let lines = 0;
+      await readFileLines(path, { size: fstatSync(fd).size, gzip: false, complete: true, fd }, () => lines++);
+      expect(lines).toBe(10_000);
+    } finally {
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildTrace } from '../../explorer/model/build-trace.ts';
+import { compareSource } from '../../explorer/model/lines.ts';
 import { traceToRows } from '../../explorer/model/rows.ts';
 import type { Hit } from '../../explorer/model/types.ts';
 import { traceToJson } from '../../explorer/output/json.ts';
@@ -54,5 +55,50 @@ describe('the order of the hits', () => {
     const trace = buildTrace(repeated, { correlationId: 'tied', now: T0 + 60_000, source: 'files' });
     expect(trace.lines).toHaveLength(hits.length);
     expect(view(repeated)).toEqual(view(hits));
+  });
+});
+
+describe('lines written in the same millisecond without a sequence', () => {
+  /** One record per source, all at one time on one instance: only the source can order them. */
+  function sameMillisecond(sources: readonly string[]): Hit[] {
+    return sources.map((source) => ({
+      source,
+      record: {
+        '@timestamp': new Date(T0).toISOString(),
+        'service.name': 'api',
+        'service.instance': 'api-1',
+        correlation_id: 'same-ms',
+        'event.action': 'http.request.received',
+        message: source,
+      },
+    }));
+  }
+
+  it('keep file order: an OTLP line tenth record after its second, line 10 after line 9', () => {
+    const written = [
+      'api.ndjson:9',
+      'api.ndjson:10',
+      'api.ndjson:100',
+      ...Array.from({ length: 12 }, (_, k) => `otel.ndjson:1.${k + 1}`),
+      'otel.ndjson:2',
+    ];
+    for (const seed of [1, 7, 99]) {
+      const trace = buildTrace(shuffled(sameMillisecond(written), seed), {
+        correlationId: 'same-ms',
+        now: T0 + 60_000,
+        source: 'files',
+      });
+      expect(trace.lines.map((line) => line.source)).toEqual(written);
+    }
+  });
+
+  it('compares digit runs of any length as numbers, and equal numbers written apart as text', () => {
+    expect(compareSource('a:2', 'a:10')).toBeLessThan(0);
+    expect(compareSource('a:1.10', 'a:1.2')).toBeGreaterThan(0);
+    expect(compareSource('a:99999999999999999999', 'a:100000000000000000000')).toBeLessThan(0);
+    expect(compareSource('a:01', 'a:1')).not.toBe(0);
+    expect(compareSource('a:01', 'a:1')).toBe(-compareSource('a:1', 'a:01'));
+    expect(compareSource('a.ndjson:3', 'b.ndjson:1')).toBeLessThan(0);
+    expect(compareSource('a:1', 'a:1')).toBe(0);
   });
 });

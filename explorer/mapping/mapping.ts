@@ -1,0 +1,224 @@
+/**
+ * A compiled mapping: foreign lines in, contract lines out, so the model never learns a
+ * foreign field name. Pure. The `dtq` profile compiles to the identity, which the sources
+ * skip altogether: lines already in the contract's shape cost nothing extra.
+ */
+import { EVENTS, F, type LogRecord } from '../../contract/vocabulary.ts';
+import { STATUS_ROUTE } from '../model/join.ts';
+import { otlpRecords } from './otlp.ts';
+import type { MappingSpec, Role } from './spec.ts';
+
+/** A mapping ready to apply to parsed lines. */
+export interface Mapping {
+  readonly name: string;
+  /** True when lines are contract lines already: callers skip {@link Mapping.map}. */
+  readonly identity: boolean;
+  /** How a physical line holds records (see {@link MappingSpec.lines}). */
+  readonly lines: 'record' | 'otlp';
+  /**
+   * The contract records one parsed physical line holds (an OTLP export holds many). Fields
+   * read into contract fields are dropped under their own names; the rest are kept.
+   */
+  map(value: LogRecord): LogRecord[];
+  /** The foreign fields a contract field is read from, first present wins (for queries by id). */
+  fieldsOf(contractField: string): readonly string[];
+  /** The status-poll route, `:task_id` standing for the task. */
+  readonly statusRoute: string;
+}
+
+const CONTRACT_EVENTS: ReadonlySet<string> = new Set(Object.values(EVENTS));
+const CONTRACT_ROLES: ReadonlySet<string> = new Set(['nginx', 'api', 'worker', 'shipper', 'load']);
+
+/** The role an event implies, for services a mapping does not name. */
+function roleByEvent(action: string | undefined): Role {
+  if (action === undefined) return 'other';
+  if (action === EVENTS.NGINX_ACCESS) return 'nginx';
+  if (action.startsWith('http.') || action.startsWith('idempotency.') || action === EVENTS.TASK_ENQUEUED) return 'api';
+  if (action === EVENTS.TASK_STATUS_READ) return 'api';
+  if (action.startsWith('task.') || action.startsWith('lock.') || action.startsWith('result.')) return 'worker';
+  return 'other';
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * The record's fields, nested objects as dotted keys, without the `consumed` ones: one new
+ * object, however deep the record.
+ */
+function copyFlat(record: LogRecord, consumed: ReadonlySet<string>): LogRecord {
+  const out: LogRecord = {};
+  const walk = (value: Record<string, unknown>, prefix: string): void => {
+    for (const key in value) {
+      const v = value[key];
+      const name = prefix === '' ? key : `${prefix}${key}`;
+      if (isPlainObject(v)) walk(v, `${name}.`);
+      else if (!consumed.has(name)) out[name] = v;
+    }
+  };
+  walk(record, '');
+  return out;
+}
+
+/**
+ * A dotted field of a record that may hold it as one key (`"trace.id"`), nested
+ * (`{"trace":{"id"}}`) or mixed (`{"http":{"request.method"}}`): the key as written first.
+ */
+export function readPath(record: Record<string, unknown>, name: string): unknown {
+  const value = record[name];
+  if (value !== undefined) return value;
+  for (let dot = name.indexOf('.'); dot > 0; dot = name.indexOf('.', dot + 1)) {
+    const head = record[name.slice(0, dot)];
+    if (isPlainObject(head)) {
+      const found = readPath(head, name.slice(dot + 1));
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
+function present(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== '';
+}
+
+/**
+ * A time as the contract writes it (ISO-8601 with milliseconds and a zone), from an ISO
+ * string, epoch milliseconds, microseconds or nanoseconds (number or digit string).
+ */
+export function contractTime(value: unknown): unknown {
+  let ms: number;
+  if (typeof value === 'string' && /^\d{10,19}$/.test(value))
+    // Digits cut as text: nanoseconds do not fit a double exactly.
+    ms =
+      Number(value.length >= 18 ? value.slice(0, -6) : value.length >= 15 ? value.slice(0, -3) : value) *
+      (value.length <= 11 ? 1000 : 1);
+  else if (typeof value === 'number' && Number.isFinite(value))
+    ms = value > 1e17 ? value / 1e6 : value > 1e14 ? value / 1e3 : value < 1e11 ? value * 1000 : value;
+  else return value;
+  return new Date(Math.round(ms)).toISOString();
+}
+
+/** The parts of a status route around its `:task_id` segment. */
+function routeParts(route: string): { prefix: string; suffix: string } {
+  const at = route.indexOf(':task_id');
+  return { prefix: route.slice(0, at), suffix: route.slice(at + ':task_id'.length) };
+}
+
+/** Compile a spec (already validated, see load.ts) into a mapping. */
+export function compileMapping(spec: MappingSpec): Mapping {
+  const statusRoute = spec.statusRoute ?? STATUS_ROUTE;
+  const identity =
+    (spec.lines ?? 'record') === 'record' &&
+    spec.fields === undefined &&
+    spec.services === undefined &&
+    spec.events === undefined &&
+    spec.messages === undefined &&
+    statusRoute === STATUS_ROUTE;
+  const rules = new Map<string, readonly string[]>();
+  for (const [contract, from] of Object.entries(spec.fields ?? {}))
+    rules.set(contract, typeof from === 'string' ? [from] : from);
+  const fieldsOf = (contract: string): readonly string[] => rules.get(contract) ?? [contract];
+  const read = (record: LogRecord, contract: string): unknown => {
+    for (const name of fieldsOf(contract)) {
+      const value = readPath(record, name);
+      if (present(value)) return value;
+    }
+    return undefined;
+  };
+  // Fields with their own handling below; every other rule is a plain rename.
+  const special = new Set<string>([F.TIMESTAMP, F.SERVICE_NAME, F.SERVICE_INSTANCE, F.EVENT_ACTION]);
+  const renames = [...rules.keys()].filter((contract) => !special.has(contract));
+  const services = new Map(Object.entries(spec.services ?? {}));
+  const events = new Map(Object.entries(spec.events ?? {}));
+  const patterns = (spec.messages ?? []).map((p) => ({ regex: new RegExp(p.match), event: p.event }));
+  const byEvent = (spec.unknownServices ?? 'as-is') === 'by-event';
+  const route = statusRoute === STATUS_ROUTE ? undefined : routeParts(statusRoute);
+
+  const renamed: unknown[] = new Array(renames.length);
+  // Foreign fields read into contract fields are not kept twice under their own names: the
+  // line stays the size of a contract line, which the model and --json then handle.
+  const consumed = new Set<string>();
+  for (const [contract, from] of rules) for (const name of from) if (name !== contract) consumed.add(name);
+  for (const contract of Object.values(F)) consumed.delete(contract);
+
+  const mapRecord = (input: LogRecord): LogRecord => {
+    const flat = input;
+    for (let i = 0; i < renames.length; i++) renamed[i] = read(flat, renames[i] as string);
+    const time = read(flat, F.TIMESTAMP);
+    const rawAction = read(flat, F.EVENT_ACTION);
+    const name = read(flat, F.SERVICE_NAME);
+    const instance = read(flat, F.SERVICE_INSTANCE);
+    const out = copyFlat(flat, consumed);
+    for (let i = 0; i < renames.length; i++) if (renamed[i] !== undefined) out[renames[i] as string] = renamed[i];
+    if (time !== undefined) out[F.TIMESTAMP] = contractTime(time);
+
+    let event = typeof rawAction === 'string' ? (events.get(rawAction) ?? rawAction) : undefined;
+    if (patterns.length > 0 && (event === undefined || !CONTRACT_EVENTS.has(event))) {
+      const text = out[F.MESSAGE] ?? readPath(flat, F.MESSAGE);
+      if (typeof text === 'string')
+        for (const { regex, event: matched } of patterns) {
+          const match = regex.exec(text);
+          if (match === null) continue;
+          event = matched;
+          for (const [group, value] of Object.entries(match.groups ?? {}))
+            if (value !== undefined && !present(out[group])) out[group] = value;
+          break;
+        }
+    }
+    if (event !== undefined) out[F.EVENT_ACTION] = event;
+
+    const foreign = typeof name === 'string' ? name : undefined;
+    const mapped = foreign === undefined ? undefined : services.get(foreign);
+    const role =
+      mapped ?? (byEvent && (foreign === undefined || !CONTRACT_ROLES.has(foreign)) ? roleByEvent(event) : foreign);
+    if (role !== undefined) out[F.SERVICE_NAME] = role;
+    if (instance !== undefined) out[F.SERVICE_INSTANCE] = instance;
+    else if (foreign !== undefined && foreign !== role) out[F.SERVICE_INSTANCE] = foreign;
+
+    if (route !== undefined && event !== undefined) markStatusPoll(out, event, route, statusRoute);
+    return out;
+  };
+
+  return {
+    name: spec.name,
+    identity,
+    lines: spec.lines ?? 'record',
+    statusRoute,
+    fieldsOf,
+    map(value) {
+      if (spec.lines === 'otlp' && Array.isArray(value.resourceLogs)) return otlpRecords(value).map(mapRecord);
+      return [mapRecord(value)];
+    },
+  };
+}
+
+/**
+ * A GET on the mapping's status route becomes a poll in the contract's own terms (the
+ * contract's route and the task id), so the model and the sources know one route only.
+ */
+function markStatusPoll(
+  out: LogRecord,
+  action: string,
+  route: { prefix: string; suffix: string },
+  statusRoute: string,
+): void {
+  if (
+    action !== EVENTS.HTTP_REQUEST_RECEIVED &&
+    action !== EVENTS.HTTP_REQUEST_COMPLETED &&
+    action !== EVENTS.NGINX_ACCESS
+  )
+    return;
+  const method = out[F.HTTP_METHOD];
+  if (method !== undefined && method !== 'GET') return;
+  if (out[F.HTTP_ROUTE] === statusRoute) {
+    if (present(out[F.TASK_ID])) out[F.HTTP_ROUTE] = STATUS_ROUTE;
+    return;
+  }
+  const path = out[F.URL_PATH];
+  if (typeof path !== 'string' || !path.startsWith(route.prefix) || !path.endsWith(route.suffix)) return;
+  const segment = path.slice(route.prefix.length, path.length - route.suffix.length);
+  if (segment === '' || segment.includes('/') || segment.includes('?')) return;
+  if (!present(out[F.TASK_ID])) out[F.TASK_ID] = segment.includes('%') ? decodeURIComponent(segment) : segment;
+  out[F.HTTP_ROUTE] = STATUS_ROUTE;
+}

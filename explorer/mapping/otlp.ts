@@ -1,0 +1,59 @@
+/**
+ * OTLP JSON (the OpenTelemetry Collector's file exporter: one `ExportLogsServiceRequest` per
+ * line) → one flat record per log record: resource attributes, then the record's attributes,
+ * then its own fields (`timeUnixNano`, `observedTimeUnixNano`, `severityText`, `body`,
+ * `traceId`, `spanId`, `eventName`). Pure; anything not in that shape is skipped.
+ */
+import type { LogRecord } from '../../contract/vocabulary.ts';
+
+/** An OTLP `AnyValue` as a plain JSON value (`intValue` is a string in OTLP JSON). */
+export function anyValue(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return undefined;
+  const v = value as Record<string, unknown>;
+  if (v.stringValue !== undefined) return v.stringValue;
+  if (v.intValue !== undefined) return Number(v.intValue);
+  if (v.doubleValue !== undefined) return Number(v.doubleValue);
+  if (v.boolValue !== undefined) return v.boolValue;
+  if (v.arrayValue !== undefined) return arrayOf(v.arrayValue, 'values').map(anyValue);
+  if (v.kvlistValue !== undefined) return attributes(arrayOf(v.kvlistValue, 'values'), {});
+  return v.bytesValue;
+}
+
+function arrayOf(holder: unknown, key: string): unknown[] {
+  if (holder === null || typeof holder !== 'object') return [];
+  const list = (holder as Record<string, unknown>)[key];
+  return Array.isArray(list) ? list : [];
+}
+
+/** An OTLP key/value list into `out`, under the keys as written. */
+function attributes(list: readonly unknown[], out: LogRecord): LogRecord {
+  for (const kv of list) {
+    if (kv === null || typeof kv !== 'object') continue;
+    const { key, value } = kv as { key?: unknown; value?: unknown };
+    if (typeof key === 'string') out[key] = anyValue(value);
+  }
+  return out;
+}
+
+const RECORD_FIELDS = ['timeUnixNano', 'observedTimeUnixNano', 'severityText', 'traceId', 'spanId', 'eventName'];
+
+/** The flat records of one OTLP JSON export. */
+export function otlpRecords(exported: LogRecord): LogRecord[] {
+  const records: LogRecord[] = [];
+  for (const resourceLogs of arrayOf(exported, 'resourceLogs')) {
+    const resource = attributes(arrayOf((resourceLogs as Record<string, unknown>).resource, 'attributes'), {});
+    for (const scopeLogs of arrayOf(resourceLogs, 'scopeLogs')) {
+      for (const logRecord of arrayOf(scopeLogs, 'logRecords')) {
+        if (logRecord === null || typeof logRecord !== 'object') continue;
+        const r = logRecord as Record<string, unknown>;
+        const flat: LogRecord = {};
+        for (const key in resource) flat[key] = resource[key];
+        attributes(Array.isArray(r.attributes) ? r.attributes : [], flat);
+        for (const key of RECORD_FIELDS) if (r[key] !== undefined && r[key] !== '') flat[key] = r[key];
+        if (r.body !== undefined) flat.body = anyValue(r.body);
+        records.push(flat);
+      }
+    }
+  }
+  return records;
+}

@@ -1,0 +1,157 @@
+/**
+ * The streaming file source read through a mapping: nested, gzipped and piped foreign logs
+ * give the flat directory's trace, `sample` and `mentions` stop reading once they have their
+ * answer, and mapped lines kept between lookups never outlive the bytes they were read from.
+ */
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadTrace } from '../../explorer/load-trace.ts';
+import { PROFILES } from '../../explorer/mapping/load.ts';
+import { compileMapping, type Mapping } from '../../explorer/mapping/mapping.ts';
+import type { Trace } from '../../explorer/model/types.ts';
+import { traceToJson } from '../../explorer/output/json.ts';
+import { FileSource } from '../../explorer/sources/files.ts';
+import { removeDir } from './helpers.ts';
+
+const FOREIGN = join(dirname(fileURLToPath(import.meta.url)), 'foreign');
+const NOW = () => Date.parse('2026-12-01T12:00:00Z');
+const ECS_TRACE = '0af7651916cd43dd8448eb211c80319c';
+const OTEL_TRACE = '5b8efff798038103d269b633813fc60c';
+
+function profile(name: 'ecs' | 'otel'): Mapping {
+  return compileMapping(PROFILES[name] as NonNullable<(typeof PROFILES)['ecs']>);
+}
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) removeDir(dir);
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'dtq-mapped-'));
+  dirs.push(dir);
+  return dir;
+}
+
+async function traceOf(source: FileSource, correlationId: string): Promise<Trace> {
+  return (await loadTrace(source, { correlationId }, NOW)).trace;
+}
+
+/** A trace as JSON without where its lines came from, to compare layouts of the same lines. */
+function withoutSources(trace: Trace): unknown {
+  const json = traceToJson(trace, { kind: 'files', description: 'x' }) as unknown as Record<string, unknown>;
+  const events = json.events as { source: string }[];
+  return { ...json, source: undefined, events: events.map((e) => ({ ...e, source: undefined })) };
+}
+
+/** `lines` many times over, gzipped, with the gzip's last bytes cut: reading to its end fails. */
+function truncatedGzip(lines: string, times: number): Buffer {
+  const whole = gzipSync(Buffer.from(lines.repeat(times)));
+  return whole.subarray(0, whole.length - 16);
+}
+
+describe('foreign logs through the streaming file source', () => {
+  it('gives the flat directory trace for ECS lines kept in nested folders, one gzipped', async () => {
+    const ecs = profile('ecs');
+    const flat = await traceOf(new FileSource(join(FOREIGN, 'ecs'), { mapping: ecs }), ECS_TRACE);
+    const root = tempDir();
+    mkdirSync(join(root, 'api', 'current'), { recursive: true });
+    mkdirSync(join(root, 'worker'));
+    cpSync(join(FOREIGN, 'ecs', 'orders-api.ndjson'), join(root, 'api', 'current', 'orders-api.ndjson'));
+    writeFileSync(
+      join(root, 'worker', 'orders-worker.ndjson.1.gz'),
+      gzipSync(readFileSync(join(FOREIGN, 'ecs', 'orders-worker.ndjson'))),
+    );
+    const source = new FileSource(root, { mapping: ecs });
+    const nested = await traceOf(source, ECS_TRACE);
+    expect(flat.outcome.status).toBe('succeeded');
+    expect(withoutSources(nested)).toEqual(withoutSources(flat));
+    expect(source.description).toBe(`files in ${root} (profile ecs)`);
+  });
+
+  it('reads OTLP exports piped to --logs -, each record its own line, after a sample stopped early', async () => {
+    const otel = profile('otel');
+    const dir = join(FOREIGN, 'otel');
+    const fromFiles = await traceOf(new FileSource(dir, { mapping: otel }), OTEL_TRACE);
+    const bytes = Buffer.concat([
+      readFileSync(join(dir, 'orders-api.ndjson')),
+      readFileSync(join(dir, 'orders-worker.ndjson')),
+    ]);
+    const source = new FileSource('-', { stdin: Readable.from([bytes]), mapping: otel, chunkBytes: 256 });
+    try {
+      // One line is all the sample reads (its records come with it); the spooled copy of
+      // standard input must stay readable after the read stopped.
+      const sample = await source.sample(undefined, 1);
+      expect(sample.map((hit) => hit.source)).toEqual(['stdin:1.1', 'stdin:1.2', 'stdin:1.3']);
+      const piped = await traceOf(source, OTEL_TRACE);
+      expect(withoutSources(piped)).toEqual(withoutSources(fromFiles));
+      expect(piped.lines.map((hit) => hit.source)).toContain('stdin:1.2');
+      expect(await source.mentions(OTEL_TRACE)).toBe(true);
+    } finally {
+      await source.close();
+    }
+  });
+
+  it('samples at most its share of each file and stops reading there', async () => {
+    const dir = tempDir();
+    const api = readFileSync(join(FOREIGN, 'ecs', 'orders-api.ndjson'), 'utf8');
+    // Thousands of lines whose end is corrupt: only a read to the end would hit the corruption.
+    writeFileSync(join(dir, 'orders-api.ndjson.gz'), truncatedGzip(api, 2000));
+    cpSync(join(FOREIGN, 'ecs', 'orders-worker.ndjson'), join(dir, 'orders-worker.ndjson'));
+    const source = new FileSource(dir, { mapping: profile('ecs'), chunkBytes: 1024 });
+    const sample = await source.sample(undefined, 6);
+    expect(sample.map((hit) => hit.source)).toEqual([
+      'orders-api.ndjson.gz:1',
+      'orders-api.ndjson.gz:2',
+      'orders-api.ndjson.gz:3',
+      'orders-worker.ndjson:1',
+      'orders-worker.ndjson:2',
+      'orders-worker.ndjson:3',
+    ]);
+    expect(sample[0]?.record.correlation_id).toBe(ECS_TRACE);
+    expect(source.notices()).toEqual([]);
+    // A lookup that reads every line does reach the corruption, and says so.
+    await source.recent(undefined, 10);
+    expect(source.notices()).toEqual([expect.stringMatching(/^orders-api\.ndjson\.gz: /)]);
+  });
+
+  it('says whether a whole id is mentioned, stopping at the first line that holds it', async () => {
+    const dir = tempDir();
+    const api = readFileSync(join(FOREIGN, 'ecs', 'orders-api.ndjson'), 'utf8');
+    writeFileSync(join(dir, 'orders-api.ndjson.gz'), truncatedGzip(api, 2000));
+    const source = new FileSource(dir, { chunkBytes: 1024 });
+    expect(await source.mentions(ECS_TRACE)).toBe(true);
+    expect(source.notices()).toEqual([]);
+    // A prefix of the id is not the id; finding that out reads the whole file.
+    expect(await source.mentions(ECS_TRACE.slice(0, 12))).toBe(false);
+    expect(source.notices()).toHaveLength(1);
+  });
+
+  it('maps a line again when its file was rewritten or renamed, never answering from the old bytes', async () => {
+    const dir = tempDir();
+    const apiPath = join(dir, 'orders-api.ndjson');
+    cpSync(join(FOREIGN, 'ecs', 'orders-api.ndjson'), apiPath);
+    cpSync(join(FOREIGN, 'ecs', 'orders-worker.ndjson'), join(dir, 'orders-worker.ndjson'));
+    const source = new FileSource(dir, { mapping: profile('ecs') });
+    const before = await traceOf(source, ECS_TRACE);
+    expect(before.lines.some((hit) => hit.record.message === 'incoming request')).toBe(true);
+
+    // Rewritten in place, shorter: same inode, same line numbers, other bytes.
+    writeFileSync(apiPath, readFileSync(apiPath, 'utf8').replaceAll('"incoming request"', '"in"'));
+    const rewritten = await traceOf(source, ECS_TRACE);
+    expect(rewritten.lines.some((hit) => hit.record.message === 'in')).toBe(true);
+    expect(rewritten.lines.some((hit) => hit.record.message === 'incoming request')).toBe(false);
+
+    // Rotated by a rename: same inode and bytes, another name.
+    renameSync(apiPath, `${apiPath}.1`);
+    const rotated = await traceOf(source, ECS_TRACE);
+    const apiSources = rotated.lines.map((hit) => hit.source).filter((s) => s.startsWith('orders-api'));
+    expect(apiSources.length).toBeGreaterThan(0);
+    expect(apiSources.every((s) => s.startsWith('orders-api.ndjson.1:'))).toBe(true);
+  });
+});
