@@ -22,6 +22,10 @@ export default defineConfig({
           // recursion succeed that a process's main thread refuses (deep-nesting tests).
           pool: 'forks',
           maxWorkers: '100%',
+          // One module cache per worker process across files: pure tests share no state (no
+          // mocks, no env or global writes), and importing the code once per process instead of
+          // once per file halves the lane (about 7 s instead of 15 s on 2 cores).
+          isolate: false,
           // Fails a unit test that starts a process, thread or listener (see the file).
           setupFiles: ['test/utils/unit-lane-guard.ts'],
         },
