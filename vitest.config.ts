@@ -26,6 +26,8 @@ export default defineConfig({
           // mocks, no env or global writes), and importing the code once per process instead of
           // once per file halves the lane (about 7 s instead of 15 s on 2 cores).
           isolate: false,
+          // Colour on for every file alike: chalk reads it once per process, when first imported.
+          env: { FORCE_COLOR: '3' },
           // Fails a unit test that starts a process, thread or listener (see the file).
           setupFiles: ['test/utils/unit-lane-guard.ts'],
         },

@@ -5,7 +5,6 @@ import { FileSource } from '../../explorer/sources/files.ts';
 import { longPolled, T0 } from './fixtures.ts';
 import { removeDir, selectedLine, stripAnsi, waitForFrame, writeLogDir } from './helpers.ts';
 
-process.env.FORCE_COLOR = '3';
 const { render } = await import('ink-testing-library');
 const { App } = await import('../../explorer/components/App.tsx');
 

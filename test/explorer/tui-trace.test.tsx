@@ -5,7 +5,6 @@ import { deadLettered, duplicatesScenario, T0 } from './fixtures.ts';
 import { ESC, removeDir, selectedLine, stripAnsi, waitForFrame, writeLogDir } from './helpers.ts';
 
 // Colour support is decided when chalk loads: force it so NO_COLOR is what turns it off.
-process.env.FORCE_COLOR = '3';
 const { render } = await import('ink-testing-library');
 const { App } = await import('../../explorer/components/App.tsx');
 
