@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LogWriter } from './fixtures.ts';
+import { afterEach } from 'vitest';
+import { deadLettered, happyPath, type LogWriter } from './fixtures.ts';
 
 /** Write a LogWriter's lines as one NDJSON file per process into a fresh temp dir. */
 export function writeLogDir(writer: LogWriter, dir = mkdtempSync(join(tmpdir(), 'dtq-explore-'))): string {
@@ -14,6 +15,27 @@ export function writeLogDir(writer: LogWriter, dir = mkdtempSync(join(tmpdir(), 
 /** Remove a temp dir made by writeLogDir. */
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * Temp log directories for one test file, removed after each test: `fixtureDir()` writes the
+ * happy path and a dead-lettered request, `track(dir)` hands over one made otherwise.
+ */
+export function tempLogDirs(): { fixtureDir: () => string; track: (dir: string) => string } {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) removeDir(dir);
+  });
+  const track = (dir: string): string => {
+    dirs.push(dir);
+    return dir;
+  };
+  const fixtureDir = (): string => {
+    const writer = happyPath();
+    deadLettered(writer);
+    return track(writeLogDir(writer));
+  };
+  return { fixtureDir, track };
 }
 
 /** The escape character that starts terminal control sequences. */

@@ -2,27 +2,15 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, runExplore } from './binary.ts';
-import { deadLettered, happyPath } from './fixtures.ts';
-import { removeDir, writeLogDir } from './helpers.ts';
+import { tempLogDirs } from './helpers.ts';
 
 beforeAll(() => {
   ensureBuilt();
 }, 120_000);
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) removeDir(dir);
-});
-
-function fixtureDir(): string {
-  const w = happyPath();
-  deadLettered(w);
-  const dir = writeLogDir(w);
-  dirs.push(dir);
-  return dir;
-}
+const { fixtureDir } = tempLogDirs();
 
 const NOBODY = 65534;
 

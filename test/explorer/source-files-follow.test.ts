@@ -9,24 +9,13 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadTrace } from '../../explorer/load-trace.ts';
 import { FileSource } from '../../explorer/sources/files.ts';
-import { deadLettered, happyPath, T0 } from './fixtures.ts';
-import { removeDir, writeLogDir } from './helpers.ts';
+import { T0 } from './fixtures.ts';
+import { tempLogDirs } from './helpers.ts';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) removeDir(dir);
-});
-
-function fixtureDir(): string {
-  const w = happyPath();
-  deadLettered(w);
-  const dir = writeLogDir(w);
-  dirs.push(dir);
-  return dir;
-}
+const { fixtureDir } = tempLogDirs();
 
 const late = (n: number) =>
   `{"@timestamp":"2026-11-22T10:15:3${n}.000Z","correlation_id":"req-dlq-1","message":"late line ${n}"}\n`;

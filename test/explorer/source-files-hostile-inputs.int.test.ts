@@ -1,25 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadTrace } from '../../explorer/load-trace.ts';
 import type { Trace } from '../../explorer/model/types.ts';
 import { FileSource, type FileSourceOptions } from '../../explorer/sources/files.ts';
-import { deadLettered, happyPath, T0 } from './fixtures.ts';
-import { removeDir, writeLogDir } from './helpers.ts';
+import { T0 } from './fixtures.ts';
+import { tempLogDirs } from './helpers.ts';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) removeDir(dir);
-});
-
-function fixtureDir(): string {
-  const w = happyPath();
-  deadLettered(w);
-  const dir = writeLogDir(w);
-  dirs.push(dir);
-  return dir;
-}
+const { fixtureDir } = tempLogDirs();
 
 async function traceOf(dir: string, options?: FileSourceOptions): Promise<{ trace: Trace; source: FileSource }> {
   const source = new FileSource(dir, options);

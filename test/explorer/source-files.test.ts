@@ -1,25 +1,14 @@
 import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DtqError } from '../../contract/dtq-error.ts';
 import { loadTrace } from '../../explorer/load-trace.ts';
 import { FileSource } from '../../explorer/sources/files.ts';
-import { deadLettered, happyPath, T0 } from './fixtures.ts';
-import { removeDir, writeLogDir } from './helpers.ts';
+import { T0 } from './fixtures.ts';
+import { tempLogDirs } from './helpers.ts';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) removeDir(dir);
-});
-
-function fixtureDir(): string {
-  const w = happyPath();
-  deadLettered(w);
-  const dir = writeLogDir(w);
-  dirs.push(dir);
-  return dir;
-}
+const { fixtureDir, track } = tempLogDirs();
 
 async function errorOf(promise: Promise<unknown>): Promise<DtqError> {
   try {
@@ -75,7 +64,7 @@ describe('the NDJSON file source', () => {
     expect(missing.code).toBe('DTQ_ERR_EXPLORE_NO_LOGS_DIR');
     expect(missing.message).toContain('/nonexistent/dtq-logs does not exist');
     const empty = mkdtempSync(join(tmpdir(), 'dtq-empty-'));
-    dirs.push(empty);
+    track(empty);
     writeFileSync(join(empty, 'notes.txt'), 'hello');
     const none = await errorOf(loadTrace(new FileSource(empty), { correlationId: 'x' }));
     expect(none.code).toBe('DTQ_ERR_EXPLORE_NO_LOG_FILES');
