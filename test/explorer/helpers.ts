@@ -67,3 +67,27 @@ export async function waitForFrame(
 export function selectedLine(frame: string): string {
   return frame.split('\n').find((line) => line.startsWith('› ')) ?? '';
 }
+
+/** What {@link press} needs of an ink-testing-library render. */
+export interface KeyTarget {
+  readonly stdin: { write(data: string): void };
+  readonly frames: readonly string[];
+}
+
+/**
+ * Type keys one at a time, each once Ink has rendered the previous one: a key handled before the
+ * re-render would see the old state. Every key given must change what is rendered.
+ */
+export async function press(app: KeyTarget, ...keys: string[]): Promise<void> {
+  for (const key of keys) {
+    const before = app.frames.length;
+    app.stdin.write(key);
+    const deadline = Date.now() + 5000;
+    while (app.frames.length === before) {
+      if (Date.now() > deadline) throw new Error(`key ${JSON.stringify(key)} was never rendered`);
+      await sleep(5);
+    }
+    // Let React run the effects of that render (Ink re-subscribes its input handler there).
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}

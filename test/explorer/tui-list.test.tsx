@@ -7,14 +7,7 @@ import { loadTrace, type TraceTarget } from '../../explorer/load-trace.ts';
 import { summariseRequests } from '../../explorer/model/request-list.ts';
 import { FileSource } from '../../explorer/sources/files.ts';
 import { deadLettered, duplicatesScenario, happyPath, LogWriter, T0 } from './fixtures.ts';
-import { removeDir, selectedLine, stripAnsi, waitForFrame, writeLogDir } from './helpers.ts';
-
-const press = async (app: { stdin: { write(s: string): void } }, ...keys: string[]) => {
-  for (const key of keys) {
-    app.stdin.write(key);
-    await new Promise((resolve) => setTimeout(resolve, 30));
-  }
-};
+import { press, removeDir, selectedLine, stripAnsi, waitForFrame, writeLogDir } from './helpers.ts';
 
 describe('the list of recent requests', () => {
   let dir: string;

@@ -3,7 +3,7 @@ import { loadTraceProgressively, type TraceLoader, type TraceTarget } from '../.
 import type { Trace } from '../../explorer/model/types.ts';
 import { FileSource } from '../../explorer/sources/files.ts';
 import { longPolled, T0 } from './fixtures.ts';
-import { removeDir, selectedLine, stripAnsi, waitForFrame, writeLogDir } from './helpers.ts';
+import { press, removeDir, selectedLine, stripAnsi, waitForFrame, writeLogDir } from './helpers.ts';
 
 const { render } = await import('ink-testing-library');
 const { App } = await import('../../explorer/components/App.tsx');
@@ -27,11 +27,6 @@ async function heldBack(): Promise<{ first: Trace; complete: Promise<Trace>; rel
   const complete = gate.promise.then(async () => (await progressive.complete).trace);
   return { first, complete, release: () => gate.resolve() };
 }
-
-const press = async (app: { stdin: { write(s: string): void } }, key: string) => {
-  app.stdin.write(key);
-  await new Promise((resolve) => setTimeout(resolve, 40));
-};
 
 describe('the trace screen of a long-polled request', () => {
   it('draws the first screen while polls load, says how many, then shows them all', async () => {

@@ -11,7 +11,7 @@ import { buildTrace } from '../../explorer/model/build-trace.ts';
 import { summariseRequests } from '../../explorer/model/request-list.ts';
 import type { Trace } from '../../explorer/model/types.ts';
 import { LogWriter, T0 } from './fixtures.ts';
-import { stripAnsi, waitForFrame } from './helpers.ts';
+import { press, stripAnsi, waitForFrame } from './helpers.ts';
 import { controls, HOSTILE_PATH } from './hostile-fixtures.ts';
 
 const SHOWN_PATH =
@@ -21,13 +21,6 @@ const SHOWN_PATH =
 function dataOf(frame: string | undefined): string {
   return stripAnsi(frame ?? '');
 }
-
-const press = async (app: { stdin: { write(s: string): void } }, ...keys: string[]) => {
-  for (const key of keys) {
-    app.stdin.write(key);
-    await new Promise((resolve) => setTimeout(resolve, 30));
-  }
-};
 
 function hostileLines(): LogWriter {
   const w = new LogWriter();

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { FAULT_PAUSE_HEADER } from '../../workload/idempotency/plugin.ts';
@@ -12,16 +13,20 @@ import { waitFor } from '../utils/wait.ts';
 import { type ApiCluster, startApiCluster } from './api-cluster.ts';
 import { type Answer, JobCounter, postTask } from './e2e-helpers.ts';
 
-const LEASE_MS = 2_000;
+/** Longer than the test runs: the dead claim's lease ends when the test ends it, not by a race. */
+const LEASE_MS = 60_000;
 
 let cluster: ApiCluster;
 let jobs: JobCounter;
+let redis: Redis;
 
 beforeAll(async () => {
   cluster = await startApiCluster(3, { DTQ_IDEMPOTENCY_INFLIGHT_MS: String(LEASE_MS) }, { nginx: true });
   jobs = new JobCounter(cluster.redis.url);
+  redis = new Redis(cluster.redis.url);
 });
 afterAll(async () => {
+  redis?.disconnect();
   await jobs?.close();
   await cluster?.close();
 });
@@ -44,8 +49,16 @@ describe('an API killed between claim and store', () => {
     // nginx does not resend a POST an upstream already received: the client sees 502.
     expect((await doomed).status).toBe(502);
 
-    const answers: Answer[] = [];
-    const deadline = Date.now() + LEASE_MS * 5;
+    // Within the lease, a retry is told the work is in flight.
+    const answers: Answer[] = [await postTask(cluster.url, key)];
+    expect(answers[0]?.status).toBe(409);
+    // The lease runs out: its end moves to Redis's present, the clock claim-1.lua compares with.
+    const records = await redis.keys('dtq:idem:*');
+    expect(records).toHaveLength(1);
+    const [seconds, micros] = await redis.time();
+    await redis.hset(records[0] as string, 'lease_until', Number(seconds) * 1000 + Math.floor(Number(micros) / 1000));
+
+    const deadline = Date.now() + 30_000;
     // Bursts of concurrent client retries through nginx, until one is served.
     while (Date.now() < deadline && !answers.some((a) => a.status === 202)) {
       answers.push(...(await Promise.all(Array.from({ length: 4 }, () => postTask(cluster.url, key)))));

@@ -190,13 +190,16 @@ describe('claim-1.lua agrees with the specification (real Redis)', () => {
         fingerprint: FP,
         correlationId: randomUUID(),
         candidateTaskId: `idem-${randomUUID()}`,
-        leaseMs: 300,
+        // Far longer than any burst takes: the lease ends only when the test ends it below.
+        leaseMs: 60_000,
         ttlMs: 60_000,
       });
     const first = await Promise.all(Array.from({ length: 50 }, attempt));
     expect(first.filter((r) => r.decision.kind === 'claim')).toHaveLength(1);
     expect(first.filter((r) => r.decision.kind === 'in_flight')).toHaveLength(49);
-    await new Promise((r) => setTimeout(r, 350));
+    // The lease runs out: its end moves to Redis's present, the clock claim-1.lua compares with.
+    const [seconds, micros] = await client.time();
+    await client.hset(key, 'lease_until', Number(seconds) * 1000 + Math.floor(Number(micros) / 1000));
     const second = await Promise.all(Array.from({ length: 50 }, attempt));
     const takeovers = second.filter((r) => r.decision.kind === 'claim');
     expect(takeovers).toHaveLength(1);
@@ -242,12 +245,9 @@ describe('claim-1.lua agrees with the specification (real Redis)', () => {
     const impatient = new Redis(redis.url, { commandTimeout: 50, maxRetriesPerRequest: 1 });
     const blocker = new Redis(redis.url);
     try {
-      // Keep Redis busy for 300 ms so the claim's answer arrives after the client gave up.
-      const busy = blocker.eval(
-        "local s = redis.call('TIME') repeat local n = redis.call('TIME') until (n[1] - s[1]) * 1000000 + (n[2] - s[2]) > 300000 return 1",
-        0,
-      );
-      await new Promise((r) => setTimeout(r, 20));
+      // Writes (scripts included) wait while Redis is paused, so the claim cannot be answered
+      // before the client gives up; it runs once unpaused, after the client gave up on it.
+      await blocker.client('PAUSE', 60_000, 'WRITE');
       await expect(
         new IdempotencyStore(impatient).claim({
           recordKey: key,
@@ -258,13 +258,14 @@ describe('claim-1.lua agrees with the specification (real Redis)', () => {
           ttlMs: 60_000,
         }),
       ).rejects.toThrow(/timed out/i);
-      await busy;
+      await blocker.client('UNPAUSE');
       await waitFor(
         'the lost claim to be released',
         async () => (await client.hget(key, 'state')) === 'released' && (await client.hget(key, 'claims')) === '2',
       );
       expect(await client.hget(key, 'owner')).toBeNull();
     } finally {
+      await blocker.client('UNPAUSE');
       impatient.disconnect();
       blocker.disconnect();
     }

@@ -26,7 +26,19 @@ export interface MinimalApp {
   readonly outcomes: IdempotencyOutcome[];
   /** Make the next handler calls answer with this status instead of 202. */
   failWith(status: number | undefined): void;
+  /**
+   * Hold the next handler call after it enqueued, before it answers (so before the plugin stores
+   * the response), until `release`: the window a slow or dying request spends there, made to last.
+   */
+  holdNext(): HeldRequest;
   close(): Promise<void>;
+}
+
+/** A handler call held by {@link MinimalApp.holdNext}. */
+export interface HeldRequest {
+  /** Resolves once the held call has enqueued its job. */
+  readonly enqueued: Promise<void>;
+  release(): void;
 }
 
 /** Build the stand-in app on a Redis URL with a unique queue name. */
@@ -45,6 +57,7 @@ export async function buildMinimalApp(redisUrl: string, config: Partial<Idempote
   const queue = new Queue(`test-${randomUUID()}`, { connection: { url: redisUrl }, prefix: 'dtq' });
   queue.on('error', () => {});
   let failStatus: number | undefined;
+  let held: { reached: () => void; released: Promise<void> } | undefined;
 
   const logger: FastifyBaseLogger = pino({ messageKey: F.MESSAGE }, sink);
   const app: FastifyInstance = Fastify({
@@ -80,6 +93,12 @@ export async function buildMinimalApp(redisUrl: string, config: Partial<Idempote
       if (failStatus !== undefined) return reply.code(failStatus).send({ error: { code: 'TEST_FAIL' } });
       const taskId = request.idempotency?.taskId ?? randomUUID();
       await queue.add('calculate_var', request.body as object, { jobId: taskId });
+      const hold = held;
+      held = undefined;
+      if (hold !== undefined) {
+        hold.reached();
+        await hold.released;
+      }
       return reply
         .code(202)
         .header('location', `/api/v1/tasks/${taskId}`)
@@ -95,6 +114,12 @@ export async function buildMinimalApp(redisUrl: string, config: Partial<Idempote
     outcomes,
     failWith: (status) => {
       failStatus = status;
+    },
+    holdNext: () => {
+      const enqueued = Promise.withResolvers<void>();
+      const released = Promise.withResolvers<void>();
+      held = { reached: enqueued.resolve, released: released.promise };
+      return { enqueued: enqueued.promise, release: released.resolve };
     },
     close: async () => {
       await app.close();

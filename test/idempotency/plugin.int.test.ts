@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS, F } from '../../contract/vocabulary.ts';
-import { FAULT_PAUSE_HEADER } from '../../workload/idempotency/plugin.ts';
 import { startRedis, type TestRedis } from '../utils/redis-server.ts';
 import { buildMinimalApp, type MinimalApp } from './minimal-app.ts';
 
@@ -238,20 +237,26 @@ describe('Idempotency-Key on POST /api/v1/tasks (plugin, real Redis)', () => {
   });
 
   it('gives 409 while a claim is in flight, then lets exactly one retry take over after the lease', async () => {
-    const t = await build({ inFlightMs: 400, faultsEnabled: true });
+    // A lease no request outlasts by itself: it ends when the test ends it below.
+    const t = await build({ inFlightMs: 60_000 });
     const key = randomUUID();
-    // The first request pauses between running (job enqueued) and storing its response,
-    // like a process that dies there; its lease runs out meanwhile.
-    const slow = post(t, key, BODY, { [FAULT_PAUSE_HEADER]: '1500' });
-    await sleep(100);
+    // The first request is held between running (job enqueued) and storing its response,
+    // like a process that stalls or dies there.
+    const hold = t.holdNext();
+    const slow = post(t, key, BODY);
+    await hold.enqueued;
     const during = await post(t, key);
     expect(during.statusCode).toBe(409);
     expect(during.headers['retry-after']).toBe('1');
-    await sleep(400);
+    // Its lease runs out: the lease end moves to Redis's present, the clock claim-1.lua compares with.
+    const [record] = await idemKeys(t);
+    const [seconds, micros] = await t.redis.time();
+    await t.redis.hset(record as string, 'lease_until', Number(seconds) * 1000 + Math.floor(Number(micros) / 1000));
     const retries = await Promise.all(Array.from({ length: 20 }, () => post(t, key)));
     const takeovers = retries.filter((r) => r.statusCode === 202);
     expect(takeovers).toHaveLength(1);
     expect(retries.filter((r) => r.statusCode === 409)).toHaveLength(19);
+    hold.release();
     const first = await slow;
     // Both answers name the same task, and the queue holds it once.
     expect(takeovers[0]?.json().task_id).toBe(first.json().task_id);

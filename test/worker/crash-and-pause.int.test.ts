@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readStoredResult } from '../../workload/locks/result-store.ts';
+import { monitorRedis } from '../utils/redis-monitor.ts';
 import { waitFor } from '../utils/wait.ts';
 import {
   type LogLine,
@@ -58,14 +59,24 @@ describe('a worker that dies or freezes mid-job', () => {
   it('SIGSTOP past the lease: a second worker takes the lock, and the resumed worker is fenced off and logs lock.lost', async () => {
     const workers = [await bed.harness.spawnWorker('worker-1'), await bed.harness.spawnWorker('worker-2')];
     const portfolio = `pause-${Date.now()}`;
-    const task = await bed.producer.enqueue('calculate_var', varData(portfolio, { fault: { sleep_ms: 4000 } }), {
-      priority: 'high',
-    });
+    const release = `release-${portfolio}`;
+    const monitor = await monitorRedis(bed.redis.url);
+    const task = await bed.producer.enqueue(
+      'calculate_var',
+      varData(portfolio, { fault: { sleep_ms: 60_000, sleep_until_key: release } }),
+      { priority: 'high' },
+    );
     const frozen = await holderOf(workers, task.taskId);
-    // Let it compute (2000 simulations: milliseconds) and enter the 4 s pause between computing
-    // and writing, then freeze it there.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Its first poll of the release key proves it computed and is in the pause between computing
+    // and writing (no other worker has the job yet): freeze it there.
+    await monitor.waitForCommand(
+      'the holder to poll its release key',
+      (c) => c.args[0] === 'exists' && c.args[1] === release,
+    );
+    await monitor.close();
     frozen.signal('SIGSTOP');
+    // The worker that takes over passes its own pause at once.
+    await bed.client.set(release, '1');
 
     const job = await completed(task.taskId);
     expect(job.returnvalue).toMatchObject({ status: 'computed', fencing_token: 2 });
@@ -91,7 +102,8 @@ describe('a worker that dies or freezes mid-job', () => {
   it('a lease lost while computing abandons the work: lock.lost, no write, the newer holder’s result stands', async () => {
     const workers = [await bed.harness.spawnWorker('worker-1'), await bed.harness.spawnWorker('worker-2')];
     const portfolio = `abandon-${Date.now()}`;
-    // Seconds of computation on one thread: long enough to freeze the worker in the middle of it.
+    const monitor = await monitorRedis(bed.redis.url);
+    // Seconds of computation on one thread: the worker is frozen in the middle of it.
     const positions = Array.from({ length: 40 }, (_, i) => ({ symbol: `S${i}`, quantity: 10, price: 100 }));
     const task = await bed.producer.enqueue(
       'calculate_var',
@@ -99,7 +111,13 @@ describe('a worker that dies or freezes mid-job', () => {
       { priority: 'high' },
     );
     const frozen = await holderOf(workers, task.taskId);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Reading the result cache is its last Redis command before the computation (no other worker
+    // has the job): frozen right after it, it is frozen in, or just before, those seconds of work.
+    await monitor.waitForCommand(
+      'the holder to check the result cache',
+      (c) => c.args[0] === 'get' && c.args[1]?.startsWith('dtq:cache:') === true,
+    );
+    await monitor.close();
     frozen.signal('SIGSTOP');
     const job = await completed(task.taskId);
     expect(job.returnvalue).toMatchObject({ status: 'computed', fencing_token: 2 });
@@ -112,9 +130,12 @@ describe('a worker that dies or freezes mid-job', () => {
       () => withAction(fromFrozen(), 'lock.lost')[0],
     );
     expect(lost).toMatchObject({ correlation_id: task.correlationId, 'lock.fencing_token': 1 });
-    // Its computation was abandoned, so it never reached the store.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Its computation was abandoned, so it never reached the store: once it has stopped (a
+    // graceful stop lets a job in hand finish), it would have logged a write by now.
+    frozen.signal('SIGTERM');
+    await frozen.exited;
     expect(withAction(fromFrozen(), 'result.write_rejected')).toHaveLength(0);
+    expect(withAction(fromFrozen(), 'result.written')).toHaveLength(0);
     const stored = await readStoredResult(bed.client, `calculate_var:portfolio:${portfolio}`);
     expect(stored).toMatchObject({ fence: 2, writes: 1 });
   });

@@ -3,9 +3,10 @@
  * a document that names a field twice. JSON.parse would hide that, so this run parses the raw
  * lines with a tokenizer, after driving the workers through every path that writes lines:
  * retries, dead letters (exhausted and poison), lock contention, a cache hit, a worker frozen
- * past its lease (stall, redelivery, lost lease, usually a fenced-off write) and a graceful stop.
+ * past its lease (stall, redelivery, lost lease, a fenced-off write) and a graceful stop.
  */
 import { describe, expect, it } from 'vitest';
+import { monitorRedis } from '../utils/redis-monitor.ts';
 import { waitFor } from '../utils/wait.ts';
 import { duplicateKeys } from './duplicate-keys.ts';
 import { lineOf, taskLines, varData, withAction, workerTestbed } from './worker-harness.ts';
@@ -28,20 +29,27 @@ describe('the lines of a worker run through every path', () => {
     const stamp = Date.now();
 
     // Frozen past its lease and its job lock: stall, redelivery, lock.lost.
+    const release = `release-keys-frozen-${stamp}`;
+    const monitor = await monitorRedis(bed.redis.url);
     const frozenTask = await bed.producer.enqueue(
       'calculate_var',
-      varData(`keys-frozen-${stamp}`, { fault: { sleep_ms: 4000 } }),
-      {
-        priority: 'high',
-      },
+      varData(`keys-frozen-${stamp}`, { fault: { sleep_ms: 60_000, sleep_until_key: release } }),
+      { priority: 'high' },
     );
     const holder = await waitFor(
       'a worker to take the lock',
       () => withAction(taskLines(bed.harness.lines(), frozenTask.taskId), 'lock.acquired')[0],
     );
     const frozen = workers.find((w) => w.instance === holder['service.instance']);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Its first poll of the release key proves it is in the pause before its write: freeze it there.
+    await monitor.waitForCommand(
+      'the holder to poll its release key',
+      (c) => c.args[0] === 'exists' && c.args[1] === release,
+    );
+    await monitor.close();
     frozen?.signal('SIGSTOP');
+    // The attempt redelivered to the other worker passes its pause at once.
+    await bed.client.set(release, '1');
 
     const retried = await bed.producer.enqueue(
       'calculate_var',
@@ -69,8 +77,7 @@ describe('the lines of a worker run through every path', () => {
 
     await bed.producer.finished('high', frozenTask.taskId, ['completed'], 60_000);
     frozen?.signal('SIGCONT');
-    // Frozen while pausing before its write, it is fenced off (result.write_rejected); on a slow
-    // machine it may still have been computing, and then abandons the work. lock.lost either way.
+    // Frozen while pausing before its write, it is fenced off: result.write_rejected and lock.lost.
     await waitFor('the resumed worker to see its lease lost', () =>
       withAction(taskLines(bed.harness.lines(), frozenTask.taskId), 'lock.lost').find(
         (l) => l['service.instance'] === frozen?.instance,
@@ -91,6 +98,7 @@ describe('the lines of a worker run through every path', () => {
       'lock.contended',
       'lock.released',
       'lock.lost',
+      'result.write_rejected',
       'result.cache_hit',
       'service.stopping',
       'service.stopped',
