@@ -99,6 +99,39 @@ describe('requests the HTTP parser refuses', () => {
     expect(answer.headers.get('x-request-id')).toBe(error.correlation_id);
   });
 
+  it('delivers the whole answer to a client that reads only after sending its large body (no reset)', async () => {
+    // As nginx and most clients do: send the whole request, then read. A server that closes with
+    // request bytes unread resets the connection, and the client's next write fails before it
+    // ever reads the answer.
+    const chunk = Buffer.alloc(64 * 1024, 'b');
+    const chunks = 64;
+    const text = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1');
+      const received: Buffer[] = [];
+      socket.pause();
+      socket.on('data', (data) => received.push(data));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(Buffer.concat(received).toString('utf8')));
+      const send = (left: number): void => {
+        if (left === 0) {
+          socket.resume();
+          return;
+        }
+        socket.write(chunk, (error) => (error ? reject(error) : send(left - 1)));
+      };
+      socket.write(
+        'POST /api/v1/tasks HTTP/1.1\r\nHost: api\r\nUser-Agent: evil\u0001agent\r\n' +
+          `Content-Type: application/json\r\nContent-Length: ${chunk.length * chunks}\r\n\r\n`,
+        (error) => (error ? reject(error) : send(chunks)),
+      );
+    });
+    const [head = '', body = ''] = text.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 400 /);
+    const error = (JSON.parse(body) as { error: Record<string, string> }).error;
+    expect(error.code).toBe('DTQ_ERR_API_BAD_REQUEST');
+    expect(head).toContain(`x-request-id: ${error.correlation_id}`);
+  });
+
   it('keeps a valid X-Request-ID sent before the bad header', async () => {
     const answer = await exchange(
       'GET /health HTTP/1.1\r\nHost: api\r\nX-Request-ID: client-id-7\r\nUser-Agent: a\u0001b\r\n\r\n',

@@ -16,6 +16,9 @@ import { errorFields, logEvent } from '../../instrumentation/logger.ts';
 import { API_ERRORS } from './errors.ts';
 import { errorBody } from './plugins/error-handler.ts';
 
+/** How long an answered socket may stay open for the client to read the answer. */
+const CLOSE_GRACE_MS = 1000;
+
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   400: 'Bad Request',
   408: 'Request Timeout',
@@ -43,13 +46,39 @@ export function clientErrorOf(code: string | undefined): DtqError {
   }
 }
 
-const RAW_CORRELATION_HEADER = /\r\nx-request-id:[ \t]*([^\r\n]*?)[ \t]*\r\n/i;
+/**
+ * How much of the raw packet is searched: nginx sends X-Request-ID first, so it sits well within
+ * the first bytes. The bound and the plain scan below (no regex) keep the work linear in a small
+ * input whatever a direct client sends (a regex with overlapping quantifiers backtracks for
+ * seconds on a long run of spaces without a line end).
+ */
+const RAW_SCAN_BYTES = 8 * 1024;
+const RAW_HEADER_START = `\r\n${CORRELATION_ID_HEADER.toLowerCase()}:`;
+
+/** The value of the X-Request-ID header in raw request bytes, trimmed, or undefined when absent or unterminated. */
+export function rawCorrelationHeader(raw: Buffer): string | undefined {
+  const text = raw.subarray(0, RAW_SCAN_BYTES).toString('latin1');
+  const start = text.toLowerCase().indexOf(RAW_HEADER_START);
+  if (start === -1) return undefined;
+  const valueStart = start + RAW_HEADER_START.length;
+  const end = text.indexOf('\r\n', valueStart);
+  if (end === -1) return undefined;
+  let from = valueStart;
+  let to = end;
+  while (from < to && isBlank(text.charCodeAt(from))) from++;
+  while (to > from && isBlank(text.charCodeAt(to - 1))) to--;
+  return text.slice(from, to);
+}
+
+/** Space or horizontal tab, the optional whitespace around a header value. */
+function isBlank(code: number): boolean {
+  return code === 0x20 || code === 0x09;
+}
 
 /** The X-Request-ID in the raw bytes of an unparsed request, when there is one (judged by the usual rules). */
 export function correlationIdOfRaw(raw: unknown): string {
   // Node hands a Buffer (Fastify's types describe its JSON form).
-  const found = Buffer.isBuffer(raw) ? RAW_CORRELATION_HEADER.exec(raw.toString('latin1'))?.[1] : undefined;
-  return correlationIdFrom(found).id;
+  return correlationIdFrom(Buffer.isBuffer(raw) ? rawCorrelationHeader(raw) : undefined).id;
 }
 
 /** A Fastify `clientErrorHandler` that answers and logs through `logger`. */
@@ -59,13 +88,24 @@ export function createClientErrorHandler(
   return (error, socket) => {
     // A reset or a vanished client cannot be answered; Node reports those here too.
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    // Already answered: the parser keeps failing on each later chunk of the request being drained.
+    if (socket.writableEnded) return;
     const correlationId = correlationIdOfRaw(error.rawPacket);
     const address = socket.remoteAddress;
     const apiError = clientErrorOf(error.code);
     const status = apiError.statusCode ?? 400;
     const body = JSON.stringify(errorBody(apiError, correlationId));
     if (socket.writable) {
-      socket.write(
+      // end() flushes the answer before the FIN, where destroy() could drop it; and closing with
+      // request bytes still unread makes Linux send a reset in place of the answer, so the rest of
+      // the request is read and discarded until the client closes too. The timer bounds how long
+      // a client that neither reads nor closes can hold the socket.
+      const closeTimer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+      closeTimer.unref();
+      socket.once('close', () => clearTimeout(closeTimer));
+      socket.once('end', () => socket.destroy());
+      socket.resume();
+      socket.end(
         `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Bad Request'}\r\n` +
           'Content-Type: application/json; charset=utf-8\r\n' +
           `Content-Length: ${Buffer.byteLength(body)}\r\n` +
@@ -73,8 +113,9 @@ export function createClientErrorHandler(
           'Connection: close\r\n\r\n' +
           body,
       );
+    } else {
+      socket.destroy();
     }
-    socket.destroy();
     logEvent(
       logger,
       'warn',
