@@ -19,6 +19,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } fro
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { redactUrl } from '../contract/redact.ts';
 import { F } from '../contract/vocabulary.ts';
 import { clusterStatus, startElasticsearchNode } from '../elk/node.ts';
 import { CORE_STEPS, runSetup } from '../elk/setup.ts';
@@ -387,7 +388,7 @@ export async function run(): Promise<BenchReport> {
         },
       ],
       notes: [
-        `${LINES} lines (${Math.round(bytes / 1024 / 1024)} MB) in ${SERVICES.length} files; Elasticsearch ${stopNode ? 'temporary node, 1 GB heap' : url}.`,
+        `${LINES} lines (${Math.round(bytes / 1024 / 1024)} MB) in ${SERVICES.length} files; Elasticsearch ${stopNode ? 'temporary node, 1 GB heap' : redactUrl(url)}.`,
         `Raw and shipper alternate for ${ROUNDS} round(s), each keeping its fastest; lines/s per round (raw vs shipper): ${rounds.join('; ')}. Both send ${best.batch} lines per request, ${best.concurrency} at a time.`,
         `Machine: ${cpus().length} cores, load average ${loadavg()
           .map((l) => l.toFixed(1))

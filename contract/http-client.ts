@@ -6,6 +6,7 @@
  * call), lets us send any header value verbatim (hostile X-Request-IDs) and gives exact timings.
  */
 import { Agent, request } from 'node:http';
+import { redactUrl } from './redact.ts';
 
 /** One response, body read in full. */
 export interface HttpResponse {
@@ -69,7 +70,7 @@ export class HttpClient {
         clearTimeout(timer);
         if (signal?.aborted) reject(signal.reason);
         else if (error instanceof HttpRequestError) reject(error);
-        else reject(new HttpRequestError(error.code ?? 'EREQUEST', `${method} ${url.href}: ${error.message}`));
+        else reject(new HttpRequestError(error.code ?? 'EREQUEST', `${method} ${redactUrl(url)}: ${error.message}`));
       };
       const req = request(url, { method, headers, agent: this.#agent, signal }, (res) => {
         const chunks: Buffer[] = [];
@@ -96,7 +97,10 @@ export class HttpClient {
       // The whole exchange, not the socket's idle time: a server that answers a byte at a time
       // must not hold a request forever.
       const timer = setTimeout(
-        () => req.destroy(new HttpRequestError('ETIMEDOUT', `${method} ${url.href}: no answer within ${timeoutMs} ms`)),
+        () =>
+          req.destroy(
+            new HttpRequestError('ETIMEDOUT', `${method} ${redactUrl(url)}: no answer within ${timeoutMs} ms`),
+          ),
         timeoutMs,
       );
       req.on('error', fail);

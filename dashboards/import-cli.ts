@@ -6,6 +6,7 @@ import { runCli } from '../contract/cli-args.ts';
 import { DtqError } from '../contract/dtq-error.ts';
 import { envString } from '../contract/env.ts';
 import { indexPrefix } from '../contract/indices.ts';
+import { redactUrl } from '../contract/redact.ts';
 import { importDashboards } from './kibana/import.ts';
 
 const IMPORT_CLI = {
@@ -28,7 +29,7 @@ const kibanaUrl = envString('DTQ_KIBANA_URL', 'http://127.0.0.1:5601');
 try {
   const result = await importDashboards({ kibanaUrl, prefix: indexPrefix() });
   console.log(
-    `dashboards: imported ${result.imported} objects into Kibana ${result.version} at ${kibanaUrl} (${result.indexPattern})`,
+    `dashboards: imported ${result.imported} objects into Kibana ${result.version} at ${redactUrl(kibanaUrl)} (${result.indexPattern})`,
   );
 } catch (error) {
   console.error(error instanceof DtqError ? `${error.code}: ${error.message}` : error);

@@ -4,6 +4,7 @@
  */
 
 import { envOptional } from '../contract/env.ts';
+import { redactUrl } from '../contract/redact.ts';
 import type { SetupStep } from '../elk/setup.ts';
 import { importDashboards } from './kibana/import.ts';
 
@@ -17,7 +18,7 @@ export const kibanaDashboardsStep: SetupStep = {
     // Overwrite import: same ids, same content; Kibana does not say whether anything differed.
     return {
       outcome: 'updated',
-      detail: `${result.imported} objects into Kibana ${result.version} at ${kibanaUrl} (data view ${result.indexPattern})`,
+      detail: `${result.imported} objects into Kibana ${result.version} at ${redactUrl(kibanaUrl)} (data view ${result.indexPattern})`,
     };
   },
 };

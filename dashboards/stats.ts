@@ -8,6 +8,7 @@
 
 import { dtqError } from '../contract/dtq-error.ts';
 import { indexPattern, indexPrefix } from '../contract/indices.ts';
+import { redactUrl } from '../contract/redact.ts';
 import { DUPLICATE_EVENTS, F, NS_PER_MS } from '../contract/vocabulary.ts';
 import { assertReachable, createEsClient, esUrl, isConnectionError } from '../elk/client.ts';
 import { ES_ERRORS } from '../elk/errors.ts';
@@ -113,10 +114,11 @@ export async function collectStats(input: StatsOptions = {}): Promise<StatsRepor
       responses = answer.responses as unknown[];
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      if (isConnectionError(error)) throw dtqError(ES_ERRORS.UNREACHABLE, { url: options.esUrl, reason }, error);
+      if (isConnectionError(error))
+        throw dtqError(ES_ERRORS.UNREACHABLE, { url: redactUrl(options.esUrl), reason }, error);
       throw dtqError(
         DASHBOARD_ERRORS.STATS_QUERY_FAILED,
-        { url: options.esUrl, panel: 'all', indexPattern: options.indexPattern, reason },
+        { url: redactUrl(options.esUrl), panel: 'all', indexPattern: options.indexPattern, reason },
         error,
       );
     }
@@ -126,7 +128,7 @@ export async function collectStats(input: StatsOptions = {}): Promise<StatsRepor
       if (response?.error) {
         const reason = esErrorReason(response.error);
         throw dtqError(DASHBOARD_ERRORS.STATS_QUERY_FAILED, {
-          url: options.esUrl,
+          url: redactUrl(options.esUrl),
           panel: panel.id,
           indexPattern: options.indexPattern,
           reason,

@@ -6,6 +6,7 @@
 import { Client, errors } from '@elastic/elasticsearch';
 import { dtqError } from '../contract/dtq-error.ts';
 import { envOptional } from '../contract/env.ts';
+import { redactUrl } from '../contract/redact.ts';
 import { ES_ERRORS } from './errors.ts';
 
 /** Where `npm run es` serves by default. */
@@ -23,9 +24,10 @@ export function validateEsUrl(url: string): string {
   try {
     parsed = new URL(url);
   } catch {
-    throw dtqError(ES_ERRORS.BAD_URL, { url });
+    throw dtqError(ES_ERRORS.BAD_URL, { url: redactUrl(url) });
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw dtqError(ES_ERRORS.BAD_URL, { url });
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw dtqError(ES_ERRORS.BAD_URL, { url: redactUrl(url) });
   return url.replace(/\/+$/, '');
 }
 
@@ -64,6 +66,6 @@ export async function assertReachable(client: Client, url: string): Promise<void
     await client.cluster.health({ timeout: '5s' }, { requestTimeout: 10_000 });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw dtqError(ES_ERRORS.UNREACHABLE, { url, reason }, error);
+    throw dtqError(ES_ERRORS.UNREACHABLE, { url: redactUrl(url), reason }, error);
   }
 }

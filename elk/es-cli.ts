@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { runCli } from '../contract/cli-args.ts';
 import { DtqError, dtqError } from '../contract/dtq-error.ts';
 import { envString } from '../contract/env.ts';
+import { redactUrl } from '../contract/redact.ts';
 import { esUrl } from './client.ts';
 import { esVarDir } from './distribution.ts';
 import { ES_ERRORS } from './errors.ts';
@@ -54,7 +55,7 @@ function localPort(url: string): number {
   if (parsed.hostname !== '127.0.0.1' && parsed.hostname !== 'localhost') {
     throw new DtqError(
       'DTQ_ERR_ES_BAD_URL',
-      `DTQ_ES_URL=${url} is not on this machine; \`npm run es\` only runs a local node. Unset DTQ_ES_URL or use http://127.0.0.1:<port>.`,
+      `DTQ_ES_URL=${redactUrl(url)} is not on this machine; \`npm run es\` only runs a local node. Unset DTQ_ES_URL or use http://127.0.0.1:<port>.`,
     );
   }
   return Number(parsed.port || 9200);
@@ -66,10 +67,10 @@ async function start(detached: boolean): Promise<void> {
   const running = readPid();
   if (running !== undefined || (await clusterStatus(url, 1_000))) {
     if (running !== undefined && (await clusterStatus(url))) {
-      console.log(`Elasticsearch already running on ${url} (pid ${running})`);
+      console.log(`Elasticsearch already running on ${redactUrl(url)} (pid ${running})`);
       return;
     }
-    throw dtqError(ES_ERRORS.ALREADY_RUNNING, { url, pidFile });
+    throw dtqError(ES_ERRORS.ALREADY_RUNNING, { url: redactUrl(url), pidFile });
   }
   const node = await startElasticsearchNode({
     port,
@@ -79,7 +80,7 @@ async function start(detached: boolean): Promise<void> {
     log: (line) => console.error(line),
   });
   writeFileSync(pidFile, `${node.pid()}\n`);
-  console.log(`Elasticsearch ready on ${url} (pid ${node.pid()}, logs ${join(baseDir, 'logs')})`);
+  console.log(`Elasticsearch ready on ${redactUrl(url)} (pid ${node.pid()}, logs ${join(baseDir, 'logs')})`);
   if (detached) return;
   const shutdown = async (): Promise<void> => {
     await node.stop();
@@ -107,8 +108,8 @@ async function status(): Promise<void> {
   const pid = readPid();
   console.log(
     health
-      ? `Elasticsearch on ${url}: ${health}${pid === undefined ? ' (not started by npm run es)' : ` (pid ${pid})`}`
-      : `Elasticsearch on ${url}: not answering${pid === undefined ? '' : ` (pid ${pid} alive, starting or stuck)`}`,
+      ? `Elasticsearch on ${redactUrl(url)}: ${health}${pid === undefined ? ' (not started by npm run es)' : ` (pid ${pid})`}`
+      : `Elasticsearch on ${redactUrl(url)}: not answering${pid === undefined ? '' : ` (pid ${pid} alive, starting or stuck)`}`,
   );
   process.exitCode = health ? 0 : 1;
 }

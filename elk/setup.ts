@@ -13,6 +13,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { dtqError } from '../contract/dtq-error.ts';
 import { envInt } from '../contract/env.ts';
 import { indexPrefix } from '../contract/indices.ts';
+import { redactUrl } from '../contract/redact.ts';
 import { detectCapabilities, type ServerCapabilities } from './capabilities.ts';
 import { assertReachable, createEsClient, esUrl } from './client.ts';
 import { ES_ERRORS } from './errors.ts';
@@ -144,7 +145,7 @@ export async function runSetup(options: SetupOptions = {}): Promise<StepResult[]
         results.push({ step: step.name, ...(await step.run(context)) });
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        throw dtqError(ES_ERRORS.SETUP_FAILED, { step: step.name, url, reason }, error);
+        throw dtqError(ES_ERRORS.SETUP_FAILED, { step: step.name, url: redactUrl(url), reason }, error);
       }
     }
     return results;

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { type CliParse, type CliSpec, parseCli } from '../contract/cli-args.ts';
 import { DtqError, dtqError } from '../contract/dtq-error.ts';
 import { indexPattern, indexPrefix } from '../contract/indices.ts';
+import { redactUrl } from '../contract/redact.ts';
 import { printable } from '../contract/terminal-text.ts';
 import { EXPLORE_ERRORS, exitCodeFor } from './errors.ts';
 import {
@@ -154,7 +155,7 @@ async function openSource(options: Options): Promise<LogSource> {
   const esUrl = options.logs === undefined ? (options.es ?? process.env.DTQ_ES_URL) : undefined;
   if (esUrl) {
     const { ElasticsearchSource } = await import('./sources/elasticsearch.ts');
-    if (!/^https?:\/\//.test(esUrl)) throw usage(`--es ${esUrl} is not an http(s) URL`);
+    if (!/^https?:\/\//.test(esUrl)) throw usage(`--es ${redactUrl(esUrl)} is not an http(s) URL`);
     return new ElasticsearchSource({ url: esUrl, index: indexPattern(indexPrefix()), mapping });
   }
   const { FileSource } = await import('./sources/files.ts');

@@ -8,6 +8,7 @@
  */
 import { runCli } from '../contract/cli-args.ts';
 import { DtqError } from '../contract/dtq-error.ts';
+import { redactUrl } from '../contract/redact.ts';
 import { printable } from '../contract/terminal-text.ts';
 import { EVENTS } from '../contract/vocabulary.ts';
 import { createLogger, errorFields, logEvent } from '../instrumentation/logger.ts';
@@ -79,7 +80,7 @@ async function main(argv: string[]): Promise<void> {
     'info',
     EVENTS.SERVICE_STARTED,
     {},
-    `shipping ${config.logDir} to ${config.esUrl} (index prefix ${config.indexPrefix})`,
+    `shipping ${config.logDir} to ${redactUrl(config.esUrl)} (index prefix ${config.indexPrefix})`,
   );
   try {
     await shipper.run();

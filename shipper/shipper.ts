@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep, setImmediate as yieldToIo } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { dailyIndexNamer, timestampRange } from '../contract/indices.ts';
+import { redactUrl } from '../contract/redact.ts';
 import { EVENTS, F } from '../contract/vocabulary.ts';
 import { CORE_STEPS, runSetup } from '../elk/setup.ts';
 import { errorFields, logEvent } from '../instrumentation/logger.ts';
@@ -122,7 +123,7 @@ export class Shipper {
             'warn',
             EVENTS.DEPENDENCY_UNAVAILABLE,
             { [F.DEPENDENCY_NAME]: 'elasticsearch', [F.ERROR_MESSAGE]: reason },
-            `Elasticsearch unavailable at ${this.#config.esUrl}; retrying with backoff, the backlog stays on disk`,
+            `Elasticsearch unavailable at ${redactUrl(this.#config.esUrl)}; retrying with backoff, the backlog stays on disk`,
           );
         }
       },

@@ -7,6 +7,7 @@
 
 import { dtqError } from '../../contract/dtq-error.ts';
 import { DEFAULT_INDEX_PREFIX } from '../../contract/indices.ts';
+import { redactUrl } from '../../contract/redact.ts';
 import { DASHBOARD_ERRORS } from '../errors.ts';
 import { savedObjects, toNdjson } from './saved-objects.ts';
 import { compareVersions, KIBANA_VERSION, MIN_KIBANA_VERSION } from './versions.ts';
@@ -39,10 +40,10 @@ export function validateKibanaUrl(url: string): string {
   try {
     parsed = new URL(url);
   } catch {
-    throw dtqError(DASHBOARD_ERRORS.KIBANA_BAD_URL, { url });
+    throw dtqError(DASHBOARD_ERRORS.KIBANA_BAD_URL, { url: redactUrl(url) });
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
-    throw dtqError(DASHBOARD_ERRORS.KIBANA_BAD_URL, { url });
+    throw dtqError(DASHBOARD_ERRORS.KIBANA_BAD_URL, { url: redactUrl(url) });
   return url.replace(/\/+$/, '');
 }
 
@@ -57,15 +58,19 @@ export function versionFromStatus(url: string, httpStatus: number, body: unknown
   const level = String(status?.status?.overall?.level ?? status?.status?.overall?.state ?? 'unknown');
   // 'degraded' still serves the saved-objects API; 'unavailable' and 'critical' do not.
   if (httpStatus !== 200 || !['available', 'degraded', 'green', 'yellow'].includes(level)) {
-    throw dtqError(DASHBOARD_ERRORS.KIBANA_NOT_READY, { url, status: httpStatus, level });
+    throw dtqError(DASHBOARD_ERRORS.KIBANA_NOT_READY, { url: redactUrl(url), status: httpStatus, level });
   }
   const version = status?.version?.number;
   if (typeof version !== 'string' || !/^\d+\.\d+\.\d+/.test(version)) {
-    throw dtqError(DASHBOARD_ERRORS.KIBANA_NOT_READY, { url, status: httpStatus, level: 'no version in /api/status' });
+    throw dtqError(DASHBOARD_ERRORS.KIBANA_NOT_READY, {
+      url: redactUrl(url),
+      status: httpStatus,
+      level: 'no version in /api/status',
+    });
   }
   if (compareVersions(version, MIN_KIBANA_VERSION) < 0) {
     throw dtqError(DASHBOARD_ERRORS.KIBANA_TOO_OLD, {
-      url,
+      url: redactUrl(url),
       version,
       minimum: MIN_KIBANA_VERSION,
       recommended: KIBANA_VERSION,
@@ -138,7 +143,8 @@ export async function importDashboards(options: ImportOptions): Promise<ImportRe
     timeoutMs,
   );
   const failure = importFailure(status, body);
-  if (failure !== undefined) throw dtqError(DASHBOARD_ERRORS.KIBANA_IMPORT_FAILED, { url, reason: failure });
+  if (failure !== undefined)
+    throw dtqError(DASHBOARD_ERRORS.KIBANA_IMPORT_FAILED, { url: redactUrl(url), reason: failure });
   const imported = (body as { successCount?: number }).successCount ?? objects.length;
   return { version, imported, indexPattern: `${prefix}-*` };
 }

@@ -7,6 +7,7 @@
  * endpoints used here (_search, _pit, _resolve/index) cost to call by hand.
  */
 import { dtqError } from '../../contract/dtq-error.ts';
+import { redactUrl } from '../../contract/redact.ts';
 import { EVENTS, F, normalizeNginxLine } from '../../contract/vocabulary.ts';
 import { EXPLORE_ERRORS } from '../errors.ts';
 import type { Mapping } from '../mapping/mapping.ts';
@@ -193,7 +194,7 @@ export class ElasticsearchSource implements LogSource {
           "it reads OTLP JSON files as the Collector's file exporter writes them (--logs DIR); Elasticsearch holds documents of another shape. Read the files, or describe your documents in a mapping file",
       });
     this.#sort = this.#mapping === undefined ? SORT : mappedSort(this.#mapping);
-    this.description = `Elasticsearch ${this.#url} (${this.#index})${this.#mapping ? ` (profile ${this.#mapping.name})` : ''}`;
+    this.description = `Elasticsearch ${redactUrl(this.#url)} (${this.#index})${this.#mapping ? ` (profile ${this.#mapping.name})` : ''}`;
   }
 
   // --- Mapping hook: with a foreign format, queries name the mapped fields and every hit is
@@ -226,16 +227,16 @@ export class ElasticsearchSource implements LogSource {
       response = await requestJson(method, `${this.#url}${path}`, body, REQUEST_TIMEOUT_MS);
     } catch (error) {
       const reason = (error as { code?: string }).code ?? (error as Error).message;
-      throw dtqError(EXPLORE_ERRORS.ES_UNREACHABLE, { url: this.#url, reason }, error);
+      throw dtqError(EXPLORE_ERRORS.ES_UNREACHABLE, { url: redactUrl(this.#url), reason }, error);
     }
     const text = response.text;
     if (response.status < 200 || response.status >= 300) {
       const error = parseError(text);
       if (error?.type === 'index_not_found_exception')
-        throw dtqError(EXPLORE_ERRORS.NO_INDEX, { url: this.#url, index: this.#index });
+        throw dtqError(EXPLORE_ERRORS.NO_INDEX, { url: redactUrl(this.#url), index: this.#index });
       const reason = error ? `${error.type ?? ''} ${error.reason ?? ''}`.trim() : text.slice(0, 300);
       throw dtqError(EXPLORE_ERRORS.ES_QUERY_FAILED, {
-        url: this.#url,
+        url: redactUrl(this.#url),
         index: this.#index,
         status: response.status,
         reason,
@@ -406,7 +407,8 @@ export class ElasticsearchSource implements LogSource {
       'GET',
       `/_resolve/index/${encodeIndexPattern(this.#index)}`,
     );
-    if (resolved.indices.length === 0) throw dtqError(EXPLORE_ERRORS.NO_INDEX, { url: this.#url, index: this.#index });
+    if (resolved.indices.length === 0)
+      throw dtqError(EXPLORE_ERRORS.NO_INDEX, { url: redactUrl(this.#url), index: this.#index });
     const prefix = id.slice(0, Math.max(1, Math.min(6, Math.floor(id.length / 2))));
     const time = this.#fields(F.TIMESTAMP)[0] ?? F.TIMESTAMP;
     const idField = this.#fields(field)[0] ?? field;

@@ -53,4 +53,16 @@ describe('http client', () => {
     expect(error).toBeInstanceOf(HttpRequestError);
     expect((error as HttpRequestError).code).toBe('ECONNREFUSED');
   });
+
+  it('keeps credentials in the URL out of its error messages', async () => {
+    const port = await freePort();
+    client = new HttpClient(`http://elastic:s3cret-pw@127.0.0.1:${port}/`);
+    const refused = await client.send('GET', '/_bulk').catch((e: unknown) => e);
+    expect((refused as Error).message).toContain(`GET http://***:***@127.0.0.1:${port}/_bulk`);
+    client.close();
+    client = new HttpClient((await trickling(50)).replace('http://', 'http://elastic:s3cret-pw@'));
+    const timedOut = await client.send('GET', '/', { timeoutMs: 200 }).catch((e: unknown) => e);
+    expect((timedOut as HttpRequestError).code).toBe('ETIMEDOUT');
+    for (const error of [refused, timedOut]) expect((error as Error).message).not.toContain('s3cret-pw');
+  });
 });

@@ -2,6 +2,7 @@
  * Every line the shipper logs about itself carries `event.action` from the vocabulary, so
  * dashboards and the explorer can select it. One run provokes each kind of line: start, an
  * Elasticsearch refusal and recovery, a dead-lettered line, a truncated source, metrics, stop.
+ * DTQ_ES_URL carries credentials, which no line may repeat.
  * A local HTTP server stands in for Elasticsearch, because a real node does not refuse on demand.
  */
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, truncateSync } from 'node:fs';
@@ -56,7 +57,8 @@ it('gives every line it logs an event.action of the vocabulary', { timeout: 120_
   appendFileSync(writer.path, `${JSON.stringify({ [F.MESSAGE]: 'x'.repeat(8_192) })}\n`);
   const shipper = startShipper({
     logDir,
-    esUrl: url,
+    // Credentials in DTQ_ES_URL must reach Elasticsearch only, never the shipper's own lines.
+    esUrl: url.replace('http://', 'http://elastic:s3cret-pw@'),
     prefix: 'unused',
     env: {
       DTQ_SHIPPER_SETUP: '0',
@@ -76,10 +78,14 @@ it('gives every line it logs an event.action of the vocabulary', { timeout: 120_
   await waitFor('the lines written after the truncation', shipped(writer.markers.slice(before)), { timeoutMs: 60_000 });
   expect(await stopShipper(shipper)).toEqual({ code: 0, signal: null });
 
-  const lines = readFileSync(join(logDir, 'shipper.ndjson'), 'utf8')
+  const text = readFileSync(join(logDir, 'shipper.ndjson'), 'utf8');
+  expect(text).not.toContain('s3cret-pw');
+  const lines = text
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const started = lines.find((line) => line[F.EVENT_ACTION] === EVENTS.SERVICE_STARTED);
+  expect(started?.[F.MESSAGE]).toContain(`to ${url.replace('http://', 'http://***:***@')} `);
   const vocabulary = new Set<unknown>(Object.values(EVENTS));
   expect(lines.filter((line) => !vocabulary.has(line[F.EVENT_ACTION]))).toEqual([]);
   // The run provoked every kind of line it set out to, so the check above covered them.

@@ -7,6 +7,7 @@
 import { runCli } from '../../contract/cli-args.ts';
 import { DtqError } from '../../contract/dtq-error.ts';
 import { envChoice } from '../../contract/env.ts';
+import { redactUrl } from '../../contract/redact.ts';
 import { type OutputMode, type Stack, startStack } from './stack.ts';
 
 const OUTPUT_MODES: readonly OutputMode[] = ['pretty', 'raw', 'none'];
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
   const apis = stack.apis.map((api) => `${api.instance} :${api.port}`).join(', ');
   process.stdout.write(
     [
-      `stack     | ready: ${stack.httpUrl} (nginx) → ${apis}; ${stack.workers.length} workers; Redis ${stack.redisUrl}`,
+      `stack     | ready: ${stack.httpUrl} (nginx) → ${apis}; ${stack.workers.length} workers; Redis ${redactUrl(stack.redisUrl)}`,
       `stack     | logs: ${stack.logDir}/*.ndjson${stack.shipper ? ' (shipping to Elasticsearch)' : ''}; Ctrl-C stops everything`,
       '',
     ].join('\n'),

@@ -13,6 +13,7 @@ import { EventEmitter, once } from 'node:events';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { dtqError } from '../../contract/dtq-error.ts';
+import { redactUrl } from '../../contract/redact.ts';
 import { logFilePath } from '../../instrumentation/logger.ts';
 import { type WrittenNginxConfig, writeNginxConfig } from '../nginx/write-config.ts';
 import { ensurePrograms, type SystemProgram } from './binaries.ts';
@@ -471,7 +472,7 @@ export class LocalStack implements Stack {
   }
 
   #ownedRedis(): RedisProcess {
-    if (!this.#redis) throw dtqError(STACK_ERRORS.REDIS_NOT_OWNED, { redisUrl: this.#redisUrl });
+    if (!this.#redis) throw dtqError(STACK_ERRORS.REDIS_NOT_OWNED, { redisUrl: redactUrl(this.#redisUrl) });
     return this.#redis;
   }
 }
