@@ -17,7 +17,7 @@ import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { envInt, envString } from '../contract/env.ts';
 import { EVENTS, F, type ServiceName } from '../contract/vocabulary.ts';
-import { logEvent } from './logger.ts';
+import { errorFields, logEvent } from './logger.ts';
 
 /** Prefix of every dtq metric name. */
 export const METRIC_PREFIX = 'dtq_';
@@ -114,6 +114,13 @@ export async function startMetricsServer(
   server.unref();
   const port = (server.address() as AddressInfo).port;
   const url = `http://${listen.host}:${port}${METRICS_PATH}`;
+  // An error after listening (EMFILE on accept) must not kill the process the metrics are about:
+  // an 'error' event with no listener is thrown. It is reported, and the listener carries on.
+  server.on('error', (error) => {
+    const message = `metrics listener at ${url} failed: ${error.message}; the process goes on, scrapes may fail`;
+    if (logger === undefined) process.emitWarning(message, { code: 'DTQ_METRICS_LISTENER_ERROR' });
+    else logger.error({ ...errorFields(error), [F.SERVER_PORT]: port }, message);
+  });
   if (logger !== undefined) {
     logEvent(
       logger,
