@@ -1,18 +1,18 @@
 /** The API's configuration, read from environment variables with defaults (see docs/api.md). */
-import { ConfigError, envInt, envString } from '../../contract/env.ts';
+import { envFlag, envInt, envString } from '../../contract/env.ts';
 import { TASK_TYPES, type TaskType } from '../../contract/vocabulary.ts';
 import { DEFAULT_OPERATION_TIMEOUT_MS } from '../queue/task-queue.ts';
 import { DEFAULT_WORK_BUDGET, workBudgetVariable } from '../tasks/work-cost.ts';
 
 /** Largest request body accepted (nginx's client_max_body_size matches it). */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
 /**
  * Largest header block an API parses (Node's maxHeaderSize): above what nginx forwards (4 × 8 KiB
  * of client headers plus its own), so nginx refuses oversized headers first and an API never
  * resets a connection nginx would count as failed.
  */
 export const API_MAX_HEADER_BYTES = 64 * 1024;
-
-export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** Longest path parameter the router accepts (a task id is at most 128 characters). */
 export const MAX_PARAM_LENGTH = 256;
@@ -58,7 +58,7 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfi
     host: envString('DTQ_API_HOST', '127.0.0.1', env),
     port: envInt('DTQ_API_PORT', 3000, { min: 0, max: 65_535 }, env),
     redisUrl: envString('DTQ_REDIS_URL', 'redis://127.0.0.1:6379', env),
-    faults: envFlag('DTQ_FAULTS', env),
+    faults: envFlag('DTQ_FAULTS', false, env),
     circuitThreshold: envInt('DTQ_CIRCUIT_THRESHOLD', 10_000, { min: 0 }, env),
     circuitCacheMs: envInt('DTQ_CIRCUIT_CACHE_MS', 250, { min: 0, max: 60_000 }, env),
     retryAfterS: envInt('DTQ_RETRY_AFTER_S', 2, { min: 1, max: 3600 }, env),
@@ -68,11 +68,4 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfi
       TASK_TYPES.map((type) => [type, envInt(workBudgetVariable(type), DEFAULT_WORK_BUDGET, { min: 1 }, env)]),
     ) as Record<TaskType, number>,
   };
-}
-
-function envFlag(name: string, env: NodeJS.ProcessEnv): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '' || raw === '0') return false;
-  if (raw === '1') return true;
-  throw new ConfigError(name, raw, '1 (on) or 0 (off)');
 }

@@ -1,6 +1,6 @@
 /** Worker configuration from environment variables, with defaults. */
 import { availableParallelism } from 'node:os';
-import { envInt, envString } from '../../contract/env.ts';
+import { envFlag, envInt, envString } from '../../contract/env.ts';
 import { type Priority, TASK_TYPES, type TaskType } from '../../contract/vocabulary.ts';
 import { logDirectory } from '../../instrumentation/logger.ts';
 import { type MetricsListenOptions, metricsListenFromEnv } from '../../instrumentation/metrics.ts';
@@ -69,7 +69,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     instance: envString('DTQ_INSTANCE', 'worker-1', env),
     redisUrl: envString('DTQ_REDIS_URL', 'redis://127.0.0.1:6379', env),
     logDir: logDirectory(env),
-    faults: env.DTQ_FAULTS === '1',
+    faults: envFlag('DTQ_FAULTS', false, env),
     concurrency: {
       high: envInt('DTQ_WORKER_CONCURRENCY_HIGH', 4, { min: 1, max: 256 }, env),
       medium: envInt('DTQ_WORKER_CONCURRENCY_MEDIUM', 2, { min: 1, max: 256 }, env),
