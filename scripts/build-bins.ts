@@ -5,7 +5,7 @@
  * and then imports dist/<name>.js, so an installed package needs neither TypeScript support
  * from Node nor any of the sources.
  */
-import { cpSync, existsSync } from 'node:fs';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { banner, bundleDefaults, ROOT } from './build-common.ts';
@@ -42,10 +42,6 @@ export async function buildAll(): Promise<string[]> {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  if (!existsSync(join(ROOT, 'explorer', 'cli.tsx'))) {
-    console.log('build: explorer/cli.tsx does not exist yet; nothing to bundle.');
-    process.exit(0);
-  }
   // `npm pack` runs prepare after prepack, which has just built everything.
   if (process.env.npm_lifecycle_event === 'prepare' && ['pack', 'publish'].includes(process.env.npm_command ?? '')) {
     console.log('build: already built by prepack.');

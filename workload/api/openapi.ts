@@ -94,7 +94,7 @@ const COMMON_ERRORS: Schema = {
   ]),
   408: errorResponse('An API called directly did not receive the whole request in time.', [A.REQUEST_TIMEOUT]),
   431: errorResponse(
-    `Request headers too large: nginx refuses over ${HEADER_LIMITS.lineBytes} bytes in one header line or ${HEADER_LIMITS.totalBytes} bytes in all; an API called directly closes with a bare 431 over ${API_MAX_HEADER_BYTES / 1024} KiB.`,
+    `Request headers too large: nginx refuses over ${HEADER_LIMITS.lineBytes} bytes in one header line or ${HEADER_LIMITS.totalBytes} bytes in all; an API called directly answers 431 with this body (DTQ_ERR_API_HEADER_TOO_LARGE) over ${API_MAX_HEADER_BYTES / 1024} KiB.`,
     [A.HEADER_TOO_LARGE],
   ),
   500: errorResponse('A bug; report it with the correlation id.', [A.INTERNAL, N.INTERNAL]),

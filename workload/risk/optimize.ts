@@ -17,6 +17,9 @@ import { invalidInput } from './errors.ts';
 /** Most FISTA iterations before the current (feasible) iterate is returned. */
 export const MAX_ITERATIONS = 20_000;
 
+/** Most bisection steps of the long-only projection (each costs one pass over the positions). */
+export const PROJECTION_STEPS = 200;
+
 /** What an optimisation reports. */
 export interface OptimizationResult {
   method: 'min_variance' | 'max_sharpe';
@@ -157,7 +160,7 @@ function project(v: Float64Array, c: Float64Array): Float64Array {
   let hi = 1;
   while (constraint(lo) < 1) lo *= 2;
   while (constraint(hi) > 1) hi *= 2;
-  for (let k = 0; k < 200 && hi - lo > 1e-15 * Math.max(1, Math.abs(lo), Math.abs(hi)); k++) {
+  for (let k = 0; k < PROJECTION_STEPS && hi - lo > 1e-15 * Math.max(1, Math.abs(lo), Math.abs(hi)); k++) {
     const mid = 0.5 * (lo + hi);
     if (constraint(mid) > 1) lo = mid;
     else hi = mid;

@@ -16,11 +16,8 @@
  * Pure: no I/O.
  */
 import type { TaskType } from '../../contract/vocabulary.ts';
-import { MAX_ITERATIONS } from '../risk/optimize.ts';
+import { MAX_ITERATIONS, PROJECTION_STEPS } from '../risk/optimize.ts';
 import type { CalculateVarData, MonteCarloPricingData, PortfolioOptimizationData, StressTestData } from './schemas.ts';
-
-/** Bisection steps a long-only projection takes at most (its cap in workload/risk/optimize.ts). */
-const PROJECTION_STEPS = 200;
 
 /**
  * Default budget per task type, in steps. 10¹⁰ is about 10 s of one core on a laptop: it

@@ -143,9 +143,9 @@ async function run(deps: ProcessorDeps, job: Job<TaskJobData>, log: JobLog, stop
     },
   };
   const policy = CONTENTION_POLICY[taskType];
+  // acquireLock-2.lua takes a lock of an earlier attempt of this same job over at once, so a
+  // contended lock is always held by another task.
   const onContended = (original: LockRecord | undefined) => {
-    // An earlier attempt of this same job (redelivered after a stall) is not a duplicate.
-    if (original?.task_id === taskId) return;
     deps.metrics.lockContended(taskType, policy);
     lockLog.event(
       'info',
