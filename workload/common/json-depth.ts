@@ -18,7 +18,8 @@ export function jsonTextTooDeep(text: string, limit: number): boolean {
       inString = true;
     } else if (ch === 0x5b || ch === 0x7b) {
       if (++depth > limit) return true;
-    } else if (ch === 0x5d || ch === 0x7d) {
+    } else if ((ch === 0x5d || ch === 0x7d) && depth > 0) {
+      // Clamped: stray closers first (`]]]…[[[`) must not buy room for deeper opening later.
       depth--;
     }
   }

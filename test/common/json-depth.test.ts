@@ -1,0 +1,17 @@
+/** jsonTextTooDeep counts nesting in raw text; closers never take the count below zero. */
+import { describe, expect, it } from 'vitest';
+import { jsonTextTooDeep } from '../../workload/common/json-depth.ts';
+
+describe('jsonTextTooDeep', () => {
+  it('measures nesting, ignoring brackets inside strings', () => {
+    expect(jsonTextTooDeep('[[[1]]]', 3)).toBe(false);
+    expect(jsonTextTooDeep('[[[[1]]]]', 3)).toBe(true);
+    expect(jsonTextTooDeep('{"a":"[[[[[\\"[[["}', 1)).toBe(false);
+    expect(jsonTextTooDeep('[[1],[2],[3]]', 2)).toBe(false);
+  });
+
+  it('does not let stray closers first buy room for deeper nesting later', () => {
+    expect(jsonTextTooDeep(`${']'.repeat(100)}${'['.repeat(65)}`, 64)).toBe(true);
+    expect(jsonTextTooDeep(`${'}'.repeat(10)}${'{"a":'.repeat(5)}`, 4)).toBe(true);
+  });
+});
