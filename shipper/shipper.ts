@@ -18,6 +18,7 @@ import { Batch, type BatchDoc, BodyPool, BoundedQueue } from './batcher.ts';
 import { BulkWriter, type DocOutcome } from './bulk-writer.ts';
 import type { ShipperConfig } from './config.ts';
 import { DEAD_LETTER_LINE_CHARS, DeadLetterFile, type DeadLetterRecord } from './dead-letter.ts';
+import { type InvalidUtf8File, InvalidUtf8Tally } from './invalid-utf8-tally.ts';
 import { prepareLine, REJECT_REASONS, type SourceLine } from './line.ts';
 import { metricsFields, type ShipperCounters, type ShipperSnapshot, zeroCounters } from './metrics.ts';
 import type { Progress } from './progress.ts';
@@ -59,12 +60,7 @@ export interface UnterminatedLine {
 }
 
 /** Lines of one file that were not valid UTF-8. */
-export interface InvalidUtf8File {
-  path: string;
-  /** Byte offset of the first such line. */
-  firstOffset: number;
-  lines: number;
-}
+export type { InvalidUtf8File } from './invalid-utf8-tally.ts';
 
 /** Ships a log directory to Elasticsearch until stopped. */
 export class Shipper {
@@ -87,8 +83,7 @@ export class Shipper {
   #setupDone: boolean;
   #lastRegistrySave = 0;
   #running: Promise<void> | undefined;
-  /** Per file fingerprint; `reported` is the count last logged. */
-  readonly #invalidUtf8 = new Map<string, InvalidUtf8File & { reported: number }>();
+  readonly #invalidUtf8 = new InvalidUtf8Tally();
   #unterminated: UnterminatedLine[] = [];
 
   constructor(options: ShipperOptions) {
@@ -198,9 +193,9 @@ export class Shipper {
     return this.#unterminated;
   }
 
-  /** Files that had lines with invalid UTF-8 since start. */
+  /** Files still tailed that had lines with invalid UTF-8 since start (files let go of were reported in the log). */
   invalidUtf8Files(): InvalidUtf8File[] {
-    return [...this.#invalidUtf8.values()].map(({ path, firstOffset, lines }) => ({ path, firstOffset, lines }));
+    return this.#invalidUtf8.files();
   }
 
   /** Counters and lag right now. */
@@ -310,22 +305,13 @@ export class Shipper {
 
   #countInvalidUtf8(line: SourceLine): void {
     this.#counters.invalidUtf8Lines++;
-    const known = this.#invalidUtf8.get(line.fingerprint);
-    if (known !== undefined) {
-      known.lines++;
-      known.path = line.path;
-      return;
-    }
-    this.#invalidUtf8.set(line.fingerprint, { path: line.path, firstOffset: line.offset, lines: 1, reported: 0 });
     // The first one of a file is reported at once; later counts with the metrics.
-    this.#logInvalidUtf8();
+    if (this.#invalidUtf8.count(line.fingerprint, line.path, line.offset)) this.#logInvalidUtf8();
   }
 
   /** A warning per file whose count of invalid-UTF-8 lines grew since it was last reported. */
-  #logInvalidUtf8(): void {
-    for (const file of this.#invalidUtf8.values()) {
-      if (file.lines === file.reported) continue;
-      file.reported = file.lines;
+  #logInvalidUtf8(files: readonly InvalidUtf8File[] = this.#invalidUtf8.takeUnreported()): void {
+    for (const file of files) {
       this.#log(
         'warn',
         EVENTS.SHIPPER_INVALID_UTF8_READ,
@@ -341,9 +327,13 @@ export class Shipper {
 
   #scan(now: number): void {
     this.#tailer.scan(now);
+    const tailed = new Set<string>();
     for (const file of this.#tailer.files()) {
-      if (file.fingerprint !== undefined) this.#registry.touch(file.fingerprint, file.path, now);
+      if (file.fingerprint === undefined) continue;
+      this.#registry.touch(file.fingerprint, file.path, now);
+      tailed.add(file.fingerprint);
     }
+    if (this.#invalidUtf8.size > 0) this.#logInvalidUtf8(this.#invalidUtf8.forgetExcept(tailed));
     this.#registry.prune(REGISTRY_TTL_MS, now);
   }
 
