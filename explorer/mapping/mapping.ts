@@ -5,6 +5,7 @@
  */
 import { EVENTS, F, type LogRecord } from '../../contract/vocabulary.ts';
 import { STATUS_ROUTE } from '../model/join.ts';
+import { percentDecode } from '../model/paths.ts';
 import { otlpRecords } from './otlp.ts';
 import type { MappingSpec, Role } from './spec.ts';
 
@@ -219,6 +220,6 @@ function markStatusPoll(
   if (typeof path !== 'string' || !path.startsWith(route.prefix) || !path.endsWith(route.suffix)) return;
   const segment = path.slice(route.prefix.length, path.length - route.suffix.length);
   if (segment === '' || segment.includes('/') || segment.includes('?')) return;
-  if (!present(out[F.TASK_ID])) out[F.TASK_ID] = segment.includes('%') ? decodeURIComponent(segment) : segment;
+  if (!present(out[F.TASK_ID])) out[F.TASK_ID] = percentDecode(segment);
   out[F.HTTP_ROUTE] = STATUS_ROUTE;
 }
