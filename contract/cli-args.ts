@@ -5,7 +5,7 @@
  * `--completion` are answered before a command does anything else, so they have no side effect.
  *
  * Exit codes shared by every command: 0 ok, 1 failure, 2 usage (an unknown option, a bad value).
- * A command may add its own (the explorer's 3 and 4), declared in its spec so `--help` lists them.
+ * A command may add its own from 3 up (the explorer's 3–5), declared in its spec so `--help` lists them.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';

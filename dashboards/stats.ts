@@ -9,6 +9,7 @@
 import { dtqError } from '../contract/dtq-error.ts';
 import { indexPattern, indexPrefix } from '../contract/indices.ts';
 import { redactUrl } from '../contract/redact.ts';
+import { printable } from '../contract/terminal-text.ts';
 import { DUPLICATE_EVENTS, F, NS_PER_MS } from '../contract/vocabulary.ts';
 import { assertReachable, createEsClient, esUrl, isConnectionError } from '../elk/client.ts';
 import { ES_ERRORS } from '../elk/errors.ts';
@@ -164,11 +165,12 @@ function formatValue(panel: Panel, metricOp: string, value: number | null): stri
   return Number.isInteger(value) ? String(value) : value.toFixed(2);
 }
 
+/** A bucket key as a table cell: a logged value (a correlation id, an instance), so made printable. */
 function formatKey(field: string | undefined, key: string | number): string {
-  if (field === F.EVENT_ACTION && typeof key === 'string' && key in DUPLICATE_EVENTS) {
+  if (field === F.EVENT_ACTION && typeof key === 'string' && Object.hasOwn(DUPLICATE_EVENTS, key)) {
     return DUPLICATE_EVENTS[key as keyof typeof DUPLICATE_EVENTS];
   }
-  return String(key);
+  return printable(String(key));
 }
 
 /** Render rows as an aligned text table with a header line. */
@@ -210,7 +212,7 @@ export function formatPanel({ panel, rows }: PanelStats): string {
     (bucket) => bucket.op === 'terms' && [F.CORRELATION_ID, F.ORIGINAL_CORRELATION_ID].includes(bucket.field as never),
   );
   const first = correlation ? visible[0]?.keys[correlation.id] : undefined;
-  if (first !== undefined) lines.push(`  → timeline of one: dtq-explore ${String(first)}`);
+  if (first !== undefined) lines.push(`  → timeline of one: dtq-explore ${printable(String(first))}`);
   return lines.join('\n');
 }
 

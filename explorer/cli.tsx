@@ -215,10 +215,11 @@ async function runDoctor(options: Options): Promise<number> {
     const hits = source.sample ? await source.sample(since, 10_000) : await source.recent(since, 10_000);
     const { diagnose } = await import('./doctor/census.ts');
     const { doctorToJson, renderDoctorPlain } = await import('./doctor/render.ts');
+    const { jsonText } = await import('./output/json.ts');
     const report = diagnose(hits.map((hit) => hit.record));
     process.stdout.write(
       options.json
-        ? `${JSON.stringify(doctorToJson(report, { kind: source.kind, description: source.description }), null, 2)}\n`
+        ? jsonText(doctorToJson(report, { kind: source.kind, description: source.description }))
         : renderDoctorPlain(report, source.description),
     );
     return 0;

@@ -3,6 +3,7 @@
  * service, which contract events and fields it writes, with counts; then what the explorer
  * can and cannot rebuild from them, and the exact log fields or mapping lines to add.
  */
+import { printable } from '../../contract/terminal-text.ts';
 import { EVENTS, F, type LogRecord } from '../../contract/vocabulary.ts';
 import { str, timestampOf } from '../model/fields.ts';
 import { polledTaskId } from '../model/join.ts';
@@ -70,6 +71,11 @@ const SERVICE_FIELDS = ['service', 'service_name', 'app', 'application', 'compon
 /** Field names that often hold a line's time, for the fix that maps them. */
 const TIME_FIELDS = ['timestamp', 'time', 'ts', 'datetime', 'asctime', 'date', 'timeUnixNano'];
 
+/** Counts by a logged value: no prototype, so a value like `__proto__` or `constructor` is a key like any other. */
+function counts(): Record<string, number> {
+  return Object.create(null) as Record<string, number>;
+}
+
 function bump(counts: Record<string, number>, key: string, by = 1): void {
   counts[key] = (counts[key] ?? 0) + by;
 }
@@ -94,7 +100,7 @@ export function census(records: Iterable<LogRecord>): ServiceCensus[] {
     const key = `${service}\u0000${instance}`;
     let entry = byKey.get(key);
     if (entry === undefined) {
-      entry = { service, instance, lines: 0, events: {}, unknownEvents: {}, fields: {}, untimed: 0 };
+      entry = { service, instance, lines: 0, events: counts(), unknownEvents: counts(), fields: counts(), untimed: 0 };
       byKey.set(key, entry);
     }
     entry.lines++;
@@ -163,7 +169,7 @@ export function diagnose(records: readonly LogRecord[]): DoctorReport {
     const common = [...messages.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8);
     fixes.push(
       withMessage > 0
-        ? `no line names a contract event: log "event.action" (docs/log-contract.md), or, if your messages name events, add   fields: { event.action: message }   and map each one under   events:${common.length > 0 ? ` (most frequent messages: ${common.map(([m, n]) => `"${m}" ×${n}`).join(', ')})` : ''}`
+        ? `no line names a contract event: log "event.action" (docs/log-contract.md), or, if your messages name events, add   fields: { event.action: message }   and map each one under   events:${common.length > 0 ? ` (most frequent messages: ${common.map(([m, n]) => `"${printable(m)}" ×${n}`).join(', ')})` : ''}`
         : 'no line names a contract event: log "event.action" with the events of docs/log-contract.md',
     );
   }
@@ -177,7 +183,7 @@ export function diagnose(records: readonly LogRecord[]): DoctorReport {
         ? 'lines without service.name: log it as the role (api, worker, nginx) and service.instance as the process'
         : `lines without service.name carry "${field}": add   fields: { service.name: ${field} }   and   services: { ${values
             .slice(0, 6)
-            .map((v) => `${v}: <nginx|api|worker|other>`)
+            .map((v) => `${printable(String(v))}: <nginx|api|worker|other>`)
             .join(', ')} }`,
     );
   }
@@ -187,14 +193,14 @@ export function diagnose(records: readonly LogRecord[]): DoctorReport {
     .slice(0, 8);
   if (top.length > 0 && known < records.length)
     fixes.push(
-      `events the contract does not know (map those that are one, under events:): ${top.map(([v, n]) => `"${v}" ×${n}`).join(', ')}`,
+      `events the contract does not know (map those that are one, under events:): ${top.map(([v, n]) => `"${printable(v)}" ×${n}`).join(', ')}`,
     );
 
   for (const s of services) {
     const http = HTTP_EVENTS.reduce((n, e) => n + (s.events[e] ?? 0), 0);
     if (http > 0 && s.service !== 'api' && s.service !== 'nginx')
       fixes.push(
-        `service ${s.service} writes HTTP request events but is not read as the API: add   services: { ${s.service}: api }`,
+        `service ${printable(s.service)} writes HTTP request events but is not read as the API: add   services: { ${printable(s.service)}: api }`,
       );
   }
 
@@ -270,7 +276,7 @@ export function diagnose(records: readonly LogRecord[]): DoctorReport {
   );
   if (noInstance.length > 0)
     fixes.push(
-      `log service.instance (the process: api-1, worker-2) on ${noInstance.map((s) => s.service).join(', ')}: without it the processes of a role share one lane`,
+      `log service.instance (the process: api-1, worker-2) on ${noInstance.map((s) => printable(s.service)).join(', ')}: without it the processes of a role share one lane`,
     );
   return { lines: records.length, services, parts, fixes };
 }

@@ -1,7 +1,12 @@
 /** The doctor's report as text and as JSON (`dtq-explore doctor [--json]`). */
+import { printable } from '../../contract/terminal-text.ts';
 import type { DoctorReport } from './census.ts';
 
-/** The report for people. */
+/**
+ * The report for people. Services, instances, event names and the fixes quote logged values:
+ * each line is made printable as a whole, as --plain does, so no logged newline or escape
+ * sequence reaches the terminal.
+ */
 export function renderDoctorPlain(report: DoctorReport, source: string): string {
   const out: string[] = [`source: ${source}`, `sample: ${report.lines} line(s)`, ''];
   for (const s of report.services) {
@@ -25,7 +30,7 @@ export function renderDoctorPlain(report: DoctorReport, source: string): string 
     out.push('', 'To add:');
     for (const fix of report.fixes) out.push(`  - ${fix}`);
   }
-  return `${out.join('\n')}\n`;
+  return `${out.map((line) => printable(line)).join('\n')}\n`;
 }
 
 /** The report for programs: the same facts, stable keys. */

@@ -5,7 +5,9 @@
  */
 import { EVENTS, F, type LogRecord } from '../../contract/vocabulary.ts';
 import { STATUS_ROUTE } from '../model/join.ts';
+import { percentDecode } from '../model/paths.ts';
 import { otlpRecords } from './otlp.ts';
+import { MAX_NESTING, setField, TOO_DEEP } from './safe-record.ts';
 import type { MappingSpec, Role } from './spec.ts';
 
 /** A mapping ready to apply to parsed lines. */
@@ -44,20 +46,29 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * The record's fields, nested objects as dotted keys, without the `consumed` ones: one new
- * object, however deep the record.
+ * The record's own fields, nested objects as dotted keys, without the `consumed` ones: one
+ * new object, however deep the record. A walk with its own stack rather than recursion; an
+ * object {@link MAX_NESTING} levels down becomes {@link TOO_DEEP}.
  */
 function copyFlat(record: LogRecord, consumed: ReadonlySet<string>): LogRecord {
   const out: LogRecord = {};
-  const walk = (value: Record<string, unknown>, prefix: string): void => {
-    for (const key in value) {
-      const v = value[key];
-      const name = prefix === '' ? key : `${prefix}${key}`;
-      if (isPlainObject(v)) walk(v, `${name}.`);
-      else if (!consumed.has(name)) out[name] = v;
+  const stack: { value: Record<string, unknown>; keys: string[]; at: number; prefix: string }[] = [
+    { value: record, keys: Object.keys(record), at: 0, prefix: '' },
+  ];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1] as (typeof stack)[number];
+    if (frame.at === frame.keys.length) {
+      stack.pop();
+      continue;
     }
-  };
-  walk(record, '');
+    const key = frame.keys[frame.at++] as string;
+    const v = frame.value[key];
+    const name = `${frame.prefix}${key}`;
+    if (!isPlainObject(v)) {
+      if (!consumed.has(name)) setField(out, name, v);
+    } else if (stack.length < MAX_NESTING) stack.push({ value: v, keys: Object.keys(v), at: 0, prefix: `${name}.` });
+    else if (!consumed.has(name)) setField(out, name, TOO_DEEP);
+  }
   return out;
 }
 
@@ -219,6 +230,6 @@ function markStatusPoll(
   if (typeof path !== 'string' || !path.startsWith(route.prefix) || !path.endsWith(route.suffix)) return;
   const segment = path.slice(route.prefix.length, path.length - route.suffix.length);
   if (segment === '' || segment.includes('/') || segment.includes('?')) return;
-  if (!present(out[F.TASK_ID])) out[F.TASK_ID] = segment.includes('%') ? decodeURIComponent(segment) : segment;
+  if (!present(out[F.TASK_ID])) out[F.TASK_ID] = percentDecode(segment);
   out[F.HTTP_ROUTE] = STATUS_ROUTE;
 }

@@ -261,12 +261,17 @@ export class FileSource implements LogSource {
       const path = join(dir, 'stdin');
       await pipeline(stdin, createWriteStream(path));
       const fd = openSync(path, 'r');
-      const magic = Buffer.alloc(2);
-      readSync(fd, magic, 0, 2, 0);
-      unlinkSync(path);
-      const { size, mtimeMs, dev, ino } = fstatSync(fd);
-      const gzip = magic[0] === 0x1f && magic[1] === 0x8b;
-      return { path, name: 'stdin', size, mtimeMs, dev, ino, gzip, complete: true, fd };
+      try {
+        const magic = Buffer.alloc(2);
+        readSync(fd, magic, 0, 2, 0);
+        unlinkSync(path);
+        const { size, mtimeMs, dev, ino } = fstatSync(fd);
+        const gzip = magic[0] === 0x1f && magic[1] === 0x8b;
+        return { path, name: 'stdin', size, mtimeMs, dev, ino, gzip, complete: true, fd };
+      } catch (error) {
+        closeSync(fd);
+        throw error;
+      }
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code ?? String(error);
       const looked = `standard input could not be copied to ${tmpdir()} (${reason}; set TMPDIR to a directory with room)`;

@@ -140,14 +140,29 @@ function fileOf(path: string, name: string, stat: Stats): LogFile {
   return { path, name, size: stat.size, mtimeMs: stat.mtimeMs, dev: stat.dev, ino: stat.ino, gzip, complete: gzip };
 }
 
-/** The files a path or glob names now, sorted by name, with notices for what was skipped. */
-export function listLogFiles(input: Exclude<LogInput, { kind: 'stdin' }>): Listing {
+/** The file system calls a listing makes: a seam for tests that need a file to vanish between two of them. */
+export interface ListingFs {
+  readonly statSync: (path: string) => Stats;
+  readonly readdirSync: (path: string) => string[];
+  readonly realpathSync: (path: string) => string;
+}
+
+const NODE_FS: ListingFs = { statSync, readdirSync, realpathSync };
+
+/**
+ * The files a path or glob names now, sorted by name, with notices for what was skipped. Any
+ * file or directory may vanish between two calls (rotation, above all under --follow): each
+ * call on one is guarded, so it is skipped with a notice instead of failing the listing.
+ */
+export function listLogFiles(input: Exclude<LogInput, { kind: 'stdin' }>, fs: ListingFs = NODE_FS): Listing {
   const files: LogFile[] = [];
   const notices: string[] = [];
   const root = input.kind === 'path' ? input.path : input.base;
   let stat: Stats;
+  let realRoot: string;
   try {
-    stat = statSync(root);
+    stat = fs.statSync(root);
+    realRoot = fs.realpathSync(root);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT')
       return { files, notices, exists: input.kind === 'glob', directory: input.kind === 'glob' };
@@ -165,13 +180,23 @@ export function listLogFiles(input: Exclude<LogInput, { kind: 'stdin' }>): Listi
   const maxDepth = input.kind === 'glob' && !input.rest.split('/').includes('**') ? input.rest.split('/').length : 64;
   // Directories on the path from the root (a symlink back to one is a loop) and every
   // directory and file read so far (a second path to one would read its lines twice).
-  const ancestors = new Set<string>([realpathSync(root)]);
+  const ancestors = new Set<string>([realRoot]);
   const visited = new Set<string>(ancestors);
+
+  // Stat found it a moment ago: if it is gone now, it was rotated or deleted, which is worth a notice.
+  const realOf = (path: string, name: string): string | undefined => {
+    try {
+      return fs.realpathSync(path);
+    } catch (error) {
+      notices.push(noticeFor(name, error));
+      return undefined;
+    }
+  };
 
   const walk = (dir: string, rel: string, depth: number): void => {
     let entries: string[];
     try {
-      entries = readdirSync(dir).sort();
+      entries = fs.readdirSync(dir).sort();
     } catch (error) {
       notices.push(noticeFor(rel === '' ? dir : `${rel}/`, error));
       return;
@@ -182,7 +207,7 @@ export function listLogFiles(input: Exclude<LogInput, { kind: 'stdin' }>): Listi
       const wanted = match ? match.test(name) : isLogFileName(entry);
       let entryStat: Stats;
       try {
-        entryStat = statSync(path);
+        entryStat = fs.statSync(path);
       } catch (error) {
         // A dangling symlink among the logs is noise; a loop or a refusal is worth a notice.
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') notices.push(noticeFor(name, error));
@@ -191,7 +216,8 @@ export function listLogFiles(input: Exclude<LogInput, { kind: 'stdin' }>): Listi
       if (entryStat.isDirectory()) {
         if (match && wanted) notices.push(`${name}: a directory, not a log file, skipped`);
         if (depth + 1 >= maxDepth) continue;
-        const real = realpathSync(path);
+        const real = realOf(path, name);
+        if (real === undefined) continue;
         if (ancestors.has(real)) {
           notices.push(`${name}: symlink loop (leads back to ${relative(root, real) || '.'}), skipped`);
           continue;
@@ -203,8 +229,8 @@ export function listLogFiles(input: Exclude<LogInput, { kind: 'stdin' }>): Listi
         ancestors.delete(real);
       } else if (wanted) {
         if (entryStat.isFile()) {
-          const real = realpathSync(path);
-          if (visited.has(real)) continue;
+          const real = realOf(path, name);
+          if (real === undefined || visited.has(real)) continue;
           visited.add(real);
           files.push(fileOf(path, name, entryStat));
         } else notices.push(`${name}: ${kindOf(entryStat)}, skipped (pipe logs with --logs - instead)`);

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadTrace } from '../../explorer/load-trace.ts';
-import { PROFILES } from '../../explorer/mapping/load.ts';
+import { PROFILES, parseMappingSpec } from '../../explorer/mapping/load.ts';
 import { compileMapping, type Mapping } from '../../explorer/mapping/mapping.ts';
 import type { Trace } from '../../explorer/model/types.ts';
 import { traceToJson } from '../../explorer/output/json.ts';
@@ -95,6 +95,27 @@ describe('foreign logs through the streaming file source', () => {
     } finally {
       await source.close();
     }
+  });
+
+  it('keeps a file whose status-route path holds a malformed escape, that poll in the trace', async () => {
+    const dir = tempDir();
+    const api = readFileSync(join(FOREIGN, 'ecs', 'orders-api.ndjson'), 'utf8');
+    // `%E0%A4` is a cut UTF-8 sequence: decodeURIComponent throws on it, a reader must not.
+    const poll = {
+      '@timestamp': '2026-12-01T09:00:01.000Z',
+      'service.name': 'orders-api',
+      'trace.id': ECS_TRACE,
+      'event.action': 'http.request.received',
+      http: { request: { method: 'GET' } },
+      url: { path: '/v2/jobs/%E0%A4' },
+    };
+    writeFileSync(join(dir, 'orders-api.ndjson'), `${api}${JSON.stringify(poll)}\n`);
+    const mapping = compileMapping(parseMappingSpec({ extends: 'ecs', statusRoute: '/v2/jobs/:task_id' }, 'm.yaml'));
+    const source = new FileSource(dir, { mapping });
+    const trace = await traceOf(source, ECS_TRACE);
+    expect(source.notices()).toEqual([]);
+    const polled = trace.lines.find((hit) => hit.record['url.path'] === '/v2/jobs/%E0%A4');
+    expect(polled?.record.task_id).toBe('\u{FFFD}');
   });
 
   it('samples at most its share of each file and stops reading there', async () => {
