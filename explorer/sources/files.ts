@@ -25,6 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { dtqError } from '../../contract/dtq-error.ts';
+import { jsonTextTooDeep } from '../../contract/json-depth.ts';
 import { EVENTS, F, type LogRecord, normalizeNginxLine } from '../../contract/vocabulary.ts';
 import { EXPLORE_ERRORS } from '../errors.ts';
 import type { Mapping } from '../mapping/mapping.ts';
@@ -80,6 +81,12 @@ interface FileProgress {
 const FOLLOWED_LOOKUPS = 8;
 /** Unparsable lines remembered one by one; beyond this the malformed count stops growing. */
 const MAX_UNPARSABLE_KEPT = 100_000;
+/**
+ * Deepest nesting a line may have. A line nested thousands of levels deep parses, but every
+ * recursive step after it (JSON.stringify for --json and the details view) would overflow the
+ * stack; no log line nests anywhere near this, so deeper ones count as malformed.
+ */
+const MAX_LINE_NESTING = 64;
 /** Distinct ids held at once while looking for the nearest ones; more are ranked and cut. */
 const NEAREST_BATCH = 10_000;
 /** Bytes of mapped lines kept for the next lookups (see {@link MappedLines}). */
@@ -386,7 +393,9 @@ export class FileSource implements LogSource {
 
   #parse(file: LogFile, line: RawLine): LogRecord | undefined {
     try {
-      const value: unknown = JSON.parse(line.bytes.toString('utf8'));
+      const text = line.bytes.toString('utf8');
+      if (jsonTextTooDeep(text, MAX_LINE_NESTING)) throw new RangeError('nested too deep');
+      const value: unknown = JSON.parse(text);
       if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as LogRecord;
     } catch {
       // Counted below: a torn or foreign line must not stop the explorer.

@@ -15,7 +15,7 @@ import { defaultWorkBudgets } from '../../workload/api/config.ts';
 import { parseJsonBody } from '../../workload/api/json-body.ts';
 import { parseTaskRequest } from '../../workload/api/services/task-request.ts';
 import { canonicalJson } from '../../workload/common/canonical-json.ts';
-import { valueTooDeep } from '../../workload/common/json-depth.ts';
+import { valueTooDeep } from '../../contract/json-depth.ts';
 import { quoteValue } from '../../workload/common/quote.ts';
 import {
   IDEMPOTENCY_KEY_MAX_LENGTH,

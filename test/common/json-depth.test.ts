@@ -1,6 +1,6 @@
 /** jsonTextTooDeep counts nesting in raw text; closers never take the count below zero. */
 import { describe, expect, it } from 'vitest';
-import { jsonTextTooDeep } from '../../workload/common/json-depth.ts';
+import { jsonTextTooDeep } from '../../contract/json-depth.ts';
 
 describe('jsonTextTooDeep', () => {
   it('measures nesting, ignoring brackets inside strings', () => {

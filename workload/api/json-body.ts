@@ -5,7 +5,7 @@
  * (fingerprinting, validation) can overflow the stack on a hostile body. Pure.
  */
 import { dtqError } from '../../contract/dtq-error.ts';
-import { jsonTextTooDeep } from '../common/json-depth.ts';
+import { jsonTextTooDeep } from '../../contract/json-depth.ts';
 import { API_ERRORS } from './errors.ts';
 
 // A key spelled __proto__ or constructor, possibly with \u escapes: only then is the parsed

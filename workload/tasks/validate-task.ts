@@ -6,7 +6,7 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { TASK_TYPES, type TaskType } from '../../contract/vocabulary.ts';
-import { valueTooDeep } from '../common/json-depth.ts';
+import { valueTooDeep } from '../../contract/json-depth.ts';
 import { pathKey } from '../common/quote.ts';
 import { FAULT_SCHEMA, TASK_DATA_SCHEMAS } from './schemas.ts';
 
