@@ -9,13 +9,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CORRELATION_ID_PATTERN, correlationIdFrom } from '../../contract/correlation-id.ts';
 import { DtqError } from '../../contract/dtq-error.ts';
+import { valueTooDeep } from '../../contract/json-depth.ts';
 import { TASK_TYPES, type TaskType } from '../../contract/vocabulary.ts';
 import { clientErrorOf } from '../../workload/api/client-error.ts';
 import { defaultWorkBudgets } from '../../workload/api/config.ts';
 import { parseJsonBody } from '../../workload/api/json-body.ts';
 import { parseTaskRequest } from '../../workload/api/services/task-request.ts';
 import { canonicalJson } from '../../workload/common/canonical-json.ts';
-import { valueTooDeep } from '../../contract/json-depth.ts';
 import { quoteValue } from '../../workload/common/quote.ts';
 import {
   IDEMPOTENCY_KEY_MAX_LENGTH,

@@ -5,8 +5,8 @@
  * data is invalid at once, without retries.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { TASK_TYPES, type TaskType } from '../../contract/vocabulary.ts';
 import { valueTooDeep } from '../../contract/json-depth.ts';
+import { TASK_TYPES, type TaskType } from '../../contract/vocabulary.ts';
 import { pathKey } from '../common/quote.ts';
 import { FAULT_SCHEMA, TASK_DATA_SCHEMAS } from './schemas.ts';
 
