@@ -109,7 +109,7 @@ describe('lease with Redis unreachable', () => {
 
 describe('Lua scripts', () => {
   it('each open with a header naming KEYS, ARGV and the result', () => {
-    const dir = new URL('../../workload/locks/lua', import.meta.url);
+    const dir = new URL('../../workload/locks/lua/', import.meta.url);
     const files = readdirSync(dir).filter((f) => f.endsWith('.lua'));
     expect(files.sort()).toEqual(['acquireLock-2.lua', 'extendLock-1.lua', 'releaseLock-1.lua', 'writeResult-3.lua']);
     for (const file of files) {

@@ -19,7 +19,7 @@ export interface LuaScript {
   readonly lua: string;
 }
 
-const LUA_DIR = new URL('./lua', import.meta.url);
+const LUA_DIR = new URL('./lua/', import.meta.url);
 
 /** Read the script `<name>-<numberOfKeys>.lua` from ./lua. */
 export function loadScript(name: ScriptName): LuaScript {
