@@ -1,39 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { readStoredResult } from '../../workload/locks/result-store.ts';
+import { monitorRedis, type RedisMonitor } from '../utils/redis-monitor.ts';
 import { waitFor } from '../utils/wait.ts';
 import { type LogLine, lineOf, taskLines, varData, withAction, workerTestbed } from './worker-harness.ts';
 
 const bed = workerTestbed({ harnessPerTest: true });
 
-/**
- * Watch Redis's MONITOR stream for `EXISTS key` and collect the client addresses that sent it, in
- * order of first appearance. A raw socket rather than ioredis's monitor(), which can take another
- * client's command echoed during its ready check for a reply and fail ("Command queue state error").
- */
-async function watchExists(url: URL, key: string): Promise<{ sources: string[]; close(): void }> {
+/** The client addresses that polled `key` with EXISTS, in order of first appearance. */
+function existsPollers(monitor: RedisMonitor, key: string): string[] {
   const sources: string[] = [];
-  const socket = connect(Number(url.port), url.hostname);
-  socket.on('error', () => {});
-  let buffered = '';
-  let started: (() => void) | undefined;
-  const ok = new Promise<void>((resolve) => {
-    started = resolve;
-  });
-  socket.on('data', (chunk) => {
-    buffered += String(chunk);
-    const lines = buffered.split('\r\n');
-    buffered = lines.pop() ?? '';
-    for (const line of lines) {
-      if (line === '+OK') started?.();
-      const match = /^\+[\d.]+ \[\d+ ([^\]]+)\] "exists" "([^"]*)"/i.exec(line);
-      if (match?.[2] === key && !sources.includes(match[1] as string)) sources.push(match[1] as string);
-    }
-  });
-  socket.write('MONITOR\r\n');
-  await ok;
-  return { sources, close: () => socket.destroy() };
+  for (const { args, source } of monitor.seen)
+    if (args[0] === 'exists' && args[1] === key && !sources.includes(source)) sources.push(source);
+  return sources;
 }
 
 describe('a worker frozen past its lease, resumed before the redelivered attempt writes', () => {
@@ -43,8 +22,7 @@ describe('a worker frozen past its lease, resumed before the redelivered attempt
     const portfolio = `stale-${randomUUID()}`;
     // Each attempt computes, then holds before its fenced write until the test sets releaseKey.
     // It polls for the key (EXISTS) on its lock connection: MONITOR shows which worker is holding.
-    const monitor = await watchExists(new URL(bed.redis.url), releaseKey);
-    const holders = monitor.sources;
+    const monitor = await monitorRedis(bed.redis.url);
     try {
       const task = await bed.producer.enqueue(
         'calculate_var',
@@ -63,15 +41,23 @@ describe('a worker frozen past its lease, resumed before the redelivered attempt
 
       // A has computed and holds before its write: freeze it there, past its lease (3 s) and its
       // BullMQ job lock (4 s), so B's stalled check redelivers the job.
-      const aConnection = await waitFor('worker A to hold before its write', () => holders[0], { timeoutMs: 30_000 });
+      const aConnection = await waitFor(
+        'worker A to hold before its write',
+        () => existsPollers(monitor, releaseKey)[0],
+        { timeoutMs: 30_000 },
+      );
       a.signal('SIGSTOP');
       const bAcquired = await waitFor('worker B to take the lock', () => from(b.instance, 'lock.acquired')[0], {
         timeoutMs: 30_000,
       });
       expect(bAcquired).toMatchObject({ correlation_id: task.correlationId, 'lock.fencing_token': 2 });
-      await waitFor('worker B to hold before its write', () => holders.find((h) => h !== aConnection), {
-        timeoutMs: 30_000,
-      });
+      await waitFor(
+        'worker B to hold before its write',
+        () => existsPollers(monitor, releaseKey).find((h) => h !== aConnection),
+        {
+          timeoutMs: 30_000,
+        },
+      );
 
       // A resumes while B, holding fence 2, has not written.
       a.signal('SIGCONT');
@@ -108,7 +94,7 @@ describe('a worker frozen past its lease, resumed before the redelivered attempt
         writes: 1,
       });
     } finally {
-      monitor.close();
+      await monitor.close();
     }
   }, 180_000);
 });
