@@ -11,20 +11,26 @@ export const STATUS_ROUTE = '/api/v1/tasks/:task_id';
 /** Paths of status polls: this prefix, then one path segment (the task id, URL-encoded). */
 export const STATUS_PATH_PREFIX = '/api/v1/tasks/';
 
-/** Events written about a job by the API (enqueue) or a worker; their task_id is the job's own. */
-const TASK_ACTIONS: ReadonlySet<string> = new Set([
-  EVENTS.TASK_ENQUEUED,
+/** The events of a job's attempts, written by the worker running it: each must name its job. */
+export const ATTEMPT_ACTIONS: ReadonlySet<string> = new Set([
   EVENTS.TASK_STARTED,
   EVENTS.TASK_COMPLETED,
   EVENTS.TASK_FAILED,
   EVENTS.TASK_RETRY_SCHEDULED,
   EVENTS.TASK_STALLED,
   EVENTS.TASK_DEAD_LETTERED,
+]);
+
+/** Events written about a job by the API (enqueue) or a worker; their task_id is the job's own. */
+const TASK_ACTIONS: ReadonlySet<string> = new Set([
+  EVENTS.TASK_ENQUEUED,
+  ...ATTEMPT_ACTIONS,
   EVENTS.LOCK_ACQUIRED,
   EVENTS.LOCK_CONTENDED,
   EVENTS.LOCK_RELEASED,
   EVENTS.LOCK_LOST,
   EVENTS.RESULT_CACHE_HIT,
+  EVENTS.RESULT_WRITTEN,
   EVENTS.RESULT_WRITE_REJECTED,
 ]);
 

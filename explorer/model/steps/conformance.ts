@@ -5,6 +5,7 @@
  * limit also names the gaps and warnings it makes meaningless, which the trace then drops.
  */
 import { EVENTS } from '../../../contract/vocabulary.ts';
+import { ATTEMPT_ACTIONS } from '../join.ts';
 import type { WorkLine } from '../lines.ts';
 import type { GapKind, RequestBranch } from '../types.ts';
 
@@ -19,16 +20,6 @@ export interface ContractLimit {
 
 const CONTRACT_EVENTS: ReadonlySet<string> = new Set(Object.values(EVENTS));
 const HTTP_EVENTS: ReadonlySet<string> = new Set([EVENTS.HTTP_REQUEST_RECEIVED, EVENTS.HTTP_REQUEST_COMPLETED]);
-/** Worker events that must name their job to be placed. */
-const WORKER_EVENTS: ReadonlySet<string> = new Set([
-  EVENTS.TASK_STARTED,
-  EVENTS.TASK_COMPLETED,
-  EVENTS.TASK_FAILED,
-  EVENTS.TASK_RETRY_SCHEDULED,
-  EVENTS.TASK_STALLED,
-  EVENTS.TASK_DEAD_LETTERED,
-]);
-
 const MAP_HINT = 'see docs/log-contract.md, or read your format through --profile or --mapping';
 
 function plural(n: number, word: string): string {
@@ -79,7 +70,7 @@ export function contractLimits(
 
   const unnamed = new Map<string, number>();
   for (const line of known)
-    if (WORKER_EVENTS.has(line.action) && line.taskId === undefined)
+    if (ATTEMPT_ACTIONS.has(line.action) && line.taskId === undefined)
       unnamed.set(line.instance, (unnamed.get(line.instance) ?? 0) + 1);
   if (unnamed.size > 0) {
     const who = [...unnamed].map(([instance, n]) => `${plural(n, 'line')} of ${instance}`).join(', ');
