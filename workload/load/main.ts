@@ -9,6 +9,7 @@ import { runCli } from '../../contract/cli-args.ts';
 import { DtqError } from '../../contract/dtq-error.ts';
 import { envInt } from '../../contract/env.ts';
 import { HttpClient } from '../../contract/http-client.ts';
+import { printable } from '../../contract/terminal-text.ts';
 import { logFilePath } from '../../instrumentation/logger.ts';
 import { type Stack, startStack } from '../stack/stack.ts';
 import { GroundTruthWriter } from './ground-truth.ts';
@@ -17,7 +18,7 @@ import { planRequests } from './plan.ts';
 import { runLoad } from './runner.ts';
 
 const say = (message: string): void => {
-  process.stdout.write(`load | ${message}\n`);
+  process.stdout.write(`load | ${printable(message)}\n`);
 };
 
 async function main(): Promise<number> {

@@ -10,12 +10,19 @@ import { runCli } from '../../contract/cli-args.ts';
 import { CORRELATION_ID_HEADER } from '../../contract/correlation-id.ts';
 import { DtqError } from '../../contract/dtq-error.ts';
 import { HttpClient, headerValue } from '../../contract/http-client.ts';
+import { printable } from '../../contract/terminal-text.ts';
 import { type DemoStep, demoScenario, judgeStep, type StepOutcome } from './demo-scenario.ts';
 import { STACK_ERRORS } from './errors.ts';
 import { type Stack, startStack } from './stack.ts';
 
-const out = (line = ''): void => {
-  process.stdout.write(`${line}\n`);
+/** Print lines; the server's answers among them are shown with control characters escaped. */
+const out = (text = ''): void => {
+  process.stdout.write(
+    `${text
+      .split('\n')
+      .map((line) => printable(line))
+      .join('\n')}\n`,
+  );
 };
 
 /** How long one task may take to reach its final state before the demo gives up on it. */
