@@ -2,12 +2,12 @@
  * `npm run load -- --stack …` as helper scripts and the fidelity check run it: starts its own
  * stack, kills a worker half-way, and leaves a complete ground-truth file behind.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { parseGroundTruth } from '../../workload/load/ground-truth.ts';
+import { runToExit } from '../utils/processes.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'dtq-load-cli-'));
@@ -15,7 +15,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it('runs with its own stack, kills and restarts a worker, and writes run, request, event, final and summary lines', async () => {
   const out = join(dir, 'truth.jsonl');
-  const child = spawn(
+  const { code, output } = await runToExit(
     process.execPath,
     [
       'workload/load/main.ts',
@@ -33,17 +33,8 @@ it('runs with its own stack, kills and restarts a worker, and writes run, reques
     {
       cwd: ROOT,
       env: { ...process.env, DTQ_VAR_DIR: dir, DTQ_LOG_DIR: join(dir, 'logs'), DTQ_HTTP_PORT: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const code = await new Promise<number | null>((resolveExit) => child.once('exit', resolveExit));
   expect(code, output).toBe(0);
   expect(output).toMatch(/latency p50 [\d.]+ ms, p99 [\d.]+ ms/);
   expect(output).toContain(`ground truth: ${out}`);

@@ -1,11 +1,11 @@
 /** `npm run demo` runs its scenario to completion against the real stack and prints correlation ids. */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { demoScenario } from '../../workload/stack/demo-scenario.ts';
 import { freePort } from '../utils/free-port.ts';
+import { runToExit } from '../utils/processes.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'dtq-demo-'));
@@ -13,7 +13,7 @@ const dir = mkdtempSync(join(tmpdir(), 'dtq-demo-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it('runs the scenario to completion, every outcome as expected, and prints each correlation id', async () => {
-  const child = spawn(process.execPath, ['workload/stack/demo.ts'], {
+  const { code, output } = await runToExit(process.execPath, ['workload/stack/demo.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -23,16 +23,7 @@ it('runs the scenario to completion, every outcome as expected, and prints each 
       DTQ_VAR_DIR: dir,
       DTQ_LOG_DIR: join(dir, 'logs'),
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const code = await new Promise<number | null>((resolveExit) => child.once('exit', resolveExit));
   expect(code, output).toBe(0);
   const steps = demoScenario('x');
   const okLines = output.split('\n').filter((line) => line.startsWith('ok '));

@@ -1,4 +1,5 @@
 /** Inspecting processes by pid (Linux /proc) for tests that prove nothing is left behind. */
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** True while `pid` exists and is not a zombie. */
@@ -45,4 +46,21 @@ export function descendantsOf(root: number): number[] {
     }
   }
   return found;
+}
+
+/** Run a child to its exit and collect stdout and stderr interleaved, as a person would see them. */
+export async function runToExit(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+): Promise<{ code: number | null; output: string }> {
+  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const collect = (chunk: Buffer): void => {
+    output += chunk.toString();
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  const code = await new Promise<number | null>((resolveExit) => child.once('exit', resolveExit));
+  return { code, output };
 }
