@@ -9,7 +9,7 @@
  * `-<printable ASCII>` (the spec's forward-compatibility rule), which is ignored. An all-zero
  * trace id or parent id is invalid.
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /** The header that carries the trace context. */
 export const TRACEPARENT_HEADER = 'traceparent';
@@ -87,9 +87,19 @@ export function newSpanId(): string {
   return nonZeroHex(8);
 }
 
+// Random bytes come from a pool refilled 4 KiB at a time, as Node's own randomUUID() caches its
+// entropy: one CSPRNG call per 512 span ids instead of one (a few microseconds) per request.
+const POOL = Buffer.alloc(4096);
+let poolOffset = POOL.length;
+
 function nonZeroHex(bytes: number): string {
   for (;;) {
-    const buffer = randomBytes(bytes);
-    if (buffer.some((byte) => byte !== 0)) return buffer.toString('hex');
+    if (poolOffset + bytes > POOL.length) {
+      randomFillSync(POOL);
+      poolOffset = 0;
+    }
+    const start = poolOffset;
+    poolOffset += bytes;
+    for (let i = start; i < poolOffset; i++) if (POOL[i] !== 0) return POOL.toString('hex', start, poolOffset);
   }
 }
