@@ -32,6 +32,10 @@ const TASK_ACTIONS: ReadonlySet<string> = new Set([
   EVENTS.RESULT_CACHE_HIT,
   EVENTS.RESULT_WRITTEN,
   EVENTS.RESULT_WRITE_REJECTED,
+  EVENTS.TASK_LEASE_LOST,
+  EVENTS.TASK_RESUMED,
+  EVENTS.TASK_FINISH_REFUSED,
+  EVENTS.TASK_ALREADY_ENQUEUED,
 ]);
 
 /** True for events that describe a job's life (and so name the job in task_id). */

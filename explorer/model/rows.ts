@@ -9,7 +9,7 @@ import { type DuplicateGroupKey, groupDuplicates } from './duplicate-groups.ts';
 import { formatClock, formatDuration, shortId } from './fields.ts';
 import { clientStatus } from './steps/outcome.ts';
 import { queueWaitFrom } from './steps/skew.ts';
-import type { Duplicate, RequestBranch, Row, TaskTrace, Trace } from './types.ts';
+import type { Attempt, Duplicate, RequestBranch, Row, TaskTrace, Trace } from './types.ts';
 
 /** Markers, plain characters so they survive NO_COLOR and copy-paste. */
 export const MARKERS = {
@@ -17,6 +17,7 @@ export const MARKERS = {
   incoming: '⇐',
   stall: '⚠',
   redelivered: '↻',
+  resumed: '↺',
   gap: '∅',
   error: '✗',
   ok: '✓',
@@ -160,17 +161,21 @@ function attemptRows(context: RowContext, task: TaskTrace, i: number, depth: num
   if (previous) {
     const from = previous.endedAt ?? previous.startedAt;
     const backoff = previous.retryDelayMs;
-    const stalled = previous.result === 'stalled' || previous.result === 'lost';
+    const overtaken = previous.result === 'lease_lost';
+    const stalled = overtaken || previous.result === 'stalled' || previous.result === 'lost';
+    const silent = overtaken ? 'stopped renewing its lease' : 'went silent';
+    // An overtaken attempt ends after the next one started: the redelivery follows its start.
+    const stallFrom = overtaken ? previous.startedAt : from;
     rows.push(
       row({
         key: `between:${id}:${i}`,
         kind: stalled ? 'stall' : 'backoff',
         depth,
         label: stalled
-          ? `${previous.instance} went silent; redelivered to ${attempt.instance} after ${formatDuration(attempt.startedAt - previous.startedAt)}`
+          ? `${previous.instance} ${silent}; redelivered to ${attempt.instance} after ${formatDuration(attempt.startedAt - previous.startedAt)}`
           : `backoff ${backoff === undefined ? '' : `${formatDuration(backoff)} `}+ queue wait · ${formatDuration(attempt.startedAt - from)}`,
         lane: task.queue ?? 'queue',
-        start: from - t0,
+        start: (stalled ? stallFrom : from) - t0,
         end: attempt.startedAt - t0,
         marker: stalled ? MARKERS.stall : undefined,
       }),
@@ -181,7 +186,11 @@ function attemptRows(context: RowContext, task: TaskTrace, i: number, depth: num
       ? `failed: ${attempt.failure ?? '?'}`
       : attempt.result === 'lost'
         ? 'never finished (worker died?)'
-        : attempt.result;
+        : attempt.result === 'lease_lost'
+          ? overtakenWords(attempt)
+          : attempt.result;
+  const contested = task.attempts.some((a) => a.result === 'lease_lost');
+  const write = contested && attempt.result !== 'lease_lost' && attempt.write ? ` · ${writeWords(attempt.write)}` : '';
   const duration =
     attempt.durationMs ?? (attempt.endedAt === undefined ? undefined : attempt.endedAt - attempt.startedAt);
   rows.push(
@@ -189,16 +198,23 @@ function attemptRows(context: RowContext, task: TaskTrace, i: number, depth: num
       key: `attempt:${id}:${i}`,
       kind: 'attempt',
       depth,
-      label: `attempt ${attempt.number} · ${attempt.instance}${duration === undefined ? '' : ` · ${formatDuration(duration)}`} · ${result}`,
+      label: `attempt ${attempt.number} · ${attempt.instance}${duration === undefined ? '' : ` · ${formatDuration(duration)}`} · ${result}${write}`,
       lane: attempt.instance,
       start: attempt.startedAt - t0,
       end: (attempt.endedAt ?? trace.endedAt) - t0,
       isError: attempt.result !== 'succeeded' && attempt.result !== 'running',
-      marker: attempt.redelivered ? MARKERS.redelivered : attempt.result === 'stalled' ? MARKERS.stall : undefined,
+      marker: attempt.redelivered
+        ? MARKERS.redelivered
+        : attempt.result === 'stalled'
+          ? MARKERS.stall
+          : attempt.result === 'lease_lost'
+            ? MARKERS.resumed
+            : undefined,
       note: clockNote(context, attempt.instance),
       lineIds: attempt.lineIds,
     }),
   );
+  if (attempt.result === 'lease_lost') rows.push(...leaseRows(context, attempt, `${id}:${i}`, depth + 1));
   const lineSet = new Set(attempt.lineIds);
   trace.duplicates
     .filter((d) => d.direction === 'blocked' && d.taskId === id && lineSet.has(d.lineId))
@@ -206,6 +222,68 @@ function attemptRows(context: RowContext, task: TaskTrace, i: number, depth: num
       rows.push(duplicateRow(context, d, depth + 1, `dup:${id}:${i}:${j}`));
     });
   return rows;
+}
+
+/** A fenced write in words: `result written (token 2)`, `result write rejected (token 1)`. */
+function writeWords(write: NonNullable<Attempt['write']>): string {
+  const token = write.fencingToken === undefined ? '' : ` (token ${write.fencingToken})`;
+  return write.outcome === 'written' ? `result written${token}` : `result write rejected${token}`;
+}
+
+/** What an overtaken attempt did, as its lines tell: `lease lost (paused 12 s) · resumed · …`. */
+function overtakenWords(attempt: Attempt): string {
+  const lease = attempt.lease;
+  const paused = lease?.pausedMs === undefined ? '' : ` (process stood still ${formatDuration(lease.pausedMs)})`;
+  const parts = [`lease lost${paused}`];
+  if (lease?.resumedAt !== undefined) parts.push('resumed after the job was redelivered');
+  if (attempt.write) parts.push(writeWords(attempt.write));
+  if (lease?.finishRefusedAt !== undefined) parts.push('its end refused by the queue');
+  return parts.join(' · ');
+}
+
+/** Point rows of an overtaken attempt: lease lost, resumed, its write, its refused end. */
+function leaseRows(context: RowContext, attempt: Attempt, key: string, depth: number): Row[] {
+  const t0 = context.t0;
+  const lease = attempt.lease;
+  const points: { at: number | undefined; label: string; isError: boolean; marker: string | undefined }[] = [
+    { at: lease?.lostAt, label: 'lease lost: the job may run elsewhere', isError: true, marker: MARKERS.stall },
+    {
+      at: lease?.resumedAt,
+      label:
+        lease?.pausedMs === undefined
+          ? 'still running after the job was taken from it'
+          : `resumed after standing still ${formatDuration(lease.pausedMs)}`,
+      isError: false,
+      marker: MARKERS.resumed,
+    },
+    {
+      at: attempt.write?.at,
+      label: attempt.write ? writeWords(attempt.write) : '',
+      isError: attempt.write?.outcome === 'rejected',
+      marker: attempt.write?.outcome === 'written' ? MARKERS.ok : MARKERS.error,
+    },
+    {
+      at: lease?.finishRefusedAt,
+      label: 'its end refused by the queue: the job belongs to a newer attempt',
+      isError: true,
+      marker: MARKERS.error,
+    },
+  ];
+  return points
+    .filter((p): p is typeof p & { at: number } => p.at !== undefined)
+    .sort((a, b) => a.at - b.at)
+    .map((p, j) =>
+      row({
+        key: `lease:${key}:${j}`,
+        kind: 'lease',
+        depth,
+        label: p.label,
+        lane: attempt.instance,
+        start: p.at - t0,
+        isError: p.isError,
+        marker: p.marker,
+      }),
+    );
 }
 
 /** The point rows that end a task: completed, failed for good, dead-lettered. */

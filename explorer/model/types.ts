@@ -59,13 +59,40 @@ export interface Attempt {
   readonly endedAt: number | undefined;
   readonly durationMs: number | undefined;
   readonly queueWaitMs: number | undefined;
-  readonly result: 'succeeded' | 'failed' | 'stalled' | 'running' | 'lost';
+  /**
+   * `lease_lost`: the worker lost its lease on the job (or its end was refused for want of it)
+   * and went on running after that — it was not dead: `lease` says what it did.
+   */
+  readonly result: 'succeeded' | 'failed' | 'stalled' | 'running' | 'lost' | 'lease_lost';
   readonly failure: string | undefined;
   readonly redelivered: boolean;
   /** Backoff before the next attempt, from task.retry_scheduled. */
   readonly retryDelayMs: number | undefined;
   readonly retryAt: number | undefined;
+  /** What the attempt's worker reported about losing its lease, when it did. */
+  readonly lease: AttemptLease | undefined;
+  /** The attempt's fenced result write, accepted or refused. */
+  readonly write: ResultWrite | undefined;
   readonly lineIds: readonly number[];
+}
+
+/** An attempt's lease lost and what its worker did after (every field as far as its lines tell). */
+export interface AttemptLease {
+  /** First `task.lease_lost` (job lock) or `lock.lost` (resource lock) of the attempt. */
+  readonly lostAt: number | undefined;
+  /** How long the worker's process stood still (`task.resumed`). */
+  readonly pausedMs: number | undefined;
+  /** When it ran again: its `task.resumed`, else its first line after the job was taken from it. */
+  readonly resumedAt: number | undefined;
+  /** When the queue refused to record the attempt's end (`task.finish_refused`). */
+  readonly finishRefusedAt: number | undefined;
+}
+
+/** A fenced result write of an attempt: `result.written` or `result.write_rejected`. */
+export interface ResultWrite {
+  readonly outcome: 'written' | 'rejected';
+  readonly fencingToken: number | undefined;
+  readonly at: number;
 }
 
 /** Final state of a task as far as the logs tell. */
@@ -201,6 +228,8 @@ export interface Row {
     | 'attempt'
     | 'backoff'
     | 'stall'
+    /** A point in an overtaken attempt: lease lost, resumed, its write, its refused end. */
+    | 'lease'
     | 'completion'
     | 'dead_letter'
     | 'poll'

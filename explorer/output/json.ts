@@ -77,6 +77,18 @@ export function traceToJson(trace: Trace, source: { kind: string; description: s
         failure: orNull(a.failure),
         redelivered: a.redelivered,
         retry_delay_ms: orNull(a.retryDelayMs),
+        lease: a.lease
+          ? {
+              lost_at: iso(a.lease.lostAt),
+              paused_ms: orNull(a.lease.pausedMs),
+              resumed_at: iso(a.lease.resumedAt),
+              finish_refused: a.lease.finishRefusedAt !== undefined,
+              finish_refused_at: iso(a.lease.finishRefusedAt),
+            }
+          : null,
+        write: a.write
+          ? { outcome: a.write.outcome, fencing_token: orNull(a.write.fencingToken), at: iso(a.write.at) }
+          : null,
       })),
       polls: t.polls.map((p) => ({
         correlation_id: orNull(p.correlationId),
