@@ -9,7 +9,7 @@ import { type DuplicateGroupKey, groupDuplicates } from './duplicate-groups.ts';
 import { formatClock, formatDuration, shortId } from './fields.ts';
 import { clientStatus } from './steps/outcome.ts';
 import { queueWaitFrom } from './steps/skew.ts';
-import type { Attempt, Duplicate, RequestBranch, Row, TaskTrace, Trace } from './types.ts';
+import type { Attempt, Duplicate, RequestBranch, Row, Takeover, TaskTrace, Trace } from './types.ts';
 
 /** Markers, plain characters so they survive NO_COLOR and copy-paste. */
 export const MARKERS = {
@@ -18,6 +18,7 @@ export const MARKERS = {
   stall: '⚠',
   redelivered: '↻',
   resumed: '↺',
+  takeover: '⇆',
   gap: '∅',
   error: '✗',
   ok: '✓',
@@ -110,6 +111,12 @@ function taskRow(context: RowContext, task: TaskTrace, depth: number): Row {
   });
 }
 
+/** The request that enqueued a task, when it is not this trace's: `by request …`. */
+function byOtherRequest(trace: Trace, task: TaskTrace): string {
+  const by = task.enqueuedBy;
+  return by === undefined || by === trace.correlationId ? '' : ` by request ${shortId(by, 16)}`;
+}
+
 function enqueueRow(context: RowContext, task: TaskTrace, depth: number, enqueuedAt: number): Row {
   const { trace, t0 } = context;
   const lane = task.enqueueLineId === undefined ? 'api' : (trace.lines[task.enqueueLineId]?.instance ?? 'api');
@@ -117,7 +124,7 @@ function enqueueRow(context: RowContext, task: TaskTrace, depth: number, enqueue
     key: `enqueue:${task.taskId}`,
     kind: 'enqueue',
     depth,
-    label: `enqueued${task.queue ? ` on ${task.queue}` : ''}${task.priority ? ` (priority ${task.priority})` : ''}`,
+    label: `enqueued${task.queue ? ` on ${task.queue}` : ''}${task.priority ? ` (priority ${task.priority})` : ''}${byOtherRequest(trace, task)}`,
     lane,
     start: enqueuedAt - t0,
     note: clockNote(context, lane),
@@ -343,6 +350,21 @@ function taskRows(context: RowContext, task: TaskTrace, depth: number): Row[] {
     const wait = queueWaitRow(context, task, depth + 1, task.enqueuedAt);
     if (wait) rows.push(wait);
   }
+  task.alreadyEnqueued.forEach((noOp, j) => {
+    const who =
+      noOp.correlationId === trace.correlationId ? '' : ` of request ${shortId(noOp.correlationId ?? '?', 16)}`;
+    rows.push(
+      row({
+        key: `noop:${id}:${j}`,
+        kind: 'enqueue',
+        depth: depth + 1,
+        label: `enqueue${who} was a no-op: the job existed already (enqueued ${byOtherRequest(trace, task).trim() || 'by this request'})`,
+        lane: trace.lines[noOp.lineId]?.instance ?? 'api',
+        start: noOp.at - t0,
+        lineIds: [noOp.lineId],
+      }),
+    );
+  });
   task.attempts.forEach((_, i) => {
     rows.push(...attemptRows(context, task, i, depth + 1));
   });
@@ -415,10 +437,12 @@ function requestRows(context: RowContext, request: RequestBranch, tasksById: Rea
   const rows: Row[] = [];
   const status = clientStatus(request);
   const tasks = request.taskIds.map((id) => tasksById.get(id)).filter((t): t is TaskTrace => t !== undefined);
+  // A task another request enqueued (this one took its key over) began before this request did.
+  const own = tasks.filter((t) => t.enqueuedBy === undefined || t.enqueuedBy === trace.correlationId);
   const start = Math.min(
     request.nginx?.startedAt ?? Number.POSITIVE_INFINITY,
     request.receivedAt ?? Number.POSITIVE_INFINITY,
-    ...tasks.map((t) => t.enqueuedAt ?? t.attempts[0]?.startedAt ?? Number.POSITIVE_INFINITY),
+    ...own.map((t) => t.enqueuedAt ?? t.attempts[0]?.startedAt ?? Number.POSITIVE_INFINITY),
   );
   const from = Number.isFinite(start) ? start : t0;
   const end = Math.max(
@@ -498,8 +522,42 @@ function requestRows(context: RowContext, request: RequestBranch, tasksById: Rea
     .forEach((d, j) => {
       rows.push(duplicateRow(context, d, 1, `dup:request:${request.index}:${j}`));
     });
+  trace.takeovers
+    .filter((t) => t.direction === 'took_over' && lineSet.has(t.lineId))
+    .forEach((t, j) => {
+      rows.push(takeoverRow(context, t, 1, `takeover:request:${request.index}:${j}`));
+    });
   for (const task of tasks) rows.push(...taskRows(context, task, 1));
   return rows;
+}
+
+/** A takeover: in the taker's trace under its request, in the first request's trace at the top. */
+function takeoverRow(context: RowContext, takeover: Takeover, depth: number, key: string): Row {
+  const first = shortId(takeover.originalCorrelationId ?? '?', 16);
+  const taker = shortId(takeover.correlationId ?? '?', 16);
+  const keyWords = takeover.idempotencyKey === undefined ? 'its idempotency key' : `key ${takeover.idempotencyKey}`;
+  const after =
+    takeover.claimLostAt === undefined
+      ? takeover.direction === 'took_over'
+        ? `; request ${first} may still be running`
+        : '; this request may still have been running'
+      : `; request ${first} finished later and found its claim gone at ${formatClock(takeover.claimLostAt)} (its answer was not stored)`;
+  const label =
+    takeover.direction === 'took_over'
+      ? `took over ${keyWords} from request ${first}: its claim's lease ran out${after}`
+      : `request ${taker} took over ${keyWords}: this request's claim's lease ran out${after}`;
+  const other = takeover.direction === 'took_over' ? takeover.originalCorrelationId : takeover.correlationId;
+  return row({
+    key,
+    kind: 'takeover',
+    depth,
+    label,
+    lane: context.trace.lines[takeover.lineId]?.instance ?? '?',
+    start: takeover.at - context.t0,
+    marker: MARKERS.takeover,
+    original: { correlationId: other, taskId: takeover.taskId },
+    lineIds: [takeover.lineId],
+  });
 }
 
 /** How a duplicate group names itself in its row's label and key. */
@@ -586,6 +644,9 @@ export function traceToRows(trace: Trace): Row[] {
   const tasksById = new Map(trace.tasks.map((t) => [t.taskId, t]));
   return [
     ...trace.requests.flatMap((request) => requestRows(context, request, tasksById)),
+    ...trace.takeovers
+      .filter((t) => t.direction === 'taken_from')
+      .map((t, j) => takeoverRow(context, t, 0, `takeover:from:${j}`)),
     ...incomingRows(context),
     ...trailingRows(context),
   ];

@@ -106,12 +106,42 @@ export interface TaskTrace {
   readonly priority: string | undefined;
   readonly enqueuedAt: number | undefined;
   readonly enqueueLineId: number | undefined;
+  /** The request that enqueued the job: its `task.enqueued` line's correlation id (else a no-op enqueue's `original.correlation_id`). */
+  readonly enqueuedBy: string | undefined;
+  /** Enqueues that were no-ops because the job existed already (`task.already_enqueued`). */
+  readonly alreadyEnqueued: readonly NoOpEnqueue[];
   readonly attempts: readonly Attempt[];
   readonly outcome: TaskOutcome;
   readonly endedAt: number | undefined;
   readonly deadLetteredAt: number | undefined;
   readonly polls: readonly Poll[];
   readonly lineIds: readonly number[];
+}
+
+/** An enqueue of a job that existed already: the queue kept the job as it was. */
+export interface NoOpEnqueue {
+  readonly at: number;
+  /** The request whose enqueue it was. */
+  readonly correlationId: string | undefined;
+  readonly lineId: number;
+}
+
+/**
+ * An idempotency claim whose lease ran out, taken over by another request. `took_over`: this
+ * trace's request is the taker; `taken_from`: its claim was taken over.
+ */
+export interface Takeover {
+  readonly direction: 'took_over' | 'taken_from';
+  readonly at: number;
+  /** The request that took the claim over. */
+  readonly correlationId: string | undefined;
+  /** The request it took the claim from, whose work may still have been running. */
+  readonly originalCorrelationId: string | undefined;
+  readonly taskId: string | undefined;
+  readonly idempotencyKey: string | undefined;
+  /** When the request taken over from found its claim gone (`idempotency.claim_lost`), if logged. */
+  readonly claimLostAt: number | undefined;
+  readonly lineId: number;
 }
 
 /** A later GET of the task's status. */
@@ -201,6 +231,8 @@ export interface Trace {
   readonly requests: readonly RequestBranch[];
   readonly tasks: readonly TaskTrace[];
   readonly duplicates: readonly Duplicate[];
+  /** Idempotency claims this trace's requests took over, or that were taken from them. */
+  readonly takeovers: readonly Takeover[];
   readonly gaps: readonly Gap[];
   readonly skew: readonly SkewCorrection[];
   readonly warnings: readonly string[];
@@ -230,6 +262,8 @@ export interface Row {
     | 'stall'
     /** A point in an overtaken attempt: lease lost, resumed, its write, its refused end. */
     | 'lease'
+    /** An idempotency claim taken over, in the taker's or the first request's trace. */
+    | 'takeover'
     | 'completion'
     | 'dead_letter'
     | 'poll'

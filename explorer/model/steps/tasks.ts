@@ -10,7 +10,7 @@
 import { EVENTS, F } from '../../../contract/vocabulary.ts';
 import { bool, nsAsMs, num, str } from '../fields.ts';
 import type { WorkLine } from '../lines.ts';
-import type { Attempt, AttemptLease, Poll, ResultWrite, TaskOutcome, TaskTrace } from '../types.ts';
+import type { Attempt, AttemptLease, NoOpEnqueue, Poll, ResultWrite, TaskOutcome, TaskTrace } from '../types.ts';
 
 interface MutableAttempt {
   number: number;
@@ -143,6 +143,8 @@ export interface TaskCore {
   readonly priority: string | undefined;
   readonly enqueuedAt: number | undefined;
   readonly enqueueLine: WorkLine | undefined;
+  readonly enqueuedBy: string | undefined;
+  readonly alreadyEnqueued: NoOpEnqueue[];
   readonly attempts: Attempt[];
   readonly outcome: TaskOutcome;
   readonly endedAt: number | undefined;
@@ -178,6 +180,8 @@ function findOpen(attempts: MutableAttempt[], line: WorkLine): MutableAttempt | 
 export function buildTask(taskId: string, lines: readonly WorkLine[]): TaskCore {
   const attempts: MutableAttempt[] = [];
   let enqueueLine: WorkLine | undefined;
+  let creator: string | undefined;
+  const alreadyEnqueued: NoOpEnqueue[] = [];
   let taskType: string | undefined;
   let queue: string | undefined;
   let priority: string | undefined;
@@ -213,6 +217,11 @@ export function buildTask(taskId: string, lines: readonly WorkLine[]): TaskCore 
     switch (line.action) {
       case EVENTS.TASK_ENQUEUED:
         enqueueLine ??= line;
+        break;
+      case EVENTS.TASK_ALREADY_ENQUEUED:
+        // Not this task's enqueue: the job was there already, created by the request it names.
+        alreadyEnqueued.push({ at: line.at, correlationId: line.correlationId, lineId: line.id });
+        creator ??= str(line.record, F.ORIGINAL_CORRELATION_ID);
         break;
       case EVENTS.TASK_STARTED: {
         // Only one attempt of a job runs at a time: an attempt still open when the next one
@@ -304,6 +313,8 @@ export function buildTask(taskId: string, lines: readonly WorkLine[]): TaskCore 
     priority,
     enqueuedAt: enqueueLine?.at,
     enqueueLine,
+    enqueuedBy: enqueueLine?.correlationId ?? creator,
+    alreadyEnqueued,
     attempts: attempts.map(({ inferredStart: _i, overtakenAt: _o, lastAt: _l, lease, ...attempt }) => ({
       ...attempt,
       lease: leaseOf(lease),
@@ -341,6 +352,8 @@ export function finishTasks(
       priority: core.priority,
       enqueuedAt: core.enqueuedAt,
       enqueueLineId: core.enqueueLine?.id,
+      enqueuedBy: core.enqueuedBy,
+      alreadyEnqueued: core.alreadyEnqueued,
       attempts: core.attempts,
       outcome: core.outcome,
       endedAt: core.endedAt,

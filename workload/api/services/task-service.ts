@@ -87,7 +87,7 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
           data: request.data,
           priority: request.priority,
           correlationId: context.correlationId,
-          ...(claim === undefined ? {} : { idempotencyKey: claim.key }),
+          ...(claim === undefined ? {} : { idempotencyKey: claim.key, mayExist: claim.reusedTaskId }),
         },
         context.log,
       );
