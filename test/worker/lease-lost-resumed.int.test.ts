@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildTrace } from '../../explorer/model/build-trace.ts';
 import { ensureBuilt, runExplore } from '../explorer/binary.ts';
 import { monitorRedis, type RedisMonitor } from '../utils/redis-monitor.ts';
 import { waitFor } from '../utils/wait.ts';
@@ -125,6 +126,72 @@ describe('a worker frozen past its leases and resumed while the redelivered atte
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
+    } finally {
+      await monitor.close();
+    }
+  }, 180_000);
+});
+
+describe('a worker frozen past its leases and resumed after the redelivered attempt finished', () => {
+  it('is refused with the job’s ids, and its attempt reads lease lost and resumed, after the attempt that counted', async () => {
+    const workers = [await bed.harness.spawnWorker('worker-1'), await bed.harness.spawnWorker('worker-2')];
+    const releaseKey = `test:release:${randomUUID()}`;
+    const monitor = await monitorRedis(bed.redis.url);
+    try {
+      const task = await bed.producer.enqueue(
+        'calculate_var',
+        varData(`resumed-late-${randomUUID()}`, { fault: { sleep_ms: 300_000, sleep_until_key: releaseKey } }),
+        { priority: 'high' },
+      );
+      const lines = (): LogLine[] => taskLines(bed.harness.lines(), task.taskId);
+      const first = await lineOf(bed.harness, task.taskId, 'lock.acquired');
+      const a = workers.find((w) => w.instance === first['service.instance']);
+      if (a === undefined) throw new Error('lock taken by an unknown instance');
+      const fromA = (action: string) => withAction(lines(), action).filter((l) => l['service.instance'] === a.instance);
+      await monitor.waitForCommand(
+        'worker A to hold before its write',
+        (c) => c.args[0] === 'exists' && c.args[1] === releaseKey,
+      );
+      a.signal('SIGSTOP');
+      // The redelivered attempt passes its pause at once, writes and completes while A is frozen.
+      await bed.client.set(releaseKey, '1');
+      const { job } = await bed.producer.finished('high', task.taskId, ['completed'], 60_000);
+      expect(job.returnvalue).toMatchObject({ status: 'computed', fencing_token: 2 });
+      await lineOf(bed.harness, task.taskId, 'task.completed');
+
+      a.signal('SIGCONT');
+      const refused = await waitFor(
+        'worker A to learn that its end was refused',
+        () => fromA('task.finish_refused')[0],
+        {
+          timeoutMs: 30_000,
+        },
+      );
+      const fenced = {
+        correlation_id: task.correlationId,
+        task_id: task.taskId,
+        'task.attempt': 1,
+        'lock.fencing_token': 1,
+      };
+      expect(refused).toMatchObject(fenced);
+      expect(fromA('result.write_rejected')).toEqual([expect.objectContaining(fenced)]);
+      expect(fromA('task.resumed')).toEqual([expect.objectContaining(fenced)]);
+
+      const trace = buildTrace(
+        lines().map((record, i) => ({ source: `workers:${i}`, record })),
+        { correlationId: task.correlationId, now: Date.now(), source: 'files' },
+      );
+      const [attempt1, attempt2] = trace.tasks[0]?.attempts ?? [];
+      expect(trace.tasks[0]?.outcome).toBe('succeeded');
+      expect(attempt1).toMatchObject({
+        instance: a.instance,
+        result: 'lease_lost',
+        write: { outcome: 'rejected', fencingToken: 1 },
+      });
+      expect(attempt2).toMatchObject({ result: 'succeeded', write: { outcome: 'written', fencingToken: 2 } });
+      expect(attempt1?.lease?.resumedAt).toBeGreaterThan(attempt2?.endedAt ?? Number.POSITIVE_INFINITY);
+      expect(attempt1?.lease?.finishRefusedAt).toBeDefined();
+      expect(trace.gaps).toEqual([]);
     } finally {
       await monitor.close();
     }

@@ -55,7 +55,7 @@ function capture() {
 }
 
 describe('lines written about an attempt from outside the processor', () => {
-  it('carry the attempt’s ids, and a refused end is logged once with the attempt’s own failure', () => {
+  it('carry the attempt’s ids; a lost lease and a refused end are logged once each, the latter with the attempt’s own failure', () => {
     const { logger, lines } = capture();
     const attempts = new RunningAttempts();
     const ids = { [F.CORRELATION_ID]: 'req-1', [F.TASK_ID]: 'job-1', [F.TASK_ATTEMPT]: 1 };
@@ -64,6 +64,7 @@ describe('lines written about an attempt from outside the processor', () => {
     const fallback = new JobLog(logger, { [F.TASK_ID]: 'job-1' });
 
     attempts.resumed(9000);
+    attempts.leaseLost('job-1', fallback);
     attempts.leaseLost('job-1', fallback);
     attempt.end = {
       outcome: 'failure',

@@ -22,6 +22,8 @@ export interface RunningAttempt {
   log: JobLog;
   /** Set once the processor returned or threw. */
   end: AttemptEnd | undefined;
+  /** Set once `task.lease_lost` was logged (BullMQ reports a failed renewal on every try). */
+  leaseLost: boolean;
   /** Set once `task.finish_refused` was logged (BullMQ reports a refusal once per try to move the job). */
   refused: boolean;
 }
@@ -37,7 +39,7 @@ export class RunningAttempts {
       const oldest = this.#byJob.keys().next().value;
       if (oldest !== undefined) this.#byJob.delete(oldest);
     }
-    const attempt: RunningAttempt = { log, end: undefined, refused: false };
+    const attempt: RunningAttempt = { log, end: undefined, leaseLost: false, refused: false };
     this.#byJob.set(jobId, attempt);
     return attempt;
   }
@@ -57,10 +59,12 @@ export class RunningAttempts {
     return [...this.#byJob.values()].filter((attempt) => attempt.end === undefined);
   }
 
-  /** `task.lease_lost`: BullMQ could not renew the job lock of `jobId`. */
+  /** `task.lease_lost`: BullMQ could not renew the job lock of `jobId`. Logged once per attempt. */
   leaseLost(jobId: string, fallback: JobLog): void {
-    const log = this.get(jobId)?.log ?? fallback;
-    log.event(
+    const attempt = this.get(jobId);
+    if (attempt?.leaseLost) return;
+    if (attempt) attempt.leaseLost = true;
+    (attempt?.log ?? fallback).event(
       'warn',
       EVENTS.TASK_LEASE_LOST,
       {},
