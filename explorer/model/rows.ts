@@ -536,12 +536,11 @@ function takeoverRow(context: RowContext, takeover: Takeover, depth: number, key
   const first = shortId(takeover.originalCorrelationId ?? '?', 16);
   const taker = shortId(takeover.correlationId ?? '?', 16);
   const keyWords = takeover.idempotencyKey === undefined ? 'its idempotency key' : `key ${takeover.idempotencyKey}`;
+  const firstWords = takeover.direction === 'took_over' ? `request ${first}` : 'this request';
   const after =
     takeover.claimLostAt === undefined
-      ? takeover.direction === 'took_over'
-        ? `; request ${first} may still be running`
-        : '; this request may still have been running'
-      : `; request ${first} finished later and found its claim gone at ${formatClock(takeover.claimLostAt)} (its answer was not stored)`;
+      ? `; ${firstWords} may still be running`
+      : `; ${firstWords} finished later and found its claim gone at ${formatClock(takeover.claimLostAt)} (its answer was not stored)`;
   const label =
     takeover.direction === 'took_over'
       ? `took over ${keyWords} from request ${first}: its claim's lease ran out${after}`

@@ -127,7 +127,7 @@ describe('an idempotency lease takeover in the first request’s trace', () => {
     const top = rows.find((r) => r.kind === 'takeover');
     expect(top).toMatchObject({
       depth: 0,
-      label: `request ${TAKER} took over key ${KEY}: this request's claim's lease ran out; request ${FIRST} finished later and found its claim gone at 10:15:43.001 (its answer was not stored)`,
+      label: `request ${TAKER} took over key ${KEY}: this request's claim's lease ran out; this request finished later and found its claim gone at 10:15:43.001 (its answer was not stored)`,
       original: { correlationId: TAKER, taskId: TASK },
     });
     expect(rows.map((r) => r.label)).toContain(
