@@ -101,6 +101,21 @@ describe('step tasks: an attempt whose worker lost its lease and resumed', () =>
     });
   });
 
+  it('keeps an attempt that only stood still a while (task.resumed, no lease lost) running, then succeeded', () => {
+    const w = new LogWriter();
+    w.post({ ms: 0, cid: CID, taskId: TASK });
+    w.attempt({ ms: 20, cid: CID, taskId: TASK, worker: 'worker-1', attempt: 1, die: true });
+    w.line(2000, 'worker', 'worker-1', EVENTS.TASK_RESUMED, { ...ids(1), [F.EVENT_DURATION]: 1600 * NS_PER_MS });
+    const running = trace(w);
+    expect(running.tasks[0]?.attempts[0]).toMatchObject({
+      result: 'running',
+      lease: { pausedMs: 1600, resumedAt: T0 + 2000, lostAt: undefined, finishRefusedAt: undefined },
+    });
+    expect(running.tasks[0]?.outcome).toBe('running');
+    w.line(2100, 'worker', 'worker-1', EVENTS.TASK_COMPLETED, { ...ids(1), [F.EVENT_DURATION]: 2080 * NS_PER_MS });
+    expect(trace(w).tasks[0]?.attempts[0]?.result).toBe('succeeded');
+  });
+
   it('still calls a worker that wrote nothing after the stall dead', () => {
     const w = new LogWriter();
     w.post({ ms: 0, cid: CID, taskId: TASK });

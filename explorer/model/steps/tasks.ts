@@ -124,8 +124,10 @@ function noteAttemptLine(attempt: MutableAttempt, line: WorkLine): void {
  */
 function settleOvertaken(attempt: MutableAttempt): void {
   if (attempt.result !== 'running' && attempt.result !== 'lost' && attempt.result !== 'stalled') return;
-  const { lostAt, resumedAt, finishRefusedAt } = attempt.lease;
-  if (lostAt === undefined && resumedAt === undefined && finishRefusedAt === undefined) return;
+  const { lostAt, finishRefusedAt } = attempt.lease;
+  // A pause alone (task.resumed) loses nothing unless the job was taken meanwhile.
+  const wroteAfterOvertaken = attempt.overtakenAt !== undefined && attempt.lastAt > attempt.overtakenAt;
+  if (lostAt === undefined && finishRefusedAt === undefined && !wroteAfterOvertaken) return;
   attempt.result = 'lease_lost';
   attempt.endedAt = finishRefusedAt ?? attempt.lastAt;
   attempt.durationMs = attempt.endedAt - attempt.startedAt;
