@@ -30,13 +30,13 @@ export const DEFAULT_OPERATION_TIMEOUT_MS = 900;
 export interface EnqueueRequest {
   /** Job id; a fresh one from {@link newTaskId} unless an idempotency claim fixed it. */
   taskId: string;
+  /** The task id may name a job that exists already (an idempotency claim reused it): check what the add did. */
+  mayExist?: boolean;
   taskType: TaskType;
   data: Record<string, unknown>;
   priority: Priority;
   correlationId: string;
   idempotencyKey?: string;
-  /** The task id may name a job that exists already (an idempotency claim reused it): check what the add did. */
-  mayExist?: boolean;
 }
 
 /** A task as the API reports it. */

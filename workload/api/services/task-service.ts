@@ -83,11 +83,12 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
       const { taskId } = await options.queue.enqueue(
         {
           taskId: claim?.taskId ?? newTaskId(),
+          ...(claim?.reusedTaskId ? { mayExist: true } : {}),
           taskType: request.taskType,
           data: request.data,
           priority: request.priority,
           correlationId: context.correlationId,
-          ...(claim === undefined ? {} : { idempotencyKey: claim.key, mayExist: claim.reusedTaskId }),
+          ...(claim === undefined ? {} : { idempotencyKey: claim.key }),
         },
         context.log,
       );
