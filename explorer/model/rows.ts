@@ -252,8 +252,14 @@ function overtakenWords(attempt: Attempt): string {
 function leaseRows(context: RowContext, attempt: Attempt, key: string, depth: number): Row[] {
   const t0 = context.t0;
   const lease = attempt.lease;
+  // Each at the moment the worker wrote it: a frozen worker finds its lease lost only on resuming.
   const points: { at: number | undefined; label: string; isError: boolean; marker: string | undefined }[] = [
-    { at: lease?.lostAt, label: 'lease lost: the job may run elsewhere', isError: true, marker: MARKERS.stall },
+    {
+      at: lease?.lostAt,
+      label: 'found its lease lost: the job may run elsewhere',
+      isError: true,
+      marker: MARKERS.stall,
+    },
     {
       at: lease?.resumedAt,
       label:

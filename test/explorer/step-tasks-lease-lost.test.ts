@@ -142,7 +142,7 @@ describe('rows of an overtaken attempt', () => {
     );
     const lease = rows.filter((r) => r.kind === 'lease').map((r) => [r.label, r.lane, r.isError]);
     expect(lease).toEqual([
-      ['lease lost: the job may run elsewhere', 'worker-1', true],
+      ['found its lease lost: the job may run elsewhere', 'worker-1', true],
       ['resumed after standing still 8.90 s', 'worker-1', false],
       ['result write rejected (token 1)', 'worker-1', true],
       ['its end refused by the queue: the job belongs to a newer attempt', 'worker-1', true],
