@@ -242,7 +242,7 @@ function overtakenWords(attempt: Attempt): string {
   const lease = attempt.lease;
   const paused = lease?.pausedMs === undefined ? '' : ` (process stood still ${formatDuration(lease.pausedMs)})`;
   const parts = [`lease lost${paused}`];
-  if (lease?.resumedAt !== undefined) parts.push('resumed after the job was redelivered');
+  if (lease?.resumedAt !== undefined) parts.push('resumed');
   if (attempt.write) parts.push(writeWords(attempt.write));
   if (lease?.finishRefusedAt !== undefined) parts.push('its end refused by the queue');
   return parts.join(' · ');

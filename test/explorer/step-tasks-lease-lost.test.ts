@@ -134,7 +134,7 @@ describe('rows of an overtaken attempt', () => {
     const labels = rows.map((r) => r.label);
     const attempt1 = labels.find((l) => l.startsWith('attempt 1'));
     expect(attempt1).toBe(
-      'attempt 1 · worker-1 · 8.98 s · lease lost (process stood still 8.90 s) · resumed after the job was redelivered · result write rejected (token 1) · its end refused by the queue',
+      'attempt 1 · worker-1 · 8.98 s · lease lost (process stood still 8.90 s) · resumed · result write rejected (token 1) · its end refused by the queue',
     );
     expect(labels).toContain('worker-1 stopped renewing its lease; redelivered to worker-2 after 4.99 s');
     expect(labels.find((l) => l.startsWith('attempt 2'))).toBe(
