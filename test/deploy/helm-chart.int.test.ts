@@ -231,6 +231,52 @@ describe.each([
   });
 });
 
+describe('helm template with an external Redis and Elasticsearch (no operators)', () => {
+  const external = [
+    ...['redis.operator.enabled=false', 'redis.host=redis.data.svc', 'redis.passwordSecret.name=redis-auth'],
+    ...['redis.urlSecret.name=redis-url', 'elasticsearch.operator.enabled=false', 'kibana.enabled=false'],
+    ...['elasticsearch.url=https://es.example.com:9200', 'elasticsearch.caSecret.name=es-ca'],
+    'elasticsearch.credentials.apiKeySecret.name=es-shipper-key',
+  ].flatMap((value) => ['--set', value]);
+  const manifests = renderManifests(external);
+
+  it('renders no operator resource and validates against the schemas', () => {
+    expect(manifests.filter((m) => ['Redis', 'Elasticsearch', 'Kibana', 'StatefulSet'].includes(m.kind))).toEqual([]);
+    const validator = manifestValidator(installedKubernetesVersions()[0] ?? '');
+    expect(manifests.flatMap((m) => validator.check(m).map((p) => `${m.kind}/${m.metadata.name} ${p}`))).toEqual([]);
+  });
+
+  it('takes the Redis URL and the Elasticsearch API key from Secrets, and KEDA the password', () => {
+    const worker = container(podSpec(find(manifests, 'Deployment', 'dtq-worker')), 'worker');
+    expect(worker.env?.find((e) => e.name === 'DTQ_REDIS_URL')?.valueFrom?.secretKeyRef).toEqual({
+      name: 'redis-url',
+      key: 'url',
+    });
+    const shipper = container(podSpec(find(manifests, 'Deployment', 'dtq-api')), 'shipper');
+    expect(shipper.env?.find((e) => e.name === 'DTQ_ES_API_KEY')?.valueFrom?.secretKeyRef?.name).toBe('es-shipper-key');
+    expect(shipper.env?.some((e) => e.name === 'DTQ_ES_USERNAME' || e.name === 'DTQ_ES_PASSWORD')).toBe(false);
+    expect(shipperConfigFromEnv(processEnv(shipper)).esUrl).toBe('https://es.example.com:9200');
+    const triggers = spec(find(manifests, 'ScaledObject', 'dtq-worker')).triggers as {
+      metadata: Record<string, string>;
+      authenticationRef?: { name: string };
+    }[];
+    expect(triggers.map((t) => [t.metadata.address, t.authenticationRef?.name])).toEqual(
+      PRIORITIES.map(() => ['redis.data.svc:6379', 'dtq-redis']),
+    );
+    expect(spec(find(manifests, 'TriggerAuthentication', 'dtq-redis')).secretTargetRef).toEqual([
+      { parameter: 'password', name: 'redis-auth', key: 'password' },
+    ]);
+  });
+
+  it('says which value is missing when neither an operator nor a URL is given', () => {
+    const rendering = helmTemplate(['--set', 'redis.operator.enabled=false', '--set', 'redis.host=redis']);
+    expect(rendering.status).not.toBe(0);
+    expect(rendering.stderr).toContain(
+      'redis.url (or redis.urlSecret.name) is required when redis.operator.enabled is false',
+    );
+  });
+});
+
 describe('helm template refuses values it cannot use', () => {
   const refusal = (set: string[]) => {
     const rendering = helmTemplate(set);

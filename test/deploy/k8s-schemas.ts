@@ -45,8 +45,19 @@ export function installedKubernetesVersions(): string[] {
   return versions;
 }
 
-/** A validator of built-in kinds at `version` and of every installed or vendored CRD. */
+const validators = new Map<string, ManifestValidator>();
+
+/** A validator of built-in kinds at `version` and of every installed or vendored CRD (one per version). */
 export function manifestValidator(version: string): ManifestValidator {
+  let validator = validators.get(version);
+  if (validator === undefined) {
+    validator = createValidator(version);
+    validators.set(version, validator);
+  }
+  return validator;
+}
+
+function createValidator(version: string): ManifestValidator {
   const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
   const byKind = new Map<string, () => ValidateFunction>();
   for (const [key, load] of builtInSchemas(ajv, version)) byKind.set(key, load);

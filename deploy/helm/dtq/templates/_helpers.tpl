@@ -74,14 +74,19 @@ shipper's, plus 2 s for the kubelet), or the override, refused when shorter.
 {{- end -}}
 {{- end -}}
 
-{{/* DTQ_REDIS_URL: the operator's Service, a URL from a Secret, or redis.url. */}}
+{{/*
+DTQ_REDIS_URL: a URL from a Secret (the only place a Redis password may be), the operator's
+Service, or redis.url.
+*/}}
 {{- define "dtq.redisUrlEnv" -}}
 - name: DTQ_REDIS_URL
-{{- if .Values.redis.operator.enabled }}
-  value: {{ printf "redis://%s-redis:6379" (include "dtq.fullname" .) | quote }}
-{{- else if .Values.redis.urlSecret.name }}
+{{- if .Values.redis.urlSecret.name }}
   valueFrom:
     secretKeyRef: { name: {{ .Values.redis.urlSecret.name | quote }}, key: {{ .Values.redis.urlSecret.key | quote }} }
+{{- else if and .Values.redis.operator.enabled .Values.redis.passwordSecret.name }}
+{{- fail (printf "redis.passwordSecret is set: set redis.urlSecret too, a Secret holding redis://:<password>@%s-redis:6379 (the API and workers read the password from the URL)" (include "dtq.fullname" .)) }}
+{{- else if .Values.redis.operator.enabled }}
+  value: {{ printf "redis://%s-redis:6379" (include "dtq.fullname" .) | quote }}
 {{- else }}
   value: {{ required "redis.url (or redis.urlSecret.name) is required when redis.operator.enabled is false" .Values.redis.url | quote }}
 {{- end }}
