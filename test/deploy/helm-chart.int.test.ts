@@ -6,7 +6,8 @@
  * workers' hand-back, disruption budgets, autoscaling targets, no secret in clear, no
  * hand-rolled StatefulSet, and an environment every process's own config reader accepts.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PRIORITIES } from '../../contract/vocabulary.ts';
@@ -219,6 +220,31 @@ describe.each([
     }
   });
 
+  it('starts each dtq container with an entry the image contains', () => {
+    // Top-level folders the Dockerfile's runtime stage copies (`COPY <dir> ./<dir>`).
+    const copied = new Set(
+      [...readFileSync(join(ROOT, 'Dockerfile'), 'utf8').matchAll(/^COPY (?!--from)(\S+) \.\/\1$/gm)].map((m) => m[1]),
+    );
+    const entries = allContainers(manifests).flatMap((c) => {
+      const [program, first, , code] = c.command ?? [];
+      if (program !== 'node') return [];
+      if (first === '--input-type=module') return [...(code ?? '').matchAll(/from '\.\/([^']+)'/g)].map((m) => m[1]);
+      return [first];
+    });
+    expect(entries.sort()).toEqual([
+      'shipper/cli.ts',
+      'shipper/cli.ts',
+      'shipper/cli.ts',
+      'workload/api/main.ts',
+      'workload/nginx/write-config.ts',
+      'workload/worker/main.ts',
+    ]);
+    for (const entry of entries) {
+      expect(existsSync(join(ROOT, entry ?? '')), entry).toBe(true);
+      expect(copied.has((entry ?? '').split('/')[0]), entry).toBe(true);
+    }
+  });
+
   it('renders nginx with the repository renderer, upstream the API Service', () => {
     const pod = podSpec(find(manifests, 'Deployment', 'dtq-nginx'));
     const options = JSON.parse(processEnv(container(pod, 'render-config')).DTQ_NGINX_OPTIONS ?? '');
@@ -285,10 +311,17 @@ describe('helm template refuses values it cannot use', () => {
     return rendering.stderr;
   };
 
-  it('names the key and the type when a value has the wrong type (values.schema.json)', () => {
-    const stderr = refusal(['--set', 'api.replicas=three']);
-    expect(stderr).toContain('/api/replicas');
-    expect(stderr).toMatch(/want integer/);
+  it('names the key and the type when a values file has a value of the wrong type (values.schema.json)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dtq-helm-'));
+    try {
+      const file = join(dir, 'wrong.yaml');
+      writeFileSync(file, 'worker:\n  shutdownGraceMs: 10s\napi:\n  replicas: three\n');
+      const stderr = refusal(['-f', file]);
+      expect(stderr).toContain("at '/worker/shutdownGraceMs': got string, want integer");
+      expect(stderr).toContain("at '/api/replicas': got string, want integer");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a password written into the values instead of a Secret reference', () => {
