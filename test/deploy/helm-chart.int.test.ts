@@ -16,7 +16,7 @@ import { apiConfigFromEnv } from '../../workload/api/config.ts';
 import { renderNginxConfig } from '../../workload/nginx/render.ts';
 import { QUEUE_NAMES, REDIS_PREFIX } from '../../workload/queue/contract.ts';
 import { loadWorkerConfig } from '../../workload/worker/config.ts';
-import { CHART_DIR, helmTemplate, renderManifests } from './helm.ts';
+import { CHART_DIR, helmTemplate, renderManifests, runHelm } from './helm.ts';
 import { installedKubernetesVersions, type Manifest, manifestValidator } from './k8s-schemas.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -107,6 +107,13 @@ describe.each([
   { label: 'values-production.yaml (3 nodes)', args: PRODUCTION, pdbMin: 2, esNodes: 3 },
 ])('helm template with $label', ({ args, pdbMin, esNodes }) => {
   const manifests = renderManifests(args);
+
+  it('passes helm lint --strict', () => {
+    const lint = runHelm(['lint', '--strict', CHART_DIR, ...args]);
+    expect(lint.stderr).toBe('');
+    expect(lint.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
+    expect(lint.status).toBe(0);
+  });
 
   it.each(installedKubernetesVersions())('validates every manifest against Kubernetes %s and the CRDs', (version) => {
     const validator = manifestValidator(version);

@@ -21,12 +21,17 @@ export interface Rendering {
 
 /** Run `helm template dtq <chart> --namespace dtq` with these extra arguments (-f, --set, …). */
 export function helmTemplate(args: readonly string[]): Rendering {
+  return runHelm(['template', 'dtq', CHART_DIR, '--namespace', 'dtq', ...args]);
+}
+
+/** Run helm with these arguments, offline and away from the user's own helm settings. */
+export function runHelm(args: readonly string[]): Rendering {
   if (!existsSync(HELM)) {
     throw new Error(
       `${HELM} is missing: run scripts/install-system-deps.sh --with-test-tools (or scripts/install-k8s-test-tools.sh)`,
     );
   }
-  const result = spawnSync(HELM, ['template', 'dtq', CHART_DIR, '--namespace', 'dtq', ...args], {
+  const result = spawnSync(HELM, args, {
     encoding: 'utf8',
     // helm reads its own settings from these; an empty home keeps a user's repositories out.
     env: { PATH: process.env.PATH, HOME: TOOLS_DIR, HELM_CACHE_HOME: join(TOOLS_DIR, 'helm-cache') },

@@ -245,3 +245,17 @@ component can run with: a node drain could then never evict one of its pods.
 {{- end -}}
 {{- int .minAvailable -}}
 {{- end -}}
+
+{{/*
+Spread a component's pods over the nodes, so a node lost or drained takes as few as possible;
+ScheduleAnyway: a cluster with fewer nodes still schedules them. (dict "root" $ "component" "api")
+*/}}
+{{- define "dtq.topologySpread" -}}
+topologySpreadConstraints:
+  - maxSkew: 1
+    topologyKey: kubernetes.io/hostname
+    whenUnsatisfiable: ScheduleAnyway
+    labelSelector:
+      matchLabels:
+        {{- include "dtq.selectorLabels" . | nindent 8 }}
+{{- end -}}
