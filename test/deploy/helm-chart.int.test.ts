@@ -103,9 +103,9 @@ const allContainers = (manifests: Manifest[]): Container[] =>
     .flatMap((m) => [...podSpec(m).containers, ...(podSpec(m).initContainers ?? [])]);
 
 describe.each([
-  { label: 'default values', args: [] as string[], pdbMin: 1, esNodes: 1 },
-  { label: 'values-production.yaml (3 nodes)', args: PRODUCTION, pdbMin: 2, esNodes: 3 },
-])('helm template with $label', ({ args, pdbMin, esNodes }) => {
+  { label: 'default values', args: [] as string[], pdbMin: 1, esNodes: 1, ingresses: 0 },
+  { label: 'values-production.yaml (3 nodes)', args: PRODUCTION, pdbMin: 2, esNodes: 3, ingresses: 1 },
+])('helm template with $label', ({ args, pdbMin, esNodes, ingresses }) => {
   const manifests = renderManifests(args);
 
   it('passes helm lint --strict', () => {
@@ -261,6 +261,16 @@ describe.each([
     expect(config).toContain('server dtq-api:3000');
     expect(config).toContain(`listen ${container(pod, 'nginx').ports?.[0]?.containerPort};`);
     expect(container(pod, 'nginx').readinessProbe?.httpGet).toEqual({ path: '/health', port: 'http' });
+    const nginxService = find(manifests, 'Service', 'dtq-nginx');
+    expect(spec(nginxService).ports).toEqual([{ name: 'http', port: 80, targetPort: 'http' }]);
+    const ingress = manifests.filter((m) => m.kind === 'Ingress');
+    expect(ingress).toHaveLength(ingresses);
+    for (const m of ingress) {
+      const rules = spec(m).rules as { http: { paths: { backend: unknown }[] } }[];
+      expect(rules.flatMap((rule) => rule.http.paths.map((path) => path.backend))).toEqual([
+        { service: { name: 'dtq-nginx', port: { name: 'http' } } },
+      ]);
+    }
   });
 });
 
