@@ -90,7 +90,7 @@ const processEnv = (c: Container): NodeJS.ProcessEnv => {
   }
   return env;
 };
-/** Seconds the shipper sidecar may need after the pod's process exited. */
+/** Milliseconds the shipper sidecar may need after the pod's process exited: its preStop pause, then delivery. */
 const shipperStopMs = (pod: PodSpec): number => {
   const shipper = pod.initContainers?.find((c) => c.name === 'shipper');
   if (shipper === undefined) return 0;
