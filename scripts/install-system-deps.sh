@@ -20,6 +20,10 @@ fi
 if [ "${1:-}" = "--with-test-tools" ]; then
   have tmux || need+=(tmux)
 fi
+# The Helm chart's tests: helm and the Kubernetes and CRD schemas, into var/tools (not apt).
+if [ "${1:-}" = "--with-test-tools" ]; then
+  bash "$(dirname "$0")/install-k8s-test-tools.sh"
+fi
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
