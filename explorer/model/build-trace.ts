@@ -42,6 +42,10 @@ export interface BuildTraceOptions {
 
 const DEFAULT_STALE_AFTER_MS = 120_000;
 
+/** Requests of one correlation id overlapped on a process whose lines carry no span ids. */
+export const OVERLAP_WARNING =
+  'requests with this correlation id were in flight at the same time on one process, and their lines carry no span.id: which of them a line between their starts and ends belongs to is a guess (log span.id: docs/log-contract.md, "Trace context")';
+
 /**
  * Build the trace of one correlation id from every hit its joins fetched, raw or already
  * parsed (a loader parses each fetch as it arrives, see explorer/load-trace.ts).
@@ -66,6 +70,7 @@ export function buildTrace(input: readonly Hit[] | ParsedLines, options: BuildTr
   const selected = selectLines(parsed.lines, cid, taskIds);
   const { apiStreams, nginxLines, taskLines, duplicateLines } = classifyLines(selected, cid, taskIds);
   const groups = groupApiRequests(apiStreams);
+  if (groups.some((group) => group.ambiguous)) warnings.push(OVERLAP_WARNING);
   const orphanNginx = matchNginx(nginxLines, groups);
   const paired = { groups, orphanNginx, streams: selected };
   const partial = backlog ? holdBackPolls(paired, cid, backlog) : paired;

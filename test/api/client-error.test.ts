@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CORRELATION_ID_PATTERN } from '../../contract/correlation-id.ts';
-import { correlationIdOfRaw, rawCorrelationHeader } from '../../workload/api/client-error.ts';
+import { correlationIdOfRaw, rawCorrelationHeader, rawHeader } from '../../workload/api/client-error.ts';
 
 const raw = (text: string): Buffer => Buffer.from(text, 'latin1');
 
@@ -48,5 +48,14 @@ describe('correlationIdOfRaw', () => {
     expect(correlationIdOfRaw(raw('GET / HTTP/1.1\r\nX-Request-ID: bad id\u0001\r\n'))).toMatch(CORRELATION_ID_PATTERN);
     expect(correlationIdOfRaw(raw('GET / HTTP/1.1\r\nX-Request-ID: bad id\r\n'))).not.toBe('bad id');
     expect(correlationIdOfRaw('not a buffer')).toMatch(CORRELATION_ID_PATTERN);
+  });
+});
+
+describe('rawHeader', () => {
+  it('reads the traceparent nginx sent before the bytes the parser refused', () => {
+    const tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const packet = raw(`GET / HTTP/1.1\r\nX-Request-ID: a\r\nTraceparent:  ${tp} \r\nBad\u0001: x\r\n`);
+    expect(rawHeader(packet, 'traceparent')).toBe(tp);
+    expect(rawHeader(packet, 'tracestate')).toBeUndefined();
   });
 });

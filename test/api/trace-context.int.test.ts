@@ -4,6 +4,7 @@
  * span.id and (with a caller) parent.id; the job carries the API span as its traceparent; the
  * completion line names the task the request created. A hostile traceparent is never logged.
  */
+import { createConnection } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTraceparent } from '../../contract/trace-context.ts';
 import { EVENTS, F, type LogRecord } from '../../contract/vocabulary.ts';
@@ -120,6 +121,29 @@ describe('trace context in the API', () => {
     ]);
     for (const line of poll) expect(line).toMatchObject({ [F.TRACE_ID]: TRACE, [F.PARENT_ID]: CALLER });
     expect(poll.at(-1)?.[F.TASK_ID]).toBe(created.task_id);
+  });
+
+  it("carries the caller's trace on the line of a request Node's parser refused", async () => {
+    const [host, port] = (await api.listen()).split(':') as [string, string];
+    const socket = createConnection({ host, port: Number(port) });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(
+      `GET /health HTTP/1.1\r\nHost: dtq\r\nX-Request-ID: tc-unparsable\r\ntraceparent: 00-${TRACE}-${CALLER}-01\r\n` +
+        'Bad\u0001Header: x\r\n\r\n',
+      'latin1',
+    );
+    const [line] = await waitFor('the refusal line', () => {
+      const found = api.lines().filter((l) => l[F.CORRELATION_ID] === 'tc-unparsable');
+      return found.length > 0 ? found : undefined;
+    });
+    socket.destroy();
+    expect(line).toMatchObject({
+      [F.EVENT_ACTION]: EVENTS.HTTP_REQUEST_COMPLETED,
+      [F.HTTP_STATUS]: 400,
+      [F.TRACE_ID]: TRACE,
+      [F.PARENT_ID]: CALLER,
+    });
+    expect(line?.[F.SPAN_ID]).toMatch(/^[0-9a-f]{16}$/);
   });
 
   it.each([

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { EVENTS, F, type LogRecord, NS_PER_MS } from '../../contract/vocabulary.ts';
-import { buildTrace } from '../../explorer/model/build-trace.ts';
+import { buildTrace, OVERLAP_WARNING } from '../../explorer/model/build-trace.ts';
 import { ParsedLines } from '../../explorer/model/lines.ts';
 import { groupApiRequests, matchNginx } from '../../explorer/model/steps/requests.ts';
 import { LogWriter, T0 } from './fixtures.ts';
@@ -192,5 +192,30 @@ describe('a trace of requests sharing one X-Request-ID', () => {
     }
     expect(trace.gaps).toEqual([]);
     expect(trace.outcome.status).toBe('succeeded');
+  });
+});
+
+describe('requests without span ids', () => {
+  it('says which of overlapping requests a line belongs to is a guess, instead of guessing silently', () => {
+    const mixed = buildTrace(scenario(SIX, false).hits(), { correlationId: CID, now: T0 + 10_000, source: 'files' });
+    expect(mixed.warnings).toContain(OVERLAP_WARNING);
+    const told = buildTrace(scenario(SIX).hits(), { correlationId: CID, now: T0 + 10_000, source: 'files' });
+    expect(told.warnings).not.toContain(OVERLAP_WARNING);
+  });
+
+  it('does not warn about a correlation id reused by requests one after another', () => {
+    const sequential = SIX.map((r, i) => ({
+      ...r,
+      receivedMs: i * 100,
+      completedMs: i * 100 + 5,
+      nginxMs: i * 100 + 6,
+    }));
+    const trace = buildTrace(scenario(sequential, false).hits(), {
+      correlationId: CID,
+      now: T0 + 10_000,
+      source: 'files',
+    });
+    expect(trace.requests).toHaveLength(6);
+    expect(trace.warnings).not.toContain(OVERLAP_WARNING);
   });
 });

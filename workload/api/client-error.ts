@@ -5,16 +5,19 @@
  * saying why. Without it Fastify writes its own body and logs nothing. The request was never
  * parsed, so the id is read from the raw bytes Node hands over: the X-Request-ID nginx set
  * (it sends it before the client's headers) when it is there and valid, else a fresh one, so
- * the answer nginx relays carries the same id as nginx's own header and log line.
+ * the answer nginx relays carries the same id as nginx's own header and log line. The line
+ * carries the request's span too, a child of the traceparent nginx set, read the same way.
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { CORRELATION_ID_HEADER, correlationIdFrom } from '../../contract/correlation-id.ts';
 import { type DtqError, dtqError } from '../../contract/dtq-error.ts';
+import { startSpan, TRACEPARENT_HEADER } from '../../contract/trace-context.ts';
 import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { errorFields, logEvent } from '../../instrumentation/logger.ts';
 import { API_ERRORS } from './errors.ts';
 import { errorBody } from './plugins/error-handler.ts';
+import { spanFields } from './request-trace.ts';
 
 /** How long an answered socket may stay open for the client to read the answer. */
 const CLOSE_GRACE_MS = 1000;
@@ -47,20 +50,24 @@ export function clientErrorOf(code: string | undefined): DtqError {
 }
 
 /**
- * How much of the raw packet is searched: nginx sends X-Request-ID first, so it sits well within
- * the first bytes. The bound and the plain scan below (no regex) keep the work linear in a small
+ * How much of the raw packet is searched: nginx sends X-Request-ID and traceparent first, so
+ * they sit well within the first bytes. The bound and the plain scan below (no regex) keep the work linear in a small
  * input whatever a direct client sends (a regex with overlapping quantifiers backtracks for
  * seconds on a long run of spaces without a line end).
  */
 const RAW_SCAN_BYTES = 8 * 1024;
-const RAW_HEADER_START = `\r\n${CORRELATION_ID_HEADER.toLowerCase()}:`;
-
 /** The value of the X-Request-ID header in raw request bytes, trimmed, or undefined when absent or unterminated. */
 export function rawCorrelationHeader(raw: Buffer): string | undefined {
+  return rawHeader(raw, CORRELATION_ID_HEADER);
+}
+
+/** The value of header `name` (lowercase) in raw request bytes, trimmed, or undefined when absent or unterminated. */
+export function rawHeader(raw: Buffer, name: string): string | undefined {
   const text = raw.subarray(0, RAW_SCAN_BYTES).toString('latin1');
-  const start = text.toLowerCase().indexOf(RAW_HEADER_START);
+  const headerStart = `\r\n${name}:`;
+  const start = text.toLowerCase().indexOf(headerStart);
   if (start === -1) return undefined;
-  const valueStart = start + RAW_HEADER_START.length;
+  const valueStart = start + headerStart.length;
   const end = text.indexOf('\r\n', valueStart);
   if (end === -1) return undefined;
   let from = valueStart;
@@ -91,6 +98,10 @@ export function createClientErrorHandler(
     // Already answered: the parser keeps failing on each later chunk of the request being drained.
     if (socket.writableEnded) return;
     const correlationId = correlationIdOfRaw(error.rawPacket);
+    // The request's span, as Fastify would have started it: a child of nginx's when it sent one.
+    const span = startSpan(
+      Buffer.isBuffer(error.rawPacket) ? rawHeader(error.rawPacket, TRACEPARENT_HEADER) : undefined,
+    );
     const address = socket.remoteAddress;
     const apiError = clientErrorOf(error.code);
     const status = apiError.statusCode ?? 400;
@@ -122,6 +133,7 @@ export function createClientErrorHandler(
       EVENTS.HTTP_REQUEST_COMPLETED,
       {
         [F.CORRELATION_ID]: correlationId,
+        ...spanFields(span),
         [F.HTTP_STATUS]: status,
         [F.EVENT_OUTCOME]: 'failure',
         ...(address === undefined ? {} : { [F.CLIENT_ADDRESS]: address }),

@@ -15,6 +15,7 @@ import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import type { FastifySchema, FastifySchemaCompiler, FastifySerializerCompiler } from 'fastify';
 import { CORRELATION_ID_HEADER } from '../../contract/correlation-id.ts';
 import type { ErrorDefinition } from '../../contract/dtq-error.ts';
+import { TRACEPARENT_HEADER } from '../../contract/trace-context.ts';
 import { PRIORITIES, TASK_STATUSES, TASK_TYPES } from '../../contract/vocabulary.ts';
 import { IDEMPOTENCY_ERRORS } from '../idempotency/errors.ts';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_KEY_MAX_LENGTH } from '../idempotency/key.ts';
@@ -117,6 +118,12 @@ const correlationHeader = {
   description: `Correlation id (1 to ${MAX_ID_LENGTH} of [A-Za-z0-9._:-]); any other value is replaced by a generated one. Echoed in the answer's X-Request-ID.`,
 };
 
+const traceparentHeader = {
+  type: 'string',
+  description:
+    "W3C Trace Context: the caller's span (00-<32 hex trace id>-<16 hex span id>-<2 hex flags>). When valid, the request's log lines continue that trace with a span of their own; any other value starts a new trace and is never logged. Through nginx, nginx's span. See docs/api.md.",
+};
+
 /** Body of POST /api/v1/tasks: one variant per task type, with that type's `data` schema. */
 const taskBody: Schema = {
   description: `A task. At most ${BODY_LIMIT_BYTES} bytes (1 MiB) of application/json; unknown fields are refused (400 DTQ_ERR_API_INVALID_FIELD naming the field).`,
@@ -200,6 +207,7 @@ export const CREATE_TASK_SCHEMA: FastifySchema = {
         description: `1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII characters, bare or as a quoted Structured Field string; sent once. A repeat with the same key and body replays the first answer (with Idempotent-Replayed: true); see docs/idempotency.md.`,
       },
       [CORRELATION_ID_HEADER]: correlationHeader,
+      [TRACEPARENT_HEADER]: traceparentHeader,
     },
   },
   body: taskBody,
@@ -248,7 +256,10 @@ export const GET_TASK_SCHEMA: FastifySchema = {
       },
     },
   },
-  headers: { type: 'object', properties: { [CORRELATION_ID_HEADER]: correlationHeader } },
+  headers: {
+    type: 'object',
+    properties: { [CORRELATION_ID_HEADER]: correlationHeader, [TRACEPARENT_HEADER]: traceparentHeader },
+  },
   response: {
     200: taskView,
     400: errorResponse('The task id cannot be a task id, or the path cannot be read.', [

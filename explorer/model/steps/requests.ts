@@ -28,6 +28,11 @@ export interface HttpGroup {
   nginx: WorkLine | undefined;
   /** The task this request polls, when it is a status poll (from its first poll line). */
   polled: string | undefined;
+  /**
+   * Set when the request, grouped without span ids, overlapped another of its correlation id on
+   * its process: which of the two a line between them belongs to is a guess.
+   */
+  ambiguous: boolean;
 }
 
 function newGroup(line: WorkLine): HttpGroup {
@@ -42,6 +47,7 @@ function newGroup(line: WorkLine): HttpGroup {
     completed: undefined,
     nginx: undefined,
     polled: undefined,
+    ambiguous: false,
   };
 }
 
@@ -73,8 +79,13 @@ export function groupApiRequests(streams: readonly (readonly WorkLine[])[]): Htt
         if (line.action === EVENTS.HTTP_REQUEST_RECEIVED || group === undefined) {
           if (line.action !== EVENTS.HTTP_REQUEST_RECEIVED && known !== undefined) group = known.last;
           else {
+            const overlapped = known?.open;
             group = newGroup(line);
             groups.push(group);
+            if (overlapped !== undefined) {
+              overlapped.ambiguous = true;
+              group.ambiguous = true;
+            }
             if (known === undefined) byCid.set(key, { open: group, last: group });
             else {
               known.open = group;
