@@ -364,4 +364,4 @@ export const EVENT_REQUIRED_FIELDS: Readonly<Partial<Record<EventName, readonly 
  * Version of the log contract (semver): the events, fields, types and per-event requirements
  * above and in contract/schema.ts. A major bump means a conforming line may stop conforming.
  */
-export const CONTRACT_VERSION = '1.0.0';
+export const CONTRACT_VERSION = '1.1.0';
