@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FinalRecord, RequestRecord } from '../../workload/load/ground-truth.ts';
-import { compareRequest, correlationIdOf, type TraceDoc } from './compare.ts';
+import { compareRequest, compareSharedGroup, correlationIdOf, type TraceDoc } from './compare.ts';
 
 function request(overrides: Partial<RequestRecord>): RequestRecord {
   return {
@@ -131,5 +131,59 @@ describe('the fidelity comparison', () => {
       'client got 422, trace shows [409]',
       'expected a blocked payload_mismatch, found [blocked in_flight_conflict]',
     ]);
+  });
+});
+
+describe('requests sent at once with one X-Request-ID', () => {
+  const members = [
+    request({ seq: 1, kind: 'shared', task_id: 'a' }),
+    request({ seq: 2, kind: 'shared_invalid', status: 400, task_id: null }),
+    request({ seq: 3, kind: 'shared', task_id: 'b' }),
+  ];
+  const finals = new Map([
+    ['a', { ...final, task_id: 'a' }],
+    ['b', { ...final, task_id: 'b' }],
+  ]);
+  const tasks = ['a', 'b'].map((id) => ({
+    task_id: id,
+    outcome: 'succeeded',
+    attempts: [{ instance: 'worker-1', result: 'succeeded' }],
+  }));
+
+  it('accepts each task under its own request and the refusal under none', () => {
+    const trace = doc({
+      task_ids: ['a', 'b'],
+      requests: [
+        { status: 202, nginx: { status: 202 }, task_ids: ['b'] },
+        { status: 400, nginx: { status: 400 }, task_ids: [] },
+        { status: 202, nginx: { status: 202 }, task_ids: ['a'] },
+      ],
+      tasks,
+    });
+    expect(compareSharedGroup(members, finals, trace)).toEqual([]);
+  });
+
+  it('reports requests merged into one, a task under a refusal, and a missing request', () => {
+    const trace = doc({
+      task_ids: ['a', 'b'],
+      requests: [
+        { status: 202, nginx: { status: 202 }, task_ids: ['a', 'b'] },
+        { status: 400, nginx: { status: 400 }, task_ids: [] },
+      ],
+      tasks,
+    });
+    expect(compareSharedGroup(members, finals, trace)).toEqual([
+      '3 requests answered [202, 202, 400], trace shows 2 [202, 400]',
+      'requests with more than one task: [a+b]',
+    ]);
+    const refused = doc({
+      requests: [
+        { status: 202, nginx: { status: 202 }, task_ids: [] },
+        { status: 400, nginx: { status: 400 }, task_ids: ['a'] },
+        { status: 202, nginx: { status: 202 }, task_ids: ['b'] },
+      ],
+      tasks,
+    });
+    expect(compareSharedGroup(members, finals, refused)).toEqual(['request 2 answered 400 but shows task [a]']);
   });
 });

@@ -10,7 +10,7 @@ export interface TraceDoc {
   correlation_id: string;
   task_ids: string[];
   outcome: { status: string };
-  requests: { status: number | null; nginx: { status: number | null } | null }[];
+  requests: { status: number | null; nginx: { status: number | null } | null; task_ids?: string[] }[];
   tasks: { task_id: string; outcome: string; attempts: { instance: string; result: string }[] }[];
   duplicates: { kind: string; direction: string; original_task_id: string | null }[];
 }
@@ -88,5 +88,57 @@ export function compareRequest(truth: Truth, doc: TraceDoc): string[] {
   if (!wanted.includes(task.outcome)) misses.push(`outcome: expected ${final.status}, found ${task.outcome}`);
   if (final.attempts !== null && task.attempts.length !== final.attempts)
     misses.push(`attempts: expected ${final.attempts}, found ${task.attempts.length}`);
+  return misses;
+}
+
+/** A status multiset as sorted text, for a message that says what differed. */
+function statuses(list: readonly (number | null)[]): string {
+  return [...list].sort((a, b) => (a ?? 0) - (b ?? 0)).join(', ');
+}
+
+/**
+ * Requests sent at once with one X-Request-ID, against the one trace that id opens: exactly
+ * as many requests as were answered, with the same statuses, each created task under its own
+ * request (never two under one, never one under a refused request), and each task's outcome
+ * and attempts as its final state says.
+ */
+export function compareSharedGroup(
+  members: readonly RequestRecord[],
+  finals: ReadonlyMap<string, FinalRecord>,
+  doc: TraceDoc,
+): string[] {
+  const misses: string[] = [];
+  const answered = members.filter((m) => m.status !== 0);
+  const seen = doc.requests.map((r) => r.nginx?.status ?? r.status);
+  if (seen.length !== answered.length || statuses(seen) !== statuses(answered.map((m) => m.status)))
+    misses.push(
+      `${answered.length} requests answered [${statuses(answered.map((m) => m.status))}], trace shows ${seen.length} [${statuses(seen)}]`,
+    );
+  const expectedTasks = answered.flatMap((m) => (m.task_id === null ? [] : [m.task_id])).sort();
+  const perRequest = doc.requests.map((r) => r.task_ids ?? []);
+  const crowded = perRequest.filter((ids) => ids.length > 1);
+  if (crowded.length > 0)
+    misses.push(`requests with more than one task: [${crowded.map((ids) => ids.join('+')).join(', ')}]`);
+  const shown = perRequest.flat().sort();
+  if (shown.join(',') !== expectedTasks.join(','))
+    misses.push(`tasks under the requests: expected [${expectedTasks.join(', ')}], found [${shown.join(', ')}]`);
+  doc.requests.forEach((r, i) => {
+    const status = r.nginx?.status ?? r.status;
+    if (status !== null && status >= 400 && (perRequest[i] ?? []).length > 0)
+      misses.push(`request ${i + 1} answered ${status} but shows task [${(perRequest[i] ?? []).join(', ')}]`);
+  });
+  for (const taskId of expectedTasks) {
+    const task = doc.tasks.find((t) => t.task_id === taskId);
+    const final = finals.get(taskId);
+    if (!task) {
+      misses.push(`task ${taskId} is not in the trace`);
+      continue;
+    }
+    if (!final?.settled) continue;
+    const wanted = final.status === 'failed' ? ['failed', 'dead_lettered'] : [final.status];
+    if (!wanted.includes(task.outcome)) misses.push(`task ${taskId}: expected ${final.status}, found ${task.outcome}`);
+    if (final.attempts !== null && task.attempts.length !== final.attempts)
+      misses.push(`task ${taskId}: expected ${final.attempts} attempts, found ${task.attempts.length}`);
+  }
   return misses;
 }

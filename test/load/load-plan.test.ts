@@ -65,6 +65,29 @@ describe('planRequests', () => {
     }
   });
 
+  it('with shared ids, sends groups of 6 at one instant under one X-Request-ID, every other body invalid', () => {
+    const plan = planRequests({ ...base, sharedIds: true });
+    const groups = new Map<string, typeof plan>();
+    for (const request of plan.filter((r) => r.correlationMode === 'shared'))
+      groups.set(request.correlationId as string, [...(groups.get(request.correlationId as string) ?? []), request]);
+    expect(groups.size).toBeGreaterThan(10);
+    for (const [id, members] of groups) {
+      expect(id).toMatch(CORRELATION_ID_PATTERN);
+      expect(members.map((m) => m.kind)).toEqual([
+        'shared',
+        'shared_invalid',
+        'shared',
+        'shared_invalid',
+        'shared',
+        'shared_invalid',
+      ]);
+      expect(new Set(members.map((m) => m.atMs)).size).toBe(1);
+      expect(members.every((m) => m.idempotencyKey === null)).toBe(true);
+    }
+    // Without the option the plan is what it always was for the seed.
+    expect(planRequests(base)).toEqual(planRequests({ ...base, sharedIds: false }));
+  });
+
   it('with faults, injects retried, exhausted and poison tasks', () => {
     const faults = planRequests({ ...base, faults: true }).map((r) => r.fault);
     expect(faults.some((f) => f?.fail_attempts !== undefined && f.fail_attempts < 3)).toBe(true);

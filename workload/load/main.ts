@@ -59,7 +59,8 @@ async function main(): Promise<number> {
     runId,
     duplicates: options.duplicates,
     faults: options.faults,
-    slowTasks: options.killWorker,
+    slowTasks: options.killWorker || options.restartRedis,
+    sharedIds: options.sharedIds,
   });
   const out = resolve(options.out);
   const writer = new GroundTruthWriter(out);
@@ -88,6 +89,7 @@ async function main(): Promise<number> {
             killWorkerLog: logFilePath(stack.logDir, 'worker-1'),
           }
         : {}),
+      ...(options.restartRedis && stack ? { restartRedisAtMs: (options.durationS * 1000) / 3, stack } : {}),
       settleMs: options.noSettle ? 0 : options.settleS * 1000,
       say,
     });

@@ -22,6 +22,10 @@ export interface LoadOptions {
   faults: boolean;
   /** SIGKILL a worker half-way and restart it (only with `startStack`). */
   killWorker: boolean;
+  /** Add groups of requests sent at once with one X-Request-ID. */
+  sharedIds: boolean;
+  /** Restart the stack's Redis at a third of the run, slow jobs in flight (only with `startStack`). */
+  restartRedis: boolean;
   /** Seed of the request mix: the same seed gives the same plan. */
   seed: number;
   /** Most requests in flight at once; the schedule waits rather than exceed it. */
@@ -58,6 +62,14 @@ export const LOAD_CLI = {
     },
     faults: { type: 'boolean', description: 'add retried, dead-lettered and poison tasks (stack needs DTQ_FAULTS=1)' },
     'kill-worker': { type: 'boolean', description: 'SIGKILL worker-1 half-way and restart it (with --stack only)' },
+    'shared-ids': {
+      type: 'boolean',
+      description: 'add groups of 6 requests sent at once with one X-Request-ID, half of them invalid',
+    },
+    'restart-redis': {
+      type: 'boolean',
+      description: "restart the stack's Redis a third of the way in, slow jobs in flight (with --stack only)",
+    },
     seed: { type: 'string', value: 'N', description: 'seed of the request mix (default 1)' },
     'max-in-flight': { type: 'string', value: 'N', description: 'cap on concurrent requests (default 256)' },
     settle: {
@@ -95,6 +107,8 @@ export function loadOptions(
     throw new CliUsageError(
       '--kill-worker needs --stack (the load generator can only kill a worker of a stack it started)',
     );
+  if (values['restart-redis'] && !values.stack)
+    throw new CliUsageError('--restart-redis needs --stack (the load generator can only restart a Redis it started)');
   if (values.out === '') throw new CliUsageError('--out needs a file path');
   return {
     rps: positive('--rps', values.rps, 20, { max: 100_000 }),
@@ -105,6 +119,8 @@ export function loadOptions(
     duplicates: values.duplicates === true,
     faults: values.faults === true,
     killWorker: values['kill-worker'] === true,
+    sharedIds: values['shared-ids'] === true,
+    restartRedis: values['restart-redis'] === true,
     seed: positive('--seed', values.seed, 1, { integer: true, max: 2 ** 31 }),
     maxInFlight: positive('--max-in-flight', values['max-in-flight'], 256, { integer: true, max: 10_000 }),
     settleS: positive('--settle', values.settle, 120, { max: 3600 }),

@@ -20,10 +20,14 @@ export type RequestKind =
   /** Same key, different body: expect 422, original untouched. */
   | 'mismatch'
   /** Same key, same body, sent at the same instant as the original: expect 409 or a replay. */
-  | 'concurrent';
+  | 'concurrent'
+  /** One of several requests sent at once with one X-Request-ID, a valid body: expect 202. */
+  | 'shared'
+  /** As `shared`, with a body the API refuses (an unknown priority): expect 400, no task. */
+  | 'shared_invalid';
 
-/** What the client sends as X-Request-ID. */
-export type CorrelationMode = 'client' | 'absent' | 'hostile';
+/** What the client sends as X-Request-ID: its own, none, a hostile one, or one it sends on several requests. */
+export type CorrelationMode = 'client' | 'absent' | 'hostile' | 'shared';
 
 /** One planned request. */
 export interface PlannedRequest {
@@ -53,6 +57,8 @@ export interface PlanOptions {
   faults: boolean;
   /** Add some slow tasks so a killed worker is likely to die mid-job. */
   slowTasks: boolean;
+  /** Add groups of requests sent at once with one X-Request-ID (valid and invalid bodies). */
+  sharedIds?: boolean;
 }
 
 /** Fractions of the mix; named so the documentation and the tests can refer to them. */
@@ -75,6 +81,13 @@ export const MIX = {
   followUpDelayMs: 1500,
   /** Copies sent at once in a concurrent group (original included). */
   concurrentCopies: 3,
+  /**
+   * With shared ids: share of base requests that become a group sent at once with one
+   * X-Request-ID (the design notes' clients reuse one id), and the group's size: enough that
+   * nginx's round robin puts several on each API process.
+   */
+  sharedGroup: 0.03,
+  sharedCopies: 6,
 } as const;
 
 /** mulberry32: a tiny, fast, seedable PRNG, enough for picking a request mix. */
@@ -162,6 +175,25 @@ export function planRequests(options: PlanOptions): PlannedRequest[] {
     if (fault === null && options.slowTasks && random() < MIX.slow) fault = { sleep_ms: MIX.slowSleepMs };
     const body = sampleTaskBody(type, priority, i, fault ?? undefined);
 
+    if (options.sharedIds === true && random() < MIX.sharedGroup) {
+      // Every other copy invalid, so each API process sees both kinds under the one id.
+      const id = `load-${options.runId}-x${i}`;
+      for (let copy = 0; copy < MIX.sharedCopies; copy++) {
+        plan.push({
+          seq,
+          atMs: Math.round(atMs),
+          kind: copy % 2 === 0 ? 'shared' : 'shared_invalid',
+          group: null,
+          correlationMode: 'shared',
+          correlationId: id,
+          idempotencyKey: null,
+          body: sampleTaskBody(type, priority, i + copy),
+          fault: null,
+        });
+        seq++;
+      }
+      continue;
+    }
     const duplicateRoll = options.duplicates ? random() : 1;
     if (duplicateRoll < MIX.duplicateGroup) {
       const group = seq;
