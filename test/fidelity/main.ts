@@ -177,7 +177,7 @@ async function main(): Promise<number> {
     // The outage starts once requests flow: the stack's shipper must ride it out mid-run.
     let outage: Promise<void> | undefined;
     const onLoadLine = (line: string): void => {
-      if (outage !== undefined || node === undefined || values.esOutage === 0 || !line.startsWith('sending ')) return;
+      if (outage !== undefined || node === undefined || values.esOutage === 0 || !/\bsending \d+ requests/.test(line)) return;
       outage = (async () => {
         await sleep(values.duration * 400);
         say(`Elasticsearch stopped (SIGKILL) for ${values.esOutage} s`);

@@ -64,7 +64,7 @@ export const LOAD_CLI = {
     'kill-worker': { type: 'boolean', description: 'SIGKILL worker-1 half-way and restart it (with --stack only)' },
     'shared-ids': {
       type: 'boolean',
-      description: 'add groups of 6 requests sent at once with one X-Request-ID, half of them invalid',
+      description: 'add groups of 9 requests sent at once with one X-Request-ID, 3 of them invalid',
     },
     'restart-redis': {
       type: 'boolean',

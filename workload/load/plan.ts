@@ -83,11 +83,13 @@ export const MIX = {
   concurrentCopies: 3,
   /**
    * With shared ids: share of base requests that become a group sent at once with one
-   * X-Request-ID (the design notes' clients reuse one id), and the group's size: enough that
-   * nginx's round robin puts several on each API process.
+   * X-Request-ID (the design notes' clients reuse one id), the group's size, and how many of
+   * them have a valid body: sent in one tick, nginx's round robin puts two valid requests in
+   * flight on each of three API processes at once, and an invalid one beside them.
    */
   sharedGroup: 0.03,
-  sharedCopies: 6,
+  sharedCopies: 9,
+  sharedValid: 6,
 } as const;
 
 /** mulberry32: a tiny, fast, seedable PRNG, enough for picking a request mix. */
@@ -176,13 +178,12 @@ export function planRequests(options: PlanOptions): PlannedRequest[] {
     const body = sampleTaskBody(type, priority, i, fault ?? undefined);
 
     if (options.sharedIds === true && random() < MIX.sharedGroup) {
-      // Every other copy invalid, so each API process sees both kinds under the one id.
       const id = `load-${options.runId}-x${i}`;
       for (let copy = 0; copy < MIX.sharedCopies; copy++) {
         plan.push({
           seq,
           atMs: Math.round(atMs),
-          kind: copy % 2 === 0 ? 'shared' : 'shared_invalid',
+          kind: copy < MIX.sharedValid ? 'shared' : 'shared_invalid',
           group: null,
           correlationMode: 'shared',
           correlationId: id,
