@@ -23,7 +23,16 @@ export interface Truth {
   readonly final: FinalRecord | undefined;
   /** The worker SIGKILLed while it ran this request's task, when that happened. */
   readonly killedOn?: string | undefined;
+  /** The worker frozen (SIGSTOP past its lease, then SIGCONT) while it ran this request's task. */
+  readonly frozenOn?: string | undefined;
 }
+
+/**
+ * Results the trace may give the attempt of a worker that was frozen past its lease and then
+ * resumed: it lost its lease, and whatever it did after waking did not count. `stalled` (the
+ * worker died) would be the wrong story: it came back.
+ */
+export const FROZEN_ATTEMPT_RESULTS: ReadonlySet<string> = new Set(['lease_lost']);
 
 /** The correlation id every log line of the request carries. */
 export function correlationIdOf(request: RequestRecord): string | null {
@@ -77,6 +86,15 @@ export function compareRequest(truth: Truth, doc: TraceDoc): string[] {
   if (task && died !== undefined && !task.attempts.some((a) => a.instance === died && isDeadAttempt(a.result)))
     misses.push(
       `the attempt that died with ${died} is not marked stalled or lost: [${task.attempts.map((a) => `${a.instance} ${a.result}`).join(', ')}]`,
+    );
+  const frozen = truth.frozenOn;
+  if (
+    task &&
+    frozen !== undefined &&
+    !task.attempts.some((a) => a.instance === frozen && FROZEN_ATTEMPT_RESULTS.has(a.result))
+  )
+    misses.push(
+      `the attempt on ${frozen}, frozen past its lease and resumed, is not shown as such: [${task.attempts.map((a) => `${a.instance} ${a.result}`).join(', ')}]`,
     );
   if (!task || !final?.settled) return misses;
   const wanted =

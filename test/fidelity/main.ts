@@ -171,13 +171,15 @@ async function main(): Promise<number> {
       '--kill-worker',
       '--shared-ids',
       '--restart-redis',
+      '--freeze-worker',
       '--out',
       truthPath,
     ];
     // The outage starts once requests flow: the stack's shipper must ride it out mid-run.
     let outage: Promise<void> | undefined;
     const onLoadLine = (line: string): void => {
-      if (outage !== undefined || node === undefined || values.esOutage === 0 || !/\bsending \d+ requests/.test(line)) return;
+      if (outage !== undefined || node === undefined || values.esOutage === 0 || !/\bsending \d+ requests/.test(line))
+        return;
       outage = (async () => {
         await sleep(values.duration * 400);
         say(`Elasticsearch stopped (SIGKILL) for ${values.esOutage} s`);
@@ -205,6 +207,19 @@ async function main(): Promise<number> {
     // The run is only a crash test if the worker died holding jobs: say which, check each.
     const kill = records.find((r): r is EventRecord => r.record === 'event' && r.action === 'worker_killed');
     const held = new Set(kill?.held_task_ids ?? []);
+    // Tasks a frozen worker held: their attempt there lost its lease and came back.
+    const frozenOn = new Map<string, string>();
+    for (const r of records)
+      if (r.record === 'event' && r.action === 'worker_frozen')
+        for (const taskId of r.held_task_ids ?? []) frozenOn.set(taskId, r.instance);
+    const resumed = records.filter(
+      (r): r is EventRecord =>
+        r.record === 'event' &&
+        (r.action === 'worker_resumed_before_write' || r.action === 'worker_resumed_after_write'),
+    );
+    say(
+      `${frozenOn.size} task(s) on frozen workers; resumed ${resumed.map((r) => `${r.instance} ${r.action.replace('worker_resumed_', '')}`).join(', ') || 'none'}`,
+    );
     say(
       kill
         ? `${kill.instance} SIGKILLed at ${kill.at} holding ${held.size} job(s): [${[...held].join(', ')}]`
@@ -291,6 +306,7 @@ async function main(): Promise<number> {
                 originalTaskId: request.group === null ? null : (byGroup.get(request.group) ?? null),
                 final: request.task_id ? finals.get(request.task_id) : undefined,
                 killedOn: kill && request.task_id !== null && held.has(request.task_id) ? kill.instance : undefined,
+                frozenOn: request.task_id === null ? undefined : frozenOn.get(request.task_id),
               },
               doc,
             );
@@ -338,6 +354,10 @@ async function main(): Promise<number> {
     say(
       `${percent.toFixed(2)}% of ${checked} requests reconstructed exactly (${exact}); ${unverifiable} network errors not checkable; ${retried} explorer runs retried after an error`,
     );
+    if (resumed.length < 2) {
+      say('FAIL: the frozen-worker scenario did not resume a worker both before and after the redelivered write');
+      return 1;
+    }
     if (held.size === 0) {
       say('FAIL: no worker was killed while running a job, so a mid-job crash was not tested');
       return 1;

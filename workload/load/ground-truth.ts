@@ -66,7 +66,13 @@ export interface RequestRecord {
 /** Something done to the stack during the run (a worker kill, a Redis restart, an Elasticsearch outage). */
 export interface EventRecord {
   record: 'event';
-  action: 'worker_killed' | 'worker_restarted' | 'redis_restarted' | 'elasticsearch_stopped' | 'elasticsearch_started';
+  action:
+    | 'worker_killed'
+    | 'worker_restarted'
+    | 'worker_frozen'
+    | 'worker_resumed_before_write'
+    | 'worker_resumed_after_write'
+    | 'redis_restarted';
   instance: string;
   signal: string | null;
   at: string;

@@ -26,6 +26,8 @@ export interface LoadOptions {
   sharedIds: boolean;
   /** Restart the stack's Redis at a third of the run, slow jobs in flight (only with `startStack`). */
   restartRedis: boolean;
+  /** Freeze the workers running two held tasks past their lease, then resume them (only with `startStack`). */
+  freezeWorker: boolean;
   /** Seed of the request mix: the same seed gives the same plan. */
   seed: number;
   /** Most requests in flight at once; the schedule waits rather than exceed it. */
@@ -65,6 +67,11 @@ export const LOAD_CLI = {
     'shared-ids': {
       type: 'boolean',
       description: 'add groups of 9 requests sent at once with one X-Request-ID, 3 of them invalid',
+    },
+    'freeze-worker': {
+      type: 'boolean',
+      description:
+        'SIGSTOP the worker running a held task past its lease, SIGCONT it before / after the redelivered attempt writes (with --stack only)',
     },
     'restart-redis': {
       type: 'boolean',
@@ -107,6 +114,8 @@ export function loadOptions(
     throw new CliUsageError(
       '--kill-worker needs --stack (the load generator can only kill a worker of a stack it started)',
     );
+  if (values['freeze-worker'] && !values.stack)
+    throw new CliUsageError('--freeze-worker needs --stack (the load generator can only freeze a worker it started)');
   if (values['restart-redis'] && !values.stack)
     throw new CliUsageError('--restart-redis needs --stack (the load generator can only restart a Redis it started)');
   if (values.out === '') throw new CliUsageError('--out needs a file path');
@@ -121,6 +130,7 @@ export function loadOptions(
     killWorker: values['kill-worker'] === true,
     sharedIds: values['shared-ids'] === true,
     restartRedis: values['restart-redis'] === true,
+    freezeWorker: values['freeze-worker'] === true,
     seed: positive('--seed', values.seed, 1, { integer: true, max: 2 ** 31 }),
     maxInFlight: positive('--max-in-flight', values['max-in-flight'], 256, { integer: true, max: 10_000 }),
     settleS: positive('--settle', values.settle, 120, { max: 3600 }),

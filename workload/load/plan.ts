@@ -24,7 +24,12 @@ export type RequestKind =
   /** One of several requests sent at once with one X-Request-ID, a valid body: expect 202. */
   | 'shared'
   /** As `shared`, with a body the API refuses (an unknown priority): expect 400, no task. */
-  | 'shared_invalid';
+  | 'shared_invalid'
+  /**
+   * A task whose fault pauses before its fenced write until a release key exists, for the
+   * frozen-worker scenario (workload/load/freeze.ts): expect success, one result counted.
+   */
+  | 'held';
 
 /** What the client sends as X-Request-ID: its own, none, a hostile one, or one it sends on several requests. */
 export type CorrelationMode = 'client' | 'absent' | 'hostile' | 'shared';
@@ -59,6 +64,8 @@ export interface PlanOptions {
   slowTasks: boolean;
   /** Add groups of requests sent at once with one X-Request-ID (valid and invalid bodies). */
   sharedIds?: boolean;
+  /** Add the held tasks of the frozen-worker scenario, at {@link MIX.heldAt} of the run. */
+  heldTasks?: boolean;
 }
 
 /** Fractions of the mix; named so the documentation and the tests can refer to them. */
@@ -90,7 +97,15 @@ export const MIX = {
   sharedGroup: 0.03,
   sharedCopies: 9,
   sharedValid: 6,
+  /** With held tasks: when each is sent (share of the run), and the longest it waits for its release. */
+  heldAt: [0.55, 0.7],
+  heldMaxMs: 120_000,
 } as const;
+
+/** The Redis key that releases held task `seq` of run `runId`. */
+export function releaseKey(runId: string, seq: number): string {
+  return `dtq:load:${runId}:release:${seq}`;
+}
 
 /** mulberry32: a tiny, fast, seedable PRNG, enough for picking a request mix. */
 export function seededRandom(seed: number): () => number {
@@ -215,5 +230,17 @@ export function planRequests(options: PlanOptions): PlannedRequest[] {
       add(atMs, 'task', null, null, body, fault);
     }
   }
+  if (options.heldTasks === true)
+    for (const share of MIX.heldAt) {
+      const fault: FaultSpec = { sleep_ms: MIX.heldMaxMs, sleep_until_key: releaseKey(options.runId, seq) };
+      add(
+        share * options.durationS * 1000,
+        'held',
+        null,
+        null,
+        sampleTaskBody('calculate_var', 'high', seq, fault),
+        fault,
+      );
+    }
   return plan.sort((a, b) => a.atMs - b.atMs || a.seq - b.seq);
 }

@@ -6,8 +6,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CORRELATION_ID_HEADER } from '../../contract/correlation-id.ts';
 import { type HttpClient, headerValue } from '../../contract/http-client.ts';
+import { type FreezeControls, freezeAndResume } from './freeze.ts';
 import {
   bodyHash,
+  type EventRecord,
   type FinalRecord,
   type GroundTruthWriter,
   type RequestRecord,
@@ -41,6 +43,8 @@ export interface RunLoadOptions {
   killWorkerLog?: string;
   /** Restart the stack's Redis (gracefully: it keeps its append-only file) at this many ms. */
   restartRedisAtMs?: number;
+  /** Freeze the worker running each `held` task and resume it (workload/load/freeze.ts). */
+  freeze?: Omit<FreezeControls, 'record' | 'say'>;
   /** Poll tasks to a final state for at most this long; 0 skips polling. */
   settleMs: number;
   /** Progress messages. */
@@ -124,6 +128,23 @@ export async function runLoad(options: RunLoadOptions): Promise<SummaryRecord> {
     }
     records.push(record);
     writer.write(record);
+    const releaseKey = request.fault?.sleep_until_key;
+    if (request.kind === 'held' && releaseKey !== undefined) {
+      // Without a task (refused, or the network failed) there is nothing to hold: release at once.
+      if (options.freeze === undefined || record.task_id === null) await options.freeze?.release(releaseKey);
+      else
+        freezes.push(
+          freezeAndResume(
+            { ...options.freeze, record: recordEvent, say: options.say },
+            { taskId: record.task_id, releaseKey, resumeBeforeWrite: freezes.length % 2 === 0 },
+          ),
+        );
+    }
+  };
+  const freezes: Promise<void>[] = [];
+  const recordEvent = (event: Omit<EventRecord, 'record' | 'at' | 'at_ms'>): void => {
+    const ms = performance.now() - start;
+    writer.write({ record: 'event', ...event, at: new Date(startEpoch + ms).toISOString(), at_ms: round(ms, 1) });
   };
 
   let killTimer: Promise<void> | undefined;
@@ -216,6 +237,7 @@ export async function runLoad(options: RunLoadOptions): Promise<SummaryRecord> {
   const sendSeconds = (performance.now() - start) / 1000;
   await killTimer;
   await redisTimer;
+  await Promise.all(freezes);
 
   const finals = options.settleMs > 0 ? await settleTasks(options, records) : [];
 
