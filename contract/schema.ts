@@ -3,6 +3,8 @@
  * vocabulary: a property per field of FIELD_SPECS with its type, the event names and service
  * roles as enums, the correlation id's pattern, and per event (`if`/`then` on event.action)
  * the fields of EVENT_REQUIRED_FIELDS. Unknown fields are allowed: the explorer ignores them.
+ * The W3C ids (`trace.id`, `span.id`, `parent.id`) are plain strings: the explorer reads any
+ * id, and within one major version a conforming line stays conforming.
  *
  * Pure; `npm run contract:schema` writes it to LOG_LINE_SCHEMA_FILE and a test keeps that file
  * in step with this function.

@@ -54,6 +54,24 @@ export const FIELD_SPECS = {
   TASK_ID: field('task_id', 'keyword', 'One per queued job (the BullMQ job id).'),
   IDEMPOTENCY_KEY: field('idempotency.key', 'keyword', 'Idempotency-Key header: one per client intent.'),
 
+  // W3C Trace Context (contract/trace-context.ts), named as ECS and Elastic APM name them.
+  TRACE_ID: field(
+    'trace.id',
+    'keyword',
+    'W3C trace id (32 hex): the caller’s traceparent, else started by nginx (or the API); on every line of the request and its jobs.',
+  ),
+  SPAN_ID: field(
+    'span.id',
+    'keyword',
+    'W3C span id (16 hex) of the writer’s own span: one per request in nginx and in the API, never shared.',
+  ),
+  PARENT_ID: field(
+    'parent.id',
+    'keyword',
+    'Span id of the caller: nginx’s span on API lines, the enqueuing API span on a job’s worker lines.',
+  ),
+  HTTP_REQUEST_ID: field('http.request.id', 'keyword', 'nginx $request_id: unique per request (32 hex).'),
+
   // HTTP (api and nginx).
   HTTP_METHOD: field('http.request.method', 'keyword', 'HTTP method.'),
   URL_PATH: field('url.path', 'keyword', 'Request path without the query string.'),

@@ -1,5 +1,5 @@
 /**
- * dtq-explore: from a correlation id (or a task id) to the whole story of a request.
+ * dtq-explore: from a correlation id (or a task id, or a W3C trace id) to the whole story of a request.
  *
  * The only module that reads argv. It chooses the source (Elasticsearch when --es or
  * DTQ_ES_URL is set, else the NDJSON files), then the output: the Ink TUI on a terminal,
@@ -32,7 +32,7 @@ const EXPLORE_CLI = {
   name: 'dtq-explore',
   summary: 'the whole story of one request, from logs alone.',
   usage: [
-    '<correlation-id> [options]   the timeline of one request',
+    '<correlation-id> [options]   the timeline of one request (a W3C trace id opens its request too)',
     '--task <task-id> [options]   the request that created a task',
     '[options]                    recent requests; Enter opens one',
     'doctor [options]             what your logs let the explorer rebuild, and what to add',

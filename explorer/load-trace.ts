@@ -13,7 +13,7 @@ import { F } from '../contract/vocabulary.ts';
 import { EXPLORE_ERRORS } from './errors.ts';
 import { buildTrace } from './model/build-trace.ts';
 import { formatIso, str } from './model/fields.ts';
-import { joinTaskIds, owningCorrelationIds } from './model/join.ts';
+import { correlationIdsOfTrace, joinTaskIds, owningCorrelationIds } from './model/join.ts';
 import { ParsedLines } from './model/lines.ts';
 import type { PollBacklog } from './model/steps/pending.ts';
 import type { Hit, Trace } from './model/types.ts';
@@ -96,6 +96,18 @@ async function otherKindHint(
 }
 
 /**
+ * The correlation id of the request a W3C trace id names, when an id given as a correlation
+ * id matched no line as one: `dtq-explore <trace id>` opens that request's trace.
+ */
+async function correlationIdOfTrace(source: LogSource, id: string): Promise<string | undefined> {
+  if (id === '') return undefined;
+  return correlationIdsOfTrace(
+    (await source.byTraceIds([id])).map((hit) => hit.record),
+    id,
+  )[0];
+}
+
+/**
  * The correlation id a target opens, with the hits that told it (for --task). With
  * `polls` 'exclude' the task's status polls are left for the caller to fetch, unless they
  * are all there is.
@@ -148,10 +160,17 @@ export async function loadTrace(
   now: () => number = Date.now,
 ): Promise<LoadedTrace> {
   const started = performance.now();
-  const ids = await resolveTarget(source, target);
+  let ids = await resolveTarget(source, target);
+  let own = ids.correlationId === '' ? [] : await source.byCorrelationIds([ids.correlationId]);
+  if (own.length === 0 && ids.hits.length === 0) {
+    const traced = await correlationIdOfTrace(source, ids.correlationId);
+    if (traced === undefined) await notFound(source, 'correlation id', ids.correlationId);
+    else {
+      ids = { ...ids, correlationId: traced };
+      own = await source.byCorrelationIds([traced]);
+    }
+  }
   const cid = ids.correlationId;
-  const own = cid === '' ? [] : await source.byCorrelationIds([cid]);
-  if (own.length === 0 && ids.hits.length === 0) await notFound(source, 'correlation id', cid);
   let parseStarted = performance.now();
   const parsed = new ParsedLines(cid).add(ids.hits).add(own);
   const taskIds = [...parsed.joinedTaskIds()];
@@ -192,18 +211,25 @@ export function loadTraceProgressively(
   const first = (async (): Promise<LoadedTrace> => {
     const started = performance.now();
     // A task polled thousands of times: its polls come in pages with the trace's, below.
-    const ids = await resolveTarget(source, target, 'exclude');
-    const cid = ids.correlationId;
+    let ids = await resolveTarget(source, target, 'exclude');
     const hits = ids.hits;
-    const [own, ownPolls] =
+    const ownLines = (cid: string) =>
       cid === ''
-        ? [[], undefined]
-        : await Promise.all([
+        ? ([[], undefined] as const)
+        : Promise.all([
             source.byCorrelationIds([cid], 'exclude'),
             source.statusPolls({ kind: 'correlation', correlationIds: [cid] }, firstPollPage),
           ]);
-    if (own.length === 0 && (ownPolls?.summary.lines ?? 0) === 0 && hits.length === 0)
-      await notFound(source, 'correlation id', cid);
+    let [own, ownPolls] = await ownLines(ids.correlationId);
+    if (own.length === 0 && (ownPolls?.summary.lines ?? 0) === 0 && hits.length === 0) {
+      const traced = await correlationIdOfTrace(source, ids.correlationId);
+      if (traced === undefined) await notFound(source, 'correlation id', ids.correlationId);
+      else {
+        ids = { ...ids, correlationId: traced };
+        [own, ownPolls] = await ownLines(traced);
+      }
+    }
+    const cid = ids.correlationId;
     for (const hit of own) hits.push(hit);
     for (const hit of ownPolls?.first ?? []) hits.push(hit);
     const taskIds = new Set(

@@ -144,3 +144,17 @@ export function owningCorrelationIds(records: Iterable<LogRecord>, taskId: strin
   }
   return [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([cid]) => cid);
 }
+
+/**
+ * Correlation ids of the lines that carry W3C trace id `traceId`, most frequent first: what
+ * `dtq-explore <trace id>` opens (a trace normally belongs to one request).
+ */
+export function correlationIdsOfTrace(records: Iterable<LogRecord>, traceId: string): string[] {
+  const counts = new Map<string, number>();
+  for (const record of records) {
+    if (str(record, F.TRACE_ID) !== traceId) continue;
+    const cid = str(record, F.CORRELATION_ID);
+    if (cid !== undefined) counts.set(cid, (counts.get(cid) ?? 0) + 1);
+  }
+  return [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([cid]) => cid);
+}

@@ -21,6 +21,10 @@ export interface WorkLine {
   readonly sequence: number;
   readonly correlationId: string | undefined;
   readonly taskId: string | undefined;
+  /** The writer's own span (`span.id`): one per request in nginx and in the API. */
+  readonly spanId: string | undefined;
+  /** The caller's span (`parent.id`): on API lines, the nginx span that proxied the request. */
+  readonly parentId: string | undefined;
   /** The task a status poll asks about, when the line belongs to one. */
   readonly polled: string | undefined;
   /** {@link causalRank} of the action. */
@@ -77,6 +81,8 @@ export function parseLine(hit: Hit): WorkLine | undefined {
     sequence: num(record, F.EVENT_SEQUENCE) ?? 0,
     correlationId: str(record, F.CORRELATION_ID),
     taskId,
+    spanId: str(record, F.SPAN_ID),
+    parentId: str(record, F.PARENT_ID),
     polled: polledTaskIdOf(record, action, taskId),
     rank: causalRank(action),
     isTask: isTaskAction(action),

@@ -136,6 +136,10 @@ export interface RequestBranch {
       }
     | undefined;
   readonly idempotencyKey: string | undefined;
+  /** W3C trace id of the request (the API's lines, else nginx's). */
+  readonly traceId: string | undefined;
+  /** The API's span id of the request, when its lines carry one. */
+  readonly spanId: string | undefined;
   readonly taskIds: readonly string[];
   readonly lineIds: readonly number[];
 }

@@ -55,6 +55,8 @@ export function traceToJson(trace: Trace, source: { kind: string; description: s
           }
         : null,
       idempotency_key: orNull(r.idempotencyKey),
+      trace_id: orNull(r.traceId),
+      span_id: orNull(r.spanId),
       task_ids: r.taskIds,
     })),
     tasks: trace.tasks.map((t) => ({

@@ -321,6 +321,11 @@ export class ElasticsearchSource implements LogSource {
     );
   }
 
+  async byTraceIds(ids: readonly string[]): Promise<Hit[]> {
+    const query = lookupQuery({ kind: 'trace', traceIds: ids }, (f) => this.#fields(f));
+    return query === undefined ? [] : this.#all(query);
+  }
+
   async related(
     taskIds: readonly string[],
     correlationId: string | undefined,
@@ -456,6 +461,8 @@ function lookupQuery(lookup: Lookup, fields: (contract: string) => readonly stri
     clauses.length === 1 ? clauses[0] : { bool: { should: clauses, minimum_should_match: 1 } };
   if (lookup.kind === 'correlation')
     return lookup.correlationIds.length === 0 ? undefined : anyOf(terms(F.CORRELATION_ID, lookup.correlationIds));
+  if (lookup.kind === 'trace')
+    return lookup.traceIds.length === 0 ? undefined : anyOf(terms(F.TRACE_ID, lookup.traceIds));
   const should: unknown[] = [];
   if (lookup.taskIds.length > 0)
     should.push(...terms(F.TASK_ID, lookup.taskIds), ...terms(F.ORIGINAL_TASK_ID, lookup.taskIds));

@@ -421,6 +421,14 @@ export class FileSource implements LogSource {
         (record) => wanted.has(str(record, F.CORRELATION_ID) ?? '') && wantPoll(record),
       );
     }
+    if (lookup.kind === 'trace') {
+      const wanted = new Set(lookup.traceIds);
+      return this.#scan(
+        key,
+        lookup.traceIds,
+        (record) => wanted.has(str(record, F.TRACE_ID) ?? '') && wantPoll(record),
+      );
+    }
     const { taskIds, correlationId } = lookup;
     const tasks = new Set(taskIds);
     const needles = correlationId === undefined ? [...taskIds] : [...taskIds, correlationId];
@@ -439,6 +447,10 @@ export class FileSource implements LogSource {
 
   async byCorrelationIds(ids: readonly string[], polls: PollLines = 'include'): Promise<Hit[]> {
     return this.#lookup({ kind: 'correlation', correlationIds: ids }, polls);
+  }
+
+  async byTraceIds(ids: readonly string[]): Promise<Hit[]> {
+    return this.#lookup({ kind: 'trace', traceIds: ids }, 'include');
   }
 
   async related(

@@ -30,6 +30,7 @@ export type PollLines = 'include' | 'exclude';
 /** What one fetch looks for, as {@link LogSource.byCorrelationIds} and {@link LogSource.related} take it. */
 export type Lookup =
   | { readonly kind: 'correlation'; readonly correlationIds: readonly string[] }
+  | { readonly kind: 'trace'; readonly traceIds: readonly string[] }
   | { readonly kind: 'related'; readonly taskIds: readonly string[]; readonly correlationId: string | undefined };
 
 /** Counts over every status-poll line of a lookup, delivered yet or not. */
@@ -64,6 +65,8 @@ export interface LogSource {
   readonly description: string;
   /** Every line carrying one of these correlation ids (without status polls on 'exclude'). */
   byCorrelationIds(ids: readonly string[], polls?: PollLines): Promise<Hit[]>;
+  /** Every line carrying one of these W3C trace ids (`trace.id`). */
+  byTraceIds(ids: readonly string[]): Promise<Hit[]>;
   /**
    * Every line carrying one of these task ids, plus duplicates that point at them or at
    * `correlationId`, but none of `correlationId`'s own lines (without status polls on 'exclude').

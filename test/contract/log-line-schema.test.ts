@@ -127,6 +127,9 @@ describe('the log-line schema', () => {
       upstream_response_time: '0.007',
       msec: '1796115600.017',
       dtq_task_id: '1001',
+      dtq_trace_id: '0f8e6ad1c2b34a5f9e7d6c5b4a392817',
+      dtq_span_id: '9e7d6c5b4a392817',
+      request_id: '0f8e6ad1c2b34a5f9e7d6c5b4a392817',
     };
     // nginx substitutes each variable inside the JSON strings of the format (escape=json).
     const text = accessLogFormat('nginx', { withTaskId: true }).replace(/\$([a-z_0-9]+)/g, (_, name: string) => {

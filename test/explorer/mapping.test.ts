@@ -52,12 +52,30 @@ describe('the built-in profiles', () => {
       'service.name': 'api',
       'service.instance': 'orders-api-1',
       correlation_id: 'abc123',
+      // ECS's trace.id is the contract's W3C trace id as well as the correlation id.
+      'trace.id': 'abc123',
       'event.action': 'http.request.received',
       'http.request.method': 'POST',
       'url.path': '/jobs',
     };
     expect(ecs.map(dotted)).toEqual([expected]);
     expect(ecs.map(nested)).toEqual([expected]);
+  });
+
+  it("reads an APM transaction as the request's span (ecs), even on a line written inside a sub-span", () => {
+    const line = {
+      '@timestamp': '2026-12-01T09:00:00.014Z',
+      'service.name': 'orders-api',
+      'event.action': 'task.enqueued',
+      trace: { id: '0af7651916cd43dd8448eb211c80319c' },
+      transaction: { id: 'b7ad6b7169203331' },
+      span: { id: '00f067aa0ba902b7' },
+    };
+    const [mapped] = ecs.map(line);
+    expect(mapped?.['trace.id']).toBe('0af7651916cd43dd8448eb211c80319c');
+    expect(mapped?.['span.id']).toBe('b7ad6b7169203331');
+    const { transaction: _, ...outsideATransaction } = line;
+    expect(ecs.map(outsideATransaction)[0]?.['span.id']).toBe('00f067aa0ba902b7');
   });
 
   it('gives a service no mapping names the role its event implies (ecs, otel)', () => {

@@ -29,6 +29,7 @@ import { correlationHeader } from './plugins/correlation-header.ts';
 import { answerFrameworkError, errorHandler } from './plugins/error-handler.ts';
 import { requestMetrics } from './plugins/request-metrics.ts';
 import './request-context.ts';
+import { requestSpan, spanFields } from './request-trace.ts';
 import { healthRoutes } from './routes/health/index.ts';
 import { metricsRoutes } from './routes/metrics/index.ts';
 import { openapiRoutes } from './routes/openapi/index.ts';
@@ -56,7 +57,9 @@ export function buildApp(deps: AppDeps): ApiApp {
     // Instance-level lines (e.g. "Server listening") are not vocabulary events: only warnings
     // and worse get through. Request loggers are full-level children of our logger.
     loggerInstance: logger.child({}, { level: 'warn' }),
-    childLoggerFactory: (_instanceLogger, bindings, options) => logger.child(bindings, options),
+    // Every line of a request carries its correlation id and its span (request-trace.ts).
+    childLoggerFactory: (_instanceLogger, bindings, options, raw) =>
+      logger.child({ ...bindings, ...spanFields(requestSpan(raw)) }, options),
     genReqId: (request) => correlationIdFrom(request.headers[CORRELATION_ID_HEADER]).id,
     logController,
     bodyLimit: BODY_LIMIT_BYTES,
@@ -73,6 +76,7 @@ export function buildApp(deps: AppDeps): ApiApp {
     return503OnClosing: true,
   });
   app.decorateRequest('dtqError', undefined);
+  app.decorateRequest('dtqTaskId', undefined);
 
   const breaker = createCircuitBreaker({
     threshold: config.circuitThreshold,

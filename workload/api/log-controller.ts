@@ -1,7 +1,9 @@
 /**
  * Fastify's per-request log lines, replaced by the vocabulary's: `http.request.received` when a
  * request is routed and `http.request.completed` (status, duration in ns, error code) when its
- * answer has been sent. Both go through request.log, which carries the correlation id.
+ * answer has been sent (with the task_id of a task the request created or read). Both go
+ * through request.log, which carries the correlation id and the request's span (trace.id,
+ * span.id, parent.id: request-trace.ts).
  */
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { CORRELATION_ID_HEADER } from '../../contract/correlation-id.ts';
@@ -78,6 +80,7 @@ export class ApiLogController extends LogController {
     const status = reply.statusCode;
     const failure = error ?? sideErrors.get(request);
     const fields = requestFields(request);
+    if (request.dtqTaskId !== undefined) fields[F.TASK_ID] = request.dtqTaskId;
     fields[F.HTTP_STATUS] = status;
     fields[F.EVENT_DURATION] = Math.round(reply.elapsedTime * 1e6);
     fields[F.EVENT_OUTCOME] = status >= 400 || failure ? 'failure' : 'success';

@@ -11,6 +11,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The error this request was answered with, for the completion log line. */
     dtqError?: DtqError;
+    /** The task this request created, for the completion log line. */
+    dtqTaskId?: string;
   }
 }
 

@@ -2,12 +2,13 @@
  * Render nginx.conf.template into a config for one nginx: the local stack, a test, or docker
  * compose (upstreams `api-1:3000`, …). The access-log format is generated here from the log
  * vocabulary, so nginx's lines carry exactly the field names every other process writes, and
- * the X-Request-ID rule comes from the same module the API uses.
+ * the X-Request-ID and traceparent rules come from the same modules the API uses.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CORRELATION_ID_PATTERN } from '../../contract/correlation-id.ts';
 import { dtqError } from '../../contract/dtq-error.ts';
+import { TRACEPARENT_PATTERN } from '../../contract/trace-context.ts';
 import { EVENTS, F, type FieldName } from '../../contract/vocabulary.ts';
 import { logFilePath } from '../../instrumentation/logger.ts';
 import { BODY_LIMIT_BYTES } from '../api/config.ts';
@@ -71,6 +72,10 @@ export function accessLogFields(
     [F.LOG_LEVEL, 'info'],
     [F.MESSAGE, '$request_method $dtq_path $status'],
     [F.CORRELATION_ID, '$correlation_id'],
+    // nginx's span (nginx.conf.template): the API's lines name it as their parent.id.
+    [F.TRACE_ID, '$dtq_trace_id'],
+    [F.SPAN_ID, '$dtq_span_id'],
+    [F.HTTP_REQUEST_ID, '$request_id'],
     [F.HTTP_METHOD, '$request_method'],
     // $uri (the normalised path without the query string, which may hold anything), except
     // that nginx's own error URIs are logged as "" (nginx.conf.template, $dtq_path).
@@ -232,6 +237,7 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
     // Matched against "<Idempotent-Replayed>:<Location>": only a first answer names its task.
     TASK_LOCATION_REGEX: `^:${TASKS_PATH}/(?<created_task_id>${TASK_ID_REGEX})$`,
     CORRELATION_ID_REGEX: CORRELATION_ID_PATTERN.source,
+    TRACEPARENT_REGEX: TRACEPARENT_PATTERN.source,
     UPSTREAM_SERVERS: options.upstreams
       .map((upstream) => `        server ${upstream} max_fails=${maxFails} fail_timeout=${failTimeoutS}s;`)
       .join('\n'),

@@ -47,6 +47,12 @@ export interface TaskJobData {
   correlation_id: string;
   /** Idempotency-Key of that request, when the client sent one. */
   idempotency_key?: string;
+  /**
+   * W3C traceparent of the API span that enqueued the job (contract/trace-context.ts): the
+   * worker's lines about the job carry its trace id, and its span id as their parent.id.
+   * Absent on jobs enqueued without one (older producers); the worker validates it before use.
+   */
+  traceparent?: string;
   /** Epoch ms when the API enqueued the job. */
   enqueued_at: number;
 }

@@ -35,6 +35,8 @@ export interface EnqueueRequest {
   priority: Priority;
   correlationId: string;
   idempotencyKey?: string;
+  /** W3C traceparent of the enqueuing span, carried in the job data. */
+  traceparent?: string;
 }
 
 /** A task as the API reports it. */
@@ -135,6 +137,7 @@ export function createTaskQueue(options: TaskQueueOptions): TaskQueue {
           priority: request.priority,
           correlation_id: request.correlationId,
           ...(request.idempotencyKey === undefined ? {} : { idempotency_key: request.idempotencyKey }),
+          ...(request.traceparent === undefined ? {} : { traceparent: request.traceparent }),
           enqueued_at: Date.now(),
         };
         const jobOptions: JobsOptions = {

@@ -90,6 +90,8 @@ function branchOf(draft: Draft, index: number): RequestBranch {
         }
       : undefined,
     idempotencyKey: group?.lines.map((l) => str(l.record, F.IDEMPOTENCY_KEY)).find((k) => k !== undefined),
+    traceId: group?.traceId ?? (nginx ? str(nginx.record, F.TRACE_ID) : undefined),
+    spanId: group?.spanId,
     taskIds: draft.taskIds,
     lineIds,
   };

@@ -1,8 +1,11 @@
 /**
- * Step: requests. HTTP requests out of lines: API lines grouped per process between
- * `http.request.received` and `http.request.completed`, then each nginx access line matched
- * to the API request it proxied. A correlation id that a client reused for several requests
- * yields several groups.
+ * Step: requests. HTTP requests out of lines: API lines grouped into requests, then each nginx
+ * access line matched to the API request it proxied. Lines that carry the API's span id
+ * (`span.id`) are grouped by it and paired with nginx on it (the API's `parent.id` is nginx's
+ * `span.id`), so requests that share a correlation id and overlap in time stay apart. Lines
+ * without span ids (older or foreign logs) are grouped per process and correlation id between
+ * `http.request.received` and `http.request.completed`, and paired by method, path, status and
+ * time; a correlation id that a client reused for several requests yields several groups.
  */
 import { EVENTS, F } from '../../../contract/vocabulary.ts';
 import { num, str } from '../fields.ts';
@@ -13,6 +16,12 @@ import { nginxFormOf } from '../paths.ts';
 export interface HttpGroup {
   readonly correlationId: string | undefined;
   readonly instance: string;
+  /** The API's span of the request, when its lines carry one: what grouped them. */
+  readonly spanId: string | undefined;
+  /** The caller's span (nginx's), from the request's lines. */
+  parentId: string | undefined;
+  /** The request's W3C trace id, from its lines. */
+  traceId: string | undefined;
   readonly lines: WorkLine[];
   received: WorkLine | undefined;
   completed: WorkLine | undefined;
@@ -21,49 +30,69 @@ export interface HttpGroup {
   polled: string | undefined;
 }
 
+function newGroup(line: WorkLine): HttpGroup {
+  return {
+    correlationId: line.correlationId,
+    instance: line.instance,
+    spanId: line.spanId,
+    parentId: undefined,
+    traceId: undefined,
+    lines: [],
+    received: undefined,
+    completed: undefined,
+    nginx: undefined,
+    polled: undefined,
+  };
+}
+
 /**
- * Group API lines into requests, per process and correlation id, ordered by start. Takes
- * the API lines as per-process streams already in written order (see steps/select.ts).
+ * Group API lines into requests, per process: by span id where the lines carry one, else by
+ * correlation id between receipt and completion; ordered by start. Takes the API lines as
+ * per-process streams already in written order (see steps/select.ts).
  */
 export function groupApiRequests(streams: readonly (readonly WorkLine[])[]): HttpGroup[] {
   const groups: HttpGroup[] = [];
   for (const stream of streams) {
+    const bySpan = new Map<string, HttpGroup>();
     // Per correlation id: the request still open, and the last one (a line that arrives after
     // its request completed, a late log call, stays with that request).
     const byCid = new Map<string, { open: HttpGroup | undefined; last: HttpGroup }>();
     stream.forEach((line) => {
-      const key = line.correlationId ?? '';
-      let known = byCid.get(key);
-      let group = known?.open;
-      if (line.action === EVENTS.HTTP_REQUEST_RECEIVED || group === undefined) {
-        if (line.action !== EVENTS.HTTP_REQUEST_RECEIVED && known !== undefined) group = known.last;
-        else {
-          group = {
-            correlationId: line.correlationId,
-            instance: line.instance,
-            lines: [],
-            received: undefined,
-            completed: undefined,
-            nginx: undefined,
-            polled: undefined,
-          };
+      let group: HttpGroup | undefined;
+      if (line.spanId !== undefined) {
+        group = bySpan.get(line.spanId);
+        if (group === undefined) {
+          group = newGroup(line);
           groups.push(group);
-          if (known === undefined) {
-            known = { open: group, last: group };
-            byCid.set(key, known);
-          } else {
-            known.open = group;
-            known.last = group;
+          bySpan.set(line.spanId, group);
+        }
+      } else {
+        const key = line.correlationId ?? '';
+        const known = byCid.get(key);
+        group = known?.open;
+        if (line.action === EVENTS.HTTP_REQUEST_RECEIVED || group === undefined) {
+          if (line.action !== EVENTS.HTTP_REQUEST_RECEIVED && known !== undefined) group = known.last;
+          else {
+            group = newGroup(line);
+            groups.push(group);
+            if (known === undefined) byCid.set(key, { open: group, last: group });
+            else {
+              known.open = group;
+              known.last = group;
+            }
           }
+        }
+        if (line.action === EVENTS.HTTP_REQUEST_COMPLETED) {
+          const open = byCid.get(key);
+          if (open !== undefined) open.open = undefined;
         }
       }
       group.lines.push(line);
       group.polled ??= line.polled;
+      group.parentId ??= line.parentId;
+      group.traceId ??= str(line.record, F.TRACE_ID);
       if (line.action === EVENTS.HTTP_REQUEST_RECEIVED) group.received = line;
-      if (line.action === EVENTS.HTTP_REQUEST_COMPLETED) {
-        group.completed = line;
-        if (known !== undefined) known.open = undefined;
-      }
+      if (line.action === EVENTS.HTTP_REQUEST_COMPLETED) group.completed = line;
     });
   }
   // Stable: equal starts keep the streams' instance-name order.
@@ -124,11 +153,14 @@ interface Wanted {
   readonly status: number | undefined;
   /** Whether the statuses must agree (first pass) or may differ (an upstream error). */
   readonly strict: boolean;
+  /** The nginx line carries its span id: only a request without a parent id may pair by time. */
+  readonly identified: boolean;
 }
 
 function accepts(c: Candidate, w: Wanted): boolean {
   return (
     c.group.nginx === undefined &&
+    !(w.identified && c.group.parentId !== undefined) &&
     (w.method === undefined || c.method === undefined || w.method === c.method) &&
     (w.path === undefined || c.path === undefined || w.path === c.path) &&
     (!w.strict || w.status === undefined || c.status === undefined || c.status === w.status)
@@ -180,28 +212,42 @@ function candidateOf(group: HttpGroup): Candidate {
 }
 
 /**
- * Pair each nginx line with the API request it proxied: same correlation id, method and
- * path (the API's in nginx's decoded form, paths.ts), nearest in time; an upstream error (nginx 5xx) may pair with a different API status,
- * but only when no request with the same status is left. Returns the nginx lines no API
- * request accounts for. Sorted candidates and an outward scan keep a client that polled
- * thousands of times under one id at n log n.
+ * Pair each nginx line with the API request it proxied. On span ids first: the request whose
+ * `parent.id` is the nginx line's `span.id`. Then, for lines or requests without ids (older
+ * or foreign logs), by the rest: same correlation id, method and path (the API's in nginx's
+ * decoded form, paths.ts), nearest in time; an upstream error (nginx 5xx) may pair with a
+ * different API status, but only when no request with the same status is left. An nginx line
+ * and a request that both carry ids never pair by time: their ids said they are not one
+ * request. Returns the nginx lines no API request accounts for. Sorted candidates and an
+ * outward scan keep a client that polled thousands of times under one id at n log n.
  */
 export function matchNginx(nginxLines: readonly WorkLine[], groups: readonly HttpGroup[]): WorkLine[] {
+  const byParent = new Map<string, HttpGroup>();
+  for (const group of groups) if (group.parentId !== undefined) byParent.set(group.parentId, group);
+  const byTime: WorkLine[] = [];
+  for (const line of nginxLines) {
+    const group = line.spanId === undefined ? undefined : byParent.get(line.spanId);
+    if (group !== undefined && group.nginx === undefined) group.nginx = line;
+    else byTime.push(line);
+  }
+
   // Only requests of a correlation id that nginx logged can pair (polls by other ids never do).
   const byCid = new Map<string, Candidates>();
-  for (const line of nginxLines)
+  for (const line of byTime)
     if (!byCid.has(line.correlationId ?? '')) byCid.set(line.correlationId ?? '', { sorted: [], next: 0 });
-  for (const group of groups) byCid.get(group.correlationId ?? '')?.sorted.push(candidateOf(group));
+  for (const group of groups)
+    if (group.nginx === undefined) byCid.get(group.correlationId ?? '')?.sorted.push(candidateOf(group));
   for (const candidates of byCid.values()) candidates.sorted.sort((a, b) => a.end - b.end);
 
   const unmatched: WorkLine[] = [];
-  [...nginxLines].sort(writtenOrder).forEach((line) => {
+  byTime.sort(writtenOrder).forEach((line) => {
     const candidates = byCid.get(line.correlationId ?? '') ?? { sorted: [], next: 0 };
     const wanted: Wanted = {
       method: str(line.record, F.HTTP_METHOD),
       path: str(line.record, F.URL_PATH),
       status: num(line.record, F.HTTP_STATUS),
       strict: true,
+      identified: line.spanId !== undefined,
     };
     let best = nearest(candidates, line.writtenAt, wanted);
     if (best === undefined && (wanted.status ?? 0) >= 500)

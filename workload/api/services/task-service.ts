@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import { dtqError } from '../../../contract/dtq-error.ts';
+import { formatTraceparent, type SpanContext } from '../../../contract/trace-context.ts';
 import { EVENTS, F, type TaskStatus, type TaskType } from '../../../contract/vocabulary.ts';
 import { logEvent } from '../../../instrumentation/logger.ts';
 import type { IdempotencyClaim } from '../../idempotency/plugin.ts';
@@ -43,6 +44,8 @@ export interface RequestContext {
   /** Logger bound to the correlation id. */
   log: Logger;
   idempotency?: IdempotencyClaim | null;
+  /** The request's span: the job it enqueues continues its trace. */
+  span?: SpanContext;
 }
 
 /** Options of {@link createTaskService}. */
@@ -88,6 +91,7 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
           priority: request.priority,
           correlationId: context.correlationId,
           ...(claim === undefined ? {} : { idempotencyKey: claim.key }),
+          ...(context.span === undefined ? {} : { traceparent: formatTraceparent(context.span) }),
         },
         context.log,
       );

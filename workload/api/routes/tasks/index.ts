@@ -2,6 +2,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { CREATE_TASK_SCHEMA, DESCRIBE_ONLY, GET_TASK_SCHEMA } from '../../openapi.ts';
 import { requestLog } from '../../request-context.ts';
+import { spanOf } from '../../request-trace.ts';
 import type { RequestContext, TaskService } from '../../services/task-service.ts';
 import { TASKS_PATH } from '../../task-resource.ts';
 
@@ -11,13 +12,19 @@ export interface TaskRoutesOptions extends Record<string, unknown> {
 }
 
 function contextOf(request: FastifyRequest): RequestContext {
-  return { correlationId: request.id, log: requestLog(request), idempotency: request.idempotency };
+  return {
+    correlationId: request.id,
+    log: requestLog(request),
+    idempotency: request.idempotency,
+    span: spanOf(request),
+  };
 }
 
 /** Task creation and status routes. The service validates; the schemas describe (see openapi.ts). */
 export const taskRoutes: FastifyPluginAsync<TaskRoutesOptions> = async (app, { service }) => {
   app.post(TASKS_PATH, { schema: CREATE_TASK_SCHEMA, ...DESCRIBE_ONLY }, async (request, reply) => {
     const created = await service.create(request.body, contextOf(request));
+    request.dtqTaskId = created.task_id;
     return reply.status(202).header('location', `${TASKS_PATH}/${created.task_id}`).send(created);
   });
 
