@@ -93,6 +93,12 @@ export const API_ERRORS = {
     message:
       'The task store (Redis) is unavailable, so the request could not be served. Retry after {retry_after_s} s.',
   },
+  ENQUEUE_OUTCOME_UNKNOWN: {
+    code: 'DTQ_ERR_API_ENQUEUE_OUTCOME_UNKNOWN',
+    statusCode: 503,
+    message:
+      'The task store (Redis) failed while task {task_id} was being queued: it may or may not have been queued, and it will not be queued later. GET /api/v1/tasks/{task_id} tells which (404: it was not). Retry after {retry_after_s} s, with an Idempotency-Key to be sure it runs once.',
+  },
   NO_UPSTREAM: {
     code: 'DTQ_ERR_API_NO_UPSTREAM',
     statusCode: 502,

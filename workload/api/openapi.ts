@@ -225,8 +225,8 @@ export const CREATE_TASK_SCHEMA: FastifySchema = {
     ...COMMON_ERRORS,
     500: errorResponse('A bug; report it with the correlation id.', [A.INTERNAL, N.INTERNAL, I.STORE_INCONSISTENT]),
     503: errorResponse(
-      `Refused for now; retry after Retry-After. Back-pressure (more tasks waiting than DTQ_CIRCUIT_THRESHOLD), or Redis down or slow (the operator's log names the cause: ${QUEUE_ERRORS.REDIS_UNAVAILABLE.code} or ${QUEUE_ERRORS.REDIS_TIMEOUT.code}), or the idempotency store unreachable.`,
-      [A.CIRCUIT_OPEN, A.REDIS_UNAVAILABLE, I.STORE_UNAVAILABLE, N.TOO_MANY_CONNECTIONS],
+      `Refused for now; retry after Retry-After. Back-pressure (more tasks waiting than DTQ_CIRCUIT_THRESHOLD), or Redis down or slow (the operator's log names the cause: ${QUEUE_ERRORS.REDIS_UNAVAILABLE.code}, ${QUEUE_ERRORS.REDIS_TIMEOUT.code} or ${QUEUE_ERRORS.ENQUEUE_OUTCOME_UNKNOWN.code}), or the idempotency store unreachable. ${A.ENQUEUE_OUTCOME_UNKNOWN.code}: Redis failed mid-enqueue; the body's task_id may exist (GET it) and is never queued later.`,
+      [A.CIRCUIT_OPEN, A.REDIS_UNAVAILABLE, A.ENQUEUE_OUTCOME_UNKNOWN, I.STORE_UNAVAILABLE, N.TOO_MANY_CONNECTIONS],
     ),
   },
 };

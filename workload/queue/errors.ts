@@ -15,4 +15,10 @@ export const QUEUE_ERRORS = {
     message:
       'Redis did not answer {operation} within {timeoutMs} ms; the outcome is unknown. Retry with the same Idempotency-Key to be safe.',
   },
+  ENQUEUE_OUTCOME_UNKNOWN: {
+    code: 'DTQ_ERR_QUEUE_ENQUEUE_OUTCOME_UNKNOWN',
+    statusCode: 503,
+    message:
+      'Redis failed while task {task_id} was being queued ({reason}): it may or may not have been queued, and it is never queued later.',
+  },
 } as const satisfies Record<string, ErrorDefinition>;

@@ -33,6 +33,10 @@ export function createProducerRedis(url: string, logger: Logger): ProducerRedis 
     // Commands sent while disconnected are rejected at once rather than buffered: a request
     // handler must never wait for a reconnect that may take minutes.
     enableOfflineQueue: false,
+    // A command whose answer was lost with the connection is not sent again after a reconnect:
+    // its caller has already answered (an enqueue's client was told the outcome is unknown),
+    // and a late resend would queue a task seconds after the client was told to retry.
+    autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 1,
     connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, REDIS_MAX_RECONNECT_DELAY_MS),

@@ -107,7 +107,11 @@ export function createTaskQueue(options: TaskQueueOptions): TaskQueue {
     return queue;
   };
   const queues: Record<Priority, Queue<TaskJobData>> = { high: open('high'), medium: open('medium'), low: open('low') };
-  const guard = <T>(operation: string, run: () => Promise<T>): Promise<T> => guarded(redis, operation, timeoutMs, run);
+  const guard = <T>(
+    operation: string,
+    run: () => Promise<T>,
+    inFlight?: (reason: string, cause?: unknown) => DtqError,
+  ): Promise<T> => guarded(redis, operation, timeoutMs, run, inFlight);
 
   // One getCounts script per queue; the three run concurrently (one round trip on the wire).
   const counts = (): Promise<Record<Priority, QueueCounts>> =>
@@ -129,43 +133,47 @@ export function createTaskQueue(options: TaskQueueOptions): TaskQueue {
 
   return {
     enqueue: (request, log) =>
-      guard('enqueue', async () => {
-        const queue = queues[request.priority];
-        const data: TaskJobData = {
-          task_type: request.taskType,
-          data: request.data,
-          priority: request.priority,
-          correlation_id: request.correlationId,
-          ...(request.idempotencyKey === undefined ? {} : { idempotency_key: request.idempotencyKey }),
-          ...(request.traceparent === undefined ? {} : { traceparent: request.traceparent }),
-          enqueued_at: Date.now(),
-        };
-        const jobOptions: JobsOptions = {
-          jobId: request.taskId,
-          attempts: DEFAULT_ATTEMPTS,
-          backoff: { type: 'exponential', delay: DEFAULT_BACKOFF_MS, jitter: BACKOFF_JITTER },
-          removeOnComplete: { age: COMPLETED_RETENTION_S },
-          removeOnFail: { age: FAILED_RETENTION_S, count: FAILED_RETENTION_COUNT },
-        };
-        await queue.add(request.taskType, data, jobOptions);
-        logEvent(
-          log,
-          'info',
-          EVENTS.TASK_ENQUEUED,
-          {
-            // correlation_id comes from `log`'s bindings: writing it here too would make a line
-            // with a duplicate key, which Elasticsearch rejects.
-            [F.TASK_ID]: request.taskId,
-            [F.TASK_TYPE]: request.taskType,
-            [F.TASK_QUEUE]: queue.name,
-            [F.TASK_PRIORITY]: request.priority,
-            [F.TASK_MAX_ATTEMPTS]: DEFAULT_ATTEMPTS,
-            ...(request.idempotencyKey === undefined ? {} : { [F.IDEMPOTENCY_KEY]: request.idempotencyKey }),
-          },
-          `task ${request.taskId} enqueued on ${queue.name}`,
-        );
-        return { taskId: request.taskId, queue: queue.name };
-      }),
+      guard(
+        'enqueue',
+        async () => {
+          const queue = queues[request.priority];
+          const data: TaskJobData = {
+            task_type: request.taskType,
+            data: request.data,
+            priority: request.priority,
+            correlation_id: request.correlationId,
+            ...(request.idempotencyKey === undefined ? {} : { idempotency_key: request.idempotencyKey }),
+            ...(request.traceparent === undefined ? {} : { traceparent: request.traceparent }),
+            enqueued_at: Date.now(),
+          };
+          const jobOptions: JobsOptions = {
+            jobId: request.taskId,
+            attempts: DEFAULT_ATTEMPTS,
+            backoff: { type: 'exponential', delay: DEFAULT_BACKOFF_MS, jitter: BACKOFF_JITTER },
+            removeOnComplete: { age: COMPLETED_RETENTION_S },
+            removeOnFail: { age: FAILED_RETENTION_S, count: FAILED_RETENTION_COUNT },
+          };
+          await queue.add(request.taskType, data, jobOptions);
+          logEvent(
+            log,
+            'info',
+            EVENTS.TASK_ENQUEUED,
+            {
+              // correlation_id comes from `log`'s bindings: writing it here too would make a line
+              // with a duplicate key, which Elasticsearch rejects.
+              [F.TASK_ID]: request.taskId,
+              [F.TASK_TYPE]: request.taskType,
+              [F.TASK_QUEUE]: queue.name,
+              [F.TASK_PRIORITY]: request.priority,
+              [F.TASK_MAX_ATTEMPTS]: DEFAULT_ATTEMPTS,
+              ...(request.idempotencyKey === undefined ? {} : { [F.IDEMPOTENCY_KEY]: request.idempotencyKey }),
+            },
+            `task ${request.taskId} enqueued on ${queue.name}`,
+          );
+          return { taskId: request.taskId, queue: queue.name };
+        },
+        (reason, cause) => dtqError(QUEUE_ERRORS.ENQUEUE_OUTCOME_UNKNOWN, { task_id: request.taskId, reason }, cause),
+      ),
 
     find: (taskId) =>
       guard('find', async () => {
@@ -228,21 +236,27 @@ async function guarded<T>(
   operation: string,
   timeoutMs: number,
   run: () => Promise<T>,
+  inFlight?: (reason: string, cause?: unknown) => DtqError,
 ): Promise<T> {
   if (!redis.isAvailable()) throw dtqError(QUEUE_ERRORS.REDIS_UNAVAILABLE, { reason: redis.lastError(), operation });
+  // From here on the command may have reached Redis: a failure is the operation's to name.
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(dtqError(QUEUE_ERRORS.REDIS_TIMEOUT, { operation, timeoutMs })), timeoutMs);
+    timer = setTimeout(
+      () =>
+        reject(
+          inFlight?.(`no answer within ${timeoutMs} ms`) ??
+            dtqError(QUEUE_ERRORS.REDIS_TIMEOUT, { operation, timeoutMs }),
+        ),
+      timeoutMs,
+    );
   });
   try {
     return await Promise.race([run(), deadline]);
   } catch (error) {
     if (error instanceof DtqError || !isConnectionFailure(redis, error)) throw error;
-    throw dtqError(
-      QUEUE_ERRORS.REDIS_UNAVAILABLE,
-      { reason: error instanceof Error ? error.message : String(error), operation },
-      error,
-    );
+    const reason = error instanceof Error ? error.message : String(error);
+    throw inFlight?.(reason, error) ?? dtqError(QUEUE_ERRORS.REDIS_UNAVAILABLE, { reason, operation }, error);
   } finally {
     clearTimeout(timer);
   }

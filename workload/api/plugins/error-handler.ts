@@ -29,6 +29,10 @@ const QUEUE_OUTAGE_CODES: ReadonlySet<string> = new Set([
 export function toApiError(error: unknown, request: FastifyRequest, retryAfterS: number): DtqError {
   if (error instanceof DtqError) {
     if (error.code.startsWith('DTQ_ERR_API_')) return error;
+    if (error.code === QUEUE_ERRORS.ENQUEUE_OUTCOME_UNKNOWN.code) {
+      const taskId = String(error.context.task_id);
+      return dtqError(API_ERRORS.ENQUEUE_OUTCOME_UNKNOWN, { task_id: taskId, retry_after_s: retryAfterS }, error);
+    }
     if (QUEUE_OUTAGE_CODES.has(error.code)) {
       return dtqError(API_ERRORS.REDIS_UNAVAILABLE, { retry_after_s: retryAfterS }, error);
     }
