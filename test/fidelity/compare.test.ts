@@ -134,6 +134,30 @@ describe('the fidelity comparison', () => {
   });
 });
 
+describe('a 503 whose enqueue outcome is unknown', () => {
+  const unknown = request({
+    status: 503,
+    task_id: null,
+    response_body: { error: { code: 'DTQ_ERR_API_ENQUEUE_OUTCOME_UNKNOWN', task_id: 't1' } },
+  });
+
+  it('accepts the named task in the trace, or no task', () => {
+    expect(compareRequest({ request: unknown, originalTaskId: null, final: undefined }, doc({}))).toEqual([]);
+    expect(
+      compareRequest(
+        { request: unknown, originalTaskId: null, final: undefined },
+        doc({ task_ids: [], tasks: [], requests: [{ status: 503, nginx: { status: 503 } }] }),
+      ),
+    ).toEqual([]);
+  });
+
+  it('reports any other task', () => {
+    expect(
+      compareRequest({ request: unknown, originalTaskId: null, final: undefined }, doc({ task_ids: ['t1', 't9'] })),
+    ).toEqual(['enqueue outcome unknown for t1, trace has [t9]']);
+  });
+});
+
 describe('requests sent at once with one X-Request-ID', () => {
   const members = [
     request({ seq: 1, kind: 'shared', task_id: 'a' }),

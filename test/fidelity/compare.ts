@@ -49,6 +49,15 @@ function expectDuplicate(doc: TraceDoc, kind: string, original: string | null, m
     misses.push(`${kind} points at ${found.original_task_id}, the original is ${original}`);
 }
 
+/** The task id of a 503 whose enqueue may or may not have happened (DTQ_ERR_API_ENQUEUE_OUTCOME_UNKNOWN). */
+function unknownOutcomeTask(request: RequestRecord): string | undefined {
+  const body = request.response_body as { error?: { code?: unknown; task_id?: unknown } } | null;
+  const error = body?.error;
+  return error?.code === 'DTQ_ERR_API_ENQUEUE_OUTCOME_UNKNOWN' && typeof error.task_id === 'string'
+    ? error.task_id
+    : undefined;
+}
+
 /** Results of an attempt whose worker vanished: reported stalled, or superseded without a word. */
 function isDeadAttempt(result: string): boolean {
   return result === 'stalled' || result === 'lost';
@@ -72,6 +81,13 @@ export function compareRequest(truth: Truth, doc: TraceDoc): string[] {
   }
   if (request.status === 422 && request.kind === 'mismatch') {
     expectDuplicate(doc, 'payload_mismatch', originalTaskId, misses);
+    return misses;
+  }
+  const unknown = unknownOutcomeTask(request);
+  if (unknown !== undefined) {
+    // The API said the task may or may not exist: the trace may show it, and nothing else.
+    const others = doc.task_ids.filter((id) => id !== unknown);
+    if (others.length > 0) misses.push(`enqueue outcome unknown for ${unknown}, trace has [${others.join(', ')}]`);
     return misses;
   }
   if (request.task_id === null) {
