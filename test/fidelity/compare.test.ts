@@ -142,7 +142,10 @@ describe('a 503 whose enqueue outcome is unknown', () => {
   });
 
   it('accepts the named task in the trace, or no task', () => {
-    expect(compareRequest({ request: unknown, originalTaskId: null, final: undefined }, doc({}))).toEqual([]);
+    const answered = [{ status: 503, nginx: { status: 503 } }];
+    expect(
+      compareRequest({ request: unknown, originalTaskId: null, final: undefined }, doc({ requests: answered })),
+    ).toEqual([]);
     expect(
       compareRequest(
         { request: unknown, originalTaskId: null, final: undefined },
@@ -153,7 +156,10 @@ describe('a 503 whose enqueue outcome is unknown', () => {
 
   it('reports any other task', () => {
     expect(
-      compareRequest({ request: unknown, originalTaskId: null, final: undefined }, doc({ task_ids: ['t1', 't9'] })),
+      compareRequest(
+        { request: unknown, originalTaskId: null, final: undefined },
+        doc({ task_ids: ['t1', 't9'], requests: [{ status: 503, nginx: { status: 503 } }] }),
+      ),
     ).toEqual(['enqueue outcome unknown for t1, trace has [t9]']);
   });
 });
