@@ -55,6 +55,19 @@ describe('task data validation', () => {
     expect(allowed.ok && allowed.data.fault).toEqual({ poison: true });
   });
 
+  it('bounds the API hold of a fault to a minute', () => {
+    const held = (ms: number) =>
+      validateTaskData(
+        'monte_carlo_pricing',
+        { ...minimal.monte_carlo_pricing, fault: { hold_response_ms: ms } },
+        {
+          allowFaults: true,
+        },
+      );
+    expect(held(60_000).ok).toBe(true);
+    expect(held(60_001).ok).toBe(false);
+  });
+
   it.each([
     ['calculate_var', { ...minimal.calculate_var, simulations: MAX_SIMULATIONS + 1 }, 'data.simulations'],
     [

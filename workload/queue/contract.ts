@@ -35,6 +35,11 @@ export interface FaultSpec {
   sleep_ms?: number;
   /** End the sleep_ms pause early once this Redis key exists (a test holds a job, then releases it). */
   sleep_until_key?: string;
+  /**
+   * The API waits this long after the enqueue before it answers: an Idempotency-Key claim
+   * outlives its lease, so another request takes it over while this one still runs.
+   */
+  hold_response_ms?: number;
 }
 
 /** The data of every BullMQ job dtq enqueues. The job id is the task id. */

@@ -266,5 +266,6 @@ export const FAULT_SCHEMA: JsonSchema = {
     poison: { type: 'boolean' },
     sleep_ms: { type: 'integer', minimum: 0, maximum: 600_000 },
     sleep_until_key: { type: 'string', minLength: 1, maxLength: 256 },
+    hold_response_ms: { type: 'integer', minimum: 0, maximum: 60_000 },
   },
 };

@@ -2,12 +2,14 @@
  * The rules of task creation and lookup, between the HTTP routes and the queue module:
  * validate, apply back-pressure, enqueue under the right id, and shape what clients read.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { dtqError } from '../../../contract/dtq-error.ts';
 import { formatTraceparent, type SpanContext } from '../../../contract/trace-context.ts';
 import { EVENTS, F, type TaskStatus, type TaskType } from '../../../contract/vocabulary.ts';
 import { logEvent } from '../../../instrumentation/logger.ts';
 import type { IdempotencyClaim } from '../../idempotency/plugin.ts';
+import type { FaultSpec } from '../../queue/contract.ts';
 import { newTaskId, type TaskQueue, type TaskSnapshot } from '../../queue/task-queue.ts';
 import { API_ERRORS } from '../errors.ts';
 import { TASK_ID_PATTERN } from '../task-resource.ts';
@@ -95,6 +97,8 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
         },
         context.log,
       );
+      const hold = options.faults ? (request.data.fault as FaultSpec | undefined)?.hold_response_ms : undefined;
+      if (hold) await sleep(hold);
       return { task_id: taskId, status: 'queued', correlation_id: context.correlationId };
     },
 
