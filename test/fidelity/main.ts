@@ -172,6 +172,7 @@ async function main(): Promise<number> {
       '--shared-ids',
       '--restart-redis',
       '--freeze-worker',
+      '--takeovers',
       '--out',
       truthPath,
     ];

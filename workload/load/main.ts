@@ -16,7 +16,7 @@ import { type Stack, startStack } from '../stack/stack.ts';
 import type { FreezeControls } from './freeze.ts';
 import { GroundTruthWriter } from './ground-truth.ts';
 import { LOAD_CLI, loadOptions } from './options.ts';
-import { planRequests } from './plan.ts';
+import { MIX, planRequests } from './plan.ts';
 import { runLoad } from './runner.ts';
 
 /** The frozen-worker scenario's hold on the stack: its workers, their logs, and release keys in its Redis. */
@@ -63,9 +63,13 @@ async function main(): Promise<number> {
       httpPort: envInt('DTQ_HTTP_PORT', 0, { min: 0, max: 65_535 }),
       // A killed worker's job is noticed after the job lock expires; keep that to seconds.
       // A killed or frozen worker's job is noticed after the job lock expires; keep that to seconds.
-      ...(options.killWorker || options.freezeWorker
-        ? { childEnv: { DTQ_JOB_LOCK_MS: '10000', DTQ_STALLED_INTERVAL_MS: '5000' } }
-        : {}),
+      childEnv: {
+        ...(options.killWorker || options.freezeWorker
+          ? { DTQ_JOB_LOCK_MS: '10000', DTQ_STALLED_INTERVAL_MS: '5000' }
+          : {}),
+        // A claim held past its lease is taken over within seconds, not the default 10 s.
+        ...(options.takeovers ? { DTQ_IDEMPOTENCY_INFLIGHT_MS: String(MIX.takeoverLeaseMs) } : {}),
+      },
     });
     url = stack.httpUrl;
     say(`stack ready at ${url}, logs in ${stack.logDir}`);
@@ -80,6 +84,7 @@ async function main(): Promise<number> {
     slowTasks: options.killWorker || options.restartRedis,
     sharedIds: options.sharedIds,
     heldTasks: options.freezeWorker,
+    takeovers: options.takeovers,
   });
   const out = resolve(options.out);
   const writer = new GroundTruthWriter(out);

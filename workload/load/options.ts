@@ -28,6 +28,8 @@ export interface LoadOptions {
   restartRedis: boolean;
   /** Freeze the workers running two held tasks past their lease, then resume them (only with `startStack`). */
   freezeWorker: boolean;
+  /** Add Idempotency-Key lease takeovers (only with `startStack`, which shortens the lease). */
+  takeovers: boolean;
   /** Seed of the request mix: the same seed gives the same plan. */
   seed: number;
   /** Most requests in flight at once; the schedule waits rather than exceed it. */
@@ -73,6 +75,11 @@ export const LOAD_CLI = {
       description:
         'SIGSTOP the worker running a held task past its lease, SIGCONT it before / after the redelivered attempt writes (with --stack only)',
     },
+    takeovers: {
+      type: 'boolean',
+      description:
+        'add Idempotency-Key claims held past their lease and taken over by a second request (with --stack only)',
+    },
     'restart-redis': {
       type: 'boolean',
       description: "restart the stack's Redis a third of the way in, slow jobs in flight (with --stack only)",
@@ -116,6 +123,8 @@ export function loadOptions(
     );
   if (values['freeze-worker'] && !values.stack)
     throw new CliUsageError('--freeze-worker needs --stack (the load generator can only freeze a worker it started)');
+  if (values.takeovers && !values.stack)
+    throw new CliUsageError('--takeovers needs --stack (it runs the stack with a short idempotency lease)');
   if (values['restart-redis'] && !values.stack)
     throw new CliUsageError('--restart-redis needs --stack (the load generator can only restart a Redis it started)');
   if (values.out === '') throw new CliUsageError('--out needs a file path');
@@ -131,6 +140,7 @@ export function loadOptions(
     sharedIds: values['shared-ids'] === true,
     restartRedis: values['restart-redis'] === true,
     freezeWorker: values['freeze-worker'] === true,
+    takeovers: values.takeovers === true,
     seed: positive('--seed', values.seed, 1, { integer: true, max: 2 ** 31 }),
     maxInFlight: positive('--max-in-flight', values['max-in-flight'], 256, { integer: true, max: 10_000 }),
     settleS: positive('--settle', values.settle, 120, { max: 3600 }),

@@ -29,7 +29,14 @@ export type RequestKind =
    * A task whose fault pauses before its fenced write until a release key exists, for the
    * frozen-worker scenario (workload/load/freeze.ts): expect success, one result counted.
    */
-  | 'held';
+  | 'held'
+  /**
+   * An Idempotency-Key request whose API holds its answer past the claim's lease (fault
+   * `hold_response_ms`): expect 202, and the task it enqueued to stay its own.
+   */
+  | 'claim_held'
+  /** Same key and body, sent once that lease ran out: takes the claim over; expect 202, same task. */
+  | 'takeover';
 
 /** What the client sends as X-Request-ID: its own, none, a hostile one, or one it sends on several requests. */
 export type CorrelationMode = 'client' | 'absent' | 'hostile' | 'shared';
@@ -66,6 +73,8 @@ export interface PlanOptions {
   sharedIds?: boolean;
   /** Add the held tasks of the frozen-worker scenario, at {@link MIX.heldAt} of the run. */
   heldTasks?: boolean;
+  /** Add Idempotency-Key lease takeovers, at {@link MIX.takeoverAt} of the run (the API needs {@link MIX.takeoverLeaseMs}). */
+  takeovers?: boolean;
 }
 
 /** Fractions of the mix; named so the documentation and the tests can refer to them. */
@@ -100,6 +109,15 @@ export const MIX = {
   /** With held tasks: when each is sent (share of the run), and the longest it waits for its release. */
   heldAt: [0.55, 0.7],
   heldMaxMs: 120_000,
+  /**
+   * With takeovers: when each pair starts, the claim lease the stack runs with
+   * (DTQ_IDEMPOTENCY_INFLIGHT_MS), how long the first request's API holds its answer, and when
+   * the second request follows: after the lease, before the first answer.
+   */
+  takeoverAt: [0.2, 0.45, 0.8],
+  takeoverLeaseMs: 2000,
+  takeoverHoldMs: 4000,
+  takeoverAfterMs: 3000,
 } as const;
 
 /** The Redis key that releases held task `seq` of run `runId`. */
@@ -241,6 +259,16 @@ export function planRequests(options: PlanOptions): PlannedRequest[] {
         sampleTaskBody('calculate_var', 'high', seq, fault),
         fault,
       );
+    }
+  if (options.takeovers === true)
+    for (const share of MIX.takeoverAt) {
+      const group = seq;
+      const key = `load-${options.runId}-t${group}`;
+      const fault: FaultSpec = { hold_response_ms: MIX.takeoverHoldMs };
+      const body = sampleTaskBody('monte_carlo_pricing', 'medium', group, fault);
+      const atMs = share * options.durationS * 1000;
+      add(atMs, 'claim_held', group, key, body, fault);
+      add(atMs + MIX.takeoverAfterMs, 'takeover', group, key, body, fault);
     }
   return plan.sort((a, b) => a.atMs - b.atMs || a.seq - b.seq);
 }
