@@ -217,3 +217,30 @@ describe('requests sent at once with one X-Request-ID', () => {
     expect(compareSharedGroup(members, finals, refused)).toEqual(['request 2 answered 400 but shows task [a]']);
   });
 });
+
+describe('an idempotency lease takeover', () => {
+  const first = request({ kind: 'claim_held', group: 1, correlation_id_received: 'first' });
+  const second = request({ seq: 2, kind: 'takeover', group: 1, correlation_id_received: 'second' });
+  const takeover = { correlation_id: 'second', original_correlation_id: 'first', task_id: 't1' };
+
+  it('wants both traces to tell it, naming the one task and the other request', () => {
+    const firstDoc = doc({ takeovers: [{ direction: 'taken_from', ...takeover }] });
+    const secondDoc = doc({ takeovers: [{ direction: 'took_over', ...takeover }] });
+    expect(
+      compareRequest({ request: first, originalTaskId: 't1', final, takeoverPartner: 'second' }, firstDoc),
+    ).toEqual([]);
+    expect(
+      compareRequest({ request: second, originalTaskId: 't1', final, takeoverPartner: 'first' }, secondDoc),
+    ).toEqual([]);
+  });
+
+  it('reports a takeover the trace does not tell, or tells with the wrong request', () => {
+    expect(compareRequest({ request: second, originalTaskId: 't1', final, takeoverPartner: 'first' }, doc({}))).toEqual(
+      ['expected a takeover (took_over), found []'],
+    );
+    const wrong = doc({ takeovers: [{ direction: 'took_over', ...takeover, original_correlation_id: 'third' }] });
+    expect(compareRequest({ request: second, originalTaskId: 't1', final, takeoverPartner: 'first' }, wrong)).toEqual([
+      'takeover names third as the other request, it was first',
+    ]);
+  });
+});

@@ -13,6 +13,12 @@ export interface TraceDoc {
   requests: { status: number | null; nginx: { status: number | null } | null; task_ids?: string[] }[];
   tasks: { task_id: string; outcome: string; attempts: { instance: string; result: string }[] }[];
   duplicates: { kind: string; direction: string; original_task_id: string | null }[];
+  takeovers?: {
+    direction: string;
+    correlation_id: string | null;
+    original_correlation_id: string | null;
+    task_id: string | null;
+  }[];
 }
 
 /** Everything the comparison needs besides the trace. */
@@ -25,6 +31,8 @@ export interface Truth {
   readonly killedOn?: string | undefined;
   /** The worker frozen (SIGSTOP past its lease, then SIGCONT) while it ran this request's task. */
   readonly frozenOn?: string | undefined;
+  /** For a lease takeover pair: the correlation id of the other request of the pair. */
+  readonly takeoverPartner?: string | null | undefined;
 }
 
 /**
@@ -58,6 +66,26 @@ function unknownOutcomeTask(request: RequestRecord): string | undefined {
     : undefined;
 }
 
+/**
+ * A lease takeover, as both traces must tell it: the second request `took_over` from the
+ * first, the first had its claim `taken_from` it, both name the one task they answer with.
+ */
+function expectTakeover(doc: TraceDoc, request: RequestRecord, partner: string | null, misses: string[]): void {
+  const direction = request.kind === 'takeover' ? 'took_over' : 'taken_from';
+  const found = (doc.takeovers ?? []).find((t) => t.direction === direction);
+  if (!found) {
+    misses.push(
+      `expected a takeover (${direction}), found [${(doc.takeovers ?? []).map((t) => t.direction).join(', ')}]`,
+    );
+    return;
+  }
+  if (found.task_id !== request.task_id)
+    misses.push(`takeover names task ${found.task_id}, the answer was ${request.task_id}`);
+  const other = direction === 'took_over' ? found.original_correlation_id : found.correlation_id;
+  if (partner !== null && other !== partner)
+    misses.push(`takeover names ${other} as the other request, it was ${partner}`);
+}
+
 /** Results of an attempt whose worker vanished: reported stalled, or superseded without a word. */
 function isDeadAttempt(result: string): boolean {
   return result === 'stalled' || result === 'lost';
@@ -69,6 +97,9 @@ export function compareRequest(truth: Truth, doc: TraceDoc): string[] {
   const misses: string[] = [];
   const seen = doc.requests.map((r) => r.nginx?.status ?? r.status);
   if (!seen.includes(request.status)) misses.push(`client got ${request.status}, trace shows [${seen.join(', ')}]`);
+
+  if (request.kind === 'claim_held' || request.kind === 'takeover')
+    expectTakeover(doc, request, truth.takeoverPartner ?? null, misses);
 
   if (request.replayed) {
     expectDuplicate(doc, 'idempotency_replay', request.task_id, misses);

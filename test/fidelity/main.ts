@@ -246,6 +246,14 @@ async function main(): Promise<number> {
       say('dist/ rebuilt for the binary runs');
     }
     const byGroup = new Map(requests.filter((r) => r.kind === 'original').map((r) => [r.seq, r.task_id]));
+    // The other request of a lease-takeover pair (same group, the other kind).
+    const takeoverPartner = (request: RequestRecord): string | null | undefined => {
+      if (request.kind !== 'claim_held' && request.kind !== 'takeover') return undefined;
+      const other = requests.find(
+        (r) => r.group === request.group && r.seq !== request.seq && (r.kind === 'claim_held' || r.kind === 'takeover'),
+      );
+      return other === undefined ? null : correlationIdOf(other);
+    };
     // Requests sharing an X-Request-ID open one trace: checked together, once, from the first.
     const shared = new Map<string, RequestRecord[]>();
     for (const r of requests)
@@ -308,6 +316,7 @@ async function main(): Promise<number> {
                 final: request.task_id ? finals.get(request.task_id) : undefined,
                 killedOn: kill && request.task_id !== null && held.has(request.task_id) ? kill.instance : undefined,
                 frozenOn: request.task_id === null ? undefined : frozenOn.get(request.task_id),
+                takeoverPartner: takeoverPartner(request),
               },
               doc,
             );
