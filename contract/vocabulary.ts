@@ -211,6 +211,19 @@ export const EVENTS = {
   /** A result was stored under its fencing token (lock.fencing_token): the one write that counts. */
   RESULT_WRITTEN: 'result.written',
 
+  // Attempts that outlive their lease, and idempotency takeovers (what really happened when
+  // a worker or a request is overtaken; each line names both sides by their ids).
+  /** A worker could not renew its job lock (BullMQ's lease on the job): the job may be redelivered to another worker. */
+  TASK_LEASE_LOST: 'task.lease_lost',
+  /** A worker's event loop stood still for `event.duration` ns (frozen, SIGSTOP, GC) while it ran this attempt; written once it runs again. */
+  TASK_RESUMED: 'task.resumed',
+  /** An attempt ended (`event.outcome`) but the queue refused to record it: the job lock was gone, so the job is another attempt's now. */
+  TASK_FINISH_REFUSED: 'task.finish_refused',
+  /** An enqueue was a no-op: a job with this task id already existed (`original.correlation_id` created it). */
+  TASK_ALREADY_ENQUEUED: 'task.already_enqueued',
+  /** A request took over an idempotency claim whose lease ran out; `original.*` name the request it took over from, whose work may still be running. */
+  IDEMPOTENCY_TAKEN_OVER: 'idempotency.taken_over',
+
   // Shipper.
   SHIPPER_METRICS: 'shipper.metrics',
   SHIPPER_DEAD_LETTERED: 'shipper.dead_lettered',
@@ -340,6 +353,11 @@ export const EVENT_REQUIRED_FIELDS: Readonly<Partial<Record<EventName, readonly 
   [EVENTS.RESULT_CACHE_HIT]: [F.TASK_ID],
   [EVENTS.RESULT_WRITE_REJECTED]: [F.TASK_ID],
   [EVENTS.RESULT_WRITTEN]: [F.TASK_ID, F.LOCK_FENCING_TOKEN],
+  [EVENTS.TASK_LEASE_LOST]: [F.TASK_ID],
+  [EVENTS.TASK_RESUMED]: [F.TASK_ID, F.EVENT_DURATION],
+  [EVENTS.TASK_FINISH_REFUSED]: [F.TASK_ID],
+  [EVENTS.TASK_ALREADY_ENQUEUED]: [F.CORRELATION_ID, F.TASK_ID],
+  [EVENTS.IDEMPOTENCY_TAKEN_OVER]: [F.CORRELATION_ID, F.TASK_ID, F.ORIGINAL_CORRELATION_ID],
 };
 
 /**

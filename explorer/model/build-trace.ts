@@ -16,6 +16,7 @@ import { collectPolls } from './steps/polls.ts';
 import { groupApiRequests, matchNginx } from './steps/requests.ts';
 import { selectLines } from './steps/select.ts';
 import { repairSkew, skewWarning } from './steps/skew.ts';
+import { collectTakeovers } from './steps/takeovers.ts';
 import { buildTasks, finishTasks } from './steps/tasks.ts';
 import type { Hit, PendingPolls, RequestBranch, Trace } from './types.ts';
 
@@ -93,6 +94,7 @@ export function buildTrace(input: readonly Hit[] | ParsedLines, options: BuildTr
 
   duplicateLines.sort((a, b) => a.id - b.id);
   const duplicates = collectDuplicates(duplicateLines, cid, taskIds);
+  const takeovers = collectTakeovers(lines, cid);
 
   const newest = newestLine(lines, backlog, skew);
   const voided = new Set(limits.flatMap((limit) => limit.voids));
@@ -121,6 +123,7 @@ export function buildTrace(input: readonly Hit[] | ParsedLines, options: BuildTr
     requests,
     tasks,
     duplicates,
+    takeovers,
     gaps,
     skew,
     warnings,

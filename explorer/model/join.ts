@@ -19,6 +19,9 @@ export const ATTEMPT_ACTIONS: ReadonlySet<string> = new Set([
   EVENTS.TASK_RETRY_SCHEDULED,
   EVENTS.TASK_STALLED,
   EVENTS.TASK_DEAD_LETTERED,
+  EVENTS.TASK_LEASE_LOST,
+  EVENTS.TASK_RESUMED,
+  EVENTS.TASK_FINISH_REFUSED,
 ]);
 
 /** Events written about a job by the API (enqueue) or a worker; their task_id is the job's own. */
@@ -32,6 +35,8 @@ const TASK_ACTIONS: ReadonlySet<string> = new Set([
   EVENTS.RESULT_CACHE_HIT,
   EVENTS.RESULT_WRITTEN,
   EVENTS.RESULT_WRITE_REJECTED,
+  // Written by the API, not a worker: a no-op enqueue names the job it found.
+  EVENTS.TASK_ALREADY_ENQUEUED,
 ]);
 
 /** True for events that describe a job's life (and so name the job in task_id). */

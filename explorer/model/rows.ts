@@ -9,7 +9,7 @@ import { type DuplicateGroupKey, groupDuplicates } from './duplicate-groups.ts';
 import { formatClock, formatDuration, shortId } from './fields.ts';
 import { clientStatus } from './steps/outcome.ts';
 import { queueWaitFrom } from './steps/skew.ts';
-import type { Duplicate, RequestBranch, Row, TaskTrace, Trace } from './types.ts';
+import type { Attempt, Duplicate, RequestBranch, Row, Takeover, TaskTrace, Trace } from './types.ts';
 
 /** Markers, plain characters so they survive NO_COLOR and copy-paste. */
 export const MARKERS = {
@@ -17,6 +17,8 @@ export const MARKERS = {
   incoming: '⇐',
   stall: '⚠',
   redelivered: '↻',
+  resumed: '↺',
+  takeover: '⇆',
   gap: '∅',
   error: '✗',
   ok: '✓',
@@ -109,6 +111,12 @@ function taskRow(context: RowContext, task: TaskTrace, depth: number): Row {
   });
 }
 
+/** The request that enqueued a task, when it is not this trace's: `by request …`. */
+function byOtherRequest(trace: Trace, task: TaskTrace): string {
+  const by = task.enqueuedBy;
+  return by === undefined || by === trace.correlationId ? '' : ` by request ${shortId(by, 16)}`;
+}
+
 function enqueueRow(context: RowContext, task: TaskTrace, depth: number, enqueuedAt: number): Row {
   const { trace, t0 } = context;
   const lane = task.enqueueLineId === undefined ? 'api' : (trace.lines[task.enqueueLineId]?.instance ?? 'api');
@@ -116,7 +124,7 @@ function enqueueRow(context: RowContext, task: TaskTrace, depth: number, enqueue
     key: `enqueue:${task.taskId}`,
     kind: 'enqueue',
     depth,
-    label: `enqueued${task.queue ? ` on ${task.queue}` : ''}${task.priority ? ` (priority ${task.priority})` : ''}`,
+    label: `enqueued${task.queue ? ` on ${task.queue}` : ''}${task.priority ? ` (priority ${task.priority})` : ''}${byOtherRequest(trace, task)}`,
     lane,
     start: enqueuedAt - t0,
     note: clockNote(context, lane),
@@ -160,17 +168,21 @@ function attemptRows(context: RowContext, task: TaskTrace, i: number, depth: num
   if (previous) {
     const from = previous.endedAt ?? previous.startedAt;
     const backoff = previous.retryDelayMs;
-    const stalled = previous.result === 'stalled' || previous.result === 'lost';
+    const overtaken = previous.result === 'lease_lost';
+    const stalled = overtaken || previous.result === 'stalled' || previous.result === 'lost';
+    const silent = overtaken ? 'stopped renewing its lease' : 'went silent';
+    // An overtaken attempt ends after the next one started: the redelivery follows its start.
+    const stallFrom = overtaken ? previous.startedAt : from;
     rows.push(
       row({
         key: `between:${id}:${i}`,
         kind: stalled ? 'stall' : 'backoff',
         depth,
         label: stalled
-          ? `${previous.instance} went silent; redelivered to ${attempt.instance} after ${formatDuration(attempt.startedAt - previous.startedAt)}`
+          ? `${previous.instance} ${silent}; redelivered to ${attempt.instance} after ${formatDuration(attempt.startedAt - previous.startedAt)}`
           : `backoff ${backoff === undefined ? '' : `${formatDuration(backoff)} `}+ queue wait · ${formatDuration(attempt.startedAt - from)}`,
         lane: task.queue ?? 'queue',
-        start: from - t0,
+        start: (stalled ? stallFrom : from) - t0,
         end: attempt.startedAt - t0,
         marker: stalled ? MARKERS.stall : undefined,
       }),
@@ -181,7 +193,11 @@ function attemptRows(context: RowContext, task: TaskTrace, i: number, depth: num
       ? `failed: ${attempt.failure ?? '?'}`
       : attempt.result === 'lost'
         ? 'never finished (worker died?)'
-        : attempt.result;
+        : attempt.result === 'lease_lost'
+          ? overtakenWords(attempt)
+          : attempt.result;
+  const contested = task.attempts.some((a) => a.result === 'lease_lost');
+  const write = contested && attempt.result !== 'lease_lost' && attempt.write ? ` · ${writeWords(attempt.write)}` : '';
   const duration =
     attempt.durationMs ?? (attempt.endedAt === undefined ? undefined : attempt.endedAt - attempt.startedAt);
   rows.push(
@@ -189,16 +205,23 @@ function attemptRows(context: RowContext, task: TaskTrace, i: number, depth: num
       key: `attempt:${id}:${i}`,
       kind: 'attempt',
       depth,
-      label: `attempt ${attempt.number} · ${attempt.instance}${duration === undefined ? '' : ` · ${formatDuration(duration)}`} · ${result}`,
+      label: `attempt ${attempt.number} · ${attempt.instance}${duration === undefined ? '' : ` · ${formatDuration(duration)}`} · ${result}${write}`,
       lane: attempt.instance,
       start: attempt.startedAt - t0,
       end: (attempt.endedAt ?? trace.endedAt) - t0,
       isError: attempt.result !== 'succeeded' && attempt.result !== 'running',
-      marker: attempt.redelivered ? MARKERS.redelivered : attempt.result === 'stalled' ? MARKERS.stall : undefined,
+      marker: attempt.redelivered
+        ? MARKERS.redelivered
+        : attempt.result === 'stalled'
+          ? MARKERS.stall
+          : attempt.result === 'lease_lost'
+            ? MARKERS.resumed
+            : undefined,
       note: clockNote(context, attempt.instance),
       lineIds: attempt.lineIds,
     }),
   );
+  if (attempt.result === 'lease_lost') rows.push(...leaseRows(context, attempt, `${id}:${i}`, depth + 1));
   const lineSet = new Set(attempt.lineIds);
   trace.duplicates
     .filter((d) => d.direction === 'blocked' && d.taskId === id && lineSet.has(d.lineId))
@@ -206,6 +229,74 @@ function attemptRows(context: RowContext, task: TaskTrace, i: number, depth: num
       rows.push(duplicateRow(context, d, depth + 1, `dup:${id}:${i}:${j}`));
     });
   return rows;
+}
+
+/** A fenced write in words: `result written (token 2)`, `result write rejected (token 1)`. */
+function writeWords(write: NonNullable<Attempt['write']>): string {
+  const token = write.fencingToken === undefined ? '' : ` (token ${write.fencingToken})`;
+  return write.outcome === 'written' ? `result written${token}` : `result write rejected${token}`;
+}
+
+/** What an overtaken attempt did, as its lines tell: `lease lost (paused 12 s) · resumed · …`. */
+function overtakenWords(attempt: Attempt): string {
+  const lease = attempt.lease;
+  const paused = lease?.pausedMs === undefined ? '' : ` (process stood still ${formatDuration(lease.pausedMs)})`;
+  const parts = [`lease lost${paused}`];
+  if (lease?.resumedAt !== undefined) parts.push('resumed');
+  if (attempt.write) parts.push(writeWords(attempt.write));
+  if (lease?.finishRefusedAt !== undefined) parts.push('its end refused by the queue');
+  return parts.join(' · ');
+}
+
+/** Point rows of an overtaken attempt: lease lost, resumed, its write, its refused end. */
+function leaseRows(context: RowContext, attempt: Attempt, key: string, depth: number): Row[] {
+  const t0 = context.t0;
+  const lease = attempt.lease;
+  // Each at the moment the worker wrote it: a frozen worker finds its lease lost only on resuming.
+  const points: { at: number | undefined; label: string; isError: boolean; marker: string | undefined }[] = [
+    {
+      at: lease?.lostAt,
+      label: 'found its lease lost: the job may run elsewhere',
+      isError: true,
+      marker: MARKERS.stall,
+    },
+    {
+      at: lease?.resumedAt,
+      label:
+        lease?.pausedMs === undefined
+          ? 'still running after the job was taken from it'
+          : `resumed after standing still ${formatDuration(lease.pausedMs)}`,
+      isError: false,
+      marker: MARKERS.resumed,
+    },
+    {
+      at: attempt.write?.at,
+      label: attempt.write ? writeWords(attempt.write) : '',
+      isError: attempt.write?.outcome === 'rejected',
+      marker: attempt.write?.outcome === 'written' ? MARKERS.ok : MARKERS.error,
+    },
+    {
+      at: lease?.finishRefusedAt,
+      label: 'its end refused by the queue: the job belongs to a newer attempt',
+      isError: true,
+      marker: MARKERS.error,
+    },
+  ];
+  return points
+    .filter((p): p is typeof p & { at: number } => p.at !== undefined)
+    .sort((a, b) => a.at - b.at)
+    .map((p, j) =>
+      row({
+        key: `lease:${key}:${j}`,
+        kind: 'lease',
+        depth,
+        label: p.label,
+        lane: attempt.instance,
+        start: p.at - t0,
+        isError: p.isError,
+        marker: p.marker,
+      }),
+    );
 }
 
 /** The point rows that end a task: completed, failed for good, dead-lettered. */
@@ -265,6 +356,21 @@ function taskRows(context: RowContext, task: TaskTrace, depth: number): Row[] {
     const wait = queueWaitRow(context, task, depth + 1, task.enqueuedAt);
     if (wait) rows.push(wait);
   }
+  task.alreadyEnqueued.forEach((noOp, j) => {
+    const who =
+      noOp.correlationId === trace.correlationId ? '' : ` of request ${shortId(noOp.correlationId ?? '?', 16)}`;
+    rows.push(
+      row({
+        key: `noop:${id}:${j}`,
+        kind: 'enqueue',
+        depth: depth + 1,
+        label: `enqueue${who} was a no-op: the job existed already (enqueued ${byOtherRequest(trace, task).trim() || 'by this request'})`,
+        lane: trace.lines[noOp.lineId]?.instance ?? 'api',
+        start: noOp.at - t0,
+        lineIds: [noOp.lineId],
+      }),
+    );
+  });
   task.attempts.forEach((_, i) => {
     rows.push(...attemptRows(context, task, i, depth + 1));
   });
@@ -337,10 +443,12 @@ function requestRows(context: RowContext, request: RequestBranch, tasksById: Rea
   const rows: Row[] = [];
   const status = clientStatus(request);
   const tasks = request.taskIds.map((id) => tasksById.get(id)).filter((t): t is TaskTrace => t !== undefined);
+  // A task another request enqueued (this one took its key over) began before this request did.
+  const own = tasks.filter((t) => t.enqueuedBy === undefined || t.enqueuedBy === trace.correlationId);
   const start = Math.min(
     request.nginx?.startedAt ?? Number.POSITIVE_INFINITY,
     request.receivedAt ?? Number.POSITIVE_INFINITY,
-    ...tasks.map((t) => t.enqueuedAt ?? t.attempts[0]?.startedAt ?? Number.POSITIVE_INFINITY),
+    ...own.map((t) => t.enqueuedAt ?? t.attempts[0]?.startedAt ?? Number.POSITIVE_INFINITY),
   );
   const from = Number.isFinite(start) ? start : t0;
   const end = Math.max(
@@ -420,8 +528,41 @@ function requestRows(context: RowContext, request: RequestBranch, tasksById: Rea
     .forEach((d, j) => {
       rows.push(duplicateRow(context, d, 1, `dup:request:${request.index}:${j}`));
     });
+  trace.takeovers
+    .filter((t) => t.direction === 'took_over' && lineSet.has(t.lineId))
+    .forEach((t, j) => {
+      rows.push(takeoverRow(context, t, 1, `takeover:request:${request.index}:${j}`));
+    });
   for (const task of tasks) rows.push(...taskRows(context, task, 1));
   return rows;
+}
+
+/** A takeover: in the taker's trace under its request, in the first request's trace at the top. */
+function takeoverRow(context: RowContext, takeover: Takeover, depth: number, key: string): Row {
+  const first = shortId(takeover.originalCorrelationId ?? '?', 16);
+  const taker = shortId(takeover.correlationId ?? '?', 16);
+  const keyWords = takeover.idempotencyKey === undefined ? 'its idempotency key' : `key ${takeover.idempotencyKey}`;
+  const firstWords = takeover.direction === 'took_over' ? `request ${first}` : 'this request';
+  const after =
+    takeover.claimLostAt === undefined
+      ? `; ${firstWords} may still be running`
+      : `; ${firstWords} finished later and found its claim gone at ${formatClock(takeover.claimLostAt)} (its answer was not stored)`;
+  const label =
+    takeover.direction === 'took_over'
+      ? `took over ${keyWords} from request ${first}: its claim's lease ran out${after}`
+      : `request ${taker} took over ${keyWords}: this request's claim's lease ran out${after}`;
+  const other = takeover.direction === 'took_over' ? takeover.originalCorrelationId : takeover.correlationId;
+  return row({
+    key,
+    kind: 'takeover',
+    depth,
+    label,
+    lane: context.trace.lines[takeover.lineId]?.instance ?? '?',
+    start: takeover.at - context.t0,
+    marker: MARKERS.takeover,
+    original: { correlationId: other, taskId: takeover.taskId },
+    lineIds: [takeover.lineId],
+  });
 }
 
 /** How a duplicate group names itself in its row's label and key. */
@@ -508,6 +649,9 @@ export function traceToRows(trace: Trace): Row[] {
   const tasksById = new Map(trace.tasks.map((t) => [t.taskId, t]));
   return [
     ...trace.requests.flatMap((request) => requestRows(context, request, tasksById)),
+    ...trace.takeovers
+      .filter((t) => t.direction === 'taken_from')
+      .map((t, j) => takeoverRow(context, t, 0, `takeover:from:${j}`)),
     ...incomingRows(context),
     ...trailingRows(context),
   ];

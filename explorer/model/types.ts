@@ -59,13 +59,40 @@ export interface Attempt {
   readonly endedAt: number | undefined;
   readonly durationMs: number | undefined;
   readonly queueWaitMs: number | undefined;
-  readonly result: 'succeeded' | 'failed' | 'stalled' | 'running' | 'lost';
+  /**
+   * `lease_lost`: the worker lost its lease on the job (or its end was refused for want of it)
+   * and went on running after that — it was not dead: `lease` says what it did.
+   */
+  readonly result: 'succeeded' | 'failed' | 'stalled' | 'running' | 'lost' | 'lease_lost';
   readonly failure: string | undefined;
   readonly redelivered: boolean;
   /** Backoff before the next attempt, from task.retry_scheduled. */
   readonly retryDelayMs: number | undefined;
   readonly retryAt: number | undefined;
+  /** What the attempt's worker reported about losing its lease, when it did. */
+  readonly lease: AttemptLease | undefined;
+  /** The attempt's fenced result write, accepted or refused. */
+  readonly write: ResultWrite | undefined;
   readonly lineIds: readonly number[];
+}
+
+/** An attempt's lease lost and what its worker did after (every field as far as its lines tell). */
+export interface AttemptLease {
+  /** First `task.lease_lost` (job lock) or `lock.lost` (resource lock) of the attempt. */
+  readonly lostAt: number | undefined;
+  /** How long the worker's process stood still (`task.resumed`). */
+  readonly pausedMs: number | undefined;
+  /** When it ran again: its `task.resumed`, else its first line after the job was taken from it. */
+  readonly resumedAt: number | undefined;
+  /** When the queue refused to record the attempt's end (`task.finish_refused`). */
+  readonly finishRefusedAt: number | undefined;
+}
+
+/** A fenced result write of an attempt: `result.written` or `result.write_rejected`. */
+export interface ResultWrite {
+  readonly outcome: 'written' | 'rejected';
+  readonly fencingToken: number | undefined;
+  readonly at: number;
 }
 
 /** Final state of a task as far as the logs tell. */
@@ -79,12 +106,42 @@ export interface TaskTrace {
   readonly priority: string | undefined;
   readonly enqueuedAt: number | undefined;
   readonly enqueueLineId: number | undefined;
+  /** The request that enqueued the job: its `task.enqueued` line's correlation id (else a no-op enqueue's `original.correlation_id`). */
+  readonly enqueuedBy: string | undefined;
+  /** Enqueues that were no-ops because the job existed already (`task.already_enqueued`). */
+  readonly alreadyEnqueued: readonly NoOpEnqueue[];
   readonly attempts: readonly Attempt[];
   readonly outcome: TaskOutcome;
   readonly endedAt: number | undefined;
   readonly deadLetteredAt: number | undefined;
   readonly polls: readonly Poll[];
   readonly lineIds: readonly number[];
+}
+
+/** An enqueue of a job that existed already: the queue kept the job as it was. */
+export interface NoOpEnqueue {
+  readonly at: number;
+  /** The request whose enqueue it was. */
+  readonly correlationId: string | undefined;
+  readonly lineId: number;
+}
+
+/**
+ * An idempotency claim whose lease ran out, taken over by another request. `took_over`: this
+ * trace's request is the taker; `taken_from`: its claim was taken over.
+ */
+export interface Takeover {
+  readonly direction: 'took_over' | 'taken_from';
+  readonly at: number;
+  /** The request that took the claim over. */
+  readonly correlationId: string | undefined;
+  /** The request it took the claim from, whose work may still have been running. */
+  readonly originalCorrelationId: string | undefined;
+  readonly taskId: string | undefined;
+  readonly idempotencyKey: string | undefined;
+  /** When the request taken over from found its claim gone (`idempotency.claim_lost`), if logged. */
+  readonly claimLostAt: number | undefined;
+  readonly lineId: number;
 }
 
 /** A later GET of the task's status. */
@@ -178,6 +235,8 @@ export interface Trace {
   readonly requests: readonly RequestBranch[];
   readonly tasks: readonly TaskTrace[];
   readonly duplicates: readonly Duplicate[];
+  /** Idempotency claims this trace's requests took over, or that were taken from them. */
+  readonly takeovers: readonly Takeover[];
   readonly gaps: readonly Gap[];
   readonly skew: readonly SkewCorrection[];
   readonly warnings: readonly string[];
@@ -205,6 +264,10 @@ export interface Row {
     | 'attempt'
     | 'backoff'
     | 'stall'
+    /** A point in an overtaken attempt: lease lost, resumed, its write, its refused end. */
+    | 'lease'
+    /** An idempotency claim taken over, in the taker's or the first request's trace. */
+    | 'takeover'
     | 'completion'
     | 'dead_letter'
     | 'poll'

@@ -65,6 +65,8 @@ export function traceToJson(trace: Trace, source: { kind: string; description: s
       queue: orNull(t.queue),
       priority: orNull(t.priority),
       enqueued_at: iso(t.enqueuedAt),
+      enqueued_by: orNull(t.enqueuedBy),
+      already_enqueued: t.alreadyEnqueued.map((n) => ({ at: iso(n.at), correlation_id: orNull(n.correlationId) })),
       outcome: t.outcome,
       ended_at: iso(t.endedAt),
       dead_lettered_at: iso(t.deadLetteredAt),
@@ -79,6 +81,18 @@ export function traceToJson(trace: Trace, source: { kind: string; description: s
         failure: orNull(a.failure),
         redelivered: a.redelivered,
         retry_delay_ms: orNull(a.retryDelayMs),
+        lease: a.lease
+          ? {
+              lost_at: iso(a.lease.lostAt),
+              paused_ms: orNull(a.lease.pausedMs),
+              resumed_at: iso(a.lease.resumedAt),
+              finish_refused: a.lease.finishRefusedAt !== undefined,
+              finish_refused_at: iso(a.lease.finishRefusedAt),
+            }
+          : null,
+        write: a.write
+          ? { outcome: a.write.outcome, fencing_token: orNull(a.write.fencingToken), at: iso(a.write.at) }
+          : null,
       })),
       polls: t.polls.map((p) => ({
         correlation_id: orNull(p.correlationId),
@@ -98,6 +112,15 @@ export function traceToJson(trace: Trace, source: { kind: string; description: s
       original_correlation_id: orNull(d.originalCorrelationId),
       idempotency_key: orNull(d.idempotencyKey),
       lock_resource: orNull(d.lockResource),
+    })),
+    takeovers: trace.takeovers.map((t) => ({
+      direction: t.direction,
+      at: iso(t.at),
+      correlation_id: orNull(t.correlationId),
+      original_correlation_id: orNull(t.originalCorrelationId),
+      task_id: orNull(t.taskId),
+      idempotency_key: orNull(t.idempotencyKey),
+      claim_lost_at: iso(t.claimLostAt),
     })),
     gaps: trace.gaps.map((g) => ({ kind: g.kind, message: g.message, task_id: orNull(g.taskId), at: iso(g.at) })),
     skew: trace.skew.map((s) => ({ instance: s.instance, shift_ms: s.shiftMs, reason: s.reason })),

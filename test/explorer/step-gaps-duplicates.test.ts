@@ -40,6 +40,8 @@ describe('step: outcome', () => {
     priority: undefined,
     enqueuedAt: lastAt,
     enqueueLineId: undefined,
+    enqueuedBy: undefined,
+    alreadyEnqueued: [],
     attempts: [],
     outcome: 'queued',
     endedAt: undefined,

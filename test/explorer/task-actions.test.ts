@@ -13,3 +13,14 @@ describe('task actions', () => {
     expect(isTaskAction(EVENTS.HTTP_REQUEST_RECEIVED)).toBe(false);
   });
 });
+
+describe('task actions of overtaken attempts and takeovers', () => {
+  it('counts the resumed worker’s lines as attempt events that must name their job, and a no-op enqueue as a task line', () => {
+    for (const action of [EVENTS.TASK_LEASE_LOST, EVENTS.TASK_RESUMED, EVENTS.TASK_FINISH_REFUSED])
+      expect(ATTEMPT_ACTIONS.has(action)).toBe(true);
+    expect(isTaskAction(EVENTS.TASK_ALREADY_ENQUEUED)).toBe(true);
+    expect(ATTEMPT_ACTIONS.has(EVENTS.TASK_ALREADY_ENQUEUED)).toBe(false);
+    // A takeover is a request's line: its trace and the first one's find it, but it is no task event.
+    expect(isTaskAction(EVENTS.IDEMPOTENCY_TAKEN_OVER)).toBe(false);
+  });
+});

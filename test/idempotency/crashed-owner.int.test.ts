@@ -80,12 +80,22 @@ describe('an API killed between claim and store', () => {
 
     const takeover = cluster
       .lines()
-      .find((l) => l[F.EVENT_ACTION] === EVENTS.IDEMPOTENCY_CLAIMED && l[F.CORRELATION_ID] === fresh[0]?.correlationId);
+      .find(
+        (l) => l[F.EVENT_ACTION] === EVENTS.IDEMPOTENCY_TAKEN_OVER && l[F.CORRELATION_ID] === fresh[0]?.correlationId,
+      );
     expect(takeover).toMatchObject({
       [F.TASK_ID]: taskId,
       [F.ORIGINAL_TASK_ID]: taskId,
       [F.ORIGINAL_CORRELATION_ID]: claimed[F.CORRELATION_ID],
     });
+    // Its enqueue found the dead request's job and left it: logged as the no-op it was.
+    const enqueues = cluster
+      .lines()
+      .filter((l) => l[F.TASK_ID] === taskId && String(l[F.EVENT_ACTION]).startsWith('task.'));
+    expect(enqueues.map((l) => [l[F.EVENT_ACTION], l[F.CORRELATION_ID]])).toEqual([
+      [EVENTS.TASK_ENQUEUED, claimed[F.CORRELATION_ID]],
+      [EVENTS.TASK_ALREADY_ENQUEUED, fresh[0]?.correlationId],
+    ]);
     const conflictLines = cluster
       .lines()
       .filter((l) => l[F.EVENT_ACTION] === EVENTS.IDEMPOTENCY_IN_FLIGHT_CONFLICT && l[F.IDEMPOTENCY_KEY] === key);

@@ -261,11 +261,17 @@ describe('Idempotency-Key on POST /api/v1/tasks (plugin, real Redis)', () => {
     // Both answers name the same task, and the queue holds it once.
     expect(takeovers[0]?.json().task_id).toBe(first.json().task_id);
     expect(await jobCount(t)).toBe(1);
-    const claimed = events(t, EVENTS.IDEMPOTENCY_CLAIMED);
-    expect(claimed).toHaveLength(2);
+    expect(events(t, EVENTS.IDEMPOTENCY_CLAIMED)).toHaveLength(1);
     const counted = (outcome: string) => t.outcomes.filter((o) => o === outcome).length;
     expect([counted('new'), counted('in_flight'), counted('taken_over')]).toEqual([1, 20, 1]);
-    expect(claimed[1]?.[F.ORIGINAL_CORRELATION_ID]).toBe(first.json().correlation_id);
+    // The takeover is an event of its own, naming the request it took over from.
+    const takenOver = events(t, EVENTS.IDEMPOTENCY_TAKEN_OVER);
+    expect(takenOver).toHaveLength(1);
+    expect(takenOver[0]).toMatchObject({
+      [F.TASK_ID]: first.json().task_id,
+      [F.ORIGINAL_TASK_ID]: first.json().task_id,
+      [F.ORIGINAL_CORRELATION_ID]: first.json().correlation_id,
+    });
     // The late owner's response was not stored: replays give the takeover's response.
     const replay = await post(t, key);
     expect(replay.body).toBe(takeovers[0]?.body);

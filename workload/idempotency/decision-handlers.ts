@@ -47,6 +47,11 @@ export const IDEMPOTENCY_OUTCOMES: readonly IdempotencyOutcome[] = [
 export interface IdempotencyClaim {
   readonly key: string;
   readonly taskId: string;
+  /**
+   * True when the task id is an earlier claim's (a takeover, or a re-claim with the same body):
+   * that claim may have enqueued it already, so the enqueue may find the job there.
+   */
+  readonly reusedTaskId: boolean;
 }
 
 /** What a decision handler works with. */
@@ -91,9 +96,21 @@ const CLAIM_MESSAGES = {
 
 const onClaim: DecisionHandler<'claim'> = ({ decision, request, key, fields, claimed, report }) => {
   const { previous, taskId } = decision;
-  claimed({ key, taskId });
+  claimed({ key, taskId, reusedTaskId: previous?.taskId === taskId });
   const outcome = previous === undefined ? 'new' : previous.state === 'released' ? 'reclaimed' : 'taken_over';
   report(outcome);
+  if (outcome === 'taken_over' && previous !== undefined) {
+    // Its own event: the request it took over from was not refused and may still be running
+    // (hung, paused, or about to answer), so both traces must be able to tell.
+    log(
+      request.log,
+      'warn',
+      EVENTS.IDEMPOTENCY_TAKEN_OVER,
+      { ...fields, [F.TASK_ID]: taskId, ...originalFields(previous) },
+      `${CLAIM_MESSAGES.taken_over} (request ${previous.correlationId}); that request's work may still be running`,
+    );
+    return undefined;
+  }
   log(
     request.log,
     'info',

@@ -30,6 +30,8 @@ export const DEFAULT_OPERATION_TIMEOUT_MS = 900;
 export interface EnqueueRequest {
   /** Job id; a fresh one from {@link newTaskId} unless an idempotency claim fixed it. */
   taskId: string;
+  /** The task id may name a job that exists already (an idempotency claim reused it): check what the add did. */
+  mayExist?: boolean;
   taskType: TaskType;
   data: Record<string, unknown>;
   priority: Priority;
@@ -154,22 +156,28 @@ export function createTaskQueue(options: TaskQueueOptions): TaskQueue {
             removeOnFail: { age: FAILED_RETENTION_S, count: FAILED_RETENTION_COUNT },
           };
           await queue.add(request.taskType, data, jobOptions);
-          logEvent(
-            log,
-            'info',
-            EVENTS.TASK_ENQUEUED,
-            {
-              // correlation_id comes from `log`'s bindings: writing it here too would make a line
-              // with a duplicate key, which Elasticsearch rejects.
-              [F.TASK_ID]: request.taskId,
-              [F.TASK_TYPE]: request.taskType,
-              [F.TASK_QUEUE]: queue.name,
-              [F.TASK_PRIORITY]: request.priority,
-              [F.TASK_MAX_ATTEMPTS]: DEFAULT_ATTEMPTS,
-              ...(request.idempotencyKey === undefined ? {} : { [F.IDEMPOTENCY_KEY]: request.idempotencyKey }),
-            },
-            `task ${request.taskId} enqueued on ${queue.name}`,
-          );
+          const fields = {
+            // correlation_id comes from `log`'s bindings: writing it here too would make a line
+            // with a duplicate key, which Elasticsearch rejects.
+            [F.TASK_ID]: request.taskId,
+            [F.TASK_TYPE]: request.taskType,
+            [F.TASK_QUEUE]: queue.name,
+            [F.TASK_PRIORITY]: request.priority,
+            [F.TASK_MAX_ATTEMPTS]: DEFAULT_ATTEMPTS,
+            ...(request.idempotencyKey === undefined ? {} : { [F.IDEMPOTENCY_KEY]: request.idempotencyKey }),
+          };
+          const creator = request.mayExist ? await existingCreator(queue, request.taskId, data) : undefined;
+          if (creator !== undefined) {
+            logEvent(
+              log,
+              'info',
+              EVENTS.TASK_ALREADY_ENQUEUED,
+              { ...fields, [F.ORIGINAL_TASK_ID]: request.taskId, [F.ORIGINAL_CORRELATION_ID]: creator },
+              `task ${request.taskId} was already on ${queue.name} (enqueued by request ${creator}): this enqueue was a no-op`,
+            );
+          } else {
+            logEvent(log, 'info', EVENTS.TASK_ENQUEUED, fields, `task ${request.taskId} enqueued on ${queue.name}`);
+          }
           return { taskId: request.taskId, queue: queue.name };
         },
         (reason, cause) => dtqError(QUEUE_ERRORS.ENQUEUE_OUTCOME_UNKNOWN, { task_id: request.taskId, reason }, cause),
@@ -205,6 +213,23 @@ export function createTaskQueue(options: TaskQueueOptions): TaskQueue {
       await redis.close();
     },
   };
+}
+
+/**
+ * BullMQ's add of an id that exists already leaves the job as it was and says nothing. Read the
+ * job back: if its data is not what this add wrote, the add was a no-op, and the job's
+ * correlation id names the request that created it. Undefined when this add created the job
+ * (or the job is gone, which tells nothing).
+ */
+async function existingCreator(
+  queue: Queue<TaskJobData>,
+  taskId: string,
+  ours: TaskJobData,
+): Promise<string | undefined> {
+  const job = await queue.getJob(taskId);
+  if (job === undefined) return undefined;
+  const same = job.data.correlation_id === ours.correlation_id && job.data.enqueued_at === ours.enqueued_at;
+  return same ? undefined : job.data.correlation_id;
 }
 
 function snapshot(job: Job<TaskJobData>, status: TaskStatus): TaskSnapshot {

@@ -10,11 +10,13 @@ import type { Logger } from 'pino';
 import { EVENTS, F, NS_PER_MS } from '../../contract/vocabulary.ts';
 import { errorFields, logEvent } from '../../instrumentation/logger.ts';
 import { DEAD_LETTER_QUEUE, type DeadLetterJobData, REDIS_PREFIX, type TaskJobData } from '../queue/contract.ts';
+import type { RunningAttempts } from './attempts.ts';
 import type { DeadLetterRetention } from './config.ts';
 import { deadLetterRecord, failedJobData, trimDeadLetters } from './dead-letter.ts';
 import { JobLog, jobLog } from './job-log.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import type { TaskOutcome } from './outcome.ts';
+import { overtakenError } from './overtaken-errors.ts';
 import { recordReadyAt } from './ready-at.ts';
 
 /** Messages of errors that only say Redis is unreachable. */
@@ -31,6 +33,8 @@ export interface LifecycleDeps {
   /** The producer-side handle of a task queue by name (to read a stalled job's data). */
   queueFor: (name: string) => Queue<TaskJobData>;
   startedAt: Map<string, bigint>;
+  /** This process's attempts, for the lines BullMQ's events give only a job id for. */
+  attempts: RunningAttempts;
   metrics: WorkerMetrics;
 }
 
@@ -50,6 +54,7 @@ function durationNs(deps: LifecycleDeps, job: Job<TaskJobData>): number {
 /** Attach the lifecycle listeners to one queue's worker. */
 export function attachLifecycleEvents(worker: Worker<TaskJobData, TaskOutcome>, deps: LifecycleDeps): void {
   worker.on('completed', (job, outcome) => {
+    deps.attempts.finish(String(job.id));
     const log = jobLog(deps.logger, job);
     const duration = durationNs(deps, job);
     deps.metrics.attemptFinished(job.data.task_type, outcome?.status ?? 'computed', duration / 1e9);
@@ -68,7 +73,15 @@ export function attachLifecycleEvents(worker: Worker<TaskJobData, TaskOutcome>, 
 
   worker.on('failed', (job, error) => {
     if (job === undefined) return;
+    deps.attempts.finish(String(job.id));
     void onFailed(deps, job, error);
+  });
+
+  // A job id and no more: the attempt's own log (from the registry) supplies its ids.
+  const unknownAttempt = (jobId: string) =>
+    new JobLog(deps.logger, { [F.TASK_ID]: jobId, [F.TASK_QUEUE]: worker.name });
+  worker.on('lockRenewalFailed', (jobIds) => {
+    for (const jobId of jobIds) deps.attempts.leaseLost(jobId, unknownAttempt(jobId));
   });
 
   worker.on('stalled', (jobId) => {
@@ -79,6 +92,13 @@ export function attachLifecycleEvents(worker: Worker<TaskJobData, TaskOutcome>, 
     // Connection errors repeat on every reconnect attempt; the connection's own listener in
     // main.ts logs the outage and the recovery once each.
     if (CONNECTION_ERROR.test(error.message)) return;
+    const overtaken = overtakenError(error);
+    // A failed renewal was logged as task.lease_lost from 'lockRenewalFailed', which BullMQ emits with it.
+    if (overtaken?.kind === 'lease_lost') return;
+    if (overtaken?.kind === 'finish_refused') {
+      deps.attempts.finishRefused(overtaken.jobId, error, unknownAttempt(overtaken.jobId));
+      return;
+    }
     logEvent(
       deps.logger,
       'warn',

@@ -12,7 +12,9 @@ import { EVENTS, F, PRIORITIES } from '../../contract/vocabulary.ts';
 import { createLogger, errorFields, logEvent } from '../../instrumentation/logger.ts';
 import { startMetricsServer } from '../../instrumentation/metrics.ts';
 import { QUEUE_NAMES, REDIS_PREFIX, type TaskJobData } from '../queue/contract.ts';
+import { RunningAttempts } from './attempts.ts';
 import { loadWorkerConfig } from './config.ts';
+import { watchFreezes } from './freeze-watch.ts';
 import { attachLifecycleEvents, openDeadLetterQueue } from './lifecycle-events.ts';
 import { createWorkerMetrics } from './metrics.ts';
 import type { TaskOutcome } from './outcome.ts';
@@ -60,6 +62,7 @@ for (const connection of [bullConnection, redis]) {
 const pool = new ThreadPool(config.threads);
 const running = new Map<string, AbortController>();
 const startedAt = new Map<string, bigint>();
+const attempts = new RunningAttempts();
 let stopping = false;
 const metrics = createWorkerMetrics(config.instance, () => running.size);
 const processor = createProcessor({
@@ -69,8 +72,14 @@ const processor = createProcessor({
   pool,
   running,
   startedAt,
+  attempts,
   stopping: () => stopping,
   metrics,
+});
+// A stand-still of half the shorter lease puts the leases of running attempts at risk: worth a line on each.
+watchFreezes({
+  thresholdMs: Math.min(config.lockTtlMs, config.jobLockMs) / 2,
+  onResumed: (pausedMs) => attempts.resumed(pausedMs),
 });
 const deadLetter = openDeadLetterQueue(bullConnection);
 const producers = new Map<string, Queue<TaskJobData>>();
@@ -171,6 +180,7 @@ if (!stopping) {
       deadLetterRetention: config.deadLetters,
       queueFor,
       startedAt,
+      attempts,
       metrics,
     });
     workers.push(worker);

@@ -30,6 +30,7 @@ import {
 import { readCachedResult, writeFencedResult } from '../locks/result-store.ts';
 import type { TaskJobData } from '../queue/contract.ts';
 import { isTaskType, validateTaskData } from '../tasks/validate-task.ts';
+import type { RunningAttempt, RunningAttempts } from './attempts.ts';
 import { timeLimitVariable, type WorkerConfig } from './config.ts';
 import { isPoisonCode, poison, toJobError, WORKER_ERRORS } from './errors.ts';
 import { faultOf, injectedPause, injectFailure } from './faults.ts';
@@ -53,6 +54,8 @@ export interface ProcessorDeps {
   running: Map<string, AbortController>;
   /** Start time (hrtime ns) of each running attempt, for durations in the event handlers. */
   startedAt: Map<string, bigint>;
+  /** Each attempt's log until BullMQ recorded its end, for lines written outside the processor. */
+  attempts: RunningAttempts;
   /** True once the process is shutting down. */
   stopping: () => boolean;
   metrics: WorkerMetrics;
@@ -74,6 +77,7 @@ export function createProcessor(deps: ProcessorDeps) {
     const controller = new AbortController();
     deps.running.set(taskId, controller);
     const log = jobLog(deps.logger, job).with({ [F.TASK_ATTEMPT]: job.attemptsStarted });
+    const attempt = deps.attempts.begin(taskId, log);
     try {
       const redelivered = job.stalledCounter > 0 && job.attemptsStarted > job.attemptsMade + 1;
       const ready = await readyAt(deps.redis, taskId, job.data.enqueued_at);
@@ -87,11 +91,15 @@ export function createProcessor(deps: ProcessorDeps) {
         },
         `task ${taskId} started (attempt ${job.attemptsStarted}${redelivered ? ', redelivered after a stall' : ''})`,
       );
-      return await run(deps, job, log, controller.signal);
+      const outcome = await run(deps, job, attempt, controller.signal);
+      attempt.end = { outcome: 'success' };
+      return outcome;
     } catch (error) {
+      attempt.end = { outcome: 'failure', error };
       if (controller.signal.aborted && controller.signal.reason === SHUTDOWN_REASON && token !== undefined) {
         // Hand the job back to the queue without spending an attempt: another worker takes it.
         deps.startedAt.delete(taskId);
+        deps.attempts.finish(taskId);
         await job.moveToWait(token);
         log.event('warn', EVENTS.SERVICE_STOPPING, {}, `task ${taskId} handed back to ${job.queueName} on shutdown`);
         throw new WaitingError();
@@ -103,8 +111,14 @@ export function createProcessor(deps: ProcessorDeps) {
   };
 }
 
-async function run(deps: ProcessorDeps, job: Job<TaskJobData>, log: JobLog, stop: AbortSignal): Promise<TaskOutcome> {
+async function run(
+  deps: ProcessorDeps,
+  job: Job<TaskJobData>,
+  attempt: RunningAttempt,
+  stop: AbortSignal,
+): Promise<TaskOutcome> {
   const { config, redis } = deps;
+  const log = attempt.log;
   const taskId = String(job.id);
   const { task_type: taskType, correlation_id: correlationId } = job.data;
   const fault = faultOf(job.data.data ?? {}, config.faults);
@@ -167,32 +181,37 @@ async function run(deps: ProcessorDeps, job: Job<TaskJobData>, log: JobLog, stop
       signal: stop,
     });
   // A lock left by an earlier attempt of this job is taken over at once (acquireLock-2.lua).
-  const attempt = policy === 'wait' ? await waitForLock() : await tryAcquire(redis, resource, holder, leaseOptions);
-  if (!attempt.acquired) {
+  const acquisition = policy === 'wait' ? await waitForLock() : await tryAcquire(redis, resource, holder, leaseOptions);
+  if (!acquisition.acquired) {
     if (policy === 'wait') {
       throw dtqError(LOCK_ERRORS.WAIT_TIMEOUT, {
         resource,
-        holder: attempt.holder?.task_id ?? 'unknown',
+        holder: acquisition.holder?.task_id ?? 'unknown',
         waited_ms: Date.now() - waitStarted,
       });
     }
-    onContended(attempt.holder);
+    onContended(acquisition.holder);
     return {
       status: 'already_processing',
       lock_resource: resource,
-      ...(attempt.holder
-        ? { original_task_id: attempt.holder.task_id, original_correlation_id: attempt.holder.correlation_id }
+      ...(acquisition.holder
+        ? {
+            original_task_id: acquisition.holder.task_id,
+            original_correlation_id: acquisition.holder.correlation_id,
+          }
         : {}),
     };
   }
-  const lease = attempt.lease;
+  const lease = acquisition.lease;
   heldFence = lease.fence;
   const heldSince = process.hrtime.bigint();
   const fenced = lockLog.with({ [F.LOCK_FENCING_TOKEN]: lease.fence });
+  // Lines written about this attempt from outside (lease lost, resumed, finish refused) name its token too.
+  attempt.log = fenced;
   const takenOver =
-    attempt.takenOverFence === undefined
+    acquisition.takenOverFence === undefined
       ? ''
-      : `, taken over from an earlier attempt (token ${attempt.takenOverFence})`;
+      : `, taken over from an earlier attempt (token ${acquisition.takenOverFence})`;
   fenced.event(
     'info',
     EVENTS.LOCK_ACQUIRED,

@@ -14,7 +14,12 @@ export function collectDuplicates(lines: readonly WorkLine[], cid: string, taskI
     const originalTaskId = str(line.record, F.ORIGINAL_TASK_ID);
     const originalCorrelationId = str(line.record, F.ORIGINAL_CORRELATION_ID);
     const mine = line.correlationId === cid;
-    const pointsHere = originalCorrelationId === cid || (originalTaskId !== undefined && taskIds.has(originalTaskId));
+    // The original request, when named, is the one owner: a task shared by two requests (an
+    // idempotency takeover reuses the task id) must not show every duplicate in both traces.
+    const pointsHere =
+      originalCorrelationId !== undefined
+        ? originalCorrelationId === cid
+        : originalTaskId !== undefined && taskIds.has(originalTaskId);
     if (!mine && !pointsHere) continue;
     out.push({
       kind: DUPLICATE_EVENTS[line.action as keyof typeof DUPLICATE_EVENTS],

@@ -3,12 +3,14 @@
  * attempt lane; completions and failures close the open attempt of the same worker and
  * attempt number; a `task.stalled` closes the attempt the dead worker left behind, and a
  * start that finds an attempt still open marks that one lost: its worker stopped without
- * saying so.
+ * saying so. A worker that was not dead but overtaken — it lost its lease, stood still, and
+ * wrote again after the job was taken from it — says so in lines of its own attempt (same
+ * worker, same attempt number): that attempt becomes `lease_lost`, with what it did after.
  */
 import { EVENTS, F } from '../../../contract/vocabulary.ts';
 import { bool, nsAsMs, num, str } from '../fields.ts';
 import type { WorkLine } from '../lines.ts';
-import type { Attempt, Poll, TaskOutcome, TaskTrace } from '../types.ts';
+import type { Attempt, AttemptLease, NoOpEnqueue, Poll, ResultWrite, TaskOutcome, TaskTrace } from '../types.ts';
 
 interface MutableAttempt {
   number: number;
@@ -25,6 +27,114 @@ interface MutableAttempt {
   lineIds: number[];
   /** True when no task.started line was found and the start was inferred from a duration. */
   inferredStart: boolean;
+  /** When the job was taken from the attempt: the next attempt started, or the stall was reported. */
+  overtakenAt: number | undefined;
+  lease: { -readonly [K in keyof AttemptLease]: AttemptLease[K] };
+  write: ResultWrite | undefined;
+  /** Time of the attempt's last line. */
+  lastAt: number;
+}
+
+/** Lines a worker writes inside one attempt; they name it by `service.instance` and `task.attempt`. */
+const ATTEMPT_SCOPED: ReadonlySet<string> = new Set([
+  EVENTS.LOCK_ACQUIRED,
+  EVENTS.LOCK_CONTENDED,
+  EVENTS.LOCK_RELEASED,
+  EVENTS.LOCK_LOST,
+  EVENTS.RESULT_CACHE_HIT,
+  EVENTS.RESULT_WRITTEN,
+  EVENTS.RESULT_WRITE_REJECTED,
+  EVENTS.TASK_LEASE_LOST,
+  EVENTS.TASK_RESUMED,
+  EVENTS.TASK_FINISH_REFUSED,
+]);
+
+function newAttempt(
+  line: WorkLine,
+  number: number,
+  startedAt: number,
+  fields: Partial<Pick<MutableAttempt, 'queueWaitMs' | 'redelivered' | 'inferredStart'>>,
+): MutableAttempt {
+  return {
+    number,
+    instance: line.instance,
+    startedAt,
+    endedAt: undefined,
+    durationMs: undefined,
+    queueWaitMs: fields.queueWaitMs,
+    result: 'running',
+    failure: undefined,
+    redelivered: fields.redelivered ?? false,
+    retryDelayMs: undefined,
+    retryAt: undefined,
+    lineIds: fields.inferredStart ? [] : [line.id],
+    inferredStart: fields.inferredStart ?? false,
+    overtakenAt: undefined,
+    lease: { lostAt: undefined, pausedMs: undefined, resumedAt: undefined, finishRefusedAt: undefined },
+    write: undefined,
+    lastAt: line.at,
+  };
+}
+
+/**
+ * The attempt a worker line of one attempt belongs to: same worker and attempt number, whatever
+ * its state (a resumed worker writes into an attempt already superseded); without a number, the
+ * worker's open attempt, else its last.
+ */
+function ownAttempt(attempts: MutableAttempt[], line: WorkLine): MutableAttempt | undefined {
+  const number = num(line.record, F.TASK_ATTEMPT);
+  const mine = attempts.filter((a) => a.instance === line.instance);
+  if (number !== undefined) return mine.findLast((a) => a.number === number);
+  return mine.findLast(isOpen) ?? mine.at(-1);
+}
+
+/** Record what an attempt-scoped line says about its attempt's lease and result. */
+function noteAttemptLine(attempt: MutableAttempt, line: WorkLine): void {
+  attempt.lineIds.push(line.id);
+  attempt.lastAt = Math.max(attempt.lastAt, line.at);
+  const lease = attempt.lease;
+  if (attempt.overtakenAt !== undefined && line.at > attempt.overtakenAt) lease.resumedAt ??= line.at;
+  switch (line.action) {
+    case EVENTS.TASK_LEASE_LOST:
+    case EVENTS.LOCK_LOST:
+      lease.lostAt ??= line.at;
+      break;
+    case EVENTS.TASK_RESUMED:
+      lease.pausedMs = nsAsMs(line.record, F.EVENT_DURATION);
+      lease.resumedAt = line.at;
+      break;
+    case EVENTS.TASK_FINISH_REFUSED:
+      lease.finishRefusedAt ??= line.at;
+      if (str(line.record, F.EVENT_OUTCOME) === 'failure') attempt.failure ??= failureOf(line);
+      break;
+    case EVENTS.RESULT_WRITTEN:
+    case EVENTS.RESULT_WRITE_REJECTED:
+      attempt.write = {
+        outcome: line.action === EVENTS.RESULT_WRITTEN ? 'written' : 'rejected',
+        fencingToken: num(line.record, F.LOCK_FENCING_TOKEN),
+        at: line.at,
+      };
+      break;
+  }
+}
+
+/**
+ * An attempt that did not end normally but whose worker lost its lease and went on: it lost
+ * the lease, had its end refused, or wrote after the job was taken from it.
+ */
+function settleOvertaken(attempt: MutableAttempt): void {
+  if (attempt.result !== 'running' && attempt.result !== 'lost' && attempt.result !== 'stalled') return;
+  const { lostAt, finishRefusedAt } = attempt.lease;
+  // A pause alone (task.resumed) loses nothing unless the job was taken meanwhile.
+  const wroteAfterOvertaken = attempt.overtakenAt !== undefined && attempt.lastAt > attempt.overtakenAt;
+  if (lostAt === undefined && finishRefusedAt === undefined && !wroteAfterOvertaken) return;
+  attempt.result = 'lease_lost';
+  attempt.endedAt = finishRefusedAt ?? attempt.lastAt;
+  attempt.durationMs = attempt.endedAt - attempt.startedAt;
+}
+
+function leaseOf(lease: AttemptLease): AttemptLease | undefined {
+  return Object.values(lease).every((v) => v === undefined) ? undefined : { ...lease };
 }
 
 /** A task's structure, before polls are attached. */
@@ -35,6 +145,8 @@ export interface TaskCore {
   readonly priority: string | undefined;
   readonly enqueuedAt: number | undefined;
   readonly enqueueLine: WorkLine | undefined;
+  readonly enqueuedBy: string | undefined;
+  readonly alreadyEnqueued: NoOpEnqueue[];
   readonly attempts: Attempt[];
   readonly outcome: TaskOutcome;
   readonly endedAt: number | undefined;
@@ -70,6 +182,8 @@ function findOpen(attempts: MutableAttempt[], line: WorkLine): MutableAttempt | 
 export function buildTask(taskId: string, lines: readonly WorkLine[]): TaskCore {
   const attempts: MutableAttempt[] = [];
   let enqueueLine: WorkLine | undefined;
+  let creator: string | undefined;
+  const alreadyEnqueued: NoOpEnqueue[] = [];
   let taskType: string | undefined;
   let queue: string | undefined;
   let priority: string | undefined;
@@ -82,21 +196,8 @@ export function buildTask(taskId: string, lines: readonly WorkLine[]): TaskCore 
     const durationMs = nsAsMs(line.record, F.EVENT_DURATION);
     if (attempt === undefined) {
       // The start line is missing (not shipped yet, or lost): infer it from the duration.
-      attempt = {
-        number: num(line.record, F.TASK_ATTEMPT) ?? attempts.length + 1,
-        instance: line.instance,
-        startedAt: line.at - (durationMs ?? 0),
-        endedAt: undefined,
-        durationMs: undefined,
-        queueWaitMs: undefined,
-        result: 'running',
-        failure: undefined,
-        redelivered: false,
-        retryDelayMs: undefined,
-        retryAt: undefined,
-        lineIds: [],
-        inferredStart: true,
-      };
+      const number = num(line.record, F.TASK_ATTEMPT) ?? attempts.length + 1;
+      attempt = newAttempt(line, number, line.at - (durationMs ?? 0), { inferredStart: true });
       attempts.push(attempt);
     }
     attempt.result = result;
@@ -119,25 +220,25 @@ export function buildTask(taskId: string, lines: readonly WorkLine[]): TaskCore 
       case EVENTS.TASK_ENQUEUED:
         enqueueLine ??= line;
         break;
+      case EVENTS.TASK_ALREADY_ENQUEUED:
+        // Not this task's enqueue: the job was there already, created by the request it names.
+        alreadyEnqueued.push({ at: line.at, correlationId: line.correlationId, lineId: line.id });
+        creator ??= str(line.record, F.ORIGINAL_CORRELATION_ID);
+        break;
       case EVENTS.TASK_STARTED: {
         // Only one attempt of a job runs at a time: an attempt still open when the next one
-        // starts was abandoned by a worker that died without a word.
-        for (const open of attempts.filter(isOpen)) open.result = 'lost';
-        attempts.push({
-          number: num(line.record, F.TASK_ATTEMPT) ?? attempts.length + 1,
-          instance: line.instance,
-          startedAt: line.at,
-          endedAt: undefined,
-          durationMs: undefined,
-          queueWaitMs: nsAsMs(line.record, F.TASK_QUEUE_WAIT),
-          result: 'running',
-          failure: undefined,
-          redelivered: bool(line.record, F.TASK_REDELIVERED),
-          retryDelayMs: undefined,
-          retryAt: undefined,
-          lineIds: [line.id],
-          inferredStart: false,
-        });
+        // starts was abandoned by a worker that died without a word (or, if it writes again
+        // later, that lost its lease: see settleOvertaken).
+        for (const open of attempts.filter(isOpen)) {
+          open.result = 'lost';
+          open.overtakenAt ??= line.at;
+        }
+        attempts.push(
+          newAttempt(line, num(line.record, F.TASK_ATTEMPT) ?? attempts.length + 1, line.at, {
+            queueWaitMs: nsAsMs(line.record, F.TASK_QUEUE_WAIT),
+            redelivered: bool(line.record, F.TASK_REDELIVERED),
+          }),
+        );
         break;
       }
       case EVENTS.TASK_COMPLETED:
@@ -159,6 +260,7 @@ export function buildTask(taskId: string, lines: readonly WorkLine[]): TaskCore 
           open[0];
         if (attempt) {
           attempt.result = 'stalled';
+          attempt.overtakenAt = Math.min(attempt.overtakenAt ?? line.at, line.at);
           attempt.lineIds.push(line.id);
         }
         break;
@@ -176,11 +278,13 @@ export function buildTask(taskId: string, lines: readonly WorkLine[]): TaskCore 
         deadLetteredAt ??= line.at;
         break;
       default: {
-        const attempt = attempts.findLast((a) => a.instance === line.instance && isOpen(a));
-        attempt?.lineIds.push(line.id);
+        if (!ATTEMPT_SCOPED.has(line.action)) break;
+        const attempt = ownAttempt(attempts, line);
+        if (attempt) noteAttemptLine(attempt, line);
       }
     }
   }
+  for (const attempt of attempts) settleOvertaken(attempt);
 
   const last = attempts.at(-1);
   let outcome: TaskOutcome;
@@ -199,6 +303,9 @@ export function buildTask(taskId: string, lines: readonly WorkLine[]): TaskCore 
     outcome = final ? 'failed' : 'queued';
     endedAt = final ? last.endedAt : undefined;
   } else if (last.result === 'running') outcome = 'running';
+  // Overtaken but neither superseded nor refused yet: it still runs until the redelivery.
+  else if (last.result === 'lease_lost' && last.overtakenAt === undefined && last.lease.finishRefusedAt === undefined)
+    outcome = 'running';
   else outcome = 'queued';
 
   return {
@@ -208,7 +315,12 @@ export function buildTask(taskId: string, lines: readonly WorkLine[]): TaskCore 
     priority,
     enqueuedAt: enqueueLine?.at,
     enqueueLine,
-    attempts: attempts.map(({ inferredStart: _inferred, ...attempt }) => attempt),
+    enqueuedBy: enqueueLine?.correlationId ?? creator,
+    alreadyEnqueued,
+    attempts: attempts.map(({ inferredStart: _i, overtakenAt: _o, lastAt: _l, lease, ...attempt }) => ({
+      ...attempt,
+      lease: leaseOf(lease),
+    })),
     outcome,
     endedAt,
     deadLetteredAt,
@@ -242,6 +354,8 @@ export function finishTasks(
       priority: core.priority,
       enqueuedAt: core.enqueuedAt,
       enqueueLineId: core.enqueueLine?.id,
+      enqueuedBy: core.enqueuedBy,
+      alreadyEnqueued: core.alreadyEnqueued,
       attempts: core.attempts,
       outcome: core.outcome,
       endedAt: core.endedAt,

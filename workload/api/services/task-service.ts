@@ -88,6 +88,7 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
       const { taskId } = await options.queue.enqueue(
         {
           taskId: claim?.taskId ?? newTaskId(),
+          ...(claim?.reusedTaskId ? { mayExist: true } : {}),
           taskType: request.taskType,
           data: request.data,
           priority: request.priority,
