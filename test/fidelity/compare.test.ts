@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FinalRecord, RequestRecord } from '../../workload/load/ground-truth.ts';
-import { compareRequest, correlationIdOf, type TraceDoc } from './compare.ts';
+import { compareRequest, compareSharedGroup, correlationIdOf, type TraceDoc } from './compare.ts';
 
 function request(overrides: Partial<RequestRecord>): RequestRecord {
   return {
@@ -130,6 +130,117 @@ describe('the fidelity comparison', () => {
     expect(compareRequest({ request: mismatch, originalTaskId: 'orig', final: undefined }, good)).toEqual([
       'client got 422, trace shows [409]',
       'expected a blocked payload_mismatch, found [blocked in_flight_conflict]',
+    ]);
+  });
+});
+
+describe('a 503 whose enqueue outcome is unknown', () => {
+  const unknown = request({
+    status: 503,
+    task_id: null,
+    response_body: { error: { code: 'DTQ_ERR_API_ENQUEUE_OUTCOME_UNKNOWN', task_id: 't1' } },
+  });
+
+  it('accepts the named task in the trace, or no task', () => {
+    const answered = [{ status: 503, nginx: { status: 503 } }];
+    expect(
+      compareRequest({ request: unknown, originalTaskId: null, final: undefined }, doc({ requests: answered })),
+    ).toEqual([]);
+    expect(
+      compareRequest(
+        { request: unknown, originalTaskId: null, final: undefined },
+        doc({ task_ids: [], tasks: [], requests: [{ status: 503, nginx: { status: 503 } }] }),
+      ),
+    ).toEqual([]);
+  });
+
+  it('reports any other task', () => {
+    expect(
+      compareRequest(
+        { request: unknown, originalTaskId: null, final: undefined },
+        doc({ task_ids: ['t1', 't9'], requests: [{ status: 503, nginx: { status: 503 } }] }),
+      ),
+    ).toEqual(['enqueue outcome unknown for t1, trace has [t9]']);
+  });
+});
+
+describe('requests sent at once with one X-Request-ID', () => {
+  const members = [
+    request({ seq: 1, kind: 'shared', task_id: 'a' }),
+    request({ seq: 2, kind: 'shared_invalid', status: 400, task_id: null }),
+    request({ seq: 3, kind: 'shared', task_id: 'b' }),
+  ];
+  const finals = new Map([
+    ['a', { ...final, task_id: 'a' }],
+    ['b', { ...final, task_id: 'b' }],
+  ]);
+  const tasks = ['a', 'b'].map((id) => ({
+    task_id: id,
+    outcome: 'succeeded',
+    attempts: [{ instance: 'worker-1', result: 'succeeded' }],
+  }));
+
+  it('accepts each task under its own request and the refusal under none', () => {
+    const trace = doc({
+      task_ids: ['a', 'b'],
+      requests: [
+        { status: 202, nginx: { status: 202 }, task_ids: ['b'] },
+        { status: 400, nginx: { status: 400 }, task_ids: [] },
+        { status: 202, nginx: { status: 202 }, task_ids: ['a'] },
+      ],
+      tasks,
+    });
+    expect(compareSharedGroup(members, finals, trace)).toEqual([]);
+  });
+
+  it('reports requests merged into one, a task under a refusal, and a missing request', () => {
+    const trace = doc({
+      task_ids: ['a', 'b'],
+      requests: [
+        { status: 202, nginx: { status: 202 }, task_ids: ['a', 'b'] },
+        { status: 400, nginx: { status: 400 }, task_ids: [] },
+      ],
+      tasks,
+    });
+    expect(compareSharedGroup(members, finals, trace)).toEqual([
+      '3 requests answered [202, 202, 400], trace shows 2 [202, 400]',
+      'requests with more than one task: [a+b]',
+    ]);
+    const refused = doc({
+      requests: [
+        { status: 202, nginx: { status: 202 }, task_ids: [] },
+        { status: 400, nginx: { status: 400 }, task_ids: ['a'] },
+        { status: 202, nginx: { status: 202 }, task_ids: ['b'] },
+      ],
+      tasks,
+    });
+    expect(compareSharedGroup(members, finals, refused)).toEqual(['request 2 answered 400 but shows task [a]']);
+  });
+});
+
+describe('an idempotency lease takeover', () => {
+  const first = request({ kind: 'claim_held', group: 1, correlation_id_received: 'first' });
+  const second = request({ seq: 2, kind: 'takeover', group: 1, correlation_id_received: 'second' });
+  const takeover = { correlation_id: 'second', original_correlation_id: 'first', task_id: 't1' };
+
+  it('wants both traces to tell it, naming the one task and the other request', () => {
+    const firstDoc = doc({ takeovers: [{ direction: 'taken_from', ...takeover }] });
+    const secondDoc = doc({ takeovers: [{ direction: 'took_over', ...takeover }] });
+    expect(
+      compareRequest({ request: first, originalTaskId: 't1', final, takeoverPartner: 'second' }, firstDoc),
+    ).toEqual([]);
+    expect(
+      compareRequest({ request: second, originalTaskId: 't1', final, takeoverPartner: 'first' }, secondDoc),
+    ).toEqual([]);
+  });
+
+  it('reports a takeover the trace does not tell, or tells with the wrong request', () => {
+    expect(compareRequest({ request: second, originalTaskId: 't1', final, takeoverPartner: 'first' }, doc({}))).toEqual(
+      ['expected a takeover (took_over), found []'],
+    );
+    const wrong = doc({ takeovers: [{ direction: 'took_over', ...takeover, original_correlation_id: 'third' }] });
+    expect(compareRequest({ request: second, originalTaskId: 't1', final, takeoverPartner: 'first' }, wrong)).toEqual([
+      'takeover names third as the other request, it was first',
     ]);
   });
 });

@@ -16,6 +16,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CliUsageError, runCli } from '../../contract/cli-args.ts';
 import { indexPattern } from '../../contract/indices.ts';
 import { CORE_STEPS, runSetup } from '../../elk/setup.ts';
@@ -31,14 +32,20 @@ import type {
   RunRecord,
 } from '../../workload/load/ground-truth.ts';
 import { startTestElasticsearchNode } from '../utils/elasticsearch.ts';
-import { compareRequest, correlationIdOf, type TraceDoc } from './compare.ts';
+import { compareRequest, compareSharedGroup, correlationIdOf, type TraceDoc } from './compare.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const say = (line: string): void => {
   process.stdout.write(`fidelity | ${line}\n`);
 };
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv, label: string): Promise<number> {
+function run(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  label: string,
+  onLine?: (line: string) => void,
+): Promise<number> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, {
       cwd: ROOT,
@@ -47,7 +54,10 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, label: str
     });
     const relay = (chunk: Buffer): void => {
       for (const line of chunk.toString().split('\n'))
-        if (line.trim() !== '') process.stdout.write(`${label} | ${line}\n`);
+        if (line.trim() !== '') {
+          process.stdout.write(`${label} | ${line}\n`);
+          onLine?.(line);
+        }
     };
     child.stdout.on('data', relay);
     child.stderr.on('data', relay);
@@ -100,13 +110,23 @@ const FIDELITY_CLI = {
   options: {
     rps: { type: 'string', value: 'N', description: 'requests per second of the load (default 40)' },
     duration: { type: 'string', value: 'S', description: 'seconds of load (default 60)' },
+    'es-outage': {
+      type: 'string',
+      value: 'S',
+      description: 'stop Elasticsearch for S seconds from 40% of the run (default 30; 0 for none)',
+    },
     concurrency: { type: 'string', value: 'N', description: 'explorer runs at once (default 4)' },
     'in-process': {
       type: 'boolean',
       description: "use the explorer's modules instead of spawning the binary per id (same code, faster)",
     },
   },
-  sections: [{ title: 'Environment', lines: ['DTQ_ES_URL  use this Elasticsearch instead of starting one'] }],
+  sections: [
+    {
+      title: 'Environment',
+      lines: ['DTQ_ES_URL  use this Elasticsearch instead of starting one (no outage: it is not ours to stop)'],
+    },
+  ],
   exitCodes: { 1: 'below 100%, or the kill caught no job in flight' },
 } as const;
 
@@ -123,6 +143,7 @@ async function main(): Promise<number> {
     rps: positiveInteger('rps', v.rps, 40),
     duration: positiveInteger('duration', v.duration, 60),
     concurrency: positiveInteger('concurrency', v.concurrency, 4),
+    esOutage: v['es-outage'] === '0' ? 0 : positiveInteger('es-outage', v['es-outage'], 30),
     'in-process': v['in-process'] === true,
   }));
   const id = randomUUID().slice(0, 8);
@@ -148,11 +169,32 @@ async function main(): Promise<number> {
       '--duplicates',
       '--faults',
       '--kill-worker',
+      '--shared-ids',
+      '--restart-redis',
+      '--freeze-worker',
+      '--takeovers',
       '--out',
       truthPath,
     ];
-    const loadCode = await run(process.execPath, loadArgs, env, 'load');
+    // The outage starts once requests flow: the stack's shipper must ride it out mid-run.
+    let outage: Promise<void> | undefined;
+    const onLoadLine = (line: string): void => {
+      if (outage !== undefined || node === undefined || values.esOutage === 0 || !/\bsending \d+ requests/.test(line))
+        return;
+      outage = (async () => {
+        await sleep(values.duration * 400);
+        say(`Elasticsearch stopped (SIGKILL) for ${values.esOutage} s`);
+        await node.stop({ hard: true });
+        await sleep(values.esOutage * 1000);
+        await node.start();
+        say('Elasticsearch started again');
+      })();
+    };
+    const loadCode = await run(process.execPath, loadArgs, env, 'load', onLoadLine);
+    await outage;
     if (loadCode !== 0) throw new Error(`npm run load exited ${loadCode}`);
+    if (node !== undefined && values.esOutage > 0 && outage === undefined)
+      throw new Error('the load never started sending, so Elasticsearch was never taken down');
 
     const records = readFileSync(truthPath, 'utf8')
       .trim()
@@ -166,6 +208,19 @@ async function main(): Promise<number> {
     // The run is only a crash test if the worker died holding jobs: say which, check each.
     const kill = records.find((r): r is EventRecord => r.record === 'event' && r.action === 'worker_killed');
     const held = new Set(kill?.held_task_ids ?? []);
+    // Tasks a frozen worker held: their attempt there lost its lease and came back.
+    const frozenOn = new Map<string, string>();
+    for (const r of records)
+      if (r.record === 'event' && r.action === 'worker_frozen')
+        for (const taskId of r.held_task_ids ?? []) frozenOn.set(taskId, r.instance);
+    const resumed = records.filter(
+      (r): r is EventRecord =>
+        r.record === 'event' &&
+        (r.action === 'worker_resumed_before_write' || r.action === 'worker_resumed_after_write'),
+    );
+    say(
+      `${frozenOn.size} task(s) on frozen workers; resumed ${resumed.map((r) => `${r.instance} ${r.action.replace('worker_resumed_', '')}`).join(', ') || 'none'}`,
+    );
     say(
       kill
         ? `${kill.instance} SIGKILLed at ${kill.at} holding ${held.size} job(s): [${[...held].join(', ')}]`
@@ -191,6 +246,19 @@ async function main(): Promise<number> {
       say('dist/ rebuilt for the binary runs');
     }
     const byGroup = new Map(requests.filter((r) => r.kind === 'original').map((r) => [r.seq, r.task_id]));
+    // The other request of a lease-takeover pair (same group, the other kind).
+    const takeoverPartner = (request: RequestRecord): string | null | undefined => {
+      if (request.kind !== 'claim_held' && request.kind !== 'takeover') return undefined;
+      const other = requests.find(
+        (r) => r.group === request.group && r.seq !== request.seq && (r.kind === 'claim_held' || r.kind === 'takeover'),
+      );
+      return other === undefined ? null : correlationIdOf(other);
+    };
+    // Requests sharing an X-Request-ID open one trace: checked together, once, from the first.
+    const shared = new Map<string, RequestRecord[]>();
+    for (const r of requests)
+      if (r.correlation_mode === 'shared' && r.correlation_id_sent !== null)
+        shared.set(r.correlation_id_sent, [...(shared.get(r.correlation_id_sent) ?? []), r]);
     const explain = values['in-process']
       ? async (cid: string): Promise<TraceDoc> => {
           const source = new ElasticsearchSource({ url, index: indexPattern(prefix) });
@@ -204,6 +272,8 @@ async function main(): Promise<number> {
     let unverifiable = 0;
     let retried = 0;
     let next = 0;
+    const groupChecks = new Map<string, Promise<string[]>>();
+    const byKind = new Map<string, { checked: number; exact: number }>();
     const started = performance.now();
     const worker = async (): Promise<void> => {
       for (;;) {
@@ -215,28 +285,47 @@ async function main(): Promise<number> {
           continue;
         }
         checked++;
+        const tally = byKind.get(request.kind) ?? { checked: 0, exact: 0 };
+        byKind.set(request.kind, tally);
+        tally.checked++;
         let problems: string[];
         try {
           // A run that errors (a timeout on an overloaded box) is tried again before it counts
           // as a miss; a trace that differs from the truth is never retried.
-          const doc = await explain(cid).catch(async () => {
-            retried++;
-            await new Promise((resolvePromise) => setTimeout(resolvePromise, 2000));
-            return explain(cid);
-          });
-          problems = compareRequest(
-            {
-              request,
-              originalTaskId: request.group === null ? null : (byGroup.get(request.group) ?? null),
-              final: request.task_id ? finals.get(request.task_id) : undefined,
-              killedOn: kill && request.task_id !== null && held.has(request.task_id) ? kill.instance : undefined,
-            },
-            doc,
-          );
+          const explainOnce = (): Promise<TraceDoc> =>
+            explain(cid).catch(async () => {
+              retried++;
+              await sleep(2000);
+              return explain(cid);
+            });
+          const group = request.correlation_mode === 'shared' ? shared.get(cid) : undefined;
+          if (group) {
+            // One trace for the whole group: every member shares its verdict.
+            let check = groupChecks.get(cid);
+            if (check === undefined) {
+              check = explainOnce().then((doc) => compareSharedGroup(group, finals, doc));
+              groupChecks.set(cid, check);
+            }
+            problems = await check;
+          } else {
+            const doc = await explainOnce();
+            problems = compareRequest(
+              {
+                request,
+                originalTaskId: request.group === null ? null : (byGroup.get(request.group) ?? null),
+                final: request.task_id ? finals.get(request.task_id) : undefined,
+                killedOn: kill && request.task_id !== null && held.has(request.task_id) ? kill.instance : undefined,
+                frozenOn: request.task_id === null ? undefined : frozenOn.get(request.task_id),
+                takeoverPartner: takeoverPartner(request),
+              },
+              doc,
+            );
+          }
         } catch (error) {
           problems = [`dtq-explore failed: ${(error as Error).message.split('\n')[0]}`];
         }
-        if (problems.length > 0)
+        if (problems.length === 0) tally.exact++;
+        else
           misses.push({ seq: request.seq, kind: request.kind, correlation_id: cid, status: request.status, problems });
         if (checked % 250 === 0) say(`${checked}/${requests.length} checked, ${misses.length} misses`);
       }
@@ -261,17 +350,24 @@ async function main(): Promise<number> {
       exact,
       percent,
       kinds: Object.fromEntries(kinds),
+      exact_by_kind: Object.fromEntries(byKind),
+      events: records.filter((r): r is EventRecord => r.record === 'event'),
       seconds: (performance.now() - started) / 1000,
       misses,
     };
     writeFileSync(join(workDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
     say(`request mix: ${JSON.stringify(report.kinds)}`);
+    for (const [kind, tally] of [...byKind].sort()) say(`  ${kind}: ${tally.exact}/${tally.checked} exact`);
     for (const miss of misses.slice(0, 50))
       say(`MISS #${miss.seq} ${miss.kind} ${miss.status} ${miss.correlation_id}: ${miss.problems.join('; ')}`);
     if (misses.length > 50) say(`… ${misses.length - 50} more misses in ${join(workDir, 'report.json')}`);
     say(
       `${percent.toFixed(2)}% of ${checked} requests reconstructed exactly (${exact}); ${unverifiable} network errors not checkable; ${retried} explorer runs retried after an error`,
     );
+    if (resumed.length < 2) {
+      say('FAIL: the frozen-worker scenario did not resume a worker both before and after the redelivered write');
+      return 1;
+    }
     if (held.size === 0) {
       say('FAIL: no worker was killed while running a job, so a mid-job crash was not tested');
       return 1;

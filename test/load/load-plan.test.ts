@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CORRELATION_ID_PATTERN } from '../../contract/correlation-id.ts';
 import { PRIORITIES, TASK_TYPES } from '../../contract/vocabulary.ts';
-import { planRequests } from '../../workload/load/plan.ts';
+import { MIX, planRequests } from '../../workload/load/plan.ts';
 import { validateTaskData } from '../../workload/tasks/validate-task.ts';
 
 const base = { rps: 50, durationS: 20, seed: 7, runId: 'r1', duplicates: false, faults: false, slowTasks: false };
@@ -35,7 +35,16 @@ describe('planRequests', () => {
   });
 
   it('plans only bodies the API validation accepts with DTQ_FAULTS=1', () => {
-    for (const request of planRequests({ ...base, faults: true, duplicates: true, slowTasks: true })) {
+    const all = {
+      ...base,
+      faults: true,
+      duplicates: true,
+      slowTasks: true,
+      sharedIds: true,
+      heldTasks: true,
+      takeovers: true,
+    };
+    for (const request of planRequests(all)) {
       const result = validateTaskData(request.body.task_type, request.body.data, { allowFaults: true });
       expect(result.ok, JSON.stringify(result)).toBe(true);
     }
@@ -62,6 +71,35 @@ describe('planRequests', () => {
         }
         if (member.kind === 'concurrent') expect(member.atMs).toBe(original?.atMs);
       }
+    }
+  });
+
+  it('with shared ids, sends groups of 9 at one instant under one X-Request-ID, 6 valid then 3 invalid', () => {
+    const plan = planRequests({ ...base, sharedIds: true });
+    const groups = new Map<string, typeof plan>();
+    for (const request of plan.filter((r) => r.correlationMode === 'shared'))
+      groups.set(request.correlationId as string, [...(groups.get(request.correlationId as string) ?? []), request]);
+    expect(groups.size).toBeGreaterThan(10);
+    for (const [id, members] of groups) {
+      expect(id).toMatch(CORRELATION_ID_PATTERN);
+      expect(members.map((m) => m.kind)).toEqual([...Array(6).fill('shared'), ...Array(3).fill('shared_invalid')]);
+      expect(new Set(members.map((m) => m.atMs)).size).toBe(1);
+      expect(members.every((m) => m.idempotencyKey === null)).toBe(true);
+    }
+    // Without the option the plan is what it always was for the seed.
+    expect(planRequests(base)).toEqual(planRequests({ ...base, sharedIds: false }));
+  });
+
+  it('with takeovers, pairs a held claim with a second request of the same key and body after its lease', () => {
+    const plan = planRequests({ ...base, takeovers: true });
+    const held = plan.filter((r) => r.kind === 'claim_held');
+    expect(held).toHaveLength(MIX.takeoverAt.length);
+    for (const first of held) {
+      const second = plan.find((r) => r.kind === 'takeover' && r.group === first.group);
+      expect(second?.idempotencyKey).toBe(first.idempotencyKey);
+      expect(second?.body).toEqual(first.body);
+      expect(first.fault?.hold_response_ms).toBeGreaterThan(MIX.takeoverAfterMs);
+      expect((second?.atMs ?? 0) - first.atMs).toBeGreaterThan(MIX.takeoverLeaseMs);
     }
   });
 

@@ -63,10 +63,16 @@ export interface RequestRecord {
   error: string | null;
 }
 
-/** Something the load generator did to the stack (a worker kill). */
+/** Something done to the stack during the run (a worker kill, a Redis restart, an Elasticsearch outage). */
 export interface EventRecord {
   record: 'event';
-  action: 'worker_killed' | 'worker_restarted';
+  action:
+    | 'worker_killed'
+    | 'worker_restarted'
+    | 'worker_frozen'
+    | 'worker_resumed_before_write'
+    | 'worker_resumed_after_write'
+    | 'redis_restarted';
   instance: string;
   signal: string | null;
   at: string;

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
+import { Redis } from 'ioredis';
 import { runCli } from '../../contract/cli-args.ts';
 import { DtqError } from '../../contract/dtq-error.ts';
 import { envInt } from '../../contract/env.ts';
@@ -12,10 +13,24 @@ import { HttpClient } from '../../contract/http-client.ts';
 import { printable } from '../../contract/terminal-text.ts';
 import { logFilePath } from '../../instrumentation/logger.ts';
 import { type Stack, startStack } from '../stack/stack.ts';
+import type { FreezeControls } from './freeze.ts';
 import { GroundTruthWriter } from './ground-truth.ts';
 import { LOAD_CLI, loadOptions } from './options.ts';
-import { planRequests } from './plan.ts';
+import { MIX, planRequests } from './plan.ts';
 import { runLoad } from './runner.ts';
+
+/** The frozen-worker scenario's hold on the stack: its workers, their logs, and release keys in its Redis. */
+function freezeControls(stack: Stack, redis: Redis): Omit<FreezeControls, 'record' | 'say'> {
+  return {
+    workerLogs: stack.workers.map((worker) => logFilePath(stack.logDir, worker.instance)),
+    signalWorker: (index, signal) => stack.workers[index]?.child.signal(signal),
+    instanceOf: (index) => stack.workers[index]?.instance ?? `worker-${index + 1}`,
+    release: async (key) => {
+      // Expires on its own: a release key outliving the run is of no use to anyone.
+      await redis.set(key, '1', 'EX', 600);
+    },
+  };
+}
 
 const say = (message: string): void => {
   process.stdout.write(`load | ${printable(message)}\n`);
@@ -47,7 +62,14 @@ async function main(): Promise<number> {
       output: 'none',
       httpPort: envInt('DTQ_HTTP_PORT', 0, { min: 0, max: 65_535 }),
       // A killed worker's job is noticed after the job lock expires; keep that to seconds.
-      ...(options.killWorker ? { childEnv: { DTQ_JOB_LOCK_MS: '10000', DTQ_STALLED_INTERVAL_MS: '5000' } } : {}),
+      // A killed or frozen worker's job is noticed after the job lock expires; keep that to seconds.
+      childEnv: {
+        ...(options.killWorker || options.freezeWorker
+          ? { DTQ_JOB_LOCK_MS: '10000', DTQ_STALLED_INTERVAL_MS: '5000' }
+          : {}),
+        // A claim held past its lease is taken over within seconds, not the default 10 s.
+        ...(options.takeovers ? { DTQ_IDEMPOTENCY_INFLIGHT_MS: String(MIX.takeoverLeaseMs) } : {}),
+      },
     });
     url = stack.httpUrl;
     say(`stack ready at ${url}, logs in ${stack.logDir}`);
@@ -59,7 +81,10 @@ async function main(): Promise<number> {
     runId,
     duplicates: options.duplicates,
     faults: options.faults,
-    slowTasks: options.killWorker,
+    slowTasks: options.killWorker || options.restartRedis,
+    sharedIds: options.sharedIds,
+    heldTasks: options.freezeWorker,
+    takeovers: options.takeovers,
   });
   const out = resolve(options.out);
   const writer = new GroundTruthWriter(out);
@@ -73,6 +98,7 @@ async function main(): Promise<number> {
     log_dir: stack?.logDir ?? null,
   });
   const client = new HttpClient(url, { maxSockets: options.maxInFlight });
+  const releaser = options.freezeWorker && stack ? new Redis(stack.redisUrl, { lazyConnect: true }) : undefined;
   say(`sending ${plan.length} requests over ${options.durationS} s to ${url} (run ${runId})`);
   try {
     const summary = await runLoad({
@@ -88,6 +114,8 @@ async function main(): Promise<number> {
             killWorkerLog: logFilePath(stack.logDir, 'worker-1'),
           }
         : {}),
+      ...(options.restartRedis && stack ? { restartRedisAtMs: (options.durationS * 1000) / 3, stack } : {}),
+      ...(options.freezeWorker && stack && releaser ? { freeze: freezeControls(stack, releaser) } : {}),
       settleMs: options.noSettle ? 0 : options.settleS * 1000,
       say,
     });
@@ -99,6 +127,7 @@ async function main(): Promise<number> {
   } finally {
     writer.close();
     client.close();
+    releaser?.disconnect();
     await stack?.stop();
   }
   return 0;

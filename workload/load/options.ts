@@ -22,6 +22,14 @@ export interface LoadOptions {
   faults: boolean;
   /** SIGKILL a worker half-way and restart it (only with `startStack`). */
   killWorker: boolean;
+  /** Add groups of requests sent at once with one X-Request-ID. */
+  sharedIds: boolean;
+  /** Restart the stack's Redis at a third of the run, slow jobs in flight (only with `startStack`). */
+  restartRedis: boolean;
+  /** Freeze the workers running two held tasks past their lease, then resume them (only with `startStack`). */
+  freezeWorker: boolean;
+  /** Add Idempotency-Key lease takeovers (only with `startStack`, which shortens the lease). */
+  takeovers: boolean;
   /** Seed of the request mix: the same seed gives the same plan. */
   seed: number;
   /** Most requests in flight at once; the schedule waits rather than exceed it. */
@@ -58,6 +66,24 @@ export const LOAD_CLI = {
     },
     faults: { type: 'boolean', description: 'add retried, dead-lettered and poison tasks (stack needs DTQ_FAULTS=1)' },
     'kill-worker': { type: 'boolean', description: 'SIGKILL worker-1 half-way and restart it (with --stack only)' },
+    'shared-ids': {
+      type: 'boolean',
+      description: 'add groups of 9 requests sent at once with one X-Request-ID, 3 of them invalid',
+    },
+    'freeze-worker': {
+      type: 'boolean',
+      description:
+        'SIGSTOP the worker running a held task past its lease, SIGCONT it before / after the redelivered attempt writes (with --stack only)',
+    },
+    takeovers: {
+      type: 'boolean',
+      description:
+        'add Idempotency-Key claims held past their lease and taken over by a second request (with --stack only)',
+    },
+    'restart-redis': {
+      type: 'boolean',
+      description: "restart the stack's Redis a third of the way in, slow jobs in flight (with --stack only)",
+    },
     seed: { type: 'string', value: 'N', description: 'seed of the request mix (default 1)' },
     'max-in-flight': { type: 'string', value: 'N', description: 'cap on concurrent requests (default 256)' },
     settle: {
@@ -95,6 +121,12 @@ export function loadOptions(
     throw new CliUsageError(
       '--kill-worker needs --stack (the load generator can only kill a worker of a stack it started)',
     );
+  if (values['freeze-worker'] && !values.stack)
+    throw new CliUsageError('--freeze-worker needs --stack (the load generator can only freeze a worker it started)');
+  if (values.takeovers && !values.stack)
+    throw new CliUsageError('--takeovers needs --stack (it runs the stack with a short idempotency lease)');
+  if (values['restart-redis'] && !values.stack)
+    throw new CliUsageError('--restart-redis needs --stack (the load generator can only restart a Redis it started)');
   if (values.out === '') throw new CliUsageError('--out needs a file path');
   return {
     rps: positive('--rps', values.rps, 20, { max: 100_000 }),
@@ -105,6 +137,10 @@ export function loadOptions(
     duplicates: values.duplicates === true,
     faults: values.faults === true,
     killWorker: values['kill-worker'] === true,
+    sharedIds: values['shared-ids'] === true,
+    restartRedis: values['restart-redis'] === true,
+    freezeWorker: values['freeze-worker'] === true,
+    takeovers: values.takeovers === true,
     seed: positive('--seed', values.seed, 1, { integer: true, max: 2 ** 31 }),
     maxInFlight: positive('--max-in-flight', values['max-in-flight'], 256, { integer: true, max: 10_000 }),
     settleS: positive('--settle', values.settle, 120, { max: 3600 }),

@@ -20,10 +20,26 @@ export type RequestKind =
   /** Same key, different body: expect 422, original untouched. */
   | 'mismatch'
   /** Same key, same body, sent at the same instant as the original: expect 409 or a replay. */
-  | 'concurrent';
+  | 'concurrent'
+  /** One of several requests sent at once with one X-Request-ID, a valid body: expect 202. */
+  | 'shared'
+  /** As `shared`, with a body the API refuses (an unknown priority): expect 400, no task. */
+  | 'shared_invalid'
+  /**
+   * A task whose fault pauses before its fenced write until a release key exists, for the
+   * frozen-worker scenario (workload/load/freeze.ts): expect success, one result counted.
+   */
+  | 'held'
+  /**
+   * An Idempotency-Key request whose API holds its answer past the claim's lease (fault
+   * `hold_response_ms`): expect 202, and the task it enqueued to stay its own.
+   */
+  | 'claim_held'
+  /** Same key and body, sent once that lease ran out: takes the claim over; expect 202, same task. */
+  | 'takeover';
 
-/** What the client sends as X-Request-ID. */
-export type CorrelationMode = 'client' | 'absent' | 'hostile';
+/** What the client sends as X-Request-ID: its own, none, a hostile one, or one it sends on several requests. */
+export type CorrelationMode = 'client' | 'absent' | 'hostile' | 'shared';
 
 /** One planned request. */
 export interface PlannedRequest {
@@ -53,6 +69,12 @@ export interface PlanOptions {
   faults: boolean;
   /** Add some slow tasks so a killed worker is likely to die mid-job. */
   slowTasks: boolean;
+  /** Add groups of requests sent at once with one X-Request-ID (valid and invalid bodies). */
+  sharedIds?: boolean;
+  /** Add the held tasks of the frozen-worker scenario, at {@link MIX.heldAt} of the run. */
+  heldTasks?: boolean;
+  /** Add Idempotency-Key lease takeovers, at {@link MIX.takeoverAt} of the run (the API needs {@link MIX.takeoverLeaseMs}). */
+  takeovers?: boolean;
 }
 
 /** Fractions of the mix; named so the documentation and the tests can refer to them. */
@@ -75,7 +97,33 @@ export const MIX = {
   followUpDelayMs: 1500,
   /** Copies sent at once in a concurrent group (original included). */
   concurrentCopies: 3,
+  /**
+   * With shared ids: share of base requests that become a group sent at once with one
+   * X-Request-ID (the design notes' clients reuse one id), the group's size, and how many of
+   * them have a valid body: sent in one tick, nginx's round robin puts two valid requests in
+   * flight on each of three API processes at once, and an invalid one beside them.
+   */
+  sharedGroup: 0.03,
+  sharedCopies: 9,
+  sharedValid: 6,
+  /** With held tasks: when each is sent (share of the run), and the longest it waits for its release. */
+  heldAt: [0.55, 0.7],
+  heldMaxMs: 120_000,
+  /**
+   * With takeovers: when each pair starts, the claim lease the stack runs with
+   * (DTQ_IDEMPOTENCY_INFLIGHT_MS), how long the first request's API holds its answer, and when
+   * the second request follows: after the lease, before the first answer.
+   */
+  takeoverAt: [0.2, 0.45, 0.8],
+  takeoverLeaseMs: 2000,
+  takeoverHoldMs: 4000,
+  takeoverAfterMs: 3000,
 } as const;
+
+/** The Redis key that releases held task `seq` of run `runId`. */
+export function releaseKey(runId: string, seq: number): string {
+  return `dtq:load:${runId}:release:${seq}`;
+}
 
 /** mulberry32: a tiny, fast, seedable PRNG, enough for picking a request mix. */
 export function seededRandom(seed: number): () => number {
@@ -162,6 +210,24 @@ export function planRequests(options: PlanOptions): PlannedRequest[] {
     if (fault === null && options.slowTasks && random() < MIX.slow) fault = { sleep_ms: MIX.slowSleepMs };
     const body = sampleTaskBody(type, priority, i, fault ?? undefined);
 
+    if (options.sharedIds === true && random() < MIX.sharedGroup) {
+      const id = `load-${options.runId}-x${i}`;
+      for (let copy = 0; copy < MIX.sharedCopies; copy++) {
+        plan.push({
+          seq,
+          atMs: Math.round(atMs),
+          kind: copy < MIX.sharedValid ? 'shared' : 'shared_invalid',
+          group: null,
+          correlationMode: 'shared',
+          correlationId: id,
+          idempotencyKey: null,
+          body: sampleTaskBody(type, priority, i + copy),
+          fault: null,
+        });
+        seq++;
+      }
+      continue;
+    }
     const duplicateRoll = options.duplicates ? random() : 1;
     if (duplicateRoll < MIX.duplicateGroup) {
       const group = seq;
@@ -182,5 +248,27 @@ export function planRequests(options: PlanOptions): PlannedRequest[] {
       add(atMs, 'task', null, null, body, fault);
     }
   }
+  if (options.heldTasks === true)
+    for (const share of MIX.heldAt) {
+      const fault: FaultSpec = { sleep_ms: MIX.heldMaxMs, sleep_until_key: releaseKey(options.runId, seq) };
+      add(
+        share * options.durationS * 1000,
+        'held',
+        null,
+        null,
+        sampleTaskBody('calculate_var', 'high', seq, fault),
+        fault,
+      );
+    }
+  if (options.takeovers === true)
+    for (const share of MIX.takeoverAt) {
+      const group = seq;
+      const key = `load-${options.runId}-t${group}`;
+      const fault: FaultSpec = { hold_response_ms: MIX.takeoverHoldMs };
+      const body = sampleTaskBody('monte_carlo_pricing', 'medium', group, fault);
+      const atMs = share * options.durationS * 1000;
+      add(atMs, 'claim_held', group, key, body, fault);
+      add(atMs + MIX.takeoverAfterMs, 'takeover', group, key, body, fault);
+    }
   return plan.sort((a, b) => a.atMs - b.atMs || a.seq - b.seq);
 }

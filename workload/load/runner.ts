@@ -6,8 +6,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CORRELATION_ID_HEADER } from '../../contract/correlation-id.ts';
 import { type HttpClient, headerValue } from '../../contract/http-client.ts';
+import { type FreezeControls, freezeAndResume } from './freeze.ts';
 import {
   bodyHash,
+  type EventRecord,
   type FinalRecord,
   type GroundTruthWriter,
   type RequestRecord,
@@ -20,10 +22,11 @@ import { countBy, percentile, round } from './stats.ts';
 /** The task-creation route. */
 export const TASKS_PATH = '/api/v1/tasks';
 
-/** Something that can kill and restart a worker mid-run (the stack the load generator started). */
+/** What the load generator does to the stack it started: kill and restart a worker, restart Redis. */
 export interface WorkerKiller {
   killWorker(index: number, signal?: NodeJS.Signals): Promise<unknown>;
   startWorker(index: number): Promise<void>;
+  restartRedis?(): Promise<void>;
 }
 
 /** Inputs of {@link runLoad}. */
@@ -38,6 +41,10 @@ export interface RunLoadOptions {
   stack?: WorkerKiller;
   /** worker-1's log file: when given, the kill waits until worker-1 is running a job. */
   killWorkerLog?: string;
+  /** Restart the stack's Redis (gracefully: it keeps its append-only file) at this many ms. */
+  restartRedisAtMs?: number;
+  /** Freeze the worker running each `held` task and resume it (workload/load/freeze.ts). */
+  freeze?: Omit<FreezeControls, 'record' | 'say'>;
   /** Poll tasks to a final state for at most this long; 0 skips polling. */
   settleMs: number;
   /** Progress messages. */
@@ -48,6 +55,9 @@ export interface RunLoadOptions {
 const KILL_MIN_JOB_AGE_MS = 200;
 /** How long past the planned kill time to wait for worker-1 to be running a job. */
 const KILL_WAIT_MS = 20_000;
+
+/** What a `shared_invalid` request sends instead of its body's priority: the API refuses it. */
+export const INVALID_PRIORITY = 'urgent';
 
 /** Statuses after which a task never changes again. */
 const FINAL_STATUSES = new Set(['succeeded', 'failed']);
@@ -66,6 +76,7 @@ export async function runLoad(options: RunLoadOptions): Promise<SummaryRecord> {
     const headers: Record<string, string> = {};
     if (request.correlationId !== null) headers[CORRELATION_ID_HEADER] = request.correlationId;
     if (request.idempotencyKey !== null) headers['idempotency-key'] = request.idempotencyKey;
+    const sent = request.kind === 'shared_invalid' ? { ...request.body, priority: INVALID_PRIORITY } : request.body;
     const sentMs = performance.now() - start;
     const sentAt = new Date(startEpoch + sentMs).toISOString();
     const base = {
@@ -78,9 +89,9 @@ export async function runLoad(options: RunLoadOptions): Promise<SummaryRecord> {
       correlation_mode: request.correlationMode,
       correlation_id_sent: request.correlationId,
       idempotency_key: request.idempotencyKey,
-      body_sha256: bodyHash(request.body),
+      body_sha256: bodyHash(sent),
       task_type: request.body.task_type,
-      priority: request.body.priority,
+      priority: sent.priority,
       fault: request.fault,
       sent_at: sentAt,
       planned_ms: request.atMs,
@@ -88,17 +99,17 @@ export async function runLoad(options: RunLoadOptions): Promise<SummaryRecord> {
     };
     let record: RequestRecord;
     try {
-      const response = await client.send('POST', TASKS_PATH, { headers, body: request.body, timeoutMs: 30_000 });
-      const body = response.json();
-      const taskId = typeof body?.task_id === 'string' ? body.task_id : null;
+      const response = await client.send('POST', TASKS_PATH, { headers, body: sent, timeoutMs: 30_000 });
+      const answer = response.json();
+      const taskId = typeof answer?.task_id === 'string' ? answer.task_id : null;
       record = {
         ...base,
         correlation_id_received: headerValue(response, CORRELATION_ID_HEADER) ?? null,
-        correlation_id_body: typeof body?.correlation_id === 'string' ? body.correlation_id : null,
+        correlation_id_body: typeof answer?.correlation_id === 'string' ? answer.correlation_id : null,
         status: response.status,
         replayed: headerValue(response, 'idempotent-replayed') === 'true',
         task_id: taskId,
-        response_body: body ?? response.text,
+        response_body: answer ?? response.text,
         latency_ms: round(response.ms, 2),
         error: null,
       };
@@ -117,6 +128,23 @@ export async function runLoad(options: RunLoadOptions): Promise<SummaryRecord> {
     }
     records.push(record);
     writer.write(record);
+    const releaseKey = request.fault?.sleep_until_key;
+    if (request.kind === 'held' && releaseKey !== undefined) {
+      // Without a task (refused, or the network failed) there is nothing to hold: release at once.
+      if (options.freeze === undefined || record.task_id === null) await options.freeze?.release(releaseKey);
+      else
+        freezes.push(
+          freezeAndResume(
+            { ...options.freeze, record: recordEvent, say: options.say },
+            { taskId: record.task_id, releaseKey, resumeBeforeWrite: freezes.length % 2 === 0 },
+          ),
+        );
+    }
+  };
+  const freezes: Promise<void>[] = [];
+  const recordEvent = (event: Omit<EventRecord, 'record' | 'at' | 'at_ms'>): void => {
+    const ms = performance.now() - start;
+    writer.write({ record: 'event', ...event, at: new Date(startEpoch + ms).toISOString(), at_ms: round(ms, 1) });
   };
 
   let killTimer: Promise<void> | undefined;
@@ -160,6 +188,28 @@ export async function runLoad(options: RunLoadOptions): Promise<SummaryRecord> {
     })();
   }
 
+  let redisTimer: Promise<void> | undefined;
+  const restartRedis = options.stack?.restartRedis?.bind(options.stack);
+  if (options.restartRedisAtMs !== undefined && restartRedis) {
+    const at = options.restartRedisAtMs;
+    redisTimer = (async () => {
+      await sleep(at);
+      const stoppedMs = performance.now() - start;
+      await restartRedis();
+      const restartedMs = performance.now() - start;
+      writer.write({
+        record: 'event',
+        action: 'redis_restarted',
+        instance: 'redis',
+        signal: 'SIGTERM',
+        at: new Date(startEpoch + stoppedMs).toISOString(),
+        at_ms: round(stoppedMs, 1),
+        held_task_ids: null,
+      });
+      options.say(`restarted Redis (down ${Math.round(restartedMs - stoppedMs)} ms)`);
+    })();
+  }
+
   let lastReport = 0;
   for (const request of plan) {
     const wait = request.atMs - (performance.now() - start);
@@ -186,6 +236,8 @@ export async function runLoad(options: RunLoadOptions): Promise<SummaryRecord> {
   await Promise.all(pending);
   const sendSeconds = (performance.now() - start) / 1000;
   await killTimer;
+  await redisTimer;
+  await Promise.all(freezes);
 
   const finals = options.settleMs > 0 ? await settleTasks(options, records) : [];
 
