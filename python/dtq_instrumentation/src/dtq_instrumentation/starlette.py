@@ -1,0 +1,161 @@
+"""ASGI middleware for Starlette and FastAPI: one correlation id and trace context per request,
+and the contract's `http.request.received` / `http.request.completed` lines.
+
+Plain ASGI (no BaseHTTPMiddleware), so streaming responses and background tasks keep working
+and the request costs two log lines, not an extra task. Add it last, so it wraps everything:
+
+    app.add_middleware(DtqMiddleware)
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from .context import LogContext, bind, unbind
+from .correlation import (
+    CORRELATION_ID_HEADER,
+    TRACEPARENT_HEADER,
+    child_trace_context,
+    correlation_id_from,
+)
+from .formatter import ContractLog, contract_log
+from .vocabulary import EVENTS, F
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+IDEMPOTENCY_HEADER = "idempotency-key"
+# The contract's route form is `/api/v1/tasks/:task_id`; Starlette writes `{task_id}` or `{task_id:str}`.
+_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::[^}]*)?\}")
+
+
+def contract_route(path_format: str) -> str:
+    """`/api/v1/tasks/{task_id}` → `/api/v1/tasks/:task_id`."""
+    return _PARAM.sub(r":\1", path_format)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers") or ():
+        if key.lower() == name:
+            try:
+                return value.decode("latin-1")
+            except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes every byte
+                return None
+    return None
+
+
+def _match_route(scope: Scope) -> tuple[str | None, dict[str, Any]]:
+    """The route template and path parameters the application's router will choose, if any.
+
+    Resolved before the request runs, so `http.request.received` of a status poll already names
+    the polled task (docs/log-contract.md, Status polls).
+    """
+    router = getattr(scope.get("app"), "router", None)
+    routes = getattr(router, "routes", None)
+    if not routes:
+        return None, {}
+    try:
+        from starlette.routing import Match
+    except ImportError:  # pragma: no cover - scope["app"] with a router is a Starlette app
+        return None, {}
+    for route in routes:
+        match, child = route.matches(scope)
+        if match == Match.FULL:
+            path = getattr(route, "path", None)
+            return (contract_route(path) if isinstance(path, str) else None), dict(child.get("path_params") or {})
+    return None, {}
+
+
+class DtqMiddleware:
+    """Correlation id (X-Request-ID), W3C trace context (traceparent) and request lines."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        log: ContractLog | None = None,
+        task_id_param: str = "task_id",
+        echo_header: bool = True,
+    ) -> None:
+        self.app = app
+        self.log = log or contract_log()
+        self.task_id_param = task_id_param
+        self.echo_header = echo_header
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter_ns()
+        correlation = correlation_id_from(_header(scope, CORRELATION_ID_HEADER.encode()))
+        trace = child_trace_context(_header(scope, TRACEPARENT_HEADER.encode()))
+        route, params = _match_route(scope)
+        task_id = params.get(self.task_id_param)
+        method = scope.get("method", "GET")
+        path = scope.get("path", "")
+        # request.state.correlation_id, as the design notes' routes read it.
+        state = scope.setdefault("state", {})
+        state["correlation_id"] = correlation.id
+        state["trace_context"] = trace
+        token = bind(LogContext(correlation_id=correlation.id, trace=trace))
+        common = {
+            F.HTTP_METHOD: method,
+            F.URL_PATH: path,
+            F.HTTP_ROUTE: route,
+            F.TASK_ID: str(task_id) if task_id is not None else None,
+        }
+        client = scope.get("client")
+        self.log.event(
+            EVENTS.HTTP_REQUEST_RECEIVED,
+            f"{method} {path}",
+            {
+                **common,
+                F.IDEMPOTENCY_KEY: _header(scope, IDEMPOTENCY_HEADER.encode()),
+                F.CLIENT_ADDRESS: client[0] if client else None,
+                F.USER_AGENT: _header(scope, b"user-agent"),
+            },
+        )
+        status: list[int] = []
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+                if self.echo_header:
+                    headers = list(message.get("headers") or [])
+                    headers.append((b"x-request-id", correlation.id.encode()))
+                    message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            self._completed(common, status[0] if status else 500, started, exc)
+            raise
+        else:
+            self._completed(common, status[0] if status else 500, started, None)
+        finally:
+            unbind(token)
+
+    def _completed(self, common: dict[str, Any], status: int, started: int, exc: BaseException | None) -> None:
+        fields = {
+            **common,
+            F.HTTP_STATUS: status,
+            F.EVENT_DURATION: time.perf_counter_ns() - started,
+            F.EVENT_OUTCOME: "failure" if status >= 500 else "success",
+        }
+        if exc is not None:
+            fields[F.ERROR_TYPE] = type(exc).__name__
+            fields[F.ERROR_MESSAGE] = str(exc) or type(exc).__name__
+        level = 40 if status >= 500 else 20
+        self.log.event(
+            EVENTS.HTTP_REQUEST_COMPLETED,
+            f"{common[F.HTTP_METHOD]} {common[F.URL_PATH]} → {status}",
+            fields,
+            level=level,
+        )
