@@ -29,6 +29,8 @@ export interface StackOptions {
   system?: WorkloadSystem;
   /** Pool processes per Celery worker (`--system celery`). Default DTQ_CELERY_CONCURRENCY or 2. */
   celeryConcurrency?: number;
+  /** The Celery workload's virtual environment. Default DTQ_PYTHON_ENV_DIR or `<varDir>/venv-celery`. */
+  pythonEnvDir?: string;
   /** Use this Redis instead of starting one. Default DTQ_REDIS_URL. */
   redisUrl?: string;
   /** Port of the Redis the stack starts; 0 picks a free one. Default DTQ_REDIS_PORT or 0. */
@@ -60,6 +62,7 @@ export interface ResolvedStackOptions {
   readonly workers: number;
   readonly system: WorkloadSystem;
   readonly celeryConcurrency: number;
+  readonly pythonEnvDir: string;
   readonly redisUrl: string | undefined;
   readonly redisPort: number;
   readonly faults: boolean;
@@ -84,6 +87,9 @@ export function resolveStackOptions(options: StackOptions, env: NodeJS.ProcessEn
     workers: options.workers ?? envInt('DTQ_STACK_WORKERS', 3, { min: 0, max: 64 }, env),
     system: options.system ?? envChoice('DTQ_STACK_SYSTEM', SYSTEMS, 'node', env),
     celeryConcurrency: options.celeryConcurrency ?? envInt('DTQ_CELERY_CONCURRENCY', 2, { min: 1, max: 64 }, env),
+    pythonEnvDir: resolve(
+      options.pythonEnvDir ?? envOptional('DTQ_PYTHON_ENV_DIR', env) ?? join(varDir, 'venv-celery'),
+    ),
     redisUrl: options.redisUrl ?? envOptional('DTQ_REDIS_URL', env),
     redisPort: options.redisPort ?? envInt('DTQ_REDIS_PORT', 0, PORT, env),
     faults: options.faults ?? envFlag('DTQ_FAULTS', false, env),

@@ -6,8 +6,9 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { dtqError } from '../../contract/dtq-error.ts';
 import { findProgram, INSTALL_SCRIPT } from './binaries.ts';
 import { STACK_ERRORS } from './errors.ts';
@@ -22,6 +23,8 @@ export const REQUIREMENTS_LOCK = join(PYTHON_ROOT, 'requirements.lock');
 export const INSTRUMENTATION_PACKAGE = join(PYTHON_ROOT, 'dtq_instrumentation');
 
 const STAMP = '.dtq-installed';
+/** A lock older than this was left by a process that died while installing. */
+const LOCK_STALE_MS = 15 * 60_000;
 
 /** A ready virtual environment. */
 export interface PythonEnv {
@@ -30,10 +33,15 @@ export interface PythonEnv {
   readonly python: string;
 }
 
-/** Hash of what the environment is built from: the lock and the instrumentation's files. */
+/** Hash of what the environment is built from: the lock and the instrumentation's sources. */
 export function pythonEnvFingerprint(): string {
   const hash = createHash('sha256');
-  const files = [REQUIREMENTS_LOCK, ...filesUnder(INSTRUMENTATION_PACKAGE)];
+  // What gets installed: the package's own tests are not part of it.
+  const files = [
+    REQUIREMENTS_LOCK,
+    join(INSTRUMENTATION_PACKAGE, 'pyproject.toml'),
+    ...filesUnder(join(INSTRUMENTATION_PACKAGE, 'src')),
+  ];
   for (const file of files) {
     hash.update(relative(REPO_ROOT, file));
     hash.update(readFileSync(file));
@@ -90,13 +98,51 @@ export interface PythonEnvOptions {
  * needs python3 with its venv module (Debian: python3-venv; scripts/install-system-deps.sh).
  */
 export async function ensurePythonEnv(options: PythonEnvOptions): Promise<PythonEnv> {
+  const python = join(options.dir, 'bin', 'python');
+  const fingerprint = pythonEnvFingerprint();
+  if (isCurrent(options.dir, fingerprint)) return { dir: options.dir, python };
+  // Two stacks (or test files) starting at once must not install into one directory together.
+  return withLock(`${options.dir}.lock`, async () => {
+    if (!isCurrent(options.dir, fingerprint)) await install(options, fingerprint);
+    return { dir: options.dir, python };
+  });
+}
+
+function isCurrent(dir: string, fingerprint: string): boolean {
+  const stampPath = join(dir, STAMP);
+  return (
+    existsSync(join(dir, 'bin', 'python')) && existsSync(stampPath) && readFileSync(stampPath, 'utf8') === fingerprint
+  );
+}
+
+async function withLock<T>(lockDir: string, work: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      mkdirSync(lockDir);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      let age = 0;
+      try {
+        age = Date.now() - statSync(lockDir).mtimeMs;
+      } catch {
+        continue; // released between the two calls
+      }
+      if (age > LOCK_STALE_MS) rmSync(lockDir, { recursive: true, force: true });
+      else await sleep(500);
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    rmSync(lockDir, { recursive: true, force: true });
+  }
+}
+
+async function install(options: PythonEnvOptions, fingerprint: string): Promise<void> {
   const { dir, say } = options;
   const python = join(dir, 'bin', 'python');
   const stampPath = join(dir, STAMP);
-  const fingerprint = pythonEnvFingerprint();
-  if (existsSync(python) && existsSync(stampPath) && readFileSync(stampPath, 'utf8') === fingerprint) {
-    return { dir, python };
-  }
   if (!existsSync(python)) {
     const system = findProgram('python3');
     if (system === undefined || !(await succeeds(system, ['-c', 'import ensurepip, venv']))) {
@@ -128,7 +174,6 @@ export async function ensurePythonEnv(options: PythonEnvOptions): Promise<Python
   );
   writeFileSync(stampPath, fingerprint);
   say('Python environment ready');
-  return { dir, python };
 }
 
 function succeeds(command: string, args: readonly string[]): Promise<boolean> {

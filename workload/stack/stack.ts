@@ -306,7 +306,7 @@ export class LocalStack implements Stack {
     let launchers: SystemLaunchers;
     if (this.#options.system === 'celery') {
       const env = await ensurePythonEnv({
-        dir: join(this.varDir, 'venv-celery'),
+        dir: this.#options.pythonEnvDir,
         say: (message) => this.#output.stack(message),
         installMissing: this.#options.installMissing,
       });

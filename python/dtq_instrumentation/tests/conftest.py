@@ -1,13 +1,8 @@
 import io
 import json
-from pathlib import Path
-
 import pytest
 
 from dtq_instrumentation import configure_logging
-
-REPO_ROOT = Path(__file__).resolve().parents[3]
-
 
 class Lines:
     """The contract lines written during a test, parsed."""

@@ -2,12 +2,12 @@
 
 import json
 import re
-
-from conftest import REPO_ROOT
+from pathlib import Path
 
 from dtq_instrumentation.correlation import CORRELATION_ID_PATTERN
 from dtq_instrumentation.vocabulary import CONTRACT_VERSION, EVENTS, F
 
+REPO_ROOT = Path(__file__).resolve().parents[3]
 SCHEMA = json.loads((REPO_ROOT / "docs" / "log-contract.schema.json").read_text())
 
 

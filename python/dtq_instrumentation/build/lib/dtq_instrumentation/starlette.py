@@ -13,6 +13,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import unquote
 
 from .context import LogContext, bind, unbind
 from .correlation import (
@@ -31,6 +32,8 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 IDEMPOTENCY_HEADER = "idempotency-key"
+# Contract 1.0.0's status route (docs/log-contract.md, Status polls).
+STATUS_ROUTE = "/api/v1/tasks/{task_id}"
 # The contract's route form is `/api/v1/tasks/:task_id`; Starlette writes `{task_id}` or `{task_id:str}`.
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::[^}]*)?\}")
 
@@ -50,26 +53,19 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def _match_route(scope: Scope) -> tuple[str | None, dict[str, Any]]:
-    """The route template and path parameters the application's router will choose, if any.
+def _route_regex(template: str) -> re.Pattern[str]:
+    """`/api/v1/tasks/{task_id}` → a pattern with one named group per path segment parameter."""
+    parts = _PARAM.split(template)
+    # re.split with one group alternates literal text and parameter names.
+    pattern = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^/]+)" for i, part in enumerate(parts))
+    return re.compile(pattern)
 
-    Resolved before the request runs, so `http.request.received` of a status poll already names
-    the polled task (docs/log-contract.md, Status polls).
-    """
-    router = getattr(scope.get("app"), "router", None)
-    routes = getattr(router, "routes", None)
-    if not routes:
-        return None, {}
-    try:
-        from starlette.routing import Match
-    except ImportError:  # pragma: no cover - scope["app"] with a router is a Starlette app
-        return None, {}
-    for route in routes:
-        match, child = route.matches(scope)
-        if match == Match.FULL:
-            path = getattr(route, "path", None)
-            return (contract_route(path) if isinstance(path, str) else None), dict(child.get("path_params") or {})
-    return None, {}
+
+def _routed(scope: Scope) -> tuple[str | None, dict[str, Any]]:
+    """The route template and path parameters the router chose (it leaves them in the scope)."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return (contract_route(path) if isinstance(path, str) and path else None), dict(scope.get("path_params") or {})
 
 
 class DtqMiddleware:
@@ -80,11 +76,16 @@ class DtqMiddleware:
         app: ASGIApp,
         *,
         log: ContractLog | None = None,
+        status_route: str = STATUS_ROUTE,
         task_id_param: str = "task_id",
         echo_header: bool = True,
     ) -> None:
         self.app = app
         self.log = log or contract_log()
+        # Matched before the request runs, so `http.request.received` of a status poll already
+        # names the polled task, as the explorer needs to find polls made under other ids.
+        self.status_route = contract_route(status_route)
+        self.status_pattern = _route_regex(status_route)
         self.task_id_param = task_id_param
         self.echo_header = echo_header
 
@@ -95,10 +96,13 @@ class DtqMiddleware:
         started = time.perf_counter_ns()
         correlation = correlation_id_from(_header(scope, CORRELATION_ID_HEADER.encode()))
         trace = child_trace_context(_header(scope, TRACEPARENT_HEADER.encode()))
-        route, params = _match_route(scope)
-        task_id = params.get(self.task_id_param)
         method = scope.get("method", "GET")
         path = scope.get("path", "")
+        route: str | None = None
+        task_id: str | None = None
+        poll = self.status_pattern.fullmatch(path) if method in ("GET", "HEAD") else None
+        if poll is not None and self.task_id_param in poll.groupdict():
+            route, task_id = self.status_route, unquote(poll.group(self.task_id_param))
         # request.state.correlation_id, as the design notes' routes read it.
         state = scope.setdefault("state", {})
         state["correlation_id"] = correlation.id
@@ -108,7 +112,7 @@ class DtqMiddleware:
             F.HTTP_METHOD: method,
             F.URL_PATH: path,
             F.HTTP_ROUTE: route,
-            F.TASK_ID: str(task_id) if task_id is not None else None,
+            F.TASK_ID: task_id,
         }
         client = scope.get("client")
         self.log.event(
@@ -135,16 +139,22 @@ class DtqMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         except Exception as exc:
-            self._completed(common, status[0] if status else 500, started, exc)
+            self._completed(scope, common, status[0] if status else 500, started, exc)
             raise
         else:
-            self._completed(common, status[0] if status else 500, started, None)
+            self._completed(scope, common, status[0] if status else 500, started, None)
         finally:
             unbind(token)
 
-    def _completed(self, common: dict[str, Any], status: int, started: int, exc: BaseException | None) -> None:
+    def _completed(
+        self, scope: Scope, common: dict[str, Any], status: int, started: int, exc: BaseException | None
+    ) -> None:
+        route, params = _routed(scope)
+        task_id = params.get(self.task_id_param)
         fields = {
             **common,
+            F.HTTP_ROUTE: route or common[F.HTTP_ROUTE],
+            F.TASK_ID: common[F.TASK_ID] or (str(task_id) if task_id is not None else None),
             F.HTTP_STATUS: status,
             F.EVENT_DURATION: time.perf_counter_ns() - started,
             F.EVENT_OUTCOME: "failure" if status >= 500 else "success",
