@@ -24,6 +24,10 @@ def create_celery(settings: Settings, *, include: tuple[str, ...] = ()) -> Celer
         result_expires=7 * 24 * 3600,
         broker_transport_options={
             "visibility_timeout": settings.visibility_timeout_s,
+            # Every worker looks for messages of dead workers (older than the visibility timeout)
+            # this often; kombu's default scans only every 10th 10 s tick, 100 s apart.
+            "unacked_restore_interval": max(1, min(10, settings.visibility_timeout_s // 2)),
+            "unacked_restore_throttle": 1,
             "queue_order_strategy": "priority",
         },
         result_backend_transport_options={"visibility_timeout": settings.visibility_timeout_s},

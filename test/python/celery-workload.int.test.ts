@@ -26,6 +26,9 @@ beforeAll(async () => {
     apis: 2,
     workers: 2,
     celeryConcurrency: 2,
+    // A message of a dead worker goes back to the queue after 5 s (the default is 30 s); every
+    // task here, retry countdowns included, ends well within it.
+    childEnv: { DTQ_CELERY_VISIBILITY_TIMEOUT_S: '5' },
   });
 }, 900_000);
 
@@ -169,6 +172,27 @@ it('redelivers a task whose pool process was killed mid-task (acks_late) and sho
   const lines = stack.readLogs().filter((l) => l[F.TASK_ID] === taskId && l[F.SERVICE_NAME] === 'worker');
   for (const line of lines) expect(line[F.CORRELATION_ID]).toBe('celery-killed-1');
 }, 120_000);
+
+it('redelivers the task of a whole worker killed with SIGKILL to another worker once its visibility timeout passes', async () => {
+  const taskId = await post('celery-worker-killed-1', fault({ sleep_ms: 3000 }));
+  const started = await waitFor('the task to start', () =>
+    stack.readLogs().find((l) => l[F.TASK_ID] === taskId && l[F.EVENT_ACTION] === EVENTS.TASK_STARTED),
+  );
+  const victim = String(started[F.SERVICE_INSTANCE]).split('.')[0];
+  const index = stack.workers.findIndex((w) => w.instance === victim);
+  expect(index).toBeGreaterThanOrEqual(0);
+  expect((await stack.killWorker(index, 'SIGKILL')).signal).toBe('SIGKILL');
+  await pollUntil(taskId, 'SUCCESS', 90_000);
+
+  const [task] = (await explore('celery-worker-killed-1')).tasks;
+  expect(task?.outcome).toBe('succeeded');
+  expect(task?.attempts.map((a) => [a.number, a.result, a.redelivered])).toEqual([
+    [1, 'stalled', false],
+    [2, 'succeeded', true],
+  ]);
+  expect(task?.attempts[0]?.instance.startsWith(`${victim}.`)).toBe(true);
+  expect(task?.attempts[1]?.instance.startsWith(`${victim}.`)).toBe(false);
+}, 150_000);
 
 it('writes only lines that meet the log contract schema, from every Python process', () => {
   const schema = JSON.parse(readFileSync(join(ROOT, 'docs', 'log-contract.schema.json'), 'utf8'));
