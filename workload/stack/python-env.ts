@@ -152,7 +152,8 @@ async function install(options: PythonEnvOptions, fingerprint: string): Promise<
       }
     }
     const python3 = findProgram('python3') ?? 'python3';
-    say(`first use: creating the virtual environment ${relative(REPO_ROOT, dir) || dir}`);
+    const shown = relative(REPO_ROOT, dir);
+    say(`first use: creating the virtual environment ${shown.startsWith('..') || shown === '' ? dir : shown}`);
     await run(`${python3} -m venv`, python3, ['-m', 'venv', dir], dir);
   }
   say(
