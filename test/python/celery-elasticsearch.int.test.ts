@@ -10,7 +10,7 @@ import { deleteIndicesWithPrefix, testElasticsearch, uniqueIndexPrefix } from '.
 import { startStack, type TestStack } from '../utils/stack.ts';
 import { TEST_PYTHON_ENV_DIR, testPythonEnv } from './python-env.ts';
 
-let stack: TestStack | undefined;
+let stack: TestStack;
 let url: string;
 const prefix = uniqueIndexPrefix();
 
@@ -71,16 +71,16 @@ it('rebuilds a retried Celery task with its nginx hop and status poll from Elast
     },
     priority: 'medium',
   };
-  const created = await stack?.postTask(body, { 'x-request-id': 'celery-es-retry-1' });
-  expect(created?.status, created?.text).toBe(201);
-  const taskId = (created?.json() as { task_id: string }).task_id;
+  const created = await stack.postTask(body, { 'x-request-id': 'celery-es-retry-1' });
+  expect(created.status, created.text).toBe(201);
+  const taskId = (created.json() as { task_id: string }).task_id;
   let state = '';
   for (let i = 0; i < 100 && state !== 'SUCCESS'; i++) {
     await sleep(200);
-    const poll = await stack?.client.send('GET', `/api/v1/tasks/${taskId}`, {
+    const poll = await stack.client.send('GET', `/api/v1/tasks/${taskId}`, {
       headers: { 'x-request-id': `celery-es-poll-${i}` },
     });
-    state = (poll?.json() as { status: string }).status;
+    state = (poll.json() as { status: string }).status;
   }
   expect(state).toBe('SUCCESS');
 
