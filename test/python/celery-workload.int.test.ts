@@ -117,6 +117,11 @@ it("traces the design notes' example request from nginx through FastAPI to a Cel
   expect(task?.attempts[0]).toMatchObject({ number: 1, result: 'succeeded', redelivered: false });
   expect(task?.attempts[0]?.instance).toMatch(/^worker-[12]\.[12]$/);
   expect(task?.attempts[0]?.queue_wait_ms).toBeGreaterThanOrEqual(0);
+  // One W3C trace from the API's request to the worker's attempt (traceparent in the message).
+  const lines = stack.readLogs().filter((l) => l[F.CORRELATION_ID] === 'ULTIMATE-SUCCESS-123');
+  const traceIds = new Set(lines.filter((l) => l[F.SERVICE_NAME] !== 'nginx').map((l) => l['trace.id']));
+  expect([...traceIds]).toEqual([expect.stringMatching(/^[0-9a-f]{32}$/)]);
+  expect(lines.some((l) => l[F.SERVICE_NAME] === 'worker')).toBe(true);
   // Every poll was its own request under its own id; each hangs off the task with nginx's 200.
   expect(task?.polls.length).toBe(polls);
   for (const poll of task?.polls ?? []) {
