@@ -23,7 +23,7 @@ const WORKLOAD_CLI = {
       value: 'NAME',
       choices: SYSTEMS,
       description:
-        "node: dtq's Fastify + BullMQ workload (default); celery: the design notes' FastAPI + Celery (python/, a virtual environment is made on first use)",
+        "node: dtq's Fastify + BullMQ workload (default); celery: the design notes' FastAPI + Celery (docs/celery.md)",
     },
   },
   sections: [
@@ -35,8 +35,8 @@ const WORKLOAD_CLI = {
         'DTQ_LOG_DIR        log directory (default var/logs)',
         'DTQ_ES_URL         also ship the logs to this Elasticsearch',
         'DTQ_STACK_APIS     number of API servers; DTQ_STACK_WORKERS number of workers',
-        'DTQ_STACK_SYSTEM   node or celery (what --system sets)',
-        'DTQ_CELERY_CONCURRENCY  pool processes per Celery worker (default 2)',
+        'DTQ_STACK_SYSTEM   node or celery (default node; --system overrides it)',
+        'DTQ_CELERY_CONCURRENCY pool processes per Celery worker (default 2)',
         'DTQ_FAULTS=1       enable fault injection',
         'DTQ_STACK_OUTPUT   pretty, raw or none',
       ],
