@@ -1,8 +1,14 @@
 import io
 import json
+import sys
+from pathlib import Path
+
 import pytest
 
-from dtq_instrumentation import configure_logging
+# The sources under test, ahead of any installed copy (pytest may run from another rootdir).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from dtq_instrumentation import configure_logging  # noqa: E402
 
 class Lines:
     """The contract lines written during a test, parsed."""

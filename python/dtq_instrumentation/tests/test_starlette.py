@@ -73,3 +73,11 @@ def test_an_unhandled_error_is_logged_as_a_500_with_its_error(api_lines):
 def test_routes_are_written_in_the_contracts_form():
     assert contract_route("/api/v1/tasks/{task_id}") == "/api/v1/tasks/:task_id"
     assert contract_route("/files/{path:path}") == "/files/:path"
+
+
+def test_an_idempotency_key_is_logged_only_when_printable(api_lines):
+    client = TestClient(make_app())
+    client.post("/api/v1/tasks", headers={"Idempotency-Key": "order-42"})
+    client.post("/api/v1/tasks", headers={"Idempotency-Key": "x" * 300})
+    first, second = api_lines.of("http.request.received")
+    assert first["idempotency.key"] == "order-42" and "idempotency.key" not in second

@@ -32,6 +32,9 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 IDEMPOTENCY_HEADER = "idempotency-key"
+# An Idempotency-Key is logged only when it is printable ASCII of a sane length: the header is
+# the client's, and a log line is no place for control characters or a megabyte of text.
+_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 # Contract 1.0.0's status route (docs/log-contract.md, Status polls).
 STATUS_ROUTE = "/api/v1/tasks/{task_id}"
 # The contract's route form is `/api/v1/tasks/:task_id`; Starlette writes `{task_id}` or `{task_id:str}`.
@@ -46,11 +49,12 @@ def contract_route(path_format: str) -> str:
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers") or ():
         if key.lower() == name:
-            try:
-                return value.decode("latin-1")
-            except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes every byte
-                return None
+            return value.decode("latin-1")  # HTTP's header charset: decodes every byte
     return None
+
+
+def _printable_key(value: str | None) -> str | None:
+    return value if value is not None and _IDEMPOTENCY_KEY.fullmatch(value) else None
 
 
 def _route_regex(template: str) -> re.Pattern[str]:
@@ -120,7 +124,7 @@ class DtqMiddleware:
             f"{method} {path}",
             {
                 **common,
-                F.IDEMPOTENCY_KEY: _header(scope, IDEMPOTENCY_HEADER.encode()),
+                F.IDEMPOTENCY_KEY: _printable_key(_header(scope, IDEMPOTENCY_HEADER.encode())),
                 F.CLIENT_ADDRESS: client[0] if client else None,
                 F.USER_AGENT: _header(scope, b"user-agent"),
             },
