@@ -25,19 +25,6 @@ def _int(env: dict, name: str, default: int, low: int, high: int) -> int:
     return value
 
 
-def _float(env: dict, name: str, default: float, low: float, high: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a number; expected {low} to {high}") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name}={value} is out of range; expected {low} to {high}")
-    return value
-
-
 @dataclass(frozen=True)
 class Settings:
     redis_url: str
@@ -67,6 +54,6 @@ def load_settings(env: dict | None = None) -> Settings:
         api_port=_int(env, "DTQ_API_PORT", 3000, 0, 65535),
         concurrency=_int(env, "DTQ_CELERY_CONCURRENCY", 2, 1, 64),
         visibility_timeout_s=_int(env, "DTQ_CELERY_VISIBILITY_TIMEOUT_S", 30, 1, 86_400),
-        retry_backoff_s=int(_float(env, "DTQ_CELERY_RETRY_BACKOFF_S", 1, 1, 3600)),
+        retry_backoff_s=_int(env, "DTQ_CELERY_RETRY_BACKOFF_S", 1, 1, 3600),
         max_retries=_int(env, "DTQ_CELERY_MAX_RETRIES", 3, 0, 100),
     )
