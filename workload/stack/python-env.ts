@@ -157,7 +157,7 @@ async function install(options: PythonEnvOptions, fingerprint: string): Promise<
     await run(`${python3} -m venv`, python3, ['-m', 'venv', dir], dir);
   }
   say(
-    'installing the pinned Python packages of python/requirements.lock from PyPI (with hashes) and python/dtq_instrumentation; this takes a minute',
+    'installing the pinned Python packages of python/requirements.lock from PyPI (with hashes) and python/dtq_instrumentation; this takes up to a minute',
   );
   const pip = [python, '-m', 'pip', '--disable-pip-version-check', '--no-input', '-q'];
   await run(
