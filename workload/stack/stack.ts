@@ -1,9 +1,9 @@
 /**
  * The local stack: Redis, N API servers, M workers, nginx in front and (with DTQ_ES_URL) the
  * shipper, as supervised child processes. The APIs and workers are those of one reference
- * system (systems.ts): dtq's Node workload, or the design notes' FastAPI + Celery. Used by `npm run workload`, `npm run demo`, the load
- * generator, the end-to-end tests and the API benchmark; the commands it runs are the ones
- * docker-compose runs (SERVICE_COMMANDS).
+ * system (systems.ts): dtq's Node workload, whose commands are the ones docker-compose runs
+ * (SERVICE_COMMANDS), or the design notes' FastAPI + Celery (python/). Used by `npm run
+ * workload`, `npm run demo`, the load generator, the end-to-end tests and the API benchmark.
  *
  * Start order: Redis → APIs, workers, nginx (together) → readiness (each API's /ready, each
  * worker's service.started line, /ready through nginx) → shipper. Stop order is the reverse in
