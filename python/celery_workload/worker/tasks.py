@@ -8,6 +8,8 @@ from typing import Any
 
 from celery import shared_task
 
+from dtq_instrumentation import current
+
 from ..config import load_settings
 from .var import monte_carlo_var
 
@@ -27,9 +29,8 @@ class PermanentError(Exception):
 
 
 def _attempt(task: Any) -> int:
-    from .main import INSTRUMENTATION  # the worker's handlers know the attempt number
-
-    return INSTRUMENTATION.attempt_of(task.request.id) or task.request.retries + 1
+    # The instrumentation counts redeliveries too, which request.retries does not.
+    return current().attempt or task.request.retries + 1
 
 
 def _inject(task: Any, fault: dict[str, Any] | None) -> None:

@@ -110,3 +110,13 @@ def test_a_dead_letter_names_the_queue_it_came_from(hooks, lines):
     hooks.dead_lettered("t-1", queue="high", dead_letter_queue="dead_letter", exc=ValueError("poison"))
     [line] = lines.of("task.dead_lettered")
     assert line["task.queue"] == "high" and line["task.attempt"] == 1 and line["error.type"] == "ValueError"
+
+
+def test_the_running_tasks_code_can_read_its_attempt_number(hooks, lines):
+    from dtq_instrumentation import current
+
+    task = fake_task(delivery_info={"routing_key": "high", "redelivered": True})
+    hooks.task_prerun(task_id="t-1", task=task, kwargs={})
+    assert current().attempt == 2 and current().task_id == "t-1"
+    hooks.task_postrun(task_id="t-1", task=task, state="SUCCESS")
+    assert current().attempt is None

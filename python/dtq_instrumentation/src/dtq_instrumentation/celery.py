@@ -166,7 +166,7 @@ class CeleryInstrumentation:
         if not is_valid_correlation_id(correlation_id):
             correlation_id = None
         trace = child_trace_context(_header(request, TRACEPARENT_HEADER))
-        token = bind(LogContext(correlation_id=correlation_id, trace=trace, task_id=task_id))
+        token = bind(LogContext(correlation_id=correlation_id, trace=trace, task_id=task_id, attempt=attempt))
         with self._lock:
             self._running[task_id] = _Running(attempt, time.perf_counter_ns(), token)
         queue = delivery.get("routing_key") or None

@@ -18,6 +18,8 @@ class LogContext:
     correlation_id: str | None = None
     trace: TraceContext | None = None
     task_id: str | None = None
+    # The running task's attempt number, for the task's own code (not written on every line).
+    attempt: int | None = None
 
 
 _current: contextvars.ContextVar[LogContext] = contextvars.ContextVar("dtq_log_context", default=LogContext())
