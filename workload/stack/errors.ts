@@ -44,6 +44,11 @@ export const STACK_ERRORS = {
     message:
       '{what} is not known yet: the stack has not started. Await stack.start() (or startStack()) before using it.',
   },
+  PYTHON_ENV_FAILED: {
+    code: 'DTQ_ERR_STACK_PYTHON_ENV_FAILED',
+    message:
+      '{step} failed (exit {exitCode}) while preparing {venv} for the Celery workload. Its last output:\n{tail}\nFix the cause, then run again (delete {venv} to start over).',
+  },
   REDIS_NOT_OWNED: {
     code: 'DTQ_ERR_STACK_REDIS_NOT_OWNED',
     message: 'the stack uses the external Redis {redisUrl} (DTQ_REDIS_URL), so it cannot stop or restart it.',

@@ -1,21 +1,31 @@
 /**
- * `npm run workload`: the local stack in the foreground with prefixed, readable output until
+ * `npm run workload [-- --system celery]`: the local stack in the foreground with prefixed, readable output until
  * Ctrl-C or SIGTERM, which stop every child (a second Ctrl-C kills them at once). Configuration
  * is by environment (docs/stack.md): DTQ_HTTP_PORT, DTQ_REDIS_URL, DTQ_LOG_DIR, DTQ_ES_URL,
- * DTQ_STACK_APIS, DTQ_STACK_WORKERS, DTQ_FAULTS, DTQ_STACK_OUTPUT (pretty|raw|none).
+ * DTQ_STACK_APIS, DTQ_STACK_WORKERS, DTQ_STACK_SYSTEM, DTQ_CELERY_CONCURRENCY, DTQ_FAULTS,
+ * DTQ_STACK_OUTPUT (pretty|raw|none).
  */
 import { runCli } from '../../contract/cli-args.ts';
 import { DtqError } from '../../contract/dtq-error.ts';
 import { envChoice } from '../../contract/env.ts';
 import { redactUrl } from '../../contract/redact.ts';
 import { type OutputMode, type Stack, startStack } from './stack.ts';
+import { SYSTEMS, type WorkloadSystem } from './systems.ts';
 
 const OUTPUT_MODES: readonly OutputMode[] = ['pretty', 'raw', 'none'];
 
 const WORKLOAD_CLI = {
   name: 'npm run workload --',
   summary: 'the local stack (Redis, 3 APIs, 3 workers, nginx) in the foreground until Ctrl-C.',
-  options: {},
+  options: {
+    system: {
+      type: 'string',
+      value: 'NAME',
+      choices: SYSTEMS,
+      description:
+        "node: dtq's Fastify + BullMQ workload (default); celery: the design notes' FastAPI + Celery (docs/celery.md)",
+    },
+  },
   sections: [
     {
       title: 'Environment (docs/stack.md)',
@@ -25,6 +35,8 @@ const WORKLOAD_CLI = {
         'DTQ_LOG_DIR        log directory (default var/logs)',
         'DTQ_ES_URL         also ship the logs to this Elasticsearch',
         'DTQ_STACK_APIS     number of API servers; DTQ_STACK_WORKERS number of workers',
+        'DTQ_STACK_SYSTEM   node or celery (default node; --system overrides it)',
+        'DTQ_CELERY_CONCURRENCY pool processes per Celery worker (default 2)',
         'DTQ_FAULTS=1       enable fault injection',
         'DTQ_STACK_OUTPUT   pretty, raw or none',
       ],
@@ -33,7 +45,7 @@ const WORKLOAD_CLI = {
 } as const;
 
 async function main(): Promise<void> {
-  runCli(WORKLOAD_CLI, process.argv.slice(2), () => undefined);
+  const system = runCli(WORKLOAD_CLI, process.argv.slice(2), (values) => values.system as WorkloadSystem | undefined);
   const output = envChoice('DTQ_STACK_OUTPUT', OUTPUT_MODES, 'pretty');
   let stack: Stack | undefined;
   let signals = 0;
@@ -53,11 +65,11 @@ async function main(): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  stack = await startStack({ output });
+  stack = await startStack({ output, ...(system ? { system } : {}) });
   const apis = stack.apis.map((api) => `${api.instance} :${api.port}`).join(', ');
   process.stdout.write(
     [
-      `stack     | ready: ${stack.httpUrl} (nginx) → ${apis}; ${stack.workers.length} workers; Redis ${redactUrl(stack.redisUrl)}`,
+      `stack     | ready: ${stack.httpUrl} (nginx) → ${apis}; ${stack.workers.length} workers (${stack.system}); Redis ${redactUrl(stack.redisUrl)}`,
       `stack     | logs: ${stack.logDir}/*.ndjson${stack.shipper ? ' (shipping to Elasticsearch)' : ''}; Ctrl-C stops everything`,
       '',
     ].join('\n'),

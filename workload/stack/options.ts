@@ -4,7 +4,8 @@
  * naming the variable, before anything is started.
  */
 import { join, resolve } from 'node:path';
-import { envFlag, envInt, envOptional } from '../../contract/env.ts';
+import { envChoice, envFlag, envInt, envOptional } from '../../contract/env.ts';
+import { SYSTEMS, type WorkloadSystem } from './systems.ts';
 
 /** Repository root (the stack runs the project's entry files from here). */
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
@@ -24,6 +25,12 @@ export interface StackOptions {
   apis?: number;
   /** Number of workers. Default DTQ_STACK_WORKERS or 3. */
   workers?: number;
+  /** Which reference system runs behind nginx: `node` or `celery`. Default DTQ_STACK_SYSTEM or `node`. */
+  system?: WorkloadSystem;
+  /** Pool processes per Celery worker (`--system celery`). Default DTQ_CELERY_CONCURRENCY or 2. */
+  celeryConcurrency?: number;
+  /** The Celery workload's virtual environment. Default DTQ_PYTHON_ENV_DIR or `<varDir>/venv-celery`. */
+  pythonEnvDir?: string;
   /** Use this Redis instead of starting one. Default DTQ_REDIS_URL. */
   redisUrl?: string;
   /** Port of the Redis the stack starts; 0 picks a free one. Default DTQ_REDIS_PORT or 0. */
@@ -53,6 +60,9 @@ export interface ResolvedStackOptions {
   readonly httpPort: number;
   readonly apis: number;
   readonly workers: number;
+  readonly system: WorkloadSystem;
+  readonly celeryConcurrency: number;
+  readonly pythonEnvDir: string;
   readonly redisUrl: string | undefined;
   readonly redisPort: number;
   readonly faults: boolean;
@@ -75,6 +85,11 @@ export function resolveStackOptions(options: StackOptions, env: NodeJS.ProcessEn
     httpPort: options.httpPort ?? envInt('DTQ_HTTP_PORT', 8080, PORT, env),
     apis: options.apis ?? envInt('DTQ_STACK_APIS', 3, { min: 1, max: 64 }, env),
     workers: options.workers ?? envInt('DTQ_STACK_WORKERS', 3, { min: 0, max: 64 }, env),
+    system: options.system ?? envChoice('DTQ_STACK_SYSTEM', SYSTEMS, 'node', env),
+    celeryConcurrency: options.celeryConcurrency ?? envInt('DTQ_CELERY_CONCURRENCY', 2, { min: 1, max: 64 }, env),
+    pythonEnvDir: resolve(
+      options.pythonEnvDir ?? envOptional('DTQ_PYTHON_ENV_DIR', env) ?? join(varDir, 'venv-celery'),
+    ),
     redisUrl: options.redisUrl ?? envOptional('DTQ_REDIS_URL', env),
     redisPort: options.redisPort ?? envInt('DTQ_REDIS_PORT', 0, PORT, env),
     faults: options.faults ?? envFlag('DTQ_FAULTS', false, env),

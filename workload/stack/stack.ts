@@ -1,8 +1,9 @@
 /**
  * The local stack: Redis, N API servers, M workers, nginx in front and (with DTQ_ES_URL) the
- * shipper, as supervised child processes. Used by `npm run workload`, `npm run demo`, the load
- * generator, the end-to-end tests and the API benchmark; the commands it runs are the ones
- * docker-compose runs (SERVICE_COMMANDS).
+ * shipper, as supervised child processes. The APIs and workers are those of one reference
+ * system (systems.ts): dtq's Node workload, whose commands are the ones docker-compose runs
+ * (SERVICE_COMMANDS), or the design notes' FastAPI + Celery (python/). Used by `npm run
+ * workload`, `npm run demo`, the load generator, the end-to-end tests and the API benchmark.
  *
  * Start order: Redis → APIs, workers, nginx (together) → readiness (each API's /ready, each
  * worker's service.started line, /ready through nginx) → shipper. Stop order is the reverse in
@@ -27,16 +28,24 @@ import {
 } from './options.ts';
 import { createOutput, type StackOutput } from './output.ts';
 import { claimPort, isReady, isStartedLine, redisPing, startedInFile } from './probes.ts';
+import { ensurePythonEnv } from './python-env.ts';
 import { waitUntilReady } from './readiness.ts';
 import { type ChildSpec, describeExit, type ExitInfo, type SupervisedChild, Supervisor } from './supervisor.ts';
+import {
+  celerySystem,
+  type Launch,
+  NODE_COMMANDS,
+  nodeSystem,
+  type SystemLaunchers,
+  type WorkloadSystem,
+} from './systems.ts';
 import { type StopTailing, tailFile } from './tail-file.ts';
 
 export { type OutputMode, REPO_ROOT, resolveStackOptions, type StackOptions } from './options.ts';
 
 /** The command line of each Node service, relative to the repository root; compose runs the same. */
 export const SERVICE_COMMANDS = {
-  api: ['node', 'workload/api/main.ts'],
-  worker: ['node', 'workload/worker/main.ts'],
+  ...NODE_COMMANDS,
   shipper: ['node', 'shipper/cli.ts'],
 } as const;
 
@@ -84,6 +93,8 @@ export interface Stack {
   readonly redisUrl: string;
   readonly logDir: string;
   readonly varDir: string;
+  /** The reference system behind nginx. */
+  readonly system: WorkloadSystem;
   readonly apis: readonly ApiProcess[];
   readonly workers: readonly WorkerProcess[];
   readonly nginx: NginxProcess;
@@ -127,6 +138,7 @@ const startedEvent = (name: string): string => `started:${name}`;
 export class LocalStack implements Stack {
   readonly logDir: string;
   readonly varDir: string;
+  readonly system: WorkloadSystem;
   readonly apis: ApiProcess[] = [];
   readonly workers: WorkerProcess[] = [];
   readonly #options: ResolvedStackOptions;
@@ -140,6 +152,7 @@ export class LocalStack implements Stack {
   /** Children stopped or killed through the handle (tests, the load generator): their exit is news, not an error. */
   readonly #onPurpose = new Set<ChildSpec>();
   #programs: Record<SystemProgram, string> | undefined;
+  #launchers: SystemLaunchers | undefined;
   #httpPort = 0;
   #redisUrl: string;
   #redis: RedisProcess | undefined;
@@ -153,6 +166,7 @@ export class LocalStack implements Stack {
     this.#options = resolveStackOptions(options);
     this.logDir = this.#options.logDir;
     this.varDir = this.#options.varDir;
+    this.system = this.#options.system;
     this.#redisUrl = this.#options.redisUrl ?? '';
     const write = options.write ?? ((text: string) => process.stdout.write(text));
     this.#output = createOutput(this.#options.output, write);
@@ -180,6 +194,7 @@ export class LocalStack implements Stack {
   async start(): Promise<this> {
     try {
       this.#checkPrerequisites();
+      this.#launchers = await this.#prepareSystem();
       const ports = await this.#claimPorts();
       await this.#startOwnRedis();
       const ready = [...this.#startApis(ports.apis), ...this.#startWorkers()];
@@ -279,12 +294,38 @@ export class LocalStack implements Stack {
     const { redisUrl, esUrl, installMissing } = this.#options;
     const needed: SystemProgram[] = redisUrl ? ['nginx'] : ['redis-server', 'nginx'];
     this.#programs = ensurePrograms(needed, { install: installMissing, say: (message) => this.#output.stack(message) });
-    for (const [name, command] of Object.entries(SERVICE_COMMANDS)) {
-      if (name === 'shipper' && !esUrl) continue;
-      const entry = join(REPO_ROOT, command[1]);
-      if (!existsSync(entry)) throw dtqError(STACK_ERRORS.ENTRY_MISSING, { entry, name });
+    if (esUrl) {
+      const entry = join(REPO_ROOT, SERVICE_COMMANDS.shipper[1]);
+      if (!existsSync(entry)) throw dtqError(STACK_ERRORS.ENTRY_MISSING, { entry, name: 'shipper' });
     }
     mkdirSync(this.logDir, { recursive: true });
+  }
+
+  /** The system's launchers, its entry files checked; for Celery, its virtual environment first. */
+  async #prepareSystem(): Promise<SystemLaunchers> {
+    let launchers: SystemLaunchers;
+    if (this.#options.system === 'celery') {
+      const env = await ensurePythonEnv({
+        dir: this.#options.pythonEnvDir,
+        say: (message) => this.#output.stack(message),
+        installMissing: this.#options.installMissing,
+      });
+      launchers = celerySystem(env.python, this.#options.celeryConcurrency);
+    } else {
+      launchers = nodeSystem();
+    }
+    for (const [name, launch] of [
+      ['api', launchers.api()],
+      ['worker', launchers.worker('worker-1')],
+    ] as const) {
+      if (!existsSync(launch.entry)) throw dtqError(STACK_ERRORS.ENTRY_MISSING, { entry: launch.entry, name });
+    }
+    return launchers;
+  }
+
+  #systemLaunchers(): SystemLaunchers {
+    if (!this.#launchers) throw dtqError(STACK_ERRORS.NOT_STARTED, { what: 'the system' });
+    return this.#launchers;
   }
 
   async #claimPorts(): Promise<Ports> {
@@ -309,12 +350,13 @@ export class LocalStack implements Stack {
   #startApis(ports: readonly number[]): Promise<void>[] {
     return ports.map((port, i) => {
       const instance = `api-${i + 1}`;
+      const launch: Launch = this.#systemLaunchers().api();
       const child = this.#supervisor.spawn({
         name: instance,
-        command: process.execPath,
-        args: [SERVICE_COMMANDS.api[1]],
+        command: launch.command,
+        args: launch.args,
         parentDeathSignal: ORPHAN_SIGNAL,
-        cwd: REPO_ROOT,
+        cwd: launch.cwd,
         env: {
           ...this.#childEnv,
           DTQ_INSTANCE: instance,
@@ -420,12 +462,13 @@ export class LocalStack implements Stack {
   }
 
   #spawnWorker(instance: string): SupervisedChild {
+    const launch = this.#systemLaunchers().worker(instance);
     return this.#supervisor.spawn({
       name: instance,
-      command: process.execPath,
-      args: [SERVICE_COMMANDS.worker[1]],
+      command: launch.command,
+      args: launch.args,
       parentDeathSignal: ORPHAN_SIGNAL,
-      cwd: REPO_ROOT,
+      cwd: launch.cwd,
       env: { ...this.#childEnv, DTQ_INSTANCE: instance, DTQ_REDIS_URL: this.#redisUrl },
     });
   }

@@ -1,0 +1,10 @@
+"""The three queues of the design notes and the priority each stands for."""
+
+QUEUES = ("high", "medium", "low")
+PRIORITY = {"high": 10, "medium": 5, "low": 1}
+DEFAULT_PRIORITY = "medium"
+# Where a job given up for good goes (a Redis list the operator can inspect and replay).
+DEAD_LETTER_KEY = "dtq:celery:dead_letter"
+DEAD_LETTER_QUEUE = "dead_letter"
+# Celery task names, as in the design notes (`tasks.calculate_var`).
+TASK_NAMES = {"calculate_var": "tasks.calculate_var"}

@@ -1,0 +1,68 @@
+import io
+
+import pytest
+
+from celery_workload.api.schemas import TaskSubmitRequest
+from celery_workload.services.task_service import InvalidTask, TaskService
+from dtq_instrumentation import configure_logging
+
+# The design notes' example request, verbatim.
+EXAMPLE = {
+    "task_type": "calculate_var",
+    "data": {"portfolio_data": {"positions": [{"symbol": "AAPL", "quantity": 100, "price": 150.0}]}},
+    "priority": "high",
+}
+
+
+class RecordingQueue:
+    def __init__(self):
+        self.sent = []
+
+    def submit_task(self, **kwargs):
+        self.sent.append(kwargs)
+        return "task-1"
+
+    def priority_of(self, queue):
+        return {"high": 10, "medium": 5, "low": 1}[queue]
+
+    def get_status(self, task_id):
+        return {"task_id": task_id, "status": "STARTED"}
+
+
+@pytest.fixture(autouse=True)
+def quiet_log():
+    configure_logging("api", "api-t", stream=io.StringIO())
+
+
+def test_the_design_notes_example_goes_to_the_high_queue_with_priority_10_and_its_correlation_id():
+    request = TaskSubmitRequest.model_validate(EXAMPLE)
+    queue = RecordingQueue()
+    answer = TaskService(queue).create_task(request.task_type, request.data, request.priority,
+                                            correlation_id="ULTIMATE-SUCCESS-123")
+    assert answer == {"task_id": "task-1", "status": "PENDING", "queue": "high"}
+    [sent] = queue.sent
+    assert sent["task_name"] == "tasks.calculate_var" and sent["queue"] == "high" and sent["priority"] == 10
+    assert sent["correlation_id"] == "ULTIMATE-SUCCESS-123"
+
+
+def test_invalid_positions_are_refused_before_anything_is_queued():
+    queue = RecordingQueue()
+    bad = {"portfolio_data": {"positions": [{"symbol": "X", "quantity": -1, "price": 1}]}}
+    with pytest.raises(InvalidTask, match=r"positions\[0\]\.quantity"):
+        TaskService(queue).create_task("calculate_var", bad)
+    assert queue.sent == []
+
+
+def test_fault_injection_is_refused_unless_enabled():
+    data = {**EXAMPLE["data"], "fault": {"poison": True}}
+    with pytest.raises(InvalidTask, match="DTQ_FAULTS=1"):
+        TaskService(RecordingQueue()).create_task("calculate_var", data)
+    TaskService(RecordingQueue(), allow_faults=True).create_task("calculate_var", data)
+
+
+def test_a_status_read_speaks_the_contracts_words():
+    stream = io.StringIO()
+    configure_logging("api", "api-t", stream=stream)
+    TaskService(RecordingQueue()).get_task("task-1")
+    assert '"task.status":"running"' in stream.getvalue()
+    assert '"event.action":"task.status_read"' in stream.getvalue()
