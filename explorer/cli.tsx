@@ -14,6 +14,7 @@ import { indexPattern, indexPrefix } from '../contract/indices.ts';
 import { redactUrl } from '../contract/redact.ts';
 import { printable } from '../contract/terminal-text.ts';
 import { EXPLORE_ERRORS, exitCodeFor } from './errors.ts';
+import { fleetFeed } from './fleet-feed.ts';
 import {
   type LoadedTrace,
   loadTrace,
@@ -22,7 +23,16 @@ import {
   type TraceTarget,
 } from './load-trace.ts';
 import { chooseMapping } from './mapping/load.ts';
-import { parseSince, type RequestFilter, summariseRequests } from './model/request-list.ts';
+import {
+  isStatusFilter,
+  parseDuration,
+  parseSince,
+  type RequestFilter,
+  SORT_KEYS,
+  type SortKey,
+  type SortOrder,
+} from './model/list-view.ts';
+import type { RequestSummary } from './model/request-list.ts';
 import type { Trace } from './model/types.ts';
 import type { LogSource } from './sources/source.ts';
 import { wantsNoColor } from './theme.ts';
@@ -73,7 +83,25 @@ const EXPLORE_CLI = {
       value: 'NAME',
       description: 'request list: api, worker, nginx or an instance such as worker-2',
     },
-    status: { type: 'string', value: 'S', description: 'request list: failed, a code (202) or a class (5xx)' },
+    status: {
+      type: 'string',
+      value: 'S',
+      description: 'request list: failed, a code (202), a class (5xx) or a task state (dead-lettered, retrying…)',
+    },
+    type: { type: 'string', value: 'TYPE', description: 'request list: task type, e.g. stress_test' },
+    queue: { type: 'string', value: 'NAME', description: 'request list: queue (high, medium, low)' },
+    worker: { type: 'string', value: 'NAME', description: 'request list: a worker that ran an attempt, e.g. worker-3' },
+    'min-duration': {
+      type: 'string',
+      value: 'D',
+      description: 'request list: total duration at least D (250ms, 2s, 1m)',
+    },
+    find: { type: 'string', value: 'TEXT', description: 'request list: TEXT in any id or attribute' },
+    sort: {
+      type: 'string',
+      value: 'COL',
+      description: `request list: sort by ${SORT_KEYS.join(', ')}; -COL descending (default -time)`,
+    },
     limit: { type: 'string', value: 'N', description: 'request list: at most N requests (default 200)' },
   },
   sections: [
@@ -126,8 +154,12 @@ function parse(argv: string[], now: number): Options | CliExit {
   if (v.task !== undefined && parsed.positionals.length > 0) throw usage('give a correlation id or --task, not both');
   const sinceMs = parseSince(v.since ?? '1h', now);
   if (sinceMs === undefined) throw dtqError(EXPLORE_ERRORS.BAD_SINCE, { value: v.since });
-  if (v.status !== undefined && !/^(failed|\d{3}|\dxx)$/i.test(v.status))
+  if (v.status !== undefined && !isStatusFilter(v.status))
     throw dtqError(EXPLORE_ERRORS.BAD_STATUS, { value: v.status });
+  const minDurationMs = v['min-duration'] === undefined ? undefined : parseDuration(v['min-duration']);
+  if (v['min-duration'] !== undefined && minDurationMs === undefined)
+    throw usage(`--min-duration ${v['min-duration']} is not a duration: write 250ms, 2s, 1.5m or 1h`);
+  const sort = v.sort === undefined ? undefined : parseSort(v.sort);
   const width = v.width === undefined ? undefined : Number(v.width);
   if (width !== undefined && !(Number.isInteger(width) && width >= 40))
     throw usage(`--width ${v.width} must be a whole number of at least 40`);
@@ -146,8 +178,27 @@ function parse(argv: string[], now: number): Options | CliExit {
     stats: Boolean(v.stats),
     sinceText: v.since,
     width,
-    filter: { sinceMs, service: v.service, status: v.status?.toLowerCase(), limit },
+    filter: {
+      sinceMs,
+      service: v.service,
+      status: v.status?.toLowerCase(),
+      type: v.type,
+      queue: v.queue,
+      worker: v.worker,
+      minDurationMs,
+      text: v.find,
+      sort,
+      limit,
+    },
   };
+}
+
+function parseSort(text: string): SortOrder {
+  const descending = text.startsWith('-');
+  const key = descending ? text.slice(1) : text;
+  if (!(SORT_KEYS as readonly string[]).includes(key))
+    throw usage(`--sort ${text} names no column: use one of ${SORT_KEYS.join(', ')}, with - for descending`);
+  return { key: key as SortKey, descending };
 }
 
 async function openSource(options: Options): Promise<LogSource> {
@@ -160,6 +211,15 @@ async function openSource(options: Options): Promise<LogSource> {
   }
   const { FileSource } = await import('./sources/files.ts');
   return new FileSource(options.logs ?? process.env.DTQ_LOG_DIR ?? join('var', 'logs'), { mapping });
+}
+
+/** The list's loader, made on first use: a trace opened by id reads the window only if Esc leads to the list. */
+function listLoader(source: LogSource, filter: RequestFilter): () => Promise<RequestSummary[]> {
+  let fleet: ReturnType<typeof fleetFeed> | undefined;
+  return () => {
+    fleet ??= fleetFeed(source, filter);
+    return fleet.rows();
+  };
 }
 
 /** Exit status of a trace: 5 when its lines do not meet the contract, so a script cannot take it for an answer. */
@@ -250,8 +310,8 @@ async function main(argv: string[]): Promise<number> {
         : undefined;
   try {
     if (target === undefined) {
-      const loadList = async () =>
-        summariseRequests(await source.recent(options.filter.sinceMs, 10_000), options.filter);
+      const fleet = fleetFeed(source, options.filter);
+      const loadList = () => fleet.rows();
       const list = await loadList();
       if (tui) {
         const { runTui } = await tui;
@@ -290,7 +350,7 @@ async function main(argv: string[]): Promise<number> {
             })
           : undefined,
         loadTrace: progressiveLoader(source),
-        loadList: async () => summariseRequests(await source.recent(options.filter.sinceMs, 10_000), options.filter),
+        loadList: listLoader(source, options.filter),
         follow: options.follow,
         noColor: wantsNoColor(),
         onFirstFrame: () => recordTiming('first-frame', first),

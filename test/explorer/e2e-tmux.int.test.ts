@@ -121,7 +121,7 @@ describe('dtq-explore in a real terminal', () => {
         NO_COLOR: '1',
         TERM: 'xterm-256color',
       });
-      await waitForScreen((s) => s.includes('Recent requests: 7'), 'the request list');
+      await waitForScreen((s) => s.includes('Fleet: 7 request(s)'), 'the request list');
       await keys('/', 'o', 't', 'h', 'e', 'r', 'Enter');
       expect(selected(screen())).toContain('other-req');
       await keys('Enter');
@@ -134,7 +134,7 @@ describe('dtq-explore in a real terminal', () => {
       await keys('Escape');
       await waitForScreen((s) => s.includes('dtq-explore other-req'), 'the duplicate again');
       await keys('Escape');
-      await waitForScreen((s) => s.includes('Recent requests:'), 'the list again');
+      await waitForScreen((s) => s.includes('Fleet:'), 'the list again');
       await keys('q');
       await waitForScreen((s) => s.includes('EXIT=0'), 'a clean exit');
     });

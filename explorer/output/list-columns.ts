@@ -1,0 +1,98 @@
+/**
+ * The fleet view's columns as data: header, width, alignment, the sort key each stands for,
+ * and which go first when the screen is narrow. --plain prints every column; the TUI keeps
+ * the most useful ones that fit. Cells hold logged text: callers make lines printable.
+ */
+import { formatClock, formatDuration, shortId } from '../model/fields.ts';
+import type { SortKey, SortOrder } from '../model/list-view.ts';
+import type { RequestSummary } from '../model/request-list.ts';
+import { clip } from './bars.ts';
+
+/** One column of the list. */
+export interface ListColumn {
+  readonly header: string;
+  readonly width: number;
+  readonly align: 'left' | 'right';
+  readonly sortKey: SortKey | undefined;
+  /** Lower is kept longer when the screen is narrow. */
+  readonly keep: number;
+  cell(row: RequestSummary): string;
+}
+
+const dash = (value: string | number | undefined): string => (value === undefined ? '-' : String(value));
+
+/** Every column, in screen order; the correlation id is last and takes what is left. */
+export const LIST_COLUMNS: readonly ListColumn[] = [
+  { header: 'time (UTC)', width: 12, align: 'left', sortKey: 'time', keep: 0, cell: (r) => formatClock(r.at) },
+  { header: 'sta', width: 3, align: 'right', sortKey: 'status', keep: 1, cell: (r) => dash(r.status) },
+  { header: 'state', width: 13, align: 'left', sortKey: 'state', keep: 2, cell: (r) => dash(r.state) },
+  { header: 'att', width: 3, align: 'right', sortKey: 'attempts', keep: 7, cell: (r) => dash(r.attempts || undefined) },
+  {
+    header: 'duration',
+    width: 9,
+    align: 'right',
+    sortKey: 'duration',
+    keep: 3,
+    cell: (r) => formatDuration(r.totalMs),
+  },
+  { header: 'type', width: 22, align: 'left', sortKey: 'type', keep: 5, cell: (r) => dash(r.taskType) },
+  { header: 'queue', width: 6, align: 'left', sortKey: 'queue', keep: 8, cell: (r) => dash(r.queue) },
+  { header: 'worker', width: 8, align: 'left', sortKey: 'worker', keep: 6, cell: (r) => dash(r.worker) },
+  {
+    header: 'dup',
+    width: 3,
+    align: 'right',
+    sortKey: undefined,
+    keep: 9,
+    cell: (r) => dash(r.duplicates || undefined),
+  },
+  {
+    header: 'route',
+    width: 24,
+    align: 'left',
+    sortKey: 'route',
+    keep: 4,
+    cell: (r) => `${r.method ?? ''} ${r.route ?? ''}`.trim() || '-',
+  },
+];
+
+/** Header of the correlation id column, which closes every line. */
+export const ID_HEADER = 'correlation id';
+/** The correlation id keeps at least this many characters on screen. */
+const MIN_ID_WIDTH = 12;
+
+/** The columns that fit in `width` with the correlation id after them, in screen order. */
+export function columnsFor(width: number): ListColumn[] {
+  const kept = [...LIST_COLUMNS].sort((a, b) => a.keep - b.keep);
+  while (kept.length > 0 && lineWidth(kept) + MIN_ID_WIDTH > width) kept.pop();
+  return LIST_COLUMNS.filter((column) => kept.includes(column));
+}
+
+function lineWidth(columns: readonly ListColumn[]): number {
+  return columns.reduce((sum, column) => sum + column.width + 1, 0);
+}
+
+function cellText(text: string, column: ListColumn, whole = false): string {
+  const clipped = whole ? text : clip(text, column.width);
+  return column.align === 'right' ? clipped.padStart(column.width) : clipped.padEnd(column.width);
+}
+
+/** The header line, the sorted column marked ▲ or ▼. */
+export function headerLine(columns: readonly ListColumn[], sort?: SortOrder): string {
+  const cells = columns.map((column) => {
+    const mark = sort !== undefined && column.sortKey === sort.key ? (sort.descending ? '▼' : '▲') : '';
+    return cellText(`${column.header}${mark}`, column);
+  });
+  const idMark = sort?.key === 'id' ? (sort.descending ? '▼' : '▲') : '';
+  return [...cells, `${ID_HEADER}${idMark}`].join(' ');
+}
+
+/**
+ * One row as a line. With `width` (the screen), cells are cut to their column and the
+ * correlation id shortened (both ends kept) to fit; without (--plain), every value is whole.
+ */
+export function rowLine(row: RequestSummary, columns: readonly ListColumn[], width?: number): string {
+  const head = columns.map((column) => `${cellText(column.cell(row), column, width === undefined)} `).join('');
+  const room = width === undefined ? undefined : Math.max(MIN_ID_WIDTH, width - [...head].length);
+  return `${head}${room === undefined ? row.correlationId : shortId(row.correlationId, room)}`;
+}
