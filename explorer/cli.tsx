@@ -44,7 +44,7 @@ const EXPLORE_CLI = {
   usage: [
     '<correlation-id> [options]   the timeline of one request',
     '--task <task-id> [options]   the request that created a task',
-    '[options]                    recent requests; Enter opens one',
+    '[options]                    the fleet view: recent requests and their tasks; Enter opens one',
     'doctor [options]             what your logs let the explorer rebuild, and what to add',
   ],
   positionals: { name: 'correlation-id' },
@@ -114,6 +114,7 @@ const EXPLORE_CLI = {
       lines: [
         '↑↓/jk move · Enter details/open · Esc back · / search · n/N next/prev match',
         'e/E next/prev error · o jump to original · ? help · q quit',
+        'list: f/F filter/unfilter · s/S sort by next column/reverse · r reload',
       ],
     },
   ],

@@ -59,7 +59,7 @@ export function ListScreen(props: ListScreenProps) {
   const bodyHeight = Math.max(1, height - HEAD_LINES - 1);
   const selected = cursorIndex(list, view);
   const visibleTop = scrollTop(selected, list.length, bodyHeight, top);
-  const shown = columnsFor(columns - 2);
+  const shown = columnsFor(columns - 2, list.slice(visibleTop, visibleTop + bodyHeight));
 
   const move = (index: number): void => {
     if (index < 0 || index >= list.length) return;

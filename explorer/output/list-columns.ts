@@ -29,15 +29,15 @@ export const LIST_COLUMNS: readonly ListColumn[] = [
   { header: 'att', width: 3, align: 'right', sortKey: 'attempts', keep: 7, cell: (r) => dash(r.attempts || undefined) },
   {
     header: 'duration',
-    width: 9,
+    width: 8,
     align: 'right',
     sortKey: 'duration',
     keep: 3,
     cell: (r) => formatDuration(r.totalMs),
   },
-  { header: 'type', width: 22, align: 'left', sortKey: 'type', keep: 5, cell: (r) => dash(r.taskType) },
+  { header: 'type', width: 22, align: 'left', sortKey: 'type', keep: 4, cell: (r) => dash(r.taskType) },
   { header: 'queue', width: 6, align: 'left', sortKey: 'queue', keep: 8, cell: (r) => dash(r.queue) },
-  { header: 'worker', width: 8, align: 'left', sortKey: 'worker', keep: 6, cell: (r) => dash(r.worker) },
+  { header: 'worker', width: 8, align: 'left', sortKey: 'worker', keep: 5, cell: (r) => dash(r.worker) },
   {
     header: 'dup',
     width: 3,
@@ -51,7 +51,7 @@ export const LIST_COLUMNS: readonly ListColumn[] = [
     width: 24,
     align: 'left',
     sortKey: 'route',
-    keep: 4,
+    keep: 6,
     cell: (r) => `${r.method ?? ''} ${r.route ?? ''}`.trim() || '-',
   },
 ];
@@ -59,17 +59,26 @@ export const LIST_COLUMNS: readonly ListColumn[] = [
 /** Header of the correlation id column, which closes every line. */
 export const ID_HEADER = 'correlation id';
 /** The correlation id keeps at least this many characters on screen. */
-const MIN_ID_WIDTH = 12;
+const MIN_ID_WIDTH = 15;
 
-/** The columns that fit in `width` with the correlation id after them, in screen order. */
-export function columnsFor(width: number): ListColumn[] {
-  const kept = [...LIST_COLUMNS].sort((a, b) => a.keep - b.keep);
-  while (kept.length > 0 && lineWidth(kept) + MIN_ID_WIDTH > width) kept.pop();
-  return LIST_COLUMNS.filter((column) => kept.includes(column));
-}
-
-function lineWidth(columns: readonly ListColumn[]): number {
-  return columns.reduce((sum, column) => sum + column.width + 1, 0);
+/**
+ * The columns that fit in `width` with the correlation id after them, in screen order. A
+ * column empty in every one of `rows` (no task anywhere: no type, no worker) gives its room
+ * to the next.
+ */
+export function columnsFor(width: number, rows: readonly RequestSummary[] = []): ListColumn[] {
+  const candidates = [...LIST_COLUMNS]
+    .filter((column) => column.keep <= 3 || rows.length === 0 || rows.some((row) => column.cell(row) !== '-'))
+    .sort((a, b) => a.keep - b.keep);
+  // Most useful first; a column too wide for what is left makes way for narrower ones after it.
+  const kept = new Set<ListColumn>();
+  let used = MIN_ID_WIDTH;
+  for (const column of candidates) {
+    if (used + column.width + 1 > width) continue;
+    kept.add(column);
+    used += column.width + 1;
+  }
+  return LIST_COLUMNS.filter((column) => kept.has(column));
 }
 
 function cellText(text: string, column: ListColumn, whole = false): string {
