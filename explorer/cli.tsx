@@ -27,9 +27,9 @@ import {
   isStatusFilter,
   parseDuration,
   parseSince,
+  parseSort,
   type RequestFilter,
   SORT_KEYS,
-  type SortKey,
   type SortOrder,
 } from './model/list-view.ts';
 import type { RequestSummary } from './model/request-list.ts';
@@ -76,7 +76,11 @@ const EXPLORE_CLI = {
     json: { type: 'boolean', description: 'JSON, schema in docs/explorer-json.md' },
     follow: { type: 'boolean', description: 'keep refreshing an in-flight request until it ends' },
     width: { type: 'string', value: 'N', description: 'columns for --plain (default: terminal width or 100)' },
-    stats: { type: 'boolean', description: 'latency by stage, errors, duplicates over --since (needs Elasticsearch)' },
+    stats: {
+      type: 'boolean',
+      description:
+        "over --since: the dashboards' numbers from Elasticsearch; from files, rates, task outcomes, error share, latency percentiles",
+    },
     since: { type: 'string', value: 'WHEN', description: 'request list: 15m, 2h, 1d or an ISO date (default: 1h)' },
     service: {
       type: 'string',
@@ -100,7 +104,7 @@ const EXPLORE_CLI = {
     sort: {
       type: 'string',
       value: 'COL',
-      description: `request list: sort by ${SORT_KEYS.join(', ')}; -COL descending (default -time)`,
+      description: `request list: sort by ${SORT_KEYS.join(', ')}; newest, slowest, most first; COL:asc or COL:desc to choose (default time)`,
     },
     limit: { type: 'string', value: 'N', description: 'request list: at most N requests (default 200)' },
   },
@@ -160,7 +164,7 @@ function parse(argv: string[], now: number): Options | CliExit {
   const minDurationMs = v['min-duration'] === undefined ? undefined : parseDuration(v['min-duration']);
   if (v['min-duration'] !== undefined && minDurationMs === undefined)
     throw usage(`--min-duration ${v['min-duration']} is not a duration: write 250ms, 2s, 1.5m or 1h`);
-  const sort = v.sort === undefined ? undefined : parseSort(v.sort);
+  const sort = v.sort === undefined ? undefined : sortOption(v.sort);
   const width = v.width === undefined ? undefined : Number(v.width);
   if (width !== undefined && !(Number.isInteger(width) && width >= 40))
     throw usage(`--width ${v.width} must be a whole number of at least 40`);
@@ -194,12 +198,13 @@ function parse(argv: string[], now: number): Options | CliExit {
   };
 }
 
-function parseSort(text: string): SortOrder {
-  const descending = text.startsWith('-');
-  const key = descending ? text.slice(1) : text;
-  if (!(SORT_KEYS as readonly string[]).includes(key))
-    throw usage(`--sort ${text} names no column: use one of ${SORT_KEYS.join(', ')}, with - for descending`);
-  return { key: key as SortKey, descending };
+function sortOption(text: string): SortOrder {
+  const order = parseSort(text);
+  if (order === undefined)
+    throw usage(
+      `--sort ${text} names no column: use one of ${SORT_KEYS.join(', ')}, optionally with :asc or :desc (duration:desc)`,
+    );
+  return order;
 }
 
 async function openSource(options: Options): Promise<LogSource> {
@@ -249,10 +254,13 @@ async function followUntilDone(source: LogSource, target: TraceTarget, first: Lo
   return loaded;
 }
 
-/** --stats: the dashboards' numbers, computed by dashboards/stats.ts over the same indices. */
+/**
+ * --stats: from Elasticsearch, the dashboards' numbers (dashboards/stats.ts over the same
+ * indices); from log files, the fleet view's overview of the window (model/overview.ts).
+ */
 async function printStats(options: Options): Promise<number> {
-  const esUrl = options.es ?? process.env.DTQ_ES_URL;
-  if (!esUrl) throw usage('--stats reads Elasticsearch: pass --es URL or set DTQ_ES_URL');
+  const esUrl = options.logs === undefined ? (options.es ?? process.env.DTQ_ES_URL) : undefined;
+  if (!esUrl) return printFileOverview(options);
   // The dashboards' aggregations name contract fields in the index: they need lines shipped in
   // the contract's shape (dtq-ship writes them so), whatever format the services log.
   const mapping = await chooseMapping({ profile: options.profile, mappingFile: options.mappingFile });
@@ -266,6 +274,26 @@ async function printStats(options: Options): Promise<number> {
     await renderStats({ esUrl, indexPattern: indexPattern(indexPrefix()), ...(since ? { since } : {}) }),
   );
   return 0;
+}
+
+/** --stats from log files: rates, task outcomes, error share, latency percentiles, task types. */
+async function printFileOverview(options: Options): Promise<number> {
+  const source = await openSource(options);
+  try {
+    const ledger = await fleetFeed(source, options.filter).refresh();
+    const { listRequests } = await import('./model/list-view.ts');
+    const { overview } = await import('./model/overview.ts');
+    const rows = listRequests(ledger.summaries(), { ...options.filter, limit: undefined });
+    const report = overview(rows, ledger.tasks());
+    const { overviewToJson, renderOverviewPlain } = await import('./output/overview-plain.ts');
+    if (options.json) {
+      const { jsonText } = await import('./output/json.ts');
+      process.stdout.write(jsonText(overviewToJson(report, { kind: source.kind, description: source.description })));
+    } else process.stdout.write(renderOverviewPlain(report, source.description));
+    return 0;
+  } finally {
+    await source.close();
+  }
 }
 
 /** `dtq-explore doctor`: a sample of the lines, read through the mapping, and what it allows. */

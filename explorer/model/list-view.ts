@@ -60,7 +60,7 @@ export function isStatusFilter(value: string): boolean {
 /** Filter, sort and cut the rows. */
 export function listRequests(rows: readonly RequestSummary[], filter: RequestFilter = {}): RequestSummary[] {
   const limit = filter.limit ?? Number.POSITIVE_INFINITY;
-  // Sorted, then cut: `--sort -duration --limit 10` is the ten slowest.
+  // Sorted, then cut: `--sort duration --limit 10` is the ten slowest.
   return rows
     .filter((row) => matches(row, filter))
     .sort(compareBy(filter.sort ?? DEFAULT_SORT))
@@ -204,8 +204,21 @@ export function cursorIndex(rows: readonly RequestSummary[], view: ListView): nu
 
 /** The next column to sort by (`s`), each in its natural direction: time and numbers descending. */
 export function nextSort(order: SortOrder): SortOrder {
-  const key = SORT_KEYS[(SORT_KEYS.indexOf(order.key) + 1) % SORT_KEYS.length] as SortKey;
+  return naturalOrder(SORT_KEYS[(SORT_KEYS.indexOf(order.key) + 1) % SORT_KEYS.length] as SortKey);
+}
+
+/** A column in the direction one usually wants first: newest, slowest, most; text A to Z. */
+export function naturalOrder(key: SortKey): SortOrder {
   return { key, descending: key === 'time' || key === 'duration' || key === 'attempts' || key === 'status' };
+}
+
+/** `--sort`: a column (in its natural direction), `COL:asc`, `COL:desc`, or `-COL` for descending. */
+export function parseSort(text: string): SortOrder | undefined {
+  const match = /^(-)?([a-z]+)(?::(asc|desc))?$/.exec(text.trim().toLowerCase());
+  if (!match || !(SORT_KEYS as readonly string[]).includes(match[2] as string)) return undefined;
+  const key = match[2] as SortKey;
+  if (match[1] !== undefined) return { key, descending: match[3] !== 'asc' };
+  return match[3] === undefined ? naturalOrder(key) : { key, descending: match[3] === 'desc' };
 }
 
 /** Requests per task state, in {@link TASK_STATES} order, and how many failed: the list's header. */

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EVENTS, F, NS_PER_MS } from '../../contract/vocabulary.ts';
-import { listRequests, rowMatchesText, sortRows } from '../../explorer/model/list-view.ts';
+import { listRequests, parseSort, rowMatchesText, sortRows } from '../../explorer/model/list-view.ts';
 import { RequestLedger, type RequestSummary, summariseRequests } from '../../explorer/model/request-list.ts';
 import { deadLettered, duplicatesScenario, happyPath, LogWriter } from './fixtures.ts';
 
@@ -173,5 +173,16 @@ describe('the ledger', () => {
     const ledger = new RequestLedger().addAll(hits);
     expect(ledger.lines).toBe(hits.length - 1);
     expect(row(ledger.summaries(), 'req-1')).toMatchObject({ state: 'succeeded', worker: 'worker-1', totalMs: 19 });
+  });
+});
+
+describe('--sort', () => {
+  it('reads a column in its natural direction, or as told', () => {
+    expect(parseSort('duration')).toEqual({ key: 'duration', descending: true });
+    expect(parseSort('worker')).toEqual({ key: 'worker', descending: false });
+    expect(parseSort('duration:asc')).toEqual({ key: 'duration', descending: false });
+    expect(parseSort('-worker')).toEqual({ key: 'worker', descending: true });
+    expect(parseSort('colour')).toBeUndefined();
+    expect(parseSort('time:sideways')).toBeUndefined();
   });
 });
