@@ -117,7 +117,7 @@ const EXPLORE_CLI = {
       title: 'Keys',
       lines: [
         '↑↓/jk move · Enter details/open · Esc back · / search · n/N next/prev match',
-        'e/E next/prev error · o jump to original · ? help · q quit',
+        'e/E next/prev error · o jump to original · y copy id · ? help · q quit',
         'list: f/F filter/unfilter · s/S sort by next column/reverse · r reload',
       ],
     },

@@ -38,6 +38,8 @@ export interface AppProps {
   readonly onExit?: () => void;
   /** Called once a trace has been drawn (start-up measurement). */
   readonly onTraceShown?: (trace: Trace) => void;
+  /** Puts text on the clipboard (`y`); default: OSC 52 to the terminal. */
+  readonly copy?: ((text: string) => void) | undefined;
 }
 
 function keyOf(target: TraceTarget): string {
@@ -138,6 +140,7 @@ export function App(props: AppProps) {
         follow={props.follow}
         onOpen={openFromList}
         onQuit={quit}
+        copy={props.copy}
       />
     );
   }
@@ -160,6 +163,7 @@ export function App(props: AppProps) {
       onBack={pop}
       onQuit={quit}
       focusKey={top.focusKey}
+      copy={props.copy}
       onOpen={(target, from, focusKey) => push({ kind: 'trace', target, focusKey }, from)}
     />
   );

@@ -21,6 +21,7 @@ import {
 import { findNext, scrollTop } from '../model/navigation.ts';
 import type { RequestSummary } from '../model/request-list.ts';
 import { clip } from '../output/bars.ts';
+import { copyToClipboard } from '../output/clipboard.ts';
 import { columnsFor, headerLine, rowLine } from '../output/list-columns.ts';
 import type { Theme } from '../theme.ts';
 import { HelpOverlay } from './HelpOverlay.tsx';
@@ -40,6 +41,8 @@ export interface ListScreenProps {
   readonly follow?: boolean | undefined;
   onOpen(correlationId: string, view: ListView): void;
   onQuit(): void;
+  /** Puts text on the clipboard (`y`); default: OSC 52 to the terminal. */
+  copy?: ((text: string) => void) | undefined;
 }
 
 /** Lines above the rows: title, states, column headers. */
@@ -98,7 +101,12 @@ export function ListScreen(props: ListScreenProps) {
     else if (input === 's') setView((v) => ({ ...v, sort: nextSort(v.sort) }));
     else if (input === 'S') setView((v) => ({ ...v, sort: { ...v.sort, descending: !v.sort.descending } }));
     else if (input === 'r') state.reload();
-    else if (input === 'e' || input === 'E') {
+    else if (input === 'y') {
+      const entry = list[selected];
+      if (entry === undefined) return;
+      (props.copy ?? copyToClipboard)(entry.correlationId);
+      setMessage(`copied ${entry.correlationId} (OSC 52; if your terminal does not allow it, select it here)`);
+    } else if (input === 'e' || input === 'E') {
       const found = findNext(list, selected, input === 'e' ? 1 : -1, (s) => s.failed || s.errors > 0);
       if (found < 0) setMessage('no failed requests in this list');
       else move(found);
@@ -181,7 +189,7 @@ export function ListScreen(props: ListScreenProps) {
         searching={prompt.typing ?? filterPrompt.typing}
         prompt={filterPrompt.typing !== undefined ? 'filter: ' : '/'}
         message={message}
-        hints="j/k move · Enter open · / search · f filter · s/S sort · e failed · r reload · ? help · q quit"
+        hints="j/k move · Enter open · / search · f filter · s/S sort · e failed · y copy id · r reload · ? help · q quit"
       />
     </Box>
   );

@@ -22,7 +22,7 @@ function fleetDir(): string {
   return track(writeLogDir(w));
 }
 
-function renderFleet(dir: string, options: { follow?: boolean; columns?: number } = {}) {
+function renderFleet(dir: string, options: { follow?: boolean; columns?: number; copied?: string[] } = {}) {
   const source = new FileSource(dir);
   const fleet = fleetFeed(source, {});
   const load = async (target: TraceTarget) => (await loadTrace(source, target, () => T0 + 60_000)).trace;
@@ -31,6 +31,7 @@ function renderFleet(dir: string, options: { follow?: boolean; columns?: number 
       loadTrace={load}
       loadList={() => fleet.rows()}
       follow={options.follow}
+      copy={(text) => options.copied?.push(text)}
       size={{ columns: options.columns ?? 100, rows: 24 }}
       noColor
     />,
@@ -122,6 +123,16 @@ describe('the fleet view', () => {
     expect(selectedLine(back)).toBe(before);
     expect(back).toContain('worker▲');
     expect(back).toContain('filter "worker"');
+    app.unmount();
+  });
+
+  it('copies the correlation id of the row under the cursor with y', async () => {
+    const copied: string[] = [];
+    const { app } = renderFleet(fleetDir(), { copied });
+    await waitForFrame(app.lastFrame, (f) => f.includes('Fleet: 8 request(s)'));
+    await press(app, '/', ...'task-dlq', '\r', 'y');
+    expect(copied).toEqual(['req-dlq-1']);
+    expect(frameOf(app)).toContain('copied req-dlq-1 (OSC 52');
     app.unmount();
   });
 
