@@ -74,6 +74,12 @@ const EXPLORE_CLI = {
     },
     plain: { type: 'boolean', description: 'text, for pipes and bug reports (default when not a terminal)' },
     json: { type: 'boolean', description: 'JSON, schema in docs/explorer-json.md' },
+    html: {
+      type: 'string',
+      value: 'FILE',
+      complete: 'file',
+      description: 'write the trace as one self-contained HTML page, for a bug report',
+    },
     follow: { type: 'boolean', description: 'keep refreshing an in-flight request until it ends' },
     width: { type: 'string', value: 'N', description: 'columns for --plain (default: terminal width or 100)' },
     stats: {
@@ -138,6 +144,7 @@ interface Options {
   readonly mappingFile: string | undefined;
   readonly plain: boolean;
   readonly json: boolean;
+  readonly html: string | undefined;
   readonly follow: boolean;
   readonly stats: boolean;
   readonly sinceText: string | undefined;
@@ -157,6 +164,9 @@ function parse(argv: string[], now: number): Options | CliExit {
   const v = parsed.values;
   if (v.plain && v.json) throw usage('--plain and --json exclude each other');
   if (v.task !== undefined && parsed.positionals.length > 0) throw usage('give a correlation id or --task, not both');
+  if (v.html !== undefined && v.task === undefined && parsed.positionals.length === 0)
+    throw usage('--html writes one trace: give its correlation id, or --task ID');
+  if (v.html !== undefined && (v.json || v.stats)) throw usage('--html excludes --json and --stats');
   const sinceMs = parseSince(v.since ?? '1h', now);
   if (sinceMs === undefined) throw dtqError(EXPLORE_ERRORS.BAD_SINCE, { value: v.since });
   if (v.status !== undefined && !isStatusFilter(v.status))
@@ -179,6 +189,7 @@ function parse(argv: string[], now: number): Options | CliExit {
     mappingFile: v.mapping,
     plain: Boolean(v.plain),
     json: Boolean(v.json),
+    html: v.html,
     follow: Boolean(v.follow),
     stats: Boolean(v.stats),
     sinceText: v.since,
@@ -326,7 +337,11 @@ async function main(argv: string[]): Promise<number> {
   }
   if (options.stats) return printStats(options);
   if (options.id === 'doctor' && options.task === undefined) return runDoctor(options);
-  const interactive = !options.plain && !options.json && Boolean(process.stdout.isTTY && process.stdin.isTTY);
+  const interactive =
+    !options.plain &&
+    !options.json &&
+    options.html === undefined &&
+    Boolean(process.stdout.isTTY && process.stdin.isTTY);
   // Start loading Ink now so its import overlaps the first query.
   const tui = interactive ? import('./tui.tsx') : undefined;
   const source = await openSource(options);
@@ -392,7 +407,17 @@ async function main(argv: string[]): Promise<number> {
     let loaded = await loadTrace(source, target);
     recordTiming('loaded', loaded);
     if (options.follow) loaded = await followUntilDone(source, target, loaded);
-    if (options.json) {
+    if (options.html !== undefined) {
+      const { renderTraceHtml } = await import('./output/html.ts');
+      const page = renderTraceHtml(loaded.trace, { source: source.description, generatedAt: Date.now() });
+      try {
+        writeFileSync(options.html, page);
+      } catch (error) {
+        const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+        throw usage(`--html ${options.html} cannot be written (${reason}): name a file in a directory you can write`);
+      }
+      process.stdout.write(`${printable(`wrote ${options.html}: the trace of ${loaded.trace.correlationId}`)}\n`);
+    } else if (options.json) {
       const { jsonText, traceToJson } = await import('./output/json.ts');
       process.stdout.write(jsonText(traceToJson(loaded.trace, sourceInfo)));
     } else {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages dtq runs on (Debian/Ubuntu): redis-server and nginx, plus the
-# JDK and Maven that fetch and run Elasticsearch, and tmux for the explorer's terminal test.
+# JDK and Maven that fetch and run Elasticsearch, tmux for the explorer's terminal test and
+# chromium for its --html page test.
 # As root it installs what is missing with apt-get, saying so first; otherwise it prints the
 # exact command to run. Usage: scripts/install-system-deps.sh [--with-test-tools | --workload]
 # (--workload: only what the local stack runs, redis-server and nginx; used by `npm run demo`).
@@ -19,6 +20,7 @@ if [ "${1:-}" != "--workload" ]; then
 fi
 if [ "${1:-}" = "--with-test-tools" ]; then
   have tmux || need+=(tmux)
+  have chromium || need+=(chromium)
 fi
 
 if [ ${#need[@]} -eq 0 ]; then
