@@ -112,7 +112,10 @@ describe('dtq-explore in a real terminal', () => {
     const live = writeLogDir(w);
     try {
       start(['--logs', live, '--follow'], { DTQ_ES_URL: '', NO_COLOR: '1', TERM: 'xterm-256color' });
-      const list = await waitForScreen((s) => s.includes('Fleet: 3 request(s) · following'), 'the fleet view');
+      const list = await waitForScreen(
+        (s) => s.includes('Fleet: 3 request(s)') && s.includes('following'),
+        'the fleet view',
+      );
       for (const line of list.split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
       expect(selected(list)).toMatch(/queued .*req-c/);
       await keys('f', 'w', 'o', 'r', 'k', 'e', 'r', '-', '3', 'Enter');

@@ -49,6 +49,7 @@ describe('the fleet view', () => {
     const dlq = frame.split('\n').find((line) => line.includes('req-dlq-1')) ?? '';
     expect(dlq).toMatch(/202 dead-lettered +3 +3\.\d+ s calculate_var +high +worker-2/);
     expect(frame).toContain('succeeded 4 · dead-lettered 1 · duplicate 3 · failed 12.5%');
+    expect(frame).toMatch(/Fleet: 8 request\(s\) · \d+\.\d\/s [▁-█]{12} · p50 \S+ ms p95 \S+ ms p99 \S+ ms/);
     for (const line of frame.split('\n')) expect([...line].length).toBeLessThanOrEqual(100);
     app.unmount();
   });
@@ -142,7 +143,10 @@ describe('the fleet view', () => {
     w.post({ ms: 10, cid: 'req-b', taskId: 'task-b' });
     const dir = track(writeLogDir(w));
     const { app } = renderFleet(dir, { follow: true });
-    const first = await waitForFrame(app.lastFrame, (f) => f.includes('Fleet: 2 request(s) · following'));
+    const first = await waitForFrame(
+      app.lastFrame,
+      (f) => f.includes('Fleet: 2 request(s)') && f.includes('following'),
+    );
     expect(selectedLine(first)).toContain('req-b');
     await press(app, 'j');
     expect(selectedLine(frameOf(app))).toContain('req-a');
