@@ -9,23 +9,12 @@ import { useState } from 'react';
 import { printable } from '../../contract/terminal-text.ts';
 import { useRequestList } from '../hooks/use-request-list.ts';
 import { useSearchPrompt } from '../hooks/use-search-prompt.ts';
-import { formatDuration } from '../model/fields.ts';
-import {
-  cursorIndex,
-  INITIAL_VIEW,
-  type ListView,
-  nextSort,
-  rowMatchesText,
-  stateCounts,
-  visibleRows,
-} from '../model/list-view.ts';
+import { cursorIndex, INITIAL_VIEW, type ListView, nextSort, rowMatchesText, visibleRows } from '../model/list-view.ts';
 import { findNext, scrollTop } from '../model/navigation.ts';
-import { overview } from '../model/overview.ts';
 import type { RequestSummary } from '../model/request-list.ts';
 import { clip } from '../output/bars.ts';
 import { copyToClipboard } from '../output/clipboard.ts';
-import { columnsFor, headerLine, rowLine } from '../output/list-columns.ts';
-import { sparkline } from '../output/overview-plain.ts';
+import { columnsFor, headerLine, rateLine, rowLine, statesLine } from '../output/list-columns.ts';
 import type { Theme } from '../theme.ts';
 import { HelpOverlay } from './HelpOverlay.tsx';
 import { StatusBar } from './StatusBar.tsx';
@@ -46,31 +35,6 @@ export interface ListScreenProps {
   onQuit(): void;
   /** Puts text on the clipboard (`y`); default: OSC 52 to the terminal. */
   copy?: ((text: string) => void) | undefined;
-}
-
-/** The line under the title: requests per state and the error share. */
-export function statesLine(rows: readonly RequestSummary[]): string {
-  const counts = stateCounts(rows)
-    .map(({ state, count }) => `${state} ${count}`)
-    .join(' · ');
-  if (rows.length === 0) return counts || 'no tasks';
-  const failed = rows.filter((row) => row.failed).length;
-  return `${counts || 'no tasks'} · failed ${((100 * failed) / rows.length).toFixed(1)}%`;
-}
-
-/** The rate over time and the request latency, for the title line; empty without requests. */
-export function rateLine(rows: readonly RequestSummary[]): string | undefined {
-  if (rows.length === 0) return undefined;
-  const o = overview(rows, []);
-  // Half as many cells as --stats draws: the title shares its line.
-  const halves = o.requestsOverTime.flatMap((n, i, all) => (i % 2 === 0 ? [n + (all[i + 1] ?? 0)] : []));
-  const parts = [
-    o.requestsPerSecond === undefined ? undefined : `${o.requestsPerSecond.toFixed(1)}/s ${sparkline(halves)}`,
-  ];
-  const p = o.latency.request;
-  if (p !== undefined)
-    parts.push(`p50 ${formatDuration(p.p50)} p95 ${formatDuration(p.p95)} p99 ${formatDuration(p.p99)}`);
-  return parts.filter(Boolean).join(' · ') || undefined;
 }
 
 /** Lines above the rows: title, states, column headers. */

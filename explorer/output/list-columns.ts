@@ -4,9 +4,11 @@
  * the most useful ones that fit. Cells hold logged text: callers make lines printable.
  */
 import { formatClock, formatDuration, shortId } from '../model/fields.ts';
-import type { SortKey, SortOrder } from '../model/list-view.ts';
+import { type SortKey, type SortOrder, stateCounts } from '../model/list-view.ts';
+import { overview } from '../model/overview.ts';
 import type { RequestSummary } from '../model/request-list.ts';
 import { clip } from './bars.ts';
+import { sparkline } from './overview-plain.ts';
 
 /** One column of the list. */
 export interface ListColumn {
@@ -104,4 +106,29 @@ export function rowLine(row: RequestSummary, columns: readonly ListColumn[], wid
   const head = columns.map((column) => `${cellText(column.cell(row), column, width === undefined)} `).join('');
   const room = width === undefined ? undefined : Math.max(MIN_ID_WIDTH, width - [...head].length);
   return `${head}${room === undefined ? row.correlationId : shortId(row.correlationId, room)}`;
+}
+
+/** The line under the title: requests per state and the error share. */
+export function statesLine(rows: readonly RequestSummary[]): string {
+  const counts = stateCounts(rows)
+    .map(({ state, count }) => `${state} ${count}`)
+    .join(' · ');
+  if (rows.length === 0) return counts || 'no tasks';
+  const failed = rows.filter((row) => row.failed).length;
+  return `${counts || 'no tasks'} · failed ${((100 * failed) / rows.length).toFixed(1)}%`;
+}
+
+/** The rate over time and the request latency, for the title line; empty without requests. */
+export function rateLine(rows: readonly RequestSummary[]): string | undefined {
+  if (rows.length === 0) return undefined;
+  const o = overview(rows, []);
+  // Half as many cells as --stats draws: the title shares its line.
+  const halves = o.requestsOverTime.flatMap((n, i, all) => (i % 2 === 0 ? [n + (all[i + 1] ?? 0)] : []));
+  const parts = [
+    o.requestsPerSecond === undefined ? undefined : `${o.requestsPerSecond.toFixed(1)}/s ${sparkline(halves)}`,
+  ];
+  const p = o.latency.request;
+  if (p !== undefined)
+    parts.push(`p50 ${formatDuration(p.p50)} p95 ${formatDuration(p.p95)} p99 ${formatDuration(p.p99)}`);
+  return parts.filter(Boolean).join(' · ') || undefined;
 }
