@@ -56,6 +56,7 @@ export const LIST_COLUMNS: readonly ListColumn[] = [
     keep: 6,
     cell: (r) => `${r.method ?? ''} ${r.route ?? ''}`.trim() || '-',
   },
+  { header: 'reason', width: 32, align: 'left', sortKey: undefined, keep: 10, cell: (r) => dash(r.reason) },
 ];
 
 /** Header of the correlation id column, which closes every line. */
