@@ -14,6 +14,7 @@ import { indexPattern, indexPrefix } from '../contract/indices.ts';
 import { redactUrl } from '../contract/redact.ts';
 import { printable } from '../contract/terminal-text.ts';
 import { EXPLORE_ERRORS, exitCodeFor } from './errors.ts';
+import { fleetFeed } from './fleet-feed.ts';
 import {
   type LoadedTrace,
   loadTrace,
@@ -22,7 +23,16 @@ import {
   type TraceTarget,
 } from './load-trace.ts';
 import { chooseMapping } from './mapping/load.ts';
-import { parseSince, type RequestFilter, summariseRequests } from './model/request-list.ts';
+import {
+  isStatusFilter,
+  parseDuration,
+  parseSince,
+  parseSort,
+  type RequestFilter,
+  SORT_KEYS,
+  type SortOrder,
+} from './model/list-view.ts';
+import type { RequestSummary } from './model/request-list.ts';
 import type { Trace } from './model/types.ts';
 import type { LogSource } from './sources/source.ts';
 import { wantsNoColor } from './theme.ts';
@@ -34,7 +44,7 @@ const EXPLORE_CLI = {
   usage: [
     '<correlation-id> [options]   the timeline of one request (a W3C trace id opens its request too)',
     '--task <task-id> [options]   the request that created a task',
-    '[options]                    recent requests; Enter opens one',
+    '[options]                    the fleet view: recent requests and their tasks; Enter opens one',
     'doctor [options]             what your logs let the explorer rebuild, and what to add',
   ],
   positionals: { name: 'correlation-id' },
@@ -64,16 +74,44 @@ const EXPLORE_CLI = {
     },
     plain: { type: 'boolean', description: 'text, for pipes and bug reports (default when not a terminal)' },
     json: { type: 'boolean', description: 'JSON, schema in docs/explorer-json.md' },
+    html: {
+      type: 'string',
+      value: 'FILE',
+      complete: 'file',
+      description: 'write the trace as one self-contained HTML page, for a bug report',
+    },
     follow: { type: 'boolean', description: 'keep refreshing an in-flight request until it ends' },
     width: { type: 'string', value: 'N', description: 'columns for --plain (default: terminal width or 100)' },
-    stats: { type: 'boolean', description: 'latency by stage, errors, duplicates over --since (needs Elasticsearch)' },
+    stats: {
+      type: 'boolean',
+      description:
+        "over --since: the dashboards' numbers from Elasticsearch; from files, rates, task outcomes, error share, latency percentiles",
+    },
     since: { type: 'string', value: 'WHEN', description: 'request list: 15m, 2h, 1d or an ISO date (default: 1h)' },
     service: {
       type: 'string',
       value: 'NAME',
       description: 'request list: api, worker, nginx or an instance such as worker-2',
     },
-    status: { type: 'string', value: 'S', description: 'request list: failed, a code (202) or a class (5xx)' },
+    status: {
+      type: 'string',
+      value: 'S',
+      description: 'request list: failed, a code (202), a class (5xx) or a task state (dead-lettered, retrying…)',
+    },
+    type: { type: 'string', value: 'TYPE', description: 'request list: task type, e.g. stress_test' },
+    queue: { type: 'string', value: 'NAME', description: 'request list: queue (high, medium, low)' },
+    worker: { type: 'string', value: 'NAME', description: 'request list: a worker that ran an attempt, e.g. worker-3' },
+    'min-duration': {
+      type: 'string',
+      value: 'D',
+      description: 'request list: total duration at least D (250ms, 2s, 1m)',
+    },
+    find: { type: 'string', value: 'TEXT', description: 'request list: TEXT in any id or attribute' },
+    sort: {
+      type: 'string',
+      value: 'COL',
+      description: `request list: sort by ${SORT_KEYS.join(', ')}; newest, slowest, most first; COL:asc or COL:desc to choose (default time)`,
+    },
     limit: { type: 'string', value: 'N', description: 'request list: at most N requests (default 200)' },
   },
   sections: [
@@ -85,7 +123,8 @@ const EXPLORE_CLI = {
       title: 'Keys',
       lines: [
         '↑↓/jk move · Enter details/open · Esc back · / search · n/N next/prev match',
-        'e/E next/prev error · o jump to original · ? help · q quit',
+        'e/E next/prev error · o jump to original · y copy id · ? help · q quit',
+        'list: f/F filter/unfilter · s/S sort by next column/reverse · r reload',
       ],
     },
   ],
@@ -105,6 +144,7 @@ interface Options {
   readonly mappingFile: string | undefined;
   readonly plain: boolean;
   readonly json: boolean;
+  readonly html: string | undefined;
   readonly follow: boolean;
   readonly stats: boolean;
   readonly sinceText: string | undefined;
@@ -124,10 +164,17 @@ function parse(argv: string[], now: number): Options | CliExit {
   const v = parsed.values;
   if (v.plain && v.json) throw usage('--plain and --json exclude each other');
   if (v.task !== undefined && parsed.positionals.length > 0) throw usage('give a correlation id or --task, not both');
+  if (v.html !== undefined && v.task === undefined && parsed.positionals.length === 0)
+    throw usage('--html writes one trace: give its correlation id, or --task ID');
+  if (v.html !== undefined && (v.json || v.stats)) throw usage('--html excludes --json and --stats');
   const sinceMs = parseSince(v.since ?? '1h', now);
   if (sinceMs === undefined) throw dtqError(EXPLORE_ERRORS.BAD_SINCE, { value: v.since });
-  if (v.status !== undefined && !/^(failed|\d{3}|\dxx)$/i.test(v.status))
+  if (v.status !== undefined && !isStatusFilter(v.status))
     throw dtqError(EXPLORE_ERRORS.BAD_STATUS, { value: v.status });
+  const minDurationMs = v['min-duration'] === undefined ? undefined : parseDuration(v['min-duration']);
+  if (v['min-duration'] !== undefined && minDurationMs === undefined)
+    throw usage(`--min-duration ${v['min-duration']} is not a duration: write 250ms, 2s, 1.5m or 1h`);
+  const sort = v.sort === undefined ? undefined : sortOption(v.sort);
   const width = v.width === undefined ? undefined : Number(v.width);
   if (width !== undefined && !(Number.isInteger(width) && width >= 40))
     throw usage(`--width ${v.width} must be a whole number of at least 40`);
@@ -142,12 +189,33 @@ function parse(argv: string[], now: number): Options | CliExit {
     mappingFile: v.mapping,
     plain: Boolean(v.plain),
     json: Boolean(v.json),
+    html: v.html,
     follow: Boolean(v.follow),
     stats: Boolean(v.stats),
     sinceText: v.since,
     width,
-    filter: { sinceMs, service: v.service, status: v.status?.toLowerCase(), limit },
+    filter: {
+      sinceMs,
+      service: v.service,
+      status: v.status?.toLowerCase(),
+      type: v.type,
+      queue: v.queue,
+      worker: v.worker,
+      minDurationMs,
+      text: v.find,
+      sort,
+      limit,
+    },
   };
+}
+
+function sortOption(text: string): SortOrder {
+  const order = parseSort(text);
+  if (order === undefined)
+    throw usage(
+      `--sort ${text} names no column: use one of ${SORT_KEYS.join(', ')}, optionally with :asc or :desc (duration:desc)`,
+    );
+  return order;
 }
 
 async function openSource(options: Options): Promise<LogSource> {
@@ -160,6 +228,15 @@ async function openSource(options: Options): Promise<LogSource> {
   }
   const { FileSource } = await import('./sources/files.ts');
   return new FileSource(options.logs ?? process.env.DTQ_LOG_DIR ?? join('var', 'logs'), { mapping });
+}
+
+/** The list's loader, made on first use: a trace opened by id reads the window only if Esc leads to the list. */
+function listLoader(source: LogSource, filter: RequestFilter): () => Promise<RequestSummary[]> {
+  let fleet: ReturnType<typeof fleetFeed> | undefined;
+  return () => {
+    fleet ??= fleetFeed(source, filter);
+    return fleet.rows();
+  };
 }
 
 /** Exit status of a trace: 5 when its lines do not meet the contract, so a script cannot take it for an answer. */
@@ -188,10 +265,13 @@ async function followUntilDone(source: LogSource, target: TraceTarget, first: Lo
   return loaded;
 }
 
-/** --stats: the dashboards' numbers, computed by dashboards/stats.ts over the same indices. */
+/**
+ * --stats: from Elasticsearch, the dashboards' numbers (dashboards/stats.ts over the same
+ * indices); from log files, the fleet view's overview of the window (model/overview.ts).
+ */
 async function printStats(options: Options): Promise<number> {
-  const esUrl = options.es ?? process.env.DTQ_ES_URL;
-  if (!esUrl) throw usage('--stats reads Elasticsearch: pass --es URL or set DTQ_ES_URL');
+  const esUrl = options.logs === undefined ? (options.es ?? process.env.DTQ_ES_URL) : undefined;
+  if (!esUrl) return printFileOverview(options);
   // The dashboards' aggregations name contract fields in the index: they need lines shipped in
   // the contract's shape (dtq-ship writes them so), whatever format the services log.
   const mapping = await chooseMapping({ profile: options.profile, mappingFile: options.mappingFile });
@@ -205,6 +285,26 @@ async function printStats(options: Options): Promise<number> {
     await renderStats({ esUrl, indexPattern: indexPattern(indexPrefix()), ...(since ? { since } : {}) }),
   );
   return 0;
+}
+
+/** --stats from log files: rates, task outcomes, error share, latency percentiles, task types. */
+async function printFileOverview(options: Options): Promise<number> {
+  const source = await openSource(options);
+  try {
+    const ledger = await fleetFeed(source, options.filter).refresh();
+    const { listRequests } = await import('./model/list-view.ts');
+    const { overview } = await import('./model/overview.ts');
+    const rows = listRequests(ledger.summaries(), { ...options.filter, limit: undefined });
+    const report = overview(rows, ledger.tasks());
+    const { overviewToJson, renderOverviewPlain } = await import('./output/overview-plain.ts');
+    if (options.json) {
+      const { jsonText } = await import('./output/json.ts');
+      process.stdout.write(jsonText(overviewToJson(report, { kind: source.kind, description: source.description })));
+    } else process.stdout.write(renderOverviewPlain(report, source.description));
+    return 0;
+  } finally {
+    await source.close();
+  }
 }
 
 /** `dtq-explore doctor`: a sample of the lines, read through the mapping, and what it allows. */
@@ -237,7 +337,11 @@ async function main(argv: string[]): Promise<number> {
   }
   if (options.stats) return printStats(options);
   if (options.id === 'doctor' && options.task === undefined) return runDoctor(options);
-  const interactive = !options.plain && !options.json && Boolean(process.stdout.isTTY && process.stdin.isTTY);
+  const interactive =
+    !options.plain &&
+    !options.json &&
+    options.html === undefined &&
+    Boolean(process.stdout.isTTY && process.stdin.isTTY);
   // Start loading Ink now so its import overlaps the first query.
   const tui = interactive ? import('./tui.tsx') : undefined;
   const source = await openSource(options);
@@ -250,8 +354,8 @@ async function main(argv: string[]): Promise<number> {
         : undefined;
   try {
     if (target === undefined) {
-      const loadList = async () =>
-        summariseRequests(await source.recent(options.filter.sinceMs, 10_000), options.filter);
+      const fleet = fleetFeed(source, options.filter);
+      const loadList = () => fleet.rows();
       const list = await loadList();
       if (tui) {
         const { runTui } = await tui;
@@ -290,7 +394,7 @@ async function main(argv: string[]): Promise<number> {
             })
           : undefined,
         loadTrace: progressiveLoader(source),
-        loadList: async () => summariseRequests(await source.recent(options.filter.sinceMs, 10_000), options.filter),
+        loadList: listLoader(source, options.filter),
         follow: options.follow,
         noColor: wantsNoColor(),
         onFirstFrame: () => recordTiming('first-frame', first),
@@ -303,7 +407,17 @@ async function main(argv: string[]): Promise<number> {
     let loaded = await loadTrace(source, target);
     recordTiming('loaded', loaded);
     if (options.follow) loaded = await followUntilDone(source, target, loaded);
-    if (options.json) {
+    if (options.html !== undefined) {
+      const { renderTraceHtml } = await import('./output/html.ts');
+      const page = renderTraceHtml(loaded.trace, { source: source.description, generatedAt: Date.now() });
+      try {
+        writeFileSync(options.html, page);
+      } catch (error) {
+        const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+        throw usage(`--html ${options.html} cannot be written (${reason}): name a file in a directory you can write`);
+      }
+      process.stdout.write(`${printable(`wrote ${options.html}: the trace of ${loaded.trace.correlationId}`)}\n`);
+    } else if (options.json) {
       const { jsonText, traceToJson } = await import('./output/json.ts');
       process.stdout.write(jsonText(traceToJson(loaded.trace, sourceInfo)));
     } else {

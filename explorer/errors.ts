@@ -61,7 +61,8 @@ export const EXPLORE_ERRORS = {
   BAD_STATUS: {
     code: 'DTQ_ERR_EXPLORE_BAD_STATUS',
     exitCode: 2,
-    message: '--status {value} is not understood. Use failed, a status code (202) or a class (5xx).',
+    message:
+      '--status {value} is not understood. Use failed, a status code (202), a class (5xx) or a task state (queued, running, retrying, succeeded, dead-lettered, duplicate).',
   },
   UNKNOWN_PROFILE: {
     code: 'DTQ_ERR_EXPLORE_UNKNOWN_PROFILE',

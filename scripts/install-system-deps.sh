@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages dtq runs on (Debian/Ubuntu): redis-server and nginx, plus the
 # JDK and Maven that fetch and run Elasticsearch, python3 with its venv module (Debian's
-# python3-venv) for the FastAPI + Celery workload and the Python tests, and tmux for the
-# explorer's terminal test. As root it installs what is missing with apt-get, saying so first;
+# python3-venv) for the FastAPI + Celery workload and the Python tests, tmux for the
+# explorer's terminal test and chromium for its --html page test. As root it installs what is missing with apt-get, saying so first;
 # otherwise it prints the exact command to run.
 # Usage: scripts/install-system-deps.sh [--with-test-tools | --workload | --python]
 # (--workload: only what the local stack runs, redis-server and nginx; used by `npm run demo`;
@@ -32,6 +32,7 @@ if [ "${1:-}" != "--workload" ] && [ "${1:-}" != "--python" ]; then
 fi
 if [ "${1:-}" = "--with-test-tools" ]; then
   have tmux || need+=(tmux)
+  have chromium || need+=(chromium)
 fi
 # The Helm chart's tests: helm and the Kubernetes and CRD schemas, into var/tools (not apt),
 # after the packages above (it needs python3's pip).

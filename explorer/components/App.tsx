@@ -8,6 +8,7 @@ import { deferred } from '../deferred.ts';
 import { useScreenSize } from '../hooks/use-screen-size.ts';
 import type { TraceLoader } from '../hooks/use-trace.ts';
 import type { TraceTarget } from '../load-trace.ts';
+import type { ListView } from '../model/list-view.ts';
 import type { RequestSummary } from '../model/request-list.ts';
 import type { Trace } from '../model/types.ts';
 import { COLOR_THEME, NO_COLOR_THEME } from '../theme.ts';
@@ -15,7 +16,7 @@ import { ListScreen } from './ListScreen.tsx';
 import { TraceScreen } from './TraceScreen.tsx';
 
 type Entry =
-  | { kind: 'list'; selected?: number }
+  | { kind: 'list'; view?: ListView }
   | { kind: 'trace'; target: TraceTarget; selected?: number; focusKey?: string | undefined };
 
 /** Props of {@link App}. */
@@ -37,6 +38,8 @@ export interface AppProps {
   readonly onExit?: () => void;
   /** Called once a trace has been drawn (start-up measurement). */
   readonly onTraceShown?: (trace: Trace) => void;
+  /** Puts text on the clipboard (`y`); default: OSC 52 to the terminal. */
+  readonly copy?: ((text: string) => void) | undefined;
 }
 
 function keyOf(target: TraceTarget): string {
@@ -87,6 +90,8 @@ export function App(props: AppProps) {
   }, [exit, props.onExit]);
   const push = (entry: Entry, from: { selected: number }): void =>
     setStack((s) => [...s.slice(0, -1), { ...(s.at(-1) as Entry), selected: from.selected }, entry]);
+  const openFromList = (correlationId: string, view: ListView): void =>
+    setStack((s) => [...s.slice(0, -1), { kind: 'list', view }, { kind: 'trace', target: { correlationId } }]);
   const pop = (): void => setStack((s) => (s.length > 1 ? s.slice(0, -1) : s));
   const load = useCallback<TraceLoader>(
     async (target, onFirst) => {
@@ -114,20 +119,28 @@ export function App(props: AppProps) {
     [props.loadTrace],
   );
 
+  // The rows the list showed last: coming back from a trace shows them at once.
+  const latestList = useRef(props.initialList);
   const top = stack.at(-1) as Entry;
   if (top.kind === 'list') {
     return (
       <ListScreen
         key={`list:${stack.length}`}
-        load={props.loadList}
-        initial={props.initialList}
+        load={async () => {
+          const rows = await props.loadList();
+          latestList.current = rows;
+          return rows;
+        }}
+        initial={latestList.current}
         title={props.listTitle ?? ''}
         columns={size.columns}
         rows={rows}
         theme={theme}
-        initialSelected={top.selected}
-        onOpen={(correlationId, from) => push({ kind: 'trace', target: { correlationId } }, from)}
+        initialView={top.view}
+        follow={props.follow}
+        onOpen={openFromList}
         onQuit={quit}
+        copy={props.copy}
       />
     );
   }
@@ -150,6 +163,7 @@ export function App(props: AppProps) {
       onBack={pop}
       onQuit={quit}
       focusKey={top.focusKey}
+      copy={props.copy}
       onOpen={(target, from, focusKey) => push({ kind: 'trace', target, focusKey }, from)}
     />
   );

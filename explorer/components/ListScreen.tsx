@@ -1,14 +1,20 @@
-/** The start screen without an id: recent requests, newest first; Enter opens one. */
+/**
+ * The fleet view: recent requests with their tasks, one row each; Enter opens one. The rows,
+ * their order, the filter and the cursor's place come from model/list-view.ts; this component
+ * only maps keys to view changes and draws the rows.
+ */
 
 import { Box, Text, useInput } from 'ink';
 import { useState } from 'react';
 import { printable } from '../../contract/terminal-text.ts';
 import { useRequestList } from '../hooks/use-request-list.ts';
 import { useSearchPrompt } from '../hooks/use-search-prompt.ts';
-import { formatClock, formatDuration } from '../model/fields.ts';
-import { findNext, matchesQuery, scrollTop } from '../model/navigation.ts';
+import { cursorIndex, INITIAL_VIEW, type ListView, nextSort, rowMatchesText, visibleRows } from '../model/list-view.ts';
+import { findNext, scrollTop } from '../model/navigation.ts';
 import type { RequestSummary } from '../model/request-list.ts';
 import { clip } from '../output/bars.ts';
+import { copyToClipboard } from '../output/clipboard.ts';
+import { columnsFor, headerLine, rateLine, rowLine, statesLine } from '../output/list-columns.ts';
 import type { Theme } from '../theme.ts';
 import { HelpOverlay } from './HelpOverlay.tsx';
 import { StatusBar } from './StatusBar.tsx';
@@ -21,41 +27,45 @@ export interface ListScreenProps {
   readonly columns: number;
   readonly rows: number;
   readonly theme: Theme;
-  readonly initialSelected?: number | undefined;
-  onOpen(correlationId: string, from: { selected: number }): void;
+  /** Sort, filter and cursor to start from (coming back from a trace). */
+  readonly initialView?: ListView | undefined;
+  /** Reload every second (--follow): new requests and states appear as their lines arrive. */
+  readonly follow?: boolean | undefined;
+  onOpen(correlationId: string, view: ListView): void;
   onQuit(): void;
+  /** Puts text on the clipboard (`y`); default: OSC 52 to the terminal. */
+  copy?: ((text: string) => void) | undefined;
 }
 
-/** One request as a table line. */
-export function listLine(s: RequestSummary, columns: number): string {
-  const head = `${formatClock(s.at)} ${String(s.status ?? '-').padStart(3)} ${(s.durationMs === undefined ? '-' : formatDuration(s.durationMs)).padStart(8)} ${String(s.tasks).padStart(2)}t ${String(s.duplicates).padStart(2)}d ${String(s.errors).padStart(2)}e `;
-  const route = `${s.method ?? ''} ${s.route ?? ''}`.trim();
-  return clip(`${head}${route.padEnd(20).slice(0, 20)} ${s.correlationId}`, columns - 2);
-}
+/** Lines above the rows: title, states, column headers. */
+const HEAD_LINES = 3;
+const FOLLOW_REFRESH_MS = 1000;
 
-/** Request list screen. */
+/** The fleet view screen. */
 export function ListScreen(props: ListScreenProps) {
   const { columns, rows: height, theme } = props;
-  const state = useRequestList(props.load, props.initial);
-  const list = state.list ?? [];
-  const [selectedRaw, setSelected] = useState(props.initialSelected ?? 0);
+  const state = useRequestList(props.load, props.initial, props.follow ? FOLLOW_REFRESH_MS : undefined);
+  const [view, setView] = useState<ListView>(props.initialView ?? INITIAL_VIEW);
   const [top, setTop] = useState(0);
   const [message, setMessage] = useState<string | undefined>(undefined);
-  // Enter searches forward from the selection; `search` is declared below and runs only on a key.
-  const prompt = useSearchPrompt((submitted) => search(1, submitted));
   const [help, setHelp] = useState(false);
-  const bodyHeight = Math.max(1, height - 3);
-  const selected = Math.min(selectedRaw, Math.max(0, list.length - 1));
+  const all = state.list ?? [];
+  const list = visibleRows(all, view);
+  const bodyHeight = Math.max(1, height - HEAD_LINES - 1);
+  const selected = cursorIndex(list, view);
   const visibleTop = scrollTop(selected, list.length, bodyHeight, top);
+  const shown = columnsFor(columns - 2, list.slice(visibleTop, visibleTop + bodyHeight));
+
   const move = (index: number): void => {
     if (index < 0 || index >= list.length) return;
-    setSelected(index);
+    setView((v) => ({ ...v, selectedId: list[index]?.correlationId, selectedIndex: index }));
     setTop(scrollTop(index, list.length, bodyHeight, visibleTop));
   };
+  // Enter searches forward from the selection; `search` is declared below and runs only on a key.
+  const prompt = useSearchPrompt((submitted) => search(1, submitted));
+  const filterPrompt = useSearchPrompt((submitted) => setView((v) => ({ ...v, filter: submitted, selectedIndex: 0 })));
   const search = (direction: 1 | -1, q = prompt.query): void => {
-    const found = findNext(list, selected, direction, (s) =>
-      matchesQuery(q, s.correlationId, s.route, String(s.status ?? '')),
-    );
+    const found = q.trim() === '' ? -1 : findNext(list, selected, direction, (s) => rowMatchesText(s, q));
     if (found < 0) setMessage(`no match for "${q}"`);
     else move(found);
   };
@@ -65,7 +75,7 @@ export function ListScreen(props: ListScreenProps) {
       setHelp(false);
       return;
     }
-    if (prompt.handleKey(input, key)) return;
+    if (prompt.handleKey(input, key) || filterPrompt.handleKey(input, key)) return;
     setMessage(undefined);
     if (input === 'q') props.onQuit();
     else if (input === '?') setHelp(true);
@@ -78,33 +88,58 @@ export function ListScreen(props: ListScreenProps) {
     else if (input === '/') prompt.open();
     else if (input === 'n') search(1);
     else if (input === 'N') search(-1);
+    else if (input === 'f') filterPrompt.open();
+    else if (input === 'F') setView((v) => ({ ...v, filter: '' }));
+    else if (input === 's') setView((v) => ({ ...v, sort: nextSort(v.sort) }));
+    else if (input === 'S') setView((v) => ({ ...v, sort: { ...v.sort, descending: !v.sort.descending } }));
     else if (input === 'r') state.reload();
-    else if (input === 'e' || input === 'E') {
+    else if (input === 'y') {
+      const entry = list[selected];
+      if (entry === undefined) return;
+      (props.copy ?? copyToClipboard)(entry.correlationId);
+      setMessage(`copied ${entry.correlationId} (OSC 52; if your terminal does not allow it, select it here)`);
+    } else if (input === 'e' || input === 'E') {
       const found = findNext(list, selected, input === 'e' ? 1 : -1, (s) => s.failed || s.errors > 0);
       if (found < 0) setMessage('no failed requests in this list');
       else move(found);
     } else if (key.return) {
       const entry = list[selected];
-      if (entry) props.onOpen(entry.correlationId, { selected });
+      if (entry)
+        props.onOpen(entry.correlationId, { ...view, selectedId: entry.correlationId, selectedIndex: selected });
     }
   });
 
+  const summary = statesLine(list);
+  const title = [
+    `Fleet: ${state.loading && state.list === undefined ? 'loading…' : `${list.length} request(s)`}`,
+    view.filter === '' ? undefined : `filter "${view.filter}" (${all.length} in all)`,
+    props.follow ? 'following' : undefined,
+    rateLine(list),
+    props.title,
+  ]
+    .filter(Boolean)
+    .join(' · ');
   const body = help ? (
     <HelpOverlay height={height - 1} theme={theme} />
   ) : (
     <Box flexDirection="column" height={height - 1}>
       <Text bold wrap="truncate">
-        {clip(`Recent requests: ${state.loading ? 'loading…' : list.length} · ${props.title}`, columns)}
+        {clip(title, columns)}
       </Text>
+      <Text wrap="truncate">{clip(summary, columns)}</Text>
       <Text dimColor={theme.dim} wrap="truncate">
-        {clip(`  ${'time (UTC)'.padEnd(12)} sta duration tasks/dups/errs route                correlation id`, columns)}
+        {clip(`  ${headerLine(shown, view.sort)}`, columns)}
       </Text>
       {state.error ? (
         <Text color={theme.error} wrap="wrap">
           {printable(state.error.message)}
         </Text>
       ) : list.length === 0 && !state.loading ? (
-        <Text>No requests in this range. Widen it with --since, or drop --service/--status.</Text>
+        <Text>
+          {view.filter === ''
+            ? 'No requests in this range. Widen it with --since, or drop --service/--status.'
+            : 'No request matches the filter: F clears it.'}
+        </Text>
       ) : null}
       {list.slice(visibleTop, visibleTop + bodyHeight).map((s, i) => {
         const isSelected = visibleTop + i === selected;
@@ -112,11 +147,19 @@ export function ListScreen(props: ListScreenProps) {
           <Text
             key={s.correlationId}
             inverse={isSelected}
-            color={s.failed ? theme.error : s.duplicates > 0 ? theme.duplicate : undefined}
+            color={
+              s.failed
+                ? theme.error
+                : s.state === 'duplicate' || s.duplicates > 0
+                  ? theme.duplicate
+                  : s.state === 'running' || s.state === 'retrying'
+                    ? theme.accent
+                    : undefined
+            }
             wrap="truncate"
           >
             {isSelected ? '› ' : '  '}
-            {listLine(s, columns)}
+            {clip(rowLine(s, shown, columns - 2), columns - 2)}
           </Text>
         );
       })}
@@ -128,9 +171,10 @@ export function ListScreen(props: ListScreenProps) {
       <StatusBar
         columns={columns}
         theme={theme}
-        searching={prompt.typing}
+        searching={prompt.typing ?? filterPrompt.typing}
+        prompt={filterPrompt.typing !== undefined ? 'filter: ' : '/'}
         message={message}
-        hints="j/k move · Enter open · / search · e failed · r reload · ? help · q quit"
+        hints="j/k move · Enter open · / search · f filter · s/S sort · e failed · y copy id · r reload · ? help · q quit"
       />
     </Box>
   );

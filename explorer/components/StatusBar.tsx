@@ -9,13 +9,15 @@ export interface StatusBarProps {
   readonly theme: Theme;
   /** The query being typed after `/`, when in search mode. */
   readonly searching?: string | undefined;
+  /** What the prompt line starts with (default `/`). */
+  readonly prompt?: string | undefined;
   readonly message?: string | undefined;
   readonly hints: string;
 }
 
 /** Status line. */
-export function StatusBar({ columns, theme, searching, message, hints }: StatusBarProps) {
-  if (searching !== undefined) return <Text wrap="truncate">{clip(`/${searching}█`, columns)}</Text>;
+export function StatusBar({ columns, theme, searching, prompt = '/', message, hints }: StatusBarProps) {
+  if (searching !== undefined) return <Text wrap="truncate">{clip(`${prompt}${searching}█`, columns)}</Text>;
   if (message)
     return (
       <Text color={theme.accent} wrap="truncate">

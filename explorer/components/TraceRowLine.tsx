@@ -10,6 +10,12 @@ export function barWidthFor(columns: number): number {
   return Math.max(8, Math.min(40, Math.floor(columns / 4)));
 }
 
+/** A row's label as drawn: marker, label and note (not made printable: callers clip or print it). */
+export function rowLabel(row: Row): string {
+  const marker = row.marker ? `${row.marker} ` : row.isError ? '✗ ' : '';
+  return `${marker}${row.label}${row.note ? ` [${row.note}]` : ''}`;
+}
+
 /** Props of {@link TraceRowLine}. */
 export interface TraceRowLineProps {
   readonly row: Row;
@@ -25,8 +31,7 @@ export function TraceRowLine({ row, startedAt, totalMs, columns, selected, theme
   const barWidth = barWidthFor(columns);
   const clock = formatClock(startedAt + row.start);
   const labelWidth = columns - 2 - clock.length - 1 - barWidth - 1;
-  const marker = row.marker ? `${row.marker} ` : row.isError ? '✗ ' : '';
-  const label = clip(`${'  '.repeat(row.depth)}${marker}${row.label}${row.note ? ` [${row.note}]` : ''}`, labelWidth);
+  const label = clip(`${'  '.repeat(row.depth)}${rowLabel(row)}`, labelWidth);
   const color = row.isError
     ? theme.error
     : row.kind === 'duplicate'

@@ -10,15 +10,17 @@ import { useSearchPrompt } from '../hooks/use-search-prompt.ts';
 import { type TraceLoader, useTrace } from '../hooks/use-trace.ts';
 import type { TraceTarget } from '../load-trace.ts';
 import { formatClock, formatDuration } from '../model/fields.ts';
-import { findNext, matchesQuery, scrollTop } from '../model/navigation.ts';
+import { findNext, matchesQuery, originalFor, scrollTop, wrapText } from '../model/navigation.ts';
+import { rowId } from '../model/row-id.ts';
 import { traceToRows } from '../model/rows.ts';
 import type { Row, Trace } from '../model/types.ts';
 import { clip } from '../output/bars.ts';
+import { copyToClipboard } from '../output/clipboard.ts';
 import type { Theme } from '../theme.ts';
 import { DetailsView, detailLines } from './DetailsView.tsx';
 import { HelpOverlay } from './HelpOverlay.tsx';
 import { StatusBar } from './StatusBar.tsx';
-import { barWidthFor, TraceRowLine } from './TraceRowLine.tsx';
+import { barWidthFor, rowLabel, TraceRowLine } from './TraceRowLine.tsx';
 
 /** Props of {@link TraceScreen}. */
 export interface TraceScreenProps {
@@ -41,9 +43,13 @@ export interface TraceScreenProps {
   onLoaded?(trace: Trace): void;
   /** Called after a trace has been drawn. */
   onShown?(trace: Trace): void;
+  /** Puts text on the clipboard (`y`); default: OSC 52 to the terminal. */
+  copy?: ((text: string) => void) | undefined;
 }
 
-const HINTS = 'j/k move · Enter details · / search · e error · o original · ? help · q quit';
+const HINTS = 'j/k move · Enter details · / search · e error · o original · y copy id · ? help · q quit';
+/** Lines the selected row's label may take below the rows when it is too long for its own. */
+const MAX_WRAPPED_LINES = 4;
 
 function rowText(row: Row): string {
   // Labels, not raw lines: a parent row holds its children's lines, and matching those would
@@ -88,7 +94,15 @@ export function TraceScreen(props: TraceScreenProps) {
     Math.max(0, rows.length - 1),
   );
   const headerHeight = 4;
-  const bodyHeight = Math.max(1, height - headerHeight - 1);
+  // A label cut at the screen's edge (a long failure reason) is shown whole, wrapped, below the rows.
+  const labelWidth = columns - 2 - 12 - 1 - barWidthFor(columns) - 1;
+  const selectedRow = rows[selected];
+  const fullLabel = selectedRow === undefined ? '' : printable(rowLabel(selectedRow));
+  const wrapped =
+    selectedRow !== undefined && [...fullLabel].length + 2 * selectedRow.depth > labelWidth
+      ? wrapText(fullLabel, Math.max(10, columns - 4), MAX_WRAPPED_LINES)
+      : [];
+  const bodyHeight = Math.max(1, height - headerHeight - 1 - wrapped.length);
   const visibleTop = scrollTop(selected, rows.length, bodyHeight, top);
 
   const move = (index: number): void => {
@@ -145,9 +159,13 @@ export function TraceScreen(props: TraceScreenProps) {
     } else if (key.return) {
       const row = rows[selected];
       if (row && trace) setDetails({ row, text: detailLines(row, trace.lines), top: 0 });
+    } else if (input === 'y') {
+      if (!trace) return;
+      const id = rowId(rows[selected], trace);
+      (props.copy ?? copyToClipboard)(id);
+      setMessage(`copied ${id} (OSC 52; if your terminal does not allow it, select it here)`);
     } else if (input === 'o') {
-      const row = rows[selected];
-      const original = row?.original;
+      const original = originalFor(rows, selected);
       if (!original) setMessage('not a duplicate: nothing to jump to');
       else if (original.correlationId && original.correlationId !== trace?.correlationId)
         props.onOpen(
@@ -234,6 +252,13 @@ export function TraceScreen(props: TraceScreenProps) {
           selected={visibleTop + i === selected}
           theme={theme}
         />
+      ))}
+      <Box flexGrow={1} />
+      {wrapped.map((line, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: the lines of one label, in order.
+        <Text key={i} wrap="truncate" color={selectedRow?.isError ? theme.error : undefined}>
+          {clip(`${i === 0 ? '» ' : '  '}${line}`, columns)}
+        </Text>
       ))}
     </Box>
   );

@@ -34,3 +34,53 @@ export function matchesQuery(query: string, ...texts: (string | undefined)[]): b
   if (q === '') return false;
   return texts.some((text) => text?.toLowerCase().includes(q));
 }
+
+/** What `o` needs of a row: its depth, and the original it points at when it is a duplicate. */
+interface JumpRow {
+  readonly depth: number;
+  readonly original?: { readonly correlationId: string | undefined; readonly taskId: string | undefined } | undefined;
+}
+
+/**
+ * The original `o` jumps to from row `index`: the row's own, or, on a row that groups
+ * duplicates (a "duplicates blocked pointing here" header, a task whose lock was contended),
+ * the first one among the rows under it. Undefined when no row there names one.
+ */
+export function originalFor<T extends JumpRow>(rows: readonly T[], index: number): T['original'] {
+  const row = rows[index];
+  if (row === undefined) return undefined;
+  if (row.original !== undefined) return row.original;
+  for (let i = index + 1; i < rows.length; i++) {
+    const child = rows[i] as T;
+    if (child.depth <= row.depth) return undefined;
+    if (child.original !== undefined) return child.original;
+  }
+  return undefined;
+}
+
+/**
+ * `text` cut into lines of at most `width` characters, at spaces where it can be; at most
+ * `maxLines`, the last ending in `…` when text is left over. Counts code points: callers pass
+ * printable text.
+ */
+export function wrapText(text: string, width: number, maxLines: number): string[] {
+  const lines: string[] = [];
+  let rest = text;
+  while (rest !== '' && lines.length < maxLines) {
+    const chars = [...rest];
+    if (chars.length <= width) {
+      lines.push(rest);
+      rest = '';
+      break;
+    }
+    let cut = chars.lastIndexOf(' ', width);
+    if (cut <= 0) cut = width;
+    lines.push(chars.slice(0, cut).join('').trimEnd());
+    rest = chars.slice(cut).join('').trimStart();
+  }
+  if (rest !== '' && lines.length > 0) {
+    const last = [...(lines.at(-1) as string)];
+    lines[lines.length - 1] = `${last.slice(0, Math.max(0, width - 1)).join('')}…`;
+  }
+  return lines;
+}

@@ -9,6 +9,7 @@ import type { RequestSummary } from '../model/request-list.ts';
 import { traceToRows } from '../model/rows.ts';
 import type { Trace } from '../model/types.ts';
 import { renderBar } from './bars.ts';
+import { headerLine, LIST_COLUMNS, rowLine } from './list-columns.ts';
 
 /** Options of the plain renderers. */
 export interface PlainOptions {
@@ -82,18 +83,12 @@ function linesText(lines: readonly string[]): string {
   return `${lines.map((line) => printable(line)).join('\n')}\n`;
 }
 
-/** The list of recent requests as a plain table. */
+/** The fleet view as a plain table: every column, every id in full, `✗` after a failed request. */
 export function renderListPlain(list: readonly RequestSummary[], options: PlainOptions = {}): string {
   const out: string[] = [];
   if (options.source) out.push(`source: ${options.source}`);
-  out.push(
-    `${'time (UTC)'.padEnd(12)}  ${'status'.padStart(6)}  ${'duration'.padStart(9)}  tasks  dups  errs  ${'route'.padEnd(24)}  correlation id`,
-  );
-  for (const s of list) {
-    out.push(
-      `${formatClock(s.at)}  ${String(s.status ?? '-').padStart(6)}  ${(s.durationMs === undefined ? '-' : formatDuration(s.durationMs)).padStart(9)}  ${String(s.tasks).padStart(5)}  ${String(s.duplicates).padStart(4)}  ${String(s.errors).padStart(4)}  ${`${s.method ?? ''} ${s.route ?? ''}`.trim().padEnd(24)}  ${s.correlationId}${s.failed ? '  ✗' : ''}`,
-    );
-  }
+  out.push(headerLine(LIST_COLUMNS));
+  for (const s of list) out.push(`${rowLine(s, LIST_COLUMNS)}${s.failed ? '  ✗' : ''}`);
   if (list.length === 0) out.push('(no requests in this range)');
   return linesText(out);
 }

@@ -8,7 +8,7 @@
  */
 import { dtqError } from '../../contract/dtq-error.ts';
 import { redactUrl } from '../../contract/redact.ts';
-import { EVENTS, F, normalizeNginxLine } from '../../contract/vocabulary.ts';
+import { DUPLICATE_EVENTS, EVENTS, F, normalizeNginxLine } from '../../contract/vocabulary.ts';
 import { EXPLORE_ERRORS } from '../errors.ts';
 import type { Mapping } from '../mapping/mapping.ts';
 import { STATUS_PATH_PREFIX, STATUS_ROUTE, statusPathTaskId } from '../model/join.ts';
@@ -16,6 +16,7 @@ import type { Hit } from '../model/types.ts';
 import { closeAgents, type JsonResponse, requestJson } from './http-json.ts';
 import {
   type IdField,
+  type LineFeed,
   type LogSource,
   type Lookup,
   type NearestIds,
@@ -156,6 +157,9 @@ const POLL_AGGREGATIONS = {
     },
   },
 };
+
+/** Requests the fleet view reads at most from Elasticsearch in one pass (the terms query's values). */
+const MAX_FEED_REQUESTS = 10_000;
 
 /** Lines a slice of the rest is meant to hold; more lines are cut into more slices. */
 const LINES_PER_SLICE = 2500;
@@ -405,6 +409,59 @@ export class ElasticsearchSource implements LogSource {
       sort: [{ [this.#fields(F.TIMESTAMP)[0] ?? F.TIMESTAMP]: { order: 'desc', unmapped_type: 'date' } }],
     });
     return response.hits.hits.flatMap((hit) => this.#toHits(hit));
+  }
+
+  feed(sinceMs: number | undefined, limit: number): LineFeed {
+    // Each pass ranks the window's requests anew and reads the newest `limit` whole: a request
+    // in flight has new lines, and a search cannot ask for "what arrived since" exactly.
+    return {
+      restarts: true,
+      next: async (visit) => {
+        for (const hit of await this.#newestRequests(sinceMs, limit)) visit(hit);
+      },
+    };
+  }
+
+  /** Every line (status polls aside) of the newest `limit` requests written since `sinceMs`. */
+  async #newestRequests(sinceMs: number | undefined, limit: number): Promise<Hit[]> {
+    const time = this.#fields(F.TIMESTAMP)[0] ?? F.TIMESTAMP;
+    const cid = this.#fields(F.CORRELATION_ID)[0] ?? F.CORRELATION_ID;
+    const filter: unknown[] = [{ exists: { field: cid } }];
+    if (sinceMs !== undefined) filter.push({ range: { [time]: { gte: sinceMs, format: 'epoch_millis' } } });
+    // A contract index names a request's own lines; a foreign one is ranked by any line.
+    const contract = this.#mapping === undefined;
+    if (contract)
+      filter.push({
+        terms: {
+          [F.EVENT_ACTION]: [
+            EVENTS.HTTP_REQUEST_RECEIVED,
+            EVENTS.NGINX_ACCESS,
+            EVENTS.TASK_ENQUEUED,
+            ...Object.keys(DUPLICATE_EVENTS),
+          ],
+        },
+      });
+    const query = {
+      bool: {
+        filter,
+        ...(contract ? { must_not: [STATUS_POLL_QUERY, { terms: { [F.URL_PATH]: ['/health', '/ready'] } }] } : {}),
+      },
+    };
+    const response = await this.#call<SearchResponse>('POST', this.#searchPath(), {
+      size: 0,
+      query,
+      aggs: {
+        requests: {
+          terms: { field: cid, size: Math.min(limit, MAX_FEED_REQUESTS), order: { first: 'desc' } },
+          aggs: { first: { min: { field: time } } },
+        },
+      },
+    });
+    const buckets = (response.aggregations?.requests as Terms | undefined)?.buckets ?? [];
+    return this.byCorrelationIds(
+      buckets.map((bucket) => bucket.key),
+      'exclude',
+    );
   }
 
   async nearest(id: string, field: IdField): Promise<NearestIds> {

@@ -45,6 +45,7 @@ import {
 import { MappedLines } from './mapped-lines.ts';
 import {
   type IdField,
+  type LineFeed,
   type LogSource,
   type Lookup,
   type NearestIds,
@@ -492,6 +493,38 @@ export class FileSource implements LogSource {
       .sort(newestFirst)
       .slice(0, limit)
       .map(({ hit }) => hit);
+  }
+
+  feed(sinceMs: number | undefined): LineFeed {
+    // Where each file was read to, by device and inode: a file renamed by a rotation goes on
+    // where it stopped, a file truncated or replaced at its path is read from its start.
+    const readTo = new Map<string, { progress: FileProgress; size: number }>();
+    return {
+      restarts: false,
+      next: async (visit) => {
+        for (const file of await this.#files()) {
+          const key = `${file.dev}:${file.ino}`;
+          const before = readTo.get(key);
+          // A compressed file is read whole or not at all: it does not grow, it is replaced.
+          if (file.gzip && before !== undefined && before.size === file.size) continue;
+          const from =
+            before !== undefined && !file.gzip && file.size >= before.progress.offset ? before.progress : undefined;
+          try {
+            const progress = await this.#read(file, from, (line) => {
+              const record = this.#parse(file, line);
+              if (record === undefined) return;
+              for (const hit of this.#hits(file, line, record)) {
+                const at = timestampOf(hit.record);
+                if (at !== undefined && (sinceMs === undefined || at >= sinceMs)) visit(hit);
+              }
+            });
+            readTo.set(key, { progress, size: file.size });
+          } catch (error) {
+            this.#notices.add(noticeFor(file.name, error));
+          }
+        }
+      },
+    };
   }
 
   async nearest(id: string, field: IdField): Promise<NearestIds> {

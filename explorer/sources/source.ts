@@ -58,6 +58,16 @@ export interface PollPages {
   rest(): Promise<Hit[]>;
 }
 
+/**
+ * The lines behind the fleet view, read in passes: the first pass delivers the window, each
+ * later one (--follow) what arrived since, or, from a feed that `restarts`, the window again.
+ */
+export interface LineFeed {
+  /** True when every pass delivers the whole window (a reader starts over with each). */
+  readonly restarts: boolean;
+  next(visit: (hit: Hit) => void): Promise<void>;
+}
+
 /** A store of log lines the explorer can query. */
 export interface LogSource {
   readonly kind: 'elasticsearch' | 'files';
@@ -76,6 +86,11 @@ export interface LogSource {
   statusPolls(lookup: Lookup, firstPage: number): Promise<PollPages>;
   /** Lines written since `sinceMs`, newest first, at most `limit`. */
   recent(sinceMs: number | undefined, limit: number): Promise<Hit[]>;
+  /**
+   * The lines of the requests written since `sinceMs` (every one of them, not the newest lines
+   * only), for the fleet view: from a store that can rank requests, those of the newest `limit`.
+   */
+  feed(sinceMs: number | undefined, limit: number): LineFeed;
   /** Known ids close to one that matched nothing. */
   nearest(id: string, field: IdField): Promise<NearestIds>;
   /**

@@ -71,6 +71,54 @@ describe('dtq-explore on the command line', () => {
     expect(list.requests.map((r) => r.correlation_id)).toEqual(['req-dlq-1']);
   });
 
+  it('filters and sorts the list by task columns, and rejects a bad --min-duration or --sort', async () => {
+    const { code, stdout } = await runExplore([
+      '--logs',
+      dir,
+      '--since',
+      '3650d',
+      '--worker',
+      'worker-3',
+      '--min-duration',
+      '1s',
+      '--plain',
+    ]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/202 dead-lettered +3 .* req-dlq-1 +✗/);
+    expect(stdout).not.toContain('req-happy-1');
+    const sorted = await runExplore([
+      '--logs',
+      dir,
+      '--since',
+      '3650d',
+      '--sort',
+      'duration',
+      '--limit',
+      '1',
+      '--json',
+    ]);
+    expect((JSON.parse(sorted.stdout) as { requests: { correlation_id: string }[] }).requests).toEqual([
+      expect.objectContaining({ correlation_id: 'req-dlq-1', state: 'dead-lettered', attempts: 3 }),
+    ]);
+    const badDuration = await runExplore(['--logs', dir, '--min-duration', 'soon']);
+    expect(badDuration.code).toBe(2);
+    expect(badDuration.stderr).toContain('--min-duration soon is not a duration: write 250ms, 2s, 1.5m or 1h');
+    const badSort = await runExplore(['--logs', dir, '--sort', 'colour']);
+    expect(badSort.code).toBe(2);
+    expect(badSort.stderr).toContain('--sort colour names no column');
+  });
+
+  it('prints --stats from the log files, without Elasticsearch', async () => {
+    const { code, stdout } = await runExplore(['--stats', '--logs', dir, '--since', '3650d']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('requests      7 ·');
+    expect(stdout).toContain('tasks         4: succeeded 3 · dead-lettered 1 · duplicate 3');
+    expect(stdout).toContain('error share   14.3%');
+    expect(stdout).toMatch(/run time +\d/);
+    const json = await runExplore(['--stats', '--json', '--logs', dir, '--since', '3650d']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ schema: 'dtq-explore/overview@1', requests: 7, tasks: 4 });
+  });
+
   it('exits non-zero with an actionable message for an unknown id', async () => {
     const { code, stderr } = await runExplore(['req-happy', '--logs', dir]);
     expect(code).toBe(EXPLORE_ERRORS.NOT_FOUND.exitCode);

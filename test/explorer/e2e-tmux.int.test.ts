@@ -4,6 +4,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { indexForTimestamp } from '../../contract/indices.ts';
@@ -11,7 +13,7 @@ import { F } from '../../contract/vocabulary.ts';
 import { CORE_STEPS, runSetup } from '../../elk/setup.ts';
 import { deleteIndicesWithPrefix, testElasticsearch, uniqueIndexPrefix } from '../utils/elasticsearch.ts';
 import { BIN, ensureBuilt, ROOT } from './binary.ts';
-import { deadLettered, duplicatesScenario, happyPath } from './fixtures.ts';
+import { deadLettered, duplicatesScenario, happyPath, LogWriter } from './fixtures.ts';
 import { removeDir, writeLogDir } from './helpers.ts';
 import { bulkLoad } from './load-es.ts';
 
@@ -98,6 +100,49 @@ describe('dtq-explore in a real terminal', () => {
     await waitForScreen((s) => s.includes('EXIT=0'), 'a clean exit');
   });
 
+  it('lists the fleet, filters it, opens a request, returns to the same row, and shows lines as they arrive', async () => {
+    // Lines of now, so the default window (--since 1h) holds them.
+    const base = Date.now() - 60_000;
+    const w = new LogWriter(base);
+    w.post({ ms: 0, cid: 'req-a', taskId: 'task-a', taskType: 'stress_test' });
+    w.attempt({ ms: 10, cid: 'req-a', taskId: 'task-a', worker: 'worker-3', attempt: 1 });
+    w.post({ ms: 100, cid: 'req-b', taskId: 'task-b' });
+    w.attempt({ ms: 110, cid: 'req-b', taskId: 'task-b', worker: 'worker-1', attempt: 1 });
+    w.post({ ms: 200, cid: 'req-c', taskId: 'task-c' });
+    const live = writeLogDir(w);
+    try {
+      start(['--logs', live, '--follow'], { DTQ_ES_URL: '', NO_COLOR: '1', TERM: 'xterm-256color' });
+      const list = await waitForScreen(
+        (s) => s.includes('Fleet: 3 request(s)') && s.includes('following'),
+        'the fleet view',
+      );
+      for (const line of list.split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
+      expect(selected(list)).toMatch(/queued .*req-c/);
+      await keys('f', 'w', 'o', 'r', 'k', 'e', 'r', '-', '3', 'Enter');
+      const filtered = await waitForScreen((s) => s.includes('filter "worker-3"'), 'the filtered list');
+      expect(filtered).toContain('Fleet: 1 request(s)');
+      expect(selected(filtered)).toContain('req-a');
+      await keys('F', '/', 'r', 'e', 'q', '-', 'b', 'Enter');
+      expect(selected(screen())).toContain('req-b');
+      await keys('Enter');
+      await waitForScreen((s) => s.includes('dtq-explore req-b'), 'the trace');
+      await keys('Escape');
+      const back = await waitForScreen((s) => s.includes('Fleet:'), 'the list again');
+      expect(selected(back)).toContain('req-b');
+      const later = new LogWriter(base);
+      later.attempt({ ms: 300, cid: 'req-c', taskId: 'task-c', worker: 'worker-2', attempt: 1, durationMs: 50 });
+      later.post({ ms: 400, cid: 'req-d', taskId: 'task-d' });
+      for (const [name, text] of later.files()) appendFileSync(join(live, name), text);
+      const updated = await waitForScreen((s) => s.includes('Fleet: 4 request(s)'), 'the new request');
+      expect(updated).toMatch(/succeeded .*req-c/);
+      expect(selected(updated)).toContain('req-b');
+      await keys('q');
+      await waitForScreen((s) => s.includes('EXIT=0'), 'a clean exit');
+    } finally {
+      removeDir(live);
+    }
+  });
+
   describe('against Elasticsearch', () => {
     let url: string;
     let prefix: string;
@@ -121,7 +166,7 @@ describe('dtq-explore in a real terminal', () => {
         NO_COLOR: '1',
         TERM: 'xterm-256color',
       });
-      await waitForScreen((s) => s.includes('Recent requests: 7'), 'the request list');
+      await waitForScreen((s) => s.includes('Fleet: 7 request(s)'), 'the request list');
       await keys('/', 'o', 't', 'h', 'e', 'r', 'Enter');
       expect(selected(screen())).toContain('other-req');
       await keys('Enter');
@@ -134,7 +179,7 @@ describe('dtq-explore in a real terminal', () => {
       await keys('Escape');
       await waitForScreen((s) => s.includes('dtq-explore other-req'), 'the duplicate again');
       await keys('Escape');
-      await waitForScreen((s) => s.includes('Recent requests:'), 'the list again');
+      await waitForScreen((s) => s.includes('Fleet:'), 'the list again');
       await keys('q');
       await waitForScreen((s) => s.includes('EXIT=0'), 'a clean exit');
     });

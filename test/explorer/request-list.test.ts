@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseSince, summariseRequests } from '../../explorer/model/request-list.ts';
+import { parseSince } from '../../explorer/model/list-view.ts';
+import { summariseRequests } from '../../explorer/model/request-list.ts';
 import { deadLettered, duplicatesScenario, happyPath, T0 } from './fixtures.ts';
 
 function recent() {

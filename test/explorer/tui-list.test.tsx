@@ -25,7 +25,7 @@ describe('the list of recent requests', () => {
     const loadList = async () => summariseRequests(await source.recent(undefined, 10_000));
     const load = async (target: TraceTarget) => (await loadTrace(source, target, () => T0 + 60_000)).trace;
     const app = render(<App loadTrace={load} loadList={loadList} size={{ columns: 80, rows: 24 }} noColor />);
-    const list = await waitForFrame(app.lastFrame, (f) => f.includes('Recent requests: 7'));
+    const list = await waitForFrame(app.lastFrame, (f) => f.includes('Fleet: 7 request(s)'));
     for (const line of list.split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
     expect(selectedLine(list)).toContain('mismatch-req');
     await press(app, 'e');
@@ -35,7 +35,7 @@ describe('the list of recent requests', () => {
     expect(trace).toContain('FAILED');
     await press(app, '\u001b');
     // The list loads again on the way back: wait for it, not for its "loading…" header.
-    const back = await waitForFrame(app.lastFrame, (f) => f.includes('Recent requests: 7'));
+    const back = await waitForFrame(app.lastFrame, (f) => f.includes('Fleet: 7 request(s)'));
     expect(selectedLine(back)).toContain('req-dlq-1');
     app.unmount();
   });

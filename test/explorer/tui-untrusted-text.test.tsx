@@ -108,10 +108,10 @@ describe('the TUI on a logged path with escape sequences', () => {
         noColor
       />,
     );
-    const frame = await waitForFrame(app.lastFrame, (f) => f.includes('Recent requests: 1'));
+    const frame = await waitForFrame(app.lastFrame, (f) => f.includes('Fleet: 1 request(s)'));
     expect(controls(dataOf(app.lastFrame()))).toEqual([]);
-    // The list cuts routes at 20 columns: the escape shows whole up to there.
-    expect(frame).toContain('GET /api/v1/tasks/x\\x1b req-inject');
+    // The list cuts routes at 24 columns: the escape shows whole up to there.
+    expect(frame).toMatch(/GET \/api\/v1\/tasks\/x\\x1b…? +req-inject/);
     await press(app, '/', 'x\u009b2J\u0085y');
     const prompt = await waitForFrame(app.lastFrame, (f) => f.includes('/x'));
     expect(prompt).toContain('/x\\x9b2J\\x85y█');

@@ -1,0 +1,51 @@
+/**
+ * The fleet view's rows from a source: the source's feed folded into a ledger, pass after
+ * pass. The ledger keeps what earlier passes read, so a --follow refresh reads only what
+ * arrived (from files) and the rows stay exact for the whole window.
+ */
+import { listRequests, type RequestFilter } from './model/list-view.ts';
+import { RequestLedger, type RequestSummary } from './model/request-list.ts';
+import type { LogSource } from './sources/source.ts';
+
+/** Requests a store that ranks them is asked for when a filter may drop most of them. */
+const FILTERED_REQUESTS = 10_000;
+
+/** Reads the rows of the fleet view, and the ledger behind them (for the overview). */
+export interface FleetFeed {
+  /** Fold what arrived since the last call and return the rows, filtered and sorted. */
+  rows(): Promise<RequestSummary[]>;
+  /** Fold what arrived since the last call. */
+  refresh(): Promise<RequestLedger>;
+}
+
+/** The fleet view of `source` under `filter`. */
+export function fleetFeed(source: LogSource, filter: RequestFilter): FleetFeed {
+  const limit = filter.limit ?? 200;
+  const narrowed =
+    filter.status !== undefined ||
+    filter.service !== undefined ||
+    filter.type !== undefined ||
+    filter.queue !== undefined ||
+    filter.worker !== undefined ||
+    filter.minDurationMs !== undefined ||
+    filter.text !== undefined;
+  const feed = source.feed(filter.sinceMs, narrowed ? Math.max(limit, FILTERED_REQUESTS) : limit);
+  let ledger = new RequestLedger();
+  // One pass at a time: two passes over the same files from the same offsets would fold the
+  // new lines twice.
+  let passing: Promise<RequestLedger> = Promise.resolve(ledger);
+  const pass = async (): Promise<RequestLedger> => {
+    const next = feed.restarts ? new RequestLedger() : ledger;
+    await feed.next((hit) => next.add(hit.record));
+    ledger = next;
+    return ledger;
+  };
+  const refresh = (): Promise<RequestLedger> => {
+    passing = passing.then(pass, pass);
+    return passing;
+  };
+  return {
+    refresh,
+    rows: async () => listRequests((await refresh()).summaries(), filter),
+  };
+}

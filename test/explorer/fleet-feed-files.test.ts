@@ -1,0 +1,89 @@
+import { appendFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fleetFeed } from '../../explorer/fleet-feed.ts';
+import { FileSource } from '../../explorer/sources/files.ts';
+import { LogWriter, T0 } from './fixtures.ts';
+import { tempLogDirs, writeLogDir } from './helpers.ts';
+
+const { track } = tempLogDirs();
+
+function appendLines(dir: string, writer: LogWriter): void {
+  for (const [name, text] of writer.files()) appendFileSync(join(dir, name), text);
+}
+
+describe('the fleet view from log files', () => {
+  it('lists every request of the window whole, though newer lines (polls, workers) outnumber them', async () => {
+    // The shape of a load run: requests first, then far more status polls and worker lines.
+    const w = new LogWriter();
+    const requests = 300;
+    for (let i = 0; i < requests; i++)
+      w.post({ ms: i, cid: `req-${i}`, taskId: `task-${i}`, taskType: i % 2 ? 'stress_test' : 'calculate_var' });
+    for (let i = 0; i < requests; i++)
+      w.attempt({ ms: 10_000 + i, cid: `req-${i}`, taskId: `task-${i}`, worker: `worker-${1 + (i % 3)}`, attempt: 1 });
+    for (let round = 0; round < 14; round++)
+      for (let i = 0; i < requests; i++) w.poll(20_000 + round * 1000 + i, `poll-${round}-${i}`, `task-${i}`);
+    expect(w.records.length).toBeGreaterThan(14_000);
+    const source = new FileSource(track(writeLogDir(w)));
+    const rows = await fleetFeed(source, { sinceMs: T0 - 1000, limit: requests }).rows();
+    expect(rows).toHaveLength(requests);
+    for (const row of rows) {
+      expect(row).toMatchObject({
+        status: 202,
+        method: 'POST',
+        route: '/api/v1/tasks',
+        state: 'succeeded',
+        attempts: 1,
+      });
+      expect(row.durationMs).toBeDefined();
+    }
+    expect(rows[0]?.correlationId).toBe(`req-${requests - 1}`);
+    await source.close();
+  });
+
+  it('reads only what arrived on the next pass, and folds it into the rows it has', async () => {
+    const w = new LogWriter();
+    w.post({ ms: 0, cid: 'req-1', taskId: 'task-1' });
+    const dir = track(writeLogDir(w));
+    const source = new FileSource(dir);
+    const fleet = fleetFeed(source, {});
+    expect((await fleet.rows())[0]).toMatchObject({ correlationId: 'req-1', state: 'queued', requests: 1 });
+    const later = new LogWriter();
+    later.attempt({
+      ms: 30,
+      cid: 'req-1',
+      taskId: 'task-1',
+      worker: 'worker-1',
+      attempt: 1,
+      fail: 'boom',
+      retryDelayMs: 100,
+    });
+    later.post({ ms: 40, cid: 'req-2', taskId: 'task-2' });
+    appendLines(dir, later);
+    const second = await fleet.rows();
+    expect(second.map((s) => s.correlationId)).toEqual(['req-2', 'req-1']);
+    // Read once each: a line folded twice would count the request twice.
+    expect(second[1]).toMatchObject({ state: 'retrying', attempts: 1, requests: 1, errors: 1 });
+    expect(await fleet.rows()).toEqual(second);
+    await source.close();
+  });
+
+  it('goes on where it stopped in a file a rotation renamed', async () => {
+    const w = new LogWriter();
+    w.post({ ms: 0, cid: 'req-1', taskId: 'task-1' });
+    const dir = track(writeLogDir(w));
+    const source = new FileSource(dir);
+    const fleet = fleetFeed(source, {});
+    await fleet.rows();
+    renameSync(join(dir, 'api-1.ndjson'), join(dir, 'api-1.1.ndjson'));
+    const later = new LogWriter();
+    later.post({ ms: 50, cid: 'req-2', taskId: 'task-2' });
+    appendLines(dir, later);
+    const rows = await fleet.rows();
+    expect(rows.map((s) => [s.correlationId, s.requests])).toEqual([
+      ['req-2', 1],
+      ['req-1', 1],
+    ]);
+    await source.close();
+  });
+});

@@ -1,0 +1,117 @@
+import { render } from 'ink-testing-library';
+import { describe, expect, it } from 'vitest';
+import { App } from '../../explorer/components/App.tsx';
+import { loadTrace, type TraceTarget } from '../../explorer/load-trace.ts';
+import { originalFor, wrapText } from '../../explorer/model/navigation.ts';
+import { osc52 } from '../../explorer/output/clipboard.ts';
+import { FileSource } from '../../explorer/sources/files.ts';
+import { duplicatesScenario, LogWriter, T0 } from './fixtures.ts';
+import { press, selectedLine, stripAnsi, tempLogDirs, waitForFrame, writeLogDir } from './helpers.ts';
+
+const { track } = tempLogDirs();
+const REASON =
+  'DTQ_ERR_WORKER_FAULT_TRANSIENT: injected transient fault on attempt 1 of 20 (data.fault.fail_attempts) while pricing portfolio p-42 against the upstream price feed';
+
+async function open(dir: string, correlationId: string, copied: string[] = []) {
+  const source = new FileSource(dir);
+  const load = async (target: TraceTarget) => (await loadTrace(source, target, () => T0 + 60_000)).trace;
+  const app = render(
+    <App
+      target={{ correlationId }}
+      initialTrace={await load({ correlationId })}
+      loadTrace={load}
+      loadList={async () => []}
+      size={{ columns: 80, rows: 24 }}
+      noColor
+      copy={(text) => copied.push(text)}
+    />,
+  );
+  await waitForFrame(app.lastFrame, (f) => f.includes(`dtq-explore ${correlationId}`));
+  return app;
+}
+
+const frameOf = (app: { lastFrame(): string | undefined }) => stripAnsi(app.lastFrame() ?? '');
+
+describe('the trace screen, polished', () => {
+  it('shows a failure reason cut at the screen edge whole, wrapped below the rows', async () => {
+    const w = new LogWriter();
+    w.post({ ms: 0, cid: 'req-long', taskId: 'task-long' });
+    w.attempt({ ms: 10, cid: 'req-long', taskId: 'task-long', worker: 'worker-1', attempt: 1, fail: REASON });
+    const app = await open(track(writeLogDir(w)), 'req-long');
+    await press(app, 'e', 'e');
+    const frame = frameOf(app);
+    expect(selectedLine(frame)).toContain('attempt 1 · worker-1');
+    expect(selectedLine(frame)).toContain('…');
+    const lines = frame.split('\n');
+    for (const line of lines) expect([...line].length).toBeLessThanOrEqual(80);
+    expect(lines.length).toBeLessThanOrEqual(24);
+    const start = lines.findIndex((line) => line.startsWith('» '));
+    expect(start).toBeGreaterThan(0);
+    const wrapped = lines
+      .slice(start, start + 4)
+      .map((line) => line.slice(2).trim())
+      .join(' ');
+    expect(wrapped).toContain(`failed: DTQ_ERR_TASK_TRANSIENT: ${REASON}`);
+    // Moving to a row that fits takes the wrapped lines away.
+    await press(app, 'g');
+    expect(frameOf(app)).not.toContain('» ');
+    app.unmount();
+  });
+
+  it('jumps with o from a group of duplicates to the first duplicate in it', async () => {
+    const app = await open(track(writeLogDir(duplicatesScenario())), 'orig-req');
+    await press(app, '/', ...'pointing here', '\r');
+    const group = frameOf(app);
+    expect(selectedLine(group)).toContain('3 duplicate(s) blocked pointing here');
+    expect(group).toContain('» ⇐ 3 duplicate(s) blocked pointing here · key key-1');
+    await press(app, 'o');
+    await waitForFrame(app.lastFrame, (f) => f.includes('dtq-explore conflict-req'));
+    app.unmount();
+  });
+
+  it('copies the id under the cursor with y, and prints it for terminals without OSC 52', async () => {
+    const copied: string[] = [];
+    const app = await open(track(writeLogDir(duplicatesScenario())), 'orig-req', copied);
+    await press(app, 'y');
+    expect(copied).toEqual(['orig-req']);
+    expect(frameOf(app)).toContain('copied orig-req (OSC 52');
+    await press(app, '/', ...'attempt 1', '\r', 'y');
+    expect(copied.at(-1)).toBe('orig-task');
+    await press(app, '/', ...'replay', '\r', 'y');
+    expect(copied.at(-1)).toBe('replay-req');
+    expect(frameOf(app)).toContain('copied replay-req');
+    app.unmount();
+  });
+});
+
+describe('the pieces behind the keys', () => {
+  it('writes OSC 52 with the text in base64', () => {
+    expect(osc52('req-1')).toBe('\u001b]52;c;cmVxLTE=\u0007');
+    // Any logged byte is carried as base64, never raw into the terminal.
+    const sequence = osc52('a\u001b]0;x\u0007');
+    expect(sequence.slice(0, 7)).toBe('\u001b]52;c;');
+    expect(sequence.at(-1)).toBe('\u0007');
+    expect(sequence.slice(7, -1)).toMatch(/^[A-Za-z0-9+/=]+$/);
+  });
+
+  it('wraps at spaces, cuts a long word, and marks text left over', () => {
+    expect(wrapText('one two three four', 9, 3)).toEqual(['one two', 'three', 'four']);
+    expect(wrapText('abcdefghijkl', 5, 3)).toEqual(['abcde', 'fghij', 'kl']);
+    expect(wrapText('one two three four five', 9, 2)).toEqual(['one two', 'three…']);
+    expect(wrapText('', 9, 2)).toEqual([]);
+  });
+
+  it('finds the original of a row, or of the first duplicate under it', () => {
+    const rows = [
+      { depth: 0 },
+      { depth: 1, original: { correlationId: 'a', taskId: undefined } },
+      { depth: 0 },
+      { depth: 1 },
+      { depth: 0, original: { correlationId: 'b', taskId: 't' } },
+    ];
+    expect(originalFor(rows, 0)?.correlationId).toBe('a');
+    expect(originalFor(rows, 2)).toBeUndefined();
+    expect(originalFor(rows, 4)?.taskId).toBe('t');
+    expect(originalFor(rows, 9)).toBeUndefined();
+  });
+});
