@@ -80,11 +80,11 @@ function madd(code: Code, fused: boolean, a: Operand, b: Operand, c: Operand): v
 }
 
 /** Parameters of the kernel functions: pointers (bytes) into memory, then sizes. */
-const PARAMS = [I32, I32, I32, I32, I32, I32] as const;
+const PARAMS = [I32, I32, I32, I32, I32, I32, I32] as const;
 
 /**
  * Builds the kernel module: one exported function per return model, `lognormal` and `normal`,
- * each `(l, z, coef, out, panels, simulations)`. For simulations [0, simulations) of the chunk
+ * each `(l, z, coef, out, panels, simulations, n)`. For simulations [0, simulations) of the chunk
  * (a multiple of LANES) it writes each one's loss into out[c]. `l` holds L packed in panels of
  * ROWS rows (panel p: for each column j < (p+1)·ROWS, L[p·ROWS + r][j] for r < ROWS), `z` the
  * rows of normals, finite (position j at z + j·Z_STRIDE·8; panels·ROWS rows, those past n zero),
@@ -104,7 +104,7 @@ type Output = ReturnModel | 'correlated';
 
 function chunkCode({ fused }: KernelOptions, output: Output): Code {
   const code = new Code(PARAMS);
-  const [lPtr, zPtr, coefPtr, outPtr, panels, sims] = [0, 1, 2, 3, 4, 5];
+  const [lPtr, zPtr, coefPtr, outPtr, panels, sims, n] = [0, 1, 2, 3, 4, 5, 6];
   const c = code.local(I32);
   const simsBytes = code.local(I32);
   const lp = code.local(I32);
@@ -198,6 +198,8 @@ function chunkCode({ fused }: KernelOptions, output: Output): Code {
       }
       continue;
     }
+    // A padding row past n adds 0 to the loss, but its exp is the dearest part: skip it.
+    if (row > 0) code.get(panel).i32(ROWS).i32Mul().i32(row).i32Add().get(n).i32LtU().if();
     code
       .get(cp)
       .v128Load64Splat(row * COEF_BYTES + 8)
@@ -217,6 +219,7 @@ function chunkCode({ fused }: KernelOptions, output: Output): Code {
       madd(code, fused, L(av), L(y), L(loss[v] as number));
       code.set(loss[v] as number);
     }
+    if (row > 0) code.end();
   }
   code
     .get(cp)
@@ -330,7 +333,15 @@ export function simdSupport(): KernelOptions | null {
   return null;
 }
 
-type KernelFunction = (l: number, z: number, coef: number, out: number, panels: number, sims: number) => void;
+type KernelFunction = (
+  l: number,
+  z: number,
+  coef: number,
+  out: number,
+  panels: number,
+  sims: number,
+  n: number,
+) => void;
 
 const align = (bytes: number) => Math.ceil(bytes / 64) * 64;
 
@@ -428,7 +439,7 @@ export class SimdVarKernel {
   private run(output: Output, count: number): void {
     if (!(count >= 0 && count <= CHUNK)) throw new RangeError(`count must be in [0, ${CHUNK}], got ${count}`);
     const padded = Math.ceil(count / LANES) * LANES;
-    this.exports[output](this.lPtr, this.zPtr, this.coefPtr, this.outPtr, this.panels, padded);
+    this.exports[output](this.lPtr, this.zPtr, this.coefPtr, this.outPtr, this.panels, padded, this.prepared.n);
   }
 }
 

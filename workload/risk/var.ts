@@ -63,7 +63,7 @@ export function parametricVar(prepared: PreparedVar, zAlpha: number): number {
   return zAlpha * Math.sqrt(variance);
 }
 
-/** Summarise a complete loss sample into a VarResult. Reorders `losses`. */
+/** Summarise a complete loss sample into a VarResult. May reorder `losses`. */
 export function summariseVar(
   prepared: PreparedVar,
   losses: Float64Array,

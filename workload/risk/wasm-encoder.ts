@@ -115,6 +115,10 @@ export class Code {
   loop(): this {
     return this.op(0x03, 0x40);
   }
+  /** Runs the instructions up to the matching `end` if the i32 on the stack is not 0. */
+  if(): this {
+    return this.op(0x04, 0x40);
+  }
   end(): this {
     return this.op(0x0b);
   }
