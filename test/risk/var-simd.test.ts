@@ -34,6 +34,20 @@ function randomCorrelation(n: number, rng: Xoshiro128): SquareMatrix {
   return { n, data };
 }
 
+/** Sectors of 3 positions correlated 0.5 inside, 0 across: L is block diagonal. */
+function sectorCorrelation(n: number): SquareMatrix {
+  const data = new Float64Array(n * n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) data[i * n + j] = i === j ? 1 : Math.floor(i / 3) === Math.floor(j / 3) ? 0.5 : 0;
+  return { n, data };
+}
+
+const CORRELATIONS = {
+  random: (n: number) => randomCorrelation(n, new Xoshiro128(n)),
+  identity: (n: number) => constantCorrelation(n, 0),
+  sectors: sectorCorrelation,
+};
+
 function portfolio(n: number, model: ReturnModel, seed: number, correlation = randomCorrelation(n, new Xoshiro128(n))) {
   return prepareVar({
     exposures: Float64Array.from({ length: n }, (_, i) => (i % 3 === 2 ? -5_000 : 10_000 + 1_000 * i)),
@@ -56,8 +70,17 @@ describe('WebAssembly SIMD VaR kernel', () => {
     expect(simdSupport()).toEqual(FUSED);
   });
 
-  it.each([1, 2, 3, 5, 8, 13])('computes x = L·z for %i positions exactly as the naive loop', (n) => {
-    const prepared = portfolio(n, 'lognormal', 1);
+  it.each([
+    [1, 'random'],
+    [2, 'random'],
+    [3, 'random'],
+    [5, 'random'],
+    [8, 'random'],
+    [13, 'random'],
+    [9, 'identity'],
+    [13, 'sectors'],
+  ] as const)('computes x = L·z for %i positions (%s correlations) exactly as the naive loop', (n, kind) => {
+    const prepared = portfolio(n, 'lognormal', 1, CORRELATIONS[kind](n));
     const rng = new Xoshiro128(42, n);
     for (const count of [1, 8, 13, CHUNK]) {
       for (const options of [MUL_ADD, FUSED]) {
@@ -130,30 +153,35 @@ describe('WebAssembly SIMD VaR kernel', () => {
   });
 
   it.each([
-    [1, 'lognormal'],
-    [3, 'lognormal'],
-    [10, 'lognormal'],
-    [37, 'lognormal'],
-    [10, 'normal'],
-    [37, 'normal'],
-  ] as const)('gives the plain loop’s losses for the same seed (%i positions, %s returns)', (n, model) => {
-    // Three blocks and a last chunk of 3 simulations (not a multiple of the 8-wide panel).
-    const simulations = 2 * 16_384 + 5 * CHUNK + 3;
-    const prepared = portfolio(n, model, 17);
-    const reference = losses(simulateBlocksScalar, prepared, simulations);
-    const scale = Math.max(...reference.map(Math.abs));
-    for (const options of [MUL_ADD, FUSED]) {
-      const simd = losses((...args) => simulateBlocksSimd(...args, options), prepared, simulations);
-      let worst = 0;
-      for (let i = 0; i < simulations; i++)
-        worst = Math.max(worst, Math.abs((simd[i] as number) - (reference[i] as number)));
-      expect(worst).toBeLessThan(1e-12 * scale * n);
-      const a = tailStats(simd, 0.99);
-      const b = tailStats(Float64Array.from(reference), 0.99);
-      expect(Math.abs(a.valueAtRisk - b.valueAtRisk)).toBeLessThan(1e-9 * b.valueAtRisk);
-      expect(Math.abs(a.expectedShortfall - b.expectedShortfall)).toBeLessThan(1e-9 * b.expectedShortfall);
-    }
-  });
+    [1, 'lognormal', 'random'],
+    [3, 'lognormal', 'random'],
+    [10, 'lognormal', 'random'],
+    [37, 'lognormal', 'random'],
+    [10, 'normal', 'random'],
+    [37, 'normal', 'random'],
+    [20, 'lognormal', 'identity'],
+    [20, 'lognormal', 'sectors'],
+  ] as const)(
+    'gives the plain loop’s losses for the same seed (%i positions, %s returns, %s correlations)',
+    (n, model, kind) => {
+      // Three blocks and a last chunk of 3 simulations (not a multiple of the 8-wide panel).
+      const simulations = 2 * 16_384 + 5 * CHUNK + 3;
+      const prepared = portfolio(n, model, 17, CORRELATIONS[kind](n));
+      const reference = losses(simulateBlocksScalar, prepared, simulations);
+      const scale = Math.max(...reference.map(Math.abs));
+      for (const options of [MUL_ADD, FUSED]) {
+        const simd = losses((...args) => simulateBlocksSimd(...args, options), prepared, simulations);
+        let worst = 0;
+        for (let i = 0; i < simulations; i++)
+          worst = Math.max(worst, Math.abs((simd[i] as number) - (reference[i] as number)));
+        expect(worst).toBeLessThan(1e-12 * scale * n);
+        const a = tailStats(simd, 0.99);
+        const b = tailStats(Float64Array.from(reference), 0.99);
+        expect(Math.abs(a.valueAtRisk - b.valueAtRisk)).toBeLessThan(1e-9 * b.valueAtRisk);
+        expect(Math.abs(a.expectedShortfall - b.expectedShortfall)).toBeLessThan(1e-9 * b.expectedShortfall);
+      }
+    },
+  );
 
   it('splits blocks across calls exactly as one call does', () => {
     const prepared = portfolio(5, 'lognormal', 9, constantCorrelation(5, 0.3));

@@ -80,13 +80,15 @@ function madd(code: Code, fused: boolean, a: Operand, b: Operand, c: Operand): v
 }
 
 /** Parameters of the kernel functions: pointers (bytes) into memory, then sizes. */
-const PARAMS = [I32, I32, I32, I32, I32, I32, I32] as const;
+const PARAMS = [I32, I32, I32, I32, I32, I32, I32, I32] as const;
 
 /**
  * Builds the kernel module: one exported function per return model, `lognormal` and `normal`,
- * each `(l, z, coef, out, panels, simulations, n)`. For simulations [0, simulations) of the chunk
- * (a multiple of LANES) it writes each one's loss into out[c]. `l` holds L packed in panels of
- * ROWS rows (panel p: for each column j < (p+1)·ROWS, L[p·ROWS + r][j] for r < ROWS), `z` the
+ * each `(l, starts, z, coef, out, panels, simulations, n)`. For simulations [0, simulations) of
+ * the chunk (a multiple of LANES) it writes each one's loss into out[c]. `l` holds L packed in
+ * panels of ROWS rows (panel p: for each column j from starts[p] (i32) to (p+1)·ROWS − 1,
+ * L[p·ROWS + r][j] for r < ROWS; columns before starts[p] are zero in those rows and skipped,
+ * which makes uncorrelated and block-correlated portfolios cheap), `z` the
  * rows of normals, finite (position j at z + j·Z_STRIDE·8; panels·ROWS rows, those past n zero),
  * `coef` one triple per row: (−a, s, −s²/2) for `lognormal`, (−a·s, 0, 0) for `normal`, zero
  * for padding rows.
@@ -104,7 +106,7 @@ type Output = ReturnModel | 'correlated';
 
 function chunkCode({ fused }: KernelOptions, output: Output): Code {
   const code = new Code(PARAMS);
-  const [lPtr, zPtr, coefPtr, outPtr, panels, sims, n] = [0, 1, 2, 3, 4, 5, 6];
+  const [lPtr, startsPtr, zPtr, coefPtr, outPtr, panels, sims, n] = [0, 1, 2, 3, 4, 5, 6, 7];
   const c = code.local(I32);
   const simsBytes = code.local(I32);
   const lp = code.local(I32);
@@ -113,6 +115,7 @@ function chunkCode({ fused }: KernelOptions, output: Output): Code {
   const panel = code.local(I32);
   const cols = code.local(I32);
   const j = code.local(I32);
+  const start = code.local(I32);
   const acc = Array.from({ length: ROWS }, () => Array.from({ length: VECTORS }, () => code.local(V128)));
   const zv = Array.from({ length: VECTORS }, () => code.local(V128));
   const lv = code.local(V128);
@@ -140,9 +143,18 @@ function chunkCode({ fused }: KernelOptions, output: Output): Code {
   code.block().loop(); // panels of ROWS positions
   code.get(panel).get(panels).i32GeU().brIf(1);
   for (const row of acc) for (const a of row) code.f64x2Const(0).set(a);
-  code.get(zPtr).get(c).i32Add().set(zp);
-  code.get(cols).set(j);
-  code.loop(); // columns 0..cols of the panel: acc += L[i][j] · z[j]
+  code.get(startsPtr).get(panel).i32(4).i32Mul().i32Add().i32Load().set(start);
+  code
+    .get(zPtr)
+    .get(c)
+    .i32Add()
+    .get(start)
+    .i32(Z_STRIDE * 8)
+    .i32Mul()
+    .i32Add()
+    .set(zp);
+  code.get(cols).get(start).i32Sub().set(j);
+  code.loop(); // columns start..cols of the panel: acc += L[i][j] · z[j]
   for (let v = 0; v < VECTORS; v++)
     code
       .get(zp)
@@ -335,6 +347,7 @@ export function simdSupport(): KernelOptions | null {
 
 type KernelFunction = (
   l: number,
+  starts: number,
   z: number,
   coef: number,
   out: number,
@@ -354,6 +367,7 @@ export class SimdVarKernel {
   private readonly exports: Record<Output, KernelFunction>;
   private readonly panels: number;
   private readonly lPtr = 0;
+  private readonly startsPtr: number;
   private readonly coefPtr: number;
   private readonly zPtr: number;
   private readonly outPtr: number;
@@ -371,7 +385,24 @@ export class SimdVarKernel {
     const { n, lower, exposures, scaledVols } = prepared;
     this.panels = Math.ceil(n / ROWS);
     const rows = this.panels * ROWS;
-    this.coefPtr = this.lPtr + align(ROWS * ROWS * 8 * ((this.panels * (this.panels + 1)) / 2));
+    // Each panel's columns from the first that is not zero in any of its rows.
+    const starts = Array.from({ length: this.panels }, (_, p) => {
+      const last = (p + 1) * ROWS - 1;
+      let first = last;
+      for (let r = 0; r < ROWS && p * ROWS + r < n; r++) {
+        const i = p * ROWS + r;
+        for (let j = 0; j < first; j++) {
+          if (lower[i * n + j] !== 0) {
+            first = j;
+            break;
+          }
+        }
+      }
+      return first;
+    });
+    const packed = starts.reduce((sum, first, p) => sum + ((p + 1) * ROWS - first) * ROWS, 0);
+    this.startsPtr = this.lPtr + align(packed * 8);
+    this.coefPtr = this.startsPtr + align(this.panels * 4);
     this.zPtr = this.coefPtr + align(rows * COEF_BYTES);
     // The output area holds a loss per simulation, or x = L·z in the layout of z.
     this.outPtr = this.zPtr + align(rows * Z_STRIDE * 8);
@@ -384,9 +415,10 @@ export class SimdVarKernel {
     const heap = new Float64Array(memory.buffer);
     this.heap = heap;
 
+    new Int32Array(memory.buffer, this.startsPtr, this.panels).set(starts);
     let at = this.lPtr / 8;
     for (let p = 0; p < this.panels; p++) {
-      for (let j = 0; j < (p + 1) * ROWS; j++) {
+      for (let j = starts[p] as number; j < (p + 1) * ROWS; j++) {
         for (let r = 0; r < ROWS; r++) {
           const i = p * ROWS + r;
           heap[at++] = i < n && j <= i ? (lower[i * n + j] as number) : 0;
@@ -439,7 +471,16 @@ export class SimdVarKernel {
   private run(output: Output, count: number): void {
     if (!(count >= 0 && count <= CHUNK)) throw new RangeError(`count must be in [0, ${CHUNK}], got ${count}`);
     const padded = Math.ceil(count / LANES) * LANES;
-    this.exports[output](this.lPtr, this.zPtr, this.coefPtr, this.outPtr, this.panels, padded, this.prepared.n);
+    this.exports[output](
+      this.lPtr,
+      this.startsPtr,
+      this.zPtr,
+      this.coefPtr,
+      this.outPtr,
+      this.panels,
+      padded,
+      this.prepared.n,
+    );
   }
 }
 

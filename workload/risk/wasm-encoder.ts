@@ -173,7 +173,10 @@ export class Code {
     return this.op(0x4f);
   }
 
-  // Scalar f64 memory.
+  // Scalar memory.
+  i32Load(offset = 0): this {
+    return this.op(0x28).memarg(2, offset);
+  }
   f64Load(offset = 0): this {
     return this.op(0x2b).memarg(3, offset);
   }
