@@ -120,10 +120,9 @@ function chunkCode({ fused }: KernelOptions, output: Output): Code {
   const zv = Array.from({ length: VECTORS }, () => code.local(V128));
   const lv = code.local(V128);
   const loss = Array.from({ length: VECTORS }, () => code.local(V128));
-  const y = code.local(V128);
-  const k = code.local(V128);
-  const r = code.local(V128);
-  const p = code.local(V128);
+  const ks = zv; // free once the column loop is done
+  const rs = Array.from({ length: VECTORS }, () => code.local(V128));
+  const es = Array.from({ length: VECTORS }, () => code.local(V128));
   const sv = code.local(V128);
   const dv = code.local(V128);
   const av = code.local(V128);
@@ -220,15 +219,19 @@ function chunkCode({ fused }: KernelOptions, output: Output): Code {
       .get(cp)
       .v128Load64Splat(row * COEF_BYTES + 16)
       .set(dv);
-    for (let v = 0; v < VECTORS; v++) {
-      madd(code, fused, L(acc[row]?.[v] as number), L(sv), L(dv));
+    const ys = acc[row] as number[];
+    for (const y of ys) {
+      madd(code, fused, L(y), L(sv), L(dv));
       code.set(y);
-      exp(code, fused, constants, y, k, r, p);
+    }
+    exp(code, fused, constants, ys, ks, rs, es);
+    for (let v = 0; v < VECTORS; v++) {
       code
+        .get(es[v] as number)
         .get(constants.taylor[0] as number)
         .f64x2Sub()
-        .set(y); // e − 1
-      madd(code, fused, L(av), L(y), L(loss[v] as number));
+        .set(es[v] as number); // e − 1
+      madd(code, fused, L(av), L(es[v] as number), L(loss[v] as number));
       code.set(loss[v] as number);
     }
     if (row > 0) code.end();
@@ -296,33 +299,50 @@ function expConstants(code: Code): ExpConstants {
   };
 }
 
-/** Emits e^y for the v128 in local `y` (clobbered), leaving the result on the stack. */
-function exp(code: Code, fused: boolean, c: ExpConstants, y: number, k: number, r: number, p: number): void {
-  code.get(y).get(c.max).f64x2Min().get(c.min).f64x2Max().set(y);
+/**
+ * Emits e^y for the v128 in each local of `y` (clobbered) into the same index of `out`, one
+ * step for every vector before the next step, so the independent chains overlap in the CPU.
+ * `k` and `r` are scratch locals, one per vector.
+ */
+function exp(code: Code, fused: boolean, c: ExpConstants, y: number[], k: number[], r: number[], out: number[]): void {
+  const each = (emit: (y: number, k: number, r: number, p: number) => void) => {
+    for (let v = 0; v < y.length; v++) emit(y[v] as number, k[v] as number, r[v] as number, out[v] as number);
+  };
+  each((y) => code.get(y).get(c.max).f64x2Min().get(c.min).f64x2Max().set(y));
   // biased = y/ln2 + ROUNDER: its low mantissa bits hold k = round(y/ln2).
-  madd(code, fused, L(y), L(c.invLn2), L(c.rounder));
-  code.tee(k);
-  // r = (y − kf·LN2_HI) − kf·LN2_LO, kf = biased − ROUNDER; kf·LN2_HI is exact.
-  code.get(c.rounder).f64x2Sub().set(p); // p = kf
-  madd(code, fused, L(p), L(c.negLn2Hi), L(y));
-  code.set(r);
-  madd(code, fused, L(p), L(c.negLn2Lo), L(r));
-  code.set(r);
+  each((y, k, _r, p) => {
+    madd(code, fused, L(y), L(c.invLn2), L(c.rounder));
+    code.tee(k).get(c.rounder).f64x2Sub().set(p); // p = kf = biased − ROUNDER
+  });
+  // r = (y − kf·LN2_HI) − kf·LN2_LO; kf·LN2_HI is exact.
+  each((y, _k, r, p) => {
+    madd(code, fused, L(p), L(c.negLn2Hi), L(y));
+    code.set(r);
+  });
+  each((_y, _k, r, p) => {
+    madd(code, fused, L(p), L(c.negLn2Lo), L(r));
+    code.set(r);
+  });
   // p = Σ r^i / i!, Horner.
-  code.get(c.taylor[12] as number).set(p);
+  each((_y, _k, _r, p) => code.get(c.taylor[12] as number).set(p));
   for (let i = 11; i >= 0; i--) {
-    madd(code, fused, L(p), L(r), L(c.taylor[i] as number));
-    code.set(p);
+    each((_y, _k, r, p) => {
+      madd(code, fused, L(p), L(r), L(c.taylor[i] as number));
+      code.set(p);
+    });
   }
   // 2^k = 2^k1 · 2^k2 with k1 = k >> 1, k2 = k − k1, each a normal double even at the clamps.
   // biased − ROUNDER as 64-bit integers is k (ROUNDER's bits are those of the f64 constant).
-  code.get(k).get(c.rounder).i64x2Sub().tee(k);
-  code.i32(1).i64x2ShrS().set(r); // r = k1
-  code.get(p);
-  code.get(r).get(c.bias).i64x2Add().i32(52).i64x2Shl();
-  code.f64x2Mul();
-  code.get(k).get(r).i64x2Sub().get(c.bias).i64x2Add().i32(52).i64x2Shl();
-  code.f64x2Mul();
+  each((y, k, _r, p) => {
+    code.get(k).get(c.rounder).i64x2Sub().tee(k);
+    code.i32(1).i64x2ShrS().set(y); // y = k1
+    code.get(p);
+    code.get(y).get(c.bias).i64x2Add().i32(52).i64x2Shl();
+    code.f64x2Mul();
+    code.get(k).get(y).i64x2Sub().get(c.bias).i64x2Add().i32(52).i64x2Shl();
+    code.f64x2Mul();
+    code.set(p);
+  });
 }
 
 const compiled = new Map<boolean, WasmModule | null>();
