@@ -6,7 +6,7 @@
  *     BLAS thread, in a pinned environment made on first use (bench/var-kernel-numpy.ts);
  *   - the plain-loop kernel (workload/risk/var-scalar.ts) and the WebAssembly kernel without
  *     fused multiply-adds: the rows that show what the WebAssembly SIMD kernel's choices buy.
- * Contenders alternate for DTQ_BENCH_VAR_ROUNDS rounds (default 5) of 3 runs each; each figure
+ * Contenders alternate for DTQ_BENCH_VAR_ROUNDS rounds (default 5) of 3–20 runs each; each figure
  * is the median over rounds of a round's mean CPU time, with the rounds' range beside it. The
  * all-core rows run the kernel on worker threads, as the worker's thread pool does (wall time).
  * Goal: at most numpy's time at every size on one core.
@@ -26,7 +26,8 @@ import { type NumpyBaseline, type NumpyRequest, startNumpy } from './var-kernel-
 const SIMULATIONS = 100_000;
 const POSITIONS = [1, 10, 50, 200] as const;
 const ROUNDS = Number(process.env.DTQ_BENCH_VAR_ROUNDS ?? 5);
-const RUNS_PER_ROUND = 3;
+/** Runs per round and contender: enough for tens of ms of CPU time, which thread clocks resolve. */
+const RUNS_PER_ROUND: Record<(typeof POSITIONS)[number], number> = { 1: 20, 10: 5, 50: 3, 200: 3 };
 /** The portfolio, the same for every contender: constant correlation, 10 distinct volatilities. */
 const INPUT = {
   rho: 0.4,
@@ -49,10 +50,10 @@ function prepared(n: number): PreparedVar {
   });
 }
 
-function numpyRequest(n: number): NumpyRequest {
+function numpyRequest(n: (typeof POSITIONS)[number]): NumpyRequest {
   return {
     positions: n,
-    runs: RUNS_PER_ROUND,
+    runs: RUNS_PER_ROUND[n],
     simulations: SIMULATIONS,
     block_size: BLOCK_SIZE,
     rho: INPUT.rho,
@@ -95,19 +96,19 @@ function runKernel(simulate: Simulate, p: PreparedVar): number {
   return tailStats(losses, INPUT.confidence).valueAtRisk;
 }
 
-function measureKernel(simulate: Simulate, p: PreparedVar): Sample {
+function measureKernel(simulate: Simulate, p: PreparedVar, runs: number): Sample {
   const walls: number[] = [];
   let valueAtRisk = 0;
   // Thread CPU time is sampled at scheduler-tick resolution on many kernels: per-run values of
   // a few ms are unreliable, their sum over the round's runs is not.
   const cpuStart = process.threadCpuUsage();
-  for (let i = 0; i < RUNS_PER_ROUND; i++) {
+  for (let i = 0; i < runs; i++) {
     const start = performance.now();
     valueAtRisk = runKernel(simulate, p);
     walls.push(performance.now() - start);
   }
   const used = process.threadCpuUsage(cpuStart);
-  return { cpu: (used.user + used.system) / 1000 / RUNS_PER_ROUND, wall: median(walls), valueAtRisk };
+  return { cpu: (used.user + used.system) / 1000 / runs, wall: median(walls), valueAtRisk };
 }
 
 interface ThreadJob {
@@ -197,7 +198,8 @@ export async function run(): Promise<BenchReport> {
           s.numpy.push({ cpu: r.cpu_ms, wall: median(r.wall_ms), valueAtRisk: r.var });
         };
         if (round % 2 === 0) await measureNumpy();
-        for (const [name, simulate] of Object.entries(KERNELS)) s.kernels[name]?.push(measureKernel(simulate, p));
+        for (const [name, simulate] of Object.entries(KERNELS))
+          s.kernels[name]?.push(measureKernel(simulate, p, RUNS_PER_ROUND[n]));
         if (round % 2 === 1) await measureNumpy();
         s.allCores.push(await allCores(threads, n));
       }
@@ -217,7 +219,7 @@ export async function run(): Promise<BenchReport> {
     const simd = s.kernels.simd as Sample[];
     const simdCpu = cpu(simd);
     const numpyCpu = s.numpy.length > 0 ? cpu(s.numpy) : undefined;
-    const label = `VaR 100k sims × ${n} positions, 1 thread`;
+    const label = `VaR 100k sims × ${n} position${n === 1 ? '' : 's'}, 1 thread`;
     rows.push({
       name: `${label}: WebAssembly SIMD kernel (CPU time)`,
       value: fixed(simdCpu),
@@ -257,7 +259,7 @@ export async function run(): Promise<BenchReport> {
       });
     }
     rows.push({
-      name: `VaR 100k sims × ${n} positions, ${cores} thread${cores === 1 ? '' : 's'}: WebAssembly SIMD kernel (wall time)`,
+      name: `VaR 100k sims × ${n} position${n === 1 ? '' : 's'}, ${cores} thread${cores === 1 ? '' : 's'}: WebAssembly SIMD kernel (wall time)`,
       value: fixed(median(s.allCores)),
       unit: 'ms',
       extra: { rounds_ms: range(s.allCores) },
@@ -267,7 +269,11 @@ export async function run(): Promise<BenchReport> {
     (b) => `${b.internal_api} ${b.version} (${b.architecture} kernels, ${b.num_threads} thread)`,
   );
   notes.push(
-    `${ROUNDS} alternating rounds of ${RUNS_PER_ROUND} runs per contender; 1-thread figures: median over rounds of the mean CPU time of the measuring thread (other load on the machine does not count), rounds_ms the rounds' range; all-core rows: median wall time over ${cores} worker threads.`,
+    `${ROUNDS} alternating rounds of ${Object.entries(RUNS_PER_ROUND)
+      .map(([n, runs]) => `${runs} runs (${n} position${n === '1' ? '' : 's'})`)
+      .join(
+        ', ',
+      )} per contender; 1-thread figures: median over rounds of the mean CPU time of the measuring thread (other load on the machine does not count), rounds_ms the rounds' range; all-core rows: median wall time over ${cores} worker threads.`,
     `Inputs (every contender): 100k simulations, constant correlation ${INPUT.rho}, exposures ${INPUT.exposure.toLocaleString('en-US')}, volatilities ${INPUT.volBase}–${INPUT.volBase + 9 * INPUT.volStep}, ${INPUT.horizonDays}-day horizon, lognormal revaluation, ${INPUT.confidence * 100}% VaR and ES, seed ${INPUT.seed} in blocks of ${BLOCK_SIZE.toLocaleString('en-US')} simulations, one stream per block (numpy: SeedSequence([seed, block]) into PCG64; ours: xoshiro128**), so VaR agrees within Monte Carlo error, not digit for digit.`,
     baseline === null
       ? 'numpy: not run.'

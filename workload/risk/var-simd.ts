@@ -12,8 +12,8 @@
  * position (z[j·Z_STRIDE + c], the order the generator draws them), L is packed in panels of
  * ROWS rows so a panel's entries for column j sit side by side, and the kernel computes ROWS
  * positions × LANES simulations of x in registers, reading each normal once per panel and each
- * entry of L once per LANES simulations. The panel's x never touch memory: they go straight
- * into exp and the loss sum. The z row stride is CHUNK + 8 doubles because a stride of a power
+ * entry of L once per LANES simulations. The revaluing functions never store x: it goes
+ * straight from the registers into exp and the loss sum. The z row stride is CHUNK + 8 doubles because a stride of a power
  * of two maps a panel's column onto a few cache sets and evicts itself.
  *
  * The normals, and so the results for a seed, are the same as the plain loop's; the sums differ
@@ -24,6 +24,7 @@ import { Xoshiro128 } from './prng.ts';
 import { BLOCK_SIZE, CHUNK, type PreparedVar, type ReturnModel } from './var-prepared.ts';
 import { Code, encodeModule, I32, V128 } from './wasm-encoder.ts';
 import { type WasmMemory, type WasmModule, wasm } from './wasm-runtime.ts';
+
 /** Doubles per row of normals in wasm memory; see the module comment for the padding. */
 export const Z_STRIDE = CHUNK + 8;
 /** Positions per register panel. */
@@ -57,26 +58,10 @@ export interface KernelOptions {
   fused: boolean;
 }
 
-/** Pushes one v128 operand. */
-type Operand = (code: Code) => void;
-/** A local's value. */
-const L =
-  (index: number): Operand =>
-  (code) =>
-    code.get(index);
-/** Emits a·b + c as one fused instruction or as a multiply then an add. */
-function madd(code: Code, fused: boolean, a: Operand, b: Operand, c: Operand): void {
-  if (fused) {
-    a(code);
-    b(code);
-    c(code);
-    code.f64x2RelaxedMadd();
-  } else {
-    c(code);
-    a(code);
-    b(code);
-    code.f64x2Mul().f64x2Add();
-  }
+/** Emits a·b + c of three v128 locals as one fused instruction or as a multiply then an add. */
+function madd(code: Code, fused: boolean, a: number, b: number, c: number): void {
+  if (fused) code.get(a).get(b).get(c).f64x2RelaxedMadd();
+  else code.get(c).get(a).get(b).f64x2Mul().f64x2Add();
 }
 
 /** Parameters of the kernel functions: pointers (bytes) into memory, then sizes. */
@@ -166,20 +151,12 @@ function chunkCode({ fused }: KernelOptions, output: Output): Code {
       .set(lv);
     for (let v = 0; v < VECTORS; v++) {
       const a = acc[row]?.[v] as number;
-      madd(code, fused, L(lv), L(zv[v] as number), L(a));
+      madd(code, fused, lv, zv[v] as number, a);
       code.set(a);
     }
   }
-  code
-    .get(zp)
-    .i32(Z_STRIDE * 8)
-    .i32Add()
-    .set(zp);
-  code
-    .get(lp)
-    .i32(ROWS * 8)
-    .i32Add()
-    .set(lp);
+  code.increment(zp, Z_STRIDE * 8);
+  code.increment(lp, ROWS * 8);
   code.get(j).i32(1).i32Sub().tee(j).brIf(0);
   code.end();
   if (output === 'correlated') {
@@ -190,11 +167,7 @@ function chunkCode({ fused }: KernelOptions, output: Output): Code {
           .get(acc[row]?.[v] as number)
           .v128Store(row * Z_STRIDE * 8 + v * 16);
     }
-    code
-      .get(xp)
-      .i32(ROWS * Z_STRIDE * 8)
-      .i32Add()
-      .set(xp);
+    code.increment(xp, ROWS * Z_STRIDE * 8);
   }
   // Revalue the panel's positions: loss −= a·(e^(s·x + d) − 1), or −= a·s·x.
   for (let row = 0; row < ROWS && output !== 'correlated'; row++) {
@@ -204,7 +177,7 @@ function chunkCode({ fused }: KernelOptions, output: Output): Code {
       .set(av);
     if (output === 'normal') {
       for (let v = 0; v < VECTORS; v++) {
-        madd(code, fused, L(av), L(acc[row]?.[v] as number), L(loss[v] as number));
+        madd(code, fused, av, acc[row]?.[v] as number, loss[v] as number);
         code.set(loss[v] as number);
       }
       continue;
@@ -221,7 +194,7 @@ function chunkCode({ fused }: KernelOptions, output: Output): Code {
       .set(dv);
     const ys = acc[row] as number[];
     for (const y of ys) {
-      madd(code, fused, L(y), L(sv), L(dv));
+      madd(code, fused, y, sv, dv);
       code.set(y);
     }
     exp(code, fused, constants, ys, ks, rs, es);
@@ -231,18 +204,14 @@ function chunkCode({ fused }: KernelOptions, output: Output): Code {
         .get(constants.taylor[0] as number)
         .f64x2Sub()
         .set(es[v] as number); // e − 1
-      madd(code, fused, L(av), L(es[v] as number), L(loss[v] as number));
+      madd(code, fused, av, es[v] as number, loss[v] as number);
       code.set(loss[v] as number);
     }
     if (row > 0) code.end();
   }
-  code
-    .get(cp)
-    .i32(ROWS * COEF_BYTES)
-    .i32Add()
-    .set(cp);
-  code.get(cols).i32(ROWS).i32Add().set(cols);
-  code.get(panel).i32(1).i32Add().set(panel);
+  code.increment(cp, ROWS * COEF_BYTES);
+  code.increment(cols, ROWS);
+  code.increment(panel, 1);
   code.br(0);
   code.end().end();
   if (output !== 'correlated') {
@@ -254,11 +223,7 @@ function chunkCode({ fused }: KernelOptions, output: Output): Code {
         .get(loss[v] as number)
         .v128Store(v * 16);
   }
-  code
-    .get(c)
-    .i32(LANES * 8)
-    .i32Add()
-    .set(c);
+  code.increment(c, LANES * 8);
   code.br(0);
   code.end().end();
   return code;
@@ -311,23 +276,23 @@ function exp(code: Code, fused: boolean, c: ExpConstants, y: number[], k: number
   each((y) => code.get(y).get(c.max).f64x2Min().get(c.min).f64x2Max().set(y));
   // biased = y/ln2 + ROUNDER: its low mantissa bits hold k = round(y/ln2).
   each((y, k, _r, p) => {
-    madd(code, fused, L(y), L(c.invLn2), L(c.rounder));
+    madd(code, fused, y, c.invLn2, c.rounder);
     code.tee(k).get(c.rounder).f64x2Sub().set(p); // p = kf = biased − ROUNDER
   });
   // r = (y − kf·LN2_HI) − kf·LN2_LO; kf·LN2_HI is exact.
   each((y, _k, r, p) => {
-    madd(code, fused, L(p), L(c.negLn2Hi), L(y));
+    madd(code, fused, p, c.negLn2Hi, y);
     code.set(r);
   });
   each((_y, _k, r, p) => {
-    madd(code, fused, L(p), L(c.negLn2Lo), L(r));
+    madd(code, fused, p, c.negLn2Lo, r);
     code.set(r);
   });
   // p = Σ r^i / i!, Horner.
   each((_y, _k, _r, p) => code.get(c.taylor[12] as number).set(p));
   for (let i = 11; i >= 0; i--) {
     each((_y, _k, r, p) => {
-      madd(code, fused, L(p), L(r), L(c.taylor[i] as number));
+      madd(code, fused, p, r, c.taylor[i] as number);
       code.set(p);
     });
   }

@@ -156,6 +156,11 @@ export class Code {
     return this;
   }
 
+  /** Adds the constant `value` to the i32 local `index`. */
+  increment(index: number, value: number): this {
+    return this.get(index).i32(value).i32Add().set(index);
+  }
+
   // i32 arithmetic and comparisons.
   i32Add(): this {
     return this.op(0x6a);
