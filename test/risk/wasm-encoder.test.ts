@@ -71,13 +71,26 @@ describe('WebAssembly encoder', () => {
     expect(binary((c) => c.i32(1).i64x2ShrS(), 1).i64([-7n, 7n], [0n, 0n])).toEqual([-4n, 3n]);
   });
 
-  it('selects bits by mask, compares lanes and combines bits', () => {
-    expect(binary((c) => c.v128Bitselect(), 3).f64([1, 2], [3, 4], [-1n, 0n])).toEqual([1, 4]);
-    expect(binary((c) => c.f64x2Lt(), 2).i64([1, 5], [2, 2])).toEqual([-1n, 0n]);
-    expect(binary((c) => c.f64x2Gt(), 2).i64([1, 5], [2, 2])).toEqual([0n, -1n]);
-    expect(binary((c) => c.v128And(), 2).i64([-1n, 3], [7, -1n])).toEqual([bits(7), bits(3)]);
-    expect(binary((c) => c.v128Or(), 2).i64([1n, 0n], [2n, 0n])).toEqual([3n, 0n]);
-    expect(binary((c) => c.v128AndNot(), 2).i64([7n, 0n], [2n, 0n])).toEqual([5n, 0n]);
+  it('loads a splat and an i32, branches with if, and increments a local', () => {
+    const params = [I32] as const;
+    const code = new Code(params);
+    const at = code.local(I32);
+    code.i32(0).i32Load().set(at); // at = the i32 at byte 0
+    code.increment(at, 8);
+    code.get(0).i32(5).i32LtU().if();
+    code.get(at).get(at).v128Load64Splat(8).v128Store(16); // [at + 16] = both lanes of [at + 8]
+    code.end();
+    const bytes = encodeModule(1, [{ name: 'run', params, code }]);
+    expect(wasm.validate(bytes)).toBe(true);
+    const instance = new wasm.Instance(new wasm.Module(bytes));
+    const buffer = (instance.exports.memory as WasmMemory).buffer;
+    const run = instance.exports.run as (x: number) => void;
+    new Int32Array(buffer)[0] = 24;
+    new Float64Array(buffer)[5] = 2.5; // byte 40 = 24 + 8 + 8
+    run(7);
+    expect(Array.from(new Float64Array(buffer, 48, 2))).toEqual([0, 0]);
+    run(4);
+    expect(Array.from(new Float64Array(buffer, 48, 2))).toEqual([2.5, 2.5]);
   });
 
   it('encodes constants of both lanes and integer immediates beyond one LEB byte', () => {

@@ -1,7 +1,7 @@
 /**
  * A minimal WebAssembly binary encoder: one memory, functions with i32/f64/v128 parameters and
- * locals, and the instructions the risk kernels use (control flow, integer arithmetic, f64 and
- * 128-bit SIMD loads, stores and arithmetic). Kernels are written as TypeScript that emits
+ * locals, and the instructions the risk kernels use (control flow, i32 arithmetic, 128-bit SIMD
+ * loads, stores and f64x2/i64x2 arithmetic). Kernels are written as TypeScript that emits
  * instructions, so they are built when the module loads: no toolchain, build step or binary
  * asset, and the same source runs from .ts and from the bundles.
  *
@@ -182,12 +182,6 @@ export class Code {
   i32Load(offset = 0): this {
     return this.op(0x28).memarg(2, offset);
   }
-  f64Load(offset = 0): this {
-    return this.op(0x2b).memarg(3, offset);
-  }
-  f64Store(offset = 0): this {
-    return this.op(0x39).memarg(3, offset);
-  }
 
   // 128-bit SIMD. Addresses are byte offsets; 16-byte alignment is a hint, not a requirement.
   v128Load(offset = 0): this {
@@ -213,25 +207,6 @@ export class Code {
     this.simd(0x0c);
     this.bytes.push(...new Uint8Array(words.buffer));
     return this;
-  }
-  v128And(): this {
-    return this.simd(0x4e);
-  }
-  v128AndNot(): this {
-    return this.simd(0x4f);
-  }
-  v128Or(): this {
-    return this.simd(0x50);
-  }
-  /** Lanes of the first operand where the mask (top of stack) is set, else of the second. */
-  v128Bitselect(): this {
-    return this.simd(0x52);
-  }
-  f64x2Lt(): this {
-    return this.simd(0x49);
-  }
-  f64x2Gt(): this {
-    return this.simd(0x4a);
   }
   f64x2Add(): this {
     return this.simd(0xf0);
