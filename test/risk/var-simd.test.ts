@@ -183,6 +183,17 @@ describe('WebAssembly SIMD VaR kernel', () => {
     },
   );
 
+  it('handles a portfolio whose packed factor spans many memory pages (301 positions)', () => {
+    const prepared = portfolio(301, 'lognormal', 4);
+    const simulations = 2 * CHUNK + 5;
+    const reference = losses(simulateBlocksScalar, prepared, simulations);
+    const simd = losses(simulateBlocksSimd, prepared, simulations);
+    const scale = Math.max(...reference.map(Math.abs));
+    for (let i = 0; i < simulations; i++) {
+      expect(Math.abs((simd[i] as number) - (reference[i] as number))).toBeLessThan(1e-12 * scale * 301);
+    }
+  });
+
   it('splits blocks across calls exactly as one call does', () => {
     const prepared = portfolio(5, 'lognormal', 9, constantCorrelation(5, 0.3));
     const simulations = 3 * 16_384;
