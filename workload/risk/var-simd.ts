@@ -364,7 +364,7 @@ export class SimdVarKernel {
     const module = kernelModule(options.fused);
     if (module === null) {
       throw new Error(
-        `this runtime cannot run the VaR kernel's WebAssembly SIMD${options.fused ? ' with relaxed SIMD' : ''}: use Node 20 or later`,
+        `this runtime's WebAssembly lacks ${options.fused ? 'relaxed SIMD' : 'SIMD'}: ask simdSupport() which form it runs, or use Node 22 or later`,
       );
     }
     const { n, lower, exposures, scaledVols } = prepared;
