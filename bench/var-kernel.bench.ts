@@ -1,107 +1,114 @@
 /**
- * VaR kernel benchmark: milliseconds for 100k Monte Carlo simulations of 1, 10 and 50
- * correlated positions (Cholesky-correlated normals, full lognormal revaluation, loss
- * quantile and expected shortfall), on one thread and split over every core with worker
- * threads, raced against a baseline in the same run: a plain loop drawing the same number of
- * uncorrelated normals and summing them (the irreducible cost of the random numbers).
- * Goal: 100k × 10 positions under 40 ms on one core.
+ * VaR kernel benchmark: CPU milliseconds of one thread for 100k Monte Carlo simulations of 1,
+ * 10, 50 and 200 correlated positions (Cholesky-correlated normals, full lognormal revaluation,
+ * loss quantile and expected shortfall), raced in the same run against
+ *   - numpy (the baseline): the same inputs and seed policy in bench/numpy/var_kernel.py, one
+ *     BLAS thread, in a pinned environment made on first use (bench/var-kernel-numpy.ts);
+ *   - the plain-loop kernel (workload/risk/var-scalar.ts) and the WebAssembly kernel without
+ *     fused multiply-adds: the rows that show what the WebAssembly SIMD kernel's choices buy.
+ * Contenders alternate for DTQ_BENCH_VAR_ROUNDS rounds (default 5) of 3–20 runs each; each figure
+ * is the median over rounds of a round's mean CPU time, with the rounds' range beside it. The
+ * all-core rows run the kernel on worker threads, as the worker's thread pool does (wall time).
+ * Goal: at most numpy's time at every size on one core.
  *
  *   node bench/var-kernel.bench.ts
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import { constantCorrelation } from '../workload/risk/cholesky.ts';
-import { fillStandardNormals } from '../workload/risk/normal.ts';
-import { Xoshiro128 } from '../workload/risk/prng.ts';
 import { tailStats } from '../workload/risk/quantile.ts';
 import { BLOCK_SIZE, blockCount, type PreparedVar, prepareVar, simulateBlocks } from '../workload/risk/var.ts';
+import { simulateBlocksScalar } from '../workload/risk/var-scalar.ts';
+import { simdSupport, simulateBlocksSimd } from '../workload/risk/var-simd.ts';
 import type { BenchReport, BenchRow } from './run.ts';
-
-/** One measured figure. */
-export interface BenchResult {
-  scenario: string;
-  /** Median wall-clock milliseconds of the measured runs. */
-  ms: number;
-  /**
-   * Single-thread runs only: mean CPU milliseconds of the measuring thread. On a shared machine
-   * this is the cost "on one core" without the time the scheduler gave to other processes.
-   */
-  cpuMs?: number;
-  /** Median milliseconds of the baseline measured in the same run, when there is one. */
-  baselineMs?: number;
-  /** Single-thread runs only: mean CPU milliseconds of the baseline. */
-  baselineCpuMs?: number;
-  /** ms / baselineMs. */
-  ratio?: number;
-  goal?: string;
-  goalMet?: boolean;
-}
+import { type NumpyBaseline, type NumpyRequest, startNumpy } from './var-kernel-numpy.ts';
 
 const SIMULATIONS = 100_000;
-const POSITIONS = [1, 10, 50] as const;
-const RUNS = 15;
-const GOAL_MS = 40;
+const POSITIONS = [1, 10, 50, 200] as const;
+const ROUNDS = Number(process.env.DTQ_BENCH_VAR_ROUNDS ?? 5);
+/** Runs per round and contender: enough for tens of ms of CPU time, which thread clocks resolve. */
+const RUNS_PER_ROUND: Record<(typeof POSITIONS)[number], number> = { 1: 20, 10: 5, 50: 3, 200: 3 };
+/** The portfolio, the same for every contender: constant correlation, 10 distinct volatilities. */
+const INPUT = {
+  rho: 0.4,
+  exposure: 10_000,
+  volBase: 0.15,
+  volStep: 0.01,
+  horizonDays: 1,
+  confidence: 0.95,
+  seed: 7,
+} as const;
 
 function prepared(n: number): PreparedVar {
   return prepareVar({
-    exposures: new Float64Array(n).fill(10_000),
-    volatilities: Float64Array.from({ length: n }, (_, i) => 0.15 + 0.01 * (i % 10)),
-    correlation: constantCorrelation(n, 0.4),
-    horizonDays: 1,
+    exposures: new Float64Array(n).fill(INPUT.exposure),
+    volatilities: Float64Array.from({ length: n }, (_, i) => INPUT.volBase + INPUT.volStep * (i % 10)),
+    correlation: constantCorrelation(n, INPUT.rho),
+    horizonDays: INPUT.horizonDays,
     model: 'lognormal',
-    seed: 7,
+    seed: INPUT.seed,
   });
+}
+
+function numpyRequest(n: (typeof POSITIONS)[number]): NumpyRequest {
+  return {
+    positions: n,
+    runs: RUNS_PER_ROUND[n],
+    simulations: SIMULATIONS,
+    block_size: BLOCK_SIZE,
+    rho: INPUT.rho,
+    exposure: INPUT.exposure,
+    vol_base: INPUT.volBase,
+    vol_step: INPUT.volStep,
+    horizon_days: INPUT.horizonDays,
+    confidence: INPUT.confidence,
+    seed: INPUT.seed,
+  };
+}
+
+type Simulate = typeof simulateBlocks;
+
+/** The in-process contenders, by the name their row carries. */
+const KERNELS: Record<string, Simulate> = {
+  simd: simulateBlocks,
+  scalar: simulateBlocksScalar,
+  mulAdd: (...args) => simulateBlocksSimd(...args, { fused: false }),
+};
+
+/** One round of a contender: mean CPU ms and median wall ms of its runs, and the last VaR. */
+interface Sample {
+  cpu: number;
+  wall: number;
+  valueAtRisk: number;
 }
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-function time(runs: number, work: () => void): { wall: number; cpu: number } {
-  for (let i = 0; i < 3; i++) work();
-  const wall: number[] = [];
-  // Thread CPU time is sampled at scheduler-tick resolution on many kernels: per-run values of a
-  // few ms are unreliable, their sum over all runs is not.
+function runKernel(simulate: Simulate, p: PreparedVar): number {
+  const losses = new Float64Array(SIMULATIONS);
+  simulate(p, SIMULATIONS, 0, blockCount(SIMULATIONS), losses);
+  return tailStats(losses, INPUT.confidence).valueAtRisk;
+}
+
+function measureKernel(simulate: Simulate, p: PreparedVar, runs: number): Sample {
+  const walls: number[] = [];
+  let valueAtRisk = 0;
+  // Thread CPU time is sampled at scheduler-tick resolution on many kernels: per-run values of
+  // a few ms are unreliable, their sum over the round's runs is not.
   const cpuStart = process.threadCpuUsage();
   for (let i = 0; i < runs; i++) {
     const start = performance.now();
-    work();
-    wall.push(performance.now() - start);
+    valueAtRisk = runKernel(simulate, p);
+    walls.push(performance.now() - start);
   }
   const used = process.threadCpuUsage(cpuStart);
-  return { wall: median(wall), cpu: (used.user + used.system) / 1000 / runs };
-}
-
-async function timeAsync(runs: number, work: () => Promise<void>): Promise<number> {
-  for (let i = 0; i < 3; i++) await work();
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    await work();
-    samples.push(performance.now() - start);
-  }
-  return median(samples);
-}
-
-let sink = 0;
-
-/** The baseline: the same count of normal draws, uncorrelated, summed per simulation. */
-function baseline(n: number): void {
-  const rng = new Xoshiro128(7);
-  const chunk = new Float64Array(256 * n);
-  let total = 0;
-  for (let done = 0; done < SIMULATIONS; done += 256) {
-    fillStandardNormals(rng, chunk);
-    for (let i = 0; i < chunk.length; i++) total += chunk[i] as number;
-  }
-  sink += total;
-}
-
-function singleThread(p: PreparedVar): void {
-  const losses = new Float64Array(SIMULATIONS);
-  simulateBlocks(p, SIMULATIONS, 0, blockCount(SIMULATIONS), losses);
-  sink += tailStats(losses, 0.95).valueAtRisk;
+  return { cpu: (used.user + used.system) / 1000 / runs, wall: median(walls), valueAtRisk };
 }
 
 interface ThreadJob {
@@ -126,7 +133,8 @@ function serveBlocks(): void {
   });
 }
 
-async function allCores(threads: Worker[], n: number): Promise<void> {
+async function allCores(threads: Worker[], n: number): Promise<number> {
+  const start = performance.now();
   const blocks = blockCount(SIMULATIONS);
   const per = Math.ceil(blocks / threads.length);
   const parts = await Promise.all(
@@ -146,95 +154,147 @@ async function allCores(threads: Worker[], n: number): Promise<void> {
     losses.set(part, offset);
     offset += part.length;
   }
-  sink += tailStats(losses, 0.95).valueAtRisk;
+  tailStats(losses, INPUT.confidence);
+  return performance.now() - start;
 }
 
-/** Run every scenario and return the figures. */
-/** Measure every scenario: kernel and baseline, single thread and all cores. */
-export async function measure(): Promise<BenchResult[]> {
-  const results: BenchResult[] = [];
+/** Every contender's samples at one size. */
+interface SizeSamples {
+  numpy: Sample[];
+  kernels: Record<string, Sample[]>;
+  allCores: number[];
+}
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+/** Race every contender, alternating, and return the rows. */
+export async function run(): Promise<BenchReport> {
+  const notes: string[] = [];
+  const numpy = await startNumpy(log);
+  const baseline: NumpyBaseline | null = 'missing' in numpy ? null : numpy;
+  if ('missing' in numpy) {
+    process.stderr.write(`var-kernel: numpy baseline skipped: ${numpy.missing}\n`);
+    notes.push(`numpy baseline skipped: ${numpy.missing}`);
+  }
   const cores = availableParallelism();
   const threads = Array.from({ length: cores }, () => new Worker(new URL(import.meta.url)));
+  const samples = new Map<number, SizeSamples>();
   try {
-    // Wait until every thread has loaded its modules, so their start-up does not steal the
-    // cores from the single-thread measurements that come first.
     await allCores(threads, 1);
     for (const n of POSITIONS) {
       const p = prepared(n);
-      const base = time(RUNS, () => baseline(n));
-      const baselineMs = base.wall;
-      const single = time(RUNS, () => singleThread(p));
-      const parallel = await timeAsync(RUNS, () => allCores(threads, n));
-      results.push({
-        scenario: `VaR 100k sims × ${n} positions, 1 thread`,
-        ms: single.wall,
-        cpuMs: single.cpu,
-        baselineMs,
-        baselineCpuMs: base.cpu,
-        ratio: single.cpu / base.cpu,
-        ...(n === 10 ? { goal: `< ${GOAL_MS} ms on one core (CPU time)`, goalMet: single.cpu < GOAL_MS } : {}),
-      });
-      results.push({
-        scenario: `VaR 100k sims × ${n} positions, ${cores} threads`,
-        ms: parallel,
-        baselineMs,
-        ratio: parallel / baselineMs,
-      });
+      for (const simulate of Object.values(KERNELS)) runKernel(simulate, p);
+      await allCores(threads, n);
+      samples.set(n, { numpy: [], kernels: { simd: [], scalar: [], mulAdd: [] }, allCores: [] });
+    }
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const n of POSITIONS) {
+        const s = samples.get(n) as SizeSamples;
+        const p = prepared(n);
+        // Alternate who goes first, so a burst of load from elsewhere does not always hit one side.
+        const measureNumpy = async () => {
+          if (baseline === null) return;
+          const r = await baseline.run(numpyRequest(n));
+          s.numpy.push({ cpu: r.cpu_ms, wall: median(r.wall_ms), valueAtRisk: r.var });
+        };
+        if (round % 2 === 0) await measureNumpy();
+        for (const [name, simulate] of Object.entries(KERNELS))
+          s.kernels[name]?.push(measureKernel(simulate, p, RUNS_PER_ROUND[n]));
+        if (round % 2 === 1) await measureNumpy();
+        s.allCores.push(await allCores(threads, n));
+      }
+      log(`var-kernel: round ${round + 1}/${ROUNDS} done`);
     }
   } finally {
+    baseline?.close();
     await Promise.all(threads.map((thread) => thread.terminate()));
   }
-  if (sink === 42) console.log('');
-  return results;
-}
 
-/** The figures as a report for bench/run.ts: single-thread rows in CPU time, all-core rows in wall time. */
-export async function run(): Promise<BenchReport> {
-  const results = await measure();
-  const rows: BenchRow[] = results.map((r) => {
-    const cpu = r.cpuMs !== undefined;
-    const baseline = cpu ? r.baselineCpuMs : r.baselineMs;
-    return {
-      name: `${r.scenario}${cpu ? ' (CPU time)' : ' (wall time)'}`,
-      value: Number((cpu ? (r.cpuMs as number) : r.ms).toFixed(1)),
+  const rows: BenchRow[] = [];
+  const fixed = (x: number) => Number(x.toFixed(1));
+  const range = (xs: number[]) => `${fixed(Math.min(...xs))}–${fixed(Math.max(...xs))}`;
+  for (const n of POSITIONS) {
+    const s = samples.get(n) as SizeSamples;
+    const cpu = (xs: Sample[]) => median(xs.map((x) => x.cpu));
+    const simd = s.kernels.simd as Sample[];
+    const simdCpu = cpu(simd);
+    const numpyCpu = s.numpy.length > 0 ? cpu(s.numpy) : undefined;
+    const label = `VaR 100k sims × ${n} position${n === 1 ? '' : 's'}, 1 thread`;
+    rows.push({
+      name: `${label}: WebAssembly SIMD kernel (CPU time)`,
+      value: fixed(simdCpu),
       unit: 'ms',
-      ...(cpu ? { extra: { wall_ms: Number(r.ms.toFixed(1)) } } : {}),
-      ...(baseline === undefined
-        ? {}
-        : { baseline: { name: 'plain loop of the same uncorrelated draws', value: Number(baseline.toFixed(1)) } }),
-      ...(r.ratio === undefined ? {} : { ratio: r.ratio }),
-      ...(r.goal === undefined ? {} : { goal: r.goal, met: r.goalMet === true }),
-    };
-  });
-  return {
-    title: 'VaR kernel (Monte Carlo, 100k simulations)',
-    rows,
-    notes: [
-      `${RUNS} runs each; single thread: mean CPU time of the measuring thread, so other load on the machine does not count; all cores: median wall time over ${availableParallelism()} worker threads.`,
-      'Baseline: the same number of standard normal draws, uncorrelated, summed in a plain loop.',
-      `Load average (1 min) at the end: ${(loadavg()[0] ?? 0).toFixed(1)}.`,
-    ],
-  };
-}
-
-/** Print results as a table. */
-export function format(results: BenchResult[]): string {
-  const rows = results.map((r) => {
-    const cpu = r.cpuMs === undefined ? '      -' : r.cpuMs.toFixed(1).padStart(7);
-    const goal = r.goal ? `  goal ${r.goal}: ${r.goalMet ? 'met' : 'NOT met'}` : '';
-    return `${r.scenario.padEnd(42)} wall ${r.ms.toFixed(1).padStart(7)} ms  cpu ${cpu} ms  baseline ${(r.baselineMs ?? Number.NaN).toFixed(1).padStart(6)} ms  ratio ${(r.ratio ?? Number.NaN).toFixed(2).padStart(5)}${goal}`;
-  });
-  return [
-    `VaR kernel: ${RUNS} runs each on ${availableParallelism()} cores, load average ${(loadavg()[0] ?? 0).toFixed(1)}`,
-    'wall = median wall time; cpu = mean CPU time of the measuring thread (single thread only)',
-    'baseline = the same number of uncorrelated normal draws, summed (wall median)',
-    'ratio = kernel / baseline (single thread: CPU time over CPU time; all cores: wall over wall)',
-    ...rows,
-  ].join('\n');
+      extra: {
+        rounds_ms: range(simd.map((x) => x.cpu)),
+        wall_ms: fixed(median(simd.map((x) => x.wall))),
+        VaR: fixed(simd.at(-1)?.valueAtRisk ?? Number.NaN),
+        ...(numpyCpu === undefined
+          ? {}
+          : {
+              numpy_rounds_ms: range(s.numpy.map((x) => x.cpu)),
+              numpy_VaR: fixed(s.numpy.at(-1)?.valueAtRisk ?? Number.NaN),
+            }),
+      },
+      ...(numpyCpu === undefined
+        ? { goal: '≤ 1.0× numpy (not measured: numpy baseline skipped)' }
+        : {
+            baseline: { name: 'numpy, 1 BLAS thread (CPU time)', value: fixed(numpyCpu) },
+            ratio: simdCpu / numpyCpu,
+            goal: '≤ 1.0× numpy’s time',
+            met: simdCpu <= numpyCpu,
+          }),
+    });
+    for (const [name, title] of [
+      ['scalar', 'plain-loop kernel (var-scalar.ts)'],
+      ['mulAdd', 'WebAssembly SIMD, multiply then add (no relaxed SIMD)'],
+    ] as const) {
+      const own = s.kernels[name] as Sample[];
+      rows.push({
+        name: `${label}: ${title} (CPU time)`,
+        value: fixed(cpu(own)),
+        unit: 'ms',
+        extra: { rounds_ms: range(own.map((x) => x.cpu)) },
+        baseline: { name: 'WebAssembly SIMD kernel', value: fixed(simdCpu) },
+        ratio: cpu(own) / simdCpu,
+      });
+    }
+    rows.push({
+      name: `VaR 100k sims × ${n} position${n === 1 ? '' : 's'}, ${cores} thread${cores === 1 ? '' : 's'}: WebAssembly SIMD kernel (wall time)`,
+      value: fixed(median(s.allCores)),
+      unit: 'ms',
+      extra: { rounds_ms: range(s.allCores) },
+    });
+  }
+  const blas = baseline?.info.blas.map(
+    (b) => `${b.internal_api} ${b.version} (${b.architecture} kernels, ${b.num_threads} thread)`,
+  );
+  notes.push(
+    `${ROUNDS} alternating rounds of ${Object.entries(RUNS_PER_ROUND)
+      .map(([n, runs]) => `${runs} runs (${n} position${n === '1' ? '' : 's'})`)
+      .join(
+        ', ',
+      )} per contender; 1-thread figures: median over rounds of the mean CPU time of the measuring thread (other load on the machine does not count), rounds_ms the rounds' range; all-core rows: median wall time over ${cores} worker threads.`,
+    `Inputs (every contender): 100k simulations, constant correlation ${INPUT.rho}, exposures ${INPUT.exposure.toLocaleString('en-US')}, volatilities ${INPUT.volBase}–${INPUT.volBase + 9 * INPUT.volStep}, ${INPUT.horizonDays}-day horizon, lognormal revaluation, ${INPUT.confidence * 100}% VaR and ES, seed ${INPUT.seed} in blocks of ${BLOCK_SIZE.toLocaleString('en-US')} simulations, one stream per block (numpy: SeedSequence([seed, block]) into PCG64; ours: xoshiro128**), so VaR agrees within Monte Carlo error, not digit for digit.`,
+    baseline === null
+      ? 'numpy: not run.'
+      : `numpy ${baseline.info.numpy} on Python ${baseline.info.python}, ${blas?.join(', ') ?? 'no BLAS reported'}; OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=MKL_NUM_THREADS=1; bench/numpy/var_kernel.py: one standard_normal block @ Lᵀ per 16,384 simulations, in-place exp, np.partition.`,
+    `Node ${process.version}; WebAssembly kernel with ${simdSupport()?.fused ? 'fused multiply-adds (relaxed SIMD)' : 'separate multiply and add'}.`,
+    `Load average (1 min) at the end: ${(loadavg()[0] ?? 0).toFixed(1)}.`,
+  );
+  return { title: 'VaR kernel (Monte Carlo, 100k simulations)', rows, notes };
 }
 
 if (!isMainThread) {
   serveBlocks();
 } else if (process.argv[1] !== undefined && new URL(import.meta.url).pathname === process.argv[1]) {
-  console.log(format(await measure()));
+  const report = await run();
+  for (const row of report.rows) {
+    const ratio = row.ratio === undefined ? '' : `  ${(row.ratio * 100).toFixed(0)}% of ${row.baseline?.name}`;
+    const goal =
+      row.goal === undefined
+        ? ''
+        : `  goal ${row.goal}${row.met === undefined ? '' : row.met ? ' (met)' : ' (NOT met)'}`;
+    log(`${row.name}: ${row.value} ${row.unit} ${JSON.stringify(row.extra ?? {})}${ratio}${goal}`);
+  }
+  for (const note of report.notes ?? []) log(`- ${note}`);
 }
