@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EVENTS, F } from '../../contract/vocabulary.ts';
@@ -22,6 +22,7 @@ describe('createLogger', () => {
     expect(first).toMatchObject({
       [F.SERVICE_NAME]: 'api',
       [F.SERVICE_INSTANCE]: 'api-7',
+      [F.HOST_NAME]: hostname(),
       [F.LOG_LEVEL]: 'info',
       [F.EVENT_ACTION]: 'task.enqueued',
       [F.CORRELATION_ID]: 'abc',
@@ -31,6 +32,23 @@ describe('createLogger', () => {
     });
     expect(Date.parse(String(first?.[F.TIMESTAMP]))).not.toBeNaN();
     expect(second).toMatchObject({ [F.LOG_LEVEL]: 'warn', [F.CORRELATION_ID]: 'abc', [F.EVENT_SEQUENCE]: 2 });
+  });
+
+  it('names the host on every line: the given name, else DTQ_HOST_NAME, else the operating system host name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dtq-log-'));
+    const given = createLogger({ service: 'api', instance: 'a', logDir: dir, stdout: false, hostName: 'web-3' });
+    given.info('one');
+    given.child({ [F.CORRELATION_ID]: 'abc' }).info('two');
+    expect(linesOf(logFilePath(dir, 'a')).map((line) => line[F.HOST_NAME])).toEqual(['web-3', 'web-3']);
+    const saved = process.env.DTQ_HOST_NAME;
+    process.env.DTQ_HOST_NAME = 'web-4';
+    try {
+      createLogger({ service: 'worker', instance: 'w', logDir: dir, stdout: false }).info('three');
+    } finally {
+      if (saved === undefined) delete process.env.DTQ_HOST_NAME;
+      else process.env.DTQ_HOST_NAME = saved;
+    }
+    expect(linesOf(logFilePath(dir, 'w'))[0]?.[F.HOST_NAME]).toBe('web-4');
   });
 
   it('redacts authorization and cookie headers wherever a request logs them', () => {
