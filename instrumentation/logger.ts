@@ -1,7 +1,7 @@
 /**
  * pino loggers that write the vocabulary's JSON lines to stdout and to one NDJSON file per
  * process under the log directory. Those files are what the shipper tails and what the
- * explorer reads when no Elasticsearch is configured.
+ * explorer reads when no Elasticsearch is configured; SIGHUP reopens them after a rotation.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -9,6 +9,7 @@ import pino, { type LevelWithSilent, type Logger } from 'pino';
 import pinoElasticsearchModule from 'pino-elasticsearch';
 import { hostName } from '../contract/host.ts';
 import { indexForTimestamp, indexPrefix } from '../contract/indices.ts';
+import { printable } from '../contract/terminal-text.ts';
 import { type EventName, F, type FieldName, type ServiceName } from '../contract/vocabulary.ts';
 
 /** Fields a log call may carry: vocabulary names only, so nobody spells a field by hand. */
@@ -85,8 +86,9 @@ export function createLogger(options: LoggerOptions): Logger {
     mkdirSync(logDir, { recursive: true });
     // Synchronous appends: a line the process wrote survives kill -9, which the shipper's
     // "nothing lost" promise depends on. At our line rates the syscall per line is cheap.
-    const file = pino.destination({ dest: logFilePath(logDir, options.instance), sync: true, append: true });
-    if (options.reopenOnSighup ?? true) reopenOnSighup(file);
+    const path = logFilePath(logDir, options.instance);
+    const file = pino.destination({ dest: path, sync: true, append: true });
+    if (options.reopenOnSighup ?? true) reopenWithTheOthers(file, path);
     streams.push({ stream: file });
   }
   const es = options.elasticsearch ?? (process.env.DTQ_LOG_ES === '1' ? {} : false);
@@ -117,9 +119,17 @@ type ReopenableFile = ReturnType<typeof pino.destination>;
 /** The open log files of this process, reopened together on SIGHUP by one listener. */
 const reopenable = new Set<ReopenableFile>();
 
-function reopenOnSighup(file: ReopenableFile): void {
+function reopenWithTheOthers(file: ReopenableFile, path: string): void {
   if (reopenable.size === 0) process.on('SIGHUP', reopenLogFiles);
   reopenable.add(file);
+  // A reopen that fails (the directory gone or not writable) leaves the old descriptor in use:
+  // nothing is lost, but lines keep going to the renamed file, which the operator must hear of.
+  // Without a listener the stream would say nothing, or crash the process on a failed close.
+  file.on('error', (error: Error) => {
+    process.stderr.write(
+      `${printable(`dtq: could not reopen the log file ${path} (${error.message}); lines go on to the file it had open`)}\n`,
+    );
+  });
   file.once('close', () => {
     reopenable.delete(file);
     if (reopenable.size === 0) process.off('SIGHUP', reopenLogFiles);
@@ -132,7 +142,13 @@ function reopenOnSighup(file: ReopenableFile): void {
  * go to the renamed file, whose handle stays valid until then, so none is lost. What SIGHUP does.
  */
 export function reopenLogFiles(): void {
-  for (const file of reopenable) file.reopen();
+  for (const file of reopenable) {
+    try {
+      file.reopen();
+    } catch {
+      // Destroyed since it was registered; its 'close' removes it.
+    }
+  }
 }
 
 // A CommonJS package whose typings say `export default`: at run time the default import is
