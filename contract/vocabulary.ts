@@ -44,6 +44,11 @@ export const FIELD_SPECS = {
     'Per-process line counter; orders lines written within one millisecond.',
   ),
   PROCESS_PID: field('process.pid', 'long', 'Operating-system process id of the writer.'),
+  HOST_NAME: field(
+    'host.name',
+    'keyword',
+    'Host the writer runs on (DTQ_HOST_NAME, else the operating system host name): tells hosts apart.',
+  ),
 
   // The three ids. Never confuse them.
   CORRELATION_ID: field(

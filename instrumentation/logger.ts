@@ -1,13 +1,15 @@
 /**
  * pino loggers that write the vocabulary's JSON lines to stdout and to one NDJSON file per
  * process under the log directory. Those files are what the shipper tails and what the
- * explorer reads when no Elasticsearch is configured.
+ * explorer reads when no Elasticsearch is configured; SIGHUP reopens them after a rotation.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pino, { type LevelWithSilent, type Logger } from 'pino';
 import pinoElasticsearchModule from 'pino-elasticsearch';
+import { hostName } from '../contract/host.ts';
 import { indexForTimestamp, indexPrefix } from '../contract/indices.ts';
+import { printable } from '../contract/terminal-text.ts';
 import { type EventName, F, type FieldName, type ServiceName } from '../contract/vocabulary.ts';
 
 /** Fields a log call may carry: vocabulary names only, so nobody spells a field by hand. */
@@ -22,6 +24,13 @@ export interface LoggerOptions {
   /** Also write to stdout (default true; DTQ_LOG_STDOUT=0 turns it off). */
   stdout?: boolean;
   level?: LevelWithSilent;
+  /** host.name of every line. Default: {@link hostName}() (DTQ_HOST_NAME or the OS host name). */
+  hostName?: string;
+  /**
+   * Reopen the NDJSON file at its path on SIGHUP (default true), so that logrotate's rename
+   * (`create` + `postrotate` kill -HUP) loses no line; see docs/pipeline.md, Rotation.
+   */
+  reopenOnSighup?: boolean;
   /**
    * Also send lines straight to Elasticsearch from this process with pino-elasticsearch
    * (default: only when DTQ_LOG_ES=1). Off by default: it can drop lines when Elasticsearch is
@@ -67,7 +76,7 @@ export function logFilePath(logDir: string, instance: string): string {
   return join(logDir, `${instance}.ndjson`);
 }
 
-/** A logger whose lines carry service.name, service.instance, @timestamp and event.sequence. */
+/** A logger whose lines carry service.name, service.instance, host.name, @timestamp and event.sequence. */
 export function createLogger(options: LoggerOptions): Logger {
   const streams: pino.StreamEntry[] = [];
   const wantStdout = options.stdout ?? process.env.DTQ_LOG_STDOUT !== '0';
@@ -77,9 +86,10 @@ export function createLogger(options: LoggerOptions): Logger {
     mkdirSync(logDir, { recursive: true });
     // Synchronous appends: a line the process wrote survives kill -9, which the shipper's
     // "nothing lost" promise depends on. At our line rates the syscall per line is cheap.
-    streams.push({
-      stream: pino.destination({ dest: logFilePath(logDir, options.instance), sync: true, append: true }),
-    });
+    const path = logFilePath(logDir, options.instance);
+    const file = pino.destination({ dest: path, sync: true, append: true });
+    if (options.reopenOnSighup ?? true) reopenWithTheOthers(file, path);
+    streams.push({ stream: file });
   }
   const es = options.elasticsearch ?? (process.env.DTQ_LOG_ES === '1' ? {} : false);
   if (es !== false) streams.push({ stream: inProcessEsStream(es) });
@@ -88,7 +98,12 @@ export function createLogger(options: LoggerOptions): Logger {
     {
       level: options.level ?? (process.env.DTQ_LOG_LEVEL as LevelWithSilent | undefined) ?? 'info',
       messageKey: F.MESSAGE,
-      base: { [F.SERVICE_NAME]: options.service, [F.SERVICE_INSTANCE]: options.instance, [F.PROCESS_PID]: process.pid },
+      base: {
+        [F.SERVICE_NAME]: options.service,
+        [F.SERVICE_INSTANCE]: options.instance,
+        [F.HOST_NAME]: options.hostName ?? hostName(),
+        [F.PROCESS_PID]: process.pid,
+      },
       timestamp: () => `,"${F.TIMESTAMP}":"${new Date().toISOString()}"`,
       formatters: { level: (label) => ({ [F.LOG_LEVEL]: label }) },
       mixin: () => ({ [F.EVENT_SEQUENCE]: ++sequence }),
@@ -96,6 +111,44 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     streams.length === 1 ? (streams[0]?.stream as pino.DestinationStream) : pino.multistream(streams),
   );
+}
+
+/** A file destination that can be reopened at its path. */
+type ReopenableFile = ReturnType<typeof pino.destination>;
+
+/** The open log files of this process, reopened together on SIGHUP by one listener. */
+const reopenable = new Set<ReopenableFile>();
+
+function reopenWithTheOthers(file: ReopenableFile, path: string): void {
+  if (reopenable.size === 0) process.on('SIGHUP', reopenLogFiles);
+  reopenable.add(file);
+  // A reopen that fails (the directory gone or not writable) leaves the old descriptor in use:
+  // nothing is lost, but lines keep going to the renamed file, which the operator must hear of.
+  // Without a listener the stream would say nothing, or crash the process on a failed close.
+  file.on('error', (error: Error) => {
+    process.stderr.write(
+      `${printable(`dtq: could not reopen the log file ${path} (${error.message}); lines go on to the file it had open`)}\n`,
+    );
+  });
+  file.once('close', () => {
+    reopenable.delete(file);
+    if (reopenable.size === 0) process.off('SIGHUP', reopenLogFiles);
+  });
+}
+
+/**
+ * Reopen every log file of this process at its path: after a rotation renamed the file, lines
+ * go to the new file at the path (created by the rotator or by this call). Lines written before
+ * go to the renamed file, whose handle stays valid until then, so none is lost. What SIGHUP does.
+ */
+export function reopenLogFiles(): void {
+  for (const file of reopenable) {
+    try {
+      file.reopen();
+    } catch {
+      // Destroyed since it was registered; its 'close' removes it.
+    }
+  }
 }
 
 // A CommonJS package whose typings say `export default`: at run time the default import is

@@ -8,6 +8,7 @@
  */
 import { runCli } from '../contract/cli-args.ts';
 import { DtqError } from '../contract/dtq-error.ts';
+import { defaultInstance } from '../contract/host.ts';
 import { redactUrl } from '../contract/redact.ts';
 import { printable } from '../contract/terminal-text.ts';
 import { EVENTS } from '../contract/vocabulary.ts';
@@ -44,7 +45,7 @@ async function main(argv: string[]): Promise<void> {
   const once = runCli(SHIP_CLI, argv, (values) => values.once === true);
   const config = configFromEnv();
   const metricsListen = metricsListenFromEnv('DTQ_SHIPPER_METRICS_PORT');
-  const instance = process.env.DTQ_INSTANCE || 'shipper';
+  const instance = process.env.DTQ_INSTANCE || defaultInstance('shipper');
   // The shipper's own lines go to the same directory and are shipped like any other: a few
   // lines per metrics interval, none per batch, so shipping them settles.
   const logger = createLogger({

@@ -4,6 +4,7 @@
  */
 import { join, resolve } from 'node:path';
 import { envFlag, envInt, envOptional } from '../contract/env.ts';
+import { hostName } from '../contract/host.ts';
 import { DEFAULT_INDEXABLE_YEARS, type IndexableYears, indexPrefix } from '../contract/indices.ts';
 import { esUrl } from '../elk/client.ts';
 import { logDirectory } from '../instrumentation/logger.ts';
@@ -48,6 +49,12 @@ export interface ShipperLimits {
 export interface ShipperConfig {
   esUrl: string;
   indexPrefix: string;
+  /**
+   * The host shipped from (DTQ_HOST_NAME, else the OS host name): part of every document id, so
+   * shippers on many hosts can share an index (shipper/line.ts documentId). Default: read
+   * from the environment when the shipper starts.
+   */
+  hostName?: string;
   /** Directory whose `*.ndjson` (and rotated `*.ndjson.N`) files are shipped. */
   logDir: string;
   /** Registry and dead-letter file; default `<logDir>/.shipper` (not matched by the file pattern). */
@@ -115,6 +122,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ShipperConf
   return {
     esUrl: esUrl(env),
     indexPrefix: indexPrefix(env),
+    hostName: hostName(env),
     logDir,
     stateDir: resolve(envOptional('DTQ_SHIPPER_STATE_DIR', env) ?? join(logDir, '.shipper')),
     runSetup: envFlag('DTQ_SHIPPER_SETUP', true, env),

@@ -3,6 +3,7 @@
  * deterministic `_id` and daily index, or a rejection with its reason. Pure: no I/O, so the
  * same line always gives the same answer, which is what makes a re-sent line a 409.
  */
+import { createHash } from 'node:crypto';
 import {
   DEFAULT_INDEXABLE_YEARS,
   isIndexableTimestamp,
@@ -54,14 +55,21 @@ export type PreparedLine =
   | { kind: 'skip' };
 
 /**
- * The `_id` of the line at `offset` of the file with `fingerprint`: the file's fingerprint
- * (64 bits of it) then the offset, zero-padded base 36, so ids sort in file order. An explicit
- * `_id` makes Elasticsearch look the id up before every write; ids of one file that share a
- * prefix and grow keep those lookups cheap (a random hash per line was measured slower), and no
- * hash is computed per line.
+ * The `_id` of the line at `offset` of the file with `fingerprint` on the host of `hostTag`
+ * ({@link hostIdTag}): the file's fingerprint (64 bits of it), the host's tag, then the offset,
+ * zero-padded base 36, so ids sort in file order. An explicit `_id` makes Elasticsearch look the
+ * id up before every write; ids of one file that share a prefix and grow keep those lookups
+ * cheap (a random hash per line was measured slower), and no hash is computed per line. The
+ * host's tag keeps apart byte-identical files of two hosts shipping into one index (same name,
+ * same first line), which the fingerprint alone would take for one file.
  */
-export function documentId(fingerprint: string, offset: number): string {
-  return `${fingerprint.slice(0, 16)}-${offset.toString(36).padStart(OFFSET_DIGITS, '0')}`;
+export function documentId(fingerprint: string, offset: number, hostTag = ''): string {
+  return `${fingerprint.slice(0, 16)}${hostTag}-${offset.toString(36).padStart(OFFSET_DIGITS, '0')}`;
+}
+
+/** The host's part of its shippers' document ids: 32 bits of the SHA-256 of its name, in hex. */
+export function hostIdTag(hostName: string): string {
+  return createHash('sha256').update(hostName).digest('hex').slice(0, 8);
 }
 
 /** Base-36 digits of an offset in an `_id`: enough for files of 3.6 × 10^15 bytes. */
@@ -75,12 +83,14 @@ const DEFAULT_RANGE = timestampRange(DEFAULT_INDEXABLE_YEARS);
 
 /**
  * Decide what to do with one line; `indexFor` names the index of its day, for lines whose
- * @timestamp is within `range` (others are refused before any index is named). Never throws.
+ * @timestamp is within `range` (others are refused before any index is named); `hostTag` is
+ * the host's part of the document id ({@link documentId}). Never throws.
  */
 export function prepareLine(
   line: SourceLine,
   indexFor: IndexNamer,
   range: TimestampRange = DEFAULT_RANGE,
+  hostTag = '',
 ): PreparedLine {
   if (line.truncatedFrom !== undefined) {
     return {
@@ -95,13 +105,13 @@ export function prepareLine(
     if (!isIndexableTimestamp(fast, range)) return outOfRange(fast, range);
     return {
       kind: 'doc',
-      id: documentId(line.fingerprint, line.offset),
+      id: documentId(line.fingerprint, line.offset, hostTag),
       index: indexFor(fast),
       source: line.text,
       timestampMs: fast,
     };
   }
-  return prepareParsedLine(line, indexFor, range);
+  return prepareParsedLine(line, indexFor, range, hostTag);
 }
 
 /**
@@ -112,6 +122,7 @@ export function prepareParsedLine(
   line: SourceLine,
   indexFor: IndexNamer,
   range: TimestampRange = DEFAULT_RANGE,
+  hostTag = '',
 ): PreparedLine {
   if (line.text.trim() === '') return { kind: 'skip' };
   let parsed: unknown;
@@ -157,7 +168,7 @@ export function prepareParsedLine(
   }
   return {
     kind: 'doc',
-    id: documentId(line.fingerprint, line.offset),
+    id: documentId(line.fingerprint, line.offset, hostTag),
     index: indexFor(timestampMs),
     // Unchanged lines go out byte for byte: no re-serialisation cost, no drift.
     source,

@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import { setTimeout as sleep, setImmediate as yieldToIo } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { hostName } from '../contract/host.ts';
 import { dailyIndexNamer, timestampRange } from '../contract/indices.ts';
 import { redactUrl } from '../contract/redact.ts';
 import { EVENTS, F } from '../contract/vocabulary.ts';
@@ -19,7 +20,7 @@ import { BulkWriter, type DocOutcome } from './bulk-writer.ts';
 import type { ShipperConfig } from './config.ts';
 import { DEAD_LETTER_LINE_CHARS, DeadLetterFile, type DeadLetterRecord } from './dead-letter.ts';
 import { type InvalidUtf8File, InvalidUtf8Tally } from './invalid-utf8-tally.ts';
-import { prepareLine, REJECT_REASONS, type SourceLine } from './line.ts';
+import { hostIdTag, prepareLine, REJECT_REASONS, type SourceLine } from './line.ts';
 import { metricsFields, type ShipperCounters, type ShipperSnapshot, zeroCounters } from './metrics.ts';
 import type { Progress } from './progress.ts';
 import { Registry } from './registry.ts';
@@ -216,6 +217,7 @@ export class Shipper {
     const { limits, indexPrefix, indexableYears } = this.#config;
     const indexFor = dailyIndexNamer(indexPrefix);
     const range = timestampRange(indexableYears);
+    const hostTag = hostIdTag(this.#config.hostName ?? hostName());
     let lastScan = 0;
     let batch = new Batch(Date.now(), this.#bodies);
     const flush = async (): Promise<void> => {
@@ -236,7 +238,7 @@ export class Shipper {
         if (line !== undefined) {
           this.#counters.linesRead++;
           if (line.invalidUtf8) this.#countInvalidUtf8(line);
-          batch.add(line, prepareLine(line, indexFor, range));
+          batch.add(line, prepareLine(line, indexFor, range, hostTag));
           if (batch.full(limits.maxBatchLines, limits.maxBatchBytes)) {
             await flush();
             await yieldToIo();

@@ -33,7 +33,8 @@ describe('error catalogue', () => {
   it('documents every configuration variable with its default', () => {
     const defaults = apiConfigFromEnv({});
     const expected: Record<string, unknown> = {
-      DTQ_INSTANCE: defaults.instance,
+      // The default names the host it runs on (contract/host.ts); the docs write it `<host>`.
+      DTQ_INSTANCE: defaults.instance.replace(/@[^@]*$/, '@<host>'),
       DTQ_API_HOST: defaults.host,
       DTQ_API_PORT: defaults.port,
       DTQ_REDIS_URL: defaults.redisUrl,

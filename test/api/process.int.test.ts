@@ -1,6 +1,6 @@
 /** The API as a process: configuration from the environment, service.started with the port, SIGTERM stops it cleanly, even mid-request. */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,9 +26,9 @@ afterAll(async () => {
   rmSync(logDir, { recursive: true, force: true });
 });
 
-function lines(instance: string): LogRecord[] {
+function lines(instance: string, path = logFilePath(logDir, instance)): LogRecord[] {
   try {
-    return readFileSync(logFilePath(logDir, instance), 'utf8')
+    return readFileSync(path, 'utf8')
       .split('\n')
       .filter(Boolean)
       .map((line) => JSON.parse(line) as LogRecord);
@@ -64,6 +64,35 @@ async function startApi(instance: string, env: Record<string, string> = {}) {
 }
 
 describe('API process', () => {
+  it('names itself api-1@<host> by default and reopens its log file on SIGHUP, losing no line', async () => {
+    const instance = 'api-1@web-9';
+    const { child, exited, port } = await startApi(instance, { DTQ_INSTANCE: '', DTQ_HOST_NAME: 'web-9' });
+    const file = logFilePath(logDir, instance);
+    const get = async () => (await fetch(`http://127.0.0.1:${port}/health`)).status;
+    try {
+      // Rotation by rename, then postrotate's SIGHUP: the process creates the new file itself.
+      renameSync(file, `${file}.1`);
+      expect(await get()).toBe(200);
+      child.kill('SIGHUP');
+      await waitFor(
+        'lines in the new file',
+        async () => (await get()) === 200 && existsSync(file) && lines(instance).length > 0,
+      );
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    const rotated = lines(instance, `${file}.1`);
+    const current = lines(instance);
+    const all = [...rotated, ...current];
+    expect(all.map((line) => line[F.EVENT_SEQUENCE])).toEqual(all.map((_, i) => i + 1));
+    expect(rotated.map((line) => line[F.EVENT_ACTION])).toContain(EVENTS.HTTP_REQUEST_COMPLETED);
+    expect(current.map((line) => line[F.EVENT_ACTION]).slice(-1)).toEqual([EVENTS.SERVICE_STOPPED]);
+    expect(new Set(all.map((line) => [line[F.SERVICE_INSTANCE], line[F.HOST_NAME]].join(' ')))).toEqual(
+      new Set(['api-1@web-9 web-9']),
+    );
+  });
+
   it('listens on the port it reports in service.started and stops on SIGTERM', async () => {
     const { child, exited, port } = await startApi('api-proc');
     try {

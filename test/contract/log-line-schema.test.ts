@@ -126,6 +126,7 @@ describe('the log-line schema', () => {
       request_time: '0.008',
       upstream_response_time: '0.007',
       msec: '1796115600.017',
+      hostname: 'web-1',
       dtq_task_id: '1001',
       dtq_trace_id: '0f8e6ad1c2b34a5f9e7d6c5b4a392817',
       dtq_span_id: '9e7d6c5b4a392817',

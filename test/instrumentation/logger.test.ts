@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { EVENTS, F } from '../../contract/vocabulary.ts';
-import { createLogger, logEvent, logFilePath } from '../../instrumentation/logger.ts';
+import { createLogger, logEvent, logFilePath, reopenLogFiles } from '../../instrumentation/logger.ts';
 
 function linesOf(file: string): Record<string, unknown>[] {
   return readFileSync(file, 'utf8')
@@ -22,6 +22,7 @@ describe('createLogger', () => {
     expect(first).toMatchObject({
       [F.SERVICE_NAME]: 'api',
       [F.SERVICE_INSTANCE]: 'api-7',
+      [F.HOST_NAME]: hostname(),
       [F.LOG_LEVEL]: 'info',
       [F.EVENT_ACTION]: 'task.enqueued',
       [F.CORRELATION_ID]: 'abc',
@@ -31,6 +32,55 @@ describe('createLogger', () => {
     });
     expect(Date.parse(String(first?.[F.TIMESTAMP]))).not.toBeNaN();
     expect(second).toMatchObject({ [F.LOG_LEVEL]: 'warn', [F.CORRELATION_ID]: 'abc', [F.EVENT_SEQUENCE]: 2 });
+  });
+
+  it('names the host on every line: the given name, else DTQ_HOST_NAME, else the operating system host name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dtq-log-'));
+    const given = createLogger({ service: 'api', instance: 'a', logDir: dir, stdout: false, hostName: 'web-3' });
+    given.info('one');
+    given.child({ [F.CORRELATION_ID]: 'abc' }).info('two');
+    expect(linesOf(logFilePath(dir, 'a')).map((line) => line[F.HOST_NAME])).toEqual(['web-3', 'web-3']);
+    const saved = process.env.DTQ_HOST_NAME;
+    process.env.DTQ_HOST_NAME = 'web-4';
+    try {
+      createLogger({ service: 'worker', instance: 'w', logDir: dir, stdout: false }).info('three');
+    } finally {
+      if (saved === undefined) delete process.env.DTQ_HOST_NAME;
+      else process.env.DTQ_HOST_NAME = saved;
+    }
+    expect(linesOf(logFilePath(dir, 'w'))[0]?.[F.HOST_NAME]).toBe('web-4');
+  });
+
+  it('reopens its file at its path when told to, after a rename', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dtq-log-'));
+    const logger = createLogger({ service: 'api', instance: 'r', logDir: dir, stdout: false });
+    const file = logFilePath(dir, 'r');
+    logger.info('one');
+    renameSync(file, `${file}.1`);
+    logger.info('two');
+    reopenLogFiles();
+    logger.info('three');
+    expect(linesOf(`${file}.1`).map((line) => line[F.MESSAGE])).toEqual(['one', 'two']);
+    expect(linesOf(file).map((line) => line[F.MESSAGE])).toEqual(['three']);
+  });
+
+  it('says on stderr when a reopen fails, and keeps writing to the file it had open', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dtq-log-'));
+    const logger = createLogger({ service: 'api', instance: 'gone', logDir: dir, stdout: false });
+    const file = logFilePath(dir, 'gone');
+    const moved = mkdtempSync(join(tmpdir(), 'dtq-log-moved-'));
+    rmSync(moved, { recursive: true });
+    renameSync(dir, moved);
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      reopenLogFiles();
+      await new Promise((resolve) => setImmediate(resolve));
+      logger.info('still here');
+      expect(stderr).toHaveBeenCalledWith(expect.stringContaining(`could not reopen the log file ${file}`));
+    } finally {
+      stderr.mockRestore();
+    }
+    expect(linesOf(logFilePath(moved, 'gone')).map((line) => line[F.MESSAGE])).toEqual(['still here']);
   });
 
   it('redacts authorization and cookie headers wherever a request logs them', () => {

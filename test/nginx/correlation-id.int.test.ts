@@ -5,6 +5,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { createConnection } from 'node:net';
+import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS, F, type LogRecord, normalizeNginxLine } from '../../contract/vocabulary.ts';
 import { type ApiHarness, EXAMPLE_BODY, startApiHarness } from '../api/api-harness.ts';
@@ -72,6 +73,8 @@ async function trail(correlationId: string, taskId: string) {
     return lines.some((line) => line[F.EVENT_ACTION] === EVENTS.HTTP_REQUEST_COMPLETED) ? lines : undefined;
   });
   expect(nginx.accessLog().filter(ofRequest)).toHaveLength(1);
+  // Every line names the host it was written on, nginx's ($hostname) as the API's.
+  for (const line of [access, ...apiLines]) expect(line?.[F.HOST_NAME]).toBe(hostname());
   expect(apiLines.map((line) => line[F.EVENT_ACTION])).toEqual([
     EVENTS.HTTP_REQUEST_RECEIVED,
     EVENTS.TASK_ENQUEUED,

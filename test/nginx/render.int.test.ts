@@ -1,6 +1,6 @@
 /** The rendered nginx config: fields from the vocabulary, the shared X-Request-ID rule, valid for nginx. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -44,6 +44,16 @@ describe('nginx config rendering', () => {
     ] as const) {
       expect(format[F[id]]).toMatch(/^\$/);
     }
+  });
+
+  it("names the host: nginx's $hostname, or DTQ_HOST_NAME when set", () => {
+    expect(JSON.parse(accessLogFormat('nginx'))[F.HOST_NAME]).toBe('$hostname');
+    expect(JSON.parse(accessLogFormat('nginx', { hostName: 'web-3' }))[F.HOST_NAME]).toBe('web-3');
+    const dir = tempDir();
+    const paths = { logDir: join(dir, 'logs'), runDir: join(dir, 'run') };
+    const written = writeNginxConfig({ ...base, ...paths }, { DTQ_HOST_NAME: 'web-3' });
+    expect(readFileSync(written.configPath, 'utf8')).toContain(`"${F.HOST_NAME}":"web-3"`);
+    expect(() => writeNginxConfig({ ...base, ...paths }, { DTQ_HOST_NAME: 'x"y' })).toThrow(/DTQ_HOST_NAME/);
   });
 
   it('uses the same X-Request-ID rule as the API and the API body limit', () => {

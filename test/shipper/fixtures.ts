@@ -117,6 +117,8 @@ export function startShipper(options: {
       DTQ_ES_INDEX_PREFIX: options.prefix,
       DTQ_LOG_STDOUT: '0',
       DTQ_SHIPPER_METRICS_INTERVAL_MS: '1000',
+      // Its own lines in shipper.ndjson, which shipperMetrics reads (the default names the host).
+      DTQ_INSTANCE: 'shipper',
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

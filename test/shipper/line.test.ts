@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { dailyIndexNamer } from '../../contract/indices.ts';
 import { F } from '../../contract/vocabulary.ts';
-import { documentId, fastTimestampMs, prepareLine, REJECT_REASONS, type SourceLine } from '../../shipper/line.ts';
+import {
+  documentId,
+  fastTimestampMs,
+  hostIdTag,
+  prepareLine,
+  REJECT_REASONS,
+  type SourceLine,
+} from '../../shipper/line.ts';
 
 const at = (text: string, offset = 0): SourceLine => ({
   fingerprint: 'fp',
@@ -21,6 +28,21 @@ describe('preparing a line', () => {
     expect(documentId('0123456789abcdef0123', 36)).toBe('0123456789abcdef-0000000010');
     // Ids of one file sort in offset order.
     expect(documentId('ab', 35) < documentId('ab', 36 ** 3)).toBe(true);
+  });
+
+  it('gives the same file and offset on two hosts two ids, and on one host always the same id', () => {
+    const web3 = hostIdTag('web-3');
+    const web4 = hostIdTag('web-4');
+    expect(web3).toMatch(/^[0-9a-f]{8}$/);
+    expect(web3).toBe(hostIdTag('web-3'));
+    expect(documentId('fp', 10, web3)).not.toBe(documentId('fp', 10, web4));
+    expect(documentId('fp', 10, web3)).toBe(documentId('fp', 10, web3));
+    expect(documentId('0123456789abcdef0123', 36, web3)).toBe(`0123456789abcdef${web3}-0000000010`);
+    const text = JSON.stringify({ [F.TIMESTAMP]: '2026-02-03T23:59:59.999Z', [F.MESSAGE]: 'hi' });
+    expect(prepareLine(at(text), p, undefined, web3)).toMatchObject({ id: documentId('fp', 0, web3) });
+    // The parsed path (nginx lines) names the same id.
+    const nginx = JSON.stringify({ [F.TIMESTAMP]: '2026-02-03T23:59:59+00:00', [F.SERVICE_NAME]: 'nginx' });
+    expect(prepareLine(at(nginx), p, undefined, web4)).toMatchObject({ id: documentId('fp', 0, web4) });
   });
 
   it('indexes a line by its own @timestamp day and sends it byte for byte', () => {

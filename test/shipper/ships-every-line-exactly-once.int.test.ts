@@ -1,8 +1,9 @@
 import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { hostName } from '../../contract/host.ts';
 import { F } from '../../contract/vocabulary.ts';
-import { documentId } from '../../shipper/line.ts';
+import { documentId, hostIdTag } from '../../shipper/line.ts';
 import { fingerprintOf } from '../../shipper/tailer.ts';
 import {
   accountFor,
@@ -14,7 +15,7 @@ import {
   writeContinuously,
 } from './fixtures.ts';
 
-/** Expected `_id` of every line of a file: fingerprint of its first line + byte offset. */
+/** Expected `_id` of every line of a file: fingerprint of its first line, this host, byte offset. */
 function expectedIds(path: string): string[] {
   const fd = openSync(path, 'r');
   const identity = fingerprintOf(fd);
@@ -23,7 +24,7 @@ function expectedIds(path: string): string[] {
   const ids: string[] = [];
   let offset = 0;
   for (const line of readFileSync(path, 'utf8').split('\n').slice(0, -1)) {
-    ids.push(documentId(identity.fingerprint, offset));
+    ids.push(documentId(identity.fingerprint, offset, hostIdTag(hostName())));
     offset += Buffer.byteLength(line) + 1;
   }
   return ids;

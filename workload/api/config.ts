@@ -1,5 +1,6 @@
 /** The API's configuration, read from environment variables with defaults (see docs/api.md). */
-import { envFlag, envInt, envString } from '../../contract/env.ts';
+import { envFlag, envInt, envOptional, envString } from '../../contract/env.ts';
+import { defaultInstance } from '../../contract/host.ts';
 import { TASK_TYPES, type TaskType } from '../../contract/vocabulary.ts';
 import { DEFAULT_OPERATION_TIMEOUT_MS } from '../queue/task-queue.ts';
 import { DEFAULT_WORK_BUDGET, workBudgetVariable } from '../tasks/work-cost.ts';
@@ -25,7 +26,7 @@ export const DEFAULT_MAX_BODY_DEPTH = 64;
 
 /** Everything the API process needs to start. */
 export interface ApiConfig {
-  /** service.instance of this process: api-1, api-2, … */
+  /** service.instance of this process (DTQ_INSTANCE): api-1, api-2, …; default `api-1@<host>`. */
   instance: string;
   host: string;
   port: number;
@@ -54,7 +55,7 @@ export function defaultWorkBudgets(): Record<TaskType, number> {
 /** Read the API configuration from `env`; throws ConfigError on an unusable value. */
 export function apiConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   return {
-    instance: envString('DTQ_INSTANCE', 'api-1', env),
+    instance: envOptional('DTQ_INSTANCE', env) ?? defaultInstance('api-1', env),
     host: envString('DTQ_API_HOST', '127.0.0.1', env),
     port: envInt('DTQ_API_PORT', 3000, { min: 0, max: 65_535 }, env),
     redisUrl: envString('DTQ_REDIS_URL', 'redis://127.0.0.1:6379', env),

@@ -32,6 +32,8 @@ export interface NginxConfigOptions extends Partial<NginxLimits> {
   runDir: string;
   /** service.instance of the access-log lines (default `nginx`). */
   instance?: string;
+  /** host.name of the access-log lines (default nginx's `$hostname`, the OS host name). */
+  hostName?: string;
   /** `user` directive for the workers, when nginx starts as root and must not keep root. */
   user?: string;
   /** Worker processes (default 1: the stack runs on small machines; `auto` in compose). */
@@ -62,12 +64,13 @@ export interface NginxPaths {
  */
 export function accessLogFields(
   instance: string,
-  options: { withTaskId?: boolean } = {},
+  options: AccessLogOptions = {},
 ): ReadonlyArray<readonly [FieldName, string]> {
   const fields: Array<readonly [FieldName, string]> = [
     [F.TIMESTAMP, '$time_iso8601'],
     [F.SERVICE_NAME, 'nginx'],
     [F.SERVICE_INSTANCE, instance],
+    [F.HOST_NAME, options.hostName ?? '$hostname'],
     [F.EVENT_ACTION, EVENTS.NGINX_ACCESS],
     [F.LOG_LEVEL, 'info'],
     [F.MESSAGE, '$request_method $dtq_path $status'],
@@ -94,8 +97,15 @@ export function accessLogFields(
   return fields;
 }
 
+/** Options of the access-log format. */
+export interface AccessLogOptions {
+  withTaskId?: boolean;
+  /** A literal host.name (validated by contract/host.ts); default nginx's `$hostname`. */
+  hostName?: string;
+}
+
 /** The body of the `log_format … escape=json` directive: one JSON object per line. */
-export function accessLogFormat(instance: string, options: { withTaskId?: boolean } = {}): string {
+export function accessLogFormat(instance: string, options: AccessLogOptions = {}): string {
   return `{${accessLogFields(instance, options)
     .map(([name, value]) => `"${name}":"${value}"`)
     .join(',')}}`;
@@ -231,8 +241,8 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
     ERROR_LOG_PATH: paths.errorLog,
     TEMP_DIR: paths.tempDir,
     ACCESS_LOG_PATH: paths.accessLog,
-    LOG_FORMAT: accessLogFormat(instance),
-    LOG_FORMAT_WITH_TASK: accessLogFormat(instance, { withTaskId: true }),
+    LOG_FORMAT: accessLogFormat(instance, { hostName: options.hostName }),
+    LOG_FORMAT_WITH_TASK: accessLogFormat(instance, { withTaskId: true, hostName: options.hostName }),
     TASK_PATH_REGEX: `^GET:${TASKS_PATH}/(?<read_task_id>${TASK_ID_REGEX})$`,
     // Matched against "<Idempotent-Replayed>:<Location>": only a first answer names its task.
     TASK_LOCATION_REGEX: `^:${TASKS_PATH}/(?<created_task_id>${TASK_ID_REGEX})$`,

@@ -1,6 +1,7 @@
 /** Worker configuration from environment variables, with defaults. */
 import { availableParallelism } from 'node:os';
-import { envFlag, envInt, envString } from '../../contract/env.ts';
+import { envFlag, envInt, envOptional, envString } from '../../contract/env.ts';
+import { defaultInstance } from '../../contract/host.ts';
 import { type Priority, TASK_TYPES, type TaskType } from '../../contract/vocabulary.ts';
 import { logDirectory } from '../../instrumentation/logger.ts';
 import { type MetricsListenOptions, metricsListenFromEnv } from '../../instrumentation/metrics.ts';
@@ -30,7 +31,7 @@ export interface DeadLetterRetention {
 
 /** Everything a worker process needs to know. */
 export interface WorkerConfig {
-  /** service.instance of the lines it writes (DTQ_INSTANCE). */
+  /** service.instance of the lines it writes (DTQ_INSTANCE); default `worker-1@<host>`. */
   instance: string;
   redisUrl: string;
   logDir: string;
@@ -66,7 +67,7 @@ export interface WorkerConfig {
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const ms = (name: string, fallback: number) => envInt(name, fallback, { min: 1, max: 86_400_000 }, env);
   return {
-    instance: envString('DTQ_INSTANCE', 'worker-1', env),
+    instance: envOptional('DTQ_INSTANCE', env) ?? defaultInstance('worker-1', env),
     redisUrl: envString('DTQ_REDIS_URL', 'redis://127.0.0.1:6379', env),
     logDir: logDirectory(env),
     faults: envFlag('DTQ_FAULTS', false, env),
