@@ -4,7 +4,7 @@ Spelled once here for Python; tests/test_vocabulary.py checks every name against
 docs/log-contract.schema.json, so a rename in the contract fails the Python tests.
 """
 
-CONTRACT_VERSION = "1.0.0"
+CONTRACT_VERSION = "1.1.0"
 
 
 class EVENTS:
@@ -61,8 +61,8 @@ class F:
     ERROR_TYPE = "error.type"
     ERROR_MESSAGE = "error.message"
     ERROR_STACK = "error.stack_trace"
-    # W3C trace context, in ECS's names. Not read by the explorer (contract 1.0.0 has no
-    # trace fields); kept on every line of a traced request so other tools can join on it.
+    # W3C trace context, in ECS's names (contract 1.1.0): every line of a traced request
+    # carries them, so the explorer opens a trace by its id and other tools can join on it.
     TRACE_ID = "trace.id"
     SPAN_ID = "span.id"
 
