@@ -61,6 +61,8 @@ export interface RequestSummary {
   readonly instances: readonly string[];
   /** A 5xx, a failed or dead-lettered job: what `--status failed` keeps. */
   readonly failed: boolean;
+  /** When the attempt running now started (epoch ms): set while a task of it is running. */
+  readonly runningSince: number | undefined;
 }
 
 /** One task's life as its lines tell it. */
@@ -365,6 +367,7 @@ export class RequestLedger {
       services: [...acc.services].sort(),
       instances: [...acc.instances].sort(),
       failed: states.includes('dead-lettered') || states.includes('failed') || (status !== undefined && status >= 500),
+      runningSince: runningSince(tasks),
     };
   }
 }
@@ -379,6 +382,14 @@ export interface TaskFacts {
   readonly queueWaitsMs: readonly number[];
   readonly runsMs: readonly number[];
   readonly firstAt: number;
+}
+
+/** The start of the earliest attempt running now among `tasks`, if one is. */
+function runningSince(tasks: readonly TaskAcc[]): number | undefined {
+  let since: number | undefined;
+  for (const task of tasks)
+    if (taskState(task) === 'running' && task.last !== undefined) since = Math.min(since ?? task.last.at, task.last.at);
+  return since;
 }
 
 /** Attempts the lines show, whatever order they came in (files are read one after another). */
