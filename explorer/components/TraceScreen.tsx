@@ -10,6 +10,7 @@ import { useSearchPrompt } from '../hooks/use-search-prompt.ts';
 import { type TraceLoader, useTrace } from '../hooks/use-trace.ts';
 import type { TraceTarget } from '../load-trace.ts';
 import { formatClock, formatDuration } from '../model/fields.ts';
+import { growWithClock } from '../model/live-rows.ts';
 import { findNext, matchesQuery, originalFor, scrollTop, wrapText } from '../model/navigation.ts';
 import { rowId } from '../model/row-id.ts';
 import { traceToRows } from '../model/rows.ts';
@@ -80,7 +81,14 @@ export function TraceScreen(props: TraceScreenProps) {
   useEffect(() => {
     if (trace) props.onShown?.(trace);
   }, [trace]);
-  const rows = useMemo(() => (trace ? traceToRows(trace) : []), [trace]);
+  const baseRows = useMemo(() => (trace ? traceToRows(trace) : []), [trace]);
+  // Followed, a running attempt's bar reaches the time of the latest refresh, not its last line.
+  const clock = state.following ? state.refreshedAt : undefined;
+  const live = useMemo(
+    () => (trace && clock !== undefined ? growWithClock(trace, baseRows, clock) : undefined),
+    [trace, baseRows, clock],
+  );
+  const rows = live?.rows ?? baseRows;
   const [selectedRaw, setSelected] = useState<number | undefined>(props.initialSelected);
   const [top, setTop] = useState(0);
   const [message, setMessage] = useState<string | undefined>(undefined);
@@ -200,7 +208,7 @@ export function TraceScreen(props: TraceScreenProps) {
     );
   }
 
-  const total = Math.max(1, trace.endedAt - trace.startedAt);
+  const total = Math.max(1, (live?.endedAt ?? trace.endedAt) - trace.startedAt);
   const status = trace.outcome.status.toUpperCase().replace('_', ' ');
   const statusColor =
     trace.outcome.status === 'succeeded' ? theme.ok : trace.outcome.status === 'in_flight' ? theme.accent : theme.error;

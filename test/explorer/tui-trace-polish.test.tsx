@@ -84,6 +84,37 @@ describe('the trace screen, polished', () => {
   });
 });
 
+describe('a trace followed in flight', () => {
+  it('grows the running attempt’s bar with the clock, not with its last line', async () => {
+    // Real time: the request is in flight only while its lines are recent.
+    const w = new LogWriter(Date.now() - 200);
+    w.post({ ms: 0, cid: 'req-live', taskId: 'task-live' });
+    w.attempt({ ms: 10, cid: 'req-live', taskId: 'task-live', worker: 'worker-1', attempt: 1, die: true });
+    const source = new FileSource(track(writeLogDir(w)));
+    const load = async (target: TraceTarget) => (await loadTrace(source, target)).trace;
+    const initial = await load({ correlationId: 'req-live' });
+    expect(initial.inFlight).toBe(true);
+    // The lines span 10 ms; the attempt has run for as long as the test has.
+    expect(initial.endedAt - initial.startedAt).toBeLessThan(100);
+    const app = render(
+      <App
+        target={{ correlationId: 'req-live' }}
+        initialTrace={initial}
+        loadTrace={load}
+        loadList={async () => []}
+        follow
+        size={{ columns: 80, rows: 24 }}
+        noColor
+      />,
+    );
+    const grown = await waitForFrame(app.lastFrame, (f) => /0 … \d+\.\d+ s/.test(f), 5000);
+    const attempt = grown.split('\n').find((line) => line.includes('attempt 1 · worker-1')) ?? '';
+    // Its bar now reaches the right edge of the time axis.
+    expect(attempt).toMatch(/█ +attempt 1/);
+    app.unmount();
+  });
+});
+
 describe('the pieces behind the keys', () => {
   it('writes OSC 52 with the text in base64', () => {
     expect(osc52('req-1')).toBe('\u001b]52;c;cmVxLTE=\u0007');
