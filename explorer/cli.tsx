@@ -96,7 +96,8 @@ const EXPLORE_CLI = {
     status: {
       type: 'string',
       value: 'S',
-      description: 'request list: failed, a code (202), a class (5xx) or a task state (dead-lettered, retrying…)',
+      description:
+        'request list: failed, a code (202), a class (5xx), a task state (dead-lettered, retrying…) or stuck',
     },
     type: { type: 'string', value: 'TYPE', description: 'request list: task type, e.g. stress_test' },
     queue: { type: 'string', value: 'NAME', description: 'request list: queue (high, medium, low)' },
@@ -293,8 +294,14 @@ async function printFileOverview(options: Options): Promise<number> {
   try {
     const ledger = await fleetFeed(source, options.filter).refresh();
     const { listRequests } = await import('./model/list-view.ts');
-    const { overview } = await import('./model/overview.ts');
-    const rows = listRequests(ledger.summaries(), { ...options.filter, limit: undefined });
+    const { isStuck, overview, p95ByType } = await import('./model/overview.ts');
+    const p95 = p95ByType(ledger.tasks());
+    const now = Date.now();
+    const rows = listRequests(ledger.summaries(), {
+      ...options.filter,
+      limit: undefined,
+      ...(options.filter.status === 'stuck' ? { keep: (row) => isStuck(row, p95, now) } : {}),
+    });
     const report = overview(rows, ledger.tasks());
     const { overviewToJson, renderOverviewPlain } = await import('./output/overview-plain.ts');
     if (options.json) {

@@ -62,7 +62,7 @@ export const EXPLORE_ERRORS = {
     code: 'DTQ_ERR_EXPLORE_BAD_STATUS',
     exitCode: 2,
     message:
-      '--status {value} is not understood. Use failed, a status code (202), a class (5xx) or a task state (queued, running, retrying, succeeded, dead-lettered, duplicate).',
+      '--status {value} is not understood. Use failed, a status code (202), a class (5xx), a task state (queued, running, retrying, succeeded, dead-lettered, duplicate) or stuck.',
   },
   UNKNOWN_PROFILE: {
     code: 'DTQ_ERR_EXPLORE_UNKNOWN_PROFILE',

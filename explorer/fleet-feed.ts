@@ -4,6 +4,7 @@
  * arrived (from files) and the rows stay exact for the whole window.
  */
 import { listRequests, type RequestFilter } from './model/list-view.ts';
+import { isStuck, p95ByType } from './model/overview.ts';
 import { RequestLedger, type RequestSummary } from './model/request-list.ts';
 import type { LogSource } from './sources/source.ts';
 
@@ -18,8 +19,8 @@ export interface FleetFeed {
   refresh(): Promise<RequestLedger>;
 }
 
-/** The fleet view of `source` under `filter`. */
-export function fleetFeed(source: LogSource, filter: RequestFilter): FleetFeed {
+/** The fleet view of `source` under `filter`; `now` tells how long a running attempt has run. */
+export function fleetFeed(source: LogSource, filter: RequestFilter, now: () => number = Date.now): FleetFeed {
   const limit = filter.limit ?? 200;
   const narrowed =
     filter.status !== undefined ||
@@ -46,6 +47,12 @@ export function fleetFeed(source: LogSource, filter: RequestFilter): FleetFeed {
   };
   return {
     refresh,
-    rows: async () => listRequests((await refresh()).summaries(), filter),
+    rows: async () => {
+      const current = await refresh();
+      if (filter.status !== 'stuck') return listRequests(current.summaries(), filter);
+      const p95 = p95ByType(current.tasks());
+      const at = now();
+      return listRequests(current.summaries(), { ...filter, keep: (row) => isStuck(row, p95, at) });
+    },
   };
 }

@@ -1,7 +1,8 @@
-/** The selected row's log lines as pretty JSON, scrollable, ids left whole for copying. */
+/** The selected row's log lines as coloured pretty JSON, scrollable and searchable, ids left whole for copying. */
 import { Box, Text } from 'ink';
 import type { Row, TraceLine } from '../model/types.ts';
 import { clip } from '../output/bars.ts';
+import { type JsonTokenKind, jsonTokens } from '../output/json-tokens.ts';
 import type { Theme } from '../theme.ts';
 
 /** The text lines a details view shows for a row. */
@@ -28,10 +29,20 @@ export interface DetailsViewProps {
   readonly height: number;
   readonly columns: number;
   readonly theme: Theme;
+  /** The line the latest search landed on, shown in inverse video. */
+  readonly match?: number | undefined;
+}
+
+function tokenColor(kind: JsonTokenKind, theme: Theme): string | undefined {
+  if (kind === 'key') return theme.accent;
+  if (kind === 'string') return theme.ok;
+  if (kind === 'number') return theme.duplicate;
+  if (kind === 'literal') return theme.gap;
+  return undefined;
 }
 
 /** Details of a row. */
-export function DetailsView({ row, text, top, height, columns, theme }: DetailsViewProps) {
+export function DetailsView({ row, text, top, height, columns, theme, match }: DetailsViewProps) {
   const bodyHeight = Math.max(1, height - 1);
   const visible = text.slice(top, top + bodyHeight);
   return (
@@ -42,12 +53,24 @@ export function DetailsView({ row, text, top, height, columns, theme }: DetailsV
           columns,
         )}
       </Text>
-      {visible.map((line, i) => (
-        // biome-ignore lint/suspicious/noArrayIndexKey: lines are positional text.
-        <Text key={i} wrap="truncate">
-          {clip(line, columns)}
-        </Text>
-      ))}
+      {visible.map((line, i) => {
+        const shown = clip(line, columns);
+        return (
+          // biome-ignore lint/suspicious/noArrayIndexKey: lines are positional text.
+          <Text key={i} wrap="truncate" inverse={top + i === match}>
+            {shown.startsWith('── ') ? (
+              <Text dimColor={theme.dim}>{shown}</Text>
+            ) : (
+              jsonTokens(shown).map((token, j) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: the pieces of one line, in order.
+                <Text key={j} color={tokenColor(token.kind, theme)}>
+                  {token.text}
+                </Text>
+              ))
+            )}
+          </Text>
+        );
+      })}
     </Box>
   );
 }

@@ -6,7 +6,7 @@ import type { Theme } from '../theme.ts';
 export const KEY_HELP: readonly (readonly [string, string])[] = [
   ['↑ ↓  k j', 'move'],
   ['PgUp PgDn  g G', 'page, first, last'],
-  ['Enter', 'details of the row (log lines as JSON) / open a request'],
+  ['Enter', 'details of the row (log lines as JSON; / searches them) / open a request'],
   ['Esc', 'back'],
   ['/', 'search (list: any id, task type, worker, state); n N next and previous match'],
   ['f F', 'list: keep the rows holding a text; show every row again'],

@@ -10,6 +10,7 @@ import { useSearchPrompt } from '../hooks/use-search-prompt.ts';
 import { type TraceLoader, useTrace } from '../hooks/use-trace.ts';
 import type { TraceTarget } from '../load-trace.ts';
 import { formatClock, formatDuration } from '../model/fields.ts';
+import { growWithClock } from '../model/live-rows.ts';
 import { findNext, matchesQuery, originalFor, scrollTop, wrapText } from '../model/navigation.ts';
 import { rowId } from '../model/row-id.ts';
 import { traceToRows } from '../model/rows.ts';
@@ -80,13 +81,22 @@ export function TraceScreen(props: TraceScreenProps) {
   useEffect(() => {
     if (trace) props.onShown?.(trace);
   }, [trace]);
-  const rows = useMemo(() => (trace ? traceToRows(trace) : []), [trace]);
+  const baseRows = useMemo(() => (trace ? traceToRows(trace) : []), [trace]);
+  // Followed, a running attempt's bar reaches the time of the latest refresh, not its last line.
+  const clock = state.following ? state.refreshedAt : undefined;
+  const live = useMemo(
+    () => (trace && clock !== undefined ? growWithClock(trace, baseRows, clock) : undefined),
+    [trace, baseRows, clock],
+  );
+  const rows = live?.rows ?? baseRows;
   const [selectedRaw, setSelected] = useState<number | undefined>(props.initialSelected);
   const [top, setTop] = useState(0);
   const [message, setMessage] = useState<string | undefined>(undefined);
   // Enter searches forward from the selection; `search` is declared below and runs only on a key.
   const prompt = useSearchPrompt((submitted) => search(1, submitted));
-  const [details, setDetails] = useState<{ row: Row; text: string[]; top: number } | undefined>(undefined);
+  const [details, setDetails] = useState<{ row: Row; text: string[]; top: number; match?: number } | undefined>(
+    undefined,
+  );
   const [help, setHelp] = useState(false);
 
   const selected = Math.min(
@@ -112,6 +122,19 @@ export function TraceScreen(props: TraceScreenProps) {
   };
   const search = (direction: 1 | -1, q = prompt.query): void => {
     if (!trace || q === '') return;
+    if (details) {
+      // In the details, a search finds a line of the JSON and scrolls it to the top.
+      const from = details.match ?? details.top - (direction === 1 ? 1 : 0);
+      const found = findNext(details.text, from, direction, (line) => matchesQuery(q, line));
+      if (found < 0) setMessage(`no match for "${q}"`);
+      else {
+        setMessage(undefined);
+        const textHeight = Math.max(1, height - 2);
+        const maxTop = Math.max(0, details.text.length - textHeight);
+        setDetails({ ...details, top: Math.min(maxTop, found), match: found });
+      }
+      return;
+    }
     const found = findNext(rows, selected, direction, (row) => matchesQuery(q, rowText(row)));
     if (found < 0) setMessage(`no match for "${q}"`);
     else {
@@ -131,6 +154,9 @@ export function TraceScreen(props: TraceScreenProps) {
       const maxTop = Math.max(0, details.text.length - textHeight);
       if (key.escape || key.return || key.leftArrow) setDetails(undefined);
       else if (input === 'q') props.onQuit();
+      else if (input === '/') prompt.open();
+      else if (input === 'n') search(1);
+      else if (input === 'N') search(-1);
       else if (key.downArrow || input === 'j') setDetails({ ...details, top: Math.min(maxTop, details.top + 1) });
       else if (key.upArrow || input === 'k') setDetails({ ...details, top: Math.max(0, details.top - 1) });
       else if (key.pageDown || input === ' ')
@@ -200,7 +226,7 @@ export function TraceScreen(props: TraceScreenProps) {
     );
   }
 
-  const total = Math.max(1, trace.endedAt - trace.startedAt);
+  const total = Math.max(1, (live?.endedAt ?? trace.endedAt) - trace.startedAt);
   const status = trace.outcome.status.toUpperCase().replace('_', ' ');
   const statusColor =
     trace.outcome.status === 'succeeded' ? theme.ok : trace.outcome.status === 'in_flight' ? theme.accent : theme.error;
@@ -219,6 +245,7 @@ export function TraceScreen(props: TraceScreenProps) {
       row={details.row}
       text={details.text}
       top={details.top}
+      match={details.match}
       height={height - 1}
       columns={columns}
       theme={theme}
@@ -262,7 +289,7 @@ export function TraceScreen(props: TraceScreenProps) {
       ))}
     </Box>
   );
-  const hints = details ? 'j/k scroll · PgUp/PgDn page · Esc back · q quit' : HINTS;
+  const hints = details ? 'j/k scroll · PgUp/PgDn page · / search · n/N next/prev · Esc back · q quit' : HINTS;
   return (
     <Box flexDirection="column" height={height}>
       {body}

@@ -25,6 +25,8 @@ export interface RequestFilter {
   readonly text?: string | undefined;
   readonly sort?: SortOrder | undefined;
   readonly limit?: number | undefined;
+  /** A test of its own, for a filter the rows alone cannot tell (`--status stuck` compares with the window). */
+  readonly keep?: ((row: RequestSummary) => boolean) | undefined;
 }
 
 /** The columns the list sorts by. */
@@ -54,7 +56,7 @@ export const DEFAULT_SORT: SortOrder = { key: 'time', descending: true };
 
 /** What `--status` accepts. */
 export function isStatusFilter(value: string): boolean {
-  return /^(failed|\d{3}|\dxx)$/i.test(value) || (TASK_STATES as readonly string[]).includes(value.toLowerCase());
+  return /^(failed|stuck|\d{3}|\dxx)$/i.test(value) || (TASK_STATES as readonly string[]).includes(value.toLowerCase());
 }
 
 /** Filter, sort and cut the rows. */
@@ -147,11 +149,14 @@ function matches(row: RequestSummary, filter: RequestFilter): boolean {
   if (filter.worker !== undefined && !row.workers.includes(filter.worker)) return false;
   if (filter.minDurationMs !== undefined && row.totalMs < filter.minDurationMs) return false;
   if (filter.text !== undefined && !rowMatchesText(row, filter.text)) return false;
+  if (filter.keep !== undefined && !filter.keep(row)) return false;
   return filter.status === undefined || matchesStatus(row, filter.status.toLowerCase());
 }
 
 function matchesStatus(row: RequestSummary, wanted: string): boolean {
   if (wanted === 'failed') return row.failed;
+  // Stuck needs the window's run times: the caller's `keep` tells (fleet-feed.ts).
+  if (wanted === 'stuck') return row.state === 'running';
   if ((TASK_STATES as readonly string[]).includes(wanted)) return row.state === (wanted as TaskState);
   if (/^\dxx$/.test(wanted)) return row.status !== undefined && String(row.status)[0] === wanted[0];
   return row.status !== undefined && String(row.status) === wanted;

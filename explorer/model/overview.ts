@@ -147,3 +147,37 @@ function buckets(times: readonly number[], from: number | undefined, to: number 
   }
   return counts;
 }
+
+/** How many times its type's p95 run time a running attempt may take before it counts as stuck. */
+export const STUCK_FACTOR = 3;
+
+/**
+ * The p95 run time of each task type over the finished attempts of `tasks`: what "stuck"
+ * compares a running attempt with.
+ */
+export function p95ByType(tasks: readonly TaskFacts[]): Map<string, number> {
+  const runs = new Map<string, number[]>();
+  for (const task of tasks) {
+    if (task.type === undefined) continue;
+    const list = runs.get(task.type);
+    if (list === undefined) runs.set(task.type, [...task.runsMs]);
+    else list.push(...task.runsMs);
+  }
+  const out = new Map<string, number>();
+  for (const [type, list] of runs) {
+    const p = percentiles(list);
+    if (p !== undefined) out.set(type, p.p95);
+  }
+  return out;
+}
+
+/**
+ * Stuck: an attempt running for longer than {@link STUCK_FACTOR} times its type's p95 run time
+ * (a type with no finished attempt yet has no yardstick, and nothing of it is stuck).
+ */
+export function isStuck(row: RequestSummary, p95: ReadonlyMap<string, number>, now: number): boolean {
+  if (row.runningSince === undefined) return false;
+  const limits = (row.taskType ?? '').split(',').flatMap((type) => p95.get(type) ?? []);
+  if (limits.length === 0) return false;
+  return now - row.runningSince > STUCK_FACTOR * Math.max(...limits);
+}

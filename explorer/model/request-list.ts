@@ -61,6 +61,8 @@ export interface RequestSummary {
   readonly instances: readonly string[];
   /** A 5xx, a failed or dead-lettered job: what `--status failed` keeps. */
   readonly failed: boolean;
+  /** When the attempt running now started (epoch ms): set while a task of it is running. */
+  readonly runningSince: number | undefined;
 }
 
 /** One task's life as its lines tell it. */
@@ -91,12 +93,13 @@ interface RequestAcc {
   readonly cid: string;
   at: number;
   lastAt: number;
-  method: string | undefined;
-  route: string | undefined;
-  apiStatus: number | undefined;
-  nginxStatus: number | undefined;
-  apiDurationMs: number | undefined;
-  nginxDurationMs: number | undefined;
+  /** The earliest line's method, the API's route (else nginx's path): the first request's. */
+  method: Stamped<string> | undefined;
+  apiRoute: Stamped<string> | undefined;
+  nginxPath: Stamped<string> | undefined;
+  /** The latest answer of each hop: a correlation id reused by a client ends on its last request. */
+  api: Stamped<Answer> | undefined;
+  nginx: Stamped<Answer> | undefined;
   taskIds: Set<string>;
   duplicates: number;
   /** Blocked as a duplicate itself (a replay, a conflict, a mismatch), not a task's cache hit. */
@@ -108,6 +111,37 @@ interface RequestAcc {
   instances: Set<string>;
   idempotencyKey: string | undefined;
   interesting: boolean;
+}
+
+/** A value and the time of the line it came from. */
+interface Stamped<T> {
+  readonly at: number;
+  readonly value: T;
+}
+
+/** The value of the earlier line (in one millisecond: the smaller); a missing value never replaces one. */
+function earliest(
+  kept: Stamped<string> | undefined,
+  at: number,
+  value: string | undefined,
+): Stamped<string> | undefined {
+  if (value === undefined) return kept;
+  if (kept === undefined || at < kept.at || (at === kept.at && value < kept.value)) return { at, value };
+  return kept;
+}
+
+type Answer = { status: number | undefined; durationMs: number | undefined };
+
+/** The answer of the later line (in one millisecond: the higher status, the error). */
+function latest(kept: Stamped<Answer> | undefined, at: number, value: Answer): Stamped<Answer> {
+  if (kept === undefined || at > kept.at) return { at, value };
+  if (at === kept.at && (value.status ?? 0) > (kept.value.status ?? 0)) return { at, value };
+  return kept;
+}
+
+/** What a hop answered: its status and how long it took. */
+function answer(record: LogRecord): Answer {
+  return { status: num(record, F.HTTP_STATUS), durationMs: nsAsMs(record, F.EVENT_DURATION) };
 }
 
 const PROBE_PATHS: ReadonlySet<string> = new Set(['/health', '/ready']);
@@ -185,23 +219,19 @@ export class RequestLedger {
     }
     if (!http) return;
     acc.interesting = true;
-    if (action === EVENTS.HTTP_REQUEST_RECEIVED) {
-      acc.received++;
-      acc.method ??= str(record, F.HTTP_METHOD);
-      acc.route ??= str(record, F.HTTP_ROUTE) ?? str(record, F.URL_PATH);
-    } else if (action === EVENTS.HTTP_REQUEST_COMPLETED) {
-      acc.apiStatus = num(record, F.HTTP_STATUS);
-      acc.apiDurationMs = nsAsMs(record, F.EVENT_DURATION);
-      acc.route ??= str(record, F.HTTP_ROUTE) ?? str(record, F.URL_PATH);
-      acc.method ??= str(record, F.HTTP_METHOD);
-    } else {
+    // Lines come in any order (files are read one after another): what a row shows is chosen
+    // by time, never by which line was read first.
+    acc.method = earliest(acc.method, at, str(record, F.HTTP_METHOD));
+    if (action === EVENTS.NGINX_ACCESS) {
       acc.nginxLines++;
-      acc.nginxStatus = num(record, F.HTTP_STATUS);
-      acc.nginxDurationMs = nsAsMs(record, F.EVENT_DURATION);
-      acc.method ??= str(record, F.HTTP_METHOD);
       // The API's route (a pattern) reads better than nginx's path: nginx's only stands in.
-      acc.route ??= str(record, F.URL_PATH);
+      acc.nginxPath = earliest(acc.nginxPath, at, str(record, F.URL_PATH));
+      acc.nginx = latest(acc.nginx, at, answer(record));
+      return;
     }
+    acc.apiRoute = earliest(acc.apiRoute, at, str(record, F.HTTP_ROUTE) ?? str(record, F.URL_PATH));
+    if (action === EVENTS.HTTP_REQUEST_RECEIVED) acc.received++;
+    else acc.api = latest(acc.api, at, answer(record));
   }
 
   /** Fold hits in. */
@@ -218,11 +248,10 @@ export class RequestLedger {
         at,
         lastAt: at,
         method: undefined,
-        route: undefined,
-        apiStatus: undefined,
-        nginxStatus: undefined,
-        apiDurationMs: undefined,
-        nginxDurationMs: undefined,
+        apiRoute: undefined,
+        nginxPath: undefined,
+        api: undefined,
+        nginx: undefined,
         taskIds: new Set(),
         duplicates: 0,
         blocked: false,
@@ -325,7 +354,7 @@ export class RequestLedger {
   }
 
   #summary(acc: RequestAcc): RequestSummary {
-    const status = acc.nginxStatus ?? acc.apiStatus;
+    const status = acc.nginx?.value.status ?? acc.api?.value.status;
     const tasks = [...acc.taskIds].flatMap((id) => this.#tasks.get(id) ?? []);
     const states = tasks.map(taskState);
     let state: TaskState | undefined;
@@ -344,10 +373,10 @@ export class RequestLedger {
     return {
       correlationId: acc.cid,
       at: acc.at,
-      method: acc.method,
-      route: acc.route,
+      method: acc.method?.value,
+      route: acc.apiRoute?.value ?? acc.nginxPath?.value,
       status,
-      durationMs: acc.nginxDurationMs ?? acc.apiDurationMs,
+      durationMs: acc.nginx?.value.durationMs ?? acc.api?.value.durationMs,
       totalMs: lastAt - acc.at,
       tasks: tasks.length,
       taskIds: tasks.map((t) => t.taskId).sort(),
@@ -365,6 +394,7 @@ export class RequestLedger {
       services: [...acc.services].sort(),
       instances: [...acc.instances].sort(),
       failed: states.includes('dead-lettered') || states.includes('failed') || (status !== undefined && status >= 500),
+      runningSince: runningSince(tasks),
     };
   }
 }
@@ -379,6 +409,14 @@ export interface TaskFacts {
   readonly queueWaitsMs: readonly number[];
   readonly runsMs: readonly number[];
   readonly firstAt: number;
+}
+
+/** The start of the earliest attempt running now among `tasks`, if one is. */
+function runningSince(tasks: readonly TaskAcc[]): number | undefined {
+  let since: number | undefined;
+  for (const task of tasks)
+    if (taskState(task) === 'running' && task.last !== undefined) since = Math.min(since ?? task.last.at, task.last.at);
+  return since;
 }
 
 /** Attempts the lines show, whatever order they came in (files are read one after another). */

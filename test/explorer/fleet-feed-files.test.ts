@@ -86,4 +86,28 @@ describe('the fleet view from log files', () => {
     ]);
     await source.close();
   });
+
+  it('lists with --status stuck the attempts running past three times their type’s p95', async () => {
+    const w = new LogWriter();
+    for (let i = 0; i < 5; i++) {
+      w.post({ ms: i * 10, cid: `req-${i}`, taskId: `task-${i}` });
+      w.attempt({
+        ms: i * 10 + 5,
+        cid: `req-${i}`,
+        taskId: `task-${i}`,
+        worker: 'worker-1',
+        attempt: 1,
+        durationMs: 50,
+      });
+    }
+    w.post({ ms: 100, cid: 'req-stuck', taskId: 'task-stuck' });
+    w.attempt({ ms: 105, cid: 'req-stuck', taskId: 'task-stuck', worker: 'worker-3', attempt: 1, die: true });
+    w.post({ ms: 1000, cid: 'req-young', taskId: 'task-young' });
+    w.attempt({ ms: 1005, cid: 'req-young', taskId: 'task-young', worker: 'worker-2', attempt: 1, die: true });
+    const source = new FileSource(track(writeLogDir(w)));
+    // At T0 + 1100: req-stuck has run 995 ms (> 3 × 50), req-young 95 ms.
+    const rows = await fleetFeed(source, { status: 'stuck' }, () => T0 + 1100).rows();
+    expect(rows.map((s) => s.correlationId)).toEqual(['req-stuck']);
+    await source.close();
+  });
 });

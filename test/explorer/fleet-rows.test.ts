@@ -106,6 +106,21 @@ describe('the fleet view rows', () => {
     expect(row(list, 'req-1')).toMatchObject({ status: 202, method: 'POST', route: '/api/v1/tasks', requests: 1 });
   });
 
+  it('takes the route of the first request and the answer of the last when a client reuses its id, in any order', () => {
+    const w = new LogWriter();
+    w.post({ ms: 0, cid: 'reused', taskId: 'task-r' });
+    w.post({ ms: 500, cid: 'reused', status: 503 });
+    const hits = w.hits();
+    for (const order of [hits, [...hits].reverse()])
+      expect(row(summariseRequests(order), 'reused')).toMatchObject({
+        route: '/api/v1/tasks',
+        method: 'POST',
+        status: 503,
+        requests: 2,
+        failed: true,
+      });
+  });
+
   it('folds lines added later into the rows it has, without reading the earlier ones again', () => {
     const w = new LogWriter();
     w.post({ ms: 0, cid: 'req-1', taskId: 'task-1' });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { F } from '../../contract/vocabulary.ts';
-import { overview, percentiles } from '../../explorer/model/overview.ts';
+import { isStuck, overview, p95ByType, percentiles } from '../../explorer/model/overview.ts';
 import { RequestLedger } from '../../explorer/model/request-list.ts';
 import { overviewToJson, renderOverviewPlain, sparkline } from '../../explorer/output/overview-plain.ts';
 import { deadLettered, duplicatesScenario, happyPath, LogWriter, T0 } from './fixtures.ts';
@@ -96,5 +96,27 @@ describe('the overview of a window', () => {
   it('draws counts as a sparkline, the highest as a full block', () => {
     expect(sparkline([0, 1, 2, 4])).toBe('▁▂▄█');
     expect(sparkline([0, 0])).toBe('▁▁');
+  });
+});
+
+describe('stuck work', () => {
+  it('is an attempt running longer than three times its type’s p95 run time', () => {
+    const w = new LogWriter();
+    for (let i = 0; i < 10; i++)
+      w.attempt({ ms: i * 100, cid: `done-${i}`, taskId: `done-${i}`, worker: 'worker-1', attempt: 1, durationMs: 40 });
+    w.post({ ms: 2000, cid: 'req-slow', taskId: 'task-slow' });
+    w.attempt({ ms: 2010, cid: 'req-slow', taskId: 'task-slow', worker: 'worker-2', attempt: 1, die: true });
+    const ledger = new RequestLedger().addAll(w.hits());
+    const p95 = p95ByType(ledger.tasks());
+    expect(p95.get('calculate_var')).toBe(40);
+    const slow = ledger.summaries().find((s) => s.correlationId === 'req-slow');
+    expect(slow?.runningSince).toBe(T0 + 2010);
+    if (slow === undefined) throw new Error('no row');
+    expect(isStuck(slow, p95, T0 + 2010 + 120)).toBe(false);
+    expect(isStuck(slow, p95, T0 + 2010 + 121)).toBe(true);
+    // A type without a finished attempt has no yardstick.
+    expect(isStuck(slow, new Map(), T0 + 60_000)).toBe(false);
+    const done = ledger.summaries().find((s) => s.correlationId === 'done-1');
+    expect(done?.runningSince).toBeUndefined();
   });
 });

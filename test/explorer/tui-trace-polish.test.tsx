@@ -4,9 +4,10 @@ import { App } from '../../explorer/components/App.tsx';
 import { loadTrace, type TraceTarget } from '../../explorer/load-trace.ts';
 import { originalFor, wrapText } from '../../explorer/model/navigation.ts';
 import { osc52 } from '../../explorer/output/clipboard.ts';
+import { jsonTokens } from '../../explorer/output/json-tokens.ts';
 import { FileSource } from '../../explorer/sources/files.ts';
 import { duplicatesScenario, LogWriter, T0 } from './fixtures.ts';
-import { press, selectedLine, stripAnsi, tempLogDirs, waitForFrame, writeLogDir } from './helpers.ts';
+import { ESC, press, selectedLine, stripAnsi, tempLogDirs, waitForFrame, writeLogDir } from './helpers.ts';
 
 const { track } = tempLogDirs();
 const REASON =
@@ -84,6 +85,82 @@ describe('the trace screen, polished', () => {
   });
 });
 
+describe('the details of a row', () => {
+  it('colours the JSON and finds a line with /, n going on to the next', async () => {
+    const w = new LogWriter();
+    w.post({ ms: 0, cid: 'req-d', taskId: 'task-d' });
+    w.attempt({ ms: 10, cid: 'req-d', taskId: 'task-d', worker: 'worker-1', attempt: 1, fail: 'boom' });
+    const source = new FileSource(track(writeLogDir(w)));
+    const load = async (target: TraceTarget) => (await loadTrace(source, target, () => T0 + 60_000)).trace;
+    const app = render(
+      <App
+        target={{ correlationId: 'req-d' }}
+        initialTrace={await load({ correlationId: 'req-d' })}
+        loadTrace={load}
+        loadList={async () => []}
+        size={{ columns: 80, rows: 12 }}
+      />,
+    );
+    await waitForFrame(app.lastFrame, (f) => f.includes('dtq-explore req-d'));
+    await press(app, '/', ...'attempt 1', '\r', '\r');
+    const details = await waitForFrame(app.lastFrame, (f) => f.includes('"event.action": "task.started"'));
+    // Keys cyan, strings green, numbers yellow (the colour theme).
+    const raw = app.lastFrame() ?? '';
+    expect(raw).toContain('\u001b[36m"event.action"');
+    expect(raw).toContain('\u001b[32m"task.started"');
+    expect(raw).toMatch(new RegExp(`${ESC}\\[33m\\d+`));
+    // The failure is further down than the screen shows: a search brings it up.
+    expect(details).not.toContain('"error.message": "boom"');
+    await press(app, '/', ...'error.message', '\r');
+    const found = frameOf(app);
+    expect(found).toContain('"error.message": "boom"');
+    await press(app, '/', ...'task_id', '\r');
+    const first = frameOf(app);
+    expect(first.split('\n')[1]).toContain('"task_id": "task-d"');
+    await press(app, 'n');
+    // The next line with task_id belongs to the row's next log line: the view scrolled on to it.
+    const second = frameOf(app);
+    expect(second).not.toBe(first);
+    // The line it landed on is the one in inverse video.
+    const marked = (app.lastFrame() ?? '').split('\n').filter((line) => line.includes('\u001b[7m'));
+    expect(marked.map(stripAnsi)).toEqual([expect.stringContaining('"task_id": "task-d"')]);
+    await press(app, '/', ...'nowhere-at-all', '\r');
+    expect(frameOf(app)).toContain('no match for "nowhere-at-all"');
+    app.unmount();
+  });
+});
+
+describe('a trace followed in flight', () => {
+  it('grows the running attempt’s bar with the clock, not with its last line', async () => {
+    // Real time: the request is in flight only while its lines are recent.
+    const w = new LogWriter(Date.now() - 200);
+    w.post({ ms: 0, cid: 'req-live', taskId: 'task-live' });
+    w.attempt({ ms: 10, cid: 'req-live', taskId: 'task-live', worker: 'worker-1', attempt: 1, die: true });
+    const source = new FileSource(track(writeLogDir(w)));
+    const load = async (target: TraceTarget) => (await loadTrace(source, target)).trace;
+    const initial = await load({ correlationId: 'req-live' });
+    expect(initial.inFlight).toBe(true);
+    // The lines span 10 ms; the attempt has run for as long as the test has.
+    expect(initial.endedAt - initial.startedAt).toBeLessThan(100);
+    const app = render(
+      <App
+        target={{ correlationId: 'req-live' }}
+        initialTrace={initial}
+        loadTrace={load}
+        loadList={async () => []}
+        follow
+        size={{ columns: 80, rows: 24 }}
+        noColor
+      />,
+    );
+    const grown = await waitForFrame(app.lastFrame, (f) => /0 … \d+\.\d+ s/.test(f), 5000);
+    const attempt = grown.split('\n').find((line) => line.includes('attempt 1 · worker-1')) ?? '';
+    // Its bar now reaches the right edge of the time axis.
+    expect(attempt).toMatch(/█ +attempt 1/);
+    app.unmount();
+  });
+});
+
 describe('the pieces behind the keys', () => {
   it('writes OSC 52 with the text in base64', () => {
     expect(osc52('req-1')).toBe('\u001b]52;c;cmVxLTE=\u0007');
@@ -92,6 +169,22 @@ describe('the pieces behind the keys', () => {
     expect(sequence.slice(0, 7)).toBe('\u001b]52;c;');
     expect(sequence.at(-1)).toBe('\u0007');
     expect(sequence.slice(7, -1)).toMatch(/^[A-Za-z0-9+/=]+$/);
+  });
+
+  it('cuts a JSON line into keys, strings, numbers and literals, and gives the line back whole', () => {
+    const kinds = (line: string) => jsonTokens(line).filter((t) => t.kind !== 'plain');
+    expect(kinds('  "event.duration": 18797407,')).toEqual([
+      { text: '"event.duration"', kind: 'key' },
+      { text: '18797407', kind: 'number' },
+    ]);
+    expect(kinds('  "message": "a \\"q\\" b: c",').map((t) => t.kind)).toEqual(['key', 'string']);
+    expect(kinds('  "ok": true').map((t) => t.kind)).toEqual(['key', 'literal']);
+    for (const line of ['  "x": "cut at the ed…', '}', '  "a": [1, -2.5e3, null]'])
+      expect(
+        jsonTokens(line)
+          .map((t) => t.text)
+          .join(''),
+      ).toBe(line);
   });
 
   it('wraps at spaces, cuts a long word, and marks text left over', () => {
