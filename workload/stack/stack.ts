@@ -127,6 +127,9 @@ interface Ports {
   readonly apis: readonly number[];
 }
 
+/** Longest Unix socket path the stack's children are given (Linux sun_path holds 108 bytes with its NUL). */
+const MAX_SOCKET_PATH = 100;
+
 /** Event name under which the stack announces that child `name` logged service.started. */
 const startedEvent = (name: string): string => `started:${name}`;
 
@@ -362,7 +365,7 @@ export class LocalStack implements Stack {
           DTQ_INSTANCE: instance,
           DTQ_API_PORT: String(port),
           DTQ_API_HOST: '127.0.0.1',
-          DTQ_REDIS_URL: this.#redisUrl,
+          DTQ_REDIS_URL: this.#childRedisUrl(),
         },
       });
       const api: ApiProcess = { instance, port, url: `http://127.0.0.1:${port}`, child };
@@ -441,12 +444,30 @@ export class LocalStack implements Stack {
     return join(this.varDir, 'redis');
   }
 
+  #redisSocket(): string {
+    return join(this.#redisDir(), 'redis.sock');
+  }
+
+  /**
+   * What the Node APIs and workers connect to: the stack's own Redis through its Unix socket,
+   * which costs a POST about 11% less server CPU than loopback TCP (docs/benchmarks.md, api).
+   * The TCP URL otherwise: an external Redis, the Celery system (kombu reads redis:// URLs),
+   * or a socket path too long for sun_path (108 bytes on Linux).
+   */
+  #childRedisUrl(): string {
+    const socket = this.#redisSocket();
+    if (this.#redis === undefined || this.#options.system !== 'node' || socket.length > MAX_SOCKET_PATH)
+      return this.#redisUrl;
+    return socket;
+  }
+
   #spawnRedis(port: number): SupervisedChild {
     return this.#supervisor.spawn({
       name: 'redis',
       command: this.#program('redis-server'),
       args: [
         ...['--port', String(port), '--bind', '127.0.0.1', '--dir', this.#redisDir()],
+        ...['--unixsocket', this.#redisSocket(), '--unixsocketperm', '700'],
         ...['--appendonly', 'yes', '--save', '', '--maxmemory-policy', 'noeviction', '--loglevel', 'warning'],
       ],
     });
@@ -469,7 +490,7 @@ export class LocalStack implements Stack {
       args: launch.args,
       parentDeathSignal: ORPHAN_SIGNAL,
       cwd: launch.cwd,
-      env: { ...this.#childEnv, DTQ_INSTANCE: instance, DTQ_REDIS_URL: this.#redisUrl },
+      env: { ...this.#childEnv, DTQ_INSTANCE: instance, DTQ_REDIS_URL: this.#childRedisUrl() },
     });
   }
 
