@@ -11,12 +11,13 @@ import { DtqError } from '../contract/dtq-error.ts';
 import { redactUrl } from '../contract/redact.ts';
 import { printable } from '../contract/terminal-text.ts';
 import { EVENTS } from '../contract/vocabulary.ts';
+import { ES_CLI_OPTIONS, ES_ENV_HELP } from '../elk/connection.ts';
 import { createLogger, errorFields, logEvent } from '../instrumentation/logger.ts';
 import { metricsListenFromEnv, startMetricsServer } from '../instrumentation/metrics.ts';
 import { configFromEnv } from './config.ts';
 import { shipperRegistry } from './metrics.ts';
 import { Progress } from './progress.ts';
-import { Shipper } from './shipper.ts';
+import { type ConnectionNotice, Shipper } from './shipper.ts';
 
 const SHIP_CLI = {
   name: 'dtq-ship',
@@ -26,23 +27,24 @@ const SHIP_CLI = {
       type: 'boolean',
       description: 'exit once every complete line is shipped (a last line without newline waits for the next run)',
     },
+    ...ES_CLI_OPTIONS,
   },
   sections: [
     {
       title: 'Environment',
       lines: [
-        'DTQ_LOG_DIR          directory to ship (default var/logs)',
-        'DTQ_ES_URL           Elasticsearch (default http://127.0.0.1:9200)',
-        'DTQ_ES_INDEX_PREFIX  index prefix (default dtq-logs)',
-        'DTQ_SHIPPER_*        batch and retry limits, see docs/pipeline.md',
+        'DTQ_LOG_DIR            directory to ship (default var/logs)',
+        ...ES_ENV_HELP,
+        'DTQ_ES_INDEX_PREFIX    index prefix (default dtq-logs)',
+        'DTQ_SHIPPER_*          batch and retry limits, see docs/pipeline.md',
       ],
     },
   ],
 } as const;
 
 async function main(argv: string[]): Promise<void> {
-  const once = runCli(SHIP_CLI, argv, (values) => values.once === true);
-  const config = configFromEnv();
+  const { once, ...flags } = runCli(SHIP_CLI, argv, (values) => values);
+  const config = configFromEnv(process.env, flags);
   const metricsListen = metricsListenFromEnv('DTQ_SHIPPER_METRICS_PORT');
   const instance = process.env.DTQ_INSTANCE || 'shipper';
   // The shipper's own lines go to the same directory and are shipped like any other: a few
@@ -57,7 +59,8 @@ async function main(argv: string[]): Promise<void> {
     config,
     logger,
     progress: new Progress(process.stderr),
-    untilCaughtUp: once,
+    untilCaughtUp: once === true,
+    onConnection: (notice) => process.stderr.write(`${printable(connectionText(notice, config.esUrl))}\n`),
   });
   if (metricsListen !== undefined) {
     await startMetricsServer(
@@ -100,6 +103,24 @@ async function main(argv: string[]): Promise<void> {
     throw error;
   } finally {
     logger.flush();
+  }
+}
+
+/**
+ * A connection notice as one stderr line: said at once, so a shipper pointed at the wrong place
+ * does not sit silent while it retries.
+ */
+export function connectionText(notice: ConnectionNotice, nodes: string): string {
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  switch (notice.kind) {
+    case 'retrying':
+      return notice.retries === 1
+        ? `dtq-ship: Elasticsearch at ${nodes} failed: ${notice.reason}. Retrying with backoff (next in ${seconds(notice.delayMs)}); the lines stay on disk.`
+        : `dtq-ship: retry ${notice.retries} in ${seconds(notice.delayMs)} (${notice.code})`;
+    case 'failover':
+      return `dtq-ship: node ${notice.node} failed (${notice.reason}); sending to the next node`;
+    case 'recovered':
+      return `dtq-ship: Elasticsearch answers again after ${notice.failures} failed attempt(s)`;
   }
 }
 
