@@ -132,7 +132,7 @@ export class HttpClient {
 
   /** The node URLs, credentials masked, for messages. */
   get nodes(): string[] {
-    return this.#nodes.map((node) => redactUrl(node.url));
+    return this.#nodes.map(nodeName);
   }
 
   /**
@@ -155,7 +155,7 @@ export class HttpClient {
         last = error;
         if (order.length === 1) break;
         node.deadUntil = Date.now() + (this.#options.deadNodeMs ?? 5_000);
-        if (node !== order.at(-1)) this.#options.onFailover?.(redactUrl(node.url), error);
+        if (node !== order.at(-1)) this.#options.onFailover?.(nodeName(node), error);
       }
     }
     throw last;
@@ -268,6 +268,11 @@ export class HttpClient {
     for (const agent of this.#agents.values()) agent.destroy();
     this.#agents.clear();
   }
+}
+
+/** A node as it may be printed: credentials masked, no trailing slash. */
+function nodeName(node: Node): string {
+  return redactUrl(node.url).replace(/\/$/, '');
 }
 
 function toPem(ca: string | Uint8Array): string | Buffer {
