@@ -61,6 +61,11 @@ export interface HttpClientOptions {
   readonly deadNodeMs?: number;
   /** Told when a node fails and the request moves on to the next one. */
   readonly onFailover?: (node: string, error: HttpRequestError) => void;
+  /**
+   * Answers that count as the node failing, with several nodes (a proxy's 502 or 504 for a node
+   * behind it that is gone): the request goes to the next node; the last node's answer is returned.
+   */
+  readonly failoverStatuses?: readonly number[];
 }
 
 /** A request that could not be completed: refused, reset, timed out, TLS refused. */
@@ -148,6 +153,11 @@ export class HttpClient {
     for (const node of order) {
       try {
         const response = await this.#sendTo(node, method, path, options);
+        if (order.length > 1 && node !== order.at(-1) && this.#options.failoverStatuses?.includes(response.status))
+          throw new HttpRequestError(
+            `HTTP ${response.status}`,
+            `${method} ${nodeName(node)}: answered ${response.status}`,
+          );
         node.deadUntil = 0;
         return response;
       } catch (error) {

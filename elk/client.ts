@@ -102,6 +102,9 @@ export function esTransport(
   return new HttpClient(connection.nodes, {
     maxSockets: options.maxSockets ?? 16,
     headers: connection.headers,
+    // A load balancer or proxy in front of a node that is gone answers 502 or 504; Elasticsearch
+    // itself answers 503 while a node cannot serve (no master, shutting down). The next node may.
+    failoverStatuses: [502, 503, 504],
     ...(connection.tls ? { tls: connection.tls } : {}),
     ...(options.onFailover ? { onFailover: options.onFailover } : {}),
   });

@@ -69,4 +69,27 @@ describe('http client on several nodes', () => {
     for (let i = 0; i < 2; i++) answers.add((await client.send('GET', '/')).text);
     expect(answers).toEqual(new Set(['back']));
   });
+
+  it('moves on from a node answering a failover status, and returns the last node answer as it is', async () => {
+    const answering = async (status: number): Promise<string> => {
+      const server = createServer((_request, response) => {
+        response.writeHead(status);
+        response.end(String(status));
+      });
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    };
+    const gateway = await answering(502);
+    const failovers: string[] = [];
+    client = new HttpClient([gateway, await named('ok')], {
+      failoverStatuses: [502, 503],
+      onFailover: (node, error) => failovers.push(`${node} ${error.code}`),
+    });
+    expect((await client.send('GET', '/')).text).toBe('ok');
+    expect(failovers).toEqual([`${gateway} HTTP 502`]);
+    client.close();
+    client = new HttpClient([await answering(503), await answering(503)], { failoverStatuses: [503] });
+    expect((await client.send('GET', '/')).status).toBe(503);
+  });
 });
