@@ -15,9 +15,10 @@ import { ES_CLI_OPTIONS, ES_ENV_HELP } from '../elk/connection.ts';
 import { createLogger, errorFields, logEvent } from '../instrumentation/logger.ts';
 import { metricsListenFromEnv, startMetricsServer } from '../instrumentation/metrics.ts';
 import { configFromEnv } from './config.ts';
+import { connectionText } from './connection-text.ts';
 import { shipperRegistry } from './metrics.ts';
 import { Progress } from './progress.ts';
-import { type ConnectionNotice, Shipper } from './shipper.ts';
+import { Shipper } from './shipper.ts';
 
 const SHIP_CLI = {
   name: 'dtq-ship',
@@ -60,7 +61,11 @@ async function main(argv: string[]): Promise<void> {
     logger,
     progress: new Progress(process.stderr),
     untilCaughtUp: once === true,
-    onConnection: (notice) => process.stderr.write(`${printable(connectionText(notice, config.esUrl))}\n`),
+    // On a terminal the progress line is cleared first; its next update draws it again below.
+    onConnection: (notice) =>
+      process.stderr.write(
+        `${process.stderr.isTTY ? '\r\x1b[2K' : ''}${printable(connectionText(notice, config.esUrl))}\n`,
+      ),
   });
   if (metricsListen !== undefined) {
     await startMetricsServer(
@@ -103,24 +108,6 @@ async function main(argv: string[]): Promise<void> {
     throw error;
   } finally {
     logger.flush();
-  }
-}
-
-/**
- * A connection notice as one stderr line: said at once, so a shipper pointed at the wrong place
- * does not sit silent while it retries.
- */
-export function connectionText(notice: ConnectionNotice, nodes: string): string {
-  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-  switch (notice.kind) {
-    case 'retrying':
-      return notice.retries === 1
-        ? `dtq-ship: Elasticsearch at ${nodes} failed: ${notice.reason}. Retrying with backoff (next in ${seconds(notice.delayMs)}); the lines stay on disk.`
-        : `dtq-ship: retry ${notice.retries} in ${seconds(notice.delayMs)} (${notice.code})`;
-    case 'failover':
-      return `dtq-ship: node ${notice.node} failed (${notice.reason}); sending to the next node`;
-    case 'recovered':
-      return `dtq-ship: Elasticsearch answers again after ${notice.failures} failed attempt(s)`;
   }
 }
 
