@@ -12,7 +12,7 @@
  * JSON, read from files through the `dtq`, `ecs` and `otel` profiles (--json); the `dtq` run
  * is the baseline, so the ratio is the mapping step's cost.
  *
- * Uses DTQ_ES_URL when set (with a throw-away index prefix), else starts its own node.
+ * Uses DTQ_ES_URL when set (with the DTQ_ES_* credentials and CA, and a throw-away index prefix), else starts its own node.
  * Runnable alone: `node bench/explorer.bench.ts`.
  */
 import { spawn } from 'node:child_process';
@@ -22,11 +22,13 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { indexForTimestamp, indexPattern } from '../contract/indices.ts';
 import { F } from '../contract/vocabulary.ts';
+import { EsClient } from '../elk/client.ts';
+import { type EsConnection, esConnection, plainConnection } from '../elk/connection.ts';
 import { CORE_STEPS, runSetup } from '../elk/setup.ts';
 import { buildExplorer } from '../scripts/build-explorer.ts';
 import { happyPath, LogWriter } from '../test/explorer/fixtures.ts';
 import { bulkLoad } from '../test/explorer/load-es.ts';
-import { deleteIndicesWithPrefix, startTestElasticsearchNode } from '../test/utils/elasticsearch.ts';
+import { startTestElasticsearchNode } from '../test/utils/elasticsearch.ts';
 import { toEcs, toOtlpLines } from './foreign-formats.ts';
 import type { BenchReport, BenchRow } from './run.ts';
 
@@ -54,7 +56,7 @@ function round(value: number, digits = 1): number {
 
 /** Index `total` lines: background traffic plus the two requests under test. */
 export async function loadIndex(
-  url: string,
+  url: string | EsConnection,
   prefix: string,
   total: number,
 ): Promise<{ typical: string; big: string; typicalLines: number }> {
@@ -80,10 +82,12 @@ export async function loadIndex(
     await bulkLoad(url, batch.hits(`bg-${request}`), indexOf);
     written += batch.records.length;
   }
-  await fetch(`${url}/${indexPattern(prefix)}/_forcemerge?max_num_segments=1`, {
-    method: 'POST',
-    signal: AbortSignal.timeout(600_000),
-  });
+  const client = new EsClient(typeof url === 'string' ? plainConnection(url) : url, { requestTimeoutMs: 600_000 });
+  try {
+    await client.request('POST', `/${indexPattern(prefix)}/_forcemerge?max_num_segments=1`);
+  } finally {
+    client.close();
+  }
   return { typical, big, typicalLines: one.records.length };
 }
 
@@ -128,14 +132,11 @@ async function measureProfile(dir: string, cid: string, profile: string): Promis
 }
 
 /** Wall time of one raw term query and of the search alone, as Elasticsearch reports it. */
-async function rawQuery(url: string, prefix: string, cid: string): Promise<number> {
+async function rawQuery(client: EsClient, prefix: string, cid: string): Promise<number> {
   const start = performance.now();
-  const response = await fetch(`${url}/${indexPattern(prefix)}/_search`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ size: 10_000, query: { term: { [F.CORRELATION_ID]: cid } } }),
+  await client.request('POST', `/${indexPattern(prefix)}/_search`, {
+    body: { size: 10_000, query: { term: { [F.CORRELATION_ID]: cid } } },
   });
-  await response.json();
   return performance.now() - start;
 }
 
@@ -193,7 +194,8 @@ interface Measured {
   rawMs: number;
 }
 
-async function measure(url: string, prefix: string, cid: string, entry = BIN): Promise<Measured> {
+async function measure(client: EsClient, prefix: string, cid: string, entry = BIN): Promise<Measured> {
+  const url = client.connection.nodes.join(',');
   const env = { DTQ_ES_URL: url, DTQ_ES_INDEX_PREFIX: prefix, NO_COLOR: '' };
   // Warm-up: Node's compile cache, the OS file cache and Elasticsearch's caches, as for a user's second run.
   await runOnce([cid], env, true, entry);
@@ -216,7 +218,7 @@ async function measure(url: string, prefix: string, cid: string, entry = BIN): P
     models.push(output?.modelMs ?? Number.NaN);
     fetches.push(output?.fetchMs ?? Number.NaN);
     lines = output?.lines ?? 0;
-    raws.push(await rawQuery(url, prefix, cid));
+    raws.push(await rawQuery(client, prefix, cid));
   }
   return {
     firstFrameMs: median(frames),
@@ -237,18 +239,22 @@ export async function run(): Promise<BenchReport> {
   const externalDir = join(ROOT, 'var', 'bench-explorer', 'external');
   const externalEntry = await buildExplorer({ outdir: externalDir, bundleDeps: false });
   const node = process.env.DTQ_ES_URL ? undefined : await startTestElasticsearchNode({ heap: '1g' });
-  const url = process.env.DTQ_ES_URL || (node?.url as string);
+  // An external cluster with the DTQ_ES_* credentials and CA (the explorer processes inherit them), or our node.
+  const connection = node === undefined ? esConnection() : plainConnection(node.url);
+  const client = new EsClient(connection, { requestTimeoutMs: 120_000 });
   const prefix = `bench-explorer-${randomUUID().slice(0, 8)}`;
   try {
-    await runSetup({ url, prefix, steps: CORE_STEPS });
+    await runSetup({ connection, prefix, steps: CORE_STEPS });
     const loadStart = performance.now();
-    const { typical, big } = await loadIndex(url, prefix, total);
+    const { typical, big } = await loadIndex(connection, prefix, total);
     const loadSeconds = (performance.now() - loadStart) / 1000;
-    const count = (await (await fetch(`${url}/${indexPattern(prefix)}/_count`)).json()) as { count: number };
+    const count = (await client.request<{ count: number }>('GET', `/${indexPattern(prefix)}/_count`)) as {
+      count: number;
+    };
 
-    const small = await measure(url, prefix, typical);
-    const large = await measure(url, prefix, big);
-    const external = await measure(url, prefix, typical, externalEntry);
+    const small = await measure(client, prefix, typical);
+    const large = await measure(client, prefix, big);
+    const external = await measure(client, prefix, typical, externalEntry);
 
     const profileRoot = join(ROOT, 'var', 'bench-explorer', 'profiles');
     const profileCid = `bench-profile-${randomUUID()}`;
@@ -327,7 +333,11 @@ export async function run(): Promise<BenchReport> {
       ],
     };
   } finally {
-    await deleteIndicesWithPrefix(url, prefix).catch(() => undefined);
+    await client
+      .request('DELETE', `/${prefix}*?expand_wildcards=all&ignore_unavailable=true&allow_no_indices=true`)
+      .catch(() => undefined);
+    await client.request('DELETE', `/_index_template/${prefix}*`).catch(() => undefined);
+    client.close();
     await node?.close();
     rmSync(externalDir, { recursive: true, force: true });
   }

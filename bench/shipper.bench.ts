@@ -11,8 +11,13 @@
  * process, which reports its lines/s, CPU seconds (process.cpuUsage) and peak RSS (maxRSS);
  * Elasticsearch's CPU seconds per run come from its node stats.
  *
- * Elasticsearch: DTQ_ES_URL when it answers, otherwise a temporary node started for the run.
- * Runnable alone: `node bench/shipper.bench.ts`.
+ * Cluster rows (DTQ_BENCH_SHIPPER_CLUSTER=0 skips them): raw `_bulk` and the shipper again, same
+ * lines and request shape, into a three-node cluster on this machine (512 MB heap each, the
+ * index template's one replica), both given every node; goal: the shipper at least 80% of raw.
+ *
+ * Elasticsearch: DTQ_ES_URL when it answers (with the DTQ_ES_* credentials and CA, which every
+ * contender process inherits), otherwise a temporary node started for the run; the cluster rows
+ * always run on a cluster of their own. Runnable alone: `node bench/shipper.bench.ts`.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
@@ -21,12 +26,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { redactUrl } from '../contract/redact.ts';
 import { F } from '../contract/vocabulary.ts';
-import { clusterStatus, startElasticsearchNode } from '../elk/node.ts';
+import { EsClient } from '../elk/client.ts';
+import { type EsConnection, esConnection } from '../elk/connection.ts';
+import { startElasticsearchNode } from '../elk/node.ts';
 import { CORE_STEPS, runSetup } from '../elk/setup.ts';
 import { DEFAULT_LIMITS } from '../shipper/config.ts';
 import { Shipper } from '../shipper/shipper.ts';
+import { startTestElasticsearchCluster } from '../test/utils/elasticsearch-cluster.ts';
 import { freePort } from '../test/utils/free-port.ts';
-import type { BenchReport } from './run.ts';
+import type { BenchReport, BenchRow } from './run.ts';
 
 const LINES = Number(process.env.DTQ_BENCH_SHIPPER_LINES ?? 1_000_000);
 /** Raw and shipper runs alternate this many times; each keeps its fastest (other load on a shared machine only slows runs down). */
@@ -166,24 +174,50 @@ function linesOf(logDir: string, service: string): string[] {
     .slice(0, -1);
 }
 
+/** The cluster at `url` (one node or several, comma-separated) with the DTQ_ES_* credentials and CA of the environment. */
+function connection(url: string): EsConnection {
+  return esConnection({ ...process.env, DTQ_ES_URL: url });
+}
+
+const clients = new Map<string, EsClient>();
+
+/** One keep-alive client per cluster and process, the transport every dtq part uses. */
+function clientOf(url: string): EsClient {
+  let client = clients.get(url);
+  if (client === undefined) {
+    client = new EsClient(connection(url), { requestTimeoutMs: 120_000 });
+    clients.set(url, client);
+  }
+  return client;
+}
+
 async function es(url: string, method: string, path: string, body?: string): Promise<unknown> {
-  const response = await fetch(`${url}${path}`, {
-    method,
+  return clientOf(url).request(method, path, {
+    ...(body === undefined ? {} : { body }),
     headers: { 'content-type': body?.startsWith('{"index"') ? 'application/x-ndjson' : 'application/json' },
-    body,
   });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text.slice(0, 300)}`);
-  return JSON.parse(text);
+}
+
+/** True when the cluster at `url` answers its health check. */
+async function answers(url: string): Promise<boolean> {
+  try {
+    await es(url, 'GET', '/_cluster/health');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** CPU time Elasticsearch's process has used so far, in seconds (node stats work on any distribution). */
 async function esCpuSeconds(url: string): Promise<number> {
-  const stats = (await es(url, 'GET', '/_nodes/_local/stats/process?filter_path=nodes.*.process.cpu')) as {
+  const stats = (await es(url, 'GET', '/_nodes/stats/process?filter_path=nodes.*.process.cpu')) as {
     nodes: Record<string, { process: { cpu: { total_in_millis: number } } }>;
   };
-  const node = Object.values(stats.nodes)[0];
-  return (node?.process.cpu.total_in_millis ?? Number.NaN) / 1000;
+  // Every node of a cluster (the local one alone on a single node).
+  const nodes = Object.values(stats.nodes);
+  return nodes.length === 0
+    ? Number.NaN
+    : nodes.reduce((sum, node) => sum + node.process.cpu.total_in_millis, 0) / 1000;
 }
 
 async function count(url: string, prefix: string): Promise<number> {
@@ -193,11 +227,9 @@ async function count(url: string, prefix: string): Promise<number> {
 
 async function cleanup(url: string, prefix: string): Promise<void> {
   // By name: a node with action.destructive_requires_name (the default) refuses wildcards.
-  const names = (await (await fetch(`${url}/_cat/indices/${prefix}-*?h=index&format=json`)).json()) as {
-    index: string;
-  }[];
-  for (const { index } of names) await fetch(`${url}/${index}`, { method: 'DELETE' });
-  await fetch(`${url}/_index_template/${prefix}`, { method: 'DELETE' }).catch(() => undefined);
+  const names = (await es(url, 'GET', `/_cat/indices/${prefix}-*?h=index&format=json`)) as { index: string }[];
+  for (const { index } of names) await es(url, 'DELETE', `/${index}`);
+  await es(url, 'DELETE', `/_index_template/${prefix}`).catch(() => undefined);
 }
 
 /** The raw loader: lines as they are, `index` with auto ids, `concurrency` requests at a time. */
@@ -235,6 +267,7 @@ async function ship(
   const shipper = new Shipper({
     config: {
       esUrl: url,
+      es: connection(url),
       indexPrefix: prefix,
       logDir,
       stateDir,
@@ -252,8 +285,12 @@ async function pinoElastic(url: string, prefix: string, logDir: string): Promise
   const { default: pinoElasticsearch } = (await import('pino-elasticsearch')) as unknown as {
     default: (options: Record<string, unknown>) => NodeJS.WritableStream & NodeJS.EventEmitter;
   };
+  const { nodes, headers, tls } = connection(url);
   const stream = pinoElasticsearch({
-    node: url,
+    node: nodes,
+    headers,
+    ...(tls?.ca ? { tls: { ca: tls.ca } } : {}),
+    ...(tls?.caFingerprint ? { caFingerprint: tls.caFingerprint, tls: { rejectUnauthorized: false } } : {}),
     esVersion: 8,
     index: (time: string) => `${prefix}-${time.slice(0, 10).replaceAll('-', '.')}`,
     opType: 'create',
@@ -273,12 +310,78 @@ async function pinoElastic(url: string, prefix: string, logDir: string): Promise
   await done;
 }
 
+/** Whether to race raw and shipper on a three-node cluster too (DTQ_BENCH_SHIPPER_CLUSTER=0 skips it). */
+const CLUSTER = process.env.DTQ_BENCH_SHIPPER_CLUSTER !== '0';
+
+/**
+ * Raw `_bulk` against the shipper on a three-node cluster of this machine, both given every
+ * node, same lines and request shape as the single-node race, alternating for ROUNDS rounds.
+ */
+async function clusterRace(
+  logDir: string,
+  shape: { batch: number; concurrency: number },
+  before: () => Promise<void>,
+): Promise<BenchRow[]> {
+  await before();
+  const cluster = await startTestElasticsearchCluster(3, '512m');
+  const prefixes = { raw: `bench-cluster-raw-${Date.now()}`, shipper: `bench-cluster-shipper-${Date.now()}` };
+  try {
+    let raw: PhaseStats | undefined;
+    let shipped: PhaseStats | undefined;
+    let rawCount = Number.POSITIVE_INFINITY;
+    let shippedCount = Number.POSITIVE_INFINITY;
+    for (let round = 0; round < ROUNDS; round++) {
+      await runSetup({ connection: connection(cluster.url), prefix: prefixes.raw, steps: CORE_STEPS });
+      const r = await phase('raw', cluster.url, prefixes.raw, logDir, shape.batch, shape.concurrency);
+      rawCount = Math.min(rawCount, await count(cluster.url, prefixes.raw));
+      await cleanup(cluster.url, prefixes.raw);
+      raw = raw === undefined || r.seconds < raw.seconds ? r : raw;
+      const sh = await phase('shipper', cluster.url, prefixes.shipper, logDir, shape.batch, shape.concurrency);
+      shippedCount = Math.min(shippedCount, await count(cluster.url, prefixes.shipper));
+      await cleanup(cluster.url, prefixes.shipper);
+      shipped = shipped === undefined || sh.seconds < shipped.seconds ? sh : shipped;
+    }
+    if (raw === undefined || shipped === undefined) throw new Error('DTQ_BENCH_SHIPPER_ROUNDS must be at least 1');
+    const rawRate = Math.round(LINES / raw.seconds);
+    const shipperRate = Math.round(LINES / shipped.seconds);
+    const ratio = Math.round((shipperRate / rawRate) * 100) / 100;
+    const extra = (m: PhaseStats, indexed: number) => ({
+      seconds: Math.round(m.seconds * 10) / 10,
+      cpu_s: Math.round(m.cpuSeconds * 10) / 10,
+      es_cpu_s: Math.round((m.esCpuSeconds ?? Number.NaN) * 10) / 10,
+      indexed,
+    });
+    return [
+      {
+        name: `raw _bulk into a 3-node cluster (1 replica), ${shape.batch} lines per request, ${shape.concurrency} at a time`,
+        value: rawRate,
+        unit: 'lines/s',
+        extra: extra(raw, rawCount),
+      },
+      {
+        name: 'file shipper into the same 3-node cluster, every node in DTQ_ES_URL',
+        value: shipperRate,
+        unit: 'lines/s',
+        extra: extra(shipped, shippedCount),
+        baseline: { name: 'raw _bulk into the cluster', value: rawRate },
+        ratio,
+        goal: '≥ 80% of raw _bulk on the cluster',
+        met: ratio >= 0.8 && shippedCount === LINES,
+      },
+    ];
+  } finally {
+    for (const client of clients.values()) client.close();
+    clients.clear();
+    await cluster.close();
+  }
+}
+
 /** Run the scenario. */
 export async function run(): Promise<BenchReport> {
   let url = process.env.DTQ_ES_URL ?? 'http://127.0.0.1:9200';
   let stopNode: (() => Promise<void>) | undefined;
   const nodeDir = mkdtempSync(join(tmpdir(), 'dtq-bench-es-'));
-  if (!(await clusterStatus(url))) {
+  if (!(await answers(url))) {
     const node = await startElasticsearchNode({
       port: await freePort(),
       transportPort: await freePort(),
@@ -310,7 +413,7 @@ export async function run(): Promise<BenchReport> {
     for (let pass = 0; pass < 2; pass++) {
       for (const concurrency of CONCURRENCY_CANDIDATES) {
         for (const batch of BATCH_CANDIDATES) {
-          await runSetup({ url, prefix: prefixes.search, steps: CORE_STEPS });
+          await runSetup({ connection: connection(url), prefix: prefixes.search, steps: CORE_STEPS });
           const { seconds } = await phase('raw', url, prefixes.search, sampleDir, batch, concurrency);
           const rate = Math.round(Math.min(LINES, SAMPLE_LINES) / seconds);
           const name = `raw_${batch}x${concurrency}`;
@@ -330,7 +433,7 @@ export async function run(): Promise<BenchReport> {
     let shippedCount = Number.POSITIVE_INFINITY;
     const rounds: string[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      await runSetup({ url, prefix: prefixes.raw, steps: CORE_STEPS });
+      await runSetup({ connection: connection(url), prefix: prefixes.raw, steps: CORE_STEPS });
       const r = await phase('raw', url, prefixes.raw, logDir, best.batch, best.concurrency);
       rawCount = Math.min(rawCount, await count(url, prefixes.raw));
       await cleanup(url, prefixes.raw);
@@ -344,10 +447,18 @@ export async function run(): Promise<BenchReport> {
     }
     if (raw === undefined || shipped === undefined) throw new Error('DTQ_BENCH_SHIPPER_ROUNDS must be at least 1');
 
-    await runSetup({ url, prefix: prefixes.pino, steps: CORE_STEPS });
+    await runSetup({ connection: connection(url), prefix: prefixes.pino, steps: CORE_STEPS });
     const pino = await phase('pino', url, prefixes.pino, logDir, best.batch);
     const pinoCount = await count(url, prefixes.pino);
     await cleanup(url, prefixes.pino);
+
+    const clusterRows = CLUSTER
+      ? await clusterRace(logDir, best, async () => {
+          // The single node's CPU and memory go back to the machine before three nodes start.
+          await stopNode?.();
+          stopNode = undefined;
+        })
+      : [];
 
     const rate = (m: { seconds: number }) => Math.round(LINES / m.seconds);
     const extra = (m: PhaseStats, indexed: number) => ({
@@ -386,10 +497,16 @@ export async function run(): Promise<BenchReport> {
           baseline: { name: 'raw _bulk', value: rawRate },
           ratio: Math.round((rate(pino) / rawRate) * 100) / 100,
         },
+        ...clusterRows,
       ],
       notes: [
         `${LINES} lines (${Math.round(bytes / 1024 / 1024)} MB) in ${SERVICES.length} files; Elasticsearch ${stopNode ? 'temporary node, 1 GB heap' : redactUrl(url)}.`,
         `Raw and shipper alternate for ${ROUNDS} round(s), each keeping its fastest; lines/s per round (raw vs shipper): ${rounds.join('; ')}. Both send ${best.batch} lines per request, ${best.concurrency} at a time.`,
+        ...(CLUSTER
+          ? [
+              'Cluster rows: three nodes on this same machine (512 MB heap each, one replica per shard by the template), so every line is indexed twice on 2 cores shared with the contenders; raw and shipper both spread requests over the three nodes through the same client.',
+            ]
+          : []),
         `Machine: ${cpus().length} cores, load average ${loadavg()
           .map((l) => l.toFixed(1))
           .join(' ')} at the end (other work shares it).`,

@@ -19,6 +19,8 @@ const IMPORT_CLI = {
       lines: [
         'DTQ_KIBANA_URL       Kibana (default http://127.0.0.1:5601)',
         'DTQ_ES_INDEX_PREFIX  index prefix the data view matches (default dtq-logs)',
+        'DTQ_ES_API_KEY, DTQ_ES_USERNAME/DTQ_ES_PASSWORD or DTQ_ES_BEARER_TOKEN: the credentials, as for Elasticsearch',
+        'DTQ_KIBANA_CA        PEM file of the CA of an https Kibana (default: DTQ_ES_CA), or DTQ_KIBANA_CA_FINGERPRINT',
       ],
     },
   ],

@@ -8,11 +8,10 @@
 
 import { dtqError } from '../contract/dtq-error.ts';
 import { indexPattern, indexPrefix } from '../contract/indices.ts';
-import { redactUrl } from '../contract/redact.ts';
 import { printable } from '../contract/terminal-text.ts';
 import { DUPLICATE_EVENTS, F, NS_PER_MS } from '../contract/vocabulary.ts';
-import { assertReachable, createEsClient, esUrl, isConnectionError } from '../elk/client.ts';
-import { ES_ERRORS } from '../elk/errors.ts';
+import { assertReachable, EsClient, EsResponseError } from '../elk/client.ts';
+import { type EsConnection, esConnection, plainConnection } from '../elk/connection.ts';
 import { panelById } from './definitions.ts';
 import { DASHBOARD_ERRORS } from './errors.ts';
 import { type PanelRow, panelRows, panelSearch, ratioValue, searchedBuckets } from './es-query.ts';
@@ -44,7 +43,9 @@ export const STATS_SECTIONS: ReadonlyArray<{ readonly title: string; readonly pa
 
 /** Options of {@link collectStats} and {@link renderStats}. */
 export interface StatsOptions {
-  /** Elasticsearch URL (default DTQ_ES_URL or http://127.0.0.1:9200). */
+  /** The cluster (default: esUrl without credentials, else DTQ_ES_* from the environment). */
+  connection?: EsConnection;
+  /** Node URL(s) of a cluster without credentials; `connection` wins. */
   esUrl?: string;
   /** Indices to read (default `<DTQ_ES_INDEX_PREFIX>-*`, i.e. `dtq-logs-*`). */
   indexPattern?: string;
@@ -91,35 +92,37 @@ export function esErrorReason(error: EsErrorBody): string {
 
 /** Compute every stats panel with one `_msearch` against Elasticsearch. */
 export async function collectStats(input: StatsOptions = {}): Promise<StatsReport> {
-  const options = {
-    ...input,
-    esUrl: input.esUrl ?? esUrl(),
-    indexPattern: input.indexPattern ?? indexPattern(indexPrefix()),
-  };
-  const client = createEsClient({ url: options.esUrl });
+  const options = { ...input, indexPattern: input.indexPattern ?? indexPattern(indexPrefix()) };
+  const connection = input.connection ?? (input.esUrl === undefined ? esConnection() : plainConnection(input.esUrl));
+  const client = new EsClient(connection);
   const range = {
     totals: true,
     ...(options.since ? { since: options.since } : {}),
     ...(options.until ? { until: options.until } : {}),
   };
   try {
-    await assertReachable(client, options.esUrl);
+    await assertReachable(client);
     const panels = STATS_SECTIONS.flatMap((section) => section.panels.map(panelById));
-    const searches = panels.flatMap((panel) => [
-      { index: options.indexPattern, ignore_unavailable: true, allow_no_indices: true },
-      panelSearch(panel, range),
-    ]);
+    const body = panels
+      .flatMap((panel) => [
+        JSON.stringify({ index: options.indexPattern, ignore_unavailable: true, allow_no_indices: true }),
+        JSON.stringify(panelSearch(panel, range)),
+      ])
+      .map((line) => `${line}\n`)
+      .join('');
     let responses: unknown[];
     try {
-      const answer = await client.msearch({ searches } as Parameters<typeof client.msearch>[0]);
-      responses = answer.responses as unknown[];
+      const answer = await client.request<{ responses: unknown[] }>('POST', '/_msearch', {
+        body,
+        headers: { 'content-type': 'application/x-ndjson' },
+      });
+      responses = answer?.responses ?? [];
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      if (isConnectionError(error))
-        throw dtqError(ES_ERRORS.UNREACHABLE, { url: redactUrl(options.esUrl), reason }, error);
+      // Unreachable, TLS and credential errors already say what to do.
+      if (!(error instanceof EsResponseError)) throw error;
       throw dtqError(
         DASHBOARD_ERRORS.STATS_QUERY_FAILED,
-        { url: redactUrl(options.esUrl), panel: 'all', indexPattern: options.indexPattern, reason },
+        { url: client.url, panel: 'all', indexPattern: options.indexPattern, reason: error.message },
         error,
       );
     }
@@ -129,7 +132,7 @@ export async function collectStats(input: StatsOptions = {}): Promise<StatsRepor
       if (response?.error) {
         const reason = esErrorReason(response.error);
         throw dtqError(DASHBOARD_ERRORS.STATS_QUERY_FAILED, {
-          url: redactUrl(options.esUrl),
+          url: client.url,
           panel: panel.id,
           indexPattern: options.indexPattern,
           reason,
@@ -147,7 +150,7 @@ export async function collectStats(input: StatsOptions = {}): Promise<StatsRepor
       })),
     };
   } finally {
-    await client.close();
+    client.close();
   }
 }
 

@@ -1,71 +1,196 @@
 /**
- * The configured Elasticsearch client every dtq part uses: URL from DTQ_ES_URL (default the
- * local `npm run es` node), bounded request timeouts, and a reachability check whose error
- * says what to do.
+ * The Elasticsearch client every dtq part uses: the one transport (contract/http-client.ts) on
+ * the connection of elk/connection.ts, with answers turned into errors that say what to do:
+ * 401 names the credential setting, 403 the request refused, a TLS failure the trust setting,
+ * an unreachable cluster its nodes. Loads nothing beyond Node's core, so the explorer's start-up
+ * does not pay for it.
  */
-import { Client, errors } from '@elastic/elasticsearch';
 import { dtqError } from '../contract/dtq-error.ts';
 import { envOptional } from '../contract/env.ts';
-import { redactUrl } from '../contract/redact.ts';
+import {
+  HttpClient,
+  HttpRequestError,
+  type HttpResponse,
+  isTlsErrorCode,
+  type RequestOptions,
+} from '../contract/http-client.ts';
+import { DEFAULT_ES_URL, describeNodes, type EsConnection, esConnection, parseEsNodes } from './connection.ts';
 import { ES_ERRORS } from './errors.ts';
 
-/** Where `npm run es` serves by default. */
-export const DEFAULT_ES_URL = 'http://127.0.0.1:9200';
+export { DEFAULT_ES_URL } from './connection.ts';
 
-/** The Elasticsearch URL in force: DTQ_ES_URL or the local default, validated. */
+/** The first node of DTQ_ES_URL (or the local default), validated: where `npm run es` serves. */
 export function esUrl(env: NodeJS.ProcessEnv = process.env): string {
-  const url = envOptional('DTQ_ES_URL', env) ?? DEFAULT_ES_URL;
-  return validateEsUrl(url);
+  return parseEsNodes(envOptional('DTQ_ES_URL', env) ?? DEFAULT_ES_URL)[0] as string;
 }
 
-/** The URL without a trailing slash, or DTQ_ERR_ES_BAD_URL when it is not http(s). */
-export function validateEsUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw dtqError(ES_ERRORS.BAD_URL, { url: redactUrl(url) });
+/** A non-2xx answer other than 401/403: the caller decides what it means (index missing, bad query). */
+export class EsResponseError extends Error {
+  readonly status: number;
+  /** Elasticsearch's error type (`index_not_found_exception`), when the body says. */
+  readonly type: string | undefined;
+  readonly reason: string;
+  constructor(status: number, type: string | undefined, reason: string) {
+    super(`${status}${type ? ` ${type}` : ''}: ${reason}`);
+    this.name = 'EsResponseError';
+    this.status = status;
+    this.type = type;
+    this.reason = reason;
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
-    throw dtqError(ES_ERRORS.BAD_URL, { url: redactUrl(url) });
-  return url.replace(/\/+$/, '');
 }
 
-/** Options of {@link createEsClient}. */
-export interface EsClientOptions {
-  url?: string;
-  /** Per-request timeout; bulk callers pass their export timeout. Default 30 s. */
-  requestTimeoutMs?: number;
-  /** Transport-level retries. Default 0: callers that retry (the shipper) own their backoff. */
-  maxRetries?: number;
+/** Elasticsearch's `{error: {type, reason}}` from a body, or the start of the text. */
+export function errorOf(text: string): { type: string | undefined; reason: string } {
+  try {
+    const body = JSON.parse(text) as { error?: { type?: string; reason?: string } | string };
+    if (typeof body.error === 'string') return { type: undefined, reason: body.error };
+    if (body.error)
+      return { type: body.error.type, reason: body.error.reason ?? body.error.type ?? text.slice(0, 300) };
+  } catch {
+    // Not JSON: a proxy's page.
+  }
+  return { type: undefined, reason: text.slice(0, 300) || 'no reason given' };
 }
 
-/** A client for `url` (default {@link esUrl}()). */
-export function createEsClient(options: EsClientOptions = {}): Client {
-  return new Client({
-    node: options.url === undefined ? esUrl() : validateEsUrl(options.url),
-    requestTimeout: options.requestTimeoutMs ?? 30_000,
-    maxRetries: options.maxRetries ?? 0,
-    // Loopback or a compose network: compression costs more CPU than it saves.
-    compression: false,
+const AUTH_ADVICE: Record<EsConnection['auth'], string> = {
+  basic: 'the user name or password is wrong, or the user is disabled.',
+  'api-key':
+    'the API key is wrong, expired or invalidated; create one (POST /_security/api_key) and set its `encoded` value.',
+  bearer: 'the token is wrong or expired; get a fresh one.',
+  url: 'the user name or password is wrong; prefer DTQ_ES_USERNAME/DTQ_ES_PASSWORD to credentials in the URL.',
+  none: 'this cluster wants credentials; set one of them.',
+};
+
+/** The error of a 401 or 403 answer to `request`, or undefined for any other status. */
+export function authProblem(
+  connection: EsConnection,
+  response: Pick<HttpResponse, 'status' | 'text'>,
+  request: string,
+): Error | undefined {
+  if (response.status !== 401 && response.status !== 403) return undefined;
+  const { reason } = errorOf(response.text);
+  const url = describeNodes(connection);
+  if (response.status === 401)
+    return dtqError(ES_ERRORS.UNAUTHORIZED, {
+      url,
+      reason,
+      setting: connection.authSetting,
+      advice: AUTH_ADVICE[connection.auth],
+    });
+  return dtqError(ES_ERRORS.FORBIDDEN, { url, setting: connection.authSetting, request, reason });
+}
+
+/** The error of a request that never got an answer: DTQ_ERR_ES_TLS or DTQ_ERR_ES_UNREACHABLE. */
+export function transportProblem(connection: EsConnection, error: HttpRequestError): Error {
+  const url = describeNodes(connection);
+  const reason = `${error.code}: ${error.message}`;
+  if (!isTlsErrorCode(error.code)) return dtqError(ES_ERRORS.UNREACHABLE, { url, reason }, error);
+  const setting = connection.trustSetting;
+  const advice = /WRONG_VERSION_NUMBER|PACKET_LENGTH|EPROTO/.test(error.code)
+    ? 'The server does not speak TLS on that port: use http:// for it, or the https port.'
+    : setting === undefined
+      ? "The server's certificate is not signed by a CA this machine trusts: set DTQ_ES_CA to the CA's PEM file (config/certs/http_ca.crt on a default 8.x install) or DTQ_ES_CA_FINGERPRINT to its SHA-256 fingerprint."
+      : `Check ${setting}: it must be the CA that signed the server's certificate, and the certificate must name the host of DTQ_ES_URL.`;
+  return dtqError(ES_ERRORS.TLS, { url, reason, advice }, error);
+}
+
+/** The one transport on a connection: its nodes, credentials and trust. */
+export function esTransport(
+  connection: EsConnection,
+  options: { maxSockets?: number; onFailover?: (node: string, error: HttpRequestError) => void } = {},
+): HttpClient {
+  return new HttpClient(connection.nodes, {
+    maxSockets: options.maxSockets ?? 16,
+    headers: connection.headers,
+    // A load balancer or proxy in front of a node that is gone answers 502 or 504; Elasticsearch
+    // itself answers 503 while a node cannot serve (no master, shutting down). The next node may.
+    failoverStatuses: [502, 503, 504],
+    ...(connection.tls ? { tls: connection.tls } : {}),
+    ...(options.onFailover ? { onFailover: options.onFailover } : {}),
   });
 }
 
-/** True for failures that say "the server is not there" rather than "the request is wrong". */
-export function isConnectionError(error: unknown): boolean {
-  return (
-    error instanceof errors.ConnectionError ||
-    error instanceof errors.TimeoutError ||
-    error instanceof errors.NoLivingConnectionsError
-  );
+/** Options of {@link EsClient}. */
+export interface EsClientOptions {
+  /** Connections per node. Default 16. */
+  maxSockets?: number;
+  /** Per-request timeout unless a request gives its own. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** Told when a node fails and a request moves on to another. */
+  onFailover?: (node: string, error: HttpRequestError) => void;
 }
 
-/** Throw DTQ_ERR_ES_UNREACHABLE (with the URL and what to try) unless the cluster answers. */
-export async function assertReachable(client: Client, url: string): Promise<void> {
-  try {
-    await client.cluster.health({ timeout: '5s' }, { requestTimeout: 10_000 });
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw dtqError(ES_ERRORS.UNREACHABLE, { url: redactUrl(url), reason }, error);
+/** Options of one {@link EsClient.request}. */
+export interface EsRequestOptions extends Pick<RequestOptions, 'headers' | 'signal' | 'timeoutMs'> {
+  body?: unknown;
+  /** Statuses answered with `undefined` instead of an error (404 for "not there yet"). */
+  ignore?: readonly number[];
+}
+
+/** JSON requests to a cluster, errors classified. */
+export class EsClient {
+  readonly connection: EsConnection;
+  /** The transport, for callers that read raw answers (the shipper's `_bulk`). */
+  readonly http: HttpClient;
+  readonly #timeoutMs: number;
+
+  constructor(connection: EsConnection = esConnection(), options: EsClientOptions = {}) {
+    this.connection = connection;
+    this.#timeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.http = esTransport(connection, options);
   }
+
+  /** The nodes as they may be printed. */
+  get url(): string {
+    return describeNodes(this.connection);
+  }
+
+  /** Send a request and parse the JSON answer; undefined for an ignored status. */
+  async request<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    options: EsRequestOptions = {},
+  ): Promise<T | undefined> {
+    const response = await this.send(method, path, options);
+    if (options.ignore?.includes(response.status)) return undefined;
+    if (response.status < 200 || response.status >= 300) {
+      const { type, reason } = errorOf(response.text);
+      throw new EsResponseError(response.status, type, reason);
+    }
+    return JSON.parse(response.text) as T;
+  }
+
+  /** Send a request; the raw answer unless it is 401/403, and transport failures classified. */
+  async send(method: string, path: string, options: EsRequestOptions = {}): Promise<HttpResponse> {
+    let response: HttpResponse;
+    try {
+      response = await this.http.send(method, path, {
+        timeoutMs: options.timeoutMs ?? this.#timeoutMs,
+        ...(options.body === undefined ? {} : { body: options.body }),
+        ...(options.headers ? { headers: options.headers } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    } catch (error) {
+      if (error instanceof HttpRequestError) throw transportProblem(this.connection, error);
+      throw error;
+    }
+    const problem = authProblem(this.connection, response, `${method} ${path.split('?')[0]}`);
+    if (problem) throw problem;
+    return response;
+  }
+
+  /** Close the connections so the process can exit. */
+  close(): void {
+    this.http.close();
+  }
+}
+
+/** Throw DTQ_ERR_ES_UNREACHABLE (with the nodes and what to try) unless the cluster answers. */
+export async function assertReachable(client: EsClient): Promise<void> {
+  const response = await client.send('GET', '/_cluster/health?timeout=5s', { timeoutMs: 10_000 });
+  if (response.status >= 500)
+    throw dtqError(ES_ERRORS.UNREACHABLE, {
+      url: client.url,
+      reason: `HTTP ${response.status}: ${errorOf(response.text).reason}`,
+    });
 }

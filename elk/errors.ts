@@ -20,7 +20,33 @@ export const ES_ERRORS = {
   },
   BAD_URL: {
     code: 'DTQ_ERR_ES_BAD_URL',
-    message: 'DTQ_ES_URL={url} is not an http(s) URL. Use e.g. http://127.0.0.1:9200.',
+    message:
+      'DTQ_ES_URL={url} is not an http(s) URL (or a comma-separated list of them). Use e.g. http://127.0.0.1:9200 or https://es-1:9200,https://es-2:9200.',
+  },
+  UNAUTHORIZED: {
+    code: 'DTQ_ERR_ES_UNAUTHORIZED',
+    statusCode: 401,
+    message: 'Elasticsearch at {url} did not accept the credentials (401: {reason}). Check {setting}: {advice}',
+  },
+  FORBIDDEN: {
+    code: 'DTQ_ERR_ES_FORBIDDEN',
+    statusCode: 403,
+    message:
+      'Elasticsearch at {url} knows the credentials of {setting} but refuses {request} (403: {reason}). Grant that user or API key the privileges listed in docs/scaling-out.md.',
+  },
+  TLS: {
+    code: 'DTQ_ERR_ES_TLS',
+    message: 'The TLS connection to Elasticsearch at {url} was refused ({reason}). {advice}',
+  },
+  CA_UNREADABLE: {
+    code: 'DTQ_ERR_ES_CA_UNREADABLE',
+    message:
+      'The CA file {file} ({setting}) cannot be read ({reason}). Point it at the PEM file of the CA that signed the Elasticsearch certificate (for a default 8.x install, config/certs/http_ca.crt).',
+  },
+  BAD_CONNECTION_SETTINGS: {
+    code: 'DTQ_ERR_ES_BAD_CONNECTION_SETTINGS',
+    message:
+      'The Elasticsearch connection settings do not fit together: {problem}. See "Secured Elasticsearch" in docs/scaling-out.md.',
   },
   ARTIFACT_MISSING: {
     code: 'DTQ_ERR_ES_ARTIFACT_MISSING',

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dtqError } from '../contract/dtq-error.ts';
 import { envString } from '../contract/env.ts';
+import { HttpClient } from '../contract/http-client.ts';
 import { ensureDistribution, esJavaHome } from './distribution.ts';
 import { ES_ERRORS } from './errors.ts';
 
@@ -117,13 +118,15 @@ export function nodeSettings(options: EsNodeOptions): Record<string, string> {
 
 /** Health of the node at `url`: the cluster status, or undefined when it does not answer. */
 export async function clusterStatus(url: string, timeoutMs = 2_000): Promise<string | undefined> {
+  const client = new HttpClient(url, { maxSockets: 1 });
   try {
-    const response = await fetch(`${url}/_cluster/health`, { signal: AbortSignal.timeout(timeoutMs) });
-    if (!response.ok) return undefined;
-    const body = (await response.json()) as { status?: string };
-    return body.status;
+    const response = await client.send('GET', '/_cluster/health', { timeoutMs });
+    if (response.status !== 200) return undefined;
+    return response.json<{ status?: string }>()?.status;
   } catch {
     return undefined;
+  } finally {
+    client.close();
   }
 }
 

@@ -9,15 +9,21 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Client } from '@elastic/elasticsearch';
-import { dtqError } from '../contract/dtq-error.ts';
+import { DtqError, dtqError } from '../contract/dtq-error.ts';
 import { envInt } from '../contract/env.ts';
 import { indexPrefix } from '../contract/indices.ts';
-import { redactUrl } from '../contract/redact.ts';
 import { detectCapabilities, type ServerCapabilities } from './capabilities.ts';
-import { assertReachable, createEsClient, esUrl } from './client.ts';
+import { assertReachable, EsClient } from './client.ts';
+import { type EsConnection, esConnection, plainConnection } from './connection.ts';
 import { ES_ERRORS } from './errors.ts';
-import { contentHash, ilmPolicyBody, indexTemplateBody, policyName, templateName } from './templates.ts';
+import {
+  contentHash,
+  ilmPolicyBody,
+  indexTemplateBody,
+  policyName,
+  replicasSetting,
+  templateName,
+} from './templates.ts';
 
 /** What a step did. */
 export type StepOutcome = 'created' | 'updated' | 'unchanged' | 'skipped';
@@ -31,7 +37,8 @@ export interface StepResult {
 
 /** What every step gets. */
 export interface SetupContext {
-  client: Client;
+  client: EsClient;
+  /** The nodes, as they may be printed. */
   url: string;
   /** Index prefix being set up (DTQ_ES_INDEX_PREFIX or an explicit one, e.g. a test's). */
   prefix: string;
@@ -67,12 +74,16 @@ export const ilmPolicyStep: SetupStep = {
       return { outcome: 'skipped', detail: `${name}: server has no ILM` };
     }
     const body = ilmPolicyBody(retentionDays(env));
-    const existing = await client.ilm.getLifecycle({ name }, { ignore: [404] });
-    const current = (existing as Record<string, { policy?: { _meta?: unknown } }>)[name];
+    const existing = await client.request<Record<string, { policy?: { _meta?: unknown } }>>(
+      'GET',
+      `/_ilm/policy/${encodeURIComponent(name)}`,
+      { ignore: [404] },
+    );
+    const current = existing?.[name];
     if (current !== undefined && installedHash(current.policy?._meta) === installedHash(body.policy._meta)) {
       return { outcome: 'unchanged', detail: name };
     }
-    await client.ilm.putLifecycle({ name, ...body } as Parameters<Client['ilm']['putLifecycle']>[0]);
+    await client.request('PUT', `/_ilm/policy/${encodeURIComponent(name)}`, { body });
     return { outcome: current === undefined ? 'created' : 'updated', detail: name };
   },
 };
@@ -80,18 +91,20 @@ export const ilmPolicyStep: SetupStep = {
 /** The index template with the vocabulary mapping. */
 export const indexTemplateStep: SetupStep = {
   name: 'index-template',
-  async run({ client, prefix, capabilities, notice }) {
+  async run({ client, prefix, capabilities, env, notice }) {
     const name = templateName(prefix);
     if (!capabilities.matchOnlyText) {
       notice('match_only_text is not available (no mapper-extras module); message is mapped as text without norms.');
     }
-    const body = indexTemplateBody(prefix, capabilities);
-    const existing = await client.indices.getIndexTemplate({ name }, { ignore: [404] });
-    const current = existing.index_templates?.find((entry) => entry.name === name)?.index_template;
+    const body = indexTemplateBody(prefix, capabilities, replicasSetting(env));
+    const existing = await client.request<{
+      index_templates?: { name: string; index_template: { _meta?: unknown } }[];
+    }>('GET', `/_index_template/${encodeURIComponent(name)}`, { ignore: [404] });
+    const current = existing?.index_templates?.find((entry) => entry.name === name)?.index_template;
     if (current !== undefined && installedHash(current._meta) === installedHash(body._meta)) {
       return { outcome: 'unchanged', detail: name };
     }
-    await client.indices.putIndexTemplate({ name, ...body } as Parameters<Client['indices']['putIndexTemplate']>[0]);
+    await client.request('PUT', `/_index_template/${encodeURIComponent(name)}`, { body });
     return { outcome: current === undefined ? 'created' : 'updated', detail: `${name} (${contentHash(body)})` };
   },
 };
@@ -116,6 +129,9 @@ export async function loadSetupSteps(): Promise<SetupStep[]> {
 
 /** Options of {@link runSetup}. */
 export interface SetupOptions {
+  /** The cluster; default `url`, else esConnection(env). */
+  connection?: EsConnection;
+  /** Node URL(s) of a cluster without credentials (tests, local nodes); `connection` wins. */
   url?: string;
   prefix?: string;
   /** Steps to run; default {@link loadSetupSteps}(). */
@@ -127,13 +143,14 @@ export interface SetupOptions {
 /** Run the setup steps in order against one cluster; stops at the first failing step. */
 export async function runSetup(options: SetupOptions = {}): Promise<StepResult[]> {
   const env = options.env ?? process.env;
-  const url = options.url ?? esUrl(env);
-  const client = createEsClient({ url });
+  const connection =
+    options.connection ?? (options.url === undefined ? esConnection(env) : plainConnection(options.url));
+  const client = new EsClient(connection);
   try {
-    await assertReachable(client, url);
+    await assertReachable(client);
     const context: SetupContext = {
       client,
-      url,
+      url: client.url,
       prefix: options.prefix ?? indexPrefix(env),
       capabilities: await detectCapabilities(client),
       env,
@@ -144,12 +161,19 @@ export async function runSetup(options: SetupOptions = {}): Promise<StepResult[]
       try {
         results.push({ step: step.name, ...(await step.run(context)) });
       } catch (error) {
+        // Credentials and TLS errors already say what to do; anything else is this step's failure.
+        if (
+          error instanceof DtqError &&
+          error.code !== ES_ERRORS.SETUP_FAILED.code &&
+          error.code.startsWith('DTQ_ERR_ES_')
+        )
+          throw error;
         const reason = error instanceof Error ? error.message : String(error);
-        throw dtqError(ES_ERRORS.SETUP_FAILED, { step: step.name, url: redactUrl(url), reason }, error);
+        throw dtqError(ES_ERRORS.SETUP_FAILED, { step: step.name, url: client.url, reason }, error);
       }
     }
     return results;
   } finally {
-    await client.close();
+    client.close();
   }
 }

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { ConfigError, envOptional } from '../contract/env.ts';
 import type { ServerCapabilities } from './capabilities.ts';
 import { logMappings } from './mapping.ts';
 
@@ -48,13 +49,40 @@ function withHash<T extends { _meta?: Record<string, unknown> }>(body: T): T {
   return { ...body, _meta: { ...body._meta, dtq_hash: hash } };
 }
 
+/** Replicas of a range (`0-1`, `1-all`): auto-expanded with the number of data nodes. */
+const REPLICA_RANGE = /^\d+-(\d+|all)$/;
+
+/**
+ * Replicas of each log index (DTQ_ES_REPLICAS): a fixed count (`1`), or a range Elasticsearch
+ * expands with the nodes it has (`0-1`, the default: none on one node, so it stays green; one
+ * as soon as a second node joins, so losing a node loses no line).
+ */
+export function replicasSetting(env: NodeJS.ProcessEnv = process.env): string {
+  const value = envOptional('DTQ_ES_REPLICAS', env) ?? DEFAULT_REPLICAS;
+  if (!/^\d+$/.test(value) && !REPLICA_RANGE.test(value))
+    throw new ConfigError('DTQ_ES_REPLICAS', value, 'a number of replicas (1) or a range (0-1, 1-all)');
+  return value;
+}
+
+/** Replicas unless DTQ_ES_REPLICAS says otherwise. */
+export const DEFAULT_REPLICAS = '0-1';
+
 /** The index template body for a prefix on a server with these capabilities. */
-export function indexTemplateBody(prefix: string, capabilities: ServerCapabilities): Record<string, unknown> {
+export function indexTemplateBody(
+  prefix: string,
+  capabilities: ServerCapabilities,
+  replicas: string = DEFAULT_REPLICAS,
+): Record<string, unknown> {
   const base = loadTemplateFile('logs.index-template.yaml', { prefix }) as {
     template: { settings: { index: Record<string, unknown> } };
     _meta?: Record<string, unknown>;
   };
   const settings = { ...base.template.settings.index };
+  if (REPLICA_RANGE.test(replicas)) settings.auto_expand_replicas = replicas;
+  else {
+    settings.auto_expand_replicas = false;
+    settings.number_of_replicas = Number(replicas);
+  }
   if (capabilities.ilm) settings.lifecycle = { name: policyName(prefix) };
   return withHash({
     ...base,

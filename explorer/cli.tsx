@@ -13,6 +13,7 @@ import { DtqError, dtqError } from '../contract/dtq-error.ts';
 import { indexPattern, indexPrefix } from '../contract/indices.ts';
 import { redactUrl } from '../contract/redact.ts';
 import { printable } from '../contract/terminal-text.ts';
+import { ES_CLI_OPTIONS, ES_ENV_HELP, type EsFlags, esConnection } from '../elk/connection.ts';
 import { EXPLORE_ERRORS, exitCodeFor } from './errors.ts';
 import { fleetFeed } from './fleet-feed.ts';
 import {
@@ -50,11 +51,7 @@ const EXPLORE_CLI = {
   positionals: { name: 'correlation-id' },
   options: {
     task: { type: 'string', value: 'ID', description: 'the request that created this task' },
-    es: {
-      type: 'string',
-      value: 'URL',
-      description: 'Elasticsearch URL (default: DTQ_ES_URL); index prefix from DTQ_ES_INDEX_PREFIX',
-    },
+    ...ES_CLI_OPTIONS,
     logs: {
       type: 'string',
       value: 'PATH',
@@ -118,7 +115,11 @@ const EXPLORE_CLI = {
   sections: [
     {
       title: 'Source',
-      lines: ['Elasticsearch when --es or DTQ_ES_URL is set, else the log files of --logs.'],
+      lines: [
+        'Elasticsearch when --es or DTQ_ES_URL is set, else the log files of --logs.',
+        'Index prefix from DTQ_ES_INDEX_PREFIX (default dtq-logs). Connection:',
+        ...ES_ENV_HELP,
+      ],
     },
     {
       title: 'Keys',
@@ -140,6 +141,8 @@ interface Options {
   readonly id: string | undefined;
   readonly task: string | undefined;
   readonly es: string | undefined;
+  /** The connection flags (--es, --es-username, --es-ca…). */
+  readonly esFlags: EsFlags;
   readonly logs: string | undefined;
   readonly profile: string | undefined;
   readonly mappingFile: string | undefined;
@@ -185,6 +188,15 @@ function parse(argv: string[], now: number): Options | CliExit {
     id: parsed.positionals[0],
     task: v.task,
     es: v.es,
+    esFlags: {
+      es: v.es,
+      'es-username': v['es-username'],
+      'es-password-file': v['es-password-file'],
+      'es-api-key-file': v['es-api-key-file'],
+      'es-bearer-token-file': v['es-bearer-token-file'],
+      'es-ca': v['es-ca'],
+      'es-ca-fingerprint': v['es-ca-fingerprint'],
+    },
     logs: v.logs,
     profile: v.profile,
     mappingFile: v.mapping,
@@ -224,8 +236,13 @@ async function openSource(options: Options): Promise<LogSource> {
   const esUrl = options.logs === undefined ? (options.es ?? process.env.DTQ_ES_URL) : undefined;
   if (esUrl) {
     const { ElasticsearchSource } = await import('./sources/elasticsearch.ts');
-    if (!/^https?:\/\//.test(esUrl)) throw usage(`--es ${redactUrl(esUrl)} is not an http(s) URL`);
-    return new ElasticsearchSource({ url: esUrl, index: indexPattern(indexPrefix()), mapping });
+    if (!esUrl.split(',').every((node) => /^https?:\/\//.test(node.trim())))
+      throw usage(`--es ${redactUrl(esUrl)} is not an http(s) URL (or a comma-separated list of them)`);
+    return new ElasticsearchSource({
+      connection: esConnection(process.env, options.esFlags),
+      index: indexPattern(indexPrefix()),
+      mapping,
+    });
   }
   const { FileSource } = await import('./sources/files.ts');
   return new FileSource(options.logs ?? process.env.DTQ_LOG_DIR ?? join('var', 'logs'), { mapping });
@@ -283,7 +300,11 @@ async function printStats(options: Options): Promise<number> {
   const { renderStats } = await import('../dashboards/stats.ts');
   const since = options.sinceText === undefined ? undefined : new Date(options.filter.sinceMs ?? 0);
   process.stdout.write(
-    await renderStats({ esUrl, indexPattern: indexPattern(indexPrefix()), ...(since ? { since } : {}) }),
+    await renderStats({
+      connection: esConnection(process.env, options.esFlags),
+      indexPattern: indexPattern(indexPrefix()),
+      ...(since ? { since } : {}),
+    }),
   );
   return 0;
 }

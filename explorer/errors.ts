@@ -81,8 +81,13 @@ export const EXPLORE_ERRORS = {
 /** A short name of the catalogue. */
 export type ExploreErrorName = keyof typeof EXPLORE_ERRORS;
 
-/** Exit status for an error code from this catalogue (1 for anything else). */
+/**
+ * Exit status for an error code from this catalogue; 4 for the connection errors of elk/
+ * (credentials refused, TLS, settings), which say "Elasticsearch refused" as ES_QUERY_FAILED
+ * does; 1 for anything else.
+ */
 export function exitCodeFor(code: string | undefined): number {
   for (const def of Object.values(EXPLORE_ERRORS)) if (def.code === code) return def.exitCode;
+  if (code?.startsWith('DTQ_ERR_ES_')) return 4;
   return 1;
 }

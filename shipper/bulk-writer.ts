@@ -8,15 +8,18 @@
  * Each batch backs off on its own failures: several batches in flight during one outage each
  * wait as their own retry count says, not as the sum of everyone's. A 429 or 503 with
  * `Retry-After` is waited out (at least that long, at most backoffMaxMs).
+ *
+ * Wrong credentials (401), missing privileges (403) and a server that fails the TLS check are
+ * not waited out: retrying cannot fix them, so write() rejects with the error that names the
+ * setting, and the caller stops with the lines still on disk. With several nodes, a request
+ * whose node cannot be reached goes to the next one at once (contract/http-client.ts); `create`
+ * with the line's own id makes resending safe.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  HttpClient,
-  HttpRequestError,
-  type HttpResponse,
-  headerValue,
-  type RequestOptions,
-} from '../contract/http-client.ts';
+import { DtqError } from '../contract/dtq-error.ts';
+import { HttpRequestError, type HttpResponse, headerValue, type RequestOptions } from '../contract/http-client.ts';
+import { authProblem, esTransport, transportProblem } from '../elk/client.ts';
+import { type EsConnection, plainConnection } from '../elk/connection.ts';
 import { retryAfterMs, retryDelay } from './backoff.ts';
 
 /** One document to write. */
@@ -36,7 +39,10 @@ export interface BulkTransport {
 
 /** Options of {@link BulkWriter}. */
 export interface BulkWriterOptions {
+  /** Node URL(s), comma-separated; ignored when `connection` is given. */
   url: string;
+  /** The cluster with credentials and trust (default: `url` with none). */
+  connection?: EsConnection;
   exportTimeoutMs: number;
   backoffInitialMs: number;
   /** Ceiling of every retry delay, a server's `Retry-After` included. */
@@ -45,10 +51,12 @@ export interface BulkWriterOptions {
    * Told of every retry: why; how many requests in a row have failed, across every batch
    * (1 means an outage begins); and how long this batch waits, by its own failures.
    */
-  onRetry?(reason: string, failuresInARow: number, delayMs: number): void;
+  onRetry?(reason: string, failuresInARow: number, delayMs: number, code: string): void;
   /** Told once a failing run of requests succeeds again, with how many failed. */
   onRecovered?(failures: number): void;
-  /** Default: an HttpClient on `url`. */
+  /** Told when a node fails and a request moves on to the next one. */
+  onFailover?(node: string, reason: string): void;
+  /** Default: the one transport on the connection. */
   transport?: BulkTransport;
   /** Source of the backoff's jitter, in [0, 1). Default Math.random. */
   random?: () => number;
@@ -57,11 +65,14 @@ export interface BulkWriterOptions {
 /** A request that failed as a whole. */
 class RequestFailure extends Error {
   readonly status: number | undefined;
+  /** Short name of the failure: the system error code (ECONNREFUSED…) or `HTTP <status>`. */
+  readonly code: string;
   /** What the server's Retry-After asked for, already capped. */
   readonly retryAfterMs: number | undefined;
-  constructor(message: string, status?: number, retryAfter?: number) {
+  constructor(message: string, status?: number, retryAfter?: number, code?: string) {
     super(message);
     this.status = status;
+    this.code = code ?? (status === undefined ? 'error' : `HTTP ${status}`);
     this.retryAfterMs = retryAfter;
   }
 }
@@ -95,15 +106,19 @@ function transient(status: number): boolean {
 export class BulkWriter {
   readonly #options: BulkWriterOptions;
   readonly #http: BulkTransport;
+  readonly #connection: EsConnection;
   /** Requests failed in a row across every batch: only for reporting an outage and its end. */
   #failuresInARow = 0;
 
   constructor(options: BulkWriterOptions) {
     this.#options = options;
-    // A trailing slash keeps a path in the URL (a proxy's prefix) when `_bulk` is resolved against it.
+    this.#connection = options.connection ?? plainConnection(options.url);
     this.#http =
       options.transport ??
-      new HttpClient(options.url.endsWith('/') ? options.url : `${options.url}/`, { maxSockets: 16 });
+      esTransport(this.#connection, {
+        maxSockets: 16,
+        onFailover: (node, error) => options.onFailover?.(node, error.message),
+      });
   }
 
   /** Write every document; resolves with one outcome per document, in order. Rejects only on `signal`. */
@@ -146,6 +161,7 @@ export class BulkWriter {
           });
         } catch (error) {
           signal.throwIfAborted();
+          if (error instanceof DtqError) throw error;
           const requestFailure = error instanceof RequestFailure ? error : new RequestFailure(String(error));
           const splittable = requestFailure.status === 400 || requestFailure.status === 413;
           if (splittable && slice.length === 1) {
@@ -165,6 +181,7 @@ export class BulkWriter {
       failures++;
       await this.#backoff(
         failure?.message ?? `${pending.length} documents answered 429/5xx`,
+        failure?.code ?? 'documents answered 429/5xx',
         failures,
         failure?.retryAfterMs,
         signal,
@@ -178,11 +195,17 @@ export class BulkWriter {
     this.#failuresInARow = 0;
   }
 
-  async #backoff(reason: string, attempt: number, retryAfter: number | undefined, signal: AbortSignal): Promise<void> {
+  async #backoff(
+    reason: string,
+    code: string,
+    attempt: number,
+    retryAfter: number | undefined,
+    signal: AbortSignal,
+  ): Promise<void> {
     this.#failuresInARow++;
     const { backoffInitialMs, backoffMaxMs, random } = this.#options;
     const delay = retryDelay(attempt, backoffInitialMs, backoffMaxMs, retryAfter, random);
-    this.#options.onRetry?.(reason, this.#failuresInARow, delay);
+    this.#options.onRetry?.(reason, this.#failuresInARow, delay, code);
     await sleep(delay, undefined, { signal });
   }
 
@@ -195,7 +218,7 @@ export class BulkWriter {
     const body = joined(docs);
     let response: HttpResponse;
     try {
-      response = await this.#http.send('POST', `_bulk?filter_path=${FILTER_PATH}`, {
+      response = await this.#http.send('POST', `/_bulk?filter_path=${FILTER_PATH}`, {
         body,
         headers: { 'content-type': 'application/x-ndjson' },
         timeoutMs: this.#options.exportTimeoutMs,
@@ -203,8 +226,13 @@ export class BulkWriter {
       });
     } catch (error) {
       signal.throwIfAborted();
-      throw new RequestFailure(error instanceof HttpRequestError ? error.message : String(error));
+      if (!(error instanceof HttpRequestError)) throw new RequestFailure(String(error));
+      const problem = transportProblem(this.#connection, error);
+      if (problem instanceof DtqError && problem.code === 'DTQ_ERR_ES_TLS') throw problem;
+      throw new RequestFailure(error.message, undefined, undefined, error.code);
     }
+    const refused = authProblem(this.#connection, response, 'POST /_bulk');
+    if (refused) throw refused;
     const text = response.text;
     const ok = response.status >= 200 && response.status < 300;
     if (!ok) {

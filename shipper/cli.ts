@@ -12,9 +12,11 @@ import { defaultInstance } from '../contract/host.ts';
 import { redactUrl } from '../contract/redact.ts';
 import { printable } from '../contract/terminal-text.ts';
 import { EVENTS } from '../contract/vocabulary.ts';
+import { ES_CLI_OPTIONS, ES_ENV_HELP } from '../elk/connection.ts';
 import { createLogger, errorFields, logEvent } from '../instrumentation/logger.ts';
 import { metricsListenFromEnv, startMetricsServer } from '../instrumentation/metrics.ts';
 import { configFromEnv } from './config.ts';
+import { connectionText } from './connection-text.ts';
 import { shipperRegistry } from './metrics.ts';
 import { Progress } from './progress.ts';
 import { Shipper } from './shipper.ts';
@@ -27,23 +29,24 @@ const SHIP_CLI = {
       type: 'boolean',
       description: 'exit once every complete line is shipped (a last line without newline waits for the next run)',
     },
+    ...ES_CLI_OPTIONS,
   },
   sections: [
     {
       title: 'Environment',
       lines: [
-        'DTQ_LOG_DIR          directory to ship (default var/logs)',
-        'DTQ_ES_URL           Elasticsearch (default http://127.0.0.1:9200)',
-        'DTQ_ES_INDEX_PREFIX  index prefix (default dtq-logs)',
-        'DTQ_SHIPPER_*        batch and retry limits, see docs/pipeline.md',
+        'DTQ_LOG_DIR            directory to ship (default var/logs)',
+        ...ES_ENV_HELP,
+        'DTQ_ES_INDEX_PREFIX    index prefix (default dtq-logs)',
+        'DTQ_SHIPPER_*          batch and retry limits, see docs/pipeline.md',
       ],
     },
   ],
 } as const;
 
 async function main(argv: string[]): Promise<void> {
-  const once = runCli(SHIP_CLI, argv, (values) => values.once === true);
-  const config = configFromEnv();
+  const { once, ...flags } = runCli(SHIP_CLI, argv, (values) => values);
+  const config = configFromEnv(process.env, flags);
   const metricsListen = metricsListenFromEnv('DTQ_SHIPPER_METRICS_PORT');
   const instance = process.env.DTQ_INSTANCE || defaultInstance('shipper');
   // The shipper's own lines go to the same directory and are shipped like any other: a few
@@ -58,7 +61,12 @@ async function main(argv: string[]): Promise<void> {
     config,
     logger,
     progress: new Progress(process.stderr),
-    untilCaughtUp: once,
+    untilCaughtUp: once === true,
+    // On a terminal the progress line is cleared first; its next update draws it again below.
+    onConnection: (notice) =>
+      process.stderr.write(
+        `${process.stderr.isTTY ? '\r\x1b[2K' : ''}${printable(connectionText(notice, config.esUrl))}\n`,
+      ),
   });
   if (metricsListen !== undefined) {
     await startMetricsServer(

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { envFlag, envInt, envOptional } from '../contract/env.ts';
 import { hostName } from '../contract/host.ts';
 import { DEFAULT_INDEXABLE_YEARS, type IndexableYears, indexPrefix } from '../contract/indices.ts';
-import { esUrl } from '../elk/client.ts';
+import { describeNodes, type EsConnection, type EsFlags, esConnection } from '../elk/connection.ts';
 import { logDirectory } from '../instrumentation/logger.ts';
 
 /**
@@ -47,7 +47,10 @@ export interface ShipperLimits {
 
 /** Everything a shipper needs. */
 export interface ShipperConfig {
+  /** Node URL(s), comma-separated, as they may be printed; the cluster when `es` is absent. */
   esUrl: string;
+  /** The cluster with credentials and trust (DTQ_ES_* and the flags); default `esUrl` with none. */
+  es?: EsConnection;
   indexPrefix: string;
   /**
    * The host shipped from (DTQ_HOST_NAME, else the OS host name): part of every document id, so
@@ -116,11 +119,13 @@ export function limitsFromEnv(
   return limits;
 }
 
-/** The configuration from the environment (DTQ_ES_URL, DTQ_LOG_DIR, DTQ_SHIPPER_*). */
-export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ShipperConfig {
+/** The configuration from the environment (DTQ_ES_*, DTQ_LOG_DIR, DTQ_SHIPPER_*), connection flags over it. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env, flags: EsFlags = {}): ShipperConfig {
   const logDir = logDirectory(env);
+  const es = esConnection(env, flags);
   return {
-    esUrl: esUrl(env),
+    esUrl: describeNodes(es),
+    es,
     indexPrefix: indexPrefix(env),
     hostName: hostName(env),
     logDir,

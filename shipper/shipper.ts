@@ -8,10 +8,12 @@
 import { join } from 'node:path';
 import { setTimeout as sleep, setImmediate as yieldToIo } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { DtqError } from '../contract/dtq-error.ts';
 import { hostName } from '../contract/host.ts';
 import { dailyIndexNamer, timestampRange } from '../contract/indices.ts';
 import { redactUrl } from '../contract/redact.ts';
 import { EVENTS, F } from '../contract/vocabulary.ts';
+import { type EsConnection, plainConnection } from '../elk/connection.ts';
 import { CORE_STEPS, runSetup } from '../elk/setup.ts';
 import { errorFields, logEvent } from '../instrumentation/logger.ts';
 import { backoffDelay } from './backoff.ts';
@@ -40,6 +42,33 @@ export interface ShipperOptions {
   progress?: Progress;
   /** Return from run() once every file is shipped to its end (batch use and benchmarks). */
   untilCaughtUp?: boolean;
+  /** Told at once when Elasticsearch fails or a node is passed over, and when it answers again (the CLI says it on stderr). */
+  onConnection?: (notice: ConnectionNotice) => void;
+}
+
+/** What the shipper tells of its connection to Elasticsearch. */
+export type ConnectionNotice =
+  /** A request failed; `retries` counts the retries since the last success, `delayMs` is the wait before the next. */
+  | { kind: 'retrying'; reason: string; code: string; retries: number; delayMs: number }
+  /** One node failed and the request went on to the next. */
+  | { kind: 'failover'; node: string; reason: string }
+  /** Elasticsearch answered again after `failures` failed attempts. */
+  | { kind: 'recovered'; failures: number };
+
+/**
+ * Errors retrying cannot fix (credentials refused, privileges missing, a certificate not
+ * trusted, settings that do not fit): the shipper stops with them, the lines stay on disk.
+ */
+const FATAL_ES_CODES = new Set([
+  'DTQ_ERR_ES_UNAUTHORIZED',
+  'DTQ_ERR_ES_FORBIDDEN',
+  'DTQ_ERR_ES_TLS',
+  'DTQ_ERR_ES_CA_UNREADABLE',
+  'DTQ_ERR_ES_BAD_CONNECTION_SETTINGS',
+]);
+
+function isFatal(error: unknown): boolean {
+  return error instanceof DtqError && FATAL_ES_CODES.has(error.code);
 }
 
 /** Path of the registry inside the state directory. */
@@ -69,6 +98,10 @@ export class Shipper {
   readonly #logger: Logger | undefined;
   readonly #progress: Progress | undefined;
   readonly #untilCaughtUp: boolean;
+  readonly #onConnection: ((notice: ConnectionNotice) => void) | undefined;
+  readonly #connection: EsConnection;
+  /** Failed attempts since the last success, setup and bulk alike. */
+  #failuresInARow = 0;
   readonly #registry: Registry;
   readonly #deadLetters: DeadLetterFile;
   readonly #tailer: Tailer;
@@ -92,6 +125,8 @@ export class Shipper {
     this.#logger = options.logger;
     this.#progress = options.progress;
     this.#untilCaughtUp = options.untilCaughtUp ?? false;
+    this.#onConnection = options.onConnection;
+    this.#connection = this.#config.es ?? plainConnection(this.#config.esUrl);
     const { limits } = this.#config;
     this.#registry = Registry.load(registryPath(this.#config.stateDir));
     this.#deadLetters = new DeadLetterFile(deadLetterPath(this.#config.stateDir));
@@ -109,11 +144,14 @@ export class Shipper {
     });
     this.#writer = new BulkWriter({
       url: this.#config.esUrl,
+      connection: this.#connection,
       exportTimeoutMs: limits.exportTimeoutMs,
       backoffInitialMs: limits.backoffInitialMs,
       backoffMaxMs: limits.backoffMaxMs,
-      onRetry: (reason, attempt) => {
+      onFailover: (node, reason) => this.#onConnection?.({ kind: 'failover', node, reason }),
+      onRetry: (reason, attempt, delayMs, code) => {
         this.#counters.retries++;
+        this.#failed(reason, code, delayMs);
         if (attempt === 1) {
           this.#log(
             'warn',
@@ -124,6 +162,7 @@ export class Shipper {
         }
       },
       onRecovered: (failures) => {
+        this.#recovered();
         this.#log(
           'info',
           EVENTS.DEPENDENCY_RECOVERED,
@@ -347,9 +386,16 @@ export class Shipper {
   async #sendLoop(): Promise<void> {
     const running = new Set<Promise<void>>();
     let previous: Promise<void> = Promise.resolve();
+    // A write that fails for good (credentials refused, dead-letter file unwritable) ends the
+    // loop at once, even while it waits for a batch that a --once reader will never send.
+    let failed: { error: unknown } | undefined;
     try {
       for (;;) {
         const batch = await this.#queue.take();
+        if (failed !== undefined) {
+          batch?.release();
+          throw failed.error;
+        }
         if (batch === undefined) break;
         await this.#ensureSetup();
         this.#inFlight.add(batch);
@@ -369,7 +415,12 @@ export class Shipper {
         previous = acknowledged;
         running.add(acknowledged);
         const forget = () => running.delete(acknowledged);
-        acknowledged.then(forget, forget);
+        acknowledged.then(forget, (error: unknown) => {
+          forget();
+          failed ??= { error };
+          this.#stopping = true;
+          this.#queue.close();
+        });
         if (running.size >= this.#config.limits.maxConcurrentExports) await Promise.race(running);
       }
       await Promise.all(running);
@@ -391,13 +442,26 @@ export class Shipper {
     }
   }
 
+  /** Say a failure at once (the CLI prints it), counting the retries of this outage. */
+  #failed(reason: string, code: string, delayMs: number): void {
+    this.#failuresInARow++;
+    this.#onConnection?.({ kind: 'retrying', reason, code, retries: this.#failuresInARow, delayMs });
+  }
+
+  #recovered(): void {
+    if (this.#failuresInARow > 0) this.#onConnection?.({ kind: 'recovered', failures: this.#failuresInARow });
+    this.#failuresInARow = 0;
+  }
+
   async #ensureSetup(): Promise<void> {
     for (let attempt = 1; !this.#setupDone; attempt++) {
       try {
-        await runSetup({ url: this.#config.esUrl, prefix: this.#config.indexPrefix, steps: CORE_STEPS });
+        await runSetup({ connection: this.#connection, prefix: this.#config.indexPrefix, steps: CORE_STEPS });
         this.#setupDone = true;
+        this.#recovered();
       } catch (error) {
         this.#abort.signal.throwIfAborted();
+        if (isFatal(error)) throw error;
         this.#counters.retries++;
         if (attempt === 1)
           this.#log(
@@ -407,7 +471,17 @@ export class Shipper {
             'index template setup failed; retrying before shipping',
           );
         const { backoffInitialMs, backoffMaxMs } = this.#config.limits;
-        await sleep(backoffDelay(attempt, backoffInitialMs, backoffMaxMs), undefined, { signal: this.#abort.signal });
+        const delay = backoffDelay(attempt, backoffInitialMs, backoffMaxMs);
+        // The transport's own failure ("GET …: connect ECONNREFUSED") rather than the catalogue
+        // text around it, which tells an operator of `npm run elk:setup` what to do.
+        const cause = error instanceof DtqError && error.cause instanceof Error ? error.cause : error;
+        const code = (cause as { code?: unknown }).code;
+        this.#failed(
+          cause instanceof Error ? cause.message : String(cause),
+          typeof code === 'string' ? code : 'error',
+          delay,
+        );
+        await sleep(delay, undefined, { signal: this.#abort.signal });
       }
     }
   }

@@ -5,9 +5,13 @@
  * version, so an unreachable, starting or too old Kibana gets an error that says what to do.
  */
 
+import { randomUUID } from 'node:crypto';
 import { dtqError } from '../../contract/dtq-error.ts';
+import { envOptional } from '../../contract/env.ts';
+import { HttpClient, HttpRequestError, isTlsErrorCode } from '../../contract/http-client.ts';
 import { DEFAULT_INDEX_PREFIX } from '../../contract/indices.ts';
 import { redactUrl } from '../../contract/redact.ts';
+import { ES_ENV, type EsConnection, esConnection } from '../../elk/connection.ts';
 import { DASHBOARD_ERRORS } from '../errors.ts';
 import { savedObjects, toNdjson } from './saved-objects.ts';
 import { compareVersions, KIBANA_VERSION, MIN_KIBANA_VERSION } from './versions.ts';
@@ -28,6 +32,11 @@ export interface ImportResult {
 /** Options of {@link importDashboards}. */
 export interface ImportOptions {
   kibanaUrl: string;
+  /**
+   * Credentials and trust for Kibana (default {@link kibanaConnection}: the DTQ_ES_* credentials,
+   * which Kibana checks against Elasticsearch, and DTQ_KIBANA_CA or the Elasticsearch trust).
+   */
+  connection?: EsConnection;
   /** Index prefix the data view covers (default dtq-logs). */
   prefix?: string;
   /** Per-request timeout (default 30 s). */
@@ -97,54 +106,119 @@ export function importFailure(httpStatus: number, body: unknown): string | undef
   return errors.length > 0 ? errors.join('; ') : 'Kibana answered success: false without details';
 }
 
-async function call(url: string, init: RequestInit, timeoutMs: number): Promise<{ status: number; body: unknown }> {
-  let response: Response;
+/**
+ * How to reach Kibana at `kibanaUrl`: the credentials of DTQ_ES_* (Kibana authenticates its
+ * users against Elasticsearch, so the same user or API key works) and DTQ_KIBANA_CA (or
+ * DTQ_KIBANA_CA_FINGERPRINT), else the trust set for Elasticsearch.
+ */
+export function kibanaConnection(kibanaUrl: string, env: NodeJS.ProcessEnv = process.env): EsConnection {
+  const ca = envOptional('DTQ_KIBANA_CA', env);
+  const pin = envOptional('DTQ_KIBANA_CA_FINGERPRINT', env);
+  const own = ca !== undefined || pin !== undefined;
+  return esConnection({
+    ...env,
+    [ES_ENV.URL]: kibanaUrl,
+    [ES_ENV.CA]: own ? ca : env[ES_ENV.CA],
+    [ES_ENV.CA_FINGERPRINT]: own ? pin : env[ES_ENV.CA_FINGERPRINT],
+  });
+}
+
+async function call(
+  client: HttpClient,
+  url: string,
+  method: string,
+  path: string,
+  options: { headers: Record<string, string>; body?: Uint8Array },
+  timeoutMs: number,
+): Promise<{ status: number; body: unknown }> {
+  let response: Awaited<ReturnType<HttpClient['send']>>;
   try {
-    response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    response = await client.send(method, path, { ...options, timeoutMs });
   } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const reason = cause?.code ?? cause?.message ?? (error as Error).message;
-    throw dtqError(DASHBOARD_ERRORS.KIBANA_UNREACHABLE, { url: new URL(url).origin, reason }, error);
+    const code = error instanceof HttpRequestError ? error.code : undefined;
+    const reason =
+      code !== undefined && isTlsErrorCode(code)
+        ? `${code}: set DTQ_KIBANA_CA to the PEM file of the CA that signed Kibana's certificate`
+        : (code ?? (error as Error).message);
+    throw dtqError(DASHBOARD_ERRORS.KIBANA_UNREACHABLE, { url: redactUrl(new URL(url).origin), reason }, error);
   }
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // Not JSON (a proxy's error page): keep the text for the message.
-  }
+  if (response.status === 401 || response.status === 403)
+    throw dtqError(DASHBOARD_ERRORS.KIBANA_IMPORT_FAILED, {
+      url: redactUrl(url),
+      reason: `HTTP ${response.status}: Kibana ${response.status === 401 ? 'did not accept the credentials of DTQ_ES_API_KEY or DTQ_ES_USERNAME/DTQ_ES_PASSWORD' : 'refuses the import to that user or API key (it needs the saved-objects management privilege)'}`,
+    });
+  const body = response.json<unknown>() ?? response.text;
   return { status: response.status, body };
 }
 
+function kibanaClient(url: string, connection: EsConnection | undefined): HttpClient {
+  const settings = connection ?? kibanaConnection(url);
+  return new HttpClient(url, {
+    maxSockets: 1,
+    headers: settings.headers,
+    ...(settings.tls ? { tls: settings.tls } : {}),
+  });
+}
+
 /** Ask Kibana for its version (throws the catalogue error when it cannot take the import). */
-export async function kibanaVersion(kibanaUrl: string, timeoutMs = 30_000): Promise<string> {
+export async function kibanaVersion(kibanaUrl: string, timeoutMs = 30_000, connection?: EsConnection): Promise<string> {
   const url = validateKibanaUrl(kibanaUrl);
-  const { status, body } = await call(`${url}/api/status`, { headers: { accept: 'application/json' } }, timeoutMs);
+  const client = kibanaClient(url, connection);
+  try {
+    return await versionOf(client, url, timeoutMs);
+  } finally {
+    client.close();
+  }
+}
+
+async function versionOf(client: HttpClient, url: string, timeoutMs: number): Promise<string> {
+  const { status, body } = await call(
+    client,
+    url,
+    'GET',
+    '/api/status',
+    { headers: { accept: 'application/json' } },
+    timeoutMs,
+  );
   return versionFromStatus(url, status, body);
 }
 
-/** The multipart form Kibana's import API reads: one `file` part holding the NDJSON. */
-export function importForm(ndjson: string): FormData {
-  const form = new FormData();
-  form.append('file', new Blob([ndjson], { type: 'application/ndjson' }), 'dtq.ndjson');
-  return form;
+/** The multipart form Kibana's import API reads: one `file` part holding the NDJSON, with its content type. */
+export function importForm(ndjson: string): { body: Buffer; contentType: string } {
+  const boundary = `dtq-${randomUUID()}`;
+  const head =
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="dtq.ndjson"\r\n` +
+    'Content-Type: application/ndjson\r\n\r\n';
+  return {
+    body: Buffer.concat([Buffer.from(head), Buffer.from(ndjson), Buffer.from(`\r\n--${boundary}--\r\n`)]),
+    contentType: `multipart/form-data; boundary=${boundary}`,
+  };
 }
 
 /** Import the data view, Lens panels and dashboards, overwriting earlier copies. */
 export async function importDashboards(options: ImportOptions): Promise<ImportResult> {
   const url = validateKibanaUrl(options.kibanaUrl);
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const version = await kibanaVersion(url, timeoutMs);
-  const prefix = options.prefix ?? DEFAULT_INDEX_PREFIX;
-  const objects = savedObjects(prefix);
-  const { status, body } = await call(
-    `${url}/api/saved_objects/_import?overwrite=true`,
-    { method: 'POST', headers: XSRF_HEADER, body: importForm(toNdjson(objects)) },
-    timeoutMs,
-  );
-  const failure = importFailure(status, body);
-  if (failure !== undefined)
-    throw dtqError(DASHBOARD_ERRORS.KIBANA_IMPORT_FAILED, { url: redactUrl(url), reason: failure });
-  const imported = (body as { successCount?: number }).successCount ?? objects.length;
-  return { version, imported, indexPattern: `${prefix}-*` };
+  const client = kibanaClient(url, options.connection);
+  try {
+    const version = await versionOf(client, url, timeoutMs);
+    const prefix = options.prefix ?? DEFAULT_INDEX_PREFIX;
+    const objects = savedObjects(prefix);
+    const form = importForm(toNdjson(objects));
+    const { status, body } = await call(
+      client,
+      url,
+      'POST',
+      '/api/saved_objects/_import?overwrite=true',
+      { headers: { ...XSRF_HEADER, 'content-type': form.contentType }, body: form.body },
+      timeoutMs,
+    );
+    const failure = importFailure(status, body);
+    if (failure !== undefined)
+      throw dtqError(DASHBOARD_ERRORS.KIBANA_IMPORT_FAILED, { url: redactUrl(url), reason: failure });
+    const imported = (body as { successCount?: number }).successCount ?? objects.length;
+    return { version, imported, indexPattern: `${prefix}-*` };
+  } finally {
+    client.close();
+  }
 }

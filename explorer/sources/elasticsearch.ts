@@ -2,18 +2,21 @@
  * Elasticsearch as a source: term queries on the join keys over the log index pattern, with
  * point-in-time + search_after when a trace has more lines than one page.
  *
- * It speaks HTTP with node:http (http-json.ts) rather than @elastic/elasticsearch or fetch:
- * the explorer's promise is a fast start, and either costs more to load than the three
- * endpoints used here (_search, _pit, _resolve/index) cost to call by hand.
+ * It speaks HTTP through dtq's one Elasticsearch client (elk/client.ts on node:http), not
+ * @elastic/elasticsearch or fetch: the explorer's promise is a fast start, and either costs more
+ * to load than the three endpoints used here (_search, _pit, _resolve/index) cost to call by
+ * hand. With several nodes, queries take turns and move on from a node that is down.
  */
-import { dtqError } from '../../contract/dtq-error.ts';
-import { redactUrl } from '../../contract/redact.ts';
+import { DtqError, dtqError } from '../../contract/dtq-error.ts';
+import type { HttpResponse } from '../../contract/http-client.ts';
 import { DUPLICATE_EVENTS, EVENTS, F, normalizeNginxLine } from '../../contract/vocabulary.ts';
+import { EsClient, errorOf } from '../../elk/client.ts';
+import { type EsConnection, plainConnection } from '../../elk/connection.ts';
+import { ES_ERRORS } from '../../elk/errors.ts';
 import { EXPLORE_ERRORS } from '../errors.ts';
 import type { Mapping } from '../mapping/mapping.ts';
 import { STATUS_PATH_PREFIX, STATUS_ROUTE, statusPathTaskId } from '../model/join.ts';
 import type { Hit } from '../model/types.ts';
-import { closeAgents, type JsonResponse, requestJson } from './http-json.ts';
 import {
   type IdField,
   type LineFeed,
@@ -168,7 +171,10 @@ const MAX_SLICES = 4;
 
 /** Options of {@link ElasticsearchSource}. */
 export interface ElasticsearchSourceOptions {
-  readonly url: string;
+  /** Node URL(s), comma-separated, of a cluster without credentials; ignored when `connection` is given. */
+  readonly url?: string;
+  /** The cluster with credentials and trust (elk/connection.ts). */
+  readonly connection?: EsConnection;
   /** Index pattern, e.g. dtq-logs-*. */
   readonly index: string;
   readonly pageSize?: number;
@@ -180,6 +186,7 @@ export interface ElasticsearchSourceOptions {
 export class ElasticsearchSource implements LogSource {
   readonly kind = 'elasticsearch' as const;
   readonly description: string;
+  readonly #client: EsClient;
   readonly #url: string;
   readonly #index: string;
   readonly #pageSize: number;
@@ -187,7 +194,9 @@ export class ElasticsearchSource implements LogSource {
   readonly #sort: readonly unknown[];
 
   constructor(options: ElasticsearchSourceOptions) {
-    this.#url = options.url.replace(/\/+$/, '');
+    const connection = options.connection ?? plainConnection(options.url ?? '');
+    this.#client = new EsClient(connection, { requestTimeoutMs: REQUEST_TIMEOUT_MS });
+    this.#url = this.#client.url;
     this.#index = options.index;
     this.#pageSize = options.pageSize ?? PAGE_SIZE;
     this.#mapping = options.mapping?.identity === false ? options.mapping : undefined;
@@ -198,7 +207,7 @@ export class ElasticsearchSource implements LogSource {
           "it reads OTLP JSON files as the Collector's file exporter writes them (--logs DIR); Elasticsearch holds documents of another shape. Read the files, or describe your documents in a mapping file",
       });
     this.#sort = this.#mapping === undefined ? SORT : mappedSort(this.#mapping);
-    this.description = `Elasticsearch ${redactUrl(this.#url)} (${this.#index})${this.#mapping ? ` (profile ${this.#mapping.name})` : ''}`;
+    this.description = `Elasticsearch ${this.#url} (${this.#index})${this.#mapping ? ` (profile ${this.#mapping.name})` : ''}`;
   }
 
   // --- Mapping hook: with a foreign format, queries name the mapped fields and every hit is
@@ -226,21 +235,23 @@ export class ElasticsearchSource implements LogSource {
   // --- End of the mapping hook.
 
   async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let response: JsonResponse;
+    let response: HttpResponse;
     try {
-      response = await requestJson(method, `${this.#url}${path}`, body, REQUEST_TIMEOUT_MS);
+      response = await this.#client.send(method, path, body === undefined ? {} : { body });
     } catch (error) {
-      const reason = (error as { code?: string }).code ?? (error as Error).message;
-      throw dtqError(EXPLORE_ERRORS.ES_UNREACHABLE, { url: redactUrl(this.#url), reason }, error);
+      // Credentials, privileges and TLS keep their own errors, which name the setting to fix.
+      if (!(error instanceof DtqError) || error.code !== ES_ERRORS.UNREACHABLE.code) throw error;
+      const cause = error.cause as { code?: string; message?: string } | undefined;
+      throw dtqError(EXPLORE_ERRORS.ES_UNREACHABLE, { url: this.#url, reason: cause?.code ?? error.message }, error);
     }
     const text = response.text;
     if (response.status < 200 || response.status >= 300) {
-      const error = parseError(text);
-      if (error?.type === 'index_not_found_exception')
-        throw dtqError(EXPLORE_ERRORS.NO_INDEX, { url: redactUrl(this.#url), index: this.#index });
-      const reason = error ? `${error.type ?? ''} ${error.reason ?? ''}`.trim() : text.slice(0, 300);
+      const error = errorOf(text);
+      if (error.type === 'index_not_found_exception')
+        throw dtqError(EXPLORE_ERRORS.NO_INDEX, { url: this.#url, index: this.#index });
+      const reason = `${error.type ?? ''} ${error.reason}`.trim();
       throw dtqError(EXPLORE_ERRORS.ES_QUERY_FAILED, {
-        url: redactUrl(this.#url),
+        url: this.#url,
         index: this.#index,
         status: response.status,
         reason,
@@ -469,8 +480,7 @@ export class ElasticsearchSource implements LogSource {
       'GET',
       `/_resolve/index/${encodeIndexPattern(this.#index)}`,
     );
-    if (resolved.indices.length === 0)
-      throw dtqError(EXPLORE_ERRORS.NO_INDEX, { url: redactUrl(this.#url), index: this.#index });
+    if (resolved.indices.length === 0) throw dtqError(EXPLORE_ERRORS.NO_INDEX, { url: this.#url, index: this.#index });
     const prefix = id.slice(0, Math.max(1, Math.min(6, Math.floor(id.length / 2))));
     const time = this.#fields(F.TIMESTAMP)[0] ?? F.TIMESTAMP;
     const idField = this.#fields(field)[0] ?? field;
@@ -505,7 +515,7 @@ export class ElasticsearchSource implements LogSource {
   }
 
   async close(): Promise<void> {
-    closeAgents();
+    this.#client.close();
   }
 }
 
@@ -574,14 +584,6 @@ function summarise(lines: number, aggs: PollAggregations | undefined): PollSumma
 
 function sameSort(a: unknown[] | undefined, b: unknown[] | undefined): boolean {
   return a !== undefined && b !== undefined && a.length === b.length && a.every((value, i) => value === b[i]);
-}
-
-function parseError(text: string): { type?: string; reason?: string } | undefined {
-  try {
-    return (JSON.parse(text) as { error?: { type?: string; reason?: string } }).error;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

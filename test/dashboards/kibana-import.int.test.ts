@@ -68,7 +68,7 @@ describe('the Kibana importer', () => {
 
   it('sends the objects as one .ndjson file part that parses back to a valid set', async () => {
     const form = importForm(toNdjson(savedObjects('compose-logs')));
-    const parsed = await new Response(form).formData();
+    const parsed = await new Response(form.body, { headers: { 'content-type': form.contentType } }).formData();
     const file = parsed.get('file') as File;
     expect(file.name).toBe('dtq.ndjson');
     const objects = parseNdjson(await file.text());

@@ -15,7 +15,8 @@ import {
   ratioValue,
 } from '../../dashboards/es-query.ts';
 import { collectStats, renderStats } from '../../dashboards/stats.ts';
-import { createEsClient } from '../../elk/client.ts';
+import { EsClient } from '../../elk/client.ts';
+import { plainConnection } from '../../elk/connection.ts';
 import { CORE_STEPS, runSetup } from '../../elk/setup.ts';
 import { deleteIndicesWithPrefix, testElasticsearch, uniqueIndexPrefix } from '../utils/elasticsearch.ts';
 import { BASE, knownLines } from './known-data.ts';
@@ -26,14 +27,14 @@ const lines = knownLines();
 
 async function rowsOf(panelId: string, options: PanelSearchOptions = { totals: true }): Promise<PanelRow[]> {
   const panel = panelById(panelId);
-  const client = createEsClient({ url });
+  const client = new EsClient(plainConnection(url));
   try {
-    const response = await client.search({ index: indexPattern(prefix), ...panelSearch(panel, options) } as Parameters<
-      typeof client.search
-    >[0]);
+    const response = await client.request('POST', `/${indexPattern(prefix)}/_search`, {
+      body: panelSearch(panel, options),
+    });
     return panelRows(panel, response, options);
   } finally {
-    await client.close();
+    client.close();
   }
 }
 
@@ -44,16 +45,19 @@ const byKey = (rows: PanelRow[], bucket: string) =>
 beforeAll(async () => {
   ({ url } = await testElasticsearch());
   await runSetup({ url, prefix, steps: CORE_STEPS });
-  const client = createEsClient({ url });
+  const client = new EsClient(plainConnection(url));
   try {
-    const operations = lines.flatMap((line) => [
-      { index: { _index: indexForTimestamp(String(line[F.TIMESTAMP]), prefix) } },
-      line,
-    ]);
-    const result = await client.bulk({ operations, refresh: true });
-    expect(result.errors).toBe(false);
+    const body = lines
+      .flatMap((line) => [{ index: { _index: indexForTimestamp(String(line[F.TIMESTAMP]), prefix) } }, line])
+      .map((entry) => `${JSON.stringify(entry)}\n`)
+      .join('');
+    const result = await client.request<{ errors: boolean }>('POST', '/_bulk?refresh=true', {
+      body,
+      headers: { 'content-type': 'application/x-ndjson' },
+    });
+    expect(result?.errors).toBe(false);
   } finally {
-    await client.close();
+    client.close();
   }
 });
 

@@ -1,6 +1,6 @@
 /**
  * The real dtq-explore binary for tests: bin/dtq-explore.js loading dist/. The bundle is
- * rebuilt when explorer/ changed since the last build, under a lock, so parallel test files
+ * rebuilt when its sources changed since the last build, under a lock, so parallel test files
  * neither rebuild twice nor run a half-written bundle.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -23,13 +23,16 @@ function newest(dir: string): number {
   return latest;
 }
 
-/** Build dist/ unless it is newer than every explorer source. */
+/** Folders whose code the explorer bundle holds. */
+const BUNDLED = ['explorer', 'contract', 'elk', 'dashboards'];
+
+/** Build dist/ unless it is newer than every source the bundle holds. */
 export function ensureBuilt(): void {
   const script = `
     const fs = require('node:fs');
     const meta = ${JSON.stringify(join(ROOT, 'dist', 'meta.json'))};
     const built = fs.existsSync(meta) ? fs.statSync(meta).mtimeMs : 0;
-    process.exit(built >= ${Math.max(newest(join(ROOT, 'explorer')), statSync(join(ROOT, 'scripts', 'build-explorer.ts')).mtimeMs)} ? 0 : 1);`;
+    process.exit(built >= ${Math.max(...BUNDLED.map((dir) => newest(join(ROOT, dir))), statSync(join(ROOT, 'scripts', 'build-explorer.ts')).mtimeMs)} ? 0 : 1);`;
   const lock = join(tmpdir(), 'dtq-explore-build.lock');
   execFileSync(
     'flock',

@@ -47,21 +47,34 @@ export async function reapOrphanedTestNodes(): Promise<void> {
   }
 }
 
+/** Options of {@link startTestElasticsearchNode}. */
+export interface TestEsNodeOptions {
+  heap?: string;
+  /** Ports on 127.0.0.1; free ones when omitted (a cluster picks them first, to list its seeds). */
+  port?: number;
+  transportPort?: number;
+  /** Extra `-E` settings (a cluster's name, seeds and initial masters). */
+  settings?: Record<string, string>;
+  readyTimeoutMs?: number;
+}
+
 /** Start a node of its own for one test file (for tests that stop or kill Elasticsearch). */
-export async function startTestElasticsearchNode(options: { heap?: string } = {}): Promise<TestEsNode> {
+export async function startTestElasticsearchNode(options: TestEsNodeOptions = {}): Promise<TestEsNode> {
   await reapOrphanedTestNodes();
   const baseDir = mkdtempSync(join(tmpdir(), DIR_PREFIX));
   writeFileSync(join(baseDir, 'owner.pid'), `${process.pid}\n`);
-  const [port, transportPort] = [await freePort(), await freePort()];
+  const port = options.port ?? (await freePort());
+  const transportPort = options.transportPort ?? (await freePort());
   const node = await startElasticsearchNode({
     port,
     transportPort,
     baseDir,
     heap: options.heap ?? '512m',
     // Test cleanup deletes the indices of a prefix by wildcard.
-    settings: { 'action.destructive_requires_name': 'false' },
+    settings: { 'action.destructive_requires_name': 'false', ...options.settings },
     // On a busy CI box the C2 compiler makes startup much slower; test loads do not need it.
     jvmOptions: ['-XX:TieredStopAtLevel=1'],
+    ...(options.readyTimeoutMs === undefined ? {} : { readyTimeoutMs: options.readyTimeoutMs }),
   });
   const recordPid = (): void => {
     const pid = node.pid();
