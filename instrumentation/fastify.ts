@@ -18,7 +18,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { LogController } from 'fastify';
 import type { Bindings, ChildLoggerOptions, Logger } from 'pino';
 import { CORRELATION_ID_HEADER, correlationIdFrom } from '../contract/correlation-id.ts';
-import { type SpanContext, startSpan, TRACEPARENT_HEADER } from '../contract/trace-context.ts';
+import { formatTraceparent, type SpanContext, startSpan, TRACEPARENT_HEADER } from '../contract/trace-context.ts';
 import { EVENTS, F } from '../contract/vocabulary.ts';
 import { type EventFields, errorFields, logEvent } from './events.ts';
 
@@ -80,9 +80,14 @@ export function requestSpan(raw: IncomingMessage): SpanContext {
   return span;
 }
 
-/** The span of a Fastify request: hand `formatTraceparent(spanOf(request))` to what it calls or enqueues. */
+/** The span of a Fastify request. */
 export function spanOf(request: FastifyRequest): SpanContext {
   return requestSpan(request.raw);
+}
+
+/** The W3C `traceparent` of the request's span, for what the request calls or enqueues. */
+export function traceparentOf(request: FastifyRequest): string {
+  return formatTraceparent(spanOf(request));
 }
 
 /** The log fields of a span: trace.id, span.id, and parent.id when a caller sent one. */
