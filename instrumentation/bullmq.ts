@@ -5,7 +5,8 @@
  * `traceparent` and the enqueue time into the job data; {@link addTracedJob} does that, adds the
  * job and logs `task.enqueued`.
  *
- * Worker: {@link logTaskStarted} opens an attempt (with its queue wait) from the processor;
+ * Worker: {@link tracedProcessor} (or {@link logTaskStarted} from your processor) opens an
+ * attempt with its queue wait;
  * {@link instrumentWorker} listens to the worker's `completed`, `failed` and `stalled` events and
  * logs `task.completed`, `task.failed`, `task.retry_scheduled`, `task.dead_lettered` and
  * `task.stalled`. Those are logged from the events rather than from the processor because only
@@ -186,6 +187,21 @@ export function logTaskStarted(log: JobLog, job: TracedJob, readyAt?: number): v
     },
     `task ${job.id} started (attempt ${job.attemptsStarted}${redelivered ? ', redelivered after a stall' : ''})`,
   );
+}
+
+/**
+ * Wrap a BullMQ processor so each attempt starts with its `task.started` line (queue wait from
+ * `data.enqueued_at`). A processor that knows more (when a retry became ready, an attempt
+ * registry) calls {@link logTaskStarted} itself instead.
+ */
+export function tracedProcessor<D extends TracedJobData, R>(
+  logger: Logger,
+  processor: (job: Job<D>, token?: string) => Promise<R>,
+): (job: Job<D>, token?: string) => Promise<R> {
+  return async (job, token) => {
+    logTaskStarted(jobLog(logger, job), job);
+    return processor(job, token);
+  };
 }
 
 /** A dead-letter queue of the worker's own: where jobs that failed for good are moved. */

@@ -9,7 +9,13 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS, F } from '../../contract/vocabulary.ts';
-import { addTracedJob, instrumentWorker, jobLog, logTaskStarted } from '../../instrumentation/bullmq.ts';
+import {
+  addTracedJob,
+  instrumentWorker,
+  jobLog,
+  logTaskStarted,
+  tracedProcessor,
+} from '../../instrumentation/bullmq.ts';
 import { startRedis, type TestRedis } from '../utils/redis-server.ts';
 import { waitFor } from '../utils/wait.ts';
 
@@ -111,9 +117,9 @@ describe('the BullMQ instrumentation', () => {
     const moved: string[] = [];
     const worker = new Worker(
       name,
-      async () => {
+      tracedProcessor(logger, async () => {
         throw Object.assign(new Error('poison'), { code: 'APP_ERR_POISON' });
-      },
+      }),
       { connection: connection() },
     );
     closers.push(() => worker.close());
@@ -136,6 +142,11 @@ describe('the BullMQ instrumentation', () => {
     expect(dead[F.MESSAGE]).toMatch(/moved to the parked queue after 1 attempt/);
     const failed = lines.find((line) => line[F.EVENT_ACTION] === EVENTS.TASK_FAILED);
     expect(failed).toMatchObject({ level: 50, [F.TASK_MAX_ATTEMPTS]: 1 });
-    expect(lines.some((line) => line[F.EVENT_ACTION] === EVENTS.TASK_RETRY_SCHEDULED)).toBe(false);
+    expect(lines.map((line) => line[F.EVENT_ACTION])).toEqual([
+      EVENTS.TASK_ENQUEUED,
+      EVENTS.TASK_STARTED,
+      EVENTS.TASK_FAILED,
+      EVENTS.TASK_DEAD_LETTERED,
+    ]);
   });
 });
