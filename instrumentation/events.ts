@@ -6,6 +6,9 @@
 import type { Logger } from 'pino';
 import { type EventName, F, type FieldName } from '../contract/vocabulary.ts';
 
+/** The vocabulary, for a service's own events and fields beside the instrumentation's. */
+export { EVENTS, type EventName, F, type FieldName } from '../contract/vocabulary.ts';
+
 /** Fields a log call may carry: vocabulary names only, so nobody spells a field by hand. */
 export type EventFields = Partial<Record<FieldName, unknown>>;
 

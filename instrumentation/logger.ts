@@ -10,7 +10,7 @@ import pinoElasticsearchModule from 'pino-elasticsearch';
 import { indexForTimestamp, indexPrefix } from '../contract/indices.ts';
 import { F, type ServiceName } from '../contract/vocabulary.ts';
 
-export { type EventFields, errorFields, logEvent } from './events.ts';
+export { EVENTS, type EventFields, errorFields, F, logEvent } from './events.ts';
 
 /** Options for {@link createLogger}. */
 export interface LoggerOptions {
