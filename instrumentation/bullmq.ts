@@ -92,7 +92,10 @@ export function logTaskEnqueued(log: Logger, job: EnqueuedJob): void {
   );
 }
 
-/** Add a job with the trace carrier in its data, and log `task.enqueued` on `log` (correlation id bound). */
+/**
+ * Add a job with the trace carrier in its data, and log `task.enqueued` on `log`: a request's
+ * logger (correlation id bound) or any other, which then gets the context's id on the line.
+ */
 export async function addTracedJob<T extends object>(
   queue: Queue,
   name: string,
@@ -106,6 +109,7 @@ export async function addTracedJob<T extends object>(
     taskType: name,
     queue: queue.name,
     maxAttempts: jobOptions.attempts ?? 1,
+    ...(F.CORRELATION_ID in log.bindings() ? {} : { fields: { [F.CORRELATION_ID]: context.correlationId } }),
   });
   return job;
 }

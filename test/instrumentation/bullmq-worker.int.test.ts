@@ -138,6 +138,8 @@ describe('the BullMQ instrumentation', () => {
       lines.find((line) => line[F.EVENT_ACTION] === EVENTS.TASK_DEAD_LETTERED),
     );
     expect(moved).toHaveLength(1);
+    // The enqueue was logged on a logger without the id bound: the line has it once all the same.
+    for (const line of lines) expect(line[F.CORRELATION_ID]).toBe('req-dead');
     expect(dead).toMatchObject({ [F.CORRELATION_ID]: 'req-dead', [F.ERROR_CODE]: 'APP_ERR_POISON', level: 50 });
     expect(dead[F.MESSAGE]).toMatch(/moved to the parked queue after 1 attempt/);
     const failed = lines.find((line) => line[F.EVENT_ACTION] === EVENTS.TASK_FAILED);
