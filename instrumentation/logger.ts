@@ -10,10 +10,9 @@ import pinoElasticsearchModule from 'pino-elasticsearch';
 import { hostName } from '../contract/host.ts';
 import { indexForTimestamp, indexPrefix } from '../contract/indices.ts';
 import { printable } from '../contract/terminal-text.ts';
-import { type EventName, F, type FieldName, type ServiceName } from '../contract/vocabulary.ts';
+import { F, type ServiceName } from '../contract/vocabulary.ts';
 
-/** Fields a log call may carry: vocabulary names only, so nobody spells a field by hand. */
-export type EventFields = Partial<Record<FieldName, unknown>>;
+export { EVENTS, type EventFields, errorFields, F, logEvent } from './events.ts';
 
 /** Options for {@link createLogger}. */
 export interface LoggerOptions {
@@ -184,26 +183,4 @@ function inProcessEsStream(options: InProcessEsOptions): pino.DestinationStream 
     (stream as unknown as NodeJS.EventEmitter).on(kind, (detail: unknown) => report(kind, detail));
   }
   return stream;
-}
-
-/** Log one vocabulary event at a level, with its fields and a message. */
-export function logEvent(
-  logger: Logger,
-  level: 'debug' | 'info' | 'warn' | 'error' | 'fatal',
-  action: EventName,
-  fields: EventFields,
-  message: string,
-): void {
-  logger[level]({ [F.EVENT_ACTION]: action, ...fields }, message);
-}
-
-/** The error.* fields for an error (code when it is a DtqError-like error). */
-export function errorFields(error: unknown): EventFields {
-  if (!(error instanceof Error)) return { [F.ERROR_MESSAGE]: String(error) };
-  const code = (error as { code?: unknown }).code;
-  return {
-    [F.ERROR_TYPE]: error.name,
-    [F.ERROR_MESSAGE]: error.message,
-    ...(typeof code === 'string' ? { [F.ERROR_CODE]: code } : {}),
-  };
 }

@@ -3,13 +3,15 @@
  * the explorer through scripts/build-explorer.ts, and the other commands, each as one file, for
  * the lowest Node that package.json's `engines` declares. bin/<name>.js checks the Node version
  * and then imports dist/<name>.js, so an installed package needs neither TypeScript support
- * from Node nor any of the sources.
+ * from Node nor any of the sources. The instrumentation subpaths (`dtq/instrumentation/*`) are
+ * built beside them by scripts/build-instrumentation.ts.
  */
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { banner, bundleDefaults, ROOT } from './build-common.ts';
 import { buildExplorer } from './build-explorer.ts';
+import { buildInstrumentation } from './build-instrumentation.ts';
 
 /** The bins besides dtq-explore, by name: the source each bundle starts from. */
 export const TOOL_ENTRIES: Readonly<Record<string, string>> = {
@@ -35,10 +37,10 @@ export async function buildTools(outdir: string = join(ROOT, 'dist')): Promise<s
   return Object.keys(TOOL_ENTRIES).map((name) => join(outdir, `${name}.js`));
 }
 
-/** Build every bin into dist/; returns the files written. */
+/** Build every bin, and the instrumentation the package exports, into dist/; returns the files written. */
 export async function buildAll(): Promise<string[]> {
   const explorer = await buildExplorer({ bundleDeps: process.env.DTQ_EXPLORE_BUNDLE_DEPS !== '0' });
-  return [explorer, ...(await buildTools())];
+  return [explorer, ...(await buildTools()), ...(await buildInstrumentation())];
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

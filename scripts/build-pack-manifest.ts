@@ -2,6 +2,9 @@
  * `npm pack` / `npm publish` hooks. The bins ship as bundles that hold every library they use,
  * so the published package.json needs none of the repository's dependencies (which would make
  * every consumer download the workload's Fastify, BullMQ and Ink, and warn about their engines).
+ * The libraries the instrumentation subpaths hook (fastify, bullmq, pino) become optional peers:
+ * a service that imports `dtq/instrumentation/fastify` has its own Fastify; an install for the
+ * explorer downloads none of them.
  *
  *   prepack:  build the bundles, keep package.json aside, write the published manifest
  *   postpack: put package.json back
@@ -12,6 +15,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ROOT } from './build-common.ts';
+import { INSTRUMENTED_LIBRARIES } from './build-instrumentation.ts';
 
 const MANIFEST = join(ROOT, 'package.json');
 const KEPT = join(ROOT, 'package.json.prepack');
@@ -19,9 +23,23 @@ const KEPT = join(ROOT, 'package.json.prepack');
 /** What the repository's manifest needs only for its own work, not in the published one. */
 const REPOSITORY_ONLY = ['dependencies', 'devDependencies', 'scripts', 'allowScripts', 'overrides'];
 
-/** The published manifest: the repository's without what only the repository uses (pure). */
+/** The published manifest: the repository's without what only the repository uses, with the instrumented libraries as optional peers (pure). */
 export function publishedManifest(manifest: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(manifest).filter(([key]) => !REPOSITORY_ONLY.includes(key)));
+  const dependencies = (manifest.dependencies ?? {}) as Record<string, string>;
+  const peers = Object.fromEntries(
+    INSTRUMENTED_LIBRARIES.map((name) => {
+      const version = dependencies[name];
+      if (version === undefined)
+        throw new Error(`package.json must depend on ${name}: the instrumentation is built against it`);
+      // The major the instrumentation is built and tested against, from that version up.
+      return [name, `^${version}`];
+    }),
+  );
+  return {
+    ...Object.fromEntries(Object.entries(manifest).filter(([key]) => !REPOSITORY_ONLY.includes(key))),
+    peerDependencies: peers,
+    peerDependenciesMeta: Object.fromEntries(INSTRUMENTED_LIBRARIES.map((name) => [name, { optional: true }])),
+  };
 }
 
 async function prepack(): Promise<void> {

@@ -1,6 +1,8 @@
 /**
  * The package as a user gets it: `npm pack` (in a copy of the checkout), installed into an
- * empty directory, every bin run on the system's Node 20, the oldest line the package declares.
+ * empty directory, every bin run on the system's Node 20, the oldest line the package declares;
+ * and installed beside Fastify, BullMQ and pino, its instrumentation subpaths imported, run and
+ * type-checked as a service would.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +26,14 @@ const BINS = Object.keys(manifest.bin);
 
 let copy: string;
 let consumer: string;
+let service: string;
 let logs: string;
+
+/** The versions of the instrumented libraries the repository builds against. */
+const repoManifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  dependencies: Record<string, string>;
+};
+const PEERS = ['fastify', 'bullmq', 'pino'].map((name) => `${name}@${repoManifest.dependencies[name]}`);
 
 function run(bin: string, args: string[], env: NodeJS.ProcessEnv = {}) {
   const result = spawnSync(OLD_NODE, [join(consumer, 'node_modules', '.bin', bin), ...args], {
@@ -46,12 +55,20 @@ beforeAll(() => {
     cwd: consumer,
     stdio: 'pipe',
   });
+  // A service: the package with the libraries it instruments, which npm does not install by itself.
+  service = mkdtempSync(join(tmpdir(), 'dtq-service-'));
+  writeFileSync(join(service, 'package.json'), '{"name":"service","private":true,"type":"module"}\n');
+  execFileSync(
+    'npm',
+    ['install', '--prefer-offline', '--no-audit', '--no-fund', join(packed, tarball as string), ...PEERS],
+    { cwd: service, stdio: 'pipe' },
+  );
   rmSync(packed, { recursive: true, force: true });
   logs = writeLogDir(happyPath());
 }, 240_000);
 
 afterAll(() => {
-  for (const dir of [copy, consumer]) if (dir) rmSync(dir, { recursive: true, force: true });
+  for (const dir of [copy, consumer, service]) if (dir) rmSync(dir, { recursive: true, force: true });
   if (logs) removeDir(logs);
 });
 
@@ -69,11 +86,18 @@ describe('the packed package', () => {
     expect(shipped.dependencies).toBeUndefined();
     expect(shipped.scripts).toBeUndefined();
     expect(shipped.engines).toEqual(manifest.engines);
+    expect(Object.keys(shipped.peerDependencies).sort()).toEqual(['bullmq', 'fastify', 'pino']);
+    for (const peer of Object.keys(shipped.peerDependencies))
+      expect(shipped.peerDependenciesMeta[peer]).toEqual({ optional: true });
   });
 
   it('ships the bundles and bins, not the sources, tests or build metadata', () => {
     const root = join(consumer, 'node_modules', 'dtq');
     expect(readdirSync(root).sort()).toEqual(['README.md', 'bin', 'dist', 'docs', 'package.json']);
+    for (const name of ['fastify', 'bullmq', 'logger']) {
+      expect(existsSync(join(root, 'dist', 'instrumentation', `${name}.js`))).toBe(true);
+      expect(existsSync(join(root, 'dist', 'types', 'instrumentation', `${name}.d.ts`))).toBe(true);
+    }
     const dist = readdirSync(join(root, 'dist'));
     for (const bin of BINS) expect(dist).toContain(`${bin}.js`);
     expect(dist.filter((name) => name.endsWith('.map') || name === 'meta.json')).toEqual([]);
@@ -201,4 +225,106 @@ describe('the packed package', () => {
       await deleteIndicesWithPrefix(url, prefix);
     }
   });
+
+  it("its instrumentation subpaths log a request and a job through the service's own Fastify and pino on Node 20", () => {
+    const logDir = join(service, 'logs');
+    writeFileSync(join(service, 'service.mjs'), SERVICE_SCRIPT);
+    const result = spawnSync(OLD_NODE, ['service.mjs'], {
+      cwd: service,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, DTQ_LOG_DIR: logDir },
+      timeout: 60_000,
+    });
+    expect({ code: result.status, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(result.stdout)).toEqual({ status: 200, echoed: 'req-pack-1' });
+    const lines = readFileSync(join(logDir, 'svc-1.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    const actions = lines.map((line) => line['event.action']);
+    expect(actions).toEqual(['http.request.received', 'task.enqueued', 'http.request.completed', 'task.started']);
+    for (const line of lines) {
+      expect(line).toMatchObject({
+        'service.name': 'api',
+        correlation_id: 'req-pack-1',
+        'trace.id': '0af7651916cd43dd8448eb211c80319c',
+      });
+    }
+    // The API's span is the caller's child; the job's lines name it as their parent.
+    const apiSpan = lines[0]['span.id'];
+    expect(lines[0]['parent.id']).toBe('b7ad6b7169203331');
+    expect(lines[3]).toMatchObject({ task_id: 'job-1', 'task.queue': 'q', 'parent.id': apiSpan, 'task.attempt': 1 });
+    expect(lines[2]).toMatchObject({ 'http.response.status_code': 200, 'event.outcome': 'success' });
+    expect(JSON.stringify(lines)).not.toContain('secret-token');
+  });
+
+  it("its instrumentation subpaths come with types a service's TypeScript resolves, README's example compiling", () => {
+    writeFileSync(
+      join(service, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          // A service has @types/node; this one borrows the repository's.
+          typeRoots: [join(ROOT, 'node_modules', '@types')],
+          types: ['node'],
+        },
+        files: ['typed.ts'],
+      }),
+    );
+    writeFileSync(join(service, 'typed.ts'), readmeExample());
+    const tsc = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', service], { encoding: 'utf8' });
+    expect({ code: tsc.status, stdout: tsc.stdout }).toEqual({ code: 0, stdout: '' });
+    // A wrong use is caught, so the check above looked at real declarations.
+    writeFileSync(
+      join(service, 'typed.ts'),
+      `${readmeExample()}\nvoid addTracedJob(queue, 'x', {}, { log: logger, context: { correlationId: 1 } });\n`,
+    );
+    const wrong = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', service], { encoding: 'utf8' });
+    expect(wrong.status).not.toBe(0);
+    expect(wrong.stdout).toMatch(/typed\.ts\(\d+,\d+\): error TS2322/);
+  });
 });
+
+/** A service's code: a Fastify app instrumented by the package, a request that enqueues, a worker's first line. */
+const SERVICE_SCRIPT = `
+import Fastify from 'fastify';
+import { correlationIdEcho, fastifyInstrumentation, requestLog, traceparentOf } from 'dtq/instrumentation/fastify';
+import { jobLog, logTaskEnqueued, logTaskStarted, withTraceContext } from 'dtq/instrumentation/bullmq';
+import { createLogger } from 'dtq/instrumentation/logger';
+
+const logger = createLogger({ service: 'api', instance: 'svc-1', stdout: false });
+const app = Fastify({ ...fastifyInstrumentation({ logger }) });
+app.register(correlationIdEcho);
+let data;
+app.get('/work', async (request) => {
+  data = withTraceContext({ n: 1 }, { correlationId: request.id, traceparent: traceparentOf(request) });
+  logTaskEnqueued(requestLog(request), { taskId: 'job-1', taskType: 'work', queue: 'q', maxAttempts: 1 });
+  return { ok: true };
+});
+const reply = await app.inject({
+  url: '/work',
+  headers: {
+    'x-request-id': 'req-pack-1',
+    traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    authorization: 'Bearer secret-token',
+  },
+});
+const job = { id: 'job-1', name: 'work', queueName: 'q', data, opts: { attempts: 1 }, attemptsStarted: 1, attemptsMade: 0, stalledCounter: 0 };
+logTaskStarted(jobLog(logger, job), job);
+await app.close();
+logger.flush();
+console.log(JSON.stringify({ status: reply.statusCode, echoed: reply.headers['x-request-id'] }));
+`;
+
+/** README's example, typed as a service would compile it: what it leaves to the reader is declared here. */
+function readmeExample(): string {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Instrumenting a Node service'));
+  const block = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+  if (block === undefined) throw new Error('README.md has no ts example under "Instrumenting a Node service"');
+  return `${block}\ndeclare const connection: { host: string; port: number };\ndeclare function render(data: unknown): Promise<string>;\n`;
+}

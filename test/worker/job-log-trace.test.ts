@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import type { Job } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EVENTS, F } from '../../contract/vocabulary.ts';
+import { jobLog } from '../../instrumentation/bullmq.ts';
 import { createLogger, logFilePath } from '../../instrumentation/logger.ts';
 import type { TaskJobData } from '../../workload/queue/contract.ts';
-import { jobLog } from '../../workload/worker/job-log.ts';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const API_SPAN = '00f067aa0ba902b7';

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EVENTS, F } from '../../contract/vocabulary.ts';
+import { JobLog } from '../../instrumentation/bullmq.ts';
 import { createLogger, logEvent, logFilePath } from '../../instrumentation/logger.ts';
-import { JobLog } from '../../workload/worker/job-log.ts';
 import { duplicateKeys } from './duplicate-keys.ts';
 
 const dirs: string[] = [];

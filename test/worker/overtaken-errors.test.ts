@@ -1,9 +1,9 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { EVENTS, F } from '../../contract/vocabulary.ts';
+import { JobLog } from '../../instrumentation/bullmq.ts';
 import { RunningAttempts } from '../../workload/worker/attempts.ts';
 import { pauseOf } from '../../workload/worker/freeze-watch.ts';
-import { JobLog } from '../../workload/worker/job-log.ts';
 import { overtakenError } from '../../workload/worker/overtaken-errors.ts';
 
 function bullError(message: string, code?: number): Error {

@@ -1,14 +1,14 @@
 /**
  * The API as a Fastify instance, built apart from listening (tests call `inject()`): shared
- * plugins first (correlation header, errors, request metrics, OpenAPI collection), then routes,
- * in load order. Fastify's logger is our pino
- * logger, and the request id is the correlation id, so every request log line carries it.
+ * plugins first (correlation id echo, errors, request metrics, OpenAPI collection), then routes,
+ * in load order. Its request lines, correlation id and trace context come from the Fastify
+ * instrumentation (instrumentation/fastify.ts), with the API's task id and answered error added.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { CORRELATION_ID_HEADER, correlationIdFrom } from '../../contract/correlation-id.ts';
+import { correlationIdEcho, fastifyInstrumentation } from '../../instrumentation/fastify.ts';
 import { idempotencyConfigFromEnv } from '../idempotency/config.ts';
 import { idempotencyPlugin } from '../idempotency/plugin.ts';
 import type { TaskQueue } from '../queue/task-queue.ts';
@@ -22,14 +22,12 @@ import {
   MAX_PARAM_LENGTH,
 } from './config.ts';
 import { parseJsonBody } from './json-body.ts';
-import { ApiLogController } from './log-controller.ts';
 import { createApiMetrics } from './metrics.ts';
 import { SWAGGER_OPTIONS } from './openapi.ts';
-import { correlationHeader } from './plugins/correlation-header.ts';
 import { answerFrameworkError, errorHandler } from './plugins/error-handler.ts';
 import { requestMetrics } from './plugins/request-metrics.ts';
 import './request-context.ts';
-import { requestSpan, spanFields } from './request-trace.ts';
+import { API_REQUEST_FIELDS } from './request-log-fields.ts';
 import { healthRoutes } from './routes/health/index.ts';
 import { metricsRoutes } from './routes/metrics/index.ts';
 import { openapiRoutes } from './routes/openapi/index.ts';
@@ -52,16 +50,10 @@ export type ApiApp = FastifyInstance<Server, IncomingMessage, ServerResponse, Lo
 /** Build the API (not listening). */
 export function buildApp(deps: AppDeps): ApiApp {
   const { logger, queue, config } = deps;
-  const logController = new ApiLogController();
+  const instrumentation = fastifyInstrumentation({ logger, ...API_REQUEST_FIELDS });
+  const { logController } = instrumentation;
   const app = Fastify({
-    // Instance-level lines (e.g. "Server listening") are not vocabulary events: only warnings
-    // and worse get through. Request loggers are full-level children of our logger.
-    loggerInstance: logger.child({}, { level: 'warn' }),
-    // Every line of a request carries its correlation id and its span (request-trace.ts).
-    childLoggerFactory: (_instanceLogger, bindings, options, raw) =>
-      logger.child({ ...bindings, ...spanFields(requestSpan(raw)) }, options),
-    genReqId: (request) => correlationIdFrom(request.headers[CORRELATION_ID_HEADER]).id,
-    logController,
+    ...instrumentation,
     bodyLimit: BODY_LIMIT_BYTES,
     http: { maxHeaderSize: API_MAX_HEADER_BYTES },
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
@@ -104,7 +96,7 @@ export function buildApp(deps: AppDeps): ApiApp {
     }
   });
 
-  app.register(correlationHeader);
+  app.register(correlationIdEcho);
   app.register(errorHandler, { retryAfterS: config.retryAfterS });
   app.register(requestMetrics, { metrics });
   // Before any route: it collects the schemas of the routes registered after it.

@@ -13,11 +13,9 @@ import type { Logger } from 'pino';
 import { CORRELATION_ID_HEADER, correlationIdFrom } from '../../contract/correlation-id.ts';
 import { type DtqError, dtqError } from '../../contract/dtq-error.ts';
 import { startSpan, TRACEPARENT_HEADER } from '../../contract/trace-context.ts';
-import { EVENTS, F } from '../../contract/vocabulary.ts';
-import { errorFields, logEvent } from '../../instrumentation/logger.ts';
+import { logRefusedRequest } from '../../instrumentation/fastify.ts';
 import { API_ERRORS } from './errors.ts';
 import { errorBody } from './plugins/error-handler.ts';
-import { spanFields } from './request-trace.ts';
 
 /** How long an answered socket may stay open for the client to read the answer. */
 const CLOSE_GRACE_MS = 1000;
@@ -127,21 +125,14 @@ export function createClientErrorHandler(
     } else {
       socket.destroy();
     }
-    logEvent(
-      logger,
-      'warn',
-      EVENTS.HTTP_REQUEST_COMPLETED,
-      {
-        [F.CORRELATION_ID]: correlationId,
-        ...spanFields(span),
-        [F.HTTP_STATUS]: status,
-        [F.EVENT_OUTCOME]: 'failure',
-        ...(address === undefined ? {} : { [F.CLIENT_ADDRESS]: address }),
-        ...errorFields(apiError),
-        // Node's own code says what the parser saw; the client got the catalogue's.
-        [F.ERROR_MESSAGE]: `${apiError.message} (Node: ${error.code ?? error.message})`,
-      },
-      `unparsable request → ${status}`,
-    );
+    // Node's own code says what the parser saw; the client got the catalogue's.
+    logRefusedRequest(logger, {
+      correlationId,
+      span,
+      status,
+      clientAddress: address,
+      error: apiError,
+      parserCode: error.code ?? error.message,
+    });
   };
 }

@@ -4,6 +4,7 @@
  * producing side and workload/worker on the consuming side; both import this file.
  */
 import type { Priority, TaskType } from '../../contract/vocabulary.ts';
+import type { TraceCarrier } from '../../instrumentation/bullmq.ts';
 
 /** BullMQ key prefix: every key dtq keeps in Redis starts with `dtq:`. */
 export const REDIS_PREFIX = 'dtq';
@@ -42,24 +43,19 @@ export interface FaultSpec {
   hold_response_ms?: number;
 }
 
-/** The data of every BullMQ job dtq enqueues. The job id is the task id. */
-export interface TaskJobData {
+/**
+ * The data of every BullMQ job dtq enqueues. The job id is the task id. The BullMQ
+ * instrumentation's carrier (instrumentation/bullmq.ts) holds the X-Request-ID of the request
+ * that created the task (`correlation_id`), the W3C traceparent of the API span that enqueued it
+ * (absent on jobs from older producers) and the enqueue time (`enqueued_at`, epoch ms).
+ */
+export interface TaskJobData extends TraceCarrier {
   task_type: TaskType;
   /** The validated payload, defaults applied. */
   data: Record<string, unknown>;
   priority: Priority;
-  /** X-Request-ID of the HTTP request that created the task. */
-  correlation_id: string;
-  /** Idempotency-Key of that request, when the client sent one. */
+  /** Idempotency-Key of the request that created the task, when the client sent one. */
   idempotency_key?: string;
-  /**
-   * W3C traceparent of the API span that enqueued the job (contract/trace-context.ts): the
-   * worker's lines about the job carry its trace id, and its span id as their parent.id.
-   * Absent on jobs enqueued without one (older producers); the worker validates it before use.
-   */
-  traceparent?: string;
-  /** Epoch ms when the API enqueued the job. */
-  enqueued_at: number;
 }
 
 /**

@@ -9,6 +9,7 @@ import { type Job, type JobsOptions, Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { DtqError, dtqError } from '../../contract/dtq-error.ts';
 import { EVENTS, F, PRIORITIES, type Priority, type TaskStatus, type TaskType } from '../../contract/vocabulary.ts';
+import { logTaskEnqueued } from '../../instrumentation/bullmq.ts';
 import { logEvent } from '../../instrumentation/logger.ts';
 import { DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, QUEUE_NAMES, REDIS_PREFIX, type TaskJobData } from './contract.ts';
 import { QUEUE_ERRORS } from './errors.ts';
@@ -176,7 +177,16 @@ export function createTaskQueue(options: TaskQueueOptions): TaskQueue {
               `task ${request.taskId} was already on ${queue.name} (enqueued by request ${creator}): this enqueue was a no-op`,
             );
           } else {
-            logEvent(log, 'info', EVENTS.TASK_ENQUEUED, fields, `task ${request.taskId} enqueued on ${queue.name}`);
+            logTaskEnqueued(log, {
+              taskId: request.taskId,
+              taskType: request.taskType,
+              queue: queue.name,
+              priority: request.priority,
+              maxAttempts: DEFAULT_ATTEMPTS,
+              ...(request.idempotencyKey === undefined
+                ? {}
+                : { fields: { [F.IDEMPOTENCY_KEY]: request.idempotencyKey } }),
+            });
           }
           return { taskId: request.taskId, queue: queue.name };
         },

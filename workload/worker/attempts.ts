@@ -7,8 +7,8 @@
  * attempt's own ids (correlation id, task id, attempt, fencing token), so they join the trace.
  */
 import { EVENTS, F } from '../../contract/vocabulary.ts';
+import type { JobLog } from '../../instrumentation/bullmq.ts';
 import { errorFields } from '../../instrumentation/logger.ts';
-import type { JobLog } from './job-log.ts';
 
 /** Entries kept at most: a bound against attempts whose end BullMQ never reports. */
 const MAX_ENTRIES = 10_000;

@@ -1,19 +1,20 @@
 /**
- * What happens around a job, from BullMQ's worker events: completion, failure (with the retry
- * it schedules or the dead letter it becomes), stalls. Logged here rather than in the
- * processor because only after BullMQ has moved the job do we know the outcome for certain:
- * whether a retry was scheduled and with what delay, or whether the job is finished.
+ * What the workers do around a job, from BullMQ's worker events. The lifecycle lines (completed,
+ * failed, retry scheduled, dead-lettered, stalled) are the BullMQ instrumentation's
+ * (instrumentation/bullmq.ts); this adds the workload's own part: metrics, the attempt registry,
+ * the ready-at record a retry's queue wait is measured from, the dead-letter queue and its
+ * retention, and the lines about lost leases and refused finishes.
  */
 import { type Job, Queue, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { EVENTS, F, NS_PER_MS } from '../../contract/vocabulary.ts';
-import { errorFields, logEvent } from '../../instrumentation/logger.ts';
+import { EVENTS, F } from '../../contract/vocabulary.ts';
+import { instrumentWorker, type JobLog, jobIdLog } from '../../instrumentation/bullmq.ts';
+import { errorFields, logEvent } from '../../instrumentation/events.ts';
 import { DEAD_LETTER_QUEUE, type DeadLetterJobData, REDIS_PREFIX, type TaskJobData } from '../queue/contract.ts';
 import type { RunningAttempts } from './attempts.ts';
 import type { DeadLetterRetention } from './config.ts';
 import { deadLetterRecord, failedJobData, trimDeadLetters } from './dead-letter.ts';
-import { JobLog, jobLog } from './job-log.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import type { TaskOutcome } from './outcome.ts';
 import { overtakenError } from './overtaken-errors.ts';
@@ -53,39 +54,38 @@ function durationNs(deps: LifecycleDeps, job: Job<TaskJobData>): number {
 
 /** Attach the lifecycle listeners to one queue's worker. */
 export function attachLifecycleEvents(worker: Worker<TaskJobData, TaskOutcome>, deps: LifecycleDeps): void {
-  worker.on('completed', (job, outcome) => {
-    deps.attempts.finish(String(job.id));
-    const log = jobLog(deps.logger, job);
-    const duration = durationNs(deps, job);
-    deps.metrics.attemptFinished(job.data.task_type, outcome?.status ?? 'computed', duration / 1e9);
-    log.event(
-      'info',
-      EVENTS.TASK_COMPLETED,
-      {
-        [F.TASK_ATTEMPT]: job.attemptsStarted,
-        [F.EVENT_DURATION]: duration,
-        [F.EVENT_OUTCOME]: 'success',
-        [F.TASK_STATUS]: 'succeeded',
-      },
-      `task ${job.id} completed (${outcome?.status ?? 'computed'})`,
-    );
-  });
-
-  worker.on('failed', (job, error) => {
-    if (job === undefined) return;
-    deps.attempts.finish(String(job.id));
-    void onFailed(deps, job, error);
+  instrumentWorker(worker, {
+    logger: deps.logger,
+    attemptDurationNs: (job) => durationNs(deps, job),
+    completedNote: (_job, outcome) => outcome?.status ?? 'computed',
+    onCompleted: (job, outcome, duration) => {
+      deps.attempts.finish(String(job.id));
+      deps.metrics.attemptFinished(job.data.task_type, outcome?.status ?? 'computed', duration / 1e9);
+    },
+    onFailed: (job, _error, duration) => {
+      deps.attempts.finish(String(job.id));
+      deps.metrics.attemptFinished(job.data.task_type, 'failed', duration / 1e9);
+    },
+    beforeRetry: async (job, delay) => {
+      deps.metrics.retryScheduled(job.data.task_type);
+      await recordReadyAt(deps.redis, String(job.id), Date.now() + delay);
+    },
+    deadLetter: {
+      queue: DEAD_LETTER_QUEUE,
+      move: (job, error, log) => moveToDeadLetter(deps, job, error, log),
+      after: (job, log) => capAndTrim(deps, job, log),
+    },
+    beforeStalled: async (jobId, queue) => {
+      deps.metrics.stalled(queue);
+      await recordReadyAt(deps.redis, jobId, Date.now());
+    },
+    getJob: (jobId, queue) => deps.queueFor(queue).getJob(jobId),
   });
 
   // A job id and no more: the attempt's own log (from the registry) supplies its ids.
-  const unknownAttempt = (jobId: string) =>
-    new JobLog(deps.logger, { [F.TASK_ID]: jobId, [F.TASK_QUEUE]: worker.name });
+  const unknownAttempt = (jobId: string) => jobIdLog(deps.logger, jobId, worker.name);
   worker.on('lockRenewalFailed', (jobIds) => {
     for (const jobId of jobIds) deps.attempts.leaseLost(jobId, unknownAttempt(jobId));
-  });
-
-  worker.on('stalled', (jobId) => {
-    void onStalled(deps, worker, jobId);
   });
 
   worker.on('error', (error) => {
@@ -109,56 +109,22 @@ export function attachLifecycleEvents(worker: Worker<TaskJobData, TaskOutcome>, 
   });
 }
 
-async function onFailed(deps: LifecycleDeps, job: Job<TaskJobData>, error: Error): Promise<void> {
-  const log = jobLog(deps.logger, job);
-  const final = typeof job.finishedOn === 'number';
-  const duration = durationNs(deps, job);
-  deps.metrics.attemptFinished(job.data.task_type, 'failed', duration / 1e9);
-  log.event(
-    final ? 'error' : 'warn',
-    EVENTS.TASK_FAILED,
-    {
-      [F.TASK_ATTEMPT]: job.attemptsStarted,
-      [F.TASK_MAX_ATTEMPTS]: job.opts.attempts ?? 1,
-      [F.EVENT_DURATION]: duration,
-      [F.EVENT_OUTCOME]: 'failure',
-      ...errorFields(error),
-    },
-    `task ${job.id} failed on attempt ${job.attemptsStarted}: ${error.message}`,
-  );
-  if (!final) {
-    deps.metrics.retryScheduled(job.data.task_type);
-    const delay = job.delay;
-    await recordReadyAt(deps.redis, String(job.id), Date.now() + delay);
-    log.event(
-      'info',
-      EVENTS.TASK_RETRY_SCHEDULED,
-      { [F.TASK_RETRY_DELAY]: delay * NS_PER_MS, [F.TASK_ATTEMPT]: job.attemptsStarted },
-      `task ${job.id} will be retried in ${delay} ms`,
-    );
-    return;
-  }
-  const code = (error as { code?: unknown }).code;
-  const record = deadLetterRecord(job, error, Date.now());
+/** Copy a job that failed for good to the dead-letter queue; false (and a line saying why) when Redis refused. */
+async function moveToDeadLetter(
+  deps: LifecycleDeps,
+  job: Job<TaskJobData>,
+  error: Error,
+  log: JobLog,
+): Promise<boolean> {
   try {
     // Job id = task id: a second copy (two workers racing on a stalled job) is dropped by BullMQ.
-    await deps.deadLetter.add('dead-letter', record, {
+    await deps.deadLetter.add('dead-letter', deadLetterRecord(job, error, Date.now()), {
       jobId: String(job.id),
       removeOnComplete: false,
       removeOnFail: false,
     });
     deps.metrics.deadLettered(job.data.task_type);
-    log.event(
-      'error',
-      EVENTS.TASK_DEAD_LETTERED,
-      {
-        // No task.queue "dead-letter" here: task.queue is the queue the task came from, as on
-        // every other line of the task, and the event itself says where it went.
-        [F.TASK_ATTEMPT]: job.attemptsStarted,
-        ...(typeof code === 'string' ? { [F.ERROR_CODE]: code } : {}),
-      },
-      `task ${job.id} moved to the ${DEAD_LETTER_QUEUE} queue after ${job.attemptsStarted} attempt(s)`,
-    );
+    return true;
   } catch (dlqError) {
     log.event(
       'error',
@@ -166,8 +132,12 @@ async function onFailed(deps: LifecycleDeps, job: Job<TaskJobData>, error: Error
       { [F.DEPENDENCY_NAME]: 'redis', ...errorFields(dlqError) },
       `could not dead-letter task ${job.id}`,
     );
-    return;
+    return false;
   }
+}
+
+/** The failed job keeps only a capped payload, and the dead-letter queue its retention. */
+async function capAndTrim(deps: LifecycleDeps, job: Job<TaskJobData>, log: JobLog): Promise<void> {
   try {
     // The failed job stays readable for its retention, without the payload the dead letter caps.
     await job.updateData(failedJobData(job.data));
@@ -178,31 +148,6 @@ async function onFailed(deps: LifecycleDeps, job: Job<TaskJobData>, error: Error
       EVENTS.DEPENDENCY_UNAVAILABLE,
       { [F.DEPENDENCY_NAME]: 'redis', ...errorFields(trimError) },
       `could not cap the payload of task ${job.id} or trim the ${DEAD_LETTER_QUEUE} queue; the next dead letter trims it`,
-    );
-  }
-}
-
-async function onStalled(deps: LifecycleDeps, worker: Worker<TaskJobData, TaskOutcome>, jobId: string): Promise<void> {
-  deps.metrics.stalled(worker.name);
-  await recordReadyAt(deps.redis, jobId, Date.now());
-  try {
-    const job = await deps.queueFor(worker.name).getJob(jobId);
-    const log = job
-      ? jobLog(deps.logger, job)
-      : new JobLog(deps.logger, { [F.TASK_ID]: jobId, [F.TASK_QUEUE]: worker.name });
-    log.event(
-      'warn',
-      EVENTS.TASK_STALLED,
-      job ? { [F.TASK_ATTEMPT]: job.attemptsStarted } : {},
-      `task ${jobId} stalled (its worker stopped renewing the job lock); it goes back to ${worker.name}`,
-    );
-  } catch (error) {
-    logEvent(
-      deps.logger,
-      'warn',
-      EVENTS.TASK_STALLED,
-      { [F.TASK_ID]: jobId, ...errorFields(error) },
-      `task ${jobId} stalled`,
     );
   }
 }

@@ -16,7 +16,8 @@ import { type Job, WaitingError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type DtqError, dtqError } from '../../contract/dtq-error.ts';
-import { EVENTS, F, NS_PER_MS, TASK_TYPES } from '../../contract/vocabulary.ts';
+import { EVENTS, F, TASK_TYPES } from '../../contract/vocabulary.ts';
+import { type JobLog, jobLog, logTaskStarted } from '../../instrumentation/bullmq.ts';
 import { LOCK_ERRORS } from '../locks/errors.ts';
 import { acquireOrWait, type LockRecord, tryAcquire } from '../locks/lock.ts';
 import {
@@ -34,7 +35,6 @@ import type { RunningAttempt, RunningAttempts } from './attempts.ts';
 import { timeLimitVariable, type WorkerConfig } from './config.ts';
 import { isPoisonCode, poison, toJobError, WORKER_ERRORS } from './errors.ts';
 import { faultOf, injectedPause, injectFailure } from './faults.ts';
-import { type JobLog, jobLog } from './job-log.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import type { TaskOutcome } from './outcome.ts';
 import { readyAt } from './ready-at.ts';
@@ -79,18 +79,7 @@ export function createProcessor(deps: ProcessorDeps) {
     const log = jobLog(deps.logger, job).with({ [F.TASK_ATTEMPT]: job.attemptsStarted });
     const attempt = deps.attempts.begin(taskId, log);
     try {
-      const redelivered = job.stalledCounter > 0 && job.attemptsStarted > job.attemptsMade + 1;
-      const ready = await readyAt(deps.redis, taskId, job.data.enqueued_at);
-      log.event(
-        'info',
-        EVENTS.TASK_STARTED,
-        {
-          [F.TASK_QUEUE_WAIT]: Math.max(0, Date.now() - ready) * NS_PER_MS,
-          [F.TASK_MAX_ATTEMPTS]: job.opts.attempts ?? 1,
-          ...(redelivered ? { [F.TASK_REDELIVERED]: true } : {}),
-        },
-        `task ${taskId} started (attempt ${job.attemptsStarted}${redelivered ? ', redelivered after a stall' : ''})`,
-      );
+      logTaskStarted(log, job, await readyAt(deps.redis, taskId, job.data.enqueued_at));
       const outcome = await run(deps, job, attempt, controller.signal);
       attempt.end = { outcome: 'success' };
       return outcome;

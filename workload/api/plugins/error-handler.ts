@@ -7,10 +7,10 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 import fastifyPlugin from 'fastify-plugin';
 import { CORRELATION_ID_HEADER } from '../../../contract/correlation-id.ts';
 import { DtqError, dtqError } from '../../../contract/dtq-error.ts';
+import { pathOf } from '../../../instrumentation/fastify.ts';
 import { QUEUE_ERRORS } from '../../queue/errors.ts';
 import { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH } from '../config.ts';
 import { API_ERRORS } from '../errors.ts';
-import { pathOf } from '../log-controller.ts';
 
 /** The JSON body of every error answer. */
 export interface ErrorBody {

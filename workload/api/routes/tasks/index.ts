@@ -1,8 +1,8 @@
 /** HTTP side of tasks: POST /api/v1/tasks and GET /api/v1/tasks/:task_id. Rules live in the service. */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { requestLog, spanOf } from '../../../../instrumentation/fastify.ts';
 import { CREATE_TASK_SCHEMA, DESCRIBE_ONLY, GET_TASK_SCHEMA } from '../../openapi.ts';
-import { requestLog } from '../../request-context.ts';
-import { spanOf } from '../../request-trace.ts';
+import '../../request-context.ts';
 import type { RequestContext, TaskService } from '../../services/task-service.ts';
 import { TASKS_PATH } from '../../task-resource.ts';
 
