@@ -15,7 +15,7 @@
  *    percentiles, and the CPU seconds every process of the stack used per 1,000 tasks (goal:
  *    dtq ≥ 1.5× the peer's tasks/s).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -50,15 +50,19 @@ const E2E_WARMUP_TASKS = 30;
 /**
  * The design notes' `calculate_var` at its default size, in each API's words: Celery's task
  * defaults are the notes' (100,000 paths, 10 days, 95%), dtq's are smaller (10,000 paths, 1
- * day), so its body states them. Equal work per task on both sides.
+ * day), so its body states them. Equal work per task on both sides. `variant` sets the
+ * position's quantity, so no two tasks of a run are alike: dtq's workers share the result of
+ * identical inputs (a single-flight result cache), which would turn 2,000 equal bodies into
+ * one computation.
  */
-const E2E_BODIES: Readonly<Record<WorkloadSystem, TaskRequestBody>> = {
-  node: {
-    ...DESIGN_NOTES_EXAMPLE,
-    data: { ...DESIGN_NOTES_EXAMPLE.data, confidence_level: 0.95, horizon_days: 10, simulations: 100_000 },
-  },
-  celery: DESIGN_NOTES_EXAMPLE,
-};
+export function e2eBody(system: WorkloadSystem, variant: number): TaskRequestBody {
+  const positions = [{ symbol: 'AAPL', quantity: 100 + variant, price: 150.0 }];
+  const data =
+    system === 'node'
+      ? { portfolio_data: { positions }, confidence_level: 0.95, horizon_days: 10, simulations: 100_000 }
+      : { portfolio_data: { positions } };
+  return { task_type: 'calculate_var', data, priority: 'high' };
+}
 
 /** What each system is called in the report. */
 const LABEL: Readonly<Record<WorkloadSystem, string>> = { node: 'dtq', celery: 'FastAPI + Celery' };
@@ -149,14 +153,21 @@ const noop = async (client: HttpClient) => (await client.send('GET', '/noop')).s
 const postTask = async (client: HttpClient) =>
   (await client.send('POST', TASKS_PATH, { body: DESIGN_NOTES_EXAMPLE })).status;
 
-/** The options both benchmarks start a stack with; each system in its own var directory. */
-function stackOptions(system: WorkloadSystem, workers: number): StackOptions {
+/**
+ * The options both parts start a stack with. Each system and part gets a var directory of its
+ * own, emptied first: the stack's Redis keeps its append-only file, and the POST loops leave
+ * every task they enqueued in it, which an end-to-end run on the same directory would find
+ * queued ahead of its own.
+ */
+function stackOptions(system: WorkloadSystem, part: 'post' | 'e2e', workers: number): StackOptions {
+  const varDir = join(REPO_ROOT, 'var', 'bench-api', `${system}-${part}`);
+  rmSync(varDir, { recursive: true, force: true });
   return {
     system,
     httpPort: 0,
     workers,
     output: 'none',
-    varDir: join(REPO_ROOT, 'var', 'bench-api', system),
+    varDir,
     // The checkout's Celery environment, not one more per var directory.
     pythonEnvDir: resolveStackOptions({}).pythonEnvDir,
     childEnv: { DTQ_CIRCUIT_THRESHOLD: String(10_000_000), DTQ_LOG_STDOUT: '0' },
@@ -188,16 +199,16 @@ export interface EndToEnd {
 /** POST `count` tasks at once; the submit time (epoch ms) of each created task, and the refusals. */
 async function submitAll(
   client: HttpClient,
-  body: TaskRequestBody,
+  body: (index: number) => TaskRequestBody,
   count: number,
 ): Promise<{ submitted: Map<string, number>; errors: number }> {
   const submitted = new Map<string, number>();
   let errors = 0;
   await Promise.all(
-    Array.from({ length: count }, async () => {
+    Array.from({ length: count }, async (_, index) => {
       const at = Date.now();
       try {
-        const response = await client.send('POST', TASKS_PATH, { body, timeoutMs: 120_000 });
+        const response = await client.send('POST', TASKS_PATH, { body: body(index), timeoutMs: 120_000 });
         const taskId = createdTaskId(response.json(), headerValue(response, 'location'));
         if (response.status >= 400 || taskId === null) errors++;
         else submitted.set(taskId, at);
@@ -227,17 +238,17 @@ async function awaitCompletions(
 
 /** Start `system` with its workers, run a warm-up, then {@link E2E_TASKS} tasks at once to completion. */
 export async function endToEnd(system: WorkloadSystem): Promise<EndToEnd> {
-  const stack = await startStack(stackOptions(system, resolveStackOptions({}).workers));
+  const stack = await startStack(stackOptions(system, 'e2e', resolveStackOptions({}).workers));
   const client = new HttpClient(stack.httpUrl, { maxSockets: CONCURRENCY });
   try {
     const completions = new TaskCompletions(stack.logDir);
-    const body = E2E_BODIES[system];
-    const warm = await submitAll(client, body, E2E_WARMUP_TASKS);
+    // The warm-up's inputs are not the measured ones: no result of it can be reused.
+    const warm = await submitAll(client, (i) => e2eBody(system, E2E_TASKS + i), E2E_WARMUP_TASKS);
     await awaitCompletions(completions, warm.submitted, 120_000);
     const cpu = stackCpu(stack);
     const cpuBefore = cpu();
     const started = Date.now();
-    const { submitted, errors } = await submitAll(client, body, E2E_TASKS);
+    const { submitted, errors } = await submitAll(client, (i) => e2eBody(system, i), E2E_TASKS);
     await awaitCompletions(completions, submitted, E2E_TIMEOUT_S * 1000);
     const cpuUsed = cpu() - cpuBefore;
     const done = completions.poll();
@@ -270,12 +281,12 @@ export async function endToEnd(system: WorkloadSystem): Promise<EndToEnd> {
 
 /** POST loops of both systems (and dtq's no-op baseline), both stacks running without workers. */
 async function postLoops() {
-  const node = await startStack(stackOptions('node', 0));
+  const node = await startStack(stackOptions('node', 'post', 0));
   let celery: Stack | undefined;
   const nodeClient = new HttpClient(node.httpUrl, { maxSockets: CONCURRENCY });
   let celeryClient: HttpClient | undefined;
   try {
-    celery = await startStack(stackOptions('celery', 0));
+    celery = await startStack(stackOptions('celery', 'post', 0));
     celeryClient = new HttpClient(celery.httpUrl, { maxSockets: CONCURRENCY });
     const load = loadavg()[0] ?? 0;
     await closedLoop(nodeClient, noop, CONCURRENCY, WARMUP_S);
@@ -435,7 +446,7 @@ export async function run(): Promise<BenchReport> {
       `POST rows: nginx → ${apis} Fastify APIs → Redis (BullMQ), and nginx (the same configuration, its own process) → ${celeryApis} uvicorn FastAPI servers → Redis (Celery send_task); no workers running; every request writes its log lines to NDJSON files (stdout off).`,
       'Per CPU-second rows: requests divided by the CPU time nginx, the APIs and Redis used in the measured rounds (from /proc); they show what a POST costs the servers whatever else the machine runs. The goals are on req/s.',
       'POST body: the design-notes example (calculate_var, one position); errors counts answers ≥ 400 and network errors.',
-      `End to end: each system alone with its default workers (dtq: ${e2e.node.workers} workers, each running up to 4 high-priority jobs at once; Celery: ${e2e.celery.workers} workers × ${resolveStackOptions({}).celeryConcurrency} prefork processes), ${E2E_WARMUP_TASKS} tasks run first as a warm-up; then ${E2E_TASKS} tasks POSTed at once over ${CONCURRENCY} connections. Each task is the design notes' calculate_var at its default size (1 position, 100,000 paths, 10 days, 95%: dtq's numbers stated in the body, Celery's task defaults). tasks/s is completed tasks over first submit → last task.completed line; submit-to-done is that line's @timestamp minus the moment the client sent the POST.`,
+      `End to end: each system alone with its default workers (dtq: ${e2e.node.workers} workers, each running up to 4 high-priority jobs at once; Celery: ${e2e.celery.workers} workers × ${resolveStackOptions({}).celeryConcurrency} prefork processes), ${E2E_WARMUP_TASKS} tasks run first as a warm-up; then ${E2E_TASKS} tasks POSTed at once over ${CONCURRENCY} connections. Each task is the design notes' calculate_var at its default size (1 position, 100,000 paths, 10 days, 95%: dtq's numbers stated in the body, Celery's task defaults), each with its own quantity, so dtq's result cache shares nothing and every task is computed. tasks/s is completed tasks over first submit → last task.completed line; submit-to-done is that line's @timestamp minus the moment the client sent the POST.`,
       'CPU seconds per 1,000 tasks: user + system time (from /proc) of every process of the stack (nginx, APIs, workers with their Celery pool processes, Redis) from the first submit to the last completion, per 1,000 completed tasks. The ratio is dtq / Celery (lower is cheaper).',
     ],
   };
