@@ -209,7 +209,10 @@ async function submitAll(
       const at = Date.now();
       try {
         const response = await client.send('POST', TASKS_PATH, { body: body(index), timeoutMs: 120_000 });
-        const taskId = createdTaskId(response.json(), headerValue(response, 'location'));
+        const taskId = createdTaskId(
+          response.json(),
+          response.status < 300 ? headerValue(response, 'location') : undefined,
+        );
         if (response.status >= 400 || taskId === null) errors++;
         else submitted.set(taskId, at);
       } catch {

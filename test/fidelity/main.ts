@@ -131,7 +131,7 @@ const FIDELITY_CLI = {
       value: 'NAME',
       choices: SYSTEMS,
       description:
-        'the system under load: node (dtq, the default) or celery (FastAPI + Celery: no duplicates, freezes, takeovers or Redis restart)',
+        'the system under load, default node; celery (FastAPI + Celery) leaves out duplicates, freezes, takeovers and the Redis restart',
     },
     rps: { type: 'string', value: 'N', description: 'requests per second of the load (default 40)' },
     duration: { type: 'string', value: 'S', description: 'seconds of load (default 60)' },

@@ -62,7 +62,7 @@ export const LOAD_CLI = {
       type: 'string',
       value: 'NAME',
       choices: SYSTEMS,
-      description: 'the system behind nginx: node (dtq, the default) or celery (FastAPI + Celery)',
+      description: 'the system behind nginx, default node (dtq); celery is the FastAPI + Celery workload',
     },
     out: {
       type: 'string',

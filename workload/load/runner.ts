@@ -103,7 +103,8 @@ export async function runLoad(options: RunLoadOptions): Promise<SummaryRecord> {
     try {
       const response = await client.send('POST', TASKS_PATH, { headers, body: sent, timeoutMs: 30_000 });
       const answer = response.json();
-      const taskId = createdTaskId(answer, headerValue(response, 'location'));
+      // Location names a created task only on a success (201 Created, 202 Accepted).
+      const taskId = createdTaskId(answer, response.status < 300 ? headerValue(response, 'location') : undefined);
       record = {
         ...base,
         correlation_id_received: headerValue(response, CORRELATION_ID_HEADER) ?? null,
