@@ -267,3 +267,43 @@ describe('attempts and workers of a Celery run', () => {
     expect(isOnWorker('worker-12', 'worker-1')).toBe(false);
   });
 });
+
+describe('a worker both frozen and killed while it held the task', () => {
+  const attempts = (first: string) => ({
+    tasks: [
+      {
+        task_id: 't1',
+        outcome: 'succeeded',
+        attempts: [
+          { instance: 'worker-1', result: first },
+          { instance: 'worker-2', result: 'succeeded' },
+        ],
+      },
+    ],
+  });
+  const doc = (first: string): TraceDoc => ({
+    correlation_id: 'received',
+    task_ids: ['t1'],
+    outcome: { status: 'succeeded' },
+    requests: [{ status: 202, nginx: { status: 202 } }],
+    duplicates: [],
+    ...attempts(first),
+  });
+  const truth = {
+    request: request({ kind: 'held' }),
+    originalTaskId: null,
+    final: undefined,
+    killedOn: 'worker-1',
+    frozenOn: 'worker-1',
+  };
+
+  it('expects the attempt that died with the kill, not a lost lease', () => {
+    expect(compareRequest(truth, doc('stalled'))).toEqual([]);
+    expect(compareRequest(truth, doc('lease_lost')).join()).toMatch(/not marked stalled or lost/);
+  });
+
+  it('still expects the lost lease of a frozen worker the kill did not catch holding the task', () => {
+    expect(compareRequest({ ...truth, killedOn: undefined }, doc('lease_lost'))).toEqual([]);
+    expect(compareRequest({ ...truth, killedOn: undefined }, doc('stalled')).join()).toMatch(/frozen past its lease/);
+  });
+});

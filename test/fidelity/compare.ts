@@ -150,7 +150,9 @@ export function compareRequest(truth: Truth, doc: TraceDoc): string[] {
     misses.push(
       `the attempt that died with ${died} is not marked stalled or lost: [${task.attempts.map((a) => `${a.instance} ${a.result}`).join(', ')}]`,
     );
-  const frozen = truth.frozenOn;
+  // A frozen worker SIGKILLed while it held the task never resumed: its attempt died, and the
+  // kill's story (stalled or lost, checked above) is the true one.
+  const frozen = died !== undefined && truth.frozenOn === died ? undefined : truth.frozenOn;
   if (
     task &&
     frozen !== undefined &&
