@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { FinalRecord, RequestRecord } from '../../workload/load/ground-truth.ts';
-import { compareRequest, compareSharedGroup, correlationIdOf, type TraceDoc } from './compare.ts';
+import {
+  compareRequest,
+  compareSharedGroup,
+  correlationIdOf,
+  isOnWorker,
+  plannedAttempts,
+  type TraceDoc,
+} from './compare.ts';
 
 function request(overrides: Partial<RequestRecord>): RequestRecord {
   return {
@@ -242,5 +249,61 @@ describe('an idempotency lease takeover', () => {
     expect(compareRequest({ request: second, originalTaskId: 't1', final, takeoverPartner: 'first' }, wrong)).toEqual([
       'takeover names third as the other request, it was first',
     ]);
+  });
+});
+
+describe('attempts and workers of a Celery run', () => {
+  it('plans one attempt, one more per injected transient failure up to the limit, and one for a poison', () => {
+    expect(plannedAttempts(null, 4)).toBe(1);
+    expect(plannedAttempts({ fail_attempts: 2 }, 4)).toBe(3);
+    expect(plannedAttempts({ fail_attempts: 20 }, 4)).toBe(4);
+    expect(plannedAttempts({ poison: true }, 4)).toBe(1);
+    expect(plannedAttempts({ sleep_ms: 1500 }, 4)).toBe(1);
+  });
+
+  it("counts a pool process's attempt as the killed worker's", () => {
+    expect(isOnWorker('worker-1.2', 'worker-1')).toBe(true);
+    expect(isOnWorker('worker-1', 'worker-1')).toBe(true);
+    expect(isOnWorker('worker-12', 'worker-1')).toBe(false);
+  });
+});
+
+describe('a worker both frozen and killed while it held the task', () => {
+  const attempts = (first: string) => ({
+    tasks: [
+      {
+        task_id: 't1',
+        outcome: 'succeeded',
+        attempts: [
+          { instance: 'worker-1', result: first },
+          { instance: 'worker-2', result: 'succeeded' },
+        ],
+      },
+    ],
+  });
+  const doc = (first: string): TraceDoc => ({
+    correlation_id: 'received',
+    task_ids: ['t1'],
+    outcome: { status: 'succeeded' },
+    requests: [{ status: 202, nginx: { status: 202 } }],
+    duplicates: [],
+    ...attempts(first),
+  });
+  const truth = {
+    request: request({ kind: 'held' }),
+    originalTaskId: null,
+    final: undefined,
+    killedOn: 'worker-1',
+    frozenOn: 'worker-1',
+  };
+
+  it('expects the attempt that died with the kill, not a lost lease', () => {
+    expect(compareRequest(truth, doc('stalled'))).toEqual([]);
+    expect(compareRequest(truth, doc('lease_lost')).join()).toMatch(/not marked stalled or lost/);
+  });
+
+  it('still expects the lost lease of a frozen worker the kill did not catch holding the task', () => {
+    expect(compareRequest({ ...truth, killedOn: undefined }, doc('lease_lost'))).toEqual([]);
+    expect(compareRequest({ ...truth, killedOn: undefined }, doc('stalled')).join()).toMatch(/frozen past its lease/);
   });
 });

@@ -4,6 +4,7 @@
  * alone (docs/explorer-json.md). Pure, so the rules can be read and tested on their own.
  */
 import type { FinalRecord, RequestRecord } from '../../workload/load/ground-truth.ts';
+import type { FaultSpec } from '../../workload/queue/contract.ts';
 
 /** The parts of a dtq-explore/trace@1 document the check reads. */
 export interface TraceDoc {
@@ -91,6 +92,21 @@ function isDeadAttempt(result: string): boolean {
   return result === 'stalled' || result === 'lost';
 }
 
+/** Whether an attempt's instance is worker `worker` itself or one of its pool processes (Celery's `worker-1.2`). */
+export function isOnWorker(instance: string, worker: string): boolean {
+  return instance === worker || instance.startsWith(`${worker}.`);
+}
+
+/**
+ * The attempts a task planned with `fault` takes when nothing kills its worker: one, plus one
+ * per injected transient failure up to `maxAttempts` in all; a poison fails its first. For a
+ * system whose status route does not count attempts (Celery's says only its state).
+ */
+export function plannedAttempts(fault: FaultSpec | null, maxAttempts: number): number {
+  if (fault?.poison === true) return 1;
+  return Math.min((fault?.fail_attempts ?? 0) + 1, maxAttempts);
+}
+
 /** What differs between the truth and the trace; empty when the request was rebuilt exactly. */
 export function compareRequest(truth: Truth, doc: TraceDoc): string[] {
   const { request, originalTaskId, final } = truth;
@@ -130,11 +146,13 @@ export function compareRequest(truth: Truth, doc: TraceDoc): string[] {
     misses.push(`task ids: expected [${request.task_id}], found [${doc.task_ids.join(', ')}]`);
   const task = doc.tasks.find((t) => t.task_id === request.task_id);
   const died = truth.killedOn;
-  if (task && died !== undefined && !task.attempts.some((a) => a.instance === died && isDeadAttempt(a.result)))
+  if (task && died !== undefined && !task.attempts.some((a) => isOnWorker(a.instance, died) && isDeadAttempt(a.result)))
     misses.push(
       `the attempt that died with ${died} is not marked stalled or lost: [${task.attempts.map((a) => `${a.instance} ${a.result}`).join(', ')}]`,
     );
-  const frozen = truth.frozenOn;
+  // A frozen worker SIGKILLed while it held the task never resumed: its attempt died, and the
+  // kill's story (stalled or lost, checked above) is the true one.
+  const frozen = died !== undefined && truth.frozenOn === died ? undefined : truth.frozenOn;
   if (
     task &&
     frozen !== undefined &&

@@ -1,9 +1,9 @@
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EVENTS, F } from '../../contract/vocabulary.ts';
-import { JobsInFlight, waitForLongJob } from '../../workload/load/jobs-in-flight.ts';
+import { isLogOfWorker, JobsInFlight, WorkerJobs, waitForLongJob } from '../../workload/load/jobs-in-flight.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -53,5 +53,26 @@ describe('jobs a worker holds, from its log', () => {
       'short',
       'long',
     ]);
+  });
+
+  it("holds the jobs of a worker's pool processes, each in its own file, and of no other worker", () => {
+    const dir = dirname(logFile());
+    const jobs = new WorkerJobs(dir, 'worker-1');
+    writeFileSync(join(dir, 'worker-1.1.ndjson'), line(EVENTS.TASK_STARTED, 'a'));
+    writeFileSync(join(dir, 'worker-10.ndjson'), line(EVENTS.TASK_STARTED, 'other-worker'));
+    writeFileSync(join(dir, 'worker-2.1.ndjson'), line(EVENTS.TASK_STARTED, 'other-pool'));
+    expect([...jobs.poll().keys()]).toEqual(['a']);
+    // A pool process that first writes later is found on the next poll.
+    writeFileSync(join(dir, 'worker-1.2.ndjson'), line(EVENTS.TASK_STARTED, 'b'));
+    appendFileSync(join(dir, 'worker-1.1.ndjson'), line(EVENTS.TASK_FAILED, 'a'));
+    expect([...jobs.poll().keys()]).toEqual(['b']);
+  });
+
+  it("tells a worker's logs from another's", () => {
+    expect(isLogOfWorker('worker-1.ndjson', 'worker-1')).toBe(true);
+    expect(isLogOfWorker('worker-1.3.ndjson', 'worker-1')).toBe(true);
+    expect(isLogOfWorker('worker-11.ndjson', 'worker-1')).toBe(false);
+    expect(isLogOfWorker('worker-1.x.ndjson', 'worker-1')).toBe(false);
+    expect(isLogOfWorker('worker-1.ndjson.1', 'worker-1')).toBe(false);
   });
 });

@@ -1,11 +1,12 @@
 /**
- * Which jobs a worker holds right now, read from its own NDJSON log: a `task.started` whose
+ * Which jobs a worker holds right now, read from its own NDJSON logs: a `task.started` whose
  * `task.completed`, `task.failed` or hand-back line has not been written yet. The load
  * generator uses it to SIGKILL a worker while it holds a job (mid-job, the case a crash test
  * is about) rather than between two jobs, and to record which jobs died with it. The logger
  * writes the file synchronously, so what is on disk is what the worker has done.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EVENTS, F } from '../../contract/vocabulary.ts';
 
@@ -65,6 +66,49 @@ export class JobsInFlight {
   }
 }
 
+/** Anything that says which jobs it holds now (one log file, or a worker's several). */
+export interface HeldJobs {
+  poll(): ReadonlyMap<string, number>;
+}
+
+/**
+ * Whether `file` is a log of worker `instance`: its own (`worker-1.ndjson`) or one of its pool
+ * processes' (a Celery prefork child writes `worker-1.2.ndjson`).
+ */
+export function isLogOfWorker(file: string, instance: string): boolean {
+  if (!file.startsWith(`${instance}.`) || !file.endsWith('.ndjson')) return false;
+  const middle = file.slice(instance.length + 1, -'.ndjson'.length);
+  return middle === '' || /^\d+$/.test(middle);
+}
+
+/** The jobs worker `instance` holds across its own log and its pool processes' logs in `logDir`. */
+export class WorkerJobs implements HeldJobs {
+  readonly #files = new Map<string, JobsInFlight>();
+  readonly #logDir: string;
+  readonly #instance: string;
+
+  constructor(logDir: string, instance: string) {
+    this.#logDir = logDir;
+    this.#instance = instance;
+  }
+
+  /** Read every log of the worker (pool processes appear when they first write); the jobs held, by start time. */
+  poll(): ReadonlyMap<string, number> {
+    let names: string[] = [];
+    try {
+      names = readdirSync(this.#logDir);
+    } catch {
+      // No directory yet: no line written yet.
+    }
+    for (const name of names)
+      if (!this.#files.has(name) && isLogOfWorker(name, this.#instance))
+        this.#files.set(name, new JobsInFlight(join(this.#logDir, name)));
+    const open = new Map<string, number>();
+    for (const jobs of this.#files.values()) for (const [taskId, started] of jobs.poll()) open.set(taskId, started);
+    return open;
+  }
+}
+
 /** Limits of {@link waitForLongJob}. */
 export interface WaitForJobOptions {
   /** A job counts once it has run this long: a short one could end before the signal lands. */
@@ -75,7 +119,7 @@ export interface WaitForJobOptions {
 }
 
 /** Wait until the worker holds a job that has run for at least `minAgeMs`; the jobs it holds then. */
-export async function waitForLongJob(jobs: JobsInFlight, options: WaitForJobOptions): Promise<string[]> {
+export async function waitForLongJob(jobs: HeldJobs, options: WaitForJobOptions): Promise<string[]> {
   const deadline = Date.now() + options.timeoutMs;
   for (;;) {
     const open = jobs.poll();

@@ -15,9 +15,19 @@ import { logFilePath } from '../../instrumentation/logger.ts';
 import { type Stack, startStack } from '../stack/stack.ts';
 import type { FreezeControls } from './freeze.ts';
 import { GroundTruthWriter } from './ground-truth.ts';
+import { WorkerJobs } from './jobs-in-flight.ts';
 import { LOAD_CLI, loadOptions } from './options.ts';
 import { MIX, planRequests } from './plan.ts';
 import { runLoad } from './runner.ts';
+import { loadTarget } from './targets.ts';
+
+/**
+ * Seconds before Redis hands a killed Celery worker's unacknowledged message to another worker
+ * in a kill run: short enough to settle in the run's time, longer than any retry countdown
+ * (1 + 2 + 4 s) plus a wait for a free pool process, which an ETA'd message also spends
+ * unacknowledged (docs/celery.md).
+ */
+const CELERY_KILL_VISIBILITY_TIMEOUT_S = 15;
 
 /** The frozen-worker scenario's hold on the stack: its workers, their logs, and release keys in its Redis. */
 function freezeControls(stack: Stack, redis: Redis): Omit<FreezeControls, 'record' | 'say'> {
@@ -38,6 +48,7 @@ const say = (message: string): void => {
 
 async function main(): Promise<number> {
   const options = runCli(LOAD_CLI, process.argv.slice(2), (values) => loadOptions(values));
+  const target = loadTarget(options.system);
   const runId = randomBytes(4).toString('hex');
   let stack: Stack | undefined;
   let interrupted = false;
@@ -56,16 +67,21 @@ async function main(): Promise<number> {
   }
   let url = options.url;
   if (options.startStack) {
-    say('starting a stack of its own (faults enabled)…');
+    say(`starting a stack of its own (${options.system}, faults enabled)…`);
     stack = await startStack({
+      system: options.system,
       faults: true,
       output: 'none',
       httpPort: envInt('DTQ_HTTP_PORT', 0, { min: 0, max: 65_535 }),
-      // A killed worker's job is noticed after the job lock expires; keep that to seconds.
-      // A killed or frozen worker's job is noticed after the job lock expires; keep that to seconds.
+      // A killed or frozen worker's job is noticed after the job lock (BullMQ) or the visibility
+      // timeout (Celery) expires; keep that to seconds.
       childEnv: {
         ...(options.killWorker || options.freezeWorker
-          ? { DTQ_JOB_LOCK_MS: '10000', DTQ_STALLED_INTERVAL_MS: '5000' }
+          ? {
+              DTQ_JOB_LOCK_MS: '10000',
+              DTQ_STALLED_INTERVAL_MS: '5000',
+              DTQ_CELERY_VISIBILITY_TIMEOUT_S: String(CELERY_KILL_VISIBILITY_TIMEOUT_S),
+            }
           : {}),
         // A claim held past its lease is taken over within seconds, not the default 10 s.
         ...(options.takeovers ? { DTQ_IDEMPOTENCY_INFLIGHT_MS: String(MIX.takeoverLeaseMs) } : {}),
@@ -85,6 +101,7 @@ async function main(): Promise<number> {
     sharedIds: options.sharedIds,
     heldTasks: options.freezeWorker,
     takeovers: options.takeovers,
+    target,
   });
   const out = resolve(options.out);
   const writer = new GroundTruthWriter(out);
@@ -111,12 +128,13 @@ async function main(): Promise<number> {
         ? {
             killWorkerAtMs: (options.durationS * 1000) / 2,
             stack,
-            killWorkerLog: logFilePath(stack.logDir, 'worker-1'),
+            killWorkerJobs: new WorkerJobs(stack.logDir, stack.workers[0]?.instance ?? 'worker-1'),
           }
         : {}),
       ...(options.restartRedis && stack ? { restartRedisAtMs: (options.durationS * 1000) / 3, stack } : {}),
       ...(options.freezeWorker && stack && releaser ? { freeze: freezeControls(stack, releaser) } : {}),
       settleMs: options.noSettle ? 0 : options.settleS * 1000,
+      statusWord: target.statusWord,
       say,
     });
     say(`sent ${summary.sent} at ${summary.achieved_rps} req/s; statuses ${JSON.stringify(summary.statuses)}`);

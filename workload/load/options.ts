@@ -3,6 +3,8 @@
  * values to options or a usage error naming the bad one.
  */
 import { type CliSpec, CliUsageError, type CliValues } from '../../contract/cli-args.ts';
+import { SYSTEMS, type WorkloadSystem } from '../stack/systems.ts';
+import { loadTarget, type SystemBoundOption } from './targets.ts';
 
 /** What a load run does. */
 export interface LoadOptions {
@@ -14,6 +16,8 @@ export interface LoadOptions {
   url: string;
   /** Start a stack of its own (faults on) instead of using a running one. */
   startStack: boolean;
+  /** The reference system behind nginx: which bodies to send, which stack to start. */
+  system: WorkloadSystem;
   /** Ground-truth JSONL path. */
   out: string;
   /** Add Idempotency-Key duplicates: replays, mismatches, concurrent in-flight copies. */
@@ -54,6 +58,12 @@ export const LOAD_CLI = {
       description: 'nginx to drive (default http://127.0.0.1:$DTQ_HTTP_PORT, port 8080)',
     },
     stack: { type: 'boolean', description: 'start a stack of its own (faults enabled) instead of using a running one' },
+    system: {
+      type: 'string',
+      value: 'NAME',
+      choices: SYSTEMS,
+      description: 'the system behind nginx, default node (dtq); celery is the FastAPI + Celery workload',
+    },
     out: {
       type: 'string',
       value: 'FILE',
@@ -95,6 +105,17 @@ export const LOAD_CLI = {
   },
 } as const satisfies CliSpec;
 
+/** The flag of each option a system may not serve. */
+const SYSTEM_BOUND_FLAGS: readonly (readonly [
+  SystemBoundOption,
+  'duplicates' | 'freeze-worker' | 'takeovers' | 'restart-redis',
+])[] = [
+  ['duplicates', 'duplicates'],
+  ['freezeWorker', 'freeze-worker'],
+  ['takeovers', 'takeovers'],
+  ['restartRedis', 'restart-redis'],
+];
+
 function positive(
   name: string,
   raw: string | undefined,
@@ -128,11 +149,20 @@ export function loadOptions(
   if (values['restart-redis'] && !values.stack)
     throw new CliUsageError('--restart-redis needs --stack (the load generator can only restart a Redis it started)');
   if (values.out === '') throw new CliUsageError('--out needs a file path');
+  // parseArgs has already refused a value outside `choices`.
+  const system = (values.system ?? 'node') as WorkloadSystem;
+  const target = loadTarget(system);
+  for (const [option, flag] of SYSTEM_BOUND_FLAGS) {
+    const reason = target.unsupported[option];
+    if (values[flag] && reason !== undefined)
+      throw new CliUsageError(`--${flag} cannot run with --system ${system}: ${reason}; leave it out`);
+  }
   return {
     rps: positive('--rps', values.rps, 20, { max: 100_000 }),
     durationS: positive('--duration', values.duration, 10, { max: 86_400 }),
     url: values.url?.replace(/\/+$/, '') ?? `http://127.0.0.1:${env.DTQ_HTTP_PORT || '8080'}`,
     startStack: values.stack === true,
+    system,
     out: values.out ?? `var/load/ground-truth-${now.toISOString().replace(/[:.]/g, '-')}.jsonl`,
     duplicates: values.duplicates === true,
     faults: values.faults === true,

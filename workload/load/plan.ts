@@ -3,9 +3,10 @@
  * with which body, correlation id and Idempotency-Key. Pure and seeded, so a run can be
  * repeated exactly and the plan can be tested without a server.
  */
-import { PRIORITIES, type Priority, TASK_TYPES, type TaskType } from '../../contract/vocabulary.ts';
+import { PRIORITIES, type Priority, type TaskType } from '../../contract/vocabulary.ts';
 import type { FaultSpec } from '../queue/contract.ts';
-import { sampleTaskBody, type TaskRequestBody } from '../stack/sample-tasks.ts';
+import type { TaskRequestBody } from '../stack/sample-tasks.ts';
+import { type LoadTarget, loadTarget } from './targets.ts';
 
 /** Why a request is in the plan; the fidelity check expects a different story for each. */
 export type RequestKind =
@@ -21,9 +22,9 @@ export type RequestKind =
   | 'mismatch'
   /** Same key, same body, sent at the same instant as the original: expect 409 or a replay. */
   | 'concurrent'
-  /** One of several requests sent at once with one X-Request-ID, a valid body: expect 202. */
+  /** One of several requests sent at once with one X-Request-ID, a valid body: expect the task created. */
   | 'shared'
-  /** As `shared`, with a body the API refuses (an unknown priority): expect 400, no task. */
+  /** As `shared`, with a body the API refuses (an unknown priority): expect a 4xx, no task. */
   | 'shared_invalid'
   /**
    * A task whose fault pauses before its fenced write until a release key exists, for the
@@ -75,6 +76,8 @@ export interface PlanOptions {
   heldTasks?: boolean;
   /** Add Idempotency-Key lease takeovers, at {@link MIX.takeoverAt} of the run (the API needs {@link MIX.takeoverLeaseMs}). */
   takeovers?: boolean;
+  /** The system the bodies are for. Default dtq's own (`node`). */
+  target?: LoadTarget;
 }
 
 /** Fractions of the mix; named so the documentation and the tests can refer to them. */
@@ -161,6 +164,8 @@ function pickPriority(random: () => number): Priority {
 /** The whole plan, ordered by send time. */
 export function planRequests(options: PlanOptions): PlannedRequest[] {
   const random = seededRandom(options.seed);
+  const target = options.target ?? loadTarget('node');
+  const taskBody = target.taskBody.bind(target);
   const total = Math.max(1, Math.round(options.rps * options.durationS));
   const intervalMs = 1000 / options.rps;
   const plan: PlannedRequest[] = [];
@@ -198,7 +203,7 @@ export function planRequests(options: PlanOptions): PlannedRequest[] {
 
   for (let i = 0; i < total; i++) {
     const atMs = i * intervalMs;
-    const type: TaskType = pick(random, TASK_TYPES);
+    const type: TaskType = pick(random, target.taskTypes);
     const priority = pickPriority(random);
     let fault: FaultSpec | null = null;
     if (options.faults) {
@@ -208,7 +213,7 @@ export function planRequests(options: PlanOptions): PlannedRequest[] {
       else if (roll < MIX.retryThenSucceed + MIX.exhaustAttempts + MIX.poison) fault = { poison: true };
     }
     if (fault === null && options.slowTasks && random() < MIX.slow) fault = { sleep_ms: MIX.slowSleepMs };
-    const body = sampleTaskBody(type, priority, i, fault ?? undefined);
+    const body = taskBody(type, priority, i, fault ?? undefined);
 
     if (options.sharedIds === true && random() < MIX.sharedGroup) {
       const id = `load-${options.runId}-x${i}`;
@@ -221,7 +226,7 @@ export function planRequests(options: PlanOptions): PlannedRequest[] {
           correlationMode: 'shared',
           correlationId: id,
           idempotencyKey: null,
-          body: sampleTaskBody(type, priority, i + copy),
+          body: taskBody(type, priority, i + copy),
           fault: null,
         });
         seq++;
@@ -239,7 +244,7 @@ export function planRequests(options: PlanOptions): PlannedRequest[] {
       } else if (groupKind === 'replay') {
         add(atMs + MIX.followUpDelayMs, 'replay', group, key, body, fault);
       } else {
-        const other = sampleTaskBody(type, priority, i + 1, fault ?? undefined);
+        const other = taskBody(type, priority, i + 1, fault ?? undefined);
         add(atMs + MIX.followUpDelayMs, 'mismatch', group, key, other, fault);
       }
     } else if (duplicateRoll < MIX.duplicateGroup + MIX.keyedSingle) {
@@ -251,21 +256,14 @@ export function planRequests(options: PlanOptions): PlannedRequest[] {
   if (options.heldTasks === true)
     for (const share of MIX.heldAt) {
       const fault: FaultSpec = { sleep_ms: MIX.heldMaxMs, sleep_until_key: releaseKey(options.runId, seq) };
-      add(
-        share * options.durationS * 1000,
-        'held',
-        null,
-        null,
-        sampleTaskBody('calculate_var', 'high', seq, fault),
-        fault,
-      );
+      add(share * options.durationS * 1000, 'held', null, null, taskBody('calculate_var', 'high', seq, fault), fault);
     }
   if (options.takeovers === true)
     for (const share of MIX.takeoverAt) {
       const group = seq;
       const key = `load-${options.runId}-t${group}`;
       const fault: FaultSpec = { hold_response_ms: MIX.takeoverHoldMs };
-      const body = sampleTaskBody('monte_carlo_pricing', 'medium', group, fault);
+      const body = taskBody('monte_carlo_pricing', 'medium', group, fault);
       const atMs = share * options.durationS * 1000;
       add(atMs, 'claim_held', group, key, body, fault);
       add(atMs + MIX.takeoverAfterMs, 'takeover', group, key, body, fault);

@@ -15,7 +15,7 @@ import {
   type RequestRecord,
   type SummaryRecord,
 } from './ground-truth.ts';
-import { JobsInFlight, waitForLongJob } from './jobs-in-flight.ts';
+import { type HeldJobs, waitForLongJob } from './jobs-in-flight.ts';
 import type { PlannedRequest } from './plan.ts';
 import { countBy, percentile, round } from './stats.ts';
 
@@ -39,14 +39,16 @@ export interface RunLoadOptions {
   /** Kill worker-1 at this many ms after the start, restart it 3 s later. */
   killWorkerAtMs?: number;
   stack?: WorkerKiller;
-  /** worker-1's log file: when given, the kill waits until worker-1 is running a job. */
-  killWorkerLog?: string;
+  /** worker-1's jobs (from its logs): when given, the kill waits until worker-1 is running a job. */
+  killWorkerJobs?: HeldJobs;
   /** Restart the stack's Redis (gracefully: it keeps its append-only file) at this many ms. */
   restartRedisAtMs?: number;
   /** Freeze the worker running each `held` task and resume it (workload/load/freeze.ts). */
   freeze?: Omit<FreezeControls, 'record' | 'say'>;
   /** Poll tasks to a final state for at most this long; 0 skips polling. */
   settleMs: number;
+  /** The contract's word for a state the status route answers (Celery says SUCCESS). Default: as answered. */
+  statusWord?: (state: string) => string;
   /** Progress messages. */
   say: (message: string) => void;
 }
@@ -101,7 +103,8 @@ export async function runLoad(options: RunLoadOptions): Promise<SummaryRecord> {
     try {
       const response = await client.send('POST', TASKS_PATH, { headers, body: sent, timeoutMs: 30_000 });
       const answer = response.json();
-      const taskId = typeof answer?.task_id === 'string' ? answer.task_id : null;
+      // Location names a created task only on a success (201 Created, 202 Accepted).
+      const taskId = createdTaskId(answer, response.status < 300 ? headerValue(response, 'location') : undefined);
       record = {
         ...base,
         correlation_id_received: headerValue(response, CORRELATION_ID_HEADER) ?? null,
@@ -151,7 +154,7 @@ export async function runLoad(options: RunLoadOptions): Promise<SummaryRecord> {
   if (options.killWorkerAtMs !== undefined && options.stack) {
     const stack = options.stack;
     const at = options.killWorkerAtMs;
-    const jobs = options.killWorkerLog === undefined ? undefined : new JobsInFlight(options.killWorkerLog);
+    const jobs = options.killWorkerJobs;
     killTimer = (async () => {
       await sleep(at);
       // Mid-job is the case worth testing: a worker killed between jobs leaves nothing behind.
@@ -276,6 +279,7 @@ async function settleTasks(options: RunLoadOptions, records: readonly RequestRec
   const queue = [...creators.entries()];
   options.say(`polling ${queue.length} tasks to their final state (up to ${Math.round(options.settleMs / 1000)} s)`);
   let pollSeq = 0;
+  const statusWord = options.statusWord ?? ((state: string) => state);
   const poll = async (taskId: string, creator: RequestRecord): Promise<FinalRecord> => {
     let last: { status: string; attempts: number | null; error: string | null; http: number } = {
       status: 'unknown',
@@ -290,7 +294,7 @@ async function settleTasks(options: RunLoadOptions, records: readonly RequestRec
         });
         const body = response.json();
         last = {
-          status: typeof body?.status === 'string' ? body.status : `http-${response.status}`,
+          status: typeof body?.status === 'string' ? statusWord(body.status) : `http-${response.status}`,
           attempts: typeof body?.attempts === 'number' ? body.attempts : null,
           error: typeof body?.error === 'string' ? body.error : errorText(body?.error),
           http: response.status,
@@ -325,6 +329,19 @@ async function settleTasks(options: RunLoadOptions, records: readonly RequestRec
   });
   await Promise.all(workers);
   return finals;
+}
+
+/**
+ * The id of the task a POST created: `task_id` of the answer, else the last segment of its
+ * `Location` (`/api/v1/tasks/<id>`); null when it names none.
+ */
+export function createdTaskId(answer: unknown, location: string | undefined): string | null {
+  const taskId = (answer as { task_id?: unknown } | null | undefined)?.task_id;
+  if (typeof taskId === 'string') return taskId;
+  const prefix = `${TASKS_PATH}/`;
+  if (location?.startsWith(prefix) && location.length > prefix.length)
+    return decodeURIComponent(location.slice(prefix.length));
+  return null;
 }
 
 function errorText(value: unknown): string | null {
