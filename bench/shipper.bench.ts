@@ -291,7 +291,9 @@ async function racePeers(
 ): Promise<{ rows: BenchRow[]; notes: string[] }> {
   installPeers();
   const rows: BenchRow[] = [];
-  const notes: string[] = [];
+  const notes: string[] = [
+    "Daemon rows (dtq-ship as installed and its peers): each runs once, after the rounds above, timed from its start until Elasticsearch counts every line (counts refresh every second); cpu_s and rss_peak_mb from /proc (utime + stime, VmHWM). One run each carries the machine's noise: compare the spread of the rounds above.",
+  ];
   for (const contender of CONTENDERS) {
     const missing = contender.missing();
     if (missing !== undefined) {
