@@ -20,7 +20,7 @@
  * always run on a cluster of their own. Runnable alone: `node bench/shipper.bench.ts`.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,8 @@ import { DEFAULT_LIMITS } from '../shipper/config.ts';
 import { Shipper } from '../shipper/shipper.ts';
 import { startTestElasticsearchCluster } from '../test/utils/elasticsearch-cluster.ts';
 import { freePort } from '../test/utils/free-port.ts';
+import { CONTENDERS, installPeers } from './peers/contenders.ts';
+import { race } from './peers/race.ts';
 import type { BenchReport, BenchRow } from './run.ts';
 
 const LINES = Number(process.env.DTQ_BENCH_SHIPPER_LINES ?? 1_000_000);
@@ -376,6 +378,76 @@ async function clusterRace(
   }
 }
 
+/**
+ * Peers: dtq-ship as installed (the bundle, run as a daemon) and the shippers users run instead
+ * (bench/peers/), one after the other on the same files into the same Elasticsearch, each timed
+ * from outside until Elasticsearch counts every line. A peer that is not installed gets a row
+ * saying what is missing.
+ */
+async function racePeers(
+  url: string,
+  stamp: number,
+  logDir: string,
+  batchLines: number,
+  concurrency: number,
+  rawRate: number,
+): Promise<{ rows: BenchRow[]; notes: string[] }> {
+  installPeers();
+  const rows: BenchRow[] = [];
+  const notes: string[] = [
+    "Daemon rows (dtq-ship as installed and its peers): each runs once, after the rounds above, timed from its start until Elasticsearch counts every line (counts refresh every second); cpu_s and rss_peak_mb from /proc (utime + stime, VmHWM). One run each carries the machine's noise: compare the spread of the rounds above.",
+  ];
+  for (const contender of CONTENDERS) {
+    const missing = contender.missing();
+    if (missing !== undefined) {
+      rows.push({ name: `${contender.name}: not run, missing ${missing}`, value: Number.NaN, unit: 'lines/s' });
+      continue;
+    }
+    notes.push(`${contender.name}: ${contender.describe()}.`);
+    const prefix = `bench-peer-${contender.name}-${stamp}`;
+    // Its own directory of links to the same files: dtq-ship writes its own log into the directory it ships.
+    const dir = mkdtempSync(join(tmpdir(), `dtq-bench-${contender.name}-`));
+    for (const service of SERVICES) symlinkSync(join(logDir, `${service}.ndjson`), join(dir, `${service}.ndjson`));
+    const stateDir = mkdtempSync(join(tmpdir(), `dtq-bench-${contender.name}-state-`));
+    try {
+      await runSetup({ url, prefix, steps: CORE_STEPS });
+      const m = await race(contender, { url, prefix, logDir: dir, stateDir, batchLines, concurrency }, LINES);
+      const linesPerSecond = Math.round(LINES / m.seconds);
+      const row: BenchRow = {
+        name: `${contender.name} (daemon, timed until Elasticsearch counts every line)`,
+        value: linesPerSecond,
+        unit: 'lines/s',
+        extra: {
+          seconds: Math.round(m.seconds * 10) / 10,
+          cpu_s: Math.round(m.cpuSeconds * 10) / 10,
+          lines_per_cpu_s: Math.round(LINES / m.cpuSeconds),
+          es_cpu_s: Math.round(m.esCpuSeconds * 10) / 10,
+          rss_peak_mb: m.rssPeakMb,
+          indexed: m.indexed,
+        },
+        baseline: { name: 'raw _bulk', value: rawRate },
+        ratio: Math.round((linesPerSecond / rawRate) * 100) / 100,
+      };
+      if (contender.name === 'dtq-ship') {
+        row.goal = 'peak RSS ≤ 150 MB';
+        row.met = m.rssPeakMb <= 150;
+      }
+      rows.push(row);
+    } catch (error) {
+      rows.push({
+        name: `${contender.name}: failed, ${(error instanceof Error ? error.message : String(error)).slice(0, 300)}`,
+        value: Number.NaN,
+        unit: 'lines/s',
+      });
+    } finally {
+      await cleanup(url, prefix);
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  }
+  return { rows, notes };
+}
+
 /** Run the scenario. */
 export async function run(): Promise<BenchReport> {
   let url = process.env.DTQ_ES_URL ?? 'http://127.0.0.1:9200';
@@ -452,6 +524,7 @@ export async function run(): Promise<BenchReport> {
     const pinoCount = await count(url, prefixes.pino);
     await cleanup(url, prefixes.pino);
 
+    const peerRows = await racePeers(url, stamp, logDir, best.batch, best.concurrency, Math.round(LINES / raw.seconds));
     const clusterRows = CLUSTER
       ? await clusterRace(logDir, best, async () => {
           // The single node's CPU and memory go back to the machine before three nodes start.
@@ -497,6 +570,7 @@ export async function run(): Promise<BenchReport> {
           baseline: { name: 'raw _bulk', value: rawRate },
           ratio: Math.round((rate(pino) / rawRate) * 100) / 100,
         },
+        ...peerRows.rows,
         ...clusterRows,
       ],
       notes: [
@@ -511,6 +585,7 @@ export async function run(): Promise<BenchReport> {
           .map((l) => l.toFixed(1))
           .join(' ')} at the end (other work shares it).`,
         'cpu_s and peak RSS are those of the contender process (raw and pino-elasticsearch hold one file of lines in memory at a time); es_cpu_s is what Elasticsearch spent meanwhile (node stats). On 2 cores the two share the machine, so every CPU second the shipper saves is one more for indexing.',
+        ...peerRows.notes,
       ],
     };
     return report;

@@ -7,14 +7,15 @@
 import { isUtf8 } from 'node:buffer';
 import type { PreparedLine, SourceLine } from './line.ts';
 
-/** One line in a batch with what to do with it. */
-export type BatchItem =
-  | { kind: 'doc'; line: SourceLine; timestampMs: number }
-  | { kind: 'reject'; line: SourceLine; reason: string; detail: string };
-
-/** A document of a full batch with its `_bulk` action and source lines: a view into the batch's body. */
-export interface BatchDoc {
+/** A line of a batch that goes to the dead-letter file instead of Elasticsearch. */
+export interface BatchReject {
   readonly line: SourceLine;
+  readonly reason: string;
+  readonly detail: string;
+}
+
+/** A document of a full batch: its `_bulk` action and document lines, a view into the batch's body. */
+export interface BatchDoc {
   readonly body: Uint8Array;
 }
 
@@ -61,9 +62,15 @@ export class BodyPool {
  * The `_bulk` body is written as lines arrive, and a line that goes out unchanged is copied
  * byte for byte from what the tailer read: decoding it to a string and encoding it back per
  * line was a large share of the shipper's CPU.
+ *
+ * Memory: a batch keeps no object per document, only numbers (where its bytes are in the body,
+ * its file and offset). Batches live for as long as Elasticsearch takes to answer, long enough
+ * for V8 to move whatever they hold to the old generation; an object and a string per line held
+ * there grew the heap to several times the bytes in flight before each collection.
  */
 export class Batch {
-  readonly items: BatchItem[] = [];
+  /** Lines that are not documents (dead-lettered on acknowledgement), in order. */
+  readonly rejects: BatchReject[] = [];
   /** Per fingerprint: offset just past its last line here, and the path it was read from. */
   readonly ends = new Map<string, { end: number; path: string }>();
   readonly createdAt: number;
@@ -72,13 +79,25 @@ export class Batch {
   readonly #pool: BodyPool | undefined;
   #body: Buffer;
   #length = 0;
-  /** Body ranges of the documents, in item order, turned into views once the batch is full. */
+  /** Per document: start and end of its action and source in the body. */
   readonly #ranges: number[] = [];
+  /** Per document: byte offset of its line in its file, the line's length, and its file's index in #files. */
+  readonly #offsets: number[] = [];
+  readonly #lengths: number[] = [];
+  readonly #fileOf: number[] = [];
+  /** Files of this batch's documents (a handful: the tailer takes lines file by file). */
+  readonly #files: { fingerprint: string; path: string }[] = [];
+  #oldestMs: number | undefined;
 
   constructor(now = Date.now(), pool?: BodyPool) {
     this.createdAt = now;
     this.#pool = pool;
     this.#body = pool?.take() ?? Buffer.allocUnsafe(INITIAL_BODY_BYTES);
+  }
+
+  /** Documents in the batch. */
+  get docCount(): number {
+    return this.#offsets.length;
   }
 
   /** Done with this batch (acknowledged or dropped): its body buffer goes back to the pool. */
@@ -109,28 +128,53 @@ export class Batch {
       else this.#write(prepared.source);
       this.#copy(NEWLINE);
       this.#ranges.push(start, this.#length);
-      this.items.push({ kind: 'doc', line, timestampMs: prepared.timestampMs });
+      this.#offsets.push(line.offset);
+      this.#lengths.push(line.end - line.offset - 1);
+      this.#fileOf.push(this.#fileIndex(line));
+      if (this.#oldestMs === undefined || prepared.timestampMs < this.#oldestMs) this.#oldestMs = prepared.timestampMs;
       this.bytes += this.#length - start;
     } else {
-      this.items.push({ kind: 'reject', line, reason: prepared.reason, detail: prepared.detail });
+      this.rejects.push({ line, reason: prepared.reason, detail: prepared.detail });
       this.bytes += line.text.length;
     }
   }
 
-  /** The documents with their bodies, in item order, once no more lines will be added. */
+  #fileIndex(line: SourceLine): number {
+    const last = this.#files.length - 1;
+    const known = this.#files[last];
+    if (known !== undefined && known.fingerprint === line.fingerprint && known.path === line.path) return last;
+    const index = this.#files.findIndex((f) => f.fingerprint === line.fingerprint && f.path === line.path);
+    if (index >= 0) return index;
+    this.#files.push({ fingerprint: line.fingerprint, path: line.path });
+    return this.#files.length - 1;
+  }
+
+  /** The documents with their bodies, in order, once no more lines will be added. */
   docs(): BatchDoc[] {
-    const docs: BatchDoc[] = [];
-    let k = 0;
-    for (const item of this.items) {
-      if (item.kind !== 'doc') continue;
-      // Views are taken now: the body may have moved while it grew.
-      docs.push({
-        line: item.line,
-        body: this.#body.subarray(this.#ranges[k] as number, this.#ranges[k + 1] as number),
-      });
-      k += 2;
+    const docs: BatchDoc[] = new Array(this.docCount);
+    // Views are taken now: the body may have moved while it grew.
+    for (let i = 0; i < docs.length; i++) {
+      docs[i] = { body: this.#body.subarray(this.#ranges[2 * i] as number, this.#ranges[2 * i + 1] as number) };
     }
     return docs;
+  }
+
+  /**
+   * The line of document `i` as a source line, for its dead-letter record: `text` is the
+   * document as it was sent (the line itself, or its normalized form for nginx's lines).
+   */
+  origin(i: number): SourceLine {
+    const file = this.#files[this.#fileOf[i] as number] as { fingerprint: string; path: string };
+    const body = this.#body.subarray(this.#ranges[2 * i] as number, (this.#ranges[2 * i + 1] as number) - 1);
+    const text = body.subarray(body.indexOf(10) + 1).toString('utf8');
+    const offset = this.#offsets[i] as number;
+    return {
+      fingerprint: file.fingerprint,
+      path: file.path,
+      offset,
+      end: offset + (this.#lengths[i] as number) + 1,
+      text,
+    };
   }
 
   #reserve(bytes: number): void {
@@ -161,11 +205,7 @@ export class Batch {
 
   /** Oldest @timestamp among the documents (for the lag-in-seconds metric). */
   oldestTimestampMs(): number | undefined {
-    let oldest: number | undefined;
-    for (const item of this.items) {
-      if (item.kind === 'doc' && (oldest === undefined || item.timestampMs < oldest)) oldest = item.timestampMs;
-    }
-    return oldest;
+    return this.#oldestMs;
   }
 }
 

@@ -10,15 +10,18 @@ import { describeNodes, type EsConnection, type EsFlags, esConnection } from '..
 import { logDirectory } from '../instrumentation/logger.ts';
 
 /**
- * Limits of the pipeline. Memory in use is bounded by about (maxQueuedBatches +
- * maxConcurrentExports + 2) × 2 × maxBatchBytes: every live batch holds its lines and their
- * `_bulk` body (shipper/batcher.ts).
+ * Limits of the pipeline. The `_bulk` bodies of every live batch (filling, queued, in flight)
+ * share maxBufferBytes: each batch closes at its share (maxBufferBytes divided among
+ * maxQueuedBatches + maxConcurrentExports + 2 batches) when that is below maxBatchBytes. Besides
+ * the bodies a batch holds a few numbers per line (shipper/batcher.ts).
  */
 export interface ShipperLimits {
   /** Lines per bulk request (DTQ_SHIPPER_MAX_BATCH_LINES). */
   maxBatchLines: number;
   /** Bytes of documents per bulk request (DTQ_SHIPPER_MAX_BATCH_BYTES). */
   maxBatchBytes: number;
+  /** Bytes of `_bulk` bodies held at once, across every live batch (DTQ_SHIPPER_MAX_BUFFER_BYTES). */
+  maxBufferBytes: number;
   /** Batches read ahead while one is being sent (DTQ_SHIPPER_MAX_QUEUED_BATCHES). */
   maxQueuedBatches: number;
   /** Send a partial batch after this long (DTQ_SHIPPER_FLUSH_INTERVAL_MS). */
@@ -76,6 +79,7 @@ export interface ShipperConfig {
 export const DEFAULT_LIMITS: ShipperLimits = {
   maxBatchLines: 2_000,
   maxBatchBytes: 4 * 1024 * 1024,
+  maxBufferBytes: 48 * 1024 * 1024,
   maxQueuedBatches: 2,
   flushIntervalMs: 1_000,
   maxConcurrentExports: 2,
@@ -93,6 +97,7 @@ export const DEFAULT_LIMITS: ShipperLimits = {
 const LIMIT_ENV: Record<keyof ShipperLimits, string> = {
   maxBatchLines: 'DTQ_SHIPPER_MAX_BATCH_LINES',
   maxBatchBytes: 'DTQ_SHIPPER_MAX_BATCH_BYTES',
+  maxBufferBytes: 'DTQ_SHIPPER_MAX_BUFFER_BYTES',
   maxQueuedBatches: 'DTQ_SHIPPER_MAX_QUEUED_BATCHES',
   flushIntervalMs: 'DTQ_SHIPPER_FLUSH_INTERVAL_MS',
   maxConcurrentExports: 'DTQ_SHIPPER_MAX_CONCURRENT_EXPORTS',
@@ -106,6 +111,16 @@ const LIMIT_ENV: Record<keyof ShipperLimits, string> = {
   metricsIntervalMs: 'DTQ_SHIPPER_METRICS_INTERVAL_MS',
   shutdownTimeoutMs: 'DTQ_SHIPPER_SHUTDOWN_TIMEOUT_MS',
 };
+
+/** Batches alive at once: the one filling, one waiting to be queued, the queued and those in flight. */
+export function liveBatches(limits: ShipperLimits): number {
+  return limits.maxQueuedBatches + limits.maxConcurrentExports + 2;
+}
+
+/** Bytes of documents after which a batch closes: maxBatchBytes, or less when the buffer budget says so. */
+export function batchBytesLimit(limits: ShipperLimits): number {
+  return Math.max(1, Math.min(limits.maxBatchBytes, Math.floor(limits.maxBufferBytes / liveBatches(limits))));
+}
 
 /** Limits from the environment over the defaults (and over `base`). */
 export function limitsFromEnv(

@@ -17,9 +17,9 @@ import { type EsConnection, plainConnection } from '../elk/connection.ts';
 import { CORE_STEPS, runSetup } from '../elk/setup.ts';
 import { errorFields, logEvent } from '../instrumentation/logger.ts';
 import { backoffDelay } from './backoff.ts';
-import { Batch, type BatchDoc, BodyPool, BoundedQueue } from './batcher.ts';
+import { Batch, BodyPool, BoundedQueue } from './batcher.ts';
 import { BulkWriter, type DocOutcome } from './bulk-writer.ts';
-import type { ShipperConfig } from './config.ts';
+import { batchBytesLimit, liveBatches, type ShipperConfig } from './config.ts';
 import { DEAD_LETTER_LINE_CHARS, DeadLetterFile, type DeadLetterRecord } from './dead-letter.ts';
 import { type InvalidUtf8File, InvalidUtf8Tally } from './invalid-utf8-tally.ts';
 import { hostIdTag, prepareLine, REJECT_REASONS, type SourceLine } from './line.ts';
@@ -28,8 +28,8 @@ import type { Progress } from './progress.ts';
 import { Registry } from './registry.ts';
 import { Tailer } from './tailer.ts';
 
-/** Room for one `_bulk` action line (index name and id) beyond the document itself. */
-const BULK_ACTION_BYTES = 512;
+/** Room past a batch's byte limit for the line that crosses it, with its `_bulk` action. */
+const OVERSHOOT_BYTES = 64 * 1024;
 
 /** Registry entries of files gone for this long are forgotten. */
 const REGISTRY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -108,6 +108,8 @@ export class Shipper {
   readonly #writer: BulkWriter;
   readonly #queue: BoundedQueue<Batch>;
   readonly #bodies: BodyPool;
+  /** Bytes of documents after which a batch is sent (see batchBytesLimit). */
+  readonly #batchBytes: number;
   readonly #abort = new AbortController();
   readonly #counters: ShipperCounters = zeroCounters();
   #stopping = false;
@@ -172,11 +174,12 @@ export class Shipper {
       },
     });
     this.#queue = new BoundedQueue(limits.maxQueuedBatches);
+    this.#batchBytes = batchBytesLimit(limits);
     this.#bodies = new BodyPool({
-      // Filling, waiting to be queued, queued and in flight.
-      buffers: limits.maxQueuedBatches + limits.maxConcurrentExports + 2,
-      // A batch closes once it reaches maxBatchBytes, so one more line (and its action) can follow.
-      bufferBytes: limits.maxBatchBytes + limits.maxLineBytes + BULK_ACTION_BYTES,
+      buffers: liveBatches(limits),
+      // A batch closes once it reaches its byte limit, so one more line (and its action) can
+      // follow; a longer one grows that batch's buffer, which the pool then does not keep.
+      bufferBytes: this.#batchBytes + OVERSHOOT_BYTES,
     });
     this.#setupDone = !this.#config.runSetup;
   }
@@ -278,7 +281,7 @@ export class Shipper {
           this.#counters.linesRead++;
           if (line.invalidUtf8) this.#countInvalidUtf8(line);
           batch.add(line, prepareLine(line, indexFor, range, hostTag));
-          if (batch.full(limits.maxBatchLines, limits.maxBatchBytes)) {
+          if (batch.full(limits.maxBatchLines, this.#batchBytes)) {
             await flush();
             await yieldToIo();
           }
@@ -406,7 +409,7 @@ export class Shipper {
           try {
             const outcomes = await written;
             await before;
-            this.#acknowledge(batch, docs, outcomes);
+            this.#acknowledge(batch, outcomes);
           } finally {
             this.#inFlight.delete(batch);
             batch.release();
@@ -487,20 +490,17 @@ export class Shipper {
   }
 
   /** Count, dead-letter and move the registry for a batch whose every line has its answer. */
-  #acknowledge(batch: Batch, docs: readonly BatchDoc[], outcomes: readonly DocOutcome[]): void {
+  #acknowledge(batch: Batch, outcomes: readonly DocOutcome[]): void {
     const records: DeadLetterRecord[] = [];
     const at = new Date().toISOString();
-    for (const item of batch.items) {
-      if (item.kind === 'reject') records.push(deadLetterRecord(item.line, item.reason, item.detail, at));
-    }
+    for (const reject of batch.rejects) records.push(deadLetterRecord(reject.line, reject.reason, reject.detail, at));
     outcomes.forEach((outcome, i) => {
       if (outcome.status === 'created') this.#counters.linesShipped++;
       else if (outcome.status === 'duplicate') {
         this.#counters.linesShipped++;
         this.#counters.duplicates++;
       } else {
-        const doc = docs[i];
-        if (doc) records.push(deadLetterRecord(doc.line, REJECT_REASONS.ES_REJECTED, outcome.reason, at));
+        records.push(deadLetterRecord(batch.origin(i), REJECT_REASONS.ES_REJECTED, outcome.reason, at));
       }
     });
     // Durable before the registry moves past these lines.

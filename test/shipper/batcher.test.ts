@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { dailyIndexNamer } from '../../contract/indices.ts';
 import { F } from '../../contract/vocabulary.ts';
 import { Batch, BodyPool } from '../../shipper/batcher.ts';
+import { batchBytesLimit, DEFAULT_LIMITS } from '../../shipper/config.ts';
 import { prepareLine, type SourceLine } from '../../shipper/line.ts';
 
 const indexFor = dailyIndexNamer('b');
@@ -70,5 +71,31 @@ describe('a batch body', () => {
     batch.release();
     // The same buffer serves the next batch.
     expect(pool.take().buffer).toBe(body?.buffer);
+  });
+});
+
+describe('a batch and its memory', () => {
+  it('rebuilds a document line for its dead letter from the body, with its file, offset and length', () => {
+    const batch = new Batch();
+    const text = JSON.stringify({ [F.TIMESTAMP]: '2026-03-01T10:00:00.000Z', m: 'é' });
+    const first = lineOf(Buffer.from(text), 0);
+    batch.add(first, prepareLine(first, indexFor));
+    const second = { ...lineOf(Buffer.from(text), 0), fingerprint: 'b'.repeat(32), path: '/y' };
+    batch.add(second, prepareLine(second, indexFor));
+    expect(batch.docCount).toBe(2);
+    expect(batch.origin(1)).toEqual({
+      fingerprint: 'b'.repeat(32),
+      path: '/y',
+      offset: 0,
+      end: Buffer.byteLength(text) + 1,
+      text,
+    });
+    expect(batch.origin(0).path).toBe('/x');
+  });
+
+  it('closes batches at their share of the buffer budget when it is below maxBatchBytes', () => {
+    const limits = { ...DEFAULT_LIMITS, maxQueuedBatches: 2, maxConcurrentExports: 4, maxBatchBytes: 16 << 20 };
+    expect(batchBytesLimit({ ...limits, maxBufferBytes: 48 << 20 })).toBe(6 << 20);
+    expect(batchBytesLimit({ ...limits, maxBufferBytes: 1 << 30 })).toBe(16 << 20);
   });
 });

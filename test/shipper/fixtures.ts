@@ -108,8 +108,10 @@ export function startShipper(options: {
   env?: Record<string, string>;
   /** Command-line arguments, e.g. `['--once']`. */
   args?: readonly string[];
+  /** Options of node itself, e.g. those bin/dtq-ship.js runs with. */
+  nodeOptions?: readonly string[];
 }): ShipperProcess {
-  const child = spawn(process.execPath, [SHIPPER_CLI, ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [...(options.nodeOptions ?? []), SHIPPER_CLI, ...(options.args ?? [])], {
     env: {
       ...process.env,
       DTQ_ES_URL: options.esUrl,
