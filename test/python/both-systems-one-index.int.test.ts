@@ -247,6 +247,10 @@ describe('both systems shipped into one index prefix', () => {
     // The "Tasks completed" column of the per-type table: both systems' calculate_var tasks.
     expect(es.stdout).toMatch(new RegExp(`\\n  calculate_var .* ${2 * TASKS_PER_SYSTEM}\\n`));
     expect(es.stdout).toMatch(/Retries scheduled\n {2}Retries\n {2}2\n/);
+    // "Tasks started" per queue: Node's on high, Celery's on medium, the retried one twice each.
+    // Rows are ordered by p95, so each is matched on its own.
+    for (const queue of ['high', 'medium'])
+      expect(es.stdout).toMatch(new RegExp(`\\n  ${queue} .* ${TASKS_PER_SYSTEM + 1}\\n`));
 
     // The same lines, read from the files of both systems' directories.
     const files = await runExplore(['--stats', '--json', '--logs', logsRoot], {});
