@@ -112,7 +112,7 @@ it("traces the design notes' example request from nginx through FastAPI to a Cel
   expect(request?.nginx?.status).toBe(201);
   expect(request?.api_instance).toMatch(/^api-[12]$/);
   const [task] = trace.tasks;
-  expect(task).toMatchObject({ task_id: taskId, task_type: 'calculate_var', queue: 'high', priority: '10' });
+  expect(task).toMatchObject({ task_id: taskId, task_type: 'calculate_var', queue: 'high', priority: 'high' });
   expect(task?.attempts).toHaveLength(1);
   expect(task?.attempts[0]).toMatchObject({ number: 1, result: 'succeeded', redelivered: false });
   expect(task?.attempts[0]?.instance).toMatch(/^worker-[12]\.[12]$/);

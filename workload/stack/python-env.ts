@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dtqError } from '../../contract/dtq-error.ts';
 import { findProgram, INSTALL_SCRIPT } from './binaries.ts';
@@ -101,7 +101,9 @@ export async function ensurePythonEnv(options: PythonEnvOptions): Promise<Python
   const python = join(options.dir, 'bin', 'python');
   const fingerprint = pythonEnvFingerprint();
   if (isCurrent(options.dir, fingerprint)) return { dir: options.dir, python };
-  // Two stacks (or test files) starting at once must not install into one directory together.
+  // Two stacks (or test files) starting at once must not install into one directory together;
+  // the lock sits beside the environment, so its parent (var/ of a fresh checkout) must exist.
+  mkdirSync(dirname(resolve(options.dir)), { recursive: true });
   return withLock(`${options.dir}.lock`, async () => {
     if (!isCurrent(options.dir, fingerprint)) await install(options, fingerprint);
     return { dir: options.dir, python };

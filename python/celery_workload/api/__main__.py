@@ -10,6 +10,7 @@ from dtq_instrumentation import EVENTS, F, configure_logging
 from dtq_instrumentation.celery import instrument_celery
 
 from ..config import ConfigError, load_settings
+from ..queues import priority_name
 from .app import create_app
 
 
@@ -22,7 +23,11 @@ def main() -> int:
     log = configure_logging(
         "api", settings.instance, log_dir=settings.log_dir, stream=sys.stdout if settings.log_stdout else None
     )
-    instrument_celery(log, task_type=lambda name: name.rsplit(".", 1)[-1])
+    instrument_celery(
+        log,
+        task_type=lambda name: name.rsplit(".", 1)[-1],
+        priority_name=priority_name,
+    )
     app = create_app(
         settings,
         on_startup=lambda: log.event(

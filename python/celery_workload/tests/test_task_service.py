@@ -66,3 +66,10 @@ def test_a_status_read_speaks_the_contracts_words():
     TaskService(RecordingQueue()).get_task("task-1")
     assert '"task.status":"running"' in stream.getvalue()
     assert '"event.action":"task.status_read"' in stream.getvalue()
+
+
+def test_each_message_priority_is_logged_as_the_priority_that_was_requested():
+    from celery_workload.queues import PRIORITY, priority_name
+
+    assert {name: priority_name(value) for name, value in PRIORITY.items()} == {n: n for n in PRIORITY}
+    assert priority_name(7) == "7"

@@ -21,7 +21,7 @@ from dtq_instrumentation.celery import instrument_celery
 
 from ..celery_app import create_celery
 from ..config import load_settings
-from ..queues import DEAD_LETTER_KEY, DEAD_LETTER_QUEUE
+from ..queues import DEAD_LETTER_KEY, DEAD_LETTER_QUEUE, priority_name
 
 settings = load_settings()
 
@@ -37,6 +37,7 @@ app = create_celery(settings, include=("celery_workload.worker.tasks",))
 INSTRUMENTATION = instrument_celery(
     LOG,
     task_type=lambda name: name.rsplit(".", 1)[-1],
+    priority_name=priority_name,
     max_attempts=lambda task: None if task.max_retries is None else task.max_retries + 1,
 )
 _dead_letters = redis.Redis.from_url(settings.redis_url)

@@ -41,6 +41,12 @@ def test_publish_stamps_the_message_and_logs_the_enqueue_after_it(hooks, lines):
     assert line["task.queue"] == "high" and line["task.priority"] == "10" and line["task.type"] == "calculate_var"
 
 
+def test_an_application_names_its_message_priorities_as_the_contract_does(lines):
+    hooks = CeleryInstrumentation(priority_name={10: "high"}.get)
+    publish(hooks, {"id": "t-1", "task": "tasks.calculate_var", "retries": 0}, priority=10)
+    assert lines.of("task.enqueued")[0]["task.priority"] == "high"
+
+
 def test_the_correlation_id_in_the_task_kwargs_wins_as_in_the_design_notes(hooks, lines):
     headers = {"id": "t-1", "task": "tasks.calculate_var", "retries": 0}
     publish(hooks, headers, kwargs={"correlation_id": "ULTIMATE-SUCCESS-123"})
@@ -59,6 +65,8 @@ def test_an_attempt_logs_started_with_its_queue_wait_then_completed(hooks, lines
     assert 250_000_000 <= started["task.queue_wait"] < 10_000_000_000
     assert "task.redelivered" not in started
     assert completed["task.attempt"] == 1 and completed["event.duration"] >= 0 and completed["correlation_id"] == "req-1"
+    # The dashboards count completions per type and per queue, as for the Node workload's lines.
+    assert completed["task.type"] == "calculate_var" and completed["task.queue"] == "high"
 
 
 def test_a_retry_logs_the_failed_attempt_and_its_backoff_and_numbers_the_next(hooks, lines):
@@ -76,6 +84,8 @@ def test_a_retry_logs_the_failed_attempt_and_its_backoff_and_numbers_the_next(ho
     assert failed["task.attempt"] == 1 and failed["error.type"] == "TimeoutError"
     assert failed["error.message"] == "market data timed out"
     assert scheduled["task.retry_delay"] == 2_000_000_000
+    for line in (failed, scheduled):
+        assert line["task.type"] == "calculate_var" and line["task.queue"] == "high"
     second = fake_task(retries=1, dtq_attempt=2)
     hooks.task_prerun(task_id="t-1", task=second, kwargs={})
     assert lines.of("task.started")[-1]["task.attempt"] == 2
@@ -87,6 +97,7 @@ def test_a_redelivered_message_reports_the_lost_attempt_and_counts_one_more(hook
     [stalled] = lines.of("task.stalled")
     [started] = lines.of("task.started")
     assert stalled["task.attempt"] == 1 and stalled["log.level"] == "warn"
+    assert stalled["task.type"] == "calculate_var" and stalled["task.queue"] == "high"
     assert started["task.attempt"] == 2 and started["task.redelivered"] is True
     assert "task.queue_wait" not in started
 
@@ -99,6 +110,7 @@ def test_a_final_failure_and_a_revoke_are_failures(hooks, lines):
     hooks.task_revoked(request=SimpleNamespace(id="t-2", kwargs={"correlation_id": "req-2"}), terminated=True, signum=9)
     failed, revoked = lines.of("task.failed")
     assert failed["task_id"] == "t-1" and failed["error.type"] == "ValueError" and failed["task.attempt"] == 1
+    assert failed["task.type"] == "calculate_var" and failed["task.queue"] == "high"
     assert revoked["task_id"] == "t-2" and revoked["error.code"] == "DTQ_ERR_TASK_REVOKED"
     assert revoked["correlation_id"] == "req-2"
     assert lines.of("task.completed") == []
@@ -110,6 +122,7 @@ def test_a_dead_letter_names_the_queue_it_came_from(hooks, lines):
     hooks.dead_lettered("t-1", queue="high", dead_letter_queue="dead_letter", exc=ValueError("poison"))
     [line] = lines.of("task.dead_lettered")
     assert line["task.queue"] == "high" and line["task.attempt"] == 1 and line["error.type"] == "ValueError"
+    assert line["task.type"] == "calculate_var"
 
 
 def test_the_running_tasks_code_can_read_its_attempt_number(hooks, lines):

@@ -51,6 +51,9 @@ class _Running:
     attempt: int
     started_ns: int
     token: Any
+    # task.type and task.queue, repeated on every line of the attempt as the Node
+    # instrumentation does: the dashboards count outcomes per type and per queue.
+    identity: dict[str, Any]
 
 
 def _header(request: Any, name: str) -> Any:
@@ -97,9 +100,13 @@ class CeleryInstrumentation:
         *,
         task_type: Callable[[str], str] = lambda name: name,
         max_attempts: Callable[[Any], int | None] | None = None,
+        priority_name: Callable[[Any], str | None] = lambda priority: str(priority),
     ) -> None:
         self.log = log or contract_log()
         self.task_type = task_type
+        # `task.priority` is the requested priority (high, medium, low in the Node workload);
+        # Celery knows only the message priority, which an application maps back to its names.
+        self.priority_name = priority_name
         self.max_attempts = max_attempts
         self._running: dict[str, _Running] = {}
         self._lock = threading.Lock()
@@ -145,7 +152,7 @@ class CeleryInstrumentation:
                 F.TASK_ID: task_id,
                 F.TASK_TYPE: self.task_type(name) if name else None,
                 F.TASK_QUEUE: queue,
-                F.TASK_PRIORITY: None if priority is None else str(priority),
+                F.TASK_PRIORITY: None if priority is None else self.priority_name(priority),
             },
         )
 
@@ -167,20 +174,20 @@ class CeleryInstrumentation:
             correlation_id = None
         trace = child_trace_context(_header(request, TRACEPARENT_HEADER))
         token = bind(LogContext(correlation_id=correlation_id, trace=trace, task_id=task_id, attempt=attempt))
-        with self._lock:
-            self._running[task_id] = _Running(attempt, time.perf_counter_ns(), token)
         queue = delivery.get("routing_key") or None
+        identity = {F.TASK_TYPE: self.task_type(task.name), F.TASK_QUEUE: queue}
+        with self._lock:
+            self._running[task_id] = _Running(attempt, time.perf_counter_ns(), token, identity)
         if redelivered:
             self.log.event(
                 EVENTS.TASK_STALLED,
                 f"task {task_id}: attempt {attempt - 1} was lost (its worker died); the message was redelivered",
-                {F.TASK_ID: task_id, F.TASK_ATTEMPT: attempt - 1, F.TASK_QUEUE: queue},
+                {F.TASK_ID: task_id, **identity, F.TASK_ATTEMPT: attempt - 1},
                 level=30,
             )
         fields: dict[str, Any] = {
             F.TASK_ID: task_id,
-            F.TASK_TYPE: self.task_type(task.name),
-            F.TASK_QUEUE: queue,
+            **identity,
             F.TASK_ATTEMPT: attempt,
             F.TASK_REDELIVERED: redelivered or None,
         }
@@ -208,6 +215,7 @@ class CeleryInstrumentation:
                     f"task {task_id} completed",
                     {
                         F.TASK_ID: task_id,
+                        **running.identity,
                         F.TASK_ATTEMPT: running.attempt,
                         F.EVENT_DURATION: time.perf_counter_ns() - running.started_ns,
                         F.EVENT_OUTCOME: "success",
@@ -223,7 +231,8 @@ class CeleryInstrumentation:
         running = self._running.get(task_id)
         attempt = running.attempt if running else (getattr(request, "retries", 0) or 0) + 1
         exc = getattr(reason, "exc", None) or reason
-        failed: dict[str, Any] = {F.TASK_ID: task_id, F.TASK_ATTEMPT: attempt, F.EVENT_OUTCOME: "failure"}
+        identity = running.identity if running else {}
+        failed: dict[str, Any] = {F.TASK_ID: task_id, **identity, F.TASK_ATTEMPT: attempt, F.EVENT_OUTCOME: "failure"}
         if running is not None:
             failed[F.EVENT_DURATION] = time.perf_counter_ns() - running.started_ns
         if isinstance(exc, BaseException):
@@ -235,6 +244,7 @@ class CeleryInstrumentation:
             f"task {task_id} retries in {delay:g} s" if delay is not None else f"task {task_id} retries",
             {
                 F.TASK_ID: task_id,
+                **identity,
                 F.TASK_ATTEMPT: attempt,
                 F.TASK_RETRY_DELAY: int((delay or 0.0) * 1e9),
             },
@@ -247,6 +257,7 @@ class CeleryInstrumentation:
         running = self._running.get(task_id)
         fields: dict[str, Any] = {F.TASK_ID: task_id, F.EVENT_OUTCOME: "failure"}
         if running is not None:
+            fields.update(running.identity)
             fields[F.TASK_ATTEMPT] = running.attempt
             fields[F.EVENT_DURATION] = time.perf_counter_ns() - running.started_ns
         if exception is not None:
@@ -284,7 +295,13 @@ class CeleryInstrumentation:
     def dead_lettered(self, task_id: str, *, queue: str | None, dead_letter_queue: str,
                       exc: BaseException | None = None) -> None:
         """Write `task.dead_lettered`: the application moved the job to its dead-letter queue."""
-        fields: dict[str, Any] = {F.TASK_ID: task_id, F.TASK_QUEUE: queue, F.TASK_ATTEMPT: self.attempt_of(task_id)}
+        running = self._running.get(task_id)
+        fields: dict[str, Any] = {
+            F.TASK_ID: task_id,
+            **(running.identity if running else {}),
+            F.TASK_QUEUE: queue,
+            F.TASK_ATTEMPT: running.attempt if running else None,
+        }
         if exc is not None:
             fields.update(error_fields(exc))
         self.log.event(EVENTS.TASK_DEAD_LETTERED, f"task {task_id} moved to {dead_letter_queue}", fields, level=40)
