@@ -5,10 +5,11 @@
  * as `dependency.unavailable` / `dependency.recovered`, once per transition.
  */
 import { once } from 'node:events';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { errorFields, logEvent } from '../../instrumentation/logger.ts';
+import { createRedisClient, type RedisClient } from './redis-client.ts';
+import type { RedisTarget } from './redis-target.ts';
 
 /** How long a TCP connect to Redis may take before it counts as failed. */
 export const REDIS_CONNECT_TIMEOUT_MS = 1000;
@@ -17,7 +18,7 @@ export const REDIS_MAX_RECONNECT_DELAY_MS = 1000;
 
 /** A Redis connection and whether it can take commands right now. */
 export interface ProducerRedis {
-  readonly client: Redis;
+  readonly client: RedisClient;
   /** True while the connection is ready for commands. */
   isAvailable(): boolean;
   /** Why Redis is unavailable (the last connection error), for error messages. */
@@ -27,9 +28,9 @@ export interface ProducerRedis {
   close(): Promise<void>;
 }
 
-/** Open a fail-fast connection to `url` that logs outages and recoveries on `logger`. */
-export function createProducerRedis(url: string, logger: Logger): ProducerRedis {
-  const client = new Redis(url, {
+/** Open a fail-fast connection to `target` (a string is a URL) that logs outages and recoveries on `logger`. */
+export function createProducerRedis(target: RedisTarget | string, logger: Logger): ProducerRedis {
+  const client = createRedisClient(target, {
     // Commands sent while disconnected are rejected at once rather than buffered: a request
     // handler must never wait for a reconnect that may take minutes.
     enableOfflineQueue: false,

@@ -5,11 +5,11 @@
  * whether a retry was scheduled and with what delay, or whether the job is finished.
  */
 import { type Job, Queue, type Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { EVENTS, F, NS_PER_MS } from '../../contract/vocabulary.ts';
 import { errorFields, logEvent } from '../../instrumentation/logger.ts';
-import { DEAD_LETTER_QUEUE, type DeadLetterJobData, REDIS_PREFIX, type TaskJobData } from '../queue/contract.ts';
+import { DEAD_LETTER_QUEUE, type DeadLetterJobData, queuePrefix, type TaskJobData } from '../queue/contract.ts';
+import type { RedisClient } from '../queue/redis-client.ts';
 import type { RunningAttempts } from './attempts.ts';
 import type { DeadLetterRetention } from './config.ts';
 import { deadLetterRecord, failedJobData, trimDeadLetters } from './dead-letter.ts';
@@ -26,7 +26,7 @@ const CONNECTION_ERROR =
 /** Handles shared by every queue's worker. */
 export interface LifecycleDeps {
   logger: Logger;
-  redis: Redis;
+  redis: RedisClient;
   deadLetter: Queue<DeadLetterJobData>;
   /** How many dead letters are kept, and for how long. */
   deadLetterRetention: DeadLetterRetention;
@@ -39,8 +39,8 @@ export interface LifecycleDeps {
 }
 
 /** Open the dead-letter queue on a BullMQ connection. */
-export function openDeadLetterQueue(connection: Redis): Queue<DeadLetterJobData> {
-  const queue = new Queue<DeadLetterJobData>(DEAD_LETTER_QUEUE, { connection, prefix: REDIS_PREFIX });
+export function openDeadLetterQueue(connection: RedisClient): Queue<DeadLetterJobData> {
+  const queue = new Queue<DeadLetterJobData>(DEAD_LETTER_QUEUE, { connection, prefix: queuePrefix(DEAD_LETTER_QUEUE) });
   queue.on('error', () => {});
   return queue;
 }
