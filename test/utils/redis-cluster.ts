@@ -8,6 +8,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -44,6 +45,29 @@ class Server implements RedisProcess {
     this.#child.kill('SIGKILL');
     await exited;
   }
+}
+
+/** True when `port` can be bound on loopback right now. */
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A free port whose cluster bus port (port + 10000) is free too. `redis-cli --cluster create`
+ * introduces the nodes by CLUSTER MEET without a bus port, so a node's bus must sit at the
+ * default offset, and an ephemeral port (above 55535) would push it past 65535.
+ */
+async function freeClusterPort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 25_000);
+    if ((await canBind(port)) && (await canBind(port + 10_000))) return port;
+  }
+  throw new Error('no free port pair (port, port + 10000) between 20000 and 55000');
 }
 
 /** A short-lived admin connection to one server: run `use`, then close. */
@@ -97,17 +121,13 @@ export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}
   const nodes: Server[] = [];
   try {
     for (let i = 0; i < 6; i++) {
-      const port = await freePort();
-      // The bus port is named, not port + 10000, which could pass 65535 for an ephemeral port.
-      const busPort = await freePort();
+      const port = await freeClusterPort();
       const nodeDir = join(dir, String(port));
       mkdirSync(nodeDir);
       nodes.push(
         new Server(port, [
           '--port',
           String(port),
-          '--cluster-port',
-          String(busPort),
           '--dir',
           nodeDir,
           '--cluster-enabled',
@@ -131,7 +151,7 @@ export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}
     for (const node of nodes) {
       await waitFor(
         `cluster_state:ok on ${node.port}`,
-        async () => (await infoOf(node.port, 'cluster')) && clusterState(node.port),
+        () => clusterStateOk(node.port),
         { timeoutMs: 30_000, intervalMs: 200 },
       );
     }
@@ -162,9 +182,9 @@ export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}
   };
 }
 
-async function clusterState(port: number): Promise<boolean> {
-  const info = await infoOf(port, 'cluster');
-  return info?.cluster_state === 'ok';
+async function clusterStateOk(port: number): Promise<boolean> {
+  const info = await commandOn(port, 'CLUSTER', 'INFO').catch(() => '');
+  return String(info).includes('cluster_state:ok');
 }
 
 /** A running master + replicas + sentinels. */
