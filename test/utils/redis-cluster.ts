@@ -149,11 +149,10 @@ export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}
       { timeout: 60_000 },
     );
     for (const node of nodes) {
-      await waitFor(
-        `cluster_state:ok on ${node.port}`,
-        () => clusterStateOk(node.port),
-        { timeoutMs: 30_000, intervalMs: 200 },
-      );
+      await waitFor(`cluster_state:ok on ${node.port}`, () => clusterStateOk(node.port), {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+      });
     }
   } catch (error) {
     await Promise.all(nodes.map((n) => n.kill()));
