@@ -157,6 +157,7 @@ describe('on a Redis Cluster', () => {
     const total = sizes.reduce((a, b) => a + b, 0);
     // Every master holds a real share, not a handful of stray keys beside one hot slot.
     for (const size of sizes) expect(size / total).toBeGreaterThan(0.1);
+    console.info(`keys per master (DBSIZE): ${sizes.join(', ')} of ${total}`);
     // A queue's keys all sit in its own slot, on the master that owns it.
     const highSlot = Number(await client.call('CLUSTER', 'KEYSLOT', `${queuePrefix('high')}:high:meta`));
     const inHighSlot = await Promise.all(
@@ -164,5 +165,6 @@ describe('on a Redis Cluster', () => {
     );
     expect(inHighSlot.filter((n) => n > 0)).toHaveLength(1);
     expect(Math.max(...inHighSlot)).toBeGreaterThanOrEqual(3);
+    console.info(`keys in the high queue's slot ${highSlot} (COUNTKEYSINSLOT per master): ${inHighSlot.join(', ')}`);
   });
 });

@@ -3,12 +3,13 @@
  * `redis-server` processes this module starts and kills:
  * - a cluster of 3 masters + 3 replicas (`--cluster-enabled yes`, joined by
  *   `redis-cli --cluster create … --cluster-replicas 1 --cluster-yes`);
- * - a master + 2 replicas watched by 3 sentinels (`redis-server <conf> --sentinel`).
+ * - a master + 2 replicas watched by 3 sentinels (`redis-server <conf> --sentinel`); the replicas
+ *   replicate through a relay that a test can hold or cut, to make a failover lose writes.
  * Each process has its own port and directory; `close()` kills them all and removes the files.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createConnection, createServer, type Server as NetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -68,6 +69,52 @@ async function freeClusterPort(): Promise<number> {
     if ((await canBind(port)) && (await canBind(port + 10_000))) return port;
   }
   throw new Error('no free port pair (port, port + 10000) between 20000 and 55000');
+}
+
+/** The replication stream between a master and its replicas, held or cut on demand. */
+export interface ReplicationLink {
+  /** Stop forwarding what the master sends: its writes from now on reach no replica. */
+  hold(): void;
+  /** Drop every connection and what was held in them, as a network partition would. */
+  cut(): void;
+}
+
+/** A TCP relay the replicas replicate through, so a test can hold back what they receive. */
+async function startReplicationLink(masterPort: number): Promise<{ port: number; link: ReplicationLink }> {
+  const sockets = new Set<Socket>();
+  const upstreams = new Set<Socket>();
+  let held = false;
+  const server: NetServer = createServer((replica) => {
+    const master = createConnection({ port: masterPort, host: '127.0.0.1' });
+    for (const socket of [replica, master]) {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        sockets.delete(socket);
+        replica.destroy();
+        master.destroy();
+      });
+    }
+    upstreams.add(master);
+    if (held) master.pause();
+    replica.pipe(master);
+    master.pipe(replica);
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    port,
+    link: {
+      hold: () => {
+        held = true;
+        for (const master of upstreams) master.pause();
+      },
+      cut: () => {
+        server.close();
+        for (const socket of sockets) socket.destroy();
+      },
+    },
+  };
 }
 
 /** A short-lived admin connection to one server: run `use`, then close. */
@@ -195,6 +242,8 @@ export interface TestRedisSentinel {
   /** The data servers, the first started as master. */
   readonly servers: readonly RedisProcess[];
   readonly sentinels: readonly RedisProcess[];
+  /** What the first master sends its replicas passes through here. */
+  readonly replication: ReplicationLink;
   /** The port of the master as the sentinels see it now. */
   masterPort(): Promise<number>;
   close(): Promise<void>;
@@ -209,17 +258,25 @@ export async function startRedisSentinel(
   const servers: Server[] = [];
   const sentinels: Server[] = [];
   const closeAll = async () => {
+    replication?.cut();
     await Promise.all([...servers, ...sentinels].map((s) => s.kill()));
     rmSync(dir, { recursive: true, force: true });
   };
+  let replication: ReplicationLink | undefined;
   try {
     const masterPort = await freePort();
+    const relay = await startReplicationLink(masterPort);
+    replication = relay.link;
     for (let i = 0; i <= (options.replicas ?? 2); i++) {
       const port = i === 0 ? masterPort : await freePort();
       const serverDir = join(dir, String(port));
       mkdirSync(serverDir);
-      const replicaOf = i === 0 ? [] : ['--replicaof', '127.0.0.1', String(masterPort)];
-      servers.push(new Server(port, ['--port', String(port), '--dir', serverDir, ...replicaOf, ...BASE_ARGS]));
+      const replicaOf = i === 0 ? [] : ['--replicaof', '127.0.0.1', String(relay.port)];
+      // DEBUG SLEEP on a replica holds back replication, to make a failover lose writes on purpose.
+      const debug = ['--enable-debug-command', 'local'];
+      servers.push(
+        new Server(port, ['--port', String(port), '--dir', serverDir, ...replicaOf, ...debug, ...BASE_ARGS]),
+      );
     }
     for (const server of servers.slice(1)) {
       await waitFor(
@@ -276,6 +333,7 @@ export async function startRedisSentinel(
     masterName,
     servers,
     sentinels,
+    replication: replication as ReplicationLink,
     masterPort: async () => {
       const sentinel = sentinels.find((s) => s.alive);
       if (sentinel === undefined) throw new Error('no sentinel is running');

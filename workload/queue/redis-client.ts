@@ -42,9 +42,6 @@ export function createRedisClient(target: RedisTarget | string, options: RedisCl
         sentinels: resolved.sentinels.map(({ host, port }) => ({ host, port })),
         name: resolved.masterName,
         ...(resolved.password === undefined ? {} : { password: resolved.password }),
-        // Subscribe to the sentinels' +switch-master and reconnect at once after a failover,
-        // instead of waiting for the old master's socket to fail.
-        failoverDetector: true,
         sentinelRetryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
       });
     case 'cluster': {
