@@ -102,6 +102,35 @@ describe('on a Redis Cluster', () => {
     expect(new Set(acquired.map((l) => l.task_id))).toEqual(new Set(ids));
   });
 
+  it('retries a failed attempt after its backoff and dead-letters a poison task (BullMQ scripts across its keys)', async () => {
+    const submit = async (fault: object) => {
+      const response = await post({
+        task_type: 'calculate_var',
+        data: { ...varData(`fault-${randomUUID()}`, { simulations: 300 }), fault },
+        priority: 'low',
+      });
+      expect(response.statusCode).toBe(202);
+      return (response.json() as { task_id: string }).task_id;
+    };
+    const retried = await submit({ fail_attempts: 1 });
+    const poison = await submit({ poison: true });
+    await waitFor('the retried task to succeed', async () => (await statusOf(retried)) === 'succeeded', {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+    });
+    await waitFor('the poison task to fail', async () => (await statusOf(poison)) === 'failed', {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+    });
+    const actions = (taskId: string) =>
+      harness
+        .lines()
+        .filter((l) => l.task_id === taskId)
+        .map((l) => l['event.action']);
+    expect(actions(retried)).toContain(EVENTS.TASK_RETRY_SCHEDULED);
+    await waitFor('the dead letter', () => actions(poison).includes(EVENTS.TASK_DEAD_LETTERED));
+  });
+
   it('replays a request with the same Idempotency-Key instead of enqueuing it twice', async () => {
     const key = `cluster-key-${randomUUID()}`;
     const body = { task_type: 'calculate_var', data: varData(`idem-${randomUUID()}`), priority: 'medium' };
