@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DtqError } from '../../contract/dtq-error.ts';
 import { EVENTS } from '../../contract/vocabulary.ts';
 import { createLogger } from '../../instrumentation/logger.ts';
 import { type ApiApp, buildApp } from '../../workload/api/app.ts';
@@ -129,6 +130,26 @@ describe('on a Redis Cluster', () => {
         .map((l) => l['event.action']);
     expect(actions(retried)).toContain(EVENTS.TASK_RETRY_SCHEDULED);
     await waitFor('the dead letter', () => actions(poison).includes(EVENTS.TASK_DEAD_LETTERED));
+  });
+
+  it('refuses a URL that leads to a cluster node, naming the setting to use instead of reporting MOVED', async () => {
+    const node = cluster.target.nodes[0];
+    const logger = createLogger({ service: 'api', instance: 'api-misconfigured', logDir, stdout: false });
+    const wrong = createTaskQueue({ redis: `redis://${node?.host}:${node?.port}`, logger });
+    try {
+      const failure = await waitFor('the cluster node to be recognised', async () => {
+        const error = await wrong.counts().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        return error instanceof DtqError && error.message.includes('DTQ_REDIS_CLUSTER_NODES') ? error : undefined;
+      });
+      expect(failure.code).toBe('DTQ_ERR_QUEUE_REDIS_UNAVAILABLE');
+      expect(failure.message).toContain('DTQ_REDIS_URL leads to a Redis Cluster node');
+      expect(wrong.isAvailable()).toBe(false);
+    } finally {
+      await wrong.close();
+    }
   });
 
   it('replays a request with the same Idempotency-Key instead of enqueuing it twice', async () => {

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { errorFields, logEvent } from '../../instrumentation/logger.ts';
 import { createRedisClient, type RedisClient } from './redis-client.ts';
-import type { RedisTarget } from './redis-target.ts';
+import { describeRedisTarget, REDIS_ENV, type RedisTarget, urlTarget } from './redis-target.ts';
 
 /** How long a TCP connect to Redis may take before it counts as failed. */
 export const REDIS_CONNECT_TIMEOUT_MS = 1000;
@@ -47,6 +47,9 @@ export function createProducerRedis(target: RedisTarget | string, logger: Logger
   // Whether commands can go out is ioredis's own status; only the outage report is ours.
   let reportedDown = false;
   let lastError = 'not connected yet';
+  // Set when a URL leads to a Redis Cluster node: it would answer, then refuse most keys with
+  // MOVED, which reads like a broken Redis. Said once, with the setting to use instead.
+  let misconfigured: string | undefined;
 
   const markDown = (reason: string, error?: unknown): void => {
     lastError = reason;
@@ -61,8 +64,20 @@ export function createProducerRedis(target: RedisTarget | string, logger: Logger
     );
   };
 
+  if (typeof target === 'string' || target.kind === 'url') {
+    client.on('ready', () => {
+      client.info('cluster').then(
+        (info) => {
+          if (!/^cluster_enabled:1\s*$/m.test(info)) return;
+          misconfigured = `${REDIS_ENV.URL} leads to a Redis Cluster node (${describeRedisTarget(typeof target === 'string' ? urlTarget(target) : target)}), which refuses keys of other nodes' slots with MOVED: set ${REDIS_ENV.CLUSTER_NODES}=host:port,… instead`;
+          markDown(misconfigured);
+        },
+        () => {},
+      );
+    });
+  }
   client.on('ready', () => {
-    if (!reportedDown) return;
+    if (!reportedDown || misconfigured !== undefined) return;
     reportedDown = false;
     logEvent(logger, 'info', EVENTS.DEPENDENCY_RECOVERED, { [F.DEPENDENCY_NAME]: 'redis' }, 'Redis reachable again');
   });
@@ -75,8 +90,8 @@ export function createProducerRedis(target: RedisTarget | string, logger: Logger
 
   return {
     client,
-    isAvailable: () => client.status === 'ready',
-    lastError: () => lastError,
+    isAvailable: () => client.status === 'ready' && misconfigured === undefined,
+    lastError: () => misconfigured ?? lastError,
     whenReady: async (timeoutMs) => {
       const signal = AbortSignal.timeout(timeoutMs);
       while (client.status !== 'ready') {
