@@ -201,6 +201,11 @@ export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}
         intervalMs: 200,
       });
     }
+    // Replicas attach after the slots are assigned; a master without one cannot fail over.
+    await waitFor('a replica of every master', () => everyMasterReplicated(nodes[0]?.port ?? 0), {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+    });
   } catch (error) {
     await Promise.all(nodes.map((n) => n.kill()));
     rmSync(dir, { recursive: true, force: true });
@@ -226,6 +231,16 @@ export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+async function everyMasterReplicated(port: number): Promise<boolean> {
+  const lines = String(await commandOn(port, 'CLUSTER', 'NODES'))
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => line.split(' '));
+  const masters = lines.filter((f) => f[2]?.includes('master')).map((f) => f[0]);
+  const replicated = new Set(lines.filter((f) => f[2]?.includes('slave') && f[3] !== '-').map((f) => f[3]));
+  return masters.length === 3 && masters.every((id) => replicated.has(id));
 }
 
 async function clusterStateOk(port: number): Promise<boolean> {
