@@ -159,6 +159,8 @@ export interface TestRedisCluster {
   readonly nodes: readonly RedisProcess[];
   /** Ports of the nodes that are masters now and own slots. */
   masters(): Promise<number[]>;
+  /** The node that serves `slot` now (its master), as a living node sees the cluster. */
+  ownerOf(slot: number): Promise<RedisProcess>;
   close(): Promise<void>;
 }
 
@@ -183,6 +185,9 @@ export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}
           'nodes.conf',
           '--cluster-node-timeout',
           String(options.nodeTimeoutMs ?? 2000),
+          // Start a replica's first sync at once instead of waiting 5 s for more replicas.
+          '--repl-diskless-sync-delay',
+          '0',
           ...BASE_ARGS,
         ]),
       );
@@ -201,11 +206,22 @@ export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}
         intervalMs: 200,
       });
     }
-    // Replicas attach after the slots are assigned; a master without one cannot fail over.
+    // Replicas attach after the slots are assigned; a master without a replica that has synced
+    // cannot fail over ("Disconnected from master for longer than allowed").
     await waitFor('a replica of every master', () => everyMasterReplicated(nodes[0]?.port ?? 0), {
       timeoutMs: 30_000,
       intervalMs: 200,
     });
+    for (const node of nodes) {
+      await waitFor(
+        `node ${node.port} to be a master or a replica in sync`,
+        async () => {
+          const info = await infoOf(node.port, 'replication');
+          return info?.role === 'master' || info?.master_link_status === 'up';
+        },
+        { timeoutMs: 30_000, intervalMs: 200 },
+      );
+    }
   } catch (error) {
     await Promise.all(nodes.map((n) => n.kill()));
     rmSync(dir, { recursive: true, force: true });
@@ -225,6 +241,15 @@ export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}
         .map((line) => line.split(' '))
         .filter((f) => f[2]?.includes('master') && !f[2].includes('fail') && f.length > 8)
         .map((f) => Number(f[1]?.split(':')[1]?.split('@')[0]));
+    },
+    ownerOf: async (slot) => {
+      const alive = nodes.find((n) => n.alive);
+      if (alive === undefined) throw new Error('no cluster node is running');
+      const ranges = (await commandOn(alive.port, 'CLUSTER', 'SLOTS')) as [number, number, [string, number]][];
+      const range = ranges.find(([start, end]) => start <= slot && slot <= end);
+      const node = nodes.find((n) => n.port === Number(range?.[2][1]));
+      if (node === undefined) throw new Error(`no node serves slot ${slot}`);
+      return node;
     },
     close: async () => {
       await Promise.all(nodes.map((n) => n.kill()));
