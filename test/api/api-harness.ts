@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import type { LogRecord, Priority } from '../../contract/vocabulary.ts';
 import { createLogger, logFilePath } from '../../instrumentation/logger.ts';
 import { type ApiApp, type AppDeps, buildApp } from '../../workload/api/app.ts';
-import { QUEUE_NAMES, REDIS_PREFIX, type TaskJobData } from '../../workload/queue/contract.ts';
+import { QUEUE_NAMES, queuePrefix, type TaskJobData } from '../../workload/queue/contract.ts';
 import { createTaskQueue, type TaskQueue } from '../../workload/queue/task-queue.ts';
 import { startRedis, type TestRedis } from '../utils/redis-server.ts';
 import { waitFor } from '../utils/wait.ts';
@@ -52,7 +52,7 @@ export async function startApiHarness(
   const logDir = mkdtempSync(join(tmpdir(), 'dtq-api-logs-'));
   const instance = config.instance ?? 'api-test';
   const logger = createLogger({ service: 'api', instance, logDir, stdout: false });
-  const queue = createTaskQueue({ redisUrl: redis.url, logger });
+  const queue = createTaskQueue({ redis: redis.url, logger });
   if (shared.waitForRedis !== false) {
     await waitFor('the API queue to connect to Redis', () => queue.isAvailable(), { timeoutMs: 10_000 });
   }
@@ -102,7 +102,10 @@ export async function startApiHarness(
         // BullMQ's ESM build cannot load ioredis from connection options: pass a client.
         const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
         connections.push(connection);
-        handle = new Queue<TaskJobData>(QUEUE_NAMES[priority], { connection, prefix: REDIS_PREFIX });
+        handle = new Queue<TaskJobData>(QUEUE_NAMES[priority], {
+          connection,
+          prefix: queuePrefix(QUEUE_NAMES[priority]),
+        });
         inspectors.set(priority, handle);
       }
       return handle;

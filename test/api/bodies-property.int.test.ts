@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CORRELATION_ID_PATTERN } from '../../contract/correlation-id.ts';
+import { urlTarget } from '../../workload/queue/redis-target.ts';
 import { startRedis, type TestRedis } from '../utils/redis-server.ts';
 import { type ApiHarness, startApiHarness } from './api-harness.ts';
 import { hostileBody, nestedText } from './request-fuzz-arbitraries.ts';
@@ -18,7 +19,7 @@ let port: number;
 
 beforeAll(async () => {
   redis = await startRedis();
-  api = await startApiHarness({ redisUrl: redis.url }, { redis });
+  api = await startApiHarness({ redisTarget: urlTarget(redis.url) }, { redis });
   port = Number((await api.listen()).split(':')[1]);
 });
 

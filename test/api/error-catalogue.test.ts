@@ -8,6 +8,7 @@ import { apiConfigFromEnv } from '../../workload/api/config.ts';
 import { API_ERRORS } from '../../workload/api/errors.ts';
 import { errorBody, toApiError } from '../../workload/api/plugins/error-handler.ts';
 import { QUEUE_ERRORS } from '../../workload/queue/errors.ts';
+import { DEFAULT_REDIS_URL } from '../../workload/queue/redis-target.ts';
 
 const docs = readFileSync(join(import.meta.dirname, '../../docs/api.md'), 'utf8');
 
@@ -37,7 +38,7 @@ describe('error catalogue', () => {
       DTQ_INSTANCE: defaults.instance.replace(/@[^@]*$/, '@<host>'),
       DTQ_API_HOST: defaults.host,
       DTQ_API_PORT: defaults.port,
-      DTQ_REDIS_URL: defaults.redisUrl,
+      DTQ_REDIS_URL: DEFAULT_REDIS_URL,
       DTQ_CIRCUIT_THRESHOLD: defaults.circuitThreshold,
       DTQ_CIRCUIT_CACHE_MS: defaults.circuitCacheMs,
       DTQ_RETRY_AFTER_S: defaults.retryAfterS,

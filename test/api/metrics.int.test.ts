@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_DURATION_BUCKETS } from '../../instrumentation/metrics.ts';
+import { urlTarget } from '../../workload/queue/redis-target.ts';
 import { metricTypes, parseSamples, sampleValue, scrape } from '../utils/prometheus.ts';
 import { startRedis, type TestRedis } from '../utils/redis-server.ts';
 import { type ApiHarness, EXAMPLE_BODY, startApiHarness } from './api-harness.ts';
@@ -16,7 +17,7 @@ let base: string;
 
 beforeAll(async () => {
   redis = await startRedis();
-  api = await startApiHarness({ redisUrl: redis.url, instance: 'api-metrics' }, { redis });
+  api = await startApiHarness({ redisTarget: urlTarget(redis.url), instance: 'api-metrics' }, { redis });
   base = `http://${await api.listen()}`;
 });
 
@@ -118,7 +119,7 @@ describe('API metrics', () => {
 
   it('shows the circuit breaker open once the queues hold more than its threshold', async () => {
     const strict = await startApiHarness(
-      { redisUrl: redis.url, instance: 'api-strict', circuitThreshold: 0, circuitCacheMs: 0 },
+      { redisTarget: urlTarget(redis.url), instance: 'api-strict', circuitThreshold: 0, circuitCacheMs: 0 },
       { redis },
     );
     try {

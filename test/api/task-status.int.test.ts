@@ -3,7 +3,7 @@ import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS, F } from '../../contract/vocabulary.ts';
-import { QUEUE_NAMES, REDIS_PREFIX, type TaskJobData } from '../../workload/queue/contract.ts';
+import { QUEUE_NAMES, queuePrefix, type TaskJobData } from '../../workload/queue/contract.ts';
 import { waitFor } from '../utils/wait.ts';
 import { type ApiHarness, startApiHarness } from './api-harness.ts';
 
@@ -81,7 +81,7 @@ describe('task status', () => {
     workerConnection = new Redis(api.redis.url, { maxRetriesPerRequest: null });
     worker = new Worker<TaskJobData>(QUEUE_NAMES.low, process, {
       connection: workerConnection,
-      prefix: REDIS_PREFIX,
+      prefix: queuePrefix(QUEUE_NAMES.low),
       concurrency: 4,
     });
     await running.promise;

@@ -8,6 +8,7 @@ import { createConnection } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTraceparent } from '../../contract/trace-context.ts';
 import { EVENTS, F, type LogRecord } from '../../contract/vocabulary.ts';
+import { urlTarget } from '../../workload/queue/redis-target.ts';
 import { startRedis, type TestRedis } from '../utils/redis-server.ts';
 import { waitFor } from '../utils/wait.ts';
 import { type ApiHarness, startApiHarness } from './api-harness.ts';
@@ -20,8 +21,8 @@ let api: ApiHarness;
 
 beforeAll(async () => {
   redis = await startRedis();
-  // With redisUrl the idempotency layer is live: its lines are the request's lines too.
-  api = await startApiHarness({ redisUrl: redis.url }, { redis });
+  // With redisTarget the idempotency layer is live: its lines are the request's lines too.
+  api = await startApiHarness({ redisTarget: urlTarget(redis.url) }, { redis });
 });
 
 afterAll(async () => {

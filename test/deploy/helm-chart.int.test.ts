@@ -14,7 +14,7 @@ import { PRIORITIES } from '../../contract/vocabulary.ts';
 import { configFromEnv as shipperConfigFromEnv } from '../../shipper/config.ts';
 import { apiConfigFromEnv } from '../../workload/api/config.ts';
 import { renderNginxConfig } from '../../workload/nginx/render.ts';
-import { QUEUE_NAMES, REDIS_PREFIX } from '../../workload/queue/contract.ts';
+import { QUEUE_NAMES, waitListKey } from '../../workload/queue/contract.ts';
 import { loadWorkerConfig } from '../../workload/worker/config.ts';
 import { CHART_DIR, helmTemplate, renderManifests, runHelm } from './helm.ts';
 import { installedKubernetesVersions, type Manifest, manifestValidator } from './k8s-schemas.ts';
@@ -191,7 +191,7 @@ describe.each([
     expect(scaled.minReplicaCount).toBeGreaterThanOrEqual(1);
     const triggers = scaled.triggers as { type: string; metadata: Record<string, string> }[];
     expect(triggers.map((t) => t.metadata.listName)).toEqual(
-      PRIORITIES.map((priority) => `${REDIS_PREFIX}:${QUEUE_NAMES[priority]}:wait`),
+      PRIORITIES.map((priority) => waitListKey(QUEUE_NAMES[priority])),
     );
     for (const trigger of triggers) {
       expect(trigger.type).toBe('redis');
@@ -201,7 +201,7 @@ describe.each([
     }
     expect(spec(find(manifests, 'Deployment', 'dtq-worker')).replicas).toBeUndefined();
     const workerEnv = processEnv(container(podSpec(find(manifests, 'Deployment', 'dtq-worker')), 'worker'));
-    expect(loadWorkerConfig(workerEnv).redisUrl).toBe('redis://dtq-redis:6379');
+    expect(loadWorkerConfig(workerEnv).redisTarget).toEqual({ kind: 'url', url: 'redis://dtq-redis:6379' });
   });
 
   it('keeps pods through a drain with PodDisruptionBudgets below the replica floor', () => {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { PRIORITIES } from '../../contract/vocabulary.ts';
-import { REDIS_PREFIX } from '../../workload/queue/contract.ts';
+import { queuePrefix } from '../../workload/queue/contract.ts';
 
 /** The example request of the design notes. */
 export const VAR_BODY = {
@@ -53,7 +53,7 @@ export class JobCounter {
 
   constructor(redisUrl: string) {
     this.#client = new Redis(redisUrl, { maxRetriesPerRequest: null });
-    this.#queues = PRIORITIES.map((p) => new Queue(p, { connection: this.#client, prefix: REDIS_PREFIX }));
+    this.#queues = PRIORITIES.map((p) => new Queue(p, { connection: this.#client, prefix: queuePrefix(p) }));
   }
 
   /** Jobs in any state, over all three queues. */

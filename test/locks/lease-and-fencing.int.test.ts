@@ -74,8 +74,9 @@ describe('fenced result store', () => {
   it('caches the exact result (full number precision) with the original task and correlation ids', async () => {
     const hash = randomUUID();
     const result = { value_at_risk: 1234.5678901234567, tiny: 1e-17, name: 'quote " and \\ backslash' };
+    const resource = `r:${randomUUID()}`;
     await writeFencedResult(connection, {
-      resource: `r:${randomUUID()}`,
+      resource,
       inputsHash: hash,
       fence: 1,
       result,
@@ -83,7 +84,7 @@ describe('fenced result store', () => {
       correlationId: 'ORIGINAL-CORR',
       cacheTtlMs: 60_000,
     });
-    expect(await readCachedResult(connection, hash)).toEqual({
+    expect(await readCachedResult(connection, resource, hash)).toEqual({
       result,
       task_id: 'original-task',
       correlation_id: 'ORIGINAL-CORR',

@@ -8,6 +8,7 @@ import { createConnection } from 'node:net';
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS, F, type LogRecord, normalizeNginxLine } from '../../contract/vocabulary.ts';
+import { urlTarget } from '../../workload/queue/redis-target.ts';
 import { type ApiHarness, EXAMPLE_BODY, startApiHarness } from '../api/api-harness.ts';
 import { startNginx, type TestNginx } from '../utils/nginx.ts';
 import { startRedis, type TestRedis } from '../utils/redis-server.ts';
@@ -20,8 +21,8 @@ let upstream: string;
 
 beforeAll(async () => {
   redis = await startRedis();
-  // With redisUrl the idempotency layer is live, so replays go through nginx too.
-  api = await startApiHarness({ instance: 'api-1', redisUrl: redis.url }, { redis });
+  // With redisTarget the idempotency layer is live, so replays go through nginx too.
+  api = await startApiHarness({ instance: 'api-1', redisTarget: urlTarget(redis.url) }, { redis });
   upstream = await api.listen();
   nginx = await startNginx({ upstreams: [upstream] });
 });

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS, F } from '../../contract/vocabulary.ts';
+import { urlTarget } from '../../workload/queue/redis-target.ts';
 import { type ApiHarness, EXAMPLE_BODY, startApiHarness } from '../api/api-harness.ts';
 import { startNginx, type TestNginx } from '../utils/nginx.ts';
 import { startRedis, type TestRedis } from '../utils/redis-server.ts';
@@ -16,7 +17,7 @@ let nginx: TestNginx;
 
 beforeAll(async () => {
   redis = await startRedis();
-  api = await startApiHarness({ redisUrl: redis.url }, { redis });
+  api = await startApiHarness({ redisTarget: urlTarget(redis.url) }, { redis });
   nginx = await startNginx({ upstreams: [await api.listen()] });
 });
 

@@ -18,7 +18,7 @@ const logger = pino({ base: null }, { write: (text: string) => lines.push(JSON.p
 
 beforeAll(async () => {
   redis = await startRedis();
-  queue = createTaskQueue({ redisUrl: redis.url, logger: pino({ level: 'silent' }), operationTimeoutMs: 5000 });
+  queue = createTaskQueue({ redis: redis.url, logger: pino({ level: 'silent' }), operationTimeoutMs: 5000 });
   await waitFor('the queue connection', () => queue.isAvailable());
 });
 afterAll(async () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CORRELATION_ID_PATTERN } from '../../contract/correlation-id.ts';
 import { headerValue } from '../../contract/http-client.ts';
 import { EVENTS, F, type LogRecord } from '../../contract/vocabulary.ts';
-import { QUEUE_NAMES, REDIS_PREFIX } from '../../workload/queue/contract.ts';
+import { QUEUE_NAMES, queuePrefix } from '../../workload/queue/contract.ts';
 import { sampleTaskBody } from '../../workload/stack/sample-tasks.ts';
 import { startStack, type TestStack } from '../utils/stack.ts';
 import { waitFor } from '../utils/wait.ts';
@@ -62,7 +62,7 @@ function byService(lines: LogRecord[], service: string): LogRecord[] {
 }
 
 async function jobCorrelationId(taskId: string): Promise<string | undefined> {
-  const data = await redis.hget(`${REDIS_PREFIX}:${QUEUE_NAMES.high}:${taskId}`, 'data');
+  const data = await redis.hget(`${queuePrefix(QUEUE_NAMES.high)}:${QUEUE_NAMES.high}:${taskId}`, 'data');
   return data ? (JSON.parse(data) as { correlation_id?: string }).correlation_id : undefined;
 }
 

@@ -11,7 +11,7 @@ import {
   DEAD_LETTER_PAYLOAD_CHARS,
   DEAD_LETTER_QUEUE,
   type DeadLetterJobData,
-  REDIS_PREFIX,
+  queuePrefix,
 } from '../../workload/queue/contract.ts';
 import { trimDeadLetters } from '../../workload/worker/dead-letter.ts';
 import { type ApiHarness, startApiHarness } from '../api/api-harness.ts';
@@ -34,7 +34,10 @@ beforeAll(async () => {
   api = await startApiHarness({ faults: true }, { redis });
   harness = createHarness(redis.url);
   client = new Redis(redis.url);
-  deadLetter = new Queue<DeadLetterJobData>(DEAD_LETTER_QUEUE, { connection: client, prefix: REDIS_PREFIX });
+  deadLetter = new Queue<DeadLetterJobData>(DEAD_LETTER_QUEUE, {
+    connection: client,
+    prefix: queuePrefix(DEAD_LETTER_QUEUE),
+  });
   await harness.spawnWorker('worker-1', { DTQ_DEAD_LETTER_MAX_COUNT: String(KEEP) });
 });
 
@@ -123,9 +126,10 @@ describe('dead-letter retention', () => {
   });
 
   it('removes dead letters older than the age limit', async () => {
-    const queue = new Queue<DeadLetterJobData>(`dead-letter-age-${Date.now()}`, {
+    const name = `dead-letter-age-${Date.now()}`;
+    const queue = new Queue<DeadLetterJobData>(name, {
       connection: client,
-      prefix: REDIS_PREFIX,
+      prefix: queuePrefix(name),
     });
     const letter = (id: string) => ({
       task_type: 'calculate_var' as const,

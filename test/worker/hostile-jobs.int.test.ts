@@ -6,7 +6,7 @@
  */
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEAD_LETTER_QUEUE, type DeadLetterJobData, REDIS_PREFIX } from '../../workload/queue/contract.ts';
+import { DEAD_LETTER_QUEUE, type DeadLetterJobData, queuePrefix } from '../../workload/queue/contract.ts';
 import { DEFAULT_WORK_BUDGET, workCost } from '../../workload/tasks/work-cost.ts';
 import { startRedis, type TestRedis } from '../utils/redis-server.ts';
 import { waitFor } from '../utils/wait.ts';
@@ -23,7 +23,7 @@ beforeAll(async () => {
   producer = createProducer(redis.url);
   deadLetter = new Queue<DeadLetterJobData>(DEAD_LETTER_QUEUE, {
     connection: { url: redis.url },
-    prefix: REDIS_PREFIX,
+    prefix: queuePrefix(DEAD_LETTER_QUEUE),
   });
   // 1 ms for a VaR: no machine computes the job below that fast, whatever its load.
   await harness.spawnWorker('worker-1', { DTQ_JOB_TIME_LIMIT_MS_CALCULATE_VAR: '1' });

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEAD_LETTER_QUEUE, type DeadLetterJobData, REDIS_PREFIX } from '../../workload/queue/contract.ts';
+import { DEAD_LETTER_QUEUE, type DeadLetterJobData, queuePrefix } from '../../workload/queue/contract.ts';
 import { waitFor } from '../utils/wait.ts';
 import { lineOf, taskLines, varData, withAction, workerTestbed } from './worker-harness.ts';
 
@@ -10,7 +10,7 @@ let deadLetter: Queue<DeadLetterJobData>;
 beforeAll(() => {
   deadLetter = new Queue<DeadLetterJobData>(DEAD_LETTER_QUEUE, {
     connection: { url: bed.redis.url },
-    prefix: REDIS_PREFIX,
+    prefix: queuePrefix(DEAD_LETTER_QUEUE),
   });
 });
 afterAll(async () => {

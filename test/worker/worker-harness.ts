@@ -14,7 +14,9 @@ import { type JobsOptions, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import type { Priority, TaskType } from '../../contract/vocabulary.ts';
-import { REDIS_PREFIX, type TaskJobData } from '../../workload/queue/contract.ts';
+import { queuePrefix, type TaskJobData } from '../../workload/queue/contract.ts';
+import { createRedisClient } from '../../workload/queue/redis-client.ts';
+import type { RedisTarget } from '../../workload/queue/redis-target.ts';
 import { startRedis, type TestRedis } from '../utils/redis-server.ts';
 import { waitFor } from '../utils/wait.ts';
 import { duplicateKeys } from './duplicate-keys.ts';
@@ -58,8 +60,12 @@ export interface Harness {
 /** One parsed log line. */
 export type LogLine = Record<string, unknown>;
 
-/** Create a harness for workers connected to `redisUrl`. */
-export function createHarness(redisUrl: string): Harness {
+/**
+ * Create a harness for workers connected to `redis`: a URL, or the variables that name another
+ * kind of Redis (DTQ_REDIS_CLUSTER_NODES, or DTQ_REDIS_SENTINELS + DTQ_REDIS_SENTINEL_MASTER).
+ */
+export function createHarness(redis: string | Record<string, string>): Harness {
+  const redisEnv = typeof redis === 'string' ? { DTQ_REDIS_URL: redis } : redis;
   const logDir = mkdtempSync(join(tmpdir(), 'dtq-worker-logs-'));
   const processes: WorkerProcess[] = [];
   const duplicated = new Map<string, string[]>();
@@ -89,13 +95,19 @@ export function createHarness(redisUrl: string): Harness {
     lines,
     linesWithDuplicateKeys,
     async spawnWorker(instance, env = {}) {
+      const {
+        DTQ_REDIS_URL: _url,
+        DTQ_REDIS_CLUSTER_NODES: _nodes,
+        DTQ_REDIS_SENTINELS: _s,
+        ...inherited
+      } = process.env;
       const child = spawn(process.execPath, [MAIN], {
         env: {
-          ...process.env,
+          ...inherited,
           ...FAST_ENV,
           ...env,
+          ...redisEnv,
           DTQ_INSTANCE: instance,
-          DTQ_REDIS_URL: redisUrl,
           DTQ_LOG_DIR: logDir,
         },
         stdio: ['ignore', 'ignore', 'pipe'],
@@ -145,14 +157,16 @@ export function createHarness(redisUrl: string): Harness {
 export type Producer = ReturnType<typeof createProducer>;
 
 /** A producer on the three task queues, as the API would enqueue (same job options). */
-export function createProducer(redisUrl: string) {
+export function createProducer(redis: RedisTarget | string) {
+  const connection = createRedisClient(redis, { maxRetriesPerRequest: null });
+  connection.on('error', () => {});
   const queues = new Map<string, Queue<TaskJobData>>();
   const queue = (name: string): Queue<TaskJobData> => {
     let q = queues.get(name);
     if (q === undefined) {
       q = new Queue<TaskJobData>(name, {
-        connection: { url: redisUrl, maxRetriesPerRequest: null },
-        prefix: REDIS_PREFIX,
+        connection,
+        prefix: queuePrefix(name),
       });
       q.on('error', () => {});
       queues.set(name, q);
@@ -201,6 +215,7 @@ export function createProducer(redisUrl: string) {
     },
     async close() {
       await Promise.all([...queues.values()].map((q) => q.close()));
+      connection.disconnect();
     },
   };
 }

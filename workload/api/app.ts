@@ -39,9 +39,9 @@ import { createTaskService } from './services/task-service.ts';
 export interface AppDeps {
   logger: Logger;
   queue: TaskQueue;
-  /** Without redisUrl the idempotency plugin fails closed: requests with an Idempotency-Key get 503. */
+  /** Without redisTarget the idempotency plugin fails closed: requests with an Idempotency-Key get 503. */
   config: Pick<ApiConfig, 'instance' | 'faults' | 'circuitThreshold' | 'circuitCacheMs' | 'retryAfterS'> &
-    Partial<Pick<ApiConfig, 'redisUrl' | 'maxBodyDepth' | 'workBudgets'>>;
+    Partial<Pick<ApiConfig, 'redisTarget' | 'maxBodyDepth' | 'workBudgets'>>;
 }
 
 /** The API's Fastify instance type (its logger is pino's). */
@@ -105,7 +105,7 @@ export function buildApp(deps: AppDeps): ApiApp {
   app.register(metricsRoutes, { metrics });
   app.register(openapiRoutes);
   app.register(idempotencyPlugin, {
-    ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
+    ...(config.redisTarget === undefined ? {} : { redisTarget: config.redisTarget }),
     logger,
     config: { ...idempotencyConfigFromEnv(), faultsEnabled: config.faults },
     logBindsCorrelationId: true,

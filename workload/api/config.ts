@@ -2,6 +2,7 @@
 import { envFlag, envInt, envOptional, envString } from '../../contract/env.ts';
 import { defaultInstance } from '../../contract/host.ts';
 import { TASK_TYPES, type TaskType } from '../../contract/vocabulary.ts';
+import { type RedisTarget, redisTargetFromEnv } from '../queue/redis-target.ts';
 import { DEFAULT_OPERATION_TIMEOUT_MS } from '../queue/task-queue.ts';
 import { DEFAULT_WORK_BUDGET, workBudgetVariable } from '../tasks/work-cost.ts';
 
@@ -30,7 +31,8 @@ export interface ApiConfig {
   instance: string;
   host: string;
   port: number;
-  redisUrl: string;
+  /** Where Redis is: DTQ_REDIS_URL, DTQ_REDIS_CLUSTER_NODES or DTQ_REDIS_SENTINELS (redis-target.ts). */
+  redisTarget: RedisTarget;
   /** Accept `data.fault` (fault injection) in tasks. */
   faults: boolean;
   /** Waiting tasks (all queues) above which new tasks get 503 + Retry-After. */
@@ -58,7 +60,7 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfi
     instance: envOptional('DTQ_INSTANCE', env) ?? defaultInstance('api-1', env),
     host: envString('DTQ_API_HOST', '127.0.0.1', env),
     port: envInt('DTQ_API_PORT', 3000, { min: 0, max: 65_535 }, env),
-    redisUrl: envString('DTQ_REDIS_URL', 'redis://127.0.0.1:6379', env),
+    redisTarget: redisTargetFromEnv(env),
     faults: envFlag('DTQ_FAULTS', false, env),
     circuitThreshold: envInt('DTQ_CIRCUIT_THRESHOLD', 10_000, { min: 0 }, env),
     circuitCacheMs: envInt('DTQ_CIRCUIT_CACHE_MS', 250, { min: 0, max: 60_000 }, env),

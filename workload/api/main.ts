@@ -28,7 +28,7 @@ function readConfig(): ApiConfig {
 
 const config = readConfig();
 const logger = createLogger({ service: 'api', instance: config.instance });
-const queue = createTaskQueue({ redisUrl: config.redisUrl, logger, operationTimeoutMs: config.redisTimeoutMs });
+const queue = createTaskQueue({ redis: config.redisTarget, logger, operationTimeoutMs: config.redisTimeoutMs });
 const app = buildApp({ logger, queue, config });
 
 let stopping = false;

@@ -4,8 +4,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
 import { dtqError } from '../../contract/dtq-error.ts';
+import type { RedisClient } from '../queue/redis-client.ts';
 import { type Decision, decide } from './decision.ts';
 import { IDEMPOTENCY_ERRORS } from './errors.ts';
 import { type IdempotencyRecord, recordFromPairs, type StoredResponse } from './record.ts';
@@ -51,9 +51,9 @@ export interface ClaimResult {
  * (EVALSHA with an EVAL fallback instead of defineCommand).
  */
 export class IdempotencyStore {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
 
-  constructor(redis: Redis) {
+  constructor(redis: RedisClient) {
     this.#redis = redis;
   }
 
@@ -78,7 +78,7 @@ export class IdempotencyStore {
       );
     } catch (error) {
       // The answer was lost (timeout, dropped connection) but the claim may have landed: give
-      // it back, best effort, so retries need not wait out the lease. Not awaited: Redis is
+      // it back, best effort, so retries need not wait out the lease. Not awaited: RedisClient is
       // struggling and the caller is already failing.
       this.release(input.recordKey, owner, 'forget').catch(() => {});
       throw error;

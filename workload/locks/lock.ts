@@ -15,7 +15,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-client.ts';
 import { fenceKey, lockKey } from './keys.ts';
 import { runScript } from './scripts.ts';
 
@@ -55,7 +55,7 @@ export type AcquireResult =
  * refused from then on, so it cannot overwrite this one's.
  */
 export async function tryAcquire(
-  redis: Redis,
+  redis: RedisClient,
   resource: string,
   holder: LockHolder,
   options: LeaseOptions,
@@ -91,7 +91,7 @@ export interface WaitOptions extends LeaseOptions {
  * waiting are retried until the deadline. Returns the last refusal when time runs out.
  */
 export async function acquireOrWait(
-  redis: Redis,
+  redis: RedisClient,
   resource: string,
   holder: LockHolder,
   options: WaitOptions,
@@ -122,17 +122,22 @@ export async function acquireOrWait(
 }
 
 /** Release a lock by token: deletes it only if that token still owns it. Returns true if deleted. */
-export async function releaseByToken(redis: Redis, resource: string, token: string): Promise<boolean> {
+export async function releaseByToken(redis: RedisClient, resource: string, token: string): Promise<boolean> {
   return Number(await runScript(redis, 'releaseLock', [lockKey(resource)], [token])) === 1;
 }
 
 /** Extend a lock by token: only if that token still owns it. Returns true if extended. */
-export async function extendByToken(redis: Redis, resource: string, token: string, ttlMs: number): Promise<boolean> {
+export async function extendByToken(
+  redis: RedisClient,
+  resource: string,
+  token: string,
+  ttlMs: number,
+): Promise<boolean> {
   return Number(await runScript(redis, 'extendLock', [lockKey(resource)], [token, ttlMs])) === 1;
 }
 
 /** The current holder of a resource's lock, if any. */
-export async function currentHolder(redis: Redis, resource: string): Promise<LockRecord | undefined> {
+export async function currentHolder(redis: RedisClient, resource: string): Promise<LockRecord | undefined> {
   return parseRecord(await redis.get(lockKey(resource)));
 }
 
@@ -159,7 +164,7 @@ export class Lease {
   readonly fence: number;
   /** Aborted (with a DTQ_ERR_LOCK_LOST reason string) when the lease is lost. */
   readonly signal: AbortSignal;
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #controller = new AbortController();
   readonly #ttlMs: number;
   readonly #onLost: ((reason: string) => void) | undefined;
@@ -168,7 +173,14 @@ export class Lease {
   #deadlineTimer: NodeJS.Timeout | undefined;
   #done = false;
 
-  constructor(redis: Redis, resource: string, token: string, fence: number, startedAt: number, options: LeaseOptions) {
+  constructor(
+    redis: RedisClient,
+    resource: string,
+    token: string,
+    fence: number,
+    startedAt: number,
+    options: LeaseOptions,
+  ) {
     this.#redis = redis;
     this.resource = resource;
     this.token = token;

@@ -5,7 +5,8 @@
  * same script stores the cache entry under the hash of the task's inputs, so a later job with
  * the same inputs returns it instead of recomputing.
  */
-import type { Redis } from 'ioredis';
+
+import type { RedisClient } from '../queue/redis-client.ts';
 import { cacheKey, fenceKey, resultKey } from './keys.ts';
 import { runScript } from './scripts.ts';
 
@@ -27,11 +28,11 @@ export interface FencedWrite {
 export type WriteOutcome = { written: true; previousFence: number } | { written: false; lastFence: number };
 
 /** Write a result under fencing; rejected when a newer token has been issued for the resource. */
-export async function writeFencedResult(redis: Redis, write: FencedWrite): Promise<WriteOutcome> {
+export async function writeFencedResult(redis: RedisClient, write: FencedWrite): Promise<WriteOutcome> {
   const reply = (await runScript(
     redis,
     'writeResult',
-    [resultKey(write.resource), cacheKey(write.inputsHash), fenceKey(write.resource)],
+    [resultKey(write.resource), cacheKey(write.resource, write.inputsHash), fenceKey(write.resource)],
     [write.fence, JSON.stringify(write.result), write.taskId, write.correlationId, write.cacheTtlMs],
   )) as [number, number];
   return reply[0] === 1
@@ -47,9 +48,13 @@ export interface CachedResult {
   fence: number;
 }
 
-/** The cached result for a hash of inputs, if any. */
-export async function readCachedResult(redis: Redis, inputsHash: string): Promise<CachedResult | undefined> {
-  const raw = await redis.get(cacheKey(inputsHash));
+/** The cached result for a hash of a resource's inputs, if any. */
+export async function readCachedResult(
+  redis: RedisClient,
+  resource: string,
+  inputsHash: string,
+): Promise<CachedResult | undefined> {
+  const raw = await redis.get(cacheKey(resource, inputsHash));
   if (raw === null) return undefined;
   try {
     return JSON.parse(raw) as CachedResult;
@@ -68,7 +73,7 @@ export interface StoredResult {
 }
 
 /** Read a resource's stored result (for tests and diagnostics). */
-export async function readStoredResult(redis: Redis, resource: string): Promise<StoredResult | undefined> {
+export async function readStoredResult(redis: RedisClient, resource: string): Promise<StoredResult | undefined> {
   const hash = await redis.hgetall(resultKey(resource));
   if (hash.fence === undefined) return undefined;
   return {

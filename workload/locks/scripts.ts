@@ -5,7 +5,7 @@
  * and falls back to EVAL after a Redis restart emptied the script cache.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-client.ts';
 
 /** Names of the scripts in ./lua. */
 export const SCRIPT_NAMES = ['acquireLock', 'releaseLock', 'extendLock', 'writeResult'] as const;
@@ -30,10 +30,10 @@ export function loadScript(name: ScriptName): LuaScript {
   return { name, numberOfKeys, lua: readFileSync(new URL(file, LUA_DIR), 'utf8') };
 }
 
-const registered = new WeakSet<Redis>();
+const registered = new WeakSet<RedisClient>();
 
 /** Register every script on a client (once per client). */
-export function registerScripts(redis: Redis): void {
+export function registerScripts(redis: RedisClient): void {
   if (registered.has(redis)) return;
   for (const name of SCRIPT_NAMES) {
     const script = loadScript(name);
@@ -46,7 +46,7 @@ type ScriptCommand = (...args: (string | number)[]) => Promise<unknown>;
 
 /** Run a registered script with its keys and arguments. */
 export function runScript(
-  redis: Redis,
+  redis: RedisClient,
   name: ScriptName,
   keys: readonly string[],
   args: readonly (string | number)[],

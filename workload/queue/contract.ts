@@ -6,8 +6,24 @@
 import type { Priority, TaskType } from '../../contract/vocabulary.ts';
 import type { TraceCarrier } from '../../instrumentation/bullmq.ts';
 
-/** BullMQ key prefix: every key dtq keeps in Redis starts with `dtq:`. */
+/** Every key dtq keeps in Redis starts with `dtq:`. */
 export const REDIS_PREFIX = 'dtq';
+
+/**
+ * BullMQ key prefix of one queue: `dtq:{<queue>}`, so the queue's keys are
+ * `dtq:{high}:high:wait`, `dtq:{high}:high:<job id>`, … Every BullMQ script touches keys of
+ * one queue only (dtq uses no flows across queues), and the hash tag puts all of a queue's
+ * keys in one Redis Cluster slot, as BullMQ requires, while each queue gets a slot of its own
+ * instead of the whole system sharing one. On a single Redis the tag is just part of the name.
+ */
+export function queuePrefix(queue: string): string {
+  return `${REDIS_PREFIX}:{${queue}}`;
+}
+
+/** The Redis key of a queue's list of waiting jobs (what an autoscaler reads). */
+export function waitListKey(queue: string): string {
+  return `${queuePrefix(queue)}:${queue}:wait`;
+}
 
 /** Queue names, one per priority, highest first. */
 export const QUEUE_NAMES: Readonly<Record<Priority, string>> = { high: 'high', medium: 'medium', low: 'low' };

@@ -5,10 +5,11 @@
  * as `dependency.unavailable` / `dependency.recovered`, once per transition.
  */
 import { once } from 'node:events';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { errorFields, logEvent } from '../../instrumentation/logger.ts';
+import { createRedisClient, type RedisClient } from './redis-client.ts';
+import { describeRedisTarget, REDIS_ENV, type RedisTarget, urlTarget } from './redis-target.ts';
 
 /** How long a TCP connect to Redis may take before it counts as failed. */
 export const REDIS_CONNECT_TIMEOUT_MS = 1000;
@@ -17,7 +18,7 @@ export const REDIS_MAX_RECONNECT_DELAY_MS = 1000;
 
 /** A Redis connection and whether it can take commands right now. */
 export interface ProducerRedis {
-  readonly client: Redis;
+  readonly client: RedisClient;
   /** True while the connection is ready for commands. */
   isAvailable(): boolean;
   /** Why Redis is unavailable (the last connection error), for error messages. */
@@ -27,9 +28,9 @@ export interface ProducerRedis {
   close(): Promise<void>;
 }
 
-/** Open a fail-fast connection to `url` that logs outages and recoveries on `logger`. */
-export function createProducerRedis(url: string, logger: Logger): ProducerRedis {
-  const client = new Redis(url, {
+/** Open a fail-fast connection to `target` (a string is a URL) that logs outages and recoveries on `logger`. */
+export function createProducerRedis(target: RedisTarget | string, logger: Logger): ProducerRedis {
+  const client = createRedisClient(target, {
     // Commands sent while disconnected are rejected at once rather than buffered: a request
     // handler must never wait for a reconnect that may take minutes.
     enableOfflineQueue: false,
@@ -46,6 +47,9 @@ export function createProducerRedis(url: string, logger: Logger): ProducerRedis 
   // Whether commands can go out is ioredis's own status; only the outage report is ours.
   let reportedDown = false;
   let lastError = 'not connected yet';
+  // Set when a URL leads to a Redis Cluster node: it would answer, then refuse most keys with
+  // MOVED, which reads like a broken Redis. Said once, with the setting to use instead.
+  let misconfigured: string | undefined;
 
   const markDown = (reason: string, error?: unknown): void => {
     lastError = reason;
@@ -60,8 +64,20 @@ export function createProducerRedis(url: string, logger: Logger): ProducerRedis 
     );
   };
 
+  if (typeof target === 'string' || target.kind === 'url') {
+    client.on('ready', () => {
+      client.info('cluster').then(
+        (info) => {
+          if (!/^cluster_enabled:1\s*$/m.test(info)) return;
+          misconfigured = `${REDIS_ENV.URL} leads to a Redis Cluster node (${describeRedisTarget(typeof target === 'string' ? urlTarget(target) : target)}), which refuses keys of other nodes' slots with MOVED: set ${REDIS_ENV.CLUSTER_NODES}=host:port,… instead`;
+          markDown(misconfigured);
+        },
+        () => {},
+      );
+    });
+  }
   client.on('ready', () => {
-    if (!reportedDown) return;
+    if (!reportedDown || misconfigured !== undefined) return;
     reportedDown = false;
     logEvent(logger, 'info', EVENTS.DEPENDENCY_RECOVERED, { [F.DEPENDENCY_NAME]: 'redis' }, 'Redis reachable again');
   });
@@ -74,8 +90,8 @@ export function createProducerRedis(url: string, logger: Logger): ProducerRedis 
 
   return {
     client,
-    isAvailable: () => client.status === 'ready',
-    lastError: () => lastError,
+    isAvailable: () => client.status === 'ready' && misconfigured === undefined,
+    lastError: () => misconfigured ?? lastError,
     whenReady: async (timeoutMs) => {
       const signal = AbortSignal.timeout(timeoutMs);
       while (client.status !== 'ready') {

@@ -11,9 +11,10 @@ import { DtqError, dtqError } from '../../contract/dtq-error.ts';
 import { EVENTS, F, PRIORITIES, type Priority, type TaskStatus, type TaskType } from '../../contract/vocabulary.ts';
 import { logTaskEnqueued } from '../../instrumentation/bullmq.ts';
 import { logEvent } from '../../instrumentation/logger.ts';
-import { DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, QUEUE_NAMES, REDIS_PREFIX, type TaskJobData } from './contract.ts';
+import { DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, QUEUE_NAMES, queuePrefix, type TaskJobData } from './contract.ts';
 import { QUEUE_ERRORS } from './errors.ts';
 import { createProducerRedis, type ProducerRedis } from './redis-connection.ts';
+import type { RedisTarget } from './redis-target.ts';
 import { taskStatusOf } from './task-status.ts';
 
 /** Fraction of each backoff delay that is randomised, so retries of a burst do not align. */
@@ -71,7 +72,8 @@ export interface QueueCounts {
 
 /** Options of {@link createTaskQueue}. */
 export interface TaskQueueOptions {
-  redisUrl: string;
+  /** Where Redis is (a string is a URL). */
+  redis: RedisTarget | string;
   /** Process logger: outages and recoveries of Redis are logged here. */
   logger: Logger;
   /** Deadline of one operation (default {@link DEFAULT_OPERATION_TIMEOUT_MS}). */
@@ -100,10 +102,13 @@ export function newTaskId(): string {
 
 /** Connect to Redis and open the three priority queues. */
 export function createTaskQueue(options: TaskQueueOptions): TaskQueue {
-  const redis = createProducerRedis(options.redisUrl, options.logger);
+  const redis = createProducerRedis(options.redis, options.logger);
   const timeoutMs = options.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
   const open = (priority: Priority): Queue<TaskJobData> => {
-    const queue = new Queue<TaskJobData>(QUEUE_NAMES[priority], { connection: redis.client, prefix: REDIS_PREFIX });
+    const queue = new Queue<TaskJobData>(QUEUE_NAMES[priority], {
+      connection: redis.client,
+      prefix: queuePrefix(QUEUE_NAMES[priority]),
+    });
     // A Queue re-emits connection errors; without a listener EventEmitter would throw them.
     // The connection module already logs the outage once, so they are dropped here.
     queue.on('error', () => {});

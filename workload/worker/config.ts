@@ -1,10 +1,11 @@
 /** Worker configuration from environment variables, with defaults. */
 import { availableParallelism } from 'node:os';
-import { envFlag, envInt, envOptional, envString } from '../../contract/env.ts';
+import { envFlag, envInt, envOptional } from '../../contract/env.ts';
 import { defaultInstance } from '../../contract/host.ts';
 import { type Priority, TASK_TYPES, type TaskType } from '../../contract/vocabulary.ts';
 import { logDirectory } from '../../instrumentation/logger.ts';
 import { type MetricsListenOptions, metricsListenFromEnv } from '../../instrumentation/metrics.ts';
+import { type RedisTarget, redisTargetFromEnv } from '../queue/redis-target.ts';
 
 /**
  * Default time limit of one computation per task type, in ms. Each is about ten times what
@@ -33,7 +34,8 @@ export interface DeadLetterRetention {
 export interface WorkerConfig {
   /** service.instance of the lines it writes (DTQ_INSTANCE); default `worker-1@<host>`. */
   instance: string;
-  redisUrl: string;
+  /** Where Redis is: DTQ_REDIS_URL, DTQ_REDIS_CLUSTER_NODES or DTQ_REDIS_SENTINELS (redis-target.ts). */
+  redisTarget: RedisTarget;
   logDir: string;
   /** Honour data.fault (DTQ_FAULTS=1). */
   faults: boolean;
@@ -68,7 +70,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   const ms = (name: string, fallback: number) => envInt(name, fallback, { min: 1, max: 86_400_000 }, env);
   return {
     instance: envOptional('DTQ_INSTANCE', env) ?? defaultInstance('worker-1', env),
-    redisUrl: envString('DTQ_REDIS_URL', 'redis://127.0.0.1:6379', env),
+    redisTarget: redisTargetFromEnv(env),
     logDir: logDirectory(env),
     faults: envFlag('DTQ_FAULTS', false, env),
     concurrency: {

@@ -6,12 +6,12 @@
  * retention, and the lines about lost leases and refused finishes.
  */
 import { type Job, Queue, type Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { instrumentWorker, type JobLog, jobIdLog } from '../../instrumentation/bullmq.ts';
 import { errorFields, logEvent } from '../../instrumentation/events.ts';
-import { DEAD_LETTER_QUEUE, type DeadLetterJobData, REDIS_PREFIX, type TaskJobData } from '../queue/contract.ts';
+import { DEAD_LETTER_QUEUE, type DeadLetterJobData, queuePrefix, type TaskJobData } from '../queue/contract.ts';
+import type { RedisClient } from '../queue/redis-client.ts';
 import type { RunningAttempts } from './attempts.ts';
 import type { DeadLetterRetention } from './config.ts';
 import { deadLetterRecord, failedJobData, trimDeadLetters } from './dead-letter.ts';
@@ -27,7 +27,7 @@ const CONNECTION_ERROR =
 /** Handles shared by every queue's worker. */
 export interface LifecycleDeps {
   logger: Logger;
-  redis: Redis;
+  redis: RedisClient;
   deadLetter: Queue<DeadLetterJobData>;
   /** How many dead letters are kept, and for how long. */
   deadLetterRetention: DeadLetterRetention;
@@ -40,8 +40,8 @@ export interface LifecycleDeps {
 }
 
 /** Open the dead-letter queue on a BullMQ connection. */
-export function openDeadLetterQueue(connection: Redis): Queue<DeadLetterJobData> {
-  const queue = new Queue<DeadLetterJobData>(DEAD_LETTER_QUEUE, { connection, prefix: REDIS_PREFIX });
+export function openDeadLetterQueue(connection: RedisClient): Queue<DeadLetterJobData> {
+  const queue = new Queue<DeadLetterJobData>(DEAD_LETTER_QUEUE, { connection, prefix: queuePrefix(DEAD_LETTER_QUEUE) });
   queue.on('error', () => {});
   return queue;
 }

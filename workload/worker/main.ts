@@ -6,12 +6,12 @@
  *   DTQ_INSTANCE=worker-1 DTQ_REDIS_URL=redis://127.0.0.1:6379 node workload/worker/main.ts
  */
 import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import { ConfigError } from '../../contract/env.ts';
 import { EVENTS, F, PRIORITIES } from '../../contract/vocabulary.ts';
 import { createLogger, errorFields, logEvent } from '../../instrumentation/logger.ts';
 import { startMetricsServer } from '../../instrumentation/metrics.ts';
-import { QUEUE_NAMES, REDIS_PREFIX, type TaskJobData } from '../queue/contract.ts';
+import { QUEUE_NAMES, queuePrefix, type TaskJobData } from '../queue/contract.ts';
+import { createRedisClient } from '../queue/redis-client.ts';
 import { RunningAttempts } from './attempts.ts';
 import { loadWorkerConfig } from './config.ts';
 import { watchFreezes } from './freeze-watch.ts';
@@ -37,8 +37,8 @@ const logger = createLogger({ service: 'worker', instance: config.instance, logD
 
 // BullMQ's connection must retry commands forever (maxRetriesPerRequest: null); locks and
 // results use their own connection that fails fast, so a lock call never hangs a job.
-const bullConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null, retryStrategy });
-const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, retryStrategy, connectTimeout: 1000 });
+const bullConnection = createRedisClient(config.redisTarget, { maxRetriesPerRequest: null, retryStrategy });
+const redis = createRedisClient(config.redisTarget, { maxRetriesPerRequest: 1, retryStrategy, connectTimeout: 1000 });
 let redisDown = false;
 for (const connection of [bullConnection, redis]) {
   connection.on('error', (error) => {
@@ -86,7 +86,7 @@ const producers = new Map<string, Queue<TaskJobData>>();
 const queueFor = (name: string): Queue<TaskJobData> => {
   let queue = producers.get(name);
   if (queue === undefined) {
-    queue = new Queue<TaskJobData>(name, { connection: bullConnection, prefix: REDIS_PREFIX });
+    queue = new Queue<TaskJobData>(name, { connection: bullConnection, prefix: queuePrefix(name) });
     queue.on('error', () => {});
     producers.set(name, queue);
   }
@@ -166,7 +166,7 @@ if (!stopping) {
   for (const priority of PRIORITIES) {
     const worker = new Worker<TaskJobData, TaskOutcome>(QUEUE_NAMES[priority], processor, {
       connection: bullConnection,
-      prefix: REDIS_PREFIX,
+      prefix: queuePrefix(QUEUE_NAMES[priority]),
       name: config.instance,
       concurrency: config.concurrency[priority],
       lockDuration: config.jobLockMs,

@@ -13,7 +13,6 @@
  * is still valid at the instant its write lands anyway.
  */
 import { type Job, WaitingError } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type DtqError, dtqError } from '../../contract/dtq-error.ts';
 import { EVENTS, F, TASK_TYPES } from '../../contract/vocabulary.ts';
@@ -30,6 +29,7 @@ import {
 } from '../locks/resources.ts';
 import { readCachedResult, writeFencedResult } from '../locks/result-store.ts';
 import type { TaskJobData } from '../queue/contract.ts';
+import type { RedisClient } from '../queue/redis-client.ts';
 import { isTaskType, validateTaskData } from '../tasks/validate-task.ts';
 import type { RunningAttempt, RunningAttempts } from './attempts.ts';
 import { timeLimitVariable, type WorkerConfig } from './config.ts';
@@ -48,7 +48,7 @@ export interface ProcessorDeps {
   config: WorkerConfig;
   logger: Logger;
   /** Connection for locks, results and bookkeeping (fail-fast, not BullMQ's). */
-  redis: Redis;
+  redis: RedisClient;
   pool: ThreadPool;
   /** Jobs running in this process, so shutdown can hand them back. */
   running: Map<string, AbortController>;
@@ -281,8 +281,13 @@ async function run(
   }
 }
 
-async function cacheHit(redis: Redis, hash: string, log: JobLog, resource: string): Promise<TaskOutcome | undefined> {
-  const cached = await readCachedResult(redis, hash);
+async function cacheHit(
+  redis: RedisClient,
+  hash: string,
+  log: JobLog,
+  resource: string,
+): Promise<TaskOutcome | undefined> {
+  const cached = await readCachedResult(redis, resource, hash);
   if (cached === undefined) return undefined;
   log.event(
     'info',

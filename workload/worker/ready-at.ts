@@ -3,20 +3,20 @@
  * but not when a retry's backoff ended or when a stalled job was put back, so the worker that
  * schedules the retry (or detects the stall) records that moment here.
  */
-import type { Redis } from 'ioredis';
 import { REDIS_PREFIX } from '../queue/contract.ts';
+import type { RedisClient } from '../queue/redis-client.ts';
 
 const key = (taskId: string) => `${REDIS_PREFIX}:ready-at:${taskId}`;
 /** Records expire after a day: they only matter until the next attempt starts. */
 const TTL_MS = 86_400_000;
 
 /** Record that the task becomes ready at `epochMs`. Best effort: a failure only skews a metric. */
-export async function recordReadyAt(redis: Redis, taskId: string, epochMs: number): Promise<void> {
+export async function recordReadyAt(redis: RedisClient, taskId: string, epochMs: number): Promise<void> {
   await redis.set(key(taskId), String(epochMs), 'PX', TTL_MS).catch(() => undefined);
 }
 
 /** When the task last became ready, or `fallback` (its enqueue time) when nothing was recorded. */
-export async function readyAt(redis: Redis, taskId: string, fallback: number): Promise<number> {
+export async function readyAt(redis: RedisClient, taskId: string, fallback: number): Promise<number> {
   const value = await redis.get(key(taskId)).catch(() => null);
   const parsed = value === null ? Number.NaN : Number(value);
   return Number.isFinite(parsed) ? parsed : fallback;

@@ -14,14 +14,23 @@
   ARGV[4]  correlation_id of the writer
   ARGV[5]  cache ttl    milliseconds
 
+  A token is good for the writes of one task only. Tokens are unique while the counter only
+  grows, but a failover of an asynchronously replicated Redis can lose the counter's last
+  increments (and the lock with them, in the same slot): the next holder is then handed a token
+  that a holder from before the failover still carries. Refusing a write with the stored
+  result's token from another task keeps "at most one task writes per token" through such a
+  loss: of the two holders of one token, only the first to write lands.
+
   Returns  {1, previous_fence}  written (previous_fence: the fence of the result it replaced, 0 if none)
-           {0, newest_fence}    rejected: a newer token has been issued (or has written)
+           {0, newest_fence}    rejected: a newer token has been issued (or has written), or this
+                                token has written for another task
 ]]
 local fence = tonumber(ARGV[1])
-local last = tonumber(redis.call('HGET', KEYS[1], 'fence') or '0')
+local stored = redis.call('HMGET', KEYS[1], 'fence', 'task_id')
+local last = tonumber(stored[1] or '0')
 local issued = tonumber(redis.call('GET', KEYS[3]) or '0')
 local newest = math.max(last, issued)
-if fence < newest then
+if fence < newest or (fence == last and stored[2] ~= ARGV[3]) then
   return {0, newest}
 end
 redis.call('HSET', KEYS[1], 'fence', fence, 'result', ARGV[2], 'task_id', ARGV[3], 'correlation_id', ARGV[4])

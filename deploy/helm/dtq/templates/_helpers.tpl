@@ -34,7 +34,10 @@ SIGTERM (workload/api/main.ts); a worker exits at the latest HAND_BACK_MS after 
 */}}
 {{- define "dtq.apiStopDeadlineSeconds" -}}10{{- end -}}
 {{- define "dtq.workerHandBackSeconds" -}}5{{- end -}}
-{{/* BullMQ key prefix of the queues (REDIS_PREFIX in workload/queue/contract.ts). */}}
+{{/*
+Key prefix of the queues (REDIS_PREFIX in workload/queue/contract.ts): a queue's wait list is
+<prefix>:{<queue>}:<queue>:wait (waitListKey there; the braces are its Redis Cluster hash tag).
+*/}}
 {{- define "dtq.queuePrefix" -}}dtq{{- end -}}
 {{/* nginx: the image's stop signal is SIGQUIT (graceful); kubelet's SIGKILL comes at the grace period. */}}
 {{- define "dtq.nginxStopSeconds" -}}10{{- end -}}

@@ -1,0 +1,220 @@
+/**
+ * The whole task path on a real Redis Cluster (3 masters + 3 replicas on loopback): the API
+ * accepts and replays tasks, worker processes run them under locks and fencing, and the keys
+ * spread over the three masters instead of piling into one slot.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DtqError } from '../../contract/dtq-error.ts';
+import { EVENTS } from '../../contract/vocabulary.ts';
+import { createLogger } from '../../instrumentation/logger.ts';
+import { type ApiApp, buildApp } from '../../workload/api/app.ts';
+import { cacheKey, fenceKey, lockKey, resultKey } from '../../workload/locks/keys.ts';
+import { tryAcquire } from '../../workload/locks/lock.ts';
+import { writeFencedResult } from '../../workload/locks/result-store.ts';
+import { queuePrefix, waitListKey } from '../../workload/queue/contract.ts';
+import { createRedisClient, type RedisClient } from '../../workload/queue/redis-client.ts';
+import { createTaskQueue, type TaskQueue } from '../../workload/queue/task-queue.ts';
+import { commandOn, startRedisCluster, type TestRedisCluster } from '../utils/redis-cluster.ts';
+import { waitFor } from '../utils/wait.ts';
+import { createHarness, type Harness, varData } from '../worker/worker-harness.ts';
+
+let cluster: TestRedisCluster;
+let queue: TaskQueue;
+let app: ApiApp;
+let harness: Harness;
+let client: RedisClient;
+let logDir: string;
+
+beforeAll(async () => {
+  cluster = await startRedisCluster();
+  logDir = mkdtempSync(join(tmpdir(), 'dtq-cluster-api-'));
+  const logger = createLogger({ service: 'api', instance: 'api-cluster', logDir, stdout: false });
+  queue = createTaskQueue({ redis: cluster.target, logger });
+  await waitFor('the API queue to connect to the cluster', () => queue.isAvailable(), { timeoutMs: 15_000 });
+  app = buildApp({
+    logger,
+    queue,
+    config: {
+      instance: 'api-cluster',
+      faults: true,
+      circuitThreshold: 10_000,
+      circuitCacheMs: 0,
+      retryAfterS: 2,
+      redisTarget: cluster.target,
+    },
+  });
+  await app.ready();
+  harness = createHarness(cluster.env);
+  await Promise.all([harness.spawnWorker('worker-c1'), harness.spawnWorker('worker-c2')]);
+  client = createRedisClient(cluster.target, { maxRetriesPerRequest: 1 });
+});
+
+afterAll(async () => {
+  await harness?.cleanup();
+  await app?.close();
+  await queue?.close();
+  client?.disconnect();
+  await cluster?.close();
+  if (logDir !== undefined) rmSync(logDir, { recursive: true, force: true });
+});
+
+const post = (body: object, headers: Record<string, string> = {}) =>
+  app.inject({
+    method: 'POST',
+    url: '/api/v1/tasks',
+    headers: { 'content-type': 'application/json', ...headers },
+    payload: body,
+  });
+
+async function statusOf(taskId: string): Promise<string> {
+  const response = await app.inject({ method: 'GET', url: `/api/v1/tasks/${taskId}` });
+  return (response.json() as { status: string }).status;
+}
+
+describe('on a Redis Cluster', () => {
+  it('answers /ready, accepts tasks on every queue and the workers run them all', async () => {
+    expect((await app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
+    const priorities = ['high', 'medium', 'low'] as const;
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const response = await post({
+        task_type: 'calculate_var',
+        data: varData(`cluster-${randomUUID()}`, { simulations: 500 }),
+        priority: priorities[i % 3],
+      });
+      expect(response.statusCode).toBe(202);
+      ids.push((response.json() as { task_id: string }).task_id);
+    }
+    for (const id of ids) {
+      await waitFor(`task ${id} to succeed`, async () => (await statusOf(id)) === 'succeeded', {
+        timeoutMs: 60_000,
+        intervalMs: 100,
+      });
+    }
+    const completed = harness.lines().filter((l) => l['event.action'] === EVENTS.TASK_COMPLETED);
+    expect(new Set(completed.map((l) => l.task_id))).toEqual(new Set(ids));
+    expect(new Set(completed.map((l) => l['service.instance']))).toEqual(new Set(['worker-c1', 'worker-c2']));
+    // Each computed under its resource's lock, with a fencing token from the cluster.
+    const acquired = harness.lines().filter((l) => l['event.action'] === EVENTS.LOCK_ACQUIRED);
+    expect(new Set(acquired.map((l) => l.task_id))).toEqual(new Set(ids));
+  });
+
+  it('retries a failed attempt after its backoff and dead-letters a poison task (BullMQ scripts across its keys)', async () => {
+    const submit = async (fault: object) => {
+      const response = await post({
+        task_type: 'calculate_var',
+        data: { ...varData(`fault-${randomUUID()}`, { simulations: 300 }), fault },
+        priority: 'low',
+      });
+      expect(response.statusCode).toBe(202);
+      return (response.json() as { task_id: string }).task_id;
+    };
+    const retried = await submit({ fail_attempts: 1 });
+    const poison = await submit({ poison: true });
+    await waitFor('the retried task to succeed', async () => (await statusOf(retried)) === 'succeeded', {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+    });
+    await waitFor('the poison task to fail', async () => (await statusOf(poison)) === 'failed', {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+    });
+    const actions = (taskId: string) =>
+      harness
+        .lines()
+        .filter((l) => l.task_id === taskId)
+        .map((l) => l['event.action']);
+    expect(actions(retried)).toContain(EVENTS.TASK_RETRY_SCHEDULED);
+    await waitFor('the dead letter', () => actions(poison).includes(EVENTS.TASK_DEAD_LETTERED));
+  });
+
+  it('refuses a URL that leads to a cluster node, naming the setting to use instead of reporting MOVED', async () => {
+    const node = cluster.target.nodes[0];
+    const logger = createLogger({ service: 'api', instance: 'api-misconfigured', logDir, stdout: false });
+    const wrong = createTaskQueue({ redis: `redis://${node?.host}:${node?.port}`, logger });
+    try {
+      const failure = await waitFor('the cluster node to be recognised', async () => {
+        const error = await wrong.counts().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        return error instanceof DtqError && error.message.includes('DTQ_REDIS_CLUSTER_NODES') ? error : undefined;
+      });
+      expect(failure.code).toBe('DTQ_ERR_QUEUE_REDIS_UNAVAILABLE');
+      expect(failure.message).toContain('DTQ_REDIS_URL leads to a Redis Cluster node');
+      expect(wrong.isAvailable()).toBe(false);
+    } finally {
+      await wrong.close();
+    }
+  });
+
+  it('replays a request with the same Idempotency-Key instead of enqueuing it twice', async () => {
+    const key = `cluster-key-${randomUUID()}`;
+    const body = { task_type: 'calculate_var', data: varData(`idem-${randomUUID()}`), priority: 'medium' };
+    const first = await post(body, { 'idempotency-key': key });
+    const second = await post(body, { 'idempotency-key': key });
+    expect(first.statusCode).toBe(202);
+    expect(second.statusCode).toBe(202);
+    expect(second.json()).toEqual(first.json());
+    expect(second.headers['idempotent-replayed']).toBe('true');
+  });
+
+  it('runs the lock and fenced-write scripts, whose keys share a slot, and refuses a stale fence', async () => {
+    const resource = `calculate_var:portfolio:cluster-${randomUUID()}`;
+    const slots = await Promise.all(
+      [lockKey(resource), fenceKey(resource), resultKey(resource), cacheKey(resource, 'h')].map(
+        (key) => client.call('CLUSTER', 'KEYSLOT', key) as Promise<number>,
+      ),
+    );
+    expect(new Set(slots).size).toBe(1);
+    const holder = (task: string) => ({ task_id: task, correlation_id: `C-${task}` });
+    const first = await tryAcquire(client, resource, holder('t1'), { ttlMs: 10_000 });
+    if (!first.acquired) throw new Error('first acquire refused');
+    expect(await tryAcquire(client, resource, holder('t2'), { ttlMs: 10_000 })).toMatchObject({ acquired: false });
+    expect(await first.lease.release()).toBe('released');
+    const second = await tryAcquire(client, resource, holder('t2'), { ttlMs: 10_000 });
+    if (!second.acquired) throw new Error('second acquire refused');
+    expect(second.lease.fence).toBeGreaterThan(first.lease.fence);
+    const write = (fence: number, taskId: string) =>
+      writeFencedResult(client, {
+        resource,
+        inputsHash: 'h',
+        fence,
+        result: { by: taskId },
+        taskId,
+        correlationId: `C-${taskId}`,
+        cacheTtlMs: 60_000,
+      });
+    expect(await write(first.lease.fence, 't1')).toEqual({ written: false, lastFence: second.lease.fence });
+    expect(await write(second.lease.fence, 't2')).toEqual({ written: true, previousFence: 0 });
+    await second.lease.release();
+  });
+
+  it('spreads the keys over every master: each queue in its own slot, records and locks by their own key', async () => {
+    const queueSlots = await Promise.all(
+      ['high', 'medium', 'low'].map((q) =>
+        commandOn(cluster.nodes[0]?.port ?? 0, 'CLUSTER', 'KEYSLOT', waitListKey(q)),
+      ),
+    );
+    expect(new Set(queueSlots).size).toBe(3);
+    const masters = await cluster.masters();
+    expect(masters).toHaveLength(3);
+    const sizes = await Promise.all(masters.map((port) => commandOn(port, 'DBSIZE') as Promise<number>));
+    const total = sizes.reduce((a, b) => a + b, 0);
+    // Every master holds a real share, not a handful of stray keys beside one hot slot.
+    for (const size of sizes) expect(size / total).toBeGreaterThan(0.1);
+    console.info(`keys per master (DBSIZE): ${sizes.join(', ')} of ${total}`);
+    // A queue's keys all sit in its own slot, on the master that owns it.
+    const highSlot = Number(await client.call('CLUSTER', 'KEYSLOT', `${queuePrefix('high')}:high:meta`));
+    const inHighSlot = await Promise.all(
+      masters.map((port) => commandOn(port, 'CLUSTER', 'COUNTKEYSINSLOT', highSlot) as Promise<number>),
+    );
+    expect(inHighSlot.filter((n) => n > 0)).toHaveLength(1);
+    expect(Math.max(...inHighSlot)).toBeGreaterThanOrEqual(3);
+    console.info(`keys in the high queue's slot ${highSlot} (COUNTKEYSINSLOT per master): ${inHighSlot.join(', ')}`);
+  });
+});
