@@ -263,12 +263,12 @@ function traceExitCode(trace: Trace): number {
 }
 
 /** Start-up timings, written when DTQ_EXPLORE_TIMING names a file (benchmarks). */
-function recordTiming(phase: string, loaded?: LoadedTrace): void {
+function recordTiming(phase: string, loaded?: LoadedTrace, extra?: Record<string, unknown>): void {
   const file = process.env.DTQ_EXPLORE_TIMING;
   if (!file) return;
   writeFileSync(
     file,
-    `${JSON.stringify({ phase, sinceStartMs: performance.now(), fetchMs: loaded?.fetchMs, modelMs: loaded?.modelMs, lines: loaded?.lineCount })}\n`,
+    `${JSON.stringify({ phase, sinceStartMs: performance.now(), atMs: Date.now(), fetchMs: loaded?.fetchMs, modelMs: loaded?.modelMs, lines: loaded?.lineCount, ...extra })}\n`,
     { flag: 'a' },
   );
 }
@@ -383,7 +383,17 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (target === undefined) {
       const fleet = fleetFeed(source, options.filter);
-      const loadList = () => fleet.rows();
+      let passes = 0;
+      const loadList = async () => {
+        const start = performance.now();
+        const rows = await fleet.rows();
+        recordTiming(passes++ === 0 ? 'list-loaded' : 'list-refresh', undefined, {
+          durationMs: performance.now() - start,
+          rows: rows.length,
+          newest: rows[0]?.correlationId,
+        });
+        return rows;
+      };
       const list = await loadList();
       if (tui) {
         const { runTui } = await tui;
@@ -394,6 +404,10 @@ async function main(argv: string[]): Promise<number> {
           listTitle: source.description,
           follow: options.follow,
           noColor: wantsNoColor(),
+          onFirstFrame: () => recordTiming('first-frame'),
+          exitAfterFirstFrame:
+            process.env.DTQ_EXPLORE_EXIT_AFTER_FIRST_FRAME === '1' ||
+            process.env.DTQ_EXPLORE_EXIT_WHEN_COMPLETE === '1',
         });
         return 0;
       }
