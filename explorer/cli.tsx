@@ -78,6 +78,10 @@ const EXPLORE_CLI = {
       description: 'write the trace as one self-contained HTML page, for a bug report',
     },
     follow: { type: 'boolean', description: 'keep refreshing an in-flight request until it ends' },
+    'no-mouse': {
+      type: 'boolean',
+      description: 'TUI: leave the mouse to the terminal (its own text selection) instead of wheel and click',
+    },
     width: { type: 'string', value: 'N', description: 'columns for --plain (default: terminal width or 100)' },
     stats: {
       type: 'boolean',
@@ -150,6 +154,7 @@ interface Options {
   readonly json: boolean;
   readonly html: string | undefined;
   readonly follow: boolean;
+  readonly mouse: boolean;
   readonly stats: boolean;
   readonly sinceText: string | undefined;
   readonly width: number | undefined;
@@ -204,6 +209,7 @@ function parse(argv: string[], now: number): Options | CliExit {
     json: Boolean(v.json),
     html: v.html,
     follow: Boolean(v.follow),
+    mouse: !v['no-mouse'],
     stats: Boolean(v.stats),
     sinceText: v.since,
     width,
@@ -403,6 +409,7 @@ async function main(argv: string[]): Promise<number> {
           initialList: list,
           listTitle: source.description,
           follow: options.follow,
+          mouse: options.mouse,
           noColor: wantsNoColor(),
           onFirstFrame: () => recordTiming('first-frame'),
           exitAfterFirstFrame:
@@ -438,6 +445,7 @@ async function main(argv: string[]): Promise<number> {
         loadTrace: progressiveLoader(source),
         loadList: listLoader(source, options.filter),
         follow: options.follow,
+        mouse: options.mouse,
         noColor: wantsNoColor(),
         onFirstFrame: () => recordTiming('first-frame', first),
         onCompleteFrame: () => recordTiming('complete-frame', complete),
