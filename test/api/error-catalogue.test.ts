@@ -40,6 +40,7 @@ describe('error catalogue', () => {
       DTQ_REDIS_URL: defaults.redisUrl,
       DTQ_CIRCUIT_THRESHOLD: defaults.circuitThreshold,
       DTQ_CIRCUIT_CACHE_MS: defaults.circuitCacheMs,
+      DTQ_QUEUE_DEPTH_LOG_MS: defaults.queueDepthLogMs,
       DTQ_RETRY_AFTER_S: defaults.retryAfterS,
       DTQ_REDIS_TIMEOUT_MS: defaults.redisTimeoutMs,
     };
