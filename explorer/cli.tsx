@@ -329,7 +329,7 @@ async function printFileOverview(options: Options): Promise<number> {
       limit: undefined,
       ...(options.filter.status === 'stuck' ? { keep: (row) => isStuck(row, p95, now) } : {}),
     });
-    const report = overview(rows, ledger.tasks());
+    const report = overview(rows, ledger.tasks(), ledger.queueDepth());
     const { overviewToJson, renderOverviewPlain } = await import('./output/overview-plain.ts');
     if (options.json) {
       const { jsonText } = await import('./output/json.ts');
@@ -406,6 +406,7 @@ async function main(argv: string[]): Promise<number> {
         await runTui({
           loadTrace: progressiveLoader(source),
           loadList,
+          queueDepth: () => fleet.queueDepth(),
           initialList: list,
           listTitle: source.description,
           follow: options.follow,

@@ -13,6 +13,7 @@ import { useSearchPrompt } from '../hooks/use-search-prompt.ts';
 import { cursorIndex, INITIAL_VIEW, type ListView, nextSort, rowMatchesText, visibleRows } from '../model/list-view.ts';
 import { rowAt, WHEEL_ROWS } from '../model/mouse.ts';
 import { findNext, scrollTop } from '../model/navigation.ts';
+import { depthText, type QueueDepth } from '../model/queue-depth.ts';
 import type { RequestSummary } from '../model/request-list.ts';
 import { clip } from '../output/bars.ts';
 import { copyToClipboard } from '../output/clipboard.ts';
@@ -33,6 +34,8 @@ export interface ListScreenProps {
   readonly initialView?: ListView | undefined;
   /** Reload every second (--follow): new requests and states appear as their lines arrive. */
   readonly follow?: boolean | undefined;
+  /** The newest queue-depth reading of the source, read at each render (after each load). */
+  readonly queueDepth?: (() => QueueDepth | undefined) | undefined;
   onOpen(correlationId: string, view: ListView): void;
   onQuit(): void;
   /** Puts text on the clipboard (`y`); default: OSC 52 to the terminal. */
@@ -125,7 +128,10 @@ export function ListScreen(props: ListScreenProps) {
     else move(index);
   });
 
-  const summary = statesLine(list);
+  const depth = props.queueDepth?.();
+  const summary = [statesLine(list), depth === undefined ? undefined : `queues ${depthText(depth)}`]
+    .filter(Boolean)
+    .join(' · ');
   const title = [
     `Fleet: ${state.loading && state.list === undefined ? 'loading…' : `${list.length} request(s)`}`,
     view.filter === '' ? undefined : `filter "${view.filter}" (${all.length} in all)`,

@@ -472,9 +472,27 @@ export class ElasticsearchSource implements LogSource {
     return {
       restarts: true,
       next: async (visit) => {
-        for (const hit of await this.#newestRequests(sinceMs, limit)) visit(hit);
+        const [requests, depth] = await Promise.all([
+          this.#newestRequests(sinceMs, limit),
+          this.#newestQueueDepth(sinceMs),
+        ]);
+        for (const hit of requests) visit(hit);
+        for (const hit of depth) visit(hit);
       },
     };
+  }
+
+  /** The window's newest `queue.depth` line (the overview's queue depth); none from a foreign index. */
+  async #newestQueueDepth(sinceMs: number | undefined): Promise<Hit[]> {
+    if (this.#mapping !== undefined) return [];
+    const filter: unknown[] = [{ term: { [F.EVENT_ACTION]: EVENTS.QUEUE_DEPTH } }];
+    if (sinceMs !== undefined) filter.push({ range: { [F.TIMESTAMP]: { gte: sinceMs, format: 'epoch_millis' } } });
+    const response = await this.#call<SearchResponse>('POST', this.#searchPath(), {
+      size: 1,
+      query: { bool: { filter } },
+      sort: [{ [F.TIMESTAMP]: { order: 'desc', unmapped_type: 'date' } }],
+    });
+    return response.hits.hits.flatMap((hit) => this.#toHits(hit));
   }
 
   /** Every line (status polls aside) of the newest `limit` requests written since `sinceMs`. */
