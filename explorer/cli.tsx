@@ -33,6 +33,7 @@ import {
   SORT_KEYS,
   type SortOrder,
 } from './model/list-view.ts';
+import type { QueueDepth } from './model/queue-depth.ts';
 import type { RequestSummary } from './model/request-list.ts';
 import type { Trace } from './model/types.ts';
 import type { LogSource } from './sources/source.ts';
@@ -255,11 +256,17 @@ async function openSource(options: Options): Promise<LogSource> {
 }
 
 /** The list's loader, made on first use: a trace opened by id reads the window only if Esc leads to the list. */
-function listLoader(source: LogSource, filter: RequestFilter): () => Promise<RequestSummary[]> {
+function listLoader(
+  source: LogSource,
+  filter: RequestFilter,
+): { loadList: () => Promise<RequestSummary[]>; queueDepth: () => QueueDepth | undefined } {
   let fleet: ReturnType<typeof fleetFeed> | undefined;
-  return () => {
-    fleet ??= fleetFeed(source, filter);
-    return fleet.rows();
+  return {
+    loadList: () => {
+      fleet ??= fleetFeed(source, filter);
+      return fleet.rows();
+    },
+    queueDepth: () => fleet?.queueDepth(),
   };
 }
 
@@ -444,7 +451,7 @@ async function main(argv: string[]): Promise<number> {
             })
           : undefined,
         loadTrace: progressiveLoader(source),
-        loadList: listLoader(source, options.filter),
+        ...listLoader(source, options.filter),
         follow: options.follow,
         mouse: options.mouse,
         noColor: wantsNoColor(),
