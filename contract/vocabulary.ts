@@ -131,6 +131,19 @@ export const FIELD_SPECS = {
   CIRCUIT_THRESHOLD: field('circuit.threshold', 'long', 'Queue depth above which the circuit opens.'),
   DEPENDENCY_NAME: field('dependency.name', 'keyword', 'redis or elasticsearch, on outage and recovery events.'),
 
+  // Queue depth per queue, on `queue.depth` (`queue.depth` itself is their sum).
+  QUEUE_WAITING_HIGH: field(
+    'queue.waiting.high',
+    'long',
+    'Jobs not yet started (waiting or delayed) in the high queue.',
+  ),
+  QUEUE_WAITING_MEDIUM: field(
+    'queue.waiting.medium',
+    'long',
+    'Jobs not yet started (waiting or delayed) in the medium queue.',
+  ),
+  QUEUE_WAITING_LOW: field('queue.waiting.low', 'long', 'Jobs not yet started (waiting or delayed) in the low queue.'),
+
   // Shipper self-metrics.
   SHIPPER_SOURCE: field('shipper.source', 'keyword', 'File the shipper read the line from.'),
   SHIPPER_LINES_READ: field('shipper.lines_read', 'long', 'Lines read since start.'),
@@ -195,6 +208,8 @@ export const EVENTS = {
   // Back-pressure and dependencies.
   CIRCUIT_OPENED: 'circuit.opened',
   CIRCUIT_CLOSED: 'circuit.closed',
+  /** The API's latest reading of every queue's depth, at most once per DTQ_QUEUE_DEPTH_LOG_MS. */
+  QUEUE_DEPTH: 'queue.depth',
   DEPENDENCY_UNAVAILABLE: 'dependency.unavailable',
   DEPENDENCY_RECOVERED: 'dependency.recovered',
 
@@ -264,6 +279,12 @@ export type ServiceName = (typeof SERVICES)[number];
 export const PRIORITIES = ['high', 'medium', 'low'] as const;
 /** A queue priority. */
 export type Priority = (typeof PRIORITIES)[number];
+/** The field of each queue's depth on a `queue.depth` line. */
+export const QUEUE_WAITING_FIELDS: Readonly<Record<Priority, FieldName>> = {
+  high: F.QUEUE_WAITING_HIGH,
+  medium: F.QUEUE_WAITING_MEDIUM,
+  low: F.QUEUE_WAITING_LOW,
+};
 
 /** Task types the workload knows. */
 export const TASK_TYPES = ['calculate_var', 'monte_carlo_pricing', 'stress_test', 'portfolio_optimization'] as const;
@@ -340,6 +361,7 @@ export const EVENT_REQUIRED_FIELDS: Readonly<Partial<Record<EventName, readonly 
   [EVENTS.HTTP_REQUEST_RECEIVED]: [F.CORRELATION_ID],
   [EVENTS.HTTP_REQUEST_COMPLETED]: [F.CORRELATION_ID, F.HTTP_STATUS],
   [EVENTS.TASK_ENQUEUED]: [F.CORRELATION_ID, F.TASK_ID],
+  [EVENTS.QUEUE_DEPTH]: [F.QUEUE_DEPTH, F.QUEUE_WAITING_HIGH, F.QUEUE_WAITING_MEDIUM, F.QUEUE_WAITING_LOW],
   [EVENTS.TASK_STARTED]: [F.TASK_ID],
   [EVENTS.TASK_COMPLETED]: [F.TASK_ID],
   [EVENTS.TASK_FAILED]: [F.TASK_ID],

@@ -33,6 +33,7 @@ import {
   SORT_KEYS,
   type SortOrder,
 } from './model/list-view.ts';
+import type { QueueDepth } from './model/queue-depth.ts';
 import type { RequestSummary } from './model/request-list.ts';
 import type { Trace } from './model/types.ts';
 import type { LogSource } from './sources/source.ts';
@@ -78,6 +79,10 @@ const EXPLORE_CLI = {
       description: 'write the trace as one self-contained HTML page, for a bug report',
     },
     follow: { type: 'boolean', description: 'keep refreshing an in-flight request until it ends' },
+    'no-mouse': {
+      type: 'boolean',
+      description: 'TUI: leave the mouse to the terminal (its own text selection) instead of wheel and click',
+    },
     width: { type: 'string', value: 'N', description: 'columns for --plain (default: terminal width or 100)' },
     stats: {
       type: 'boolean',
@@ -150,6 +155,7 @@ interface Options {
   readonly json: boolean;
   readonly html: string | undefined;
   readonly follow: boolean;
+  readonly mouse: boolean;
   readonly stats: boolean;
   readonly sinceText: string | undefined;
   readonly width: number | undefined;
@@ -204,6 +210,7 @@ function parse(argv: string[], now: number): Options | CliExit {
     json: Boolean(v.json),
     html: v.html,
     follow: Boolean(v.follow),
+    mouse: !v['no-mouse'],
     stats: Boolean(v.stats),
     sinceText: v.since,
     width,
@@ -249,11 +256,17 @@ async function openSource(options: Options): Promise<LogSource> {
 }
 
 /** The list's loader, made on first use: a trace opened by id reads the window only if Esc leads to the list. */
-function listLoader(source: LogSource, filter: RequestFilter): () => Promise<RequestSummary[]> {
+function listLoader(
+  source: LogSource,
+  filter: RequestFilter,
+): { loadList: () => Promise<RequestSummary[]>; queueDepth: () => QueueDepth | undefined } {
   let fleet: ReturnType<typeof fleetFeed> | undefined;
-  return () => {
-    fleet ??= fleetFeed(source, filter);
-    return fleet.rows();
+  return {
+    loadList: () => {
+      fleet ??= fleetFeed(source, filter);
+      return fleet.rows();
+    },
+    queueDepth: () => fleet?.queueDepth(),
   };
 }
 
@@ -263,12 +276,12 @@ function traceExitCode(trace: Trace): number {
 }
 
 /** Start-up timings, written when DTQ_EXPLORE_TIMING names a file (benchmarks). */
-function recordTiming(phase: string, loaded?: LoadedTrace): void {
+function recordTiming(phase: string, loaded?: LoadedTrace, extra?: Record<string, unknown>): void {
   const file = process.env.DTQ_EXPLORE_TIMING;
   if (!file) return;
   writeFileSync(
     file,
-    `${JSON.stringify({ phase, sinceStartMs: performance.now(), fetchMs: loaded?.fetchMs, modelMs: loaded?.modelMs, lines: loaded?.lineCount })}\n`,
+    `${JSON.stringify({ phase, sinceStartMs: performance.now(), atMs: Date.now(), fetchMs: loaded?.fetchMs, modelMs: loaded?.modelMs, lines: loaded?.lineCount, ...extra })}\n`,
     { flag: 'a' },
   );
 }
@@ -323,7 +336,7 @@ async function printFileOverview(options: Options): Promise<number> {
       limit: undefined,
       ...(options.filter.status === 'stuck' ? { keep: (row) => isStuck(row, p95, now) } : {}),
     });
-    const report = overview(rows, ledger.tasks());
+    const report = overview(rows, ledger.tasks(), ledger.queueDepth());
     const { overviewToJson, renderOverviewPlain } = await import('./output/overview-plain.ts');
     if (options.json) {
       const { jsonText } = await import('./output/json.ts');
@@ -383,17 +396,33 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (target === undefined) {
       const fleet = fleetFeed(source, options.filter);
-      const loadList = () => fleet.rows();
+      let passes = 0;
+      const loadList = async () => {
+        const start = performance.now();
+        const rows = await fleet.rows();
+        recordTiming(passes++ === 0 ? 'list-loaded' : 'list-refresh', undefined, {
+          durationMs: performance.now() - start,
+          rows: rows.length,
+          newest: rows[0]?.correlationId,
+        });
+        return rows;
+      };
       const list = await loadList();
       if (tui) {
         const { runTui } = await tui;
         await runTui({
           loadTrace: progressiveLoader(source),
           loadList,
+          queueDepth: () => fleet.queueDepth(),
           initialList: list,
           listTitle: source.description,
           follow: options.follow,
+          mouse: options.mouse,
           noColor: wantsNoColor(),
+          onFirstFrame: () => recordTiming('first-frame'),
+          exitAfterFirstFrame:
+            process.env.DTQ_EXPLORE_EXIT_AFTER_FIRST_FRAME === '1' ||
+            process.env.DTQ_EXPLORE_EXIT_WHEN_COMPLETE === '1',
         });
         return 0;
       }
@@ -422,8 +451,9 @@ async function main(argv: string[]): Promise<number> {
             })
           : undefined,
         loadTrace: progressiveLoader(source),
-        loadList: listLoader(source, options.filter),
+        ...listLoader(source, options.filter),
         follow: options.follow,
+        mouse: options.mouse,
         noColor: wantsNoColor(),
         onFirstFrame: () => recordTiming('first-frame', first),
         onCompleteFrame: () => recordTiming('complete-frame', complete),

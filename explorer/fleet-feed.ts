@@ -5,6 +5,7 @@
  */
 import { listRequests, type RequestFilter } from './model/list-view.ts';
 import { isStuck, p95ByType } from './model/overview.ts';
+import type { QueueDepth } from './model/queue-depth.ts';
 import { RequestLedger, type RequestSummary } from './model/request-list.ts';
 import type { LogSource } from './sources/source.ts';
 
@@ -17,6 +18,8 @@ export interface FleetFeed {
   rows(): Promise<RequestSummary[]>;
   /** Fold what arrived since the last call. */
   refresh(): Promise<RequestLedger>;
+  /** The newest queue-depth reading folded so far. */
+  queueDepth(): QueueDepth | undefined;
 }
 
 /** The fleet view of `source` under `filter`; `now` tells how long a running attempt has run. */
@@ -47,6 +50,7 @@ export function fleetFeed(source: LogSource, filter: RequestFilter, now: () => n
   };
   return {
     refresh,
+    queueDepth: () => ledger.queueDepth(),
     rows: async () => {
       const current = await refresh();
       if (filter.status !== 'stuck') return listRequests(current.summaries(), filter);

@@ -5,6 +5,7 @@
 import { render } from 'ink';
 import { App, type AppProps } from './components/App.tsx';
 import type { Trace } from './model/types.ts';
+import { enableMouse } from './output/mouse-mode.ts';
 
 /** Options of {@link runTui}. */
 export interface RunTuiOptions extends Omit<AppProps, 'onExit' | 'size' | 'onTraceShown'> {
@@ -16,11 +17,17 @@ export interface RunTuiOptions extends Omit<AppProps, 'onExit' | 'size' | 'onTra
   readonly exitAfterFirstFrame?: boolean;
   /** Leave right after the first frame that shows a complete trace (benchmarks). */
   readonly exitWhenComplete?: boolean;
+  /** Report the mouse wheel and clicks while the TUI runs (default on; `--no-mouse` leaves the terminal's own selection). */
+  readonly mouse?: boolean;
+  /** The terminal (tests); default: the process's stdin and stdout. */
+  readonly terminal?: { readonly stdin: NodeJS.ReadStream; readonly stdout: NodeJS.WriteStream };
 }
 
 /** Render the app in the terminal until the user quits. */
 export async function runTui(options: RunTuiOptions): Promise<void> {
-  const { onFirstFrame, onCompleteFrame, exitAfterFirstFrame, exitWhenComplete, ...appProps } = options;
+  const { onFirstFrame, onCompleteFrame, exitAfterFirstFrame, exitWhenComplete, mouse, terminal, ...appProps } =
+    options;
+  const stdout = terminal?.stdout ?? process.stdout;
   let first = true;
   let completeShown = false;
   const onTraceShown = (trace: Trace): void => {
@@ -37,6 +44,7 @@ export async function runTui(options: RunTuiOptions): Promise<void> {
     alternateScreen: true,
     incrementalRendering: true,
     patchConsole: false,
+    ...(terminal ? { stdin: terminal.stdin, stdout: terminal.stdout } : {}),
     onRender: () => {
       if (!first) return;
       first = false;
@@ -44,5 +52,11 @@ export async function runTui(options: RunTuiOptions): Promise<void> {
       if (exitAfterFirstFrame) setImmediate(() => instance.unmount());
     },
   });
-  await instance.waitUntilExit();
+  // After render: Ink has switched to the alternate screen, so the modes belong to the TUI's screen.
+  const disableMouse = mouse === false ? undefined : enableMouse(stdout);
+  try {
+    await instance.waitUntilExit();
+  } finally {
+    disableMouse?.();
+  }
 }

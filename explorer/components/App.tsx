@@ -2,6 +2,7 @@
  * The TUI: a stack of screens (request list → trace → original's trace …); Esc pops.
  * Traces already loaded are cached so going back does not query again.
  */
+
 import { useApp } from 'ink';
 import { useCallback, useRef, useState } from 'react';
 import { deferred } from '../deferred.ts';
@@ -9,6 +10,7 @@ import { useScreenSize } from '../hooks/use-screen-size.ts';
 import type { TraceLoader } from '../hooks/use-trace.ts';
 import type { TraceTarget } from '../load-trace.ts';
 import type { ListView } from '../model/list-view.ts';
+import type { QueueDepth } from '../model/queue-depth.ts';
 import type { RequestSummary } from '../model/request-list.ts';
 import type { Trace } from '../model/types.ts';
 import { COLOR_THEME, NO_COLOR_THEME } from '../theme.ts';
@@ -29,6 +31,8 @@ export interface AppProps {
   readonly initialList?: readonly RequestSummary[] | undefined;
   readonly loadTrace: TraceLoader;
   readonly loadList: () => Promise<readonly RequestSummary[]>;
+  /** The newest queue-depth reading of the list's source, read after each load (overview header). */
+  readonly queueDepth?: (() => QueueDepth | undefined) | undefined;
   readonly listTitle?: string;
   readonly follow?: boolean;
   readonly noColor?: boolean;
@@ -138,6 +142,7 @@ export function App(props: AppProps) {
         theme={theme}
         initialView={top.view}
         follow={props.follow}
+        queueDepth={props.queueDepth}
         onOpen={openFromList}
         onQuit={quit}
         copy={props.copy}

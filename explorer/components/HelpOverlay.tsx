@@ -15,6 +15,7 @@ export const KEY_HELP: readonly (readonly [string, string])[] = [
   ['o', 'jump to the original of a duplicate (or to the duplicate); on a group, its first'],
   ['y', 'copy the id under the cursor (OSC 52; also shown, to select)'],
   ['r', 'reload (the list reloads itself every second with --follow)'],
+  ['wheel  click', 'move three rows; select a row, click it again to open it (Shift+drag selects text)'],
   ['?', 'this help'],
   ['q', 'quit'],
 ];

@@ -7,10 +7,13 @@
 import { Box, Text, useInput } from 'ink';
 import { useState } from 'react';
 import { printable } from '../../contract/terminal-text.ts';
+import { useMouse } from '../hooks/use-mouse.ts';
 import { useRequestList } from '../hooks/use-request-list.ts';
 import { useSearchPrompt } from '../hooks/use-search-prompt.ts';
 import { cursorIndex, INITIAL_VIEW, type ListView, nextSort, rowMatchesText, visibleRows } from '../model/list-view.ts';
+import { rowAt, WHEEL_ROWS } from '../model/mouse.ts';
 import { findNext, scrollTop } from '../model/navigation.ts';
+import { depthText, type QueueDepth } from '../model/queue-depth.ts';
 import type { RequestSummary } from '../model/request-list.ts';
 import { clip } from '../output/bars.ts';
 import { copyToClipboard } from '../output/clipboard.ts';
@@ -31,6 +34,8 @@ export interface ListScreenProps {
   readonly initialView?: ListView | undefined;
   /** Reload every second (--follow): new requests and states appear as their lines arrive. */
   readonly follow?: boolean | undefined;
+  /** The newest queue-depth reading of the source, read at each render (after each load). */
+  readonly queueDepth?: (() => QueueDepth | undefined) | undefined;
   onOpen(correlationId: string, view: ListView): void;
   onQuit(): void;
   /** Puts text on the clipboard (`y`); default: OSC 52 to the terminal. */
@@ -64,6 +69,10 @@ export function ListScreen(props: ListScreenProps) {
   // Enter searches forward from the selection; `search` is declared below and runs only on a key.
   const prompt = useSearchPrompt((submitted) => search(1, submitted));
   const filterPrompt = useSearchPrompt((submitted) => setView((v) => ({ ...v, filter: submitted, selectedIndex: 0 })));
+  const open = (index: number): void => {
+    const entry = list[index];
+    if (entry) props.onOpen(entry.correlationId, { ...view, selectedId: entry.correlationId, selectedIndex: index });
+  };
   const search = (direction: 1 | -1, q = prompt.query): void => {
     const found = q.trim() === '' ? -1 : findNext(list, selected, direction, (s) => rowMatchesText(s, q));
     if (found < 0) setMessage(`no match for "${q}"`);
@@ -102,14 +111,27 @@ export function ListScreen(props: ListScreenProps) {
       const found = findNext(list, selected, input === 'e' ? 1 : -1, (s) => s.failed || s.errors > 0);
       if (found < 0) setMessage('no failed requests in this list');
       else move(found);
-    } else if (key.return) {
-      const entry = list[selected];
-      if (entry)
-        props.onOpen(entry.correlationId, { ...view, selectedId: entry.correlationId, selectedIndex: selected });
+    } else if (key.return) open(selected);
+  });
+  // The wheel moves the cursor; a click selects a row, a click on the selected row opens it.
+  useMouse((event) => {
+    if (help || list.length === 0) return;
+    if (event.kind === 'wheel') {
+      move(Math.max(0, Math.min(list.length - 1, selected + event.delta * WHEEL_ROWS)));
+      return;
     }
+    // An error message above the rows may wrap: no line is known to be a row then.
+    if (state.error) return;
+    const index = rowAt(event.y, HEAD_LINES, visibleTop, Math.min(bodyHeight, list.length - visibleTop));
+    if (index === undefined) return;
+    if (index === selected) open(index);
+    else move(index);
   });
 
-  const summary = statesLine(list);
+  const depth = props.queueDepth?.();
+  const summary = [statesLine(list), depth === undefined ? undefined : `queues ${depthText(depth)}`]
+    .filter(Boolean)
+    .join(' · ');
   const title = [
     `Fleet: ${state.loading && state.list === undefined ? 'loading…' : `${list.length} request(s)`}`,
     view.filter === '' ? undefined : `filter "${view.filter}" (${all.length} in all)`,

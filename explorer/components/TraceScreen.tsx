@@ -6,11 +6,13 @@
 import { Box, Text, useInput } from 'ink';
 import { useEffect, useMemo, useState } from 'react';
 import { printable } from '../../contract/terminal-text.ts';
+import { useMouse } from '../hooks/use-mouse.ts';
 import { useSearchPrompt } from '../hooks/use-search-prompt.ts';
 import { type TraceLoader, useTrace } from '../hooks/use-trace.ts';
 import type { TraceTarget } from '../load-trace.ts';
 import { formatClock, formatDuration } from '../model/fields.ts';
 import { growWithClock } from '../model/live-rows.ts';
+import { rowAt, WHEEL_ROWS } from '../model/mouse.ts';
 import { findNext, matchesQuery, originalFor, scrollTop, wrapText } from '../model/navigation.ts';
 import { rowId } from '../model/row-id.ts';
 import { traceToRows } from '../model/rows.ts';
@@ -205,6 +207,28 @@ export function TraceScreen(props: TraceScreenProps) {
         else props.onOpen({ taskId: original.taskId }, { selected });
       } else setMessage('the original is not named in the log line');
     }
+  });
+
+  // The wheel scrolls the details or moves the cursor; a click selects a row, a click on the
+  // selected row opens its details (as Enter).
+  useMouse((event) => {
+    if (help || !trace) return;
+    if (details) {
+      if (event.kind !== 'wheel') return;
+      const maxTop = Math.max(0, details.text.length - Math.max(1, height - 2));
+      setDetails({ ...details, top: Math.max(0, Math.min(maxTop, details.top + event.delta * WHEEL_ROWS)) });
+      return;
+    }
+    if (rows.length === 0) return;
+    if (event.kind === 'wheel') {
+      move(Math.max(0, Math.min(rows.length - 1, selected + event.delta * WHEEL_ROWS)));
+      return;
+    }
+    const index = rowAt(event.y, headerHeight, visibleTop, Math.min(bodyHeight, rows.length - visibleTop));
+    if (index === undefined) return;
+    const row = rows[index];
+    if (index === selected && row) setDetails({ row, text: detailLines(row, trace.lines), top: 0 });
+    else move(index);
   });
 
   if (state.error && !trace) {

@@ -4,6 +4,7 @@
  * time), the slowest and the failing task types. Pure: `--stats` prints it from files, and the
  * same numbers come from any source's rows.
  */
+import type { QueueDepth } from './queue-depth.ts';
 import type { RequestSummary, TaskFacts, TaskState } from './request-list.ts';
 import { TASK_STATES } from './request-list.ts';
 
@@ -53,6 +54,8 @@ export interface Overview {
   readonly slowestTypes: readonly TypeFigures[];
   /** Task types with failed or dead-lettered tasks, most first. */
   readonly failingTypes: readonly TypeFigures[];
+  /** The newest `queue.depth` reading of the window, if the API logged one. */
+  readonly queueDepth: QueueDepth | undefined;
 }
 
 /** Slices of the request-rate sparkline. */
@@ -69,7 +72,12 @@ export function percentiles(values: readonly number[]): Percentiles | undefined 
 }
 
 /** The overview of `rows` and the tasks they name. */
-export function overview(rows: readonly RequestSummary[], tasks: readonly TaskFacts[]): Overview {
+/** The overview of `rows`, their tasks among `tasks`, and the latest queue depth when known. */
+export function overview(
+  rows: readonly RequestSummary[],
+  tasks: readonly TaskFacts[],
+  queueDepth?: QueueDepth,
+): Overview {
   const taskById = new Map(tasks.map((task) => [task.taskId, task]));
   const mine = rows.flatMap((row) => row.taskIds.flatMap((id) => taskById.get(id) ?? []));
   const times = rows.map((row) => row.at);
@@ -109,6 +117,7 @@ export function overview(rows: readonly RequestSummary[], tasks: readonly TaskFa
   }));
 
   return {
+    queueDepth,
     from,
     to,
     requests: rows.length,

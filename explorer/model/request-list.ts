@@ -7,10 +7,12 @@
  * per request and per task, never the lines: the list of a window is exact however many lines
  * it holds, and --follow adds the lines that arrived without reading the old ones again.
  */
+
 import { EVENTS, F, type LogRecord } from '../../contract/vocabulary.ts';
 import { nsAsMs, num, str, timestampOf } from './fields.ts';
 import { isDuplicateAction, isTaskAction, polledTaskIdOf } from './join.ts';
 import { listRequests, type RequestFilter } from './list-view.ts';
+import { newerDepth, type QueueDepth, queueDepthOf } from './queue-depth.ts';
 import type { Hit } from './types.ts';
 
 /** Where a request's work stands, from its task's lines (or its duplicate's). */
@@ -178,6 +180,7 @@ export class RequestLedger {
   readonly #requests = new Map<string, RequestAcc>();
   readonly #tasks = new Map<string, TaskAcc>();
   #lines = 0;
+  #depth: QueueDepth | undefined;
 
   /** Lines folded so far. */
   get lines(): number {
@@ -190,6 +193,10 @@ export class RequestLedger {
     if (at === undefined) return;
     this.#lines++;
     const action = str(record, F.EVENT_ACTION) ?? '';
+    if (action === EVENTS.QUEUE_DEPTH) {
+      this.#depth = newerDepth(this.#depth, queueDepthOf(record, at));
+      return;
+    }
     const taskId = str(record, F.TASK_ID);
     const cid = str(record, F.CORRELATION_ID);
     const http = HTTP_ACTIONS.has(action);
@@ -232,6 +239,11 @@ export class RequestLedger {
     acc.apiRoute = earliest(acc.apiRoute, at, str(record, F.HTTP_ROUTE) ?? str(record, F.URL_PATH));
     if (action === EVENTS.HTTP_REQUEST_RECEIVED) acc.received++;
     else acc.api = latest(acc.api, at, answer(record));
+  }
+
+  /** The newest queue-depth reading among the lines folded, if any. */
+  queueDepth(): QueueDepth | undefined {
+    return this.#depth;
   }
 
   /** Fold hits in. */

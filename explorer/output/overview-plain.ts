@@ -2,6 +2,7 @@
 import { printable } from '../../contract/terminal-text.ts';
 import { formatDuration, formatIso } from '../model/fields.ts';
 import type { Overview, Percentiles, TypeFigures } from '../model/overview.ts';
+import { depthText } from '../model/queue-depth.ts';
 
 /** Schema name of `--stats --json` from files. */
 export const OVERVIEW_SCHEMA = 'dtq-explore/overview@1';
@@ -38,6 +39,7 @@ export function renderOverviewPlain(o: Overview, source: string): string {
     `HTTP status   ${o.statusClasses.map((c) => `${c.status} ${c.count}`).join(' · ')}`,
     `error share   ${o.errorShare === undefined ? '-' : `${(100 * o.errorShare).toFixed(1)}%`} (a 5xx, a failed or a dead-lettered task)`,
     `tasks         ${o.tasks}: ${o.states.map((s) => `${s.state} ${s.count}`).join(' · ') || 'none'}`,
+    `queue depth   ${o.queueDepth === undefined ? '- (no queue.depth line in the window)' : `${depthText(o.queueDepth)} (sum ${o.queueDepth.total}; ${o.queueDepth.instance ?? 'the API'} at ${formatIso(o.queueDepth.at)})`}`,
     '',
     `${'Latency'.padEnd(12)}${['p50', 'p95', 'p99', 'max'].map((h) => h.padStart(10)).join('')}${'count'.padStart(8)}`,
     latencyLine('request', o.latency.request),
@@ -78,6 +80,15 @@ export function overviewToJson(o: Overview, source: { kind: string; description:
     tasks: o.tasks,
     states: Object.fromEntries(o.states.map((s) => [s.state, s.count])),
     latency: { request: pct(o.latency.request), queue_wait: pct(o.latency.queueWait), run: pct(o.latency.run) },
+    queue_depth:
+      o.queueDepth === undefined
+        ? null
+        : {
+            at: formatIso(o.queueDepth.at),
+            instance: o.queueDepth.instance ?? null,
+            total: o.queueDepth.total,
+            queues: Object.fromEntries(o.queueDepth.queues.map((q) => [q.queue, q.depth])),
+          },
     slowest_types: o.slowestTypes.map(typeJson),
     failing_types: o.failingTypes.map(typeJson),
   };

@@ -169,6 +169,50 @@ const LINES_PER_SLICE = 2500;
 /** Slices searched at once: Elasticsearch searches each on one thread, so a few use idle cores. */
 const MAX_SLICES = 4;
 
+/** Where {@link fleetRankingSearch} finds the request's fields, and how many requests it ranks. */
+export interface FleetRankingOptions {
+  readonly time: string;
+  readonly cid: string;
+  /** The index holds contract lines: rank by a request's own lines, status polls and probes aside. */
+  readonly contract: boolean;
+  readonly sinceMs: number | undefined;
+  readonly size: number;
+}
+
+/** The fleet view's first query: a terms aggregation that ranks the window's requests by their first line. */
+export function fleetRankingSearch(options: FleetRankingOptions): Record<string, unknown> {
+  const { time, cid, contract, sinceMs } = options;
+  const filter: unknown[] = [{ exists: { field: cid } }];
+  if (sinceMs !== undefined) filter.push({ range: { [time]: { gte: sinceMs, format: 'epoch_millis' } } });
+  if (contract)
+    filter.push({
+      terms: {
+        [F.EVENT_ACTION]: [
+          EVENTS.HTTP_REQUEST_RECEIVED,
+          EVENTS.NGINX_ACCESS,
+          EVENTS.TASK_ENQUEUED,
+          ...Object.keys(DUPLICATE_EVENTS),
+        ],
+      },
+    });
+  const query = {
+    bool: {
+      filter,
+      ...(contract ? { must_not: [STATUS_POLL_QUERY, { terms: { [F.URL_PATH]: ['/health', '/ready'] } }] } : {}),
+    },
+  };
+  return {
+    size: 0,
+    query,
+    aggs: {
+      requests: {
+        terms: { field: cid, size: Math.min(options.size, MAX_FEED_REQUESTS), order: { first: 'desc' } },
+        aggs: { first: { min: { field: time } } },
+      },
+    },
+  };
+}
+
 /** Options of {@link ElasticsearchSource}. */
 export interface ElasticsearchSourceOptions {
   /** Node URL(s), comma-separated, of a cluster without credentials; ignored when `connection` is given. */
@@ -428,46 +472,35 @@ export class ElasticsearchSource implements LogSource {
     return {
       restarts: true,
       next: async (visit) => {
-        for (const hit of await this.#newestRequests(sinceMs, limit)) visit(hit);
+        const [requests, depth] = await Promise.all([
+          this.#newestRequests(sinceMs, limit),
+          this.#newestQueueDepth(sinceMs),
+        ]);
+        for (const hit of requests) visit(hit);
+        for (const hit of depth) visit(hit);
       },
     };
+  }
+
+  /** The window's newest `queue.depth` line (the overview's queue depth); none from a foreign index. */
+  async #newestQueueDepth(sinceMs: number | undefined): Promise<Hit[]> {
+    if (this.#mapping !== undefined) return [];
+    const filter: unknown[] = [{ term: { [F.EVENT_ACTION]: EVENTS.QUEUE_DEPTH } }];
+    if (sinceMs !== undefined) filter.push({ range: { [F.TIMESTAMP]: { gte: sinceMs, format: 'epoch_millis' } } });
+    const response = await this.#call<SearchResponse>('POST', this.#searchPath(), {
+      size: 1,
+      query: { bool: { filter } },
+      sort: [{ [F.TIMESTAMP]: { order: 'desc', unmapped_type: 'date' } }],
+    });
+    return response.hits.hits.flatMap((hit) => this.#toHits(hit));
   }
 
   /** Every line (status polls aside) of the newest `limit` requests written since `sinceMs`. */
   async #newestRequests(sinceMs: number | undefined, limit: number): Promise<Hit[]> {
     const time = this.#fields(F.TIMESTAMP)[0] ?? F.TIMESTAMP;
     const cid = this.#fields(F.CORRELATION_ID)[0] ?? F.CORRELATION_ID;
-    const filter: unknown[] = [{ exists: { field: cid } }];
-    if (sinceMs !== undefined) filter.push({ range: { [time]: { gte: sinceMs, format: 'epoch_millis' } } });
-    // A contract index names a request's own lines; a foreign one is ranked by any line.
-    const contract = this.#mapping === undefined;
-    if (contract)
-      filter.push({
-        terms: {
-          [F.EVENT_ACTION]: [
-            EVENTS.HTTP_REQUEST_RECEIVED,
-            EVENTS.NGINX_ACCESS,
-            EVENTS.TASK_ENQUEUED,
-            ...Object.keys(DUPLICATE_EVENTS),
-          ],
-        },
-      });
-    const query = {
-      bool: {
-        filter,
-        ...(contract ? { must_not: [STATUS_POLL_QUERY, { terms: { [F.URL_PATH]: ['/health', '/ready'] } }] } : {}),
-      },
-    };
-    const response = await this.#call<SearchResponse>('POST', this.#searchPath(), {
-      size: 0,
-      query,
-      aggs: {
-        requests: {
-          terms: { field: cid, size: Math.min(limit, MAX_FEED_REQUESTS), order: { first: 'desc' } },
-          aggs: { first: { min: { field: time } } },
-        },
-      },
-    });
+    const body = fleetRankingSearch({ time, cid, contract: this.#mapping === undefined, sinceMs, size: limit });
+    const response = await this.#call<SearchResponse>('POST', this.#searchPath(), body);
     const buckets = (response.aggregations?.requests as Terms | undefined)?.buckets ?? [];
     return this.byCorrelationIds(
       buckets.map((bucket) => bucket.key),

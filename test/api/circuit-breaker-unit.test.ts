@@ -16,6 +16,9 @@ function memoryLogger() {
   return { log: pino({ base: null }, stream), lines };
 }
 
+/** A reading with every task in the high queue. */
+const depths = (high: number) => ({ high, medium: 0, low: 0 });
+
 describe('circuit breaker', () => {
   it('reads the depth once per interval, shared by concurrent requests', async () => {
     let clock = 0;
@@ -26,7 +29,7 @@ describe('circuit breaker', () => {
       now: () => clock,
       readDepth: async () => {
         reads++;
-        return 3;
+        return depths(3);
       },
     });
     const { log } = memoryLogger();
@@ -41,8 +44,12 @@ describe('circuit breaker', () => {
   });
 
   it('opens above the threshold, closes at or below it, logging each transition once', async () => {
-    const depths = [11, 12, 10, 10];
-    const breaker = createCircuitBreaker({ threshold: 10, cacheMs: 0, readDepth: async () => depths.shift() ?? 0 });
+    const readings = [11, 12, 10, 10];
+    const breaker = createCircuitBreaker({
+      threshold: 10,
+      cacheMs: 0,
+      readDepth: async () => depths(readings.shift() ?? 0),
+    });
     const { log, lines } = memoryLogger();
     const verdicts = [];
     for (let i = 0; i < 4; i++) verdicts.push((await breaker.admit(log)).open);
@@ -63,7 +70,7 @@ describe('circuit breaker', () => {
       readDepth: async () => {
         reads++;
         if (fail) throw new Error('redis down');
-        return 5;
+        return depths(5);
       },
     });
     const { log, lines } = memoryLogger();
@@ -79,5 +86,34 @@ describe('circuit breaker', () => {
     await new Promise((resolve) => setImmediate(resolve));
     // Still the one transition: the failures neither closed nor reopened the circuit.
     expect(lines.map((line) => line[F.EVENT_ACTION])).toEqual([EVENTS.CIRCUIT_OPENED]);
+  });
+  it('sums the queues and logs each queue’s depth as queue.depth at most once per interval, without a request id', async () => {
+    let clock = 0;
+    const processLog = memoryLogger();
+    const breaker = createCircuitBreaker({
+      threshold: 10_000,
+      cacheMs: 0,
+      now: () => clock,
+      readDepth: async () => ({ high: 2, medium: 5, low: clock }),
+      depthLog: { log: processLog.log, everyMs: 1000 },
+    });
+    const request = memoryLogger();
+    const bound = request.log.child({ [F.CORRELATION_ID]: 'req-1' });
+    expect(await breaker.admit(bound)).toEqual({ open: false, depth: 7 });
+    clock = 999;
+    expect(await breaker.admit(bound)).toEqual({ open: false, depth: 1006 });
+    clock = 1000;
+    await breaker.admit(bound);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(request.lines).toEqual([]);
+    expect(processLog.lines.map((line) => line[F.EVENT_ACTION])).toEqual([EVENTS.QUEUE_DEPTH, EVENTS.QUEUE_DEPTH]);
+    expect(processLog.lines[0]).toMatchObject({
+      [F.QUEUE_DEPTH]: 7,
+      [F.QUEUE_WAITING_HIGH]: 2,
+      [F.QUEUE_WAITING_MEDIUM]: 5,
+      [F.QUEUE_WAITING_LOW]: 0,
+    });
+    expect(processLog.lines[1]).toMatchObject({ [F.QUEUE_DEPTH]: 1007, [F.QUEUE_WAITING_LOW]: 1000 });
+    expect(processLog.lines[0]).not.toHaveProperty(F.CORRELATION_ID);
   });
 });

@@ -41,6 +41,7 @@ describe('error catalogue', () => {
       DTQ_REDIS_URL: DEFAULT_REDIS_URL,
       DTQ_CIRCUIT_THRESHOLD: defaults.circuitThreshold,
       DTQ_CIRCUIT_CACHE_MS: defaults.circuitCacheMs,
+      DTQ_QUEUE_DEPTH_LOG_MS: defaults.queueDepthLogMs,
       DTQ_RETRY_AFTER_S: defaults.retryAfterS,
       DTQ_REDIS_TIMEOUT_MS: defaults.redisTimeoutMs,
     };

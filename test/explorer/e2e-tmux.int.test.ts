@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { indexForTimestamp } from '../../contract/indices.ts';
 import { F } from '../../contract/vocabulary.ts';
 import { CORE_STEPS, runSetup } from '../../elk/setup.ts';
@@ -17,7 +17,11 @@ import { deadLettered, duplicatesScenario, happyPath, LogWriter } from './fixtur
 import { removeDir, writeLogDir } from './helpers.ts';
 import { bulkLoad } from './load-es.ts';
 
-const socket = `dtq-explore-e2e-${randomUUID().slice(0, 8)}`;
+// A server per test: a new session on the socket of a server still shutting down can fail.
+let socket = '';
+beforeEach(() => {
+  socket = `dtq-explore-e2e-${randomUUID().slice(0, 8)}`;
+});
 
 function tmux(...args: string[]): string {
   return execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
@@ -141,6 +145,33 @@ describe('dtq-explore in a real terminal', () => {
     } finally {
       removeDir(live);
     }
+  });
+
+  it('scrolls with the wheel and opens with clicks, with mouse reporting on only while it runs (Ctrl-C too)', async () => {
+    const mouseFlags = () => tmux('display', '-p', '-t', 'e2e', '#{mouse_standard_flag} #{mouse_sgr_flag}').trim();
+    // What the terminal sends for a wheel notch down and a left press at (10, line), 1-based.
+    const report = (button: number, line: number) =>
+      tmux(
+        'send-keys',
+        '-t',
+        'e2e',
+        '-H',
+        ...[...`\u001b[<${button};10;${line}M`].map((c) => c.charCodeAt(0).toString(16)),
+      );
+    start(['--since', '36500d', '--logs', dir], { DTQ_ES_URL: '', NO_COLOR: '1', TERM: 'xterm-256color' });
+    const list = await waitForScreen((s) => s.includes('Fleet: 7 request(s)'), 'the fleet view');
+    expect(mouseFlags()).toBe('1 1');
+    const rows = list.split('\n').filter((line) => /^[› ] \d\d:/.test(line));
+    report(65, 5);
+    await waitForScreen((s) => selected(s) === rows[3]?.replace(/^ /, '›'), 'the cursor three rows down');
+    const line = list.split('\n').findIndex((text) => text.includes('req-happy-1')) + 1;
+    report(0, line);
+    await waitForScreen((s) => selected(s).includes('req-happy-1'), 'the clicked row selected');
+    report(0, line);
+    await waitForScreen((s) => s.includes('dtq-explore req-happy-1'), 'its trace, on a second click');
+    await keys('C-c');
+    await waitForScreen((s) => s.includes('EXIT='), 'the exit');
+    expect(mouseFlags()).toBe('0 0');
   });
 
   describe('against Elasticsearch', () => {

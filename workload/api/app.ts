@@ -18,6 +18,7 @@ import {
   type ApiConfig,
   BODY_LIMIT_BYTES,
   DEFAULT_MAX_BODY_DEPTH,
+  DEFAULT_QUEUE_DEPTH_LOG_MS,
   defaultWorkBudgets,
   MAX_PARAM_LENGTH,
 } from './config.ts';
@@ -41,7 +42,7 @@ export interface AppDeps {
   queue: TaskQueue;
   /** Without redisTarget the idempotency plugin fails closed: requests with an Idempotency-Key get 503. */
   config: Pick<ApiConfig, 'instance' | 'faults' | 'circuitThreshold' | 'circuitCacheMs' | 'retryAfterS'> &
-    Partial<Pick<ApiConfig, 'redisTarget' | 'maxBodyDepth' | 'workBudgets'>>;
+    Partial<Pick<ApiConfig, 'redisTarget' | 'maxBodyDepth' | 'workBudgets' | 'queueDepthLogMs'>>;
 }
 
 /** The API's Fastify instance type (its logger is pino's). */
@@ -73,7 +74,15 @@ export function buildApp(deps: AppDeps): ApiApp {
   const breaker = createCircuitBreaker({
     threshold: config.circuitThreshold,
     cacheMs: config.circuitCacheMs,
-    readDepth: () => queue.backlog(),
+    readDepth: async () => {
+      const counts = await queue.counts();
+      return {
+        high: counts.high.waiting + counts.high.delayed,
+        medium: counts.medium.waiting + counts.medium.delayed,
+        low: counts.low.waiting + counts.low.delayed,
+      };
+    },
+    depthLog: { log: logger, everyMs: config.queueDepthLogMs ?? DEFAULT_QUEUE_DEPTH_LOG_MS },
   });
   const service = createTaskService({
     queue,

@@ -39,6 +39,8 @@ export interface ApiConfig {
   circuitThreshold: number;
   /** How long one reading of the queue depth is reused by the circuit breaker. */
   circuitCacheMs: number;
+  /** Least time between two `queue.depth` lines (DTQ_QUEUE_DEPTH_LOG_MS). */
+  queueDepthLogMs: number;
   /** Seconds suggested in Retry-After on 503 answers. */
   retryAfterS: number;
   /** Deadline of one Redis operation in a request. */
@@ -48,6 +50,9 @@ export interface ApiConfig {
   /** Most steps a task of each type may cost (DTQ_WORK_BUDGET_<TYPE>). */
   workBudgets: Record<TaskType, number>;
 }
+
+/** A `queue.depth` line every 5 s while requests read the depth: a trend, not a line per request. */
+export const DEFAULT_QUEUE_DEPTH_LOG_MS = 5000;
 
 /** The default work budget of every task type. */
 export function defaultWorkBudgets(): Record<TaskType, number> {
@@ -64,6 +69,7 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfi
     faults: envFlag('DTQ_FAULTS', false, env),
     circuitThreshold: envInt('DTQ_CIRCUIT_THRESHOLD', 10_000, { min: 0 }, env),
     circuitCacheMs: envInt('DTQ_CIRCUIT_CACHE_MS', 250, { min: 0, max: 60_000 }, env),
+    queueDepthLogMs: envInt('DTQ_QUEUE_DEPTH_LOG_MS', DEFAULT_QUEUE_DEPTH_LOG_MS, { min: 0, max: 3_600_000 }, env),
     retryAfterS: envInt('DTQ_RETRY_AFTER_S', 2, { min: 1, max: 3600 }, env),
     redisTimeoutMs: envInt('DTQ_REDIS_TIMEOUT_MS', DEFAULT_OPERATION_TIMEOUT_MS, { min: 10, max: 60_000 }, env),
     maxBodyDepth: envInt('DTQ_API_MAX_BODY_DEPTH', DEFAULT_MAX_BODY_DEPTH, { min: 8, max: 1024 }, env),

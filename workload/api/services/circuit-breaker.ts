@@ -3,9 +3,11 @@
  * (503 + Retry-After) until the workers drain the backlog. The depth is read at most once per
  * `cacheMs` (shared by concurrent requests), so the breaker costs a Redis round trip per
  * interval, not per request. Transitions are logged as `circuit.opened` / `circuit.closed`.
+ * The reading itself is logged as `queue.depth` (each queue's depth and their sum) at most once
+ * per `depthLogMs`, on the process's logger: the explorer's overview shows the latest one.
  */
 import type { Logger } from 'pino';
-import { EVENTS, F } from '../../../contract/vocabulary.ts';
+import { EVENTS, F, PRIORITIES, type Priority, QUEUE_WAITING_FIELDS } from '../../../contract/vocabulary.ts';
 import { logEvent } from '../../../instrumentation/logger.ts';
 
 /** Options of {@link createCircuitBreaker}. */
@@ -14,10 +16,15 @@ export interface CircuitBreakerOptions {
   threshold: number;
   /** How long one depth reading is reused. */
   cacheMs: number;
-  /** Reads the current number of waiting tasks. */
-  readDepth: () => Promise<number>;
+  /** Reads the current number of waiting tasks of each queue. */
+  readDepth: () => Promise<QueueDepths>;
+  /** Where and how often a reading is logged as `queue.depth`; not logged without it. */
+  depthLog?: { readonly log: Logger; readonly everyMs: number };
   now?: () => number;
 }
+
+/** Tasks not yet started, per queue. */
+export type QueueDepths = Readonly<Record<Priority, number>>;
 
 /** The breaker's verdict for one request. */
 export interface Admission {
@@ -47,10 +54,16 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
   let depth = 0;
   let readAt = Number.NEGATIVE_INFINITY;
   let reading: Promise<void> | undefined;
+  let depthLoggedAt = Number.NEGATIVE_INFINITY;
 
   const refresh = async (log: Logger): Promise<void> => {
-    const latest = await options.readDepth();
+    const depths = await options.readDepth();
     readAt = now();
+    const latest = PRIORITIES.reduce((sum, priority) => sum + depths[priority], 0);
+    if (options.depthLog && readAt - depthLoggedAt >= options.depthLog.everyMs) {
+      depthLoggedAt = readAt;
+      logDepths(options.depthLog.log, depths, latest);
+    }
     const wasOpen = depth > options.threshold;
     depth = latest;
     const open = depth > options.threshold;
@@ -79,4 +92,17 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
       return { open: depth > options.threshold, depth };
     },
   };
+}
+
+/** One `queue.depth` line: each queue's depth and their sum. */
+function logDepths(log: Logger, depths: QueueDepths, total: number): void {
+  const fields: Record<string, number> = { [F.QUEUE_DEPTH]: total };
+  for (const priority of PRIORITIES) fields[QUEUE_WAITING_FIELDS[priority]] = depths[priority];
+  logEvent(
+    log,
+    'info',
+    EVENTS.QUEUE_DEPTH,
+    fields,
+    `queue depth ${total}: ${PRIORITIES.map((p) => `${p} ${depths[p]}`).join(', ')}`,
+  );
 }
