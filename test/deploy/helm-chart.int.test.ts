@@ -54,6 +54,7 @@ interface Container {
   restartPolicy?: string;
   lifecycle?: { preStop?: { exec?: { command: string[] } } };
   resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
+  volumeMounts?: { name: string; mountPath: string }[];
 }
 interface PodSpec {
   terminationGracePeriodSeconds?: number;
@@ -80,6 +81,15 @@ const envValue = (c: Container, name: string): string => {
   return found.value;
 };
 /** The environment a container's process sees, with references replaced by stand-ins. */
+/** Env variables naming a file the process reads at start, which the pod mounts from a Secret. */
+const MOUNTED_FILE_VARS = ['DTQ_ES_CA'];
+/** A stand-in for a mounted file, so a config reader that reads it at start can run here. */
+const standInFile = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'dtq-helm-mount-'));
+  const file = join(dir, 'ca.crt');
+  writeFileSync(file, '-----BEGIN CERTIFICATE-----\nstand-in\n-----END CERTIFICATE-----\n');
+  return file;
+};
 const processEnv = (c: Container): NodeJS.ProcessEnv => {
   const env: NodeJS.ProcessEnv = {};
   for (const e of c.env ?? []) {
@@ -87,6 +97,12 @@ const processEnv = (c: Container): NodeJS.ProcessEnv => {
       '$(POD_NAME)',
       'dtq-pod-1',
     );
+    const path = env[e.name] as string;
+    if (MOUNTED_FILE_VARS.includes(e.name)) {
+      // The file must come from one of the container's mounts; the reader then gets a stand-in.
+      expect((c.volumeMounts ?? []).some((m) => path.startsWith(`${m.mountPath}/`))).toBe(true);
+      env[e.name] = standInFile();
+    }
   }
   return env;
 };
