@@ -24,10 +24,8 @@ export const ATTEMPT_ACTIONS: ReadonlySet<string> = new Set([
   EVENTS.TASK_FINISH_REFUSED,
 ]);
 
-/** Events written about a job by the API (enqueue) or a worker; their task_id is the job's own. */
-const TASK_ACTIONS: ReadonlySet<string> = new Set([
-  EVENTS.TASK_ENQUEUED,
-  ...ATTEMPT_ACTIONS,
+/** The events of a job's lock and result, written by the worker running one attempt of it. */
+export const LOCK_AND_RESULT_ACTIONS: ReadonlySet<string> = new Set([
   EVENTS.LOCK_ACQUIRED,
   EVENTS.LOCK_CONTENDED,
   EVENTS.LOCK_RELEASED,
@@ -35,6 +33,13 @@ const TASK_ACTIONS: ReadonlySet<string> = new Set([
   EVENTS.RESULT_CACHE_HIT,
   EVENTS.RESULT_WRITTEN,
   EVENTS.RESULT_WRITE_REJECTED,
+]);
+
+/** Events written about a job by the API (enqueue) or a worker; their task_id is the job's own. */
+const TASK_ACTIONS: ReadonlySet<string> = new Set([
+  EVENTS.TASK_ENQUEUED,
+  ...ATTEMPT_ACTIONS,
+  ...LOCK_AND_RESULT_ACTIONS,
   // Written by the API, not a worker: a no-op enqueue names the job it found.
   EVENTS.TASK_ALREADY_ENQUEUED,
 ]);

@@ -9,6 +9,7 @@
  */
 import { EVENTS, F } from '../../../contract/vocabulary.ts';
 import { bool, nsAsMs, num, str } from '../fields.ts';
+import { LOCK_AND_RESULT_ACTIONS } from '../join.ts';
 import type { WorkLine } from '../lines.ts';
 import type { Attempt, AttemptLease, NoOpEnqueue, Poll, ResultWrite, TaskOutcome, TaskTrace } from '../types.ts';
 
@@ -37,13 +38,7 @@ interface MutableAttempt {
 
 /** Lines a worker writes inside one attempt; they name it by `service.instance` and `task.attempt`. */
 const ATTEMPT_SCOPED: ReadonlySet<string> = new Set([
-  EVENTS.LOCK_ACQUIRED,
-  EVENTS.LOCK_CONTENDED,
-  EVENTS.LOCK_RELEASED,
-  EVENTS.LOCK_LOST,
-  EVENTS.RESULT_CACHE_HIT,
-  EVENTS.RESULT_WRITTEN,
-  EVENTS.RESULT_WRITE_REJECTED,
+  ...LOCK_AND_RESULT_ACTIONS,
   EVENTS.TASK_LEASE_LOST,
   EVENTS.TASK_RESUMED,
   EVENTS.TASK_FINISH_REFUSED,
