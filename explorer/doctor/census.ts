@@ -4,7 +4,7 @@
  * can and cannot rebuild from them, and the exact log fields or mapping lines to add.
  */
 import { printable } from '../../contract/terminal-text.ts';
-import { EVENTS, F, type LogRecord } from '../../contract/vocabulary.ts';
+import { DUPLICATE_EVENTS, EVENTS, F, type LogRecord } from '../../contract/vocabulary.ts';
 import { str, timestampOf } from '../model/fields.ts';
 import { polledTaskId } from '../model/join.ts';
 
@@ -59,13 +59,6 @@ const COUNTED = [
 ] as const;
 const WORKER_EVENTS = [EVENTS.TASK_STARTED, EVENTS.TASK_COMPLETED, EVENTS.TASK_FAILED] as const;
 const HTTP_EVENTS = [EVENTS.HTTP_REQUEST_RECEIVED, EVENTS.HTTP_REQUEST_COMPLETED] as const;
-const DUPLICATE_EVENTS = [
-  EVENTS.IDEMPOTENCY_REPLAYED,
-  EVENTS.IDEMPOTENCY_IN_FLIGHT_CONFLICT,
-  EVENTS.IDEMPOTENCY_PAYLOAD_MISMATCH,
-  EVENTS.LOCK_CONTENDED,
-  EVENTS.RESULT_CACHE_HIT,
-] as const;
 /** Field names that often hold the writer's name, for the fix that maps them. */
 const SERVICE_FIELDS = ['service', 'service_name', 'app', 'application', 'component', 'logger', 'name'];
 /** Field names that often hold a line's time, for the fix that maps them. */
@@ -262,7 +255,7 @@ export function diagnose(records: readonly LogRecord[]): DoctorReport {
   part('dead letters', count(EVENTS.TASK_DEAD_LETTERED) === 0 ? 'no task.dead_lettered lines' : undefined);
   part(
     'duplicates blocked',
-    DUPLICATE_EVENTS.every((e) => count(e) === 0) ? 'none of the five duplicate events' : undefined,
+    Object.keys(DUPLICATE_EVENTS).every((e) => count(e) === 0) ? 'none of the duplicate events' : undefined,
   );
   const polls = services.reduce((n, s) => n + (s.fields['status poll'] ?? 0), 0);
   part(
