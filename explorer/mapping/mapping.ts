@@ -4,6 +4,7 @@
  * skip altogether: lines already in the contract's shape cost nothing extra.
  */
 import { EVENTS, F, type LogRecord } from '../../contract/vocabulary.ts';
+import { isTime } from '../model/fields.ts';
 import { STATUS_ROUTE } from '../model/join.ts';
 import { percentDecode } from '../model/paths.ts';
 import { otlpRecords } from './otlp.ts';
@@ -95,7 +96,8 @@ function present(value: unknown): boolean {
 
 /**
  * A time as the contract writes it (ISO-8601 with milliseconds and a zone), from an ISO
- * string, epoch milliseconds, microseconds or nanoseconds (number or digit string).
+ * string, epoch milliseconds, microseconds or nanoseconds (number or digit string). A number
+ * no Date can hold is left as it is: the model reads the line as one without a time.
  */
 export function contractTime(value: unknown): unknown {
   let ms: number;
@@ -107,7 +109,7 @@ export function contractTime(value: unknown): unknown {
   else if (typeof value === 'number' && Number.isFinite(value))
     ms = value > 1e17 ? value / 1e6 : value > 1e14 ? value / 1e3 : value < 1e11 ? value * 1000 : value;
   else return value;
-  return new Date(Math.round(ms)).toISOString();
+  return isTime(ms) ? new Date(Math.round(ms)).toISOString() : value;
 }
 
 /** The parts of a status route around its `:task_id` segment. */

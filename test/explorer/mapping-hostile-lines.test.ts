@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { PROFILES } from '../../explorer/mapping/load.ts';
 import { compileMapping } from '../../explorer/mapping/mapping.ts';
 import { MAX_NESTING, TOO_DEEP } from '../../explorer/mapping/safe-record.ts';
+import { timestampOf } from '../../explorer/model/fields.ts';
 
 const ecs = compileMapping(PROFILES.ecs as NonNullable<(typeof PROFILES)['ecs']>);
 const otel = compileMapping(PROFILES.otel as NonNullable<(typeof PROFILES)['otel']>);
@@ -38,6 +39,15 @@ describe('mapping a hostile line', () => {
     expect(line?.[cut]).toBe(TOO_DEEP);
     // What the mapping step hands on can be printed by --json and the details view.
     expect(() => JSON.stringify(line)).not.toThrow();
+  });
+
+  it('keeps a line whose time is a number no Date can hold, as a line without a time', () => {
+    for (const time of [1e30, -1e20, 1e300]) {
+      const [line] = ecs.map({ '@timestamp': time, 'trace.id': 'abc' });
+      expect(line?.correlation_id).toBe('abc');
+      expect(timestampOf(line ?? {})).toBeUndefined();
+    }
+    expect(ecs.map({ '@timestamp': 1796115600040 })[0]?.['@timestamp']).toBe('2026-12-01T09:00:00.040Z');
   });
 
   it('flattens shallow nesting to dotted keys as before', () => {
