@@ -71,7 +71,6 @@ export function percentiles(values: readonly number[]): Percentiles | undefined 
   return { count: sorted.length, p50: rank(50), p95: rank(95), p99: rank(99), max: sorted.at(-1) as number };
 }
 
-/** The overview of `rows` and the tasks they name. */
 /** The overview of `rows`, their tasks among `tasks`, and the latest queue depth when known. */
 export function overview(
   rows: readonly RequestSummary[],
