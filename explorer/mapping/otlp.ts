@@ -24,9 +24,13 @@ export function anyValue(value: unknown, depth = 0): unknown {
   return v.bytesValue;
 }
 
+/** `holder[key]` when `holder` is an object, else undefined (a logged value may be null). */
+function readKey(holder: unknown, key: string): unknown {
+  return holder === null || typeof holder !== 'object' ? undefined : (holder as Record<string, unknown>)[key];
+}
+
 function arrayOf(holder: unknown, key: string): unknown[] {
-  if (holder === null || typeof holder !== 'object') return [];
-  const list = (holder as Record<string, unknown>)[key];
+  const list = readKey(holder, key);
   return Array.isArray(list) ? list : [];
 }
 
@@ -46,7 +50,7 @@ const RECORD_FIELDS = ['timeUnixNano', 'observedTimeUnixNano', 'severityText', '
 export function otlpRecords(exported: LogRecord): LogRecord[] {
   const records: LogRecord[] = [];
   for (const resourceLogs of arrayOf(exported, 'resourceLogs')) {
-    const resource = attributes(arrayOf((resourceLogs as Record<string, unknown>).resource, 'attributes'), {});
+    const resource = attributes(arrayOf(readKey(resourceLogs, 'resource'), 'attributes'), {});
     for (const scopeLogs of arrayOf(resourceLogs, 'scopeLogs')) {
       for (const logRecord of arrayOf(scopeLogs, 'logRecords')) {
         if (logRecord === null || typeof logRecord !== 'object') continue;

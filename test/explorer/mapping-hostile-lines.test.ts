@@ -50,6 +50,13 @@ describe('mapping a hostile line', () => {
     expect(ecs.map({ '@timestamp': 1796115600040 })[0]?.['@timestamp']).toBe('2026-12-01T09:00:00.040Z');
   });
 
+  it('skips the null entries of an OTLP export and maps the records beside them', () => {
+    const [good] = otlpLine([{ key: 'event.name', value: { stringValue: 'task.started' } }]).resourceLogs as unknown[];
+    const records = otel.map({ resourceLogs: [null, good, { scopeLogs: [null, { logRecords: [null] }] }] });
+    expect(records).toHaveLength(1);
+    expect(records[0]?.['event.action']).toBe('task.started');
+  });
+
   it('flattens shallow nesting to dotted keys as before', () => {
     const [line] = ecs.map({ a: { b: { c: 1 } }, 'x.y': 2 });
     expect(line).toMatchObject({ 'a.b.c': 1, 'x.y': 2 });
