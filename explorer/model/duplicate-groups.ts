@@ -39,3 +39,10 @@ export function groupDuplicates(duplicates: readonly Duplicate[]): DuplicateGrou
   }
   return groups;
 }
+
+/** A group's heading: its idempotency key after `keyPrefix`, or the kind its keyless duplicates share. */
+export function groupHeading(key: DuplicateGroupKey, keyPrefix = ''): string {
+  return key.by === 'idempotency_key'
+    ? `${keyPrefix}${key.key}`
+    : `(no idempotency key: ${key.kind.replaceAll('_', ' ')})`;
+}

@@ -7,7 +7,7 @@
  * HTML-escaped.
  */
 import { printable } from '../../contract/terminal-text.ts';
-import { type DuplicateGroupKey, groupDuplicates } from '../model/duplicate-groups.ts';
+import { groupDuplicates, groupHeading } from '../model/duplicate-groups.ts';
 import { formatClock, formatDuration, formatIso } from '../model/fields.ts';
 import { traceToRows } from '../model/rows.ts';
 import type { Row, Trace, TraceLine } from '../model/types.ts';
@@ -103,10 +103,6 @@ function attemptsHtml(trace: Trace): string {
   return `<section class="attempts"><h2>Attempts</h2>${sections.join('')}</section>`;
 }
 
-function groupHeading(key: DuplicateGroupKey): string {
-  return key.by === 'idempotency_key' ? `key ${key.key}` : `(no idempotency key: ${key.kind.replaceAll('_', ' ')})`;
-}
-
 function duplicatesHtml(trace: Trace): string {
   if (trace.duplicates.length === 0) return '';
   const groups = groupDuplicates(trace.duplicates).map((group) => {
@@ -118,7 +114,7 @@ function duplicatesHtml(trace: Trace): string {
         )}</li>`;
       })
       .join('');
-    return `<p class="mono">${escapeHtml(groupHeading(group.key))}</p><ul>${items}</ul>`;
+    return `<p class="mono">${escapeHtml(groupHeading(group.key, 'key '))}</p><ul>${items}</ul>`;
   });
   return `<section class="duplicates"><h2>Duplicates blocked (${trace.duplicates.length})</h2>${groups.join('')}</section>`;
 }

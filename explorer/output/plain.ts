@@ -3,7 +3,7 @@
  * full (copy-friendly), then duplicates grouped by idempotency key, gaps and warnings.
  */
 import { printable } from '../../contract/terminal-text.ts';
-import { type DuplicateGroupKey, groupDuplicates } from '../model/duplicate-groups.ts';
+import { groupDuplicates, groupHeading } from '../model/duplicate-groups.ts';
 import { formatClock, formatDuration, formatIso } from '../model/fields.ts';
 import type { RequestSummary } from '../model/request-list.ts';
 import { traceToRows } from '../model/rows.ts';
@@ -17,10 +17,6 @@ export interface PlainOptions {
   readonly width?: number;
   /** Where the lines came from, shown in the header. */
   readonly source?: string;
-}
-
-function groupHeading(key: DuplicateGroupKey): string {
-  return key.by === 'idempotency_key' ? key.key : `(no idempotency key: ${key.kind.replaceAll('_', ' ')})`;
 }
 
 /** The trace as plain text. */
