@@ -5,7 +5,7 @@
  */
 import { printable } from '../../contract/terminal-text.ts';
 import { DUPLICATE_EVENTS, EVENTS, F, type LogRecord } from '../../contract/vocabulary.ts';
-import { str, timestampOf } from '../model/fields.ts';
+import { CONTRACT_EVENTS, str, timestampOf } from '../model/fields.ts';
 import { polledTaskId } from '../model/join.ts';
 
 /** What one service (role and process) wrote in the sample. */
@@ -40,7 +40,6 @@ export interface DoctorReport {
   readonly fixes: readonly string[];
 }
 
-const CONTRACT_EVENTS: ReadonlySet<string> = new Set(Object.values(EVENTS));
 /** The fields counted per service: those the timeline reads (docs/log-contract.md). */
 const COUNTED = [
   F.CORRELATION_ID,

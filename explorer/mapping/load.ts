@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { dtqError } from '../../contract/dtq-error.ts';
-import { EVENTS } from '../../contract/vocabulary.ts';
 import { EXPLORE_ERRORS } from '../errors.ts';
+import { CONTRACT_EVENTS } from '../model/fields.ts';
 import { compileMapping, type Mapping } from './mapping.ts';
 import { dtqProfile } from './profiles/dtq.ts';
 import { ecsProfile } from './profiles/ecs.ts';
@@ -63,7 +63,6 @@ const KEYS = new Set([
   'messages',
   'statusRoute',
 ]);
-const CONTRACT_EVENTS: ReadonlySet<string> = new Set(Object.values(EVENTS));
 
 /**
  * A user mapping file's content as a spec, merged over the profile it `extends` (else the

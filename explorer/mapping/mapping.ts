@@ -3,8 +3,8 @@
  * foreign field name. Pure. The `dtq` profile compiles to the identity, which the sources
  * skip altogether: lines already in the contract's shape cost nothing extra.
  */
-import { EVENTS, F, type LogRecord } from '../../contract/vocabulary.ts';
-import { isTime } from '../model/fields.ts';
+import { EVENTS, F, type LogRecord, SERVICES } from '../../contract/vocabulary.ts';
+import { CONTRACT_EVENTS, isTime } from '../model/fields.ts';
 import { STATUS_ROUTE } from '../model/join.ts';
 import { percentDecode } from '../model/paths.ts';
 import { otlpRecords } from './otlp.ts';
@@ -29,8 +29,7 @@ export interface Mapping {
   readonly statusRoute: string;
 }
 
-const CONTRACT_EVENTS: ReadonlySet<string> = new Set(Object.values(EVENTS));
-const CONTRACT_ROLES: ReadonlySet<string> = new Set(['nginx', 'api', 'worker', 'shipper', 'load']);
+const CONTRACT_ROLES: ReadonlySet<string> = new Set(SERVICES);
 
 /** The role an event implies, for services a mapping does not name. */
 function roleByEvent(action: string | undefined): Role {

@@ -3,7 +3,10 @@
  * Records come from other processes (and from nginx), so every read tolerates a missing or
  * oddly typed value instead of trusting the writer.
  */
-import { F, type LogRecord, NS_PER_MS } from '../../contract/vocabulary.ts';
+import { EVENTS, F, type LogRecord, NS_PER_MS } from '../../contract/vocabulary.ts';
+
+/** Every event the log contract names (docs/log-contract.md). */
+export const CONTRACT_EVENTS: ReadonlySet<string> = new Set(Object.values(EVENTS));
 
 /** A string field, or undefined when absent or empty. */
 export function str(record: LogRecord, field: string): string | undefined {

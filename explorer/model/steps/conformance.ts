@@ -5,6 +5,7 @@
  * limit also names the gaps and warnings it makes meaningless, which the trace then drops.
  */
 import { EVENTS } from '../../../contract/vocabulary.ts';
+import { CONTRACT_EVENTS } from '../fields.ts';
 import { ATTEMPT_ACTIONS } from '../join.ts';
 import type { WorkLine } from '../lines.ts';
 import type { GapKind, RequestBranch } from '../types.ts';
@@ -18,7 +19,6 @@ export interface ContractLimit {
   readonly voidsRequestWarnings: boolean;
 }
 
-const CONTRACT_EVENTS: ReadonlySet<string> = new Set(Object.values(EVENTS));
 const HTTP_EVENTS: ReadonlySet<string> = new Set([EVENTS.HTTP_REQUEST_RECEIVED, EVENTS.HTTP_REQUEST_COMPLETED]);
 const MAP_HINT = 'see docs/log-contract.md, or read your format through --profile or --mapping';
 
