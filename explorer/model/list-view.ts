@@ -3,6 +3,7 @@
  * the sort by any column, and the text a search or a free-text filter looks in. Pure, so the
  * CLI, --json and the TUI list the same rows.
  */
+import { matchesQuery } from './navigation.ts';
 import type { RequestSummary } from './request-list.ts';
 import { TASK_STATES, type TaskState } from './request-list.ts';
 
@@ -135,9 +136,7 @@ export function rowText(row: RequestSummary): readonly (string | undefined)[] {
 
 /** Case-insensitive: does any id or attribute of the row contain `text`? */
 export function rowMatchesText(row: RequestSummary, text: string): boolean {
-  const q = text.trim().toLowerCase();
-  if (q === '') return true;
-  return rowText(row).some((value) => value?.toLowerCase().includes(q));
+  return text.trim() === '' || matchesQuery(text, ...rowText(row));
 }
 
 function matches(row: RequestSummary, filter: RequestFilter): boolean {
