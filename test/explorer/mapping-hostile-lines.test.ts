@@ -57,7 +57,7 @@ describe('mapping a hostile line', () => {
     expect(records[0]?.['event.action']).toBe('task.started');
   });
 
-  it('flattens shallow nesting to dotted keys as before', () => {
+  it('flattens shallow nesting to dotted keys', () => {
     const [line] = ecs.map({ a: { b: { c: 1 } }, 'x.y': 2 });
     expect(line).toMatchObject({ 'a.b.c': 1, 'x.y': 2 });
   });
