@@ -8,7 +8,7 @@
  * time; a correlation id that a client reused for several requests yields several groups.
  */
 import { EVENTS, F } from '../../../contract/vocabulary.ts';
-import { num, str } from '../fields.ts';
+import { nsAsMs, num, str } from '../fields.ts';
 import { type WorkLine, writtenOrder } from '../lines.ts';
 import { nginxFormOf } from '../paths.ts';
 
@@ -114,6 +114,7 @@ function startOf(group: HttpGroup): number {
   return (group.received ?? group.lines[0])?.writtenAt ?? 0;
 }
 
+/** A field of a grouped request: the received line names it first, then the completion, then any line. */
 function field(group: HttpGroup, name: string): string | undefined {
   const first = group.received === undefined ? undefined : str(group.received.record, name);
   if (first !== undefined) return first;
@@ -144,8 +145,8 @@ export function statusOf(group: HttpGroup): number | undefined {
 /** How long the API took to answer: its logged duration, else completion minus receipt. */
 export function apiDurationMs(group: HttpGroup): number | undefined {
   if (group.completed === undefined) return undefined;
-  const ns = num(group.completed.record, F.EVENT_DURATION);
-  if (ns !== undefined) return ns / 1e6;
+  const logged = nsAsMs(group.completed.record, F.EVENT_DURATION);
+  if (logged !== undefined) return logged;
   return group.received ? group.completed.at - group.received.at : undefined;
 }
 
@@ -209,12 +210,10 @@ function nearest(candidates: Candidates, at: number, w: Wanted): Candidate | und
 }
 
 function candidateOf(group: HttpGroup): Candidate {
-  // The received line names method and path; the other lines only when it does not.
-  const received = group.received?.record;
-  const path = (received === undefined ? undefined : str(received, F.URL_PATH)) ?? pathOf(group);
+  const path = pathOf(group);
   return {
     group,
-    method: (received === undefined ? undefined : str(received, F.HTTP_METHOD)) ?? methodOf(group),
+    method: methodOf(group),
     // The API logs the path as sent, nginx the decoded $uri: compare in nginx's form.
     path: path === undefined ? undefined : nginxFormOf(path),
     status: statusOf(group),
