@@ -15,7 +15,7 @@ import { redactUrl } from '../contract/redact.ts';
 import { printable } from '../contract/terminal-text.ts';
 import { ES_CLI_OPTIONS, ES_ENV_HELP, type EsFlags, esConnection } from '../elk/connection.ts';
 import { EXPLORE_ERRORS, exitCodeFor } from './errors.ts';
-import { fleetFeed } from './fleet-feed.ts';
+import { fleetFeed, requestRows } from './fleet-feed.ts';
 import {
   type LoadedTrace,
   loadTrace,
@@ -33,6 +33,7 @@ import {
   SORT_KEYS,
   type SortOrder,
 } from './model/list-view.ts';
+import { overview } from './model/overview.ts';
 import type { QueueDepth } from './model/queue-depth.ts';
 import type { RequestSummary } from './model/request-list.ts';
 import type { Trace } from './model/types.ts';
@@ -327,15 +328,7 @@ async function printFileOverview(options: Options): Promise<number> {
   const source = await openSource(options);
   try {
     const ledger = await fleetFeed(source, options.filter).refresh();
-    const { listRequests } = await import('./model/list-view.ts');
-    const { isStuck, overview, p95ByType } = await import('./model/overview.ts');
-    const p95 = p95ByType(ledger.tasks());
-    const now = Date.now();
-    const rows = listRequests(ledger.summaries(), {
-      ...options.filter,
-      limit: undefined,
-      ...(options.filter.status === 'stuck' ? { keep: (row) => isStuck(row, p95, now) } : {}),
-    });
+    const rows = requestRows(ledger, { ...options.filter, limit: undefined }, Date.now());
     const report = overview(rows, ledger.tasks(), ledger.queueDepth());
     const { overviewToJson, renderOverviewPlain } = await import('./output/overview-plain.ts');
     if (options.json) {
