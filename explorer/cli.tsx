@@ -239,13 +239,19 @@ function sortOption(text: string): SortOrder {
   return order;
 }
 
+/** The Elasticsearch node URL(s) to read, checked; undefined when the source is the log files (--logs, or no URL). */
+function esUrlOf(options: Options): string | undefined {
+  const esUrl = options.logs === undefined ? (options.es ?? process.env.DTQ_ES_URL) : undefined;
+  if (!esUrl) return undefined;
+  if (!esUrl.split(',').every((node) => /^https?:\/\//.test(node.trim())))
+    throw usage(`--es ${redactUrl(esUrl)} is not an http(s) URL (or a comma-separated list of them)`);
+  return esUrl;
+}
+
 async function openSource(options: Options): Promise<LogSource> {
   const mapping = await chooseMapping({ profile: options.profile, mappingFile: options.mappingFile });
-  const esUrl = options.logs === undefined ? (options.es ?? process.env.DTQ_ES_URL) : undefined;
-  if (esUrl) {
+  if (esUrlOf(options)) {
     const { ElasticsearchSource } = await import('./sources/elasticsearch.ts');
-    if (!esUrl.split(',').every((node) => /^https?:\/\//.test(node.trim())))
-      throw usage(`--es ${redactUrl(esUrl)} is not an http(s) URL (or a comma-separated list of them)`);
     return new ElasticsearchSource({
       connection: esConnection(process.env, options.esFlags),
       index: indexPattern(indexPrefix()),
@@ -302,8 +308,7 @@ async function followUntilDone(source: LogSource, target: TraceTarget, first: Lo
  * indices); from log files, the fleet view's overview of the window (model/overview.ts).
  */
 async function printStats(options: Options): Promise<number> {
-  const esUrl = options.logs === undefined ? (options.es ?? process.env.DTQ_ES_URL) : undefined;
-  if (!esUrl) return printFileOverview(options);
+  if (!esUrlOf(options)) return printFileOverview(options);
   // The dashboards' aggregations name contract fields in the index: they need lines shipped in
   // the contract's shape (dtq-ship writes them so), whatever format the services log.
   const mapping = await chooseMapping({ profile: options.profile, mappingFile: options.mappingFile });
