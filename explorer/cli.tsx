@@ -15,7 +15,7 @@ import { redactUrl } from '../contract/redact.ts';
 import { printable } from '../contract/terminal-text.ts';
 import { ES_CLI_OPTIONS, ES_ENV_HELP, type EsFlags, esConnection } from '../elk/connection.ts';
 import { EXPLORE_ERRORS, exitCodeFor } from './errors.ts';
-import { fleetFeed, requestRows } from './fleet-feed.ts';
+import { fleetFeed, fleetRows } from './fleet-feed.ts';
 import {
   type LoadedTrace,
   loadTrace,
@@ -333,7 +333,7 @@ async function printFileOverview(options: Options): Promise<number> {
   const source = await openSource(options);
   try {
     const ledger = await fleetFeed(source, options.filter).refresh();
-    const rows = requestRows(ledger, { ...options.filter, limit: undefined }, Date.now());
+    const rows = fleetRows(ledger, { ...options.filter, limit: undefined }, Date.now());
     const report = overview(rows, ledger.tasks(), ledger.queueDepth());
     const { overviewToJson, renderOverviewPlain } = await import('./output/overview-plain.ts');
     if (options.json) {

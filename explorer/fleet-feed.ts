@@ -51,12 +51,12 @@ export function fleetFeed(source: LogSource, filter: RequestFilter, now: () => n
   return {
     refresh,
     queueDepth: () => ledger.queueDepth(),
-    rows: async () => requestRows(await refresh(), filter, now()),
+    rows: async () => fleetRows(await refresh(), filter, now()),
   };
 }
 
 /** The ledger's requests under `filter`, sorted; under `--status stuck`, those running far past their type's p95 (isStuck). */
-export function requestRows(ledger: RequestLedger, filter: RequestFilter, now: number): RequestSummary[] {
+export function fleetRows(ledger: RequestLedger, filter: RequestFilter, now: number): RequestSummary[] {
   if (filter.status !== 'stuck') return listRequests(ledger.summaries(), filter);
   const p95 = p95ByType(ledger.tasks());
   return listRequests(ledger.summaries(), { ...filter, keep: (row) => isStuck(row, p95, now) });
