@@ -15,7 +15,7 @@ import { redactUrl } from '../contract/redact.ts';
 import { printable } from '../contract/terminal-text.ts';
 import { ES_CLI_OPTIONS, ES_ENV_HELP, type EsFlags, esConnection } from '../elk/connection.ts';
 import { EXPLORE_ERRORS, exitCodeFor } from './errors.ts';
-import { fleetFeed } from './fleet-feed.ts';
+import { fleetFeed, fleetRows } from './fleet-feed.ts';
 import {
   type LoadedTrace,
   loadTrace,
@@ -33,6 +33,7 @@ import {
   SORT_KEYS,
   type SortOrder,
 } from './model/list-view.ts';
+import { overview } from './model/overview.ts';
 import type { QueueDepth } from './model/queue-depth.ts';
 import type { RequestSummary } from './model/request-list.ts';
 import type { Trace } from './model/types.ts';
@@ -238,13 +239,19 @@ function sortOption(text: string): SortOrder {
   return order;
 }
 
+/** The Elasticsearch node URL(s) to read, checked; undefined when the source is the log files (--logs, or no URL). */
+function esUrlOf(options: Options): string | undefined {
+  const esUrl = options.logs === undefined ? (options.es ?? process.env.DTQ_ES_URL) : undefined;
+  if (!esUrl) return undefined;
+  if (!esUrl.split(',').every((node) => /^https?:\/\//.test(node.trim())))
+    throw usage(`--es ${redactUrl(esUrl)} is not an http(s) URL (or a comma-separated list of them)`);
+  return esUrl;
+}
+
 async function openSource(options: Options): Promise<LogSource> {
   const mapping = await chooseMapping({ profile: options.profile, mappingFile: options.mappingFile });
-  const esUrl = options.logs === undefined ? (options.es ?? process.env.DTQ_ES_URL) : undefined;
-  if (esUrl) {
+  if (esUrlOf(options)) {
     const { ElasticsearchSource } = await import('./sources/elasticsearch.ts');
-    if (!esUrl.split(',').every((node) => /^https?:\/\//.test(node.trim())))
-      throw usage(`--es ${redactUrl(esUrl)} is not an http(s) URL (or a comma-separated list of them)`);
     return new ElasticsearchSource({
       connection: esConnection(process.env, options.esFlags),
       index: indexPattern(indexPrefix()),
@@ -301,8 +308,7 @@ async function followUntilDone(source: LogSource, target: TraceTarget, first: Lo
  * indices); from log files, the fleet view's overview of the window (model/overview.ts).
  */
 async function printStats(options: Options): Promise<number> {
-  const esUrl = options.logs === undefined ? (options.es ?? process.env.DTQ_ES_URL) : undefined;
-  if (!esUrl) return printFileOverview(options);
+  if (!esUrlOf(options)) return printFileOverview(options);
   // The dashboards' aggregations name contract fields in the index: they need lines shipped in
   // the contract's shape (dtq-ship writes them so), whatever format the services log.
   const mapping = await chooseMapping({ profile: options.profile, mappingFile: options.mappingFile });
@@ -327,15 +333,7 @@ async function printFileOverview(options: Options): Promise<number> {
   const source = await openSource(options);
   try {
     const ledger = await fleetFeed(source, options.filter).refresh();
-    const { listRequests } = await import('./model/list-view.ts');
-    const { isStuck, overview, p95ByType } = await import('./model/overview.ts');
-    const p95 = p95ByType(ledger.tasks());
-    const now = Date.now();
-    const rows = listRequests(ledger.summaries(), {
-      ...options.filter,
-      limit: undefined,
-      ...(options.filter.status === 'stuck' ? { keep: (row) => isStuck(row, p95, now) } : {}),
-    });
+    const rows = fleetRows(ledger, { ...options.filter, limit: undefined }, Date.now());
     const report = overview(rows, ledger.tasks(), ledger.queueDepth());
     const { overviewToJson, renderOverviewPlain } = await import('./output/overview-plain.ts');
     if (options.json) {

@@ -51,12 +51,13 @@ export function fleetFeed(source: LogSource, filter: RequestFilter, now: () => n
   return {
     refresh,
     queueDepth: () => ledger.queueDepth(),
-    rows: async () => {
-      const current = await refresh();
-      if (filter.status !== 'stuck') return listRequests(current.summaries(), filter);
-      const p95 = p95ByType(current.tasks());
-      const at = now();
-      return listRequests(current.summaries(), { ...filter, keep: (row) => isStuck(row, p95, at) });
-    },
+    rows: async () => fleetRows(await refresh(), filter, now()),
   };
+}
+
+/** The ledger's requests under `filter`, sorted; under `--status stuck`, those running far past their type's p95 (isStuck). */
+export function fleetRows(ledger: RequestLedger, filter: RequestFilter, now: number): RequestSummary[] {
+  if (filter.status !== 'stuck') return listRequests(ledger.summaries(), filter);
+  const p95 = p95ByType(ledger.tasks());
+  return listRequests(ledger.summaries(), { ...filter, keep: (row) => isStuck(row, p95, now) });
 }

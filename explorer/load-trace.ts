@@ -112,11 +112,36 @@ async function correlationIdOfTrace(source: LogSource, id: string): Promise<stri
  * `polls` 'exclude' the task's status polls are left for the caller to fetch, unless they
  * are all there is.
  */
+/** A target's correlation id, the task it names (for --task) and the lines found on the way. */
+interface ResolvedTarget {
+  readonly correlationId: string;
+  readonly focusTaskId: string | undefined;
+  readonly hits: Hit[];
+}
+
+/**
+ * The lines `fetch` finds for the target's correlation id. When it finds none and the target
+ * brought no lines either, the id may be a W3C trace id: the lines of the request it names,
+ * under that request's correlation id; else DTQ_ERR_EXPLORE_NOT_FOUND.
+ */
+async function ownLines<T>(
+  source: LogSource,
+  ids: ResolvedTarget,
+  fetch: (correlationId: string) => Promise<T>,
+  found: (own: T) => boolean,
+): Promise<{ ids: ResolvedTarget; own: T }> {
+  const own = await fetch(ids.correlationId);
+  if (found(own) || ids.hits.length > 0) return { ids, own };
+  const traced = await correlationIdOfTrace(source, ids.correlationId);
+  if (traced === undefined) return notFound(source, 'correlation id', ids.correlationId);
+  return { ids: { ...ids, correlationId: traced }, own: await fetch(traced) };
+}
+
 async function resolveTarget(
   source: LogSource,
   target: TraceTarget,
   polls: PollLines = 'include',
-): Promise<{ correlationId: string; focusTaskId: string | undefined; hits: Hit[] }> {
+): Promise<ResolvedTarget> {
   if (!('taskId' in target)) return { correlationId: target.correlationId, focusTaskId: undefined, hits: [] };
   let hits = await source.related([target.taskId], undefined, polls);
   if (hits.length === 0 && polls === 'exclude') hits = await source.related([target.taskId], undefined);
@@ -160,16 +185,12 @@ export async function loadTrace(
   now: () => number = Date.now,
 ): Promise<LoadedTrace> {
   const started = performance.now();
-  let ids = await resolveTarget(source, target);
-  let own = ids.correlationId === '' ? [] : await source.byCorrelationIds([ids.correlationId]);
-  if (own.length === 0 && ids.hits.length === 0) {
-    const traced = await correlationIdOfTrace(source, ids.correlationId);
-    if (traced === undefined) await notFound(source, 'correlation id', ids.correlationId);
-    else {
-      ids = { ...ids, correlationId: traced };
-      own = await source.byCorrelationIds([traced]);
-    }
-  }
+  const { ids, own } = await ownLines(
+    source,
+    await resolveTarget(source, target),
+    async (cid) => (cid === '' ? [] : source.byCorrelationIds([cid])),
+    (lines) => lines.length > 0,
+  );
   const cid = ids.correlationId;
   let parseStarted = performance.now();
   const parsed = new ParsedLines(cid).add(ids.hits).add(own);
@@ -211,24 +232,22 @@ export function loadTraceProgressively(
   const first = (async (): Promise<LoadedTrace> => {
     const started = performance.now();
     // A task polled thousands of times: its polls come in pages with the trace's, below.
-    let ids = await resolveTarget(source, target, 'exclude');
+    const {
+      ids,
+      own: [own, ownPolls],
+    } = await ownLines(
+      source,
+      await resolveTarget(source, target, 'exclude'),
+      async (cid) =>
+        cid === ''
+          ? ([[], undefined] as const)
+          : Promise.all([
+              source.byCorrelationIds([cid], 'exclude'),
+              source.statusPolls({ kind: 'correlation', correlationIds: [cid] }, firstPollPage),
+            ]),
+      ([lines, polls]) => lines.length > 0 || (polls?.summary.lines ?? 0) > 0,
+    );
     const hits = ids.hits;
-    const ownLines = (cid: string) =>
-      cid === ''
-        ? ([[], undefined] as const)
-        : Promise.all([
-            source.byCorrelationIds([cid], 'exclude'),
-            source.statusPolls({ kind: 'correlation', correlationIds: [cid] }, firstPollPage),
-          ]);
-    let [own, ownPolls] = await ownLines(ids.correlationId);
-    if (own.length === 0 && (ownPolls?.summary.lines ?? 0) === 0 && hits.length === 0) {
-      const traced = await correlationIdOfTrace(source, ids.correlationId);
-      if (traced === undefined) await notFound(source, 'correlation id', ids.correlationId);
-      else {
-        ids = { ...ids, correlationId: traced };
-        [own, ownPolls] = await ownLines(traced);
-      }
-    }
     const cid = ids.correlationId;
     for (const hit of own) hits.push(hit);
     for (const hit of ownPolls?.first ?? []) hits.push(hit);

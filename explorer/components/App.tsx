@@ -82,8 +82,6 @@ export function App(props: AppProps) {
   const [stack, setStack] = useState<Entry[]>(
     props.target ? [{ kind: 'trace', target: props.target }] : [{ kind: 'list' }],
   );
-  // Traces shown, by target; a partial one keeps the promise of its complete trace beside it,
-  // so leaving and coming back before the polls arrived still ends on the complete trace.
   const cache = useRef<TraceCache>({ traces: new Map(), completions: new Map() });
   if (props.target && props.initialTrace && !cache.current.traces.has(keyOf(props.target)))
     remember(cache.current, keyOf(props.target), props.initialTrace, props.completeTrace);

@@ -100,6 +100,9 @@ export function TraceScreen(props: TraceScreenProps) {
     undefined,
   );
   const [help, setHelp] = useState(false);
+  // The details' text lines on screen (below their title, above the status line), and how far they scroll.
+  const textHeight = Math.max(1, height - 2);
+  const maxTop = details ? Math.max(0, details.text.length - textHeight) : 0;
 
   const selected = Math.min(
     Math.max(0, selectedRaw ?? (trace ? initialRow(rows, trace, props.focusKey) : 0)),
@@ -131,8 +134,6 @@ export function TraceScreen(props: TraceScreenProps) {
       if (found < 0) setMessage(`no match for "${q}"`);
       else {
         setMessage(undefined);
-        const textHeight = Math.max(1, height - 2);
-        const maxTop = Math.max(0, details.text.length - textHeight);
         setDetails({ ...details, top: Math.min(maxTop, found), match: found });
       }
       return;
@@ -152,8 +153,6 @@ export function TraceScreen(props: TraceScreenProps) {
     }
     if (prompt.handleKey(input, key)) return;
     if (details) {
-      const textHeight = Math.max(1, height - 2);
-      const maxTop = Math.max(0, details.text.length - textHeight);
       if (key.escape || key.return || key.leftArrow) setDetails(undefined);
       else if (input === 'q') props.onQuit();
       else if (input === '/') prompt.open();
@@ -215,7 +214,6 @@ export function TraceScreen(props: TraceScreenProps) {
     if (help || !trace) return;
     if (details) {
       if (event.kind !== 'wheel') return;
-      const maxTop = Math.max(0, details.text.length - Math.max(1, height - 2));
       setDetails({ ...details, top: Math.max(0, Math.min(maxTop, details.top + event.delta * WHEEL_ROWS)) });
       return;
     }

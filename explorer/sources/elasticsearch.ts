@@ -263,6 +263,11 @@ export class ElasticsearchSource implements LogSource {
     return this.#mapping?.fieldsOf(contract) ?? [contract];
   }
 
+  /** The one document field a sort, range or aggregation names for a contract field: the first mapped. */
+  #field(contract: string): string {
+    return this.#fields(contract)[0] ?? contract;
+  }
+
   #toHits(hit: SearchHit): Hit[] {
     if (this.#mapping === undefined) return [toHit(hit)];
     const records = this.#mapping.map(hit._source);
@@ -460,8 +465,8 @@ export class ElasticsearchSource implements LogSource {
       query:
         sinceMs === undefined
           ? { match_all: {} }
-          : { range: { [this.#fields(F.TIMESTAMP)[0] ?? F.TIMESTAMP]: { gte: sinceMs, format: 'epoch_millis' } } },
-      sort: [{ [this.#fields(F.TIMESTAMP)[0] ?? F.TIMESTAMP]: { order: 'desc', unmapped_type: 'date' } }],
+          : { range: { [this.#field(F.TIMESTAMP)]: { gte: sinceMs, format: 'epoch_millis' } } },
+      sort: [{ [this.#field(F.TIMESTAMP)]: { order: 'desc', unmapped_type: 'date' } }],
     });
     return response.hits.hits.flatMap((hit) => this.#toHits(hit));
   }
@@ -497,8 +502,8 @@ export class ElasticsearchSource implements LogSource {
 
   /** Every line (status polls aside) of the newest `limit` requests written since `sinceMs`. */
   async #newestRequests(sinceMs: number | undefined, limit: number): Promise<Hit[]> {
-    const time = this.#fields(F.TIMESTAMP)[0] ?? F.TIMESTAMP;
-    const cid = this.#fields(F.CORRELATION_ID)[0] ?? F.CORRELATION_ID;
+    const time = this.#field(F.TIMESTAMP);
+    const cid = this.#field(F.CORRELATION_ID);
     const body = fleetRankingSearch({ time, cid, contract: this.#mapping === undefined, sinceMs, size: limit });
     const response = await this.#call<SearchResponse>('POST', this.#searchPath(), body);
     const buckets = (response.aggregations?.requests as Terms | undefined)?.buckets ?? [];
@@ -515,8 +520,8 @@ export class ElasticsearchSource implements LogSource {
     );
     if (resolved.indices.length === 0) throw dtqError(EXPLORE_ERRORS.NO_INDEX, { url: this.#url, index: this.#index });
     const prefix = id.slice(0, Math.max(1, Math.min(6, Math.floor(id.length / 2))));
-    const time = this.#fields(F.TIMESTAMP)[0] ?? F.TIMESTAMP;
-    const idField = this.#fields(field)[0] ?? field;
+    const time = this.#field(F.TIMESTAMP);
+    const idField = this.#field(field);
     const response = await this.#call<SearchResponse>('POST', this.#searchPath(), {
       size: 0,
       aggs: {

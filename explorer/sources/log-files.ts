@@ -11,6 +11,8 @@
  */
 import { readdirSync, realpathSync, type Stats, statSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dtqError } from '../../contract/dtq-error.ts';
+import { EXPLORE_ERRORS } from '../errors.ts';
 
 /** What `--logs` names. */
 export type LogInput =
@@ -66,12 +68,16 @@ export function parseLogInput(argument: string, exists: (path: string) => boolea
   if (!GLOB_CHARS.test(argument) || exists(absolute)) return { kind: 'path', path: absolute };
   const segments = absolute.split(sep);
   const firstWild = segments.findIndex((segment) => GLOB_CHARS.test(segment));
-  return {
-    kind: 'glob',
-    pattern: argument,
-    base: segments.slice(0, firstWild).join(sep) || sep,
-    rest: segments.slice(firstWild).join('/'),
-  };
+  const rest = segments.slice(firstWild).join('/');
+  try {
+    globToRegExp(rest);
+  } catch (error) {
+    // A class the regular expression refuses (`[z-a]`): the user's argument, not a crash.
+    throw dtqError(EXPLORE_ERRORS.USAGE, {
+      problem: `--logs ${argument} is not a glob the explorer can read (${(error as Error).message})`,
+    });
+  }
+  return { kind: 'glob', pattern: argument, base: segments.slice(0, firstWild).join(sep) || sep, rest };
 }
 
 /**
