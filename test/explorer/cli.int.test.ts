@@ -142,6 +142,16 @@ describe('dtq-explore on the command line', () => {
     const both = await runExplore(['a', '--task', 'b', '--logs', dir]);
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('give a correlation id or --task, not both');
+    // The trace and --stats read Elasticsearch alike: both refuse a node that is not a URL.
+    for (const args of [['x'], ['--stats']]) {
+      const notUrl = await runExplore([...args, '--es', 'localhost:9200']);
+      expect(notUrl.code, args.join(' ')).toBe(2);
+      expect(notUrl.stderr).toContain('--es localhost:9200 is not an http(s) URL');
+    }
+    // A glob that cannot be read (a reversed range) is a usage error, not a crash.
+    const badGlob = await runExplore(['--logs', `${dir}/[z-a].log`, '--plain']);
+    expect(badGlob.code).toBe(2);
+    expect(badGlob.stderr).not.toContain('    at ');
   });
 
   it('never loads Ink or React for --json and --plain', () => {
