@@ -5,7 +5,7 @@
  */
 
 import { Box, Text, useInput } from 'ink';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { printable } from '../../contract/terminal-text.ts';
 import { useMouse } from '../hooks/use-mouse.ts';
 import { useRequestList } from '../hooks/use-request-list.ts';
@@ -55,7 +55,11 @@ export function ListScreen(props: ListScreenProps) {
   const [message, setMessage] = useState<string | undefined>(undefined);
   const [help, setHelp] = useState(false);
   const all = state.list ?? [];
-  const list = visibleRows(all, view);
+  // Filtering, sorting and the overview lines run once per list, filter or order, not on every
+  // key that only moves the cursor.
+  const { filter, sort } = view;
+  const list = useMemo(() => visibleRows(all, { ...INITIAL_VIEW, filter, sort }), [all, filter, sort]);
+  const listLines = useMemo(() => ({ states: statesLine(list), rate: rateLine(list) }), [list]);
   const bodyHeight = Math.max(1, height - HEAD_LINES - 1);
   const selected = cursorIndex(list, view);
   const visibleTop = scrollTop(selected, list.length, bodyHeight, top);
@@ -129,14 +133,14 @@ export function ListScreen(props: ListScreenProps) {
   });
 
   const depth = props.queueDepth?.();
-  const summary = [statesLine(list), depth === undefined ? undefined : `queues ${depthText(depth)}`]
+  const summary = [listLines.states, depth === undefined ? undefined : `queues ${depthText(depth)}`]
     .filter(Boolean)
     .join(' · ');
   const title = [
     `Fleet: ${state.loading && state.list === undefined ? 'loading…' : `${list.length} request(s)`}`,
     view.filter === '' ? undefined : `filter "${view.filter}" (${all.length} in all)`,
     props.follow ? 'following' : undefined,
-    rateLine(list),
+    listLines.rate,
     props.title,
   ]
     .filter(Boolean)
