@@ -29,7 +29,7 @@ import { type IdempotencyConfig, idempotencyConfigFromEnv } from './config.ts';
 import { type Fields, handleDecision, type IdempotencyClaim, type IdempotencyOutcome } from './decision-handlers.ts';
 import { IDEMPOTENCY_ERRORS } from './errors.ts';
 import { fingerprintBody } from './fingerprint.ts';
-import { parseIdempotencyKey } from './key.ts';
+import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from './key.ts';
 import { REPLAYED_HEADERS } from './record.ts';
 import { clientIdentity, newTaskId, recordKey, scopeHash } from './scope.ts';
 import { type ClaimResult, IdempotencyStore } from './store.ts';
@@ -182,7 +182,9 @@ async function idempotency(app: FastifyInstance, options: IdempotencyPluginOptio
   };
 
   app.addHook('preValidation', async (request, reply) => {
-    if (!guarded(request)) return;
+    // Node keeps every Idempotency-Key line in the parsed headers (repeats joined), so a request
+    // without one there has none in its raw headers either: only a keyed request is scanned.
+    if (request.headers[IDEMPOTENCY_KEY_HEADER] === undefined || !guarded(request)) return;
     const parsed = parseIdempotencyKey(request.raw.rawHeaders);
     if (!parsed.ok) {
       report('invalid_key');
