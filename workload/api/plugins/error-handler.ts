@@ -8,6 +8,7 @@ import fastifyPlugin from 'fastify-plugin';
 import { CORRELATION_ID_HEADER } from '../../../contract/correlation-id.ts';
 import { DtqError, dtqError } from '../../../contract/dtq-error.ts';
 import { pathOf } from '../../../instrumentation/fastify.ts';
+import { quoteValue } from '../../common/quote.ts';
 import { QUEUE_ERRORS } from '../../queue/errors.ts';
 import { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH } from '../config.ts';
 import { API_ERRORS } from '../errors.ts';
@@ -45,7 +46,7 @@ export function toApiError(error: unknown, request: FastifyRequest, retryAfterS:
       return dtqError(API_ERRORS.BODY_TOO_LARGE, { limit_bytes: BODY_LIMIT_BYTES }, error);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': {
       const type = request.headers['content-type'];
-      const quoted = type === undefined ? '(none)' : JSON.stringify(type.slice(0, MAX_QUOTED_LENGTH));
+      const quoted = type === undefined ? '(none)' : quoteValue(type, MAX_QUOTED_LENGTH);
       return dtqError(API_ERRORS.UNSUPPORTED_MEDIA_TYPE, { content_type: quoted }, error);
     }
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
@@ -118,7 +119,7 @@ const installErrorHandlers: FastifyPluginAsync<ErrorHandlerOptions> = async (app
     send(
       dtqError(API_ERRORS.ROUTE_NOT_FOUND, {
         method: request.method,
-        path: JSON.stringify(pathOf(request.url).slice(0, MAX_QUOTED_LENGTH)),
+        path: quoteValue(pathOf(request.url), MAX_QUOTED_LENGTH),
       }),
       request,
       reply,
