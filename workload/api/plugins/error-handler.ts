@@ -49,10 +49,6 @@ export function toApiError(error: unknown, request: FastifyRequest, retryAfterS:
       const quoted = type === undefined ? '(none)' : quoteValue(type, MAX_QUOTED_LENGTH);
       return dtqError(API_ERRORS.UNSUPPORTED_MEDIA_TYPE, { content_type: quoted }, error);
     }
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return dtqError(API_ERRORS.MALFORMED_JSON, { reason: 'the body is empty' }, error);
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return dtqError(API_ERRORS.MALFORMED_JSON, { reason: 'not a JSON value' }, error);
     // Router refusals: their messages quote the raw path, so the reason is written here.
     case 'FST_ERR_BAD_URL':
       return dtqError(API_ERRORS.BAD_REQUEST, { reason: 'the path is not valid percent-encoding' }, error);
@@ -64,9 +60,6 @@ export function toApiError(error: unknown, request: FastifyRequest, retryAfterS:
       );
   }
   const status = fastifyError.statusCode;
-  if (error instanceof SyntaxError && status === 400) {
-    return dtqError(API_ERRORS.MALFORMED_JSON, { reason: error.message.slice(0, MAX_QUOTED_LENGTH) }, error);
-  }
   if (status !== undefined && status >= 400 && status < 500) {
     return dtqError(
       API_ERRORS.BAD_REQUEST,
