@@ -19,7 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import type { Logger } from 'pino';
-import { DtqError, dtqError } from '../../contract/dtq-error.ts';
+import { DtqError, dtqError, errorBody } from '../../contract/dtq-error.ts';
 import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { type EventFields, errorFields, logEvent } from '../../instrumentation/events.ts';
 import type { RedisClient } from '../queue/redis-client.ts';
@@ -144,11 +144,7 @@ async function idempotency(app: FastifyInstance, options: IdempotencyPluginOptio
     (request as AnsweredRequest).dtqError = error;
     const retryAfter = error.context.retry_after_s;
     if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
-    // Same body as the API's errors; `reason` is already in the message, as there.
-    const { reason: _reason, ...context } = error.context;
-    return reply.code(error.statusCode ?? 500).send({
-      error: { ...context, code: error.code, message: error.message, correlation_id: correlationIdOf(request) },
-    });
+    return reply.code(error.statusCode ?? 500).send(errorBody(error, correlationIdOf(request)));
   };
 
   /** Claim the request's scope in Redis; an error answer (503, or 500 on a script bug) when that fails. */

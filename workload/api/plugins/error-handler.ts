@@ -6,17 +6,12 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import { CORRELATION_ID_HEADER } from '../../../contract/correlation-id.ts';
-import { DtqError, dtqError } from '../../../contract/dtq-error.ts';
+import { DtqError, dtqError, errorBody } from '../../../contract/dtq-error.ts';
 import { pathOf } from '../../../instrumentation/fastify.ts';
 import { quoteValue } from '../../common/quote.ts';
 import { QUEUE_ERRORS } from '../../queue/errors.ts';
 import { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH } from '../config.ts';
 import { API_ERRORS } from '../errors.ts';
-
-/** The JSON body of every error answer. */
-export interface ErrorBody {
-  error: { code: string; message: string; correlation_id: string } & Record<string, unknown>;
-}
 
 /** Longest piece of client input (e.g. a Content-Type) quoted back in an error. */
 const MAX_QUOTED_LENGTH = 100;
@@ -68,12 +63,6 @@ export function toApiError(error: unknown, request: FastifyRequest, retryAfterS:
     );
   }
   return dtqError(API_ERRORS.INTERNAL, { correlation_id: request.id }, error);
-}
-
-/** The body sent for `error`: code, message, correlation id and the error's context. */
-export function errorBody(error: DtqError, correlationId: string): ErrorBody {
-  const { reason: _reason, ...context } = error.context;
-  return { error: { ...context, code: error.code, message: error.message, correlation_id: correlationId } };
 }
 
 function send(error: DtqError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
