@@ -47,3 +47,14 @@ export function dtqError(
     cause,
   });
 }
+
+/** The JSON body of every error answer over HTTP (the API's, its idempotency plugin's, nginx's). */
+export interface ErrorBody {
+  error: { code: string; message: string; correlation_id: string } & Record<string, unknown>;
+}
+
+/** The body sent for `error`: code, message, correlation id and the error's context (`reason` is in the message already). */
+export function errorBody(error: DtqError, correlationId: string): ErrorBody {
+  const { reason: _reason, ...context } = error.context;
+  return { error: { ...context, code: error.code, message: error.message, correlation_id: correlationId } };
+}

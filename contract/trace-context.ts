@@ -14,9 +14,6 @@ import { randomFillSync } from 'node:crypto';
 /** The header that carries the trace context. */
 export const TRACEPARENT_HEADER = 'traceparent';
 
-/** The companion vendor header: forwarded only alongside a valid traceparent. */
-export const TRACESTATE_HEADER = 'tracestate';
-
 /**
  * The accepted form, with named groups `tp_trace`, `tp_parent`, `tp_flags`. nginx's `map`
  * embeds the same source (workload/nginx), and PCRE reads its lookaheads and groups as V8 does.

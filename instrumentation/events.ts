@@ -3,7 +3,7 @@
  * process's logger and its Elasticsearch stream) so the Fastify and BullMQ helpers need pino
  * alone, whoever built the logger they are given.
  */
-import type { Logger } from 'pino';
+import type { BaseLogger } from 'pino';
 import { type EventName, F, type FieldName } from '../contract/vocabulary.ts';
 
 /** The vocabulary, for a service's own events and fields beside the instrumentation's. */
@@ -17,7 +17,7 @@ export type EventLevel = 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
 /** Log one vocabulary event at a level, with its fields and a message. */
 export function logEvent(
-  logger: Logger,
+  logger: Pick<BaseLogger, EventLevel>,
   level: EventLevel,
   action: EventName,
   fields: EventFields,

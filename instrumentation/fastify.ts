@@ -137,7 +137,8 @@ export class RequestLogController extends LogController {
     };
     const route = request.routeOptions.url;
     if (route !== undefined) fields[F.HTTP_ROUTE] = route;
-    return this.#options.requestFields ? { ...fields, ...this.#options.requestFields(request) } : fields;
+    if (this.#options.requestFields) Object.assign(fields, this.#options.requestFields(request));
+    return fields;
   }
 
   override incomingRequest(request: FastifyRequest, _reply: FastifyReply): void {

@@ -142,6 +142,13 @@ describe('bad input', () => {
     },
   );
 
+  it('quotes a Content-Type with control characters escaped, never raw', async () => {
+    const { status, error } = await postRaw(varTask({}), 'text/x-\u009b31m\u007f');
+    expect(status).toBe(415);
+    expect(error.message).toContain('"text/x-\\x9b31m\\x7f"');
+    expect(error.message).not.toMatch(/[\u007f-\u009f]/);
+  });
+
   it('answers 400 for a task id that cannot exist and 404 for one that does not', async () => {
     const invalid = await api.app.inject({ method: 'GET', url: '/api/v1/tasks/has:colon' });
     expect(invalid.statusCode).toBe(400);

@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { DtqError, dtqError } from '../../contract/dtq-error.ts';
+import { DtqError, dtqError, errorBody } from '../../contract/dtq-error.ts';
 import { apiConfigFromEnv } from '../../workload/api/config.ts';
 import { API_ERRORS } from '../../workload/api/errors.ts';
-import { errorBody, toApiError } from '../../workload/api/plugins/error-handler.ts';
+import { toApiError } from '../../workload/api/plugins/error-handler.ts';
 import { QUEUE_ERRORS } from '../../workload/queue/errors.ts';
 import { DEFAULT_REDIS_URL } from '../../workload/queue/redis-target.ts';
 

@@ -1,9 +1,9 @@
 /**
- * Oversized headers never take the APIs out of rotation. Headers between Node's old 16 KiB limit
- * and nginx's 4 × 8 KiB budget used to pass nginx and make an API answer a bare 431 and reset
- * the connection; nginx counted that as a failed instance (max_fails) and answered 502 to
- * everybody. Now an API accepts whatever nginx forwards, and nginx refuses more itself. The
- * same holds for a request an API's parser refuses: no client can take an instance out.
+ * Oversized headers never take the APIs out of rotation. An API accepts whatever header size
+ * nginx forwards (its limit is at least nginx's 4 × 8 KiB budget) and nginx refuses more itself,
+ * so no API answers a bare 431 and resets the connection, which nginx would count as a failed
+ * instance (max_fails) and answer 502 to everybody. The same holds for a request an API's
+ * parser refuses: no client can take an instance out.
  */
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';

@@ -11,11 +11,10 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { CORRELATION_ID_HEADER, correlationIdFrom } from '../../contract/correlation-id.ts';
-import { type DtqError, dtqError } from '../../contract/dtq-error.ts';
+import { type DtqError, dtqError, errorBody } from '../../contract/dtq-error.ts';
 import { startSpan, TRACEPARENT_HEADER } from '../../contract/trace-context.ts';
 import { logRefusedRequest } from '../../instrumentation/fastify.ts';
 import { API_ERRORS } from './errors.ts';
-import { errorBody } from './plugins/error-handler.ts';
 
 /** How long an answered socket may stay open for the client to read the answer. */
 const CLOSE_GRACE_MS = 1000;

@@ -3,18 +3,16 @@
  * {@link DECISION_HANDLERS}. A handler logs the decision's event, reports its outcome and either
  * lets the route's handler run (claim) or answers the request itself (replay, 409, 422).
  */
-import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type DtqError, dtqError } from '../../contract/dtq-error.ts';
-import { EVENTS, type EventName, F, type FieldName } from '../../contract/vocabulary.ts';
+import { EVENTS, F } from '../../contract/vocabulary.ts';
+import { type EventFields, logEvent } from '../../instrumentation/events.ts';
 import { type Decision, retryAfterSeconds } from './decision.ts';
 import { IDEMPOTENCY_ERRORS } from './errors.ts';
 import type { IdempotencyRecord } from './record.ts';
 
 /** Header set on a replayed response. */
 export const IDEMPOTENT_REPLAYED_HEADER = 'idempotent-replayed';
-
-/** Log fields by vocabulary name. */
-export type Fields = Partial<Record<FieldName, unknown>>;
 
 /**
  * How a keyed request was decided, for metrics: a new claim, a takeover of an abandoned claim,
@@ -62,7 +60,7 @@ export interface DecisionContext<D extends Decision> {
   /** The request's Idempotency-Key. */
   readonly key: string;
   /** `correlation_id` (unless the request logger binds it) and `idempotency.key`. */
-  readonly fields: Fields;
+  readonly fields: EventFields;
   /** Upper bound of Retry-After on 409. */
   readonly retryAfterMaxSeconds: number;
   /** Answer with an error in the API's error shape. */
@@ -80,11 +78,7 @@ export type DecisionHandler<K extends Decision['kind']> = (
   context: DecisionContext<DecisionOf<K>>,
 ) => FastifyReply | undefined;
 
-function log(logger: FastifyBaseLogger, level: 'info' | 'warn', action: EventName, fields: Fields, message: string) {
-  logger[level]({ [F.EVENT_ACTION]: action, ...fields }, message);
-}
-
-function originalFields(record: IdempotencyRecord): Fields {
+function originalFields(record: IdempotencyRecord): EventFields {
   return { [F.ORIGINAL_TASK_ID]: record.taskId, [F.ORIGINAL_CORRELATION_ID]: record.correlationId };
 }
 
@@ -102,7 +96,7 @@ const onClaim: DecisionHandler<'claim'> = ({ decision, request, key, fields, cla
   if (outcome === 'taken_over' && previous !== undefined) {
     // Its own event: the request it took over from was not refused and may still be running
     // (hung, paused, or about to answer), so both traces must be able to tell.
-    log(
+    logEvent(
       request.log,
       'warn',
       EVENTS.IDEMPOTENCY_TAKEN_OVER,
@@ -111,7 +105,7 @@ const onClaim: DecisionHandler<'claim'> = ({ decision, request, key, fields, cla
     );
     return undefined;
   }
-  log(
+  logEvent(
     request.log,
     'info',
     EVENTS.IDEMPOTENCY_CLAIMED,
@@ -123,7 +117,7 @@ const onClaim: DecisionHandler<'claim'> = ({ decision, request, key, fields, cla
 
 const onReplay: DecisionHandler<'replay'> = ({ decision, request, reply, fields, report }) => {
   report('replayed');
-  log(
+  logEvent(
     request.log,
     'info',
     EVENTS.IDEMPOTENCY_REPLAYED,
@@ -144,7 +138,7 @@ const onInFlight: DecisionHandler<'in_flight'> = ({
   report,
 }) => {
   report('in_flight');
-  log(
+  logEvent(
     request.log,
     'warn',
     EVENTS.IDEMPOTENCY_IN_FLIGHT_CONFLICT,
@@ -157,7 +151,7 @@ const onInFlight: DecisionHandler<'in_flight'> = ({
 
 const onMismatch: DecisionHandler<'mismatch'> = ({ decision, request, fields, refuse, report }) => {
   report('mismatch');
-  log(
+  logEvent(
     request.log,
     'warn',
     EVENTS.IDEMPOTENCY_PAYLOAD_MISMATCH,

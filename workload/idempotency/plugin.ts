@@ -19,17 +19,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import type { Logger } from 'pino';
-import { DtqError, dtqError } from '../../contract/dtq-error.ts';
+import { DtqError, dtqError, errorBody } from '../../contract/dtq-error.ts';
 import { EVENTS, F } from '../../contract/vocabulary.ts';
-import { errorFields } from '../../instrumentation/logger.ts';
+import { type EventFields, errorFields, logEvent } from '../../instrumentation/events.ts';
 import type { RedisClient } from '../queue/redis-client.ts';
 import { createProducerRedis } from '../queue/redis-connection.ts';
 import type { RedisTarget } from '../queue/redis-target.ts';
 import { type IdempotencyConfig, idempotencyConfigFromEnv } from './config.ts';
-import { type Fields, handleDecision, type IdempotencyClaim, type IdempotencyOutcome } from './decision-handlers.ts';
+import { handleDecision, type IdempotencyClaim, type IdempotencyOutcome } from './decision-handlers.ts';
 import { IDEMPOTENCY_ERRORS } from './errors.ts';
 import { fingerprintBody } from './fingerprint.ts';
-import { parseIdempotencyKey } from './key.ts';
+import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from './key.ts';
 import { REPLAYED_HEADERS } from './record.ts';
 import { clientIdentity, newTaskId, recordKey, scopeHash } from './scope.ts';
 import { type ClaimResult, IdempotencyStore } from './store.ts';
@@ -135,7 +135,7 @@ async function idempotency(app: FastifyInstance, options: IdempotencyPluginOptio
   const guarded = (request: FastifyRequest): boolean =>
     routes.some((r) => r.method === request.method && r.url === request.routeOptions.url);
 
-  const baseFields = (request: FastifyRequest, key: string): Fields => ({
+  const baseFields = (request: FastifyRequest, key: string): EventFields => ({
     ...(options.logBindsCorrelationId ? {} : { [F.CORRELATION_ID]: correlationIdOf(request) }),
     [F.IDEMPOTENCY_KEY]: key,
   });
@@ -144,11 +144,7 @@ async function idempotency(app: FastifyInstance, options: IdempotencyPluginOptio
     (request as AnsweredRequest).dtqError = error;
     const retryAfter = error.context.retry_after_s;
     if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
-    // Same body as the API's errors; `reason` is already in the message, as there.
-    const { reason: _reason, ...context } = error.context;
-    return reply.code(error.statusCode ?? 500).send({
-      error: { ...context, code: error.code, message: error.message, correlation_id: correlationIdOf(request) },
-    });
+    return reply.code(error.statusCode ?? 500).send(errorBody(error, correlationIdOf(request)));
   };
 
   /** Claim the request's scope in Redis; an error answer (503, or 500 on a script bug) when that fails. */
@@ -168,13 +164,11 @@ async function idempotency(app: FastifyInstance, options: IdempotencyPluginOptio
         // A dtq bug, not an outage: its code and message go out on the completion line.
         return error;
       }
-      request.log.error(
-        {
-          [F.EVENT_ACTION]: EVENTS.IDEMPOTENCY_STORE_FAILED,
-          ...baseFields(request, state.key),
-          [F.DEPENDENCY_NAME]: 'redis',
-          ...errorFields(error),
-        },
+      logEvent(
+        request.log,
+        'error',
+        EVENTS.IDEMPOTENCY_STORE_FAILED,
+        { ...baseFields(request, state.key), [F.DEPENDENCY_NAME]: 'redis', ...errorFields(error) },
         'idempotency claim failed; answering 503',
       );
       return dtqError(IDEMPOTENCY_ERRORS.STORE_UNAVAILABLE, { retry_after_s: 1 }, error);
@@ -182,7 +176,9 @@ async function idempotency(app: FastifyInstance, options: IdempotencyPluginOptio
   };
 
   app.addHook('preValidation', async (request, reply) => {
-    if (!guarded(request)) return;
+    // Node keeps every Idempotency-Key line in the parsed headers (repeats joined), so a request
+    // without one there has none in its raw headers either: only a keyed request is scanned.
+    if (request.headers[IDEMPOTENCY_KEY_HEADER] === undefined || !guarded(request)) return;
     const parsed = parseIdempotencyKey(request.raw.rawHeaders);
     if (!parsed.ok) {
       report('invalid_key');
@@ -247,8 +243,11 @@ async function idempotency(app: FastifyInstance, options: IdempotencyPluginOptio
     } catch (error) {
       // The response still goes out: the claim expires after its lease and a retry takes it
       // over with the same task id, which the queue deduplicates.
-      request.log.warn(
-        { [F.EVENT_ACTION]: EVENTS.DEPENDENCY_UNAVAILABLE, [F.DEPENDENCY_NAME]: 'redis', ...errorFields(error) },
+      logEvent(
+        request.log,
+        'warn',
+        EVENTS.DEPENDENCY_UNAVAILABLE,
+        { [F.DEPENDENCY_NAME]: 'redis', ...errorFields(error) },
         'could not store the idempotent response; the claim will expire after its lease',
       );
     }
@@ -256,12 +255,11 @@ async function idempotency(app: FastifyInstance, options: IdempotencyPluginOptio
   });
 
   function warnLost(request: FastifyRequest, state: RequestState, what: string): void {
-    request.log.warn(
-      {
-        [F.EVENT_ACTION]: EVENTS.IDEMPOTENCY_CLAIM_LOST,
-        ...baseFields(request, state.key),
-        [F.TASK_ID]: state.taskId,
-      },
+    logEvent(
+      request.log,
+      'warn',
+      EVENTS.IDEMPOTENCY_CLAIM_LOST,
+      { ...baseFields(request, state.key), [F.TASK_ID]: state.taskId },
       `idempotency claim lost before ${what}: its lease expired and another request took it over`,
     );
   }

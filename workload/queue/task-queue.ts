@@ -28,6 +28,14 @@ export const FAILED_RETENTION_COUNT = 10_000;
 /** Default deadline of one queue operation before it is reported as a Redis timeout. */
 export const DEFAULT_OPERATION_TIMEOUT_MS = 900;
 
+/** Options of every task job; each add gives its own jobId. */
+const TASK_JOB_OPTIONS: Readonly<JobsOptions> = {
+  attempts: DEFAULT_ATTEMPTS,
+  backoff: { type: 'exponential', delay: DEFAULT_BACKOFF_MS, jitter: BACKOFF_JITTER },
+  removeOnComplete: { age: COMPLETED_RETENTION_S },
+  removeOnFail: { age: FAILED_RETENTION_S, count: FAILED_RETENTION_COUNT },
+};
+
 /** What to enqueue. */
 export interface EnqueueRequest {
   /** Job id; a fresh one from {@link newTaskId} unless an idempotency claim fixed it. */
@@ -154,31 +162,25 @@ export function createTaskQueue(options: TaskQueueOptions): TaskQueue {
             ...(request.traceparent === undefined ? {} : { traceparent: request.traceparent }),
             enqueued_at: Date.now(),
           };
-          const jobOptions: JobsOptions = {
-            jobId: request.taskId,
-            attempts: DEFAULT_ATTEMPTS,
-            backoff: { type: 'exponential', delay: DEFAULT_BACKOFF_MS, jitter: BACKOFF_JITTER },
-            removeOnComplete: { age: COMPLETED_RETENTION_S },
-            removeOnFail: { age: FAILED_RETENTION_S, count: FAILED_RETENTION_COUNT },
-          };
-          await queue.add(request.taskType, data, jobOptions);
-          const fields = {
-            // correlation_id comes from `log`'s bindings: writing it here too would make a line
-            // with a duplicate key, which Elasticsearch rejects.
-            [F.TASK_ID]: request.taskId,
-            [F.TASK_TYPE]: request.taskType,
-            [F.TASK_QUEUE]: queue.name,
-            [F.TASK_PRIORITY]: request.priority,
-            [F.TASK_MAX_ATTEMPTS]: DEFAULT_ATTEMPTS,
-            ...(request.idempotencyKey === undefined ? {} : { [F.IDEMPOTENCY_KEY]: request.idempotencyKey }),
-          };
+          await queue.add(request.taskType, data, { ...TASK_JOB_OPTIONS, jobId: request.taskId });
           const creator = request.mayExist ? await existingCreator(queue, request.taskId, data) : undefined;
           if (creator !== undefined) {
             logEvent(
               log,
               'info',
               EVENTS.TASK_ALREADY_ENQUEUED,
-              { ...fields, [F.ORIGINAL_TASK_ID]: request.taskId, [F.ORIGINAL_CORRELATION_ID]: creator },
+              {
+                // correlation_id comes from `log`'s bindings: writing it here too would make a line
+                // with a duplicate key, which Elasticsearch rejects.
+                [F.TASK_ID]: request.taskId,
+                [F.TASK_TYPE]: request.taskType,
+                [F.TASK_QUEUE]: queue.name,
+                [F.TASK_PRIORITY]: request.priority,
+                [F.TASK_MAX_ATTEMPTS]: DEFAULT_ATTEMPTS,
+                ...(request.idempotencyKey === undefined ? {} : { [F.IDEMPOTENCY_KEY]: request.idempotencyKey }),
+                [F.ORIGINAL_TASK_ID]: request.taskId,
+                [F.ORIGINAL_CORRELATION_ID]: creator,
+              },
               `task ${request.taskId} was already on ${queue.name} (enqueued by request ${creator}): this enqueue was a no-op`,
             );
           } else {

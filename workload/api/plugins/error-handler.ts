@@ -6,16 +6,12 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import { CORRELATION_ID_HEADER } from '../../../contract/correlation-id.ts';
-import { DtqError, dtqError } from '../../../contract/dtq-error.ts';
+import { DtqError, dtqError, errorBody } from '../../../contract/dtq-error.ts';
 import { pathOf } from '../../../instrumentation/fastify.ts';
+import { quoteValue } from '../../common/quote.ts';
 import { QUEUE_ERRORS } from '../../queue/errors.ts';
 import { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH } from '../config.ts';
 import { API_ERRORS } from '../errors.ts';
-
-/** The JSON body of every error answer. */
-export interface ErrorBody {
-  error: { code: string; message: string; correlation_id: string } & Record<string, unknown>;
-}
 
 /** Longest piece of client input (e.g. a Content-Type) quoted back in an error. */
 const MAX_QUOTED_LENGTH = 100;
@@ -45,13 +41,9 @@ export function toApiError(error: unknown, request: FastifyRequest, retryAfterS:
       return dtqError(API_ERRORS.BODY_TOO_LARGE, { limit_bytes: BODY_LIMIT_BYTES }, error);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': {
       const type = request.headers['content-type'];
-      const quoted = type === undefined ? '(none)' : JSON.stringify(type.slice(0, MAX_QUOTED_LENGTH));
+      const quoted = type === undefined ? '(none)' : quoteValue(type, MAX_QUOTED_LENGTH);
       return dtqError(API_ERRORS.UNSUPPORTED_MEDIA_TYPE, { content_type: quoted }, error);
     }
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return dtqError(API_ERRORS.MALFORMED_JSON, { reason: 'the body is empty' }, error);
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return dtqError(API_ERRORS.MALFORMED_JSON, { reason: 'not a JSON value' }, error);
     // Router refusals: their messages quote the raw path, so the reason is written here.
     case 'FST_ERR_BAD_URL':
       return dtqError(API_ERRORS.BAD_REQUEST, { reason: 'the path is not valid percent-encoding' }, error);
@@ -63,9 +55,6 @@ export function toApiError(error: unknown, request: FastifyRequest, retryAfterS:
       );
   }
   const status = fastifyError.statusCode;
-  if (error instanceof SyntaxError && status === 400) {
-    return dtqError(API_ERRORS.MALFORMED_JSON, { reason: error.message.slice(0, MAX_QUOTED_LENGTH) }, error);
-  }
   if (status !== undefined && status >= 400 && status < 500) {
     return dtqError(
       API_ERRORS.BAD_REQUEST,
@@ -74,12 +63,6 @@ export function toApiError(error: unknown, request: FastifyRequest, retryAfterS:
     );
   }
   return dtqError(API_ERRORS.INTERNAL, { correlation_id: request.id }, error);
-}
-
-/** The body sent for `error`: code, message, correlation id and the error's context. */
-export function errorBody(error: DtqError, correlationId: string): ErrorBody {
-  const { reason: _reason, ...context } = error.context;
-  return { error: { ...context, code: error.code, message: error.message, correlation_id: correlationId } };
 }
 
 function send(error: DtqError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -118,7 +101,7 @@ const installErrorHandlers: FastifyPluginAsync<ErrorHandlerOptions> = async (app
     send(
       dtqError(API_ERRORS.ROUTE_NOT_FOUND, {
         method: request.method,
-        path: JSON.stringify(pathOf(request.url).slice(0, MAX_QUOTED_LENGTH)),
+        path: quoteValue(pathOf(request.url), MAX_QUOTED_LENGTH),
       }),
       request,
       reply,

@@ -14,7 +14,7 @@ import { newTaskId, type TaskQueue, type TaskSnapshot } from '../../queue/task-q
 import { API_ERRORS } from '../errors.ts';
 import { TASK_ID_PATTERN } from '../task-resource.ts';
 import type { CircuitBreaker } from './circuit-breaker.ts';
-import { parseTaskRequest } from './task-request.ts';
+import { type ParseTaskOptions, parseTaskRequest } from './task-request.ts';
 
 /** The 202 answer to a task creation. */
 export interface CreatedTask {
@@ -70,12 +70,13 @@ export interface TaskService {
 
 /** Build the task service over a queue and a circuit breaker. */
 export function createTaskService(options: TaskServiceOptions): TaskService {
+  const parseOptions: ParseTaskOptions = {
+    allowFaults: options.faults,
+    ...(options.workBudgets === undefined ? {} : { workBudgets: options.workBudgets }),
+  };
   return {
     async create(body, context) {
-      const request = parseTaskRequest(body, {
-        allowFaults: options.faults,
-        ...(options.workBudgets === undefined ? {} : { workBudgets: options.workBudgets }),
-      });
+      const request = parseTaskRequest(body, parseOptions);
       const admission = await options.breaker.admit(context.log);
       if (admission.open) {
         throw dtqError(API_ERRORS.CIRCUIT_OPEN, {
