@@ -35,7 +35,7 @@ IDEMPOTENCY_HEADER = "idempotency-key"
 # An Idempotency-Key is logged only when it is printable ASCII of a sane length: the header is
 # the client's, and a log line is no place for control characters or a megabyte of text.
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
-# Contract 1.0.0's status route (docs/log-contract.md, Status polls).
+# The contract's status route (docs/log-contract.md, Status polls).
 STATUS_ROUTE = "/api/v1/tasks/{task_id}"
 # The contract's route form is `/api/v1/tasks/:task_id`; Starlette writes `{task_id}` or `{task_id:str}`.
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::[^}]*)?\}")
