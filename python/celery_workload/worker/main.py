@@ -23,7 +23,7 @@ from ..celery_app import create_celery
 from ..config import load_settings
 from ..queues import DEAD_LETTER_KEY, DEAD_LETTER_QUEUE, priority_name
 
-settings = load_settings()
+settings = load_settings(role="worker")
 
 
 def _configure(instance: str):
