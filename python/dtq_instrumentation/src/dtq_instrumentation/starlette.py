@@ -13,7 +13,6 @@ import re
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import unquote
 
 from .context import LogContext, bind, unbind
 from .correlation import (
@@ -106,7 +105,8 @@ class DtqMiddleware:
         task_id: str | None = None
         poll = self.status_pattern.fullmatch(path) if method in ("GET", "HEAD") else None
         if poll is not None and self.task_id_param in poll.groupdict():
-            route, task_id = self.status_route, unquote(poll.group(self.task_id_param))
+            # ASGI's `path` is already percent-decoded: the id as the route will see it.
+            route, task_id = self.status_route, poll.group(self.task_id_param)
         # request.state.correlation_id, as the design notes' routes read it.
         state = scope.setdefault("state", {})
         state["correlation_id"] = correlation.id
