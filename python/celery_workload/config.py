@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import socket
 from dataclasses import dataclass
 
 
@@ -42,12 +44,20 @@ class Settings:
     max_retries: int
 
 
-def load_settings(env: dict | None = None) -> Settings:
+def default_instance(name: str, env: dict) -> str:
+    """`<name>@<host>` (`worker-1@web-3`), as contract/host.ts names a process without DTQ_INSTANCE,
+    so the same default on two hosts names two lanes and two log files."""
+    host = env.get("DTQ_HOST_NAME") or socket.gethostname()
+    return f"{name}@{re.sub(r'[^A-Za-z0-9._-]', '-', host)}"
+
+
+def load_settings(env: dict | None = None, *, role: str = "api") -> Settings:
+    """The settings of an `api` or `worker` process (the role names its default instance)."""
     env = dict(os.environ if env is None else env)
     return Settings(
         redis_url=env.get("DTQ_REDIS_URL") or "redis://127.0.0.1:6379",
         log_dir=env.get("DTQ_LOG_DIR") or "var/logs",
-        instance=env.get("DTQ_INSTANCE") or "api-1",
+        instance=env.get("DTQ_INSTANCE") or default_instance(f"{role}-1", env),
         log_stdout=env.get("DTQ_LOG_STDOUT", "1") != "0",
         faults=env.get("DTQ_FAULTS") == "1",
         api_host=env.get("DTQ_API_HOST") or "127.0.0.1",

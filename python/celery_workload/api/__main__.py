@@ -10,7 +10,7 @@ from dtq_instrumentation import EVENTS, F, configure_logging
 from dtq_instrumentation.celery import instrument_celery
 
 from ..config import ConfigError, load_settings
-from ..queues import priority_name
+from ..queues import priority_name, task_type
 from .app import create_app
 
 
@@ -25,7 +25,7 @@ def main() -> int:
     )
     instrument_celery(
         log,
-        task_type=lambda name: name.rsplit(".", 1)[-1],
+        task_type=task_type,
         priority_name=priority_name,
     )
     app = create_app(

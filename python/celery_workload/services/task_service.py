@@ -21,10 +21,22 @@ STATUS_WORDS = {
 }
 
 
+# One simulation draws and holds a float per position, several arrays deep (worker/var.py): the
+# bound keeps a pool process's memory in the hundreds of MB (a default 100,000-simulation run
+# admits 100 positions), where an unbounded one lets one request exhaust the worker's host.
+MAX_SIMULATION_CELLS = 10_000_000
+
+
 class InvalidTask(ValueError):
     """The request's data cannot be computed; the message says which field and what is expected."""
 
     code = "DTQ_ERR_API_INVALID_FIELD"
+
+
+class WorkBudgetExceeded(InvalidTask):
+    """The request's data is valid but would cost more than one task may."""
+
+    code = "DTQ_ERR_API_WORK_BUDGET_EXCEEDED"
 
 
 def _check_portfolio(data: dict[str, Any]) -> None:
@@ -45,6 +57,14 @@ def _check_portfolio(data: dict[str, Any]) -> None:
     horizon = data.get("time_horizon", 10)
     if not isinstance(horizon, int) or isinstance(horizon, bool) or not 1 <= horizon <= 252:
         raise InvalidTask("data.time_horizon: expected whole trading days, 1 to 252")
+    simulations = data.get("num_simulations", 100_000)
+    if not isinstance(simulations, int) or isinstance(simulations, bool) or not 100 <= simulations <= 1_000_000:
+        raise InvalidTask("data.num_simulations: expected a whole number from 100 to 1,000,000")
+    if simulations * len(positions) > MAX_SIMULATION_CELLS:
+        raise WorkBudgetExceeded(
+            f"data: {len(positions)} positions × {simulations} simulations is over {MAX_SIMULATION_CELLS:,};"
+            " send fewer positions or simulations"
+        )
 
 
 class TaskService:

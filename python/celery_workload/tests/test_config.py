@@ -15,3 +15,9 @@ def test_a_bad_value_names_the_variable_and_what_it_accepts():
         load_settings({"DTQ_API_PORT": "http"})
     with pytest.raises(ConfigError, match=r"DTQ_CELERY_CONCURRENCY=0 is out of range; expected 1 to 64"):
         load_settings({"DTQ_CELERY_CONCURRENCY": "0"})
+
+
+def test_without_dtq_instance_a_process_is_named_for_its_role_and_host():
+    assert load_settings({"DTQ_HOST_NAME": "web-3"}).instance == "api-1@web-3"
+    assert load_settings({"DTQ_HOST_NAME": "web-3"}, role="worker").instance == "worker-1@web-3"
+    assert load_settings({"DTQ_INSTANCE": "worker-2"}, role="worker").instance == "worker-2"

@@ -3,7 +3,7 @@ import io
 import pytest
 
 from celery_workload.api.schemas import TaskSubmitRequest
-from celery_workload.services.task_service import InvalidTask, TaskService
+from celery_workload.services.task_service import InvalidTask, TaskService, WorkBudgetExceeded
 from dtq_instrumentation import configure_logging
 
 # The design notes' example request, verbatim.
@@ -51,6 +51,28 @@ def test_invalid_positions_are_refused_before_anything_is_queued():
     with pytest.raises(InvalidTask, match=r"positions\[0\]\.quantity"):
         TaskService(queue).create_task("calculate_var", bad)
     assert queue.sent == []
+
+
+def test_simulations_out_of_range_are_refused_before_anything_is_queued():
+    queue = RecordingQueue()
+    for simulations in (0, 99, 1_000_001, 1e5, True, "100000"):
+        data = {**EXAMPLE["data"], "num_simulations": simulations}
+        with pytest.raises(InvalidTask, match="num_simulations"):
+            TaskService(queue).create_task("calculate_var", data)
+    assert queue.sent == []
+
+
+def test_a_portfolio_too_large_for_its_simulations_is_refused_with_the_work_budget_code():
+    queue = RecordingQueue()
+    position = {"symbol": "X", "quantity": 1, "price": 1}
+    big = {"portfolio_data": {"positions": [position] * 101}}
+    with pytest.raises(WorkBudgetExceeded, match="101 positions") as refused:
+        TaskService(queue).create_task("calculate_var", big)
+    assert refused.value.code == "DTQ_ERR_API_WORK_BUDGET_EXCEEDED"
+    assert queue.sent == []
+    TaskService(queue).create_task("calculate_var", {**big, "num_simulations": 10_000})
+    TaskService(queue).create_task("calculate_var", {"portfolio_data": {"positions": [position] * 100}})
+    assert len(queue.sent) == 2
 
 
 def test_fault_injection_is_refused_unless_enabled():

@@ -21,9 +21,9 @@ from dtq_instrumentation.celery import instrument_celery
 
 from ..celery_app import create_celery
 from ..config import load_settings
-from ..queues import DEAD_LETTER_KEY, DEAD_LETTER_QUEUE, priority_name
+from ..queues import DEAD_LETTER_KEY, DEAD_LETTER_QUEUE, priority_name, task_type
 
-settings = load_settings()
+settings = load_settings(role="worker")
 
 
 def _configure(instance: str):
@@ -36,7 +36,7 @@ LOG = _configure(settings.instance)
 app = create_celery(settings, include=("celery_workload.worker.tasks",))
 INSTRUMENTATION = instrument_celery(
     LOG,
-    task_type=lambda name: name.rsplit(".", 1)[-1],
+    task_type=task_type,
     priority_name=priority_name,
     max_attempts=lambda task: None if task.max_retries is None else task.max_retries + 1,
 )

@@ -1,3 +1,6 @@
+import asyncio
+import json
+
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
@@ -54,6 +57,26 @@ def test_a_status_poll_names_its_task_on_both_request_lines(api_lines):
     received, completed = api_lines.all()
     for line in (received, completed):
         assert line["task_id"] == "abc-123" and line["http.route"] == "/api/v1/tasks/:task_id"
+
+
+def test_a_percent_encoded_poll_names_the_task_the_route_reads_on_both_lines(api_lines):
+    # What uvicorn passes for GET /api/v1/tasks/caf%C3%A9%2541: `path` decoded once, as ASGI
+    # specifies (the test client decodes twice, so the scope is built here).
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+             "scheme": "http", "path": "/api/v1/tasks/café%41", "raw_path": b"/api/v1/tasks/caf%C3%A9%2541",
+             "root_path": "", "query_string": b"", "headers": [], "client": ("127.0.0.1", 1), "server": ("t", 80)}
+    sent = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(make_app()(scope, receive, send))
+    assert json.loads(sent[-1]["body"]) == {"task_id": "café%41"}
+    received, completed = api_lines.all()
+    assert received["task_id"] == completed["task_id"] == "café%41"
 
 
 def test_the_trace_context_continues_the_callers_trace(api_lines):

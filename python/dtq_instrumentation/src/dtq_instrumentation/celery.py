@@ -285,12 +285,7 @@ class CeleryInstrumentation:
             level=40,
         )
 
-    # Helpers for the application ----------------------------------------------------------
-
-    def attempt_of(self, task_id: str) -> int | None:
-        """The attempt number of a task running in this process."""
-        running = self._running.get(task_id)
-        return running.attempt if running else None
+    # Called by the application ------------------------------------------------------------
 
     def dead_lettered(self, task_id: str, *, queue: str | None, dead_letter_queue: str,
                       exc: BaseException | None = None) -> None:

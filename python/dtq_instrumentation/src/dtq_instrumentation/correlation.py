@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 CORRELATION_ID_HEADER = "x-request-id"
 CORRELATION_ID_MAX_LENGTH = 128
-CORRELATION_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+CORRELATION_ID_PATTERN = re.compile(rf"[A-Za-z0-9._:-]{{1,{CORRELATION_ID_MAX_LENGTH}}}")
 
 TRACEPARENT_HEADER = "traceparent"
 # version-traceid-parentid-flags; version ff is forbidden, all-zero ids are invalid.

@@ -13,7 +13,6 @@ import re
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import unquote
 
 from .context import LogContext, bind, unbind
 from .correlation import (
@@ -35,7 +34,7 @@ IDEMPOTENCY_HEADER = "idempotency-key"
 # An Idempotency-Key is logged only when it is printable ASCII of a sane length: the header is
 # the client's, and a log line is no place for control characters or a megabyte of text.
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
-# Contract 1.0.0's status route (docs/log-contract.md, Status polls).
+# The contract's status route (docs/log-contract.md, Status polls).
 STATUS_ROUTE = "/api/v1/tasks/{task_id}"
 # The contract's route form is `/api/v1/tasks/:task_id`; Starlette writes `{task_id}` or `{task_id:str}`.
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::[^}]*)?\}")
@@ -106,7 +105,8 @@ class DtqMiddleware:
         task_id: str | None = None
         poll = self.status_pattern.fullmatch(path) if method in ("GET", "HEAD") else None
         if poll is not None and self.task_id_param in poll.groupdict():
-            route, task_id = self.status_route, unquote(poll.group(self.task_id_param))
+            # ASGI's `path` is already percent-decoded: the id as the route will see it.
+            route, task_id = self.status_route, poll.group(self.task_id_param)
         # request.state.correlation_id, as the design notes' routes read it.
         state = scope.setdefault("state", {})
         state["correlation_id"] = correlation.id

@@ -65,6 +65,3 @@ class F:
     # carries them, so the explorer opens a trace by its id and other tools can join on it.
     TRACE_ID = "trace.id"
     SPAN_ID = "span.id"
-
-
-ROLES = ("nginx", "api", "worker")
