@@ -1,7 +1,7 @@
 /**
  * The stack's own Redis listens on a Unix socket beside its loopback port, and its Node APIs
- * and workers connect through the socket (cheaper per command than TCP on one host, see
- * docs/benchmarks.md); the port stays for everything else (tools, tests, the Celery system).
+ * and workers connect through the socket (no loopback TCP stack per command); the port stays for
+ * everything else (tools, tests, the Celery system).
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
