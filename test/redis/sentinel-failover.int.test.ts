@@ -6,54 +6,32 @@
  * asynchronous replication lost is measured and printed, not assumed to be nothing.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS } from '../../contract/vocabulary.ts';
-import { createLogger } from '../../instrumentation/logger.ts';
-import { type ApiApp, buildApp } from '../../workload/api/app.ts';
-import { createTaskQueue, type TaskQueue } from '../../workload/queue/task-queue.ts';
+import type { ApiApp } from '../../workload/api/app.ts';
 import { startRedisSentinel, type TestRedisSentinel } from '../utils/redis-cluster.ts';
+import { type ReplicatedApi, startReplicatedApi } from '../utils/replicated-api.ts';
 import { waitFor } from '../utils/wait.ts';
 import { createHarness, type Harness, varData } from '../worker/worker-harness.ts';
 
 let sentinel: TestRedisSentinel;
-let queue: TaskQueue;
 let app: ApiApp;
 let harness: Harness;
-let logDir: string;
+let api: ReplicatedApi;
 
 beforeAll(async () => {
   sentinel = await startRedisSentinel({ replicas: 2, downAfterMs: 1000 });
-  logDir = mkdtempSync(join(tmpdir(), 'dtq-sentinel-api-'));
-  const logger = createLogger({ service: 'api', instance: 'api-sentinel', logDir, stdout: false });
-  queue = createTaskQueue({ redis: sentinel.target, logger });
-  await waitFor('the API queue to reach the master', () => queue.isAvailable(), { timeoutMs: 15_000 });
-  app = buildApp({
-    logger,
-    queue,
-    config: {
-      instance: 'api-sentinel',
-      faults: true,
-      circuitThreshold: 10_000,
-      circuitCacheMs: 0,
-      retryAfterS: 1,
-      redisTarget: sentinel.target,
-    },
-  });
-  await app.ready();
+  api = await startReplicatedApi(sentinel.target, { instance: 'api-sentinel', retryAfterS: 1 });
+  app = api.app;
   harness = createHarness(sentinel.env);
   await Promise.all([harness.spawnWorker('worker-s1'), harness.spawnWorker('worker-s2')]);
 });
 
 afterAll(async () => {
   await harness?.cleanup();
-  await app?.close();
-  await queue?.close();
+  await api?.close();
   await sentinel?.close();
-  if (logDir !== undefined) rmSync(logDir, { recursive: true, force: true });
 });
 
 interface Sent {
