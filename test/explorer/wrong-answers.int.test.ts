@@ -6,23 +6,19 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, ROOT, runExplore } from './binary.ts';
-import { removeDir } from './helpers.ts';
+import { tempLogDirs } from './helpers.ts';
 
 const SEEDS = join(ROOT, 'test', 'explorer', 'foreign', 'seeds');
 const UNDETERMINED = 5;
-const dirs: string[] = [];
+const { track } = tempLogDirs();
 
 beforeAll(() => ensureBuilt());
-afterEach(() => {
-  for (const dir of dirs.splice(0)) removeDir(dir);
-});
 
 /** A log directory holding these files (name → NDJSON lines). */
 function logDir(files: Record<string, readonly object[] | string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'dtq-wrong-'));
-  dirs.push(dir);
+  const dir = track(mkdtempSync(join(tmpdir(), 'dtq-wrong-')));
   for (const [name, lines] of Object.entries(files))
     writeFileSync(
       join(dir, name),
