@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DtqError } from '../../contract/dtq-error.ts';
 import { EVENTS } from '../../contract/vocabulary.ts';
 import { createLogger } from '../../instrumentation/logger.ts';
-import type { ApiApp } from '../../workload/api/app.ts';
 import { cacheKey, fenceKey, lockKey, resultKey } from '../../workload/locks/keys.ts';
 import { tryAcquire } from '../../workload/locks/lock.ts';
 import { queuePrefix, waitListKey } from '../../workload/queue/contract.ts';
@@ -21,7 +20,6 @@ import { waitFor } from '../utils/wait.ts';
 import { createHarness, type Harness, varData } from '../worker/worker-harness.ts';
 
 let cluster: TestRedisCluster;
-let app: ApiApp;
 let harness: Harness;
 let client: RedisClient;
 let api: ReplicatedApi;
@@ -29,7 +27,6 @@ let api: ReplicatedApi;
 beforeAll(async () => {
   cluster = await startRedisCluster();
   api = await startReplicatedApi(cluster.target, { instance: 'api-cluster', retryAfterS: 2 });
-  app = api.app;
   harness = createHarness(cluster.env);
   await Promise.all([harness.spawnWorker('worker-c1'), harness.spawnWorker('worker-c2')]);
   client = createRedisClient(cluster.target, { maxRetriesPerRequest: 1 });
@@ -42,26 +39,13 @@ afterAll(async () => {
   await cluster?.close();
 });
 
-const post = (body: object, headers: Record<string, string> = {}) =>
-  app.inject({
-    method: 'POST',
-    url: '/api/v1/tasks',
-    headers: { 'content-type': 'application/json', ...headers },
-    payload: body,
-  });
-
-async function statusOf(taskId: string): Promise<string> {
-  const response = await app.inject({ method: 'GET', url: `/api/v1/tasks/${taskId}` });
-  return (response.json() as { status: string }).status;
-}
-
 describe('on a Redis Cluster', () => {
   it('answers /ready, accepts tasks on every queue and the workers run them all', async () => {
-    expect((await app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
+    expect((await api.app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
     const priorities = ['high', 'medium', 'low'] as const;
     const ids: string[] = [];
     for (let i = 0; i < 30; i++) {
-      const response = await post({
+      const response = await api.postTask({
         task_type: 'calculate_var',
         data: varData(`cluster-${randomUUID()}`, { simulations: 500 }),
         priority: priorities[i % 3],
@@ -70,7 +54,7 @@ describe('on a Redis Cluster', () => {
       ids.push((response.json() as { task_id: string }).task_id);
     }
     for (const id of ids) {
-      await waitFor(`task ${id} to succeed`, async () => (await statusOf(id)) === 'succeeded', {
+      await waitFor(`task ${id} to succeed`, async () => (await api.taskStatus(id)) === 'succeeded', {
         timeoutMs: 60_000,
         intervalMs: 100,
       });
@@ -85,7 +69,7 @@ describe('on a Redis Cluster', () => {
 
   it('retries a failed attempt after its backoff and dead-letters a poison task (BullMQ scripts across its keys)', async () => {
     const submit = async (fault: object) => {
-      const response = await post({
+      const response = await api.postTask({
         task_type: 'calculate_var',
         data: { ...varData(`fault-${randomUUID()}`, { simulations: 300 }), fault },
         priority: 'low',
@@ -95,11 +79,11 @@ describe('on a Redis Cluster', () => {
     };
     const retried = await submit({ fail_attempts: 1 });
     const poison = await submit({ poison: true });
-    await waitFor('the retried task to succeed', async () => (await statusOf(retried)) === 'succeeded', {
+    await waitFor('the retried task to succeed', async () => (await api.taskStatus(retried)) === 'succeeded', {
       timeoutMs: 60_000,
       intervalMs: 100,
     });
-    await waitFor('the poison task to fail', async () => (await statusOf(poison)) === 'failed', {
+    await waitFor('the poison task to fail', async () => (await api.taskStatus(poison)) === 'failed', {
       timeoutMs: 60_000,
       intervalMs: 100,
     });
@@ -135,8 +119,8 @@ describe('on a Redis Cluster', () => {
   it('replays a request with the same Idempotency-Key instead of enqueuing it twice', async () => {
     const key = `cluster-key-${randomUUID()}`;
     const body = { task_type: 'calculate_var', data: varData(`idem-${randomUUID()}`), priority: 'medium' };
-    const first = await post(body, { 'idempotency-key': key });
-    const second = await post(body, { 'idempotency-key': key });
+    const first = await api.postTask(body, { 'idempotency-key': key });
+    const second = await api.postTask(body, { 'idempotency-key': key });
     expect(first.statusCode).toBe(202);
     expect(second.statusCode).toBe(202);
     expect(second.json()).toEqual(first.json());

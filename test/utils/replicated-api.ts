@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LightMyRequestResponse } from 'fastify';
 import { createLogger } from '../../instrumentation/logger.ts';
 import { type ApiApp, buildApp } from '../../workload/api/app.ts';
 import type { ClusterTarget, SentinelTarget } from '../../workload/queue/redis-target.ts';
@@ -16,6 +17,10 @@ import { waitFor } from './wait.ts';
 export interface ReplicatedApi {
   app: ApiApp;
   logDir: string;
+  /** POST /api/v1/tasks in process, `body` as application/json plus `headers`. */
+  postTask(body: object, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  /** The status GET /api/v1/tasks/:id answers, or undefined when it does not answer 200. */
+  taskStatus(taskId: string): Promise<string | undefined>;
   close(): Promise<void>;
 }
 
@@ -50,6 +55,17 @@ export async function startReplicatedApi(
   return {
     app,
     logDir,
+    postTask: (body, headers = {}) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/v1/tasks',
+        headers: { 'content-type': 'application/json', ...headers },
+        payload: body,
+      }),
+    async taskStatus(taskId) {
+      const response = await app.inject({ method: 'GET', url: `/api/v1/tasks/${taskId}` });
+      return response.statusCode === 200 ? (response.json() as { status: string }).status : undefined;
+    },
     async close() {
       await app.close();
       await queue.close();
