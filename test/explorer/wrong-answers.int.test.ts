@@ -1,7 +1,8 @@
 /**
- * Never a confident wrong answer: each way issue 13 found the explorer misreading a user's
- * logs, through the real binary. Lines that do not meet the contract give the outcome
- * `undetermined`, exit 5 and the reason; the right profile or mapping gives the right trace.
+ * Never a confident wrong answer: logs that break the contract in ways a user's logs do (a
+ * foreign timestamp field, service name or status route, missing ids or hops), through the real
+ * binary. Lines that do not meet the contract give the outcome `undetermined`, exit 5 and the
+ * reason; the right profile or mapping gives the right trace.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
