@@ -1,6 +1,6 @@
 /**
  * The real dtq-explore binary on paths a client chose: `GET /api/v1/tasks/%c0%ae` (invalid
- * UTF-8, once a URIError that took every view down) and a path nginx decoded into ESC, BEL,
+ * UTF-8, which decodeURIComponent refuses with a URIError) and a path nginx decoded into ESC, BEL,
  * CR, LF, a C1 CSI and an OSC 8 link. Every view still works, and none writes a control
  * character it did not put there itself.
  */

@@ -66,6 +66,11 @@ function selected(text: string): string {
   return text.split('\n').find((line) => line.startsWith('› ')) ?? '';
 }
 
+/** The selected line once it holds `text`: the TUI redraws after a key at the machine's pace. */
+async function selectedHolding(text: string): Promise<string> {
+  return selected(await waitForScreen((s) => selected(s).includes(text), `"${text}" selected`));
+}
+
 let dir: string;
 beforeAll(() => {
   ensureBuilt();
@@ -91,13 +96,13 @@ describe('dtq-explore in a real terminal', () => {
     expect(first).toContain('⚠ 202 at 10:15:23.017, job was dead-lettered 3 attempts later');
     for (const line of first.split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
     await keys('e', 'e');
-    expect(selected(screen())).toContain('attempt 1 · worker-1');
+    expect(await selectedHolding('attempt 1 · worker-1')).toContain('attempt 1 · worker-1');
     await keys('Enter');
     await waitForScreen((s) => s.includes('"event.action": "task.started"'), 'the details JSON');
     await keys('Escape');
     await waitForScreen((s) => selected(s).includes('attempt 1 · worker-1'), 'the trace again');
     await keys('/', 'w', 'o', 'r', 'k', 'e', 'r', '-', '2', 'Enter');
-    expect(selected(screen())).toContain('attempt 3 · worker-2');
+    expect(await selectedHolding('attempt 3 · worker-2')).toContain('attempt 3 · worker-2');
     await keys('?');
     await waitForScreen((s) => s.includes('dtq-explore keys'), 'help');
     await keys('x', 'q');
@@ -126,8 +131,11 @@ describe('dtq-explore in a real terminal', () => {
       const filtered = await waitForScreen((s) => s.includes('filter "worker-3"'), 'the filtered list');
       expect(filtered).toContain('Fleet: 1 request(s)');
       expect(selected(filtered)).toContain('req-a');
-      await keys('F', '/', 'r', 'e', 'q', '-', 'b', 'Enter');
-      expect(selected(screen())).toContain('req-b');
+      await keys('F');
+      // A search typed before the cleared list is back would lose its '/' and quit on its 'q'.
+      await waitForScreen((s) => s.includes('Fleet: 3 request(s)') && !s.includes('filter "'), 'the filter cleared');
+      await keys('/', 'r', 'e', 'q', '-', 'b', 'Enter');
+      expect(await selectedHolding('req-b')).toContain('req-b');
       await keys('Enter');
       await waitForScreen((s) => s.includes('dtq-explore req-b'), 'the trace');
       await keys('Escape');
@@ -199,11 +207,11 @@ describe('dtq-explore in a real terminal', () => {
       });
       await waitForScreen((s) => s.includes('Fleet: 7 request(s)'), 'the request list');
       await keys('/', 'o', 't', 'h', 'e', 'r', 'Enter');
-      expect(selected(screen())).toContain('other-req');
+      expect(await selectedHolding('other-req')).toContain('other-req');
       await keys('Enter');
       await waitForScreen((s) => s.includes('dtq-explore other-req'), 'the duplicate’s trace');
       await keys('/', 'c', 'a', 'c', 'h', 'e', 'Space', 'h', 'i', 't', 'Enter');
-      expect(selected(screen())).toContain('result cache hit → original task');
+      expect(await selectedHolding('result cache hit → original task')).toContain('result cache hit → original task');
       await keys('o');
       const original = await waitForScreen((s) => s.includes('dtq-explore orig-req'), 'the original’s trace');
       expect(selected(original)).toContain('task orig-task');

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   globToRegExp,
   isLogFileName,
@@ -10,17 +10,12 @@ import {
   listLogFiles,
   parseLogInput,
 } from '../../explorer/sources/log-files.ts';
-import { removeDir } from './helpers.ts';
+import { tempLogDirs } from './helpers.ts';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) removeDir(dir);
-});
+const { track } = tempLogDirs();
 
 function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'dtq-log-files-'));
-  dirs.push(dir);
-  return dir;
+  return track(mkdtempSync(join(tmpdir(), 'dtq-log-files-')));
 }
 
 function write(root: string, files: readonly string[]): void {

@@ -6,6 +6,7 @@ import { App } from '../../explorer/components/App.tsx';
 import { loadTrace, type TraceTarget } from '../../explorer/load-trace.ts';
 import { summariseRequests } from '../../explorer/model/request-list.ts';
 import { FileSource } from '../../explorer/sources/files.ts';
+import { renderFollowed } from '../utils/follow-app.tsx';
 import { deadLettered, duplicatesScenario, happyPath, LogWriter, T0 } from './fixtures.ts';
 import { press, removeDir, selectedLine, stripAnsi, waitForFrame, writeLogDir } from './helpers.ts';
 
@@ -51,21 +52,8 @@ describe('--follow', () => {
     const w = new LogWriter(base);
     w.post({ ms: 0, cid: 'live', taskId: 'live-task' });
     dir = writeLogDir(w);
-    const source = new FileSource(dir);
-    const load = async (target: TraceTarget) => (await loadTrace(source, target)).trace;
-    const initial = await load({ correlationId: 'live' });
+    const { app, initial } = await renderFollowed(dir, 'live');
     expect(initial.inFlight).toBe(true);
-    const app = render(
-      <App
-        target={{ correlationId: 'live' }}
-        initialTrace={initial}
-        loadTrace={load}
-        loadList={async () => []}
-        follow
-        size={{ columns: 80, rows: 24 }}
-        noColor
-      />,
-    );
     const first = await waitForFrame(app.lastFrame, (f) => f.includes('dtq-explore live'));
     expect(first).toContain('IN FLIGHT');
     expect(first).toContain('following');

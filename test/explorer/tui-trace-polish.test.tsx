@@ -6,6 +6,7 @@ import { originalFor, wrapText } from '../../explorer/model/navigation.ts';
 import { osc52 } from '../../explorer/output/clipboard.ts';
 import { jsonTokens } from '../../explorer/output/json-tokens.ts';
 import { FileSource } from '../../explorer/sources/files.ts';
+import { renderFollowed } from '../utils/follow-app.tsx';
 import { duplicatesScenario, LogWriter, T0 } from './fixtures.ts';
 import { ESC, press, selectedLine, stripAnsi, tempLogDirs, waitForFrame, writeLogDir } from './helpers.ts';
 
@@ -136,23 +137,10 @@ describe('a trace followed in flight', () => {
     const w = new LogWriter(Date.now() - 200);
     w.post({ ms: 0, cid: 'req-live', taskId: 'task-live' });
     w.attempt({ ms: 10, cid: 'req-live', taskId: 'task-live', worker: 'worker-1', attempt: 1, die: true });
-    const source = new FileSource(track(writeLogDir(w)));
-    const load = async (target: TraceTarget) => (await loadTrace(source, target)).trace;
-    const initial = await load({ correlationId: 'req-live' });
+    const { app, initial } = await renderFollowed(track(writeLogDir(w)), 'req-live');
     expect(initial.inFlight).toBe(true);
     // The lines span 10 ms; the attempt has run for as long as the test has.
     expect(initial.endedAt - initial.startedAt).toBeLessThan(100);
-    const app = render(
-      <App
-        target={{ correlationId: 'req-live' }}
-        initialTrace={initial}
-        loadTrace={load}
-        loadList={async () => []}
-        follow
-        size={{ columns: 80, rows: 24 }}
-        noColor
-      />,
-    );
     const grown = await waitForFrame(app.lastFrame, (f) => /0 … \d+\.\d+ s/.test(f), 5000);
     const attempt = grown.split('\n').find((line) => line.includes('attempt 1 · worker-1')) ?? '';
     // Its bar now reaches the right edge of the time axis.

@@ -1,28 +1,25 @@
 /**
- * Never a confident wrong answer: each way issue 13 found the explorer misreading a user's
- * logs, through the real binary. Lines that do not meet the contract give the outcome
- * `undetermined`, exit 5 and the reason; the right profile or mapping gives the right trace.
+ * Never a confident wrong answer: logs that break the contract in ways a user's logs do (a
+ * foreign timestamp field, service name or status route, missing ids or hops), through the real
+ * binary. Lines that do not meet the contract give the outcome `undetermined`, exit 5 and the
+ * reason; the right profile or mapping gives the right trace.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, ROOT, runExplore } from './binary.ts';
-import { removeDir } from './helpers.ts';
+import { tempLogDirs } from './helpers.ts';
 
 const SEEDS = join(ROOT, 'test', 'explorer', 'foreign', 'seeds');
 const UNDETERMINED = 5;
-const dirs: string[] = [];
+const { track } = tempLogDirs();
 
 beforeAll(() => ensureBuilt());
-afterEach(() => {
-  for (const dir of dirs.splice(0)) removeDir(dir);
-});
 
 /** A log directory holding these files (name → NDJSON lines). */
 function logDir(files: Record<string, readonly object[] | string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'dtq-wrong-'));
-  dirs.push(dir);
+  const dir = track(mkdtempSync(join(tmpdir(), 'dtq-wrong-')));
   for (const [name, lines] of Object.entries(files))
     writeFileSync(
       join(dir, name),

@@ -86,7 +86,7 @@ describe('planRequests', () => {
       expect(new Set(members.map((m) => m.atMs)).size).toBe(1);
       expect(members.every((m) => m.idempotencyKey === null)).toBe(true);
     }
-    // Without the option the plan is what it always was for the seed.
+    // Leaving the option out plans the same as turning it off.
     expect(planRequests(base)).toEqual(planRequests({ ...base, sharedIds: false }));
   });
 

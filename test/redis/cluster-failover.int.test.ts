@@ -5,72 +5,40 @@
  * restart.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS } from '../../contract/vocabulary.ts';
-import { createLogger } from '../../instrumentation/logger.ts';
-import { type ApiApp, buildApp } from '../../workload/api/app.ts';
 import { QUEUE_NAMES, waitListKey } from '../../workload/queue/contract.ts';
-import { createTaskQueue, type TaskQueue } from '../../workload/queue/task-queue.ts';
 import { commandOn, startRedisCluster, type TestRedisCluster } from '../utils/redis-cluster.ts';
+import { type ReplicatedApi, startReplicatedApi } from '../utils/replicated-api.ts';
 import { waitFor } from '../utils/wait.ts';
 import { createHarness, type Harness, varData } from '../worker/worker-harness.ts';
 
 let cluster: TestRedisCluster;
-let queue: TaskQueue;
-let app: ApiApp;
 let harness: Harness;
-let logDir: string;
+let api: ReplicatedApi;
 
 beforeAll(async () => {
   cluster = await startRedisCluster({ nodeTimeoutMs: 2000 });
-  logDir = mkdtempSync(join(tmpdir(), 'dtq-cluster-failover-'));
-  const logger = createLogger({ service: 'api', instance: 'api-cf', logDir, stdout: false });
-  queue = createTaskQueue({ redis: cluster.target, logger });
-  await waitFor('the API queue to connect to the cluster', () => queue.isAvailable(), { timeoutMs: 15_000 });
-  app = buildApp({
-    logger,
-    queue,
-    config: {
-      instance: 'api-cf',
-      faults: true,
-      circuitThreshold: 10_000,
-      circuitCacheMs: 0,
-      retryAfterS: 1,
-      redisTarget: cluster.target,
-    },
-  });
-  await app.ready();
+  api = await startReplicatedApi(cluster.target, { instance: 'api-cf', retryAfterS: 1 });
   harness = createHarness(cluster.env);
   await Promise.all([harness.spawnWorker('worker-cf1'), harness.spawnWorker('worker-cf2')]);
 });
 
 afterAll(async () => {
   await harness?.cleanup();
-  await app?.close();
-  await queue?.close();
+  await api?.close();
   await cluster?.close();
-  if (logDir !== undefined) rmSync(logDir, { recursive: true, force: true });
 });
 
 async function send(): Promise<{ status: number; taskId?: string }> {
-  const response = await app.inject({
-    method: 'POST',
-    url: '/api/v1/tasks',
-    headers: { 'content-type': 'application/json', 'idempotency-key': `cf-${randomUUID()}` },
-    payload: { task_type: 'calculate_var', data: varData(`p-${randomUUID()}`, { simulations: 300 }), priority: 'high' },
-  });
+  const response = await api.postTask(
+    { task_type: 'calculate_var', data: varData(`p-${randomUUID()}`, { simulations: 300 }), priority: 'high' },
+    { 'idempotency-key': `cf-${randomUUID()}` },
+  );
   return response.statusCode === 202
     ? { status: 202, taskId: (response.json() as { task_id: string }).task_id }
     : { status: response.statusCode };
-}
-
-async function statusOf(taskId: string): Promise<string | undefined> {
-  const response = await app.inject({ method: 'GET', url: `/api/v1/tasks/${taskId}` });
-  return response.statusCode === 200 ? (response.json() as { status: string }).status : undefined;
 }
 
 describe('Redis Cluster failover under load', () => {
@@ -101,7 +69,7 @@ describe('Redis Cluster failover under load', () => {
     expect(new Set(refused.map((s) => s.status))).toEqual(refused.length === 0 ? new Set() : new Set([503]));
     const accepted = after.flatMap((s) => (s.taskId === undefined ? [] : [s.taskId]));
     for (const taskId of accepted) {
-      await waitFor(`task ${taskId} to succeed`, async () => (await statusOf(taskId)) === 'succeeded', {
+      await waitFor(`task ${taskId} to succeed`, async () => (await api.taskStatus(taskId)) === 'succeeded', {
         timeoutMs: 60_000,
         intervalMs: 100,
       });

@@ -4,50 +4,29 @@
  * spread over the three masters instead of piling into one slot.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DtqError } from '../../contract/dtq-error.ts';
 import { EVENTS } from '../../contract/vocabulary.ts';
 import { createLogger } from '../../instrumentation/logger.ts';
-import { type ApiApp, buildApp } from '../../workload/api/app.ts';
 import { cacheKey, fenceKey, lockKey, resultKey } from '../../workload/locks/keys.ts';
 import { tryAcquire } from '../../workload/locks/lock.ts';
-import { writeFencedResult } from '../../workload/locks/result-store.ts';
 import { queuePrefix, waitListKey } from '../../workload/queue/contract.ts';
 import { createRedisClient, type RedisClient } from '../../workload/queue/redis-client.ts';
-import { createTaskQueue, type TaskQueue } from '../../workload/queue/task-queue.ts';
+import { createTaskQueue } from '../../workload/queue/task-queue.ts';
+import { fencedWriter } from '../utils/fenced-write.ts';
 import { commandOn, startRedisCluster, type TestRedisCluster } from '../utils/redis-cluster.ts';
+import { type ReplicatedApi, startReplicatedApi } from '../utils/replicated-api.ts';
 import { waitFor } from '../utils/wait.ts';
 import { createHarness, type Harness, varData } from '../worker/worker-harness.ts';
 
 let cluster: TestRedisCluster;
-let queue: TaskQueue;
-let app: ApiApp;
 let harness: Harness;
 let client: RedisClient;
-let logDir: string;
+let api: ReplicatedApi;
 
 beforeAll(async () => {
   cluster = await startRedisCluster();
-  logDir = mkdtempSync(join(tmpdir(), 'dtq-cluster-api-'));
-  const logger = createLogger({ service: 'api', instance: 'api-cluster', logDir, stdout: false });
-  queue = createTaskQueue({ redis: cluster.target, logger });
-  await waitFor('the API queue to connect to the cluster', () => queue.isAvailable(), { timeoutMs: 15_000 });
-  app = buildApp({
-    logger,
-    queue,
-    config: {
-      instance: 'api-cluster',
-      faults: true,
-      circuitThreshold: 10_000,
-      circuitCacheMs: 0,
-      retryAfterS: 2,
-      redisTarget: cluster.target,
-    },
-  });
-  await app.ready();
+  api = await startReplicatedApi(cluster.target, { instance: 'api-cluster', retryAfterS: 2 });
   harness = createHarness(cluster.env);
   await Promise.all([harness.spawnWorker('worker-c1'), harness.spawnWorker('worker-c2')]);
   client = createRedisClient(cluster.target, { maxRetriesPerRequest: 1 });
@@ -55,33 +34,18 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await harness?.cleanup();
-  await app?.close();
-  await queue?.close();
+  await api?.close();
   client?.disconnect();
   await cluster?.close();
-  if (logDir !== undefined) rmSync(logDir, { recursive: true, force: true });
 });
-
-const post = (body: object, headers: Record<string, string> = {}) =>
-  app.inject({
-    method: 'POST',
-    url: '/api/v1/tasks',
-    headers: { 'content-type': 'application/json', ...headers },
-    payload: body,
-  });
-
-async function statusOf(taskId: string): Promise<string> {
-  const response = await app.inject({ method: 'GET', url: `/api/v1/tasks/${taskId}` });
-  return (response.json() as { status: string }).status;
-}
 
 describe('on a Redis Cluster', () => {
   it('answers /ready, accepts tasks on every queue and the workers run them all', async () => {
-    expect((await app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
+    expect((await api.app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
     const priorities = ['high', 'medium', 'low'] as const;
     const ids: string[] = [];
     for (let i = 0; i < 30; i++) {
-      const response = await post({
+      const response = await api.postTask({
         task_type: 'calculate_var',
         data: varData(`cluster-${randomUUID()}`, { simulations: 500 }),
         priority: priorities[i % 3],
@@ -90,7 +54,7 @@ describe('on a Redis Cluster', () => {
       ids.push((response.json() as { task_id: string }).task_id);
     }
     for (const id of ids) {
-      await waitFor(`task ${id} to succeed`, async () => (await statusOf(id)) === 'succeeded', {
+      await waitFor(`task ${id} to succeed`, async () => (await api.taskStatus(id)) === 'succeeded', {
         timeoutMs: 60_000,
         intervalMs: 100,
       });
@@ -105,7 +69,7 @@ describe('on a Redis Cluster', () => {
 
   it('retries a failed attempt after its backoff and dead-letters a poison task (BullMQ scripts across its keys)', async () => {
     const submit = async (fault: object) => {
-      const response = await post({
+      const response = await api.postTask({
         task_type: 'calculate_var',
         data: { ...varData(`fault-${randomUUID()}`, { simulations: 300 }), fault },
         priority: 'low',
@@ -115,11 +79,11 @@ describe('on a Redis Cluster', () => {
     };
     const retried = await submit({ fail_attempts: 1 });
     const poison = await submit({ poison: true });
-    await waitFor('the retried task to succeed', async () => (await statusOf(retried)) === 'succeeded', {
+    await waitFor('the retried task to succeed', async () => (await api.taskStatus(retried)) === 'succeeded', {
       timeoutMs: 60_000,
       intervalMs: 100,
     });
-    await waitFor('the poison task to fail', async () => (await statusOf(poison)) === 'failed', {
+    await waitFor('the poison task to fail', async () => (await api.taskStatus(poison)) === 'failed', {
       timeoutMs: 60_000,
       intervalMs: 100,
     });
@@ -134,7 +98,7 @@ describe('on a Redis Cluster', () => {
 
   it('refuses a URL that leads to a cluster node, naming the setting to use instead of reporting MOVED', async () => {
     const node = cluster.target.nodes[0];
-    const logger = createLogger({ service: 'api', instance: 'api-misconfigured', logDir, stdout: false });
+    const logger = createLogger({ service: 'api', instance: 'api-misconfigured', logDir: api.logDir, stdout: false });
     const wrong = createTaskQueue({ redis: `redis://${node?.host}:${node?.port}`, logger });
     try {
       const failure = await waitFor('the cluster node to be recognised', async () => {
@@ -155,8 +119,8 @@ describe('on a Redis Cluster', () => {
   it('replays a request with the same Idempotency-Key instead of enqueuing it twice', async () => {
     const key = `cluster-key-${randomUUID()}`;
     const body = { task_type: 'calculate_var', data: varData(`idem-${randomUUID()}`), priority: 'medium' };
-    const first = await post(body, { 'idempotency-key': key });
-    const second = await post(body, { 'idempotency-key': key });
+    const first = await api.postTask(body, { 'idempotency-key': key });
+    const second = await api.postTask(body, { 'idempotency-key': key });
     expect(first.statusCode).toBe(202);
     expect(second.statusCode).toBe(202);
     expect(second.json()).toEqual(first.json());
@@ -179,16 +143,7 @@ describe('on a Redis Cluster', () => {
     const second = await tryAcquire(client, resource, holder('t2'), { ttlMs: 10_000 });
     if (!second.acquired) throw new Error('second acquire refused');
     expect(second.lease.fence).toBeGreaterThan(first.lease.fence);
-    const write = (fence: number, taskId: string) =>
-      writeFencedResult(client, {
-        resource,
-        inputsHash: 'h',
-        fence,
-        result: { by: taskId },
-        taskId,
-        correlationId: `C-${taskId}`,
-        cacheTtlMs: 60_000,
-      });
+    const write = fencedWriter(client, resource);
     expect(await write(first.lease.fence, 't1')).toEqual({ written: false, lastFence: second.lease.fence });
     expect(await write(second.lease.fence, 't2')).toEqual({ written: true, previousFence: 0 });
     await second.lease.release();

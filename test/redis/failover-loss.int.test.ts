@@ -11,8 +11,8 @@ import { recordKey } from '../../workload/idempotency/scope.ts';
 import { IdempotencyStore } from '../../workload/idempotency/store.ts';
 import { fenceKey } from '../../workload/locks/keys.ts';
 import { tryAcquire } from '../../workload/locks/lock.ts';
-import { writeFencedResult } from '../../workload/locks/result-store.ts';
 import { createRedisClient, type RedisClient } from '../../workload/queue/redis-client.ts';
+import { fencedWriter } from '../utils/fenced-write.ts';
 import { startRedisSentinel, type TestRedisSentinel } from '../utils/redis-cluster.ts';
 import { waitFor } from '../utils/wait.ts';
 
@@ -81,16 +81,7 @@ describe('an asynchronous-replication failover', () => {
     if (!next.acquired) throw new Error('acquire after the failover refused');
     expect(next.lease.fence).toBe(stale.lease.fence);
 
-    const write = (fence: number, taskId: string) =>
-      writeFencedResult(client, {
-        resource,
-        inputsHash: 'h',
-        fence,
-        result: { by: taskId },
-        taskId,
-        correlationId: `C-${taskId}`,
-        cacheTtlMs: 60_000,
-      });
+    const write = fencedWriter(client, resource);
     expect(await write(next.lease.fence, 't3')).toMatchObject({ written: true });
     // Same token, other task: refused, so the reused token writes once.
     expect(await write(stale.lease.fence, 't2')).toEqual({ written: false, lastFence: next.lease.fence });

@@ -6,54 +6,29 @@
  * asynchronous replication lost is measured and printed, not assumed to be nothing.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS } from '../../contract/vocabulary.ts';
-import { createLogger } from '../../instrumentation/logger.ts';
-import { type ApiApp, buildApp } from '../../workload/api/app.ts';
-import { createTaskQueue, type TaskQueue } from '../../workload/queue/task-queue.ts';
 import { startRedisSentinel, type TestRedisSentinel } from '../utils/redis-cluster.ts';
+import { type ReplicatedApi, startReplicatedApi } from '../utils/replicated-api.ts';
 import { waitFor } from '../utils/wait.ts';
 import { createHarness, type Harness, varData } from '../worker/worker-harness.ts';
 
 let sentinel: TestRedisSentinel;
-let queue: TaskQueue;
-let app: ApiApp;
 let harness: Harness;
-let logDir: string;
+let api: ReplicatedApi;
 
 beforeAll(async () => {
   sentinel = await startRedisSentinel({ replicas: 2, downAfterMs: 1000 });
-  logDir = mkdtempSync(join(tmpdir(), 'dtq-sentinel-api-'));
-  const logger = createLogger({ service: 'api', instance: 'api-sentinel', logDir, stdout: false });
-  queue = createTaskQueue({ redis: sentinel.target, logger });
-  await waitFor('the API queue to reach the master', () => queue.isAvailable(), { timeoutMs: 15_000 });
-  app = buildApp({
-    logger,
-    queue,
-    config: {
-      instance: 'api-sentinel',
-      faults: true,
-      circuitThreshold: 10_000,
-      circuitCacheMs: 0,
-      retryAfterS: 1,
-      redisTarget: sentinel.target,
-    },
-  });
-  await app.ready();
+  api = await startReplicatedApi(sentinel.target, { instance: 'api-sentinel', retryAfterS: 1 });
   harness = createHarness(sentinel.env);
   await Promise.all([harness.spawnWorker('worker-s1'), harness.spawnWorker('worker-s2')]);
 });
 
 afterAll(async () => {
   await harness?.cleanup();
-  await app?.close();
-  await queue?.close();
+  await api?.close();
   await sentinel?.close();
-  if (logDir !== undefined) rmSync(logDir, { recursive: true, force: true });
 });
 
 interface Sent {
@@ -72,19 +47,9 @@ async function send(afterKill: boolean): Promise<Sent> {
     data: varData(`p-${randomUUID()}`, { simulations: 300 }),
     priority: 'high',
   };
-  const response = await app.inject({
-    method: 'POST',
-    url: '/api/v1/tasks',
-    headers: { 'content-type': 'application/json', 'idempotency-key': key },
-    payload: body,
-  });
+  const response = await api.postTask(body, { 'idempotency-key': key });
   const taskId = response.statusCode === 202 ? (response.json() as { task_id: string }).task_id : undefined;
   return { key, body, status: response.statusCode, afterKill, ...(taskId === undefined ? {} : { taskId }) };
-}
-
-async function statusOf(taskId: string): Promise<string | undefined> {
-  const response = await app.inject({ method: 'GET', url: `/api/v1/tasks/${taskId}` });
-  return response.statusCode === 200 ? (response.json() as { status: string }).status : undefined;
 }
 
 describe('Sentinel failover under load', () => {
@@ -122,7 +87,7 @@ describe('Sentinel failover under load', () => {
     for (const task of acceptedAfter) {
       await waitFor(
         `task ${task.taskId} to succeed`,
-        async () => (await statusOf(task.taskId as string)) === 'succeeded',
+        async () => (await api.taskStatus(task.taskId as string)) === 'succeeded',
         {
           timeoutMs: 60_000,
           intervalMs: 100,
@@ -143,13 +108,8 @@ describe('Sentinel failover under load', () => {
     let lostTasks = 0;
     let lostRecords = 0;
     for (const task of acceptedBefore) {
-      if ((await statusOf(task.taskId as string)) === undefined) lostTasks++;
-      const replay = await app.inject({
-        method: 'POST',
-        url: '/api/v1/tasks',
-        headers: { 'content-type': 'application/json', 'idempotency-key': task.key },
-        payload: task.body,
-      });
+      if ((await api.taskStatus(task.taskId as string)) === undefined) lostTasks++;
+      const replay = await api.postTask(task.body, { 'idempotency-key': task.key });
       expect(replay.statusCode).toBe(202);
       if ((replay.json() as { task_id: string }).task_id !== task.taskId) lostRecords++;
     }

@@ -29,7 +29,7 @@ function standInChild(lines: string[] = []): SupervisedChild & { exit(info: Exit
 const never = new AbortController().signal;
 
 describe('waitUntilReady', () => {
-  it('resolves when the child announces itself, without asking any probe', async () => {
+  it('resolves when the child announces itself, without waiting for the probe to be asked again', async () => {
     const emitter = new EventEmitter();
     let probes = 0;
     const waiting = waitUntilReady('worker-1 service.started', standInChild(), {
@@ -44,6 +44,7 @@ describe('waitUntilReady', () => {
     });
     emitter.emit('started');
     await waiting;
+    // Asked once at the start; its next turn is a minute away, so the announcement ended the wait.
     expect(probes).toBe(1);
     // Nothing is left listening once the wait is over.
     expect(emitter.listenerCount('started')).toBe(0);

@@ -130,7 +130,7 @@ async function withAdmin<T>(port: number, use: (redis: Redis) => Promise<T>): Pr
 }
 
 /** `INFO <section>` as a map of its fields, or undefined when the server does not answer. */
-export async function infoOf(port: number, section: string): Promise<Record<string, string> | undefined> {
+async function infoOf(port: number, section: string): Promise<Record<string, string> | undefined> {
   try {
     const text = await withAdmin(port, (redis) => redis.info(section));
     return Object.fromEntries(
@@ -312,11 +312,7 @@ export async function startRedisSentinel(
       const serverDir = join(dir, String(port));
       mkdirSync(serverDir);
       const replicaOf = i === 0 ? [] : ['--replicaof', '127.0.0.1', String(relay.port)];
-      // DEBUG SLEEP on a replica holds back replication, to make a failover lose writes on purpose.
-      const debug = ['--enable-debug-command', 'local'];
-      servers.push(
-        new Server(port, ['--port', String(port), '--dir', serverDir, ...replicaOf, ...debug, ...BASE_ARGS]),
-      );
+      servers.push(new Server(port, ['--port', String(port), '--dir', serverDir, ...replicaOf, ...BASE_ARGS]));
     }
     for (const server of servers.slice(1)) {
       await waitFor(
