@@ -537,26 +537,25 @@ export async function run(): Promise<BenchReport> {
       baseline: { name: 'bundled (dist/)', value: round(small.firstFrameMs) },
       ratio: round(external.firstFrameMs / small.firstFrameMs, 2),
     });
-    rows.push({
-      name: `fleet view over the whole index, first frame (${fleet.rows} rows)`,
-      value: round(fleet.firstFrameMs),
+    /** A fleet-view row in ms against the ranking aggregation, its goal and verdict from one threshold. */
+    const fleetRow = (name: string, ms: number, goalMs: number, extra: BenchRow['extra']): BenchRow => ({
+      name,
+      value: round(ms),
       unit: 'ms',
       baseline: { name: 'raw terms aggregation (the ranking)', value: round(fleet.rawMs) },
-      ratio: round(fleet.firstFrameMs / fleet.rawMs, 2),
-      goal: '< 1000 ms',
-      met: fleet.firstFrameMs < 1000,
-      extra: { list_load_ms: round(fleet.loadMs) },
+      ratio: round(ms / fleet.rawMs, 2),
+      goal: `< ${goalMs} ms`,
+      met: ms < goalMs,
+      extra,
     });
-    rows.push({
-      name: 'fleet view --follow, one live update (the pass that lists a new request)',
-      value: round(live.refreshMs),
-      unit: 'ms',
-      baseline: { name: 'raw terms aggregation (the ranking)', value: round(fleet.rawMs) },
-      ratio: round(live.refreshMs / fleet.rawMs, 2),
-      goal: '< 100 ms',
-      met: live.refreshMs < 100,
-      extra: { lines_searchable_to_listed_ms: round(live.arrivalMs) },
-    });
+    rows.push(
+      fleetRow(`fleet view over the whole index, first frame (${fleet.rows} rows)`, fleet.firstFrameMs, 1000, {
+        list_load_ms: round(fleet.loadMs),
+      }),
+      fleetRow('fleet view --follow, one live update (the pass that lists a new request)', live.refreshMs, 100, {
+        lines_searchable_to_listed_ms: round(live.arrivalMs),
+      }),
+    );
     const mb = round(generated.bytes / 1024 / 1024, 0);
     rows.push({
       name: `fleet view from files, --plain, ${mb} MB directory (${generated.lines.toLocaleString('en-US')} lines)`,
