@@ -263,8 +263,10 @@ async function measure(client: EsClient, prefix: string, cid: string, entry = BI
   };
 }
 
-/** The fleet view's window in the bench: wide enough for every line the bench indexes. */
-const FLEET_SINCE = '3h';
+/** The fleet view's window in the bench, in hours: wide enough for every line the bench indexes. */
+const FLEET_SINCE_HOURS = 3;
+/** The same window as the explorer's --since. */
+const FLEET_SINCE = `${FLEET_SINCE_HOURS}h`;
 
 interface FleetMeasured {
   firstFrameMs: number;
@@ -296,7 +298,7 @@ async function measureFleet(client: EsClient, prefix: string): Promise<FleetMeas
     const loaded = timings.find((t) => t.phase === 'list-loaded');
     loads.push(loaded?.durationMs ?? Number.NaN);
     rows = loaded?.rows ?? 0;
-    raws.push(await rawRanking(client, prefix, Date.now() - 3 * 3_600_000));
+    raws.push(await rawRanking(client, prefix, Date.now() - FLEET_SINCE_HOURS * 3_600_000));
   }
   return { firstFrameMs: median(frames), loadMs: median(loads), rows, rawMs: median(raws) };
 }
