@@ -7,10 +7,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { F } from '../../contract/vocabulary.ts';
 import type { Contender, ContenderTarget } from './contenders.ts';
 
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ; 100 on Linux). */
 const TICKS_PER_SECOND = 100;
+/** The service name of dtq-ship's own log lines (shipper/cli.ts). */
+const SHIPPER_SERVICE = 'shipper';
 /** Give up when the count has not moved for this long. */
 const STALL_MS = 120_000;
 
@@ -33,9 +36,17 @@ export function processFigures(pid: number): { cpuSeconds: number; rssPeakMb: nu
   return { cpuSeconds: ticks / TICKS_PER_SECOND, rssPeakMb: Math.round(Number(hwm?.[1] ?? Number.NaN) / 1024) };
 }
 
-/** Documents in `<prefix>-*` (no refresh: the default 1 s refresh makes every count at most 1 s late). */
+/**
+ * Documents in `<prefix>-*` other than the shipper's own log lines (dtq-ship writes its log into
+ * the directory it ships; the peers' documents have no such field and all count). No refresh:
+ * the default 1 s refresh makes every count at most 1 s late.
+ */
 export async function indexedCount(url: string, prefix: string): Promise<number> {
-  const response = await fetch(`${url}/${prefix}-*/_count?allow_no_indices=true`);
+  const response = await fetch(`${url}/${prefix}-*/_count?allow_no_indices=true`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: { bool: { must_not: { term: { [F.SERVICE_NAME]: SHIPPER_SERVICE } } } } }),
+  });
   if (!response.ok) return 0;
   return ((await response.json()) as { count: number }).count;
 }
