@@ -110,7 +110,12 @@ export class Batch {
   /** Add one prepared line (skipped lines only move the file's offset). */
   add(line: SourceLine, prepared: PreparedLine): void {
     this.lines++;
-    this.ends.set(line.fingerprint, { end: line.end, path: line.path });
+    const known = this.ends.get(line.fingerprint);
+    if (known === undefined) this.ends.set(line.fingerprint, { end: line.end, path: line.path });
+    else {
+      known.end = line.end;
+      known.path = line.path;
+    }
     // The tailer's read buffer moves on after this call; the batch keeps only what it copied.
     const bytes = line.bytes;
     line.bytes = undefined;
