@@ -105,7 +105,7 @@ export async function loadIndex(
 }
 
 /** The request with 10,000 lines: a client polling its task for a long time under one id. */
-export function chattyRequest(base: number, cid: string): LogWriter {
+function chattyRequest(base: number, cid: string): LogWriter {
   const chatty = new LogWriter(base);
   chatty.post({ ms: 0, cid, taskId: `${cid}-task` });
   chatty.attempt({ ms: 10, cid, taskId: `${cid}-task`, worker: 'worker-1', attempt: 1, durationMs: 60_000 });
@@ -117,7 +117,7 @@ export function chattyRequest(base: number, cid: string): LogWriter {
 export const PROFILES = ['dtq', 'ecs', 'otel'] as const;
 
 /** Write one request's lines in each profile's format, one directory per profile. */
-export function writeProfileDirs(root: string, writer: LogWriter): Record<(typeof PROFILES)[number], string> {
+function writeProfileDirs(root: string, writer: LogWriter): Record<(typeof PROFILES)[number], string> {
   const dirs = { dtq: join(root, 'dtq'), ecs: join(root, 'ecs'), otel: join(root, 'otel') };
   for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
   for (const [name, text] of writer.files()) writeFileSync(join(dirs.dtq, name), text);

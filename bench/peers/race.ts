@@ -27,7 +27,7 @@ export interface RaceStats {
 }
 
 /** CPU seconds and peak RSS of a live process, from /proc. */
-export function processFigures(pid: number): { cpuSeconds: number; rssPeakMb: number } {
+function processFigures(pid: number): { cpuSeconds: number; rssPeakMb: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name (which may hold spaces), counted from field 3.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
