@@ -51,11 +51,14 @@ export async function indexedCount(url: string, prefix: string): Promise<number>
   return ((await response.json()) as { count: number }).count;
 }
 
-/** CPU seconds Elasticsearch has used so far. */
-export async function esCpuSeconds(url: string): Promise<number> {
-  const response = await fetch(`${url}/_nodes/_local/stats/process?filter_path=nodes.*.process.cpu`);
+/** CPU seconds every node of the cluster has used so far (as the shipper bench's other rows count es_cpu_s). */
+async function esCpuSeconds(url: string): Promise<number> {
+  const response = await fetch(`${url}/_nodes/stats/process?filter_path=nodes.*.process.cpu`);
   const stats = (await response.json()) as { nodes: Record<string, { process: { cpu: { total_in_millis: number } } }> };
-  return (Object.values(stats.nodes)[0]?.process.cpu.total_in_millis ?? Number.NaN) / 1000;
+  const nodes = Object.values(stats.nodes);
+  return nodes.length === 0
+    ? Number.NaN
+    : nodes.reduce((sum, node) => sum + node.process.cpu.total_in_millis, 0) / 1000;
 }
 
 /** Stop a contender: SIGTERM, then SIGKILL if it is still there after `graceMs`. */
