@@ -55,7 +55,7 @@ const E2E_WARMUP_TASKS = 30;
  * identical inputs (a single-flight result cache), which would turn 2,000 equal bodies into
  * one computation.
  */
-export function e2eBody(system: WorkloadSystem, variant: number): TaskRequestBody {
+function e2eBody(system: WorkloadSystem, variant: number): TaskRequestBody {
   const positions = [{ symbol: 'AAPL', quantity: 100 + variant, price: 150.0 }];
   const data =
     system === 'node'
@@ -240,7 +240,7 @@ async function awaitCompletions(
 }
 
 /** Start `system` with its workers, run a warm-up, then {@link E2E_TASKS} tasks at once to completion. */
-export async function endToEnd(system: WorkloadSystem): Promise<EndToEnd> {
+async function endToEnd(system: WorkloadSystem): Promise<EndToEnd> {
   const stack = await startStack(stackOptions(system, 'e2e', resolveStackOptions({}).workers));
   const client = new HttpClient(stack.httpUrl, { maxSockets: CONCURRENCY });
   try {

@@ -105,7 +105,7 @@ export async function loadIndex(
 }
 
 /** The request with 10,000 lines: a client polling its task for a long time under one id. */
-export function chattyRequest(base: number, cid: string): LogWriter {
+function chattyRequest(base: number, cid: string): LogWriter {
   const chatty = new LogWriter(base);
   chatty.post({ ms: 0, cid, taskId: `${cid}-task` });
   chatty.attempt({ ms: 10, cid, taskId: `${cid}-task`, worker: 'worker-1', attempt: 1, durationMs: 60_000 });
@@ -117,7 +117,7 @@ export function chattyRequest(base: number, cid: string): LogWriter {
 export const PROFILES = ['dtq', 'ecs', 'otel'] as const;
 
 /** Write one request's lines in each profile's format, one directory per profile. */
-export function writeProfileDirs(root: string, writer: LogWriter): Record<(typeof PROFILES)[number], string> {
+function writeProfileDirs(root: string, writer: LogWriter): Record<(typeof PROFILES)[number], string> {
   const dirs = { dtq: join(root, 'dtq'), ecs: join(root, 'ecs'), otel: join(root, 'otel') };
   for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
   for (const [name, text] of writer.files()) writeFileSync(join(dirs.dtq, name), text);
@@ -263,8 +263,10 @@ async function measure(client: EsClient, prefix: string, cid: string, entry = BI
   };
 }
 
-/** The fleet view's window in the bench: wide enough for every line the bench indexes. */
-const FLEET_SINCE = '3h';
+/** The fleet view's window in the bench, in hours: wide enough for every line the bench indexes. */
+const FLEET_SINCE_HOURS = 3;
+/** The same window as the explorer's --since. */
+const FLEET_SINCE = `${FLEET_SINCE_HOURS}h`;
 
 interface FleetMeasured {
   firstFrameMs: number;
@@ -296,7 +298,7 @@ async function measureFleet(client: EsClient, prefix: string): Promise<FleetMeas
     const loaded = timings.find((t) => t.phase === 'list-loaded');
     loads.push(loaded?.durationMs ?? Number.NaN);
     rows = loaded?.rows ?? 0;
-    raws.push(await rawRanking(client, prefix, Date.now() - 3 * 3_600_000));
+    raws.push(await rawRanking(client, prefix, Date.now() - FLEET_SINCE_HOURS * 3_600_000));
   }
   return { firstFrameMs: median(frames), loadMs: median(loads), rows, rawMs: median(raws) };
 }
@@ -537,26 +539,25 @@ export async function run(): Promise<BenchReport> {
       baseline: { name: 'bundled (dist/)', value: round(small.firstFrameMs) },
       ratio: round(external.firstFrameMs / small.firstFrameMs, 2),
     });
-    rows.push({
-      name: `fleet view over the whole index, first frame (${fleet.rows} rows)`,
-      value: round(fleet.firstFrameMs),
+    /** A fleet-view row in ms against the ranking aggregation, its goal and verdict from one threshold. */
+    const fleetRow = (name: string, ms: number, goalMs: number, extra: BenchRow['extra']): BenchRow => ({
+      name,
+      value: round(ms),
       unit: 'ms',
       baseline: { name: 'raw terms aggregation (the ranking)', value: round(fleet.rawMs) },
-      ratio: round(fleet.firstFrameMs / fleet.rawMs, 2),
-      goal: '< 1000 ms',
-      met: fleet.firstFrameMs < 1000,
-      extra: { list_load_ms: round(fleet.loadMs) },
+      ratio: round(ms / fleet.rawMs, 2),
+      goal: `< ${goalMs} ms`,
+      met: ms < goalMs,
+      extra,
     });
-    rows.push({
-      name: 'fleet view --follow, one live update (the pass that lists a new request)',
-      value: round(live.refreshMs),
-      unit: 'ms',
-      baseline: { name: 'raw terms aggregation (the ranking)', value: round(fleet.rawMs) },
-      ratio: round(live.refreshMs / fleet.rawMs, 2),
-      goal: '< 100 ms',
-      met: live.refreshMs < 100,
-      extra: { lines_searchable_to_listed_ms: round(live.arrivalMs) },
-    });
+    rows.push(
+      fleetRow(`fleet view over the whole index, first frame (${fleet.rows} rows)`, fleet.firstFrameMs, 1000, {
+        list_load_ms: round(fleet.loadMs),
+      }),
+      fleetRow('fleet view --follow, one live update (the pass that lists a new request)', live.refreshMs, 100, {
+        lines_searchable_to_listed_ms: round(live.arrivalMs),
+      }),
+    );
     const mb = round(generated.bytes / 1024 / 1024, 0);
     rows.push({
       name: `fleet view from files, --plain, ${mb} MB directory (${generated.lines.toLocaleString('en-US')} lines)`,

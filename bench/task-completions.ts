@@ -14,6 +14,8 @@ export class TaskCompletions {
   readonly #offsets = new Map<string, number>();
   readonly #partial = new Map<string, string>();
   readonly #done = new Map<string, number>();
+  /** Read buffer shared by every file and poll. */
+  readonly #chunk = Buffer.allocUnsafe(1 << 20);
 
   constructor(dir: string) {
     this.#dir = dir;
@@ -28,7 +30,7 @@ export class TaskCompletions {
   #read(name: string): void {
     const fd = openSync(join(this.#dir, name), 'r');
     try {
-      const chunk = Buffer.alloc(1 << 20);
+      const chunk = this.#chunk;
       let offset = this.#offsets.get(name) ?? 0;
       for (;;) {
         const read = readSync(fd, chunk, 0, chunk.length, offset);

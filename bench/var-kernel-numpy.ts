@@ -16,7 +16,7 @@ import { createInterface, type Interface } from 'node:readline';
 
 const ROOT = resolve(import.meta.dirname, '..');
 /** Where the environment is made (var/ is ignored by git). */
-export const VENV = join(ROOT, 'var', 'venv-bench');
+const VENV = join(ROOT, 'var', 'venv-bench');
 const LOCK = join(import.meta.dirname, 'numpy', 'requirements.lock');
 const SCRIPT = join(import.meta.dirname, 'numpy', 'var_kernel.py');
 /** Hash of the lock file the environment was made from, to remake it when the lock changes. */

@@ -7,6 +7,7 @@ import { DtqError } from '../contract/dtq-error.ts';
 import { envString } from '../contract/env.ts';
 import { indexPrefix } from '../contract/indices.ts';
 import { redactUrl } from '../contract/redact.ts';
+import { printable } from '../contract/terminal-text.ts';
 import { importDashboards } from './kibana/import.ts';
 
 const IMPORT_CLI = {
@@ -34,6 +35,6 @@ try {
     `dashboards: imported ${result.imported} objects into Kibana ${result.version} at ${redactUrl(kibanaUrl)} (${result.indexPattern})`,
   );
 } catch (error) {
-  console.error(error instanceof DtqError ? `${error.code}: ${error.message}` : error);
+  console.error(error instanceof DtqError ? printable(`${error.code}: ${error.message}`) : error);
   process.exitCode = 1;
 }

@@ -130,14 +130,13 @@ export interface EsRequestOptions extends Pick<RequestOptions, 'headers' | 'sign
 /** JSON requests to a cluster, errors classified. */
 export class EsClient {
   readonly connection: EsConnection;
-  /** The transport, for callers that read raw answers (the shipper's `_bulk`). */
-  readonly http: HttpClient;
+  readonly #http: HttpClient;
   readonly #timeoutMs: number;
 
   constructor(connection: EsConnection = esConnection(), options: EsClientOptions = {}) {
     this.connection = connection;
     this.#timeoutMs = options.requestTimeoutMs ?? 30_000;
-    this.http = esTransport(connection, options);
+    this.#http = esTransport(connection, options);
   }
 
   /** The nodes as they may be printed. */
@@ -164,7 +163,7 @@ export class EsClient {
   async send(method: string, path: string, options: EsRequestOptions = {}): Promise<HttpResponse> {
     let response: HttpResponse;
     try {
-      response = await this.http.send(method, path, {
+      response = await this.#http.send(method, path, {
         timeoutMs: options.timeoutMs ?? this.#timeoutMs,
         ...(options.body === undefined ? {} : { body: options.body }),
         ...(options.headers ? { headers: options.headers } : {}),
@@ -181,7 +180,7 @@ export class EsClient {
 
   /** Close the connections so the process can exit. */
   close(): void {
-    this.http.close();
+    this.#http.close();
   }
 }
 

@@ -10,6 +10,7 @@ import { runCli } from '../contract/cli-args.ts';
 import { DtqError, dtqError } from '../contract/dtq-error.ts';
 import { envString } from '../contract/env.ts';
 import { redactUrl } from '../contract/redact.ts';
+import { printable } from '../contract/terminal-text.ts';
 import { esUrl } from './client.ts';
 import { esVarDir } from './distribution.ts';
 import { ES_ERRORS } from './errors.ts';
@@ -123,6 +124,6 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  console.error(error instanceof DtqError ? `${error.code}: ${error.message}` : error);
+  console.error(error instanceof DtqError ? printable(`${error.code}: ${error.message}`) : error);
   process.exitCode = 1;
 });

@@ -65,7 +65,7 @@ export function replicasSetting(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** Replicas unless DTQ_ES_REPLICAS says otherwise. */
-export const DEFAULT_REPLICAS = '0-1';
+const DEFAULT_REPLICAS = '0-1';
 
 /** The index template body for a prefix on a server with these capabilities. */
 export function indexTemplateBody(

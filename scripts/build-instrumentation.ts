@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { banner, bundleDefaults, ROOT } from './build-common.ts';
 
 /** The published subpaths (`dtq/instrumentation/<name>`), by name: the source each starts from. */
-export const INSTRUMENTATION_ENTRIES: Readonly<Record<string, string>> = {
+const INSTRUMENTATION_ENTRIES: Readonly<Record<string, string>> = {
   fastify: 'instrumentation/fastify.ts',
   bullmq: 'instrumentation/bullmq.ts',
   logger: 'instrumentation/logger.ts',

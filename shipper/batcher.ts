@@ -110,7 +110,12 @@ export class Batch {
   /** Add one prepared line (skipped lines only move the file's offset). */
   add(line: SourceLine, prepared: PreparedLine): void {
     this.lines++;
-    this.ends.set(line.fingerprint, { end: line.end, path: line.path });
+    const known = this.ends.get(line.fingerprint);
+    if (known === undefined) this.ends.set(line.fingerprint, { end: line.end, path: line.path });
+    else {
+      known.end = line.end;
+      known.path = line.path;
+    }
     // The tailer's read buffer moves on after this call; the batch keeps only what it copied.
     const bytes = line.bytes;
     line.bytes = undefined;
@@ -123,8 +128,10 @@ export class Batch {
       this.#length += this.#body.write(prepared.id, this.#length, 'latin1');
       this.#copy(ACTION_TAIL);
       // Bytes that are not UTF-8 go through the decoded text (U+FFFD for each bad sequence):
-      // Elasticsearch would refuse them raw, and the line was indexed that way before.
-      if (prepared.source === line.text && bytes !== undefined && isUtf8(bytes)) this.#copy(bytes);
+      // Elasticsearch would refuse them raw. The tailer has already checked every line it reads
+      // (invalidUtf8); only a line that comes without that answer is checked here.
+      const utf8 = line.invalidUtf8 === undefined ? bytes !== undefined && isUtf8(bytes) : !line.invalidUtf8;
+      if (prepared.source === line.text && bytes !== undefined && utf8) this.#copy(bytes);
       else this.#write(prepared.source);
       this.#copy(NEWLINE);
       this.#ranges.push(start, this.#length);

@@ -44,7 +44,10 @@ export interface SourceLine {
   bytes?: Uint8Array;
   /** Set when the line exceeded the length limit and was skipped rather than read whole. */
   truncatedFrom?: number;
-  /** Set when the bytes were not valid UTF-8: `text` has U+FFFD where each bad sequence was. */
+  /**
+   * Whether the bytes were not valid UTF-8 (`text` then has U+FFFD where each bad sequence was);
+   * undefined when the reader did not check.
+   */
   invalidUtf8?: boolean;
 }
 

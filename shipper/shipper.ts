@@ -89,9 +89,6 @@ export interface UnterminatedLine {
   bytes: number;
 }
 
-/** Lines of one file that were not valid UTF-8. */
-export type { InvalidUtf8File } from './invalid-utf8-tally.ts';
-
 /** Ships a log directory to Elasticsearch until stopped. */
 export class Shipper {
   readonly #config: ShipperConfig;

@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 const ROOT = resolve(import.meta.dirname, '../..');
 const PEERS = import.meta.dirname;
 /** Where scripts/install-bench-peers.sh builds the collector. */
-export const OTELCOL_BIN = join(ROOT, 'var/tools/otelcol/otelcol-dtq/otelcol-dtq');
+const OTELCOL_BIN = join(ROOT, 'var/tools/otelcol/otelcol-dtq/otelcol-dtq');
 const RSYSLOGD = '/usr/sbin/rsyslogd';
 const SHIP_BIN = join(ROOT, 'bin/dtq-ship.js');
 

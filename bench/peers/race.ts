@@ -7,10 +7,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { F } from '../../contract/vocabulary.ts';
 import type { Contender, ContenderTarget } from './contenders.ts';
 
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ; 100 on Linux). */
 const TICKS_PER_SECOND = 100;
+/** The service name of dtq-ship's own log lines (shipper/cli.ts). */
+const SHIPPER_SERVICE = 'shipper';
 /** Give up when the count has not moved for this long. */
 const STALL_MS = 120_000;
 
@@ -24,7 +27,7 @@ export interface RaceStats {
 }
 
 /** CPU seconds and peak RSS of a live process, from /proc. */
-export function processFigures(pid: number): { cpuSeconds: number; rssPeakMb: number } {
+function processFigures(pid: number): { cpuSeconds: number; rssPeakMb: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name (which may hold spaces), counted from field 3.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -33,18 +36,29 @@ export function processFigures(pid: number): { cpuSeconds: number; rssPeakMb: nu
   return { cpuSeconds: ticks / TICKS_PER_SECOND, rssPeakMb: Math.round(Number(hwm?.[1] ?? Number.NaN) / 1024) };
 }
 
-/** Documents in `<prefix>-*` (no refresh: the default 1 s refresh makes every count at most 1 s late). */
+/**
+ * Documents in `<prefix>-*` other than the shipper's own log lines (dtq-ship writes its log into
+ * the directory it ships; the peers' documents have no such field and all count). No refresh:
+ * the default 1 s refresh makes every count at most 1 s late.
+ */
 export async function indexedCount(url: string, prefix: string): Promise<number> {
-  const response = await fetch(`${url}/${prefix}-*/_count?allow_no_indices=true`);
+  const response = await fetch(`${url}/${prefix}-*/_count?allow_no_indices=true`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: { bool: { must_not: { term: { [F.SERVICE_NAME]: SHIPPER_SERVICE } } } } }),
+  });
   if (!response.ok) return 0;
   return ((await response.json()) as { count: number }).count;
 }
 
-/** CPU seconds Elasticsearch has used so far. */
-export async function esCpuSeconds(url: string): Promise<number> {
-  const response = await fetch(`${url}/_nodes/_local/stats/process?filter_path=nodes.*.process.cpu`);
+/** CPU seconds every node of the cluster has used so far (as the shipper bench's other rows count es_cpu_s). */
+async function esCpuSeconds(url: string): Promise<number> {
+  const response = await fetch(`${url}/_nodes/stats/process?filter_path=nodes.*.process.cpu`);
   const stats = (await response.json()) as { nodes: Record<string, { process: { cpu: { total_in_millis: number } } }> };
-  return (Object.values(stats.nodes)[0]?.process.cpu.total_in_millis ?? Number.NaN) / 1000;
+  const nodes = Object.values(stats.nodes);
+  return nodes.length === 0
+    ? Number.NaN
+    : nodes.reduce((sum, node) => sum + node.process.cpu.total_in_millis, 0) / 1000;
 }
 
 /** Stop a contender: SIGTERM, then SIGKILL if it is still there after `graceMs`. */

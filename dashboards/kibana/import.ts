@@ -160,17 +160,7 @@ function kibanaClient(url: string, connection: EsConnection | undefined): HttpCl
   });
 }
 
-/** Ask Kibana for its version (throws the catalogue error when it cannot take the import). */
-export async function kibanaVersion(kibanaUrl: string, timeoutMs = 30_000, connection?: EsConnection): Promise<string> {
-  const url = validateKibanaUrl(kibanaUrl);
-  const client = kibanaClient(url, connection);
-  try {
-    return await versionOf(client, url, timeoutMs);
-  } finally {
-    client.close();
-  }
-}
-
+/** Kibana's version from /api/status (throws the catalogue error when it cannot take the import). */
 async function versionOf(client: HttpClient, url: string, timeoutMs: number): Promise<string> {
   const { status, body } = await call(
     client,
