@@ -169,7 +169,6 @@ async function run(
       onContended,
       signal: stop,
     });
-  // A lock left by an earlier attempt of this job is taken over at once (acquireLock-2.lua).
   const acquisition = policy === 'wait' ? await waitForLock() : await tryAcquire(redis, resource, holder, leaseOptions);
   if (!acquisition.acquired) {
     if (policy === 'wait') {
