@@ -105,8 +105,8 @@ export const LOAD_CLI = {
   },
 } as const satisfies CliSpec;
 
-/** The flag of each option a system may not serve. */
-const SYSTEM_BOUND_FLAGS: readonly (readonly [
+/** The flag (without `--`) of each option a system may not serve. */
+export const SYSTEM_BOUND_FLAGS: readonly (readonly [
   SystemBoundOption,
   'duplicates' | 'freeze-worker' | 'takeovers' | 'restart-redis',
 ])[] = [
