@@ -1,7 +1,8 @@
 /**
  * `npm run fidelity`: the measure of dtq-explore. Runs a load (`npm run load -- --stack` with
- * duplicates, conflicts, mismatches, retries, dead letters and a worker killed mid-run) with
- * its ground truth recorded, ships its logs into Elasticsearch, then runs
+ * duplicates, conflicts, mismatches, retries, dead letters, shared X-Request-IDs, lease
+ * takeovers, a Redis restart, frozen workers and a worker killed mid-run) with its ground truth
+ * recorded, ships its logs into Elasticsearch (an own node is stopped for a while mid-run), then runs
  * `dtq-explore --json` on every correlation id and compares: task ids found, attempts,
  * outcome, every duplicate marked with the right original. Prints the share of requests
  * reconstructed exactly and lists the misses; exits 1 below 100%.
@@ -11,9 +12,8 @@
  * worker killed mid-task (acks_late redelivery); it has no Idempotency-Key handling and no
  * fenced write, so duplicates, takeovers and frozen workers are left out, and says so.
  *
- * Options: --rps N (default 40) --duration S (default 60) --in-process (use the explorer's
- * modules instead of spawning the binary per id; same code, faster) --concurrency N. Without
- * --in-process the explorer is rebuilt into dist/ first, so the binary is this checkout's.
+ * Options are in FIDELITY_CLI (`--help`). Without --in-process the explorer is rebuilt into
+ * dist/ first, so the binary is this checkout's.
  * Also fails when the kill did not catch the worker running a job (no crash was tested).
  * DTQ_ES_URL selects an Elasticsearch; otherwise one is started for the run.
  */
