@@ -12,23 +12,23 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTrace } from '../../explorer/model/build-trace.ts';
 import { ensureBuilt, runExplore } from '../explorer/binary.ts';
-import { monitorRedis, type RedisMonitor } from '../utils/redis-monitor.ts';
+import { monitorRedis } from '../utils/redis-monitor.ts';
 import { waitFor } from '../utils/wait.ts';
-import { type LogLine, lineOf, taskLines, varData, withAction, workerTestbed } from './worker-harness.ts';
+import {
+  existsPollers,
+  type LogLine,
+  lineOf,
+  taskLines,
+  varData,
+  withAction,
+  workerTestbed,
+} from './worker-harness.ts';
 
 const bed = workerTestbed({ harnessPerTest: true });
 
 beforeAll(() => {
   ensureBuilt();
 }, 120_000);
-
-/** The client addresses that polled `key` with EXISTS, in order of first appearance. */
-function existsPollers(monitor: RedisMonitor, key: string): string[] {
-  const sources: string[] = [];
-  for (const { args, source } of monitor.seen)
-    if (args[0] === 'exists' && args[1] === key && !sources.includes(source)) sources.push(source);
-  return sources;
-}
 
 /**
  * Two workers, a calculate_var task whose attempt pauses before its write until `releaseKey`
