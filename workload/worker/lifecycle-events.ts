@@ -33,8 +33,7 @@ export interface LifecycleDeps {
   deadLetterRetention: DeadLetterRetention;
   /** The producer-side handle of a task queue by name (to read a stalled job's data). */
   queueFor: (name: string) => Queue<TaskJobData>;
-  startedAt: Map<string, bigint>;
-  /** This process's attempts, for the lines BullMQ's events give only a job id for. */
+  /** This process's attempts: their start, and their logs for the lines BullMQ's events give only a job id for. */
   attempts: RunningAttempts;
   metrics: WorkerMetrics;
 }
@@ -47,8 +46,7 @@ export function openDeadLetterQueue(connection: RedisClient): Queue<DeadLetterJo
 }
 
 function durationNs(deps: LifecycleDeps, job: Job<TaskJobData>): number {
-  const started = deps.startedAt.get(String(job.id));
-  deps.startedAt.delete(String(job.id));
+  const started = deps.attempts.get(String(job.id))?.startedAt;
   return started === undefined ? 0 : Number(process.hrtime.bigint() - started);
 }
 
