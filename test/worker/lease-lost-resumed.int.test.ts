@@ -96,7 +96,7 @@ describe('a worker frozen past its leases and resumed while the redelivered atte
       expect(fromA('result.write_rejected')).toEqual([expect.objectContaining(fenced)]);
       expect(fromA('lock.lost').length).toBeGreaterThanOrEqual(1);
       for (const line of fromA('lock.lost')) expect(line).toMatchObject(fenced);
-      // Nothing A wrote about the job is left without its ids (BullMQ's raw lock errors were such lines).
+      // Nothing A wrote about the job is left without its ids (BullMQ's raw lock errors, if logged as worker.error, would be such lines).
       const anonymous = bed.harness
         .lines()
         .filter((l) => l['service.instance'] === a.instance && l['event.action'] === 'worker.error');
