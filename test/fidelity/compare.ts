@@ -36,13 +36,6 @@ export interface Truth {
   readonly takeoverPartner?: string | null | undefined;
 }
 
-/**
- * Results the trace may give the attempt of a worker that was frozen past its lease and then
- * resumed: it lost its lease, and whatever it did after waking did not count. `stalled` (the
- * worker died) would be the wrong story: it came back.
- */
-export const FROZEN_ATTEMPT_RESULTS: ReadonlySet<string> = new Set(['lease_lost']);
-
 /** The correlation id every log line of the request carries. */
 export function correlationIdOf(request: RequestRecord): string | null {
   return request.correlation_id_received ?? request.correlation_id_body ?? request.correlation_id_sent;
@@ -156,7 +149,9 @@ export function compareRequest(truth: Truth, doc: TraceDoc): string[] {
   if (
     task &&
     frozen !== undefined &&
-    !task.attempts.some((a) => a.instance === frozen && FROZEN_ATTEMPT_RESULTS.has(a.result))
+    // It lost its lease, and whatever it did after waking did not count; `stalled` (the worker
+    // died) would be the wrong story: it came back.
+    !task.attempts.some((a) => a.instance === frozen && a.result === 'lease_lost')
   )
     misses.push(
       `the attempt on ${frozen}, frozen past its lease and resumed, is not shown as such: [${task.attempts.map((a) => `${a.instance} ${a.result}`).join(', ')}]`,

@@ -1,7 +1,8 @@
 /**
  * `npm run fidelity`: the measure of dtq-explore. Runs a load (`npm run load -- --stack` with
- * duplicates, conflicts, mismatches, retries, dead letters and a worker killed mid-run) with
- * its ground truth recorded, ships its logs into Elasticsearch, then runs
+ * duplicates, conflicts, mismatches, retries, dead letters, shared X-Request-IDs, lease
+ * takeovers, a Redis restart, frozen workers and a worker killed mid-run) with its ground truth
+ * recorded, ships its logs into Elasticsearch (an own node is stopped for a while mid-run), then runs
  * `dtq-explore --json` on every correlation id and compares: task ids found, attempts,
  * outcome, every duplicate marked with the right original. Prints the share of requests
  * reconstructed exactly and lists the misses; exits 1 below 100%.
@@ -11,9 +12,8 @@
  * worker killed mid-task (acks_late redelivery); it has no Idempotency-Key handling and no
  * fenced write, so duplicates, takeovers and frozen workers are left out, and says so.
  *
- * Options: --rps N (default 40) --duration S (default 60) --in-process (use the explorer's
- * modules instead of spawning the binary per id; same code, faster) --concurrency N. Without
- * --in-process the explorer is rebuilt into dist/ first, so the binary is this checkout's.
+ * Options are in FIDELITY_CLI (`--help`). Without --in-process the explorer is rebuilt into
+ * dist/ first, so the binary is this checkout's.
  * Also fails when the kill did not catch the worker running a job (no crash was tested).
  * DTQ_ES_URL selects an Elasticsearch; otherwise one is started for the run.
  */
@@ -36,21 +36,14 @@ import type {
   RequestRecord,
   RunRecord,
 } from '../../workload/load/ground-truth.ts';
-import { loadTarget, type SystemBoundOption } from '../../workload/load/targets.ts';
+import { SYSTEM_BOUND_FLAGS } from '../../workload/load/options.ts';
+import { loadTarget } from '../../workload/load/targets.ts';
 import { SYSTEMS, type WorkloadSystem } from '../../workload/stack/systems.ts';
 import { startTestElasticsearchNode } from '../utils/elasticsearch.ts';
 import { compareRequest, compareSharedGroup, correlationIdOf, plannedAttempts, type TraceDoc } from './compare.ts';
 
 /** Attempts of a Celery task before a transient failure is final: DTQ_CELERY_MAX_RETRIES (3) + 1 (docs/celery.md). */
 const CELERY_MAX_ATTEMPTS = 4;
-
-/** The load's system-bound flags, each with the option the system must support for it. */
-const SYSTEM_BOUND_LOAD_FLAGS: readonly (readonly [SystemBoundOption, string])[] = [
-  ['duplicates', '--duplicates'],
-  ['restartRedis', '--restart-redis'],
-  ['freezeWorker', '--freeze-worker'],
-  ['takeovers', '--takeovers'],
-];
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const say = (line: string): void => {
@@ -189,11 +182,10 @@ async function main(): Promise<number> {
   try {
     await runSetup({ url, prefix, steps: CORE_STEPS });
     const truthPath = join(workDir, 'ground-truth.jsonl');
-    const left = SYSTEM_BOUND_LOAD_FLAGS.filter(([option]) => target.unsupported[option] !== undefined);
-    for (const [option, flag] of left) say(`${flag} left out on ${values.system}: ${target.unsupported[option]}`);
-    const leftFlags = new Set(left.map(([, flag]) => flag));
+    const left = SYSTEM_BOUND_FLAGS.filter(([option]) => target.unsupported[option] !== undefined);
+    for (const [option, flag] of left) say(`--${flag} left out on ${values.system}: ${target.unsupported[option]}`);
     say(
-      `load on ${values.system}: ${values.rps} req/s for ${values.duration} s, faults, shared ids, a worker killed mid-run${leftFlags.size === 0 ? ', duplicates, a Redis restart, frozen workers, takeovers' : ''} → ${truthPath}`,
+      `load on ${values.system}: ${values.rps} req/s for ${values.duration} s, faults, shared ids, a worker killed mid-run${left.length === 0 ? ', duplicates, a Redis restart, frozen workers, takeovers' : ''} → ${truthPath}`,
     );
     const loadArgs = [
       'workload/load/main.ts',
@@ -207,7 +199,9 @@ async function main(): Promise<number> {
       '--faults',
       '--kill-worker',
       '--shared-ids',
-      ...SYSTEM_BOUND_LOAD_FLAGS.map(([, flag]) => flag).filter((flag) => !leftFlags.has(flag)),
+      ...SYSTEM_BOUND_FLAGS.filter(([option]) => target.unsupported[option] === undefined).map(
+        ([, flag]) => `--${flag}`,
+      ),
       '--out',
       truthPath,
     ];

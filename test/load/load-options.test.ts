@@ -26,6 +26,15 @@ describe('npm run load options', () => {
     expect(() => parse(['--seed', '1.5'])).toThrow(/--seed 1.5: expected a whole number/);
     expect(() => parse(['--url', 'nginx:8080'])).toThrow(/--url nginx:8080: expected an http/);
     expect(() => parse(['--kill-worker'])).toThrow(/needs --stack/);
+    for (const flag of ['--freeze-worker', '--takeovers', '--restart-redis'])
+      expect(() => parse([flag])).toThrow(`${flag} needs --stack (`);
+    expect(parse(['--stack', '--freeze-worker', '--takeovers', '--restart-redis', '--kill-worker'])).toMatchObject({
+      startStack: true,
+      killWorker: true,
+      freezeWorker: true,
+      takeovers: true,
+      restartRedis: true,
+    });
   });
 
   it('rejects an unknown option with the usage and exit code 2', () => {

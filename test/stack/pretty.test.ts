@@ -106,6 +106,11 @@ describe('rawLine', () => {
     expect(JSON.parse(shown)).toEqual(JSON.parse(hostileNginxLine));
   });
 
+  it('escapes DEL and bidi controls in a JSON line as \\u escapes, and leaves a clean one and astral characters as they are', () => {
+    expect(rawLine('{"m":"a\u202eb\u007f😀"}')).toBe('{"m":"a\\u202eb\\u007f😀"}');
+    expect(rawLine('{"m":"plain 😀"}')).toBe('{"m":"plain 😀"}');
+  });
+
   it('makes any other line printable', () => {
     expect(rawLine('boot \u001b[2J\u0007')).toBe('boot \\x1b[2J\\x07');
   });

@@ -91,6 +91,18 @@ describe('waitUntilReady', () => {
     await expect(waiting).rejects.toThrow('Error: listen EADDRINUSE');
   });
 
+  it('shows control characters in the exited child’s last lines as escapes', async () => {
+    const child = standInChild(['GET /\u001b]0;owned\u0007 404', 'Error: listen EADDRINUSE']);
+    const waiting = waitUntilReady('api-1 /ready', child, {
+      timeoutMs: 60_000,
+      abandon: never,
+      probe: async () => false,
+      intervalMs: 1,
+    });
+    child.exit({ code: 1, signal: null });
+    await expect(waiting).rejects.toThrow('GET /\\x1b]0;owned\\x07 404\nError: listen EADDRINUSE');
+  });
+
   it('gives up at its deadline with NOT_READY, naming what it waited for', async () => {
     await expect(
       waitUntilReady('redis on port 1', standInChild(), {

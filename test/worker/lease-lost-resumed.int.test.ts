@@ -12,9 +12,17 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTrace } from '../../explorer/model/build-trace.ts';
 import { ensureBuilt, runExplore } from '../explorer/binary.ts';
-import { monitorRedis, type RedisMonitor } from '../utils/redis-monitor.ts';
+import { monitorRedis } from '../utils/redis-monitor.ts';
 import { waitFor } from '../utils/wait.ts';
-import { type LogLine, lineOf, taskLines, varData, withAction, workerTestbed } from './worker-harness.ts';
+import {
+  existsPollers,
+  type LogLine,
+  lineOf,
+  taskLines,
+  varData,
+  withAction,
+  workerTestbed,
+} from './worker-harness.ts';
 
 const bed = workerTestbed({ harnessPerTest: true });
 
@@ -22,32 +30,37 @@ beforeAll(() => {
   ensureBuilt();
 }, 120_000);
 
-/** The client addresses that polled `key` with EXISTS, in order of first appearance. */
-function existsPollers(monitor: RedisMonitor, key: string): string[] {
-  const sources: string[] = [];
-  for (const { args, source } of monitor.seen)
-    if (args[0] === 'exists' && args[1] === key && !sources.includes(source)) sources.push(source);
-  return sources;
+/**
+ * Two workers, a calculate_var task whose attempt pauses before its write until `releaseKey`
+ * exists, and a monitor on Redis; waits for the first attempt's lock. Worker A holds it.
+ */
+async function pausedTaskOnTwoWorkers(portfolioPrefix: string) {
+  const workers = [await bed.harness.spawnWorker('worker-1'), await bed.harness.spawnWorker('worker-2')];
+  const releaseKey = `test:release:${randomUUID()}`;
+  const monitor = await monitorRedis(bed.redis.url);
+  try {
+    const task = await bed.producer.enqueue(
+      'calculate_var',
+      varData(`${portfolioPrefix}-${randomUUID()}`, { fault: { sleep_ms: 300_000, sleep_until_key: releaseKey } }),
+      { priority: 'high' },
+    );
+    const lines = (): LogLine[] => taskLines(bed.harness.lines(), task.taskId);
+    const first = await lineOf(bed.harness, task.taskId, 'lock.acquired');
+    const a = workers.find((w) => w.instance === first['service.instance']);
+    const b = workers.find((w) => w.instance !== first['service.instance']);
+    if (a === undefined || b === undefined) throw new Error('lock taken by an unknown instance');
+    const fromA = (action: string) => withAction(lines(), action).filter((l) => l['service.instance'] === a.instance);
+    return { releaseKey, monitor, task, lines, a, b, fromA };
+  } catch (error) {
+    await monitor.close();
+    throw error;
+  }
 }
 
 describe('a worker frozen past its leases and resumed while the redelivered attempt holds the job', () => {
   it('logs lease lost, resumed, write rejected and finish refused with the job’s ids, and the explorer shows attempt 1 as lease lost and resumed', async () => {
-    const workers = [await bed.harness.spawnWorker('worker-1'), await bed.harness.spawnWorker('worker-2')];
-    const releaseKey = `test:release:${randomUUID()}`;
-    const monitor = await monitorRedis(bed.redis.url);
+    const { releaseKey, monitor, task, lines, a, b, fromA } = await pausedTaskOnTwoWorkers('resumed');
     try {
-      const task = await bed.producer.enqueue(
-        'calculate_var',
-        varData(`resumed-${randomUUID()}`, { fault: { sleep_ms: 300_000, sleep_until_key: releaseKey } }),
-        { priority: 'high' },
-      );
-      const lines = (): LogLine[] => taskLines(bed.harness.lines(), task.taskId);
-      const first = await lineOf(bed.harness, task.taskId, 'lock.acquired');
-      const a = workers.find((w) => w.instance === first['service.instance']);
-      const b = workers.find((w) => w.instance !== first['service.instance']);
-      if (a === undefined || b === undefined) throw new Error('lock taken by an unknown instance');
-      const fromA = (action: string) => withAction(lines(), action).filter((l) => l['service.instance'] === a.instance);
-
       const aConnection = await waitFor(
         'worker A to hold before its write',
         () => existsPollers(monitor, releaseKey)[0],
@@ -83,7 +96,7 @@ describe('a worker frozen past its leases and resumed while the redelivered atte
       expect(fromA('result.write_rejected')).toEqual([expect.objectContaining(fenced)]);
       expect(fromA('lock.lost').length).toBeGreaterThanOrEqual(1);
       for (const line of fromA('lock.lost')) expect(line).toMatchObject(fenced);
-      // Nothing A wrote about the job is left without its ids (BullMQ's raw lock errors were such lines).
+      // Nothing A wrote about the job is left without its ids (BullMQ's raw lock errors, if logged as worker.error, would be such lines).
       const anonymous = bed.harness
         .lines()
         .filter((l) => l['service.instance'] === a.instance && l['event.action'] === 'worker.error');
@@ -134,20 +147,8 @@ describe('a worker frozen past its leases and resumed while the redelivered atte
 
 describe('a worker frozen past its leases and resumed after the redelivered attempt finished', () => {
   it('is refused with the job’s ids, and its attempt reads lease lost and resumed, after the attempt that counted', async () => {
-    const workers = [await bed.harness.spawnWorker('worker-1'), await bed.harness.spawnWorker('worker-2')];
-    const releaseKey = `test:release:${randomUUID()}`;
-    const monitor = await monitorRedis(bed.redis.url);
+    const { releaseKey, monitor, task, lines, a, fromA } = await pausedTaskOnTwoWorkers('resumed-late');
     try {
-      const task = await bed.producer.enqueue(
-        'calculate_var',
-        varData(`resumed-late-${randomUUID()}`, { fault: { sleep_ms: 300_000, sleep_until_key: releaseKey } }),
-        { priority: 'high' },
-      );
-      const lines = (): LogLine[] => taskLines(bed.harness.lines(), task.taskId);
-      const first = await lineOf(bed.harness, task.taskId, 'lock.acquired');
-      const a = workers.find((w) => w.instance === first['service.instance']);
-      if (a === undefined) throw new Error('lock taken by an unknown instance');
-      const fromA = (action: string) => withAction(lines(), action).filter((l) => l['service.instance'] === a.instance);
       await monitor.waitForCommand(
         'worker A to hold before its write',
         (c) => c.args[0] === 'exists' && c.args[1] === releaseKey,

@@ -1,19 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { readStoredResult } from '../../workload/locks/result-store.ts';
-import { monitorRedis, type RedisMonitor } from '../utils/redis-monitor.ts';
+import { monitorRedis } from '../utils/redis-monitor.ts';
 import { waitFor } from '../utils/wait.ts';
-import { type LogLine, lineOf, taskLines, varData, withAction, workerTestbed } from './worker-harness.ts';
+import {
+  existsPollers,
+  type LogLine,
+  lineOf,
+  taskLines,
+  varData,
+  withAction,
+  workerTestbed,
+} from './worker-harness.ts';
 
 const bed = workerTestbed({ harnessPerTest: true });
-
-/** The client addresses that polled `key` with EXISTS, in order of first appearance. */
-function existsPollers(monitor: RedisMonitor, key: string): string[] {
-  const sources: string[] = [];
-  for (const { args, source } of monitor.seen)
-    if (args[0] === 'exists' && args[1] === key && !sources.includes(source)) sources.push(source);
-  return sources;
-}
 
 describe('a worker frozen past its lease, resumed before the redelivered attempt writes', () => {
   it('is refused (result.write_rejected with its fence 1); the redelivered attempt’s write is the one stored and logged (result.written, fence 2)', async () => {

@@ -17,6 +17,7 @@ import type { Priority, TaskType } from '../../contract/vocabulary.ts';
 import { queuePrefix, type TaskJobData } from '../../workload/queue/contract.ts';
 import { createRedisClient } from '../../workload/queue/redis-client.ts';
 import type { RedisTarget } from '../../workload/queue/redis-target.ts';
+import type { RedisMonitor } from '../utils/redis-monitor.ts';
 import { startRedis, type TestRedis } from '../utils/redis-server.ts';
 import { waitFor } from '../utils/wait.ts';
 import { duplicateKeys } from './duplicate-keys.ts';
@@ -372,4 +373,12 @@ export function workerTestbed(options: WorkerTestbedOptions = {}): WorkerTestbed
     await bed.close();
   });
   return bed;
+}
+
+/** The client addresses that polled `key` with EXISTS, in order of first appearance. */
+export function existsPollers(monitor: RedisMonitor, key: string): string[] {
+  const sources: string[] = [];
+  for (const { args, source } of monitor.seen)
+    if (args[0] === 'exists' && args[1] === key && !sources.includes(source)) sources.push(source);
+  return sources;
 }

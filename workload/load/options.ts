@@ -105,8 +105,8 @@ export const LOAD_CLI = {
   },
 } as const satisfies CliSpec;
 
-/** The flag of each option a system may not serve. */
-const SYSTEM_BOUND_FLAGS: readonly (readonly [
+/** The flag (without `--`) of each option a system may not serve. */
+export const SYSTEM_BOUND_FLAGS: readonly (readonly [
   SystemBoundOption,
   'duplicates' | 'freeze-worker' | 'takeovers' | 'restart-redis',
 ])[] = [
@@ -114,6 +114,17 @@ const SYSTEM_BOUND_FLAGS: readonly (readonly [
   ['freezeWorker', 'freeze-worker'],
   ['takeovers', 'takeovers'],
   ['restartRedis', 'restart-redis'],
+];
+
+/** The flags that act on a stack the load generator started, with why. */
+const STACK_ONLY_FLAGS: readonly (readonly [
+  'kill-worker' | 'freeze-worker' | 'takeovers' | 'restart-redis',
+  string,
+])[] = [
+  ['kill-worker', 'the load generator can only kill a worker of a stack it started'],
+  ['freeze-worker', 'the load generator can only freeze a worker it started'],
+  ['takeovers', 'it runs the stack with a short idempotency lease'],
+  ['restart-redis', 'the load generator can only restart a Redis it started'],
 ];
 
 function positive(
@@ -138,16 +149,8 @@ export function loadOptions(
 ): LoadOptions {
   if (values.url !== undefined && !/^https?:\/\//.test(values.url))
     throw new CliUsageError(`--url ${values.url}: expected an http:// URL`);
-  if (values['kill-worker'] && !values.stack)
-    throw new CliUsageError(
-      '--kill-worker needs --stack (the load generator can only kill a worker of a stack it started)',
-    );
-  if (values['freeze-worker'] && !values.stack)
-    throw new CliUsageError('--freeze-worker needs --stack (the load generator can only freeze a worker it started)');
-  if (values.takeovers && !values.stack)
-    throw new CliUsageError('--takeovers needs --stack (it runs the stack with a short idempotency lease)');
-  if (values['restart-redis'] && !values.stack)
-    throw new CliUsageError('--restart-redis needs --stack (the load generator can only restart a Redis it started)');
+  for (const [flag, why] of STACK_ONLY_FLAGS)
+    if (values[flag] && !values.stack) throw new CliUsageError(`--${flag} needs --stack (${why})`);
   if (values.out === '') throw new CliUsageError('--out needs a file path');
   // parseArgs has already refused a value outside `choices`.
   const system = (values.system ?? 'node') as WorkloadSystem;

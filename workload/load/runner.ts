@@ -59,7 +59,7 @@ const KILL_MIN_JOB_AGE_MS = 200;
 const KILL_WAIT_MS = 20_000;
 
 /** What a `shared_invalid` request sends instead of its body's priority: the API refuses it. */
-export const INVALID_PRIORITY = 'urgent';
+const INVALID_PRIORITY = 'urgent';
 
 /** Statuses after which a task never changes again. */
 const FINAL_STATUSES = new Set(['succeeded', 'failed']);

@@ -41,7 +41,7 @@ export const CELERY_STATE_WORDS: Readonly<Record<string, string>> = {
  * (sample-tasks.ts), so both systems do equal work per task; the design notes' default
  * (100,000) is the benchmark's.
  */
-export const CELERY_LOAD_SIMULATIONS = 5_000;
+const CELERY_LOAD_SIMULATIONS = 5_000;
 
 const SYMBOLS = ['AAPL', 'MSFT', 'GOOG'];
 

@@ -15,10 +15,8 @@
  * threads shared the blocks. Within a block, each chunk of {@link CHUNK} simulations draws its
  * normals position by position: normal j·CHUNK + c of the chunk is position j of simulation c.
  */
+import { TRADING_DAYS_PER_YEAR } from '../tasks/schemas.ts';
 import { cholesky, type SquareMatrix } from './cholesky.ts';
-
-/** Trading days per year used to scale annual volatilities to the horizon. */
-export const TRADING_DAYS_PER_YEAR = 252;
 
 /** Simulations per block; block b uses PRNG stream b. */
 export const BLOCK_SIZE = 16_384;

@@ -26,11 +26,11 @@ import { Code, encodeModule, I32, V128 } from './wasm-encoder.ts';
 import { type WasmMemory, type WasmModule, wasm } from './wasm-runtime.ts';
 
 /** Doubles per row of normals in wasm memory; see the module comment for the padding. */
-export const Z_STRIDE = CHUNK + 8;
+const Z_STRIDE = CHUNK + 8;
 /** Positions per register panel. */
-export const ROWS = 2;
+const ROWS = 2;
 /** Simulations per register panel (two per v128). */
-export const LANES = 8;
+const LANES = 8;
 const VECTORS = LANES / 2;
 /** Bytes of the per-position coefficients (see {@link buildKernel}). */
 const COEF_BYTES = 24;
@@ -78,7 +78,7 @@ const PARAMS = [I32, I32, I32, I32, I32, I32, I32, I32] as const;
  * `coef` one triple per row: (−a, s, −s²/2) for `lognormal`, (−a·s, 0, 0) for `normal`, zero
  * for padding rows.
  */
-export function buildKernel(options: KernelOptions): Uint8Array<ArrayBuffer> {
+function buildKernel(options: KernelOptions): Uint8Array<ArrayBuffer> {
   return encodeModule(1, [
     { name: 'lognormal', params: PARAMS, code: chunkCode(options, 'lognormal') },
     { name: 'normal', params: PARAMS, code: chunkCode(options, 'normal') },

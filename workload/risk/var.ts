@@ -8,16 +8,7 @@ import type { PreparedVar, ReturnModel } from './var-prepared.ts';
 import { simulateBlocksScalar } from './var-scalar.ts';
 import { simdSupport, simulateBlocksSimd } from './var-simd.ts';
 
-export {
-  BLOCK_SIZE,
-  blockCount,
-  CHUNK,
-  type PreparedVar,
-  prepareVar,
-  type ReturnModel,
-  TRADING_DAYS_PER_YEAR,
-  type VarKernelInput,
-} from './var-prepared.ts';
+export { BLOCK_SIZE, blockCount, type PreparedVar, prepareVar, type ReturnModel } from './var-prepared.ts';
 
 /**
  * Simulate the losses (−P&L) of blocks [firstBlock, lastBlock) into `out`, which holds the

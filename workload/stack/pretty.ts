@@ -96,18 +96,6 @@ export function summarizeLine(line: string, palette: Palette = PLAIN_PALETTE): s
   return parts.join(' ');
 }
 
-/** Characters a terminal acts on (C0, DEL, C1), and those that reorder or break what it shows. */
-function isUnsafe(code: number): boolean {
-  return (
-    code < 0x20 ||
-    (code >= 0x7f && code <= 0x9f) ||
-    code === 0x2028 ||
-    code === 0x2029 ||
-    (code >= 0x202a && code <= 0x202e) ||
-    (code >= 0x2066 && code <= 0x2069)
-  );
-}
-
 /**
  * A child's line as 'raw' output shows it. A JSON line stays valid JSON, for jq and
  * pino-pretty: what a terminal would act on (JSON.stringify leaves DEL, C1 and bidi controls
@@ -116,15 +104,12 @@ function isUnsafe(code: number): boolean {
  */
 export function rawLine(line: string): string {
   if (!line.startsWith('{')) return printable(line);
+  if (printable(line) === line) return line;
+  // What printable would escape is what is unsafe: one definition, in contract/terminal-text.ts.
   let out = '';
-  let from = 0;
-  for (let i = 0; i < line.length; i++) {
-    const code = line.charCodeAt(i);
-    if (!isUnsafe(code)) continue;
-    out += `${line.slice(from, i)}\\u${code.toString(16).padStart(4, '0')}`;
-    from = i + 1;
-  }
-  return from === 0 ? line : out + line.slice(from);
+  for (const char of line)
+    out += printable(char) === char ? char : `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  return out;
 }
 
 /** `name` padded to `width` and coloured, followed by a separator. */

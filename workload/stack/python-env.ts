@@ -18,7 +18,7 @@ export const REPO_ROOT = resolve(import.meta.dirname, '../..');
 /** Where the Python code lives: the workload runs with this as its working directory. */
 export const PYTHON_ROOT = join(REPO_ROOT, 'python');
 /** The pinned requirements, with hashes. */
-export const REQUIREMENTS_LOCK = join(PYTHON_ROOT, 'requirements.lock');
+const REQUIREMENTS_LOCK = join(PYTHON_ROOT, 'requirements.lock');
 /** The instrumentation package, installed into the environment with `pip install <path>`. */
 export const INSTRUMENTATION_PACKAGE = join(PYTHON_ROOT, 'dtq_instrumentation');
 

@@ -9,6 +9,7 @@
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dtqError } from '../../contract/dtq-error.ts';
+import { printable } from '../../contract/terminal-text.ts';
 import { STACK_ERRORS } from './errors.ts';
 import { describeExit, type ExitInfo, type SupervisedChild } from './supervisor.ts';
 
@@ -54,7 +55,13 @@ export async function waitUntilReady(what: string, child: SupervisedChild, optio
       throw dtqError(STACK_ERRORS.CHILD_EXITED, {
         name: child.spec.name,
         reason: describeExit(outcome.exit),
-        tail: child.tail().slice(-15).join('\n') || '(no output)',
+        // The child's lines can carry logged client values; the message reaches a terminal.
+        tail:
+          child
+            .tail()
+            .slice(-15)
+            .map((line) => printable(line))
+            .join('\n') || '(no output)',
       });
     }
     const abandoned = abandon.aborted ? ' (start abandoned)' : '';

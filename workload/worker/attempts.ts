@@ -18,6 +18,8 @@ export type AttemptEnd = { readonly outcome: 'success' } | { readonly outcome: '
 
 /** One attempt in this process. */
 export interface RunningAttempt {
+  /** When the processor took the job (hrtime ns), for the attempt's duration. */
+  readonly startedAt: bigint;
   /** The attempt's log: its job's ids and attempt number, and its fencing token once it holds a lock. */
   log: JobLog;
   /** Set once the processor returned or threw. */
@@ -32,14 +34,14 @@ export interface RunningAttempt {
 export class RunningAttempts {
   readonly #byJob = new Map<string, RunningAttempt>();
 
-  /** Register the attempt of `jobId` that starts now (replacing an earlier attempt's entry). */
-  begin(jobId: string, log: JobLog): RunningAttempt {
+  /** Register the attempt of `jobId` that started at `startedAt` (replacing an earlier attempt's entry). */
+  begin(jobId: string, log: JobLog, startedAt: bigint = process.hrtime.bigint()): RunningAttempt {
     this.#byJob.delete(jobId);
     if (this.#byJob.size >= MAX_ENTRIES) {
       const oldest = this.#byJob.keys().next().value;
       if (oldest !== undefined) this.#byJob.delete(oldest);
     }
-    const attempt: RunningAttempt = { log, end: undefined, leaseLost: false, refused: false };
+    const attempt: RunningAttempt = { startedAt, log, end: undefined, leaseLost: false, refused: false };
     this.#byJob.set(jobId, attempt);
     return attempt;
   }

@@ -12,7 +12,7 @@ import { type RedisTarget, redisTargetFromEnv } from '../queue/redis-target.ts';
  * the largest task within the API's work budget takes on a loaded laptop core, so only a job
  * that slipped past the budget (or a kernel bug) reaches it.
  */
-export const DEFAULT_TIME_LIMITS_MS: Readonly<Record<TaskType, number>> = {
+const DEFAULT_TIME_LIMITS_MS: Readonly<Record<TaskType, number>> = {
   calculate_var: 120_000,
   monte_carlo_pricing: 60_000,
   stress_test: 30_000,

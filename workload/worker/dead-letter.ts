@@ -10,7 +10,7 @@ import { DEAD_LETTER_PAYLOAD_CHARS, type DeadLetterJobData, type TaskJobData } f
 import type { DeadLetterRetention } from './config.ts';
 
 /** The task's data as JSON, cut to {@link DEAD_LETTER_PAYLOAD_CHARS} characters. */
-export function cappedPayload(data: unknown): { payload: string; payload_chars: number; truncated: boolean } {
+function cappedPayload(data: unknown): { payload: string; payload_chars: number; truncated: boolean } {
   const json = JSON.stringify(data) ?? 'null';
   const truncated = json.length > DEAD_LETTER_PAYLOAD_CHARS;
   return {

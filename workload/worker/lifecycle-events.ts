@@ -15,14 +15,11 @@ import type { RedisClient } from '../queue/redis-client.ts';
 import type { RunningAttempts } from './attempts.ts';
 import type { DeadLetterRetention } from './config.ts';
 import { deadLetterRecord, failedJobData, trimDeadLetters } from './dead-letter.ts';
+import { isRedisUnreachable } from './errors.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import type { TaskOutcome } from './outcome.ts';
 import { overtakenError } from './overtaken-errors.ts';
 import { recordReadyAt } from './ready-at.ts';
-
-/** Messages of errors that only say Redis is unreachable. */
-const CONNECTION_ERROR =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection is closed|connect ETIMEDOUT|Stream isn't writeable/i;
 
 /** Handles shared by every queue's worker. */
 export interface LifecycleDeps {
@@ -33,8 +30,7 @@ export interface LifecycleDeps {
   deadLetterRetention: DeadLetterRetention;
   /** The producer-side handle of a task queue by name (to read a stalled job's data). */
   queueFor: (name: string) => Queue<TaskJobData>;
-  startedAt: Map<string, bigint>;
-  /** This process's attempts, for the lines BullMQ's events give only a job id for. */
+  /** This process's attempts: their start, and their logs for the lines BullMQ's events give only a job id for. */
   attempts: RunningAttempts;
   metrics: WorkerMetrics;
 }
@@ -47,8 +43,7 @@ export function openDeadLetterQueue(connection: RedisClient): Queue<DeadLetterJo
 }
 
 function durationNs(deps: LifecycleDeps, job: Job<TaskJobData>): number {
-  const started = deps.startedAt.get(String(job.id));
-  deps.startedAt.delete(String(job.id));
+  const started = deps.attempts.get(String(job.id))?.startedAt;
   return started === undefined ? 0 : Number(process.hrtime.bigint() - started);
 }
 
@@ -91,7 +86,7 @@ export function attachLifecycleEvents(worker: Worker<TaskJobData, TaskOutcome>, 
   worker.on('error', (error) => {
     // Connection errors repeat on every reconnect attempt; the connection's own listener in
     // main.ts logs the outage and the recovery once each.
-    if (CONNECTION_ERROR.test(error.message)) return;
+    if (isRedisUnreachable(error)) return;
     const overtaken = overtakenError(error);
     // A failed renewal was logged as task.lease_lost from 'lockRenewalFailed', which BullMQ emits with it.
     if (overtaken?.kind === 'lease_lost') return;

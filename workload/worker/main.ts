@@ -61,7 +61,6 @@ for (const connection of [bullConnection, redis]) {
 
 const pool = new ThreadPool(config.threads);
 const running = new Map<string, AbortController>();
-const startedAt = new Map<string, bigint>();
 const attempts = new RunningAttempts();
 let stopping = false;
 const metrics = createWorkerMetrics(config.instance, () => running.size);
@@ -71,7 +70,6 @@ const processor = createProcessor({
   redis,
   pool,
   running,
-  startedAt,
   attempts,
   stopping: () => stopping,
   metrics,
@@ -179,7 +177,6 @@ if (!stopping) {
       deadLetter,
       deadLetterRetention: config.deadLetters,
       queueFor,
-      startedAt,
       attempts,
       metrics,
     });

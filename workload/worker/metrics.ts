@@ -27,12 +27,13 @@ export interface WorkerMetrics {
 export function createWorkerMetrics(instance: string, running: () => number): WorkerMetrics {
   const registry = createMetricsRegistry({ service: 'worker', instance });
   const registers = [registry];
-  const attempts = new Counter({
-    name: 'dtq_worker_job_attempts_total',
-    help: 'Job attempts finished, by task type and outcome: computed, cache_hit, already_processing, or failed.',
-    labelNames: ['task_type', 'outcome'] as const,
-    registers,
-  });
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new Counter({ name, help, labelNames, registers });
+  const attempts = counter(
+    'dtq_worker_job_attempts_total',
+    'Job attempts finished, by task type and outcome: computed, cache_hit, already_processing, or failed.',
+    ['task_type', 'outcome'],
+  );
   const durations = new Histogram({
     name: 'dtq_worker_job_duration_seconds',
     help: 'Duration of a job attempt from start to outcome, by task type and outcome.',
@@ -40,36 +41,31 @@ export function createWorkerMetrics(instance: string, running: () => number): Wo
     buckets: JOB_DURATION_BUCKETS,
     registers,
   });
-  const retries = new Counter({
-    name: 'dtq_worker_retries_total',
-    help: 'Failed attempts that BullMQ scheduled for a retry, by task type.',
-    labelNames: ['task_type'] as const,
-    registers,
-  });
-  const deadLetters = new Counter({
-    name: 'dtq_worker_dead_letters_total',
-    help: 'Jobs moved to the dead-letter queue (attempts exhausted or poison), by task type.',
-    labelNames: ['task_type'] as const,
-    registers,
-  });
-  const stalls = new Counter({
-    name: 'dtq_worker_stalls_total',
-    help: 'Jobs this worker found stalled (their worker stopped renewing the job lock), by queue.',
-    labelNames: ['queue'] as const,
-    registers,
-  });
-  const contentions = new Counter({
-    name: 'dtq_worker_lock_contentions_total',
-    help: 'Jobs that found their resource locked by another task, by task type and policy: wait (waited for it) or skip (answered already_processing).',
-    labelNames: ['task_type', 'policy'] as const,
-    registers,
-  });
-  const rejected = new Counter({
-    name: 'dtq_worker_fenced_writes_rejected_total',
-    help: 'Results refused by the fenced store because a newer fencing token had been issued for the resource, by task type.',
-    labelNames: ['task_type'] as const,
-    registers,
-  });
+  const retries = counter(
+    'dtq_worker_retries_total',
+    'Failed attempts that BullMQ scheduled for a retry, by task type.',
+    ['task_type'],
+  );
+  const deadLetters = counter(
+    'dtq_worker_dead_letters_total',
+    'Jobs moved to the dead-letter queue (attempts exhausted or poison), by task type.',
+    ['task_type'],
+  );
+  const stalls = counter(
+    'dtq_worker_stalls_total',
+    'Jobs this worker found stalled (their worker stopped renewing the job lock), by queue.',
+    ['queue'],
+  );
+  const contentions = counter(
+    'dtq_worker_lock_contentions_total',
+    'Jobs that found their resource locked by another task, by task type and policy: wait (waited for it) or skip (answered already_processing).',
+    ['task_type', 'policy'],
+  );
+  const rejected = counter(
+    'dtq_worker_fenced_writes_rejected_total',
+    'Results refused by the fenced store because a newer fencing token had been issued for the resource, by task type.',
+    ['task_type'],
+  );
   new Gauge({
     name: 'dtq_worker_jobs_running',
     help: 'Jobs in progress in this worker.',

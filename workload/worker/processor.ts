@@ -52,9 +52,7 @@ export interface ProcessorDeps {
   pool: ThreadPool;
   /** Jobs running in this process, so shutdown can hand them back. */
   running: Map<string, AbortController>;
-  /** Start time (hrtime ns) of each running attempt, for durations in the event handlers. */
-  startedAt: Map<string, bigint>;
-  /** Each attempt's log until BullMQ recorded its end, for lines written outside the processor. */
+  /** Each attempt's start and log until BullMQ recorded its end, for durations and lines written outside the processor. */
   attempts: RunningAttempts;
   /** True once the process is shutting down. */
   stopping: () => boolean;
@@ -73,11 +71,10 @@ export function createProcessor(deps: ProcessorDeps) {
       throw new WaitingError();
     }
     const started = process.hrtime.bigint();
-    deps.startedAt.set(taskId, started);
     const controller = new AbortController();
     deps.running.set(taskId, controller);
     const log = jobLog(deps.logger, job).with({ [F.TASK_ATTEMPT]: job.attemptsStarted });
-    const attempt = deps.attempts.begin(taskId, log);
+    const attempt = deps.attempts.begin(taskId, log, started);
     try {
       logTaskStarted(log, job, await readyAt(deps.redis, taskId, job.data.enqueued_at));
       const outcome = await run(deps, job, attempt, controller.signal);
@@ -87,7 +84,6 @@ export function createProcessor(deps: ProcessorDeps) {
       attempt.end = { outcome: 'failure', error };
       if (controller.signal.aborted && controller.signal.reason === SHUTDOWN_REASON && token !== undefined) {
         // Hand the job back to the queue without spending an attempt: another worker takes it.
-        deps.startedAt.delete(taskId);
         deps.attempts.finish(taskId);
         await job.moveToWait(token);
         log.event('warn', EVENTS.SERVICE_STOPPING, {}, `task ${taskId} handed back to ${job.queueName} on shutdown`);
@@ -169,7 +165,6 @@ async function run(
       onContended,
       signal: stop,
     });
-  // A lock left by an earlier attempt of this job is taken over at once (acquireLock-2.lua).
   const acquisition = policy === 'wait' ? await waitForLock() : await tryAcquire(redis, resource, holder, leaseOptions);
   if (!acquisition.acquired) {
     if (policy === 'wait') {
