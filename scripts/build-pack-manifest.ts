@@ -23,16 +23,28 @@ const KEPT = join(ROOT, 'package.json.prepack');
 /** What the repository's manifest needs only for its own work, not in the published one. */
 const REPOSITORY_ONLY = ['dependencies', 'devDependencies', 'scripts', 'allowScripts', 'overrides'];
 
+/**
+ * The peer range for a library the instrumentation hooks: the major it is built and tested
+ * against, from that version up. The repository pins exact versions; a range there would make
+ * "the version tested" ambiguous, so it is refused rather than guessed at.
+ */
+export function peerRange(name: string, version: string | undefined): string {
+  if (version === undefined)
+    throw new Error(`package.json must depend on ${name}: the instrumentation is built against it`);
+  if (!/^\d+\.\d+\.\d+$/.test(version))
+    throw new Error(
+      `package.json depends on ${name}@${version}; pin an exact version (x.y.z): the published peer range is built from the version tested`,
+    );
+  return `^${version}`;
+}
+
 /** The published manifest: the repository's without what only the repository uses, with the instrumented libraries as optional peers (pure). */
 export function publishedManifest(manifest: Record<string, unknown>): Record<string, unknown> {
   const dependencies = (manifest.dependencies ?? {}) as Record<string, string>;
   const peers = Object.fromEntries(
     INSTRUMENTED_LIBRARIES.map((name) => {
       const version = dependencies[name];
-      if (version === undefined)
-        throw new Error(`package.json must depend on ${name}: the instrumentation is built against it`);
-      // The major the instrumentation is built and tested against, from that version up.
-      return [name, `^${version}`];
+      return [name, peerRange(name, version)];
     }),
   );
   return {

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nodeFloor, ROOT } from '../../scripts/build-common.ts';
-import { publishedManifest } from '../../scripts/build-pack-manifest.ts';
+import { peerRange, publishedManifest } from '../../scripts/build-pack-manifest.ts';
 
 function nodeProblem(version: string, range: string): string {
   const script = `import(${JSON.stringify(join(ROOT, 'bin', 'launch.js'))}).then((m) => process.stdout.write(String(m.nodeProblem('dtq-x', ${JSON.stringify(version)}, ${JSON.stringify(range)}))))`;
@@ -48,5 +48,13 @@ describe('the package manifest', () => {
       files: manifest.files,
       engines: manifest.engines,
     });
+  });
+
+  it('makes each instrumented library an optional peer from the exact version tested', () => {
+    const published = publishedManifest(manifest) as { peerDependencies: Record<string, string> };
+    const deps = manifest.dependencies as Record<string, string>;
+    for (const [name, range] of Object.entries(published.peerDependencies)) expect(range).toBe(`^${deps[name]}`);
+    expect(() => peerRange('fastify', '^5.0.0')).toThrow(/pin an exact version/);
+    expect(() => peerRange('fastify', undefined)).toThrow(/must depend on fastify/);
   });
 });
