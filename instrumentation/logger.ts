@@ -6,7 +6,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pino, { type LevelWithSilent, type Logger } from 'pino';
-import pinoElasticsearchModule from 'pino-elasticsearch';
 import { hostName } from '../contract/host.ts';
 import { indexForTimestamp, indexPrefix } from '../contract/indices.ts';
 import { printable } from '../contract/terminal-text.ts';
@@ -150,26 +149,18 @@ export function reopenLogFiles(): void {
   }
 }
 
-// A CommonJS package whose typings say `export default`: at run time the default import is
-// the function itself.
-const pinoElasticsearch = pinoElasticsearchModule as unknown as typeof pinoElasticsearchModule.default;
-
 /**
  * The pino-elasticsearch destination. Its failures must not crash the process (an unhandled
  * stream 'error' would), so every event is caught and reported to `onEvent` or, by default,
  * as one line on stderr per failed request.
+ *
+ * pino-elasticsearch is loaded only by a logger that asks for it: it brings the Elasticsearch
+ * client and undici, about 28 MB of RSS in every process that imports this module, and most
+ * (the shipper among them) only write files. Lines logged while it loads wait in memory;
+ * should it fail to load, the failure is reported like any other and the lines are dropped.
  */
 function inProcessEsStream(options: InProcessEsOptions): pino.DestinationStream {
   const prefix = options.indexPrefix ?? indexPrefix();
-  const stream = pinoElasticsearch({
-    node: options.url ?? process.env.DTQ_ES_URL ?? 'http://127.0.0.1:9200',
-    esVersion: 8,
-    // Same daily index as the file shipper, chosen by the line's own time.
-    index: (logTime: string) => indexForTimestamp(logTime, prefix),
-    opType: 'create',
-    flushBytes: options.flushBytes ?? 64 * 1024,
-    flushInterval: options.flushIntervalMs ?? 1_000,
-  });
   const report =
     options.onEvent ??
     ((kind: string, detail: unknown) => {
@@ -179,8 +170,40 @@ function inProcessEsStream(options: InProcessEsOptions): pino.DestinationStream 
         );
       }
     });
-  for (const kind of ['error', 'insertError', 'insert', 'unknown'] as const) {
-    (stream as unknown as NodeJS.EventEmitter).on(kind, (detail: unknown) => report(kind, detail));
-  }
-  return stream;
+  let stream: pino.DestinationStream | undefined;
+  let waiting: string[] = [];
+  import('pino-elasticsearch').then(
+    (module) => {
+      // A CommonJS package whose typings say `export default`: at run time the default export
+      // is the function itself.
+      const pinoElasticsearch = module.default as unknown as typeof module.default.default;
+      const loaded = pinoElasticsearch({
+        node: options.url ?? process.env.DTQ_ES_URL ?? 'http://127.0.0.1:9200',
+        esVersion: 8,
+        // Same daily index as the file shipper, chosen by the line's own time.
+        index: (logTime: string) => indexForTimestamp(logTime, prefix),
+        opType: 'create',
+        flushBytes: options.flushBytes ?? 64 * 1024,
+        flushInterval: options.flushIntervalMs ?? 1_000,
+      });
+      for (const kind of ['error', 'insertError', 'insert', 'unknown'] as const) {
+        (loaded as unknown as NodeJS.EventEmitter).on(kind, (detail: unknown) => report(kind, detail));
+      }
+      for (const line of waiting) loaded.write(line);
+      waiting = [];
+      stream = loaded;
+    },
+    (error: unknown) => {
+      report('error', error);
+      // Nothing to send them with: the lines are in the file (when there is one), as always.
+      waiting = [];
+      stream = { write: () => undefined };
+    },
+  );
+  return {
+    write: (line: string) => {
+      if (stream === undefined) waiting.push(line);
+      else stream.write(line);
+    },
+  };
 }

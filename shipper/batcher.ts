@@ -5,6 +5,7 @@
  * in the files.
  */
 import { isUtf8 } from 'node:buffer';
+import type { BulkDocs } from './bulk-writer.ts';
 import type { PreparedLine, SourceLine } from './line.ts';
 
 /** A line of a batch that goes to the dead-letter file instead of Elasticsearch. */
@@ -14,47 +15,67 @@ export interface BatchReject {
   readonly detail: string;
 }
 
-/** A document of a full batch: its `_bulk` action and document lines, a view into the batch's body. */
-export interface BatchDoc {
-  readonly body: Uint8Array;
-}
-
 /** Bytes a new body starts with; it doubles when a batch needs more, up to the pool's size. */
 const INITIAL_BODY_BYTES = 64 * 1024;
+/** Documents a new batch has room for in its numbers; doubled when it needs more. */
+const INITIAL_DOCS = 1024;
+/**
+ * Numbers kept per document, side by side in one Float64Array (file offsets can pass 2^32):
+ * where its `_bulk` lines end in the body (they start where the previous document's end), the
+ * byte offset of its line in its file, the line's length, and its file's index in the batch.
+ */
+const DOC_FIELDS = 4;
+const BODY_END = 0;
+const LINE_OFFSET = 1;
+const LINE_BYTES = 2;
+const FILE_INDEX = 3;
+
+/** What a batch writes into: its `_bulk` body, and its numbers per document. */
+export interface BatchMemory {
+  body: Buffer;
+  docs: Float64Array;
+}
 
 /** Options of {@link BodyPool}. */
 export interface BodyPoolOptions {
-  /** Buffers kept for reuse: as many as batches can be alive at once. */
+  /** Batches' memories kept for reuse: as many as batches can be alive at once. */
   readonly buffers: number;
-  /** Bytes a full batch's body needs (maxBatchBytes plus one line): buffers grow no further unless a line needs it. */
+  /** Bytes a full batch's body needs (maxBatchBytes plus one line): bodies grow no further unless a line needs it. */
   readonly bufferBytes: number;
 }
 
 /**
- * Body buffers handed back by acknowledged batches, for the next ones. A few megabytes
- * allocated per batch and dropped made V8 run full garbage collections for the external
- * memory alone; only as many batches as the pipeline holds at once are ever alive, so the
- * pool holds at most `buffers` × `bufferBytes`.
+ * Bodies (and per-document numbers) handed back by acknowledged batches, for the next ones. A
+ * few megabytes allocated per batch and dropped made V8 run full garbage collections for the
+ * external memory alone; only as many batches as the pipeline holds at once are ever alive, so
+ * the pool holds at most `buffers` × `bufferBytes` of bodies.
  */
 export class BodyPool {
   readonly bufferBytes: number;
   readonly #buffers: number;
-  readonly #free: Buffer[] = [];
+  readonly #free: BatchMemory[] = [];
 
   constructor(options: BodyPoolOptions) {
     this.#buffers = options.buffers;
     this.bufferBytes = options.bufferBytes;
   }
 
-  /** A buffer to write a body into. */
-  take(): Buffer {
-    return this.#free.pop() ?? Buffer.allocUnsafe(Math.min(INITIAL_BODY_BYTES, this.bufferBytes));
+  /** Memory for a new batch. */
+  take(): BatchMemory {
+    return this.#free.pop() ?? newMemory(this.bufferBytes);
   }
 
-  /** Give a buffer back once nothing refers to its contents any more. */
-  give(buffer: Buffer): void {
-    if (this.#free.length < this.#buffers && buffer.length <= this.bufferBytes) this.#free.push(buffer);
+  /** Give a batch's memory back once nothing refers to its contents any more. */
+  give(memory: BatchMemory): void {
+    if (this.#free.length < this.#buffers && memory.body.length <= this.bufferBytes) this.#free.push(memory);
   }
+}
+
+function newMemory(bodyBytes = INITIAL_BODY_BYTES): BatchMemory {
+  return {
+    body: Buffer.allocUnsafe(Math.min(INITIAL_BODY_BYTES, bodyBytes)),
+    docs: new Float64Array(INITIAL_DOCS * DOC_FIELDS),
+  };
 }
 
 /**
@@ -63,12 +84,13 @@ export class BodyPool {
  * byte for byte from what the tailer read: decoding it to a string and encoding it back per
  * line was a large share of the shipper's CPU.
  *
- * Memory: a batch keeps no object per document, only numbers (where its bytes are in the body,
- * its file and offset). Batches live for as long as Elasticsearch takes to answer, long enough
- * for V8 to move whatever they hold to the old generation; an object and a string per line held
- * there grew the heap to several times the bytes in flight before each collection.
+ * Memory: a batch keeps no object per document, only numbers in a typed array that, like the
+ * body, goes back to the pool for the next batch. Batches live for as long as Elasticsearch
+ * takes to answer, long enough for V8 to move whatever they hold to the old generation, which
+ * then grows by several times that before each full collection: an object per document (or a
+ * JavaScript array grown line by line) held there was most of the shipper's peak RSS.
  */
-export class Batch {
+export class Batch implements BulkDocs {
   /** Lines that are not documents (dead-lettered on acknowledgement), in order. */
   readonly rejects: BatchReject[] = [];
   /** Per fingerprint: offset just past its last line here, and the path it was read from. */
@@ -77,14 +99,9 @@ export class Batch {
   bytes = 0;
   lines = 0;
   readonly #pool: BodyPool | undefined;
-  #body: Buffer;
+  #memory: BatchMemory;
   #length = 0;
-  /** Per document: start and end of its action and source in the body. */
-  readonly #ranges: number[] = [];
-  /** Per document: byte offset of its line in its file, the line's length, and its file's index in #files. */
-  readonly #offsets: number[] = [];
-  readonly #lengths: number[] = [];
-  readonly #fileOf: number[] = [];
+  #count = 0;
   /** Files of this batch's documents (a handful: the tailer takes lines file by file). */
   readonly #files: { fingerprint: string; path: string }[] = [];
   #oldestMs: number | undefined;
@@ -92,18 +109,19 @@ export class Batch {
   constructor(now = Date.now(), pool?: BodyPool) {
     this.createdAt = now;
     this.#pool = pool;
-    this.#body = pool?.take() ?? Buffer.allocUnsafe(INITIAL_BODY_BYTES);
+    this.#memory = pool?.take() ?? newMemory();
   }
 
   /** Documents in the batch. */
-  get docCount(): number {
-    return this.#offsets.length;
+  get count(): number {
+    return this.#count;
   }
 
-  /** Done with this batch (acknowledged or dropped): its body buffer goes back to the pool. */
+  /** Done with this batch (acknowledged or dropped): its memory goes back to the pool. */
   release(): void {
-    this.#pool?.give(this.#body);
-    this.#body = EMPTY_BUFFER;
+    if (this.#memory === RELEASED) return;
+    this.#pool?.give(this.#memory);
+    this.#memory = RELEASED;
     this.#length = 0;
   }
 
@@ -125,7 +143,7 @@ export class Batch {
       this.#copy(actionHead(prepared.index));
       // Ids are ASCII by construction (hex fingerprint, base-36 offset).
       this.#reserve(prepared.id.length);
-      this.#length += this.#body.write(prepared.id, this.#length, 'latin1');
+      this.#length += this.#memory.body.write(prepared.id, this.#length, 'latin1');
       this.#copy(ACTION_TAIL);
       // Bytes that are not UTF-8 go through the decoded text (U+FFFD for each bad sequence):
       // Elasticsearch would refuse them raw. The tailer has already checked every line it reads
@@ -134,10 +152,7 @@ export class Batch {
       if (prepared.source === line.text && bytes !== undefined && utf8) this.#copy(bytes);
       else this.#write(prepared.source);
       this.#copy(NEWLINE);
-      this.#ranges.push(start, this.#length);
-      this.#offsets.push(line.offset);
-      this.#lengths.push(line.end - line.offset - 1);
-      this.#fileOf.push(this.#fileIndex(line));
+      this.#addDoc(line.offset, line.end - line.offset - 1, this.#fileIndex(line));
       if (this.#oldestMs === undefined || prepared.timestampMs < this.#oldestMs) this.#oldestMs = prepared.timestampMs;
       this.bytes += this.#length - start;
     } else {
@@ -146,24 +161,43 @@ export class Batch {
     }
   }
 
+  #addDoc(offset: number, lineBytes: number, file: number): void {
+    let docs = this.#memory.docs;
+    const at = this.#count * DOC_FIELDS;
+    if (at + DOC_FIELDS > docs.length) {
+      const grown = new Float64Array(docs.length * 2);
+      grown.set(docs);
+      docs = grown;
+      this.#memory.docs = grown;
+    }
+    docs[at + BODY_END] = this.#length;
+    docs[at + LINE_OFFSET] = offset;
+    docs[at + LINE_BYTES] = lineBytes;
+    docs[at + FILE_INDEX] = file;
+    this.#count++;
+  }
+
   #fileIndex(line: SourceLine): number {
     const last = this.#files.length - 1;
     const known = this.#files[last];
     if (known !== undefined && known.fingerprint === line.fingerprint && known.path === line.path) return last;
-    const index = this.#files.findIndex((f) => f.fingerprint === line.fingerprint && f.path === line.path);
-    if (index >= 0) return index;
+    for (let i = 0; i < last; i++) {
+      const file = this.#files[i] as { fingerprint: string; path: string };
+      if (file.fingerprint === line.fingerprint && file.path === line.path) return i;
+    }
     this.#files.push({ fingerprint: line.fingerprint, path: line.path });
     return this.#files.length - 1;
   }
 
-  /** The documents with their bodies, in order, once no more lines will be added. */
-  docs(): BatchDoc[] {
-    const docs: BatchDoc[] = new Array(this.docCount);
-    // Views are taken now: the body may have moved while it grew.
-    for (let i = 0; i < docs.length; i++) {
-      docs[i] = { body: this.#body.subarray(this.#ranges[2 * i] as number, this.#ranges[2 * i + 1] as number) };
-    }
-    return docs;
+  /** Where document `i`'s `_bulk` lines start in the body. */
+  #start(i: number): number {
+    return i === 0 ? 0 : (this.#memory.docs[(i - 1) * DOC_FIELDS + BODY_END] as number);
+  }
+
+  /** The `_bulk` body of documents `from` to `to` - 1: a view of this batch's buffer, valid until release(). */
+  body(from: number, to: number): Uint8Array {
+    if (to <= from) return EMPTY_BUFFER;
+    return this.#memory.body.subarray(this.#start(from), this.#memory.docs[(to - 1) * DOC_FIELDS + BODY_END]);
   }
 
   /**
@@ -171,37 +205,39 @@ export class Batch {
    * document as it was sent (the line itself, or its normalized form for nginx's lines).
    */
   origin(i: number): SourceLine {
-    const file = this.#files[this.#fileOf[i] as number] as { fingerprint: string; path: string };
-    const body = this.#body.subarray(this.#ranges[2 * i] as number, (this.#ranges[2 * i + 1] as number) - 1);
-    const text = body.subarray(body.indexOf(10) + 1).toString('utf8');
-    const offset = this.#offsets[i] as number;
+    const docs = this.#memory.docs;
+    const file = this.#files[docs[i * DOC_FIELDS + FILE_INDEX] as number] as { fingerprint: string; path: string };
+    const lines = this.body(i, i + 1);
+    const text = lines.subarray(lines.indexOf(10) + 1, lines.length - 1).toString();
+    const offset = docs[i * DOC_FIELDS + LINE_OFFSET] as number;
     return {
       fingerprint: file.fingerprint,
       path: file.path,
       offset,
-      end: offset + (this.#lengths[i] as number) + 1,
+      end: offset + (docs[i * DOC_FIELDS + LINE_BYTES] as number) + 1,
       text,
     };
   }
 
   #reserve(bytes: number): void {
+    const body = this.#memory.body;
     const needed = this.#length + bytes;
-    if (needed <= this.#body.length) return;
+    if (needed <= body.length) return;
     const limit = this.#pool?.bufferBytes ?? Number.POSITIVE_INFINITY;
-    const grown = Buffer.allocUnsafe(Math.max(needed, Math.min(this.#body.length * 2, limit)));
-    this.#body.copy(grown, 0, 0, this.#length);
-    this.#body = grown;
+    const grown = Buffer.allocUnsafe(Math.max(needed, Math.min(body.length * 2, limit)));
+    body.copy(grown, 0, 0, this.#length);
+    this.#memory.body = grown;
   }
 
   #write(text: string): void {
     // UTF-8 needs at most 3 bytes per UTF-16 unit.
     this.#reserve(text.length * 3);
-    this.#length += this.#body.write(text, this.#length, 'utf8');
+    this.#length += this.#memory.body.write(text, this.#length, 'utf8');
   }
 
   #copy(bytes: Uint8Array): void {
     this.#reserve(bytes.length);
-    this.#body.set(bytes, this.#length);
+    this.#memory.body.set(bytes, this.#length);
     this.#length += bytes.length;
   }
 
@@ -232,6 +268,8 @@ function actionHead(index: string): Buffer {
   return head;
 }
 const EMPTY_BUFFER = Buffer.alloc(0);
+/** What a released batch points at: nothing to write into, nothing to give back. */
+const RELEASED: BatchMemory = { body: EMPTY_BUFFER, docs: new Float64Array(0) };
 
 /** A FIFO of bounded length; `push` waits while it is full, `take` while it is empty. */
 export class BoundedQueue<T> {

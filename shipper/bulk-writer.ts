@@ -22,14 +22,38 @@ import { authProblem, esTransport, transportProblem } from '../elk/client.ts';
 import { type EsConnection, plainConnection } from '../elk/connection.ts';
 import { retryAfterMs, retryDelay } from './backoff.ts';
 
-/** One document to write. */
-export interface BulkDoc {
-  /** Its `_bulk` action line and document line, each ending in a newline. */
-  body: Uint8Array;
+/**
+ * Documents to write, by position: a batch hands its `_bulk` body out as views, with no
+ * object per document.
+ */
+export interface BulkDocs {
+  /** How many documents. */
+  readonly count: number;
+  /** The `_bulk` lines (action and document, each ending in a newline) of documents `from` to `to` - 1, in order. */
+  body(from: number, to: number): Uint8Array;
+}
+
+/** Documents from their `_bulk` bodies (one action and document line each), copied side by side. */
+export function bulkDocs(bodies: readonly Uint8Array[]): BulkDocs {
+  const joined = Buffer.concat(bodies);
+  const ends: number[] = [];
+  let end = 0;
+  for (const body of bodies) {
+    end += body.length;
+    ends.push(end);
+  }
+  return {
+    count: bodies.length,
+    body: (from, to) => joined.subarray(from === 0 ? 0 : ends[from - 1], to === 0 ? 0 : ends[to - 1]),
+  };
 }
 
 /** The final answer for one document. */
 export type DocOutcome = { status: 'created' } | { status: 'duplicate' } | { status: 'rejected'; reason: string };
+
+/** The answers nearly every document gets, shared: no object per document. */
+const CREATED: DocOutcome = Object.freeze({ status: 'created' });
+const DUPLICATE: DocOutcome = Object.freeze({ status: 'duplicate' });
 
 /** What the writer sends requests through: an {@link HttpClient} on the Elasticsearch URL, or a test double. */
 export interface BulkTransport {
@@ -77,6 +101,9 @@ class RequestFailure extends Error {
   }
 }
 
+/** What #send returns when the answer says every document was created. */
+const ALL_CREATED = Symbol('all created');
+
 interface BulkResponseItem {
   status: number;
   error?: { type?: string; reason?: string };
@@ -84,17 +111,36 @@ interface BulkResponseItem {
 
 const FILTER_PATH = 'errors,items.*.status,items.*.error.type,items.*.error.reason';
 
-/** The bodies of `docs` as one: a view when they lie side by side in one buffer (a whole batch), else a copy. */
-function joined(docs: readonly BulkDoc[]): Uint8Array {
-  const first = docs[0]?.body;
-  if (first === undefined) return new Uint8Array(0);
-  let end = first.byteOffset + first.byteLength;
-  for (let i = 1; i < docs.length; i++) {
-    const body = (docs[i] as BulkDoc).body;
-    if (body.buffer !== first.buffer || body.byteOffset !== end) return Buffer.concat(docs.map((doc) => doc.body));
-    end += body.byteLength;
+/**
+ * The body of the documents at `positions` (ascending): one view when they follow each other
+ * (a batch's first attempt), else the views of each run of neighbours joined.
+ */
+function bodyOf(docs: BulkDocs, positions: readonly number[]): Uint8Array {
+  const runs: Uint8Array[] = [];
+  let from = positions[0] ?? 0;
+  let to = from;
+  for (const position of positions) {
+    if (position !== to) {
+      runs.push(docs.body(from, to));
+      from = position;
+    }
+    to = position + 1;
   }
-  return new Uint8Array(first.buffer, first.byteOffset, end - first.byteOffset);
+  runs.push(docs.body(from, to));
+  return runs.length === 1 ? (runs[0] as Uint8Array) : Buffer.concat(runs);
+}
+
+/**
+ * `{"errors":false,…}`: Elasticsearch found nothing to report on any item (a 409 on `create` is
+ * an error too), so every document was created and the answer needs no parsing beyond a count.
+ */
+const NO_ERRORS = '{"errors":false';
+
+/** How many times `needle` occurs in `text`. */
+function occurrences(text: string, needle: string): number {
+  let count = 0;
+  for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length)) count++;
+  return count;
 }
 
 /** True for a per-document status worth retrying (the server was busy or unwell). */
@@ -122,9 +168,10 @@ export class BulkWriter {
   }
 
   /** Write every document; resolves with one outcome per document, in order. Rejects only on `signal`. */
-  async write(docs: readonly BulkDoc[], signal: AbortSignal): Promise<DocOutcome[]> {
-    const outcomes: (DocOutcome | undefined)[] = new Array(docs.length).fill(undefined);
-    let pending = docs.map((_, i) => i);
+  async write(docs: BulkDocs, signal: AbortSignal): Promise<DocOutcome[]> {
+    const outcomes: (DocOutcome | undefined)[] = new Array(docs.count).fill(undefined);
+    let pending: number[] = [];
+    for (let i = 0; i < docs.count; i++) pending.push(i);
     // Whole-request 400/413 means one request was too big or one document broke it: split
     // until the culprit is alone, so the rest still flows.
     let parts = 1;
@@ -143,15 +190,16 @@ export class BulkWriter {
           continue;
         }
         try {
-          const items = await this.#send(
-            slice.map((i) => docs[i] as BulkDoc),
-            signal,
-          );
+          const items = await this.#send(bodyOf(docs, slice), slice.length, signal);
           this.#succeeded();
+          if (items === ALL_CREATED) {
+            for (const index of slice) outcomes[index] = CREATED;
+            continue;
+          }
           items.forEach((item, k) => {
             const index = slice[k] as number;
-            if (item.status === 200 || item.status === 201) outcomes[index] = { status: 'created' };
-            else if (item.status === 409) outcomes[index] = { status: 'duplicate' };
+            if (item.status === 200 || item.status === 201) outcomes[index] = CREATED;
+            else if (item.status === 409) outcomes[index] = DUPLICATE;
             else if (transient(item.status)) stillPending.push(index);
             else
               outcomes[index] = {
@@ -214,8 +262,8 @@ export class BulkWriter {
     this.#http.close();
   }
 
-  async #send(docs: readonly BulkDoc[], signal: AbortSignal): Promise<BulkResponseItem[]> {
-    const body = joined(docs);
+  /** Send `count` documents' `_bulk` lines; their items in order, or ALL_CREATED. */
+  async #send(body: Uint8Array, count: number, signal: AbortSignal): Promise<BulkResponseItem[] | typeof ALL_CREATED> {
     let response: HttpResponse;
     try {
       response = await this.#http.send('POST', `/_bulk?filter_path=${FILTER_PATH}`, {
@@ -244,10 +292,16 @@ export class BulkWriter {
         : undefined;
       throw new RequestFailure(`HTTP ${response.status}: ${text.slice(0, 500)}`, response.status, retryAfter);
     }
+    if (text.startsWith(NO_ERRORS)) {
+      // Each item of the filtered answer holds one status and nothing else.
+      const answered = occurrences(text, '"status":');
+      if (answered !== count) throw new RequestFailure(`bulk answered ${answered} items for ${count} documents`, 502);
+      return ALL_CREATED;
+    }
     const parsed = JSON.parse(text) as { items?: Record<string, BulkResponseItem>[] };
     const items = (parsed.items ?? []).map((entry) => Object.values(entry)[0] as BulkResponseItem);
-    if (items.length !== docs.length) {
-      throw new RequestFailure(`bulk answered ${items.length} items for ${docs.length} documents`, 502);
+    if (items.length !== count) {
+      throw new RequestFailure(`bulk answered ${items.length} items for ${count} documents`, 502);
     }
     return items;
   }

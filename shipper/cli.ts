@@ -50,12 +50,14 @@ async function main(argv: string[]): Promise<void> {
   const metricsListen = metricsListenFromEnv('DTQ_SHIPPER_METRICS_PORT');
   const instance = process.env.DTQ_INSTANCE || defaultInstance('shipper');
   // The shipper's own lines go to the same directory and are shipped like any other: a few
-  // lines per metrics interval, none per batch, so shipping them settles.
+  // lines per metrics interval, none per batch, so shipping them settles. Never also through
+  // the logger's in-process Elasticsearch stream (DTQ_LOG_ES): each line would be indexed twice.
   const logger = createLogger({
     service: 'shipper',
     instance,
     logDir: config.logDir,
     stdout: process.env.DTQ_LOG_STDOUT === '1',
+    elasticsearch: false,
   });
   const shipper = new Shipper({
     config,

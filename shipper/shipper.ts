@@ -399,8 +399,7 @@ export class Shipper {
         if (batch === undefined) break;
         await this.#ensureSetup();
         this.#inFlight.add(batch);
-        const docs = batch.docs();
-        const written = this.#writer.write(docs, this.#abort.signal);
+        const written = this.#writer.write(batch, this.#abort.signal);
         const before = previous;
         const acknowledged = (async () => {
           try {

@@ -33,7 +33,7 @@ describe('a batch body', () => {
       expect(line.bytes).toBeUndefined();
       offset = line.end;
     }
-    expect(batch.docs().map((doc) => Buffer.from(doc.body).toString())).toEqual(
+    expect([0, 1, 2].map((i) => Buffer.from(batch.body(i, i + 1)).toString())).toEqual(
       texts.map((text, i) => `{"create":{"_index":"b-2026.03.01","_id":"${ids[i]}"}}\n${text}\n`),
     );
   });
@@ -47,9 +47,7 @@ describe('a batch body', () => {
     ]);
     const line = lineOf(raw, 0);
     batch.add(line, prepareLine(line, indexFor));
-    const source = Buffer.from(batch.docs()[0]?.body ?? [])
-      .toString()
-      .split('\n')[1] as string;
+    const source = Buffer.from(batch.body(0, 1)).toString().split('\n')[1] as string;
     expect(JSON.parse(source)).toEqual({ [F.TIMESTAMP]: '2026-03-01T10:00:00.000Z', m: '\ufffd\ufffd' });
   });
 
@@ -66,11 +64,11 @@ describe('a batch body', () => {
       batch.add(line, prepareLine(line, indexFor));
       offset = line.end;
     }
-    const body = batch.docs().at(-1)?.body;
-    expect(body?.buffer.byteLength).toBeLessThanOrEqual(100_000);
+    const body = batch.body(0, batch.count);
+    expect(body.buffer.byteLength).toBeLessThanOrEqual(100_000);
     batch.release();
     // The same buffer serves the next batch.
-    expect(pool.take().buffer).toBe(body?.buffer);
+    expect(pool.take().body.buffer).toBe(body.buffer);
   });
 });
 
@@ -82,7 +80,7 @@ describe('a batch and its memory', () => {
     batch.add(first, prepareLine(first, indexFor));
     const second = { ...lineOf(Buffer.from(text), 0), fingerprint: 'b'.repeat(32), path: '/y' };
     batch.add(second, prepareLine(second, indexFor));
-    expect(batch.docCount).toBe(2);
+    expect(batch.count).toBe(2);
     expect(batch.origin(1)).toEqual({
       fingerprint: 'b'.repeat(32),
       path: '/y',
@@ -91,6 +89,27 @@ describe('a batch and its memory', () => {
       text,
     });
     expect(batch.origin(0).path).toBe('/x');
+  });
+
+  it('keeps the numbers of more documents than it first has room for, and hands out neighbours as one view', () => {
+    const pool = new BodyPool({ buffers: 1, bufferBytes: 1 << 20 });
+    const batch = new Batch(0, pool);
+    const texts: string[] = [];
+    let offset = 0;
+    for (let n = 0; n < 3_000; n++) {
+      const text = JSON.stringify({ [F.TIMESTAMP]: '2026-03-01T10:00:00.000Z', n });
+      const line = lineOf(Buffer.from(text), offset);
+      batch.add(line, prepareLine(line, indexFor));
+      texts.push(text);
+      offset = line.end;
+    }
+    expect(batch.count).toBe(3_000);
+    const all = Buffer.from(batch.body(0, 3_000)).toString().split('\n');
+    expect(all.filter((_, i) => i % 2 === 1).slice(0, 3_000)).toEqual(texts);
+    const some = Buffer.from(batch.body(2_000, 2_002)).toString().split('\n');
+    expect([some[1], some[3]]).toEqual([texts[2_000], texts[2_001]]);
+    expect(batch.origin(2_999)).toMatchObject({ text: texts[2_999], end: offset });
+    expect(batch.origin(2_999).offset).toBe(offset - Buffer.byteLength(texts[2_999] as string) - 1);
   });
 
   it('closes batches at their share of the buffer budget when it is below maxBatchBytes', () => {

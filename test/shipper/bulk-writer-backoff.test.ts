@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { HttpResponse, RequestOptions } from '../../contract/http-client.ts';
-import { type BulkDoc, type BulkTransport, BulkWriter } from '../../shipper/bulk-writer.ts';
+import { type BulkDocs, type BulkTransport, BulkWriter, bulkDocs } from '../../shipper/bulk-writer.ts';
 
 interface Answer {
   status: number;
@@ -35,10 +35,12 @@ function scriptedTransport(script: (body: string, nth: number) => Answer | undef
   };
 }
 
-function docsOf(name: string, count = 2): BulkDoc[] {
-  return Array.from({ length: count }, (_, i) => ({
-    body: Buffer.from(`{"create":{"_index":"t","_id":"${name}-${i}"}}\n{"n":${i}}\n`),
-  }));
+function docsOf(name: string, count = 2): BulkDocs {
+  return bulkDocs(
+    Array.from({ length: count }, (_, i) =>
+      Buffer.from(`{"create":{"_index":"t","_id":"${name}-${i}"}}\n{"n":${i}}\n`),
+    ),
+  );
 }
 
 interface Retry {
@@ -131,5 +133,25 @@ describe('bulk writer backoff', () => {
       await bulk.write(docsOf('a'), new AbortController().signal);
       expect({ answer, delays: retries.map((retry) => retry.delayMs) }).toEqual({ answer, delays: [expected] });
     }
+  });
+
+  it('takes an answer without errors as every document created only when it has one item per document', async () => {
+    const retries: Retry[] = [];
+    const answers = [
+      // One item short: not an answer for this request, so it is sent again.
+      { errors: false, items: [{ create: { status: 201 } }] },
+      { errors: false, items: [{ create: { status: 201 } }, { create: { status: 200 } }] },
+    ];
+    const transport: BulkTransport = {
+      async send() {
+        const text = JSON.stringify(answers.shift());
+        return { status: 200, headers: {}, text, ms: 0, json: () => JSON.parse(text) };
+      },
+      close() {},
+    };
+    const outcomes = await writer(transport, retries, []).write(docsOf('a'), new AbortController().signal);
+    expect(outcomes).toEqual([{ status: 'created' }, { status: 'created' }]);
+    expect(retries).toHaveLength(1);
+    expect(answers).toHaveLength(0);
   });
 });

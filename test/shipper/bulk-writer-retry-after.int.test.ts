@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type BulkDoc, BulkWriter } from '../../shipper/bulk-writer.ts';
+import { BulkWriter, bulkDocs } from '../../shipper/bulk-writer.ts';
 
 let server: Server | undefined;
 
@@ -37,9 +37,7 @@ async function busyOnce(status: number, retryAfter: () => string): Promise<{ url
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, arrivals };
 }
 
-const docs: BulkDoc[] = [0, 1, 2].map((i) => ({
-  body: Buffer.from(`{"create":{"_index":"t","_id":"${i}"}}\n{"n":${i}}\n`),
-}));
+const docs = bulkDocs([0, 1, 2].map((i) => Buffer.from(`{"create":{"_index":"t","_id":"${i}"}}\n{"n":${i}}\n`)));
 
 /** Write `docs` through a writer whose own backoff is a millisecond, so any longer wait is the server's. */
 async function write(url: string, backoffMaxMs: number): Promise<number[]> {

@@ -77,7 +77,7 @@ const options = { exportTimeoutMs: 5_000, backoffInitialMs: 1, backoffMaxMs: 5 }
 describe('bulk writer', () => {
   it('splits a batch refused as too large until every part fits, and delivers every document once', async () => {
     const { url, requests } = await fakeBulk(2_500, new Set());
-    const docs = batchOf(40).docs();
+    const docs = batchOf(40);
     const outcomes = await new BulkWriter({ url, ...options }).write(docs, new AbortController().signal);
     expect(outcomes.every((o) => o.status === 'created')).toBe(true);
     const accepted = requests.filter((r) => r.bytes <= 2_500);
@@ -88,7 +88,7 @@ describe('bulk writer', () => {
   });
 
   it('sends again only the documents answered 429, and their bytes are intact', async () => {
-    const docs = batchOf(10).docs();
+    const docs = batchOf(10);
     const first = await fakeBulk(1e9, new Set());
     await new BulkWriter({ url: first.url, ...options }).write(docs, new AbortController().signal);
     const ids = first.requests[0]?.ids ?? [];
