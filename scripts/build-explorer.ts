@@ -20,7 +20,8 @@ export async function buildExplorer(options: { outdir?: string; bundleDeps?: boo
   const esbuild = await import('esbuild');
   const result = await esbuild.build({
     ...bundleDefaults(),
-    entryPoints: { 'dtq-explore': entry },
+    // The list pass's worker thread is an entry of its own: explorer/sources/files.ts starts it by path.
+    entryPoints: { 'dtq-explore': entry, 'dtq-explore-fold': join(ROOT, 'explorer', 'sources', 'fold-worker.ts') },
     outdir,
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',

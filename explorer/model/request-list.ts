@@ -452,6 +452,113 @@ export interface LedgerState {
   readonly depth: QueueDepth | undefined;
 }
 
+/**
+ * A ledger's state as JSON text of positional arrays, for a worker thread to post: a fifth of
+ * the bytes of a structured clone of the objects, and JSON.parse reads it several times faster
+ * than structured clone reads its own format. {@link unpackLedger} reads it back.
+ */
+export function packLedger(state: LedgerState): string {
+  const stamped = <T>(value: Stamped<T> | undefined) => (value === undefined ? null : [value.at, value.value]);
+  const answer = (value: Stamped<Answer> | undefined) =>
+    value === undefined ? null : [value.at, value.value.status ?? null, value.value.durationMs ?? null];
+  const requests = [...state.requests.values()].map((r) => [
+    r.cid,
+    r.at,
+    r.lastAt,
+    stamped(r.method),
+    stamped(r.apiRoute),
+    stamped(r.nginxPath),
+    answer(r.api),
+    answer(r.nginx),
+    [...r.taskIds],
+    r.duplicates,
+    r.blocked,
+    r.errors,
+    r.received,
+    r.nginxLines,
+    [...r.services],
+    [...r.instances],
+    r.idempotencyKey ?? null,
+    r.interesting,
+  ]);
+  const tasks = [...state.tasks.values()].map((t) => [
+    t.taskId,
+    t.type ?? null,
+    t.queue ?? null,
+    t.queueFromEnqueue,
+    t.attempts,
+    t.unnumberedStarts,
+    t.last === undefined ? null : [t.last.at, t.last.rank, t.last.state, t.last.worker ?? null],
+    t.lastNamed === undefined ? null : [t.lastNamed.at, t.lastNamed.rank, t.lastNamed.worker],
+    t.completed,
+    t.deadLettered,
+    t.reason ?? null,
+    // -Infinity (no reason yet) has no JSON form.
+    Number.isFinite(t.reasonAt) ? t.reasonAt : null,
+    [...t.workers],
+    t.queueWaitsMs,
+    t.runsMs,
+    t.firstAt,
+    t.lastAt,
+  ]);
+  return JSON.stringify([state.lines, state.depth ?? null, requests, tasks]);
+}
+
+/** The state {@link packLedger} packed. */
+export function unpackLedger(text: string): LedgerState {
+  // biome-ignore lint/suspicious/noExplicitAny: positional arrays written by packLedger just above.
+  const [lines, depth, packedRequests, packedTasks] = JSON.parse(text) as [number, QueueDepth | null, any[][], any[][]];
+  const some = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
+  const stamped = (value: [number, string] | null): Stamped<string> | undefined =>
+    value === null ? undefined : { at: value[0], value: value[1] };
+  const answer = (value: [number, number | null, number | null] | null): Stamped<Answer> | undefined =>
+    value === null ? undefined : { at: value[0], value: { status: some(value[1]), durationMs: some(value[2]) } };
+  const requests = new Map<string, RequestAcc>();
+  for (const r of packedRequests)
+    requests.set(r[0], {
+      cid: r[0],
+      at: r[1],
+      lastAt: r[2],
+      method: stamped(r[3]),
+      apiRoute: stamped(r[4]),
+      nginxPath: stamped(r[5]),
+      api: answer(r[6]),
+      nginx: answer(r[7]),
+      taskIds: new Set(r[8]),
+      duplicates: r[9],
+      blocked: r[10],
+      errors: r[11],
+      received: r[12],
+      nginxLines: r[13],
+      services: new Set(r[14]),
+      instances: new Set(r[15]),
+      idempotencyKey: some(r[16]),
+      interesting: r[17],
+    });
+  const tasks = new Map<string, TaskAcc>();
+  for (const t of packedTasks)
+    tasks.set(t[0], {
+      taskId: t[0],
+      type: some(t[1]),
+      queue: some(t[2]),
+      queueFromEnqueue: t[3],
+      attempts: t[4],
+      unnumberedStarts: t[5],
+      last: t[6] === null ? undefined : { at: t[6][0], rank: t[6][1], state: t[6][2], worker: some(t[6][3]) },
+      lastNamed: t[7] === null ? undefined : { at: t[7][0], rank: t[7][1], worker: t[7][2] },
+      completed: t[8],
+      deadLettered: t[9],
+      reason: some(t[10]),
+      reasonAt: t[11] ?? Number.NEGATIVE_INFINITY,
+      workers: new Set(t[12]),
+      queueWaitsMs: t[13],
+      runsMs: t[14],
+      firstAt: t[15],
+      lastAt: t[16],
+    });
+  return { requests, tasks, lines, depth: some(depth) };
+}
+
 /** `theirs` folded into `mine`, its lines read after mine (the rules of RequestLedger.add, applied to the results). */
 function mergeRequest(mine: RequestAcc, theirs: RequestAcc): void {
   mine.at = Math.min(mine.at, theirs.at);
