@@ -40,7 +40,7 @@ export function fleetFeed(source: LogSource, filter: RequestFilter, now: () => n
   let passing: Promise<RequestLedger> = Promise.resolve(ledger);
   const pass = async (): Promise<RequestLedger> => {
     const next = feed.restarts ? new RequestLedger() : ledger;
-    await feed.next(next);
+    await feed.next((record, at) => next.add(record, at));
     ledger = next;
     return ledger;
   };

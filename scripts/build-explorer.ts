@@ -20,8 +20,7 @@ export async function buildExplorer(options: { outdir?: string; bundleDeps?: boo
   const esbuild = await import('esbuild');
   const result = await esbuild.build({
     ...bundleDefaults(),
-    // The list pass's worker thread is an entry of its own: explorer/sources/files.ts starts it by path.
-    entryPoints: { 'dtq-explore': entry, 'dtq-explore-fold': join(ROOT, 'explorer', 'sources', 'fold-worker.ts') },
+    entryPoints: { 'dtq-explore': entry },
     outdir,
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',

@@ -480,8 +480,8 @@ export class ElasticsearchSource implements LogSource {
     if (this.#mapping !== undefined)
       return {
         restarts: true,
-        next: async (ledger) => {
-          for (const hit of await this.#newestRequests(sinceMs, size)) ledger.add(hit.record);
+        next: async (visit) => {
+          for (const hit of await this.#newestRequests(sinceMs, size)) visit(hit.record, undefined);
         },
       };
     // Contract lines: the first pass ranks the window and reads the newest `limit` requests
@@ -491,7 +491,7 @@ export class ElasticsearchSource implements LogSource {
     let primed = false;
     return {
       restarts: true,
-      next: async (ledger) => {
+      next: async (visit) => {
         const [, depth] = await Promise.all([
           (async () => {
             if (primed && (await this.#followWindow(window))) return;
@@ -502,8 +502,8 @@ export class ElasticsearchSource implements LogSource {
         ]);
         // The fold reads @timestamp itself, as from files: Elasticsearch's parse of an odd
         // timestamp need not be JavaScript's.
-        for (const hit of window.lines()) ledger.add(hit.record);
-        for (const hit of depth) ledger.add(hit.record);
+        for (const hit of window.lines()) visit(hit.record, undefined);
+        for (const hit of depth) visit(hit.record, undefined);
       },
     };
   }

@@ -21,10 +21,9 @@ import {
   statSync,
   unlinkSync,
 } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Worker } from 'node:worker_threads';
 import { dtqError } from '../../contract/dtq-error.ts';
 import { jsonTextTooDeep } from '../../contract/json-depth.ts';
 import { EVENTS, F, type LogRecord, normalizeNginxLine } from '../../contract/vocabulary.ts';
@@ -32,7 +31,6 @@ import { EXPLORE_ERRORS } from '../errors.ts';
 import type { Mapping } from '../mapping/mapping.ts';
 import { num, str, timestampOf } from '../model/fields.ts';
 import { polledTaskId } from '../model/join.ts';
-import { type LedgerState, RequestLedger, unpackLedger } from '../model/request-list.ts';
 import type { Hit } from '../model/types.ts';
 import { type RawLine, readFileLines } from './line-reader.ts';
 import {
@@ -67,38 +65,10 @@ export interface FileSourceOptions {
   readonly chunkBytes?: number;
   /** The log format's mapping (explorer/mapping/); the identity (`dtq`) and none read lines as they are. */
   readonly mapping?: Mapping;
-  /** Bytes a list pass gives a worker thread at least (default THREAD_BYTES); below twice this, no thread. */
-  readonly threadBytes?: number;
-}
-
-/** One file of a list pass, and where a previous pass stopped in it. */
-export interface FoldJob {
-  readonly file: LogFile;
-  readonly from: FileProgress | undefined;
-}
-
-/** What a list pass over some files folded, and how far it read them (see FileSource.foldPart). */
-export interface FoldPart {
-  /** The ledger's state, packed (packLedger) when it crosses from a worker thread. */
-  readonly state: LedgerState | string;
-  readonly reads: readonly { readonly key: string; readonly progress: FileProgress; readonly size: number }[];
-  /** Malformed lines per file read. */
-  readonly malformed: readonly (readonly [string, number])[];
-  /** Lines (`file:line`) that looked like an object but did not parse. */
-  readonly unparsable: readonly string[];
-  readonly notices: readonly string[];
-}
-
-/** What fold-worker.ts is started with. */
-export interface FoldWorkerData {
-  readonly logs: string;
-  readonly options: Pick<FileSourceOptions, 'maxLineBytes' | 'chunkBytes'>;
-  readonly jobs: readonly FoldJob[];
-  readonly sinceMs: number | undefined;
 }
 
 /** How far a lookup read one file, and the lines it kept from it. */
-export interface FileProgress {
+interface FileProgress {
   readonly dev: number;
   readonly ino: number;
   /** The offset after the last whole line read. */
@@ -125,21 +95,6 @@ const NEAREST_BATCH = 10_000;
  * reads cost less than the lookups' chunks.
  */
 const FEED_CHUNK_BYTES = 1024 * 1024;
-/**
- * Bytes a list pass gives a worker thread at least: below this a thread's start (about 30 ms)
- * and its ledger's trip back cost more than they save.
- */
-const THREAD_BYTES = 32 * 1024 * 1024;
-/** Worker threads a list pass uses at most, the part read on the main thread included. */
-const MAX_FOLD_THREADS = 4;
-/**
- * The fold worker's script. Run from source it sits beside this file; in the bundle this code
- * is in dist/chunks/ and the worker is its own entry, dist/dtq-explore-fold.js
- * (scripts/build-explorer.ts).
- */
-const FOLD_WORKER = import.meta.url.endsWith('.ts')
-  ? new URL('./fold-worker.ts', import.meta.url)
-  : new URL('../dtq-explore-fold.js', import.meta.url);
 /** Bytes of mapped lines kept for the next lookups (see {@link MappedLines}). */
 const MAPPED_LINES_BYTES = 16 * 1024 * 1024;
 const OPEN_BRACE = 0x7b;
@@ -556,140 +511,45 @@ export class FileSource implements LogSource {
     const readTo = new Map<string, { progress: FileProgress; size: number }>();
     return {
       restarts: false,
-      next: async (ledger) => {
-        const jobs: FoldJob[] = [];
+      next: async (visit) => {
         for (const file of await this.#files()) {
-          const before = readTo.get(`${file.dev}:${file.ino}`);
+          const key = `${file.dev}:${file.ino}`;
+          const before = readTo.get(key);
           // A compressed file is read whole or not at all: it does not grow, it is replaced.
           if (file.gzip && before !== undefined && before.size === file.size) continue;
           const from =
             before !== undefined && !file.gzip && file.size >= before.progress.offset ? before.progress : undefined;
-          jobs.push({ file, from });
-        }
-        // The first part is read here, the others at the same time in worker threads; their
-        // ledgers are merged in file order, which gives what one read of all the files gives.
-        const parts = this.#mapping === undefined && this.#input.kind !== 'stdin' ? this.#split(jobs) : [jobs];
-        const threads = parts.slice(1).map((part) => this.#foldInThread(part, sinceMs));
-        const here = await this.foldPart(parts[0] ?? [], sinceMs, ledger);
-        const results = [here];
-        for (const [i, thread] of threads.entries()) {
-          // A thread that could not run (no worker script beside the bundle) is read here instead.
-          const result = (await thread) ?? (await this.foldPart(parts[i + 1] ?? [], sinceMs));
-          ledger.merge(typeof result.state === 'string' ? unpackLedger(result.state) : result.state);
-          results.push(result);
-        }
-        for (const result of results) {
-          for (const read of result.reads) readTo.set(read.key, { progress: read.progress, size: read.size });
-          for (const [name, count] of result.malformed) this.#malformedByFile.set(name, count);
-          for (const line of result.unparsable)
-            if (this.#unparsable.size < MAX_UNPARSABLE_KEPT) this.#unparsable.add(line);
-          for (const notice of result.notices) this.#notices.add(notice);
+          try {
+            const progress = await this.#read(
+              file,
+              from,
+              (line) => {
+                const record = this.#parse(file, line);
+                if (record === undefined) return;
+                if (this.#mapping === undefined) {
+                  // Contract lines go straight to the fold: a list pass reads every line, and
+                  // the fold needs neither a hit nor its `file:line` source.
+                  const normal = normalizeNginxLine(record);
+                  const at = timestampOf(normal);
+                  if (at !== undefined && (sinceMs === undefined || at >= sinceMs)) visit(normal, at);
+                  return;
+                }
+                for (const hit of this.#hits(file, line, record)) {
+                  const at = timestampOf(hit.record);
+                  if (at !== undefined && (sinceMs === undefined || at >= sinceMs)) visit(hit.record, at);
+                }
+              },
+              undefined,
+              undefined,
+              this.#options.chunkBytes ?? FEED_CHUNK_BYTES,
+            );
+            readTo.set(key, { progress, size: file.size });
+          } catch (error) {
+            this.#notices.add(noticeFor(file.name, error));
+          }
         }
       },
     };
-  }
-
-  /**
-   * Fold the lines of `jobs` (files, and where to go on in each) into `ledger`, or into a
-   * ledger of its own, and say how far each file was read. Public for the fold worker
-   * (fold-worker.ts), which runs it on its part of a directory.
-   */
-  async foldPart(
-    jobs: readonly FoldJob[],
-    sinceMs: number | undefined,
-    ledger: RequestLedger = new RequestLedger(),
-  ): Promise<FoldPart> {
-    const reads: FoldPart['reads'][number][] = [];
-    const malformed: [string, number][] = [];
-    // Both sets only grow while a part is read: what it added is their tail.
-    const unparsableBefore = this.#unparsable.size;
-    const noticesBefore = this.#notices.size;
-    for (const { file, from } of jobs) {
-      try {
-        const progress = await this.#read(
-          file,
-          from,
-          (line) => {
-            const record = this.#parse(file, line);
-            if (record === undefined) return;
-            if (this.#mapping === undefined) {
-              // Contract lines go straight to the fold: a list pass reads every line, and the
-              // fold needs neither a hit nor its `file:line` source.
-              const normal = normalizeNginxLine(record);
-              const at = timestampOf(normal);
-              if (at !== undefined && (sinceMs === undefined || at >= sinceMs)) ledger.add(normal, at);
-              return;
-            }
-            for (const hit of this.#hits(file, line, record)) {
-              const at = timestampOf(hit.record);
-              if (at !== undefined && (sinceMs === undefined || at >= sinceMs)) ledger.add(hit.record, at);
-            }
-          },
-          undefined,
-          undefined,
-          this.#options.chunkBytes ?? FEED_CHUNK_BYTES,
-        );
-        reads.push({ key: `${file.dev}:${file.ino}`, progress, size: file.size });
-        malformed.push([file.name, this.#malformedByFile.get(file.name) ?? 0]);
-      } catch (error) {
-        this.#notices.add(noticeFor(file.name, error));
-      }
-    }
-    return {
-      state: ledger.state(),
-      reads,
-      malformed,
-      unparsable: [...this.#unparsable].slice(unparsableBefore),
-      notices: [...this.#notices].slice(noticesBefore),
-    };
-  }
-
-  /**
-   * `jobs` cut into runs of about equal bytes, one per core (at most MAX_FOLD_THREADS), each
-   * at least THREAD_BYTES: a small directory is one part, read here without a thread.
-   */
-  #split(jobs: readonly FoldJob[]): FoldJob[][] {
-    // A compressed file is read whole, and holds several times its size in lines.
-    const bytesOf = (job: FoldJob) => (job.file.gzip ? job.file.size * 4 : job.file.size - (job.from?.offset ?? 0));
-    const total = jobs.reduce((sum, job) => sum + bytesOf(job), 0);
-    const minimum = this.#options.threadBytes ?? THREAD_BYTES;
-    const count = Math.min(MAX_FOLD_THREADS, availableParallelism(), jobs.length, Math.floor(total / minimum));
-    if (count <= 1) return [[...jobs]];
-    const parts: FoldJob[][] = [[]];
-    let read = 0;
-    for (const job of jobs) {
-      const current = parts.at(-1) as FoldJob[];
-      if (current.length > 0 && read >= (total * parts.length) / count && parts.length < count) parts.push([job]);
-      else current.push(job);
-      read += bytesOf(job);
-    }
-    return parts;
-  }
-
-  /** Fold `jobs` in a worker thread; undefined when the thread could not run. */
-  #foldInThread(jobs: readonly FoldJob[], sinceMs: number | undefined): Promise<FoldPart | undefined> {
-    if (this.#input.kind !== 'path' && this.#input.kind !== 'glob') return Promise.resolve(undefined);
-    const data: FoldWorkerData = {
-      logs: this.#input.kind === 'path' ? this.#input.path : this.#input.pattern,
-      options: {
-        ...(this.#options.maxLineBytes === undefined ? {} : { maxLineBytes: this.#options.maxLineBytes }),
-        ...(this.#options.chunkBytes === undefined ? {} : { chunkBytes: this.#options.chunkBytes }),
-      },
-      jobs,
-      sinceMs,
-    };
-    return new Promise((resolve) => {
-      let worker: Worker;
-      try {
-        worker = new Worker(FOLD_WORKER, { workerData: data });
-      } catch {
-        resolve(undefined);
-        return;
-      }
-      worker.once('message', (part: FoldPart) => resolve(part));
-      worker.once('error', () => resolve(undefined));
-      worker.once('exit', () => resolve(undefined));
-    });
   }
 
   async nearest(id: string, field: IdField): Promise<NearestIds> {

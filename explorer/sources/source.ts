@@ -3,8 +3,7 @@
  * the join rules themselves live in model/join.ts so Elasticsearch and the NDJSON files give
  * the same trace for the same lines.
  */
-import type { F } from '../../contract/vocabulary.ts';
-import type { RequestLedger } from '../model/request-list.ts';
+import type { F, LogRecord } from '../../contract/vocabulary.ts';
 import type { Hit } from '../model/types.ts';
 
 /** The id fields "not found" looks for neighbours in. */
@@ -66,8 +65,8 @@ export interface PollPages {
 export interface LineFeed {
   /** True when every pass delivers the whole window (a reader starts over with each). */
   readonly restarts: boolean;
-  /** Fold the pass's lines into `ledger`. */
-  next(ledger: RequestLedger): Promise<void>;
+  /** Hand each line's record and @timestamp (epoch ms; undefined: read it from the record) to `visit`. */
+  next(visit: (record: LogRecord, at: number | undefined) => void): Promise<void>;
 }
 
 /** A store of log lines the explorer can query. */

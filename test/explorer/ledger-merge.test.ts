@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EVENTS, F, type LogRecord } from '../../contract/vocabulary.ts';
-import { packLedger, RequestLedger, unpackLedger } from '../../explorer/model/request-list.ts';
+import { RequestLedger } from '../../explorer/model/request-list.ts';
 import { deadLettered, duplicatesScenario, happyPath } from './fixtures.ts';
 
 /**
@@ -82,8 +82,8 @@ describe('merging ledgers read in parts', () => {
           const parts = bounds.slice(1).map((end, i) => {
             const part = new RequestLedger();
             for (const record of ordered.slice(bounds[i], end)) part.add(record);
-            // Across a thread the state arrives packed as JSON text.
-            return unpackLedger(packLedger(part.state()));
+            // Across a thread the state arrives as a structured clone.
+            return structuredClone(part.state());
           });
           const merged = new RequestLedger();
           for (const part of parts) merged.merge(part);
