@@ -8,7 +8,7 @@
  * it holds, and --follow adds the lines that arrived without reading the old ones again.
  */
 
-import { EVENTS, F, type LogRecord } from '../../contract/vocabulary.ts';
+import { EVENTS, F, type LogRecord, QUEUE_WAITING_FIELDS } from '../../contract/vocabulary.ts';
 import { nsAsMs, num, str, timestampOf } from './fields.ts';
 import { isDuplicateAction, isTaskAction, polledTaskIdOf } from './join.ts';
 import { listRequests, type RequestFilter } from './list-view.ts';
@@ -79,11 +79,6 @@ interface TaskAcc {
   unnumberedStarts: number;
   /** The latest attempt event: its time, rank among events of one ms, and kind. */
   last: { at: number; rank: number; state: TaskState; worker: string | undefined } | undefined;
-  /**
-   * The latest attempt event that named its worker: a later event that names none goes on with
-   * this worker. Kept so that two ledgers merge into what one ledger of all the lines holds.
-   */
-  lastNamed: { at: number; rank: number; worker: string } | undefined;
   completed: boolean;
   deadLettered: boolean;
   reason: string | undefined;
@@ -178,6 +173,38 @@ const STATE_ORDER: readonly TaskState[] = [
   'failed',
   'succeeded',
   'duplicate',
+];
+
+/**
+ * Every field {@link RequestLedger.add} reads (normalizeNginxLine's inputs among them): a
+ * source may hand the ledger records that hold these alone, and the rows are the same.
+ */
+export const LEDGER_FIELDS: readonly string[] = [
+  F.TIMESTAMP,
+  F.EVENT_ACTION,
+  F.CORRELATION_ID,
+  F.TASK_ID,
+  F.URL_PATH,
+  F.HTTP_METHOD,
+  F.HTTP_ROUTE,
+  F.HTTP_STATUS,
+  F.EVENT_DURATION,
+  F.SERVICE_NAME,
+  F.SERVICE_INSTANCE,
+  F.LOG_LEVEL,
+  F.IDEMPOTENCY_KEY,
+  F.TASK_TYPE,
+  F.TASK_QUEUE,
+  F.TASK_ATTEMPT,
+  F.TASK_QUEUE_WAIT,
+  F.ERROR_CODE,
+  F.ERROR_MESSAGE,
+  F.QUEUE_DEPTH,
+  ...Object.values(QUEUE_WAITING_FIELDS),
+  F.NGINX_REQUEST_TIME,
+  F.NGINX_MSEC,
+  F.HTTP_RESPONSE_BYTES,
+  F.HTTP_REQUEST_BYTES,
 ];
 
 /** Folds lines into requests and tasks; lines may come in any order, from any number of files. */
@@ -295,7 +322,6 @@ export class RequestLedger {
         attempts: 0,
         unnumberedStarts: 0,
         last: undefined,
-        lastNamed: undefined,
         completed: false,
         deadLettered: false,
         reason: undefined,
@@ -343,38 +369,10 @@ export class RequestLedger {
     const ranked = ATTEMPT_RANK[action];
     if (ranked !== undefined) {
       const last = task.last;
-      if (last === undefined || at > last.at || (at === last.at && ranked.rank >= last.rank)) {
+      if (last === undefined || at > last.at || (at === last.at && ranked.rank >= last.rank))
         task.last = { at, rank: ranked.rank, state: ranked.state, worker: worker ?? last?.worker };
-        if (worker !== undefined) task.lastNamed = { at, rank: ranked.rank, worker };
-      }
     }
     return task;
-  }
-
-  /** What the ledger holds, as plain data a worker thread can post (see {@link merge}). */
-  state(): LedgerState {
-    return { requests: this.#requests, tasks: this.#tasks, lines: this.#lines, depth: this.#depth };
-  }
-
-  /**
-   * Fold in what another ledger read, as if its lines came after this one's: the result is
-   * what one ledger folding both sets of lines in that order holds, so a directory read in
-   * parts (one part per worker thread, in file order) lists exactly as one read does.
-   */
-  merge(other: LedgerState): this {
-    this.#lines += other.lines;
-    this.#depth = newerDepth(this.#depth, other.depth);
-    for (const [taskId, theirs] of other.tasks) {
-      const mine = this.#tasks.get(taskId);
-      if (mine === undefined) this.#tasks.set(taskId, theirs);
-      else mergeTask(mine, theirs);
-    }
-    for (const [cid, theirs] of other.requests) {
-      const mine = this.#requests.get(cid);
-      if (mine === undefined) this.#requests.set(cid, theirs);
-      else mergeRequest(mine, theirs);
-    }
-    return this;
   }
 
   /** Every request seen, in no particular order. */
@@ -442,67 +440,6 @@ export class RequestLedger {
       runningSince: runningSince(tasks),
     };
   }
-}
-
-/** A ledger's contents as plain data (Maps, Sets and objects: what structured clone carries). */
-export interface LedgerState {
-  readonly requests: Map<string, RequestAcc>;
-  readonly tasks: Map<string, TaskAcc>;
-  readonly lines: number;
-  readonly depth: QueueDepth | undefined;
-}
-
-/** `theirs` folded into `mine`, its lines read after mine (the rules of RequestLedger.add, applied to the results). */
-function mergeRequest(mine: RequestAcc, theirs: RequestAcc): void {
-  mine.at = Math.min(mine.at, theirs.at);
-  mine.lastAt = Math.max(mine.lastAt, theirs.lastAt);
-  if (theirs.method) mine.method = earliest(mine.method, theirs.method.at, theirs.method.value);
-  if (theirs.apiRoute) mine.apiRoute = earliest(mine.apiRoute, theirs.apiRoute.at, theirs.apiRoute.value);
-  if (theirs.nginxPath) mine.nginxPath = earliest(mine.nginxPath, theirs.nginxPath.at, theirs.nginxPath.value);
-  if (theirs.api) mine.api = latest(mine.api, theirs.api.at, theirs.api.value);
-  if (theirs.nginx) mine.nginx = latest(mine.nginx, theirs.nginx.at, theirs.nginx.value);
-  for (const id of theirs.taskIds) mine.taskIds.add(id);
-  mine.duplicates += theirs.duplicates;
-  mine.blocked ||= theirs.blocked;
-  mine.errors += theirs.errors;
-  mine.received += theirs.received;
-  mine.nginxLines += theirs.nginxLines;
-  for (const service of theirs.services) mine.services.add(service);
-  for (const instance of theirs.instances) mine.instances.add(instance);
-  mine.idempotencyKey ??= theirs.idempotencyKey;
-  mine.interesting ||= theirs.interesting;
-}
-
-/** `theirs` folded into `mine`, its lines read after mine. */
-function mergeTask(mine: TaskAcc, theirs: TaskAcc): void {
-  mine.firstAt = Math.min(mine.firstAt, theirs.firstAt);
-  mine.lastAt = Math.max(mine.lastAt, theirs.lastAt);
-  mine.type ??= theirs.type;
-  // The last enqueue line read names the queue; without one, the first worker line read.
-  if (theirs.queueFromEnqueue) {
-    mine.queue = theirs.queue;
-    mine.queueFromEnqueue = true;
-  } else if (!mine.queueFromEnqueue) mine.queue ??= theirs.queue;
-  mine.attempts = Math.max(mine.attempts, theirs.attempts);
-  mine.unnumberedStarts += theirs.unnumberedStarts;
-  for (const worker of theirs.workers) mine.workers.add(worker);
-  mine.queueWaitsMs.push(...theirs.queueWaitsMs);
-  mine.runsMs.push(...theirs.runsMs);
-  mine.completed ||= theirs.completed;
-  mine.deadLettered ||= theirs.deadLettered;
-  if (theirs.reason !== undefined && theirs.reasonAt >= mine.reasonAt) {
-    mine.reason = theirs.reason;
-    mine.reasonAt = theirs.reasonAt;
-  }
-  // Their events that one ledger would have taken are those that follow my latest: their
-  // latest event, and their latest named worker if it follows mine too.
-  const follows = (event: { at: number; rank: number }): boolean =>
-    mine.last === undefined || event.at > mine.last.at || (event.at === mine.last.at && event.rank >= mine.last.rank);
-  const last = theirs.last;
-  if (last === undefined || !follows(last)) return;
-  const named = theirs.lastNamed !== undefined && follows(theirs.lastNamed) ? theirs.lastNamed : undefined;
-  mine.last = { at: last.at, rank: last.rank, state: last.state, worker: named?.worker ?? mine.last?.worker };
-  if (named !== undefined) mine.lastNamed = named;
 }
 
 /** What the overview needs of one task. */
