@@ -576,6 +576,8 @@ export class FileSource implements LogSource {
           file = current;
           widen(this.#timeOf(current, line));
         }
+        // A view of the chunk: read only after this file's read has ended, when no later
+        // chunk of it overwrites the buffer.
         last = line;
         if (this.#mapping !== undefined) {
           // A foreign format names the id differently, maybe nested: read it through the mapping.
