@@ -212,8 +212,9 @@ export async function readFileLines(path: string, options: ReadOptions, onLine: 
 }
 
 /**
- * A plain file, read into one buffer chunk after chunk: a read of a whole directory allocates
- * one chunk, not one per read, so what it leaves for the collector is the lines' records alone.
+ * A plain file, read into two buffers in turn: the next chunk is read while the lines of this
+ * one are split and handled, and a read of a whole directory allocates two chunks, not one per
+ * read, so what it leaves for the collector is the lines' records alone.
  */
 async function readPlain(
   path: string,
@@ -224,17 +225,30 @@ async function readPlain(
 ): Promise<void> {
   const handle = options.fd === undefined ? await open(path, 'r') : undefined;
   const fd = options.fd ?? (handle as FileHandle).fd;
-  const chunk = Buffer.allocUnsafe(Math.max(1, Math.min(options.chunkBytes ?? CHUNK_BYTES, options.size - start)));
+  const size = Math.max(1, Math.min(options.chunkBytes ?? CHUNK_BYTES, options.size - start));
+  const buffers = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)] as const;
+  const readAt = (position: number, turn: number): Promise<number> | undefined =>
+    position < options.size
+      ? readInto(fd, buffers[turn % 2] as Buffer, Math.min(size, options.size - position), position)
+      : undefined;
+  let position = start;
+  let turn = 0;
+  let pending = readAt(position, turn);
   try {
-    for (let position = start; position < options.size; ) {
-      const bytesRead = await readInto(fd, chunk, Math.min(chunk.length, options.size - position), position);
+    while (pending !== undefined) {
+      const bytesRead = await pending;
       // The file shrank since it was listed: what is there has been read.
       if (bytesRead === 0) break;
-      splitter.push(chunk.subarray(0, bytesRead), onLine);
       position += bytesRead;
+      const chunk = (buffers[turn % 2] as Buffer).subarray(0, bytesRead);
+      turn++;
+      pending = options.signal?.aborted ? undefined : readAt(position, turn);
+      splitter.push(chunk, onLine);
       if (options.signal?.aborted) break;
     }
   } finally {
+    // A read still under way must end before its descriptor closes.
+    await pending?.catch(() => 0);
     await handle?.close();
   }
 }
