@@ -8,7 +8,7 @@
  * it holds, and --follow adds the lines that arrived without reading the old ones again.
  */
 
-import { EVENTS, F, type LogRecord, QUEUE_WAITING_FIELDS } from '../../contract/vocabulary.ts';
+import { EVENTS, F, type LogRecord } from '../../contract/vocabulary.ts';
 import { nsAsMs, num, str, timestampOf } from './fields.ts';
 import { isDuplicateAction, isTaskAction, polledTaskIdOf } from './join.ts';
 import { listRequests, type RequestFilter } from './list-view.ts';
@@ -173,38 +173,6 @@ const STATE_ORDER: readonly TaskState[] = [
   'failed',
   'succeeded',
   'duplicate',
-];
-
-/**
- * Every field {@link RequestLedger.add} reads (normalizeNginxLine's inputs among them): a
- * source may hand the ledger records that hold these alone, and the rows are the same.
- */
-export const LEDGER_FIELDS: readonly string[] = [
-  F.TIMESTAMP,
-  F.EVENT_ACTION,
-  F.CORRELATION_ID,
-  F.TASK_ID,
-  F.URL_PATH,
-  F.HTTP_METHOD,
-  F.HTTP_ROUTE,
-  F.HTTP_STATUS,
-  F.EVENT_DURATION,
-  F.SERVICE_NAME,
-  F.SERVICE_INSTANCE,
-  F.LOG_LEVEL,
-  F.IDEMPOTENCY_KEY,
-  F.TASK_TYPE,
-  F.TASK_QUEUE,
-  F.TASK_ATTEMPT,
-  F.TASK_QUEUE_WAIT,
-  F.ERROR_CODE,
-  F.ERROR_MESSAGE,
-  F.QUEUE_DEPTH,
-  ...Object.values(QUEUE_WAITING_FIELDS),
-  F.NGINX_REQUEST_TIME,
-  F.NGINX_MSEC,
-  F.HTTP_RESPONSE_BYTES,
-  F.HTTP_REQUEST_BYTES,
 ];
 
 /** Folds lines into requests and tasks; lines may come in any order, from any number of files. */
