@@ -474,9 +474,9 @@ export class ElasticsearchSource implements LogSource {
 
   feed(sinceMs: number | undefined, limit: number): LineFeed {
     const size = Math.min(limit, MAX_FEED_REQUESTS);
-    // Foreign documents: each pass ranks the window anew and reads the newest `limit` whole
-    // (their status polls cannot be told apart in a query, and the window's lines are held
-    // by their contract meaning).
+    // Foreign documents: each pass ranks the window anew and reads the newest `limit` whole.
+    // LiveWindow ranks by the contract's events and fields, which a foreign index names
+    // otherwise, and a query cannot leave out its status polls.
     if (this.#mapping !== undefined)
       return {
         restarts: true,
