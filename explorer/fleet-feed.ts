@@ -3,7 +3,7 @@
  * pass. The ledger keeps what earlier passes read, so a --follow refresh reads only what
  * arrived (from files) and the rows stay exact for the whole window.
  */
-import { listRequests, type RequestFilter } from './model/list-view.ts';
+import { DEFAULT_SORT, listRequests, type RequestFilter } from './model/list-view.ts';
 import { isStuck, p95ByType } from './model/overview.ts';
 import type { QueueDepth } from './model/queue-depth.ts';
 import { RequestLedger, type RequestSummary } from './model/request-list.ts';
@@ -25,14 +25,7 @@ export interface FleetFeed {
 /** The fleet view of `source` under `filter`; `now` tells how long a running attempt has run. */
 export function fleetFeed(source: LogSource, filter: RequestFilter, now: () => number = Date.now): FleetFeed {
   const limit = filter.limit ?? 200;
-  const narrowed =
-    filter.status !== undefined ||
-    filter.service !== undefined ||
-    filter.type !== undefined ||
-    filter.queue !== undefined ||
-    filter.worker !== undefined ||
-    filter.minDurationMs !== undefined ||
-    filter.text !== undefined;
+  const narrowed = isNarrowed(filter);
   const feed = source.feed(filter.sinceMs, narrowed ? Math.max(limit, FILTERED_REQUESTS) : limit);
   let ledger = new RequestLedger();
   // One pass at a time: two passes over the same files from the same offsets would fold the
@@ -40,7 +33,7 @@ export function fleetFeed(source: LogSource, filter: RequestFilter, now: () => n
   let passing: Promise<RequestLedger> = Promise.resolve(ledger);
   const pass = async (): Promise<RequestLedger> => {
     const next = feed.restarts ? new RequestLedger() : ledger;
-    await feed.next((hit) => next.add(hit.record));
+    await feed.next((record, at) => next.add(record, at));
     ledger = next;
     return ledger;
   };
@@ -57,7 +50,34 @@ export function fleetFeed(source: LogSource, filter: RequestFilter, now: () => n
 
 /** The ledger's requests under `filter`, sorted; under `--status stuck`, those running far past their type's p95 (isStuck). */
 export function fleetRows(ledger: RequestLedger, filter: RequestFilter, now: number): RequestSummary[] {
+  // The plain list (newest first, no filter but the window): only the rows shown are summarised.
+  if (isPlainList(filter) && filter.limit !== undefined)
+    return listRequests(ledger.newest(filter.limit, filter.sinceMs), filter);
   if (filter.status !== 'stuck') return listRequests(ledger.summaries(), filter);
   const p95 = p95ByType(ledger.tasks());
   return listRequests(ledger.summaries(), { ...filter, keep: (row) => isStuck(row, p95, now) });
+}
+
+/** True when `filter` keeps every request of the window and sorts them newest first. */
+function isPlainList(filter: RequestFilter): boolean {
+  const sort = filter.sort ?? DEFAULT_SORT;
+  return (
+    !isNarrowed(filter) &&
+    filter.keep === undefined &&
+    sort.key === DEFAULT_SORT.key &&
+    sort.descending === DEFAULT_SORT.descending
+  );
+}
+
+/** True when `filter` drops requests of the window by more than their time. */
+function isNarrowed(filter: RequestFilter): boolean {
+  return (
+    filter.status !== undefined ||
+    filter.service !== undefined ||
+    filter.type !== undefined ||
+    filter.queue !== undefined ||
+    filter.worker !== undefined ||
+    filter.minDurationMs !== undefined ||
+    filter.text !== undefined
+  );
 }

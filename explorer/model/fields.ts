@@ -52,8 +52,52 @@ export function timestampOf(record: LogRecord): number | undefined {
   const value = record[F.TIMESTAMP];
   if (typeof value === 'number') return isTime(value) ? value : undefined;
   if (typeof value !== 'string') return undefined;
-  const ms = Date.parse(value);
+  const ms = canonicalIsoMs(value) ?? Date.parse(value);
   return Number.isNaN(ms) ? undefined : ms;
+}
+
+/**
+ * Epoch ms of `2026-12-04T19:05:25.711Z`, the one form every dtq process writes, read digit by
+ * digit; undefined for any other text, which Date.parse reads instead. A list pass reads the
+ * time of every line of a log directory, and Date.parse's general parser is several times
+ * slower. Only fields that cannot overflow are read here (days up to 28, hours up to 23, years
+ * from 1000), so the result is Date.parse's for every text it accepts.
+ */
+export function canonicalIsoMs(text: string): number | undefined {
+  if (
+    text.length !== 24 ||
+    text.charCodeAt(4) !== 0x2d ||
+    text.charCodeAt(7) !== 0x2d ||
+    text.charCodeAt(10) !== 0x54 ||
+    text.charCodeAt(13) !== 0x3a ||
+    text.charCodeAt(16) !== 0x3a ||
+    text.charCodeAt(19) !== 0x2e ||
+    text.charCodeAt(23) !== 0x5a
+  )
+    return undefined;
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  const hour = digitsAt(text, 11, 2);
+  const minute = digitsAt(text, 14, 2);
+  const second = digitsAt(text, 17, 2);
+  const milli = digitsAt(text, 20, 3);
+  // A digit that is not one reads as -1, and so makes the `|` negative.
+  if ((hour | minute | second | milli) < 0) return undefined;
+  if (year < 1000 || month < 1 || month > 12 || day < 1 || day > 28 || hour > 23 || minute > 59 || second > 59)
+    return undefined;
+  return Date.UTC(year, month - 1, day, hour, minute, second, milli);
+}
+
+/** The decimal number of `count` digits at `at`, or -1 when one of them is no digit. */
+function digitsAt(text: string, at: number, count: number): number {
+  let value = 0;
+  for (let i = at; i < at + count; i++) {
+    const digit = text.charCodeAt(i) - 0x30;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
 }
 
 /** Shown instead of a time that a repair pushed out of a Date's range (it never throws). */

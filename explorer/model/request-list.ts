@@ -187,9 +187,8 @@ export class RequestLedger {
     return this.#lines;
   }
 
-  /** Fold one line in. */
-  add(record: LogRecord): void {
-    const at = timestampOf(record);
+  /** Fold one line in; `at` is its @timestamp when the caller has read it already. */
+  add(record: LogRecord, at: number | undefined = timestampOf(record)): void {
     if (at === undefined) return;
     this.#lines++;
     const action = str(record, F.EVENT_ACTION) ?? '';
@@ -349,6 +348,28 @@ export class RequestLedger {
     const out: RequestSummary[] = [];
     for (const acc of this.#requests.values()) if (acc.interesting) out.push(this.#summary(acc));
     return out;
+  }
+
+  /**
+   * The rows of the newest `limit` requests first seen at or after `sinceMs` (every one when
+   * undefined), newest first as the list sorts them by time: what an unfiltered list shows,
+   * without summarising every request of a large window.
+   */
+  newest(limit: number, sinceMs: number | undefined): RequestSummary[] {
+    if (limit <= 0) return [];
+    // The list's time order: newer first, then the id (list-view.ts's compareBy for `time`).
+    const order = (a: RequestAcc, b: RequestAcc) => b.at - a.at || a.cid.localeCompare(b.cid);
+    let kept: RequestAcc[] = [];
+    for (const acc of this.#requests.values()) {
+      if (!acc.interesting || (sinceMs !== undefined && acc.at < sinceMs)) continue;
+      kept.push(acc);
+      // Cut back to `limit` whenever twice as many are held: linear in the requests, not n log n.
+      if (kept.length >= 2 * limit) kept = kept.sort(order).slice(0, limit);
+    }
+    return kept
+      .sort(order)
+      .slice(0, limit)
+      .map((acc) => this.#summary(acc));
   }
 
   /** Tasks seen, for the overview: type, state, queue waits and run times. */

@@ -17,6 +17,7 @@ import { EXPLORE_ERRORS } from '../errors.ts';
 import type { Mapping } from '../mapping/mapping.ts';
 import { STATUS_PATH_PREFIX, STATUS_ROUTE, statusPathTaskId } from '../model/join.ts';
 import type { Hit } from '../model/types.ts';
+import { LiveWindow } from './live-window.ts';
 import {
   type IdField,
   type LineFeed,
@@ -472,19 +473,67 @@ export class ElasticsearchSource implements LogSource {
   }
 
   feed(sinceMs: number | undefined, limit: number): LineFeed {
-    // Each pass ranks the window's requests anew and reads the newest `limit` whole: a request
-    // in flight has new lines, and a search cannot ask for "what arrived since" exactly.
+    const size = Math.min(limit, MAX_FEED_REQUESTS);
+    // Foreign documents: each pass ranks the window anew and reads the newest `limit` whole.
+    // LiveWindow ranks by the contract's events and fields, which a foreign index names
+    // otherwise, and a query cannot leave out its status polls.
+    if (this.#mapping !== undefined)
+      return {
+        restarts: true,
+        next: async (visit) => {
+          for (const hit of await this.#newestRequests(sinceMs, size)) visit(hit.record, undefined);
+        },
+      };
+    // Contract lines: the first pass ranks the window and reads the newest `limit` requests
+    // whole; a later one (--follow) reads only the lines indexed since (LiveWindow), and the
+    // whole of a request it has not seen.
+    const window = new LiveWindow(size, sinceMs);
+    let primed = false;
     return {
       restarts: true,
       next: async (visit) => {
-        const [requests, depth] = await Promise.all([
-          this.#newestRequests(sinceMs, limit),
+        const [, depth] = await Promise.all([
+          (async () => {
+            if (primed && (await this.#followWindow(window))) return;
+            window.reset(await this.#newestRequests(sinceMs, size));
+            primed = true;
+          })(),
           this.#newestQueueDepth(sinceMs),
         ]);
-        for (const hit of requests) visit(hit);
-        for (const hit of depth) visit(hit);
+        // The fold reads @timestamp itself, as from files: Elasticsearch's parse of an odd
+        // timestamp need not be JavaScript's.
+        for (const hit of window.lines()) visit(hit.record, undefined);
+        for (const hit of depth) visit(hit.record, undefined);
       },
     };
+  }
+
+  /**
+   * One --follow pass over the window held: the lines indexed since it was read, and the
+   * requests they name that it does not hold, whole. False when more lines arrived than one
+   * page holds: the caller ranks the window again instead.
+   */
+  async #followWindow(window: LiveWindow): Promise<boolean> {
+    const from = window.readFrom;
+    if (from === undefined) return false;
+    const query = withPolls(
+      {
+        bool: {
+          filter: [
+            { exists: { field: F.CORRELATION_ID } },
+            { range: { [F.TIMESTAMP]: { gte: from, format: 'epoch_millis' } } },
+          ],
+        },
+      },
+      'exclude',
+    );
+    const response = await this.#first(query, this.#pageSize);
+    const total = response.hits.total?.value ?? response.hits.hits.length;
+    if (total > response.hits.hits.length) return false;
+    const { fresh, unknown } = window.arrived(response.hits.hits.map(toHit));
+    const whole = unknown.length === 0 ? [] : await this.byCorrelationIds(unknown, 'exclude');
+    window.merge(fresh, whole);
+    return true;
   }
 
   /** The window's newest `queue.depth` line (the overview's queue depth); none from a foreign index. */

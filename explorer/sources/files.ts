@@ -90,10 +90,16 @@ const MAX_UNPARSABLE_KEPT = 100_000;
 const MAX_LINE_NESTING = 64;
 /** Distinct ids held at once while looking for the nearest ones; more are ranked and cut. */
 const NEAREST_BATCH = 10_000;
+/**
+ * Bytes a list pass reads at a time: it reads every byte of every file, and fewer, larger
+ * reads cost less than the lookups' chunks.
+ */
+const FEED_CHUNK_BYTES = 1024 * 1024;
 /** Bytes of mapped lines kept for the next lookups (see {@link MappedLines}). */
 const MAPPED_LINES_BYTES = 16 * 1024 * 1024;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
 const QUOTE = 0x22;
 
 /** Read log files: a directory tree, one file, a glob, or standard input (`-`). */
@@ -299,6 +305,7 @@ export class FileSource implements LogSource {
     visit: (line: RawLine) => void,
     needles?: readonly Buffer[],
     signal?: AbortSignal,
+    chunkBytes = this.#options.chunkBytes,
   ): Promise<FileProgress> {
     let malformed = from?.malformed ?? 0;
     const end = await readFileLines(
@@ -313,7 +320,7 @@ export class FileSource implements LogSource {
         ...(signal === undefined ? {} : { signal }),
         ...(file.fd === undefined ? {} : { fd: file.fd }),
         ...(this.#options.maxLineBytes === undefined ? {} : { maxLineBytes: this.#options.maxLineBytes }),
-        ...(this.#options.chunkBytes === undefined ? {} : { chunkBytes: this.#options.chunkBytes }),
+        ...(chunkBytes === undefined ? {} : { chunkBytes }),
       },
       (line) => {
         const shape = shapeOf(line);
@@ -395,7 +402,10 @@ export class FileSource implements LogSource {
   #parse(file: LogFile, line: RawLine): LogRecord | undefined {
     try {
       const text = line.bytes.toString('utf8');
-      if (jsonTextTooDeep(text, MAX_LINE_NESTING)) throw new RangeError('nested too deep');
+      // Most lines are flat: one brace, no bracket. Only a line with more can nest too deep.
+      const nested =
+        line.bytes.indexOf(OPEN_BRACE, line.bytes.indexOf(OPEN_BRACE) + 1) !== -1 || line.bytes.includes(OPEN_BRACKET);
+      if (nested && jsonTextTooDeep(text, MAX_LINE_NESTING)) throw new RangeError('nested too deep');
       const value: unknown = JSON.parse(text);
       if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as LogRecord;
     } catch {
@@ -510,14 +520,29 @@ export class FileSource implements LogSource {
           const from =
             before !== undefined && !file.gzip && file.size >= before.progress.offset ? before.progress : undefined;
           try {
-            const progress = await this.#read(file, from, (line) => {
-              const record = this.#parse(file, line);
-              if (record === undefined) return;
-              for (const hit of this.#hits(file, line, record)) {
-                const at = timestampOf(hit.record);
-                if (at !== undefined && (sinceMs === undefined || at >= sinceMs)) visit(hit);
-              }
-            });
+            const progress = await this.#read(
+              file,
+              from,
+              (line) => {
+                const record = this.#parse(file, line);
+                if (record === undefined) return;
+                if (this.#mapping === undefined) {
+                  // Contract lines go straight to the fold: a list pass reads every line, and
+                  // the fold needs neither a hit nor its `file:line` source.
+                  const normal = normalizeNginxLine(record);
+                  const at = timestampOf(normal);
+                  if (at !== undefined && (sinceMs === undefined || at >= sinceMs)) visit(normal, at);
+                  return;
+                }
+                for (const hit of this.#hits(file, line, record)) {
+                  const at = timestampOf(hit.record);
+                  if (at !== undefined && (sinceMs === undefined || at >= sinceMs)) visit(hit.record, at);
+                }
+              },
+              undefined,
+              undefined,
+              this.#options.chunkBytes ?? FEED_CHUNK_BYTES,
+            );
             readTo.set(key, { progress, size: file.size });
           } catch (error) {
             this.#notices.add(noticeFor(file.name, error));
@@ -551,6 +576,8 @@ export class FileSource implements LogSource {
           file = current;
           widen(this.#timeOf(current, line));
         }
+        // A view of the chunk: read only after this file's read has ended, when no later
+        // chunk of it overwrites the buffer.
         last = line;
         if (this.#mapping !== undefined) {
           // A foreign format names the id differently, maybe nested: read it through the mapping.

@@ -5,6 +5,7 @@
  * without a newline costs at most the cap.
  */
 import { createReadStream, read } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
@@ -15,7 +16,10 @@ export const CHUNK_BYTES = 64 * 1024;
 
 /** One line: its bytes (without the newline or a trailing CR) and its 1-based number. */
 export interface RawLine {
-  /** Empty when the line was over-long. */
+  /**
+   * Empty when the line was over-long. Often a view of the chunk being split, which the next
+   * chunk of a file overwrites: valid during the call only, so a caller that keeps it copies it.
+   */
   readonly bytes: Buffer;
   readonly number: number;
   /** True when the line was longer than the cap and its bytes were dropped. */
@@ -197,6 +201,73 @@ export async function readFileLines(path: string, options: ReadOptions, onLine: 
     firstNumber: options.gzip ? 1 : (options.firstLine ?? 1),
   });
   if (options.size <= start) return { offset: start, lastLine: splitter.lastNumber };
+  if (!options.gzip) await readPlain(path, options, start, splitter, onLine);
+  else await readGzip(path, options, start, splitter, onLine);
+  if (options.signal?.aborted) return { offset: start + splitter.completeBytes, lastLine: splitter.lastNumber };
+  if (options.gzip || options.complete) {
+    splitter.end(onLine);
+    return { offset: options.size, lastLine: splitter.lastNumber };
+  }
+  return { offset: start + splitter.completeBytes, lastLine: splitter.lastNumber };
+}
+
+/**
+ * A plain file, read into two buffers in turn: the next chunk is read while the lines of this
+ * one are split and handled, and a read of a whole directory allocates two chunks, not one per
+ * read, so what it leaves for the collector is the lines' records alone.
+ */
+async function readPlain(
+  path: string,
+  options: ReadOptions,
+  start: number,
+  splitter: LineSplitter,
+  onLine: OnLine,
+): Promise<void> {
+  const handle = options.fd === undefined ? await open(path, 'r') : undefined;
+  const fd = options.fd ?? (handle as FileHandle).fd;
+  const size = Math.max(1, Math.min(options.chunkBytes ?? CHUNK_BYTES, options.size - start));
+  const buffers = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)] as const;
+  const readAt = (position: number, turn: number): Promise<number> | undefined =>
+    position < options.size
+      ? readInto(fd, buffers[turn % 2] as Buffer, Math.min(size, options.size - position), position)
+      : undefined;
+  let position = start;
+  let turn = 0;
+  let pending = readAt(position, turn);
+  try {
+    while (pending !== undefined) {
+      const bytesRead = await pending;
+      // The file shrank since it was listed: what is there has been read.
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      const chunk = (buffers[turn % 2] as Buffer).subarray(0, bytesRead);
+      turn++;
+      pending = options.signal?.aborted ? undefined : readAt(position, turn);
+      splitter.push(chunk, onLine);
+      if (options.signal?.aborted) break;
+    }
+  } finally {
+    // A read still under way must end before its descriptor closes.
+    await pending?.catch(() => 0);
+    await handle?.close();
+  }
+}
+
+/** fs.read as a promise, on a descriptor that may be borrowed (the FileHandle's or the caller's). */
+function readInto(fd: number, buffer: Buffer, length: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    read(fd, buffer, 0, length, position, (error, bytesRead) => (error ? reject(error) : resolve(bytesRead)));
+  });
+}
+
+/** A gzipped file, streamed through gunzip. */
+async function readGzip(
+  path: string,
+  options: ReadOptions,
+  start: number,
+  splitter: LineSplitter,
+  onLine: OnLine,
+): Promise<void> {
   const file = createReadStream(path, {
     // Destroying a read stream closes its descriptor even without autoClose: a borrowed one
     // is given a close that leaves it open, so a read may stop early and the stream still go.
@@ -218,12 +289,6 @@ export async function readFileLines(path: string, options: ReadOptions, onLine: 
   } finally {
     file.destroy();
   }
-  if (options.signal?.aborted) return { offset: start + splitter.completeBytes, lastLine: splitter.lastNumber };
-  if (options.gzip || options.complete) {
-    splitter.end(onLine);
-    return { offset: options.size, lastLine: splitter.lastNumber };
-  }
-  return { offset: start + splitter.completeBytes, lastLine: splitter.lastNumber };
 }
 
 /** The `close` of a borrowed descriptor: its owner closes it. */

@@ -3,7 +3,7 @@
  * the join rules themselves live in model/join.ts so Elasticsearch and the NDJSON files give
  * the same trace for the same lines.
  */
-import type { F } from '../../contract/vocabulary.ts';
+import type { F, LogRecord } from '../../contract/vocabulary.ts';
 import type { Hit } from '../model/types.ts';
 
 /** The id fields "not found" looks for neighbours in. */
@@ -65,7 +65,8 @@ export interface PollPages {
 export interface LineFeed {
   /** True when every pass delivers the whole window (a reader starts over with each). */
   readonly restarts: boolean;
-  next(visit: (hit: Hit) => void): Promise<void>;
+  /** Hand each line's record and @timestamp (epoch ms; undefined: read it from the record) to `visit`. */
+  next(visit: (record: LogRecord, at: number | undefined) => void): Promise<void>;
 }
 
 /** A store of log lines the explorer can query. */

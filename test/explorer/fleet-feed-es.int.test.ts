@@ -58,7 +58,7 @@ describe('the fleet view from Elasticsearch', () => {
     await files.close();
   });
 
-  it('reads the newest --limit requests whole, and reads them again on each pass', async () => {
+  it('reads the newest --limit requests whole, and lists the same on a pass with nothing new', async () => {
     const es = new ElasticsearchSource({ url, index: indexPattern(prefix) });
     const fleet = fleetFeed(es, { sinceMs: T0 - 60_000, limit: 5 });
     const first = await fleet.rows();
