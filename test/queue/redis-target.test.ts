@@ -4,6 +4,7 @@ import {
   DEFAULT_REDIS_URL,
   describeRedisTarget,
   parseHostPorts,
+  redisTargetEnv,
   redisTargetFromEnv,
 } from '../../workload/queue/redis-target.ts';
 
@@ -105,5 +106,21 @@ describe('redis target from the environment', () => {
     expect(
       describeRedisTarget({ kind: 'sentinel', sentinels: [{ host: 's', port: 1 }], masterName: 'dtq', password: 'x' }),
     ).toBe('Sentinel master "dtq" via s:1');
+  });
+
+  it('writes the environment that reads back as the same target, for a child process', () => {
+    const targets = [
+      { kind: 'url', url: 'redis://:pw@cache:6379/1' },
+      {
+        kind: 'cluster',
+        nodes: [
+          { host: 'a', port: 7000 },
+          { host: '::1', port: 7001 },
+        ],
+        password: 'pw',
+      },
+      { kind: 'sentinel', sentinels: [{ host: 's1', port: 26379 }], masterName: 'dtq' },
+    ] as const;
+    for (const target of targets) expect(redisTargetFromEnv(redisTargetEnv(target))).toEqual(target);
   });
 });

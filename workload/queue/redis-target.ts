@@ -115,8 +115,34 @@ export function redisTargetFromEnv(env: NodeJS.ProcessEnv = process.env): RedisT
   return urlTarget(chosen);
 }
 
+/**
+ * The variables that choose `target`, as {@link redisTargetFromEnv} reads them back: what a
+ * parent process puts in a child's environment to send it to the same Redis.
+ */
+export function redisTargetEnv(target: RedisTarget): Record<string, string> {
+  const password = (t: ClusterTarget | SentinelTarget): Record<string, string> =>
+    t.password === undefined ? {} : { [REDIS_ENV.PASSWORD]: t.password };
+  switch (target.kind) {
+    case 'url':
+      return { [REDIS_ENV.URL]: target.url };
+    case 'cluster':
+      return { [REDIS_ENV.CLUSTER_NODES]: list(target.nodes), ...password(target) };
+    case 'sentinel':
+      return {
+        [REDIS_ENV.SENTINELS]: list(target.sentinels),
+        [REDIS_ENV.SENTINEL_MASTER]: target.masterName,
+        ...password(target),
+      };
+  }
+}
+
 function withPassword<T extends ClusterTarget | SentinelTarget>(target: T, password: string | undefined): T {
   return password === undefined ? target : { ...target, password };
+}
+
+/** `host:port,host:port`, IPv6 hosts in brackets: the form parseHostPorts reads. */
+function list(nodes: readonly HostPort[]): string {
+  return nodes.map(({ host, port }) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`)).join(',');
 }
 
 const HOST_PORT = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/;
@@ -140,8 +166,6 @@ export function parseHostPorts(name: string, value: string): HostPort[] {
 
 /** The target for messages and logs: never a password. */
 export function describeRedisTarget(target: RedisTarget): string {
-  const list = (nodes: readonly HostPort[]) =>
-    nodes.map(({ host, port }) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`)).join(',');
   switch (target.kind) {
     case 'url':
       return redactUrl(target.url);
