@@ -366,13 +366,26 @@ async function clusterLoops() {
     await closedLoop(clusterClient, postTask, CONCURRENCY, WARMUP_S);
     const singleRounds: LoopResult[] = [];
     const clusterRounds: LoopResult[] = [];
+    // Where each side's CPU goes, to explain the ratio: nginx + APIs, and the Redis servers.
+    const meters = {
+      single: { stack: stackCpu(onSingle), redis: () => cpuSeconds([single.pid ?? 0]) },
+      cluster: { stack: stackCpu(onCluster), redis: () => cpuSeconds(cluster.nodes.map((n) => n.pid ?? 0)) },
+    };
+    const used = { single: { stack: 0, redis: 0 }, cluster: { stack: 0, redis: 0 } };
+    const measure = async (side: 'single' | 'cluster', client: HttpClient, into: LoopResult[]) => {
+      const before = { stack: meters[side].stack(), redis: meters[side].redis() };
+      into.push(await closedLoop(client, postTask, CONCURRENCY, DURATION_S / ROUNDS));
+      used[side].stack += meters[side].stack() - before.stack;
+      used[side].redis += meters[side].redis() - before.redis;
+    };
     for (let r = 0; r < ROUNDS; r++) {
-      singleRounds.push(await closedLoop(singleClient, postTask, CONCURRENCY, DURATION_S / ROUNDS));
-      clusterRounds.push(await closedLoop(clusterClient, postTask, CONCURRENCY, DURATION_S / ROUNDS));
+      await measure('single', singleClient, singleRounds);
+      await measure('cluster', clusterClient, clusterRounds);
     }
     return {
       single: combine(singleRounds),
       cluster: combine(clusterRounds),
+      used,
       masters: (await cluster.masters()).length,
     };
   } finally {
@@ -400,6 +413,11 @@ export async function run(): Promise<BenchReport> {
     p99_ms: round(r.p99, 2),
     requests: r.requests,
     errors: r.errors,
+  });
+  // CPU milliseconds per POST: nginx + APIs, and the Redis servers (every node of a cluster).
+  const cpuPerPost = (r: LoopResult, cpu: { stack: number; redis: number }) => ({
+    nginx_api_cpu_ms_per_post: round((cpu.stack * 1000) / r.requests, 3),
+    redis_cpu_ms_per_post: round((cpu.redis * 1000) / r.requests, 3),
   });
   const e2eRow = (system: WorkloadSystem): BenchRow => {
     const result = e2e[system];
@@ -491,13 +509,13 @@ export async function run(): Promise<BenchReport> {
         name: `POST /api/v1/tasks on a single Redis over TCP, ${CONCURRENCY} connections`,
         value: round(onCluster.single.rps, 0),
         unit: 'req/s',
-        extra: extra(onCluster.single),
+        extra: { ...extra(onCluster.single), ...cpuPerPost(onCluster.single, onCluster.used.single) },
       },
       {
         name: `POST /api/v1/tasks on a Redis Cluster (${onCluster.masters} masters + replicas) over TCP, ${CONCURRENCY} connections`,
         value: round(onCluster.cluster.rps, 0),
         unit: 'req/s',
-        extra: extra(onCluster.cluster),
+        extra: { ...extra(onCluster.cluster), ...cpuPerPost(onCluster.cluster, onCluster.used.cluster) },
         baseline: { name: 'a single Redis', value: round(onCluster.single.rps, 0) },
         ratio: round(clusterRatio, 3),
         goal: 'report; a loss over 20% is explained in docs/scaling-out.md',
@@ -513,7 +531,7 @@ export async function run(): Promise<BenchReport> {
       `Machine load average (1 min) at the start: ${load.toFixed(1)} on ${cpus().length} cores; the machine is shared with other work, and figures from a busy machine understate every side.`,
       `POST rows: nginx → ${apis} Fastify APIs → Redis (BullMQ), and nginx (the same configuration, its own process) → ${celeryApis} uvicorn FastAPI servers → Redis (Celery send_task); no workers running; every request writes its log lines to NDJSON files (stdout off).`,
       'Per CPU-second rows: requests divided by the CPU time nginx, the APIs and Redis used in the measured rounds (from /proc); they show what a POST costs the servers whatever else the machine runs. The goals are on req/s.',
-      'Redis Cluster rows: dtq alone (no Celery), two stacks of the same shape as above running at once without workers, one on a single redis-server and one on a Redis Cluster of 3 masters + 3 replicas (redis-cli --cluster create), every server on loopback TCP without persistence; rounds alternate between the two.',
+      "Redis Cluster rows: dtq alone (no Celery), two stacks of the same shape as above running at once without workers, one on a single redis-server and one on a Redis Cluster of 3 masters + 3 replicas (redis-cli --cluster create), every server on loopback TCP without persistence; rounds alternate between the two. Every POST is a `high` task: one BullMQ add script on the master of the `high` queue's slot. CPU per POST from /proc: nginx + APIs, and the Redis servers (all 6 of the cluster).",
       'POST body: the design-notes example (calculate_var, one position); errors counts answers ≥ 400 and network errors.',
       `End to end: each system alone with its default workers (dtq: ${e2e.node.workers} workers, each running up to 4 high-priority jobs at once; Celery: ${e2e.celery.workers} workers × ${resolveStackOptions({}).celeryConcurrency} prefork processes), ${E2E_WARMUP_TASKS} tasks run first as a warm-up; then ${E2E_TASKS} tasks POSTed at once over ${CONCURRENCY} connections. Each task is the design notes' calculate_var at its default size (1 position, 100,000 paths, 10 days, 95%: dtq's numbers stated in the body, Celery's task defaults), each with its own quantity, so dtq's result cache shares nothing and every task is computed. tasks/s is completed tasks over first submit → last task.completed line; submit-to-done is that line's @timestamp minus the moment the client sent the POST.`,
       'CPU seconds per 1,000 tasks: user + system time (from /proc) of every process of the stack (nginx, APIs, workers with their Celery pool processes, Redis) from the first submit to the last completion, per 1,000 completed tasks. The ratio is dtq / Celery (lower is cheaper).',

@@ -336,6 +336,135 @@ describe('helm template with an external Redis and Elasticsearch (no operators)'
   });
 });
 
+/** The values of a Redis Cluster or Sentinel the user runs, the password by Secret reference. */
+const REPLICATED_REDIS = [
+  {
+    mode: 'cluster',
+    set: ['redis.cluster.nodes={redis-cluster-0.redis:6379,redis-cluster-1.redis:6379}'],
+    trigger: 'redis-cluster',
+    addresses: 'redis-cluster-0.redis:6379,redis-cluster-1.redis:6379',
+    target: {
+      kind: 'cluster',
+      nodes: [
+        { host: 'redis-cluster-0.redis', port: 6379 },
+        { host: 'redis-cluster-1.redis', port: 6379 },
+      ],
+      password: '<redis-auth>',
+    },
+  },
+  {
+    mode: 'sentinel',
+    set: ['redis.sentinel.sentinels={sentinel-0.redis:26379,[fd00::5]:26379}', 'redis.sentinel.masterName=dtq-master'],
+    trigger: 'redis-sentinel',
+    addresses: 'sentinel-0.redis:26379,[fd00::5]:26379',
+    target: {
+      kind: 'sentinel',
+      sentinels: [
+        { host: 'sentinel-0.redis', port: 26379 },
+        { host: 'fd00::5', port: 26379 },
+      ],
+      masterName: 'dtq-master',
+      password: '<redis-auth>',
+    },
+  },
+] as const;
+
+describe.each(REPLICATED_REDIS)('helm template with redis.mode=$mode', ({ mode, set, trigger, addresses, target }) => {
+  const args = [
+    `redis.mode=${mode}`,
+    'redis.operator.enabled=false',
+    'redis.passwordSecret.name=redis-auth',
+    ...set,
+  ].flatMap((value) => ['--set', value]);
+  const manifests = renderManifests(args);
+
+  it('passes helm lint --strict and validates every manifest against Kubernetes and the CRDs', () => {
+    const lint = runHelm(['lint', '--strict', CHART_DIR, ...args]);
+    expect(lint.stderr).toBe('');
+    expect(lint.status).toBe(0);
+    for (const version of installedKubernetesVersions()) {
+      const validator = manifestValidator(version);
+      expect(manifests.flatMap((m) => validator.check(m).map((p) => `${m.kind}/${m.metadata.name} ${p}`))).toEqual([]);
+    }
+    expect(manifests.filter((m) => m.kind === 'Redis' || m.kind === 'StatefulSet')).toEqual([]);
+  });
+
+  it(`gives the API and the workers the ${mode} target and its password from the Secret, and no URL`, () => {
+    const worker = container(podSpec(find(manifests, 'Deployment', 'dtq-worker')), 'worker');
+    const api = container(podSpec(find(manifests, 'Deployment', 'dtq-api')), 'api');
+    // The processes' own readers: a variable they would refuse fails here as it would in the pod.
+    expect(loadWorkerConfig(processEnv(worker)).redisTarget).toEqual(target);
+    expect(apiConfigFromEnv(processEnv(api)).redisTarget).toEqual(target);
+    for (const c of [worker, api]) {
+      expect(c.env?.some((e) => e.name === 'DTQ_REDIS_URL')).toBe(false);
+      expect(c.env?.find((e) => e.name === 'DTQ_REDIS_PASSWORD')?.valueFrom?.secretKeyRef).toEqual({
+        name: 'redis-auth',
+        key: 'password',
+      });
+    }
+  });
+
+  it(`scales the workers with KEDA's ${trigger} trigger on each queue's hash-tagged wait list`, () => {
+    const triggers = spec(find(manifests, 'ScaledObject', 'dtq-worker')).triggers as {
+      type: string;
+      metadata: Record<string, string>;
+      authenticationRef?: { name: string };
+    }[];
+    expect(triggers.map((t) => t.metadata.listName)).toEqual(
+      PRIORITIES.map((priority) => waitListKey(QUEUE_NAMES[priority])),
+    );
+    for (const t of triggers) {
+      expect(t.type).toBe(trigger);
+      expect(t.metadata.addresses).toBe(addresses);
+      expect(t.metadata.address).toBeUndefined();
+      expect(t.metadata.sentinelMaster).toBe(mode === 'sentinel' ? 'dtq-master' : undefined);
+      expect(t.authenticationRef).toEqual({ name: 'dtq-redis' });
+    }
+    // Each list in its own queue's slot: the braces are the Redis Cluster hash tag.
+    expect(triggers.map((t) => /\{([^}]+)\}/.exec(t.metadata.listName ?? '')?.[1])).toEqual(
+      PRIORITIES.map((priority) => QUEUE_NAMES[priority]),
+    );
+    expect(spec(find(manifests, 'TriggerAuthentication', 'dtq-redis')).secretTargetRef).toEqual([
+      { parameter: 'password', name: 'redis-auth', key: 'password' },
+    ]);
+  });
+});
+
+describe('helm template refuses a Redis mode without what it needs', () => {
+  const refusal = (set: string[]) => {
+    const rendering = helmTemplate(set.flatMap((value) => ['--set', value]));
+    expect(rendering.status).not.toBe(0);
+    return rendering.stderr;
+  };
+
+  it('names the missing addresses or master name, and the operator switch that does not apply', () => {
+    expect(refusal(['redis.mode=cluster'])).toContain('redis.mode=cluster uses a Redis Cluster you run');
+    expect(refusal(['redis.mode=cluster', 'redis.operator.enabled=false'])).toContain(
+      'redis.mode=cluster needs redis.cluster.nodes',
+    );
+    const sentinels = ['redis.mode=sentinel', 'redis.operator.enabled=false', 'redis.sentinel.sentinels={s:26379}'];
+    expect(refusal(sentinels)).toContain('redis.mode=sentinel needs redis.sentinel.masterName');
+    expect(refusal(['redis.mode=sentinel', 'redis.operator.enabled=false'])).toContain(
+      'redis.mode=sentinel needs redis.sentinel.sentinels',
+    );
+    expect(
+      refusal([
+        'redis.mode=cluster',
+        'redis.operator.enabled=false',
+        'redis.cluster.nodes={a:1}',
+        'redis.url=redis://a:1',
+      ]),
+    ).toContain('redis.url and redis.urlSecret are for redis.mode=single');
+  });
+
+  it('refuses an unknown mode and a node that is not host:port (values.schema.json)', () => {
+    expect(refusal(['redis.mode=replicated'])).toContain('/redis/mode');
+    expect(refusal(['redis.mode=cluster', 'redis.operator.enabled=false', 'redis.cluster.nodes={redis-0}'])).toContain(
+      '/redis/cluster/nodes/0',
+    );
+  });
+});
+
 describe('helm template refuses values it cannot use', () => {
   const refusal = (set: string[]) => {
     const rendering = helmTemplate(set);

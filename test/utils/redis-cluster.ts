@@ -23,6 +23,8 @@ const run = promisify(execFile);
 /** One redis-server process. */
 export interface RedisProcess {
   readonly port: number;
+  /** The server's process id. */
+  readonly pid: number | undefined;
   /** True until killed. */
   readonly alive: boolean;
   /** SIGKILL: a crash, nothing flushed, no goodbye to the cluster or the sentinels. */
@@ -36,6 +38,9 @@ class Server implements RedisProcess {
     this.port = port;
     this.#child = spawn('redis-server', args, { stdio: 'ignore' });
     this.#child.on('error', () => {});
+  }
+  get pid(): number | undefined {
+    return this.#child.pid;
   }
   get alive(): boolean {
     return this.#child.exitCode === null && this.#child.signalCode === null;

@@ -68,18 +68,90 @@ shipper's, plus 2 s for the kubelet), or the override, refused when shorter.
 {{- end -}}
 {{- end -}}
 
-{{/* host:port of Redis, for KEDA (which runs in its own namespace: a fully qualified name). */}}
+{{/*
+The Redis mode, checked against the other redis.* values: a Cluster or Sentinel is the user's
+own (the chart's operator resource is a single server), and each mode needs its addresses.
+*/}}
+{{- define "dtq.redisMode" -}}
+{{- $redis := .Values.redis -}}
+{{- if ne $redis.mode "single" -}}
+{{- if $redis.operator.enabled -}}
+{{- fail (printf "redis.mode=%s uses a Redis %s you run (e.g. the redis-operator's %s): set redis.operator.enabled=false (the chart's operator resource is a single server)" $redis.mode (ternary "Cluster" "Sentinel deployment" (eq $redis.mode "cluster")) (ternary "RedisCluster" "RedisReplication + RedisSentinel" (eq $redis.mode "cluster"))) -}}
+{{- end -}}
+{{- if or $redis.url $redis.urlSecret.name -}}
+{{- fail (printf "redis.url and redis.urlSecret are for redis.mode=single; with redis.mode=%s unset them (the password comes from redis.passwordSecret)" $redis.mode) -}}
+{{- end -}}
+{{- end -}}
+{{- if and (eq $redis.mode "cluster") (empty $redis.cluster.nodes) -}}
+{{- fail "redis.mode=cluster needs redis.cluster.nodes: host:port of seed nodes of the Redis Cluster (several, so one down at start does not matter)" -}}
+{{- end -}}
+{{- if eq $redis.mode "sentinel" -}}
+{{- if empty $redis.sentinel.sentinels -}}
+{{- fail "redis.mode=sentinel needs redis.sentinel.sentinels: host:port of the sentinels" -}}
+{{- end -}}
+{{- if not $redis.sentinel.masterName -}}
+{{- fail "redis.mode=sentinel needs redis.sentinel.masterName: the name the sentinels monitor the master under (sentinel monitor <name> ...)" -}}
+{{- end -}}
+{{- end -}}
+{{- $redis.mode -}}
+{{- end -}}
+
+{{/*
+Where KEDA reads the queue lengths, for the trigger of the Redis mode: host:port of a single
+Redis (KEDA runs in its own namespace: a fully qualified name), or the comma-separated
+addresses of the cluster nodes or of the sentinels.
+*/}}
 {{- define "dtq.redisAddress" -}}
-{{- if .Values.redis.operator.enabled -}}
+{{- $mode := include "dtq.redisMode" . -}}
+{{- if eq $mode "cluster" -}}
+{{- join "," .Values.redis.cluster.nodes -}}
+{{- else if eq $mode "sentinel" -}}
+{{- join "," .Values.redis.sentinel.sentinels -}}
+{{- else if .Values.redis.operator.enabled -}}
 {{- printf "%s-redis.%s.svc:6379" (include "dtq.fullname" .) .Release.Namespace -}}
 {{- else -}}
 {{- required "redis.host is required when redis.operator.enabled is false (KEDA reads the queue lengths there)" .Values.redis.host }}:{{ .Values.redis.port -}}
 {{- end -}}
 {{- end -}}
 
+{{/* KEDA's list-length trigger type for the Redis mode. */}}
+{{- define "dtq.redisTriggerType" -}}
+{{- $mode := include "dtq.redisMode" . -}}
+{{- if eq $mode "cluster" -}}redis-cluster{{- else if eq $mode "sentinel" -}}redis-sentinel{{- else -}}redis{{- end -}}
+{{- end -}}
+
 {{/*
-DTQ_REDIS_URL: a URL from a Secret (the only place a Redis password may be), the operator's
-Service, or redis.url.
+Where the API and workers find Redis (workload/queue/redis-target.ts): DTQ_REDIS_URL in single
+mode; DTQ_REDIS_CLUSTER_NODES, or DTQ_REDIS_SENTINELS + DTQ_REDIS_SENTINEL_MASTER, with
+DTQ_REDIS_PASSWORD from its Secret.
+*/}}
+{{- define "dtq.redisEnv" -}}
+{{- $mode := include "dtq.redisMode" . -}}
+{{- if eq $mode "single" -}}
+{{ include "dtq.redisUrlEnv" . }}
+{{- else }}
+{{- if eq $mode "cluster" }}
+- name: DTQ_REDIS_CLUSTER_NODES
+  value: {{ join "," .Values.redis.cluster.nodes | quote }}
+{{- else }}
+- name: DTQ_REDIS_SENTINELS
+  value: {{ join "," .Values.redis.sentinel.sentinels | quote }}
+- name: DTQ_REDIS_SENTINEL_MASTER
+  value: {{ .Values.redis.sentinel.masterName | quote }}
+{{- end }}
+{{- with .Values.redis.passwordSecret }}
+{{- if .name }}
+- name: DTQ_REDIS_PASSWORD
+  valueFrom:
+    secretKeyRef: { name: {{ .name | quote }}, key: {{ .key | quote }} }
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+DTQ_REDIS_URL (single mode): a URL from a Secret (the only place a Redis password may be), the
+operator's Service, or redis.url.
 */}}
 {{- define "dtq.redisUrlEnv" -}}
 - name: DTQ_REDIS_URL
