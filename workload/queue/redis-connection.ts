@@ -9,7 +9,8 @@ import type { Logger } from 'pino';
 import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { errorFields, logEvent } from '../../instrumentation/logger.ts';
 import { createRedisClient, type RedisClient } from './redis-client.ts';
-import { describeRedisTarget, REDIS_ENV, type RedisTarget, urlTarget } from './redis-target.ts';
+import type { RedisTarget } from './redis-target.ts';
+import { watchForClusterNode } from './redis-topology.ts';
 
 /** How long a TCP connect to Redis may take before it counts as failed. */
 export const REDIS_CONNECT_TIMEOUT_MS = 1000;
@@ -64,18 +65,10 @@ export function createProducerRedis(target: RedisTarget | string, logger: Logger
     );
   };
 
-  if (typeof target === 'string' || target.kind === 'url') {
-    client.on('ready', () => {
-      client.info('cluster').then(
-        (info) => {
-          if (!/^cluster_enabled:1\s*$/m.test(info)) return;
-          misconfigured = `${REDIS_ENV.URL} leads to a Redis Cluster node (${describeRedisTarget(typeof target === 'string' ? urlTarget(target) : target)}), which refuses keys of other nodes' slots with MOVED: set ${REDIS_ENV.CLUSTER_NODES}=host:port,… instead`;
-          markDown(misconfigured);
-        },
-        () => {},
-      );
-    });
-  }
+  watchForClusterNode(client, target, (error) => {
+    misconfigured = error.message;
+    markDown(misconfigured, error);
+  });
   client.on('ready', () => {
     if (!reportedDown || misconfigured !== undefined) return;
     reportedDown = false;
