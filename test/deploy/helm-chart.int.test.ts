@@ -336,11 +336,19 @@ describe('helm template with an external Redis and Elasticsearch (no operators)'
   });
 });
 
-/** The values of a Redis Cluster or Sentinel the user runs, the password by Secret reference. */
+/**
+ * The Redis Cluster and Sentinel modes, each on the redis-operator's resources or on addresses of
+ * a deployment the user runs, the password by Secret reference in every case.
+ */
 const REPLICATED_REDIS = [
   {
+    label: 'cluster, your own nodes',
     mode: 'cluster',
-    set: ['redis.cluster.nodes={redis-cluster-0.redis:6379,redis-cluster-1.redis:6379}'],
+    set: [
+      'redis.operator.enabled=false',
+      'redis.cluster.nodes={redis-cluster-0.redis:6379,redis-cluster-1.redis:6379}',
+    ],
+    kinds: [],
     trigger: 'redis-cluster',
     addresses: 'redis-cluster-0.redis:6379,redis-cluster-1.redis:6379',
     target: {
@@ -353,8 +361,23 @@ const REPLICATED_REDIS = [
     },
   },
   {
+    label: "cluster, the operator's RedisCluster",
+    mode: 'cluster',
+    set: [],
+    kinds: ['RedisCluster'],
+    trigger: 'redis-cluster',
+    addresses: 'dtq-redis-leader.dtq.svc:6379',
+    target: { kind: 'cluster', nodes: [{ host: 'dtq-redis-leader', port: 6379 }], password: '<redis-auth>' },
+  },
+  {
+    label: 'sentinel, your own sentinels',
     mode: 'sentinel',
-    set: ['redis.sentinel.sentinels={sentinel-0.redis:26379,[fd00::5]:26379}', 'redis.sentinel.masterName=dtq-master'],
+    set: [
+      'redis.operator.enabled=false',
+      'redis.sentinel.sentinels={sentinel-0.redis:26379,[fd00::5]:26379}',
+      'redis.sentinel.masterName=dtq-master',
+    ],
+    kinds: [],
     trigger: 'redis-sentinel',
     addresses: 'sentinel-0.redis:26379,[fd00::5]:26379',
     target: {
@@ -367,68 +390,88 @@ const REPLICATED_REDIS = [
       password: '<redis-auth>',
     },
   },
+  {
+    label: "sentinel, the operator's RedisReplication and RedisSentinel",
+    mode: 'sentinel',
+    set: ['redis.sentinel.masterName=dtq-master'],
+    kinds: ['RedisReplication', 'RedisSentinel'],
+    trigger: 'redis-sentinel',
+    addresses: 'dtq-redis-sentinel.dtq.svc:26379',
+    target: {
+      kind: 'sentinel',
+      sentinels: [{ host: 'dtq-redis-sentinel', port: 26379 }],
+      masterName: 'dtq-master',
+      password: '<redis-auth>',
+    },
+  },
 ] as const;
 
-describe.each(REPLICATED_REDIS)('helm template with redis.mode=$mode', ({ mode, set, trigger, addresses, target }) => {
-  const args = [
-    `redis.mode=${mode}`,
-    'redis.operator.enabled=false',
-    'redis.passwordSecret.name=redis-auth',
-    ...set,
-  ].flatMap((value) => ['--set', value]);
-  const manifests = renderManifests(args);
+const REDIS_KINDS = ['Redis', 'RedisCluster', 'RedisReplication', 'RedisSentinel', 'StatefulSet'];
 
-  it('passes helm lint --strict and validates every manifest against Kubernetes and the CRDs', () => {
-    const lint = runHelm(['lint', '--strict', CHART_DIR, ...args]);
-    expect(lint.stderr).toBe('');
-    expect(lint.status).toBe(0);
-    for (const version of installedKubernetesVersions()) {
-      const validator = manifestValidator(version);
-      expect(manifests.flatMap((m) => validator.check(m).map((p) => `${m.kind}/${m.metadata.name} ${p}`))).toEqual([]);
-    }
-    expect(manifests.filter((m) => m.kind === 'Redis' || m.kind === 'StatefulSet')).toEqual([]);
-  });
-
-  it(`gives the API and the workers the ${mode} target and its password from the Secret, and no URL`, () => {
-    const worker = container(podSpec(find(manifests, 'Deployment', 'dtq-worker')), 'worker');
-    const api = container(podSpec(find(manifests, 'Deployment', 'dtq-api')), 'api');
-    // The processes' own readers: a variable they would refuse fails here as it would in the pod.
-    expect(loadWorkerConfig(processEnv(worker)).redisTarget).toEqual(target);
-    expect(apiConfigFromEnv(processEnv(api)).redisTarget).toEqual(target);
-    for (const c of [worker, api]) {
-      expect(c.env?.some((e) => e.name === 'DTQ_REDIS_URL')).toBe(false);
-      expect(c.env?.find((e) => e.name === 'DTQ_REDIS_PASSWORD')?.valueFrom?.secretKeyRef).toEqual({
-        name: 'redis-auth',
-        key: 'password',
-      });
-    }
-  });
-
-  it(`scales the workers with KEDA's ${trigger} trigger on each queue's hash-tagged wait list`, () => {
-    const triggers = spec(find(manifests, 'ScaledObject', 'dtq-worker')).triggers as {
-      type: string;
-      metadata: Record<string, string>;
-      authenticationRef?: { name: string };
-    }[];
-    expect(triggers.map((t) => t.metadata.listName)).toEqual(
-      PRIORITIES.map((priority) => waitListKey(QUEUE_NAMES[priority])),
-    );
-    for (const t of triggers) {
-      expect(t.type).toBe(trigger);
-      expect(t.metadata.addresses).toBe(addresses);
-      expect(t.metadata.address).toBeUndefined();
-      expect(t.metadata.sentinelMaster).toBe(mode === 'sentinel' ? 'dtq-master' : undefined);
-      expect(t.authenticationRef).toEqual({ name: 'dtq-redis' });
-    }
-    // Each list in its own queue's slot: the braces are the Redis Cluster hash tag.
-    expect(triggers.map((t) => /\{([^}]+)\}/.exec(t.metadata.listName ?? '')?.[1])).toEqual(
-      PRIORITIES.map((priority) => QUEUE_NAMES[priority]),
-    );
-    expect(spec(find(manifests, 'TriggerAuthentication', 'dtq-redis')).secretTargetRef).toEqual([
-      { parameter: 'password', name: 'redis-auth', key: 'password' },
+describe.each(REPLICATED_REDIS)(
+  'helm template with redis.mode=$mode ($label)',
+  ({ mode, set, kinds, trigger, addresses, target }) => {
+    const args = [`redis.mode=${mode}`, 'redis.passwordSecret.name=redis-auth', ...set].flatMap((value) => [
+      '--set',
+      value,
     ]);
-  });
-});
+    const manifests = renderManifests(args);
+
+    it('passes helm lint --strict and validates every manifest against Kubernetes and the CRDs', () => {
+      const lint = runHelm(['lint', '--strict', CHART_DIR, ...args]);
+      expect(lint.stderr).toBe('');
+      expect(lint.status).toBe(0);
+      for (const version of installedKubernetesVersions()) {
+        const validator = manifestValidator(version);
+        expect(manifests.flatMap((m) => validator.check(m).map((p) => `${m.kind}/${m.metadata.name} ${p}`))).toEqual(
+          [],
+        );
+      }
+      // The operator's resources for the mode, or none: never a StatefulSet of the chart's own.
+      expect(manifests.filter((m) => REDIS_KINDS.includes(m.kind)).map((m) => m.kind)).toEqual(kinds);
+    });
+
+    it(`gives the API and the workers the ${mode} target and its password from the Secret, and no URL`, () => {
+      const worker = container(podSpec(find(manifests, 'Deployment', 'dtq-worker')), 'worker');
+      const api = container(podSpec(find(manifests, 'Deployment', 'dtq-api')), 'api');
+      // The processes' own readers: a variable they would refuse fails here as it would in the pod.
+      expect(loadWorkerConfig(processEnv(worker)).redisTarget).toEqual(target);
+      expect(apiConfigFromEnv(processEnv(api)).redisTarget).toEqual(target);
+      for (const c of [worker, api]) {
+        expect(c.env?.some((e) => e.name === 'DTQ_REDIS_URL')).toBe(false);
+        expect(c.env?.find((e) => e.name === 'DTQ_REDIS_PASSWORD')?.valueFrom?.secretKeyRef).toEqual({
+          name: 'redis-auth',
+          key: 'password',
+        });
+      }
+    });
+
+    it(`scales the workers with KEDA's ${trigger} trigger on each queue's hash-tagged wait list`, () => {
+      const triggers = spec(find(manifests, 'ScaledObject', 'dtq-worker')).triggers as {
+        type: string;
+        metadata: Record<string, string>;
+        authenticationRef?: { name: string };
+      }[];
+      expect(triggers.map((t) => t.metadata.listName)).toEqual(
+        PRIORITIES.map((priority) => waitListKey(QUEUE_NAMES[priority])),
+      );
+      for (const t of triggers) {
+        expect(t.type).toBe(trigger);
+        expect(t.metadata.addresses).toBe(addresses);
+        expect(t.metadata.address).toBeUndefined();
+        expect(t.metadata.sentinelMaster).toBe(mode === 'sentinel' ? 'dtq-master' : undefined);
+        expect(t.authenticationRef).toEqual({ name: 'dtq-redis' });
+      }
+      // Each list in its own queue's slot: the braces are the Redis Cluster hash tag.
+      expect(triggers.map((t) => /\{([^}]+)\}/.exec(t.metadata.listName ?? '')?.[1])).toEqual(
+        PRIORITIES.map((priority) => QUEUE_NAMES[priority]),
+      );
+      expect(spec(find(manifests, 'TriggerAuthentication', 'dtq-redis')).secretTargetRef).toEqual([
+        { parameter: 'password', name: 'redis-auth', key: 'password' },
+      ]);
+    });
+  },
+);
 
 describe('helm template refuses a Redis mode without what it needs', () => {
   const refusal = (set: string[]) => {
@@ -437,8 +480,13 @@ describe('helm template refuses a Redis mode without what it needs', () => {
     return rendering.stderr;
   };
 
-  it('names the missing addresses or master name, and the operator switch that does not apply', () => {
-    expect(refusal(['redis.mode=cluster'])).toContain('redis.mode=cluster uses a Redis Cluster you run');
+  it('names the missing addresses or master name, and addresses given beside the operator', () => {
+    expect(refusal(['redis.mode=cluster', 'redis.cluster.nodes={a:6379}'])).toContain(
+      'redis.cluster.nodes names a Redis Cluster you run, while redis.operator.enabled creates one',
+    );
+    expect(refusal(['redis.mode=sentinel', 'redis.sentinel.sentinels={s:26379}'])).toContain(
+      'redis.sentinel.sentinels names sentinels you run, while redis.operator.enabled creates them',
+    );
     expect(refusal(['redis.mode=cluster', 'redis.operator.enabled=false'])).toContain(
       'redis.mode=cluster needs redis.cluster.nodes',
     );
@@ -457,8 +505,9 @@ describe('helm template refuses a Redis mode without what it needs', () => {
     ).toContain('redis.url and redis.urlSecret are for redis.mode=single');
   });
 
-  it('refuses an unknown mode and a node that is not host:port (values.schema.json)', () => {
+  it('refuses an unknown mode, a node that is not host:port and a cluster of 2 masters (values.schema.json)', () => {
     expect(refusal(['redis.mode=replicated'])).toContain('/redis/mode');
+    expect(refusal(['redis.mode=cluster', 'redis.operator.clusterSize=2'])).toContain('/redis/operator/clusterSize');
     expect(refusal(['redis.mode=cluster', 'redis.operator.enabled=false', 'redis.cluster.nodes={redis-0}'])).toContain(
       '/redis/cluster/nodes/0',
     );

@@ -69,31 +69,56 @@ shipper's, plus 2 s for the kubelet), or the override, refused when shorter.
 {{- end -}}
 
 {{/*
-The Redis mode, checked against the other redis.* values: a Cluster or Sentinel is the user's
-own (the chart's operator resource is a single server), and each mode needs its addresses.
+The Redis mode, checked against the other redis.* values: each mode runs on the operator's
+resource for it (Redis; RedisCluster; RedisReplication + RedisSentinel) or on addresses of a
+deployment the user runs, never both, and without the operator it needs those addresses.
 */}}
 {{- define "dtq.redisMode" -}}
 {{- $redis := .Values.redis -}}
-{{- if ne $redis.mode "single" -}}
-{{- if $redis.operator.enabled -}}
-{{- fail (printf "redis.mode=%s uses a Redis %s you run (e.g. the redis-operator's %s): set redis.operator.enabled=false (the chart's operator resource is a single server)" $redis.mode (ternary "Cluster" "Sentinel deployment" (eq $redis.mode "cluster")) (ternary "RedisCluster" "RedisReplication + RedisSentinel" (eq $redis.mode "cluster"))) -}}
-{{- end -}}
-{{- if or $redis.url $redis.urlSecret.name -}}
+{{- if and (ne $redis.mode "single") (or $redis.url $redis.urlSecret.name) -}}
 {{- fail (printf "redis.url and redis.urlSecret are for redis.mode=single; with redis.mode=%s unset them (the password comes from redis.passwordSecret)" $redis.mode) -}}
 {{- end -}}
+{{- if eq $redis.mode "cluster" -}}
+{{- if and $redis.operator.enabled $redis.cluster.nodes -}}
+{{- fail "redis.cluster.nodes names a Redis Cluster you run, while redis.operator.enabled creates one: unset one of them" -}}
+{{- else if and (not $redis.operator.enabled) (empty $redis.cluster.nodes) -}}
+{{- fail "redis.mode=cluster needs redis.cluster.nodes (host:port of seed nodes of your Redis Cluster, several so one down at start does not matter), or redis.operator.enabled=true" -}}
 {{- end -}}
-{{- if and (eq $redis.mode "cluster") (empty $redis.cluster.nodes) -}}
-{{- fail "redis.mode=cluster needs redis.cluster.nodes: host:port of seed nodes of the Redis Cluster (several, so one down at start does not matter)" -}}
 {{- end -}}
 {{- if eq $redis.mode "sentinel" -}}
-{{- if empty $redis.sentinel.sentinels -}}
-{{- fail "redis.mode=sentinel needs redis.sentinel.sentinels: host:port of the sentinels" -}}
-{{- end -}}
-{{- if not $redis.sentinel.masterName -}}
+{{- if and $redis.operator.enabled $redis.sentinel.sentinels -}}
+{{- fail "redis.sentinel.sentinels names sentinels you run, while redis.operator.enabled creates them: unset one of them" -}}
+{{- else if and (not $redis.operator.enabled) (empty $redis.sentinel.sentinels) -}}
+{{- fail "redis.mode=sentinel needs redis.sentinel.sentinels (host:port of the sentinels you run), or redis.operator.enabled=true" -}}
+{{- else if and (not $redis.operator.enabled) (not $redis.sentinel.masterName) -}}
 {{- fail "redis.mode=sentinel needs redis.sentinel.masterName: the name the sentinels monitor the master under (sentinel monitor <name> ...)" -}}
 {{- end -}}
 {{- end -}}
 {{- $redis.mode -}}
+{{- end -}}
+
+{{/* The master name the sentinels monitor: the given one, or the operator's group named for dtq. */}}
+{{- define "dtq.redisSentinelMaster" -}}
+{{- .Values.redis.sentinel.masterName | default "dtq" -}}
+{{- end -}}
+
+{{/*
+The Redis addresses of the Cluster or Sentinel mode, comma-separated: the operator's Service
+(the RedisCluster's leaders, the RedisSentinel's sentinels) or the given ones. (dict "root" $
+"qualified" bool): KEDA runs in its own namespace, so it needs the fully qualified name.
+*/}}
+{{- define "dtq.redisReplicatedAddresses" -}}
+{{- $root := .root -}}
+{{- $redis := $root.Values.redis -}}
+{{- $mode := include "dtq.redisMode" $root -}}
+{{- $domain := ternary (printf ".%s.svc" $root.Release.Namespace) "" .qualified -}}
+{{- if not $redis.operator.enabled -}}
+{{- join "," (ternary $redis.cluster.nodes $redis.sentinel.sentinels (eq $mode "cluster")) -}}
+{{- else if eq $mode "cluster" -}}
+{{- printf "%s-redis-leader%s:6379" (include "dtq.fullname" $root) $domain -}}
+{{- else -}}
+{{- printf "%s-redis-sentinel%s:26379" (include "dtq.fullname" $root) $domain -}}
+{{- end -}}
 {{- end -}}
 
 {{/*
@@ -103,10 +128,8 @@ addresses of the cluster nodes or of the sentinels.
 */}}
 {{- define "dtq.redisAddress" -}}
 {{- $mode := include "dtq.redisMode" . -}}
-{{- if eq $mode "cluster" -}}
-{{- join "," .Values.redis.cluster.nodes -}}
-{{- else if eq $mode "sentinel" -}}
-{{- join "," .Values.redis.sentinel.sentinels -}}
+{{- if ne $mode "single" -}}
+{{- include "dtq.redisReplicatedAddresses" (dict "root" . "qualified" true) -}}
 {{- else if .Values.redis.operator.enabled -}}
 {{- printf "%s-redis.%s.svc:6379" (include "dtq.fullname" .) .Release.Namespace -}}
 {{- else -}}
@@ -132,12 +155,12 @@ DTQ_REDIS_PASSWORD from its Secret.
 {{- else }}
 {{- if eq $mode "cluster" }}
 - name: DTQ_REDIS_CLUSTER_NODES
-  value: {{ join "," .Values.redis.cluster.nodes | quote }}
+  value: {{ include "dtq.redisReplicatedAddresses" (dict "root" . "qualified" false) | quote }}
 {{- else }}
 - name: DTQ_REDIS_SENTINELS
-  value: {{ join "," .Values.redis.sentinel.sentinels | quote }}
+  value: {{ include "dtq.redisReplicatedAddresses" (dict "root" . "qualified" false) | quote }}
 - name: DTQ_REDIS_SENTINEL_MASTER
-  value: {{ .Values.redis.sentinel.masterName | quote }}
+  value: {{ include "dtq.redisSentinelMaster" . | quote }}
 {{- end }}
 {{- with .Values.redis.passwordSecret }}
 {{- if .name }}
