@@ -376,6 +376,7 @@ const REPLICATED_REDIS = [
       'redis.operator.enabled=false',
       'redis.sentinel.sentinels={sentinel-0.redis:26379,[fd00::5]:26379}',
       'redis.sentinel.masterName=dtq-master',
+      'redis.sentinel.passwordSecret.name=sentinel-auth',
     ],
     kinds: [],
     trigger: 'redis-sentinel',
@@ -388,12 +389,13 @@ const REPLICATED_REDIS = [
       ],
       masterName: 'dtq-master',
       password: '<redis-auth>',
+      sentinelPassword: '<sentinel-auth>',
     },
   },
   {
     label: "sentinel, the operator's RedisReplication and RedisSentinel",
     mode: 'sentinel',
-    set: ['redis.sentinel.masterName=dtq-master'],
+    set: ['redis.sentinel.masterName=dtq-master', 'redis.sentinel.passwordSecret.name=sentinel-auth'],
     kinds: ['RedisReplication', 'RedisSentinel'],
     trigger: 'redis-sentinel',
     addresses: 'dtq-redis-sentinel.dtq.svc:26379',
@@ -402,6 +404,7 @@ const REPLICATED_REDIS = [
       sentinels: [{ host: 'dtq-redis-sentinel', port: 26379 }],
       masterName: 'dtq-master',
       password: '<redis-auth>',
+      sentinelPassword: '<sentinel-auth>',
     },
   },
 ] as const;
@@ -429,6 +432,20 @@ describe.each(REPLICATED_REDIS)(
       }
       // The operator's resources for the mode, or none: never a StatefulSet of the chart's own.
       expect(manifests.filter((m) => REDIS_KINDS.includes(m.kind)).map((m) => m.kind)).toEqual(kinds);
+      const sentinels = manifests.find((m) => m.kind === 'RedisSentinel');
+      if (sentinels !== undefined) {
+        // The sentinels require the password the pods and KEDA are given, and use the data one.
+        const sentinelSpec = spec(sentinels) as {
+          kubernetesConfig: { redisSecret?: unknown };
+          redisSentinelConfig: Record<string, unknown>;
+        };
+        expect(sentinelSpec.kubernetesConfig.redisSecret).toEqual({ name: 'sentinel-auth', key: 'password' });
+        expect(sentinelSpec.redisSentinelConfig).toMatchObject({
+          redisReplicationName: 'dtq-redis',
+          masterGroupName: 'dtq-master',
+          redisReplicationPassword: { secretKeyRef: { name: 'redis-auth', key: 'password' } },
+        });
+      }
     });
 
     it(`gives the API and the workers the ${mode} target and its password from the Secret, and no URL`, () => {
@@ -468,6 +485,7 @@ describe.each(REPLICATED_REDIS)(
       );
       expect(spec(find(manifests, 'TriggerAuthentication', 'dtq-redis')).secretTargetRef).toEqual([
         { parameter: 'password', name: 'redis-auth', key: 'password' },
+        ...(mode === 'sentinel' ? [{ parameter: 'sentinelPassword', name: 'sentinel-auth', key: 'password' }] : []),
       ]);
     });
   },

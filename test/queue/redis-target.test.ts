@@ -3,6 +3,7 @@ import { ConfigError } from '../../contract/env.ts';
 import {
   DEFAULT_REDIS_URL,
   describeRedisTarget,
+  explainRedisError,
   parseHostPorts,
   redisTargetEnv,
   redisTargetFromEnv,
@@ -120,7 +121,36 @@ describe('redis target from the environment', () => {
         password: 'pw',
       },
       { kind: 'sentinel', sentinels: [{ host: 's1', port: 26379 }], masterName: 'dtq' },
+      { kind: 'sentinel', sentinels: [{ host: 's1', port: 1 }], masterName: 'm', password: 'a', sentinelPassword: 'b' },
     ] as const;
     for (const target of targets) expect(redisTargetFromEnv(redisTargetEnv(target))).toEqual(target);
+  });
+
+  it('refuses DTQ_REDIS_SENTINEL_PASSWORD without sentinels, without echoing it', () => {
+    const error = configError(() =>
+      redisTargetFromEnv({ DTQ_REDIS_URL: 'redis://x:1', DTQ_REDIS_SENTINEL_PASSWORD: 'hunter2' }),
+    );
+    expect(error.message).toContain('DTQ_REDIS_SENTINEL_PASSWORD');
+    expect(error.message).toContain('together with DTQ_REDIS_SENTINELS');
+    expect(error.message).not.toContain('hunter2');
+  });
+
+  it('names the password setting to check when Redis or the sentinels refuse authentication', () => {
+    const sentinel = { kind: 'sentinel', sentinels: [{ host: 's', port: 1 }], masterName: 'm' } as const;
+    const refused =
+      'All sentinels are unreachable. Retrying from scratch after 800ms. Last error: NOAUTH Authentication required.';
+    expect(explainRedisError(sentinel, refused)).toBe(
+      `${refused} (the sentinels require a password: set DTQ_REDIS_SENTINEL_PASSWORD)`,
+    );
+    expect(explainRedisError({ ...sentinel, sentinelPassword: 'x' }, refused)).toContain(
+      'the sentinels refused DTQ_REDIS_SENTINEL_PASSWORD',
+    );
+    expect(explainRedisError({ kind: 'cluster', nodes: [] }, 'NOAUTH Authentication required.')).toContain(
+      'Redis requires a password: set DTQ_REDIS_PASSWORD',
+    );
+    expect(
+      explainRedisError({ kind: 'url', url: 'redis://x:1' }, 'WRONGPASS invalid username-password pair'),
+    ).toContain('check the password in DTQ_REDIS_URL');
+    expect(explainRedisError(sentinel, 'connect ECONNREFUSED 127.0.0.1:1')).toBe('connect ECONNREFUSED 127.0.0.1:1');
   });
 });

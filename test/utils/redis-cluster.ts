@@ -123,8 +123,13 @@ async function startReplicationLink(masterPort: number): Promise<{ port: number;
 }
 
 /** A short-lived admin connection to one server: run `use`, then close. */
-async function withAdmin<T>(port: number, use: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+async function withAdmin<T>(port: number, use: (redis: Redis) => Promise<T>, password?: string): Promise<T> {
+  const redis = new Redis(port, '127.0.0.1', {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    ...(password === undefined ? {} : { password }),
+  });
   redis.on('error', () => {});
   try {
     await redis.connect();
@@ -294,10 +299,16 @@ export interface TestRedisSentinel {
   close(): Promise<void>;
 }
 
-/** Start a master, `replicas` replicas of it and 3 sentinels that agree (quorum 2) when it is down. */
+/**
+ * Start a master, `replicas` replicas of it and 3 sentinels that agree (quorum 2) when it is down;
+ * with `sentinelPassword`, the sentinels require it of clients and of each other.
+ */
 export async function startRedisSentinel(
-  options: { replicas?: number; downAfterMs?: number } = {},
+  options: { replicas?: number; downAfterMs?: number; sentinelPassword?: string } = {},
 ): Promise<TestRedisSentinel> {
+  const { sentinelPassword } = options;
+  const onSentinel = (port: number, ...args: string[]): Promise<unknown> =>
+    withAdmin(port, (redis) => redis.call('SENTINEL', ...args), sentinelPassword);
   const dir = mkdtempSync(join(tmpdir(), 'dtq-redis-sentinel-'));
   const masterName = 'dtq';
   const servers: Server[] = [];
@@ -340,6 +351,9 @@ export async function startRedisSentinel(
           `sentinel down-after-milliseconds ${masterName} ${options.downAfterMs ?? 1000}`,
           `sentinel failover-timeout ${masterName} 10000`,
           `sentinel parallel-syncs ${masterName} 1`,
+          ...(sentinelPassword === undefined
+            ? []
+            : [`requirepass ${sentinelPassword}`, `sentinel sentinel-pass ${sentinelPassword}`]),
           '',
         ].join('\n'),
       );
@@ -349,7 +363,7 @@ export async function startRedisSentinel(
       await waitFor(
         `sentinel ${sentinel.port} to see the replicas and the other sentinels`,
         async () => {
-          const master = (await commandOn(sentinel.port, 'SENTINEL', 'MASTER', masterName)) as string[];
+          const master = (await onSentinel(sentinel.port, 'MASTER', masterName)) as string[];
           const field = (name: string) => Number(master[master.indexOf(name) + 1]);
           return field('num-slaves') === servers.length - 1 && field('num-other-sentinels') === sentinels.length - 1;
         },
@@ -364,12 +378,14 @@ export async function startRedisSentinel(
     kind: 'sentinel',
     sentinels: sentinels.map((s) => ({ host: '127.0.0.1', port: s.port })),
     masterName,
+    ...(sentinelPassword === undefined ? {} : { sentinelPassword }),
   };
   return {
     target,
     env: {
       DTQ_REDIS_SENTINELS: target.sentinels.map((s) => `${s.host}:${s.port}`).join(','),
       DTQ_REDIS_SENTINEL_MASTER: masterName,
+      ...(sentinelPassword === undefined ? {} : { DTQ_REDIS_SENTINEL_PASSWORD: sentinelPassword }),
     },
     masterName,
     servers,
@@ -378,7 +394,7 @@ export async function startRedisSentinel(
     masterPort: async () => {
       const sentinel = sentinels.find((s) => s.alive);
       if (sentinel === undefined) throw new Error('no sentinel is running');
-      const [, port] = (await commandOn(sentinel.port, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName)) as string[];
+      const [, port] = (await onSentinel(sentinel.port, 'GET-MASTER-ADDR-BY-NAME', masterName)) as string[];
       return Number(port);
     },
     close: closeAll,

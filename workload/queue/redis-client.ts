@@ -42,6 +42,7 @@ export function createRedisClient(target: RedisTarget | string, options: RedisCl
         sentinels: resolved.sentinels.map(({ host, port }) => ({ host, port })),
         name: resolved.masterName,
         ...(resolved.password === undefined ? {} : { password: resolved.password }),
+        ...(resolved.sentinelPassword === undefined ? {} : { sentinelPassword: resolved.sentinelPassword }),
         sentinelRetryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
         // ioredis's failoverDetector (reconnect on the sentinels' +switch-master) stays off: in
         // test/redis/failover-loss.int.test.ts it left the client ended for good in 3 of 7

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { errorFields, logEvent } from '../../instrumentation/logger.ts';
 import { createRedisClient, type RedisClient } from './redis-client.ts';
-import type { RedisTarget } from './redis-target.ts';
+import { explainRedisError, type RedisTarget, urlTarget } from './redis-target.ts';
 import { watchForClusterNode } from './redis-topology.ts';
 
 /** How long a TCP connect to Redis may take before it counts as failed. */
@@ -31,7 +31,8 @@ export interface ProducerRedis {
 
 /** Open a fail-fast connection to `target` (a string is a URL) that logs outages and recoveries on `logger`. */
 export function createProducerRedis(target: RedisTarget | string, logger: Logger): ProducerRedis {
-  const client = createRedisClient(target, {
+  const resolved = typeof target === 'string' ? urlTarget(target) : target;
+  const client = createRedisClient(resolved, {
     // Commands sent while disconnected are rejected at once rather than buffered: a request
     // handler must never wait for a reconnect that may take minutes.
     enableOfflineQueue: false,
@@ -75,7 +76,7 @@ export function createProducerRedis(target: RedisTarget | string, logger: Logger
     logEvent(logger, 'info', EVENTS.DEPENDENCY_RECOVERED, { [F.DEPENDENCY_NAME]: 'redis' }, 'Redis reachable again');
   });
   // Without an 'error' listener ioredis prints every reconnect failure to stderr.
-  client.on('error', (error: Error) => markDown(error.message, error));
+  client.on('error', (error: Error) => markDown(explainRedisError(resolved, error.message), error));
   // A close after an error keeps that error as the reason; a close alone (Redis shut down) is one.
   client.on('close', () => {
     if (!reportedDown) markDown('connection closed');

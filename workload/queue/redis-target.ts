@@ -37,6 +37,8 @@ export interface SentinelTarget {
   readonly masterName: string;
   /** AUTH password of the master and replicas (DTQ_REDIS_PASSWORD). */
   readonly password?: string;
+  /** AUTH password of the sentinels themselves, when they require one (DTQ_REDIS_SENTINEL_PASSWORD). */
+  readonly sentinelPassword?: string;
 }
 
 /** One of the three ways to reach Redis. */
@@ -49,6 +51,7 @@ export const REDIS_ENV = {
   SENTINELS: 'DTQ_REDIS_SENTINELS',
   SENTINEL_MASTER: 'DTQ_REDIS_SENTINEL_MASTER',
   PASSWORD: 'DTQ_REDIS_PASSWORD',
+  SENTINEL_PASSWORD: 'DTQ_REDIS_SENTINEL_PASSWORD',
 } as const;
 
 /** The target when nothing is set: a Redis on this host's default port. */
@@ -66,6 +69,7 @@ export function redisTargetFromEnv(env: NodeJS.ProcessEnv = process.env): RedisT
   const sentinels = envOptional(REDIS_ENV.SENTINELS, env);
   const master = envOptional(REDIS_ENV.SENTINEL_MASTER, env);
   const password = envOptional(REDIS_ENV.PASSWORD, env);
+  const sentinelPassword = envOptional(REDIS_ENV.SENTINEL_PASSWORD, env);
   const set = [
     [REDIS_ENV.URL, url],
     [REDIS_ENV.CLUSTER_NODES, nodes],
@@ -78,6 +82,9 @@ export function redisTargetFromEnv(env: NodeJS.ProcessEnv = process.env): RedisT
       value,
       `only one of ${REDIS_ENV.URL}, ${REDIS_ENV.CLUSTER_NODES} and ${REDIS_ENV.SENTINELS} (${set.map(([n]) => n).join(' and ')} are both set)`,
     );
+  }
+  if (sentinelPassword !== undefined && sentinels === undefined) {
+    throw new ConfigError(REDIS_ENV.SENTINEL_PASSWORD, '<hidden>', `to be set together with ${REDIS_ENV.SENTINELS}`);
   }
   if (master !== undefined && sentinels === undefined) {
     throw new ConfigError(REDIS_ENV.SENTINEL_MASTER, master, `to be set together with ${REDIS_ENV.SENTINELS}`);
@@ -94,7 +101,8 @@ export function redisTargetFromEnv(env: NodeJS.ProcessEnv = process.env): RedisT
       );
     }
     const parsed = parseHostPorts(REDIS_ENV.SENTINELS, sentinels);
-    return withPassword({ kind: 'sentinel', sentinels: parsed, masterName: master }, password);
+    const target = withPassword({ kind: 'sentinel', sentinels: parsed, masterName: master }, password);
+    return sentinelPassword === undefined ? target : { ...target, sentinelPassword };
   }
   if (password !== undefined) {
     // A URL carries its own credentials; a second place for them would let the two disagree.
@@ -132,6 +140,7 @@ export function redisTargetEnv(target: RedisTarget): Record<string, string> {
         [REDIS_ENV.SENTINELS]: list(target.sentinels),
         [REDIS_ENV.SENTINEL_MASTER]: target.masterName,
         ...password(target),
+        ...(target.sentinelPassword === undefined ? {} : { [REDIS_ENV.SENTINEL_PASSWORD]: target.sentinelPassword }),
       };
   }
 }
@@ -174,4 +183,28 @@ export function describeRedisTarget(target: RedisTarget): string {
     case 'sentinel':
       return `Sentinel master "${target.masterName}" via ${list(target.sentinels)}`;
   }
+}
+
+const AUTH_REFUSED = /\b(?:NOAUTH|WRONGPASS)\b|invalid (?:username-)?password/i;
+
+/**
+ * A connection error's message with the setting to check when it is an authentication refusal:
+ * ioredis reports a sentinel's refusal as "All sentinels are unreachable … Last error: NOAUTH",
+ * which names neither the sentinels' password nor the variable that sets it.
+ */
+export function explainRedisError(target: RedisTarget, message: string): string {
+  if (!AUTH_REFUSED.test(message)) return message;
+  if (target.kind === 'sentinel' && /sentinel/i.test(message)) {
+    const advice =
+      target.sentinelPassword === undefined
+        ? `the sentinels require a password: set ${REDIS_ENV.SENTINEL_PASSWORD}`
+        : `the sentinels refused ${REDIS_ENV.SENTINEL_PASSWORD}`;
+    return `${message} (${advice})`;
+  }
+  if (target.kind === 'url') return `${message} (check the password in ${REDIS_ENV.URL})`;
+  const advice =
+    target.password === undefined
+      ? `Redis requires a password: set ${REDIS_ENV.PASSWORD}`
+      : `check ${REDIS_ENV.PASSWORD}`;
+  return `${message} (${advice})`;
 }

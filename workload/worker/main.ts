@@ -12,6 +12,7 @@ import { createLogger, errorFields, logEvent } from '../../instrumentation/logge
 import { startMetricsServer } from '../../instrumentation/metrics.ts';
 import { QUEUE_NAMES, queuePrefix, type TaskJobData } from '../queue/contract.ts';
 import { createRedisClient } from '../queue/redis-client.ts';
+import { explainRedisError } from '../queue/redis-target.ts';
 import { watchForClusterNode } from '../queue/redis-topology.ts';
 import { RunningAttempts } from './attempts.ts';
 import { loadWorkerConfig } from './config.ts';
@@ -50,7 +51,7 @@ for (const connection of [bullConnection, redis]) {
       'warn',
       EVENTS.DEPENDENCY_UNAVAILABLE,
       { [F.DEPENDENCY_NAME]: 'redis', ...errorFields(error) },
-      `Redis unreachable: ${error.message}`,
+      `Redis unreachable: ${explainRedisError(config.redisTarget, error.message)}`,
     );
   });
   connection.on('ready', () => {

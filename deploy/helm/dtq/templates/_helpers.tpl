@@ -137,6 +137,23 @@ addresses of the cluster nodes or of the sentinels.
 {{- end -}}
 {{- end -}}
 
+{{/*
+What KEDA authenticates with, as secretTargetRef entries (empty without a password): the Redis
+password, and in sentinel mode the sentinels' own.
+*/}}
+{{- define "dtq.redisKedaAuth" -}}
+{{- with .Values.redis.passwordSecret }}{{ if .name }}
+- parameter: password
+  name: {{ .name | quote }}
+  key: {{ .key | quote }}
+{{- end }}{{ end }}
+{{- if eq .Values.redis.mode "sentinel" }}{{ with .Values.redis.sentinel.passwordSecret }}{{ if .name }}
+- parameter: sentinelPassword
+  name: {{ .name | quote }}
+  key: {{ .key | quote }}
+{{- end }}{{ end }}{{ end }}
+{{- end -}}
+
 {{/* KEDA's list-length trigger type for the Redis mode. */}}
 {{- define "dtq.redisTriggerType" -}}
 {{- $mode := include "dtq.redisMode" . -}}
@@ -161,6 +178,13 @@ DTQ_REDIS_PASSWORD from its Secret.
   value: {{ include "dtq.redisReplicatedAddresses" (dict "root" . "qualified" false) | quote }}
 - name: DTQ_REDIS_SENTINEL_MASTER
   value: {{ include "dtq.redisSentinelMaster" . | quote }}
+{{- with .Values.redis.sentinel.passwordSecret }}
+{{- if .name }}
+- name: DTQ_REDIS_SENTINEL_PASSWORD
+  valueFrom:
+    secretKeyRef: { name: {{ .name | quote }}, key: {{ .key | quote }} }
+{{- end }}
+{{- end }}
 {{- end }}
 {{- with .Values.redis.passwordSecret }}
 {{- if .name }}
