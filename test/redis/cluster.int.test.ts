@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DtqError } from '../../contract/dtq-error.ts';
 import { EVENTS } from '../../contract/vocabulary.ts';
@@ -200,6 +201,21 @@ describe('on a Redis Cluster', () => {
     expect(await write(first.lease.fence, 't1')).toEqual({ written: false, lastFence: second.lease.fence });
     expect(await write(second.lease.fence, 't2')).toEqual({ written: true, previousFence: 0 });
     await second.lease.release();
+  });
+
+  it("keeps the waiting jobs in the list the Helm chart's KEDA trigger reads (LLEN on a cluster client)", async () => {
+    // A queue no worker consumes, under the same prefix rule as the task queues.
+    const name = `keda-${randomUUID()}`;
+    const queue = new Queue(name, { connection: client, prefix: queuePrefix(name) });
+    try {
+      await queue.addBulk(Array.from({ length: 7 }, (_, i) => ({ name: 'calculate_var', data: { i } })));
+      // What KEDA's redis-cluster scaler runs: LLEN of listName, sent to the slot's master.
+      expect(await client.llen(waitListKey(name))).toBe(7);
+      expect(await queue.getWaitingCount()).toBe(7);
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
   });
 
   it('spreads the keys over every master: each queue in its own slot, records and locks by their own key', async () => {
