@@ -8,13 +8,13 @@
  * Each process has its own port and directory; `close()` kills them all and removes the files.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Server as NetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import type { ClusterTarget, SentinelTarget } from '../../workload/queue/redis-target.ts';
+import { type ClusterTarget, redisTargetEnv, type SentinelTarget } from '../../workload/queue/redis-target.ts';
 import { freePort } from './free-port.ts';
 import { waitFor } from './wait.ts';
 
@@ -123,12 +123,17 @@ async function startReplicationLink(masterPort: number): Promise<{ port: number;
 }
 
 /** A short-lived admin connection to one server: run `use`, then close. */
+/** The CA to trust on ports that speak TLS only (a TLS cluster's nodes). */
+const TLS_CA_BY_PORT = new Map<number, string>();
+
 async function withAdmin<T>(port: number, use: (redis: Redis) => Promise<T>, password?: string): Promise<T> {
+  const ca = TLS_CA_BY_PORT.get(port);
   const redis = new Redis(port, '127.0.0.1', {
     lazyConnect: true,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
     ...(password === undefined ? {} : { password }),
+    ...(ca === undefined ? {} : { tls: { ca } }),
   });
   redis.on('error', () => {});
   try {
@@ -174,19 +179,41 @@ export interface TestRedisCluster {
   close(): Promise<void>;
 }
 
-/** Start 3 masters + 3 replicas and join them into a cluster whose state is ok on every node. */
-export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}): Promise<TestRedisCluster> {
+/** Certificate files for a cluster that speaks TLS only (clients, cluster bus and replication). */
+export interface ClusterTlsFiles {
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+/**
+ * Start 3 masters + 3 replicas and join them into a cluster whose state is ok on every node;
+ * with `tls`, every port speaks TLS only, with that certificate, and the target trusts its CA.
+ */
+export async function startRedisCluster(
+  options: { nodeTimeoutMs?: number; tls?: ClusterTlsFiles } = {},
+): Promise<TestRedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'dtq-redis-cluster-'));
   const nodes: Server[] = [];
+  const { tls } = options;
+  const ca = tls === undefined ? undefined : readFileSync(tls.caFile, 'utf8');
+  const portArgs = (port: number): string[] =>
+    tls === undefined
+      ? ['--port', String(port)]
+      : [
+          ...['--port', '0', '--tls-port', String(port)],
+          ...['--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caFile],
+          ...['--tls-cluster', 'yes', '--tls-replication', 'yes', '--tls-auth-clients', 'no'],
+        ];
   try {
     for (let i = 0; i < 6; i++) {
       const port = await freeClusterPort();
+      if (ca !== undefined) TLS_CA_BY_PORT.set(port, ca);
       const nodeDir = join(dir, String(port));
       mkdirSync(nodeDir);
       nodes.push(
         new Server(port, [
-          '--port',
-          String(port),
+          ...portArgs(port),
           '--dir',
           nodeDir,
           '--cluster-enabled',
@@ -207,7 +234,11 @@ export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}
     }
     await run(
       'redis-cli',
-      ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '1', '--cluster-yes'],
+      [
+        ...(tls === undefined ? [] : ['--tls', '--cacert', tls.caFile]),
+        ...['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`)],
+        ...['--cluster-replicas', '1', '--cluster-yes'],
+      ],
       { timeout: 60_000 },
     );
     for (const node of nodes) {
@@ -234,13 +265,18 @@ export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}
     }
   } catch (error) {
     await Promise.all(nodes.map((n) => n.kill()));
+    for (const node of nodes) TLS_CA_BY_PORT.delete(node.port);
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
-  const target: ClusterTarget = { kind: 'cluster', nodes: nodes.map((n) => ({ host: '127.0.0.1', port: n.port })) };
+  const target: ClusterTarget = {
+    kind: 'cluster',
+    nodes: nodes.map((n) => ({ host: '127.0.0.1', port: n.port })),
+    ...(tls === undefined || ca === undefined ? {} : { tls: { ca, caFile: tls.caFile } }),
+  };
   return {
     target,
-    env: { DTQ_REDIS_CLUSTER_NODES: target.nodes.map((n) => `${n.host}:${n.port}`).join(',') },
+    env: redisTargetEnv(target),
     nodes,
     masters: async () => {
       const alive = nodes.find((n) => n.alive);
@@ -263,6 +299,7 @@ export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}
     },
     close: async () => {
       await Promise.all(nodes.map((n) => n.kill()));
+      for (const node of nodes) TLS_CA_BY_PORT.delete(node.port);
       rmSync(dir, { recursive: true, force: true });
     },
   };

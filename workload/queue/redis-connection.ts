@@ -10,6 +10,7 @@ import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { errorFields, logEvent } from '../../instrumentation/logger.ts';
 import { createRedisClient, type RedisClient } from './redis-client.ts';
 import { explainRedisError, type RedisTarget, urlTarget } from './redis-target.ts';
+import { watchClusterTls } from './redis-tls-probe.ts';
 import { watchForClusterNode } from './redis-topology.ts';
 
 /** How long a TCP connect to Redis may take before it counts as failed. */
@@ -76,7 +77,18 @@ export function createProducerRedis(target: RedisTarget | string, logger: Logger
     logEvent(logger, 'info', EVENTS.DEPENDENCY_RECOVERED, { [F.DEPENDENCY_NAME]: 'redis' }, 'Redis reachable again');
   });
   // Without an 'error' listener ioredis prints every reconnect failure to stderr.
-  client.on('error', (error: Error) => markDown(explainRedisError(resolved, error.message), error));
+  // A TLS cluster hides a refused certificate behind "Failed to refresh slots cache": the probe's
+  // finding stays the reason until a connection succeeds.
+  let tlsProblem: string | undefined;
+  client.on('error', (error: Error) => markDown(tlsProblem ?? explainRedisError(resolved, error.message), error));
+  watchClusterTls(client, resolved, (reason) => {
+    if (client.status === 'ready') return;
+    tlsProblem = reason;
+    markDown(reason);
+  });
+  client.on('ready', () => {
+    tlsProblem = undefined;
+  });
   // A close after an error keeps that error as the reason; a close alone (Redis shut down) is one.
   client.on('close', () => {
     if (!reportedDown) markDown('connection closed');

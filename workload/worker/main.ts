@@ -13,6 +13,7 @@ import { startMetricsServer } from '../../instrumentation/metrics.ts';
 import { QUEUE_NAMES, queuePrefix, type TaskJobData } from '../queue/contract.ts';
 import { createRedisClient } from '../queue/redis-client.ts';
 import { explainRedisError } from '../queue/redis-target.ts';
+import { watchClusterTls } from '../queue/redis-tls-probe.ts';
 import { watchForClusterNode } from '../queue/redis-topology.ts';
 import { RunningAttempts } from './attempts.ts';
 import { loadWorkerConfig } from './config.ts';
@@ -60,6 +61,17 @@ for (const connection of [bullConnection, redis]) {
     logEvent(logger, 'info', EVENTS.DEPENDENCY_RECOVERED, { [F.DEPENDENCY_NAME]: 'redis' }, 'Redis reachable again');
   });
 }
+
+// A TLS cluster hides a refused certificate behind "Failed to refresh slots cache": say it.
+watchClusterTls(redis, config.redisTarget, (reason) =>
+  logEvent(
+    logger,
+    'warn',
+    EVENTS.DEPENDENCY_UNAVAILABLE,
+    { [F.DEPENDENCY_NAME]: 'redis' },
+    `Redis unreachable: ${reason}`,
+  ),
+);
 
 const pool = new ThreadPool(config.threads);
 const running = new Map<string, AbortController>();
