@@ -341,9 +341,26 @@ export interface TestRedisSentinel {
  * with `sentinelPassword`, the sentinels require it of clients and of each other.
  */
 export async function startRedisSentinel(
-  options: { replicas?: number; downAfterMs?: number; sentinelPassword?: string } = {},
+  options: { replicas?: number; downAfterMs?: number; sentinelPassword?: string; tls?: ClusterTlsFiles } = {},
 ): Promise<TestRedisSentinel> {
-  const { sentinelPassword } = options;
+  const { sentinelPassword, tls } = options;
+  const ca = tls === undefined ? undefined : readFileSync(tls.caFile, 'utf8');
+  const tlsArgs =
+    tls === undefined
+      ? []
+      : [
+          ...['--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caFile],
+          ...['--tls-replication', 'yes', '--tls-auth-clients', 'no'],
+        ];
+  const portArgs = (port: number): string[] =>
+    tls === undefined ? ['--port', String(port)] : ['--port', '0', '--tls-port', String(port), ...tlsArgs];
+  const ports: number[] = [];
+  const claim = async (port?: number): Promise<number> => {
+    const claimed = port ?? (await freePort());
+    ports.push(claimed);
+    if (ca !== undefined) TLS_CA_BY_PORT.set(claimed, ca);
+    return claimed;
+  };
   const onSentinel = (port: number, ...args: string[]): Promise<unknown> =>
     withAdmin(port, (redis) => redis.call('SENTINEL', ...args), sentinelPassword);
   const dir = mkdtempSync(join(tmpdir(), 'dtq-redis-sentinel-'));
@@ -353,19 +370,20 @@ export async function startRedisSentinel(
   const closeAll = async () => {
     replication?.cut();
     await Promise.all([...servers, ...sentinels].map((s) => s.kill()));
+    for (const port of ports) TLS_CA_BY_PORT.delete(port);
     rmSync(dir, { recursive: true, force: true });
   };
   let replication: ReplicationLink | undefined;
   try {
-    const masterPort = await freePort();
+    const masterPort = await claim();
     const relay = await startReplicationLink(masterPort);
     replication = relay.link;
     for (let i = 0; i <= (options.replicas ?? 2); i++) {
-      const port = i === 0 ? masterPort : await freePort();
+      const port = i === 0 ? masterPort : await claim();
       const serverDir = join(dir, String(port));
       mkdirSync(serverDir);
       const replicaOf = i === 0 ? [] : ['--replicaof', '127.0.0.1', String(relay.port)];
-      servers.push(new Server(port, ['--port', String(port), '--dir', serverDir, ...replicaOf, ...BASE_ARGS]));
+      servers.push(new Server(port, [...portArgs(port), '--dir', serverDir, ...replicaOf, ...BASE_ARGS]));
     }
     for (const server of servers.slice(1)) {
       await waitFor(
@@ -375,13 +393,23 @@ export async function startRedisSentinel(
       );
     }
     for (let i = 0; i < 3; i++) {
-      const port = await freePort();
+      const port = await claim();
       // A sentinel rewrites its config file with what it learns, so each gets its own.
       const conf = join(dir, `sentinel-${port}.conf`);
       writeFileSync(
         conf,
         [
-          `port ${port}`,
+          ...(tls === undefined
+            ? [`port ${port}`]
+            : [
+                'port 0',
+                `tls-port ${port}`,
+                `tls-cert-file ${tls.certFile}`,
+                `tls-key-file ${tls.keyFile}`,
+                `tls-ca-cert-file ${tls.caFile}`,
+                'tls-replication yes',
+                'tls-auth-clients no',
+              ]),
           'bind 127.0.0.1',
           `dir ${dir}`,
           `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} 2`,
@@ -416,14 +444,11 @@ export async function startRedisSentinel(
     sentinels: sentinels.map((s) => ({ host: '127.0.0.1', port: s.port })),
     masterName,
     ...(sentinelPassword === undefined ? {} : { sentinelPassword }),
+    ...(tls === undefined || ca === undefined ? {} : { tls: { ca, caFile: tls.caFile } }),
   };
   return {
     target,
-    env: {
-      DTQ_REDIS_SENTINELS: target.sentinels.map((s) => `${s.host}:${s.port}`).join(','),
-      DTQ_REDIS_SENTINEL_MASTER: masterName,
-      ...(sentinelPassword === undefined ? {} : { DTQ_REDIS_SENTINEL_PASSWORD: sentinelPassword }),
-    },
+    env: redisTargetEnv(target),
     masterName,
     servers,
     sentinels,
