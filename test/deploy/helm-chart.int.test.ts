@@ -82,7 +82,7 @@ const envValue = (c: Container, name: string): string => {
 };
 /** The environment a container's process sees, with references replaced by stand-ins. */
 /** Env variables naming a file the process reads at start, which the pod mounts from a Secret. */
-const MOUNTED_FILE_VARS = ['DTQ_ES_CA'];
+const MOUNTED_FILE_VARS = ['DTQ_ES_CA', 'DTQ_REDIS_CA'];
 /** A stand-in for a mounted file, so a config reader that reads it at start can run here. */
 const standInFile = (): string => {
   const dir = mkdtempSync(join(tmpdir(), 'dtq-helm-mount-'));
@@ -490,6 +490,57 @@ describe.each(REPLICATED_REDIS)(
     });
   },
 );
+
+describe('helm template with TLS to a Redis Cluster you run', () => {
+  const args = [
+    ...['redis.mode=cluster', 'redis.operator.enabled=false', 'redis.cluster.nodes={redis-0.redis:6380}'],
+    ...['redis.tls.enabled=true', 'redis.tls.caSecret.name=redis-ca'],
+  ].flatMap((value) => ['--set', value]);
+  const manifests = renderManifests(args);
+
+  it('validates, and gives the pods DTQ_REDIS_TLS and the CA mounted from its Secret, read at start', () => {
+    const validator = manifestValidator(installedKubernetesVersions()[0] ?? '');
+    expect(manifests.flatMap((m) => validator.check(m).map((p) => `${m.kind}/${m.metadata.name} ${p}`))).toEqual([]);
+    for (const name of ['dtq-api', 'dtq-worker']) {
+      const pod = podSpec(find(manifests, 'Deployment', name));
+      const main = container(pod, name.slice(4));
+      // processEnv checks that DTQ_REDIS_CA lies in a mount and hands the reader a stand-in PEM.
+      const target = (name === 'dtq-api' ? apiConfigFromEnv : loadWorkerConfig)(processEnv(main)).redisTarget;
+      expect(target).toMatchObject({ kind: 'cluster', tls: { ca: expect.stringContaining('BEGIN CERTIFICATE') } });
+      const volume = (pod as unknown as { volumes: { name: string; secret?: { secretName: string } }[] }).volumes.find(
+        (v) => v.name === 'redis-ca',
+      );
+      expect(volume?.secret?.secretName).toBe('redis-ca');
+    }
+  });
+
+  it('tells KEDA to speak TLS and to trust the same CA', () => {
+    const triggers = spec(find(manifests, 'ScaledObject', 'dtq-worker')).triggers as {
+      metadata: Record<string, string>;
+      authenticationRef?: { name: string };
+    }[];
+    for (const t of triggers) {
+      expect(t.metadata.enableTLS).toBe('true');
+      expect(t.authenticationRef).toEqual({ name: 'dtq-redis' });
+    }
+    expect(spec(find(manifests, 'TriggerAuthentication', 'dtq-redis')).secretTargetRef).toEqual([
+      { parameter: 'ca', name: 'redis-ca', key: 'ca.crt' },
+    ]);
+  });
+
+  it("refuses TLS on the operator's Redis and beside a redis:// URL", () => {
+    const refusal = (set: string[]) => helmTemplate(set.flatMap((value) => ['--set', value])).stderr;
+    expect(refusal(['redis.tls.enabled=true'])).toContain('redis.tls.enabled is for a Redis you run');
+    expect(
+      refusal([
+        'redis.operator.enabled=false',
+        'redis.url=redis://cache:6379',
+        'redis.host=cache',
+        'redis.tls.enabled=true',
+      ]),
+    ).toContain('redis.url must be a rediss:// URL');
+  });
+});
 
 describe('helm template refuses a Redis mode without what it needs', () => {
   const refusal = (set: string[]) => {

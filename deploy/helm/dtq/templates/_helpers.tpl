@@ -94,7 +94,30 @@ deployment the user runs, never both, and without the operator it needs those ad
 {{- fail "redis.mode=sentinel needs redis.sentinel.masterName: the name the sentinels monitor the master under (sentinel monitor <name> ...)" -}}
 {{- end -}}
 {{- end -}}
+{{- if and (eq $redis.mode "single") (or $redis.tls.enabled $redis.tls.caSecret.name) $redis.url (not (hasPrefix "rediss://" $redis.url)) -}}
+{{- fail "redis.tls is set: redis.url must be a rediss:// URL (a single Redis takes TLS from its URL's scheme)" -}}
+{{- end -}}
+{{- if and $redis.tls.enabled $redis.operator.enabled -}}
+{{- fail "redis.tls.enabled is for a Redis you run (its servers' certificates are yours): set redis.operator.enabled=false and give its addresses" -}}
+{{- end -}}
 {{- $redis.mode -}}
+{{- end -}}
+
+{{/* The Redis CA Secret as a volume and its mount, for the API and worker pods (nothing without one). */}}
+{{- define "dtq.redisCaVolume" -}}
+{{- with .Values.redis.tls.caSecret }}{{ if .name }}
+- name: redis-ca
+  secret:
+    secretName: {{ .name | quote }}
+    items:
+      - key: {{ .key | quote }}
+        path: ca.crt
+{{- end }}{{ end }}
+{{- end -}}
+{{- define "dtq.redisCaMount" -}}
+{{- if .Values.redis.tls.caSecret.name }}
+- { name: redis-ca, mountPath: /etc/dtq/redis-ca, readOnly: true }
+{{- end }}
 {{- end -}}
 
 {{/* The master name the sentinels monitor: the given one, or the operator's group named for dtq. */}}
@@ -147,6 +170,11 @@ password, and in sentinel mode the sentinels' own.
   name: {{ .name | quote }}
   key: {{ .key | quote }}
 {{- end }}{{ end }}
+{{- with .Values.redis.tls.caSecret }}{{ if .name }}
+- parameter: ca
+  name: {{ .name | quote }}
+  key: {{ .key | quote }}
+{{- end }}{{ end }}
 {{- if eq .Values.redis.mode "sentinel" }}{{ with .Values.redis.sentinel.passwordSecret }}{{ if .name }}
 - parameter: sentinelPassword
   name: {{ .name | quote }}
@@ -167,7 +195,11 @@ DTQ_REDIS_PASSWORD from its Secret.
 */}}
 {{- define "dtq.redisEnv" -}}
 {{- $mode := include "dtq.redisMode" . -}}
-{{- if eq $mode "single" -}}
+{{- if .Values.redis.tls.caSecret.name }}
+- name: DTQ_REDIS_CA
+  value: /etc/dtq/redis-ca/ca.crt
+{{- end }}
+{{- if eq $mode "single" }}
 {{ include "dtq.redisUrlEnv" . }}
 {{- else }}
 {{- if eq $mode "cluster" }}
@@ -185,6 +217,10 @@ DTQ_REDIS_PASSWORD from its Secret.
     secretKeyRef: { name: {{ .name | quote }}, key: {{ .key | quote }} }
 {{- end }}
 {{- end }}
+{{- end }}
+{{- if .Values.redis.tls.enabled }}
+- name: DTQ_REDIS_TLS
+  value: "1"
 {{- end }}
 {{- with .Values.redis.passwordSecret }}
 {{- if .name }}
