@@ -82,7 +82,6 @@ export function createProducerRedis(target: RedisTarget | string, logger: Logger
   let tlsProblem: string | undefined;
   client.on('error', (error: Error) => markDown(tlsProblem ?? explainRedisError(resolved, error.message), error));
   watchClusterTls(client, resolved, (reason) => {
-    if (client.status === 'ready') return;
     tlsProblem = reason;
     markDown(reason);
   });

@@ -38,19 +38,26 @@ export function tlsHandshakeProblem(node: HostPort, tls: RedisTls): Promise<stri
 
 /**
  * When `client` (of a TLS cluster target) reports that no node answered, find out whether a
- * certificate was refused, and call `onProblem` with the explained reason. One probe at a time.
+ * certificate was refused, and call `onProblem` with the explained reason: once until the client
+ * is ready again, one probe at a time.
  */
 export function watchClusterTls(client: RedisClient, target: RedisTarget, onProblem: (reason: string) => void): void {
   if (target.kind !== 'cluster' || target.tls === undefined || target.nodes[0] === undefined) return;
   const { tls } = target;
   const seed = target.nodes[0];
   let probing = false;
+  let reported = false;
+  client.on('ready', () => {
+    reported = false;
+  });
   client.on('error', (error: Error) => {
-    if (probing || error.name !== 'ClusterAllFailedError') return;
+    if (probing || reported || error.name !== 'ClusterAllFailedError') return;
     probing = true;
     void tlsHandshakeProblem(seed, tls).then((problem) => {
       probing = false;
-      if (problem !== undefined) onProblem(explainRedisError(target, problem));
+      if (problem === undefined || client.status === 'ready') return;
+      reported = true;
+      onProblem(explainRedisError(target, problem));
     });
   });
 }
