@@ -530,7 +530,10 @@ describe('helm template with TLS to a Redis Cluster you run', () => {
 
   it("refuses TLS on the operator's Redis and beside a redis:// URL", () => {
     const refusal = (set: string[]) => helmTemplate(set.flatMap((value) => ['--set', value])).stderr;
-    expect(refusal(['redis.tls.enabled=true'])).toContain('redis.tls.enabled is for a Redis you run');
+    expect(refusal(['redis.tls.enabled=true'])).toContain('redis.tls is for a Redis you run');
+    expect(refusal(['redis.mode=cluster', 'redis.tls.caSecret.name=redis-ca'])).toContain(
+      'redis.tls is for a Redis you run',
+    );
     expect(
       refusal([
         'redis.operator.enabled=false',

@@ -97,8 +97,8 @@ deployment the user runs, never both, and without the operator it needs those ad
 {{- if and (eq $redis.mode "single") (or $redis.tls.enabled $redis.tls.caSecret.name) $redis.url (not (hasPrefix "rediss://" $redis.url)) -}}
 {{- fail "redis.tls is set: redis.url must be a rediss:// URL (a single Redis takes TLS from its URL's scheme)" -}}
 {{- end -}}
-{{- if and $redis.tls.enabled $redis.operator.enabled -}}
-{{- fail "redis.tls.enabled is for a Redis you run (its servers' certificates are yours): set redis.operator.enabled=false and give its addresses" -}}
+{{- if and (or $redis.tls.enabled $redis.tls.caSecret.name) $redis.operator.enabled -}}
+{{- fail "redis.tls is for a Redis you run (its servers' certificates are yours), and the operator's resources are rendered without TLS: set redis.operator.enabled=false and give its addresses" -}}
 {{- end -}}
 {{- $redis.mode -}}
 {{- end -}}
