@@ -80,7 +80,7 @@ export function urlTarget(url: string): UrlTarget {
   return { kind: 'url', url };
 }
 
-/** Read the target from DTQ_REDIS_URL, DTQ_REDIS_CLUSTER_NODES or DTQ_REDIS_SENTINELS (+ _MASTER). */
+/** Read the target from DTQ_REDIS_URL, DTQ_REDIS_CLUSTER_NODES or DTQ_REDIS_SENTINELS (+ _MASTER), with its passwords and TLS. */
 export function redisTargetFromEnv(env: NodeJS.ProcessEnv = process.env): RedisTarget {
   const url = envOptional(REDIS_ENV.URL, env);
   const nodes = envOptional(REDIS_ENV.CLUSTER_NODES, env);

@@ -5,9 +5,9 @@
  * says what to set instead of failing request by request.
  *
  * Why not switch to cluster mode by itself: one URL is one seed node, and a client started from
- * it cannot start while that node is down, which a list of seeds survives; a `rediss://` URL's
- * TLS and a database number have no cluster form. Asking for DTQ_REDIS_CLUSTER_NODES keeps one
- * way to configure a cluster.
+ * it cannot start while that node is down, which a list of seeds survives; a URL's database
+ * number has no cluster form. Asking for DTQ_REDIS_CLUSTER_NODES keeps one way to configure a
+ * cluster.
  */
 import { ConfigError } from '../../contract/env.ts';
 import type { RedisClient } from './redis-client.ts';
