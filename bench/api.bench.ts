@@ -9,7 +9,10 @@
  *    (validation, enqueue into Redis, logging), and rounds alternate between the three loops
  *    so a burst of load from something else on the machine hits every side of a ratio alike.
  *    dtq's circuit breaker is raised out of the way, since the backlog only grows.
- * 2. End to end: each system alone with its workers; {@link E2E_TASKS} `calculate_var` tasks
+ * 2. Redis Cluster: the same POST loop on two stacks at once, one on a single redis-server
+ *    and one on a Redis Cluster of 3 masters + 3 replicas, all on loopback TCP with the same
+ *    settings (no persistence), rounds alternating; the ratio is what the cluster costs a POST.
+ * 3. End to end: each system alone with its workers; {@link E2E_TASKS} `calculate_var` tasks
  *    of the design notes' default size (one position, 100,000 paths, 10 days, 95%) submitted
  *    at once; completed tasks/s (first submit → last `task.completed` line), submit-to-done
  *    percentiles, and the CPU seconds every process of the stack used per 1,000 tasks (goal:
@@ -21,6 +24,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpClient, headerValue } from '../contract/http-client.ts';
 import { descendantsOf } from '../test/utils/processes.ts';
+import { startRedisCluster } from '../test/utils/redis-cluster.ts';
+import { startRedis } from '../test/utils/redis-server.ts';
 import { createdTaskId, TASKS_PATH } from '../workload/load/runner.ts';
 import { percentile, round } from '../workload/load/stats.ts';
 import { DESIGN_NOTES_EXAMPLE, type TaskRequestBody } from '../workload/stack/sample-tasks.ts';
@@ -159,7 +164,7 @@ const postTask = async (client: HttpClient) =>
  * every task they enqueued in it, which an end-to-end run on the same directory would find
  * queued ahead of its own.
  */
-function stackOptions(system: WorkloadSystem, part: 'post' | 'e2e', workers: number): StackOptions {
+function stackOptions(system: WorkloadSystem, part: string, workers: number): StackOptions {
   const varDir = join(REPO_ROOT, 'var', 'bench-api', `${system}-${part}`);
   rmSync(varDir, { recursive: true, force: true });
   return {
@@ -336,9 +341,66 @@ async function postLoops() {
   }
 }
 
+/**
+ * dtq's POST loop on a single Redis and on a Redis Cluster, both external to their stacks and
+ * reached over loopback TCP (the other rows' stack uses its Redis's Unix socket, which a
+ * cluster's nodes cannot offer), started with the same flags by test/utils.
+ */
+async function clusterLoops() {
+  const single = await startRedis();
+  const cluster = await startRedisCluster().catch(async (error: unknown) => {
+    await single.close();
+    throw error;
+  });
+  const stacks: Stack[] = [];
+  const clients: HttpClient[] = [];
+  try {
+    const onSingle = await startStack({ ...stackOptions('node', 'post-single', 0), redisUrl: single.url });
+    stacks.push(onSingle);
+    const onCluster = await startStack({ ...stackOptions('node', 'post-cluster', 0), redisTarget: cluster.target });
+    stacks.push(onCluster);
+    const singleClient = new HttpClient(onSingle.httpUrl, { maxSockets: CONCURRENCY });
+    const clusterClient = new HttpClient(onCluster.httpUrl, { maxSockets: CONCURRENCY });
+    clients.push(singleClient, clusterClient);
+    await closedLoop(singleClient, postTask, CONCURRENCY, WARMUP_S);
+    await closedLoop(clusterClient, postTask, CONCURRENCY, WARMUP_S);
+    const singleRounds: LoopResult[] = [];
+    const clusterRounds: LoopResult[] = [];
+    // Where each side's CPU goes, to explain the ratio: nginx + APIs, and the Redis servers.
+    const meters = {
+      single: { stack: stackCpu(onSingle), redis: () => cpuSeconds([single.pid ?? 0]) },
+      cluster: { stack: stackCpu(onCluster), redis: () => cpuSeconds(cluster.nodes.map((n) => n.pid ?? 0)) },
+    };
+    const used = { single: { stack: 0, redis: 0 }, cluster: { stack: 0, redis: 0 } };
+    const measure = async (side: 'single' | 'cluster', client: HttpClient, into: LoopResult[]) => {
+      const before = { stack: meters[side].stack(), redis: meters[side].redis() };
+      into.push(await closedLoop(client, postTask, CONCURRENCY, DURATION_S / ROUNDS));
+      used[side].stack += meters[side].stack() - before.stack;
+      used[side].redis += meters[side].redis() - before.redis;
+    };
+    for (let r = 0; r < ROUNDS; r++) {
+      await measure('single', singleClient, singleRounds);
+      await measure('cluster', clusterClient, clusterRounds);
+    }
+    return {
+      single: combine(singleRounds),
+      cluster: combine(clusterRounds),
+      used,
+      masters: (await cluster.masters()).length,
+    };
+  } finally {
+    for (const client of clients) client.close();
+    for (const stack of stacks.reverse()) await stack.stop();
+    await cluster.close();
+    await single.close();
+  }
+}
+
 /** Run the scenario and return its figures. */
 export async function run(): Promise<BenchReport> {
   const { load, apis, celeryApis, baseline, tasks, celery, cpuUsed } = await postLoops();
+  const onCluster = await clusterLoops();
+  const clusterRatio = onCluster.cluster.rps / onCluster.single.rps;
   const e2e = { node: await endToEnd('node'), celery: await endToEnd('celery') };
   const ratio = tasks.rps / baseline.rps;
   const noopPerCpu = baseline.requests / cpuUsed.noop;
@@ -351,6 +413,11 @@ export async function run(): Promise<BenchReport> {
     p99_ms: round(r.p99, 2),
     requests: r.requests,
     errors: r.errors,
+  });
+  // CPU milliseconds per POST: nginx + APIs, and the Redis servers (every node of a cluster).
+  const cpuPerPost = (r: LoopResult, cpu: { stack: number; redis: number }) => ({
+    nginx_api_cpu_ms_per_post: round((cpu.stack * 1000) / r.requests, 3),
+    redis_cpu_ms_per_post: round((cpu.redis * 1000) / r.requests, 3),
   });
   const e2eRow = (system: WorkloadSystem): BenchRow => {
     const result = e2e[system];
@@ -438,6 +505,22 @@ export async function run(): Promise<BenchReport> {
         value: round(celeryPerCpu, 0),
         unit: 'req/CPU-s',
       },
+      {
+        name: `POST /api/v1/tasks on a single Redis over TCP, ${CONCURRENCY} connections`,
+        value: round(onCluster.single.rps, 0),
+        unit: 'req/s',
+        extra: { ...extra(onCluster.single), ...cpuPerPost(onCluster.single, onCluster.used.single) },
+      },
+      {
+        name: `POST /api/v1/tasks on a Redis Cluster (${onCluster.masters} masters + replicas) over TCP, ${CONCURRENCY} connections`,
+        value: round(onCluster.cluster.rps, 0),
+        unit: 'req/s',
+        extra: { ...extra(onCluster.cluster), ...cpuPerPost(onCluster.cluster, onCluster.used.cluster) },
+        baseline: { name: 'a single Redis', value: round(onCluster.single.rps, 0) },
+        ratio: round(clusterRatio, 3),
+        goal: 'report; a loss over 20% is explained in docs/scaling-out.md',
+        met: clusterRatio >= 0.8,
+      },
       e2eRow('node'),
       e2eRow('celery'),
       cpuRow('node'),
@@ -448,6 +531,7 @@ export async function run(): Promise<BenchReport> {
       `Machine load average (1 min) at the start: ${load.toFixed(1)} on ${cpus().length} cores; the machine is shared with other work, and figures from a busy machine understate every side.`,
       `POST rows: nginx → ${apis} Fastify APIs → Redis (BullMQ), and nginx (the same configuration, its own process) → ${celeryApis} uvicorn FastAPI servers → Redis (Celery send_task); no workers running; every request writes its log lines to NDJSON files (stdout off).`,
       'Per CPU-second rows: requests divided by the CPU time nginx, the APIs and Redis used in the measured rounds (from /proc); they show what a POST costs the servers whatever else the machine runs. The goals are on req/s.',
+      "Redis Cluster rows: dtq alone (no Celery), two stacks of the same shape as above running at once without workers, one on a single redis-server and one on a Redis Cluster of 3 masters + 3 replicas (redis-cli --cluster create), every server on loopback TCP without persistence; rounds alternate between the two. Every POST is a `high` task: one BullMQ add script on the master of the `high` queue's slot. CPU per POST from /proc: nginx + APIs, and the Redis servers (all 6 of the cluster).",
       'POST body: the design-notes example (calculate_var, one position); errors counts answers ≥ 400 and network errors.',
       `End to end: each system alone with its default workers (dtq: ${e2e.node.workers} workers, each running up to 4 high-priority jobs at once; Celery: ${e2e.celery.workers} workers × ${resolveStackOptions({}).celeryConcurrency} prefork processes), ${E2E_WARMUP_TASKS} tasks run first as a warm-up; then ${E2E_TASKS} tasks POSTed at once over ${CONCURRENCY} connections. Each task is the design notes' calculate_var at its default size (1 position, 100,000 paths, 10 days, 95%: dtq's numbers stated in the body, Celery's task defaults), each with its own quantity, so dtq's result cache shares nothing and every task is computed. tasks/s is completed tasks over first submit → last task.completed line; submit-to-done is that line's @timestamp minus the moment the client sent the POST.`,
       'CPU seconds per 1,000 tasks: user + system time (from /proc) of every process of the stack (nginx, APIs, workers with their Celery pool processes, Redis) from the first submit to the last completion, per 1,000 completed tasks. The ratio is dtq / Celery (lower is cheaper).',

@@ -123,8 +123,26 @@ export function kibanaConnection(kibanaUrl: string, env: NodeJS.ProcessEnv = pro
   });
 }
 
+/** A client for Kibana and the connection it was made from, whose settings errors name. */
+interface KibanaClient {
+  readonly http: HttpClient;
+  readonly connection: EsConnection;
+}
+
+/**
+ * Why Kibana answered 401: the credentials named by the setting they came from (Kibana checks
+ * them against Elasticsearch, so the DTQ_ES_* ones), or none sent.
+ */
+export function unauthorizedReason(connection: EsConnection): string {
+  if (connection.auth === 'none')
+    return `Kibana wants credentials and none was sent: set ${connection.authSetting.replace(/ \(none is set\)$/, '')}, as for Elasticsearch`;
+  // kibanaConnection reads the Kibana URL as the node URL, so URL credentials are DTQ_KIBANA_URL's.
+  const setting = connection.auth === 'url' ? 'the user:password in DTQ_KIBANA_URL' : connection.authSetting;
+  return `Kibana did not accept the credentials of ${setting} (Kibana checks them against Elasticsearch)`;
+}
+
 async function call(
-  client: HttpClient,
+  kibana: KibanaClient,
   url: string,
   method: string,
   path: string,
@@ -133,7 +151,7 @@ async function call(
 ): Promise<{ status: number; body: unknown }> {
   let response: Awaited<ReturnType<HttpClient['send']>>;
   try {
-    response = await client.send(method, path, { ...options, timeoutMs });
+    response = await kibana.http.send(method, path, { ...options, timeoutMs });
   } catch (error) {
     const code = error instanceof HttpRequestError ? error.code : undefined;
     const reason =
@@ -145,25 +163,26 @@ async function call(
   if (response.status === 401 || response.status === 403)
     throw dtqError(DASHBOARD_ERRORS.KIBANA_IMPORT_FAILED, {
       url: redactUrl(url),
-      reason: `HTTP ${response.status}: Kibana ${response.status === 401 ? 'did not accept the credentials of DTQ_ES_API_KEY or DTQ_ES_USERNAME/DTQ_ES_PASSWORD' : 'refuses the import to that user or API key (it needs the saved-objects management privilege)'}`,
+      reason: `HTTP ${response.status}: ${response.status === 401 ? unauthorizedReason(kibana.connection) : `Kibana refuses the import to the user or key of ${kibana.connection.authSetting} (it needs the saved-objects management privilege)`}`,
     });
   const body = response.json<unknown>() ?? response.text;
   return { status: response.status, body };
 }
 
-function kibanaClient(url: string, connection: EsConnection | undefined): HttpClient {
-  const settings = connection ?? kibanaConnection(url);
-  return new HttpClient(url, {
+function kibanaClient(url: string, given: EsConnection | undefined): KibanaClient {
+  const connection = given ?? kibanaConnection(url);
+  const http = new HttpClient(url, {
     maxSockets: 1,
-    headers: settings.headers,
-    ...(settings.tls ? { tls: settings.tls } : {}),
+    headers: connection.headers,
+    ...(connection.tls ? { tls: connection.tls } : {}),
   });
+  return { http, connection };
 }
 
 /** Kibana's version from /api/status (throws the catalogue error when it cannot take the import). */
-async function versionOf(client: HttpClient, url: string, timeoutMs: number): Promise<string> {
+async function versionOf(kibana: KibanaClient, url: string, timeoutMs: number): Promise<string> {
   const { status, body } = await call(
-    client,
+    kibana,
     url,
     'GET',
     '/api/status',
@@ -189,14 +208,14 @@ export function importForm(ndjson: string): { body: Buffer; contentType: string 
 export async function importDashboards(options: ImportOptions): Promise<ImportResult> {
   const url = validateKibanaUrl(options.kibanaUrl);
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const client = kibanaClient(url, options.connection);
+  const kibana = kibanaClient(url, options.connection);
   try {
-    const version = await versionOf(client, url, timeoutMs);
+    const version = await versionOf(kibana, url, timeoutMs);
     const prefix = options.prefix ?? DEFAULT_INDEX_PREFIX;
     const objects = savedObjects(prefix);
     const form = importForm(toNdjson(objects));
     const { status, body } = await call(
-      client,
+      kibana,
       url,
       'POST',
       '/api/saved_objects/_import?overwrite=true',
@@ -209,6 +228,6 @@ export async function importDashboards(options: ImportOptions): Promise<ImportRe
     const imported = (body as { successCount?: number }).successCount ?? objects.length;
     return { version, imported, indexPattern: `${prefix}-*` };
   } finally {
-    client.close();
+    kibana.http.close();
   }
 }

@@ -82,7 +82,7 @@ const envValue = (c: Container, name: string): string => {
 };
 /** The environment a container's process sees, with references replaced by stand-ins. */
 /** Env variables naming a file the process reads at start, which the pod mounts from a Secret. */
-const MOUNTED_FILE_VARS = ['DTQ_ES_CA'];
+const MOUNTED_FILE_VARS = ['DTQ_ES_CA', 'DTQ_REDIS_CA'];
 /** A stand-in for a mounted file, so a config reader that reads it at start can run here. */
 const standInFile = (): string => {
   const dir = mkdtempSync(join(tmpdir(), 'dtq-helm-mount-'));
@@ -332,6 +332,256 @@ describe('helm template with an external Redis and Elasticsearch (no operators)'
     expect(rendering.status).not.toBe(0);
     expect(rendering.stderr).toContain(
       'redis.url (or redis.urlSecret.name) is required when redis.operator.enabled is false',
+    );
+  });
+});
+
+/**
+ * The Redis Cluster and Sentinel modes, each on the redis-operator's resources or on addresses of
+ * a deployment the user runs, the password by Secret reference in every case.
+ */
+const REPLICATED_REDIS = [
+  {
+    label: 'cluster, your own nodes',
+    mode: 'cluster',
+    set: [
+      'redis.operator.enabled=false',
+      'redis.cluster.nodes={redis-cluster-0.redis:6379,redis-cluster-1.redis:6379}',
+    ],
+    kinds: [],
+    trigger: 'redis-cluster',
+    addresses: 'redis-cluster-0.redis:6379,redis-cluster-1.redis:6379',
+    target: {
+      kind: 'cluster',
+      nodes: [
+        { host: 'redis-cluster-0.redis', port: 6379 },
+        { host: 'redis-cluster-1.redis', port: 6379 },
+      ],
+      password: '<redis-auth>',
+    },
+  },
+  {
+    label: "cluster, the operator's RedisCluster",
+    mode: 'cluster',
+    set: [],
+    kinds: ['RedisCluster'],
+    trigger: 'redis-cluster',
+    addresses: 'dtq-redis-leader.dtq.svc:6379',
+    target: { kind: 'cluster', nodes: [{ host: 'dtq-redis-leader', port: 6379 }], password: '<redis-auth>' },
+  },
+  {
+    label: 'sentinel, your own sentinels',
+    mode: 'sentinel',
+    set: [
+      'redis.operator.enabled=false',
+      'redis.sentinel.sentinels={sentinel-0.redis:26379,[fd00::5]:26379}',
+      'redis.sentinel.masterName=dtq-master',
+      'redis.sentinel.passwordSecret.name=sentinel-auth',
+    ],
+    kinds: [],
+    trigger: 'redis-sentinel',
+    addresses: 'sentinel-0.redis:26379,[fd00::5]:26379',
+    target: {
+      kind: 'sentinel',
+      sentinels: [
+        { host: 'sentinel-0.redis', port: 26379 },
+        { host: 'fd00::5', port: 26379 },
+      ],
+      masterName: 'dtq-master',
+      password: '<redis-auth>',
+      sentinelPassword: '<sentinel-auth>',
+    },
+  },
+  {
+    label: "sentinel, the operator's RedisReplication and RedisSentinel",
+    mode: 'sentinel',
+    set: ['redis.sentinel.masterName=dtq-master', 'redis.sentinel.passwordSecret.name=sentinel-auth'],
+    kinds: ['RedisReplication', 'RedisSentinel'],
+    trigger: 'redis-sentinel',
+    addresses: 'dtq-redis-sentinel.dtq.svc:26379',
+    target: {
+      kind: 'sentinel',
+      sentinels: [{ host: 'dtq-redis-sentinel', port: 26379 }],
+      masterName: 'dtq-master',
+      password: '<redis-auth>',
+      sentinelPassword: '<sentinel-auth>',
+    },
+  },
+] as const;
+
+const REDIS_KINDS = ['Redis', 'RedisCluster', 'RedisReplication', 'RedisSentinel', 'StatefulSet'];
+
+describe.each(REPLICATED_REDIS)(
+  'helm template with redis.mode=$mode ($label)',
+  ({ mode, set, kinds, trigger, addresses, target }) => {
+    const args = [`redis.mode=${mode}`, 'redis.passwordSecret.name=redis-auth', ...set].flatMap((value) => [
+      '--set',
+      value,
+    ]);
+    const manifests = renderManifests(args);
+
+    it('passes helm lint --strict and validates every manifest against Kubernetes and the CRDs', () => {
+      const lint = runHelm(['lint', '--strict', CHART_DIR, ...args]);
+      expect(lint.stderr).toBe('');
+      expect(lint.status).toBe(0);
+      for (const version of installedKubernetesVersions()) {
+        const validator = manifestValidator(version);
+        expect(manifests.flatMap((m) => validator.check(m).map((p) => `${m.kind}/${m.metadata.name} ${p}`))).toEqual(
+          [],
+        );
+      }
+      // The operator's resources for the mode, or none: never a StatefulSet of the chart's own.
+      expect(manifests.filter((m) => REDIS_KINDS.includes(m.kind)).map((m) => m.kind)).toEqual(kinds);
+      const sentinels = manifests.find((m) => m.kind === 'RedisSentinel');
+      if (sentinels !== undefined) {
+        // The sentinels require the password the pods and KEDA are given, and use the data one.
+        const sentinelSpec = spec(sentinels) as {
+          kubernetesConfig: { redisSecret?: unknown };
+          redisSentinelConfig: Record<string, unknown>;
+        };
+        expect(sentinelSpec.kubernetesConfig.redisSecret).toEqual({ name: 'sentinel-auth', key: 'password' });
+        expect(sentinelSpec.redisSentinelConfig).toMatchObject({
+          redisReplicationName: 'dtq-redis',
+          masterGroupName: 'dtq-master',
+          redisReplicationPassword: { secretKeyRef: { name: 'redis-auth', key: 'password' } },
+        });
+      }
+    });
+
+    it(`gives the API and the workers the ${mode} target and its password from the Secret, and no URL`, () => {
+      const worker = container(podSpec(find(manifests, 'Deployment', 'dtq-worker')), 'worker');
+      const api = container(podSpec(find(manifests, 'Deployment', 'dtq-api')), 'api');
+      // The processes' own readers: a variable they would refuse fails here as it would in the pod.
+      expect(loadWorkerConfig(processEnv(worker)).redisTarget).toEqual(target);
+      expect(apiConfigFromEnv(processEnv(api)).redisTarget).toEqual(target);
+      for (const c of [worker, api]) {
+        expect(c.env?.some((e) => e.name === 'DTQ_REDIS_URL')).toBe(false);
+        expect(c.env?.find((e) => e.name === 'DTQ_REDIS_PASSWORD')?.valueFrom?.secretKeyRef).toEqual({
+          name: 'redis-auth',
+          key: 'password',
+        });
+      }
+    });
+
+    it(`scales the workers with KEDA's ${trigger} trigger on each queue's hash-tagged wait list`, () => {
+      const triggers = spec(find(manifests, 'ScaledObject', 'dtq-worker')).triggers as {
+        type: string;
+        metadata: Record<string, string>;
+        authenticationRef?: { name: string };
+      }[];
+      expect(triggers.map((t) => t.metadata.listName)).toEqual(
+        PRIORITIES.map((priority) => waitListKey(QUEUE_NAMES[priority])),
+      );
+      for (const t of triggers) {
+        expect(t.type).toBe(trigger);
+        expect(t.metadata.addresses).toBe(addresses);
+        expect(t.metadata.address).toBeUndefined();
+        expect(t.metadata.sentinelMaster).toBe(mode === 'sentinel' ? 'dtq-master' : undefined);
+        expect(t.authenticationRef).toEqual({ name: 'dtq-redis' });
+      }
+      // Each list in its own queue's slot: the braces are the Redis Cluster hash tag.
+      expect(triggers.map((t) => /\{([^}]+)\}/.exec(t.metadata.listName ?? '')?.[1])).toEqual(
+        PRIORITIES.map((priority) => QUEUE_NAMES[priority]),
+      );
+      expect(spec(find(manifests, 'TriggerAuthentication', 'dtq-redis')).secretTargetRef).toEqual([
+        { parameter: 'password', name: 'redis-auth', key: 'password' },
+        ...(mode === 'sentinel' ? [{ parameter: 'sentinelPassword', name: 'sentinel-auth', key: 'password' }] : []),
+      ]);
+    });
+  },
+);
+
+describe('helm template with TLS to a Redis Cluster you run', () => {
+  const args = [
+    ...['redis.mode=cluster', 'redis.operator.enabled=false', 'redis.cluster.nodes={redis-0.redis:6380}'],
+    ...['redis.tls.enabled=true', 'redis.tls.caSecret.name=redis-ca'],
+  ].flatMap((value) => ['--set', value]);
+  const manifests = renderManifests(args);
+
+  it('validates, and gives the pods DTQ_REDIS_TLS and the CA mounted from its Secret, read at start', () => {
+    const validator = manifestValidator(installedKubernetesVersions()[0] ?? '');
+    expect(manifests.flatMap((m) => validator.check(m).map((p) => `${m.kind}/${m.metadata.name} ${p}`))).toEqual([]);
+    for (const name of ['dtq-api', 'dtq-worker']) {
+      const pod = podSpec(find(manifests, 'Deployment', name));
+      const main = container(pod, name.slice(4));
+      // processEnv checks that DTQ_REDIS_CA lies in a mount and hands the reader a stand-in PEM.
+      const target = (name === 'dtq-api' ? apiConfigFromEnv : loadWorkerConfig)(processEnv(main)).redisTarget;
+      expect(target).toMatchObject({ kind: 'cluster', tls: { ca: expect.stringContaining('BEGIN CERTIFICATE') } });
+      const volume = (pod as unknown as { volumes: { name: string; secret?: { secretName: string } }[] }).volumes.find(
+        (v) => v.name === 'redis-ca',
+      );
+      expect(volume?.secret?.secretName).toBe('redis-ca');
+    }
+  });
+
+  it('tells KEDA to speak TLS and to trust the same CA', () => {
+    const triggers = spec(find(manifests, 'ScaledObject', 'dtq-worker')).triggers as {
+      metadata: Record<string, string>;
+      authenticationRef?: { name: string };
+    }[];
+    for (const t of triggers) {
+      expect(t.metadata.enableTLS).toBe('true');
+      expect(t.authenticationRef).toEqual({ name: 'dtq-redis' });
+    }
+    expect(spec(find(manifests, 'TriggerAuthentication', 'dtq-redis')).secretTargetRef).toEqual([
+      { parameter: 'ca', name: 'redis-ca', key: 'ca.crt' },
+    ]);
+  });
+
+  it("refuses TLS on the operator's Redis and beside a redis:// URL", () => {
+    const refusal = (set: string[]) => helmTemplate(set.flatMap((value) => ['--set', value])).stderr;
+    expect(refusal(['redis.tls.enabled=true'])).toContain('redis.tls is for a Redis you run');
+    expect(refusal(['redis.mode=cluster', 'redis.tls.caSecret.name=redis-ca'])).toContain(
+      'redis.tls is for a Redis you run',
+    );
+    expect(
+      refusal([
+        'redis.operator.enabled=false',
+        'redis.url=redis://cache:6379',
+        'redis.host=cache',
+        'redis.tls.enabled=true',
+      ]),
+    ).toContain('redis.url must be a rediss:// URL');
+  });
+});
+
+describe('helm template refuses a Redis mode without what it needs', () => {
+  const refusal = (set: string[]) => {
+    const rendering = helmTemplate(set.flatMap((value) => ['--set', value]));
+    expect(rendering.status).not.toBe(0);
+    return rendering.stderr;
+  };
+
+  it('names the missing addresses or master name, and addresses given beside the operator', () => {
+    expect(refusal(['redis.mode=cluster', 'redis.cluster.nodes={a:6379}'])).toContain(
+      'redis.cluster.nodes names a Redis Cluster you run, while redis.operator.enabled creates one',
+    );
+    expect(refusal(['redis.mode=sentinel', 'redis.sentinel.sentinels={s:26379}'])).toContain(
+      'redis.sentinel.sentinels names sentinels you run, while redis.operator.enabled creates them',
+    );
+    expect(refusal(['redis.mode=cluster', 'redis.operator.enabled=false'])).toContain(
+      'redis.mode=cluster needs redis.cluster.nodes',
+    );
+    const sentinels = ['redis.mode=sentinel', 'redis.operator.enabled=false', 'redis.sentinel.sentinels={s:26379}'];
+    expect(refusal(sentinels)).toContain('redis.mode=sentinel needs redis.sentinel.masterName');
+    expect(refusal(['redis.mode=sentinel', 'redis.operator.enabled=false'])).toContain(
+      'redis.mode=sentinel needs redis.sentinel.sentinels',
+    );
+    expect(
+      refusal([
+        'redis.mode=cluster',
+        'redis.operator.enabled=false',
+        'redis.cluster.nodes={a:1}',
+        'redis.url=redis://a:1',
+      ]),
+    ).toContain('redis.url and redis.urlSecret are for redis.mode=single');
+  });
+
+  it('refuses an unknown mode, a node that is not host:port and a cluster of 2 masters (values.schema.json)', () => {
+    expect(refusal(['redis.mode=replicated'])).toContain('/redis/mode');
+    expect(refusal(['redis.mode=cluster', 'redis.operator.clusterSize=2'])).toContain('/redis/operator/clusterSize');
+    expect(refusal(['redis.mode=cluster', 'redis.operator.enabled=false', 'redis.cluster.nodes={redis-0}'])).toContain(
+      '/redis/cluster/nodes/0',
     );
   });
 });

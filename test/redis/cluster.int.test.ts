@@ -3,7 +3,14 @@
  * accepts and replays tasks, worker processes run them under locks and fencing, and the keys
  * spread over the three masters instead of piling into one slot.
  */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DtqError } from '../../contract/dtq-error.ts';
 import { EVENTS } from '../../contract/vocabulary.ts';
@@ -18,6 +25,8 @@ import { commandOn, startRedisCluster, type TestRedisCluster } from '../utils/re
 import { type ReplicatedApi, startReplicatedApi } from '../utils/replicated-api.ts';
 import { waitFor } from '../utils/wait.ts';
 import { createHarness, type Harness, varData } from '../worker/worker-harness.ts';
+
+const WORKER_MAIN = fileURLToPath(new URL('../../workload/worker/main.ts', import.meta.url));
 
 let cluster: TestRedisCluster;
 let harness: Harness;
@@ -96,7 +105,7 @@ describe('on a Redis Cluster', () => {
     await waitFor('the dead letter', () => actions(poison).includes(EVENTS.TASK_DEAD_LETTERED));
   });
 
-  it('refuses a URL that leads to a cluster node, naming the setting to use instead of reporting MOVED', async () => {
+  it('refuses a URL that leads to a cluster node in the API, naming the setting to use instead of reporting MOVED', async () => {
     const node = cluster.target.nodes[0];
     const logger = createLogger({ service: 'api', instance: 'api-misconfigured', logDir: api.logDir, stdout: false });
     const wrong = createTaskQueue({ redis: `redis://${node?.host}:${node?.port}`, logger });
@@ -109,10 +118,55 @@ describe('on a Redis Cluster', () => {
         return error instanceof DtqError && error.message.includes('DTQ_REDIS_CLUSTER_NODES') ? error : undefined;
       });
       expect(failure.code).toBe('DTQ_ERR_QUEUE_REDIS_UNAVAILABLE');
-      expect(failure.message).toContain('DTQ_REDIS_URL leads to a Redis Cluster node');
+      expect(failure.message).toContain(
+        `DTQ_REDIS_URL="redis://${node?.host}:${node?.port}" is not valid: expected one Redis server, not a node of a Redis Cluster`,
+      );
       expect(wrong.isAvailable()).toBe(false);
+      // The operator's log carries the typed error once, with its own code.
+      const lines = readFileSync(join(api.logDir, 'api-misconfigured.ndjson'), 'utf8')
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      const reported = lines.filter((l) => l['event.action'] === EVENTS.DEPENDENCY_UNAVAILABLE);
+      expect(reported.map((l) => l['error.code'])).toEqual(['DTQ_ERR_CONFIG_INVALID']);
     } finally {
       await wrong.close();
+    }
+  });
+
+  it('stops a worker told a URL that leads to a cluster node, with the typed error naming DTQ_REDIS_CLUSTER_NODES', async () => {
+    const node = cluster.target.nodes[1];
+    const url = `redis://:hunter2@${node?.host}:${node?.port}`;
+    const logDir = mkdtempSync(join(tmpdir(), 'dtq-worker-cluster-url-'));
+    try {
+      const { DTQ_REDIS_CLUSTER_NODES: _nodes, DTQ_REDIS_SENTINELS: _s, ...inherited } = process.env;
+      const child = spawn(process.execPath, [WORKER_MAIN], {
+        env: {
+          ...inherited,
+          DTQ_REDIS_URL: url,
+          DTQ_INSTANCE: 'worker-wrong-url',
+          DTQ_LOG_DIR: logDir,
+          DTQ_LOG_STDOUT: '0',
+        },
+        stdio: 'ignore',
+      });
+      const [code] = (await once(child, 'exit')) as [number | null];
+      expect(code).toBe(1);
+      const text = readFileSync(join(logDir, 'worker-wrong-url.ndjson'), 'utf8');
+      // The password in the URL is never written; the message names the setting to use.
+      expect(text).not.toContain('hunter2');
+      const lines = text
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      const fatal = lines.find((l) => l['log.level'] === 'fatal');
+      expect(fatal?.['error.code']).toBe('DTQ_ERR_CONFIG_INVALID');
+      expect(String(fatal?.message)).toContain('set DTQ_REDIS_CLUSTER_NODES=host:port');
+      // It stopped before it took a job: no worker ran on a connection that answers MOVED.
+      expect(lines.some((l) => l['event.action'] === EVENTS.SERVICE_STARTED)).toBe(false);
+      expect(lines.at(-1)?.['event.action']).toBe(EVENTS.SERVICE_STOPPED);
+    } finally {
+      rmSync(logDir, { recursive: true, force: true });
     }
   });
 
@@ -147,6 +201,21 @@ describe('on a Redis Cluster', () => {
     expect(await write(first.lease.fence, 't1')).toEqual({ written: false, lastFence: second.lease.fence });
     expect(await write(second.lease.fence, 't2')).toEqual({ written: true, previousFence: 0 });
     await second.lease.release();
+  });
+
+  it("keeps the waiting jobs in the list the Helm chart's KEDA trigger reads (LLEN on a cluster client)", async () => {
+    // A queue no worker consumes, under the same prefix rule as the task queues.
+    const name = `keda-${randomUUID()}`;
+    const queue = new Queue(name, { connection: client, prefix: queuePrefix(name) });
+    try {
+      await queue.addBulk(Array.from({ length: 7 }, (_, i) => ({ name: 'calculate_var', data: { i } })));
+      // What KEDA's redis-cluster scaler runs: LLEN of listName, sent to the slot's master.
+      expect(await client.llen(waitListKey(name))).toBe(7);
+      expect(await queue.getWaitingCount()).toBe(7);
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
   });
 
   it('spreads the keys over every master: each queue in its own slot, records and locks by their own key', async () => {

@@ -56,4 +56,21 @@ describe('resolveStackOptions', () => {
     expect(resolveStackOptions({}, {}).stopTimeoutMs).toBe(16_000);
     expect(resolveStackOptions({}, { DTQ_SHUTDOWN_GRACE_MS: '2000' }).stopTimeoutMs).toBe(8_000);
   });
+
+  it('takes a Redis Cluster or Sentinel from the environment, and refuses one for the Celery system', () => {
+    expect(resolveStackOptions({}, { DTQ_REDIS_CLUSTER_NODES: 'a:7000,b:7001' }).redisTarget).toEqual({
+      kind: 'cluster',
+      nodes: [
+        { host: 'a', port: 7000 },
+        { host: 'b', port: 7001 },
+      ],
+    });
+    expect(resolveStackOptions({}, {}).redisTarget).toBeUndefined();
+    expect(() => resolveStackOptions({}, { DTQ_REDIS_URL: 'redis://x:1', DTQ_REDIS_CLUSTER_NODES: 'a:1' })).toThrow(
+      /only one of DTQ_REDIS_URL/,
+    );
+    expect(() =>
+      resolveStackOptions({ system: 'celery' }, { DTQ_REDIS_SENTINELS: 's:1', DTQ_REDIS_SENTINEL_MASTER: 'm' }),
+    ).toThrow('DTQ_STACK_SYSTEM="celery" is not valid: expected node when DTQ_REDIS_SENTINELS is set');
+  });
 });

@@ -8,13 +8,13 @@
  * Each process has its own port and directory; `close()` kills them all and removes the files.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Server as NetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import type { ClusterTarget, SentinelTarget } from '../../workload/queue/redis-target.ts';
+import { type ClusterTarget, redisTargetEnv, type SentinelTarget } from '../../workload/queue/redis-target.ts';
 import { freePort } from './free-port.ts';
 import { waitFor } from './wait.ts';
 
@@ -23,6 +23,8 @@ const run = promisify(execFile);
 /** One redis-server process. */
 export interface RedisProcess {
   readonly port: number;
+  /** The server's process id. */
+  readonly pid: number | undefined;
   /** True until killed. */
   readonly alive: boolean;
   /** SIGKILL: a crash, nothing flushed, no goodbye to the cluster or the sentinels. */
@@ -36,6 +38,9 @@ class Server implements RedisProcess {
     this.port = port;
     this.#child = spawn('redis-server', args, { stdio: 'ignore' });
     this.#child.on('error', () => {});
+  }
+  get pid(): number | undefined {
+    return this.#child.pid;
   }
   get alive(): boolean {
     return this.#child.exitCode === null && this.#child.signalCode === null;
@@ -118,8 +123,18 @@ async function startReplicationLink(masterPort: number): Promise<{ port: number;
 }
 
 /** A short-lived admin connection to one server: run `use`, then close. */
-async function withAdmin<T>(port: number, use: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+/** The CA to trust on ports that speak TLS only (a TLS cluster's nodes). */
+const TLS_CA_BY_PORT = new Map<number, string>();
+
+async function withAdmin<T>(port: number, use: (redis: Redis) => Promise<T>, password?: string): Promise<T> {
+  const ca = TLS_CA_BY_PORT.get(port);
+  const redis = new Redis(port, '127.0.0.1', {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    ...(password === undefined ? {} : { password }),
+    ...(ca === undefined ? {} : { tls: { ca } }),
+  });
   redis.on('error', () => {});
   try {
     await redis.connect();
@@ -164,19 +179,41 @@ export interface TestRedisCluster {
   close(): Promise<void>;
 }
 
-/** Start 3 masters + 3 replicas and join them into a cluster whose state is ok on every node. */
-export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}): Promise<TestRedisCluster> {
+/** Certificate files for a cluster that speaks TLS only (clients, cluster bus and replication). */
+export interface ClusterTlsFiles {
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+/**
+ * Start 3 masters + 3 replicas and join them into a cluster whose state is ok on every node;
+ * with `tls`, every port speaks TLS only, with that certificate, and the target trusts its CA.
+ */
+export async function startRedisCluster(
+  options: { nodeTimeoutMs?: number; tls?: ClusterTlsFiles } = {},
+): Promise<TestRedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'dtq-redis-cluster-'));
   const nodes: Server[] = [];
+  const { tls } = options;
+  const ca = tls === undefined ? undefined : readFileSync(tls.caFile, 'utf8');
+  const portArgs = (port: number): string[] =>
+    tls === undefined
+      ? ['--port', String(port)]
+      : [
+          ...['--port', '0', '--tls-port', String(port)],
+          ...['--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caFile],
+          ...['--tls-cluster', 'yes', '--tls-replication', 'yes', '--tls-auth-clients', 'no'],
+        ];
   try {
     for (let i = 0; i < 6; i++) {
       const port = await freeClusterPort();
+      if (ca !== undefined) TLS_CA_BY_PORT.set(port, ca);
       const nodeDir = join(dir, String(port));
       mkdirSync(nodeDir);
       nodes.push(
         new Server(port, [
-          '--port',
-          String(port),
+          ...portArgs(port),
           '--dir',
           nodeDir,
           '--cluster-enabled',
@@ -197,7 +234,11 @@ export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}
     }
     await run(
       'redis-cli',
-      ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '1', '--cluster-yes'],
+      [
+        ...(tls === undefined ? [] : ['--tls', '--cacert', tls.caFile]),
+        ...['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`)],
+        ...['--cluster-replicas', '1', '--cluster-yes'],
+      ],
       { timeout: 60_000 },
     );
     for (const node of nodes) {
@@ -224,13 +265,18 @@ export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}
     }
   } catch (error) {
     await Promise.all(nodes.map((n) => n.kill()));
+    for (const node of nodes) TLS_CA_BY_PORT.delete(node.port);
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
-  const target: ClusterTarget = { kind: 'cluster', nodes: nodes.map((n) => ({ host: '127.0.0.1', port: n.port })) };
+  const target: ClusterTarget = {
+    kind: 'cluster',
+    nodes: nodes.map((n) => ({ host: '127.0.0.1', port: n.port })),
+    ...(tls === undefined || ca === undefined ? {} : { tls: { ca, caFile: tls.caFile } }),
+  };
   return {
     target,
-    env: { DTQ_REDIS_CLUSTER_NODES: target.nodes.map((n) => `${n.host}:${n.port}`).join(',') },
+    env: redisTargetEnv(target),
     nodes,
     masters: async () => {
       const alive = nodes.find((n) => n.alive);
@@ -253,6 +299,7 @@ export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}
     },
     close: async () => {
       await Promise.all(nodes.map((n) => n.kill()));
+      for (const node of nodes) TLS_CA_BY_PORT.delete(node.port);
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -289,10 +336,33 @@ export interface TestRedisSentinel {
   close(): Promise<void>;
 }
 
-/** Start a master, `replicas` replicas of it and 3 sentinels that agree (quorum 2) when it is down. */
+/**
+ * Start a master, `replicas` replicas of it and 3 sentinels that agree (quorum 2) when it is down;
+ * with `sentinelPassword`, the sentinels require it of clients and of each other.
+ */
 export async function startRedisSentinel(
-  options: { replicas?: number; downAfterMs?: number } = {},
+  options: { replicas?: number; downAfterMs?: number; sentinelPassword?: string; tls?: ClusterTlsFiles } = {},
 ): Promise<TestRedisSentinel> {
+  const { sentinelPassword, tls } = options;
+  const ca = tls === undefined ? undefined : readFileSync(tls.caFile, 'utf8');
+  const tlsArgs =
+    tls === undefined
+      ? []
+      : [
+          ...['--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caFile],
+          ...['--tls-replication', 'yes', '--tls-auth-clients', 'no'],
+        ];
+  const portArgs = (port: number): string[] =>
+    tls === undefined ? ['--port', String(port)] : ['--port', '0', '--tls-port', String(port), ...tlsArgs];
+  const ports: number[] = [];
+  const claim = async (port?: number): Promise<number> => {
+    const claimed = port ?? (await freePort());
+    ports.push(claimed);
+    if (ca !== undefined) TLS_CA_BY_PORT.set(claimed, ca);
+    return claimed;
+  };
+  const onSentinel = (port: number, ...args: string[]): Promise<unknown> =>
+    withAdmin(port, (redis) => redis.call('SENTINEL', ...args), sentinelPassword);
   const dir = mkdtempSync(join(tmpdir(), 'dtq-redis-sentinel-'));
   const masterName = 'dtq';
   const servers: Server[] = [];
@@ -300,19 +370,20 @@ export async function startRedisSentinel(
   const closeAll = async () => {
     replication?.cut();
     await Promise.all([...servers, ...sentinels].map((s) => s.kill()));
+    for (const port of ports) TLS_CA_BY_PORT.delete(port);
     rmSync(dir, { recursive: true, force: true });
   };
   let replication: ReplicationLink | undefined;
   try {
-    const masterPort = await freePort();
+    const masterPort = await claim();
     const relay = await startReplicationLink(masterPort);
     replication = relay.link;
     for (let i = 0; i <= (options.replicas ?? 2); i++) {
-      const port = i === 0 ? masterPort : await freePort();
+      const port = i === 0 ? masterPort : await claim();
       const serverDir = join(dir, String(port));
       mkdirSync(serverDir);
       const replicaOf = i === 0 ? [] : ['--replicaof', '127.0.0.1', String(relay.port)];
-      servers.push(new Server(port, ['--port', String(port), '--dir', serverDir, ...replicaOf, ...BASE_ARGS]));
+      servers.push(new Server(port, [...portArgs(port), '--dir', serverDir, ...replicaOf, ...BASE_ARGS]));
     }
     for (const server of servers.slice(1)) {
       await waitFor(
@@ -322,19 +393,32 @@ export async function startRedisSentinel(
       );
     }
     for (let i = 0; i < 3; i++) {
-      const port = await freePort();
+      const port = await claim();
       // A sentinel rewrites its config file with what it learns, so each gets its own.
       const conf = join(dir, `sentinel-${port}.conf`);
       writeFileSync(
         conf,
         [
-          `port ${port}`,
+          ...(tls === undefined
+            ? [`port ${port}`]
+            : [
+                'port 0',
+                `tls-port ${port}`,
+                `tls-cert-file ${tls.certFile}`,
+                `tls-key-file ${tls.keyFile}`,
+                `tls-ca-cert-file ${tls.caFile}`,
+                'tls-replication yes',
+                'tls-auth-clients no',
+              ]),
           'bind 127.0.0.1',
           `dir ${dir}`,
           `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} 2`,
           `sentinel down-after-milliseconds ${masterName} ${options.downAfterMs ?? 1000}`,
           `sentinel failover-timeout ${masterName} 10000`,
           `sentinel parallel-syncs ${masterName} 1`,
+          ...(sentinelPassword === undefined
+            ? []
+            : [`requirepass ${sentinelPassword}`, `sentinel sentinel-pass ${sentinelPassword}`]),
           '',
         ].join('\n'),
       );
@@ -344,7 +428,7 @@ export async function startRedisSentinel(
       await waitFor(
         `sentinel ${sentinel.port} to see the replicas and the other sentinels`,
         async () => {
-          const master = (await commandOn(sentinel.port, 'SENTINEL', 'MASTER', masterName)) as string[];
+          const master = (await onSentinel(sentinel.port, 'MASTER', masterName)) as string[];
           const field = (name: string) => Number(master[master.indexOf(name) + 1]);
           return field('num-slaves') === servers.length - 1 && field('num-other-sentinels') === sentinels.length - 1;
         },
@@ -359,13 +443,12 @@ export async function startRedisSentinel(
     kind: 'sentinel',
     sentinels: sentinels.map((s) => ({ host: '127.0.0.1', port: s.port })),
     masterName,
+    ...(sentinelPassword === undefined ? {} : { sentinelPassword }),
+    ...(tls === undefined || ca === undefined ? {} : { tls: { ca, caFile: tls.caFile } }),
   };
   return {
     target,
-    env: {
-      DTQ_REDIS_SENTINELS: target.sentinels.map((s) => `${s.host}:${s.port}`).join(','),
-      DTQ_REDIS_SENTINEL_MASTER: masterName,
-    },
+    env: redisTargetEnv(target),
     masterName,
     servers,
     sentinels,
@@ -373,7 +456,7 @@ export async function startRedisSentinel(
     masterPort: async () => {
       const sentinel = sentinels.find((s) => s.alive);
       if (sentinel === undefined) throw new Error('no sentinel is running');
-      const [, port] = (await commandOn(sentinel.port, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName)) as string[];
+      const [, port] = (await onSentinel(sentinel.port, 'GET-MASTER-ADDR-BY-NAME', masterName)) as string[];
       return Number(port);
     },
     close: closeAll,

@@ -14,6 +14,8 @@ import { waitFor } from './wait.ts';
 export interface TestRedis {
   readonly port: number;
   readonly url: string;
+  /** The server's process id while it runs. */
+  readonly pid: number | undefined;
   /** Start it again on the same port (after stop). */
   start(): Promise<void>;
   /** Stop it (SIGKILL when `hard`), keeping the port for a later start. */
@@ -81,6 +83,9 @@ export async function startRedis(options: { appendonly?: boolean } = {}): Promis
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
+    get pid() {
+      return child?.pid;
+    },
     start,
     stop,
     close: async () => {

@@ -1,7 +1,8 @@
 /**
  * Certificates for TLS tests, made with the real `openssl` binary in a temporary directory: a CA
  * and a server certificate it signs for 127.0.0.1 (IP SAN), as an Elasticsearch 8 install makes
- * its `http_ca.crt` and `http.p12`; a second, unrelated CA for "wrong CA" cases; and an
+ * its `http_ca.crt` and `http.p12` (also usable as a client certificate, as TLS Redis Cluster nodes
+ * need); a second, unrelated CA for "wrong CA" cases; and an
  * impostor's chain that carries the real CA certificate above a certificate it did not sign.
  */
 import { execFileSync } from 'node:child_process';
@@ -77,9 +78,11 @@ export function makeTestCerts(): TestCerts {
     '-subj',
     '/CN=127.0.0.1',
   ]);
+  // clientAuth too: the nodes of a TLS Redis Cluster present this certificate to each other on
+  // the cluster bus, where each side verifies the other's as a client's.
   writeFileSync(
     join(dir, 'server.ext'),
-    'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n',
+    'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\n',
   );
   openssl(dir, [
     'x509',

@@ -33,15 +33,20 @@ const FAILOVER_RETRY_DELAY_MS = 200;
 /** Open an ioredis client for `target` (a string is a URL). */
 export function createRedisClient(target: RedisTarget | string, options: RedisClientOptions = {}): RedisClient {
   const resolved = typeof target === 'string' ? urlTarget(target) : target;
+  const tls = resolved.tls === undefined ? undefined : resolved.tls.ca === undefined ? {} : { ca: resolved.tls.ca };
   switch (resolved.kind) {
     case 'url':
-      return new Redis(resolved.url, options);
+      // TLS itself comes from a rediss:// scheme; the target only adds the CA to trust.
+      return new Redis(resolved.url, tls === undefined ? options : { ...options, tls });
     case 'sentinel':
       return new Redis({
         ...options,
         sentinels: resolved.sentinels.map(({ host, port }) => ({ host, port })),
         name: resolved.masterName,
         ...(resolved.password === undefined ? {} : { password: resolved.password }),
+        ...(resolved.sentinelPassword === undefined ? {} : { sentinelPassword: resolved.sentinelPassword }),
+        // The sentinels and the servers they point at speak TLS alike.
+        ...(tls === undefined ? {} : { tls, sentinelTLS: tls, enableTLSForSentinelMode: true }),
         sentinelRetryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
         // ioredis's failoverDetector (reconnect on the sentinels' +switch-master) stays off: in
         // test/redis/failover-loss.int.test.ts it left the client ended for good in 3 of 7
@@ -54,6 +59,7 @@ export function createRedisClient(target: RedisTarget | string, options: RedisCl
         redisOptions: {
           ...perNode,
           ...(resolved.password === undefined ? {} : { password: resolved.password }),
+          ...(tls === undefined ? {} : { tls }),
         },
         ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
         ...(lazyConnect === undefined ? {} : { lazyConnect }),

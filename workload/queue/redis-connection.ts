@@ -9,7 +9,9 @@ import type { Logger } from 'pino';
 import { EVENTS, F } from '../../contract/vocabulary.ts';
 import { errorFields, logEvent } from '../../instrumentation/logger.ts';
 import { createRedisClient, type RedisClient } from './redis-client.ts';
-import { describeRedisTarget, REDIS_ENV, type RedisTarget, urlTarget } from './redis-target.ts';
+import { explainRedisError, type RedisTarget, urlTarget } from './redis-target.ts';
+import { watchClusterTls } from './redis-tls-probe.ts';
+import { watchForClusterNode } from './redis-topology.ts';
 
 /** How long a TCP connect to Redis may take before it counts as failed. */
 export const REDIS_CONNECT_TIMEOUT_MS = 1000;
@@ -30,7 +32,8 @@ export interface ProducerRedis {
 
 /** Open a fail-fast connection to `target` (a string is a URL) that logs outages and recoveries on `logger`. */
 export function createProducerRedis(target: RedisTarget | string, logger: Logger): ProducerRedis {
-  const client = createRedisClient(target, {
+  const resolved = typeof target === 'string' ? urlTarget(target) : target;
+  const client = createRedisClient(resolved, {
     // Commands sent while disconnected are rejected at once rather than buffered: a request
     // handler must never wait for a reconnect that may take minutes.
     enableOfflineQueue: false,
@@ -64,25 +67,27 @@ export function createProducerRedis(target: RedisTarget | string, logger: Logger
     );
   };
 
-  if (typeof target === 'string' || target.kind === 'url') {
-    client.on('ready', () => {
-      client.info('cluster').then(
-        (info) => {
-          if (!/^cluster_enabled:1\s*$/m.test(info)) return;
-          misconfigured = `${REDIS_ENV.URL} leads to a Redis Cluster node (${describeRedisTarget(typeof target === 'string' ? urlTarget(target) : target)}), which refuses keys of other nodes' slots with MOVED: set ${REDIS_ENV.CLUSTER_NODES}=host:port,… instead`;
-          markDown(misconfigured);
-        },
-        () => {},
-      );
-    });
-  }
+  watchForClusterNode(client, target, (error) => {
+    misconfigured = error.message;
+    markDown(misconfigured, error);
+  });
   client.on('ready', () => {
     if (!reportedDown || misconfigured !== undefined) return;
     reportedDown = false;
     logEvent(logger, 'info', EVENTS.DEPENDENCY_RECOVERED, { [F.DEPENDENCY_NAME]: 'redis' }, 'Redis reachable again');
   });
   // Without an 'error' listener ioredis prints every reconnect failure to stderr.
-  client.on('error', (error: Error) => markDown(error.message, error));
+  // A TLS cluster hides a refused certificate behind "Failed to refresh slots cache": the probe's
+  // finding stays the reason until a connection succeeds.
+  let tlsProblem: string | undefined;
+  client.on('error', (error: Error) => markDown(tlsProblem ?? explainRedisError(resolved, error.message), error));
+  watchClusterTls(client, resolved, (reason) => {
+    tlsProblem = reason;
+    markDown(reason);
+  });
+  client.on('ready', () => {
+    tlsProblem = undefined;
+  });
   // A close after an error keeps that error as the reason; a close alone (Redis shut down) is one.
   client.on('close', () => {
     if (!reportedDown) markDown('connection closed');

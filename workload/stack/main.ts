@@ -8,7 +8,7 @@
 import { runCli } from '../../contract/cli-args.ts';
 import { DtqError } from '../../contract/dtq-error.ts';
 import { envChoice } from '../../contract/env.ts';
-import { redactUrl } from '../../contract/redact.ts';
+import { describeRedisTarget } from '../queue/redis-target.ts';
 import { type OutputMode, type Stack, startStack } from './stack.ts';
 import { SYSTEMS, type WorkloadSystem } from './systems.ts';
 
@@ -32,6 +32,8 @@ const WORKLOAD_CLI = {
       lines: [
         'DTQ_HTTP_PORT      nginx port (default 8080)',
         'DTQ_REDIS_URL      use this Redis instead of starting one',
+        'DTQ_REDIS_CLUSTER_NODES, or DTQ_REDIS_SENTINELS + DTQ_REDIS_SENTINEL_MASTER',
+        '                   use this Redis Cluster or Sentinel master (node system only)',
         'DTQ_LOG_DIR        log directory (default var/logs)',
         'DTQ_ES_URL         also ship the logs to this Elasticsearch',
         'DTQ_STACK_APIS     number of API servers; DTQ_STACK_WORKERS number of workers',
@@ -69,7 +71,7 @@ async function main(): Promise<void> {
   const apis = stack.apis.map((api) => `${api.instance} :${api.port}`).join(', ');
   process.stdout.write(
     [
-      `stack     | ready: ${stack.httpUrl} (nginx) → ${apis}; ${stack.workers.length} workers (${stack.system}); Redis ${redactUrl(stack.redisUrl)}`,
+      `stack     | ready: ${stack.httpUrl} (nginx) → ${apis}; ${stack.workers.length} workers (${stack.system}); Redis ${describeRedisTarget(stack.redisTarget)}`,
       `stack     | logs: ${stack.logDir}/*.ndjson${stack.shipper ? ' (shipping to Elasticsearch)' : ''}; Ctrl-C stops everything`,
       '',
     ].join('\n'),

@@ -17,6 +17,7 @@ import { dtqError } from '../../contract/dtq-error.ts';
 import { redactUrl } from '../../contract/redact.ts';
 import { logFilePath } from '../../instrumentation/logger.ts';
 import { type WrittenNginxConfig, writeNginxConfig } from '../nginx/write-config.ts';
+import { REDIS_ENV, type RedisTarget, redisTargetEnv, urlTarget } from '../queue/redis-target.ts';
 import { ensurePrograms, type SystemProgram } from './binaries.ts';
 import { STACK_ERRORS } from './errors.ts';
 import {
@@ -90,7 +91,10 @@ export interface Stack {
   /** nginx's URL: the front door. */
   readonly httpUrl: string;
   readonly httpPort: number;
+  /** The Redis URL; empty when the stack runs on a Redis Cluster or Sentinel (see redisTarget). */
   readonly redisUrl: string;
+  /** Where the APIs and workers find Redis. */
+  readonly redisTarget: RedisTarget;
   readonly logDir: string;
   readonly varDir: string;
   /** The reference system behind nginx. */
@@ -98,7 +102,7 @@ export interface Stack {
   readonly apis: readonly ApiProcess[];
   readonly workers: readonly WorkerProcess[];
   readonly nginx: NginxProcess;
-  /** The Redis the stack started; undefined with an external DTQ_REDIS_URL. */
+  /** The Redis the stack started; undefined with an external Redis (URL, Cluster or Sentinel). */
   readonly redis: RedisProcess | undefined;
   readonly shipper: SupervisedChild | undefined;
   /** Every child process, in start order. */
@@ -174,8 +178,9 @@ export class LocalStack implements Stack {
     const write = options.write ?? ((text: string) => process.stdout.write(text));
     this.#output = createOutput(this.#options.output, write);
     this.#childEnv = {
-      ...process.env,
-      ...options.childEnv,
+      // The stack says where Redis is (#childRedisEnv); a second setting inherited beside it
+      // would make every child refuse to start.
+      ...withoutRedisTarget({ ...process.env, ...options.childEnv }),
       DTQ_LOG_DIR: this.logDir,
       DTQ_FAULTS: this.#options.faults ? '1' : '0',
     };
@@ -221,6 +226,10 @@ export class LocalStack implements Stack {
 
   get redisUrl(): string {
     return this.#redisUrl;
+  }
+
+  get redisTarget(): RedisTarget {
+    return this.#options.redisTarget ?? urlTarget(this.#redisUrl);
   }
 
   get redis(): RedisProcess | undefined {
@@ -295,7 +304,8 @@ export class LocalStack implements Stack {
   /** Programs, entry files and the log directory: what must exist before anything starts. */
   #checkPrerequisites(): void {
     const { redisUrl, esUrl, installMissing } = this.#options;
-    const needed: SystemProgram[] = redisUrl ? ['nginx'] : ['redis-server', 'nginx'];
+    const external = redisUrl || this.#options.redisTarget;
+    const needed: SystemProgram[] = external ? ['nginx'] : ['redis-server', 'nginx'];
     this.#programs = ensurePrograms(needed, { install: installMissing, say: (message) => this.#output.stack(message) });
     if (esUrl) {
       const entry = join(REPO_ROOT, SERVICE_COMMANDS.shipper[1]);
@@ -341,7 +351,7 @@ export class LocalStack implements Stack {
 
   /** Start the stack's own Redis unless DTQ_REDIS_URL names one, and wait until it answers. */
   async #startOwnRedis(): Promise<void> {
-    if (this.#options.redisUrl) return;
+    if (this.#options.redisUrl || this.#options.redisTarget) return;
     mkdirSync(this.#redisDir(), { recursive: true });
     const port = await claimPort(this.#options.redisPort, 'redis-server', 'DTQ_REDIS_PORT');
     this.#redis = { port, child: this.#spawnRedis(port) };
@@ -365,7 +375,7 @@ export class LocalStack implements Stack {
           DTQ_INSTANCE: instance,
           DTQ_API_PORT: String(port),
           DTQ_API_HOST: '127.0.0.1',
-          DTQ_REDIS_URL: this.#childRedisUrl(),
+          ...this.#childRedisEnv(),
         },
       });
       const api: ApiProcess = { instance, port, url: `http://127.0.0.1:${port}`, child };
@@ -454,6 +464,12 @@ export class LocalStack implements Stack {
    * The TCP URL otherwise: an external Redis, the Celery system (kombu reads redis:// URLs),
    * or a socket path too long for sun_path (108 bytes on Linux).
    */
+  #childRedisEnv(): Record<string, string> {
+    return this.#options.redisTarget === undefined
+      ? { [REDIS_ENV.URL]: this.#childRedisUrl() }
+      : redisTargetEnv(this.#options.redisTarget);
+  }
+
   #childRedisUrl(): string {
     const socket = this.#redisSocket();
     if (this.#redis === undefined || this.#options.system !== 'node' || socket.length > MAX_SOCKET_PATH)
@@ -490,7 +506,7 @@ export class LocalStack implements Stack {
       args: launch.args,
       parentDeathSignal: ORPHAN_SIGNAL,
       cwd: launch.cwd,
-      env: { ...this.#childEnv, DTQ_INSTANCE: instance, DTQ_REDIS_URL: this.#childRedisUrl() },
+      env: { ...this.#childEnv, DTQ_INSTANCE: instance, ...this.#childRedisEnv() },
     });
   }
 
@@ -544,4 +560,14 @@ export class LocalStack implements Stack {
 /** Start the whole stack and wait until it serves; on failure everything started is stopped. */
 export function startStack(options: StackOptions = {}): Promise<LocalStack> {
   return new LocalStack(options).start();
+}
+
+/** `env` without the variables that choose a Redis target. */
+function withoutRedisTarget(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  for (const name of [REDIS_ENV.URL, REDIS_ENV.CLUSTER_NODES, REDIS_ENV.SENTINELS, REDIS_ENV.SENTINEL_MASTER]) {
+    delete copy[name];
+  }
+  delete copy[REDIS_ENV.PASSWORD];
+  return copy;
 }

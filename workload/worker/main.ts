@@ -12,6 +12,9 @@ import { createLogger, errorFields, logEvent } from '../../instrumentation/logge
 import { startMetricsServer } from '../../instrumentation/metrics.ts';
 import { QUEUE_NAMES, queuePrefix, type TaskJobData } from '../queue/contract.ts';
 import { createRedisClient } from '../queue/redis-client.ts';
+import { explainRedisError } from '../queue/redis-target.ts';
+import { watchClusterTls } from '../queue/redis-tls-probe.ts';
+import { watchForClusterNode } from '../queue/redis-topology.ts';
 import { RunningAttempts } from './attempts.ts';
 import { loadWorkerConfig } from './config.ts';
 import { watchFreezes } from './freeze-watch.ts';
@@ -49,7 +52,7 @@ for (const connection of [bullConnection, redis]) {
       'warn',
       EVENTS.DEPENDENCY_UNAVAILABLE,
       { [F.DEPENDENCY_NAME]: 'redis', ...errorFields(error) },
-      `Redis unreachable: ${error.message}`,
+      `Redis unreachable: ${explainRedisError(config.redisTarget, error.message)}`,
     );
   });
   connection.on('ready', () => {
@@ -59,10 +62,35 @@ for (const connection of [bullConnection, redis]) {
   });
 }
 
+// A TLS cluster hides a refused certificate behind "Failed to refresh slots cache": say it.
+watchClusterTls(redis, config.redisTarget, (reason) =>
+  logEvent(
+    logger,
+    'warn',
+    EVENTS.DEPENDENCY_UNAVAILABLE,
+    { [F.DEPENDENCY_NAME]: 'redis' },
+    `Redis unreachable: ${reason}`,
+  ),
+);
+
 const pool = new ThreadPool(config.threads);
 const running = new Map<string, AbortController>();
 const attempts = new RunningAttempts();
 let stopping = false;
+
+// A URL that leads to a Redis Cluster node is a setup mistake like a bad variable: every job
+// would fail with MOVED. A worker has no HTTP answer to explain it in, so it says so and stops.
+watchForClusterNode(redis, config.redisTarget, (error) => {
+  logEvent(
+    logger,
+    'fatal',
+    EVENTS.DEPENDENCY_UNAVAILABLE,
+    { [F.DEPENDENCY_NAME]: 'redis', ...errorFields(error) },
+    error.message,
+  );
+  stopping = true;
+  exit(1, 'warn', `worker ${config.instance} stopped: ${error.code}`);
+});
 const metrics = createWorkerMetrics(config.instance, () => running.size);
 const processor = createProcessor({
   config,

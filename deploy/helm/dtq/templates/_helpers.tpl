@@ -68,9 +68,92 @@ shipper's, plus 2 s for the kubelet), or the override, refused when shorter.
 {{- end -}}
 {{- end -}}
 
-{{/* host:port of Redis, for KEDA (which runs in its own namespace: a fully qualified name). */}}
+{{/*
+The Redis mode, checked against the other redis.* values: each mode runs on the operator's
+resource for it (Redis; RedisCluster; RedisReplication + RedisSentinel) or on addresses of a
+deployment the user runs, never both, and without the operator it needs those addresses.
+*/}}
+{{- define "dtq.redisMode" -}}
+{{- $redis := .Values.redis -}}
+{{- if and (ne $redis.mode "single") (or $redis.url $redis.urlSecret.name) -}}
+{{- fail (printf "redis.url and redis.urlSecret are for redis.mode=single; with redis.mode=%s unset them (the password comes from redis.passwordSecret)" $redis.mode) -}}
+{{- end -}}
+{{- if eq $redis.mode "cluster" -}}
+{{- if and $redis.operator.enabled $redis.cluster.nodes -}}
+{{- fail "redis.cluster.nodes names a Redis Cluster you run, while redis.operator.enabled creates one: unset one of them" -}}
+{{- else if and (not $redis.operator.enabled) (empty $redis.cluster.nodes) -}}
+{{- fail "redis.mode=cluster needs redis.cluster.nodes (host:port of seed nodes of your Redis Cluster, several so one down at start does not matter), or redis.operator.enabled=true" -}}
+{{- end -}}
+{{- end -}}
+{{- if eq $redis.mode "sentinel" -}}
+{{- if and $redis.operator.enabled $redis.sentinel.sentinels -}}
+{{- fail "redis.sentinel.sentinels names sentinels you run, while redis.operator.enabled creates them: unset one of them" -}}
+{{- else if and (not $redis.operator.enabled) (empty $redis.sentinel.sentinels) -}}
+{{- fail "redis.mode=sentinel needs redis.sentinel.sentinels (host:port of the sentinels you run), or redis.operator.enabled=true" -}}
+{{- else if and (not $redis.operator.enabled) (not $redis.sentinel.masterName) -}}
+{{- fail "redis.mode=sentinel needs redis.sentinel.masterName: the name the sentinels monitor the master under (sentinel monitor <name> ...)" -}}
+{{- end -}}
+{{- end -}}
+{{- if and (eq $redis.mode "single") (or $redis.tls.enabled $redis.tls.caSecret.name) $redis.url (not (hasPrefix "rediss://" $redis.url)) -}}
+{{- fail "redis.tls is set: redis.url must be a rediss:// URL (a single Redis takes TLS from its URL's scheme)" -}}
+{{- end -}}
+{{- if and (or $redis.tls.enabled $redis.tls.caSecret.name) $redis.operator.enabled -}}
+{{- fail "redis.tls is for a Redis you run (its servers' certificates are yours), and the operator's resources are rendered without TLS: set redis.operator.enabled=false and give its addresses" -}}
+{{- end -}}
+{{- $redis.mode -}}
+{{- end -}}
+
+{{/* The Redis CA Secret as a volume and its mount, for the API and worker pods (nothing without one). */}}
+{{- define "dtq.redisCaVolume" -}}
+{{- with .Values.redis.tls.caSecret }}{{ if .name }}
+- name: redis-ca
+  secret:
+    secretName: {{ .name | quote }}
+    items:
+      - key: {{ .key | quote }}
+        path: ca.crt
+{{- end }}{{ end }}
+{{- end -}}
+{{- define "dtq.redisCaMount" -}}
+{{- if .Values.redis.tls.caSecret.name }}
+- { name: redis-ca, mountPath: /etc/dtq/redis-ca, readOnly: true }
+{{- end }}
+{{- end -}}
+
+{{/* The master name the sentinels monitor: the given one, or the operator's group named for dtq. */}}
+{{- define "dtq.redisSentinelMaster" -}}
+{{- .Values.redis.sentinel.masterName | default "dtq" -}}
+{{- end -}}
+
+{{/*
+The Redis addresses of the Cluster or Sentinel mode, comma-separated: the operator's Service
+(the RedisCluster's leaders, the RedisSentinel's sentinels) or the given ones. (dict "root" $
+"qualified" bool): KEDA runs in its own namespace, so it needs the fully qualified name.
+*/}}
+{{- define "dtq.redisReplicatedAddresses" -}}
+{{- $root := .root -}}
+{{- $redis := $root.Values.redis -}}
+{{- $mode := include "dtq.redisMode" $root -}}
+{{- $domain := ternary (printf ".%s.svc" $root.Release.Namespace) "" .qualified -}}
+{{- if not $redis.operator.enabled -}}
+{{- join "," (ternary $redis.cluster.nodes $redis.sentinel.sentinels (eq $mode "cluster")) -}}
+{{- else if eq $mode "cluster" -}}
+{{- printf "%s-redis-leader%s:6379" (include "dtq.fullname" $root) $domain -}}
+{{- else -}}
+{{- printf "%s-redis-sentinel%s:26379" (include "dtq.fullname" $root) $domain -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Where KEDA reads the queue lengths, for the trigger of the Redis mode: host:port of a single
+Redis (KEDA runs in its own namespace: a fully qualified name), or the comma-separated
+addresses of the cluster nodes or of the sentinels.
+*/}}
 {{- define "dtq.redisAddress" -}}
-{{- if .Values.redis.operator.enabled -}}
+{{- $mode := include "dtq.redisMode" . -}}
+{{- if ne $mode "single" -}}
+{{- include "dtq.redisReplicatedAddresses" (dict "root" . "qualified" true) -}}
+{{- else if .Values.redis.operator.enabled -}}
 {{- printf "%s-redis.%s.svc:6379" (include "dtq.fullname" .) .Release.Namespace -}}
 {{- else -}}
 {{- required "redis.host is required when redis.operator.enabled is false (KEDA reads the queue lengths there)" .Values.redis.host }}:{{ .Values.redis.port -}}
@@ -78,8 +161,80 @@ shipper's, plus 2 s for the kubelet), or the override, refused when shorter.
 {{- end -}}
 
 {{/*
-DTQ_REDIS_URL: a URL from a Secret (the only place a Redis password may be), the operator's
-Service, or redis.url.
+What KEDA authenticates with, as secretTargetRef entries (empty without a password): the Redis
+password, and in sentinel mode the sentinels' own.
+*/}}
+{{- define "dtq.redisKedaAuth" -}}
+{{- with .Values.redis.passwordSecret }}{{ if .name }}
+- parameter: password
+  name: {{ .name | quote }}
+  key: {{ .key | quote }}
+{{- end }}{{ end }}
+{{- with .Values.redis.tls.caSecret }}{{ if .name }}
+- parameter: ca
+  name: {{ .name | quote }}
+  key: {{ .key | quote }}
+{{- end }}{{ end }}
+{{- if eq .Values.redis.mode "sentinel" }}{{ with .Values.redis.sentinel.passwordSecret }}{{ if .name }}
+- parameter: sentinelPassword
+  name: {{ .name | quote }}
+  key: {{ .key | quote }}
+{{- end }}{{ end }}{{ end }}
+{{- end -}}
+
+{{/* KEDA's list-length trigger type for the Redis mode. */}}
+{{- define "dtq.redisTriggerType" -}}
+{{- $mode := include "dtq.redisMode" . -}}
+{{- if eq $mode "cluster" -}}redis-cluster{{- else if eq $mode "sentinel" -}}redis-sentinel{{- else -}}redis{{- end -}}
+{{- end -}}
+
+{{/*
+Where the API and workers find Redis (workload/queue/redis-target.ts): DTQ_REDIS_URL in single
+mode; DTQ_REDIS_CLUSTER_NODES, or DTQ_REDIS_SENTINELS + DTQ_REDIS_SENTINEL_MASTER, with
+DTQ_REDIS_PASSWORD from its Secret.
+*/}}
+{{- define "dtq.redisEnv" -}}
+{{- $mode := include "dtq.redisMode" . -}}
+{{- if .Values.redis.tls.caSecret.name }}
+- name: DTQ_REDIS_CA
+  value: /etc/dtq/redis-ca/ca.crt
+{{- end }}
+{{- if eq $mode "single" }}
+{{ include "dtq.redisUrlEnv" . }}
+{{- else }}
+{{- if eq $mode "cluster" }}
+- name: DTQ_REDIS_CLUSTER_NODES
+  value: {{ include "dtq.redisReplicatedAddresses" (dict "root" . "qualified" false) | quote }}
+{{- else }}
+- name: DTQ_REDIS_SENTINELS
+  value: {{ include "dtq.redisReplicatedAddresses" (dict "root" . "qualified" false) | quote }}
+- name: DTQ_REDIS_SENTINEL_MASTER
+  value: {{ include "dtq.redisSentinelMaster" . | quote }}
+{{- with .Values.redis.sentinel.passwordSecret }}
+{{- if .name }}
+- name: DTQ_REDIS_SENTINEL_PASSWORD
+  valueFrom:
+    secretKeyRef: { name: {{ .name | quote }}, key: {{ .key | quote }} }
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if .Values.redis.tls.enabled }}
+- name: DTQ_REDIS_TLS
+  value: "1"
+{{- end }}
+{{- with .Values.redis.passwordSecret }}
+{{- if .name }}
+- name: DTQ_REDIS_PASSWORD
+  valueFrom:
+    secretKeyRef: { name: {{ .name | quote }}, key: {{ .key | quote }} }
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+DTQ_REDIS_URL (single mode): a URL from a Secret (the only place a Redis password may be), the
+operator's Service, or redis.url.
 */}}
 {{- define "dtq.redisUrlEnv" -}}
 - name: DTQ_REDIS_URL
