@@ -5,6 +5,7 @@
  * `traceId`, `spanId`, `eventName`). Pure; anything not in that shape is skipped.
  */
 import type { LogRecord } from '../../contract/vocabulary.ts';
+import { isPlainObject } from './field-path.ts';
 import { MAX_NESTING, setField, TOO_DEEP } from './safe-record.ts';
 
 /**
@@ -46,23 +47,66 @@ function attributes(list: readonly unknown[], out: LogRecord, depth = 0): LogRec
 
 const RECORD_FIELDS = ['timeUnixNano', 'observedTimeUnixNano', 'severityText', 'traceId', 'spanId', 'eventName'];
 
-/** The flat records of one OTLP JSON export. */
-export function otlpRecords(exported: LogRecord): LogRecord[] {
-  const records: LogRecord[] = [];
+/** Receives a flat record's fields in order; a key given twice keeps its first place and its last value. */
+type Put = (key: string, value: unknown) => void;
+
+/** The fields of every log record of one OTLP JSON export, in the flat record's order; `next` starts each record. */
+function eachRecord(exported: LogRecord, next: () => Put): void {
   for (const resourceLogs of arrayOf(exported, 'resourceLogs')) {
     const resource = attributes(arrayOf(readKey(resourceLogs, 'resource'), 'attributes'), {});
+    const resourceKeys = Object.keys(resource);
     for (const scopeLogs of arrayOf(resourceLogs, 'scopeLogs')) {
       for (const logRecord of arrayOf(scopeLogs, 'logRecords')) {
         if (logRecord === null || typeof logRecord !== 'object') continue;
         const r = logRecord as Record<string, unknown>;
-        const flat: LogRecord = {};
-        for (const key of Object.keys(resource)) setField(flat, key, resource[key]);
-        attributes(Array.isArray(r.attributes) ? r.attributes : [], flat);
-        for (const key of RECORD_FIELDS) if (r[key] !== undefined && r[key] !== '') flat[key] = r[key];
-        if (r.body !== undefined) flat.body = anyValue(r.body);
-        records.push(flat);
+        const put = next();
+        for (const key of resourceKeys) put(key, resource[key]);
+        if (Array.isArray(r.attributes))
+          for (const kv of r.attributes) {
+            if (kv === null || typeof kv !== 'object') continue;
+            const { key, value } = kv as { key?: unknown; value?: unknown };
+            if (typeof key === 'string') put(key, anyValue(value));
+          }
+        for (const key of RECORD_FIELDS) if (r[key] !== undefined && r[key] !== '') put(key, r[key]);
+        if (r.body !== undefined) put('body', anyValue(r.body));
       }
     }
   }
+}
+
+/** The flat records of one OTLP JSON export. */
+export function otlpRecords(exported: LogRecord): LogRecord[] {
+  const records: LogRecord[] = [];
+  eachRecord(exported, () => {
+    const flat: LogRecord = {};
+    records.push(flat);
+    return (key, value) => setField(flat, key, value);
+  });
   return records;
+}
+
+/** One flat record in two parts: the fields a mapping keeps, and the ones it reads and drops. */
+export interface SplitRecord {
+  readonly kept: LogRecord;
+  readonly aside: LogRecord;
+}
+
+/**
+ * The flat records of one OTLP JSON export, each split as it is built: fields named in `aside`
+ * go to `aside`, the rest to `kept`, in the flat record's order. Undefined when a record holds
+ * a nested object (a kvlist value, or a record field that is an object) or a `__proto__` key:
+ * dotted names then read across both parts, so such an export takes {@link otlpRecords}.
+ */
+export function otlpSplitRecords(exported: LogRecord, aside: ReadonlySet<string>): SplitRecord[] | undefined {
+  const records: SplitRecord[] = [];
+  let flat = true;
+  eachRecord(exported, () => {
+    const record = { kept: {} as LogRecord, aside: {} as LogRecord };
+    records.push(record);
+    return (key, value) => {
+      if (key === '__proto__' || isPlainObject(value)) flat = false;
+      else (aside.has(key) ? record.aside : record.kept)[key] = value;
+    };
+  });
+  return flat ? records : undefined;
 }

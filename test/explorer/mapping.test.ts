@@ -1,8 +1,9 @@
 /** The mapping step on its own: profiles, field rules, roles, events, patterns, routes, OTLP. */
 import { describe, expect, it } from 'vitest';
 import { DtqError } from '../../contract/dtq-error.ts';
+import { readPath } from '../../explorer/mapping/field-path.ts';
 import { PROFILES, parseMappingSpec } from '../../explorer/mapping/load.ts';
-import { compileMapping, contractTime, readPath } from '../../explorer/mapping/mapping.ts';
+import { compileMapping, contractTime } from '../../explorer/mapping/mapping.ts';
 import { polledTaskId } from '../../explorer/model/join.ts';
 
 const ecs = compileMapping(PROFILES.ecs as NonNullable<(typeof PROFILES)['ecs']>);
