@@ -161,13 +161,11 @@ export class FileSource implements LogSource {
       const record = this.#parse(file, line);
       return record === undefined ? [] : this.#hits(file, line, record);
     }
-    // The name too: a file rotated by a rename keeps its inode and lines, but its sources change.
-    const key = `${file.name}\0${file.dev}:${file.ino}:${line.number}`;
-    const known = cache.get(key, line.bytes);
+    const known = cache.get(file, line.number, line.bytes);
     if (known !== undefined) return known;
     const record = this.#parse(file, line);
     const hits = record === undefined ? [] : this.#hits(file, line, record);
-    cache.set(key, line.bytes, hits);
+    cache.set(file, line.number, line.bytes, hits);
     return hits;
   }
 
