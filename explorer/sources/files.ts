@@ -90,8 +90,12 @@ const MAX_UNPARSABLE_KEPT = 100_000;
 const MAX_LINE_NESTING = 64;
 /** Distinct ids held at once while looking for the nearest ones; more are ranked and cut. */
 const NEAREST_BATCH = 10_000;
-/** Bytes of mapped lines kept for the next lookups (see {@link MappedLines}). */
-const MAPPED_LINES_BYTES = 16 * 1024 * 1024;
+/**
+ * Bytes of mapped lines kept for the next lookups (see {@link MappedLines}): room for every
+ * line of a 10,000-line trace in the most verbose built-in format (OTLP JSON, ~0.9 KB a
+ * record, counted twice), so its second lookup maps nothing again.
+ */
+const MAPPED_LINES_BYTES = 32 * 1024 * 1024;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const QUOTE = 0x22;
