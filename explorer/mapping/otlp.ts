@@ -45,44 +45,78 @@ function attributes(list: readonly unknown[], out: LogRecord, depth = 0): LogRec
   return out;
 }
 
-const RECORD_FIELDS = ['timeUnixNano', 'observedTimeUnixNano', 'severityText', 'traceId', 'spanId', 'eventName'];
+/** Where {@link eachField} puts one record's fields: everything in `kept`, or `aside`'s names apart. */
+interface Target {
+  readonly kept: LogRecord;
+  readonly aside: LogRecord;
+  /** Names put in `aside`; undefined when the record is not split. */
+  readonly names: ReadonlySet<string> | undefined;
+}
 
-/** Receives a flat record's fields in order; a key given twice keeps its first place and its last value. */
-type Put = (key: string, value: unknown) => void;
+/**
+ * Put one field in the flat record (a key given twice keeps its first place and its last
+ * value); false when a split record cannot hold it (see {@link otlpSplitRecords}).
+ */
+function put(target: Target, key: string, value: unknown): boolean {
+  if (target.names === undefined) setField(target.kept, key, value);
+  else if (key === '__proto__' || isPlainObject(value)) return false;
+  else if (target.names.has(key)) target.aside[key] = value;
+  else target.kept[key] = value;
+  return true;
+}
 
-/** The fields of every log record of one OTLP JSON export, in the flat record's order; `next` starts each record. */
-function eachRecord(exported: LogRecord, next: () => Put): void {
+/** One log record's fields, in the flat record's order; false when `put` refused one. */
+function eachField(
+  target: Target,
+  resource: LogRecord,
+  resourceKeys: readonly string[],
+  r: Record<string, unknown>,
+): boolean {
+  for (let i = 0; i < resourceKeys.length; i++) {
+    const key = resourceKeys[i] as string;
+    if (!put(target, key, resource[key])) return false;
+  }
+  const list = r.attributes;
+  if (Array.isArray(list))
+    for (let i = 0; i < list.length; i++) {
+      const kv = list[i];
+      if (kv === null || typeof kv !== 'object') continue;
+      const key = (kv as { key?: unknown }).key;
+      if (typeof key === 'string' && !put(target, key, anyValue((kv as { value?: unknown }).value))) return false;
+    }
+  // The record's own fields, in this order; an empty string counts as absent.
+  const { timeUnixNano, observedTimeUnixNano, severityText, traceId, spanId, eventName, body } = r;
+  if (timeUnixNano !== undefined && timeUnixNano !== '' && !put(target, 'timeUnixNano', timeUnixNano)) return false;
+  if (observedTimeUnixNano !== undefined && observedTimeUnixNano !== '')
+    if (!put(target, 'observedTimeUnixNano', observedTimeUnixNano)) return false;
+  if (severityText !== undefined && severityText !== '' && !put(target, 'severityText', severityText)) return false;
+  if (traceId !== undefined && traceId !== '' && !put(target, 'traceId', traceId)) return false;
+  if (spanId !== undefined && spanId !== '' && !put(target, 'spanId', spanId)) return false;
+  if (eventName !== undefined && eventName !== '' && !put(target, 'eventName', eventName)) return false;
+  return body === undefined || put(target, 'body', anyValue(body));
+}
+
+/** Every log record of one OTLP JSON export, split by `names` (all kept when undefined); undefined when one cannot be. */
+function eachRecord(exported: LogRecord, names: ReadonlySet<string> | undefined): SplitRecord[] | undefined {
+  const records: SplitRecord[] = [];
   for (const resourceLogs of arrayOf(exported, 'resourceLogs')) {
     const resource = attributes(arrayOf(readKey(resourceLogs, 'resource'), 'attributes'), {});
     const resourceKeys = Object.keys(resource);
     for (const scopeLogs of arrayOf(resourceLogs, 'scopeLogs')) {
       for (const logRecord of arrayOf(scopeLogs, 'logRecords')) {
         if (logRecord === null || typeof logRecord !== 'object') continue;
-        const r = logRecord as Record<string, unknown>;
-        const put = next();
-        for (const key of resourceKeys) put(key, resource[key]);
-        if (Array.isArray(r.attributes))
-          for (const kv of r.attributes) {
-            if (kv === null || typeof kv !== 'object') continue;
-            const { key, value } = kv as { key?: unknown; value?: unknown };
-            if (typeof key === 'string') put(key, anyValue(value));
-          }
-        for (const key of RECORD_FIELDS) if (r[key] !== undefined && r[key] !== '') put(key, r[key]);
-        if (r.body !== undefined) put('body', anyValue(r.body));
+        const target: Target = { kept: {}, aside: {}, names };
+        if (!eachField(target, resource, resourceKeys, logRecord as Record<string, unknown>)) return undefined;
+        records.push(target);
       }
     }
   }
+  return records;
 }
 
 /** The flat records of one OTLP JSON export. */
 export function otlpRecords(exported: LogRecord): LogRecord[] {
-  const records: LogRecord[] = [];
-  eachRecord(exported, () => {
-    const flat: LogRecord = {};
-    records.push(flat);
-    return (key, value) => setField(flat, key, value);
-  });
-  return records;
+  return (eachRecord(exported, undefined) as SplitRecord[]).map((record) => record.kept);
 }
 
 /** One flat record in two parts: the fields a mapping keeps, and the ones it reads and drops. */
@@ -98,15 +132,5 @@ export interface SplitRecord {
  * dotted names then read across both parts, so such an export takes {@link otlpRecords}.
  */
 export function otlpSplitRecords(exported: LogRecord, aside: ReadonlySet<string>): SplitRecord[] | undefined {
-  const records: SplitRecord[] = [];
-  let flat = true;
-  eachRecord(exported, () => {
-    const record = { kept: {} as LogRecord, aside: {} as LogRecord };
-    records.push(record);
-    return (key, value) => {
-      if (key === '__proto__' || isPlainObject(value)) flat = false;
-      else (aside.has(key) ? record.aside : record.kept)[key] = value;
-    };
-  });
-  return flat ? records : undefined;
+  return eachRecord(exported, aside);
 }
