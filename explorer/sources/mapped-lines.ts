@@ -12,8 +12,10 @@ export interface LineFile {
   readonly ino: number;
 }
 
-/** One mapped line: a copy of its bytes, and what it mapped to. */
+/** One mapped line: where it is, a copy of its bytes, and what it mapped to. */
 interface Entry {
+  readonly file: FileLines;
+  readonly number: number;
   readonly bytes: Buffer;
   readonly hits: Hit[];
 }
@@ -22,13 +24,6 @@ interface Entry {
 interface FileLines {
   readonly key: string;
   readonly lines: Map<number, Entry>;
-}
-
-/** Where a kept line is, in the order lines were kept. */
-interface Place {
-  readonly file: FileLines;
-  readonly number: number;
-  readonly entry: Entry;
 }
 
 /**
@@ -44,7 +39,7 @@ export class MappedLines {
   readonly #maxBytes: number;
   readonly #files = new Map<string, FileLines>();
   /** Every line kept, oldest first, from `#head` on; a replaced line's old place stays, skipped. */
-  #order: Place[] = [];
+  #order: Entry[] = [];
   #head = 0;
   #bytes = 0;
   /** The file asked for last, and its lines: most calls skip building its key. */
@@ -75,16 +70,16 @@ export class MappedLines {
     const old = kept.lines.get(number);
     if (old !== undefined) this.#bytes -= 2 * old.bytes.length;
     // A copy: the line's bytes are a view of a read chunk, which must not be kept alive.
-    const entry = { bytes: Buffer.from(bytes), hits };
+    const entry: Entry = { file: kept, number, bytes: Buffer.from(bytes), hits };
     kept.lines.set(number, entry);
-    this.#order.push({ file: kept, number, entry });
+    this.#order.push(entry);
     this.#bytes += cost;
     while (this.#bytes > this.#maxBytes) {
-      const oldest = this.#order[this.#head++] as Place;
+      const oldest = this.#order[this.#head++] as Entry;
       const { lines } = oldest.file;
-      if (lines.get(oldest.number) !== oldest.entry) continue;
+      if (lines.get(oldest.number) !== oldest) continue;
       lines.delete(oldest.number);
-      this.#bytes -= 2 * oldest.entry.bytes.length;
+      this.#bytes -= 2 * oldest.bytes.length;
       // A file whose lines are all gone is forgotten: rotations must not leave one map per inode.
       if (lines.size === 0 && this.#files.get(oldest.file.key) === oldest.file) {
         this.#files.delete(oldest.file.key);
