@@ -106,7 +106,7 @@ const YEAR_10000_MS = 253_402_300_800_000;
  * second, and toISOString costs more than the rest of mapping a line.
  */
 export function isoTime(ms: number): string {
-  if (ms < 0 || ms >= YEAR_10000_MS) return new Date(ms).toISOString();
+  if (!Number.isInteger(ms) || ms < 0 || ms >= YEAR_10000_MS) return new Date(ms).toISOString();
   const milli = ms % 1000;
   const second = ms - milli;
   if (second !== lastSecond) {
