@@ -15,6 +15,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chattyRequest, PROFILES, type Profile, writeProfileDirs } from './foreign-formats.ts';
 import type { BenchReport, BenchRow } from './run.ts';
@@ -90,6 +91,7 @@ export async function run(): Promise<BenchReport> {
   const writer = chattyRequest(Date.now() - 3_600_000, cid);
   const dirs = writeProfileDirs(scratch, writer);
   const runs = new Map<Profile, Run[]>(PROFILES.map((profile) => [profile, []]));
+  const loadBefore = loadavg()[0] ?? 0;
   try {
     // Warm-up: Node's compile cache and the OS file cache, as for a user's second run.
     for (const profile of PROFILES) await runOnce(dirs[profile], cid, profile, scratch);
@@ -125,6 +127,7 @@ export async function run(): Promise<BenchReport> {
     notes: [
       `The ${writer.records.length.toLocaleString('en-US')}-line trace alone in files, written as contract lines (one file per process), ECS lines and OTLP JSON (50 records a line); --json through --profile dtq, ecs and otel.`,
       `Time from process start to the --json output, median of ${ROUNDS} rounds, profiles in rotating order; cpu_ms is the process's user + system time at exit (all threads).`,
+      `Load average (1 min): ${loadBefore.toFixed(1)} at the start, ${(loadavg()[0] ?? 0).toFixed(1)} at the end.`,
     ],
   };
 }
