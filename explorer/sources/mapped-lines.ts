@@ -31,9 +31,10 @@ interface FileLines {
  * memory stays bounded however large the logs. A line is known by its file's name, device and
  * inode (the name too: a file rotated by a rename keeps its inode and lines, but its sources
  * change) and by its number; its bytes are compared too: a file truncated and rewritten in
- * place keeps its inode but not its lines. Lines are kept per file, by number, and dropped in
- * the order they came: a lookup reads every line of a file in order, so the line it asks for
- * is nearly always in the file it asked for last.
+ * place keeps its inode but not its lines. Lines are kept per file, by number (a lookup reads
+ * a file's lines in order, so most calls name the file the call before named), and dropped in
+ * the order they came: every lookup reads the lines in the same order, so a line asked for
+ * again is no likelier to be asked for next than one that was not.
  */
 export class MappedLines {
   readonly #maxBytes: number;
