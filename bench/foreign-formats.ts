@@ -1,11 +1,14 @@
 /**
- * Contract lines rewritten in the formats the `ecs` and `otel` profiles read, for the explorer
- * benchmark's profile rows: the same trace, three formats, so the rows measure the mapping
- * step alone. ECS as `@elastic/ecs-pino-format` writes it (dotted keys, `http`/`url` nested,
- * `trace.id`, `service.node.name`); OTLP JSON as the Collector's file exporter writes it (one
- * export of up to `perLine` records per line, per process).
+ * Contract lines rewritten in the formats the `ecs` and `otel` profiles read, for the profile
+ * benchmarks: the same trace, three formats, so the rows measure the mapping step alone. ECS
+ * as `@elastic/ecs-pino-format` writes it (dotted keys, `http`/`url` nested, `trace.id`,
+ * `service.node.name`); OTLP JSON as the Collector's file exporter writes it (one export of up
+ * to `perLine` records per line, per process).
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { F, type LogRecord } from '../contract/vocabulary.ts';
+import { LogWriter } from '../test/explorer/fixtures.ts';
 
 /** One contract line as an ECS line. */
 export function toEcs(record: LogRecord): LogRecord {
@@ -78,4 +81,37 @@ export function toOtlpLines(records: readonly LogRecord[], perLine = 50): string
     }
   }
   return lines;
+}
+
+/** The profiles raced, `dtq` (contract lines, no mapping step) first: the baseline. */
+export const PROFILES = ['dtq', 'ecs', 'otel'] as const;
+
+/** A profile's name. */
+export type Profile = (typeof PROFILES)[number];
+
+/** The request with 10,000 lines: a client polling its task for a long time under one id. */
+export function chattyRequest(base: number, cid: string): LogWriter {
+  const chatty = new LogWriter(base);
+  chatty.post({ ms: 0, cid, taskId: `${cid}-task` });
+  chatty.attempt({ ms: 10, cid, taskId: `${cid}-task`, worker: 'worker-1', attempt: 1, durationMs: 60_000 });
+  for (let i = 0; chatty.records.length < 10_000; i++) chatty.poll(20 + i * 10, cid, `${cid}-task`);
+  return chatty;
+}
+
+/**
+ * One request's lines in each profile's format, one directory per profile under `root`:
+ * contract lines one file per process, ECS lines and OTLP exports in one file each.
+ */
+export function writeProfileDirs(root: string, writer: LogWriter): Record<Profile, string> {
+  const dirs = { dtq: join(root, 'dtq'), ecs: join(root, 'ecs'), otel: join(root, 'otel') };
+  for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
+  for (const [name, text] of writer.files()) writeFileSync(join(dirs.dtq, name), text);
+  writeFileSync(join(dirs.ecs, 'all.ndjson'), writer.records.map((r) => `${JSON.stringify(toEcs(r))}\n`).join(''));
+  writeFileSync(
+    join(dirs.otel, 'all.ndjson'),
+    toOtlpLines(writer.records)
+      .map((line) => `${line}\n`)
+      .join(''),
+  );
+  return dirs;
 }

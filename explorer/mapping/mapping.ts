@@ -7,7 +7,8 @@ import { EVENTS, F, type LogRecord, SERVICES } from '../../contract/vocabulary.t
 import { CONTRACT_EVENTS, isTime } from '../model/fields.ts';
 import { STATUS_ROUTE } from '../model/join.ts';
 import { percentDecode } from '../model/paths.ts';
-import { otlpRecords } from './otlp.ts';
+import { compilePath, isPlainObject, type PathReader } from './field-path.ts';
+import { otlpRecords, otlpSplitRecords, type SplitRecord } from './otlp.ts';
 import { MAX_NESTING, setField, TOO_DEEP } from './safe-record.ts';
 import type { MappingSpec, Role } from './spec.ts';
 
@@ -41,52 +42,35 @@ function roleByEvent(action: string | undefined): Role {
   return 'other';
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 /**
  * The record's own fields, nested objects as dotted keys, without the `consumed` ones: one
- * new object, however deep the record. A walk with its own stack rather than recursion; an
- * object {@link MAX_NESTING} levels down becomes {@link TOO_DEEP}.
+ * new object, however deep the record. An object {@link MAX_NESTING} levels down becomes
+ * {@link TOO_DEEP}, which also bounds the recursion.
  */
 function copyFlat(record: LogRecord, consumed: ReadonlySet<string>): LogRecord {
   const out: LogRecord = {};
-  const stack: { value: Record<string, unknown>; keys: string[]; at: number; prefix: string }[] = [
-    { value: record, keys: Object.keys(record), at: 0, prefix: '' },
-  ];
-  while (stack.length > 0) {
-    const frame = stack[stack.length - 1] as (typeof stack)[number];
-    if (frame.at === frame.keys.length) {
-      stack.pop();
-      continue;
-    }
-    const key = frame.keys[frame.at++] as string;
-    const v = frame.value[key];
-    const name = `${frame.prefix}${key}`;
-    if (!isPlainObject(v)) {
-      if (!consumed.has(name)) setField(out, name, v);
-    } else if (stack.length < MAX_NESTING) stack.push({ value: v, keys: Object.keys(v), at: 0, prefix: `${name}.` });
-    else if (!consumed.has(name)) setField(out, name, TOO_DEEP);
-  }
+  copyInto(out, record, '', 1, consumed);
   return out;
 }
 
-/**
- * A dotted field of a record that may hold it as one key (`"trace.id"`), nested
- * (`{"trace":{"id"}}`) or mixed (`{"http":{"request.method"}}`): the key as written first.
- */
-export function readPath(record: Record<string, unknown>, name: string): unknown {
-  const value = record[name];
-  if (value !== undefined) return value;
-  for (let dot = name.indexOf('.'); dot > 0; dot = name.indexOf('.', dot + 1)) {
-    const head = record[name.slice(0, dot)];
-    if (isPlainObject(head)) {
-      const found = readPath(head, name.slice(dot + 1));
-      if (found !== undefined) return found;
-    }
+function copyInto(
+  out: LogRecord,
+  value: Record<string, unknown>,
+  prefix: string,
+  level: number,
+  consumed: ReadonlySet<string>,
+): void {
+  // for…in rather than Object.keys: V8 walks a JSON.parse object's keys from its map's cache,
+  // with no array per object. A parsed record's prototype is Object.prototype, which has no
+  // enumerable keys, so the two list the same keys in the same order.
+  for (const key in value) {
+    const v = value[key];
+    const name = prefix === '' ? key : `${prefix}${key}`;
+    if (!isPlainObject(v)) {
+      if (!consumed.has(name)) setField(out, name, v);
+    } else if (level < MAX_NESTING) copyInto(out, v, `${name}.`, level + 1, consumed);
+    else if (!consumed.has(name)) setField(out, name, TOO_DEEP);
   }
-  return undefined;
 }
 
 function present(value: unknown): boolean {
@@ -108,13 +92,53 @@ export function contractTime(value: unknown): unknown {
   else if (typeof value === 'number' && Number.isFinite(value))
     ms = value > 1e17 ? value / 1e6 : value > 1e14 ? value / 1e3 : value < 1e11 ? value * 1000 : value;
   else return value;
-  return isTime(ms) ? new Date(Math.round(ms)).toISOString() : value;
+  return isTime(ms) ? isoTime(Math.round(ms)) : value;
+}
+
+/** The last second {@link isoTime} formatted, and its text up to the milliseconds. */
+let lastSecond = Number.NaN;
+let lastSecondText = '';
+/** The first millisecond of year 10000: from there on an ISO year takes six digits and a sign. */
+const YEAR_10000_MS = 253_402_300_800_000;
+
+/**
+ * `new Date(ms).toISOString()`, formatting each second once: a log's lines come many to a
+ * second, and toISOString costs more than the rest of mapping a line.
+ */
+export function isoTime(ms: number): string {
+  if (!Number.isInteger(ms) || ms < 0 || ms >= YEAR_10000_MS) return new Date(ms).toISOString();
+  const milli = ms % 1000;
+  const second = ms - milli;
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastSecondText = new Date(second).toISOString().slice(0, 20);
+  }
+  return `${lastSecondText}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
 }
 
 /** The parts of a status route around its `:task_id` segment. */
 function routeParts(route: string): { prefix: string; suffix: string } {
   const at = route.indexOf(':task_id');
   return { prefix: route.slice(0, at), suffix: route.slice(at + ':task_id'.length) };
+}
+
+/**
+ * Where a contract field is read from: one foreign name, and whether a split record holds it
+ * aside (see {@link otlpSplitRecords}).
+ */
+interface Source {
+  readonly read: PathReader;
+  readonly aside: boolean;
+}
+
+/** The first present value of `sources`, each read from its part of the record. */
+function first(sources: readonly Source[], kept: LogRecord, aside: LogRecord): unknown {
+  for (let i = 0; i < sources.length; i++) {
+    const source = sources[i] as Source;
+    const value = source.read(source.aside ? aside : kept);
+    if (present(value)) return value;
+  }
+  return undefined;
 }
 
 /** Compile a spec (already validated, see load.ts) into a mapping. */
@@ -131,43 +155,47 @@ export function compileMapping(spec: MappingSpec): Mapping {
   for (const [contract, from] of Object.entries(spec.fields ?? {}))
     rules.set(contract, typeof from === 'string' ? [from] : from);
   const fieldsOf = (contract: string): readonly string[] => rules.get(contract) ?? [contract];
-  const read = (record: LogRecord, contract: string): unknown => {
-    for (const name of fieldsOf(contract)) {
-      const value = readPath(record, name);
-      if (present(value)) return value;
-    }
-    return undefined;
-  };
-  // Fields with their own handling below; every other rule is a plain rename.
-  const special = new Set<string>([F.TIMESTAMP, F.SERVICE_NAME, F.SERVICE_INSTANCE, F.EVENT_ACTION]);
-  const renames = [...rules.keys()].filter((contract) => !special.has(contract));
-  const services = new Map(Object.entries(spec.services ?? {}));
-  const events = new Map(Object.entries(spec.events ?? {}));
-  const patterns = (spec.messages ?? []).map((p) => ({ regex: new RegExp(p.match), event: p.event }));
-  const byEvent = (spec.unknownServices ?? 'as-is') === 'by-event';
-  const route = statusRoute === STATUS_ROUTE ? undefined : routeParts(statusRoute);
-
-  const renamed: unknown[] = new Array(renames.length);
   // Foreign fields read into contract fields are not kept twice under their own names: the
   // line stays the size of a contract line, which the model and --json then handle.
   const consumed = new Set<string>();
   for (const [contract, from] of rules) for (const name of from) if (name !== contract) consumed.add(name);
   for (const contract of Object.values(F)) consumed.delete(contract);
+  const paths = new Map<string, PathReader>();
+  const sourcesOf = (contract: string): readonly Source[] =>
+    fieldsOf(contract).map((name) => ({ read: compilePath(name, paths), aside: consumed.has(name) }));
 
-  const mapRecord = (input: LogRecord): LogRecord => {
-    const flat = input;
-    for (let i = 0; i < renames.length; i++) renamed[i] = read(flat, renames[i] as string);
-    const time = read(flat, F.TIMESTAMP);
-    const rawAction = read(flat, F.EVENT_ACTION);
-    const name = read(flat, F.SERVICE_NAME);
-    const instance = read(flat, F.SERVICE_INSTANCE);
-    const out = copyFlat(flat, consumed);
+  // Fields with their own handling below; every other rule is a plain rename.
+  const special = new Set<string>([F.TIMESTAMP, F.SERVICE_NAME, F.SERVICE_INSTANCE, F.EVENT_ACTION]);
+  const renames = [...rules.keys()].filter((contract) => !special.has(contract));
+  const renameSources = renames.map(sourcesOf);
+  const timeSources = sourcesOf(F.TIMESTAMP);
+  const actionSources = sourcesOf(F.EVENT_ACTION);
+  const nameSources = sourcesOf(F.SERVICE_NAME);
+  const instanceSources = sourcesOf(F.SERVICE_INSTANCE);
+  const services = new Map(Object.entries(spec.services ?? {}));
+  const events = new Map(Object.entries(spec.events ?? {}));
+  const patterns = (spec.messages ?? []).map((p) => ({ regex: new RegExp(p.match), event: p.event }));
+  const byEvent = (spec.unknownServices ?? 'as-is') === 'by-event';
+  const route = statusRoute === STATUS_ROUTE ? undefined : routeParts(statusRoute);
+  const renamed: unknown[] = new Array(renames.length);
+
+  /**
+   * One record mapped into `out`: a copy of its kept fields, or `kept` itself when the record
+   * was split as it was built. Every read comes before the first write, so `out` may be `kept`.
+   */
+  const mapInto = (kept: LogRecord, aside: LogRecord, out: LogRecord): LogRecord => {
+    for (let i = 0; i < renames.length; i++) renamed[i] = first(renameSources[i] as Source[], kept, aside);
+    const time = first(timeSources, kept, aside);
+    const rawAction = first(actionSources, kept, aside);
+    const name = first(nameSources, kept, aside);
+    const instance = first(instanceSources, kept, aside);
     for (let i = 0; i < renames.length; i++) if (renamed[i] !== undefined) out[renames[i] as string] = renamed[i];
     if (time !== undefined) out[F.TIMESTAMP] = contractTime(time);
 
     let event = typeof rawAction === 'string' ? (events.get(rawAction) ?? rawAction) : undefined;
     if (patterns.length > 0 && (event === undefined || !CONTRACT_EVENTS.has(event))) {
-      const text = out[F.MESSAGE] ?? readPath(flat, F.MESSAGE);
+      // `message` is a contract field, never consumed: a text left in the record is in `out`.
+      const text = out[F.MESSAGE];
       if (typeof text === 'string')
         for (const { regex, event: matched } of patterns) {
           const match = regex.exec(text);
@@ -191,6 +219,7 @@ export function compileMapping(spec: MappingSpec): Mapping {
     if (route !== undefined && event !== undefined) markStatusPoll(out, event, route, statusRoute);
     return out;
   };
+  const mapRecord = (record: LogRecord): LogRecord => mapInto(record, record, copyFlat(record, consumed));
 
   return {
     name: spec.name,
@@ -199,8 +228,16 @@ export function compileMapping(spec: MappingSpec): Mapping {
     statusRoute,
     fieldsOf,
     map(value) {
-      if (spec.lines === 'otlp' && Array.isArray(value.resourceLogs)) return otlpRecords(value).map(mapRecord);
-      return [mapRecord(value)];
+      if (spec.lines !== 'otlp' || !Array.isArray(value.resourceLogs)) return [mapRecord(value)];
+      // Split as built, an export's records need no second copy; one with nested values cannot be split.
+      const split = otlpSplitRecords(value, consumed);
+      if (split === undefined) return otlpRecords(value).map(mapRecord);
+      const records: LogRecord[] = new Array(split.length);
+      for (let i = 0; i < split.length; i++) {
+        const { kept, aside } = split[i] as SplitRecord;
+        records[i] = mapInto(kept, aside, kept);
+      }
+      return records;
     },
   };
 }

@@ -5,6 +5,7 @@
  * `traceId`, `spanId`, `eventName`). Pure; anything not in that shape is skipped.
  */
 import type { LogRecord } from '../../contract/vocabulary.ts';
+import { isPlainObject } from './field-path.ts';
 import { MAX_NESTING, setField, TOO_DEEP } from './safe-record.ts';
 
 /**
@@ -44,25 +45,92 @@ function attributes(list: readonly unknown[], out: LogRecord, depth = 0): LogRec
   return out;
 }
 
-const RECORD_FIELDS = ['timeUnixNano', 'observedTimeUnixNano', 'severityText', 'traceId', 'spanId', 'eventName'];
+/** Where {@link eachField} puts one record's fields: everything in `kept`, or `aside`'s names apart. */
+interface Target {
+  readonly kept: LogRecord;
+  readonly aside: LogRecord;
+  /** Names put in `aside`; undefined when the record is not split. */
+  readonly names: ReadonlySet<string> | undefined;
+}
 
-/** The flat records of one OTLP JSON export. */
-export function otlpRecords(exported: LogRecord): LogRecord[] {
-  const records: LogRecord[] = [];
+/**
+ * Put one field in the flat record (a key given twice keeps its first place and its last
+ * value); false when a split record cannot hold it (see {@link otlpSplitRecords}).
+ */
+function put(target: Target, key: string, value: unknown): boolean {
+  if (target.names === undefined) setField(target.kept, key, value);
+  else if (key === '__proto__' || isPlainObject(value)) return false;
+  else if (target.names.has(key)) target.aside[key] = value;
+  else target.kept[key] = value;
+  return true;
+}
+
+/** One log record's fields, in the flat record's order; false when `put` refused one. */
+function eachField(
+  target: Target,
+  resource: LogRecord,
+  resourceKeys: readonly string[],
+  r: Record<string, unknown>,
+): boolean {
+  for (let i = 0; i < resourceKeys.length; i++) {
+    const key = resourceKeys[i] as string;
+    if (!put(target, key, resource[key])) return false;
+  }
+  const list = r.attributes;
+  if (Array.isArray(list))
+    for (let i = 0; i < list.length; i++) {
+      const kv = list[i];
+      if (kv === null || typeof kv !== 'object') continue;
+      const key = (kv as { key?: unknown }).key;
+      if (typeof key === 'string' && !put(target, key, anyValue((kv as { value?: unknown }).value))) return false;
+    }
+  // The record's own fields, in this order; an empty string counts as absent.
+  const { timeUnixNano, observedTimeUnixNano, severityText, traceId, spanId, eventName, body } = r;
+  if (timeUnixNano !== undefined && timeUnixNano !== '' && !put(target, 'timeUnixNano', timeUnixNano)) return false;
+  if (observedTimeUnixNano !== undefined && observedTimeUnixNano !== '')
+    if (!put(target, 'observedTimeUnixNano', observedTimeUnixNano)) return false;
+  if (severityText !== undefined && severityText !== '' && !put(target, 'severityText', severityText)) return false;
+  if (traceId !== undefined && traceId !== '' && !put(target, 'traceId', traceId)) return false;
+  if (spanId !== undefined && spanId !== '' && !put(target, 'spanId', spanId)) return false;
+  if (eventName !== undefined && eventName !== '' && !put(target, 'eventName', eventName)) return false;
+  return body === undefined || put(target, 'body', anyValue(body));
+}
+
+/** Every log record of one OTLP JSON export, split by `names` (all kept when undefined); undefined when one cannot be. */
+function eachRecord(exported: LogRecord, names: ReadonlySet<string> | undefined): SplitRecord[] | undefined {
+  const records: SplitRecord[] = [];
   for (const resourceLogs of arrayOf(exported, 'resourceLogs')) {
     const resource = attributes(arrayOf(readKey(resourceLogs, 'resource'), 'attributes'), {});
+    const resourceKeys = Object.keys(resource);
     for (const scopeLogs of arrayOf(resourceLogs, 'scopeLogs')) {
       for (const logRecord of arrayOf(scopeLogs, 'logRecords')) {
         if (logRecord === null || typeof logRecord !== 'object') continue;
-        const r = logRecord as Record<string, unknown>;
-        const flat: LogRecord = {};
-        for (const key of Object.keys(resource)) setField(flat, key, resource[key]);
-        attributes(Array.isArray(r.attributes) ? r.attributes : [], flat);
-        for (const key of RECORD_FIELDS) if (r[key] !== undefined && r[key] !== '') flat[key] = r[key];
-        if (r.body !== undefined) flat.body = anyValue(r.body);
-        records.push(flat);
+        const target: Target = { kept: {}, aside: {}, names };
+        if (!eachField(target, resource, resourceKeys, logRecord as Record<string, unknown>)) return undefined;
+        records.push(target);
       }
     }
   }
   return records;
+}
+
+/** The flat records of one OTLP JSON export. */
+export function otlpRecords(exported: LogRecord): LogRecord[] {
+  return (eachRecord(exported, undefined) as SplitRecord[]).map((record) => record.kept);
+}
+
+/** One flat record in two parts: the fields a mapping keeps, and the ones it reads and drops. */
+export interface SplitRecord {
+  readonly kept: LogRecord;
+  readonly aside: LogRecord;
+}
+
+/**
+ * The flat records of one OTLP JSON export, each split as it is built: fields named in `aside`
+ * go to `aside`, the rest to `kept`, in the flat record's order. Undefined when a record holds
+ * a nested object (a kvlist value, or a record field that is an object) or a `__proto__` key:
+ * dotted names then read across both parts, so such an export takes {@link otlpRecords}.
+ */
+export function otlpSplitRecords(exported: LogRecord, aside: ReadonlySet<string>): SplitRecord[] | undefined {
+  return eachRecord(exported, aside);
 }

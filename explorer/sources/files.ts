@@ -95,8 +95,12 @@ const NEAREST_BATCH = 10_000;
  * reads cost less than the lookups' chunks.
  */
 const FEED_CHUNK_BYTES = 1024 * 1024;
-/** Bytes of mapped lines kept for the next lookups (see {@link MappedLines}). */
-const MAPPED_LINES_BYTES = 16 * 1024 * 1024;
+/**
+ * Bytes of mapped lines kept for the next lookups (see {@link MappedLines}): room for every
+ * line of a 10,000-line trace in the most verbose built-in format (OTLP JSON, ~0.9 KB a
+ * record, counted twice), so its second lookup maps nothing again.
+ */
+const MAPPED_LINES_BYTES = 32 * 1024 * 1024;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
@@ -167,13 +171,11 @@ export class FileSource implements LogSource {
       const record = this.#parse(file, line);
       return record === undefined ? [] : this.#hits(file, line, record);
     }
-    // The name too: a file rotated by a rename keeps its inode and lines, but its sources change.
-    const key = `${file.name}\0${file.dev}:${file.ino}:${line.number}`;
-    const known = cache.get(key, line.bytes);
+    const known = cache.get(file, line.number, line.bytes);
     if (known !== undefined) return known;
     const record = this.#parse(file, line);
     const hits = record === undefined ? [] : this.#hits(file, line, record);
-    cache.set(key, line.bytes, hits);
+    cache.set(file, line.number, line.bytes, hits);
     return hits;
   }
 

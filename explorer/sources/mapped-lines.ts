@@ -5,16 +5,47 @@
  */
 import type { Hit } from '../model/types.ts';
 
+/** Which file a line is in: its name, and the device and inode that hold it. */
+export interface LineFile {
+  readonly name: string;
+  readonly dev: number;
+  readonly ino: number;
+}
+
+/** One mapped line: where it is, a copy of its bytes, and what it mapped to. */
+interface Entry {
+  readonly file: FileLines;
+  readonly number: number;
+  readonly bytes: Buffer;
+  readonly hits: Hit[];
+}
+
+/** The lines kept of one file, by number. */
+interface FileLines {
+  readonly key: string;
+  readonly lines: Map<number, Entry>;
+}
+
 /**
- * Mapped lines by where they are, least recently used dropped first once their bytes pass a
- * cap, so memory stays bounded however large the logs. A line is known by its file, inode and
- * number, and its bytes are compared too: a file truncated and rewritten in place keeps its
- * inode but not its lines.
+ * Mapped lines by where they are, the oldest dropped first once their bytes pass a cap, so
+ * memory stays bounded however large the logs. A line is known by its file's name, device and
+ * inode (the name too: a file rotated by a rename keeps its inode and lines, but its sources
+ * change) and by its number; its bytes are compared too: a file truncated and rewritten in
+ * place keeps its inode but not its lines. Lines are kept per file, by number (a lookup reads
+ * a file's lines in order, so most calls name the file the call before named), and dropped in
+ * the order they came: every lookup reads the lines in the same order, so a line asked for
+ * again is no likelier to be asked for next than one that was not.
  */
 export class MappedLines {
   readonly #maxBytes: number;
-  readonly #lines = new Map<string, { readonly bytes: Buffer; readonly hits: Hit[] }>();
+  readonly #files = new Map<string, FileLines>();
+  /** Every line kept, oldest first, from `#head` on; a replaced line's old place stays, skipped. */
+  #order: Entry[] = [];
+  #head = 0;
   #bytes = 0;
+  /** The file asked for last, and its lines: most calls skip building its key. */
+  #lastFile: LineFile | undefined;
+  #lastKept: FileLines | undefined;
 
   constructor(maxBytes: number) {
     this.#maxBytes = maxBytes;
@@ -25,36 +56,64 @@ export class MappedLines {
     return this.#bytes;
   }
 
-  get(key: string, bytes: Buffer): Hit[] | undefined {
-    const known = this.#lines.get(key);
-    if (known === undefined || !known.bytes.equals(bytes)) return undefined;
-    // Newest last: re-insert so the next eviction spares it.
-    this.#lines.delete(key);
-    this.#lines.set(key, known);
-    return known.hits;
+  /** The hits line `number` of `file` mapped to, while its bytes are still `bytes`. */
+  get(file: LineFile, number: number, bytes: Buffer): Hit[] | undefined {
+    const known = this.#linesOf(file, false)?.lines.get(number);
+    return known?.bytes.equals(bytes) === true ? known.hits : undefined;
   }
 
-  set(key: string, bytes: Buffer, hits: Hit[]): void {
+  /** Keep what line `number` of `file` mapped to; a line costlier than the whole cap is not kept. */
+  set(file: LineFile, number: number, bytes: Buffer, hits: Hit[]): void {
     // A mapped record is about as large as its line: the line's bytes count for both.
     const cost = 2 * bytes.length;
     if (cost > this.#maxBytes) return;
-    const old = this.#lines.get(key);
-    if (old !== undefined) {
-      this.#lines.delete(key);
-      this.#bytes -= 2 * old.bytes.length;
-    }
+    const kept = this.#linesOf(file, true) as FileLines;
+    const old = kept.lines.get(number);
+    if (old !== undefined) this.#bytes -= 2 * old.bytes.length;
     // A copy: the line's bytes are a view of a read chunk, which must not be kept alive.
-    this.#lines.set(key, { bytes: Buffer.from(bytes), hits });
+    const entry: Entry = { file: kept, number, bytes: Buffer.from(bytes), hits };
+    kept.lines.set(number, entry);
+    this.#order.push(entry);
     this.#bytes += cost;
-    for (const [oldest, line] of this.#lines) {
-      if (this.#bytes <= this.#maxBytes) break;
-      this.#lines.delete(oldest);
-      this.#bytes -= 2 * line.bytes.length;
+    while (this.#bytes > this.#maxBytes) {
+      const oldest = this.#order[this.#head++] as Entry;
+      const { lines } = oldest.file;
+      if (lines.get(oldest.number) !== oldest) continue;
+      lines.delete(oldest.number);
+      this.#bytes -= 2 * oldest.bytes.length;
+      // A file whose lines are all gone is forgotten: rotations must not leave one map per inode.
+      if (lines.size === 0 && this.#files.get(oldest.file.key) === oldest.file) {
+        this.#files.delete(oldest.file.key);
+        if (this.#lastKept === oldest.file) this.#lastFile = this.#lastKept = undefined;
+      }
+    }
+    if (this.#head > 1024 && this.#head * 2 > this.#order.length) {
+      this.#order = this.#order.slice(this.#head);
+      this.#head = 0;
     }
   }
 
   clear(): void {
-    this.#lines.clear();
+    this.#files.clear();
+    this.#order = [];
+    this.#head = 0;
     this.#bytes = 0;
+    this.#lastFile = undefined;
+    this.#lastKept = undefined;
+  }
+
+  #linesOf(file: LineFile, create: boolean): FileLines | undefined {
+    if (file === this.#lastFile && this.#lastKept !== undefined) return this.#lastKept;
+    const key = `${file.name}\0${file.dev}:${file.ino}`;
+    let kept = this.#files.get(key);
+    if (kept === undefined && create) {
+      kept = { key, lines: new Map() };
+      this.#files.set(key, kept);
+    }
+    if (kept !== undefined) {
+      this.#lastFile = file;
+      this.#lastKept = kept;
+    }
+    return kept;
   }
 }

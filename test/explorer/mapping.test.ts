@@ -1,8 +1,10 @@
 /** The mapping step on its own: profiles, field rules, roles, events, patterns, routes, OTLP. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DtqError } from '../../contract/dtq-error.ts';
+import { readPath } from '../../explorer/mapping/field-path.ts';
 import { PROFILES, parseMappingSpec } from '../../explorer/mapping/load.ts';
-import { compileMapping, contractTime, readPath } from '../../explorer/mapping/mapping.ts';
+import { compileMapping, contractTime, isoTime } from '../../explorer/mapping/mapping.ts';
 import { polledTaskId } from '../../explorer/model/join.ts';
 
 const ecs = compileMapping(PROFILES.ecs as NonNullable<(typeof PROFILES)['ecs']>);
@@ -148,6 +150,21 @@ describe('times', () => {
     expect(contractTime('1796115600017999999')).toBe(iso);
     expect(contractTime('1796115600')).toBe('2026-12-01T09:00:00.000Z');
     expect(contractTime('2026-12-01T10:00:00+01:00')).toBe('2026-12-01T10:00:00+01:00');
+  });
+
+  it('writes every time a Date can hold as toISOString does, seconds apart or in a row', () => {
+    const edges = [0, -1, 999, 1000, -1000, -1001, 253_402_300_799_999, 253_402_300_800_000, 8.64e15, -8.64e15];
+    for (const ms of edges) expect(isoTime(ms)).toBe(new Date(ms).toISOString());
+    const ms = fc.oneof(
+      fc.integer({ min: -8.64e15, max: 8.64e15 }),
+      fc.integer({ min: 1_796_115_600_000, max: 1_796_115_603_000 }),
+    );
+    fc.assert(
+      fc.property(fc.array(ms, { minLength: 1, maxLength: 20 }), (times) => {
+        for (const t of times) expect(isoTime(t)).toBe(new Date(t).toISOString());
+      }),
+      { seed: 13, numRuns: 300 },
+    );
   });
 });
 

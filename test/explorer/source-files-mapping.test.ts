@@ -1,7 +1,8 @@
 /**
  * The streaming file source read through a mapping: nested, gzipped and piped foreign logs
  * give the flat directory's trace, `sample` and `mentions` stop reading once they have their
- * answer, and mapped lines kept between lookups never outlive the bytes they were read from.
+ * answer, and mapped lines kept between lookups never outlive the bytes they were read from,
+ * and hold a long trace's lines, so its lookups map each line once.
  */
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,12 +11,14 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { chattyRequest, toOtlpLines } from '../../bench/foreign-formats.ts';
 import { loadTrace } from '../../explorer/load-trace.ts';
 import { PROFILES, parseMappingSpec } from '../../explorer/mapping/load.ts';
 import { compileMapping, type Mapping } from '../../explorer/mapping/mapping.ts';
 import type { Trace } from '../../explorer/model/types.ts';
 import { traceToJson } from '../../explorer/output/json.ts';
 import { FileSource } from '../../explorer/sources/files.ts';
+import { T0 } from './fixtures.ts';
 import { removeDir } from './helpers.ts';
 
 const FOREIGN = join(dirname(fileURLToPath(import.meta.url)), 'foreign');
@@ -151,6 +154,28 @@ describe('foreign logs through the streaming file source', () => {
     // A prefix of the id is not the id; finding that out reads the whole file.
     expect(await source.mentions(ECS_TRACE.slice(0, 12))).toBe(false);
     expect(source.notices()).toHaveLength(1);
+  });
+
+  it("maps each line of a 10,000-line OTLP trace once, however many of the trace's lookups read it", async () => {
+    const dir = tempDir();
+    const cid = 'otlp-long-polled';
+    const writer = chattyRequest(T0, cid);
+    const lines = toOtlpLines(writer.records);
+    writeFileSync(join(dir, 'all.ndjson'), lines.map((line) => `${line}\n`).join(''));
+    const otel = profile('otel');
+    let mapped = 0;
+    const counted: Mapping = {
+      ...otel,
+      map: (value) => {
+        mapped++;
+        return otel.map(value);
+      },
+    };
+    const source = new FileSource(dir, { mapping: counted });
+    expect(await source.byCorrelationIds([cid])).toHaveLength(writer.records.length);
+    // The task's lookup reads every line again (each names the task): all of them are kept.
+    await source.related([`${cid}-task`], cid);
+    expect(mapped).toBe(lines.length);
   });
 
   it('maps a line again when its file was rewritten or renamed, never answering from the old bytes', async () => {
