@@ -528,13 +528,17 @@ export class FileSource implements LogSource {
                 if (record === undefined) return;
                 if (this.#mapping === undefined) {
                   // Contract lines go straight to the fold: a list pass reads every line, and
-                  // the fold needs neither a hit nor its `file:line` source.
+                  // the fold needs neither a hit nor its `file:line` source. A status poll
+                  // changes no row (RequestLedger drops it), and a polling client writes half
+                  // the lines: it goes before its nginx timings are converted or its time read.
+                  if (polledTaskId(record) !== undefined) return;
                   const normal = normalizeNginxLine(record);
                   const at = timestampOf(normal);
                   if (at !== undefined && (sinceMs === undefined || at >= sinceMs)) visit(normal, at);
                   return;
                 }
                 for (const hit of this.#hits(file, line, record)) {
+                  if (polledTaskId(hit.record) !== undefined) continue;
                   const at = timestampOf(hit.record);
                   if (at !== undefined && (sinceMs === undefined || at >= sinceMs)) visit(hit.record, at);
                 }

@@ -1,7 +1,10 @@
 import { appendFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fleetFeed } from '../../explorer/fleet-feed.ts';
+import { F, type LogRecord } from '../../contract/vocabulary.ts';
+import { fleetFeed, fleetRows } from '../../explorer/fleet-feed.ts';
+import { polledTaskId } from '../../explorer/model/join.ts';
+import { RequestLedger } from '../../explorer/model/request-list.ts';
 import { FileSource } from '../../explorer/sources/files.ts';
 import { LogWriter, T0 } from './fixtures.ts';
 import { tempLogDirs, writeLogDir } from './helpers.ts';
@@ -38,6 +41,30 @@ describe('the fleet view from log files', () => {
       expect(row.durationMs).toBeDefined();
     }
     expect(rows[0]?.correlationId).toBe(`req-${requests - 1}`);
+    await source.close();
+  });
+
+  it('hands no status poll to the fold, and lists what a fold of every line lists', async () => {
+    const w = new LogWriter();
+    for (let i = 0; i < 20; i++) {
+      w.post({ ms: i * 10, cid: `req-${i}`, taskId: `task-${i}` });
+      w.attempt({ ms: i * 10 + 5, cid: `req-${i}`, taskId: `task-${i}`, worker: 'worker-1', attempt: 1 });
+      // Polls under the request's own id too: the fold drops them all the same.
+      w.poll(i * 10 + 7, i % 2 ? `req-${i}` : `req-${i}-poll`, `task-${i}`, 200, 'api-2', i % 3 === 0);
+    }
+    const source = new FileSource(track(writeLogDir(w)));
+    const folded: LogRecord[] = [];
+    const fed = new RequestLedger();
+    await source.feed(undefined, 200).next((record, at) => {
+      folded.push(record);
+      fed.add(record, at);
+    });
+    expect(folded.some((record) => polledTaskId(record) !== undefined)).toBe(false);
+    expect(folded.some((record) => record[F.SERVICE_NAME] === 'nginx')).toBe(true);
+    const every = new RequestLedger().addAll(w.hits('all'));
+    expect(fed.lines).toBeLessThan(every.lines);
+    const filter = { limit: 200 };
+    expect(fleetRows(fed, filter, T0)).toEqual(fleetRows(every, filter, T0));
     await source.close();
   });
 
