@@ -55,7 +55,7 @@ describe('the fleet view from log files', () => {
     const source = new FileSource(track(writeLogDir(w)));
     const folded: LogRecord[] = [];
     const fed = new RequestLedger();
-    await source.feed(undefined, 200).next((record, at) => {
+    await source.feed(undefined).next((record, at) => {
       folded.push(record);
       fed.add(record, at);
     });
