@@ -29,7 +29,7 @@ import { jsonTextTooDeep } from '../../contract/json-depth.ts';
 import { EVENTS, F, type LogRecord, normalizeNginxLine } from '../../contract/vocabulary.ts';
 import { EXPLORE_ERRORS } from '../errors.ts';
 import type { Mapping } from '../mapping/mapping.ts';
-import { num, str, timestampOf } from '../model/fields.ts';
+import { canonicalIsoBytesMs, num, str, timestampOf } from '../model/fields.ts';
 import { polledTaskId } from '../model/join.ts';
 import type { Hit } from '../model/types.ts';
 import { type RawLine, readFileLines } from './line-reader.ts';
@@ -101,6 +101,11 @@ const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+/** How a contract line opens: pino writes @timestamp first. */
+const TIMESTAMP_OPENING = Buffer.from(`{"${F.TIMESTAMP}":"`);
+const TIMESTAMP_KEY = Buffer.from(`"${F.TIMESTAMP}"`);
+const NGINX_MSEC_KEY = Buffer.from(`"${F.NGINX_MSEC}"`);
 
 /** Read log files: a directory tree, one file, a glob, or standard input (`-`). */
 export class FileSource implements LogSource {
@@ -524,6 +529,7 @@ export class FileSource implements LogSource {
               file,
               from,
               (line) => {
+                if (this.#mapping === undefined && sinceMs !== undefined && writtenBefore(line.bytes, sinceMs)) return;
                 const record = this.#parse(file, line);
                 if (record === undefined) return;
                 if (this.#mapping === undefined) {
@@ -632,6 +638,29 @@ export class FileSource implements LogSource {
     const file = await stdin?.catch(() => undefined);
     if (file?.fd !== undefined) closeSync(file.fd);
   }
+}
+
+/**
+ * True when a contract line was written before `sinceMs`, read from its bytes without a parse:
+ * it opens with its @timestamp in the canonical form (canonicalIsoMs), older than `sinceMs`,
+ * and holds no second "@timestamp" and no "nginx.msec" (whose time replaces it, see
+ * normalizeNginxLine). Without a backslash in the line no key can be spelled otherwise, so its
+ * record's time is that one if it parses at all, and a list pass need not parse it: a --since
+ * window over a day of logs parses the window's lines only. The price: such a line, if it were
+ * not JSON after all, is not counted as malformed by that pass.
+ */
+function writtenBefore(bytes: Buffer, sinceMs: number): boolean {
+  const opening = TIMESTAMP_OPENING.length;
+  if (bytes.length < opening + 25 || bytes[opening + 24] !== QUOTE) return false;
+  for (let i = 0; i < opening; i++) if (bytes[i] !== TIMESTAMP_OPENING[i]) return false;
+  const at = canonicalIsoBytesMs(bytes, opening);
+  return (
+    at !== undefined &&
+    at < sinceMs &&
+    !bytes.includes(BACKSLASH) &&
+    !bytes.includes(TIMESTAMP_KEY, opening + 25) &&
+    !bytes.includes(NGINX_MSEC_KEY)
+  );
 }
 
 /** A line's shape before any parse: blank, plausibly one JSON object, or malformed. */
