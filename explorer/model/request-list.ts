@@ -169,6 +169,11 @@ function appended(list: number[] | undefined, value: number): number[] {
 }
 
 const NO_NUMBERS: readonly number[] = Object.freeze([]);
+/**
+ * Distinct texts a ledger shares between its requests: routes, types and queues are few, but a
+ * path or reason is whatever was logged, so beyond this many each request keeps its own.
+ */
+const SHARED_TEXTS = 4096;
 
 const PROBE_PATHS: ReadonlySet<string> = new Set(['/health', '/ready']);
 const HTTP_ACTIONS: ReadonlySet<string> = new Set([
@@ -205,6 +210,8 @@ export class RequestLedger {
   readonly #tasks = new Map<string, TaskAcc>();
   #lines = 0;
   #depth: QueueDepth | undefined;
+  /** One copy of each route, path, task type, queue and reason kept, up to SHARED_TEXTS of them. */
+  readonly #texts = new Map<string, string>();
 
   /** Lines folded so far. */
   get lines(): number {
@@ -262,7 +269,7 @@ export class RequestLedger {
       // The API's route (a pattern) reads better than nginx's path: nginx's only stands in.
       const path = str(record, F.URL_PATH);
       if (isEarlier(acc.nginxPathAt, acc.nginxPath, at, path)) {
-        acc.nginxPath = path;
+        acc.nginxPath = this.#shared(path);
         acc.nginxPathAt = at;
       }
       if (isLater(acc.nginxAt, acc.nginxStatus, at, status)) {
@@ -274,7 +281,7 @@ export class RequestLedger {
     }
     const route = str(record, F.HTTP_ROUTE) ?? str(record, F.URL_PATH);
     if (isEarlier(acc.apiRouteAt, acc.apiRoute, at, route)) {
-      acc.apiRoute = route;
+      acc.apiRoute = this.#shared(route);
       acc.apiRouteAt = at;
     }
     if (action === EVENTS.HTTP_REQUEST_RECEIVED) acc.received++;
@@ -359,14 +366,14 @@ export class RequestLedger {
     }
     task.firstAt = Math.min(task.firstAt, at);
     task.seenAt = Math.max(task.seenAt, at);
-    task.type ??= str(record, F.TASK_TYPE);
+    if (task.type === undefined) task.type = this.#shared(str(record, F.TASK_TYPE));
     // The enqueue line names the queue; a worker's line stands in until it is read. A
     // dead-letter line may name the dead-letter queue, which is not where the task ran.
     const queue = str(record, F.TASK_QUEUE);
     if (action === EVENTS.TASK_ENQUEUED && queue !== undefined) {
-      task.queue = queue;
+      task.queue = this.#shared(queue);
       task.queueFromEnqueue = true;
-    } else if (!task.queueFromEnqueue && action !== EVENTS.TASK_DEAD_LETTERED) task.queue ??= queue;
+    } else if (!task.queueFromEnqueue && action !== EVENTS.TASK_DEAD_LETTERED) task.queue ??= this.#shared(queue);
     const attempt = num(record, F.TASK_ATTEMPT);
     const worker = str(record, F.SERVICE_INSTANCE);
     if (attempt !== undefined) task.attempts = Math.max(task.attempts, attempt);
@@ -385,7 +392,7 @@ export class RequestLedger {
     if ((action === EVENTS.TASK_FAILED || action === EVENTS.TASK_DEAD_LETTERED) && at >= task.reasonAt) {
       const reason = str(record, F.ERROR_CODE) ?? str(record, F.ERROR_MESSAGE);
       if (reason !== undefined) {
-        task.reason = reason;
+        task.reason = this.#shared(reason);
         task.reasonAt = at;
       }
     }
@@ -400,6 +407,19 @@ export class RequestLedger {
       task.lastWorker = worker ?? task.lastWorker;
     }
     return task;
+  }
+
+  /**
+   * The copy of `text` the ledger holds already, else `text` (kept as that copy while there is
+   * room): every line parses into strings of its own, and the same route or task type held once
+   * per request is most of what a large window's ledger would hold of text.
+   */
+  #shared<T extends string | undefined>(text: T): T {
+    if (text === undefined) return text;
+    const known = this.#texts.get(text);
+    if (known !== undefined) return known as T;
+    if (this.#texts.size < SHARED_TEXTS) this.#texts.set(text, text);
+    return text;
   }
 
   /** Every request seen, in no particular order. */
