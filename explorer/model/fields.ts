@@ -89,47 +89,6 @@ export function canonicalIsoMs(text: string): number | undefined {
   return Date.UTC(year, month - 1, day, hour, minute, second, milli);
 }
 
-/**
- * {@link canonicalIsoMs} of the 24 bytes at `start`, read as ASCII: a file source reads a
- * line's time from its bytes, before any decoding or JSON.parse, to skip lines older than a
- * window. Any byte that is not the canonical form's gives undefined, as its text would.
- */
-export function canonicalIsoBytesMs(bytes: Uint8Array, start: number): number | undefined {
-  if (
-    bytes.length < start + 24 ||
-    bytes[start + 4] !== 0x2d ||
-    bytes[start + 7] !== 0x2d ||
-    bytes[start + 10] !== 0x54 ||
-    bytes[start + 13] !== 0x3a ||
-    bytes[start + 16] !== 0x3a ||
-    bytes[start + 19] !== 0x2e ||
-    bytes[start + 23] !== 0x5a
-  )
-    return undefined;
-  const year = byteDigitsAt(bytes, start, 4);
-  const month = byteDigitsAt(bytes, start + 5, 2);
-  const day = byteDigitsAt(bytes, start + 8, 2);
-  const hour = byteDigitsAt(bytes, start + 11, 2);
-  const minute = byteDigitsAt(bytes, start + 14, 2);
-  const second = byteDigitsAt(bytes, start + 17, 2);
-  const milli = byteDigitsAt(bytes, start + 20, 3);
-  if ((hour | minute | second | milli) < 0) return undefined;
-  if (year < 1000 || month < 1 || month > 12 || day < 1 || day > 28 || hour > 23 || minute > 59 || second > 59)
-    return undefined;
-  return Date.UTC(year, month - 1, day, hour, minute, second, milli);
-}
-
-/** {@link digitsAt} over bytes. */
-function byteDigitsAt(bytes: Uint8Array, at: number, count: number): number {
-  let value = 0;
-  for (let i = at; i < at + count; i++) {
-    const digit = (bytes[i] as number) - 0x30;
-    if (digit < 0 || digit > 9) return -1;
-    value = value * 10 + digit;
-  }
-  return value;
-}
-
 /** The decimal number of `count` digits at `at`, or -1 when one of them is no digit. */
 function digitsAt(text: string, at: number, count: number): number {
   let value = 0;

@@ -29,10 +29,10 @@ import { jsonTextTooDeep } from '../../contract/json-depth.ts';
 import { EVENTS, F, type LogRecord, normalizeNginxLine } from '../../contract/vocabulary.ts';
 import { EXPLORE_ERRORS } from '../errors.ts';
 import type { Mapping } from '../mapping/mapping.ts';
-import { canonicalIsoBytesMs, num, str, timestampOf } from '../model/fields.ts';
+import { canonicalIsoMs, num, str, timestampOf } from '../model/fields.ts';
 import { polledTaskId } from '../model/join.ts';
 import type { Hit } from '../model/types.ts';
-import { type RawLine, readFileLines } from './line-reader.ts';
+import { type RawLine, readFileLines, readFileTextLines } from './line-reader.ts';
 import {
   LOG_NAMES_TEXT,
   type LogFile,
@@ -99,13 +99,11 @@ const FEED_CHUNK_BYTES = 1024 * 1024;
 const MAPPED_LINES_BYTES = 16 * 1024 * 1024;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 /** How a contract line opens: pino writes @timestamp first. */
-const TIMESTAMP_OPENING = Buffer.from(`{"${F.TIMESTAMP}":"`);
-const TIMESTAMP_KEY = Buffer.from(`"${F.TIMESTAMP}"`);
-const NGINX_MSEC_KEY = Buffer.from(`"${F.NGINX_MSEC}"`);
+const TIMESTAMP_OPENING = `{"${F.TIMESTAMP}":"`;
+const TIMESTAMP_KEY = `"${F.TIMESTAMP}"`;
+const NGINX_MSEC_KEY = `"${F.NGINX_MSEC}"`;
 
 /** Read log files: a directory tree, one file, a glob, or standard input (`-`). */
 export class FileSource implements LogSource {
@@ -150,13 +148,12 @@ export class FileSource implements LogSource {
   // through a mapping, so the byte search for them before JSON.parse stays valid for any format.
 
   /** The contract lines of one parsed physical line, with their `file:line` sources. */
-  #hits(file: LogFile, line: RawLine, record: LogRecord): Hit[] {
-    if (this.#mapping === undefined)
-      return [{ source: `${file.name}:${line.number}`, record: normalizeNginxLine(record) }];
+  #hits(file: LogFile, number: number, record: LogRecord): Hit[] {
+    if (this.#mapping === undefined) return [{ source: `${file.name}:${number}`, record: normalizeNginxLine(record) }];
     const records = this.#mapping.map(record);
     // One OTLP line holds many records: `file:line.k` tells them apart.
     return records.map((r, k) => ({
-      source: records.length === 1 ? `${file.name}:${line.number}` : `${file.name}:${line.number}.${k + 1}`,
+      source: records.length === 1 ? `${file.name}:${number}` : `${file.name}:${number}.${k + 1}`,
       record: normalizeNginxLine(r),
     }));
   }
@@ -170,14 +167,14 @@ export class FileSource implements LogSource {
     const cache = this.#mappedLines;
     if (cache === undefined) {
       const record = this.#parse(file, line);
-      return record === undefined ? [] : this.#hits(file, line, record);
+      return record === undefined ? [] : this.#hits(file, line.number, record);
     }
     // The name too: a file rotated by a rename keeps its inode and lines, but its sources change.
     const key = `${file.name}\0${file.dev}:${file.ino}:${line.number}`;
     const known = cache.get(key, line.bytes);
     if (known !== undefined) return known;
     const record = this.#parse(file, line);
-    const hits = record === undefined ? [] : this.#hits(file, line, record);
+    const hits = record === undefined ? [] : this.#hits(file, line.number, record);
     cache.set(key, line.bytes, hits);
     return hits;
   }
@@ -216,7 +213,7 @@ export class FileSource implements LogSource {
             if (taken >= perFile) return;
             const record = this.#parse(file, line);
             if (record === undefined) return;
-            for (const hit of this.#hits(file, line, record)) {
+            for (const hit of this.#hits(file, line.number, record)) {
               const at = timestampOf(hit.record);
               if (sinceMs !== undefined && at !== undefined && at < sinceMs) continue;
               hits.push(hit);
@@ -338,6 +335,36 @@ export class FileSource implements LogSource {
     return { dev: file.dev, ino: file.ino, offset: end.offset, lastLine: end.lastLine, malformed, hits: [] };
   }
 
+  /** {@link #read} for a reader that decodes every line: the lines come as text, each chunk decoded once. */
+  async #readText(
+    file: LogFile,
+    from: FileProgress | undefined,
+    visit: (text: string, number: number) => void,
+    chunkBytes: number,
+  ): Promise<FileProgress> {
+    let malformed = from?.malformed ?? 0;
+    const end = await readFileTextLines(
+      file.path,
+      {
+        size: file.size,
+        gzip: file.gzip,
+        complete: file.complete,
+        start: from?.offset ?? 0,
+        firstLine: (from?.lastLine ?? 0) + 1,
+        ...(file.fd === undefined ? {} : { fd: file.fd }),
+        ...(this.#options.maxLineBytes === undefined ? {} : { maxLineBytes: this.#options.maxLineBytes }),
+        chunkBytes,
+      },
+      (text, number) => {
+        const shape = text === undefined ? 'malformed' : shapeOfText(text);
+        if (shape === 'malformed') malformed++;
+        else if (shape === 'object') visit(text as string, number);
+      },
+    );
+    this.#malformedByFile.set(file.name, malformed);
+    return { dev: file.dev, ino: file.ino, offset: end.offset, lastLine: end.lastLine, malformed, hits: [] };
+  }
+
   /**
    * Stream every well-formed line of every file to `visit`; a file that cannot be read
    * (vanished, refused, corrupt gzip) is skipped with a notice.
@@ -405,11 +432,13 @@ export class FileSource implements LogSource {
   }
 
   #parse(file: LogFile, line: RawLine): LogRecord | undefined {
+    return this.#parseText(file, line.number, line.bytes.toString('utf8'));
+  }
+
+  #parseText(file: LogFile, number: number, text: string): LogRecord | undefined {
     try {
-      const text = line.bytes.toString('utf8');
       // Most lines are flat: one brace, no bracket. Only a line with more can nest too deep.
-      const nested =
-        line.bytes.indexOf(OPEN_BRACE, line.bytes.indexOf(OPEN_BRACE) + 1) !== -1 || line.bytes.includes(OPEN_BRACKET);
+      const nested = text.indexOf('{', text.indexOf('{') + 1) !== -1 || text.includes('[');
       if (nested && jsonTextTooDeep(text, MAX_LINE_NESTING)) throw new RangeError('nested too deep');
       const value: unknown = JSON.parse(text);
       if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as LogRecord;
@@ -417,7 +446,7 @@ export class FileSource implements LogSource {
       // Counted below: a torn or foreign line must not stop the explorer.
     }
     // Bounded: a file of millions of brace-shaped non-JSON lines must not grow this without end.
-    if (this.#unparsable.size < MAX_UNPARSABLE_KEPT) this.#unparsable.add(`${file.name}:${line.number}`);
+    if (this.#unparsable.size < MAX_UNPARSABLE_KEPT) this.#unparsable.add(`${file.name}:${number}`);
     return undefined;
   }
 
@@ -497,7 +526,7 @@ export class FileSource implements LogSource {
     await this.#each((file, line) => {
       const parsed = this.#parse(file, line);
       if (parsed === undefined) return;
-      for (const hit of this.#hits(file, line, parsed)) {
+      for (const hit of this.#hits(file, line.number, parsed)) {
         const at = timestampOf(hit.record);
         if (at === undefined || (sinceMs !== undefined && at < sinceMs)) continue;
         hits.push({ hit, at });
@@ -525,12 +554,12 @@ export class FileSource implements LogSource {
           const from =
             before !== undefined && !file.gzip && file.size >= before.progress.offset ? before.progress : undefined;
           try {
-            const progress = await this.#read(
+            const progress = await this.#readText(
               file,
               from,
-              (line) => {
-                if (this.#mapping === undefined && sinceMs !== undefined && writtenBefore(line.bytes, sinceMs)) return;
-                const record = this.#parse(file, line);
+              (text, number) => {
+                if (this.#mapping === undefined && sinceMs !== undefined && writtenBefore(text, sinceMs)) return;
+                const record = this.#parseText(file, number, text);
                 if (record === undefined) return;
                 if (this.#mapping === undefined) {
                   // Contract lines go straight to the fold: a list pass reads every line, and
@@ -543,14 +572,12 @@ export class FileSource implements LogSource {
                   if (at !== undefined && (sinceMs === undefined || at >= sinceMs)) visit(normal, at);
                   return;
                 }
-                for (const hit of this.#hits(file, line, record)) {
+                for (const hit of this.#hits(file, number, record)) {
                   if (polledTaskId(hit.record) !== undefined) continue;
                   const at = timestampOf(hit.record);
                   if (at !== undefined && (sinceMs === undefined || at >= sinceMs)) visit(hit.record, at);
                 }
               },
-              undefined,
-              undefined,
               this.#options.chunkBytes ?? FEED_CHUNK_BYTES,
             );
             readTo.set(key, { progress, size: file.size });
@@ -593,7 +620,7 @@ export class FileSource implements LogSource {
           // A foreign format names the id differently, maybe nested: read it through the mapping.
           const record = this.#parse(current, line);
           if (record === undefined) return;
-          for (const hit of this.#hits(current, line, record)) {
+          for (const hit of this.#hits(current, line.number, record)) {
             const value = str(hit.record, field);
             if (value !== undefined && value.length <= 128) candidates.add(value);
           }
@@ -616,7 +643,7 @@ export class FileSource implements LogSource {
 
   #timeOf(file: LogFile, line: RawLine): number | undefined {
     const record = this.#parse(file, line);
-    return record === undefined ? undefined : timestampOf(this.#hits(file, line, record)[0]?.record ?? {});
+    return record === undefined ? undefined : timestampOf(this.#hits(file, line.number, record)[0]?.record ?? {});
   }
 
   malformedLines(): number {
@@ -649,18 +676,27 @@ export class FileSource implements LogSource {
  * window over a day of logs parses the window's lines only. The price: such a line, if it were
  * not JSON after all, is not counted as malformed by that pass.
  */
-function writtenBefore(bytes: Buffer, sinceMs: number): boolean {
+function writtenBefore(text: string, sinceMs: number): boolean {
   const opening = TIMESTAMP_OPENING.length;
-  if (bytes.length < opening + 25 || bytes[opening + 24] !== QUOTE) return false;
-  for (let i = 0; i < opening; i++) if (bytes[i] !== TIMESTAMP_OPENING[i]) return false;
-  const at = canonicalIsoBytesMs(bytes, opening);
+  if (text.charCodeAt(opening + 24) !== QUOTE || !text.startsWith(TIMESTAMP_OPENING)) return false;
+  const at = canonicalIsoMs(text.slice(opening, opening + 24));
   return (
     at !== undefined &&
     at < sinceMs &&
-    !bytes.includes(BACKSLASH) &&
-    !bytes.includes(TIMESTAMP_KEY, opening + 25) &&
-    !bytes.includes(NGINX_MSEC_KEY)
+    !text.includes('\\') &&
+    !text.includes(TIMESTAMP_KEY, opening + 25) &&
+    !text.includes(NGINX_MSEC_KEY)
   );
+}
+
+/** {@link shapeOf} of a decoded line. */
+function shapeOfText(text: string): 'blank' | 'object' | 'malformed' {
+  let start = 0;
+  let end = text.length - 1;
+  while (start <= end && isSpace(text.charCodeAt(start))) start++;
+  while (end >= start && isSpace(text.charCodeAt(end))) end--;
+  if (start > end) return 'blank';
+  return text.charCodeAt(start) === OPEN_BRACE && text.charCodeAt(end) === CLOSE_BRACE ? 'object' : 'malformed';
 }
 
 /** A line's shape before any parse: blank, plausibly one JSON object, or malformed. */
