@@ -29,7 +29,7 @@ import { jsonTextTooDeep } from '../../contract/json-depth.ts';
 import { EVENTS, F, type LogRecord, normalizeNginxLine } from '../../contract/vocabulary.ts';
 import { EXPLORE_ERRORS } from '../errors.ts';
 import type { Mapping } from '../mapping/mapping.ts';
-import { canonicalIsoMs, num, str, timestampOf } from '../model/fields.ts';
+import { canonicalIsoMs, isTime, num, str, timestampOf } from '../model/fields.ts';
 import { polledTaskId } from '../model/join.ts';
 import type { Hit } from '../model/types.ts';
 import { type RawLine, readFileLines, readFileTextLines } from './line-reader.ts';
@@ -540,6 +540,7 @@ export class FileSource implements LogSource {
   }
 
   feed(sinceMs: number | undefined): LineFeed {
+    const sinceText = canonicalText(sinceMs);
     // Where each file was read to, by device and inode: a file renamed by a rotation goes on
     // where it stopped, a file truncated or replaced at its path is read from its start.
     const readTo = new Map<string, { progress: FileProgress; size: number }>();
@@ -558,7 +559,8 @@ export class FileSource implements LogSource {
               file,
               from,
               (text, number) => {
-                if (this.#mapping === undefined && sinceMs !== undefined && writtenBefore(text, sinceMs)) return;
+                if (this.#mapping === undefined && sinceMs !== undefined && writtenBefore(text, sinceMs, sinceText))
+                  return;
                 const record = this.#parseText(file, number, text);
                 if (record === undefined) return;
                 if (this.#mapping === undefined) {
@@ -676,9 +678,12 @@ export class FileSource implements LogSource {
  * window over a day of logs parses the window's lines only. The price: such a line, if it were
  * not JSON after all, is not counted as malformed by that pass.
  */
-function writtenBefore(text: string, sinceMs: number): boolean {
+function writtenBefore(text: string, sinceMs: number, sinceText: string | undefined): boolean {
   const opening = TIMESTAMP_OPENING.length;
   if (text.charCodeAt(opening + 24) !== QUOTE || !text.startsWith(TIMESTAMP_OPENING)) return false;
+  // Canonical times sort as their text does: a line whose time does not read earlier than the
+  // window's start is not before it, and most lines of a window are read without a date parse.
+  if (sinceText !== undefined && !readsEarlier(text, opening, sinceText)) return false;
   const at = canonicalIsoMs(text.slice(opening, opening + 24));
   return (
     at !== undefined &&
@@ -687,6 +692,23 @@ function writtenBefore(text: string, sinceMs: number): boolean {
     !text.includes(TIMESTAMP_KEY, opening + 25) &&
     !text.includes(NGINX_MSEC_KEY)
   );
+}
+
+/** `ms` in the canonical form (canonicalIsoMs), if it has one. */
+function canonicalText(ms: number | undefined): string | undefined {
+  if (ms === undefined || !isTime(ms)) return undefined;
+  const text = new Date(ms).toISOString();
+  return text.length === 24 ? text : undefined;
+}
+
+/** True when the 24 characters of `text` at `at` sort before `than` (24 characters). */
+function readsEarlier(text: string, at: number, than: string): boolean {
+  for (let i = 0; i < 24; i++) {
+    const a = text.charCodeAt(at + i);
+    const b = than.charCodeAt(i);
+    if (a !== b) return a < b;
+  }
+  return false;
 }
 
 /** {@link shapeOf} of a decoded line. */
