@@ -335,7 +335,7 @@ export class FileSource implements LogSource {
     return { dev: file.dev, ino: file.ino, offset: end.offset, lastLine: end.lastLine, malformed, hits: [] };
   }
 
-  /** {@link #read} for a reader that decodes every line: the lines come as text, each chunk decoded once. */
+  /** {@link #read} for a reader that decodes every line: the lines come as text, decoded many at a time. */
   async #readText(
     file: LogFile,
     from: FileProgress | undefined,
@@ -356,9 +356,10 @@ export class FileSource implements LogSource {
         chunkBytes,
       },
       (text, number) => {
+        // Undefined: the line was longer than the cap.
         const shape = text === undefined ? 'malformed' : shapeOfText(text);
         if (shape === 'malformed') malformed++;
-        else if (shape === 'object') visit(text as string, number);
+        else if (shape === 'object' && text !== undefined) visit(text, number);
       },
     );
     this.#malformedByFile.set(file.name, malformed);
