@@ -424,8 +424,16 @@ const { join } = require('node:path');
 })();
 `;
 
-/** Wall time and peak RSS (GNU time's maximum resident set size) of one process. */
-function timedProcess(args: string[], env: NodeJS.ProcessEnv): Promise<{ wallMs: number; rssMb: number }> {
+/** What GNU time reports of one process. */
+interface Timed {
+  wallMs: number;
+  /** User and system CPU time: on a shared machine, steadier than the wall time. */
+  cpuMs: number;
+  rssMb: number;
+}
+
+/** Wall time, CPU time and peak RSS (GNU time's maximum resident set size) of one process. */
+function timedProcess(args: string[], env: NodeJS.ProcessEnv): Promise<Timed> {
   return new Promise((resolvePromise, reject) => {
     const start = performance.now();
     const child = spawn('/usr/bin/time', ['-v', process.execPath, ...args], {
@@ -441,15 +449,18 @@ function timedProcess(args: string[], env: NodeJS.ProcessEnv): Promise<{ wallMs:
       const wallMs = performance.now() - start;
       if (code !== 0) return reject(new Error(`${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
       const kb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)?.[1]);
-      resolvePromise({ wallMs, rssMb: kb / 1024 });
+      const seconds = (label: string) => Number(new RegExp(`${label} time \\(seconds\\): ([\\d.]+)`).exec(stderr)?.[1]);
+      resolvePromise({ wallMs, cpuMs: (seconds('User') + seconds('System')) * 1000, rssMb: kb / 1024 });
     });
   });
 }
 
 interface FilesMeasured {
   listMs: number;
+  listCpuMs: number;
   listRssMb: number;
   parseMs: number;
+  parseCpuMs: number;
   parseRssMb: number;
 }
 
@@ -458,16 +469,18 @@ async function measureFiles(dir: string, sinceMs: number): Promise<FilesMeasured
   const env = { DTQ_ES_URL: '', NO_COLOR: '' };
   const list = ['--since', new Date(sinceMs).toISOString(), '--plain', '--logs', dir];
   await timedProcess([BIN, ...list], env);
-  const lists: { wallMs: number; rssMb: number }[] = [];
-  const parses: { wallMs: number; rssMb: number }[] = [];
+  const lists: Timed[] = [];
+  const parses: Timed[] = [];
   for (let i = 0; i < FILE_RUNS; i++) {
     lists.push(await timedProcess([BIN, ...list], env));
     parses.push(await timedProcess(['-e', PARSE_LOOP, dir], env));
   }
   return {
     listMs: median(lists.map((r) => r.wallMs)),
+    listCpuMs: median(lists.map((r) => r.cpuMs)),
     listRssMb: Math.max(...lists.map((r) => r.rssMb)),
     parseMs: median(parses.map((r) => r.wallMs)),
+    parseCpuMs: median(parses.map((r) => r.cpuMs)),
     parseRssMb: Math.max(...parses.map((r) => r.rssMb)),
   };
 }
@@ -588,7 +601,12 @@ export async function run(): Promise<BenchReport> {
       ratio: round(files.listMs / files.parseMs, 2),
       goal: mb >= 1024 ? '< 5000 ms' : undefined,
       met: mb >= 1024 ? files.listMs < 5000 : undefined,
-      extra: { peak_rss_mb: round(files.listRssMb, 0), baseline_peak_rss_mb: round(files.parseRssMb, 0) },
+      extra: {
+        cpu_ms: round(files.listCpuMs, 0),
+        peak_rss_mb: round(files.listRssMb, 0),
+        baseline_cpu_ms: round(files.parseCpuMs, 0),
+        baseline_peak_rss_mb: round(files.parseRssMb, 0),
+      },
     });
     const dtqMs = byProfile.get('dtq') ?? Number.NaN;
     for (const profile of ['ecs', 'otel'] as const) {
@@ -613,7 +631,7 @@ export async function run(): Promise<BenchReport> {
         'Raw term query: one _search for the correlation id from an already running process (no process start, no task join).',
         `Fleet view rows: \`dtq-explore --since ${FLEET_SINCE}\` (no id) over the same index, newest 200 requests. First frame: process start to the list's first TUI frame in a pseudo-terminal, median of ${RUNS} after a warm-up; list_load_ms is the list's own load (the ranking aggregation, then every line of the 200 requests, folded into rows). Baseline: the ranking terms aggregation alone from an already running process.`,
         `Live update: the fleet view with --follow in a pseudo-terminal; one new request (newer than every indexed line) is bulk-indexed and refreshed, and the --follow pass that first lists it is timed (DTQ_EXPLORE_TIMING's list-refresh duration: both queries and the fold; the frame follows in the same tick); median of ${RUNS}. lines_searchable_to_listed_ms adds the wait for the next 1 s tick.`,
-        `From files: a generated directory of about ${LOG_DIR_MB} MB of workload lines in four process files (DTQ_BENCH_EXPLORER_LOG_MB; written once into var/bench-explorer/ and kept for later runs), listed with \`--plain\`, no id and a window that holds every line; wall time from spawn to exit, median of ${FILE_RUNS} after a warm-up; peak RSS from GNU time (maximum resident set size), the highest of the runs. Baseline: a Node process reading the same files line by line with JSON.parse in one loop, nothing kept.`,
+        `From files: a generated directory of about ${LOG_DIR_MB} MB of workload lines in four process files (DTQ_BENCH_EXPLORER_LOG_MB; written once into var/bench-explorer/ and kept for later runs), listed with \`--plain\`, no id and a window that holds every line; wall time from spawn to exit, median of ${FILE_RUNS} after a warm-up, and its CPU time (user + system, GNU time; steadier than the wall time on a shared machine); peak RSS from GNU time (maximum resident set size), the highest of the runs. Baseline: a Node process reading the same files line by line with JSON.parse in one loop, nothing kept.`,
         'Profile rows: the 10,000-line trace alone in files (no Elasticsearch), written as contract lines, ECS lines and OTLP JSON (50 records a line); --json through --profile dtq, ecs, otel; median of the same runs. The otel profile reads files only.',
       ],
     };

@@ -77,74 +77,103 @@ interface TaskAcc {
   attempts: number;
   /** Starts that gave no attempt number: each counts as one more. */
   unnumberedStarts: number;
-  /** The latest attempt event: its time, rank among events of one ms, and kind. */
-  last: { at: number; rank: number; state: TaskState; worker: string | undefined } | undefined;
+  /**
+   * The latest attempt event: its kind (undefined before any), time, rank among events of one
+   * ms, and worker. Flat fields, not an object: a ledger holds one task per request of the window.
+   */
+  lastState: TaskState | undefined;
+  lastAt: number;
+  lastRank: number;
+  lastWorker: string | undefined;
   completed: boolean;
   deadLettered: boolean;
   reason: string | undefined;
   reasonAt: number;
-  workers: Set<string>;
-  /** Queue wait of each attempt (ms), and each attempt's run time (ms). */
-  readonly queueWaitsMs: number[];
-  readonly runsMs: number[];
+  /** Distinct workers, in the order first seen; undefined before the first. */
+  workers: string[] | undefined;
+  /** Queue wait of each attempt (ms), and each attempt's run time (ms); undefined while none. */
+  queueWaitsMs: number[] | undefined;
+  runsMs: number[] | undefined;
   firstAt: number;
-  lastAt: number;
+  /** The latest line of the task, whatever its event. */
+  seenAt: number;
 }
 
+/**
+ * One request as its lines tell it. Values chosen by time are kept as flat value/time pairs,
+ * and small sets as arrays made on first use: a ledger holds one of these per request of the
+ * window (hundreds of thousands over a large log directory), so each object it does not
+ * allocate is memory the list pass does not need.
+ */
 interface RequestAcc {
   readonly cid: string;
   at: number;
   lastAt: number;
-  /** The earliest line's method, the API's route (else nginx's path): the first request's. */
-  method: Stamped<string> | undefined;
-  apiRoute: Stamped<string> | undefined;
-  nginxPath: Stamped<string> | undefined;
-  /** The latest answer of each hop: a correlation id reused by a client ends on its last request. */
-  api: Stamped<Answer> | undefined;
-  nginx: Stamped<Answer> | undefined;
-  taskIds: Set<string>;
+  /**
+   * The earliest line's method, the API's route (else nginx's path), each with the time of the
+   * line it came from (+Infinity while undefined): the first request's.
+   */
+  method: string | undefined;
+  methodAt: number;
+  apiRoute: string | undefined;
+  apiRouteAt: number;
+  nginxPath: string | undefined;
+  nginxPathAt: number;
+  /**
+   * The latest answer of each hop, with its line's time (-Infinity before any): a correlation
+   * id reused by a client ends on its last request.
+   */
+  apiAt: number;
+  apiStatus: number | undefined;
+  apiDurationMs: number | undefined;
+  nginxAt: number;
+  nginxStatus: number | undefined;
+  nginxDurationMs: number | undefined;
+  /** Task ids in the order first seen; undefined before the first. */
+  taskIds: string[] | undefined;
   duplicates: number;
   /** Blocked as a duplicate itself (a replay, a conflict, a mismatch), not a task's cache hit. */
   blocked: boolean;
   errors: number;
   received: number;
   nginxLines: number;
-  services: Set<string>;
-  instances: Set<string>;
+  services: string[] | undefined;
+  instances: string[] | undefined;
   idempotencyKey: string | undefined;
   interesting: boolean;
 }
 
-/** A value and the time of the line it came from. */
-interface Stamped<T> {
-  readonly at: number;
-  readonly value: T;
+/** True when `value` of a line at `at` replaces the earliest one kept (in one millisecond: the smaller). */
+function isEarlier(keptAt: number, kept: string | undefined, at: number, value: string | undefined): value is string {
+  return value !== undefined && (kept === undefined || at < keptAt || (at === keptAt && value < kept));
 }
 
-/** The value of the earlier line (in one millisecond: the smaller); a missing value never replaces one. */
-function earliest(
-  kept: Stamped<string> | undefined,
-  at: number,
-  value: string | undefined,
-): Stamped<string> | undefined {
-  if (value === undefined) return kept;
-  if (kept === undefined || at < kept.at || (at === kept.at && value < kept.value)) return { at, value };
-  return kept;
+/** True when an answer at `at` replaces the latest one kept (in one millisecond: the higher status, the error). */
+function isLater(keptAt: number, kept: number | undefined, at: number, status: number | undefined): boolean {
+  return at > keptAt || (at === keptAt && (status ?? 0) > (kept ?? 0));
 }
 
-type Answer = { status: number | undefined; durationMs: number | undefined };
-
-/** The answer of the later line (in one millisecond: the higher status, the error). */
-function latest(kept: Stamped<Answer> | undefined, at: number, value: Answer): Stamped<Answer> {
-  if (kept === undefined || at > kept.at) return { at, value };
-  if (at === kept.at && (value.status ?? 0) > (kept.value.status ?? 0)) return { at, value };
-  return kept;
+/** `list` with `value` added when not in it yet (see {@link appended}). */
+function withValue(list: string[] | undefined, value: string): string[] {
+  if (list === undefined) return [value];
+  return list.includes(value) ? list : list.concat(value);
 }
 
-/** What a hop answered: its status and how long it took. */
-function answer(record: LogRecord): Answer {
-  return { status: num(record, F.HTTP_STATUS), durationMs: nsAsMs(record, F.EVENT_DURATION) };
+/**
+ * `list` and `value` in a new array of exactly their length. A push (or a spread) may leave
+ * the array's store with room for many more, and these lists hold one to three values, held
+ * per request and task.
+ */
+function appended(list: number[] | undefined, value: number): number[] {
+  return list === undefined ? [value] : list.concat(value);
 }
+
+const NO_NUMBERS: readonly number[] = Object.freeze([]);
+/**
+ * Distinct texts a ledger shares between its requests: routes, types and queues are few, but a
+ * path or reason is whatever was logged, so beyond this many each request keeps its own.
+ */
+const SHARED_TEXTS = 4096;
 
 const PROBE_PATHS: ReadonlySet<string> = new Set(['/health', '/ready']);
 const HTTP_ACTIONS: ReadonlySet<string> = new Set([
@@ -181,6 +210,8 @@ export class RequestLedger {
   readonly #tasks = new Map<string, TaskAcc>();
   #lines = 0;
   #depth: QueueDepth | undefined;
+  /** One copy of each route, path, task type, queue and reason kept, up to SHARED_TEXTS of them. */
+  readonly #texts = new Map<string, string>();
 
   /** Lines folded so far. */
   get lines(): number {
@@ -208,9 +239,9 @@ export class RequestLedger {
     acc.at = Math.min(acc.at, at);
     acc.lastAt = Math.max(acc.lastAt, at);
     const service = str(record, F.SERVICE_NAME);
-    if (service) acc.services.add(service);
+    if (service) acc.services = withValue(acc.services, service);
     const instance = str(record, F.SERVICE_INSTANCE);
-    if (instance) acc.instances.add(instance);
+    if (instance) acc.instances = withValue(acc.instances, instance);
     const level = str(record, F.LOG_LEVEL);
     if (level === 'error' || level === 'fatal') acc.errors++;
     acc.idempotencyKey ??= str(record, F.IDEMPOTENCY_KEY);
@@ -220,24 +251,45 @@ export class RequestLedger {
       acc.interesting = true;
     }
     if (task !== undefined) {
-      acc.taskIds.add(task.taskId);
+      acc.taskIds = withValue(acc.taskIds, task.taskId);
       acc.interesting = true;
     }
     if (!http) return;
     acc.interesting = true;
     // Lines come in any order (files are read one after another): what a row shows is chosen
     // by time, never by which line was read first.
-    acc.method = earliest(acc.method, at, str(record, F.HTTP_METHOD));
+    const method = str(record, F.HTTP_METHOD);
+    if (isEarlier(acc.methodAt, acc.method, at, method)) {
+      acc.method = method;
+      acc.methodAt = at;
+    }
+    const status = num(record, F.HTTP_STATUS);
     if (action === EVENTS.NGINX_ACCESS) {
       acc.nginxLines++;
       // The API's route (a pattern) reads better than nginx's path: nginx's only stands in.
-      acc.nginxPath = earliest(acc.nginxPath, at, str(record, F.URL_PATH));
-      acc.nginx = latest(acc.nginx, at, answer(record));
+      const path = str(record, F.URL_PATH);
+      if (isEarlier(acc.nginxPathAt, acc.nginxPath, at, path)) {
+        acc.nginxPath = this.#shared(path);
+        acc.nginxPathAt = at;
+      }
+      if (isLater(acc.nginxAt, acc.nginxStatus, at, status)) {
+        acc.nginxAt = at;
+        acc.nginxStatus = status;
+        acc.nginxDurationMs = nsAsMs(record, F.EVENT_DURATION);
+      }
       return;
     }
-    acc.apiRoute = earliest(acc.apiRoute, at, str(record, F.HTTP_ROUTE) ?? str(record, F.URL_PATH));
+    const route = str(record, F.HTTP_ROUTE) ?? str(record, F.URL_PATH);
+    if (isEarlier(acc.apiRouteAt, acc.apiRoute, at, route)) {
+      acc.apiRoute = this.#shared(route);
+      acc.apiRouteAt = at;
+    }
     if (action === EVENTS.HTTP_REQUEST_RECEIVED) acc.received++;
-    else acc.api = latest(acc.api, at, answer(record));
+    else if (isLater(acc.apiAt, acc.apiStatus, at, status)) {
+      acc.apiAt = at;
+      acc.apiStatus = status;
+      acc.apiDurationMs = nsAsMs(record, F.EVENT_DURATION);
+    }
   }
 
   /** The newest queue-depth reading among the lines folded, if any. */
@@ -259,18 +311,25 @@ export class RequestLedger {
         at,
         lastAt: at,
         method: undefined,
+        methodAt: Number.POSITIVE_INFINITY,
         apiRoute: undefined,
+        apiRouteAt: Number.POSITIVE_INFINITY,
         nginxPath: undefined,
-        api: undefined,
-        nginx: undefined,
-        taskIds: new Set(),
+        nginxPathAt: Number.POSITIVE_INFINITY,
+        apiAt: Number.NEGATIVE_INFINITY,
+        apiStatus: undefined,
+        apiDurationMs: undefined,
+        nginxAt: Number.NEGATIVE_INFINITY,
+        nginxStatus: undefined,
+        nginxDurationMs: undefined,
+        taskIds: undefined,
         duplicates: 0,
         blocked: false,
         errors: 0,
         received: 0,
         nginxLines: 0,
-        services: new Set(),
-        instances: new Set(),
+        services: undefined,
+        instances: undefined,
         idempotencyKey: undefined,
         interesting: false,
       };
@@ -289,58 +348,78 @@ export class RequestLedger {
         queueFromEnqueue: false,
         attempts: 0,
         unnumberedStarts: 0,
-        last: undefined,
+        lastState: undefined,
+        lastAt: Number.NEGATIVE_INFINITY,
+        lastRank: 0,
+        lastWorker: undefined,
         completed: false,
         deadLettered: false,
         reason: undefined,
         reasonAt: Number.NEGATIVE_INFINITY,
-        workers: new Set(),
-        queueWaitsMs: [],
-        runsMs: [],
+        workers: undefined,
+        queueWaitsMs: undefined,
+        runsMs: undefined,
         firstAt: at,
-        lastAt: at,
+        seenAt: at,
       };
       this.#tasks.set(taskId, task);
     }
     task.firstAt = Math.min(task.firstAt, at);
-    task.lastAt = Math.max(task.lastAt, at);
-    task.type ??= str(record, F.TASK_TYPE);
+    task.seenAt = Math.max(task.seenAt, at);
+    if (task.type === undefined) task.type = this.#shared(str(record, F.TASK_TYPE));
     // The enqueue line names the queue; a worker's line stands in until it is read. A
     // dead-letter line may name the dead-letter queue, which is not where the task ran.
     const queue = str(record, F.TASK_QUEUE);
     if (action === EVENTS.TASK_ENQUEUED && queue !== undefined) {
-      task.queue = queue;
+      task.queue = this.#shared(queue);
       task.queueFromEnqueue = true;
-    } else if (!task.queueFromEnqueue && action !== EVENTS.TASK_DEAD_LETTERED) task.queue ??= queue;
+    } else if (!task.queueFromEnqueue && action !== EVENTS.TASK_DEAD_LETTERED) task.queue ??= this.#shared(queue);
     const attempt = num(record, F.TASK_ATTEMPT);
     const worker = str(record, F.SERVICE_INSTANCE);
     if (attempt !== undefined) task.attempts = Math.max(task.attempts, attempt);
     if (action === EVENTS.TASK_STARTED) {
       if (attempt === undefined) task.unnumberedStarts++;
-      if (worker) task.workers.add(worker);
+      if (worker) task.workers = withValue(task.workers, worker);
       const wait = nsAsMs(record, F.TASK_QUEUE_WAIT);
-      if (wait !== undefined) task.queueWaitsMs.push(wait);
+      if (wait !== undefined) task.queueWaitsMs = appended(task.queueWaitsMs, wait);
     }
     if (action === EVENTS.TASK_COMPLETED || action === EVENTS.TASK_FAILED) {
       const run = nsAsMs(record, F.EVENT_DURATION);
-      if (run !== undefined) task.runsMs.push(run);
+      if (run !== undefined) task.runsMs = appended(task.runsMs, run);
     }
     if (action === EVENTS.TASK_COMPLETED) task.completed = true;
     if (action === EVENTS.TASK_DEAD_LETTERED) task.deadLettered = true;
     if ((action === EVENTS.TASK_FAILED || action === EVENTS.TASK_DEAD_LETTERED) && at >= task.reasonAt) {
       const reason = str(record, F.ERROR_CODE) ?? str(record, F.ERROR_MESSAGE);
       if (reason !== undefined) {
-        task.reason = reason;
+        task.reason = this.#shared(reason);
         task.reasonAt = at;
       }
     }
     const ranked = ATTEMPT_RANK[action];
-    if (ranked !== undefined) {
-      const last = task.last;
-      if (last === undefined || at > last.at || (at === last.at && ranked.rank >= last.rank))
-        task.last = { at, rank: ranked.rank, state: ranked.state, worker: worker ?? last?.worker };
+    if (
+      ranked !== undefined &&
+      (task.lastState === undefined || at > task.lastAt || (at === task.lastAt && ranked.rank >= task.lastRank))
+    ) {
+      task.lastState = ranked.state;
+      task.lastAt = at;
+      task.lastRank = ranked.rank;
+      task.lastWorker = worker ?? task.lastWorker;
     }
     return task;
+  }
+
+  /**
+   * The copy of `text` the ledger holds already, else `text` (kept as that copy while there is
+   * room): every line parses into strings of its own, and the same route or task type held once
+   * per request is most of what a large window's ledger would hold of text.
+   */
+  #shared<T extends string | undefined>(text: T): T {
+    if (text === undefined) return text;
+    const known = this.#texts.get(text);
+    if (known !== undefined) return known as T;
+    if (this.#texts.size < SHARED_TEXTS) this.#texts.set(text, text);
+    return text;
   }
 
   /** Every request seen, in no particular order. */
@@ -380,15 +459,15 @@ export class RequestLedger {
       queue: task.queue,
       state: taskState(task),
       attempts: attemptsOf(task),
-      queueWaitsMs: task.queueWaitsMs,
-      runsMs: task.runsMs,
+      queueWaitsMs: task.queueWaitsMs ?? NO_NUMBERS,
+      runsMs: task.runsMs ?? NO_NUMBERS,
       firstAt: task.firstAt,
     }));
   }
 
   #summary(acc: RequestAcc): RequestSummary {
-    const status = acc.nginx?.value.status ?? acc.api?.value.status;
-    const tasks = [...acc.taskIds].flatMap((id) => this.#tasks.get(id) ?? []);
+    const status = acc.nginxStatus ?? acc.apiStatus;
+    const tasks = (acc.taskIds ?? []).flatMap((id) => this.#tasks.get(id) ?? []);
     const states = tasks.map(taskState);
     let state: TaskState | undefined;
     for (const candidate of STATE_ORDER) if (state === undefined && states.includes(candidate)) state = candidate;
@@ -396,26 +475,26 @@ export class RequestLedger {
     let lastAt = acc.lastAt;
     let latest: TaskAcc | undefined;
     for (const task of tasks) {
-      lastAt = Math.max(lastAt, task.lastAt);
-      if (latest === undefined || (task.last?.at ?? 0) > (latest.last?.at ?? 0)) latest = task;
+      lastAt = Math.max(lastAt, task.seenAt);
+      if (latest === undefined || lastEventAt(task) > lastEventAt(latest)) latest = task;
     }
     const workers = new Set<string>();
-    for (const task of tasks) for (const worker of task.workers) workers.add(worker);
+    for (const task of tasks) for (const worker of task.workers ?? []) workers.add(worker);
     const reasonTask = tasks.filter((t) => t.reason !== undefined).sort((a, b) => b.reasonAt - a.reasonAt)[0];
     const errors = acc.errors + (status !== undefined && status >= 500 ? 1 : 0);
     return {
       correlationId: acc.cid,
       at: acc.at,
-      method: acc.method?.value,
-      route: acc.apiRoute?.value ?? acc.nginxPath?.value,
+      method: acc.method,
+      route: acc.apiRoute ?? acc.nginxPath,
       status,
-      durationMs: acc.nginx?.value.durationMs ?? acc.api?.value.durationMs,
+      durationMs: acc.nginxDurationMs ?? acc.apiDurationMs,
       totalMs: lastAt - acc.at,
       tasks: tasks.length,
       taskIds: tasks.map((t) => t.taskId).sort(),
       taskType: joined(tasks.map((t) => t.type)),
       queue: joined(tasks.map((t) => t.queue)),
-      worker: latest?.last?.worker,
+      worker: latest?.lastWorker,
       workers: [...workers].sort(),
       state,
       attempts: Math.max(0, ...tasks.map(attemptsOf)),
@@ -424,8 +503,8 @@ export class RequestLedger {
       duplicates: acc.duplicates,
       errors,
       requests: Math.max(acc.received, acc.nginxLines, 1),
-      services: [...acc.services].sort(),
-      instances: [...acc.instances].sort(),
+      services: [...(acc.services ?? [])].sort(),
+      instances: [...(acc.instances ?? [])].sort(),
       failed: states.includes('dead-lettered') || states.includes('failed') || (status !== undefined && status >= 500),
       runningSince: runningSince(tasks),
     };
@@ -447,9 +526,13 @@ export interface TaskFacts {
 /** The start of the earliest attempt running now among `tasks`, if one is. */
 function runningSince(tasks: readonly TaskAcc[]): number | undefined {
   let since: number | undefined;
-  for (const task of tasks)
-    if (taskState(task) === 'running' && task.last !== undefined) since = Math.min(since ?? task.last.at, task.last.at);
+  for (const task of tasks) if (taskState(task) === 'running') since = Math.min(since ?? task.lastAt, task.lastAt);
   return since;
+}
+
+/** When the task's latest attempt event was written; 0 before any. */
+function lastEventAt(task: TaskAcc): number {
+  return task.lastState === undefined ? 0 : task.lastAt;
 }
 
 /** Attempts the lines show, whatever order they came in (files are read one after another). */
@@ -460,7 +543,7 @@ function attemptsOf(task: TaskAcc): number {
 function taskState(task: TaskAcc): TaskState {
   if (task.deadLettered) return 'dead-lettered';
   if (task.completed) return 'succeeded';
-  return task.last?.state ?? 'queued';
+  return task.lastState ?? 'queued';
 }
 
 function joined(values: readonly (string | undefined)[]): string | undefined {

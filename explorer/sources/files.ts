@@ -29,10 +29,10 @@ import { jsonTextTooDeep } from '../../contract/json-depth.ts';
 import { EVENTS, F, type LogRecord, normalizeNginxLine } from '../../contract/vocabulary.ts';
 import { EXPLORE_ERRORS } from '../errors.ts';
 import type { Mapping } from '../mapping/mapping.ts';
-import { num, str, timestampOf } from '../model/fields.ts';
+import { canonicalIsoMs, isTime, num, str, timestampOf } from '../model/fields.ts';
 import { polledTaskId } from '../model/join.ts';
 import type { Hit } from '../model/types.ts';
-import { type RawLine, readFileLines } from './line-reader.ts';
+import { type RawLine, readFileLines, readFileTextLines } from './line-reader.ts';
 import {
   LOG_NAMES_TEXT,
   type LogFile,
@@ -103,8 +103,11 @@ const FEED_CHUNK_BYTES = 1024 * 1024;
 const MAPPED_LINES_BYTES = 32 * 1024 * 1024;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
 const QUOTE = 0x22;
+/** How a contract line opens: pino writes @timestamp first. */
+const TIMESTAMP_OPENING = `{"${F.TIMESTAMP}":"`;
+const TIMESTAMP_KEY = `"${F.TIMESTAMP}"`;
+const NGINX_MSEC_KEY = `"${F.NGINX_MSEC}"`;
 
 /** Read log files: a directory tree, one file, a glob, or standard input (`-`). */
 export class FileSource implements LogSource {
@@ -149,13 +152,12 @@ export class FileSource implements LogSource {
   // through a mapping, so the byte search for them before JSON.parse stays valid for any format.
 
   /** The contract lines of one parsed physical line, with their `file:line` sources. */
-  #hits(file: LogFile, line: RawLine, record: LogRecord): Hit[] {
-    if (this.#mapping === undefined)
-      return [{ source: `${file.name}:${line.number}`, record: normalizeNginxLine(record) }];
+  #hits(file: LogFile, number: number, record: LogRecord): Hit[] {
+    if (this.#mapping === undefined) return [{ source: `${file.name}:${number}`, record: normalizeNginxLine(record) }];
     const records = this.#mapping.map(record);
     // One OTLP line holds many records: `file:line.k` tells them apart.
     return records.map((r, k) => ({
-      source: records.length === 1 ? `${file.name}:${line.number}` : `${file.name}:${line.number}.${k + 1}`,
+      source: records.length === 1 ? `${file.name}:${number}` : `${file.name}:${number}.${k + 1}`,
       record: normalizeNginxLine(r),
     }));
   }
@@ -169,12 +171,12 @@ export class FileSource implements LogSource {
     const cache = this.#mappedLines;
     if (cache === undefined) {
       const record = this.#parse(file, line);
-      return record === undefined ? [] : this.#hits(file, line, record);
+      return record === undefined ? [] : this.#hits(file, line.number, record);
     }
     const known = cache.get(file, line.number, line.bytes);
     if (known !== undefined) return known;
     const record = this.#parse(file, line);
-    const hits = record === undefined ? [] : this.#hits(file, line, record);
+    const hits = record === undefined ? [] : this.#hits(file, line.number, record);
     cache.set(file, line.number, line.bytes, hits);
     return hits;
   }
@@ -213,7 +215,7 @@ export class FileSource implements LogSource {
             if (taken >= perFile) return;
             const record = this.#parse(file, line);
             if (record === undefined) return;
-            for (const hit of this.#hits(file, line, record)) {
+            for (const hit of this.#hits(file, line.number, record)) {
               const at = timestampOf(hit.record);
               if (sinceMs !== undefined && at !== undefined && at < sinceMs) continue;
               hits.push(hit);
@@ -335,6 +337,37 @@ export class FileSource implements LogSource {
     return { dev: file.dev, ino: file.ino, offset: end.offset, lastLine: end.lastLine, malformed, hits: [] };
   }
 
+  /** {@link #read} for a reader that decodes every line: the lines come as text, decoded many at a time. */
+  async #readText(
+    file: LogFile,
+    from: FileProgress | undefined,
+    visit: (text: string, number: number) => void,
+    chunkBytes: number,
+  ): Promise<FileProgress> {
+    let malformed = from?.malformed ?? 0;
+    const end = await readFileTextLines(
+      file.path,
+      {
+        size: file.size,
+        gzip: file.gzip,
+        complete: file.complete,
+        start: from?.offset ?? 0,
+        firstLine: (from?.lastLine ?? 0) + 1,
+        ...(file.fd === undefined ? {} : { fd: file.fd }),
+        ...(this.#options.maxLineBytes === undefined ? {} : { maxLineBytes: this.#options.maxLineBytes }),
+        chunkBytes,
+      },
+      (text, number) => {
+        // Undefined: the line was longer than the cap.
+        const shape = text === undefined ? 'malformed' : shapeOfText(text);
+        if (shape === 'malformed') malformed++;
+        else if (shape === 'object' && text !== undefined) visit(text, number);
+      },
+    );
+    this.#malformedByFile.set(file.name, malformed);
+    return { dev: file.dev, ino: file.ino, offset: end.offset, lastLine: end.lastLine, malformed, hits: [] };
+  }
+
   /**
    * Stream every well-formed line of every file to `visit`; a file that cannot be read
    * (vanished, refused, corrupt gzip) is skipped with a notice.
@@ -402,11 +435,13 @@ export class FileSource implements LogSource {
   }
 
   #parse(file: LogFile, line: RawLine): LogRecord | undefined {
+    return this.#parseText(file, line.number, line.bytes.toString('utf8'));
+  }
+
+  #parseText(file: LogFile, number: number, text: string): LogRecord | undefined {
     try {
-      const text = line.bytes.toString('utf8');
       // Most lines are flat: one brace, no bracket. Only a line with more can nest too deep.
-      const nested =
-        line.bytes.indexOf(OPEN_BRACE, line.bytes.indexOf(OPEN_BRACE) + 1) !== -1 || line.bytes.includes(OPEN_BRACKET);
+      const nested = text.indexOf('{', text.indexOf('{') + 1) !== -1 || text.includes('[');
       if (nested && jsonTextTooDeep(text, MAX_LINE_NESTING)) throw new RangeError('nested too deep');
       const value: unknown = JSON.parse(text);
       if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as LogRecord;
@@ -414,7 +449,7 @@ export class FileSource implements LogSource {
       // Counted below: a torn or foreign line must not stop the explorer.
     }
     // Bounded: a file of millions of brace-shaped non-JSON lines must not grow this without end.
-    if (this.#unparsable.size < MAX_UNPARSABLE_KEPT) this.#unparsable.add(`${file.name}:${line.number}`);
+    if (this.#unparsable.size < MAX_UNPARSABLE_KEPT) this.#unparsable.add(`${file.name}:${number}`);
     return undefined;
   }
 
@@ -494,7 +529,7 @@ export class FileSource implements LogSource {
     await this.#each((file, line) => {
       const parsed = this.#parse(file, line);
       if (parsed === undefined) return;
-      for (const hit of this.#hits(file, line, parsed)) {
+      for (const hit of this.#hits(file, line.number, parsed)) {
         const at = timestampOf(hit.record);
         if (at === undefined || (sinceMs !== undefined && at < sinceMs)) continue;
         hits.push({ hit, at });
@@ -508,6 +543,7 @@ export class FileSource implements LogSource {
   }
 
   feed(sinceMs: number | undefined): LineFeed {
+    const sinceText = canonicalText(sinceMs);
     // Where each file was read to, by device and inode: a file renamed by a rotation goes on
     // where it stopped, a file truncated or replaced at its path is read from its start.
     const readTo = new Map<string, { progress: FileProgress; size: number }>();
@@ -522,27 +558,31 @@ export class FileSource implements LogSource {
           const from =
             before !== undefined && !file.gzip && file.size >= before.progress.offset ? before.progress : undefined;
           try {
-            const progress = await this.#read(
+            const progress = await this.#readText(
               file,
               from,
-              (line) => {
-                const record = this.#parse(file, line);
+              (text, number) => {
+                if (this.#mapping === undefined && sinceMs !== undefined && writtenBefore(text, sinceMs, sinceText))
+                  return;
+                const record = this.#parseText(file, number, text);
                 if (record === undefined) return;
                 if (this.#mapping === undefined) {
                   // Contract lines go straight to the fold: a list pass reads every line, and
-                  // the fold needs neither a hit nor its `file:line` source.
+                  // the fold needs neither a hit nor its `file:line` source. A status poll
+                  // changes no row (RequestLedger drops it), and a polling client writes half
+                  // the lines: it goes before its nginx timings are converted or its time read.
+                  if (polledTaskId(record) !== undefined) return;
                   const normal = normalizeNginxLine(record);
                   const at = timestampOf(normal);
                   if (at !== undefined && (sinceMs === undefined || at >= sinceMs)) visit(normal, at);
                   return;
                 }
-                for (const hit of this.#hits(file, line, record)) {
+                for (const hit of this.#hits(file, number, record)) {
+                  if (polledTaskId(hit.record) !== undefined) continue;
                   const at = timestampOf(hit.record);
                   if (at !== undefined && (sinceMs === undefined || at >= sinceMs)) visit(hit.record, at);
                 }
               },
-              undefined,
-              undefined,
               this.#options.chunkBytes ?? FEED_CHUNK_BYTES,
             );
             readTo.set(key, { progress, size: file.size });
@@ -585,7 +625,7 @@ export class FileSource implements LogSource {
           // A foreign format names the id differently, maybe nested: read it through the mapping.
           const record = this.#parse(current, line);
           if (record === undefined) return;
-          for (const hit of this.#hits(current, line, record)) {
+          for (const hit of this.#hits(current, line.number, record)) {
             const value = str(hit.record, field);
             if (value !== undefined && value.length <= 128) candidates.add(value);
           }
@@ -608,7 +648,7 @@ export class FileSource implements LogSource {
 
   #timeOf(file: LogFile, line: RawLine): number | undefined {
     const record = this.#parse(file, line);
-    return record === undefined ? undefined : timestampOf(this.#hits(file, line, record)[0]?.record ?? {});
+    return record === undefined ? undefined : timestampOf(this.#hits(file, line.number, record)[0]?.record ?? {});
   }
 
   malformedLines(): number {
@@ -630,6 +670,58 @@ export class FileSource implements LogSource {
     const file = await stdin?.catch(() => undefined);
     if (file?.fd !== undefined) closeSync(file.fd);
   }
+}
+
+/**
+ * True when a contract line was written before `sinceMs`, read from its bytes without a parse:
+ * it opens with its @timestamp in the canonical form (canonicalIsoMs), older than `sinceMs`,
+ * and holds no second "@timestamp" and no "nginx.msec" (whose time replaces it, see
+ * normalizeNginxLine). Without a backslash in the line no key can be spelled otherwise, so its
+ * record's time is that one if it parses at all, and a list pass need not parse it: a --since
+ * window over a day of logs parses the window's lines only. The price: such a line, if it were
+ * not JSON after all, is not counted as malformed by that pass.
+ */
+function writtenBefore(text: string, sinceMs: number, sinceText: string | undefined): boolean {
+  const opening = TIMESTAMP_OPENING.length;
+  if (text.charCodeAt(opening + 24) !== QUOTE || !text.startsWith(TIMESTAMP_OPENING)) return false;
+  // Canonical times sort as their text does: a line whose time does not read earlier than the
+  // window's start is not before it, and most lines of a window are read without a date parse.
+  if (sinceText !== undefined && !readsEarlier(text, opening, sinceText)) return false;
+  const at = canonicalIsoMs(text.slice(opening, opening + 24));
+  return (
+    at !== undefined &&
+    at < sinceMs &&
+    !text.includes('\\') &&
+    !text.includes(TIMESTAMP_KEY, opening + 25) &&
+    !text.includes(NGINX_MSEC_KEY)
+  );
+}
+
+/** `ms` in the canonical form (canonicalIsoMs), if it has one. */
+function canonicalText(ms: number | undefined): string | undefined {
+  if (ms === undefined || !isTime(ms)) return undefined;
+  const text = new Date(ms).toISOString();
+  return text.length === 24 ? text : undefined;
+}
+
+/** True when the 24 characters of `text` at `at` sort before `than` (24 characters). */
+function readsEarlier(text: string, at: number, than: string): boolean {
+  for (let i = 0; i < 24; i++) {
+    const a = text.charCodeAt(at + i);
+    const b = than.charCodeAt(i);
+    if (a !== b) return a < b;
+  }
+  return false;
+}
+
+/** {@link shapeOf} of a decoded line. */
+function shapeOfText(text: string): 'blank' | 'object' | 'malformed' {
+  let start = 0;
+  let end = text.length - 1;
+  while (start <= end && isSpace(text.charCodeAt(start))) start++;
+  while (end >= start && isSpace(text.charCodeAt(end))) end--;
+  if (start > end) return 'blank';
+  return text.charCodeAt(start) === OPEN_BRACE && text.charCodeAt(end) === CLOSE_BRACE ? 'object' : 'malformed';
 }
 
 /** A line's shape before any parse: blank, plausibly one JSON object, or malformed. */

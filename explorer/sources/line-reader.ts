@@ -53,6 +53,19 @@ export interface SplitOptions {
 /** Called once per line, in order. */
 export type OnLine = (line: RawLine) => void;
 
+/**
+ * Called once per line, in order, with the line decoded (UTF-8, without the newline or a
+ * trailing CR), or undefined when it was longer than the cap; `number` is 1-based.
+ */
+export type OnTextLine = (text: string | undefined, number: number) => void;
+
+/**
+ * Bytes decoded into one string at most, as far as a newline allows: a string much larger
+ * would be allocated outside the young generation, and a list pass decoding 1 GB in such
+ * strings would bring on a full collection (which marks everything the pass keeps) far more
+ * often than its garbage needs.
+ */
+const TEXT_PIECE_BYTES = 64 * 1024;
 const NEWLINE = 0x0a;
 const CR = 0x0d;
 const EMPTY = Buffer.alloc(0);
@@ -116,6 +129,75 @@ export class LineSplitter {
     }
   }
 
+  /**
+   * {@link push}, handing on each line decoded. The lines a chunk holds whole are decoded in
+   * pieces of many lines and cut at the newlines of the text: a call into the decoder per
+   * piece, not per line, and no buffer view per line. A newline byte never belongs to another character,
+   * so the text reads as each line decoded alone would.
+   */
+  pushText(chunk: Buffer, onText: OnTextLine): void {
+    const base = this.#pushed;
+    this.#pushed += chunk.length;
+    let start = 0;
+    if (this.#partBytes > 0 || this.#overLong) {
+      const end = chunk.indexOf(NEWLINE);
+      if (end === -1) {
+        this.#keep(chunk);
+        return;
+      }
+      this.#keep(chunk.subarray(0, end));
+      this.#emitText(onText);
+      this.#complete = base + end + 1;
+      start = end + 1;
+    }
+    const last = chunk.lastIndexOf(NEWLINE);
+    if (last >= start) {
+      if (last - start > this.#maxLineBytes) {
+        // One of these lines may be over the cap: measure each in bytes.
+        this.#pushed = base + start;
+        this.push(chunk.subarray(start, last + 1), (line) => onText(textOf(line), line.number));
+        this.#pushed = base + chunk.length;
+        this.#complete = base + last + 1;
+      } else {
+        for (let from = start; from <= last; ) {
+          let to = last;
+          if (last - from > TEXT_PIECE_BYTES) {
+            to = chunk.lastIndexOf(NEWLINE, from + TEXT_PIECE_BYTES);
+            if (to < from) to = chunk.indexOf(NEWLINE, from + TEXT_PIECE_BYTES);
+          }
+          this.#emitPiece(chunk.toString('utf8', from, to), onText);
+          from = to + 1;
+        }
+        this.#complete = base + last + 1;
+      }
+      start = last + 1;
+    }
+    if (start < chunk.length) this.#keep(chunk.subarray(start));
+  }
+
+  /** Hand on the lines of `text`, which ended with a newline that is not in it. */
+  #emitPiece(text: string, onText: OnTextLine): void {
+    for (let from = 0; ; ) {
+      const newline = text.indexOf('\n', from);
+      const end = newline === -1 ? text.length : newline;
+      this.#number++;
+      onText(text.slice(from, end > from && text.charCodeAt(end - 1) === CR ? end - 1 : end), this.#number);
+      if (newline === -1) return;
+      from = newline + 1;
+    }
+  }
+
+  /** {@link end} for {@link pushText}. */
+  endText(onText: OnTextLine): void {
+    if (this.#partBytes > 0 || this.#overLong) this.#emitText(onText);
+    this.#complete = this.#pushed;
+  }
+
+  /** The line kept so far, decoded. */
+  #emitText(onText: OnTextLine): void {
+    this.#emit((line) => onText(textOf(line), line.number));
+  }
+
   /** Where the needles start in `chunk`, in order; undefined when there are none to look for. */
   #marks(chunk: Buffer): number[] | undefined {
     if (this.#needles === undefined) return undefined;
@@ -167,6 +249,10 @@ export class LineSplitter {
   }
 }
 
+function textOf(line: RawLine): string | undefined {
+  return line.overLong ? undefined : line.bytes.toString('utf8');
+}
+
 /** How to read one file. */
 export interface ReadOptions {
   /** Bytes of the file to read (its size when listed), so lines appended meanwhile wait for the next read. */
@@ -199,7 +285,31 @@ export interface ReadEnd {
 }
 
 /** Stream the lines of a file to `onLine`; rejects with the file system's or zlib's error. */
-export async function readFileLines(path: string, options: ReadOptions, onLine: OnLine): Promise<ReadEnd> {
+export function readFileLines(path: string, options: ReadOptions, onLine: OnLine): Promise<ReadEnd> {
+  return readSplit(path, options, {
+    push: (splitter, chunk) => splitter.push(chunk, onLine),
+    end: (splitter) => splitter.end(onLine),
+  });
+}
+
+/**
+ * {@link readFileLines}, each line decoded ({@link LineSplitter.pushText}): for a reader that
+ * decodes every line anyway. Needles are not searched.
+ */
+export function readFileTextLines(path: string, options: ReadOptions, onText: OnTextLine): Promise<ReadEnd> {
+  return readSplit(path, options, {
+    push: (splitter, chunk) => splitter.pushText(chunk, onText),
+    end: (splitter) => splitter.endText(onText),
+  });
+}
+
+/** How a read hands its chunks to the splitter, and the tail of a stream that has ended. */
+interface Split {
+  push(splitter: LineSplitter, chunk: Buffer): void;
+  end(splitter: LineSplitter): void;
+}
+
+async function readSplit(path: string, options: ReadOptions, split: Split): Promise<ReadEnd> {
   const start = options.gzip ? 0 : (options.start ?? 0);
   const splitter = new LineSplitter({
     ...(options.maxLineBytes === undefined ? {} : { maxLineBytes: options.maxLineBytes }),
@@ -207,11 +317,12 @@ export async function readFileLines(path: string, options: ReadOptions, onLine: 
     firstNumber: options.gzip ? 1 : (options.firstLine ?? 1),
   });
   if (options.size <= start) return { offset: start, lastLine: splitter.lastNumber };
-  if (!options.gzip) await readPlain(path, options, start, splitter, onLine);
-  else await readGzip(path, options, start, splitter, onLine);
+  const push = (chunk: Buffer) => split.push(splitter, chunk);
+  if (!options.gzip) await readPlain(path, options, start, push);
+  else await readGzip(path, options, start, push);
   if (options.signal?.aborted) return { offset: start + splitter.completeBytes, lastLine: splitter.lastNumber };
   if (options.gzip || options.complete) {
-    splitter.end(onLine);
+    split.end(splitter);
     return { offset: options.size, lastLine: splitter.lastNumber };
   }
   return { offset: start + splitter.completeBytes, lastLine: splitter.lastNumber };
@@ -226,8 +337,7 @@ async function readPlain(
   path: string,
   options: ReadOptions,
   start: number,
-  splitter: LineSplitter,
-  onLine: OnLine,
+  push: (chunk: Buffer) => void,
 ): Promise<void> {
   const handle = options.fd === undefined ? await open(path, 'r') : undefined;
   const fd = options.fd ?? (handle as FileHandle).fd;
@@ -249,7 +359,7 @@ async function readPlain(
       const chunk = (buffers[turn % 2] as Buffer).subarray(0, bytesRead);
       turn++;
       pending = options.signal?.aborted ? undefined : readAt(position, turn);
-      splitter.push(chunk, onLine);
+      push(chunk);
       if (options.signal?.aborted) break;
     }
   } finally {
@@ -271,8 +381,7 @@ async function readGzip(
   path: string,
   options: ReadOptions,
   start: number,
-  splitter: LineSplitter,
-  onLine: OnLine,
+  push: (chunk: Buffer) => void,
 ): Promise<void> {
   const file = createReadStream(path, {
     // Destroying a read stream closes its descriptor even without autoClose: a borrowed one
@@ -289,7 +398,7 @@ async function readGzip(
   if (options.gzip) file.on('error', (error) => stream.destroy(error));
   try {
     for await (const chunk of stream) {
-      splitter.push(chunk as Buffer, onLine);
+      push(chunk as Buffer);
       if (options.signal?.aborted) break;
     }
   } finally {

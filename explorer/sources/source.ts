@@ -65,7 +65,10 @@ export interface PollPages {
 export interface LineFeed {
   /** True when every pass delivers the whole window (a reader starts over with each). */
   readonly restarts: boolean;
-  /** Hand each line's record and @timestamp (epoch ms; undefined: read it from the record) to `visit`. */
+  /**
+   * Hand each line's record and @timestamp (epoch ms; undefined: read it from the record) to
+   * `visit`. Status polls may be left out: they change no row of the fleet view.
+   */
   next(visit: (record: LogRecord, at: number | undefined) => void): Promise<void>;
 }
 

@@ -1,7 +1,11 @@
-import { appendFileSync, renameSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fleetFeed } from '../../explorer/fleet-feed.ts';
+import { F, type LogRecord } from '../../contract/vocabulary.ts';
+import { fleetFeed, fleetRows } from '../../explorer/fleet-feed.ts';
+import { polledTaskId } from '../../explorer/model/join.ts';
+import { RequestLedger } from '../../explorer/model/request-list.ts';
 import { FileSource } from '../../explorer/sources/files.ts';
 import { LogWriter, T0 } from './fixtures.ts';
 import { tempLogDirs, writeLogDir } from './helpers.ts';
@@ -38,6 +42,60 @@ describe('the fleet view from log files', () => {
       expect(row.durationMs).toBeDefined();
     }
     expect(rows[0]?.correlationId).toBe(`req-${requests - 1}`);
+    await source.close();
+  });
+
+  it('hands no status poll to the fold, and lists what a fold of every line lists', async () => {
+    const w = new LogWriter();
+    for (let i = 0; i < 20; i++) {
+      w.post({ ms: i * 10, cid: `req-${i}`, taskId: `task-${i}` });
+      w.attempt({ ms: i * 10 + 5, cid: `req-${i}`, taskId: `task-${i}`, worker: 'worker-1', attempt: 1 });
+      // Polls under the request's own id too: the fold drops them all the same.
+      w.poll(i * 10 + 7, i % 2 ? `req-${i}` : `req-${i}-poll`, `task-${i}`, 200, 'api-2', i % 3 === 0);
+    }
+    const source = new FileSource(track(writeLogDir(w)));
+    const folded: LogRecord[] = [];
+    const fed = new RequestLedger();
+    await source.feed(undefined).next((record, at) => {
+      folded.push(record);
+      fed.add(record, at);
+    });
+    expect(folded.some((record) => polledTaskId(record) !== undefined)).toBe(false);
+    expect(folded.some((record) => record[F.SERVICE_NAME] === 'nginx')).toBe(true);
+    const every = new RequestLedger().addAll(w.hits('all'));
+    expect(fed.lines).toBeLessThan(every.lines);
+    const filter = { limit: 200 };
+    expect(fleetRows(fed, filter, T0)).toEqual(fleetRows(every, filter, T0));
+    await source.close();
+  });
+
+  it('leaves lines older than the window unparsed, but not one whose time a later key or nginx.msec replaces', async () => {
+    const iso = (ms: number) => new Date(T0 + ms).toISOString();
+    const request = (cid: string) =>
+      `"service.name":"api","event.action":"http.request.received","correlation_id":"${cid}","http.request.method":"POST","url.path":"/api/v1/tasks"`;
+    const dir = track(mkdtempSync(join(tmpdir(), 'dtq-explore-')));
+    writeFileSync(
+      join(dir, 'api-1.ndjson'),
+      [
+        `{"@timestamp":"${iso(0)}",${request('req-old')}}`,
+        // Older than the window and no JSON: never parsed, so not counted either.
+        `{"@timestamp":"${iso(0)}","event.action":}`,
+        `{"@timestamp":"${iso(10_000)}","event.action":}`,
+        // JSON.parse keeps the last of two keys: this line is in the window.
+        `{"@timestamp":"${iso(0)}",${request('req-twice')},"@timestamp":"${iso(10_000)}"}`,
+        `{"@timestamp":"${iso(0)}",${request('req-escaped')},"\u0040timestamp":"${iso(10_000)}"}`,
+        `{"@timestamp":"${iso(10_000)}",${request('req-new')}}`,
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(
+      join(dir, 'nginx.ndjson'),
+      `{"@timestamp":"${iso(0)}","service.name":"nginx","event.action":"nginx.access","correlation_id":"req-nginx","http.request.method":"POST","url.path":"/api/v1/tasks","http.response.status_code":"202","nginx.msec":"${(T0 + 10_000) / 1000}"}\n`,
+    );
+    const source = new FileSource(dir);
+    const rows = await fleetFeed(source, { sinceMs: T0 + 5000, limit: 10 }).rows();
+    expect(rows.map((row) => row.correlationId).sort()).toEqual(['req-escaped', 'req-new', 'req-nginx', 'req-twice']);
+    expect(source.malformedLines()).toBe(1);
     await source.close();
   });
 

@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LineSplitter, type RawLine, readFileLines } from '../../explorer/sources/line-reader.ts';
 
@@ -35,6 +36,50 @@ describe('splitting a byte stream into lines', () => {
     const lines = split([long.slice(0, 10), long.slice(10), '\nok\n', long], 16, true);
     expect(texts(lines)).toEqual(['<over-long>', 'ok', '<over-long>']);
     expect(lines.map((l) => l.number)).toEqual([1, 2, 3]);
+  });
+
+  it('hands on as text exactly the lines it hands on as bytes, decoded, however the stream is cut', () => {
+    // Bytes that make lines: text, newlines, CRs, multi-byte characters and invalid UTF-8
+    // (a lone continuation byte, a sequence cut short by a newline).
+    const piece = fc.constantFrom(
+      ...['{"a":1}', 'é', '€', '\n', '\r', '\r\n', ' ', 'xyz'].map((t) => Buffer.from(t)),
+      Buffer.from([0x80]),
+      Buffer.from([0xe2, 0x82]),
+      Buffer.from([0xf0, 0x9f, 0x98]),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 60 }),
+        fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 20 }),
+        fc.integer({ min: 1, max: 30 }),
+        fc.boolean(),
+        (pieces, cuts, maxLineBytes, ended) => {
+          const stream = Buffer.concat(pieces);
+          const chunks: Buffer[] = [];
+          for (let at = 0, i = 0; at < stream.length; i++) {
+            const size = cuts[i % cuts.length] as number;
+            chunks.push(stream.subarray(at, at + size));
+            at += size;
+          }
+          const bytes = new LineSplitter({ maxLineBytes });
+          const text = new LineSplitter({ maxLineBytes });
+          const expected: [string | undefined, number][] = [];
+          const got: [string | undefined, number][] = [];
+          for (const chunk of chunks) {
+            bytes.push(chunk, (l) => expected.push([l.overLong ? undefined : l.bytes.toString('utf8'), l.number]));
+            text.pushText(chunk, (t, n) => got.push([t, n]));
+            expect(text.completeBytes).toBe(bytes.completeBytes);
+          }
+          if (ended) {
+            bytes.end((l) => expected.push([l.overLong ? undefined : l.bytes.toString('utf8'), l.number]));
+            text.endText((t, n) => got.push([t, n]));
+          }
+          expect(got).toEqual(expected);
+          expect(text.completeBytes).toBe(bytes.completeBytes);
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 
   it('keeps a line exactly at the cap', () => {
