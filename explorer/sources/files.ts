@@ -435,10 +435,10 @@ export class FileSource implements LogSource {
   #parse(file: LogFile, line: RawLine): LogRecord | undefined {
     try {
       const text = line.bytes.toString('utf8');
-      // Most lines are flat: one brace, no bracket. Only a line with more can nest too deep.
-      const nested =
-        line.bytes.indexOf(OPEN_BRACE, line.bytes.indexOf(OPEN_BRACE) + 1) !== -1 || line.bytes.includes(OPEN_BRACKET);
-      if (nested && jsonTextTooDeep(text, MAX_LINE_NESTING)) throw new RangeError('nested too deep');
+      // Each level opens with a brace or a bracket: a line with fewer of them cannot nest too
+      // deep, and most lines (contract lines are flat, ECS lines nest a few objects) have few.
+      if (openersOver(line.bytes, MAX_LINE_NESTING) && jsonTextTooDeep(text, MAX_LINE_NESTING))
+        throw new RangeError('nested too deep');
       const value: unknown = JSON.parse(text);
       if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as LogRecord;
     } catch {
@@ -676,6 +676,16 @@ function settledStamp(file: LogFile, now: number): string | undefined {
   if (stat === undefined || Number(stat.dev) !== file.dev || Number(stat.ino) !== file.ino) return undefined;
   if (Number(stat.size) !== file.size || Number(stat.ctimeNs / 1_000_000n) >= now - SETTLED_MS) return undefined;
   return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
+}
+
+/** Whether `bytes` hold more than `limit` braces and brackets together, in strings or not. */
+function openersOver(bytes: Buffer, limit: number): boolean {
+  let count = 0;
+  for (let at = bytes.indexOf(OPEN_BRACE); at !== -1; at = bytes.indexOf(OPEN_BRACE, at + 1))
+    if (++count > limit) return true;
+  for (let at = bytes.indexOf(OPEN_BRACKET); at !== -1; at = bytes.indexOf(OPEN_BRACKET, at + 1))
+    if (++count > limit) return true;
+  return false;
 }
 
 /** A line's shape before any parse: blank, plausibly one JSON object, or malformed. */
