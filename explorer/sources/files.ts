@@ -367,7 +367,9 @@ export class FileSource implements LogSource {
   /**
    * Every line whose bytes contain one of `needles` and whose record passes `keep`. The same
    * lookup again (--follow asks every second) reads only what was appended since, per file,
-   * unless the file was replaced, truncated or is compressed.
+   * unless the file was replaced, truncated or is compressed. With a mapping, a file that an
+   * earlier lookup read whole, keeping every line, is not read while its stamp stays the same
+   * (see {@link settledStamp}): its kept lines are searched instead.
    */
   async #scan(key: string, needles: readonly string[], keep: (record: LogRecord) => boolean): Promise<Hit[]> {
     const hits: Hit[] = [];
