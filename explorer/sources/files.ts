@@ -65,6 +65,8 @@ export interface FileSourceOptions {
   readonly chunkBytes?: number;
   /** The log format's mapping (explorer/mapping/); the identity (`dtq`) and none read lines as they are. */
   readonly mapping?: Mapping;
+  /** The clock that tells whether a file has settled (see {@link settledStamp}; default Date.now). */
+  readonly now?: () => number;
 }
 
 /** How far a lookup read one file, and the lines it kept from it. */
@@ -101,6 +103,12 @@ const FEED_CHUNK_BYTES = 1024 * 1024;
  * record, counted twice), so its second lookup maps nothing again.
  */
 const MAPPED_LINES_BYTES = 32 * 1024 * 1024;
+/**
+ * How long a file must have been left alone before its stamp is trusted: longer than any
+ * file system's timestamp granularity (a jiffy on Linux, a second on some, two on FAT), so a
+ * write after the stamp was taken cannot leave the same change time behind.
+ */
+const SETTLED_MS = 2_000;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const QUOTE = 0x22;
@@ -133,12 +141,14 @@ export class FileSource implements LogSource {
   readonly #mapping: Mapping | undefined;
   /** Lines already mapped, for the trace's next lookups; only with a mapping. */
   readonly #mappedLines: MappedLines | undefined;
+  readonly #now: () => number;
 
   constructor(logs: string, options: FileSourceOptions = {}) {
     this.#input = parseLogInput(logs, (path) => statSync(path, { throwIfNoEntry: false }) !== undefined);
     this.#options = options;
     this.#mapping = options.mapping?.identity === false ? options.mapping : undefined;
     this.#mappedLines = this.#mapping === undefined ? undefined : new MappedLines(MAPPED_LINES_BYTES);
+    this.#now = options.now ?? Date.now;
     const where =
       this.#input.kind === 'stdin'
         ? 'standard input'
@@ -390,7 +400,9 @@ export class FileSource implements LogSource {
   /**
    * Every line whose bytes contain one of `needles` and whose record passes `keep`. The same
    * lookup again (--follow asks every second) reads only what was appended since, per file,
-   * unless the file was replaced, truncated or is compressed.
+   * unless the file was replaced, truncated or is compressed. With a mapping, a file that an
+   * earlier lookup read whole, keeping every line, is not read while its stamp stays the same
+   * (see {@link settledStamp}): its kept lines are searched instead.
    */
   async #scan(key: string, needles: readonly string[], keep: (record: LogRecord) => boolean): Promise<Hit[]> {
     const hits: Hit[] = [];
@@ -410,15 +422,36 @@ export class FileSource implements LogSource {
           : undefined;
       const fileHits = from === undefined ? [] : [...from.hits];
       try {
+        const cache = this.#mappedLines;
+        const stamp = cache === undefined || from !== undefined ? undefined : settledStamp(file, this.#now());
+        const whole = stamp === undefined ? undefined : cache?.wholeOf(file, stamp);
+        if (whole !== undefined) {
+          // Unchanged since a read that kept every line: the kept lines are the file.
+          for (const line of whole.lines) {
+            if (!wanted.some((needle) => line.bytes.includes(needle))) continue;
+            for (const hit of line.hits) if (keep(hit.record)) fileHits.push(hit);
+          }
+          this.#malformedByFile.set(file.name, whole.end.malformed);
+          progress.set(file.name, { dev: file.dev, ino: file.ino, ...whole.end, hits: fileHits });
+          for (const hit of fileHits) hits.push(hit);
+          continue;
+        }
+        // The lines that went to the cache, while every line of the file did.
+        let cached: number[] | undefined = stamp === undefined ? undefined : [];
         const read = await this.#read(
           file,
           from,
           (line) => {
-            if (!line.candidate || !wanted.some((needle) => line.bytes.includes(needle))) return;
+            if (!line.candidate || !wanted.some((needle) => line.bytes.includes(needle))) {
+              cached = undefined;
+              return;
+            }
+            cached?.push(line.number);
             for (const hit of this.#lineHits(file, line)) if (keep(hit.record)) fileHits.push(hit);
           },
           wanted,
         );
+        if (stamp !== undefined && cached !== undefined) cache?.keepWhole(file, stamp, cached, read);
         progress.set(file.name, { ...read, hits: fileHits });
         for (const hit of fileHits) hits.push(hit);
       } catch (error) {
@@ -440,9 +473,10 @@ export class FileSource implements LogSource {
 
   #parseText(file: LogFile, number: number, text: string): LogRecord | undefined {
     try {
-      // Most lines are flat: one brace, no bracket. Only a line with more can nest too deep.
-      const nested = text.indexOf('{', text.indexOf('{') + 1) !== -1 || text.includes('[');
-      if (nested && jsonTextTooDeep(text, MAX_LINE_NESTING)) throw new RangeError('nested too deep');
+      // Each level opens with a brace or a bracket: a line with fewer of them cannot nest too
+      // deep, and most lines (contract lines are flat, ECS lines nest a few objects) have few.
+      if (openersOver(text, MAX_LINE_NESTING) && jsonTextTooDeep(text, MAX_LINE_NESTING))
+        throw new RangeError('nested too deep');
       const value: unknown = JSON.parse(text);
       if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as LogRecord;
     } catch {
@@ -722,6 +756,29 @@ function shapeOfText(text: string): 'blank' | 'object' | 'malformed' {
   while (end >= start && isSpace(text.charCodeAt(end))) end--;
   if (start > end) return 'blank';
   return text.charCodeAt(start) === OPEN_BRACE && text.charCodeAt(end) === CLOSE_BRACE ? 'object' : 'malformed';
+}
+
+/**
+ * What `file` is now, from one stat: device, inode, size and change time, or undefined when
+ * that cannot be trusted to change with its content: standard input (no path), a file that
+ * grew or was replaced since it was listed, or one changed less than {@link SETTLED_MS} ago
+ * (a write within the same timestamp tick would leave the same stamp). Every write to a file
+ * moves its change time, which no one can set back: the same stamp later means the same bytes.
+ */
+function settledStamp(file: LogFile, now: number): string | undefined {
+  if (file.fd !== undefined) return undefined;
+  const stat = statSync(file.path, { bigint: true, throwIfNoEntry: false });
+  if (stat === undefined || Number(stat.dev) !== file.dev || Number(stat.ino) !== file.ino) return undefined;
+  if (Number(stat.size) !== file.size || Number(stat.ctimeNs / 1_000_000n) >= now - SETTLED_MS) return undefined;
+  return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
+}
+
+/** Whether `text` holds more than `limit` braces and brackets together, in strings or not. */
+function openersOver(text: string, limit: number): boolean {
+  let count = 0;
+  for (let at = text.indexOf('{'); at !== -1; at = text.indexOf('{', at + 1)) if (++count > limit) return true;
+  for (let at = text.indexOf('['); at !== -1; at = text.indexOf('[', at + 1)) if (++count > limit) return true;
+  return false;
 }
 
 /** A line's shape before any parse: blank, plausibly one JSON object, or malformed. */

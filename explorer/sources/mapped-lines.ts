@@ -12,18 +12,37 @@ export interface LineFile {
   readonly ino: number;
 }
 
-/** One mapped line: where it is, a copy of its bytes, and what it mapped to. */
-interface Entry {
-  readonly file: FileLines;
+/** One kept line: its number, a copy of its bytes, and what it mapped to. */
+export interface KeptLine {
   readonly number: number;
   readonly bytes: Buffer;
   readonly hits: Hit[];
 }
 
-/** The lines kept of one file, by number. */
+/** Where a read of a whole file ended: its offset and last line, and the malformed lines it counted. */
+export interface FileEnd {
+  readonly offset: number;
+  readonly lastLine: number;
+  readonly malformed: number;
+}
+
+/** Every line of a file, in order, while the file is as `stamp` says; see {@link MappedLines.keepWhole}. */
+export interface WholeFile {
+  readonly stamp: string;
+  readonly lines: readonly KeptLine[];
+  readonly end: FileEnd;
+}
+
+/** One mapped line, and the file it is kept under. */
+interface Entry extends KeptLine {
+  readonly file: FileLines;
+}
+
+/** The lines kept of one file, by number, and all of them in order while they are all kept. */
 interface FileLines {
   readonly key: string;
   readonly lines: Map<number, Entry>;
+  whole: WholeFile | undefined;
 }
 
 /**
@@ -34,7 +53,9 @@ interface FileLines {
  * place keeps its inode but not its lines. Lines are kept per file, by number (a lookup reads
  * a file's lines in order, so most calls name the file the call before named), and dropped in
  * the order they came: every lookup reads the lines in the same order, so a line asked for
- * again is no likelier to be asked for next than one that was not.
+ * again is no likelier to be asked for next than one that was not. A file whose lines were all
+ * kept by one read may be marked whole under a stamp its reader takes (see {@link keepWhole}),
+ * so a later lookup that finds the file as it was need not read it at all.
  */
 export class MappedLines {
   readonly #maxBytes: number;
@@ -68,6 +89,7 @@ export class MappedLines {
     const cost = 2 * bytes.length;
     if (cost > this.#maxBytes) return;
     const kept = this.#linesOf(file, true) as FileLines;
+    kept.whole = undefined;
     const old = kept.lines.get(number);
     if (old !== undefined) this.#bytes -= 2 * old.bytes.length;
     // A copy: the line's bytes are a view of a read chunk, which must not be kept alive.
@@ -80,6 +102,7 @@ export class MappedLines {
       const { lines } = oldest.file;
       if (lines.get(oldest.number) !== oldest) continue;
       lines.delete(oldest.number);
+      oldest.file.whole = undefined;
       this.#bytes -= 2 * oldest.bytes.length;
       // A file whose lines are all gone is forgotten: rotations must not leave one map per inode.
       if (lines.size === 0 && this.#files.get(oldest.file.key) === oldest.file) {
@@ -91,6 +114,31 @@ export class MappedLines {
       this.#order = this.#order.slice(this.#head);
       this.#head = 0;
     }
+  }
+
+  /**
+   * Mark lines `numbers` (ascending) as every line of `file` that holds a record, as they are
+   * while the file's `stamp` (its identity, size and change time, taken before they were read)
+   * stays the same: a caller that gets the same stamp again may take them from
+   * {@link wholeOf} instead of reading the file. Nothing is marked unless all of them are kept;
+   * dropping or setting any line of the file again unmarks it.
+   */
+  keepWhole(file: LineFile, stamp: string, numbers: readonly number[], end: FileEnd): void {
+    const kept = this.#linesOf(file, false);
+    if (kept === undefined) return;
+    const lines: KeptLine[] = new Array(numbers.length);
+    for (let i = 0; i < numbers.length; i++) {
+      const line = kept.lines.get(numbers[i] as number);
+      if (line === undefined) return;
+      lines[i] = line;
+    }
+    kept.whole = { stamp, lines, end };
+  }
+
+  /** Every line of `file`, as {@link keepWhole} marked them, if its stamp is still `stamp`. */
+  wholeOf(file: LineFile, stamp: string): WholeFile | undefined {
+    const whole = this.#linesOf(file, false)?.whole;
+    return whole?.stamp === stamp ? whole : undefined;
   }
 
   clear(): void {
@@ -107,7 +155,7 @@ export class MappedLines {
     const key = `${file.name}\0${file.dev}:${file.ino}`;
     let kept = this.#files.get(key);
     if (kept === undefined && create) {
-      kept = { key, lines: new Map() };
+      kept = { key, lines: new Map(), whole: undefined };
       this.#files.set(key, kept);
     }
     if (kept !== undefined) {

@@ -76,3 +76,47 @@ describe('mapped lines kept between lookups', () => {
     expect(lines.get(a, 1, Buffer.from('{"a":1}'))).toEqual(hit('f:1'));
   });
 });
+
+describe('a whole file kept between lookups', () => {
+  const end = { offset: 30, lastLine: 3, malformed: 1 };
+
+  it('gives every line of a file, in order, while its stamp is the one they were kept under', () => {
+    const lines = new MappedLines(1000);
+    lines.set(a, 1, bytes(10), hit('a:1'));
+    lines.set(a, 3, bytes(10, 'y'), hit('a:3'));
+    lines.keepWhole(a, 'stamp-1', [1, 3], end);
+    const whole = lines.wholeOf({ ...a }, 'stamp-1');
+    expect(whole?.end).toEqual(end);
+    expect(whole?.lines.map((line) => [line.number, line.bytes.toString(), line.hits])).toEqual([
+      [1, 'x'.repeat(10), hit('a:1')],
+      [3, 'y'.repeat(10), hit('a:3')],
+    ]);
+    expect(lines.wholeOf(a, 'stamp-2')).toBeUndefined();
+    expect(lines.wholeOf({ ...a, name: 'a.ndjson.1' }, 'stamp-1')).toBeUndefined();
+  });
+
+  it('marks nothing when one of the lines is not kept', () => {
+    const lines = new MappedLines(1000);
+    lines.set(a, 1, bytes(10), hit('a:1'));
+    lines.keepWhole(a, 'stamp-1', [1, 2], end);
+    expect(lines.wholeOf(a, 'stamp-1')).toBeUndefined();
+    lines.keepWhole({ ...a, ino: 11 }, 'stamp-1', [], end);
+    expect(lines.wholeOf({ ...a, ino: 11 }, 'stamp-1')).toBeUndefined();
+  });
+
+  it('forgets the whole file once any of its lines is set again or dropped', () => {
+    const lines = new MappedLines(100);
+    const b = { name: 'b.ndjson', dev: 1, ino: 20 };
+    lines.set(a, 1, bytes(20), hit('a:1'));
+    lines.keepWhole(a, 'stamp-1', [1], end);
+    lines.set(a, 1, bytes(20, 'y'), hit('a:1 again'));
+    expect(lines.wholeOf(a, 'stamp-1')).toBeUndefined();
+    lines.keepWhole(a, 'stamp-1', [1], end);
+    expect(lines.wholeOf(a, 'stamp-1')).toBeDefined();
+    lines.set(b, 1, bytes(20), hit('b:1'));
+    lines.set(b, 2, bytes(20), hit('b:2'));
+    // Over the cap: a's line 1, the oldest, goes, and with it the whole of a.
+    expect(lines.get(a, 1, bytes(20, 'y'))).toBeUndefined();
+    expect(lines.wholeOf(a, 'stamp-1')).toBeUndefined();
+  });
+});

@@ -4,7 +4,17 @@
  * answer, and mapped lines kept between lookups never outlive the bytes they were read from,
  * and hold a long trace's lines, so its lookups map each line once.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -199,5 +209,52 @@ describe('foreign logs through the streaming file source', () => {
     const apiSources = rotated.lines.map((hit) => hit.source).filter((s) => s.startsWith('orders-api'));
     expect(apiSources.length).toBeGreaterThan(0);
     expect(apiSources.every((s) => s.startsWith('orders-api.ndjson.1:'))).toBe(true);
+  });
+
+  it('answers a settled file from its kept lines until it changes, even rewritten at the same size and times', async () => {
+    const dir = tempDir();
+    const apiPath = join(dir, 'orders-api.ndjson');
+    // Only the trace's own lines: its first lookup reads, and so keeps, every line of each file.
+    for (const name of ['orders-api.ndjson', 'orders-worker.ndjson']) {
+      const text = readFileSync(join(FOREIGN, 'ecs', name), 'utf8');
+      const own = text.split('\n').filter((line) => line.includes(ECS_TRACE));
+      writeFileSync(join(dir, name), own.map((line) => `${line}\n`).join(''));
+      // Whole seconds: times a rewrite can set back exactly.
+      utimesSync(join(dir, name), 1_700_000_000, 1_700_000_000);
+    }
+    // A clock a minute ahead: the files look long settled, so their stamps are trusted.
+    const source = new FileSource(dir, { mapping: profile('ecs'), now: () => Date.now() + 60_000 });
+    const fresh = async () => traceOf(new FileSource(dir, { mapping: profile('ecs') }), ECS_TRACE);
+    const messages = (trace: Trace) => trace.lines.map((hit) => hit.record.message);
+    const first = await traceOf(source, ECS_TRACE);
+    expect(messages(first)).toContain('incoming request');
+    expect(await traceOf(source, ECS_TRACE)).toEqual(first);
+    expect(first).toEqual(await fresh());
+
+    // Rewritten in place at the same size, its times set back: only its change time moved.
+    // (A lookup not made before: --follow's own resumption takes a file that did not shrink
+    // for one that was appended to.)
+    const { size } = statSync(apiPath);
+    writeFileSync(apiPath, readFileSync(apiPath, 'utf8').replaceAll('"incoming request"', '"incoming REQUEST"'));
+    utimesSync(apiPath, 1_700_000_000, 1_700_000_000);
+    expect(statSync(apiPath, { bigint: true })).toMatchObject({
+      size: BigInt(size),
+      mtimeNs: 1_700_000_000_000_000_000n,
+    });
+    const rewritten = await source.byCorrelationIds([ECS_TRACE], 'exclude');
+    expect(rewritten.map((hit) => hit.record.message)).toContain('incoming REQUEST');
+    expect(rewritten.map((hit) => hit.record.message)).not.toContain('incoming request');
+    expect(rewritten).toEqual(
+      await new FileSource(dir, { mapping: profile('ecs') }).byCorrelationIds([ECS_TRACE], 'exclude'),
+    );
+
+    // Appended to, then truncated to its first line.
+    const lines = readFileSync(apiPath, 'utf8').split('\n').filter(Boolean);
+    appendFileSync(apiPath, `${(lines[0] as string).replace('"incoming REQUEST"', '"appended"')}\n`);
+    expect(messages(await traceOf(source, ECS_TRACE))).toContain('appended');
+    writeFileSync(apiPath, `${lines[0]}\n`);
+    const truncated = await traceOf(source, ECS_TRACE);
+    expect(messages(truncated)).not.toContain('appended');
+    expect(truncated).toEqual(await fresh());
   });
 });
