@@ -14,9 +14,7 @@
  * files, a generated log directory of about 1 GB (DTQ_BENCH_EXPLORER_LOG_MB) listed with
  * `--plain`, with its peak RSS, against reading the same files with JSON.parse in one loop.
  *
- * Profile rows: the same 10,000-line trace written as contract lines, as ECS lines and as OTLP
- * JSON, read from files through the `dtq`, `ecs` and `otel` profiles (--json); the `dtq` run
- * is the baseline, so the ratio is the mapping step's cost.
+ * The mapping profiles' rows (the same trace as ECS and OTLP lines) are bench/profiles.bench.ts.
  *
  * Uses DTQ_ES_URL when set (with the DTQ_ES_* credentials and CA, and a throw-away index prefix), else starts its own node.
  * Runnable alone: `node bench/explorer.bench.ts`.
@@ -36,7 +34,7 @@ import { buildExplorer } from '../scripts/build-explorer.ts';
 import { happyPath, LogWriter } from '../test/explorer/fixtures.ts';
 import { bulkLoad } from '../test/explorer/load-es.ts';
 import { startTestElasticsearchNode } from '../test/utils/elasticsearch.ts';
-import { toEcs, toOtlpLines } from './foreign-formats.ts';
+import { chattyRequest } from './foreign-formats.ts';
 import type { BenchReport, BenchRow } from './run.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -102,46 +100,6 @@ export async function loadIndex(
     client.close();
   }
   return { typical, big, typicalLines: one.records.length };
-}
-
-/** The request with 10,000 lines: a client polling its task for a long time under one id. */
-function chattyRequest(base: number, cid: string): LogWriter {
-  const chatty = new LogWriter(base);
-  chatty.post({ ms: 0, cid, taskId: `${cid}-task` });
-  chatty.attempt({ ms: 10, cid, taskId: `${cid}-task`, worker: 'worker-1', attempt: 1, durationMs: 60_000 });
-  for (let i = 0; chatty.records.length < 10_000; i++) chatty.poll(20 + i * 10, cid, `${cid}-task`);
-  return chatty;
-}
-
-/** The profiles measured against `dtq`, and the directory of each format's files. */
-export const PROFILES = ['dtq', 'ecs', 'otel'] as const;
-
-/** Write one request's lines in each profile's format, one directory per profile. */
-function writeProfileDirs(root: string, writer: LogWriter): Record<(typeof PROFILES)[number], string> {
-  const dirs = { dtq: join(root, 'dtq'), ecs: join(root, 'ecs'), otel: join(root, 'otel') };
-  for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
-  for (const [name, text] of writer.files()) writeFileSync(join(dirs.dtq, name), text);
-  writeFileSync(join(dirs.ecs, 'all.ndjson'), writer.records.map((r) => `${JSON.stringify(toEcs(r))}\n`).join(''));
-  writeFileSync(
-    join(dirs.otel, 'all.ndjson'),
-    toOtlpLines(writer.records)
-      .map((line) => `${line}\n`)
-      .join(''),
-  );
-  return dirs;
-}
-
-/** Median time from process start to the --json output of `cid` from files through `profile`. */
-async function measureProfile(dir: string, cid: string, profile: string): Promise<number> {
-  const args = [cid, '--json', '--logs', dir, '--profile', profile];
-  const env = { DTQ_ES_URL: '', NO_COLOR: '' };
-  await runOnce(args, env, false);
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const { timings } = await runOnce(args, env, false);
-    times.push(timings.find((t) => t.phase === 'output')?.sinceStartMs ?? Number.NaN);
-  }
-  return median(times);
 }
 
 /** Wall time of one raw term query and of the search alone, as Elasticsearch reports it. */
@@ -521,14 +479,6 @@ export async function run(): Promise<BenchReport> {
     // The window opens a minute before the directory's first request, however long ago it was written.
     const files = await measureFiles(logDir, generated.baseMs - 60_000);
 
-    const profileRoot = join(ROOT, 'var', 'bench-explorer', 'profiles');
-    const profileCid = `bench-profile-${randomUUID()}`;
-    const profileDirs = writeProfileDirs(profileRoot, chattyRequest(Date.now() - 3_600_000, profileCid));
-    const byProfile = new Map<string, number>();
-    for (const profile of PROFILES)
-      byProfile.set(profile, await measureProfile(profileDirs[profile], profileCid, profile));
-    rmSync(profileRoot, { recursive: true, force: true });
-
     const rows: BenchRow[] = [];
     for (const [label, m] of [
       [`typical request (${small.lines} lines)`, small],
@@ -608,19 +558,6 @@ export async function run(): Promise<BenchReport> {
         baseline_peak_rss_mb: round(files.parseRssMb, 0),
       },
     });
-    const dtqMs = byProfile.get('dtq') ?? Number.NaN;
-    for (const profile of ['ecs', 'otel'] as const) {
-      const ms = byProfile.get(profile) ?? Number.NaN;
-      rows.push({
-        name: `--json output, 10,000-line trace from files, profile ${profile}`,
-        value: round(ms),
-        unit: 'ms',
-        baseline: { name: 'profile dtq, same trace as contract lines', value: round(dtqMs) },
-        ratio: round(ms / dtqMs, 2),
-        goal: '≤ 1.10',
-        met: ms / dtqMs <= 1.1,
-      });
-    }
     return {
       title: 'dtq-explore start-up',
       rows,
@@ -632,7 +569,6 @@ export async function run(): Promise<BenchReport> {
         `Fleet view rows: \`dtq-explore --since ${FLEET_SINCE}\` (no id) over the same index, newest 200 requests. First frame: process start to the list's first TUI frame in a pseudo-terminal, median of ${RUNS} after a warm-up; list_load_ms is the list's own load (the ranking aggregation, then every line of the 200 requests, folded into rows). Baseline: the ranking terms aggregation alone from an already running process.`,
         `Live update: the fleet view with --follow in a pseudo-terminal; one new request (newer than every indexed line) is bulk-indexed and refreshed, and the --follow pass that first lists it is timed (DTQ_EXPLORE_TIMING's list-refresh duration: both queries and the fold; the frame follows in the same tick); median of ${RUNS}. lines_searchable_to_listed_ms adds the wait for the next 1 s tick.`,
         `From files: a generated directory of about ${LOG_DIR_MB} MB of workload lines in four process files (DTQ_BENCH_EXPLORER_LOG_MB; written once into var/bench-explorer/ and kept for later runs), listed with \`--plain\`, no id and a window that holds every line; wall time from spawn to exit, median of ${FILE_RUNS} after a warm-up, and its CPU time (user + system, GNU time; steadier than the wall time on a shared machine); peak RSS from GNU time (maximum resident set size), the highest of the runs. Baseline: a Node process reading the same files line by line with JSON.parse in one loop, nothing kept.`,
-        'Profile rows: the 10,000-line trace alone in files (no Elasticsearch), written as contract lines, ECS lines and OTLP JSON (50 records a line); --json through --profile dtq, ecs, otel; median of the same runs. The otel profile reads files only.',
       ],
     };
   } finally {
