@@ -77,6 +77,8 @@ interface FileProgress {
   readonly offset: number;
   readonly lastLine: number;
   readonly malformed: number;
+  /** The bytes just before `offset` (see {@link tailOf}): a file rewritten in place no longer ends its read part with them. */
+  readonly tail: Buffer;
   readonly hits: readonly Hit[];
 }
 
@@ -344,7 +346,8 @@ export class FileSource implements LogSource {
     );
     // A read stopped early saw part of the file: the count of its latest complete read stands.
     if (signal?.aborted !== true) this.#malformedByFile.set(file.name, malformed);
-    return { dev: file.dev, ino: file.ino, offset: end.offset, lastLine: end.lastLine, malformed, hits: [] };
+    const tail = tailOf(file, end.offset);
+    return { dev: file.dev, ino: file.ino, offset: end.offset, lastLine: end.lastLine, malformed, tail, hits: [] };
   }
 
   /** {@link #read} for a reader that decodes every line: the lines come as text, decoded many at a time. */
@@ -375,7 +378,8 @@ export class FileSource implements LogSource {
       },
     );
     this.#malformedByFile.set(file.name, malformed);
-    return { dev: file.dev, ino: file.ino, offset: end.offset, lastLine: end.lastLine, malformed, hits: [] };
+    const tail = tailOf(file, end.offset);
+    return { dev: file.dev, ino: file.ino, offset: end.offset, lastLine: end.lastLine, malformed, tail, hits: [] };
   }
 
   /**
@@ -417,7 +421,8 @@ export class FileSource implements LogSource {
         !file.gzip &&
         before.dev === file.dev &&
         before.ino === file.ino &&
-        file.size >= before.offset
+        file.size >= before.offset &&
+        tailOf(file, before.offset).equals(before.tail)
           ? before
           : undefined;
       const fileHits = from === undefined ? [] : [...from.hits];
@@ -432,7 +437,13 @@ export class FileSource implements LogSource {
             for (const hit of line.hits) if (keep(hit.record)) fileHits.push(hit);
           }
           this.#malformedByFile.set(file.name, whole.end.malformed);
-          progress.set(file.name, { dev: file.dev, ino: file.ino, ...whole.end, hits: fileHits });
+          progress.set(file.name, {
+            dev: file.dev,
+            ino: file.ino,
+            ...whole.end,
+            tail: tailOf(file, whole.end.offset),
+            hits: fileHits,
+          });
           for (const hit of fileHits) hits.push(hit);
           continue;
         }
@@ -590,7 +601,12 @@ export class FileSource implements LogSource {
           // A compressed file is read whole or not at all: it does not grow, it is replaced.
           if (file.gzip && before !== undefined && before.size === file.size) continue;
           const from =
-            before !== undefined && !file.gzip && file.size >= before.progress.offset ? before.progress : undefined;
+            before !== undefined &&
+            !file.gzip &&
+            file.size >= before.progress.offset &&
+            tailOf(file, before.progress.offset).equals(before.progress.tail)
+              ? before.progress
+              : undefined;
           try {
             const progress = await this.#readText(
               file,
@@ -771,6 +787,33 @@ function settledStamp(file: LogFile, now: number): string | undefined {
   if (stat === undefined || Number(stat.dev) !== file.dev || Number(stat.ino) !== file.ino) return undefined;
   if (Number(stat.size) !== file.size || Number(stat.ctimeNs / 1_000_000n) >= now - SETTLED_MS) return undefined;
   return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
+}
+
+/** Bytes of a file's read part compared before reading on from where a read stopped. */
+const TAIL_BYTES = 64;
+
+/**
+ * The last {@link TAIL_BYTES} bytes before `offset` in `file`, read again now. A file that kept
+ * its inode and did not shrink is taken to have grown, but one rewritten in place (an editor's
+ * save, `cat new > log`, a copytruncate that refilled it past the old size between two reads)
+ * also looks so: the bytes before the old offset tell them apart, as a tailer's fingerprint
+ * does. Empty for a compressed file (offsets there count decompressed bytes) and when the
+ * file cannot be read, so a mismatch reads the file from its start.
+ */
+function tailOf(file: LogFile, offset: number): Buffer {
+  const length = Math.min(TAIL_BYTES, offset);
+  if (file.gzip || length === 0) return Buffer.alloc(0);
+  let fd = file.fd;
+  try {
+    fd ??= openSync(file.path, 'r');
+    const tail = Buffer.alloc(length);
+    const read = readSync(fd, tail, 0, length, offset - length);
+    return read === length ? tail : Buffer.alloc(0);
+  } catch {
+    return Buffer.alloc(0);
+  } finally {
+    if (fd !== undefined && fd !== file.fd) closeSync(fd);
+  }
 }
 
 /** Whether `text` holds more than `limit` braces and brackets together, in strings or not. */

@@ -61,6 +61,24 @@ describe('the file source under --follow', () => {
     expect(lateLines(await load(source)).sort()).toEqual(['worker-1.ndjson.1:1', 'worker-1.ndjson:1']);
   });
 
+  it('reads a file whole again when it was rewritten in place, same inode, at least as long', async () => {
+    const dir = fixtureDir();
+    const file = join(dir, 'worker-1.ndjson');
+    const source = new FileSource(dir);
+    const first = await load(source);
+    const before = readFileSync(file, 'utf8');
+    // `cat other > file`: the inode stays, the size does not shrink, the bytes are all new.
+    const fd = openSync(file, 'r+');
+    writeSync(fd, `${late(4)}${' '.repeat(before.length)}\n`, 0);
+    closeSync(fd);
+    const second = await load(source);
+    expect(lateLines(second)).toEqual(['worker-1.ndjson:1']);
+    // The worker's old lines are gone from the file, so from the trace.
+    const workerLines = (trace: typeof first) => trace.lines.filter((l) => l.source.startsWith('worker-1.ndjson'));
+    expect(workerLines(first).length).toBeGreaterThan(1);
+    expect(workerLines(second)).toHaveLength(1);
+  });
+
   it('picks up a line whose end arrives after a read stopped before it', async () => {
     const dir = fixtureDir();
     const file = join(dir, 'worker-1.ndjson');
