@@ -16,9 +16,10 @@
  * process, which reports its lines/s, CPU seconds (process.cpuUsage) and peak RSS (maxRSS);
  * Elasticsearch's CPU seconds per run come from its node stats.
  *
- * Cluster rows (DTQ_BENCH_SHIPPER_CLUSTER=0 skips them): raw `_bulk` and the shipper again, same
- * lines and request shape, into a three-node cluster on this machine (512 MB heap each, the
- * index template's one replica), both given every node; goal: the shipper at least 80% of raw.
+ * Cluster rows (DTQ_BENCH_SHIPPER_CLUSTER=0 skips them): raw `_bulk`, raw with ids and the shipper
+ * again, same lines and request shape, into a three-node cluster on this machine (512 MB heap
+ * each, the index template's one replica), all given every node; goal: the shipper at least 80%
+ * of raw.
  *
  * Elasticsearch: DTQ_ES_URL when it answers (with the DTQ_ES_* credentials and CA, which every
  * contender process inherits), otherwise a temporary node started for the run; the cluster rows
@@ -379,11 +380,18 @@ async function clusterRace(
 ): Promise<BenchRow[]> {
   await before();
   const cluster = await startTestElasticsearchCluster(3, '512m');
-  const prefixes = { raw: `bench-cluster-raw-${Date.now()}`, shipper: `bench-cluster-shipper-${Date.now()}` };
+  const stamp = Date.now();
+  const prefixes = {
+    raw: `bench-cluster-raw-${stamp}`,
+    rawIds: `bench-cluster-raw-ids-${stamp}`,
+    shipper: `bench-cluster-shipper-${stamp}`,
+  };
   try {
     let raw: PhaseStats | undefined;
+    let rawIds: PhaseStats | undefined;
     let shipped: PhaseStats | undefined;
     let rawCount = Number.POSITIVE_INFINITY;
+    let rawIdsCount = Number.POSITIVE_INFINITY;
     let shippedCount = Number.POSITIVE_INFINITY;
     const rawRound = async (): Promise<void> => {
       await runSetup({ connection: connection(cluster.url), prefix: prefixes.raw, steps: CORE_STEPS });
@@ -391,6 +399,13 @@ async function clusterRace(
       rawCount = Math.min(rawCount, await count(cluster.url, prefixes.raw));
       await cleanup(cluster.url, prefixes.raw);
       raw = raw === undefined || r.seconds < raw.seconds ? r : raw;
+    };
+    const rawIdsRound = async (): Promise<void> => {
+      await runSetup({ connection: connection(cluster.url), prefix: prefixes.rawIds, steps: CORE_STEPS });
+      const r = await phase('raw-ids', cluster.url, prefixes.rawIds, logDir, shape.batch, shape.concurrency);
+      rawIdsCount = Math.min(rawIdsCount, await count(cluster.url, prefixes.rawIds));
+      await cleanup(cluster.url, prefixes.rawIds);
+      rawIds = rawIds === undefined || r.seconds < rawIds.seconds ? r : rawIds;
     };
     const shipperRound = async (): Promise<void> => {
       const sh = await phase('shipper', cluster.url, prefixes.shipper, logDir, shape.batch, shape.concurrency);
@@ -400,10 +415,13 @@ async function clusterRace(
     };
     for (let round = 0; round < ROUNDS; round++) {
       // Taking turns at going first, as on the single node.
-      for (const run of round % 2 === 0 ? [rawRound, shipperRound] : [shipperRound, rawRound]) await run();
+      const order = [rawRound, rawIdsRound, shipperRound];
+      for (const run of round % 2 === 0 ? order : order.reverse()) await run();
     }
-    if (raw === undefined || shipped === undefined) throw new Error('DTQ_BENCH_SHIPPER_ROUNDS must be at least 1');
+    if (raw === undefined || rawIds === undefined || shipped === undefined)
+      throw new Error('DTQ_BENCH_SHIPPER_ROUNDS must be at least 1');
     const rawRate = Math.round(LINES / raw.seconds);
+    const rawIdsRate = Math.round(LINES / rawIds.seconds);
     const shipperRate = Math.round(LINES / shipped.seconds);
     const ratio = Math.round((shipperRate / rawRate) * 100) / 100;
     const extra = (m: PhaseStats, indexed: number) => ({
@@ -419,6 +437,14 @@ async function clusterRace(
         value: rawRate,
         unit: 'lines/s',
         extra: extra(raw, rawCount),
+      },
+      {
+        name: "raw _bulk into the cluster with the shipper's create and document ids (not a goal)",
+        value: rawIdsRate,
+        unit: 'lines/s',
+        extra: extra(rawIds, rawIdsCount),
+        baseline: { name: 'raw _bulk into the cluster', value: rawRate },
+        ratio: Math.round((rawIdsRate / rawRate) * 100) / 100,
       },
       {
         name: 'file shipper into the same 3-node cluster, every node in DTQ_ES_URL',
