@@ -43,7 +43,7 @@ import { Shipper } from '../shipper/shipper.ts';
 import { fingerprintOf } from '../shipper/tailer.ts';
 import { startTestElasticsearchCluster } from '../test/utils/elasticsearch-cluster.ts';
 import { freePort } from '../test/utils/free-port.ts';
-import { CONTENDERS, installPeers } from './peers/contenders.ts';
+import { CONTENDERS, installPeers, shipNodeOptions } from './peers/contenders.ts';
 import { race } from './peers/race.ts';
 import type { BenchReport, BenchRow } from './run.ts';
 
@@ -138,9 +138,21 @@ async function phase(
   concurrency = 1,
 ): Promise<PhaseStats> {
   const esBefore = await esCpuSeconds(url);
+  // The shipper runs with the V8 flags its bin gives it, as installed.
+  const nodeOptions = name === 'shipper' ? shipNodeOptions() : [];
   const child = spawn(
     process.execPath,
-    [fileURLToPath(import.meta.url), '--phase', name, url, prefix, logDir, String(batch), String(concurrency)],
+    [
+      ...nodeOptions,
+      fileURLToPath(import.meta.url),
+      '--phase',
+      name,
+      url,
+      prefix,
+      logDir,
+      String(batch),
+      String(concurrency),
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -707,7 +719,7 @@ export async function run(): Promise<BenchReport> {
         `Machine: ${cpus().length} cores, load average ${loadavg()
           .map((l) => l.toFixed(1))
           .join(' ')} at the end (other work shares it).`,
-        'cpu_s and peak RSS are those of the contender process (raw and pino-elasticsearch hold one file of lines in memory at a time); es_cpu_s is what Elasticsearch spent meanwhile (node stats). On 2 cores the two share the machine, so every CPU second the shipper saves is one more for indexing.',
+        "cpu_s and peak RSS are those of the contender process (raw and pino-elasticsearch hold one file of lines in memory at a time; the shipper's phase runs from the TypeScript sources with its bin's V8 flags, inside this bench's module: the dtq-ship row below is the installed shipper's own RSS); es_cpu_s is what Elasticsearch spent meanwhile (node stats). On 2 cores the two share the machine, so every CPU second the shipper saves is one more for indexing.",
         ...peerRows.notes,
       ],
     };
