@@ -5,15 +5,21 @@
  *   - raw `_bulk`: the same lines sent as they are, auto-generated ids, at the best batch size
  *     and number of concurrent requests (1, 2 or 4) found on this machine first (the ceiling; the
  *     shipper gets the same batch size and concurrency); raw and shipper alternate for
- *     DTQ_BENCH_SHIPPER_ROUNDS rounds (default 2), each keeping its fastest;
+ *     DTQ_BENCH_SHIPPER_ROUNDS rounds (default 2), each keeping its fastest, and take turns at
+ *     going first: the run after another meets Elasticsearch still busy with the one before
+ *     (its refresh and the deleted index), so neither always gets the rested node;
+ *   - raw `_bulk` with the shipper's `create` and document ids (not a goal): the same raw loop,
+ *     so what separates it from the ceiling is what Elasticsearch pays for exactly-once (a
+ *     lookup of every id), and what separates the shipper from it is the shipper's own;
  *   - pino-elasticsearch: the same lines written into its stream in-process.
  * Goal: the shipper reaches at least 80% of the raw ceiling. Each contender runs in its own
  * process, which reports its lines/s, CPU seconds (process.cpuUsage) and peak RSS (maxRSS);
  * Elasticsearch's CPU seconds per run come from its node stats.
  *
- * Cluster rows (DTQ_BENCH_SHIPPER_CLUSTER=0 skips them): raw `_bulk` and the shipper again, same
- * lines and request shape, into a three-node cluster on this machine (512 MB heap each, the
- * index template's one replica), both given every node; goal: the shipper at least 80% of raw.
+ * Cluster rows (DTQ_BENCH_SHIPPER_CLUSTER=0 skips them): raw `_bulk`, raw with ids and the shipper
+ * again, same lines and request shape, into a three-node cluster on this machine (512 MB heap
+ * each, the index template's one replica), all given every node; goal: the shipper at least 80%
+ * of raw.
  *
  * Elasticsearch: DTQ_ES_URL when it answers (with the DTQ_ES_* credentials and CA, which every
  * contender process inherits), otherwise a temporary node started for the run; the cluster rows
@@ -24,6 +30,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, wr
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hostName } from '../contract/host.ts';
 import { redactUrl } from '../contract/redact.ts';
 import { F } from '../contract/vocabulary.ts';
 import { EsClient } from '../elk/client.ts';
@@ -31,10 +38,12 @@ import { type EsConnection, esConnection } from '../elk/connection.ts';
 import { startElasticsearchNode } from '../elk/node.ts';
 import { CORE_STEPS, runSetup } from '../elk/setup.ts';
 import { DEFAULT_LIMITS } from '../shipper/config.ts';
+import { documentId, hostIdTag } from '../shipper/line.ts';
 import { Shipper } from '../shipper/shipper.ts';
+import { fingerprintOf } from '../shipper/tailer.ts';
 import { startTestElasticsearchCluster } from '../test/utils/elasticsearch-cluster.ts';
 import { freePort } from '../test/utils/free-port.ts';
-import { CONTENDERS, installPeers } from './peers/contenders.ts';
+import { CONTENDERS, installPeers, shipNodeOptions } from './peers/contenders.ts';
 import { race } from './peers/race.ts';
 import type { BenchReport, BenchRow } from './run.ts';
 
@@ -112,13 +121,16 @@ interface PhaseStats {
   seconds: number;
   cpuSeconds: number;
   rssPeakMb: number;
+  /** The shipper's retried requests and lines Elasticsearch already had (409), when the phase is the shipper. */
+  retries?: number;
+  duplicates?: number;
   /** Measured by the parent around the phase: Elasticsearch's CPU seconds for it. */
   esCpuSeconds?: number;
 }
 
 /** Run one phase in its own process, so its CPU and peak RSS are its own. */
 async function phase(
-  name: 'raw' | 'shipper' | 'pino',
+  name: 'raw' | 'raw-ids' | 'shipper' | 'pino',
   url: string,
   prefix: string,
   logDir: string,
@@ -126,9 +138,21 @@ async function phase(
   concurrency = 1,
 ): Promise<PhaseStats> {
   const esBefore = await esCpuSeconds(url);
+  // The shipper runs with the V8 flags its bin gives it, as installed.
+  const nodeOptions = name === 'shipper' ? shipNodeOptions() : [];
   const child = spawn(
     process.execPath,
-    [fileURLToPath(import.meta.url), '--phase', name, url, prefix, logDir, String(batch), String(concurrency)],
+    [
+      ...nodeOptions,
+      fileURLToPath(import.meta.url),
+      '--phase',
+      name,
+      url,
+      prefix,
+      logDir,
+      String(batch),
+      String(concurrency),
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -153,10 +177,16 @@ async function runPhase(
   concurrency: number,
 ): Promise<void> {
   const started = performance.now();
-  if (name === 'raw') {
-    for (const service of SERVICES) await rawBulk(url, prefix, linesOf(logDir, service), batch, concurrency);
+  let shipped: { retries: number; duplicates: number } | undefined;
+  if (name === 'raw' || name === 'raw-ids') {
+    const hostTag = hostIdTag(hostName());
+    for (const service of SERVICES) {
+      const path = join(logDir, `${service}.ndjson`);
+      const ids = name === 'raw-ids' ? { fingerprint: fileFingerprint(path), hostTag } : undefined;
+      await rawBulk(url, prefix, linesOf(logDir, service), batch, concurrency, ids);
+    }
   } else if (name === 'shipper') {
-    await ship(url, prefix, logDir, batch, concurrency);
+    shipped = await ship(url, prefix, logDir, batch, concurrency);
   } else {
     await pinoElastic(url, prefix, logDir);
   }
@@ -166,8 +196,21 @@ async function runPhase(
     seconds,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     rssPeakMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    ...shipped,
   };
   console.log(JSON.stringify(stats));
+}
+
+/** The fingerprint the shipper gives the file at `path` (shipper/tailer.ts). */
+function fileFingerprint(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    const identity = fingerprintOf(fd);
+    if (identity === undefined) throw new Error(`${path} has no complete first line`);
+    return identity.fingerprint;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function linesOf(logDir: string, service: string): string[] {
@@ -196,7 +239,7 @@ function clientOf(url: string): EsClient {
 async function es(url: string, method: string, path: string, body?: string): Promise<unknown> {
   return clientOf(url).request(method, path, {
     ...(body === undefined ? {} : { body }),
-    headers: { 'content-type': body?.startsWith('{"index"') ? 'application/x-ndjson' : 'application/json' },
+    headers: { 'content-type': path.startsWith('/_bulk') ? 'application/x-ndjson' : 'application/json' },
   });
 }
 
@@ -234,22 +277,43 @@ async function cleanup(url: string, prefix: string): Promise<void> {
   await es(url, 'DELETE', `/_index_template/${prefix}`).catch(() => undefined);
 }
 
-/** The raw loader: lines as they are, `index` with auto ids, `concurrency` requests at a time. */
+/**
+ * The raw loader: lines as they are, `concurrency` requests at a time; `index` with auto ids, or
+ * with `ids` the shipper's `create` and document id of each line (its file's fingerprint and
+ * the line's byte offset).
+ */
 async function rawBulk(
   url: string,
   prefix: string,
   lines: string[],
   batch: number,
   concurrency: number,
+  ids?: { fingerprint: string; hostTag: string },
 ): Promise<void> {
   const action = `{"index":{"_index":"${prefix}-raw"}}\n`;
+  const createHead = `{"create":{"_index":"${prefix}-raw","_id":"`;
+  const offsets: number[] = [];
+  if (ids !== undefined) {
+    let offset = 0;
+    for (const line of lines) {
+      offsets.push(offset);
+      offset += Buffer.byteLength(line) + 1;
+    }
+  }
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < lines.length) {
       const start = next;
       next += batch;
       let body = '';
-      for (const line of lines.slice(start, start + batch)) body += `${action}${line}\n`;
+      const end = Math.min(start + batch, lines.length);
+      for (let i = start; i < end; i++) {
+        const head =
+          ids === undefined
+            ? action
+            : `${createHead}${documentId(ids.fingerprint, offsets[i] as number, ids.hostTag)}"}}\n`;
+        body += `${head}${lines[i]}\n`;
+      }
       const result = (await es(url, 'POST', '/_bulk?filter_path=errors', body)) as { errors: boolean };
       if (result.errors) throw new Error('raw bulk reported item errors');
     }
@@ -264,7 +328,7 @@ async function ship(
   logDir: string,
   maxBatchLines: number,
   maxConcurrentExports: number,
-): Promise<void> {
+): Promise<{ retries: number; duplicates: number }> {
   const stateDir = mkdtempSync(join(tmpdir(), 'dtq-bench-state-'));
   const shipper = new Shipper({
     config: {
@@ -280,6 +344,8 @@ async function ship(
   });
   await shipper.run();
   rmSync(stateDir, { recursive: true, force: true });
+  const { retries, duplicates } = shipper.snapshot();
+  return { retries, duplicates };
 }
 
 /** pino-elasticsearch fed the same lines, until its stream has flushed everything. */
@@ -326,25 +392,48 @@ async function clusterRace(
 ): Promise<BenchRow[]> {
   await before();
   const cluster = await startTestElasticsearchCluster(3, '512m');
-  const prefixes = { raw: `bench-cluster-raw-${Date.now()}`, shipper: `bench-cluster-shipper-${Date.now()}` };
+  const stamp = Date.now();
+  const prefixes = {
+    raw: `bench-cluster-raw-${stamp}`,
+    rawIds: `bench-cluster-raw-ids-${stamp}`,
+    shipper: `bench-cluster-shipper-${stamp}`,
+  };
   try {
     let raw: PhaseStats | undefined;
+    let rawIds: PhaseStats | undefined;
     let shipped: PhaseStats | undefined;
     let rawCount = Number.POSITIVE_INFINITY;
+    let rawIdsCount = Number.POSITIVE_INFINITY;
     let shippedCount = Number.POSITIVE_INFINITY;
-    for (let round = 0; round < ROUNDS; round++) {
+    const rawRound = async (): Promise<void> => {
       await runSetup({ connection: connection(cluster.url), prefix: prefixes.raw, steps: CORE_STEPS });
       const r = await phase('raw', cluster.url, prefixes.raw, logDir, shape.batch, shape.concurrency);
       rawCount = Math.min(rawCount, await count(cluster.url, prefixes.raw));
       await cleanup(cluster.url, prefixes.raw);
       raw = raw === undefined || r.seconds < raw.seconds ? r : raw;
+    };
+    const rawIdsRound = async (): Promise<void> => {
+      await runSetup({ connection: connection(cluster.url), prefix: prefixes.rawIds, steps: CORE_STEPS });
+      const r = await phase('raw-ids', cluster.url, prefixes.rawIds, logDir, shape.batch, shape.concurrency);
+      rawIdsCount = Math.min(rawIdsCount, await count(cluster.url, prefixes.rawIds));
+      await cleanup(cluster.url, prefixes.rawIds);
+      rawIds = rawIds === undefined || r.seconds < rawIds.seconds ? r : rawIds;
+    };
+    const shipperRound = async (): Promise<void> => {
       const sh = await phase('shipper', cluster.url, prefixes.shipper, logDir, shape.batch, shape.concurrency);
       shippedCount = Math.min(shippedCount, await count(cluster.url, prefixes.shipper));
       await cleanup(cluster.url, prefixes.shipper);
       shipped = shipped === undefined || sh.seconds < shipped.seconds ? sh : shipped;
+    };
+    for (let round = 0; round < ROUNDS; round++) {
+      // Taking turns at going first, as on the single node.
+      const order = [rawRound, rawIdsRound, shipperRound];
+      for (const run of round % 2 === 0 ? order : order.reverse()) await run();
     }
-    if (raw === undefined || shipped === undefined) throw new Error('DTQ_BENCH_SHIPPER_ROUNDS must be at least 1');
+    if (raw === undefined || rawIds === undefined || shipped === undefined)
+      throw new Error('DTQ_BENCH_SHIPPER_ROUNDS must be at least 1');
     const rawRate = Math.round(LINES / raw.seconds);
+    const rawIdsRate = Math.round(LINES / rawIds.seconds);
     const shipperRate = Math.round(LINES / shipped.seconds);
     const ratio = Math.round((shipperRate / rawRate) * 100) / 100;
     const extra = (m: PhaseStats, indexed: number) => ({
@@ -352,6 +441,7 @@ async function clusterRace(
       cpu_s: Math.round(m.cpuSeconds * 10) / 10,
       es_cpu_s: Math.round((m.esCpuSeconds ?? Number.NaN) * 10) / 10,
       indexed,
+      ...(m.retries === undefined ? {} : { retries: m.retries, duplicates: m.duplicates }),
     });
     return [
       {
@@ -359,6 +449,14 @@ async function clusterRace(
         value: rawRate,
         unit: 'lines/s',
         extra: extra(raw, rawCount),
+      },
+      {
+        name: "raw _bulk into the cluster with the shipper's create and document ids (not a goal)",
+        value: rawIdsRate,
+        unit: 'lines/s',
+        extra: extra(rawIds, rawIdsCount),
+        baseline: { name: 'raw _bulk into the cluster', value: rawRate },
+        ratio: Math.round((rawIdsRate / rawRate) * 100) / 100,
       },
       {
         name: 'file shipper into the same 3-node cluster, every node in DTQ_ES_URL',
@@ -468,6 +566,7 @@ export async function run(): Promise<BenchReport> {
   const prefixes = {
     search: `bench-search-${stamp}`,
     raw: `bench-raw-${stamp}`,
+    rawIds: `bench-raw-ids-${stamp}`,
     shipper: `bench-shipper-${stamp}`,
     pino: `bench-pino-${stamp}`,
   };
@@ -500,24 +599,51 @@ export async function run(): Promise<BenchReport> {
     const fastest = (a: PhaseStats | undefined, b: PhaseStats): PhaseStats =>
       a === undefined || b.seconds < a.seconds ? b : a;
     let raw: PhaseStats | undefined;
+    let rawIds: PhaseStats | undefined;
     let shipped: PhaseStats | undefined;
     let rawCount = Number.POSITIVE_INFINITY;
+    let rawIdsCount = Number.POSITIVE_INFINITY;
     let shippedCount = Number.POSITIVE_INFINITY;
     const rounds: string[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      await runSetup({ connection: connection(url), prefix: prefixes.raw, steps: CORE_STEPS });
-      const r = await phase('raw', url, prefixes.raw, logDir, best.batch, best.concurrency);
-      rawCount = Math.min(rawCount, await count(url, prefixes.raw));
-      await cleanup(url, prefixes.raw);
-      raw = fastest(raw, r);
-
-      const sh = await phase('shipper', url, prefixes.shipper, logDir, best.batch, best.concurrency);
-      shippedCount = Math.min(shippedCount, await count(url, prefixes.shipper));
+    const rawRun = async (name: 'raw' | 'raw-ids', prefix: string): Promise<[PhaseStats, number]> => {
+      await runSetup({ connection: connection(url), prefix, steps: CORE_STEPS });
+      const stats = await phase(name, url, prefix, logDir, best.batch, best.concurrency);
+      const indexed = await count(url, prefix);
+      await cleanup(url, prefix);
+      return [stats, indexed];
+    };
+    const shipperRun = async (): Promise<[PhaseStats, number]> => {
+      const stats = await phase('shipper', url, prefixes.shipper, logDir, best.batch, best.concurrency);
+      const indexed = await count(url, prefixes.shipper);
       await cleanup(url, prefixes.shipper);
-      shipped = fastest(shipped, sh);
-      rounds.push(`${Math.round(LINES / r.seconds)} vs ${Math.round(LINES / sh.seconds)}`);
+      return [stats, indexed];
+    };
+    for (let round = 0; round < ROUNDS; round++) {
+      // Even rounds: raw, raw with ids, shipper; odd rounds the other way round.
+      const order =
+        round % 2 === 0 ? (['raw', 'raw-ids', 'shipper'] as const) : (['shipper', 'raw-ids', 'raw'] as const);
+      const rates: Record<string, number> = {};
+      for (const contender of order) {
+        const [stats, indexed] =
+          contender === 'shipper'
+            ? await shipperRun()
+            : await rawRun(contender, prefixes[contender === 'raw' ? 'raw' : 'rawIds']);
+        rates[contender] = Math.round(LINES / stats.seconds);
+        if (contender === 'raw') {
+          raw = fastest(raw, stats);
+          rawCount = Math.min(rawCount, indexed);
+        } else if (contender === 'raw-ids') {
+          rawIds = fastest(rawIds, stats);
+          rawIdsCount = Math.min(rawIdsCount, indexed);
+        } else {
+          shipped = fastest(shipped, stats);
+          shippedCount = Math.min(shippedCount, indexed);
+        }
+      }
+      rounds.push(`${order.join(', ')}: ${order.map((c) => rates[c]).join(', ')}`);
     }
-    if (raw === undefined || shipped === undefined) throw new Error('DTQ_BENCH_SHIPPER_ROUNDS must be at least 1');
+    if (raw === undefined || rawIds === undefined || shipped === undefined)
+      throw new Error('DTQ_BENCH_SHIPPER_ROUNDS must be at least 1');
 
     await runSetup({ connection: connection(url), prefix: prefixes.pino, steps: CORE_STEPS });
     const pino = await phase('pino', url, prefixes.pino, logDir, best.batch);
@@ -540,6 +666,7 @@ export async function run(): Promise<BenchReport> {
       es_cpu_s: Math.round((m.esCpuSeconds ?? Number.NaN) * 10) / 10,
       rss_peak_mb: m.rssPeakMb,
       indexed,
+      ...(m.retries === undefined ? {} : { retries: m.retries, duplicates: m.duplicates }),
     });
     const rawRate = rate(raw);
     const shipperRatio = Math.round((rate(shipped) / rawRate) * 100) / 100;
@@ -551,6 +678,14 @@ export async function run(): Promise<BenchReport> {
           value: rawRate,
           unit: 'lines/s',
           extra: { ...extra(raw, rawCount), ...tried },
+        },
+        {
+          name: "raw _bulk with the shipper's create and document ids, same shape (not a goal)",
+          value: rate(rawIds),
+          unit: 'lines/s',
+          extra: extra(rawIds, rawIdsCount),
+          baseline: { name: 'raw _bulk', value: rawRate },
+          ratio: Math.round((rate(rawIds) / rawRate) * 100) / 100,
         },
         {
           name: 'file shipper (registry, deterministic _id, create)',
@@ -575,7 +710,7 @@ export async function run(): Promise<BenchReport> {
       ],
       notes: [
         `${LINES} lines (${Math.round(bytes / 1024 / 1024)} MB) in ${SERVICES.length} files; Elasticsearch ${stopNode ? 'temporary node, 1 GB heap' : redactUrl(url)}.`,
-        `Raw and shipper alternate for ${ROUNDS} round(s), each keeping its fastest; lines/s per round (raw vs shipper): ${rounds.join('; ')}. Both send ${best.batch} lines per request, ${best.concurrency} at a time.`,
+        `Raw, raw with ids and shipper alternate for ${ROUNDS} round(s), taking turns at going first, each keeping its fastest; lines/s per round: ${rounds.join('; ')}. All send ${best.batch} lines per request, ${best.concurrency} at a time.`,
         ...(CLUSTER
           ? [
               'Cluster rows: three nodes on this same machine (512 MB heap each, one replica per shard by the template), so every line is indexed twice on 2 cores shared with the contenders; raw and shipper both spread requests over the three nodes through the same client.',
@@ -584,7 +719,7 @@ export async function run(): Promise<BenchReport> {
         `Machine: ${cpus().length} cores, load average ${loadavg()
           .map((l) => l.toFixed(1))
           .join(' ')} at the end (other work shares it).`,
-        'cpu_s and peak RSS are those of the contender process (raw and pino-elasticsearch hold one file of lines in memory at a time); es_cpu_s is what Elasticsearch spent meanwhile (node stats). On 2 cores the two share the machine, so every CPU second the shipper saves is one more for indexing.',
+        "cpu_s and peak RSS are those of the contender process (raw and pino-elasticsearch hold one file of lines in memory at a time; the shipper's phase runs from the TypeScript sources with its bin's V8 flags, inside this bench's module: the dtq-ship row below is the installed shipper's own RSS); es_cpu_s is what Elasticsearch spent meanwhile (node stats). On 2 cores the two share the machine, so every CPU second the shipper saves is one more for indexing.",
         ...peerRows.notes,
       ],
     };

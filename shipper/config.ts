@@ -12,7 +12,7 @@ import { logDirectory } from '../instrumentation/logger.ts';
 /**
  * Limits of the pipeline. The `_bulk` bodies of every live batch (filling, queued, in flight)
  * share maxBufferBytes: each batch closes at its share (maxBufferBytes divided among
- * maxQueuedBatches + maxConcurrentExports + 2 batches) when that is below maxBatchBytes. Besides
+ * maxQueuedBatches + maxConcurrentExports + 1 batches) when that is below maxBatchBytes. Besides
  * the bodies a batch holds a few numbers per line (shipper/batcher.ts).
  */
 export interface ShipperLimits {
@@ -79,8 +79,12 @@ export interface ShipperConfig {
 export const DEFAULT_LIMITS: ShipperLimits = {
   maxBatchLines: 2_000,
   maxBatchBytes: 4 * 1024 * 1024,
-  maxBufferBytes: 48 * 1024 * 1024,
-  maxQueuedBatches: 2,
+  // maxBatchBytes for each of the 4 batches alive by default (2 in flight, 1 queued, 1 filling);
+  // with more requests in flight each gets less: past a few thousand lines, larger requests were
+  // no faster (docs/benchmarks.md, the raw shapes).
+  maxBufferBytes: 16 * 1024 * 1024,
+  // The reader fills a batch in a few milliseconds; Elasticsearch takes tens to answer one.
+  maxQueuedBatches: 1,
   flushIntervalMs: 1_000,
   maxConcurrentExports: 2,
   exportTimeoutMs: 30_000,
@@ -112,9 +116,9 @@ const LIMIT_ENV: Record<keyof ShipperLimits, string> = {
   shutdownTimeoutMs: 'DTQ_SHIPPER_SHUTDOWN_TIMEOUT_MS',
 };
 
-/** Batches alive at once: the one filling, one waiting to be queued, the queued and those in flight. */
+/** Batches alive at once: the one filling (or waiting for room in the queue), the queued and those in flight. */
 export function liveBatches(limits: ShipperLimits): number {
-  return limits.maxQueuedBatches + limits.maxConcurrentExports + 2;
+  return Math.max(1, limits.maxQueuedBatches) + limits.maxConcurrentExports + 1;
 }
 
 /** Bytes of documents after which a batch closes: maxBatchBytes, or less when the buffer budget says so. */

@@ -260,10 +260,11 @@ export class Shipper {
     let lastScan = 0;
     let batch = new Batch(Date.now(), this.#bodies);
     const flush = async (): Promise<void> => {
-      const full = batch;
+      // The next batch takes its memory only once this one has room in the queue: one batch
+      // fewer alive at once (config.ts liveBatches).
+      await this.#queue.push(batch);
       batch = new Batch(Date.now(), this.#bodies);
       this.#filling = batch;
-      await this.#queue.push(full);
     };
     this.#filling = batch;
     try {

@@ -26,8 +26,13 @@ export const SOURCE_FILE_PATTERN = /\.ndjson(\.\d+)?$/;
 /** Bytes of the first line that identify a file. */
 export const FINGERPRINT_BYTES = 1024;
 
-const READ_CHUNK_BYTES = 256 * 1024;
+/**
+ * Bytes read from a file at a time. Every file being read holds up to two chunks (the rest of
+ * one and the next), and none once it is read to its end: many files with a backlog cost little.
+ */
+const READ_CHUNK_BYTES = 64 * 1024;
 const TRUNCATED_HEAD_CHARS = 1024;
+const EMPTY = Buffer.alloc(0);
 const FAIR_SHARE_LINES = 500;
 
 /** Options of {@link Tailer}. */
@@ -268,7 +273,14 @@ export class Tailer {
       }
       const position = file.bufferStart + file.buffer.length;
       const read = this.#fill(file, position);
-      if (read === 0) return undefined;
+      if (read === 0) {
+        // Read to its end: its buffer goes until the file grows (a waiting part of a line keeps it).
+        if (file.buffer.length === 0) {
+          file.store = undefined;
+          file.buffer = EMPTY;
+        }
+        return undefined;
+      }
       if (position + read > file.size) file.size = position + read;
     }
   }
@@ -281,6 +293,11 @@ export class Tailer {
   #fill(file: OpenFile, position: number): number {
     const pending = file.buffer.length;
     let store = file.store;
+    // A file read to its end has no buffer: take one only once there is something to read.
+    if (store === undefined && pending === 0) {
+      file.size = fstatSync(file.fd).size;
+      if (file.size <= position) return 0;
+    }
     if (
       store === undefined ||
       pending + READ_CHUNK_BYTES > store.length ||

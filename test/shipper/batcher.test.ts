@@ -113,8 +113,9 @@ describe('a batch and its memory', () => {
   });
 
   it('closes batches at their share of the buffer budget when it is below maxBatchBytes', () => {
-    const limits = { ...DEFAULT_LIMITS, maxQueuedBatches: 2, maxConcurrentExports: 4, maxBatchBytes: 16 << 20 };
-    expect(batchBytesLimit({ ...limits, maxBufferBytes: 48 << 20 })).toBe(6 << 20);
+    // One queued, four in flight and the one filling: six shares.
+    const limits = { ...DEFAULT_LIMITS, maxQueuedBatches: 1, maxConcurrentExports: 4, maxBatchBytes: 16 << 20 };
+    expect(batchBytesLimit({ ...limits, maxBufferBytes: 24 << 20 })).toBe(4 << 20);
     expect(batchBytesLimit({ ...limits, maxBufferBytes: 1 << 30 })).toBe(16 << 20);
   });
 });
