@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { HttpResponse, RequestOptions } from '../../contract/http-client.ts';
-import { type BulkTransport, BulkWriter, bulkDocs } from '../../shipper/bulk-writer.ts';
+import { type BulkTransport, BulkWriter } from '../../shipper/bulk-writer.ts';
+import { bulkDocs } from '../utils/bulk-docs.ts';
 
 const docs = bulkDocs([0, 1, 2].map((i) => Buffer.from(`{"create":{"_index":"t","_id":"${i}"}}\n{"n":${i}}\n`)));
 
