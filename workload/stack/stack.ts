@@ -458,18 +458,19 @@ export class LocalStack implements Stack {
     return join(this.#redisDir(), 'redis.sock');
   }
 
-  /**
-   * What the Node APIs and workers connect to: the stack's own Redis through its Unix socket,
-   * which spares every command the loopback TCP stack on both ends (one Redis write per POST).
-   * The TCP URL otherwise: an external Redis, the Celery system (kombu reads redis:// URLs),
-   * or a socket path too long for sun_path (108 bytes on Linux).
-   */
+  /** The variables that send an API or worker to the stack's Redis: a URL, or the Cluster or Sentinel target's. */
   #childRedisEnv(): Record<string, string> {
     return this.#options.redisTarget === undefined
       ? { [REDIS_ENV.URL]: this.#childRedisUrl() }
       : redisTargetEnv(this.#options.redisTarget);
   }
 
+  /**
+   * What the Node APIs and workers connect to: the stack's own Redis through its Unix socket,
+   * which spares every command the loopback TCP stack on both ends (one Redis write per POST).
+   * The TCP URL otherwise: an external Redis, the Celery system (kombu reads redis:// URLs),
+   * or a socket path too long for sun_path (108 bytes on Linux).
+   */
   #childRedisUrl(): string {
     const socket = this.#redisSocket();
     if (this.#redis === undefined || this.#options.system !== 'node' || socket.length > MAX_SOCKET_PATH)
