@@ -563,12 +563,15 @@ export function startStack(options: StackOptions = {}): Promise<LocalStack> {
   return new LocalStack(options).start();
 }
 
-/** `env` without the variables that choose a Redis target. */
+/**
+ * `env` without the variables that choose a Redis target and its passwords (#childRedisEnv sets
+ * those of the stack's target). DTQ_REDIS_TLS and DTQ_REDIS_CA stay: an external rediss:// URL
+ * is passed on alone and needs the CA as given.
+ */
 function withoutRedisTarget(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const copy = { ...env };
-  for (const name of [REDIS_ENV.URL, REDIS_ENV.CLUSTER_NODES, REDIS_ENV.SENTINELS, REDIS_ENV.SENTINEL_MASTER]) {
-    delete copy[name];
+  for (const name of Object.values(REDIS_ENV)) {
+    if (name !== REDIS_ENV.TLS && name !== REDIS_ENV.CA) delete copy[name];
   }
-  delete copy[REDIS_ENV.PASSWORD];
   return copy;
 }
