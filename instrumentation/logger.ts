@@ -149,6 +149,9 @@ export function reopenLogFiles(): void {
   }
 }
 
+/** Lines kept for pino-elasticsearch while it loads. */
+const MAX_WAITING_LINES = 10_000;
+
 /**
  * The pino-elasticsearch destination. Its failures must not crash the process (an unhandled
  * stream 'error' would), so every event is caught and reported to `onEvent` or, by default,
@@ -156,7 +159,8 @@ export function reopenLogFiles(): void {
  *
  * pino-elasticsearch is loaded only by a logger that asks for it: it brings the Elasticsearch
  * client and undici, about 28 MB of RSS in every process that imports this module, and most
- * (the shipper among them) only write files. Lines logged while it loads wait in memory;
+ * (the shipper among them) only write files. Lines logged while it loads wait in memory, up to
+ * {@link MAX_WAITING_LINES} (past those, one error is reported and the rest are not sent);
  * should it fail to load, the failure is reported like any other and the lines are dropped.
  */
 function inProcessEsStream(options: InProcessEsOptions): pino.DestinationStream {
@@ -172,8 +176,9 @@ function inProcessEsStream(options: InProcessEsOptions): pino.DestinationStream 
     });
   let stream: pino.DestinationStream | undefined;
   let waiting: string[] = [];
-  import('pino-elasticsearch').then(
-    (module) => {
+  let dropped = 0;
+  import('pino-elasticsearch')
+    .then((module) => {
       // A CommonJS package whose typings say `export default`: at run time the default export
       // is the function itself.
       const pinoElasticsearch = module.default as unknown as typeof module.default.default;
@@ -189,21 +194,34 @@ function inProcessEsStream(options: InProcessEsOptions): pino.DestinationStream 
       for (const kind of ['error', 'insertError', 'insert', 'unknown'] as const) {
         (loaded as unknown as NodeJS.EventEmitter).on(kind, (detail: unknown) => report(kind, detail));
       }
-      for (const line of waiting) loaded.write(line);
-      waiting = [];
-      stream = loaded;
-    },
-    (error: unknown) => {
-      report('error', error);
-      // Nothing to send them with: the lines are in the file (when there is one), as always.
-      waiting = [];
-      stream = { write: () => undefined };
-    },
-  );
+      return loaded;
+    })
+    .then(
+      (loaded) => {
+        for (const line of waiting) loaded.write(line);
+        waiting = [];
+        stream = loaded;
+      },
+      // A failed load or a refused option (a DTQ_ES_URL that is no URL) alike: reported, never
+      // an unhandled rejection. The lines still reach the other destinations, as always.
+      (error: unknown) => {
+        report('error', error);
+        waiting = [];
+        stream = { write: () => undefined };
+      },
+    );
   return {
     write: (line: string) => {
-      if (stream === undefined) waiting.push(line);
-      else stream.write(line);
+      if (stream !== undefined) stream.write(line);
+      else if (waiting.length < MAX_WAITING_LINES) waiting.push(line);
+      else if (dropped++ === 0) {
+        report(
+          'error',
+          new Error(
+            `pino-elasticsearch has not loaded after ${MAX_WAITING_LINES} lines: lines past those are not sent to Elasticsearch`,
+          ),
+        );
+      }
     },
   };
 }

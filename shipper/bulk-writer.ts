@@ -33,21 +33,6 @@ export interface BulkDocs {
   body(from: number, to: number): Uint8Array;
 }
 
-/** Documents from their `_bulk` bodies (one action and document line each), copied side by side. */
-export function bulkDocs(bodies: readonly Uint8Array[]): BulkDocs {
-  const joined = Buffer.concat(bodies);
-  const ends: number[] = [];
-  let end = 0;
-  for (const body of bodies) {
-    end += body.length;
-    ends.push(end);
-  }
-  return {
-    count: bodies.length,
-    body: (from, to) => joined.subarray(from === 0 ? 0 : ends[from - 1], to === 0 ? 0 : ends[to - 1]),
-  };
-}
-
 /** The final answer for one document. */
 export type DocOutcome = { status: 'created' } | { status: 'duplicate' } | { status: 'rejected'; reason: string };
 

@@ -133,7 +133,7 @@ interface KibanaClient {
  * Why Kibana answered 401: the credentials named by the setting they came from (Kibana checks
  * them against Elasticsearch, so the DTQ_ES_* ones), or none sent.
  */
-export function unauthorizedReason(connection: EsConnection): string {
+function unauthorizedReason(connection: EsConnection): string {
   if (connection.auth === 'none')
     return `Kibana wants credentials and none was sent: set ${connection.authSetting.replace(/ \(none is set\)$/, '')}, as for Elasticsearch`;
   // kibanaConnection reads the Kibana URL as the node URL, so URL credentials are DTQ_KIBANA_URL's.

@@ -528,6 +528,29 @@ describe('helm template with TLS to a Redis Cluster you run', () => {
     ]);
   });
 
+  it('tells KEDA to speak TLS whenever the pods do: a CA alone, or a rediss:// URL', () => {
+    const triggersOf = (manifests: Manifest[]) =>
+      spec(find(manifests, 'ScaledObject', 'dtq-worker')).triggers as { metadata: Record<string, string> }[];
+    const caOnly = renderManifests(
+      [
+        ...['redis.mode=cluster', 'redis.operator.enabled=false', 'redis.cluster.nodes={redis-0.redis:6380}'],
+        'redis.tls.caSecret.name=redis-ca',
+      ].flatMap((value) => ['--set', value]),
+    );
+    const worker = container(podSpec(find(caOnly, 'Deployment', 'dtq-worker')), 'worker');
+    expect(loadWorkerConfig(processEnv(worker)).redisTarget).toMatchObject({ kind: 'cluster', tls: {} });
+    const byUrl = (url: string) =>
+      renderManifests(
+        ['redis.operator.enabled=false', `redis.url=${url}`, 'redis.host=cache'].flatMap((value) => ['--set', value]),
+      );
+    for (const manifests of [caOnly, byUrl('rediss://cache:6380')]) {
+      const triggers = triggersOf(manifests);
+      expect(triggers.length).toBeGreaterThan(0);
+      for (const t of triggers) expect(t.metadata.enableTLS).toBe('true');
+    }
+    for (const t of triggersOf(byUrl('redis://cache:6379'))) expect(t.metadata.enableTLS).toBeUndefined();
+  });
+
   it("refuses TLS on the operator's Redis and beside a redis:// URL", () => {
     const refusal = (set: string[]) => helmTemplate(set.flatMap((value) => ['--set', value])).stderr;
     expect(refusal(['redis.tls.enabled=true'])).toContain('redis.tls is for a Redis you run');

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { HttpResponse, RequestOptions } from '../../contract/http-client.ts';
-import { type BulkDocs, type BulkTransport, BulkWriter, bulkDocs } from '../../shipper/bulk-writer.ts';
+import { type BulkDocs, type BulkTransport, BulkWriter } from '../../shipper/bulk-writer.ts';
+import { bulkDocs } from '../utils/bulk-docs.ts';
 
 interface Answer {
   status: number;

@@ -6,7 +6,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BulkWriter, bulkDocs } from '../../shipper/bulk-writer.ts';
+import { BulkWriter } from '../../shipper/bulk-writer.ts';
+import { bulkDocs } from '../utils/bulk-docs.ts';
 
 let server: Server | undefined;
 

@@ -1,7 +1,8 @@
 /**
  * The local stack on a Redis Cluster it did not start (`redisTarget`, as DTQ_REDIS_CLUSTER_NODES
  * sets it): it starts no Redis of its own, gives its APIs and workers the cluster's variables and
- * no DTQ_REDIS_URL, even one inherited from the environment, and a task runs end to end.
+ * none of another target's (DTQ_REDIS_URL, DTQ_REDIS_SENTINEL_PASSWORD), even inherited from the
+ * environment, and a task runs end to end.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EVENTS } from '../../contract/vocabulary.ts';
@@ -14,12 +15,13 @@ let stack: TestStack;
 
 beforeAll(async () => {
   cluster = await startRedisCluster();
-  // An inherited URL the children must not see beside the cluster's nodes (they would refuse both).
+  // An inherited URL and sentinels' password the children must not see beside the cluster's
+  // nodes (they would refuse either).
   stack = await startStack({
     workers: 1,
     apis: 1,
     redisTarget: cluster.target,
-    childEnv: { DTQ_REDIS_URL: 'redis://127.0.0.1:1' },
+    childEnv: { DTQ_REDIS_URL: 'redis://127.0.0.1:1', DTQ_REDIS_SENTINEL_PASSWORD: 'inherited' },
   });
 });
 

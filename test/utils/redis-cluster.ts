@@ -122,10 +122,10 @@ async function startReplicationLink(masterPort: number): Promise<{ port: number;
   };
 }
 
-/** A short-lived admin connection to one server: run `use`, then close. */
 /** The CA to trust on ports that speak TLS only (a TLS cluster's nodes). */
 const TLS_CA_BY_PORT = new Map<number, string>();
 
+/** A short-lived admin connection to one server: run `use`, then close. */
 async function withAdmin<T>(port: number, use: (redis: Redis) => Promise<T>, password?: string): Promise<T> {
   const ca = TLS_CA_BY_PORT.get(port);
   const redis = new Redis(port, '127.0.0.1', {

@@ -16,7 +16,7 @@ const PROBE_TIMEOUT_MS = 2000;
  * The certificate error of a TLS handshake with `node` under `tls`, or undefined when the
  * handshake succeeds or fails for another reason (unreachable, timed out).
  */
-export function tlsHandshakeProblem(node: HostPort, tls: RedisTls): Promise<string | undefined> {
+function tlsHandshakeProblem(node: HostPort, tls: RedisTls): Promise<string | undefined> {
   return new Promise((resolve) => {
     const socket = connect({
       host: node.host,

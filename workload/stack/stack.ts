@@ -458,18 +458,19 @@ export class LocalStack implements Stack {
     return join(this.#redisDir(), 'redis.sock');
   }
 
-  /**
-   * What the Node APIs and workers connect to: the stack's own Redis through its Unix socket,
-   * which spares every command the loopback TCP stack on both ends (one Redis write per POST).
-   * The TCP URL otherwise: an external Redis, the Celery system (kombu reads redis:// URLs),
-   * or a socket path too long for sun_path (108 bytes on Linux).
-   */
+  /** The variables that send an API or worker to the stack's Redis: a URL, or the Cluster or Sentinel target's. */
   #childRedisEnv(): Record<string, string> {
     return this.#options.redisTarget === undefined
       ? { [REDIS_ENV.URL]: this.#childRedisUrl() }
       : redisTargetEnv(this.#options.redisTarget);
   }
 
+  /**
+   * What the Node APIs and workers connect to: the stack's own Redis through its Unix socket,
+   * which spares every command the loopback TCP stack on both ends (one Redis write per POST).
+   * The TCP URL otherwise: an external Redis, the Celery system (kombu reads redis:// URLs),
+   * or a socket path too long for sun_path (108 bytes on Linux).
+   */
   #childRedisUrl(): string {
     const socket = this.#redisSocket();
     if (this.#redis === undefined || this.#options.system !== 'node' || socket.length > MAX_SOCKET_PATH)
@@ -562,12 +563,15 @@ export function startStack(options: StackOptions = {}): Promise<LocalStack> {
   return new LocalStack(options).start();
 }
 
-/** `env` without the variables that choose a Redis target. */
+/**
+ * `env` without the variables that choose a Redis target and its passwords (#childRedisEnv sets
+ * those of the stack's target). DTQ_REDIS_TLS and DTQ_REDIS_CA stay: an external rediss:// URL
+ * is passed on alone and needs the CA as given.
+ */
 function withoutRedisTarget(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const copy = { ...env };
-  for (const name of [REDIS_ENV.URL, REDIS_ENV.CLUSTER_NODES, REDIS_ENV.SENTINELS, REDIS_ENV.SENTINEL_MASTER]) {
-    delete copy[name];
+  for (const name of Object.values(REDIS_ENV)) {
+    if (name !== REDIS_ENV.TLS && name !== REDIS_ENV.CA) delete copy[name];
   }
-  delete copy[REDIS_ENV.PASSWORD];
   return copy;
 }

@@ -182,6 +182,15 @@ password, and in sentinel mode the sentinels' own.
 {{- end }}{{ end }}{{ end }}
 {{- end -}}
 
+{{/*
+"true" when the API and workers reach Redis over TLS, so KEDA's trigger must too: redis.tls.enabled,
+a CA (DTQ_REDIS_CA turns TLS on), or a rediss:// redis.url. Empty otherwise.
+*/}}
+{{- define "dtq.redisTls" -}}
+{{- $redis := .Values.redis -}}
+{{- if or $redis.tls.enabled $redis.tls.caSecret.name (hasPrefix "rediss://" ($redis.url | default "")) -}}true{{- end -}}
+{{- end -}}
+
 {{/* KEDA's list-length trigger type for the Redis mode. */}}
 {{- define "dtq.redisTriggerType" -}}
 {{- $mode := include "dtq.redisMode" . -}}
