@@ -83,6 +83,30 @@ describe('createLogger', () => {
     expect(linesOf(logFilePath(moved, 'gone')).map((line) => line[F.MESSAGE])).toEqual(['still here']);
   });
 
+  it('reports an in-process Elasticsearch stream that cannot start, and holds at most 10,000 lines while it loads', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dtq-log-'));
+    const events: { kind: string; message: string }[] = [];
+    const logger = createLogger({
+      service: 'api',
+      instance: 'api-es',
+      logDir: dir,
+      stdout: false,
+      elasticsearch: {
+        url: 'not a url',
+        onEvent: (kind, detail) => events.push({ kind, message: detail instanceof Error ? detail.message : '' }),
+      },
+    });
+    // All logged before the library has loaded: the first 10,000 wait, the rest are refused once.
+    for (let i = 0; i < 10_005; i++) logger.info({ i }, 'line');
+    await vi.waitFor(() => expect(events).toHaveLength(2));
+    expect(events[0]).toMatchObject({ kind: 'error', message: expect.stringContaining('after 10000 lines') });
+    // The URL the stream refused arrives as an event, not as an unhandled rejection.
+    expect(events[1]?.kind).toBe('error');
+    // The file has every line whatever happened to the stream.
+    expect(linesOf(logFilePath(dir, 'api-es'))).toHaveLength(10_005);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('redacts authorization and cookie headers wherever a request logs them', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dtq-log-'));
     const logger = createLogger({ service: 'api', instance: 'api-1', logDir: dir, stdout: false });
