@@ -668,9 +668,9 @@ export class FileSource implements LogSource {
           file = current;
           widen(this.#timeOf(current, line));
         }
-        // A view of the chunk: read only after this file's read has ended, when no later
-        // chunk of it overwrites the buffer.
-        last = line;
+        // A copy: the line's bytes are a view of a read buffer, which a later chunk of the same
+        // file refills when the file ends in an unfinished line longer than a chunk.
+        last = { ...line, bytes: Buffer.from(line.bytes) };
         if (this.#mapping !== undefined) {
           // A foreign format names the id differently, maybe nested: read it through the mapping.
           const record = this.#parse(current, line);
