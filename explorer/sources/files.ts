@@ -163,14 +163,19 @@ export class FileSource implements LogSource {
   // --- Mapping hook: every parsed physical line goes through here. Ids keep their text
   // through a mapping, so the byte search for them before JSON.parse stays valid for any format.
 
-  /** The contract lines of one parsed physical line, with their `file:line` sources. */
+  /** The contract lines of one parsed physical line. */
+  #records(record: LogRecord): LogRecord[] {
+    if (this.#mapping === undefined) return [normalizeNginxLine(record)];
+    return this.#mapping.map(record).map((r) => normalizeNginxLine(r));
+  }
+
+  /** {@link #records}, with their `file:line` sources. */
   #hits(file: LogFile, number: number, record: LogRecord): Hit[] {
-    if (this.#mapping === undefined) return [{ source: `${file.name}:${number}`, record: normalizeNginxLine(record) }];
-    const records = this.#mapping.map(record);
+    const records = this.#records(record);
     // One OTLP line holds many records: `file:line.k` tells them apart.
     return records.map((r, k) => ({
       source: records.length === 1 ? `${file.name}:${number}` : `${file.name}:${number}.${k + 1}`,
-      record: normalizeNginxLine(r),
+      record: r,
     }));
   }
 
@@ -627,10 +632,10 @@ export class FileSource implements LogSource {
                   if (at !== undefined && (sinceMs === undefined || at >= sinceMs)) visit(normal, at);
                   return;
                 }
-                for (const hit of this.#hits(file, number, record)) {
-                  if (polledTaskId(hit.record) !== undefined) continue;
-                  const at = timestampOf(hit.record);
-                  if (at !== undefined && (sinceMs === undefined || at >= sinceMs)) visit(hit.record, at);
+                for (const mapped of this.#records(record)) {
+                  if (polledTaskId(mapped) !== undefined) continue;
+                  const at = timestampOf(mapped);
+                  if (at !== undefined && (sinceMs === undefined || at >= sinceMs)) visit(mapped, at);
                 }
               },
               this.#options.chunkBytes ?? FEED_CHUNK_BYTES,
@@ -675,8 +680,8 @@ export class FileSource implements LogSource {
           // A foreign format names the id differently, maybe nested: read it through the mapping.
           const record = this.#parse(current, line);
           if (record === undefined) return;
-          for (const hit of this.#hits(current, line.number, record)) {
-            const value = str(hit.record, field);
+          for (const mapped of this.#records(record)) {
+            const value = str(mapped, field);
             if (value !== undefined && value.length <= 128) candidates.add(value);
           }
         } else if (line.candidate) {
@@ -698,7 +703,7 @@ export class FileSource implements LogSource {
 
   #timeOf(file: LogFile, line: RawLine): number | undefined {
     const record = this.#parse(file, line);
-    return record === undefined ? undefined : timestampOf(this.#hits(file, line.number, record)[0]?.record ?? {});
+    return record === undefined ? undefined : timestampOf(this.#records(record)[0] ?? {});
   }
 
   malformedLines(): number {
