@@ -13,9 +13,10 @@ import { createGunzip } from 'node:zlib';
 export const MAX_LINE_BYTES = 1024 * 1024;
 /**
  * Bytes read from a file at a time. A line cut by a chunk's end is copied twice (kept, then
- * joined), so chunks are large beside the longest usual lines: an OTLP export writes ~44 KB
- * lines, and 64 KiB chunks would cut most of them (the otel row of `node bench/profiles.bench.ts`
- * shows the cost). Files are read one at a time, so this is the reader's memory, not per file.
+ * joined), so chunks are large beside the longest usual lines: an OTLP export of 50 records
+ * is a line of ~48 KiB, and 64 KiB chunks would cut most of them (the otel row of
+ * `node bench/profiles.bench.ts` shows the cost). Files are read one at a time, so this is
+ * the reader's memory, not per file.
  */
 export const CHUNK_BYTES = 1024 * 1024;
 
