@@ -32,7 +32,7 @@ import type { Mapping } from '../mapping/mapping.ts';
 import { canonicalIsoMs, isTime, num, str, timestampOf } from '../model/fields.ts';
 import { polledTaskId } from '../model/join.ts';
 import type { Hit } from '../model/types.ts';
-import { type RawLine, readFileLines, readFileTextLines } from './line-reader.ts';
+import { type RawLine, type ReadEnd, type ReadOptions, readFileLines, readFileTextLines } from './line-reader.ts';
 import {
   LOG_NAMES_TEXT,
   type LogFile,
@@ -332,16 +332,9 @@ export class FileSource implements LogSource {
     const end = await readFileLines(
       file.path,
       {
-        size: file.size,
-        gzip: file.gzip,
-        complete: file.complete,
-        start: from?.offset ?? 0,
-        firstLine: (from?.lastLine ?? 0) + 1,
+        ...this.#readOptions(file, from, chunkBytes),
         ...(needles === undefined ? {} : { needles }),
         ...(signal === undefined ? {} : { signal }),
-        ...(file.fd === undefined ? {} : { fd: file.fd }),
-        ...(this.#options.maxLineBytes === undefined ? {} : { maxLineBytes: this.#options.maxLineBytes }),
-        ...(chunkBytes === undefined ? {} : { chunkBytes }),
       },
       (line) => {
         const shape = shapeOf(line);
@@ -351,8 +344,7 @@ export class FileSource implements LogSource {
     );
     // A read stopped early saw part of the file: the count of its latest complete read stands.
     if (signal?.aborted !== true) this.#malformedByFile.set(file.name, malformed);
-    const tail = tailOf(file, end.offset);
-    return { dev: file.dev, ino: file.ino, offset: end.offset, lastLine: end.lastLine, malformed, tail, hits: [] };
+    return progressOf(file, end, malformed);
   }
 
   /** {@link #read} for a reader that decodes every line: the lines come as text, decoded many at a time. */
@@ -363,28 +355,28 @@ export class FileSource implements LogSource {
     chunkBytes: number,
   ): Promise<FileProgress> {
     let malformed = from?.malformed ?? 0;
-    const end = await readFileTextLines(
-      file.path,
-      {
-        size: file.size,
-        gzip: file.gzip,
-        complete: file.complete,
-        start: from?.offset ?? 0,
-        firstLine: (from?.lastLine ?? 0) + 1,
-        ...(file.fd === undefined ? {} : { fd: file.fd }),
-        ...(this.#options.maxLineBytes === undefined ? {} : { maxLineBytes: this.#options.maxLineBytes }),
-        chunkBytes,
-      },
-      (text, number) => {
-        // Undefined: the line was longer than the cap.
-        const shape = text === undefined ? 'malformed' : shapeOfText(text);
-        if (shape === 'malformed') malformed++;
-        else if (shape === 'object' && text !== undefined) visit(text, number);
-      },
-    );
+    const end = await readFileTextLines(file.path, this.#readOptions(file, from, chunkBytes), (text, number) => {
+      // Undefined: the line was longer than the cap.
+      const shape = text === undefined ? 'malformed' : shapeOfText(text);
+      if (shape === 'malformed') malformed++;
+      else if (shape === 'object' && text !== undefined) visit(text, number);
+    });
     this.#malformedByFile.set(file.name, malformed);
-    const tail = tailOf(file, end.offset);
-    return { dev: file.dev, ino: file.ino, offset: end.offset, lastLine: end.lastLine, malformed, tail, hits: [] };
+    return progressOf(file, end, malformed);
+  }
+
+  /** How {@link #read} and {@link #readText} read `file`: from where `from` stopped, if given. */
+  #readOptions(file: LogFile, from: FileProgress | undefined, chunkBytes: number | undefined): ReadOptions {
+    return {
+      size: file.size,
+      gzip: file.gzip,
+      complete: file.complete,
+      start: from?.offset ?? 0,
+      firstLine: (from?.lastLine ?? 0) + 1,
+      ...(file.fd === undefined ? {} : { fd: file.fd }),
+      ...(this.#options.maxLineBytes === undefined ? {} : { maxLineBytes: this.#options.maxLineBytes }),
+      ...(chunkBytes === undefined ? {} : { chunkBytes }),
+    };
   }
 
   /**
@@ -792,6 +784,12 @@ function settledStamp(file: LogFile, now: number): string | undefined {
   if (stat === undefined || Number(stat.dev) !== file.dev || Number(stat.ino) !== file.ino) return undefined;
   if (Number(stat.size) !== file.size || Number(stat.ctimeNs / 1_000_000n) >= now - SETTLED_MS) return undefined;
   return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
+}
+
+/** Where a read of `file` ended, with the malformed lines counted so far and no hits yet. */
+function progressOf(file: LogFile, end: ReadEnd, malformed: number): FileProgress {
+  const tail = tailOf(file, end.offset);
+  return { dev: file.dev, ino: file.ino, offset: end.offset, lastLine: end.lastLine, malformed, tail, hits: [] };
 }
 
 /** Bytes of a file's read part compared before reading on from where a read stopped. */
