@@ -32,7 +32,7 @@ import type { Mapping } from '../mapping/mapping.ts';
 import { canonicalIsoMs, isTime, num, str, timestampOf } from '../model/fields.ts';
 import { polledTaskId } from '../model/join.ts';
 import type { Hit } from '../model/types.ts';
-import { type RawLine, type ReadEnd, type ReadOptions, readFileLines, readFileTextLines } from './line-reader.ts';
+import { type RawLine, type ReadOptions, readFileLines, readFileTextLines } from './line-reader.ts';
 import {
   LOG_NAMES_TEXT,
   type LogFile,
@@ -42,7 +42,7 @@ import {
   parseLogInput,
   shownPath,
 } from './log-files.ts';
-import { MappedLines } from './mapped-lines.ts';
+import { type FileEnd, MappedLines } from './mapped-lines.ts';
 import {
   type IdField,
   type LineFeed,
@@ -318,16 +318,16 @@ export class FileSource implements LogSource {
 
   /**
    * Stream the well-formed lines of one file to `visit`, from `from` on when a previous read
-   * of the same file got that far, counting the malformed ones.
+   * of the same file got that far, counting the malformed ones; resolves to where it ended.
    */
   async #read(
     file: LogFile,
-    from: FileProgress | undefined,
+    from: FileEnd | undefined,
     visit: (line: RawLine) => void,
     needles?: readonly Buffer[],
     signal?: AbortSignal,
     chunkBytes = this.#options.chunkBytes,
-  ): Promise<FileProgress> {
+  ): Promise<FileEnd> {
     let malformed = from?.malformed ?? 0;
     const end = await readFileLines(
       file.path,
@@ -344,16 +344,16 @@ export class FileSource implements LogSource {
     );
     // A read stopped early saw part of the file: the count of its latest complete read stands.
     if (signal?.aborted !== true) this.#malformedByFile.set(file.name, malformed);
-    return progressOf(file, end, malformed);
+    return { offset: end.offset, lastLine: end.lastLine, malformed };
   }
 
   /** {@link #read} for a reader that decodes every line: the lines come as text, decoded many at a time. */
   async #readText(
     file: LogFile,
-    from: FileProgress | undefined,
+    from: FileEnd | undefined,
     visit: (text: string, number: number) => void,
     chunkBytes: number,
-  ): Promise<FileProgress> {
+  ): Promise<FileEnd> {
     let malformed = from?.malformed ?? 0;
     const end = await readFileTextLines(file.path, this.#readOptions(file, from, chunkBytes), (text, number) => {
       // Undefined: the line was longer than the cap.
@@ -362,11 +362,11 @@ export class FileSource implements LogSource {
       else if (shape === 'object' && text !== undefined) visit(text, number);
     });
     this.#malformedByFile.set(file.name, malformed);
-    return progressOf(file, end, malformed);
+    return { offset: end.offset, lastLine: end.lastLine, malformed };
   }
 
   /** How {@link #read} and {@link #readText} read `file`: from where `from` stopped, if given. */
-  #readOptions(file: LogFile, from: FileProgress | undefined, chunkBytes: number | undefined): ReadOptions {
+  #readOptions(file: LogFile, from: FileEnd | undefined, chunkBytes: number | undefined): ReadOptions {
     return {
       size: file.size,
       gzip: file.gzip,
@@ -434,13 +434,7 @@ export class FileSource implements LogSource {
             for (const hit of line.hits) if (keep(hit.record)) fileHits.push(hit);
           }
           this.#malformedByFile.set(file.name, whole.end.malformed);
-          progress.set(file.name, {
-            dev: file.dev,
-            ino: file.ino,
-            ...whole.end,
-            tail: tailOf(file, whole.end.offset),
-            hits: fileHits,
-          });
+          progress.set(file.name, progressOf(file, whole.end, fileHits));
           for (const hit of fileHits) hits.push(hit);
           continue;
         }
@@ -460,7 +454,7 @@ export class FileSource implements LogSource {
           wanted,
         );
         if (stamp !== undefined && cached !== undefined) cache?.keepWhole(file, stamp, cached, read);
-        progress.set(file.name, { ...read, hits: fileHits });
+        progress.set(file.name, progressOf(file, read, fileHits));
         for (const hit of fileHits) hits.push(hit);
       } catch (error) {
         this.#notices.add(noticeFor(file.name, error));
@@ -605,7 +599,7 @@ export class FileSource implements LogSource {
               ? before.progress
               : undefined;
           try {
-            const progress = await this.#readText(
+            const end = await this.#readText(
               file,
               from,
               (text, number) => {
@@ -632,7 +626,7 @@ export class FileSource implements LogSource {
               },
               this.#options.chunkBytes ?? FEED_CHUNK_BYTES,
             );
-            readTo.set(key, { progress, size: file.size });
+            readTo.set(key, { progress: progressOf(file, end, []), size: file.size });
           } catch (error) {
             this.#notices.add(noticeFor(file.name, error));
           }
@@ -786,10 +780,10 @@ function settledStamp(file: LogFile, now: number): string | undefined {
   return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
 }
 
-/** Where a read of `file` ended, with the malformed lines counted so far and no hits yet. */
-function progressOf(file: LogFile, end: ReadEnd, malformed: number): FileProgress {
-  const tail = tailOf(file, end.offset);
-  return { dev: file.dev, ino: file.ino, offset: end.offset, lastLine: end.lastLine, malformed, tail, hits: [] };
+/** What a lookup keeps of `file` after a read that ended at `end` and found `hits`. */
+function progressOf(file: LogFile, end: FileEnd, hits: readonly Hit[]): FileProgress {
+  const { offset, lastLine, malformed } = end;
+  return { dev: file.dev, ino: file.ino, offset, lastLine, malformed, tail: tailOf(file, offset), hits };
 }
 
 /** Bytes of a file's read part compared before reading on from where a read stopped. */
