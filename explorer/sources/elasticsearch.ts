@@ -511,7 +511,8 @@ export class ElasticsearchSource implements LogSource {
   /**
    * One --follow pass over the window held: the lines indexed since it was read, and the
    * requests they name that it does not hold, whole. False when more lines arrived than one
-   * page holds: the caller ranks the window again instead.
+   * page holds, or when a request it does not hold may now rank among those it does (see
+   * LiveWindow.merge): the caller ranks the window again instead.
    */
   async #followWindow(window: LiveWindow): Promise<boolean> {
     const from = window.readFrom;
@@ -532,8 +533,7 @@ export class ElasticsearchSource implements LogSource {
     if (total > response.hits.hits.length) return false;
     const { fresh, unknown } = window.arrived(response.hits.hits.map(toHit));
     const whole = unknown.length === 0 ? [] : await this.byCorrelationIds(unknown, 'exclude');
-    window.merge(fresh, whole);
-    return true;
+    return window.merge(fresh, whole);
   }
 
   /** The window's newest `queue.depth` line (the overview's queue depth); none from a foreign index. */

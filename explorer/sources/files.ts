@@ -32,7 +32,7 @@ import type { Mapping } from '../mapping/mapping.ts';
 import { canonicalIsoMs, isTime, num, str, timestampOf } from '../model/fields.ts';
 import { polledTaskId } from '../model/join.ts';
 import type { Hit } from '../model/types.ts';
-import { type RawLine, readFileLines, readFileTextLines } from './line-reader.ts';
+import { type RawLine, type ReadOptions, readFileLines, readFileTextLines } from './line-reader.ts';
 import {
   LOG_NAMES_TEXT,
   type LogFile,
@@ -42,7 +42,7 @@ import {
   parseLogInput,
   shownPath,
 } from './log-files.ts';
-import { MappedLines } from './mapped-lines.ts';
+import { type FileEnd, MappedLines } from './mapped-lines.ts';
 import {
   type IdField,
   type LineFeed,
@@ -163,14 +163,19 @@ export class FileSource implements LogSource {
   // --- Mapping hook: every parsed physical line goes through here. Ids keep their text
   // through a mapping, so the byte search for them before JSON.parse stays valid for any format.
 
-  /** The contract lines of one parsed physical line, with their `file:line` sources. */
+  /** The contract lines of one parsed physical line. */
+  #records(record: LogRecord): LogRecord[] {
+    if (this.#mapping === undefined) return [normalizeNginxLine(record)];
+    return this.#mapping.map(record).map((r) => normalizeNginxLine(r));
+  }
+
+  /** {@link #records}, with their `file:line` sources. */
   #hits(file: LogFile, number: number, record: LogRecord): Hit[] {
-    if (this.#mapping === undefined) return [{ source: `${file.name}:${number}`, record: normalizeNginxLine(record) }];
-    const records = this.#mapping.map(record);
+    const records = this.#records(record);
     // One OTLP line holds many records: `file:line.k` tells them apart.
     return records.map((r, k) => ({
       source: records.length === 1 ? `${file.name}:${number}` : `${file.name}:${number}.${k + 1}`,
-      record: normalizeNginxLine(r),
+      record: r,
     }));
   }
 
@@ -313,30 +318,23 @@ export class FileSource implements LogSource {
 
   /**
    * Stream the well-formed lines of one file to `visit`, from `from` on when a previous read
-   * of the same file got that far, counting the malformed ones.
+   * of the same file got that far, counting the malformed ones; resolves to where it ended.
    */
   async #read(
     file: LogFile,
-    from: FileProgress | undefined,
+    from: FileEnd | undefined,
     visit: (line: RawLine) => void,
     needles?: readonly Buffer[],
     signal?: AbortSignal,
     chunkBytes = this.#options.chunkBytes,
-  ): Promise<FileProgress> {
+  ): Promise<FileEnd> {
     let malformed = from?.malformed ?? 0;
     const end = await readFileLines(
       file.path,
       {
-        size: file.size,
-        gzip: file.gzip,
-        complete: file.complete,
-        start: from?.offset ?? 0,
-        firstLine: (from?.lastLine ?? 0) + 1,
+        ...this.#readOptions(file, from, chunkBytes),
         ...(needles === undefined ? {} : { needles }),
         ...(signal === undefined ? {} : { signal }),
-        ...(file.fd === undefined ? {} : { fd: file.fd }),
-        ...(this.#options.maxLineBytes === undefined ? {} : { maxLineBytes: this.#options.maxLineBytes }),
-        ...(chunkBytes === undefined ? {} : { chunkBytes }),
       },
       (line) => {
         const shape = shapeOf(line);
@@ -346,40 +344,39 @@ export class FileSource implements LogSource {
     );
     // A read stopped early saw part of the file: the count of its latest complete read stands.
     if (signal?.aborted !== true) this.#malformedByFile.set(file.name, malformed);
-    const tail = tailOf(file, end.offset);
-    return { dev: file.dev, ino: file.ino, offset: end.offset, lastLine: end.lastLine, malformed, tail, hits: [] };
+    return { offset: end.offset, lastLine: end.lastLine, malformed };
   }
 
   /** {@link #read} for a reader that decodes every line: the lines come as text, decoded many at a time. */
   async #readText(
     file: LogFile,
-    from: FileProgress | undefined,
+    from: FileEnd | undefined,
     visit: (text: string, number: number) => void,
     chunkBytes: number,
-  ): Promise<FileProgress> {
+  ): Promise<FileEnd> {
     let malformed = from?.malformed ?? 0;
-    const end = await readFileTextLines(
-      file.path,
-      {
-        size: file.size,
-        gzip: file.gzip,
-        complete: file.complete,
-        start: from?.offset ?? 0,
-        firstLine: (from?.lastLine ?? 0) + 1,
-        ...(file.fd === undefined ? {} : { fd: file.fd }),
-        ...(this.#options.maxLineBytes === undefined ? {} : { maxLineBytes: this.#options.maxLineBytes }),
-        chunkBytes,
-      },
-      (text, number) => {
-        // Undefined: the line was longer than the cap.
-        const shape = text === undefined ? 'malformed' : shapeOfText(text);
-        if (shape === 'malformed') malformed++;
-        else if (shape === 'object' && text !== undefined) visit(text, number);
-      },
-    );
+    const end = await readFileTextLines(file.path, this.#readOptions(file, from, chunkBytes), (text, number) => {
+      // Undefined: the line was longer than the cap.
+      const shape = text === undefined ? 'malformed' : shapeOfText(text);
+      if (shape === 'malformed') malformed++;
+      else if (shape === 'object' && text !== undefined) visit(text, number);
+    });
     this.#malformedByFile.set(file.name, malformed);
-    const tail = tailOf(file, end.offset);
-    return { dev: file.dev, ino: file.ino, offset: end.offset, lastLine: end.lastLine, malformed, tail, hits: [] };
+    return { offset: end.offset, lastLine: end.lastLine, malformed };
+  }
+
+  /** How {@link #read} and {@link #readText} read `file`: from where `from` stopped, if given. */
+  #readOptions(file: LogFile, from: FileEnd | undefined, chunkBytes: number | undefined): ReadOptions {
+    return {
+      size: file.size,
+      gzip: file.gzip,
+      complete: file.complete,
+      start: from?.offset ?? 0,
+      firstLine: (from?.lastLine ?? 0) + 1,
+      ...(file.fd === undefined ? {} : { fd: file.fd }),
+      ...(this.#options.maxLineBytes === undefined ? {} : { maxLineBytes: this.#options.maxLineBytes }),
+      ...(chunkBytes === undefined ? {} : { chunkBytes }),
+    };
   }
 
   /**
@@ -437,13 +434,7 @@ export class FileSource implements LogSource {
             for (const hit of line.hits) if (keep(hit.record)) fileHits.push(hit);
           }
           this.#malformedByFile.set(file.name, whole.end.malformed);
-          progress.set(file.name, {
-            dev: file.dev,
-            ino: file.ino,
-            ...whole.end,
-            tail: tailOf(file, whole.end.offset),
-            hits: fileHits,
-          });
+          progress.set(file.name, progressOf(file, whole.end, fileHits));
           for (const hit of fileHits) hits.push(hit);
           continue;
         }
@@ -463,7 +454,7 @@ export class FileSource implements LogSource {
           wanted,
         );
         if (stamp !== undefined && cached !== undefined) cache?.keepWhole(file, stamp, cached, read);
-        progress.set(file.name, { ...read, hits: fileHits });
+        progress.set(file.name, progressOf(file, read, fileHits));
         for (const hit of fileHits) hits.push(hit);
       } catch (error) {
         this.#notices.add(noticeFor(file.name, error));
@@ -608,7 +599,7 @@ export class FileSource implements LogSource {
               ? before.progress
               : undefined;
           try {
-            const progress = await this.#readText(
+            const end = await this.#readText(
               file,
               from,
               (text, number) => {
@@ -627,15 +618,15 @@ export class FileSource implements LogSource {
                   if (at !== undefined && (sinceMs === undefined || at >= sinceMs)) visit(normal, at);
                   return;
                 }
-                for (const hit of this.#hits(file, number, record)) {
-                  if (polledTaskId(hit.record) !== undefined) continue;
-                  const at = timestampOf(hit.record);
-                  if (at !== undefined && (sinceMs === undefined || at >= sinceMs)) visit(hit.record, at);
+                for (const mapped of this.#records(record)) {
+                  if (polledTaskId(mapped) !== undefined) continue;
+                  const at = timestampOf(mapped);
+                  if (at !== undefined && (sinceMs === undefined || at >= sinceMs)) visit(mapped, at);
                 }
               },
               this.#options.chunkBytes ?? FEED_CHUNK_BYTES,
             );
-            readTo.set(key, { progress, size: file.size });
+            readTo.set(key, { progress: progressOf(file, end, []), size: file.size });
           } catch (error) {
             this.#notices.add(noticeFor(file.name, error));
           }
@@ -668,15 +659,15 @@ export class FileSource implements LogSource {
           file = current;
           widen(this.#timeOf(current, line));
         }
-        // A view of the chunk: read only after this file's read has ended, when no later
-        // chunk of it overwrites the buffer.
-        last = line;
+        // A copy: the line's bytes are a view of a read buffer, which a later chunk of the same
+        // file refills when the file ends in an unfinished line longer than a chunk.
+        last = { ...line, bytes: Buffer.from(line.bytes) };
         if (this.#mapping !== undefined) {
           // A foreign format names the id differently, maybe nested: read it through the mapping.
           const record = this.#parse(current, line);
           if (record === undefined) return;
-          for (const hit of this.#hits(current, line.number, record)) {
-            const value = str(hit.record, field);
+          for (const mapped of this.#records(record)) {
+            const value = str(mapped, field);
             if (value !== undefined && value.length <= 128) candidates.add(value);
           }
         } else if (line.candidate) {
@@ -698,7 +689,7 @@ export class FileSource implements LogSource {
 
   #timeOf(file: LogFile, line: RawLine): number | undefined {
     const record = this.#parse(file, line);
-    return record === undefined ? undefined : timestampOf(this.#hits(file, line.number, record)[0]?.record ?? {});
+    return record === undefined ? undefined : timestampOf(this.#records(record)[0] ?? {});
   }
 
   malformedLines(): number {
@@ -787,6 +778,12 @@ function settledStamp(file: LogFile, now: number): string | undefined {
   if (stat === undefined || Number(stat.dev) !== file.dev || Number(stat.ino) !== file.ino) return undefined;
   if (Number(stat.size) !== file.size || Number(stat.ctimeNs / 1_000_000n) >= now - SETTLED_MS) return undefined;
   return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
+}
+
+/** What a lookup keeps of `file` after a read that ended at `end` and found `hits`. */
+function progressOf(file: LogFile, end: FileEnd, hits: readonly Hit[]): FileProgress {
+  const { offset, lastLine, malformed } = end;
+  return { dev: file.dev, ino: file.ino, offset, lastLine, malformed, tail: tailOf(file, offset), hits };
 }
 
 /** Bytes of a file's read part compared before reading on from where a read stopped. */

@@ -13,10 +13,10 @@ import { createGunzip } from 'node:zlib';
 export const MAX_LINE_BYTES = 1024 * 1024;
 /**
  * Bytes read from a file at a time. A line cut by a chunk's end is copied twice (kept, then
- * joined), so chunks are large beside the longest usual lines: OTLP exports write ~44 KB
- * lines, and with 64 KiB chunks most of them were cut (the otel profile's CPU over dtq's went
- * from 1.22× to 1.09× in `node bench/profiles.bench.ts` with 1 MiB). Files are read one at a
- * time, so this is the reader's memory, not per file.
+ * joined), so chunks are large beside the longest usual lines: an OTLP export of 50 records
+ * is a line of ~48 KiB, and 64 KiB chunks would cut most of them (the otel row of
+ * `node bench/profiles.bench.ts` shows the cost). Files are read one at a time, so this is
+ * the reader's memory, not per file.
  */
 export const CHUNK_BYTES = 1024 * 1024;
 
@@ -319,7 +319,7 @@ async function readSplit(path: string, options: ReadOptions, split: Split): Prom
   if (options.size <= start) return { offset: start, lastLine: splitter.lastNumber };
   const push = (chunk: Buffer) => split.push(splitter, chunk);
   if (!options.gzip) await readPlain(path, options, start, push);
-  else await readGzip(path, options, start, push);
+  else await readGzip(path, options, push);
   if (options.signal?.aborted) return { offset: start + splitter.completeBytes, lastLine: splitter.lastNumber };
   if (options.gzip || options.complete) {
     split.end(splitter);
@@ -376,26 +376,19 @@ function readInto(fd: number, buffer: Buffer, length: number, position: number):
   });
 }
 
-/** A gzipped file, streamed through gunzip. */
-async function readGzip(
-  path: string,
-  options: ReadOptions,
-  start: number,
-  push: (chunk: Buffer) => void,
-): Promise<void> {
+/** A gzipped file, streamed through gunzip, from its start. */
+async function readGzip(path: string, options: ReadOptions, push: (chunk: Buffer) => void): Promise<void> {
   const file = createReadStream(path, {
     // Destroying a read stream closes its descriptor even without autoClose: a borrowed one
     // is given a close that leaves it open, so a read may stop early and the stream still go.
     ...(options.fd === undefined ? {} : { fd: options.fd, autoClose: false, fs: { read, close: keepOpen } }),
-    start,
+    start: 0,
     end: options.size - 1,
     highWaterMark: options.chunkBytes ?? CHUNK_BYTES,
   });
-  const stream: Readable = options.gzip
-    ? file.pipe(createGunzip({ chunkSize: options.chunkBytes ?? CHUNK_BYTES }))
-    : file;
+  const stream: Readable = file.pipe(createGunzip({ chunkSize: options.chunkBytes ?? CHUNK_BYTES }));
   // A read error on the file does not reach the gunzip stream by itself.
-  if (options.gzip) file.on('error', (error) => stream.destroy(error));
+  file.on('error', (error) => stream.destroy(error));
   try {
     for await (const chunk of stream) {
       push(chunk as Buffer);

@@ -44,6 +44,12 @@ export class LiveWindow {
   /** Document ids read lately, with their times: what the overlap of the next pass drops. */
   #recent = new Map<string, number>();
   #newest = Number.NEGATIVE_INFINITY;
+  /**
+   * A request ranked at least as high as every ranked one not held (let go, or never read by
+   * a full pass that stopped at `limit`); undefined while none can exist. A held request that
+   * falls behind it (a late line opened its work earlier) may be behind one not held.
+   */
+  #cut: Ranked | undefined;
 
   constructor(limit: number, sinceMs: number | undefined) {
     this.#limit = limit;
@@ -65,8 +71,9 @@ export class LiveWindow {
     this.#requests.clear();
     this.#recent.clear();
     this.#newest = Number.NEGATIVE_INFINITY;
+    this.#cut = undefined;
     this.#take(hits);
-    this.#settle();
+    this.#settle(true);
   }
 
   /**
@@ -86,8 +93,12 @@ export class LiveWindow {
     return { fresh, unknown: [...unknown] };
   }
 
-  /** Fold in a pass's fresh lines of held requests and the whole lines of the others, then keep the newest `limit`. */
-  merge(fresh: readonly Hit[], whole: readonly Hit[]): void {
+  /**
+   * Fold in a pass's fresh lines of held requests and the whole lines of the others, then keep
+   * the newest `limit`. False when a request not held may now rank among them: the caller
+   * ranks the window anew ({@link reset}).
+   */
+  merge(fresh: readonly Hit[], whole: readonly Hit[]): boolean {
     // A request read whole is taken as read: its fresh lines are among its lines.
     const wholeIds = new Set<string>();
     for (const hit of whole) {
@@ -96,7 +107,7 @@ export class LiveWindow {
     }
     this.#take(fresh.filter((hit) => !wholeIds.has(cidOf(hit.record) ?? '')));
     this.#take(whole);
-    this.#settle();
+    return this.#settle(false);
   }
 
   /** Every line held, in the order a search reads them: by time, then sequence. */
@@ -135,17 +146,40 @@ export class LiveWindow {
     }
   }
 
-  /** Keep the newest `limit` ranked requests, and only the recent ids the next overlap can meet. */
-  #settle(): void {
-    const ranked = [...this.#requests].filter(([, held]) => held.rank !== undefined);
-    ranked.sort(([a, x], [b, y]) => (y.rank as number) - (x.rank as number) || (a < b ? -1 : a > b ? 1 : 0));
-    const kept = new Set(ranked.slice(0, this.#limit).map(([cid]) => cid));
+  /**
+   * Keep the newest `limit` ranked requests, and only the recent ids the next overlap can meet;
+   * false when one kept ranks behind {@link #cut}. After a full pass (`ranked`), a window as
+   * full as `limit` may have requests beyond it that the pass did not read.
+   */
+  #settle(ranked: boolean): boolean {
+    const order: Ranked[] = [];
+    for (const [cid, held] of this.#requests) if (held.rank !== undefined) order.push({ cid, rank: held.rank });
+    order.sort(byRank);
+    const worstKept = order[Math.min(order.length, this.#limit) - 1];
+    const exact = this.#cut === undefined || worstKept === undefined || byRank(worstKept, this.#cut) <= 0;
+    // The first let go or, after a full pass that filled the window, the last kept.
+    const bound =
+      order.length > this.#limit ? order[this.#limit] : ranked && order.length === this.#limit ? worstKept : undefined;
+    if (bound !== undefined && (this.#cut === undefined || byRank(bound, this.#cut) < 0)) this.#cut = bound;
+    const kept = new Set(order.slice(0, this.#limit).map(({ cid }) => cid));
     for (const cid of this.#requests.keys()) if (!kept.has(cid)) this.#requests.delete(cid);
     const from = this.readFrom ?? Number.NEGATIVE_INFINITY;
     const recent = new Map<string, number>();
     for (const [id, at] of this.#recent) if (at >= from) recent.set(id, at);
     this.#recent = recent;
+    return exact;
   }
+}
+
+/** A request's place in the window: its rank and id. */
+interface Ranked {
+  readonly cid: string;
+  readonly rank: number;
+}
+
+/** Newest rank first; on a tie the smaller id. */
+function byRank(a: Ranked, b: Ranked): number {
+  return b.rank - a.rank || (a.cid < b.cid ? -1 : a.cid > b.cid ? 1 : 0);
 }
 
 /** The correlation id as Elasticsearch's terms aggregation keys it. */

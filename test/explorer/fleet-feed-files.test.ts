@@ -1,9 +1,11 @@
 import { appendFileSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { F, type LogRecord } from '../../contract/vocabulary.ts';
+import { F, type LogRecord, normalizeNginxLine } from '../../contract/vocabulary.ts';
 import { fleetFeed, fleetRows } from '../../explorer/fleet-feed.ts';
+import { timestampOf } from '../../explorer/model/fields.ts';
 import { polledTaskId } from '../../explorer/model/join.ts';
 import { RequestLedger } from '../../explorer/model/request-list.ts';
 import { FileSource } from '../../explorer/sources/files.ts';
@@ -97,6 +99,49 @@ describe('the fleet view from log files', () => {
     expect(rows.map((row) => row.correlationId).sort()).toEqual(['req-escaped', 'req-new', 'req-nginx', 'req-twice']);
     expect(source.malformedLines()).toBe(1);
     await source.close();
+  });
+
+  it('lists under --since what a parse of every line lists, whatever each line holds after its @timestamp', async () => {
+    const iso = (ms: number) => new Date(T0 + ms).toISOString();
+    const line = fc.record({
+      ms: fc.integer({ min: -3000, max: 3000 }),
+      later: fc.integer({ min: -3000, max: 3000 }),
+      shape: fc.constantFrom('plain', 'second key', 'escaped key', 'escaped value', 'nginx', 'spaced', 'not json'),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(line, { minLength: 1, maxLength: 12 }), async (lines) => {
+        const text = lines.map(({ ms, later, shape }, i) => {
+          const cid = `req-${i}`;
+          const request = `"service.name":"${shape === 'nginx' ? 'nginx' : 'api'}","event.action":"${shape === 'nginx' ? 'nginx.access' : 'http.request.received'}","correlation_id":"${cid}","http.request.method":"POST","url.path":"/api/v1/tasks"`;
+          const opening = `{"@timestamp":"${iso(ms)}",`;
+          if (shape === 'second key') return `${opening}${request},"@timestamp":"${iso(later)}"}`;
+          if (shape === 'escaped key') return `${opening}${request},"\\u0040timestamp":"${iso(later)}"}`;
+          if (shape === 'escaped value') return `${opening}${request},"message":"a \\"quoted\\" word"}`;
+          if (shape === 'nginx') return `${opening}${request},"nginx.msec":"${(T0 + later) / 1000}"}`;
+          if (shape === 'spaced') return ` ${opening}${request}} `;
+          if (shape === 'not json') return `${opening}${request},}`;
+          return `${opening}${request}}`;
+        });
+        const dir = track(mkdtempSync(join(tmpdir(), 'dtq-explore-')));
+        writeFileSync(join(dir, 'api-1.ndjson'), `${text.join('\n')}\n`);
+        const filter = { sinceMs: T0, limit: 50 };
+        const every = new RequestLedger();
+        for (const one of text) {
+          let record: LogRecord;
+          try {
+            record = normalizeNginxLine(JSON.parse(one) as LogRecord);
+          } catch {
+            continue;
+          }
+          const at = timestampOf(record);
+          if (at !== undefined && at >= T0) every.add(record, at);
+        }
+        const source = new FileSource(dir);
+        expect(await fleetFeed(source, filter, () => T0).rows()).toEqual(fleetRows(every, filter, T0));
+        await source.close();
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('reads only what arrived on the next pass, and folds it into the rows it has', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { EVENTS, F } from '../../contract/vocabulary.ts';
 import type { Hit } from '../../explorer/model/types.ts';
 import { LIVE_OVERLAP_MS, LiveWindow } from '../../explorer/sources/live-window.ts';
 import { LogWriter, T0 } from './fixtures.ts';
@@ -27,10 +28,12 @@ describe('the window --follow keeps between passes over Elasticsearch', () => {
     const arrived = window.arrived([...first, ...hitsOf(next, 'b')]);
     expect(arrived.unknown).toEqual(['req-2']);
     expect(ids(arrived.fresh)).toEqual(ids(hitsOf(next, 'b')));
-    window.merge(
-      arrived.fresh,
-      hitsOf(next, 'b').filter((hit) => hit.record.correlation_id === 'req-2'),
-    );
+    expect(
+      window.merge(
+        arrived.fresh,
+        hitsOf(next, 'b').filter((hit) => hit.record.correlation_id === 'req-2'),
+      ),
+    ).toBe(true);
     expect(window.size).toBe(2);
     expect(window.lines()).toHaveLength(first.length + hitsOf(next, 'b').length);
   });
@@ -66,5 +69,46 @@ describe('the window --follow keeps between passes over Elasticsearch', () => {
     const window = new LiveWindow(5, T0 + 1000);
     window.reset(hitsOf(w, 'a'));
     expect(new Set(window.lines().map((hit) => hit.record.correlation_id))).toEqual(new Set(['req-in']));
+  });
+});
+
+describe('the window --follow keeps, against a window ranked anew', () => {
+  it('lists what a fresh ranking lists when a late line makes a held request older than one it let go', () => {
+    const request = (w: LogWriter, ms: number, cid: string, action: string) =>
+      w.line(ms, 'api', 'api-1', action, { [F.CORRELATION_ID]: cid, [F.URL_PATH]: '/api/v1/tasks' });
+    const first = new LogWriter();
+    // req-a's nginx line (at its end) is indexed before its API's; req-b opened before req-a ended.
+    request(first, 9000, 'req-a', EVENTS.NGINX_ACCESS);
+    request(first, 8500, 'req-b', EVENTS.HTTP_REQUEST_RECEIVED);
+    const window = new LiveWindow(1, undefined);
+    window.reset(hitsOf(first, 'a'));
+    expect(ids(window.lines())).toEqual(['a:0']);
+    // req-a's API line arrives: req-a opened at 8000, before req-b.
+    const late = new LogWriter();
+    request(late, 8000, 'req-a', EVENTS.HTTP_REQUEST_RECEIVED);
+    const { fresh, unknown } = window.arrived(hitsOf(late, 'b'));
+    expect(unknown).toEqual([]);
+    // A window ranked anew lists req-b, whose lines this one let go: it says so, and the
+    // source ranks the window anew.
+    const anew = new LiveWindow(1, undefined);
+    anew.reset([...hitsOf(first, 'a'), ...hitsOf(late, 'b')]);
+    expect([...new Set(anew.lines().map((hit) => hit.record[F.CORRELATION_ID]))]).toEqual(['req-b']);
+    expect(window.merge(fresh, [])).toBe(false);
+  });
+
+  it('asks for a new ranking when a full pass filled the window and a late line makes a request older', () => {
+    const late = (limit: number) => {
+      const first = new LogWriter();
+      first.line(9000, 'api', 'api-1', EVENTS.NGINX_ACCESS, { [F.CORRELATION_ID]: 'req-a' });
+      const window = new LiveWindow(limit, undefined);
+      window.reset(hitsOf(first, 'a'));
+      const next = new LogWriter();
+      next.line(8000, 'api', 'api-1', EVENTS.HTTP_REQUEST_RECEIVED, { [F.CORRELATION_ID]: 'req-a' });
+      return window.merge(window.arrived(hitsOf(next, 'b')).fresh, []);
+    };
+    // With room left, the full pass read every request that ranks: none can be missing.
+    expect(late(2)).toBe(true);
+    // A full pass that stopped at the limit may have left a request between 8000 and 9000 unread.
+    expect(late(1)).toBe(false);
   });
 });

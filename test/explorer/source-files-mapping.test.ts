@@ -22,9 +22,11 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chattyRequest, toOtlpLines } from '../../bench/foreign-formats.ts';
+import { fleetFeed, fleetRows } from '../../explorer/fleet-feed.ts';
 import { loadTrace } from '../../explorer/load-trace.ts';
 import { PROFILES, parseMappingSpec } from '../../explorer/mapping/load.ts';
 import { compileMapping, type Mapping } from '../../explorer/mapping/mapping.ts';
+import { RequestLedger } from '../../explorer/model/request-list.ts';
 import type { Trace } from '../../explorer/model/types.ts';
 import { traceToJson } from '../../explorer/output/json.ts';
 import { FileSource } from '../../explorer/sources/files.ts';
@@ -69,6 +71,17 @@ function truncatedGzip(lines: string, times: number): Buffer {
 }
 
 describe('foreign logs through the streaming file source', () => {
+  it('lists in the fleet view what a fold of every mapped line lists', async () => {
+    for (const name of ['ecs', 'otel'] as const) {
+      const source = new FileSource(join(FOREIGN, name), { mapping: profile(name) });
+      const every = new RequestLedger().addAll(await source.recent(undefined, 1_000_000));
+      expect(every.summaries().length).toBeGreaterThan(0);
+      const filter = { limit: 200 };
+      expect(await fleetFeed(source, filter, NOW).rows()).toEqual(fleetRows(every, filter, NOW()));
+      await source.close();
+    }
+  });
+
   it('gives the flat directory trace for ECS lines kept in nested folders, one gzipped', async () => {
     const ecs = profile('ecs');
     const flat = await traceOf(new FileSource(join(FOREIGN, 'ecs'), { mapping: ecs }), ECS_TRACE);

@@ -59,6 +59,17 @@ describe('the NDJSON file source', () => {
     expect(error.message).toMatch(/searched 2026-11-22T10:15:23\.001Z to 2026-11-22T10:15:26\.\d{3}Z/);
   });
 
+  it('bounds the range by the last whole line of a file whose unfinished tail spans later chunks', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dtq-nearest-'));
+    track(dir);
+    const line = (ms: number) => `${JSON.stringify({ '@timestamp': new Date(T0 + ms).toISOString() })}\n`;
+    // 128-byte chunks: both whole lines are in the first, and the unfinished tail fills the
+    // second and then the first's buffer again.
+    writeFileSync(join(dir, 'api-1.ndjson'), `${line(0)}${line(1)}{"@timestamp":"${'x'.repeat(300)}`);
+    const range = (await new FileSource(dir, { chunkBytes: 128 }).nearest('req-9', 'correlation_id')).range;
+    expect(range).toEqual({ from: T0, to: T0 + 1 });
+  });
+
   it('says what to do when the log directory is missing or empty', async () => {
     const missing = await errorOf(loadTrace(new FileSource('/nonexistent/dtq-logs'), { correlationId: 'x' }));
     expect(missing.code).toBe('DTQ_ERR_EXPLORE_NO_LOGS_DIR');
