@@ -378,6 +378,55 @@ async function pinoElastic(url: string, prefix: string, logDir: string): Promise
   await done;
 }
 
+/** What each contender of a race is: raw `_bulk` with auto ids, with the shipper's ids, and the shipper. */
+type Contender = 'raw' | 'raw-ids' | 'shipper';
+
+/** A contender's fastest round, and the fewest documents any of its rounds indexed. */
+interface ContenderResult {
+  readonly stats: PhaseStats;
+  readonly indexed: number;
+}
+
+/**
+ * Raw, raw with the shipper's ids and the shipper, each into indices of its own at `url`, for
+ * ROUNDS rounds taking turns at going first (the run after another meets Elasticsearch still busy
+ * with it). Each keeps its fastest round and its lowest count; `rounds` says each round's rates.
+ */
+async function raceContenders(
+  url: string,
+  logDir: string,
+  shape: { batch: number; concurrency: number },
+  prefixOf: (contender: Contender) => string,
+): Promise<{ results: Record<Contender, ContenderResult>; rounds: string[] }> {
+  const results = new Map<Contender, ContenderResult>();
+  const rounds: string[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const order: readonly Contender[] = round % 2 === 0 ? ['raw', 'raw-ids', 'shipper'] : ['shipper', 'raw-ids', 'raw'];
+    const rates: number[] = [];
+    for (const contender of order) {
+      const prefix = prefixOf(contender);
+      // The shipper sets its indices up itself; the raw loops get the same template first.
+      if (contender !== 'shipper') await runSetup({ connection: connection(url), prefix, steps: CORE_STEPS });
+      const stats = await phase(contender, url, prefix, logDir, shape.batch, shape.concurrency);
+      const indexed = await count(url, prefix);
+      await cleanup(url, prefix);
+      rates.push(Math.round(LINES / stats.seconds));
+      const kept = results.get(contender);
+      results.set(contender, {
+        stats: kept === undefined || stats.seconds < kept.stats.seconds ? stats : kept.stats,
+        indexed: Math.min(kept?.indexed ?? Number.POSITIVE_INFINITY, indexed),
+      });
+    }
+    rounds.push(`${order.join(', ')}: ${rates.join(', ')}`);
+  }
+  const raw = results.get('raw');
+  const rawIds = results.get('raw-ids');
+  const shipper = results.get('shipper');
+  if (raw === undefined || rawIds === undefined || shipper === undefined)
+    throw new Error('DTQ_BENCH_SHIPPER_ROUNDS must be at least 1');
+  return { results: { raw, 'raw-ids': rawIds, shipper }, rounds };
+}
+
 /** Whether to race raw and shipper on a three-node cluster too (DTQ_BENCH_SHIPPER_CLUSTER=0 skips it). */
 const CLUSTER = process.env.DTQ_BENCH_SHIPPER_CLUSTER !== '0';
 
@@ -393,45 +442,16 @@ async function clusterRace(
   await before();
   const cluster = await startTestElasticsearchCluster(3, '512m');
   const stamp = Date.now();
-  const prefixes = {
-    raw: `bench-cluster-raw-${stamp}`,
-    rawIds: `bench-cluster-raw-ids-${stamp}`,
-    shipper: `bench-cluster-shipper-${stamp}`,
-  };
   try {
-    let raw: PhaseStats | undefined;
-    let rawIds: PhaseStats | undefined;
-    let shipped: PhaseStats | undefined;
-    let rawCount = Number.POSITIVE_INFINITY;
-    let rawIdsCount = Number.POSITIVE_INFINITY;
-    let shippedCount = Number.POSITIVE_INFINITY;
-    const rawRound = async (): Promise<void> => {
-      await runSetup({ connection: connection(cluster.url), prefix: prefixes.raw, steps: CORE_STEPS });
-      const r = await phase('raw', cluster.url, prefixes.raw, logDir, shape.batch, shape.concurrency);
-      rawCount = Math.min(rawCount, await count(cluster.url, prefixes.raw));
-      await cleanup(cluster.url, prefixes.raw);
-      raw = raw === undefined || r.seconds < raw.seconds ? r : raw;
-    };
-    const rawIdsRound = async (): Promise<void> => {
-      await runSetup({ connection: connection(cluster.url), prefix: prefixes.rawIds, steps: CORE_STEPS });
-      const r = await phase('raw-ids', cluster.url, prefixes.rawIds, logDir, shape.batch, shape.concurrency);
-      rawIdsCount = Math.min(rawIdsCount, await count(cluster.url, prefixes.rawIds));
-      await cleanup(cluster.url, prefixes.rawIds);
-      rawIds = rawIds === undefined || r.seconds < rawIds.seconds ? r : rawIds;
-    };
-    const shipperRound = async (): Promise<void> => {
-      const sh = await phase('shipper', cluster.url, prefixes.shipper, logDir, shape.batch, shape.concurrency);
-      shippedCount = Math.min(shippedCount, await count(cluster.url, prefixes.shipper));
-      await cleanup(cluster.url, prefixes.shipper);
-      shipped = shipped === undefined || sh.seconds < shipped.seconds ? sh : shipped;
-    };
-    for (let round = 0; round < ROUNDS; round++) {
-      // Taking turns at going first, as on the single node.
-      const order = [rawRound, rawIdsRound, shipperRound];
-      for (const run of round % 2 === 0 ? order : order.reverse()) await run();
-    }
-    if (raw === undefined || rawIds === undefined || shipped === undefined)
-      throw new Error('DTQ_BENCH_SHIPPER_ROUNDS must be at least 1');
+    const { results } = await raceContenders(
+      cluster.url,
+      logDir,
+      shape,
+      (contender) => `bench-cluster-${contender}-${stamp}`,
+    );
+    const { stats: raw, indexed: rawCount } = results.raw;
+    const { stats: rawIds, indexed: rawIdsCount } = results['raw-ids'];
+    const { stats: shipped, indexed: shippedCount } = results.shipper;
     const rawRate = Math.round(LINES / raw.seconds);
     const rawIdsRate = Math.round(LINES / rawIds.seconds);
     const shipperRate = Math.round(LINES / shipped.seconds);
@@ -596,54 +616,12 @@ export async function run(): Promise<BenchReport> {
     }
     rmSync(sampleDir, { recursive: true, force: true });
 
-    const fastest = (a: PhaseStats | undefined, b: PhaseStats): PhaseStats =>
-      a === undefined || b.seconds < a.seconds ? b : a;
-    let raw: PhaseStats | undefined;
-    let rawIds: PhaseStats | undefined;
-    let shipped: PhaseStats | undefined;
-    let rawCount = Number.POSITIVE_INFINITY;
-    let rawIdsCount = Number.POSITIVE_INFINITY;
-    let shippedCount = Number.POSITIVE_INFINITY;
-    const rounds: string[] = [];
-    const rawRun = async (name: 'raw' | 'raw-ids', prefix: string): Promise<[PhaseStats, number]> => {
-      await runSetup({ connection: connection(url), prefix, steps: CORE_STEPS });
-      const stats = await phase(name, url, prefix, logDir, best.batch, best.concurrency);
-      const indexed = await count(url, prefix);
-      await cleanup(url, prefix);
-      return [stats, indexed];
-    };
-    const shipperRun = async (): Promise<[PhaseStats, number]> => {
-      const stats = await phase('shipper', url, prefixes.shipper, logDir, best.batch, best.concurrency);
-      const indexed = await count(url, prefixes.shipper);
-      await cleanup(url, prefixes.shipper);
-      return [stats, indexed];
-    };
-    for (let round = 0; round < ROUNDS; round++) {
-      // Even rounds: raw, raw with ids, shipper; odd rounds the other way round.
-      const order =
-        round % 2 === 0 ? (['raw', 'raw-ids', 'shipper'] as const) : (['shipper', 'raw-ids', 'raw'] as const);
-      const rates: Record<string, number> = {};
-      for (const contender of order) {
-        const [stats, indexed] =
-          contender === 'shipper'
-            ? await shipperRun()
-            : await rawRun(contender, prefixes[contender === 'raw' ? 'raw' : 'rawIds']);
-        rates[contender] = Math.round(LINES / stats.seconds);
-        if (contender === 'raw') {
-          raw = fastest(raw, stats);
-          rawCount = Math.min(rawCount, indexed);
-        } else if (contender === 'raw-ids') {
-          rawIds = fastest(rawIds, stats);
-          rawIdsCount = Math.min(rawIdsCount, indexed);
-        } else {
-          shipped = fastest(shipped, stats);
-          shippedCount = Math.min(shippedCount, indexed);
-        }
-      }
-      rounds.push(`${order.join(', ')}: ${order.map((c) => rates[c]).join(', ')}`);
-    }
-    if (raw === undefined || rawIds === undefined || shipped === undefined)
-      throw new Error('DTQ_BENCH_SHIPPER_ROUNDS must be at least 1');
+    const { results, rounds } = await raceContenders(url, logDir, best, (contender) =>
+      contender === 'raw' ? prefixes.raw : contender === 'raw-ids' ? prefixes.rawIds : prefixes.shipper,
+    );
+    const { stats: raw, indexed: rawCount } = results.raw;
+    const { stats: rawIds, indexed: rawIdsCount } = results['raw-ids'];
+    const { stats: shipped, indexed: shippedCount } = results.shipper;
 
     await runSetup({ connection: connection(url), prefix: prefixes.pino, steps: CORE_STEPS });
     const pino = await phase('pino', url, prefixes.pino, logDir, best.batch);
