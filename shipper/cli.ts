@@ -1,6 +1,7 @@
 /**
  * `dtq-ship [--once]` (`npm run ship`): ship DTQ_LOG_DIR (default var/logs) to DTQ_ES_URL (default
- * http://127.0.0.1:9200) until SIGTERM/SIGINT, which delivers what was read and then exits.
+ * http://127.0.0.1:9200) until SIGTERM/SIGINT, which reads every file to its end, delivers that
+ * and exits.
  * `--once` exits as soon as every complete line is shipped, saying which files end in a line
  * without its newline (left for the next run). Limits: DTQ_SHIPPER_* (see shipper/config.ts and
  * docs/pipeline.md). File names come from the directory and are written to stderr through
@@ -81,7 +82,13 @@ async function main(argv: string[]): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logEvent(logger, 'info', EVENTS.SERVICE_STOPPING, {}, `${signal}: delivering what was read, then exiting`);
+    logEvent(
+      logger,
+      'info',
+      EVENTS.SERVICE_STOPPING,
+      {},
+      `${signal}: reading every file to its end, delivering that, then exiting`,
+    );
     void shipper.stop();
   };
   process.once('SIGTERM', () => stop('SIGTERM'));

@@ -110,6 +110,14 @@ export class Shipper {
   readonly #abort = new AbortController();
   readonly #counters: ShipperCounters = zeroCounters();
   #stopping = false;
+  /**
+   * Set by stop(): one last scan, every file read to its end, that delivered, then exit. A
+   * service's last lines (written just before the stop, as the stack stops its services first)
+   * are shipped, not left for the next start.
+   */
+  #finishing = false;
+  /** Wakes the reader from its pause between polls when stop() is called. */
+  readonly #wake = new AbortController();
   /** Batches sent and not yet acknowledged, oldest first. */
   readonly #inFlight = new Set<Batch>();
   #filling: Batch | undefined;
@@ -217,9 +225,10 @@ export class Shipper {
     }
   }
 
-  /** Stop reading, deliver what was read (up to the shutdown timeout), save the registry. */
+  /** Read every file to its end, deliver that (up to the shutdown timeout), save the registry. */
   async stop(): Promise<void> {
-    this.#stopping = true;
+    this.#finishing = true;
+    this.#wake.abort();
     const timer = setTimeout(() => this.#abort.abort(), this.#config.limits.shutdownTimeoutMs);
     try {
       await this.run();
@@ -267,10 +276,15 @@ export class Shipper {
       this.#filling = batch;
     };
     this.#filling = batch;
+    let finalPass = false;
     try {
-      while (!this.#stopping) {
+      while (!this.#stopping && !this.#abort.signal.aborted) {
         const now = Date.now();
-        if (now - lastScan >= limits.scanIntervalMs) {
+        if (this.#finishing && !finalPass) {
+          finalPass = true;
+          this.#scan(now); // files created since the last scan, sizes as they are now
+          lastScan = now;
+        } else if (now - lastScan >= limits.scanIntervalMs) {
           this.#scan(now);
           lastScan = now;
         }
@@ -285,6 +299,7 @@ export class Shipper {
           }
           continue;
         }
+        if (finalPass) break; // every file is read to its end
         // Read to the end of every file: send what we have if the sender is free (low
         // latency when quiet), or once it is old enough (bigger batches when busy).
         const senderIdle = this.#inFlight.size === 0 && this.#queue.length === 0;
@@ -304,7 +319,7 @@ export class Shipper {
           this.#reportUnterminated();
           break;
         }
-        await sleep(limits.pollIntervalMs);
+        await sleep(limits.pollIntervalMs, undefined, { signal: this.#wake.signal }).catch(() => undefined);
       }
       if (batch.lines > 0) await flush();
     } finally {

@@ -1,0 +1,41 @@
+/**
+ * A service's last lines are written just before the shipper is stopped (the stack stops the
+ * services first, then the shipper). Stopping must ship them, not leave them for a next start
+ * that may never come: on SIGTERM the shipper looks for new files once more and reads every
+ * file to its end. The poll and scan intervals are made long here, so only that last look can
+ * find the lines written after the shipper went quiet.
+ */
+import { describe, expect, it } from 'vitest';
+import { waitFor } from '../utils/wait.ts';
+import { accountFor, LineWriter, markerCounts, startShipper, stopShipper, useShippingTestbed } from './fixtures.ts';
+
+describe('shipper stopped with SIGTERM', () => {
+  const bed = useShippingTestbed('last-lines');
+  const { prefix, logDir } = bed;
+
+  it('ships the lines appended and the file created just before the signal', { timeout: 120_000 }, async () => {
+    const early = new LineWriter(logDir, 'worker-1', 'worker');
+    early.write(5);
+    const shipper = startShipper({
+      logDir,
+      esUrl: bed.url,
+      prefix,
+      env: { DTQ_SHIPPER_POLL_INTERVAL_MS: '600000', DTQ_SHIPPER_SCAN_INTERVAL_MS: '600000' },
+    });
+    // Shipped and then idle: every file read to its end, the reader in its pause between polls.
+    await waitFor('the first lines shipped', async () => (await markerCounts(bed.url, prefix)).size === 5, {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
+
+    early.write(3); // the worker's last lines
+    const late = new LineWriter(logDir, 'api-1', 'api');
+    late.write(2); // a file the shipper has not seen yet
+    const exit = await stopShipper(shipper);
+    expect(exit, shipper.output()).toEqual({ code: 0, signal: null });
+
+    // Nothing runs any more: what is in Elasticsearch now is what this stop delivered.
+    const report = await accountFor(bed.url, prefix, [...early.markers, ...late.markers], 5_000);
+    expect(report).toEqual({ lost: [], doubled: [], unexpected: [] });
+  });
+});
