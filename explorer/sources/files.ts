@@ -32,7 +32,7 @@ import type { Mapping } from '../mapping/mapping.ts';
 import { canonicalIsoMs, isTime, num, str, timestampOf } from '../model/fields.ts';
 import { polledTaskId } from '../model/join.ts';
 import type { Hit } from '../model/types.ts';
-import { type FileNow, type FileRead, HEAD_BYTES, headOf, planPass, probesFor } from './follow-plan.ts';
+import { type FileNow, type FileRead, HEAD_BYTES, headOf, planPass, probesHead, probesTail } from './follow-plan.ts';
 import { type RawLine, type ReadOptions, readFileLines, readFileTextLines, readHead } from './line-reader.ts';
 import {
   LOG_NAMES_TEXT,
@@ -676,16 +676,16 @@ export class FileSource implements LogSource {
 
   /** What {@link planPass} needs to know of `file` now, beside what was read of it before. */
   async #probe(file: LogFile, before: FedFile | undefined): Promise<FileNow> {
-    const probes = probesFor(before, file);
     const tail = before?.progress?.tail;
-    const head = probes.head ? await this.#head(file) : undefined;
-    return {
-      key: keyOf(file),
+    const seen = {
       gzip: file.gzip,
       size: file.size,
-      ...(probes.tail && tail !== undefined ? { tailKept: tailOf(file, before?.offset ?? 0).equals(tail) } : {}),
-      ...(head === undefined ? {} : { head }),
+      ...(probesTail(before, file) && tail !== undefined
+        ? { tailKept: tailOf(file, before?.offset ?? 0).equals(tail) }
+        : {}),
     };
+    const head = probesHead(before, seen) ? await this.#head(file) : undefined;
+    return { key: keyOf(file), ...seen, ...(head === undefined ? {} : { head }) };
   }
 
   /** `file`'s first-line fingerprint (follow-plan.ts's headOf); undefined when it has none or cannot be read. */

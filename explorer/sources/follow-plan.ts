@@ -45,30 +45,35 @@ export type Plan =
   | { readonly startOver: true; readonly why: string }
   | { readonly startOver: false; readonly steps: ReadonlyMap<string, Step> };
 
-/** What the source must probe of a listed file before {@link planPass} can decide: O(1) reads each. */
-export function probesFor(
-  before: FileRead | undefined,
-  file: Pick<FileNow, 'gzip' | 'size'>,
-): { tail: boolean; head: boolean } {
-  return {
-    // Only a plain file that has not shrunk can be read on; whether it grew or was rewritten
-    // is told by the bytes before the old offset.
-    tail:
-      before !== undefined &&
-      !before.torn &&
-      !before.gzip &&
-      !file.gzip &&
-      before.offset > 0 &&
-      file.size >= before.offset,
-    // Every file not yet fingerprinted: a new one, or one that had no whole line yet.
-    head: before?.head === undefined,
-  };
+/**
+ * Whether the source must read the bytes before the old offset of a listed file (O(1) bytes):
+ * only a plain file that has not shrunk can be read on, and whether it grew or was rewritten
+ * is told by those bytes.
+ */
+export function probesTail(before: FileRead | undefined, file: Pick<FileNow, 'gzip' | 'size'>): boolean {
+  return (
+    before !== undefined &&
+    !before.torn &&
+    !before.gzip &&
+    !file.gzip &&
+    before.offset > 0 &&
+    file.size >= before.offset
+  );
+}
+
+/**
+ * Whether the source must read a listed file's first line (O(1) bytes), given what
+ * {@link probesTail} found: a file about to be read from its start may be a copy of one folded.
+ */
+export function probesHead(before: FileRead | undefined, file: Omit<FileNow, 'key' | 'head'>): boolean {
+  return before?.head === undefined || (!before.folded && rewound(before, file));
 }
 
 /** Decide one pass from what earlier passes read (`read`) and the files listed now. */
 export function planPass(read: ReadonlyMap<string, FileRead>, now: readonly FileNow[]): Plan {
   const listed = new Set(now.map((file) => file.key));
-  // Folded files by first line: a new file that opens with one of them is a copy of it.
+  // Folded files by first line: a file read from its start that opens with one of them is a
+  // copy of it.
   const byHead = new Map<string, string[]>();
   for (const [key, before] of read) {
     if (!before.folded) continue;
@@ -81,25 +86,29 @@ export function planPass(read: ReadonlyMap<string, FileRead>, now: readonly File
   const steps = new Map<string, Step>();
   for (const file of now) {
     const before = read.get(file.key);
-    if (before?.head === undefined && file.head !== undefined) {
+    const again = before !== undefined && rewound(before, file);
+    if (again && before.folded) return startOver(`${file.key} would be read again from its start`);
+    if ((before?.head === undefined || again) && file.head !== undefined) {
       // Another file's lines, already folded, copied here (copytruncate, compression): reading
       // this one would fold them again. Two distinct files opening with the same line cost one
       // start-over, never a doubled line.
       const original = byHead.get(file.head)?.find((key) => key !== file.key);
       if (original !== undefined) return startOver(`${file.key} opens with the first line of ${original}`);
     }
-    if (before === undefined) {
-      steps.set(file.key, 'whole');
-      continue;
-    }
-    // A compressed file, or one whose read failed partway, is read whole or not at all.
-    const wholeOnly = before.gzip || file.gzip || before.torn;
-    const rewound = wholeOnly ? file.size !== before.size : file.size < before.offset || file.tailKept === false;
-    if (!rewound) steps.set(file.key, wholeOnly ? 'skip' : 'resume');
-    else if (before.folded) return startOver(`${file.key} would be read again from its start`);
-    else steps.set(file.key, 'whole');
+    const wholeOnly = before !== undefined && (before.gzip || file.gzip || before.torn);
+    steps.set(file.key, before === undefined || again ? 'whole' : wholeOnly ? 'skip' : 'resume');
   }
   return { startOver: false, steps };
+}
+
+/**
+ * True when `file` would be read from its start though an earlier pass read it: a compressed
+ * file, or one whose read failed partway, is read whole or not at all, and changed when its
+ * size did; a plain file that shrank or whose bytes before the old offset changed was rewritten.
+ */
+function rewound(before: FileRead, file: Omit<FileNow, 'key' | 'head'>): boolean {
+  if (before.gzip || file.gzip || before.torn) return file.size !== before.size;
+  return file.size < before.offset || file.tailKept === false;
 }
 
 /** Bytes of a file's start a fingerprint looks at. */

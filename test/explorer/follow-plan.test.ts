@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { type FileRead, HEAD_BYTES, headOf, planPass, probesFor } from '../../explorer/sources/follow-plan.ts';
+import {
+  type FileRead,
+  HEAD_BYTES,
+  headOf,
+  planPass,
+  probesHead,
+  probesTail,
+} from '../../explorer/sources/follow-plan.ts';
 
 const read = (over: Partial<FileRead> = {}): FileRead => ({
   gzip: false,
@@ -102,15 +109,33 @@ describe('the plan of a --follow pass over log files', () => {
     }
   });
 
-  it('probes only what it decides on: the tail of a plain file that did not shrink, the head of one not fingerprinted', () => {
-    expect(probesFor(undefined, { gzip: false, size: 10 })).toEqual({ tail: false, head: true });
-    expect(probesFor(read(), { gzip: false, size: 100 })).toEqual({ tail: true, head: false });
-    expect(probesFor(read(), { gzip: false, size: 99 })).toEqual({ tail: false, head: false });
-    expect(probesFor(read({ gzip: true }), { gzip: true, size: 100 })).toEqual({ tail: false, head: false });
-    expect(probesFor(read({ offset: 0, head: undefined }), { gzip: false, size: 5 })).toEqual({
-      tail: false,
-      head: true,
-    });
+  it('starts over when a file that folded nothing is rewritten with a copy of a folded one', () => {
+    const known = new Map([
+      ['1:1', read()],
+      ['1:2', read({ head: 'old line', folded: false })],
+    ]);
+    const plan = planPass(known, [
+      { key: '1:1', gzip: false, size: 100, tailKept: true },
+      { key: '1:2', gzip: false, size: 100, tailKept: false, head: 'first line of a' },
+    ]);
+    expect(plan.startOver).toBe(true);
+  });
+
+  it('probes only what it decides on: the tail of a plain file that did not shrink, the head of one read from its start', () => {
+    expect(probesTail(undefined, { gzip: false, size: 10 })).toBe(false);
+    expect(probesTail(read(), { gzip: false, size: 100 })).toBe(true);
+    expect(probesTail(read(), { gzip: false, size: 99 })).toBe(false);
+    expect(probesTail(read({ gzip: true }), { gzip: true, size: 100 })).toBe(false);
+    expect(probesTail(read({ torn: true }), { gzip: false, size: 100 })).toBe(false);
+    expect(probesHead(undefined, { gzip: false, size: 10 })).toBe(true);
+    expect(probesHead(read({ offset: 0, head: undefined }), { gzip: false, size: 5 })).toBe(true);
+    expect(probesHead(read(), { gzip: false, size: 150, tailKept: true })).toBe(false);
+    // A folded file read from its start starts the pass over: its head does not matter.
+    expect(probesHead(read(), { gzip: false, size: 150, tailKept: false })).toBe(false);
+    expect(probesHead(read({ folded: false }), { gzip: false, size: 150, tailKept: true })).toBe(false);
+    expect(probesHead(read({ folded: false }), { gzip: false, size: 150, tailKept: false })).toBe(true);
+    expect(probesHead(read({ folded: false }), { gzip: false, size: 20 })).toBe(true);
+    expect(probesHead(read({ folded: false, gzip: true }), { gzip: true, size: 120 })).toBe(true);
   });
 });
 
