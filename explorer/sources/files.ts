@@ -611,9 +611,10 @@ export class FileSource implements LogSource {
           if (step === 'skip') continue;
           const before = plan.startOver ? undefined : into.get(key);
           const from = step === 'resume' ? before?.progress : undefined;
-          let folded = step === 'resume' && before?.folded === true;
+          // Whether this read folded a line; a file is folded when an earlier read of it was too.
+          let foldedNow = false;
           const fold = (record: LogRecord, at: number): void => {
-            folded = true;
+            foldedNow = true;
             visit(record, at);
           };
           try {
@@ -649,21 +650,22 @@ export class FileSource implements LogSource {
               size: file.size,
               offset: end.offset,
               head: head ?? (step === 'whole' ? await this.#head(file) : before?.head),
-              folded,
+              folded: foldedNow || (step === 'resume' && before?.folded === true),
               torn: false,
               progress: progressOf(file, end, []),
             });
           } catch (error) {
             this.#notices.add(noticeFor(file.name, error));
             // Lines folded before the read failed (a .gz still being written): the file is read
-            // again only whole, and then into a fresh ledger.
-            if (folded)
+            // again only whole, and then into a fresh ledger. A read that folded nothing leaves
+            // what was known of the file as it was.
+            if (foldedNow)
               into.set(key, {
                 gzip: file.gzip,
                 size: file.size,
                 offset: from?.offset ?? 0,
                 head: head ?? before?.head,
-                folded,
+                folded: true,
                 torn: true,
                 progress: undefined,
               });
@@ -691,12 +693,12 @@ export class FileSource implements LogSource {
   /** `file`'s first-line fingerprint (follow-plan.ts's headOf); undefined when it has none or cannot be read. */
   async #head(file: LogFile): Promise<string | undefined> {
     try {
-      const start = await readHead(
+      const { bytes, ended } = await readHead(
         file.path,
         { size: file.size, gzip: file.gzip, ...(file.fd === undefined ? {} : { fd: file.fd }) },
         HEAD_BYTES,
       );
-      return headOf(start, file.complete);
+      return headOf(bytes, file.complete && ended);
     } catch {
       return undefined;
     }
