@@ -1,7 +1,8 @@
 /**
  * The fleet view's rows from a source: the source's feed folded into a ledger, pass after
  * pass. The ledger keeps what earlier passes read, so a --follow refresh reads only what
- * arrived (from files) and the rows stay exact for the whole window.
+ * arrived (from files) and the rows stay exact for the whole window; a pass that delivers the
+ * whole window again (the feed says so before its first line) is folded into a fresh ledger.
  */
 import { DEFAULT_SORT, listRequests, type RequestFilter } from './model/list-view.ts';
 import { isStuck, p95ByType } from './model/overview.ts';
@@ -32,9 +33,16 @@ export function fleetFeed(source: LogSource, filter: RequestFilter, now: () => n
   // new lines twice.
   let passing: Promise<RequestLedger> = Promise.resolve(ledger);
   const pass = async (): Promise<RequestLedger> => {
-    const next = feed.restarts ? new RequestLedger() : ledger;
-    await feed.next((record, at) => next.add(record, at));
-    ledger = next;
+    // A pass that starts over folds into a fresh ledger, shown once the pass is done; one that
+    // does not folds what arrived into the ledger it has.
+    let into = ledger;
+    await feed.next(
+      (record, at) => into.add(record, at),
+      () => {
+        into = new RequestLedger();
+      },
+    );
+    ledger = into;
     return ledger;
   };
   const refresh = (): Promise<RequestLedger> => {

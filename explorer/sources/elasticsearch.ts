@@ -479,9 +479,10 @@ export class ElasticsearchSource implements LogSource {
     // otherwise, and a query cannot leave out its status polls.
     if (this.#mapping !== undefined)
       return {
-        restarts: true,
-        next: async (visit) => {
-          for (const hit of await this.#newestRequests(sinceMs, size)) visit(hit.record, undefined);
+        next: async (visit, startOver) => {
+          const hits = await this.#newestRequests(sinceMs, size);
+          startOver();
+          for (const hit of hits) visit(hit.record, undefined);
         },
       };
     // Contract lines: the first pass ranks the window and reads the newest `limit` requests
@@ -490,8 +491,7 @@ export class ElasticsearchSource implements LogSource {
     const window = new LiveWindow(size, sinceMs);
     let primed = false;
     return {
-      restarts: true,
-      next: async (visit) => {
+      next: async (visit, startOver) => {
         const [, depth] = await Promise.all([
           (async () => {
             if (primed && (await this.#followWindow(window))) return;
@@ -500,8 +500,9 @@ export class ElasticsearchSource implements LogSource {
           })(),
           this.#newestQueueDepth(sinceMs),
         ]);
-        // The fold reads @timestamp itself, as from files: Elasticsearch's parse of an odd
-        // timestamp need not be JavaScript's.
+        // Every pass delivers the whole window held. The fold reads @timestamp itself, as from
+        // files: Elasticsearch's parse of an odd timestamp need not be JavaScript's.
+        startOver();
         for (const hit of window.lines()) visit(hit.record, undefined);
         for (const hit of depth) visit(hit.record, undefined);
       },

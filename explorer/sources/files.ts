@@ -32,7 +32,8 @@ import type { Mapping } from '../mapping/mapping.ts';
 import { canonicalIsoMs, isTime, num, str, timestampOf } from '../model/fields.ts';
 import { polledTaskId } from '../model/join.ts';
 import type { Hit } from '../model/types.ts';
-import { type RawLine, type ReadOptions, readFileLines, readFileTextLines } from './line-reader.ts';
+import { type FileNow, type FileRead, HEAD_BYTES, headOf, planPass, probesHead, probesTail } from './follow-plan.ts';
+import { type RawLine, type ReadOptions, readFileLines, readFileTextLines, readHead } from './line-reader.ts';
 import {
   LOG_NAMES_TEXT,
   type LogFile,
@@ -80,6 +81,17 @@ interface FileProgress {
   /** The bytes just before `offset` (see {@link tailOf}): a file rewritten in place no longer ends its read part with them. */
   readonly tail: Buffer;
   readonly hits: readonly Hit[];
+}
+
+/** What a fleet feed's passes read of one file: follow-plan.ts's view, and where to read on. */
+interface FedFile extends FileRead {
+  /** Undefined after a read that failed partway: such a file is read again only whole. */
+  readonly progress: FileProgress | undefined;
+}
+
+/** A file's identity across renames: its device and inode. */
+function keyOf(file: LogFile): string {
+  return `${file.dev}:${file.ino}`;
 }
 
 /** Lookups whose progress is kept, so --follow re-reads only new bytes; older ones read afresh. */
@@ -580,24 +592,31 @@ export class FileSource implements LogSource {
 
   feed(sinceMs: number | undefined): LineFeed {
     const sinceText = canonicalText(sinceMs);
-    // Where each file was read to, by device and inode: a file renamed by a rotation goes on
-    // where it stopped, a file truncated or replaced at its path is read from its start.
-    const readTo = new Map<string, { progress: FileProgress; size: number }>();
+    // What the passes since the last start-over read of each file, by device and inode: a file
+    // renamed by a rotation goes on where it stopped; one whose read lines would be read again
+    // from its start makes the pass start over (explorer/sources/follow-plan.ts).
+    let read = new Map<string, FedFile>();
     return {
-      restarts: false,
-      next: async (visit) => {
-        for (const file of await this.#files()) {
-          const key = `${file.dev}:${file.ino}`;
-          const before = readTo.get(key);
-          // A compressed file is read whole or not at all: it does not grow, it is replaced.
-          if (file.gzip && before !== undefined && before.size === file.size) continue;
-          const from =
-            before !== undefined &&
-            !file.gzip &&
-            file.size >= before.progress.offset &&
-            tailOf(file, before.progress.offset).equals(before.progress.tail)
-              ? before.progress
-              : undefined;
+      next: async (visit, startOver) => {
+        const files = await this.#files();
+        const now: FileNow[] = [];
+        for (const file of files) now.push(await this.#probe(file, read.get(keyOf(file))));
+        const plan = planPass(read, now);
+        // A start-over's state replaces the old one once the pass is done, as its ledger does.
+        const into = plan.startOver ? new Map<string, FedFile>() : read;
+        if (plan.startOver) startOver();
+        for (const [i, file] of files.entries()) {
+          const { key, head } = now[i] as FileNow;
+          const step = plan.startOver ? 'whole' : (plan.steps.get(key) ?? 'whole');
+          if (step === 'skip') continue;
+          const before = plan.startOver ? undefined : into.get(key);
+          const from = step === 'resume' ? before?.progress : undefined;
+          // Whether this read folded a line; a file is folded when an earlier read of it was too.
+          let foldedNow = false;
+          const fold = (record: LogRecord, at: number): void => {
+            foldedNow = true;
+            visit(record, at);
+          };
           try {
             const end = await this.#readText(
               file,
@@ -615,24 +634,74 @@ export class FileSource implements LogSource {
                   if (polledTaskId(record) !== undefined) return;
                   const normal = normalizeNginxLine(record);
                   const at = timestampOf(normal);
-                  if (at !== undefined && (sinceMs === undefined || at >= sinceMs)) visit(normal, at);
+                  if (at !== undefined && (sinceMs === undefined || at >= sinceMs)) fold(normal, at);
                   return;
                 }
                 for (const mapped of this.#records(record)) {
                   if (polledTaskId(mapped) !== undefined) continue;
                   const at = timestampOf(mapped);
-                  if (at !== undefined && (sinceMs === undefined || at >= sinceMs)) visit(mapped, at);
+                  if (at !== undefined && (sinceMs === undefined || at >= sinceMs)) fold(mapped, at);
                 }
               },
               this.#options.chunkBytes ?? FEED_CHUNK_BYTES,
             );
-            readTo.set(key, { progress: progressOf(file, end, []), size: file.size });
+            into.set(key, {
+              gzip: file.gzip,
+              size: file.size,
+              offset: end.offset,
+              head: head ?? (step === 'whole' ? await this.#head(file) : before?.head),
+              folded: foldedNow || (step === 'resume' && before?.folded === true),
+              torn: false,
+              progress: progressOf(file, end, []),
+            });
           } catch (error) {
             this.#notices.add(noticeFor(file.name, error));
+            // Lines folded before the read failed (a .gz still being written): the file is read
+            // again only whole, and then into a fresh ledger. A read that folded nothing leaves
+            // what was known of the file as it was.
+            if (foldedNow)
+              into.set(key, {
+                gzip: file.gzip,
+                size: file.size,
+                offset: from?.offset ?? 0,
+                head: head ?? before?.head,
+                folded: true,
+                torn: true,
+                progress: undefined,
+              });
           }
         }
+        read = into;
       },
     };
+  }
+
+  /** What {@link planPass} needs to know of `file` now, beside what was read of it before. */
+  async #probe(file: LogFile, before: FedFile | undefined): Promise<FileNow> {
+    const tail = before?.progress?.tail;
+    const seen = {
+      gzip: file.gzip,
+      size: file.size,
+      ...(probesTail(before, file) && tail !== undefined
+        ? { tailKept: tailOf(file, before?.offset ?? 0).equals(tail) }
+        : {}),
+    };
+    const head = probesHead(before, seen) ? await this.#head(file) : undefined;
+    return { key: keyOf(file), ...seen, ...(head === undefined ? {} : { head }) };
+  }
+
+  /** `file`'s first-line fingerprint (follow-plan.ts's headOf); undefined when it has none or cannot be read. */
+  async #head(file: LogFile): Promise<string | undefined> {
+    try {
+      const { bytes, ended } = await readHead(
+        file.path,
+        { size: file.size, gzip: file.gzip, ...(file.fd === undefined ? {} : { fd: file.fd }) },
+        HEAD_BYTES,
+      );
+      return headOf(bytes, file.complete && ended);
+    } catch {
+      return undefined;
+    }
   }
 
   async nearest(id: string, field: IdField): Promise<NearestIds> {

@@ -403,3 +403,43 @@ async function readGzip(path: string, options: ReadOptions, push: (chunk: Buffer
 function keepOpen(_fd: number, done: (error: NodeJS.ErrnoException | null) => void): void {
   done(null);
 }
+
+/**
+ * The first `length` bytes of a file's content, decompressed for a `.gz`, or fewer when it holds
+ * fewer: what tells a copy of a file by its first line (explorer/sources/follow-plan.ts).
+ * `ended`: the content ended before `length` bytes, and cleanly (a `.gz` still being written
+ * gives what it holds so far, not ended).
+ */
+export async function readHead(
+  path: string,
+  options: Pick<ReadOptions, 'size' | 'gzip' | 'fd'>,
+  length: number,
+): Promise<{ bytes: Buffer; ended: boolean }> {
+  if (options.size <= 0) return { bytes: EMPTY, ended: true };
+  if (!options.gzip) {
+    const size = Math.min(options.size, length);
+    const handle = options.fd === undefined ? await open(path, 'r') : undefined;
+    try {
+      const buffer = Buffer.alloc(size);
+      const read = await readInto(options.fd ?? (handle as FileHandle).fd, buffer, size, 0);
+      return { bytes: buffer.subarray(0, read), ended: read < length };
+    } finally {
+      await handle?.close();
+    }
+  }
+  const parts: Buffer[] = [];
+  let got = 0;
+  let ended = true;
+  const enough = new AbortController();
+  try {
+    await readGzip(path, { ...options, complete: true, chunkBytes: length, signal: enough.signal }, (chunk) => {
+      parts.push(Buffer.from(chunk));
+      got += chunk.length;
+      if (got >= length) enough.abort();
+    });
+  } catch (error) {
+    if (got === 0) throw error;
+    ended = false;
+  }
+  return { bytes: Buffer.concat(parts).subarray(0, length), ended: ended && got < length };
+}

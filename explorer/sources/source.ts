@@ -60,16 +60,17 @@ export interface PollPages {
 
 /**
  * The lines behind the fleet view, read in passes: the first pass delivers the window, each
- * later one (--follow) what arrived since, or, from a feed that `restarts`, the window again.
+ * later one (--follow) what arrived since, or the whole window again after calling
+ * `startOver` (a store that cannot tell what is new, or files that were rewritten).
  */
 export interface LineFeed {
-  /** True when every pass delivers the whole window (a reader starts over with each). */
-  readonly restarts: boolean;
   /**
    * Hand each line's record and @timestamp (epoch ms; undefined: read it from the record) to
-   * `visit`. Status polls may be left out: they change no row of the fleet view.
+   * `visit`. Status polls may be left out: they change no row of the fleet view. Calls
+   * `startOver` before any line when this pass delivers the whole window again: the reader
+   * then folds into an empty state, not into what earlier passes delivered.
    */
-  next(visit: (record: LogRecord, at: number | undefined) => void): Promise<void>;
+  next(visit: (record: LogRecord, at: number | undefined) => void, startOver: () => void): Promise<void>;
 }
 
 /** A store of log lines the explorer can query. */

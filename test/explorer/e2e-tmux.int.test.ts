@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, readdirSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -31,13 +31,13 @@ function shellQuote(value: string): string {
   return `'${value.replaceAll("'", "'\\''")}'`;
 }
 
-/** Start the binary in a fresh 80x24 tmux session; the shell prints EXIT=<code> after it. */
-function start(args: string[], env: Record<string, string>): void {
+/** Start the binary in a fresh tmux session (80x24 unless told); the shell prints EXIT=<code> after it. */
+function start(args: string[], env: Record<string, string>, columns = 80): void {
   const vars = Object.entries(env)
     .map(([k, v]) => `${k}=${shellQuote(v)}`)
     .join(' ');
   const command = `cd ${shellQuote(ROOT)} && env ${vars} ${shellQuote(process.execPath)} ${shellQuote(BIN)} ${args.map(shellQuote).join(' ')}; echo EXIT=$?; sleep 120`;
-  tmux('new-session', '-d', '-s', 'e2e', '-x', '80', '-y', '24', command);
+  tmux('new-session', '-d', '-s', 'e2e', '-x', String(columns), '-y', '24', command);
 }
 
 function screen(): string {
@@ -150,6 +150,45 @@ describe('dtq-explore in a real terminal', () => {
       expect(selected(updated)).toContain('req-b');
       await keys('q');
       await waitForScreen((s) => s.includes('EXIT=0'), 'a clean exit');
+    } finally {
+      removeDir(live);
+    }
+  });
+
+  it('lists what a fresh view lists after a copytruncate rotation under --follow, no line folded twice', async () => {
+    const w = duplicatesScenario();
+    deadLettered(w);
+    happyPath(w);
+    const live = writeLogDir(w);
+    // The rows as a screen shows them, the cursor's marker aside; wide enough for the dup column.
+    const rowsOf = (text: string) =>
+      text
+        .split('\n')
+        .filter((line) => /^. \d\d:\d\d:\d\d/.test(line))
+        .map((line) => line.slice(2).trimEnd());
+    const args = ['--since', '36500d', '--logs', live];
+    const env = { DTQ_ES_URL: '', NO_COLOR: '1', TERM: 'xterm-256color' };
+    try {
+      start([...args, '--follow'], env, 200);
+      await waitForScreen((s) => s.includes('Fleet: 7 request(s)') && s.includes('following'), 'the fleet view');
+      // logrotate's copytruncate: each file copied to .1, then truncated in place, then written on.
+      for (const name of readdirSync(live)) {
+        copyFileSync(join(live, name), join(live, `${name}.1`));
+        truncateSync(join(live, name), 0);
+      }
+      const later = new LogWriter();
+      later.post({ ms: 5000, cid: 'req-after', taskId: 'task-after' });
+      for (const [name, text] of later.files()) appendFileSync(join(live, name), text);
+      const following = await waitForScreen((s) => s.includes('Fleet: 8 request(s)'), 'the request written after');
+      await keys('q');
+      await waitForScreen((s) => s.includes('EXIT=0'), 'a clean exit');
+      tmux('kill-server');
+      // A server of its own: the socket of one shutting down may refuse a new session.
+      socket = `dtq-explore-e2e-${randomUUID().slice(0, 8)}`;
+      start(args, env, 200);
+      const fresh = await waitForScreen((s) => s.includes('Fleet: 8 request(s)'), 'a fresh fleet view');
+      expect(rowsOf(fresh), fresh).toHaveLength(8);
+      expect(rowsOf(following)).toEqual(rowsOf(fresh));
     } finally {
       removeDir(live);
     }

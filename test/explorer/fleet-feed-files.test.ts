@@ -58,10 +58,17 @@ describe('the fleet view from log files', () => {
     const source = new FileSource(track(writeLogDir(w)));
     const folded: LogRecord[] = [];
     const fed = new RequestLedger();
-    await source.feed(undefined).next((record, at) => {
-      folded.push(record);
-      fed.add(record, at);
-    });
+    let startedOver = false;
+    await source.feed(undefined).next(
+      (record, at) => {
+        folded.push(record);
+        fed.add(record, at);
+      },
+      () => {
+        startedOver = true;
+      },
+    );
+    expect(startedOver).toBe(false);
     expect(folded.some((record) => polledTaskId(record) !== undefined)).toBe(false);
     expect(folded.some((record) => record[F.SERVICE_NAME] === 'nginx')).toBe(true);
     const every = new RequestLedger().addAll(w.hits('all'));

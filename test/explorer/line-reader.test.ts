@@ -1,9 +1,10 @@
-import { closeSync, fstatSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LineSplitter, type RawLine, readFileLines } from '../../explorer/sources/line-reader.ts';
+import { LineSplitter, type RawLine, readFileLines, readHead } from '../../explorer/sources/line-reader.ts';
 
 function split(chunks: readonly string[], maxLineBytes: number, ended = false): RawLine[] {
   const lines: RawLine[] = [];
@@ -148,6 +149,31 @@ describe('reading a file that a caller stops early', () => {
       expect(lines).toBe(10_000);
     } finally {
       closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('reading the start of a file', () => {
+  it('gives the first bytes of a plain or compressed file, and says whether its content ended there', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dtq-head-'));
+    try {
+      const text = Buffer.from(`${'{"a":1}\n'.repeat(2000)}`);
+      const plain = join(dir, 'a.ndjson');
+      const gz = join(dir, 'a.ndjson.gz');
+      const cut = join(dir, 'b.ndjson.gz');
+      const compressed = gzipSync(text);
+      writeFileSync(plain, text);
+      writeFileSync(gz, compressed);
+      writeFileSync(cut, compressed.subarray(0, compressed.length - 8));
+      const options = (path: string, gzip: boolean) => ({ size: statSync(path).size, gzip });
+      expect(await readHead(plain, options(plain, false), 100)).toEqual({ bytes: text.subarray(0, 100), ended: false });
+      expect(await readHead(gz, options(gz, true), 100)).toEqual({ bytes: text.subarray(0, 100), ended: false });
+      expect(await readHead(gz, options(gz, true), 100_000)).toEqual({ bytes: text, ended: true });
+      const short = await readHead(cut, options(cut, true), 100_000);
+      expect(short.ended).toBe(false);
+      expect(text.subarray(0, short.bytes.length).equals(short.bytes)).toBe(true);
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
