@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { Ajv } from 'ajv';
 import { DCLinter } from 'dclint';
 import { afterAll, describe, expect, it } from 'vitest';
+import { shipNodeOptions } from '../../bench/peers/contenders.ts';
 import { DEFAULT_ES_URL } from '../../elk/client.ts';
 import { ES_VERSION } from '../../elk/distribution.ts';
 import { NGINX_LIMIT_ENV } from '../../workload/nginx/limits.ts';
@@ -299,6 +300,10 @@ describe('docker-compose.yml ports, volumes and health', () => {
     expect(env.DTQ_ES_URL).toBe('http://elasticsearch:9200');
     expect(env.DTQ_KIBANA_URL).toBe('http://kibana:5601');
     expect(services.shipper?.environment?.DTQ_ES_URL).toBe('http://elasticsearch:9200');
+  });
+
+  it('runs the shipper with the V8 flags of bin/dtq-ship.js, whose memory the benchmarks measure', () => {
+    expect(services.shipper?.environment?.NODE_OPTIONS).toBe(shipNodeOptions().join(' '));
   });
 });
 

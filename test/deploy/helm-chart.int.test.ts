@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { shipNodeOptions } from '../../bench/peers/contenders.ts';
 import { PRIORITIES } from '../../contract/vocabulary.ts';
 import { configFromEnv as shipperConfigFromEnv } from '../../shipper/config.ts';
 import { apiConfigFromEnv } from '../../workload/api/config.ts';
@@ -182,6 +183,8 @@ describe.each([
       const shipper = container(pod, 'shipper');
       expect(shipper.restartPolicy).toBe('Always');
       expect(shipper.command).toEqual(['node', 'shipper/cli.ts']);
+      // The V8 flags of bin/dtq-ship.js, whose memory the benchmarks measure.
+      expect(processEnv(shipper).NODE_OPTIONS).toBe(shipNodeOptions().join(' '));
       const config = shipperConfigFromEnv(processEnv(shipper));
       expect(config.logDir).toBe('/var/log/dtq');
       expect(config.esUrl).toBe('https://dtq-es-http:9200');

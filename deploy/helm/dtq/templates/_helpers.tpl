@@ -316,7 +316,7 @@ operator's Service, or redis.url.
 {{/*
 The shipper as a native sidecar: an init container with restartPolicy Always starts before the
 pod's process and is stopped only after it exited, so the process's last lines are read (during
-the preStop pause) and delivered (SIGTERM: deliver what was read, then exit).
+the preStop pause) and delivered (SIGTERM: read every file to its end, deliver that, then exit).
 */}}
 {{- define "dtq.shipperSidecar" -}}
 {{- if .Values.shipper.enabled }}
@@ -329,6 +329,9 @@ the preStop pause) and delivered (SIGTERM: deliver what was read, then exit).
     {{- include "dtq.commonEnv" . | nindent 4 }}
     - name: DTQ_INSTANCE
       value: shipper-$(POD_NAME)
+    # The V8 flags bin/dtq-ship.js runs with: its measured memory (docs/pipeline.md).
+    - name: NODE_OPTIONS
+      value: --max-semi-space-size=2 --max-old-space-size=512
     - name: DTQ_ES_URL
       value: {{ include "dtq.esUrl" . | quote }}
     - name: DTQ_ES_INDEX_PREFIX
