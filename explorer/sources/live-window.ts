@@ -51,14 +51,25 @@ export class LiveWindow {
    */
   #cut: Ranked | undefined;
 
-  constructor(limit: number, sinceMs: number | undefined) {
+  readonly #now: () => number;
+
+  /** `now`: this machine's clock, which bounds how far ahead a line's stamp can move the next read. */
+  constructor(limit: number, sinceMs: number | undefined, now: () => number = Date.now) {
     this.#limit = limit;
     this.#sinceMs = sinceMs;
+    this.#now = now;
   }
 
-  /** Where the next pass reads from (epoch ms): the newest line held, less the overlap; undefined while none is held. */
+  /**
+   * Where the next pass reads from (epoch ms): the newest line held, less the overlap; undefined
+   * while none is held. A line stamped ahead of this machine's clock (a writer's clock running
+   * fast) does not move it past now, or every line written after it, stamped right, would fall
+   * before the read and never show; the few stamped ahead are read again and dropped by id.
+   */
   get readFrom(): number | undefined {
-    return this.#newest === Number.NEGATIVE_INFINITY ? undefined : this.#newest - LIVE_OVERLAP_MS;
+    return this.#newest === Number.NEGATIVE_INFINITY
+      ? undefined
+      : Math.min(this.#newest, this.#now()) - LIVE_OVERLAP_MS;
   }
 
   /** Requests held. */

@@ -94,6 +94,27 @@ describe('the fleet view from Elasticsearch with --follow', () => {
     await es.close();
   });
 
+  it('goes on listing new requests after a line stamped an hour ahead of the clock', async () => {
+    const { prefix, index } = await window();
+    const filter = { sinceMs: T0 - 60_000, limit: 5 };
+    const es = new ElasticsearchSource({ url, index: indexPattern(prefix) });
+    const fleet = fleetFeed(es, filter);
+    await fleet.rows();
+    // A writer whose clock runs an hour fast.
+    const ahead = new LogWriter();
+    ahead.post({ ms: Date.now() - T0 + 3_600_000, cid: 'req-ahead', taskId: 'task-ahead' });
+    await index(ahead);
+    expect((await fleet.rows())[0]?.correlationId).toBe('req-ahead');
+    // Written after it by a writer half a minute fast: stamped an hour before the line read last.
+    const after = new LogWriter();
+    after.post({ ms: Date.now() - T0 + 30_000, cid: 'req-after', taskId: 'task-after' });
+    await index(after);
+    const rows = await fleet.rows();
+    expect(rows.map((row) => row.correlationId)).toEqual(['req-ahead', 'req-after', 'req-19', 'req-18', 'req-17']);
+    expect(rows).toEqual(await freshRows(prefix, filter));
+    await es.close();
+  });
+
   it('lets newer requests push older ones out, and leaves out an old request that gets a line', async () => {
     const { prefix, index } = await window();
     const filter = { sinceMs: T0 - 60_000, limit: 2 };

@@ -38,6 +38,28 @@ describe('the window --follow keeps between passes over Elasticsearch', () => {
     expect(window.lines()).toHaveLength(first.length + hitsOf(next, 'b').length);
   });
 
+  it('does not move its read past its clock for a line stamped ahead, so lines written after it still show', () => {
+    const w = new LogWriter();
+    w.post({ ms: 0, cid: 'req-1', taskId: 'task-1' });
+    // A writer whose clock runs an hour fast.
+    w.post({ ms: 3_600_000, cid: 'req-ahead', taskId: 'task-ahead' });
+    const first = hitsOf(w, 'a');
+    const clock = T0 + 10_000;
+    const window = new LiveWindow(10, undefined, () => clock);
+    window.reset(first);
+    expect(window.readFrom).toBe(clock - LIVE_OVERLAP_MS);
+    // Written after the one stamped ahead, stamped right: inside the next read.
+    const next = new LogWriter();
+    next.post({ ms: 8_000, cid: 'req-2', taskId: 'task-2' });
+    const later = hitsOf(next, 'b');
+    for (const hit of later) expect(hit.at).toBeGreaterThanOrEqual(window.readFrom ?? Number.POSITIVE_INFINITY);
+    // The read brings back the lines stamped ahead too: dropped, they were read already.
+    const ahead = first.filter((hit) => hit.record[F.CORRELATION_ID] === 'req-ahead');
+    const arrived = window.arrived([...ahead, ...later]);
+    expect(ids(arrived.fresh)).toEqual(ids(later));
+    expect(arrived.unknown).toEqual(['req-2']);
+  });
+
   it('hands its lines on in time order, then sequence, whatever order they arrived in', () => {
     const w = new LogWriter();
     w.post({ ms: 0, cid: 'req-1', taskId: 'task-1' });
