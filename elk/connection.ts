@@ -199,12 +199,11 @@ function credentials(
   }
   if (nodes.some((node) => new URL(node).username !== ''))
     return { headers: {}, auth: 'url', authSetting: 'the user:password in DTQ_ES_URL' };
-  return {
-    headers: {},
-    auth: 'none',
-    authSetting: 'DTQ_ES_API_KEY, DTQ_ES_USERNAME/DTQ_ES_PASSWORD or DTQ_ES_BEARER_TOKEN (none is set)',
-  };
+  return { headers: {}, auth: 'none', authSetting: `${CREDENTIAL_SETTINGS} (none is set)` };
 }
+
+/** The settings that carry Elasticsearch credentials, for messages that ask for one. */
+export const CREDENTIAL_SETTINGS = 'DTQ_ES_API_KEY, DTQ_ES_USERNAME/DTQ_ES_PASSWORD or DTQ_ES_BEARER_TOKEN';
 
 function trust(env: NodeJS.ProcessEnv, flags: EsFlags): Pick<EsConnection, 'tls' | 'trustSetting'> {
   const caFile = setting(flags, 'es-ca', env, ES_ENV.CA);

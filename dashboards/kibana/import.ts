@@ -11,7 +11,7 @@ import { envOptional } from '../../contract/env.ts';
 import { HttpClient, HttpRequestError, isTlsErrorCode } from '../../contract/http-client.ts';
 import { DEFAULT_INDEX_PREFIX } from '../../contract/indices.ts';
 import { redactUrl } from '../../contract/redact.ts';
-import { ES_ENV, type EsConnection, esConnection } from '../../elk/connection.ts';
+import { CREDENTIAL_SETTINGS, ES_ENV, type EsConnection, esConnection } from '../../elk/connection.ts';
 import { DASHBOARD_ERRORS } from '../errors.ts';
 import { savedObjects, toNdjson } from './saved-objects.ts';
 import { compareVersions, KIBANA_VERSION, MIN_KIBANA_VERSION } from './versions.ts';
@@ -135,7 +135,7 @@ interface KibanaClient {
  */
 function unauthorizedReason(connection: EsConnection): string {
   if (connection.auth === 'none')
-    return `Kibana wants credentials and none was sent: set ${connection.authSetting.replace(/ \(none is set\)$/, '')}, as for Elasticsearch`;
+    return `Kibana wants credentials and none was sent: set ${CREDENTIAL_SETTINGS}, as for Elasticsearch`;
   // kibanaConnection reads the Kibana URL as the node URL, so URL credentials are DTQ_KIBANA_URL's.
   const setting = connection.auth === 'url' ? 'the user:password in DTQ_KIBANA_URL' : connection.authSetting;
   return `Kibana did not accept the credentials of ${setting} (Kibana checks them against Elasticsearch)`;
