@@ -457,7 +457,9 @@ async function clusterRace(
     const rawRate = Math.round(LINES / raw.seconds);
     const rawIdsRate = Math.round(LINES / rawIds.seconds);
     const shipperRate = Math.round(LINES / shipped.seconds);
-    const ratio = Math.round((shipperRate / rawRate) * 100) / 100;
+    // The goal is judged on the ratio itself, not on the two-digit figure the table shows.
+    const exactRatio = shipperRate / rawRate;
+    const ratio = Math.round(exactRatio * 100) / 100;
     const extra = (m: PhaseStats, indexed: number) => ({
       seconds: Math.round(m.seconds * 10) / 10,
       cpu_s: Math.round(m.cpuSeconds * 10) / 10,
@@ -488,7 +490,7 @@ async function clusterRace(
         baseline: { name: 'raw _bulk into the cluster', value: rawRate },
         ratio,
         goal: '≥ 80% of raw _bulk on the cluster',
-        met: ratio >= 0.8 && shippedCount === LINES,
+        met: exactRatio >= 0.8 && shippedCount === LINES,
       },
     ];
   } finally {
@@ -659,7 +661,9 @@ export async function run(): Promise<BenchReport> {
       ...(m.retries === undefined ? {} : { retries: m.retries, duplicates: m.duplicates }),
     });
     const rawRate = rate(raw);
-    const shipperRatio = Math.round((rate(shipped) / rawRate) * 100) / 100;
+    // The goal is judged on the ratio itself, not on the two-digit figure the table shows.
+    const exactShipperRatio = rate(shipped) / rawRate;
+    const shipperRatio = Math.round(exactShipperRatio * 100) / 100;
     const report: BenchReport = {
       title: 'Shipper into Elasticsearch',
       rows: [
@@ -685,7 +689,7 @@ export async function run(): Promise<BenchReport> {
           baseline: { name: 'raw _bulk', value: rawRate },
           ratio: shipperRatio,
           goal: '≥ 80% of raw _bulk',
-          met: shipperRatio >= 0.8 && shippedCount === LINES,
+          met: exactShipperRatio >= 0.8 && shippedCount === LINES,
         },
         {
           name: 'pino-elasticsearch (in-process)',
