@@ -32,7 +32,16 @@ import type { Mapping } from '../mapping/mapping.ts';
 import { canonicalIsoMs, isTime, num, str, timestampOf } from '../model/fields.ts';
 import { polledTaskId } from '../model/join.ts';
 import type { Hit } from '../model/types.ts';
-import { type FileNow, type FileRead, HEAD_BYTES, headOf, planPass, probesHead, probesTail } from './follow-plan.ts';
+import {
+  type FileNow,
+  type FileRead,
+  HEAD_BYTES,
+  headOf,
+  type Plan,
+  planPass,
+  probesHead,
+  probesTail,
+} from './follow-plan.ts';
 import { type RawLine, type ReadOptions, readFileLines, readFileTextLines, readHead } from './line-reader.ts';
 import {
   LOG_NAMES_TEXT,
@@ -596,12 +605,17 @@ export class FileSource implements LogSource {
     // renamed by a rotation goes on where it stopped; one whose read lines would be read again
     // from its start makes the pass start over (explorer/sources/follow-plan.ts).
     let read = new Map<string, FedFile>();
+    // Why the next pass starts over whatever its probes find: a file read on from where it
+    // stopped was rewritten in place after the pass probed it, so what that read folded may be
+    // the new content's, and the tail it kept is the new content's too.
+    let rewritten: string | undefined;
     return {
       next: async (visit, startOver) => {
         const files = await this.#files();
         const now: FileNow[] = [];
         for (const file of files) now.push(await this.#probe(file, read.get(keyOf(file))));
-        const plan = planPass(read, now);
+        const plan: Plan = rewritten === undefined ? planPass(read, now) : { startOver: true, why: rewritten };
+        rewritten = undefined;
         // A start-over's state replaces the old one once the pass is done, as its ledger does.
         const into = plan.startOver ? new Map<string, FedFile>() : read;
         if (plan.startOver) startOver();
@@ -645,6 +659,10 @@ export class FileSource implements LogSource {
               },
               this.#options.chunkBytes ?? FEED_CHUNK_BYTES,
             );
+            // Every file is probed before the pass reads any: one rewritten since (while the
+            // files before it were read) no longer holds the bytes before where this read began.
+            if (from !== undefined && !tailOf(file, from.offset).equals(from.tail))
+              rewritten = `${key} was rewritten in place while a pass read on in it`;
             into.set(key, {
               gzip: file.gzip,
               size: file.size,

@@ -39,22 +39,46 @@ function textOf(writer: LogWriter, name: string): string {
   return writer.files().get(name) ?? '';
 }
 
-/** A following fleet view over `dir`, and how many of its passes started over. */
-function follow(dir: string): { fleet: FleetFeed; source: FileSource; startOvers: () => number } {
+/**
+ * A following fleet view over `dir`, and how many of its passes started over. `meanwhile`, once
+ * set, runs (once) as the next line is folded: a change made while a pass reads.
+ */
+function follow(dir: string): {
+  fleet: FleetFeed;
+  source: FileSource;
+  startOvers: () => number;
+  meanwhile: (change: () => void) => void;
+} {
   const source = new FileSource(dir);
   const feed = source.feed.bind(source);
   let startOvers = 0;
+  let change: (() => void) | undefined;
   vi.spyOn(source, 'feed').mockImplementation((sinceMs: number | undefined): LineFeed => {
     const inner = feed(sinceMs);
     return {
       next: (visit, startOver) =>
-        inner.next(visit, () => {
-          startOvers++;
-          startOver();
-        }),
+        inner.next(
+          (record, at) => {
+            const now = change;
+            change = undefined;
+            now?.();
+            visit(record, at);
+          },
+          () => {
+            startOvers++;
+            startOver();
+          },
+        ),
     };
   });
-  return { fleet: fleetFeed(source, {}, NOW), source, startOvers: () => startOvers };
+  return {
+    fleet: fleetFeed(source, {}, NOW),
+    source,
+    startOvers: () => startOvers,
+    meanwhile: (next) => {
+      change = next;
+    },
+  };
 }
 
 /** One pass of `fleet`, checked against a fresh view of `dir`; its rows. */
@@ -102,6 +126,20 @@ describe('the fleet view following files that are rewritten', () => {
     expectOnce(await passAsFresh(fleet, dir), 3);
     // `cat new > log`: the same inode, other lines, longer than what was read.
     writeFileSync(join(dir, 'api-1.ndjson'), textOf(requests(3, 9), 'api-1.ndjson'));
+    await passAsFresh(fleet, dir);
+    expect(startOvers()).toBe(1);
+    await source.close();
+  });
+
+  it('starts over after a pass during which a file it reads on was rewritten in place', async () => {
+    const dir = track(writeLogDir(requests(0, 5)));
+    const { fleet, source, startOvers, meanwhile } = follow(dir);
+    expectOnce(await passAsFresh(fleet, dir), 5);
+    appendFileSync(join(dir, 'api-1.ndjson'), textOf(requests(5, 6), 'api-1.ndjson'));
+    // worker-1.ndjson is listed and probed unchanged, then rewritten (`cat new > log`, longer
+    // than what was read) while api-1.ndjson, listed before it, is read.
+    meanwhile(() => writeFileSync(join(dir, 'worker-1.ndjson'), textOf(requests(10, 20), 'worker-1.ndjson')));
+    await fleet.rows();
     await passAsFresh(fleet, dir);
     expect(startOvers()).toBe(1);
     await source.close();
