@@ -64,7 +64,8 @@ export class LiveWindow {
    * Where the next pass reads from (epoch ms): the newest line held, less the overlap; undefined
    * while none is held. A line stamped ahead of this machine's clock (a writer's clock running
    * fast) does not move it past now, or every line written after it, stamped right, would fall
-   * before the read and never show; the few stamped ahead are read again and dropped by id.
+   * before the read and never show. Those stamped ahead are read again by every pass until
+   * the clock reaches them, and dropped by id.
    */
   get readFrom(): number | undefined {
     return this.#newest === Number.NEGATIVE_INFINITY
