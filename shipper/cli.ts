@@ -89,7 +89,9 @@ async function main(argv: string[]): Promise<void> {
       {},
       `${signal}: reading every file to its end, delivering that, then exiting`,
     );
-    void shipper.stop();
+    // stop() settles as run() does: a failure is main's to report (below), once and printable,
+    // not Node's raw dump of an unhandled rejection.
+    shipper.stop().catch(() => {});
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));

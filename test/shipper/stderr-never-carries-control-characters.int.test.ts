@@ -4,10 +4,11 @@
  * terminal-text.ts), never raw, so no name can retitle the window, clear the screen or forge a
  * line of output.
  */
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { logLine, type ShipperProcess, startShipper, useShippingTestbed } from './fixtures.ts';
+import { waitFor } from '../utils/wait.ts';
+import { logLine, type ShipperProcess, startShipper, stopShipper, useShippingTestbed } from './fixtures.ts';
 
 const HOSTILE = 'api-\x1b]0;pwned\x07\x1b[2J\n14:40:00.000 INFO FAKE LINE';
 const SHOWN = 'api-\\x1b]0;pwned\\x07\\x1b[2J\\x0a14:40:00.000 INFO FAKE LINE';
@@ -55,4 +56,36 @@ describe('shipper output on a terminal', () => {
     expect(shipper.output()).toContain(SHOWN);
     expectNoRawControls(shipper.output());
   });
+
+  it('shows control characters of the log directory as escapes when it cannot be read as SIGTERM stops the shipper', {
+    timeout: 120_000,
+  }, async () => {
+    const dir = join(logDir, `${HOSTILE}-stopped`);
+    mkdirSync(dir);
+    const shipper = startShipper({
+      logDir: dir,
+      esUrl: bed.url,
+      prefix,
+      env: { DTQ_SHIPPER_SCAN_INTERVAL_MS: '600000', DTQ_SHIPPER_STATE_DIR: join(logDir, 'stopped-state') },
+    });
+    // Running, its signal handlers in place: its own line saying so is in the directory.
+    await waitFor('the shipper started', () => started(dir), { timeoutMs: 60_000, intervalMs: 100 });
+    // The stop's last look for new files is the scan that fails.
+    rmSync(dir, { recursive: true, force: true });
+    writeFileSync(dir, '');
+    expect((await stopShipper(shipper)).code).toBe(1);
+    expect(shipper.output()).toContain(SHOWN);
+    expectNoRawControls(shipper.output());
+  });
 });
+
+/** Whether a shipper writing its own lines to `dir` said it started shipping. */
+function started(dir: string): boolean {
+  try {
+    return readdirSync(dir).some(
+      (name) => name.endsWith('.ndjson') && readFileSync(join(dir, name), 'utf8').includes('"shipping '),
+    );
+  } catch {
+    return false;
+  }
+}
