@@ -3,8 +3,8 @@
 // would otherwise grow it to its default ceiling, tens of MB of RSS. An explicit old-generation
 // ceiling, far above the tens of MB the shipper's bounded buffers leave on its heap: without
 // one, V8 sizes the old generation from the machine's memory and lets it grow further between
-// full collections (on 1M lines, peak RSS 113-128 MB without it, 96-100 MB with it, same CPU).
-// The shipper bench runs dtq-ship with these flags (docs/benchmarks.md).
+// full collections. The shipper bench runs dtq-ship with these flags; its peak RSS is in
+// docs/pipeline.md and docs/benchmarks.md.
 import { launch } from './launch.js';
 
 await launch('dtq-ship');
