@@ -39,3 +39,42 @@ describe('shipper stopped with SIGTERM', () => {
     expect(report).toEqual({ lost: [], doubled: [], unexpected: [] });
   });
 });
+
+describe('shipper stopped with SIGTERM while Elasticsearch is down', () => {
+  const bed = useShippingTestbed('stop-while-down');
+  const { prefix, logDir } = bed;
+
+  it('exits within its shutdown timeout with the reader held by a full queue, and the next run ships every line once', {
+    timeout: 120_000,
+  }, async () => {
+    const backlog = new LineWriter(logDir, 'worker-1', 'worker');
+    backlog.write(20_000);
+    const shutdownTimeoutMs = 1_000;
+    const down = startShipper({
+      logDir,
+      esUrl: 'http://127.0.0.1:9',
+      prefix,
+      // Small batches and one queued: the reader waits for room long before the backlog's end.
+      env: {
+        DTQ_SHIPPER_MAX_BATCH_LINES: '100',
+        DTQ_SHIPPER_SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs),
+      },
+    });
+    await waitFor('the sender retrying', () => down.output().includes('Retrying with backoff'), {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+    });
+    const stoppedAt = Date.now();
+    expect(await stopShipper(down), down.output()).toEqual({ code: 0, signal: null });
+    // The timeout, and the process's own exit, not one more backoff or a read of the whole backlog.
+    expect(Date.now() - stoppedAt).toBeLessThan(shutdownTimeoutMs + 4_000);
+
+    const next = startShipper({ logDir, esUrl: bed.url, prefix, args: ['--once'] });
+    expect(await next.exited, next.output()).toEqual({ code: 0, signal: null });
+    expect(await accountFor(bed.url, prefix, backlog.markers, 5_000)).toEqual({
+      lost: [],
+      doubled: [],
+      unexpected: [],
+    });
+  });
+});
