@@ -118,6 +118,8 @@ export interface EsClientOptions {
   requestTimeoutMs?: number;
   /** Told when a node fails and a request moves on to another. */
   onFailover?: (node: string, error: HttpRequestError) => void;
+  /** Aborts every request of this client that does not give its own (a process stopping). */
+  signal?: AbortSignal;
 }
 
 /** Options of one {@link EsClient.request}. */
@@ -132,10 +134,12 @@ export class EsClient {
   readonly connection: EsConnection;
   readonly #http: HttpClient;
   readonly #timeoutMs: number;
+  readonly #signal: AbortSignal | undefined;
 
   constructor(connection: EsConnection = esConnection(), options: EsClientOptions = {}) {
     this.connection = connection;
     this.#timeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.#signal = options.signal;
     this.#http = esTransport(connection, options);
   }
 
@@ -162,12 +166,13 @@ export class EsClient {
   /** Send a request; the raw answer unless it is 401/403, and transport failures classified. */
   async send(method: string, path: string, options: EsRequestOptions = {}): Promise<HttpResponse> {
     let response: HttpResponse;
+    const signal = options.signal ?? this.#signal;
     try {
       response = await this.#http.send(method, path, {
         timeoutMs: options.timeoutMs ?? this.#timeoutMs,
         ...(options.body === undefined ? {} : { body: options.body }),
         ...(options.headers ? { headers: options.headers } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
+        ...(signal ? { signal } : {}),
       });
     } catch (error) {
       if (error instanceof HttpRequestError) throw transportProblem(this.connection, error);

@@ -138,6 +138,8 @@ export interface SetupOptions {
   steps?: readonly SetupStep[];
   env?: NodeJS.ProcessEnv;
   notice?: (line: string) => void;
+  /** Aborts the setup's requests (a shipper stopping while Elasticsearch does not answer). */
+  signal?: AbortSignal;
 }
 
 /** Run the setup steps in order against one cluster; stops at the first failing step. */
@@ -145,7 +147,7 @@ export async function runSetup(options: SetupOptions = {}): Promise<StepResult[]
   const env = options.env ?? process.env;
   const connection =
     options.connection ?? (options.url === undefined ? esConnection(env) : plainConnection(options.url));
-  const client = new EsClient(connection);
+  const client = new EsClient(connection, options.signal ? { signal: options.signal } : {});
   try {
     await assertReachable(client);
     const context: SetupContext = {

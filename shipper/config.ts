@@ -44,7 +44,7 @@ export interface ShipperLimits {
   registryFlushMs: number;
   /** Self-metrics period (DTQ_SHIPPER_METRICS_INTERVAL_MS). */
   metricsIntervalMs: number;
-  /** On SIGTERM, how long to keep trying to deliver what was read (DTQ_SHIPPER_SHUTDOWN_TIMEOUT_MS). */
+  /** On SIGTERM, how long to keep reading every file to its end and delivering it (DTQ_SHIPPER_SHUTDOWN_TIMEOUT_MS). */
   shutdownTimeoutMs: number;
 }
 

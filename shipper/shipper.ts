@@ -471,7 +471,13 @@ export class Shipper {
   async #ensureSetup(): Promise<void> {
     for (let attempt = 1; !this.#setupDone; attempt++) {
       try {
-        await runSetup({ connection: this.#connection, prefix: this.#config.indexPrefix, steps: CORE_STEPS });
+        await runSetup({
+          connection: this.#connection,
+          prefix: this.#config.indexPrefix,
+          steps: CORE_STEPS,
+          // A stopping shipper does not wait out a request Elasticsearch never answers.
+          signal: this.#abort.signal,
+        });
         this.#setupDone = true;
         this.#recovered();
       } catch (error) {

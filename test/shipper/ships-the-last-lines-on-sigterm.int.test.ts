@@ -5,7 +5,8 @@
  * file to its end. The poll and scan intervals are made long here, so only that last look can
  * find the lines written after the shipper went quiet.
  */
-import { describe, expect, it } from 'vitest';
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../utils/wait.ts';
 import { accountFor, LineWriter, markerCounts, startShipper, stopShipper, useShippingTestbed } from './fixtures.ts';
 
@@ -76,5 +77,39 @@ describe('shipper stopped with SIGTERM while Elasticsearch is down', () => {
       doubled: [],
       unexpected: [],
     });
+  });
+});
+
+describe('shipper stopped with SIGTERM while Elasticsearch accepts connections and never answers', () => {
+  const bed = useShippingTestbed('stop-while-silent');
+  let silent: Server | undefined;
+  const held: Socket[] = [];
+  afterAll(async () => {
+    for (const socket of held) socket.destroy();
+    await new Promise<void>((resolve) => (silent ? silent.close(() => resolve()) : resolve()));
+  });
+
+  it('exits within its shutdown timeout instead of waiting out the setup request', { timeout: 60_000 }, async () => {
+    let requests = 0;
+    silent = createServer((socket) => {
+      held.push(socket);
+      socket.on('data', () => requests++);
+    });
+    await new Promise<void>((resolve) => silent?.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    new LineWriter(bed.logDir, 'worker-1', 'worker').write(10);
+    const shutdownTimeoutMs = 1_000;
+    const shipper = startShipper({
+      logDir: bed.logDir,
+      esUrl: `http://127.0.0.1:${port}`,
+      prefix: bed.prefix,
+      env: { DTQ_SHIPPER_SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs) },
+    });
+    // Its first request (the index template's setup) is waiting for an answer.
+    await waitFor('the setup request', () => requests > 0, { timeoutMs: 30_000, intervalMs: 50 });
+    const stoppedAt = Date.now();
+    expect(await stopShipper(shipper), shipper.output()).toEqual({ code: 0, signal: null });
+    // The setup's own request timeout is 10 s; the shutdown timeout cuts it short.
+    expect(Date.now() - stoppedAt).toBeLessThan(shutdownTimeoutMs + 4_000);
   });
 });
