@@ -457,9 +457,9 @@ async function clusterRace(
     const rawRate = Math.round(LINES / raw.seconds);
     const rawIdsRate = Math.round(LINES / rawIds.seconds);
     const shipperRate = Math.round(LINES / shipped.seconds);
-    // The goal is judged on the ratio itself, not on the two-digit figure the table shows.
+    // Three digits, so a ratio just under the goal does not print as the goal itself.
     const exactRatio = shipperRate / rawRate;
-    const ratio = Math.round(exactRatio * 100) / 100;
+    const ratio = Math.round(exactRatio * 1000) / 1000;
     const extra = (m: PhaseStats, indexed: number) => ({
       seconds: Math.round(m.seconds * 10) / 10,
       cpu_s: Math.round(m.cpuSeconds * 10) / 10,
@@ -661,9 +661,17 @@ export async function run(): Promise<BenchReport> {
       ...(m.retries === undefined ? {} : { retries: m.retries, duplicates: m.duplicates }),
     });
     const rawRate = rate(raw);
-    // The goal is judged on the ratio itself, not on the two-digit figure the table shows.
-    const exactShipperRatio = rate(shipped) / rawRate;
-    const shipperRatio = Math.round(exactShipperRatio * 100) / 100;
+    // Three digits, so a ratio just under a goal does not print as the goal itself.
+    const ratioOf = (value: number, baseline: number) => Math.round((value / baseline) * 1000) / 1000;
+    /** A contender's row against the raw ceiling. */
+    const againstRaw = (name: string, m: PhaseStats, indexed: number): BenchRow => ({
+      name,
+      value: rate(m),
+      unit: 'lines/s',
+      extra: extra(m, indexed),
+      baseline: { name: 'raw _bulk', value: rawRate },
+      ratio: ratioOf(rate(m), rawRate),
+    });
     const report: BenchReport = {
       title: 'Shipper into Elasticsearch',
       rows: [
@@ -673,32 +681,17 @@ export async function run(): Promise<BenchReport> {
           unit: 'lines/s',
           extra: { ...extra(raw, rawCount), ...tried },
         },
+        againstRaw(
+          "raw _bulk with the shipper's create and document ids, same shape (not a goal)",
+          rawIds,
+          rawIdsCount,
+        ),
         {
-          name: "raw _bulk with the shipper's create and document ids, same shape (not a goal)",
-          value: rate(rawIds),
-          unit: 'lines/s',
-          extra: extra(rawIds, rawIdsCount),
-          baseline: { name: 'raw _bulk', value: rawRate },
-          ratio: Math.round((rate(rawIds) / rawRate) * 100) / 100,
-        },
-        {
-          name: 'file shipper (registry, deterministic _id, create)',
-          value: rate(shipped),
-          unit: 'lines/s',
-          extra: extra(shipped, shippedCount),
-          baseline: { name: 'raw _bulk', value: rawRate },
-          ratio: shipperRatio,
+          ...againstRaw('file shipper (registry, deterministic _id, create)', shipped, shippedCount),
           goal: '≥ 80% of raw _bulk',
-          met: exactShipperRatio >= 0.8 && shippedCount === LINES,
+          met: rate(shipped) / rawRate >= 0.8 && shippedCount === LINES,
         },
-        {
-          name: 'pino-elasticsearch (in-process)',
-          value: rate(pino),
-          unit: 'lines/s',
-          extra: extra(pino, pinoCount),
-          baseline: { name: 'raw _bulk', value: rawRate },
-          ratio: Math.round((rate(pino) / rawRate) * 100) / 100,
-        },
+        againstRaw('pino-elasticsearch (in-process)', pino, pinoCount),
         ...peerRows.rows,
         ...clusterRows,
       ],
