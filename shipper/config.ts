@@ -10,9 +10,9 @@ import { describeNodes, type EsConnection, type EsFlags, esConnection } from '..
 import { logDirectory } from '../instrumentation/logger.ts';
 
 /**
- * Limits of the pipeline. The `_bulk` bodies of every live batch (filling, queued, in flight)
- * share maxBufferBytes: each batch closes at its share (maxBufferBytes divided among
- * maxQueuedBatches + maxConcurrentExports + 1 batches) when that is below maxBatchBytes. Besides
+ * Limits of the pipeline. The `_bulk` bodies of every live batch (filling, queued, in flight,
+ * answered and waiting for acknowledgement) share maxBufferBytes: each batch closes at its share
+ * (maxBufferBytes divided among {@link liveBatches}) when that is below maxBatchBytes. Besides
  * the bodies a batch holds a few numbers per line (shipper/batcher.ts).
  */
 export interface ShipperLimits {
@@ -79,9 +79,10 @@ export interface ShipperConfig {
 export const DEFAULT_LIMITS: ShipperLimits = {
   maxBatchLines: 2_000,
   maxBatchBytes: 4 * 1024 * 1024,
-  // maxBatchBytes for each of the 4 batches alive by default (2 in flight, 1 queued, 1 filling);
-  // with more requests in flight each gets less: past a few thousand lines, larger requests were
-  // no faster (docs/benchmarks.md, the raw shapes).
+  // 2.7 MiB for each of the 6 batches alive by default (2 in flight, 2 answered behind a slower
+  // one, 1 queued, 1 filling), above 2,000 lines of a few hundred bytes; with more requests in
+  // flight each gets less: past a few thousand lines, larger requests were no faster
+  // (docs/benchmarks.md, the raw shapes).
   maxBufferBytes: 16 * 1024 * 1024,
   // The reader fills a batch in a few milliseconds; Elasticsearch takes tens to answer one.
   maxQueuedBatches: 1,
@@ -116,9 +117,12 @@ const LIMIT_ENV: Record<keyof ShipperLimits, string> = {
   shutdownTimeoutMs: 'DTQ_SHIPPER_SHUTDOWN_TIMEOUT_MS',
 };
 
-/** Batches alive at once: the one filling (or waiting for room in the queue), the queued and those in flight. */
+/**
+ * Batches alive at once: the one filling (or waiting for room in the queue), the queued, those
+ * in flight, and as many again answered but waiting for an earlier batch's acknowledgement.
+ */
 export function liveBatches(limits: ShipperLimits): number {
-  return Math.max(1, limits.maxQueuedBatches) + limits.maxConcurrentExports + 1;
+  return Math.max(1, limits.maxQueuedBatches) + 2 * limits.maxConcurrentExports + 1;
 }
 
 /** Bytes of documents after which a batch closes: maxBatchBytes, or less when the buffer budget says so. */

@@ -24,8 +24,11 @@ export interface HeldExchange {
 export interface PausableProxy {
   /** `http://127.0.0.1:<port>`, to use in place of the target's URL. */
   readonly url: string;
-  /** Hold the answers to requests whose request line matches (every request when omitted). */
-  pauseResponses(match?: (requestLine: string) => boolean): void;
+  /**
+   * Hold the answers to requests that match (every request when omitted): by request line, or
+   * by the whole request (`requestText()` gives it as UTF-8).
+   */
+  pauseResponses(match?: (requestLine: string, requestText: () => string) => boolean): void;
   /** Deliver what was held and forward answers again. */
   resumeResponses(): void;
   /** The requests whose answers are held now. */
@@ -56,7 +59,7 @@ function requestLineOf(link: Link): string {
 export async function startPausableProxy(target: string): Promise<PausableProxy> {
   const { hostname, port } = new URL(target);
   const links = new Set<Link>();
-  let holds: ((requestLine: string) => boolean) | undefined;
+  let holds: ((requestLine: string, requestText: () => string) => boolean) | undefined;
 
   const release = (link: Link): void => {
     for (const chunk of link.held) link.client.write(chunk);
@@ -79,7 +82,8 @@ export async function startPausableProxy(target: string): Promise<PausableProxy>
     upstream.on('data', (chunk: Buffer) => {
       link.answered = true;
       // Once one chunk of an answer is held, the rest queue behind it, in order.
-      if (link.held.length > 0 || holds?.(requestLineOf(link))) link.held.push(chunk);
+      if (link.held.length > 0 || holds?.(requestLineOf(link), () => Buffer.concat(link.request).toString('utf8')))
+        link.held.push(chunk);
       else client.write(chunk);
     });
     upstream.on('close', () => {
