@@ -8,8 +8,8 @@
  *     DTQ_BENCH_SHIPPER_ROUNDS rounds (default 2), each keeping its fastest, and take turns at
  *     going first: the run after another meets Elasticsearch still busy with the one before
  *     (its refresh and the deleted index), so neither always gets the rested node; before the
- *     rounds, raw with ids and the shipper run once untimed on the shape search's sample, so
- *     Elasticsearch's id lookups are as warm as its generated-id indexing;
+ *     rounds, DTQ_BENCH_SHIPPER_WARMUPS (default 2) untimed passes of all three over the full
+ *     lines, so the rounds meet a node whose cost per line has settled (see warmUp);
  *   - raw `_bulk` with the shipper's `create` and document ids (not a goal): the same raw loop,
  *     so what separates it from the ceiling is what Elasticsearch pays for exactly-once (a
  *     lookup of every id), and what separates the shipper from it is the shipper's own;
@@ -429,6 +429,35 @@ async function raceContenders(
   return { results: { raw, 'raw-ids': rawIds, shipper }, rounds };
 }
 
+/** Untimed full-size passes of every contender before the rounds (DTQ_BENCH_SHIPPER_WARMUPS). */
+const WARM_UPS = Number(process.env.DTQ_BENCH_SHIPPER_WARMUPS ?? 2);
+
+/**
+ * Elasticsearch gets cheaper per line over its first few million documents (its JIT and heap
+ * settle): on this machine raw _bulk of 1M lines went from 68k to 84k lines/s, its CPU from
+ * 25.4 to 20.1 s, over the first eight runs after the shape search, the shipper's runs too. A
+ * contender measured while the node still settles is slowed by it, and by how much depends on
+ * its place in the order; WARM_UPS passes of raw, raw with ids and the shipper over the full
+ * lines, untimed, leave a settled node to the rounds. Returns each run's lines/s, in order.
+ */
+async function warmUp(
+  url: string,
+  logDir: string,
+  shape: { batch: number; concurrency: number },
+  prefix: string,
+): Promise<string[]> {
+  const rates: string[] = [];
+  for (let pass = 0; pass < WARM_UPS; pass++) {
+    for (const contender of ['raw', 'raw-ids', 'shipper'] as const) {
+      if (contender !== 'shipper') await runSetup({ connection: connection(url), prefix, steps: CORE_STEPS });
+      const { seconds } = await phase(contender, url, prefix, logDir, shape.batch, shape.concurrency);
+      await cleanup(url, prefix);
+      rates.push(`${contender} ${Math.round(LINES / seconds)}`);
+    }
+  }
+  return rates;
+}
+
 /** Whether to race raw and shipper on a three-node cluster too (DTQ_BENCH_SHIPPER_CLUSTER=0 skips it). */
 const CLUSTER = process.env.DTQ_BENCH_SHIPPER_CLUSTER !== '0';
 
@@ -618,16 +647,8 @@ export async function run(): Promise<BenchReport> {
         }
       }
     }
-    // The shape search warmed Elasticsearch's indexing of documents with generated ids; an
-    // untimed run of each contender with explicit ids on the sample warms its id lookups too,
-    // which the first measured runs of raw-ids and the shipper would otherwise pay for alone.
-    for (const contender of ['raw-ids', 'shipper'] as const) {
-      if (contender !== 'shipper')
-        await runSetup({ connection: connection(url), prefix: prefixes.search, steps: CORE_STEPS });
-      await phase(contender, url, prefixes.search, sampleDir, best.batch, best.concurrency);
-      await cleanup(url, prefixes.search);
-    }
     rmSync(sampleDir, { recursive: true, force: true });
+    const warmUpRates = await warmUp(url, logDir, best, prefixes.search);
 
     const { results, rounds } = await raceContenders(url, logDir, best, (contender) =>
       contender === 'raw' ? prefixes.raw : contender === 'raw-ids' ? prefixes.rawIds : prefixes.shipper,
@@ -697,7 +718,7 @@ export async function run(): Promise<BenchReport> {
       ],
       notes: [
         `${LINES} lines (${Math.round(bytes / 1024 / 1024)} MB) in ${SERVICES.length} files; Elasticsearch ${temporaryNode ? 'temporary node, 1 GB heap' : redactUrl(url)}.`,
-        `Raw, raw with ids and shipper alternate for ${ROUNDS} round(s), taking turns at going first, each keeping its fastest, after one untimed run of raw with ids and of the shipper on the shape search's sample; lines/s per round: ${rounds.join('; ')}. All send ${best.batch} lines per request, ${best.concurrency} at a time.`,
+        `Raw, raw with ids and shipper alternate for ${ROUNDS} round(s), taking turns at going first, each keeping its fastest, after ${WARM_UPS} untimed pass(es) of all three over the full lines, which leave Elasticsearch settled (lines/s of those runs, in order: ${warmUpRates.join(', ')}); lines/s per round: ${rounds.join('; ')}. All send ${best.batch} lines per request, ${best.concurrency} at a time.`,
         ...(CLUSTER
           ? [
               'Cluster rows: three nodes on this same machine (512 MB heap each, one replica per shard by the template), so every line is indexed twice on 2 cores shared with the contenders; raw and shipper both spread requests over the three nodes through the same client.',
