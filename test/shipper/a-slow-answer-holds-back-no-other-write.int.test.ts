@@ -3,28 +3,22 @@
  * shipper sends the next batches as the others are answered, while its registry still waits
  * for the slow one (acknowledgement stays in batch order), and what it holds stays bounded.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { registryPath } from '../../shipper/shipper.ts';
 import { type PausableProxy, startPausableProxy } from '../utils/pausable-proxy.ts';
 import { waitFor } from '../utils/wait.ts';
-import { accountFor, LineWriter, markerCounts, startShipper, stopShipper, useShippingTestbed } from './fixtures.ts';
+import {
+  accountFor,
+  LineWriter,
+  markerCounts,
+  registryOffsets,
+  startShipper,
+  stopShipper,
+  useShippingTestbed,
+} from './fixtures.ts';
 
 const BATCH_LINES = 100;
 const CONCURRENT = 2;
-
-/** Acknowledged offset per file path, as the registry on disk has it. */
-function registryOffsets(logDir: string): Map<string, number> {
-  try {
-    const { files } = JSON.parse(readFileSync(registryPath(join(logDir, '.shipper')), 'utf8')) as {
-      files: { path: string; offset: number }[];
-    };
-    return new Map(files.map((entry) => [entry.path, entry.offset]));
-  } catch {
-    return new Map(); // not written yet
-  }
-}
 
 describe('a slow _bulk answer', () => {
   const bed = useShippingTestbed('slow-answer');

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
 import { F } from '../../contract/vocabulary.ts';
+import { registryPath } from '../../shipper/shipper.ts';
 import { deleteIndicesWithPrefix, testElasticsearch, uniqueIndexPrefix } from '../utils/elasticsearch.ts';
 import { waitFor } from '../utils/wait.ts';
 
@@ -221,6 +222,17 @@ export async function accountFor(
     doubled: [...counts].filter(([, n]) => n > 1).map(([marker]) => marker),
     unexpected: [...counts.keys()].filter((marker) => !expected.has(marker)),
   };
+}
+
+/** Acknowledged byte offset per log file path, as the registry on disk has it (empty before its first write). */
+export function registryOffsets(logDir: string): Map<string, number> {
+  let files: { path: string; offset: number }[] = [];
+  try {
+    files = (JSON.parse(readFileSync(registryPath(join(logDir, '.shipper')), 'utf8')) as { files: typeof files }).files;
+  } catch {
+    // Not written yet.
+  }
+  return new Map(files.map((entry) => [entry.path, entry.offset]));
 }
 
 /** The shipper's own `shipper.metrics` lines from its log file, newest last. */

@@ -1,30 +1,18 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { F } from '../../contract/vocabulary.ts';
-import { registryPath } from '../../shipper/shipper.ts';
 import { type PausableProxy, startPausableProxy } from '../utils/pausable-proxy.ts';
 import { waitFor } from '../utils/wait.ts';
 import {
   accountFor,
   LineWriter,
   markerCounts,
+  registryOffsets,
   shipperMetrics,
   startShipper,
   stopShipper,
   useShippingTestbed,
 } from './fixtures.ts';
-
-/** Byte offset per log file name, as the registry on disk has it. */
-function registryOffsets(logDir: string): Map<string, number> {
-  let files: { path: string; offset: number }[] = [];
-  try {
-    files = (JSON.parse(readFileSync(registryPath(join(logDir, '.shipper')), 'utf8')) as { files: typeof files }).files;
-  } catch {
-    // Not written yet.
-  }
-  return new Map(files.map((entry) => [entry.path, entry.offset]));
-}
 
 /** Lines of `writer`'s file that lie wholly before `offset`. */
 function linesBefore(writer: LineWriter, offset: number): number {
