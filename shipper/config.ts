@@ -79,8 +79,9 @@ export interface ShipperConfig {
 export const DEFAULT_LIMITS: ShipperLimits = {
   maxBatchLines: 2_000,
   maxBatchBytes: 4 * 1024 * 1024,
-  // 2.7 MiB for each of the 6 batches alive by default (2 in flight, 2 answered behind a slower
-  // one, 1 queued, 1 filling), above 2,000 lines of a few hundred bytes; with more requests in
+  // 2.7 MiB for each of the 6 batches alive by default (4 in the sender, at most 2 of them in
+  // flight and the others answered behind a slower one; 1 queued, 1 filling), above 2,000 lines
+  // of a few hundred bytes; with more requests in
   // flight each gets less: past a few thousand lines, larger requests were no faster
   // (docs/benchmarks.md, the raw shapes).
   maxBufferBytes: 16 * 1024 * 1024,
@@ -118,8 +119,9 @@ const LIMIT_ENV: Record<keyof ShipperLimits, string> = {
 };
 
 /**
- * Batches alive at once: the one filling (or waiting for room in the queue), the queued, those
- * in flight, and as many again answered but waiting for an earlier batch's acknowledgement.
+ * Batches alive at once: the one filling (or waiting for room in the queue), the queued, and
+ * the sender's: up to twice maxConcurrentExports, in flight or answered and waiting for an
+ * earlier batch's acknowledgement.
  */
 export function liveBatches(limits: ShipperLimits): number {
   return Math.max(1, limits.maxQueuedBatches) + 2 * limits.maxConcurrentExports + 1;

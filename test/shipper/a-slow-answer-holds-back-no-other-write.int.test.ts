@@ -63,7 +63,7 @@ describe('a slow _bulk answer', () => {
           intervalMs: 250,
         },
       );
-      // Bounded: at most CONCURRENT answered batches wait behind the held one (and it is in flight).
+      // Bounded: the sender holds at most 2 × CONCURRENT batches, the held one among them.
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       expect(await indexed()).toBeLessThanOrEqual(2 * CONCURRENT * BATCH_LINES);
       expect(proxy.held()).toHaveLength(1);
