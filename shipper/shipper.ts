@@ -414,6 +414,13 @@ export class Shipper {
     // A write that fails for good (credentials refused, dead-letter file unwritable) ends the
     // loop at once, even while it waits for a batch that a --once reader will never send.
     let failed: { error: unknown } | undefined;
+    // Rejects with that failure: every wait below races it, since the failed acknowledgement has
+    // left `running` by the time a wait that starts after it would look there.
+    let fail: (error: unknown) => void = () => undefined;
+    const failure = new Promise<never>((_, reject) => {
+      fail = reject;
+    });
+    failure.catch(() => undefined); // observed through the races
     try {
       for (;;) {
         const batch = await this.#queue.take();
@@ -450,11 +457,12 @@ export class Shipper {
           failed ??= { error };
           this.#stopping = true;
           this.#queue.close();
+          fail(error);
         });
         while (writing.size >= maxConcurrentExports || running.size >= 2 * maxConcurrentExports) {
-          // `running` too: an acknowledgement that fails for good rejects it, and must end the
-          // wait even while the writes still unanswered retry for as long as Elasticsearch is down.
-          await Promise.race([...writing, ...running]);
+          // `failure` too: an acknowledgement that fails for good must end the wait even while
+          // the writes still unanswered retry for as long as Elasticsearch is down.
+          await Promise.race([failure, ...writing, ...running]);
         }
       }
       await Promise.all(running);

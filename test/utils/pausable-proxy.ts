@@ -55,6 +55,10 @@ function requestLineOf(link: Link): string {
   return end === -1 ? head : head.slice(0, end);
 }
 
+function requestTextOf(link: Link): string {
+  return Buffer.concat(link.request).toString('utf8');
+}
+
 /** Start a proxy to `target` (an `http://host:port` URL). */
 export async function startPausableProxy(target: string): Promise<PausableProxy> {
   const { hostname, port } = new URL(target);
@@ -82,8 +86,7 @@ export async function startPausableProxy(target: string): Promise<PausableProxy>
     upstream.on('data', (chunk: Buffer) => {
       link.answered = true;
       // Once one chunk of an answer is held, the rest queue behind it, in order.
-      if (link.held.length > 0 || holds?.(requestLineOf(link), () => Buffer.concat(link.request).toString('utf8')))
-        link.held.push(chunk);
+      if (link.held.length > 0 || holds?.(requestLineOf(link), () => requestTextOf(link))) link.held.push(chunk);
       else client.write(chunk);
     });
     upstream.on('close', () => {
@@ -121,7 +124,7 @@ export async function startPausableProxy(target: string): Promise<PausableProxy>
         .filter((link) => link.held.length > 0)
         .map((link) => ({
           requestLine: requestLineOf(link),
-          request: Buffer.concat(link.request).toString('utf8'),
+          request: requestTextOf(link),
           heldBytes: link.held.reduce((sum, chunk) => sum + chunk.length, 0),
         }));
     },
