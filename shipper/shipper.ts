@@ -408,7 +408,7 @@ export class Shipper {
     const { maxConcurrentExports } = this.#config.limits;
     /** Batches written and not yet acknowledged (their writes may be answered or not). */
     const running = new Set<Promise<void>>();
-    /** Writes not yet answered, settled either way (a failure surfaces through `running`). */
+    /** Writes not yet answered, settled either way (a failure surfaces through `failure`). */
     const writing = new Set<Promise<void>>();
     let previous: Promise<void> = Promise.resolve();
     // A write that fails for good (credentials refused, dead-letter file unwritable) ends the
@@ -465,7 +465,7 @@ export class Shipper {
           await Promise.race([failure, ...writing, ...running]);
         }
       }
-      await Promise.all(running);
+      await Promise.race([failure, Promise.all(running)]);
     } catch (error) {
       const shuttingDown = this.#abort.signal.aborted;
       // A failure of our own (not the shutdown timeout): stop the other writes too; their lines
