@@ -51,10 +51,14 @@ describe('an unwritable dead-letter file', () => {
         DTQ_SHIPPER_EXPORT_TIMEOUT_MS: '600000',
       },
     });
+    let timer: NodeJS.Timeout | undefined;
     const exit = await Promise.race([
       first.exited,
-      new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 60_000)),
+      new Promise<'still running'>((resolve) => {
+        timer = setTimeout(() => resolve('still running'), 60_000);
+      }),
     ]);
+    clearTimeout(timer);
     if (exit === 'still running') await stopShipper(first);
     expect(exit).not.toBe('still running');
     expect(exit).toMatchObject({ code: 1 });
