@@ -434,8 +434,8 @@ const WARM_UPS = Number(process.env.DTQ_BENCH_SHIPPER_WARMUPS ?? 2);
 
 /**
  * Elasticsearch gets cheaper per line over its first few million documents (its JIT and heap
- * settle): on this machine raw _bulk of 1M lines went from 68k to 84k lines/s, its CPU from
- * 25.4 to 20.1 s, over the first eight runs after the shape search, the shipper's runs too. A
+ * settle): on a node started fresh, raw _bulk of 1M lines went from 68k to 84k lines/s and its
+ * Elasticsearch CPU from 25.4 to 20.1 s over a dozen 1M-line runs of all three contenders. A
  * contender measured while the node still settles is slowed by it, and by how much depends on
  * its place in the order; WARM_UPS passes of raw, raw with ids and the shipper over the full
  * lines, untimed, leave a settled node to the rounds. Returns each run's lines/s, in order.

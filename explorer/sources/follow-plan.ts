@@ -25,7 +25,7 @@ export interface FileRead {
   readonly torn: boolean;
 }
 
-/** One file as a pass lists it, with what the source probed of it (see {@link probesFor}). */
+/** One file as a pass lists it, with what the source probed of it (see {@link probesTail} and {@link probesHead}). */
 export interface FileNow {
   /** Device and inode. */
   readonly key: string;
